@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import type { Delivery } from './delivery.js';
+
+/**
+ * The event catalogue: what travels inside rooms. Each event has a data schema, a delivery class, who may
+ * publish it, and (for ephemeral events) the key it is coalesced by.
+ *
+ * Schemas are open (`looseObject`): unknown fields are kept, so later versions can add fields without
+ * breaking older peers. Fields the server owns (`userId` of the sender) are overwritten by the server.
+ */
+
+const id = z.string().min(1).max(128);
+const unit = z.number().min(0).max(1);
+const finite = z.number().finite();
+
+/** Who may publish an event with `publish`: anyone joined, admins only, or nobody (server-made). */
+export type Publisher = 'client' | 'admin' | 'server';
+
+export interface EventSpec<S extends z.ZodType = z.ZodType> {
+  readonly schema: S;
+  readonly delivery: Delivery;
+  readonly publisher: Publisher;
+  /** For ephemeral events: the coalescing key inside a room (latest value per key wins). */
+  readonly coalesceKey?: (data: z.infer<S>, from: string | undefined) => string;
+}
+
+const spec = <S extends z.ZodType>(s: EventSpec<S>): EventSpec<S> => s;
+
+export const zoneSchema = z.looseObject({
+  id,
+  page: z.number().int().min(0).optional(),
+  bbox: z.object({ x: finite, y: finite, w: finite, h: finite }).optional(),
+  type: z.string().max(32).optional(),
+  label: z.string().max(256).optional(),
+  confidence: unit.optional(),
+  text: z.string().optional(),
+});
+
+export const EVENTS = {
+  processing_started: spec({
+    schema: z.looseObject({ documentId: id, estimatedTime: finite.min(0).optional(), jobId: id.optional() }),
+    delivery: 'critical',
+    publisher: 'server',
+  }),
+  processing_progress: spec({
+    schema: z.looseObject({
+      documentId: id,
+      progress: unit,
+      currentZone: z.string().max(128).nullish(),
+      stage: z.string().max(64).optional(),
+      page: z.number().int().min(0).optional(),
+      pages: z.number().int().min(0).optional(),
+      etaMs: finite.min(0).nullish(),
+      jobId: id.optional(),
+    }),
+    delivery: 'ephemeral',
+    publisher: 'server',
+    coalesceKey: (d) => `processing:${d.jobId ?? d.documentId}`,
+  }),
+  processing_completed: spec({
+    schema: z.looseObject({
+      documentId: id,
+      zones: z.union([z.number().int().min(0), z.array(z.unknown())]),
+      confidence: unit.optional(),
+      jobId: id.optional(),
+    }),
+    delivery: 'critical',
+    publisher: 'server',
+  }),
+  processing_error: spec({
+    schema: z.looseObject({
+      documentId: id,
+      error: z.string().max(2000),
+      recoverable: z.boolean(),
+      jobId: id.optional(),
+    }),
+    delivery: 'critical',
+    publisher: 'server',
+  }),
+  user_join: spec({
+    schema: z.looseObject({
+      userId: id,
+      userName: z.string().max(128).optional(),
+      avatar: z.string().max(2048).optional(),
+      documentId: id.optional(),
+    }),
+    delivery: 'normal',
+    publisher: 'server',
+  }),
+  user_leave: spec({
+    schema: z.looseObject({ userId: id, documentId: id.optional() }),
+    delivery: 'normal',
+    publisher: 'server',
+  }),
+  cursor_update: spec({
+    schema: z.looseObject({
+      userId: id.optional(),
+      x: finite,
+      y: finite,
+      page: z.number().int().min(0),
+      documentId: id.optional(),
+      zoneId: id.nullish(),
+    }),
+    delivery: 'ephemeral',
+    publisher: 'client',
+    coalesceKey: (_d, from) => `cursor:${from ?? ''}`,
+  }),
+  zone_update: spec({
+    schema: z.looseObject({
+      documentId: id.optional(),
+      zoneId: id,
+      updates: z.record(z.string(), z.unknown()),
+      userId: id.optional(),
+      timestamp: finite.optional(),
+    }),
+    delivery: 'critical',
+    publisher: 'client',
+  }),
+  zone_edit: spec({
+    schema: z.looseObject({
+      documentId: id.optional(),
+      zoneId: id,
+      content: z.unknown(),
+      userId: id.optional(),
+      timestamp: finite.optional(),
+    }),
+    delivery: 'critical',
+    publisher: 'client',
+  }),
+  zone_create: spec({
+    schema: z.looseObject({
+      documentId: id.optional(),
+      zone: zoneSchema,
+      userId: id.optional(),
+      timestamp: finite.optional(),
+    }),
+    delivery: 'critical',
+    publisher: 'client',
+  }),
+  zone_delete: spec({
+    schema: z.looseObject({
+      documentId: id.optional(),
+      zoneId: id,
+      userId: id.optional(),
+      timestamp: finite.optional(),
+    }),
+    delivery: 'critical',
+    publisher: 'client',
+  }),
+  system_status: spec({
+    schema: z.looseObject({
+      status: z.enum(['healthy', 'degraded', 'maintenance', 'shutting_down']),
+      load: z.number().min(0),
+      connections: z.number().int().min(0),
+    }),
+    delivery: 'ephemeral',
+    publisher: 'server',
+    coalesceKey: () => 'system_status',
+  }),
+  maintenance_mode: spec({
+    schema: z.looseObject({ enabled: z.boolean(), message: z.string().max(1000).optional() }),
+    delivery: 'critical',
+    publisher: 'admin',
+  }),
+  export_progress: spec({
+    schema: z.looseObject({ exportId: id, progress: unit, format: z.string().max(32), documentId: id.optional() }),
+    delivery: 'ephemeral',
+    publisher: 'server',
+    coalesceKey: (d) => `export:${d.exportId}`,
+  }),
+  export_completed: spec({
+    schema: z.looseObject({
+      exportId: id,
+      downloadUrl: z.string().max(2048),
+      format: z.string().max(32),
+      documentId: id.optional(),
+    }),
+    delivery: 'critical',
+    publisher: 'server',
+  }),
+  /** A general-purpose app event (chat, notifications, custom actions). `name` says what it is. */
+  app_event: spec({
+    schema: z.looseObject({ name: z.string().min(1).max(64) }),
+    delivery: 'normal',
+    publisher: 'client',
+  }),
+} as const;
+
+export type EventType = keyof typeof EVENTS;
+export type EventData<T extends EventType> = z.infer<(typeof EVENTS)[T]['schema']>;
+export const EVENT_TYPES = Object.keys(EVENTS) as EventType[];
+
+export function isEventType(t: unknown): t is EventType {
+  return typeof t === 'string' && Object.hasOwn(EVENTS, t);
+}
+
+export function eventSpec(t: EventType): EventSpec {
+  return EVENTS[t] as EventSpec;
+}

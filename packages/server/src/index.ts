@@ -1,0 +1,1 @@
+export * from "./storage/log-store.js";

@@ -1,0 +1,75 @@
+/**
+ * The durable, sequenced log of every room. The core appends each logged event here before fanning it out,
+ * and reads from here to replay what a resuming client missed.
+ *
+ * Implementations: `MemoryLogStore` (unit tests), `SqliteLogStore` (embedded default). Both pass the
+ * contract suite in `log-store.contract.ts`. The interface is async so that networked stores
+ * (PostgreSQL) fit without change.
+ */
+export interface LogEntry {
+  room: string;
+  /** 1-based, gap-free within a room. */
+  seq: number;
+  /** Event type (a name from the protocol's catalogue). */
+  type: string;
+  data: unknown;
+  /** Server time of publication, ms since epoch. */
+  ts: number;
+  /** Publisher's user id; undefined for server-made events. */
+  from?: string;
+}
+
+export interface AppendInput {
+  type: string;
+  data: unknown;
+  ts: number;
+  from?: string;
+  /**
+   * Idempotency key (e.g. `<userId>/<client message id>`). Appending an input whose key is already in
+   * the room's retained log appends nothing and returns the existing entry's seq with `duplicate: true`.
+   */
+  dedupKey?: string;
+}
+
+export interface AppendResult {
+  seq: number;
+  duplicate: boolean;
+}
+
+export interface ReadResult {
+  entries: LogEntry[];
+  /**
+   * Lowest seq still retained in the room. When `afterSeq + 1 < firstSeq` the reader missed events that
+   * are gone (retention) and must reset. For a room with no retained events, `firstSeq = lastSeq + 1`.
+   */
+  firstSeq: number;
+  /** Highest seq ever assigned in the room (0 for a room never written). */
+  lastSeq: number;
+}
+
+export interface RetentionPolicy {
+  /** Keep at most this many newest events per room. */
+  maxEvents: number;
+  /** Drop events older than this many ms. */
+  maxAgeMs: number;
+}
+
+export interface LogStore {
+  /**
+   * Appends entries to one room atomically and in order, assigning consecutive seqs.
+   * Resolves only once the entries are durable (for a durable store).
+   */
+  append(room: string, inputs: readonly AppendInput[]): Promise<AppendResult[]>;
+  /** Up to `limit` entries with `seq > afterSeq`, in seq order, plus the room's bounds. */
+  read(room: string, afterSeq: number, limit: number): Promise<ReadResult>;
+  /** Highest seq assigned in the room (0 if none). Survives trimming. */
+  lastSeq(room: string): Promise<number>;
+  /**
+   * Applies retention to every room whose name starts with `prefix` (`'doc:'`, `'user:'`, `'system'`).
+   * Never forgets a room's lastSeq. Returns how many entries were removed.
+   */
+  trim(prefix: string, policy: RetentionPolicy, now: number): Promise<number>;
+  /** Whether the store can serve requests (for /readyz). */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
