@@ -56,7 +56,12 @@ export function utf8Length(s: string): number {
 }
 
 // Plain MessagePack (no records or extensions), so any MessagePack library can read our frames.
-const packr = new Packr({ useRecords: false, moreTypes: false, encodeUndefinedAsNil: false, int64AsType: 'number' });
+const packr = new Packr({
+  useRecords: false,
+  moreTypes: false,
+  encodeUndefinedAsNil: false,
+  int64AsType: 'number',
+});
 
 // `{"type":"batch","items":` as MessagePack: fixmap(2), "type", "batch", "items".
 const batchPrefix = (() => {

@@ -91,7 +91,10 @@ export const CloseCode = {
 export type CloseCodeName = keyof typeof CloseCode;
 
 const byCode = new Map<number, CloseCodeInfo & { name: CloseCodeName }>(
-  (Object.keys(CloseCode) as CloseCodeName[]).map((name) => [CloseCode[name].code, { ...CloseCode[name], name }]),
+  (Object.keys(CloseCode) as CloseCodeName[]).map((name) => [
+    CloseCode[name].code,
+    { ...CloseCode[name], name },
+  ]),
 );
 
 /** Looks up a close code; unknown codes in 4000-4999 are treated as non-retryable, others as retryable. */

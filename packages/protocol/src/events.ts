@@ -163,7 +163,12 @@ export const EVENTS = {
     publisher: 'admin',
   }),
   export_progress: spec({
-    schema: z.looseObject({ exportId: id, progress: unit, format: z.string().max(32), documentId: id.optional() }),
+    schema: z.looseObject({
+      exportId: id,
+      progress: unit,
+      format: z.string().max(32),
+      documentId: id.optional(),
+    }),
     delivery: 'ephemeral',
     publisher: 'server',
     coalesceKey: (d) => `export:${d.exportId}`,

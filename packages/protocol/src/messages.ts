@@ -34,10 +34,17 @@ export const helloSchema = z.object({
   session: z.object({ id: z.string().min(1).max(64), key: z.string().min(1).max(128) }).optional(),
   /** Rooms to (re)enter at once, with the last sequence number seen in each. */
   rooms: z.array(roomResumeSchema).max(256).optional(),
-  client: z.object({ name: z.string().max(64), version: z.string().max(32) }).partial().optional(),
+  client: z
+    .object({ name: z.string().max(64), version: z.string().max(32) })
+    .partial()
+    .optional(),
 });
 
-export const authSchema = z.object({ type: z.literal('auth'), id: messageId, token: z.string().min(1).max(8192) });
+export const authSchema = z.object({
+  type: z.literal('auth'),
+  id: messageId,
+  token: z.string().min(1).max(8192),
+});
 
 const roomCommand = {
   id: messageId,
@@ -50,9 +57,16 @@ const withRoom = <T extends { room?: string; documentId?: string }>(m: T) =>
 const roomRequired = { message: 'room or documentId is required' };
 
 export const joinRoomSchema = z
-  .object({ type: z.literal('join_room'), ...roomCommand, since: seq.optional(), types: eventTypeFilter.optional() })
+  .object({
+    type: z.literal('join_room'),
+    ...roomCommand,
+    since: seq.optional(),
+    types: eventTypeFilter.optional(),
+  })
   .refine(withRoom, roomRequired);
-export const leaveRoomSchema = z.object({ type: z.literal('leave_room'), ...roomCommand }).refine(withRoom, roomRequired);
+export const leaveRoomSchema = z
+  .object({ type: z.literal('leave_room'), ...roomCommand })
+  .refine(withRoom, roomRequired);
 export const subscribeSchema = z.object({
   type: z.literal('subscribe'),
   id: messageId,
@@ -64,10 +78,13 @@ export const unsubscribeSchema = z.object({ type: z.literal('unsubscribe'), id: 
 
 export const publishSchema = z.object({
   type: z.literal('publish'),
-  id: messageId,
+  /** Required for logged events; optional (fire-and-forget, no reply) for ephemeral ones. */
+  id: messageId.optional(),
   room: roomName,
   event: z.string().min(1).max(64),
   data: z.unknown(),
+  /** `false`: do not deliver the event back to the publishing connection. Default true. */
+  echo: z.boolean().optional(),
 });
 
 export const requestSchema = z.object({
@@ -93,7 +110,10 @@ export const batchableClientSchema = z.discriminatedUnion('type', [
   pongSchema,
 ]);
 
-export const clientBatchSchema = z.object({ type: z.literal('batch'), items: z.array(z.unknown()).min(1).max(256) });
+export const clientBatchSchema = z.object({
+  type: z.literal('batch'),
+  items: z.array(z.unknown()).min(1).max(256),
+});
 
 export type Hello = z.infer<typeof helloSchema>;
 export type RoomResume = z.infer<typeof roomResumeSchema>;
@@ -107,7 +127,10 @@ export type Request = z.infer<typeof requestSchema>;
 export type Ping = z.infer<typeof pingSchema>;
 export type Pong = z.infer<typeof pongSchema>;
 export type BatchableClientMessage = z.infer<typeof batchableClientSchema>;
-export type ClientMessage = Hello | BatchableClientMessage | { type: 'batch'; items: BatchableClientMessage[] };
+export type ClientMessage =
+  | Hello
+  | BatchableClientMessage
+  | { type: 'batch'; items: BatchableClientMessage[] };
 export type ClientMessageType = ClientMessage['type'];
 
 export const CLIENT_MESSAGE_TYPES = [
@@ -228,7 +251,10 @@ export const SERVER_MESSAGE_TYPES = [
 ] as const;
 
 /** Delivery class of every non-event message type (events declare theirs in the catalogue). */
-export const MESSAGE_DELIVERY: Record<Exclude<ClientMessageType | ServerMessage['type'], EventType>, Delivery> = {
+export const MESSAGE_DELIVERY: Record<
+  Exclude<ClientMessageType | ServerMessage['type'], EventType>,
+  Delivery
+> = {
   hello: 'critical',
   welcome: 'critical',
   auth: 'critical',

@@ -36,7 +36,8 @@ function envelope(value: unknown): Parsed<{ type: string; id?: unknown }> {
   const type = (value as { type?: unknown }).type;
   const id = (value as { id?: unknown }).id;
   if (typeof type !== 'string') return fail(ErrorCode.Invalid, 'type: must be a string', id);
-  if (!clientTypes.has(type)) return fail(ErrorCode.UnknownType, `unknown message type "${type.slice(0, 64)}"`, id);
+  if (!clientTypes.has(type))
+    return fail(ErrorCode.UnknownType, `unknown message type "${type.slice(0, 64)}"`, id);
   return { ok: true, value: value as { type: string; id?: unknown } };
 }
 
@@ -44,7 +45,8 @@ function envelope(value: unknown): Parsed<{ type: string; id?: unknown }> {
 export function parseHello(value: unknown): Parsed<Hello> {
   const env = envelope(value);
   if (!env.ok) return env;
-  if (env.value.type !== 'hello') return fail(ErrorCode.HelloRequired, 'the first message must be hello', env.value.id);
+  if (env.value.type !== 'hello')
+    return fail(ErrorCode.HelloRequired, 'the first message must be hello', env.value.id);
   const r = helloSchema.safeParse(value);
   return r.success ? { ok: true, value: r.data } : fail(ErrorCode.Invalid, describe(r.error));
 }

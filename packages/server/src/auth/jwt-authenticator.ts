@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { ErrorCode } from '@syncline/protocol';
+import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { SynclineError } from '../core/errors.js';
+import type { Identity } from '../core/identity.js';
+
+export interface JwtOptions {
+  /** HS256 shared secret. */
+  secret?: string;
+  /** JWKS URL for RS256 / ES256 keys (the identity provider's). */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  /** Seconds of clock skew tolerated on `exp` / `nbf`. */
+  clockToleranceS?: number;
+}
+
+export type TokenVerifier = (token: string) => Promise<Identity>;
+
+export function identityFromClaims(p: JWTPayload): Identity {
+  if (typeof p.sub !== 'string' || p.sub.length === 0 || p.sub.length > 128) {
+    throw new SynclineError(ErrorCode.Unauthorized, 'token has no valid sub claim');
+  }
+  const roles = Array.isArray(p.roles) ? p.roles.filter((r): r is string => typeof r === 'string') : [];
+  if (typeof p.role === 'string') roles.push(p.role);
+  const id: Identity = { userId: p.sub, roles, claims: p };
+  if (typeof p.name === 'string') id.name = p.name.slice(0, 128);
+  const avatar = p.picture ?? p.avatar;
+  if (typeof avatar === 'string') id.avatar = avatar.slice(0, 2048);
+  if (typeof p.exp === 'number') id.exp = p.exp;
+  return id;
+}
+
+/** Verifies JWTs with `jose`: HS256 with a secret, or RS256/ES256 keys from a JWKS URL. */
+export function createJwtVerifier(opts: JwtOptions): TokenVerifier {
+  const verifyOpts = {
+    issuer: opts.issuer,
+    audience: opts.audience,
+    clockTolerance: opts.clockToleranceS ?? 5,
+  };
+  let verify: (token: string) => Promise<JWTPayload>;
+  if (opts.secret) {
+    const key = new TextEncoder().encode(opts.secret);
+    verify = async (t) => (await jwtVerify(t, key, { ...verifyOpts, algorithms: ['HS256'] })).payload;
+  } else if (opts.jwksUrl) {
+    const jwks = createRemoteJWKSet(new URL(opts.jwksUrl));
+    verify = async (t) =>
+      (await jwtVerify(t, jwks, { ...verifyOpts, algorithms: ['RS256', 'ES256'] })).payload;
+  } else {
+    throw new Error('createJwtVerifier needs a secret or a jwksUrl');
+  }
+  return async (token) => {
+    try {
+      return identityFromClaims(await verify(token));
+    } catch (err) {
+      if (err instanceof SynclineError) throw err;
+      if (err instanceof errors.JWTExpired) throw new SynclineError(ErrorCode.TokenExpired, 'token expired');
+      throw new SynclineError(ErrorCode.Unauthorized, 'invalid token');
+    }
+  };
+}
+
+/**
+ * Dev mode: a random secret made at start, and tokens issued to anyone who names themselves.
+ * Never used once a secret or JWKS is configured.
+ */
+export class DevTokenIssuer {
+  readonly secret = randomBytes(32).toString('base64url');
+
+  async issue(name: string, ttlS = 12 * 3600): Promise<{ token: string; userId: string }> {
+    const clean = name.trim().slice(0, 64);
+    const slug =
+      clean
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '') || 'user';
+    const userId = `dev-${slug}`;
+    const token = await new SignJWT({ name: clean })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(userId)
+      .setIssuedAt()
+      .setExpirationTime(`${ttlS}s`)
+      .sign(new TextEncoder().encode(this.secret));
+    return { token, userId };
+  }
+}

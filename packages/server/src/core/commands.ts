@@ -1,0 +1,130 @@
+import {
+  type BatchableClientMessage,
+  docRoom,
+  ErrorCode,
+  EVENTS,
+  isLogged,
+  parseEventData,
+} from '@syncline/protocol';
+import { SynclineError } from './errors.js';
+import { type Hub, nack } from './hub.js';
+import { isAdmin } from './identity.js';
+import { enterRoom, leaveRoom } from './membership.js';
+import type { Session } from './session.js';
+
+const roomOf = (msg: { room?: string; documentId?: string }): string => msg.room ?? docRoom(msg.documentId!);
+
+/** Carries out one validated, de-duplicated, rate-checked client message. */
+export async function handleCommand(hub: Hub, session: Session, msg: BatchableClientMessage): Promise<void> {
+  const conn = session.conn;
+  switch (msg.type) {
+    case 'ping':
+      conn?.send(msg.ts === undefined ? { type: 'pong' } : { type: 'pong', ts: msg.ts });
+      return;
+    case 'pong':
+      if (conn && msg.ts !== undefined) {
+        const rtt = hub.clock.now() - msg.ts;
+        if (rtt >= 0 && rtt < 600_000) {
+          conn.rtt = rtt;
+          hub.stats.sampleRtt(rtt);
+        }
+      }
+      return;
+    case 'auth': {
+      let identity: Awaited<ReturnType<Hub['authenticate']>>;
+      try {
+        identity = await hub.authenticate(msg.token, conn?.info ?? { ip: '' });
+      } catch (err) {
+        const code = err instanceof SynclineError ? err.code : ErrorCode.Unauthorized;
+        hub.replyTo(
+          session,
+          msg.id,
+          nack(msg.id, code, err instanceof Error ? err.message : 'invalid token'),
+        );
+        return;
+      }
+      if (identity.userId !== session.userId) {
+        hub.replyTo(
+          session,
+          msg.id,
+          nack(msg.id, ErrorCode.Forbidden, 'a refreshed token must be for the same user'),
+        );
+        return;
+      }
+      session.identity = identity;
+      hub.replyTo(session, msg.id, { type: 'ack', id: msg.id, data: { tokenExp: identity.exp ?? null } });
+      return;
+    }
+    case 'join_room':
+    case 'subscribe': {
+      const entered = await enterRoom(hub, session, {
+        room: roomOf(msg),
+        mode: msg.type === 'join_room' ? 'join' : 'subscribe',
+        types: msg.types,
+        since: msg.since,
+      });
+      hub.replyTo(session, msg.id, { type: 'ack', id: msg.id, data: entered.state });
+      if (entered.replay) void hub.catchUp(entered.sub);
+      return;
+    }
+    case 'leave_room':
+    case 'unsubscribe': {
+      const room = roomOf(msg);
+      if (!leaveRoom(hub, session, room)) {
+        hub.replyTo(session, msg.id, nack(msg.id, ErrorCode.NotJoined, `not in ${room}`));
+        return;
+      }
+      hub.replyTo(session, msg.id, { type: 'ack', id: msg.id, data: { room } });
+      return;
+    }
+    case 'publish': {
+      const { id } = msg;
+      const fail = (code: ErrorCode, message: string) => {
+        if (id !== undefined) hub.replyTo(session, id, nack(id, code, message));
+        else conn?.error(code, message);
+      };
+      const sub = session.subs.get(msg.room);
+      if (!sub) return fail(ErrorCode.NotJoined, `join or subscribe to ${msg.room} before publishing to it`);
+      const parsed = parseEventData(msg.event, msg.data);
+      if (!parsed.ok) return fail(parsed.code, parsed.message);
+      const spec = EVENTS[parsed.value.type];
+      if (spec.publisher === 'server')
+        return fail(ErrorCode.Forbidden, `${msg.event} is sent by the server only`);
+      if (spec.publisher === 'admin' && !isAdmin(session.identity)) {
+        return fail(ErrorCode.Forbidden, `${msg.event} needs the admin role`);
+      }
+      const data = { ...(parsed.value.data as object), userId: session.userId };
+      const logged = isLogged(spec.delivery);
+      if (logged && id === undefined) return fail(ErrorCode.Invalid, `id: required to publish ${msg.event}`);
+      try {
+        const r = await hub.publish(msg.room, msg.event, data, {
+          from: session.userId,
+          except: msg.echo === false ? sub : undefined,
+          dedupKey: logged ? `${session.userId}/${id}` : undefined,
+        });
+        if (id !== undefined)
+          hub.replyTo(session, id, { type: 'ack', id, data: logged ? { seq: r.seq } : {} });
+      } catch (err) {
+        if (err instanceof SynclineError) throw err;
+        hub.stats.appendErrors++;
+        hub.log.error({ err, room: msg.room }, 'append failed');
+        throw new SynclineError(ErrorCode.Unavailable, 'the event could not be stored; retry', 1000);
+      }
+      return;
+    }
+    case 'request': {
+      const handler = hub.methods.get(msg.method);
+      if (!handler) {
+        hub.replyTo(session, msg.id, nack(msg.id, ErrorCode.UnknownMethod, `no method "${msg.method}"`));
+        return;
+      }
+      const data = await handler(msg.data, { user: session.identity, session });
+      hub.replyTo(
+        session,
+        msg.id,
+        data === undefined ? { type: 'response', id: msg.id } : { type: 'response', id: msg.id, data },
+      );
+      return;
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import {
+  type Codec,
+  CloseCode,
+  type CloseCodeInfo,
+  codecFor,
+  type Encoded,
+  ErrorCode,
+  type ServerMessage,
+} from '@syncline/protocol';
+import type { Hub } from './hub.js';
+import { OutboundQueue } from './outbound-queue.js';
+import { OutMessage, type SharedBatch } from './out-message.js';
+import { AbuseCounter, ClassBuckets } from './rate-limiter.js';
+import type { ConnectionHandle, ConnectionInfo, ServerSocket } from './server-socket.js';
+import type { Session } from './session.js';
+
+export type ConnectionState = 'handshake' | 'authenticating' | 'open' | 'closing' | 'closed';
+
+/**
+ * One socket as the core sees it: its codec, outbound queue, liveness, rate-limit buckets, and the
+ * session attached to it after `hello`. It knows nothing of the transport behind `ServerSocket`.
+ */
+export class Connection implements ConnectionHandle {
+  state: ConnectionState = 'handshake';
+  session: Session | null = null;
+  readonly codec: Codec;
+  readonly openedAt: number;
+  lastSeen: number;
+  /** Latest measured app-level round-trip time in ms (-1 until measured). */
+  rtt = -1;
+  /** Messages that arrived while `hello` was being processed; handled in order once open. */
+  inbox: unknown[] | null = null;
+  buckets: ClassBuckets | null = null;
+  abuse: AbuseCounter | null = null;
+  private readonly queue = new OutboundQueue();
+
+  constructor(
+    readonly socket: ServerSocket,
+    readonly info: ConnectionInfo,
+    private readonly hub: Hub,
+  ) {
+    this.codec = codecFor(socket.protocol);
+    this.openedAt = this.lastSeen = hub.clock.now();
+  }
+
+  get open(): boolean {
+    return this.state === 'open';
+  }
+
+  // ---- inbound (called by the transport) ----
+
+  receive(frame: Encoded | ArrayBuffer | Uint8Array, isBinary: boolean): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.lastSeen = this.hub.clock.now();
+    this.hub.receive(this, frame, isBinary);
+  }
+
+  alive(): void {
+    this.lastSeen = this.hub.clock.now();
+  }
+
+  closed(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.hub.release(this, code, reason);
+  }
+
+  // ---- outbound ----
+
+  /** Queues a per-connection critical message (ack, nack, response, welcome, error). */
+  send(message: ServerMessage | OutMessage): void {
+    if (this.state === 'closed') return;
+    const m = message instanceof OutMessage ? message : new OutMessage(message);
+    this.queue.pushControl(m);
+    this.hub.countOut(m);
+    this.hub.flusher.markDirty(this);
+  }
+
+  queueLogged(m: OutMessage | SharedBatch): void {
+    this.queue.pushLogged(m);
+    this.hub.flusher.markDirty(this);
+  }
+
+  queueEphemeral(key: string, m: OutMessage): void {
+    this.queue.pushEphemeral(key, m);
+    this.hub.flusher.markDirty(this);
+  }
+
+  expandBatch(batch: SharedBatch): void {
+    this.queue.expandBatch(batch);
+  }
+
+  /** Sends everything queued this turn as one frame (or a few, for very large turns). */
+  flush(force = false): void {
+    if (this.state === 'closed' || this.queue.empty) return;
+    // Nothing but the welcome may go first: hold output until the handshake completes.
+    if (this.state === 'authenticating' && !force) return;
+    const { softBufferBytes, hardBufferBytes } = this.hub.limits;
+    const buffered = this.socket.bufferedAmount;
+    if (buffered > hardBufferBytes) {
+      this.hub.stats.slowConsumerCloses++;
+      this.close(CloseCode.SlowConsumer);
+      return;
+    }
+    const { frames, dropped } = this.queue.drain(this.codec, buffered > softBufferBytes);
+    if (dropped > 0) this.hub.stats.droppedEphemeral += dropped;
+    for (const frame of frames) {
+      this.hub.stats.framesOut++;
+      this.hub.stats.bytesOut += this.codec.byteLength(frame);
+      this.socket.send(frame);
+    }
+  }
+
+  /** Flushes what is queued, then closes with a documented code. */
+  close(info: CloseCodeInfo, reason: string = info.reason): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    if (info !== CloseCode.SlowConsumer) this.flush(true);
+    this.state = 'closing';
+    this.socket.close(info.code, reason);
+  }
+
+  /** Answers a protocol error that has no message id to nack: an `error` message. */
+  error(code: ErrorCode, message: string, id?: string): void {
+    this.send(id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id });
+  }
+}

@@ -1,0 +1,144 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  CloseCode,
+  type Encoded,
+  ErrorCode,
+  type Hello,
+  PROTOCOL_VERSION,
+  type RoomState,
+  type Welcome,
+} from '@syncline/protocol';
+import type { Connection } from './connection.js';
+import { SynclineError } from './errors.js';
+import type { Hub } from './hub.js';
+import type { Identity } from './identity.js';
+import { autoRooms, type EnterRequest, enterRoom } from './membership.js';
+import { Session } from './session.js';
+import type { Subscription } from './subscription.js';
+
+const randomId = (bytes: number) => randomBytes(bytes).toString('base64url');
+
+function sameKey(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * `hello`: check the version, authenticate, attach or resume a session, enter the rooms the client
+ * names (and the automatic ones), answer `welcome`, then replay what the client missed.
+ */
+export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Promise<void> {
+  if (hello.v !== PROTOCOL_VERSION) {
+    conn.error(
+      ErrorCode.Invalid,
+      `protocol version ${hello.v} is not supported; this server speaks ${PROTOCOL_VERSION}`,
+    );
+    conn.close(CloseCode.UnsupportedVersion);
+    return;
+  }
+  let identity: Identity;
+  try {
+    identity = await hub.authenticate(hello.token, conn.info);
+  } catch (err) {
+    const expired = err instanceof SynclineError && err.code === ErrorCode.TokenExpired;
+    const message = err instanceof SynclineError ? err.message : 'invalid token';
+    conn.error(expired ? ErrorCode.TokenExpired : ErrorCode.Unauthorized, message);
+    conn.close(expired ? CloseCode.TokenExpired : CloseCode.Unauthorized);
+    return;
+  }
+  if (conn.state !== 'authenticating') return;
+  const max = hub.limits.maxConnectionsPerUser;
+  if (max > 0 && (hub.userConnections.get(identity.userId)?.size ?? 0) >= max) {
+    conn.error(ErrorCode.RateLimited, `at most ${max} connections per user`);
+    conn.close(CloseCode.TooManyConnections);
+    return;
+  }
+  hub.pending.delete(conn);
+
+  let session: Session | undefined;
+  if (hello.session) {
+    const s = hub.sessions.get(hello.session.id);
+    if (s && s.userId === identity.userId && sameKey(s.key, hello.session.key)) session = s;
+  }
+  const resumed = session !== undefined;
+  hub.stats.bump(hub.stats.resumes, resumed ? 'resumed' : hello.session ? 'expired' : 'new');
+  if (!session) {
+    session = new Session(randomId(12), randomId(24), identity, hub.limits.dedupWindow);
+    hub.sessions.set(session.id, session);
+  }
+  if (session.conn && session.conn !== conn) {
+    const old = session.conn;
+    hub.detach(session);
+    old.close(CloseCode.SessionTakenOver);
+  }
+  session.identity = identity;
+  session.conn = conn;
+  session.detachedAt = 0;
+  conn.session = session;
+  hub.connections.add(conn);
+  let mine = hub.userConnections.get(identity.userId);
+  if (!mine) hub.userConnections.set(identity.userId, (mine = new Set()));
+  mine.add(conn);
+
+  const wanted = new Map<string, EnterRequest>();
+  for (const room of autoRooms(identity.userId)) wanted.set(room, { room, mode: 'subscribe' });
+  for (const r of hello.rooms ?? []) {
+    wanted.set(r.room, { room: r.room, mode: r.mode ?? 'subscribe', types: r.types, since: r.since });
+  }
+  for (const [name, sub] of session.subs) {
+    const w = wanted.get(name);
+    if (!w)
+      wanted.set(name, {
+        room: name,
+        mode: sub.mode,
+        types: sub.types ? [...sub.types] : undefined,
+        since: sub.sentSeq,
+      });
+    else if (w.since === undefined) w.since = sub.sentSeq;
+  }
+
+  const rooms: RoomState[] = [];
+  const replays: Subscription[] = [];
+  const refused: { code: ErrorCode; message: string }[] = [];
+  for (const req of wanted.values()) {
+    try {
+      const entered = await enterRoom(hub, session, req);
+      rooms.push(entered.state);
+      if (entered.replay) replays.push(entered.sub);
+    } catch (err) {
+      const code = err instanceof SynclineError ? err.code : ErrorCode.Internal;
+      const message = err instanceof SynclineError ? err.message : 'could not enter room';
+      if (!(err instanceof SynclineError)) hub.log.error({ err, room: req.room }, 'entering room failed');
+      refused.push({ code, message: `${req.room}: ${message}` });
+    }
+    if (conn.state !== 'authenticating' || session.conn !== conn) return;
+  }
+  hub.setPresent(session, true);
+
+  const L = hub.limits;
+  const welcome: Welcome = {
+    type: 'welcome',
+    v: PROTOCOL_VERSION,
+    sessionId: session.id,
+    resumeKey: session.key,
+    resumed,
+    userId: identity.userId,
+    heartbeatMs: L.heartbeatMs,
+    heartbeatTimeoutMs: L.heartbeatTimeoutMs,
+    maxPayload: L.maxPayload,
+    sessionGraceMs: L.sessionGraceMs,
+    rooms,
+    serverTime: hub.clock.now(),
+  };
+  if (identity.exp !== undefined) welcome.tokenExp = identity.exp;
+  conn.send(welcome);
+  for (const r of refused) conn.error(r.code, r.message);
+  conn.state = 'open';
+  for (const fn of hub.onWelcome) fn(conn);
+  hub.flusher.markDirty(conn);
+  for (const sub of replays) void hub.catchUp(sub);
+  const inbox = conn.inbox ?? [];
+  conn.inbox = null;
+  for (const frame of inbox) hub.receive(conn, frame as Encoded, typeof frame !== 'string');
+}

@@ -1,0 +1,675 @@
+import {
+  type BatchableClientMessage,
+  CloseCode,
+  DEFAULTS,
+  type Delivery,
+  type Encoded,
+  ErrorCode,
+  EVENTS,
+  eventSpec,
+  isEventType,
+  isLogged,
+  MESSAGE_DELIVERY,
+  type Nack,
+  parseClientMessages,
+  parseHello,
+  roomKind,
+  type ServerMessage,
+} from '@syncline/protocol';
+import type { LogStore, RetentionPolicy } from '../storage/log-store.js';
+import type { Clock } from './clock.js';
+import { Connection } from './connection.js';
+import { PENDING } from './dedup-window.js';
+import { SynclineError } from './errors.js';
+import { type Extension, sortExtensions } from './hooks.js';
+import type { Identity } from './identity.js';
+import { handleCommand } from './commands.js';
+import { Flusher } from './flusher.js';
+import { handleHello } from './handshake.js';
+import type { Logger } from './logger.js';
+import { OutMessage } from './out-message.js';
+import { ClassBuckets, AbuseCounter, type RateLimitOptions } from './rate-limiter.js';
+import { Room } from './room.js';
+import type { ConnectionHandle, ConnectionInfo, ServerSocket } from './server-socket.js';
+import type { Session } from './session.js';
+import { Stats } from './stats.js';
+import type { Subscription } from './subscription.js';
+
+export interface HubLimits {
+  maxPayload: number;
+  handshakeTimeoutMs: number;
+  heartbeatMs: number;
+  heartbeatTimeoutMs: number;
+  sessionGraceMs: number;
+  /** A detached session stops counting in presence after this long. */
+  presenceGraceMs: number;
+  /** 0 = unlimited. */
+  maxConnectionsPerUser: number;
+  dedupWindow: number;
+  /** Above this many buffered bytes a connection's ephemeral traffic is dropped. */
+  softBufferBytes: number;
+  /** Above this many buffered bytes a connection is closed as a slow consumer. */
+  hardBufferBytes: number;
+  /** Log entries read per page when replaying. */
+  replayPageSize: number;
+  /** Messages a connection may send while its hello is processed. */
+  maxInbox: number;
+}
+
+export const DEFAULT_LIMITS: HubLimits = {
+  maxPayload: DEFAULTS.maxPayload,
+  handshakeTimeoutMs: DEFAULTS.handshakeTimeoutMs,
+  heartbeatMs: DEFAULTS.heartbeatMs,
+  heartbeatTimeoutMs: DEFAULTS.heartbeatTimeoutMs,
+  sessionGraceMs: DEFAULTS.sessionGraceMs,
+  presenceGraceMs: 10_000,
+  maxConnectionsPerUser: 20,
+  dedupWindow: 1024,
+  softBufferBytes: 256 * 1024,
+  hardBufferBytes: 4 * 1024 * 1024,
+  replayPageSize: 500,
+  maxInbox: 64,
+};
+
+/** Retention per room kind; `default` applies to kinds not listed. */
+export type RetentionConfig = Record<string, RetentionPolicy> & { default: RetentionPolicy };
+
+const DAY = 86_400_000;
+export const DEFAULT_RETENTION: RetentionConfig = {
+  doc: { maxEvents: 10_000, maxAgeMs: 7 * DAY },
+  user: { maxEvents: 1_000, maxAgeMs: DAY },
+  system: { maxEvents: 100, maxAgeMs: DAY },
+  default: { maxEvents: 1_000, maxAgeMs: DAY },
+};
+
+export type Authenticate = (token: string, info: ConnectionInfo) => Promise<Identity>;
+export type MethodHandler = (
+  data: unknown,
+  ctx: { user: Identity; session: Session },
+) => unknown | Promise<unknown>;
+
+export interface HubOptions {
+  store: LogStore;
+  authenticate: Authenticate;
+  clock: Clock;
+  logger: Logger;
+  limits?: Partial<HubLimits>;
+  /** `false` turns rate limiting off (benchmarks, trusted back ends). */
+  rateLimits?: RateLimitOptions | false;
+  retention?: Partial<RetentionConfig>;
+  extensions?: Extension[];
+}
+
+export interface PublishOptions {
+  /** Publisher's user id (absent for server-made events). */
+  from?: string;
+  /** A subscription that must not receive the event (broadcast to a room except the sender). */
+  except?: Subscription;
+  /** Idempotency key for logged events. */
+  dedupKey?: string;
+}
+
+const TICK_MS = 1000;
+/** Commands later messages of the same session must wait for. */
+const BLOCKING = new Set(['join_room', 'subscribe', 'leave_room', 'unsubscribe', 'auth']);
+const TRIM_EVERY_MS = 60_000;
+
+/**
+ * The transport-independent core: sessions, rooms, the durable log, delivery and limits. A transport
+ * calls `open(socket, info)` for each accepted socket and feeds it frames through the returned handle.
+ */
+export class Hub {
+  readonly clock: Clock;
+  readonly store: LogStore;
+  readonly log: Logger;
+  readonly limits: HubLimits;
+  readonly stats = new Stats();
+  readonly flusher: Flusher;
+  readonly extensions: Extension[];
+  readonly rateLimits: RateLimitOptions | false;
+  readonly retention: RetentionConfig;
+  readonly authenticate: Authenticate;
+  readonly methods = new Map<string, MethodHandler>();
+  /** Called after an event is published (stored, when logged) — not for duplicates. */
+  readonly onPublished: ((room: string, type: string, data: unknown) => void)[] = [];
+  /** Called when a connection has been welcomed (its welcome is queued). */
+  readonly onWelcome: ((conn: Connection) => void)[] = [];
+  /** Sockets that have not completed hello. */
+  readonly pending = new Set<Connection>();
+  /** Sockets with a session. */
+  readonly connections = new Set<Connection>();
+  readonly sessions = new Map<string, Session>();
+  readonly userConnections = new Map<string, Set<Connection>>();
+  readonly userBuckets = new Map<string, ClassBuckets>();
+  readonly rooms = new Map<string, Room>();
+  private readonly roomKinds = new Set<string>();
+  private tickTimer: unknown = null;
+  private lastHeartbeat = 0;
+  private lastTrim = 0;
+  private stopping = false;
+
+  constructor(opts: HubOptions) {
+    this.clock = opts.clock;
+    this.store = opts.store;
+    this.log = opts.logger;
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.rateLimits = opts.rateLimits ?? false;
+    this.retention = { ...DEFAULT_RETENTION, ...opts.retention } as RetentionConfig;
+    this.extensions = sortExtensions(opts.extensions ?? []);
+    this.authenticate = opts.authenticate;
+    this.flusher = new Flusher(this.clock);
+    const now = this.clock.now();
+    this.lastHeartbeat = this.lastTrim = now;
+  }
+
+  start(): void {
+    if (this.tickTimer === null) this.tickTimer = this.clock.setInterval(() => this.tick(), TICK_MS);
+  }
+
+  // ---- connections ------------------------------------------------------------------------------
+
+  /** Accepts a socket. Returns the handle the transport feeds, or null when the core refuses it. */
+  open(socket: ServerSocket, info: ConnectionInfo): ConnectionHandle {
+    const conn = new Connection(socket, info, this);
+    this.stats.connectionsOpened++;
+    if (this.stopping) {
+      conn.close(CloseCode.ServerRestarting, this.restartReason());
+      return conn;
+    }
+    this.pending.add(conn);
+    const onConnect = this.extensions.filter((e) => e.onConnect);
+    if (onConnect.length > 0) {
+      conn.state = 'authenticating'; // hold frames until the hooks have run
+      conn.inbox = [];
+      void (async () => {
+        try {
+          for (const e of onConnect) await e.onConnect!({ info });
+        } catch (err) {
+          this.log.info({ ip: info.ip, err: String(err) }, 'connection refused by onConnect');
+          conn.close(CloseCode.Forbidden);
+          return;
+        }
+        if (conn.state !== 'authenticating') return;
+        conn.state = 'handshake';
+        const inbox = conn.inbox ?? [];
+        conn.inbox = null;
+        for (const frame of inbox) this.receive(conn, frame as Encoded, typeof frame !== 'string');
+      })();
+    }
+    return conn;
+  }
+
+  /** A frame arrived on a connection. */
+  receive(conn: Connection, frame: Encoded | ArrayBuffer | Uint8Array, isBinary: boolean): void {
+    if (conn.state === 'authenticating') {
+      // Held, undecoded, until the handshake completes: nothing may be answered before `welcome`.
+      const inbox = (conn.inbox ??= []);
+      if (inbox.length >= this.limits.maxInbox) {
+        conn.error(ErrorCode.RateLimited, 'too many messages before welcome');
+        conn.close(CloseCode.ProtocolError);
+        return;
+      }
+      inbox.push(frame);
+      return;
+    }
+    const bytes = typeof frame === 'string' ? frame.length : frame.byteLength;
+    this.stats.bytesIn += bytes;
+    let value: unknown;
+    try {
+      value = conn.codec.decode(frame as Encoded);
+    } catch {
+      this.stats.bump(this.stats.messagesIn, 'malformed');
+      if (conn.state === 'handshake') {
+        conn.error(ErrorCode.Malformed, `frame is not valid ${conn.codec.name}`);
+        conn.close(CloseCode.ProtocolError);
+      } else {
+        conn.error(ErrorCode.Malformed, `frame is not valid ${conn.codec.name}`);
+        this.refuse(conn);
+      }
+      return;
+    }
+    this.handleValue(conn, value);
+  }
+
+  private handleValue(conn: Connection, value: unknown): void {
+    if (conn.state === 'handshake') {
+      const hello = parseHello(value);
+      this.stats.bump(this.stats.messagesIn, 'hello');
+      if (!hello.ok) {
+        conn.error(hello.code, hello.message, hello.id);
+        conn.close(CloseCode.ProtocolError, hello.code);
+        return;
+      }
+      conn.state = 'authenticating';
+      conn.inbox = [];
+      void handleHello(this, conn, hello.value);
+      return;
+    }
+    if (conn.state !== 'open') return;
+    for (const parsed of parseClientMessages(value)) {
+      if (!parsed.ok) {
+        this.stats.bump(this.stats.messagesIn, parsed.code);
+        if (parsed.id !== undefined)
+          this.reply(conn, parsed.id, nack(parsed.id, parsed.code, parsed.message));
+        else conn.error(parsed.code, parsed.message);
+        this.refuse(conn);
+        continue;
+      }
+      this.dispatch(conn, parsed.value);
+      if (conn.state !== 'open') return;
+    }
+  }
+
+  /** Dedup, rate limit, hooks, then the command. */
+  private dispatch(conn: Connection, msg: BatchableClientMessage): void {
+    this.stats.bump(this.stats.messagesIn, msg.type);
+    const session = conn.session!;
+    const id = 'id' in msg ? msg.id : undefined;
+    if (id !== undefined) {
+      const seen = session.dedup.get(id);
+      if (seen === PENDING) return; // the reply is on its way
+      if (seen !== undefined) {
+        conn.send(seen);
+        return;
+      }
+    }
+    const delivery = this.deliveryOf(msg);
+    const wait = this.takeToken(conn, delivery);
+    if (wait > 0) {
+      this.stats.rateLimited++;
+      if (id !== undefined) {
+        conn.send(nack(id, ErrorCode.RateLimited, `over the ${delivery} rate limit`, wait));
+      } else if (msg.type !== 'pong') {
+        conn.error(ErrorCode.RateLimited, `over the ${delivery} rate limit`);
+      }
+      this.refuse(conn);
+      return;
+    }
+    if (id !== undefined) session.dedup.begin(id);
+    session.serial.run(() => this.execute(session, msg));
+  }
+
+  /**
+   * Runs one message. Returns a promise when later messages of the session must wait for it (room
+   * membership and token changes, and anything behind async `onMessage` hooks), so that e.g. a publish
+   * sent right after a join sees the join. Publishes and requests do not block: their order is kept by
+   * the room's append queue, and their replies come when they are done.
+   */
+  private execute(session: Session, msg: BatchableClientMessage): Promise<void> | undefined {
+    const hooks = this.messageHooks;
+    const fail = (err: unknown) => {
+      if ('id' in msg && msg.id !== undefined) this.replyError(session, msg.id, err);
+      else this.log.error({ err }, 'command failed');
+    };
+    if (hooks.length > 0 && msg.type !== 'ping' && msg.type !== 'pong') {
+      return (async () => {
+        for (const e of hooks) await e.onMessage!({ user: session.identity, message: msg });
+        const done = handleCommand(this, session, msg);
+        if (BLOCKING.has(msg.type)) await done;
+        else done.catch(fail);
+      })().catch(fail);
+    }
+    const done = handleCommand(this, session, msg).catch(fail);
+    return BLOCKING.has(msg.type) ? done : undefined;
+  }
+
+  private get messageHooks(): Extension[] {
+    return this.extensions.filter((e) => e.onMessage);
+  }
+
+  private deliveryOf(msg: BatchableClientMessage): Delivery {
+    if (msg.type === 'publish') return isEventType(msg.event) ? EVENTS[msg.event].delivery : 'critical';
+    return MESSAGE_DELIVERY[msg.type];
+  }
+
+  private takeToken(conn: Connection, delivery: Delivery): number {
+    const limits = this.rateLimits;
+    if (limits === false) return 0;
+    const now = this.clock.now();
+    conn.buckets ??= new ClassBuckets(limits.connection);
+    const waitConn = conn.buckets.take(delivery, now);
+    if (waitConn > 0) return waitConn;
+    const userId = conn.session!.userId;
+    let ub = this.userBuckets.get(userId);
+    if (!ub) this.userBuckets.set(userId, (ub = new ClassBuckets(limits.user)));
+    return ub.take(delivery, now);
+  }
+
+  /** Counts a refused message; closes the connection on sustained abuse. */
+  private refuse(conn: Connection): void {
+    const limits = this.rateLimits === false ? null : this.rateLimits;
+    conn.abuse ??= new AbuseCounter(limits?.abuseRefusals ?? 200, limits?.abuseWindowMs ?? 10_000);
+    if (conn.abuse.refuse(this.clock.now())) {
+      this.log.warn({ ip: conn.info.ip, user: conn.session?.userId }, 'closing abusive connection');
+      conn.close(CloseCode.RateLimited);
+    }
+  }
+
+  /** Sends a reply to a client message and remembers it for re-sends. */
+  reply(conn: Connection | null, id: string, message: ServerMessage): void {
+    const out = new OutMessage(message);
+    const session = conn?.session;
+    session?.dedup.settle(id, out);
+    this.countReply(message);
+    (session?.conn ?? conn)?.send(out);
+  }
+
+  replyTo(session: Session, id: string, message: ServerMessage): void {
+    const out = new OutMessage(message);
+    session.dedup.settle(id, out);
+    this.countReply(message);
+    session.conn?.send(out);
+  }
+
+  replyError(session: Session, id: string, err: unknown): void {
+    if (err instanceof SynclineError) {
+      this.replyTo(session, id, nack(id, err.code, err.message, err.retryAfterMs));
+    } else {
+      this.log.error({ err, user: session.userId }, 'handler failed');
+      this.replyTo(session, id, nack(id, ErrorCode.Internal, 'internal error'));
+    }
+  }
+
+  private countReply(message: ServerMessage): void {
+    if (message.type === 'nack') this.stats.bump(this.stats.nacks, message.code);
+    else if (message.type === 'ack' || message.type === 'response')
+      this.stats.bump(this.stats.acks, message.type);
+  }
+
+  countOut(m: OutMessage): void {
+    const t = (m.message as { type?: string }).type ?? 'unknown';
+    this.stats.bump(this.stats.messagesOut, t);
+  }
+
+  /** The transport reports a closed socket. */
+  release(conn: Connection, code: number, reason: string): void {
+    this.stats.connectionsClosed++;
+    this.stats.bump(this.stats.closesByCode, code);
+    this.pending.delete(conn);
+    const session = conn.session;
+    if (session && this.connections.delete(conn)) {
+      const set = this.userConnections.get(session.userId);
+      set?.delete(conn);
+      if (set && set.size === 0) {
+        this.userConnections.delete(session.userId);
+        this.userBuckets.delete(session.userId);
+      }
+      if (session.conn === conn) this.detach(session);
+    }
+    for (const e of this.extensions) {
+      if (!e.onDisconnect) continue;
+      Promise.resolve(e.onDisconnect({ user: session?.identity, info: conn.info, code, reason })).catch(
+        (err) => this.log.error({ err }, 'onDisconnect failed'),
+      );
+    }
+  }
+
+  /** A session loses its socket: its subscriptions stop receiving, but are kept for a resume. */
+  detach(session: Session): void {
+    session.conn = null;
+    session.detachedAt = this.clock.now();
+    for (const sub of session.subs.values()) {
+      sub.room.subs.delete(sub);
+      sub.catchingUp = false;
+      sub.batch = null;
+    }
+  }
+
+  // ---- rooms ------------------------------------------------------------------------------------
+
+  room(name: string): Room {
+    let room = this.rooms.get(name);
+    if (!room) {
+      room = new Room(name, {
+        store: this.store,
+        flusher: this.flusher,
+        countDelivery: (type, n) => {
+          if (n > 0) this.stats.bump(this.stats.messagesOut, type, n);
+        },
+      });
+      this.rooms.set(name, room);
+      this.roomKinds.add(roomKind(name));
+    }
+    return room;
+  }
+
+  /**
+   * Publishes an event to a room: logged events are appended to the room's log and fanned out once
+   * durable; ephemeral ones are fanned out at once, coalesced per connection.
+   */
+  async publish(
+    roomName: string,
+    type: string,
+    data: unknown,
+    opts: PublishOptions = {},
+  ): Promise<{ seq?: number; duplicate?: boolean }> {
+    if (!isEventType(type)) throw new SynclineError(ErrorCode.UnknownEvent, `unknown event "${type}"`);
+    const spec = eventSpec(type);
+    const room = this.room(roomName);
+    const now = this.clock.now();
+    if (!isLogged(spec.delivery)) {
+      const key = spec.coalesceKey ? spec.coalesceKey(data as never, opts.from) : type;
+      room.deliverEphemeral(type, data, key, now, opts.from, opts.except);
+      for (const fn of this.onPublished) fn(roomName, type, data);
+      return {};
+    }
+    const input = { type, data, ts: now, from: opts.from, dedupKey: opts.dedupKey };
+    const r = await room.append(input, opts.except);
+    if (!r.duplicate) for (const fn of this.onPublished) fn(roomName, type, data);
+    return r.duplicate ? { seq: r.seq, duplicate: true } : { seq: r.seq };
+  }
+
+  /** Replays a subscription from its `sentSeq` until it has caught up with live delivery. */
+  async catchUp(sub: Subscription): Promise<void> {
+    const { room, session } = sub;
+    const pageSize = this.limits.replayPageSize;
+    sub.catchingUp = true;
+    try {
+      for (;;) {
+        const res = await this.store.read(room.name, sub.sentSeq, pageSize);
+        const conn = session.conn;
+        if (!conn || !room.subs.has(sub) || !sub.catchingUp) return;
+        if (res.lastSeq < sub.sentSeq) {
+          // The client is ahead of this room's log (the store was replaced): it must reload.
+          sub.sentSeq = res.lastSeq;
+          this.stats.resets++;
+          conn.queueLogged(
+            new OutMessage({
+              type: 'reset',
+              room: room.name,
+              seq: res.lastSeq,
+              reason: 'unknown_room_state',
+            }),
+          );
+          continue;
+        }
+        if (res.firstSeq > sub.sentSeq + 1 && res.lastSeq > sub.sentSeq) {
+          sub.sentSeq = res.lastSeq;
+          this.stats.resets++;
+          conn.queueLogged(
+            new OutMessage({ type: 'reset', room: room.name, seq: res.lastSeq, reason: 'retention' }),
+          );
+          continue;
+        }
+        for (const e of res.entries) {
+          if (e.seq <= sub.sentSeq) continue;
+          sub.sentSeq = e.seq;
+          if (sub.accepts(e.type)) {
+            conn.queueLogged(
+              new OutMessage(
+                e.from === undefined
+                  ? { type: e.type, room: e.room, seq: e.seq, ts: e.ts, data: e.data }
+                  : { type: e.type, room: e.room, seq: e.seq, ts: e.ts, from: e.from, data: e.data },
+              ),
+            );
+          }
+        }
+        if (res.entries.length < pageSize && sub.sentSeq >= room.lastSeq) {
+          sub.catchingUp = false;
+          return;
+        }
+        await this.drained(conn);
+      }
+    } catch (err) {
+      this.log.error({ err, room: room.name }, 'replay failed; retrying');
+      this.clock.setTimeout(() => {
+        if (session.conn && room.subs.has(sub)) void this.catchUp(sub);
+      }, 1000);
+    }
+  }
+
+  /** Resolves once a connection's socket buffer is below the soft limit (replay pacing). */
+  private drained(conn: Connection): Promise<void> {
+    if (conn.socket.bufferedAmount <= this.limits.softBufferBytes) {
+      return new Promise<void>((r) => this.clock.defer(r));
+    }
+    return new Promise((resolve) => {
+      const check = () => {
+        if (conn.state !== 'open' || conn.socket.bufferedAmount <= this.limits.softBufferBytes) resolve();
+        else this.clock.setTimeout(check, 20);
+      };
+      this.clock.setTimeout(check, 20);
+    });
+  }
+
+  // ---- periodic work ----------------------------------------------------------------------------
+
+  /** One timer for the whole hub: handshake timeouts, token expiry, heartbeats, grace periods, retention. */
+  tick(): void {
+    const now = this.clock.now();
+    const L = this.limits;
+    for (const conn of this.pending) {
+      if (now - conn.openedAt > L.handshakeTimeoutMs) {
+        conn.error(ErrorCode.HelloRequired, 'no hello within the handshake timeout');
+        conn.close(CloseCode.HandshakeTimeout);
+        this.pending.delete(conn);
+      }
+    }
+    const nowS = now / 1000;
+    const heartbeat = now - this.lastHeartbeat >= L.heartbeatMs;
+    if (heartbeat) this.lastHeartbeat = now;
+    const ping = heartbeat ? new OutMessage({ type: 'ping', ts: now }) : null;
+    for (const conn of this.connections) {
+      const exp = conn.session?.identity.exp;
+      if (exp !== undefined && nowS >= exp) {
+        conn.error(ErrorCode.TokenExpired, 'token expired; reconnect with a fresh token');
+        conn.close(CloseCode.TokenExpired);
+        continue;
+      }
+      if (now - conn.lastSeen > L.heartbeatMs + L.heartbeatTimeoutMs) {
+        conn.close(CloseCode.HeartbeatTimeout);
+        conn.socket.terminate();
+        continue;
+      }
+      if (ping) {
+        conn.queueEphemeral('ping', ping);
+        conn.socket.ping?.();
+      }
+    }
+    for (const session of this.sessions.values()) {
+      if (session.conn) continue;
+      const away = now - session.detachedAt;
+      if (session.present && away > L.presenceGraceMs) this.setPresent(session, false);
+      if (away > L.sessionGraceMs) this.dropSession(session);
+    }
+    for (const [name, room] of this.rooms) if (room.idle) this.rooms.delete(name);
+    if (now - this.lastTrim >= TRIM_EVERY_MS) {
+      this.lastTrim = now;
+      void this.trim(now);
+    }
+  }
+
+  async trim(now = this.clock.now()): Promise<void> {
+    for (const kind of new Set([...this.roomKinds, ...Object.keys(this.retention)])) {
+      if (kind === 'default') continue;
+      const policy = this.retention[kind] ?? this.retention.default;
+      try {
+        await this.store.trim(kind === 'system' ? 'system' : `${kind}:`, policy, now);
+      } catch (err) {
+        this.log.error({ err, kind }, 'retention trim failed');
+      }
+    }
+  }
+
+  // ---- presence ---------------------------------------------------------------------------------
+
+  /** Turns a session's presence on or off in every room it joined, emitting user_join / user_leave. */
+  setPresent(session: Session, present: boolean): void {
+    if (session.present === present) return;
+    session.present = present;
+    for (const sub of session.subs.values()) {
+      if (sub.mode === 'join') this.presence(session, sub.room.name, present ? 1 : -1);
+    }
+  }
+
+  presence(session: Session, roomName: string, delta: 1 | -1): void {
+    const room = this.room(roomName);
+    const userId = session.userId;
+    const before = room.members.get(userId) ?? 0;
+    const after = before + delta;
+    if (after <= 0) room.members.delete(userId);
+    else room.members.set(userId, after);
+    const documentId = roomName.startsWith('doc:') ? roomName.slice(4) : undefined;
+    const publish = (type: 'user_join' | 'user_leave', data: Record<string, unknown>) =>
+      this.publish(roomName, type, documentId ? { ...data, documentId } : data).catch((err) =>
+        this.log.error({ err, room: roomName }, 'presence event failed'),
+      );
+    if (before === 0 && after > 0) {
+      const { name, avatar } = session.identity;
+      publish('user_join', {
+        userId,
+        ...(name !== undefined ? { userName: name } : {}),
+        ...(avatar !== undefined ? { avatar } : {}),
+      });
+    } else if (before > 0 && after <= 0) {
+      publish('user_leave', { userId });
+    }
+  }
+
+  dropSession(session: Session): void {
+    this.setPresent(session, false);
+    for (const sub of session.subs.values()) sub.room.subs.delete(sub);
+    session.subs.clear();
+    this.sessions.delete(session.id);
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------
+
+  private restartHintMs = 1000;
+
+  private restartReason(): string {
+    return `restart:${Math.round(this.restartHintMs * (0.5 + Math.random()))}`;
+  }
+
+  /**
+   * Graceful shutdown: refuse new sockets, flush what is queued, tell every client the server is
+   * restarting with a jittered reconnect hint, and wait (bounded) for the sockets to close.
+   */
+  async shutdown(opts: { restartHintMs?: number; timeoutMs?: number } = {}): Promise<void> {
+    this.stopping = true;
+    this.restartHintMs = opts.restartHintMs ?? 1000;
+    if (this.tickTimer !== null) this.clock.clearInterval(this.tickTimer);
+    this.tickTimer = null;
+    this.flusher.flushNow();
+    const all = [...this.pending, ...this.connections];
+    for (const conn of all) conn.close(CloseCode.ServerRestarting, this.restartReason());
+    const deadline = this.clock.now() + (opts.timeoutMs ?? 2000);
+    while (this.connections.size + this.pending.size > 0 && this.clock.now() < deadline) {
+      await new Promise<void>((r) => this.clock.setTimeout(r, 20));
+    }
+    for (const conn of [...this.pending, ...this.connections]) {
+      conn.socket.terminate();
+      conn.closed(CloseCode.ServerRestarting.code, 'terminated at shutdown');
+    }
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+}
+
+export function nack(id: string, code: string, message: string, retryAfterMs?: number): Nack {
+  return retryAfterMs === undefined
+    ? { type: 'nack', id, code, message }
+    : { type: 'nack', id, code, message, retryAfterMs };
+}

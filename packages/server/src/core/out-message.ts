@@ -1,0 +1,46 @@
+import type { Codec, Encoded } from '@syncline/protocol';
+
+/**
+ * A server message on its way out, encoded at most once per codec however many connections it goes to.
+ */
+export class OutMessage {
+  private json: Encoded | undefined;
+  private packed: Encoded | undefined;
+
+  constructor(readonly message: unknown) {}
+
+  encode(codec: Codec): Encoded {
+    if (codec.binary) return (this.packed ??= codec.encode(this.message));
+    return (this.json ??= codec.encode(this.message));
+  }
+}
+
+/**
+ * The room events of one event-loop turn, shared by every live subscriber of the room. A connection whose
+ * whole output in that turn is this batch sends the batch's frame, which is built once per codec.
+ */
+export class SharedBatch {
+  readonly items: OutMessage[] = [];
+  private jsonFrame: Encoded | undefined;
+  private packedFrame: Encoded | undefined;
+
+  push(m: OutMessage): void {
+    this.items.push(m);
+    this.jsonFrame = this.packedFrame = undefined;
+  }
+
+  encodeInto(codec: Codec, out: Encoded[]): void {
+    for (const m of this.items) out.push(m.encode(codec));
+  }
+
+  frame(codec: Codec): Encoded {
+    const cached = codec.binary ? this.packedFrame : this.jsonFrame;
+    if (cached !== undefined) return cached;
+    const items: Encoded[] = [];
+    this.encodeInto(codec, items);
+    const frame = codec.batch(items);
+    if (codec.binary) this.packedFrame = frame;
+    else this.jsonFrame = frame;
+    return frame;
+  }
+}

@@ -1,0 +1,81 @@
+import type { Codec, Encoded } from '@syncline/protocol';
+import { type OutMessage, SharedBatch } from './out-message.js';
+
+/** Frames bigger than this many items are split, so no single frame grows without bound. */
+export const MAX_ITEMS_PER_FRAME = 1024;
+
+/**
+ * The outbound queue of one connection, in three lanes:
+ * - control: acks, nacks, responses, welcome, errors (critical, per connection, sent first);
+ * - logged: room events in sequence order (critical and normal), as single messages or shared batches;
+ * - ephemeral: coalesced by key, latest value wins, dropped first under pressure.
+ * Lanes are allocated on first use so an idle connection costs nothing here.
+ */
+export class OutboundQueue {
+  private control: OutMessage[] | null = null;
+  private logged: (OutMessage | SharedBatch)[] | null = null;
+  private ephemeral: Map<string, OutMessage> | null = null;
+
+  get empty(): boolean {
+    return this.control === null && this.logged === null && this.ephemeral === null;
+  }
+
+  pushControl(m: OutMessage): void {
+    (this.control ??= []).push(m);
+  }
+
+  pushLogged(m: OutMessage | SharedBatch): void {
+    const lane = (this.logged ??= []);
+    if (m instanceof SharedBatch && lane[lane.length - 1] === m) return;
+    lane.push(m);
+  }
+
+  /** Replaces a queued shared batch by its current items, so later items can differ for this connection. */
+  expandBatch(batch: SharedBatch): void {
+    const lane = this.logged;
+    if (!lane) return;
+    const i = lane.indexOf(batch);
+    if (i >= 0) lane.splice(i, 1, ...batch.items);
+  }
+
+  pushEphemeral(key: string, m: OutMessage): void {
+    const lane = (this.ephemeral ??= new Map());
+    lane.delete(key); // re-insert so the newest value also takes the newest position
+    lane.set(key, m);
+  }
+
+  /**
+   * Takes everything queued as frames for `codec`. With `dropEphemeral`, coalesced ephemeral messages are
+   * discarded (their count is returned) instead of sent.
+   */
+  drain(codec: Codec, dropEphemeral: boolean): { frames: Encoded[]; messages: number; dropped: number } {
+    const { control, logged, ephemeral } = this;
+    this.control = this.logged = this.ephemeral = null;
+    let dropped = 0;
+    // Fast path: the whole turn's output is one room's shared batch (typical fan-out).
+    if (control === null && (ephemeral === null || dropEphemeral) && logged?.length === 1) {
+      const only = logged[0];
+      if (only instanceof SharedBatch && only.items.length <= MAX_ITEMS_PER_FRAME) {
+        dropped = ephemeral?.size ?? 0;
+        return { frames: [only.frame(codec)], messages: only.items.length, dropped };
+      }
+    }
+    const items: Encoded[] = [];
+    if (control) for (const m of control) items.push(m.encode(codec));
+    if (logged) {
+      for (const m of logged) {
+        if (m instanceof SharedBatch) m.encodeInto(codec, items);
+        else items.push(m.encode(codec));
+      }
+    }
+    if (ephemeral) {
+      if (dropEphemeral) dropped = ephemeral.size;
+      else for (const m of ephemeral.values()) items.push(m.encode(codec));
+    }
+    const frames: Encoded[] = [];
+    for (let i = 0; i < items.length; i += MAX_ITEMS_PER_FRAME) {
+      frames.push(codec.batch(items.slice(i, i + MAX_ITEMS_PER_FRAME)));
+    }
+    return { frames, messages: items.length, dropped };
+  }
+}

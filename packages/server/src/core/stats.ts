@@ -1,0 +1,32 @@
+/**
+ * Plain counters the core bumps on its hot paths (a property increment, no label lookup in a metrics
+ * library); the Prometheus exporter reads them at scrape time.
+ */
+export class Stats {
+  connectionsOpened = 0;
+  connectionsClosed = 0;
+  readonly closesByCode = new Map<number, number>();
+  readonly messagesIn = new Map<string, number>();
+  bytesIn = 0;
+  readonly messagesOut = new Map<string, number>();
+  framesOut = 0;
+  bytesOut = 0;
+  readonly acks = new Map<string, number>();
+  readonly nacks = new Map<string, number>();
+  readonly resumes = new Map<string, number>();
+  resets = 0;
+  droppedEphemeral = 0;
+  slowConsumerCloses = 0;
+  rateLimited = 0;
+  appendErrors = 0;
+  /** Round-trip times (ms) measured since the last scrape. */
+  rttSamples: number[] = [];
+
+  bump(map: Map<string, number> | Map<number, number>, key: string | number, n = 1): void {
+    (map as Map<string | number, number>).set(key, ((map as Map<string | number, number>).get(key) ?? 0) + n);
+  }
+
+  sampleRtt(ms: number): void {
+    if (this.rttSamples.length < 10_000) this.rttSamples.push(ms);
+  }
+}

@@ -1,0 +1,30 @@
+import type { SharedBatch } from './out-message.js';
+import type { Room } from './room.js';
+import type { Session } from './session.js';
+
+export type RoomMode = 'join' | 'subscribe';
+
+/**
+ * One session's membership of one room. It outlives a socket: while the session is detached the
+ * subscription is kept (not delivered to), and a resume re-attaches it and replays from `sentSeq`
+ * or from the `since` the client sends.
+ */
+export class Subscription {
+  /** Highest seq delivered (queued) to this session's connection. */
+  sentSeq = 0;
+  /** Replaying from the log; live deliveries wait until the replay has caught up. */
+  catchingUp = false;
+  /** The room's shared batch this subscription's connection has queued this turn, if any. */
+  batch: SharedBatch | null = null;
+
+  constructor(
+    readonly session: Session,
+    readonly room: Room,
+    public mode: RoomMode,
+    public types: ReadonlySet<string> | null,
+  ) {}
+
+  accepts(type: string): boolean {
+    return this.types === null || this.types.has(type);
+  }
+}

@@ -1,0 +1,89 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Hub } from '../core/hub.js';
+
+/**
+ * Prometheus metrics. The core counts in plain fields (`Stats`); this exporter turns them into
+ * Prometheus counters at scrape time, so the hot path never touches a label map.
+ */
+export function createMetrics(hub: Hub): Registry {
+  const register = new Registry();
+  collectDefaultMetrics({ register, prefix: 'syncline_', eventLoopMonitoringPrecision: 20 });
+  const s = hub.stats;
+  const counter = (
+    name: string,
+    help: string,
+    label: string | null,
+    read: () => number | Map<string | number, number>,
+  ) =>
+    new Counter({
+      name,
+      help,
+      labelNames: label ? [label] : [],
+      registers: [register],
+      collect() {
+        this.reset();
+        const v = read();
+        if (typeof v === 'number') this.inc(v);
+        else for (const [k, n] of v) this.inc({ [label!]: String(k) }, n);
+      },
+    });
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [register],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge('syncline_connections', 'Open connections with a session', () => hub.connections.size);
+  gauge('syncline_pending_connections', 'Sockets that have not completed hello', () => hub.pending.size);
+  gauge('syncline_sessions', 'Sessions, attached or within their grace period', () => hub.sessions.size);
+  gauge('syncline_rooms', 'Rooms loaded on this node', () => hub.rooms.size);
+  counter('syncline_connections_opened_total', 'Sockets accepted', null, () => s.connectionsOpened);
+  counter('syncline_connections_closed_total', 'Sockets closed, by close code', 'code', () => s.closesByCode);
+  counter(
+    'syncline_messages_in_total',
+    'Client messages received, by type (or error code)',
+    'type',
+    () => s.messagesIn,
+  );
+  counter('syncline_bytes_in_total', 'Bytes received in frames', null, () => s.bytesIn);
+  counter('syncline_messages_out_total', 'Messages queued to clients, by type', 'type', () => s.messagesOut);
+  counter('syncline_frames_out_total', 'Frames sent', null, () => s.framesOut);
+  counter('syncline_bytes_out_total', 'Bytes sent in frames (before compression)', null, () => s.bytesOut);
+  counter('syncline_acks_total', 'Positive replies, by type (ack, response)', 'type', () => s.acks);
+  counter('syncline_nacks_total', 'Negative replies, by error code', 'code', () => s.nacks);
+  counter(
+    'syncline_resumes_total',
+    'Handshakes by session result (new, resumed, expired)',
+    'result',
+    () => s.resumes,
+  );
+  counter('syncline_resets_total', 'Resets sent (resume older than retention)', null, () => s.resets);
+  counter(
+    'syncline_dropped_ephemeral_total',
+    'Ephemeral messages dropped under backpressure',
+    null,
+    () => s.droppedEphemeral,
+  );
+  counter(
+    'syncline_slow_consumer_closes_total',
+    'Connections closed as slow consumers',
+    null,
+    () => s.slowConsumerCloses,
+  );
+  counter('syncline_rate_limited_total', 'Messages refused by rate limits', null, () => s.rateLimited);
+  counter('syncline_append_errors_total', 'Failed appends to the durable log', null, () => s.appendErrors);
+  new Histogram({
+    name: 'syncline_rtt_seconds',
+    help: 'App-level ping round-trip time',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [register],
+    collect() {
+      for (const ms of s.rttSamples) this.observe(ms / 1000);
+      s.rttSamples = [];
+    },
+  });
+  return register;
+}

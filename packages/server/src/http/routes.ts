@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import type { DevTokenIssuer } from '../auth/jwt-authenticator.js';
+import type { Hub } from '../core/hub.js';
+
+export interface RouteContext {
+  hub: Hub;
+  metrics: Registry;
+  devTokens: DevTokenIssuer | null;
+  startedAt: number;
+  version: string;
+  wsPath: string;
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+};
+
+const MAX_BODY = 16 * 1024;
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
+      } catch {
+        reject(new Error('body is not JSON'));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Syncline's HTTP routes: `/healthz`, `/readyz`, `/metrics`, `POST /api/dev/token` (dev mode only) and
+ * a status page at `/`. Returns false for anything else, so a host app can chain its own handler.
+ */
+export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): boolean {
+  const path = (req.url ?? '/').split('?')[0];
+  const { hub } = ctx;
+  if (req.method === 'GET' && path === '/healthz') {
+    json(res, 200, {
+      status: hub.isStopping ? 'stopping' : 'ok',
+      version: ctx.version,
+      uptimeS: Math.round((Date.now() - ctx.startedAt) / 1000),
+      connections: hub.connections.size,
+      rooms: hub.rooms.size,
+    });
+    return true;
+  }
+  if (req.method === 'GET' && path === '/readyz') {
+    hub.store.ready().then(
+      (ok) => json(res, ok && !hub.isStopping ? 200 : 503, { ready: ok && !hub.isStopping, storage: ok }),
+      () => json(res, 503, { ready: false, storage: false }),
+    );
+    return true;
+  }
+  if (req.method === 'GET' && path === '/metrics') {
+    ctx.metrics.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': ctx.metrics.contentType });
+        res.end(text);
+      },
+      (err) => json(res, 500, { error: String(err) }),
+    );
+    return true;
+  }
+  if (path === '/api/dev/token' && ctx.devTokens) {
+    if (req.method !== 'POST') {
+      json(res, 405, { error: { code: 'method_not_allowed', message: 'use POST' } });
+      return true;
+    }
+    const issuer = ctx.devTokens;
+    readJson(req).then(
+      async (body) => {
+        const name = (body as { name?: unknown })?.name;
+        if (typeof name !== 'string' || name.trim().length === 0 || name.length > 64) {
+          json(res, 400, {
+            error: { code: 'invalid', message: 'name: a non-empty string of at most 64 characters' },
+          });
+          return;
+        }
+        json(res, 200, await issuer.issue(name));
+      },
+      (err) => json(res, 400, { error: { code: 'invalid', message: String((err as Error).message) } }),
+    );
+    return true;
+  }
+  if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(statusPage(ctx));
+    return true;
+  }
+  return false;
+}
+
+function statusPage(ctx: RouteContext): string {
+  const dev = ctx.devTokens !== null;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Syncline</title>
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1f2937}
+code{background:#f3f4f6;padding:.1rem .3rem;border-radius:.25rem}.ok{color:#047857;font-weight:600}</style></head>
+<body><h1>Syncline <span class="ok">is up</span></h1>
+<p>Version ${ctx.version}. WebSocket endpoint: <code>${ctx.wsPath}</code>. Connections: <span id="c">${ctx.hub.connections.size}</span>.</p>
+<p>Health: <a href="/healthz">/healthz</a> · Readiness: <a href="/readyz">/readyz</a> · Metrics: <a href="/metrics">/metrics</a></p>
+${dev ? '<p><strong>Dev mode</strong>: no secret is configured; <code>POST /api/dev/token {"name": "..."}</code> issues tokens.</p>' : ''}
+</body></html>`;
+}

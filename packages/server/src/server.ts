@@ -1,0 +1,238 @@
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type EventData, type EventType, SYSTEM_ROOM, userRoom } from '@syncline/protocol';
+import { pino } from 'pino';
+import type { Registry } from 'prom-client';
+import { createJwtVerifier, DevTokenIssuer, type JwtOptions } from './auth/jwt-authenticator.js';
+import { type Clock, systemClock } from './core/clock.js';
+import type { Extension } from './core/hooks.js';
+import {
+  type Authenticate,
+  type HubLimits,
+  Hub,
+  type MethodHandler,
+  type RetentionConfig,
+} from './core/hub.js';
+import type { Logger } from './core/logger.js';
+import { DEFAULT_RATE_LIMITS, type RateLimitOptions } from './core/rate-limiter.js';
+import { createMetrics } from './http/metrics.js';
+import { handleHttp } from './http/routes.js';
+import type { LogStore } from './storage/log-store.js';
+import { MemoryLogStore } from './storage/memory-log-store.js';
+import { SqliteLogStore } from './storage/sqlite-log-store.js';
+import { SystemStatusPublisher } from './system-status.js';
+import { WsTransport } from './transport/ws-transport.js';
+
+export const VERSION = '0.1.0';
+
+export interface SynclineServerOptions {
+  /** WebSocket path. Default `/ws`. */
+  path?: string;
+  /** `'memory'`, `{ sqlite: path }` (default `./data/syncline.db`), or any `LogStore`. */
+  storage?: 'memory' | { sqlite: string } | LogStore;
+  /** JWT verification. Without a secret or JWKS URL the server runs in dev mode. */
+  auth?: JwtOptions;
+  /** Allowed `Origin` header values; undefined allows any. */
+  allowedOrigins?: string[];
+  /** Connections per client address; 0 = unlimited. Default 1000. */
+  maxConnectionsPerIp?: number;
+  /** Trust `X-Forwarded-For` for the client address. Default false. */
+  trustProxy?: boolean;
+  /** permessage-deflate. Off by default. */
+  compression?: false | { threshold?: number; concurrencyLimit?: number };
+  limits?: Partial<HubLimits>;
+  /** Rate limits; `false` turns them off. Default `DEFAULT_RATE_LIMITS`. */
+  rateLimits?: RateLimitOptions | false;
+  retention?: Partial<RetentionConfig>;
+  extensions?: Extension[];
+  logger?: Logger & { child?: unknown };
+  clock?: Clock;
+  /** Interval of `system_status` events in ms; 0 turns them off. Default 10 s. */
+  systemStatusIntervalMs?: number;
+}
+
+/**
+ * The Syncline server: the core (`Hub`) with its default adapters (ws transport, SQLite or memory log
+ * store, JWT auth) and HTTP routes. It can own an HTTP server (`listen`) or join an existing one (`attach`).
+ */
+export class SynclineServer {
+  readonly hub: Hub;
+  readonly log: Logger;
+  readonly metrics: Registry;
+  readonly devTokens: DevTokenIssuer | null;
+  readonly path: string;
+  private readonly transport: WsTransport;
+  private readonly systemStatus: SystemStatusPublisher;
+  private httpServer: HttpServer | null = null;
+  private readonly startedAt = Date.now();
+  private closed = false;
+
+  constructor(opts: SynclineServerOptions = {}) {
+    this.log = opts.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+    this.path = opts.path ?? '/ws';
+    const store = resolveStore(opts.storage);
+    const auth = opts.auth ?? {};
+    let verify: (token: string) => Promise<import('./core/identity.js').Identity>;
+    if (auth.secret || auth.jwksUrl) {
+      this.devTokens = null;
+      verify = createJwtVerifier(auth);
+    } else {
+      this.devTokens = new DevTokenIssuer();
+      verify = createJwtVerifier({ secret: this.devTokens.secret });
+      this.log.warn(
+        {},
+        'DEV MODE: no SYNCLINE_JWT_SECRET or SYNCLINE_JWKS_URL configured; a random secret was made and ' +
+          'POST /api/dev/token issues tokens to anyone. Configure a secret before going to production.',
+      );
+    }
+    const extensions = opts.extensions ?? [];
+    const authenticate: Authenticate = async (token, info) => {
+      for (const e of extensions) {
+        if (!e.onAuthenticate) continue;
+        const id = await e.onAuthenticate({ token, info });
+        if (id) return id;
+      }
+      return verify(token);
+    };
+    this.hub = new Hub({
+      store,
+      authenticate,
+      clock: opts.clock ?? systemClock,
+      logger: this.log,
+      limits: opts.limits,
+      rateLimits: opts.rateLimits === undefined ? DEFAULT_RATE_LIMITS : opts.rateLimits,
+      retention: opts.retention,
+      extensions,
+    });
+    this.transport = new WsTransport(this.hub, {
+      path: this.path,
+      maxPayload: this.hub.limits.maxPayload,
+      allowedOrigins: opts.allowedOrigins,
+      maxConnectionsPerIp: opts.maxConnectionsPerIp ?? 1000,
+      trustProxy: opts.trustProxy ?? false,
+      compression: opts.compression
+        ? {
+            threshold: opts.compression.threshold ?? 1024,
+            concurrencyLimit: opts.compression.concurrencyLimit ?? 10,
+          }
+        : false,
+    });
+    this.metrics = createMetrics(this.hub);
+    this.systemStatus = new SystemStatusPublisher(this.hub, opts.systemStatusIntervalMs ?? 10_000);
+    this.watchMaintenance();
+    this.hub.start();
+    this.systemStatus.start();
+  }
+
+  /** Owns an HTTP server on `port` (0 = ephemeral) serving the routes and the WebSocket endpoint. */
+  async listen(port = 8000, host?: string): Promise<{ port: number; host: string }> {
+    const server = createServer((req, res) => {
+      if (!this.handleHttp(req, res)) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'not_found', message: 'no such route' } }));
+      }
+    });
+    this.httpServer = server;
+    this.transport.attach(server, true);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address() as AddressInfo;
+    return { port: addr.port, host: addr.address };
+  }
+
+  /** Serves the WebSocket endpoint on an existing HTTP server (Express, Fastify, Next custom servers). */
+  attach(server: HttpServer): void {
+    this.transport.attach(server, false);
+  }
+
+  /** Syncline's HTTP routes for a host app: returns false when the request is not one of them. */
+  handleHttp(req: IncomingMessage, res: ServerResponse): boolean {
+    return handleHttp(
+      {
+        hub: this.hub,
+        metrics: this.metrics,
+        devTokens: this.devTokens,
+        startedAt: this.startedAt,
+        version: VERSION,
+        wsPath: this.path,
+      },
+      req,
+      res,
+    );
+  }
+
+  /** Publishes an event to a room (logged events are stored first). */
+  broadcast<T extends EventType>(room: string, type: T, data: EventData<T>): Promise<{ seq?: number }> {
+    return this.hub.publish(room, type, data);
+  }
+
+  /** Sends an event to one user on all of their connections (their `user:<id>` room). */
+  toUser<T extends EventType>(userId: string, type: T, data: EventData<T>): Promise<{ seq?: number }> {
+    return this.hub.publish(userRoom(userId), type, data);
+  }
+
+  /** Sends an event to everyone (the `system` room). */
+  toAll<T extends EventType>(type: T, data: EventData<T>): Promise<{ seq?: number }> {
+    return this.hub.publish(SYSTEM_ROOM, type, data);
+  }
+
+  /** Registers a request handler: clients call it with `request {method, data}`. */
+  handle(method: string, handler: MethodHandler): void {
+    this.hub.methods.set(method, handler);
+  }
+
+  /** Announces maintenance to every client (also what an admin's `maintenance_mode` publish does). */
+  async setMaintenance(enabled: boolean, message?: string): Promise<void> {
+    await this.hub.publish(
+      SYSTEM_ROOM,
+      'maintenance_mode',
+      message === undefined ? { enabled } : { enabled, message },
+    );
+  }
+
+  /** Tracks maintenance from any source (this API or an admin's publish) and tells late joiners. */
+  private watchMaintenance(): void {
+    this.hub.onPublished.push((room, type, data) => {
+      if (type !== 'maintenance_mode' || room !== SYSTEM_ROOM) return;
+      this.systemStatus.maintenance = data as { enabled: boolean; message?: string };
+      this.systemStatus.publishIfChanged();
+    });
+    this.hub.onWelcome.push((conn) => {
+      const m = this.systemStatus.maintenance;
+      if (m.enabled)
+        conn.send({ type: 'maintenance_mode', room: SYSTEM_ROOM, ts: this.hub.clock.now(), data: m });
+    });
+  }
+
+  /** Graceful shutdown: stop accepting, tell clients to reconnect later (jittered), flush, close. */
+  async close(opts: { restartHintMs?: number; timeoutMs?: number } = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.systemStatus.stop();
+    this.transport.detach();
+    const server = this.httpServer;
+    const serverClosed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+    await this.hub.shutdown(opts);
+    this.transport.close();
+    server?.closeAllConnections();
+    await serverClosed;
+    await this.hub.store.close();
+  }
+}
+
+function resolveStore(storage: SynclineServerOptions['storage']): LogStore {
+  if (storage === 'memory') return new MemoryLogStore();
+  if (storage === undefined) return new SqliteLogStore({ path: './data/syncline.db' });
+  if ('sqlite' in storage) return new SqliteLogStore({ path: storage.sqlite });
+  return storage;
+}

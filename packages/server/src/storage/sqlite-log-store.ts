@@ -1,0 +1,284 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  checkPolicy,
+  checkRead,
+  checkRoom,
+  decodeData,
+  type EncodedInput,
+  encodeInputs,
+} from './log-data.js';
+import type {
+  AppendInput,
+  AppendResult,
+  LogEntry,
+  LogStore,
+  ReadResult,
+  RetentionPolicy,
+} from './log-store.js';
+
+/** The subset of a pino logger the store uses. */
+export interface StorageLogger {
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
+
+export interface SqliteLogStoreOptions {
+  /** Database file (its directory is created if missing), or `':memory:'`. */
+  path: string;
+  /** How long a write waits for a lock held by another connection before failing. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /**
+   * `'NORMAL'` (default) in WAL mode: a committed append survives a crash of the process, but the last
+   * transactions may be lost if the machine loses power. `'FULL'` also survives power loss (an fsync per append).
+   */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** Told about rows whose data is not valid JSON (they read as `null`). Default: `process.emitWarning`. */
+  logger?: StorageLogger;
+}
+
+/**
+ * Schema migrations: `MIGRATIONS[i]` takes a database from `user_version` i to i + 1. Append, never edit.
+ *
+ * - `rooms` keeps each room's bounds, so `lastSeq` survives trimming every event of the room.
+ * - `events` is clustered on (room, seq) (WITHOUT ROWID), so a resume read is one index range scan.
+ * - dedup keys are unique per room among retained events; the partial index skips events without a key.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE rooms (
+     room      TEXT    PRIMARY KEY,
+     last_seq  INTEGER NOT NULL,
+     first_seq INTEGER NOT NULL
+   );
+   CREATE TABLE events (
+     room      TEXT    NOT NULL,
+     seq       INTEGER NOT NULL,
+     type      TEXT    NOT NULL,
+     data      TEXT,
+     ts        INTEGER NOT NULL,
+     from_user TEXT,
+     dedup_key TEXT,
+     PRIMARY KEY (room, seq)
+   ) WITHOUT ROWID;
+   CREATE UNIQUE INDEX events_room_dedup_key ON events (room, dedup_key) WHERE dedup_key IS NOT NULL;`,
+];
+
+/** The schema version this code writes (`PRAGMA user_version`). */
+export const SQLITE_LOG_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Rooms trimmed between two yields to the event loop, so a large trim does not stall live traffic. */
+const TRIM_ROOMS_PER_TURN = 64;
+
+interface RoomRow {
+  firstSeq: number;
+  lastSeq: number;
+}
+
+interface EventRow {
+  seq: number;
+  type: string;
+  data: string | null;
+  ts: number;
+  fromUser: string | null;
+}
+
+/**
+ * The embedded durable `LogStore`, on better-sqlite3 in WAL mode.
+ *
+ * better-sqlite3 is synchronous: each method does its work in one synchronous transaction and returns a settled
+ * promise. That keeps appends strictly in call order without locks, and an append is committed before its
+ * promise resolves.
+ */
+export class SqliteLogStore implements LogStore {
+  private readonly db: Database.Database;
+  private readonly logger: StorageLogger;
+  private readonly stmt: ReturnType<typeof prepareStatements>;
+  private readonly appendTx: (room: string, inputs: readonly EncodedInput[]) => AppendResult[];
+  private readonly readTx: (room: string, afterSeq: number, limit: number) => ReadResult;
+  private readonly trimRoomTx: (room: string, maxEvents: number, cutoff: number) => number;
+
+  constructor(options: SqliteLogStoreOptions) {
+    const { path, busyTimeoutMs = 5000, synchronous = 'NORMAL' } = options;
+    this.logger = options.logger ?? {
+      warn: (obj, msg) => process.emitWarning(`${msg} ${JSON.stringify(obj)}`, 'SqliteLogStore'),
+    };
+    if (path !== ':memory:' && path !== '') mkdirSync(dirname(resolve(path)), { recursive: true });
+    const db = new Database(path, { timeout: busyTimeoutMs });
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+      migrate(db);
+      this.stmt = prepareStatements(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.db = db;
+    const s = this.stmt;
+
+    // IMMEDIATE: take the write lock up front, so two processes sharing the file cannot both read the same
+    // last_seq and then fail to upgrade their locks.
+    const append = db.transaction((room: string, inputs: readonly EncodedInput[]): AppendResult[] => {
+      const initialLast = s.selectRoom.get(room)?.lastSeq ?? 0;
+      let last = initialLast;
+      const results: AppendResult[] = [];
+      for (const input of inputs) {
+        // Also sees rows inserted earlier in this transaction, so duplicates within one call are caught too.
+        const existing =
+          input.dedupKey === null ? undefined : s.selectSeqByDedupKey.get(room, input.dedupKey);
+        if (existing !== undefined) {
+          results.push({ seq: existing, duplicate: true });
+          continue;
+        }
+        last += 1;
+        s.insertEvent.run(room, last, input.type, input.json, input.ts, input.from, input.dedupKey);
+        results.push({ seq: last, duplicate: false });
+      }
+      if (last !== initialLast) s.upsertRoomLastSeq.run(room, last);
+      return results;
+    });
+    this.appendTx = (room, inputs) => append.immediate(room, inputs);
+
+    // A read transaction, so the entries and the bounds come from one snapshot even if another process writes.
+    const read = db.transaction((room: string, afterSeq: number, limit: number): ReadResult => {
+      const bounds = s.selectRoom.get(room);
+      if (!bounds) return { entries: [], firstSeq: 1, lastSeq: 0 };
+      const rows = limit > 0 ? s.selectEvents.all(room, afterSeq, limit) : [];
+      return {
+        entries: rows.map((row) => this.toLogEntry(room, row)),
+        firstSeq: bounds.firstSeq,
+        lastSeq: bounds.lastSeq,
+      };
+    });
+    this.readTx = (room, afterSeq, limit) => read.deferred(room, afterSeq, limit);
+
+    const trimRoom = db.transaction((room: string, maxEvents: number, cutoff: number): number => {
+      const bounds = s.selectRoom.get(room);
+      if (!bounds) return 0;
+      // Keep the newest `maxEvents`, then drop the leading run of old entries. Only a prefix is ever removed,
+      // so the retained log stays gap-free (an old entry behind a younger one waits for it).
+      let first = Math.max(bounds.firstSeq, bounds.lastSeq - maxEvents + 1);
+      if (cutoff > Number.NEGATIVE_INFINITY && first <= bounds.lastSeq) {
+        first = s.selectFirstSeqNotOlderThan.get(room, first, cutoff) ?? bounds.lastSeq + 1;
+      }
+      if (first <= bounds.firstSeq) return 0;
+      const removed = s.deleteEventsBefore.run(room, first).changes;
+      s.updateFirstSeq.run(first, room);
+      return removed;
+    });
+    this.trimRoomTx = (room, maxEvents, cutoff) => trimRoom.immediate(room, maxEvents, cutoff);
+  }
+
+  async append(room: string, inputs: readonly AppendInput[]): Promise<AppendResult[]> {
+    this.checkOpen();
+    checkRoom(room);
+    const encoded = encodeInputs(inputs);
+    if (encoded.length === 0) return [];
+    return this.appendTx(room, encoded);
+  }
+
+  async read(room: string, afterSeq: number, limit: number): Promise<ReadResult> {
+    this.checkOpen();
+    checkRoom(room);
+    const args = checkRead(afterSeq, limit);
+    return this.readTx(room, args.afterSeq, args.limit);
+  }
+
+  async lastSeq(room: string): Promise<number> {
+    this.checkOpen();
+    checkRoom(room);
+    return this.stmt.selectRoom.get(room)?.lastSeq ?? 0;
+  }
+
+  async trim(prefix: string, policy: RetentionPolicy, now: number): Promise<number> {
+    this.checkOpen();
+    if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
+    const { maxEvents, cutoff } = checkPolicy(policy, now);
+    // Rooms sharing a prefix are contiguous in the primary key's (binary) order: scan from the prefix and stop
+    // at the first room that does not match. No LIKE, so '%' and '_' in a prefix are literal.
+    const rooms: string[] = [];
+    for (const room of this.stmt.selectRoomsFrom.iterate(prefix)) {
+      if (!room.startsWith(prefix)) break;
+      rooms.push(room);
+    }
+    let removed = 0;
+    for (let i = 0; i < rooms.length; i++) {
+      if (i > 0 && i % TRIM_ROOMS_PER_TURN === 0) {
+        await new Promise<void>((resolveTurn) => setImmediate(resolveTurn));
+        this.checkOpen();
+      }
+      removed += this.trimRoomTx(rooms[i], maxEvents, cutoff);
+    }
+    return removed;
+  }
+
+  async ready(): Promise<boolean> {
+    return this.db.open;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private checkOpen(): void {
+    if (!this.db.open) throw new Error('SqliteLogStore is closed');
+  }
+
+  private toLogEntry(room: string, row: EventRow): LogEntry {
+    const data = decodeData(row.data, (err) =>
+      this.logger.warn(
+        { room, seq: row.seq, err: err.message },
+        'log entry data is not valid JSON; read as null',
+      ),
+    );
+    const entry: LogEntry = { room, seq: row.seq, type: row.type, data, ts: row.ts };
+    if (row.fromUser !== null) entry.from = row.fromUser;
+    return entry;
+  }
+}
+
+/** Brings the schema to `SQLITE_LOG_SCHEMA_VERSION`, refusing a database written by a newer version. */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `log database schema version ${version} is newer than this server supports (${MIGRATIONS.length})`,
+      );
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
+    if (version !== MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    selectRoom: db.prepare<[string], RoomRow>(
+      'SELECT first_seq AS firstSeq, last_seq AS lastSeq FROM rooms WHERE room = ?',
+    ),
+    selectSeqByDedupKey: db
+      .prepare<[string, string], number>('SELECT seq FROM events WHERE room = ? AND dedup_key = ?')
+      .pluck(),
+    insertEvent: db.prepare<[string, number, string, string | null, number, string | null, string | null]>(
+      'INSERT INTO events (room, seq, type, data, ts, from_user, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    upsertRoomLastSeq: db.prepare<[string, number]>(
+      `INSERT INTO rooms (room, last_seq, first_seq) VALUES (?, ?, 1)
+       ON CONFLICT (room) DO UPDATE SET last_seq = excluded.last_seq`,
+    ),
+    selectEvents: db.prepare<[string, number, number], EventRow>(
+      `SELECT seq, type, data, ts, from_user AS fromUser FROM events
+       WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    selectRoomsFrom: db
+      .prepare<[string], string>('SELECT room FROM rooms WHERE room >= ? ORDER BY room')
+      .pluck(),
+    selectFirstSeqNotOlderThan: db
+      .prepare<[string, number, number], number>(
+        'SELECT seq FROM events WHERE room = ? AND seq >= ? AND ts >= ? ORDER BY seq LIMIT 1',
+      )
+      .pluck(),
+    deleteEventsBefore: db.prepare<[string, number]>('DELETE FROM events WHERE room = ? AND seq < ?'),
+    updateFirstSeq: db.prepare<[number, string]>('UPDATE rooms SET first_seq = ? WHERE room = ?'),
+  };
+}

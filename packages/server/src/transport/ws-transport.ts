@@ -1,0 +1,172 @@
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CloseCode, type Encoded, SUBPROTOCOLS } from '@syncline/protocol';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import type { Hub } from '../core/hub.js';
+import type { ConnectionHandle, ConnectionInfo, ServerSocket } from '../core/server-socket.js';
+
+export interface WsTransportOptions {
+  path: string;
+  maxPayload: number;
+  /** Allowed `Origin` values; undefined allows any. Requests without an Origin (non-browsers) pass. */
+  allowedOrigins?: readonly string[];
+  /** Connections per client address; 0 = unlimited. */
+  maxConnectionsPerIp: number;
+  /** permessage-deflate; off by default (its memory per connection is real). */
+  compression: false | { threshold: number; concurrencyLimit: number };
+  /** Trust `X-Forwarded-For` for the client address (behind a proxy). */
+  trustProxy: boolean;
+}
+
+const HANDLE = Symbol('syncline.handle');
+type TaggedSocket = WebSocket & { [HANDLE]: ConnectionHandle };
+
+/** The core's socket, backed by a `ws` WebSocket. Methods live on the prototype: no closures per socket. */
+class WsSocket implements ServerSocket {
+  constructor(private readonly ws: WebSocket) {}
+  get protocol(): string {
+    return this.ws.protocol;
+  }
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+  send(frame: Encoded): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+  }
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+  terminate(): void {
+    this.ws.terminate();
+  }
+  ping(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+}
+
+// Shared listeners: `this` is the WebSocket, its handle is a property on it.
+function onMessage(this: TaggedSocket, data: RawData, isBinary: boolean): void {
+  const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+  this[HANDLE].receive(isBinary ? buf : buf.toString('utf8'), isBinary);
+}
+function onPong(this: TaggedSocket): void {
+  this[HANDLE].alive();
+}
+function onClose(this: TaggedSocket, code: number, reason: Buffer): void {
+  this[HANDLE].closed(code, reason.toString());
+}
+function onError(this: TaggedSocket): void {
+  // ws closes the socket itself (e.g. 1009 for an oversized frame); 'close' follows.
+}
+
+/** Accepts WebSocket upgrades on a path of an HTTP server and hands each socket to the core. */
+export class WsTransport {
+  readonly wss: WebSocketServer;
+  private readonly perIp = new Map<string, number>();
+  private readonly servers: {
+    server: HttpServer;
+    listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  }[] = [];
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly opts: WsTransportOptions,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: opts.maxPayload,
+      perMessageDeflate: opts.compression
+        ? {
+            threshold: opts.compression.threshold,
+            concurrencyLimit: opts.compression.concurrencyLimit,
+            serverNoContextTakeover: true,
+            clientNoContextTakeover: true,
+          }
+        : false,
+      handleProtocols: (protocols) => {
+        for (const p of protocols) if ((SUBPROTOCOLS as readonly string[]).includes(p)) return p;
+        return false;
+      },
+    });
+  }
+
+  /** Handles upgrades on `opts.path`; other paths are left to other handlers (or refused if `owner`). */
+  attach(server: HttpServer, owner = false): void {
+    const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path !== this.opts.path) {
+        if (owner) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.upgrade(req, socket, head);
+    };
+    server.on('upgrade', listener);
+    this.servers.push({ server, listener });
+  }
+
+  detach(): void {
+    for (const { server, listener } of this.servers) server.off('upgrade', listener);
+    this.servers.length = 0;
+  }
+
+  private clientIp(req: IncomingMessage): string {
+    if (this.opts.trustProxy) {
+      const fwd = req.headers['x-forwarded-for'];
+      const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
+      if (first) return first;
+    }
+    return req.socket.remoteAddress ?? '';
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const origin = req.headers.origin;
+    const ua = req.headers['user-agent'];
+    const info: ConnectionInfo = { ip: this.clientIp(req) };
+    if (origin !== undefined) info.origin = origin;
+    if (ua !== undefined) info.userAgent = ua.slice(0, 256);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws as TaggedSocket, info));
+  }
+
+  private accept(ws: TaggedSocket, info: ConnectionInfo): void {
+    const on = ws.on.bind(ws) as (event: string, fn: (...args: never[]) => void) => void;
+    on('error', onError);
+    const { allowedOrigins, maxConnectionsPerIp } = this.opts;
+    if (allowedOrigins && info.origin !== undefined && !allowedOrigins.includes(info.origin)) {
+      ws.send(
+        JSON.stringify({ type: 'error', code: 'forbidden', message: `origin ${info.origin} is not allowed` }),
+      );
+      ws.close(CloseCode.Forbidden.code, 'origin not allowed');
+      return;
+    }
+    const count = (this.perIp.get(info.ip) ?? 0) + 1;
+    if (maxConnectionsPerIp > 0 && count > maxConnectionsPerIp) {
+      ws.send(
+        JSON.stringify({
+          type: 'error',
+          code: 'rate_limited',
+          message: 'too many connections from this address',
+        }),
+      );
+      ws.close(CloseCode.TooManyConnections.code, CloseCode.TooManyConnections.reason);
+      return;
+    }
+    this.perIp.set(info.ip, count);
+    ws.once('close', () => {
+      const n = (this.perIp.get(info.ip) ?? 1) - 1;
+      if (n <= 0) this.perIp.delete(info.ip);
+      else this.perIp.set(info.ip, n);
+    });
+    ws.binaryType = 'nodebuffer';
+    ws[HANDLE] = this.hub.open(new WsSocket(ws), info);
+    on('message', onMessage);
+    on('pong', onPong);
+    on('close', onClose);
+  }
+
+  close(): void {
+    this.detach();
+    this.wss.close();
+  }
+}
