@@ -171,9 +171,18 @@ export class SynclineServer {
     );
   }
 
-  /** Publishes an event to a room (logged events are stored first). */
-  broadcast<T extends EventType>(room: string, type: T, data: EventData<T>): Promise<{ seq?: number }> {
-    return this.hub.publish(room, type, data);
+  /**
+   * Publishes an event to a room (logged events are stored first). `exceptSession` leaves out one
+   * session (typically the sender of what caused the broadcast); `from` names the user it comes from.
+   */
+  broadcast<T extends EventType>(
+    room: string,
+    type: T,
+    data: EventData<T>,
+    opts: { exceptSession?: string; from?: string } = {},
+  ): Promise<{ seq?: number }> {
+    const except = opts.exceptSession ? this.hub.sessions.get(opts.exceptSession)?.subs.get(room) : undefined;
+    return this.hub.publish(room, type, data, { except, from: opts.from });
   }
 
   /** Sends an event to one user on all of their connections (their `user:<id>` room). */
