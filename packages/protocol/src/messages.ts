@@ -153,8 +153,15 @@ export interface RoomState {
   room: string;
   /** Latest sequence number of the room's log when the room was entered. */
   seq: number;
-  /** `resumed`: missed events follow; `reset`: the gap is past retention (a `reset` follows); `fresh`: no `since`. */
-  status: 'fresh' | 'resumed' | 'reset';
+  /**
+   * `fresh`: entered without `since`; `resumed`: missed events follow; `reset`: the gap is past retention
+   * (a `reset` message follows); `refused`: not entered (`code` says why: forbidden, invalid_room, ...).
+   */
+  status: 'fresh' | 'resumed' | 'reset' | 'refused';
+  /** With `refused`: the error code. */
+  code?: string;
+  /** With `refused`: a human-readable reason. */
+  message?: string;
 }
 
 export interface Welcome {

@@ -12,7 +12,7 @@ import type { Connection } from './connection.js';
 import { SynclineError } from './errors.js';
 import type { Hub } from './hub.js';
 import type { Identity } from './identity.js';
-import { autoRooms, type EnterRequest, enterRoom } from './membership.js';
+import { autoRooms, type EnterRequest, enterRoom, leaveRoom } from './membership.js';
 import { Session } from './session.js';
 import type { Subscription } from './subscription.js';
 
@@ -86,21 +86,22 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
   for (const r of hello.rooms ?? []) {
     wanted.set(r.room, { room: r.room, mode: r.mode ?? 'subscribe', types: r.types, since: r.since });
   }
-  for (const [name, sub] of session.subs) {
+  // A resumed session keeps its rooms. When the client lists its rooms, the list is authoritative:
+  // rooms it no longer names (left while offline) are left; without a list, every room is restored.
+  for (const [name, sub] of [...session.subs]) {
     const w = wanted.get(name);
-    if (!w)
-      wanted.set(name, {
-        room: name,
-        mode: sub.mode,
-        types: sub.types ? [...sub.types] : undefined,
-        since: sub.sentSeq,
-      });
-    else if (w.since === undefined) w.since = sub.sentSeq;
+    if (w) {
+      if (w.since === undefined) w.since = sub.sentSeq;
+    } else if (hello.rooms === undefined || autoRooms(identity.userId).includes(name)) {
+      const types = sub.types ? [...sub.types] : undefined;
+      wanted.set(name, { room: name, mode: sub.mode, types, since: sub.sentSeq });
+    } else {
+      leaveRoom(hub, session, name);
+    }
   }
 
   const rooms: RoomState[] = [];
   const replays: Subscription[] = [];
-  const refused: { code: ErrorCode; message: string }[] = [];
   for (const req of wanted.values()) {
     try {
       const entered = await enterRoom(hub, session, req);
@@ -110,7 +111,7 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
       const code = err instanceof SynclineError ? err.code : ErrorCode.Internal;
       const message = err instanceof SynclineError ? err.message : 'could not enter room';
       if (!(err instanceof SynclineError)) hub.log.error({ err, room: req.room }, 'entering room failed');
-      refused.push({ code, message: `${req.room}: ${message}` });
+      rooms.push({ room: req.room, seq: 0, status: 'refused', code, message });
     }
     if (conn.state !== 'authenticating' || session.conn !== conn) return;
   }
@@ -133,7 +134,6 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
   };
   if (identity.exp !== undefined) welcome.tokenExp = identity.exp;
   conn.send(welcome);
-  for (const r of refused) conn.error(r.code, r.message);
   conn.state = 'open';
   for (const fn of hub.onWelcome) fn(conn);
   hub.flusher.markDirty(conn);
