@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@syncline/protocol': src('protocol'),
+      '@syncline/doc': src('doc'),
       '@syncline/server': src('server'),
       '@syncline/client': src('client'),
     },
