@@ -59,7 +59,7 @@ export function utf8Length(s: string): number {
 const packr = new Packr({
   useRecords: false,
   moreTypes: false,
-  encodeUndefinedAsNil: false,
+  encodeUndefinedAsNil: true,
   int64AsType: 'number',
 });
 

@@ -9,7 +9,10 @@ import { ROOM_PATTERN } from './rooms.js';
  * validated by clients that want to (see `parseServerMessage`).
  */
 
-/** Client-generated message id: unique per client for the life of its session (e.g. `<random>:<counter>`). */
+/**
+ * Client-generated message id. Must be unique per *user* across sessions, tabs and reloads (e.g.
+ * `<random prefix>:<counter>`): logged publishes are de-duplicated durably by `<userId>/<id>`.
+ */
 export const messageId = z.string().min(1).max(64);
 export const roomName = z.string().regex(ROOM_PATTERN, 'invalid room name');
 const seq = z.number().int().min(0);

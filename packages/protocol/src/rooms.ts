@@ -5,7 +5,7 @@
  * - `system`: everyone; system status and maintenance announcements.
  * Apps may use other kinds (`[a-z][a-z0-9_-]*`); the server's authorization hook decides who may join them.
  */
-export const ROOM_PATTERN = /^[a-z][a-z0-9_-]{0,31}(?::[A-Za-z0-9_.@~-]{1,128})?$/;
+export const ROOM_PATTERN = /^[a-z][a-z0-9_-]{0,31}(?::[A-Za-z0-9_.@~|+=:-]{1,128})?$/;
 export const SYSTEM_ROOM = 'system';
 
 export type RoomKind = 'doc' | 'user' | 'system' | (string & {});

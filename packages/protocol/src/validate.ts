@@ -20,10 +20,12 @@ const fail = (code: ErrorCode, message: string, id?: unknown): Parsed<never> => 
   ...(typeof id === 'string' && id.length <= 64 ? { id } : {}),
 });
 
-function describe(error: z.ZodError): string {
+function describe(error: z.ZodError, root = 'message'): string {
   const issue = error.issues[0];
-  if (!issue) return 'invalid message';
-  const path = issue.path.length ? issue.path.join('.') : 'message';
+  if (!issue) return `invalid ${root}`;
+  const path = issue.path.length
+    ? [root === 'message' ? '' : root, ...issue.path].filter(Boolean).join('.')
+    : root;
   return `${path}: ${issue.message}`;
 }
 
@@ -85,5 +87,5 @@ export function parseEventData(event: string, data: unknown): Parsed<{ type: Eve
   const r = EVENTS[event].schema.safeParse(data);
   return r.success
     ? { ok: true, value: { type: event, data: r.data } }
-    : fail(ErrorCode.Invalid, `data.${describe(r.error)}`);
+    : fail(ErrorCode.Invalid, describe(r.error, 'data'));
 }

@@ -22,10 +22,11 @@ const list = (name: string) =>
     .filter(Boolean);
 
 const dataDir = env.SYNCLINE_DATA_DIR ?? './data';
-const storage: SynclineServerOptions['storage'] =
-  env.SYNCLINE_STORAGE === 'memory'
-    ? 'memory'
-    : (mkdirSync(dataDir, { recursive: true }), { sqlite: join(dataDir, 'syncline.db') });
+let storage: SynclineServerOptions['storage'] = 'memory';
+if (env.SYNCLINE_STORAGE !== 'memory') {
+  mkdirSync(dataDir, { recursive: true });
+  storage = { sqlite: join(dataDir, 'syncline.db') };
+}
 
 const server = new SynclineServer({
   storage,

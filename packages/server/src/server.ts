@@ -1,7 +1,7 @@
 import {
   createServer,
-  type IncomingMessage,
   type Server as HttpServer,
+  type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,8 +13,9 @@ import { type Clock, systemClock } from './core/clock.js';
 import type { Extension } from './core/hooks.js';
 import {
   type Authenticate,
-  type HubLimits,
+  DEFAULT_LIMITS,
   Hub,
+  type HubLimits,
   type MethodHandler,
   type RetentionConfig,
 } from './core/hub.js';
@@ -80,10 +81,10 @@ export class SynclineServer {
     let verify: (token: string) => Promise<import('./core/identity.js').Identity>;
     if (auth.secret || auth.jwksUrl) {
       this.devTokens = null;
-      verify = createJwtVerifier(auth);
+      verify = createJwtVerifier({ clockToleranceS: this.hubTolerance(opts), ...auth });
     } else {
       this.devTokens = new DevTokenIssuer();
-      verify = createJwtVerifier({ secret: this.devTokens.secret });
+      verify = createJwtVerifier({ secret: this.devTokens.secret, clockToleranceS: this.hubTolerance(opts) });
       this.log.warn(
         {},
         'DEV MODE: no SYNCLINE_JWT_SECRET or SYNCLINE_JWKS_URL configured; a random secret was made and ' +
@@ -127,6 +128,10 @@ export class SynclineServer {
     this.watchMaintenance();
     this.hub.start();
     this.systemStatus.start();
+  }
+
+  private hubTolerance(opts: SynclineServerOptions): number {
+    return opts.limits?.tokenToleranceS ?? DEFAULT_LIMITS.tokenToleranceS;
   }
 
   /** Owns an HTTP server on `port` (0 = ephemeral) serving the routes and the WebSocket endpoint. */
@@ -216,6 +221,8 @@ export class SynclineServer {
       this.systemStatus.maintenance = data as { enabled: boolean; message?: string };
       this.systemStatus.publishIfChanged();
     });
+    // The state survives restarts: it is the latest maintenance_mode in the system room's log.
+    void this.restoreMaintenance();
     this.hub.onWelcome.push((conn) => {
       const m = this.systemStatus.maintenance;
       if (m.enabled)
@@ -223,10 +230,23 @@ export class SynclineServer {
     });
   }
 
+  private async restoreMaintenance(): Promise<void> {
+    try {
+      const last = await this.hub.store.lastSeq(SYSTEM_ROOM);
+      const { entries } = await this.hub.store.read(SYSTEM_ROOM, Math.max(0, last - 200), 200);
+      const latest = entries.filter((e) => e.type === 'maintenance_mode').pop();
+      if (latest) this.systemStatus.maintenance = latest.data as { enabled: boolean; message?: string };
+    } catch (err) {
+      this.log.error({ err }, 'could not read the maintenance state');
+    }
+  }
+
   /** Graceful shutdown: stop accepting, tell clients to reconnect later (jittered), flush, close. */
   async close(opts: { restartHintMs?: number; timeoutMs?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.systemStatus.shuttingDown = true;
+    this.systemStatus.publish();
     this.systemStatus.stop();
     this.transport.detach();
     const server = this.httpServer;

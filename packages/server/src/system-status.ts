@@ -13,6 +13,8 @@ export class SystemStatusPublisher {
   private last: SystemStatus | null = null;
   private elu = performance.eventLoopUtilization();
   maintenance: { enabled: boolean; message?: string } = { enabled: false };
+  /** Set when a graceful shutdown begins. */
+  shuttingDown = false;
 
   constructor(
     private readonly hub: Hub,
@@ -31,7 +33,7 @@ export class SystemStatusPublisher {
   }
 
   status(load: number): SystemStatus {
-    if (this.hub.isStopping) return 'shutting_down';
+    if (this.shuttingDown || this.hub.isStopping) return 'shutting_down';
     if (this.maintenance.enabled) return 'maintenance';
     return load > 0.9 ? 'degraded' : 'healthy';
   }

@@ -5,6 +5,7 @@ import {
   EVENTS,
   isLogged,
   parseEventData,
+  SYSTEM_ROOM,
 } from '@syncline/protocol';
 import { SynclineError } from './errors.js';
 import { type Hub, nack } from './hub.js';
@@ -85,6 +86,9 @@ export async function handleCommand(hub: Hub, session: Session, msg: BatchableCl
       };
       const sub = session.subs.get(msg.room);
       if (!sub) return fail(ErrorCode.NotJoined, `join or subscribe to ${msg.room} before publishing to it`);
+      if (msg.room === SYSTEM_ROOM && !isAdmin(session.identity)) {
+        return fail(ErrorCode.Forbidden, 'only admins publish to the system room');
+      }
       const parsed = parseEventData(msg.event, msg.data);
       if (!parsed.ok) return fail(parsed.code, parsed.message);
       const spec = EVENTS[parsed.value.type];

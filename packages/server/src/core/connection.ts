@@ -1,16 +1,16 @@
 import {
-  type Codec,
   CloseCode,
   type CloseCodeInfo,
+  type Codec,
   codecFor,
   type Encoded,
-  ErrorCode,
+  type ErrorCode,
   type ServerMessage,
 } from '@syncline/protocol';
 import type { Hub } from './hub.js';
-import { OutboundQueue } from './outbound-queue.js';
 import { OutMessage, type SharedBatch } from './out-message.js';
-import { AbuseCounter, ClassBuckets } from './rate-limiter.js';
+import { OutboundQueue } from './outbound-queue.js';
+import type { AbuseCounter, ClassBuckets } from './rate-limiter.js';
 import type { ConnectionHandle, ConnectionInfo, ServerSocket } from './server-socket.js';
 import type { Session } from './session.js';
 
@@ -26,6 +26,8 @@ export class Connection implements ConnectionHandle {
   readonly codec: Codec;
   readonly openedAt: number;
   lastSeen: number;
+  /** When the server started closing this connection. */
+  closingAt = 0;
   /** Latest measured app-level round-trip time in ms (-1 until measured). */
   rtt = -1;
   /** Messages that arrived while `hello` was being processed; handled in order once open. */
@@ -45,6 +47,11 @@ export class Connection implements ConnectionHandle {
 
   get open(): boolean {
     return this.state === 'open';
+  }
+
+  /** Closing or closed: nothing more is queued or sent (the close may wait long for a slow peer). */
+  private get ending(): boolean {
+    return this.state === 'closing' || this.state === 'closed';
   }
 
   // ---- inbound (called by the transport) ----
@@ -69,7 +76,7 @@ export class Connection implements ConnectionHandle {
 
   /** Queues a per-connection critical message (ack, nack, response, welcome, error). */
   send(message: ServerMessage | OutMessage): void {
-    if (this.state === 'closed') return;
+    if (this.ending) return;
     const m = message instanceof OutMessage ? message : new OutMessage(message);
     this.queue.pushControl(m);
     this.hub.countOut(m);
@@ -77,11 +84,13 @@ export class Connection implements ConnectionHandle {
   }
 
   queueLogged(m: OutMessage | SharedBatch): void {
+    if (this.ending) return;
     this.queue.pushLogged(m);
     this.hub.flusher.markDirty(this);
   }
 
   queueEphemeral(key: string, m: OutMessage): void {
+    if (this.ending) return;
     this.queue.pushEphemeral(key, m);
     this.hub.flusher.markDirty(this);
   }
@@ -92,7 +101,7 @@ export class Connection implements ConnectionHandle {
 
   /** Sends everything queued this turn as one frame (or a few, for very large turns). */
   flush(force = false): void {
-    if (this.state === 'closed' || this.queue.empty) return;
+    if (this.ending || this.queue.empty) return;
     // Nothing but the welcome may go first: hold output until the handshake completes.
     if (this.state === 'authenticating' && !force) return;
     const { softBufferBytes, hardBufferBytes } = this.hub.limits;
@@ -116,6 +125,7 @@ export class Connection implements ConnectionHandle {
     if (this.state === 'closing' || this.state === 'closed') return;
     if (info !== CloseCode.SlowConsumer) this.flush(true);
     this.state = 'closing';
+    this.closingAt = this.hub.clock.now();
     this.socket.close(info.code, reason);
   }
 

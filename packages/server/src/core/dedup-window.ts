@@ -23,6 +23,11 @@ export class DedupWindow<R> {
     else this.set(id, reply);
   }
 
+  /** Forgets an id (its reply asked for a retry with the same id). */
+  forget(id: string): void {
+    this.entries.delete(id);
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -48,18 +48,19 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
     return;
   }
   if (conn.state !== 'authenticating') return;
-  const max = hub.limits.maxConnectionsPerUser;
-  if (max > 0 && (hub.userConnections.get(identity.userId)?.size ?? 0) >= max) {
-    conn.error(ErrorCode.RateLimited, `at most ${max} connections per user`);
-    conn.close(CloseCode.TooManyConnections);
-    return;
-  }
   hub.pending.delete(conn);
 
   let session: Session | undefined;
   if (hello.session) {
     const s = hub.sessions.get(hello.session.id);
     if (s && s.userId === identity.userId && sameKey(s.key, hello.session.key)) session = s;
+  }
+  const max = hub.limits.maxConnectionsPerUser;
+  const replaced = session?.conn ? 1 : 0; // a resume replaces the session's old socket
+  if (max > 0 && (hub.userConnections.get(identity.userId)?.size ?? 0) - replaced >= max) {
+    conn.error(ErrorCode.RateLimited, `at most ${max} connections per user`);
+    conn.close(CloseCode.TooManyConnections);
+    return;
   }
   const resumed = session !== undefined;
   hub.stats.bump(hub.stats.resumes, resumed ? 'resumed' : hello.session ? 'expired' : 'new');

@@ -15,20 +15,21 @@ import {
   parseHello,
   roomKind,
   type ServerMessage,
+  utf8Length,
 } from '@syncline/protocol';
 import type { LogStore, RetentionPolicy } from '../storage/log-store.js';
 import type { Clock } from './clock.js';
+import { handleCommand } from './commands.js';
 import { Connection } from './connection.js';
 import { PENDING } from './dedup-window.js';
 import { SynclineError } from './errors.js';
-import { type Extension, sortExtensions } from './hooks.js';
-import type { Identity } from './identity.js';
-import { handleCommand } from './commands.js';
 import { Flusher } from './flusher.js';
 import { handleHello } from './handshake.js';
+import { type Extension, sortExtensions } from './hooks.js';
+import type { Identity } from './identity.js';
 import type { Logger } from './logger.js';
 import { OutMessage } from './out-message.js';
-import { ClassBuckets, AbuseCounter, type RateLimitOptions } from './rate-limiter.js';
+import { AbuseCounter, ClassBuckets, type RateLimitOptions } from './rate-limiter.js';
 import { Room } from './room.js';
 import type { ConnectionHandle, ConnectionInfo, ServerSocket } from './server-socket.js';
 import type { Session } from './session.js';
@@ -54,6 +55,10 @@ export interface HubLimits {
   replayPageSize: number;
   /** Messages a connection may send while its hello is processed. */
   maxInbox: number;
+  /** Seconds past a token's `exp` still accepted (clock skew); the JWT check uses the same. */
+  tokenToleranceS: number;
+  /** A connection that has not finished closing this long after the server closed it is dropped. */
+  closeTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: HubLimits = {
@@ -69,6 +74,8 @@ export const DEFAULT_LIMITS: HubLimits = {
   hardBufferBytes: 4 * 1024 * 1024,
   replayPageSize: 500,
   maxInbox: 64,
+  tokenToleranceS: 5,
+  closeTimeoutMs: 5_000,
 };
 
 /** Retention per room kind; `default` applies to kinds not listed. */
@@ -110,6 +117,8 @@ export interface PublishOptions {
 }
 
 const TICK_MS = 1000;
+/** Nack codes after which the same message id may be re-sent. */
+const RETRYABLE = new Set<string>([ErrorCode.RateLimited, ErrorCode.Unavailable, ErrorCode.Internal]);
 /** Commands later messages of the same session must wait for. */
 const BLOCKING = new Set(['join_room', 'subscribe', 'leave_room', 'unsubscribe', 'auth']);
 const TRIM_EVERY_MS = 60_000;
@@ -200,7 +209,7 @@ export class Hub {
   }
 
   /** A frame arrived on a connection. */
-  receive(conn: Connection, frame: Encoded | ArrayBuffer | Uint8Array, isBinary: boolean): void {
+  receive(conn: Connection, frame: Encoded | ArrayBuffer | Uint8Array, _isBinary = false): void {
     if (conn.state === 'authenticating') {
       // Held, undecoded, until the handshake completes: nothing may be answered before `welcome`.
       const inbox = (conn.inbox ??= []);
@@ -212,7 +221,7 @@ export class Hub {
       inbox.push(frame);
       return;
     }
-    const bytes = typeof frame === 'string' ? frame.length : frame.byteLength;
+    const bytes = typeof frame === 'string' ? utf8Length(frame) : frame.byteLength;
     this.stats.bytesIn += bytes;
     let value: unknown;
     try {
@@ -356,7 +365,9 @@ export class Hub {
 
   replyTo(session: Session, id: string, message: ServerMessage): void {
     const out = new OutMessage(message);
-    session.dedup.settle(id, out);
+    // A nack that invites a retry is not remembered, so the same id can be re-sent and take effect.
+    if (message.type === 'nack' && RETRYABLE.has(message.code)) session.dedup.forget(id);
+    else session.dedup.settle(id, out);
     this.countReply(message);
     session.conn?.send(out);
   }
@@ -463,12 +474,13 @@ export class Hub {
   async catchUp(sub: Subscription): Promise<void> {
     const { room, session } = sub;
     const pageSize = this.limits.replayPageSize;
+    const generation = ++sub.replay;
     sub.catchingUp = true;
     try {
       for (;;) {
         const res = await this.store.read(room.name, sub.sentSeq, pageSize);
         const conn = session.conn;
-        if (!conn || !room.subs.has(sub) || !sub.catchingUp) return;
+        if (!conn || !room.subs.has(sub) || !sub.catchingUp || sub.replay !== generation) return;
         if (res.lastSeq < sub.sentSeq) {
           // The client is ahead of this room's log (the store was replaced): it must reload.
           sub.sentSeq = res.lastSeq;
@@ -550,8 +562,12 @@ export class Hub {
     if (heartbeat) this.lastHeartbeat = now;
     const ping = heartbeat ? new OutMessage({ type: 'ping', ts: now }) : null;
     for (const conn of this.connections) {
+      if (conn.state === 'closing') {
+        if (now - conn.closingAt > L.closeTimeoutMs) conn.socket.terminate();
+        continue;
+      }
       const exp = conn.session?.identity.exp;
-      if (exp !== undefined && nowS >= exp) {
+      if (exp !== undefined && nowS >= exp + L.tokenToleranceS) {
         conn.error(ErrorCode.TokenExpired, 'token expired; reconnect with a fresh token');
         conn.close(CloseCode.TokenExpired);
         continue;

@@ -67,6 +67,8 @@ export async function enterRoom(hub: Hub, session: Session, req: EnterRequest): 
     session.subs.set(name, sub);
     if (mode === 'join' && session.present) hub.presence(session, name, 1);
   } else {
+    // The hub unloads idle rooms, including ones a detached session is still in: follow the live one.
+    sub.room = room;
     sub.types = types;
     if (mode === 'join' && sub.mode === 'subscribe') {
       sub.mode = 'join';

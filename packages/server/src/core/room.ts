@@ -89,7 +89,9 @@ export class Room {
               this.deliverLogged(entry, except);
             }
           });
-          results.forEach((r, i) => batch[i].resolve(r));
+          results.forEach((r, i) => {
+            batch[i].resolve(r);
+          });
         },
         (err) => {
           for (const p of batch) p.reject(err);

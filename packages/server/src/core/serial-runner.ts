@@ -18,11 +18,14 @@ export class SerialRunner {
     const pending = task();
     if (!pending) return;
     this.busy = true;
-    void pending.finally(() => {
+    const next = () => {
       this.busy = false;
       const backlog = this.backlog;
       while (backlog && backlog.length > 0 && !this.busy) this.exec(backlog.shift()!);
       if (backlog && backlog.length === 0) this.backlog = null;
-    });
+    };
+    // `then(next, next)`, not `finally`: a failed task must release the queue without re-raising its
+    // rejection as an unhandled one (the task's owner handles its own errors).
+    pending.then(next, next);
   }
 }

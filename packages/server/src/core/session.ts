@@ -1,8 +1,8 @@
 import type { Connection } from './connection.js';
 import { DedupWindow } from './dedup-window.js';
-import { SerialRunner } from './serial-runner.js';
 import type { Identity } from './identity.js';
 import type { OutMessage } from './out-message.js';
+import { SerialRunner } from './serial-runner.js';
 import type { Subscription } from './subscription.js';
 
 /**

@@ -14,12 +14,15 @@ export class Subscription {
   sentSeq = 0;
   /** Replaying from the log; live deliveries wait until the replay has caught up. */
   catchingUp = false;
+  /** Bumped by every replay start, so an older replay loop that is still awaiting a read gives up. */
+  replay = 0;
   /** The room's shared batch this subscription's connection has queued this turn, if any. */
   batch: SharedBatch | null = null;
 
   constructor(
     readonly session: Session,
-    readonly room: Room,
+    /** Re-bound by `enterRoom` when the room was unloaded while the session was away. */
+    public room: Room,
     public mode: RoomMode,
     public types: ReadonlySet<string> | null,
   ) {}

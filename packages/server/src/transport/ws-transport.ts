@@ -1,6 +1,6 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CloseCode, type Encoded, SUBPROTOCOLS } from '@syncline/protocol';
+import { CloseCode, codecFor, type Encoded, SUBPROTOCOLS } from '@syncline/protocol';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Hub } from '../core/hub.js';
 import type { ConnectionHandle, ConnectionInfo, ServerSocket } from '../core/server-socket.js';
@@ -135,7 +135,11 @@ export class WsTransport {
     const { allowedOrigins, maxConnectionsPerIp } = this.opts;
     if (allowedOrigins && info.origin !== undefined && !allowedOrigins.includes(info.origin)) {
       ws.send(
-        JSON.stringify({ type: 'error', code: 'forbidden', message: `origin ${info.origin} is not allowed` }),
+        codecFor(ws.protocol).encode({
+          type: 'error',
+          code: 'forbidden',
+          message: `origin ${info.origin} is not allowed`,
+        }),
       );
       ws.close(CloseCode.Forbidden.code, 'origin not allowed');
       return;
@@ -143,7 +147,7 @@ export class WsTransport {
     const count = (this.perIp.get(info.ip) ?? 0) + 1;
     if (maxConnectionsPerIp > 0 && count > maxConnectionsPerIp) {
       ws.send(
-        JSON.stringify({
+        codecFor(ws.protocol).encode({
           type: 'error',
           code: 'rate_limited',
           message: 'too many connections from this address',

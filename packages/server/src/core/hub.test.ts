@@ -1,0 +1,881 @@
+import {
+  CloseCode,
+  ErrorCode,
+  jsonCodec,
+  PROTOCOL_VERSION,
+  type RoomState,
+  type ServerMessage,
+  SUBPROTOCOL_MSGPACK,
+  type Welcome,
+} from '@syncline/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MemoryLogStore } from '../storage/memory-log-store.js';
+import { SynclineError } from './errors.js';
+import { DEFAULT_LIMITS, Hub, type HubOptions } from './hub.js';
+import type { Identity } from './identity.js';
+import { silentLogger } from './logger.js';
+import type { OutboundQueue } from './outbound-queue.js';
+import type { RateLimitOptions } from './rate-limiter.js';
+import { FakeClock } from './testing/fake-clock.js';
+import { MemorySocket } from './testing/memory-socket.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: test messages are read loosely
+type Msg = ServerMessage & Record<string, any>;
+
+/**
+ * The stub `authenticate`: a token is a user id, optionally followed by `;exp=<seconds>` and `;admin`.
+ * `bad` is refused as unauthorized, `expired` as expired.
+ */
+async function authenticate(token: string): Promise<Identity> {
+  if (token === 'bad') throw new SynclineError(ErrorCode.Unauthorized, 'invalid token');
+  if (token === 'expired') throw new SynclineError(ErrorCode.TokenExpired, 'token expired');
+  const [userId, ...options] = token.split(';');
+  const id: Identity = { userId, name: `User ${userId}`, roles: [], claims: { sub: userId } };
+  for (const o of options) {
+    if (o.startsWith('exp=')) id.exp = Number(o.slice(4));
+    if (o === 'admin') id.roles = ['admin'];
+  }
+  return id;
+}
+
+const stores: MemoryLogStore[] = [];
+afterEach(async () => {
+  vi.restoreAllMocks();
+  for (const s of stores.splice(0)) await s.close();
+});
+
+function setup(opts: Partial<HubOptions> = {}) {
+  const clock = new FakeClock();
+  const store = new MemoryLogStore();
+  stores.push(store);
+  const hub = new Hub({ store, authenticate, clock, logger: silentLogger, ...opts });
+  hub.start();
+  let ids = 0;
+  const nextId = () => `m${++ids}`;
+  const settle = () => clock.settle();
+
+  function connect(protocol?: string): MemorySocket {
+    const s = new MemorySocket(protocol);
+    return s.attach(hub.open(s, { ip: '127.0.0.1' }));
+  }
+
+  /** Connects and completes the handshake; the welcome is taken from the socket's messages. */
+  async function hello(token: string, extra: Record<string, unknown> = {}, protocol?: string) {
+    const s = connect(protocol);
+    s.write({ type: 'hello', v: PROTOCOL_VERSION, token, ...extra });
+    await settle();
+    const rest = s.take() as Msg[];
+    const welcome = rest.find((m) => m.type === 'welcome') as Welcome | undefined;
+    if (!welcome) throw new Error(`no welcome for ${token}: ${JSON.stringify(rest)}`);
+    return { s, welcome, rest: rest.filter((m) => m !== welcome) };
+  }
+
+  /** Sends a command with a fresh id, settles, and returns its reply. */
+  async function command(s: MemorySocket, message: Record<string, unknown>): Promise<Msg> {
+    const id = nextId();
+    s.write({ ...message, id });
+    await settle();
+    const reply = (s.messages() as Msg[]).find((m) => m.id === id);
+    if (!reply) throw new Error(`no reply to ${JSON.stringify(message)}`);
+    return reply;
+  }
+
+  const join = (s: MemorySocket, room: string, extra: Record<string, unknown> = {}) =>
+    command(s, { type: 'join_room', room, ...extra });
+  const subscribe = (s: MemorySocket, room: string, extra: Record<string, unknown> = {}) =>
+    command(s, { type: 'subscribe', room, ...extra });
+  const publish = (s: MemorySocket, room: string, event: string, data: unknown, extra = {}) =>
+    command(s, { type: 'publish', room, event, data, ...extra });
+
+  /** Publishes as the server and lets the append and the flush happen. */
+  async function pub(room: string, type: string, data: unknown, opts?: Parameters<Hub['publish']>[3]) {
+    const done = hub.publish(room, type, data, opts);
+    await settle();
+    return done;
+  }
+
+  return { clock, store, hub, settle, nextId, connect, hello, command, join, subscribe, publish, pub };
+}
+
+const events = (msgs: Msg[], type?: string) =>
+  msgs.filter((m) => (type ? m.type === type : typeof m.room === 'string' && 'ts' in m));
+const names = (msgs: Msg[]) => events(msgs, 'app_event').map((m) => m.data.name);
+
+describe('Hub handshake', () => {
+  it('answers hello with a welcome listing the automatic rooms', async () => {
+    const h = setup();
+    const { s, welcome } = await h.hello('alice');
+    expect(welcome).toMatchObject({
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      userId: 'alice',
+      resumed: false,
+      heartbeatMs: h.hub.limits.heartbeatMs,
+      heartbeatTimeoutMs: h.hub.limits.heartbeatTimeoutMs,
+      maxPayload: h.hub.limits.maxPayload,
+      sessionGraceMs: h.hub.limits.sessionGraceMs,
+      serverTime: h.clock.now(),
+    });
+    expect(welcome.sessionId).toEqual(expect.any(String));
+    expect(welcome.resumeKey).toEqual(expect.any(String));
+    expect(welcome.rooms.map((r) => r.room).sort()).toEqual(['system', 'user:alice']);
+    expect(welcome.rooms.every((r) => r.status === 'fresh' && r.seq === 0)).toBe(true);
+    expect((jsonCodec.decode(s.frames[0]) as Msg).type).toBe('welcome'); // nothing goes before it
+    expect(s.closeInfo).toBeNull();
+    expect(h.hub.connections.size).toBe(1);
+    expect(h.hub.pending.size).toBe(0);
+  });
+
+  it('enters the rooms named in hello', async () => {
+    const h = setup();
+    const { welcome } = await h.hello('alice', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    expect(welcome.rooms).toContainEqual({ room: 'doc:a', seq: 0, status: 'fresh' });
+  });
+
+  it('answers a message before hello with error hello_required and closes 4000', async () => {
+    const h = setup();
+    const s = h.connect();
+    s.write({ type: 'join_room', id: 'j1', room: 'doc:a' });
+    await h.settle();
+    expect(s.take()).toEqual([
+      { type: 'error', code: ErrorCode.HelloRequired, message: expect.any(String), id: 'j1' },
+    ]);
+    expect(s.closeInfo?.code).toBe(CloseCode.ProtocolError.code);
+    expect(h.hub.pending.size).toBe(0);
+  });
+
+  it('answers an undecodable first frame with error malformed and closes 4000', async () => {
+    const h = setup();
+    const s = h.connect();
+    s.writeRaw('{not json');
+    await h.settle();
+    expect(s.take()).toEqual([{ type: 'error', code: ErrorCode.Malformed, message: expect.any(String) }]);
+    expect(s.closeInfo?.code).toBe(4000);
+  });
+
+  it('closes 4005 for a protocol version it does not speak', async () => {
+    const h = setup();
+    const s = h.connect();
+    s.write({ type: 'hello', v: PROTOCOL_VERSION + 1, token: 'alice' });
+    await h.settle();
+    expect(s.closeInfo?.code).toBe(CloseCode.UnsupportedVersion.code);
+  });
+
+  it('closes 4001 for a refused token and 4002 for an expired one', async () => {
+    const h = setup();
+    const bad = h.connect();
+    bad.write({ type: 'hello', v: PROTOCOL_VERSION, token: 'bad' });
+    const expired = h.connect();
+    expired.write({ type: 'hello', v: PROTOCOL_VERSION, token: 'expired' });
+    await h.settle();
+    expect(bad.take()).toEqual([expect.objectContaining({ type: 'error', code: ErrorCode.Unauthorized })]);
+    expect(bad.closeInfo?.code).toBe(CloseCode.Unauthorized.code);
+    expect(expired.take()).toEqual([
+      expect.objectContaining({ type: 'error', code: ErrorCode.TokenExpired }),
+    ]);
+    expect(expired.closeInfo?.code).toBe(CloseCode.TokenExpired.code);
+    expect(h.hub.connections.size + h.hub.pending.size).toBe(0);
+  });
+
+  it('closes 4004 when no hello arrives within the handshake timeout', async () => {
+    const h = setup({ limits: { handshakeTimeoutMs: 3000 } });
+    const s = h.connect();
+    h.clock.advance(3000);
+    await h.settle();
+    expect(s.closeInfo).toBeNull();
+    h.clock.advance(1000);
+    await h.settle();
+    expect(s.take()).toEqual([expect.objectContaining({ type: 'error', code: ErrorCode.HelloRequired })]);
+    expect(s.closeInfo?.code).toBe(CloseCode.HandshakeTimeout.code);
+    expect(h.hub.pending.size).toBe(0);
+  });
+
+  it('handles messages sent right behind hello after the welcome, in order', async () => {
+    const h = setup();
+    const s = h.connect();
+    s.write({ type: 'hello', v: PROTOCOL_VERSION, token: 'alice' });
+    s.write({ type: 'join_room', id: 'j', room: 'doc:a' });
+    s.write({ type: 'publish', id: 'p', room: 'doc:a', event: 'app_event', data: { name: 'hi' } });
+    await h.settle();
+    const msgs = s.take() as Msg[];
+    expect(msgs[0].type).toBe('welcome');
+    const replies = msgs.filter((m) => m.type === 'ack' || m.type === 'nack');
+    expect(replies.map((m) => [m.type, m.id])).toEqual([
+      ['ack', 'j'],
+      ['ack', 'p'],
+    ]);
+  });
+
+  it('answers a second hello with already_authenticated and stays open', async () => {
+    const h = setup();
+    const { s } = await h.hello('alice');
+    s.write({ type: 'hello', v: PROTOCOL_VERSION, token: 'alice' });
+    await h.settle();
+    expect(s.take()).toEqual([expect.objectContaining({ code: ErrorCode.AlreadyAuthenticated })]);
+    expect(s.closeInfo).toBeNull();
+  });
+});
+
+describe('Hub bad input after the handshake', () => {
+  it('answers malformed, unknown and invalid messages without closing', async () => {
+    const h = setup();
+    const { s } = await h.hello('alice');
+    s.writeRaw('{"type":');
+    s.write({ type: 'teleport', id: 'u1' });
+    s.write({ type: 'join_room', id: 'i1', room: 'NOT A ROOM' });
+    await h.settle();
+    expect(s.take()).toEqual([
+      { type: 'error', code: ErrorCode.Malformed, message: expect.any(String) },
+      { type: 'nack', id: 'u1', code: ErrorCode.UnknownType, message: expect.any(String) },
+      { type: 'nack', id: 'i1', code: ErrorCode.Invalid, message: expect.any(String) },
+    ]);
+    expect(s.closeInfo).toBeNull();
+    expect((await h.join(s, 'doc:a')).type).toBe('ack');
+  });
+
+  it('refuses to publish to a room not joined, unknown events and server-only events', async () => {
+    const h = setup();
+    const { s } = await h.hello('alice');
+    expect(await h.publish(s, 'doc:a', 'app_event', { name: 'x' })).toMatchObject({
+      code: ErrorCode.NotJoined,
+    });
+    await h.join(s, 'doc:a');
+    expect(await h.publish(s, 'doc:a', 'nope', {})).toMatchObject({ code: ErrorCode.UnknownEvent });
+    expect(await h.publish(s, 'doc:a', 'processing_started', { documentId: 'a' })).toMatchObject({
+      code: ErrorCode.Forbidden,
+    });
+    expect(await h.publish(s, 'doc:a', 'zone_update', { zoneId: 'z' })).toMatchObject({
+      code: ErrorCode.Invalid,
+    });
+  });
+});
+
+describe('Hub rooms and delivery', () => {
+  it('join + publish: the publisher gets an ack with the seq, both members get the event once', async () => {
+    const h = setup();
+    const alice = await h.hello('alice');
+    const bob = await h.hello('bob');
+    expect(await h.join(alice.s, 'doc:a')).toMatchObject({
+      type: 'ack',
+      data: { room: 'doc:a', status: 'fresh' },
+    });
+    await h.join(bob.s, 'doc:a');
+    alice.s.take();
+    bob.s.take();
+
+    const ack = await h.publish(alice.s, 'doc:a', 'zone_update', { zoneId: 'z1', updates: { x: 1 } });
+    const seq = await h.store.lastSeq('doc:a');
+    expect(ack).toMatchObject({ type: 'ack', data: { seq } });
+    for (const { s } of [alice, bob]) {
+      const got = events(s.take() as Msg[], 'zone_update');
+      expect(got).toEqual([
+        {
+          type: 'zone_update',
+          room: 'doc:a',
+          seq,
+          ts: h.clock.now(),
+          from: 'alice',
+          data: { zoneId: 'z1', updates: { x: 1 }, userId: 'alice' },
+        },
+      ]);
+    }
+  });
+
+  it('sends everything queued in one turn as one batch frame', async () => {
+    const h = setup();
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    const bob = await h.hello('bob', { rooms: [{ room: 'doc:a' }] });
+    const [aliceBefore, bobBefore] = [alice.s.frames.length, bob.s.frames.length];
+
+    alice.s.write({ type: 'publish', id: 'p1', room: 'doc:a', event: 'app_event', data: { name: 'one' } });
+    alice.s.write({ type: 'publish', id: 'p2', room: 'doc:a', event: 'app_event', data: { name: 'two' } });
+    await h.settle();
+
+    const aliceFrames = alice.s.frames.slice(aliceBefore);
+    expect(aliceFrames).toHaveLength(1);
+    const frame = jsonCodec.decode(aliceFrames[0]) as Msg;
+    expect(frame.type).toBe('batch');
+    expect(frame.items.map((m: Msg) => m.id ?? m.data.name)).toEqual(['p1', 'p2', 'one', 'two']);
+
+    const bobFrames = bob.s.frames.slice(bobBefore);
+    expect(bobFrames).toHaveLength(1);
+    expect((jsonCodec.decode(bobFrames[0]) as Msg).items.map((m: Msg) => m.seq)).toEqual([1, 2]);
+  });
+
+  it('batches the server’s own publishes of one turn into one frame, in seq order', async () => {
+    const h = setup();
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    const before = alice.s.frames.length;
+    for (const name of ['a', 'b', 'c']) void h.hub.publish('doc:a', 'app_event', { name });
+    await h.settle();
+    expect(alice.s.frames.length - before).toBe(1);
+    expect(events(alice.s.take() as Msg[]).map((m) => [m.seq, m.data.name])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'c'],
+    ]);
+  });
+
+  it('encodes a broadcast once for three subscribers', async () => {
+    const h = setup();
+    const subs = await Promise.all(['a', 'b', 'c'].map((u) => h.hello(u, { rooms: [{ room: 'doc:x' }] })));
+    const before = subs.map(({ s }) => s.frames.length);
+    const encode = vi.spyOn(jsonCodec, 'encode');
+    await h.pub('doc:x', 'app_event', { name: 'news' });
+    await h.settle();
+    const encodes = encode.mock.calls.filter(([m]) => (m as Msg).type === 'app_event');
+    expect(encodes).toHaveLength(1);
+    const sent = subs.map(({ s }, i) => s.frames.slice(before[i]));
+    for (const frames of sent) expect(frames).toEqual(sent[0]);
+    expect(sent[0]).toHaveLength(1);
+  });
+
+  it('sends the identical frame object to every MessagePack subscriber of a turn', async () => {
+    const h = setup();
+    const subs = await Promise.all(
+      ['a', 'b', 'c'].map((u) => h.hello(u, { rooms: [{ room: 'doc:x' }] }, SUBPROTOCOL_MSGPACK)),
+    );
+    const before = subs.map(({ s }) => s.frames.length);
+    void h.hub.publish('doc:x', 'app_event', { name: 'one' });
+    void h.hub.publish('doc:x', 'app_event', { name: 'two' });
+    await h.settle();
+    const frames = subs.map(({ s }, i) => s.frames.slice(before[i]));
+    for (const f of frames) expect(f).toHaveLength(1);
+    expect(frames[1][0]).toBe(frames[0][0]);
+    expect(frames[2][0]).toBe(frames[0][0]);
+    expect(names(subs[0].s.take() as Msg[])).toEqual(['one', 'two']);
+  });
+
+  it('does not deliver an echo:false publish back to its sender', async () => {
+    const h = setup();
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    const bob = await h.hello('bob', { rooms: [{ room: 'doc:a' }] });
+    const ack = await h.publish(alice.s, 'doc:a', 'app_event', { name: 'quiet' }, { echo: false });
+    expect(ack.type).toBe('ack');
+    expect(names(alice.s.take() as Msg[])).toEqual([]);
+    expect(names(bob.s.take() as Msg[])).toEqual(['quiet']);
+  });
+
+  it('keeps a subscriber’s share of a turn right when it is excluded from a later event of that turn', async () => {
+    const h = setup();
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    const bob = await h.hello('bob', { rooms: [{ room: 'doc:a' }] });
+    alice.s.take();
+    bob.s.take();
+    // One turn: the server's event (shared batch), alice's echo:false event, then another server event.
+    void h.hub.publish('doc:a', 'app_event', { name: 'first' });
+    alice.s.write({
+      type: 'publish',
+      id: 'q',
+      room: 'doc:a',
+      event: 'app_event',
+      data: { name: 'mine' },
+      echo: false,
+    });
+    void h.hub.publish('doc:a', 'app_event', { name: 'last' });
+    await h.settle();
+    expect(names(alice.s.take() as Msg[])).toEqual(['first', 'last']);
+    expect(names(bob.s.take() as Msg[])).toEqual(['first', 'mine', 'last']);
+  });
+
+  it('delivers only the subscribed event types to a filtered subscription', async () => {
+    const h = setup();
+    const all = await h.hello('alice');
+    const some = await h.hello('bob');
+    await h.subscribe(all.s, 'doc:a');
+    expect(await h.subscribe(some.s, 'doc:a', { types: ['zone_update'] })).toMatchObject({ type: 'ack' });
+    all.s.take();
+    some.s.take();
+    void h.hub.publish('doc:a', 'app_event', { name: 'chat' });
+    void h.hub.publish('doc:a', 'zone_update', { zoneId: 'z', updates: {} });
+    void h.hub.publish('doc:a', 'cursor_update', { x: 1, y: 2, page: 0 }, { from: 'carol' });
+    await h.settle();
+    // Ephemeral events go out at once; logged ones once stored, so compare without order.
+    expect((all.s.take() as Msg[]).map((m) => m.type).sort()).toEqual([
+      'app_event',
+      'cursor_update',
+      'zone_update',
+    ]);
+    expect((some.s.take() as Msg[]).map((m) => m.type)).toEqual(['zone_update']);
+  });
+
+  it('coalesces ephemeral events per key within a turn: the latest wins', async () => {
+    const h = setup();
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    alice.s.take();
+    for (const x of [1, 2, 3])
+      void h.hub.publish('doc:a', 'cursor_update', { x, y: 0, page: 0 }, { from: 'bob' });
+    void h.hub.publish('doc:a', 'cursor_update', { x: 9, y: 0, page: 0 }, { from: 'carol' });
+    await h.settle();
+    const cursors = events(alice.s.take() as Msg[], 'cursor_update');
+    expect(cursors.map((m) => [m.from, m.data.x])).toEqual([
+      ['bob', 3],
+      ['carol', 9],
+    ]);
+    expect(cursors.every((m) => m.seq === undefined)).toBe(true);
+  });
+
+  it('stops delivering a room after leave_room', async () => {
+    const h = setup();
+    const alice = await h.hello('alice');
+    await h.subscribe(alice.s, 'doc:a');
+    expect(await h.command(alice.s, { type: 'unsubscribe', room: 'doc:a' })).toMatchObject({ type: 'ack' });
+    expect(await h.command(alice.s, { type: 'unsubscribe', room: 'doc:a' })).toMatchObject({
+      code: ErrorCode.NotJoined,
+    });
+    alice.s.take();
+    await h.pub('doc:a', 'app_event', { name: 'after' });
+    await h.settle();
+    expect(names(alice.s.take() as Msg[])).toEqual([]);
+  });
+
+  it('refuses another user’s private room and joining (not subscribing to) system', async () => {
+    const h = setup();
+    const alice = await h.hello('alice');
+    expect(await h.subscribe(alice.s, 'user:bob')).toMatchObject({ type: 'nack', code: ErrorCode.Forbidden });
+    expect(await h.join(alice.s, 'system')).toMatchObject({ type: 'nack', code: ErrorCode.Forbidden });
+    const admin = await h.hello('root;admin');
+    expect(await h.subscribe(admin.s, 'user:bob')).toMatchObject({ type: 'ack' });
+  });
+
+  it('answers requests with the registered handler and unknown methods with unknown_method', async () => {
+    const h = setup();
+    h.hub.methods.set('echo', (data, { user }) => ({ data, user: user.userId }));
+    const alice = await h.hello('alice');
+    expect(await h.command(alice.s, { type: 'request', method: 'echo', data: 7 })).toMatchObject({
+      type: 'response',
+      data: { data: 7, user: 'alice' },
+    });
+    expect(await h.command(alice.s, { type: 'request', method: 'nope' })).toMatchObject({
+      type: 'nack',
+      code: ErrorCode.UnknownMethod,
+    });
+  });
+});
+
+describe('Hub de-duplication', () => {
+  it('answers a duplicate publish id with the same ack and appends it once', async () => {
+    const h = setup();
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    const bob = await h.hello('bob', { rooms: [{ room: 'doc:a' }] });
+    const publish = { type: 'publish', id: 'dup', room: 'doc:a', event: 'app_event', data: { name: 'once' } };
+    alice.s.write(publish);
+    alice.s.write(publish); // while the first is pending
+    await h.settle();
+    alice.s.write(publish); // after it was answered
+    await h.settle();
+    const acks = (alice.s.take() as Msg[]).filter((m) => m.id === 'dup');
+    expect(acks).toEqual([
+      { type: 'ack', id: 'dup', data: { seq: 1 } },
+      { type: 'ack', id: 'dup', data: { seq: 1 } },
+    ]);
+    expect(names(bob.s.take() as Msg[])).toEqual(['once']);
+    expect((await h.store.read('doc:a', 0, 10)).entries).toHaveLength(1);
+  });
+
+  it('acknowledges a re-sent publish from a new session of the same user with the original seq', async () => {
+    const h = setup();
+    const first = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    const bob = await h.hello('bob', { rooms: [{ room: 'doc:a' }] });
+    const publish = { type: 'publish', id: 'p', room: 'doc:a', event: 'app_event', data: { name: 'x' } };
+    first.s.write(publish);
+    await h.settle();
+    first.s.drop();
+    const second = await h.hello('alice', { rooms: [{ room: 'doc:a' }] }); // no resume: a new session
+    second.s.write(publish);
+    await h.settle();
+    expect((second.s.take() as Msg[]).filter((m) => m.id === 'p')).toEqual([
+      { type: 'ack', id: 'p', data: { seq: 1 } },
+    ]);
+    expect(names(bob.s.take() as Msg[])).toEqual(['x']);
+  });
+});
+
+describe('Hub sessions', () => {
+  async function disconnectedAfter(h: ReturnType<typeof setup>, room: string) {
+    const alice = await h.hello('alice', { rooms: [{ room }] });
+    await h.pub(room, 'app_event', { name: 'seen' });
+    await h.settle();
+    const seen = events(alice.s.take() as Msg[]).at(-1)!.seq as number;
+    alice.s.drop();
+    await h.settle();
+    return { ...alice, seen };
+  }
+
+  it('resumes within the grace period and replays the missed events in order from `since`', async () => {
+    const h = setup();
+    const alice = await disconnectedAfter(h, 'doc:a');
+    for (const name of ['m1', 'm2', 'm3']) await h.pub('doc:a', 'app_event', { name });
+    h.clock.advance(5_000);
+    const again = await h.hello('alice', {
+      session: { id: alice.welcome.sessionId, key: alice.welcome.resumeKey },
+      rooms: [{ room: 'doc:a', since: alice.seen }],
+    });
+    expect(again.welcome).toMatchObject({ resumed: true, sessionId: alice.welcome.sessionId });
+    expect(again.welcome.rooms).toContainEqual<RoomState>({
+      room: 'doc:a',
+      seq: alice.seen + 3,
+      status: 'resumed',
+    });
+    const replayed = events(again.rest);
+    expect(replayed.map((m) => m.data.name)).toEqual(['m1', 'm2', 'm3']);
+    expect(replayed.map((m) => m.seq)).toEqual([alice.seen + 1, alice.seen + 2, alice.seen + 3]);
+
+    await h.pub('doc:a', 'app_event', { name: 'live' });
+    await h.settle();
+    expect(names(again.s.take() as Msg[])).toEqual(['live']);
+  });
+
+  it('resumes the session’s rooms from where it was when hello names none', async () => {
+    const h = setup();
+    const alice = await disconnectedAfter(h, 'doc:a');
+    await h.pub('doc:a', 'app_event', { name: 'missed' });
+    const again = await h.hello('alice', {
+      session: { id: alice.welcome.sessionId, key: alice.welcome.resumeKey },
+    });
+    expect(again.welcome.resumed).toBe(true);
+    expect(names(again.rest)).toEqual(['missed']);
+  });
+
+  it('starts a new session when the resume key is wrong', async () => {
+    const h = setup();
+    const alice = await disconnectedAfter(h, 'doc:a');
+    const again = await h.hello('alice', { session: { id: alice.welcome.sessionId, key: 'wrong' } });
+    expect(again.welcome.resumed).toBe(false);
+    expect(again.welcome.sessionId).not.toBe(alice.welcome.sessionId);
+  });
+
+  it('does not resume another user’s session', async () => {
+    const h = setup();
+    const alice = await disconnectedAfter(h, 'doc:a');
+    const mallory = await h.hello('mallory', {
+      session: { id: alice.welcome.sessionId, key: alice.welcome.resumeKey },
+    });
+    expect(mallory.welcome.resumed).toBe(false);
+  });
+
+  it('starts a new session once the grace period is over', async () => {
+    const h = setup({ limits: { sessionGraceMs: 10_000 } });
+    const alice = await disconnectedAfter(h, 'doc:a');
+    h.clock.advance(11_000);
+    await h.settle();
+    expect(h.hub.sessions.has(alice.welcome.sessionId)).toBe(false);
+    const again = await h.hello('alice', {
+      session: { id: alice.welcome.sessionId, key: alice.welcome.resumeKey },
+    });
+    expect(again.welcome.resumed).toBe(false);
+  });
+
+  it('answers a resume older than retention with status reset and a reset message', async () => {
+    const h = setup({ retention: { doc: { maxEvents: 2, maxAgeMs: 86_400_000 } } });
+    const alice = await disconnectedAfter(h, 'doc:a');
+    for (let i = 0; i < 5; i++) await h.pub('doc:a', 'app_event', { name: `gone${i}` });
+    await h.hub.trim();
+    const last = alice.seen + 5;
+    const again = await h.hello('alice', {
+      session: { id: alice.welcome.sessionId, key: alice.welcome.resumeKey },
+      rooms: [{ room: 'doc:a', since: alice.seen }],
+    });
+    expect(again.welcome.rooms).toContainEqual({ room: 'doc:a', seq: last, status: 'reset' });
+    expect(again.rest).toEqual([{ type: 'reset', room: 'doc:a', seq: last, reason: 'retention' }]);
+
+    await h.pub('doc:a', 'app_event', { name: 'after reset' });
+    await h.settle();
+    expect(names(again.s.take() as Msg[])).toEqual(['after reset']);
+  });
+
+  it('replays from the log for a join with `since`', async () => {
+    const h = setup();
+    for (const name of ['a', 'b', 'c']) await h.pub('doc:a', 'app_event', { name });
+    const alice = await h.hello('alice');
+    expect(await h.subscribe(alice.s, 'doc:a', { since: 1 })).toMatchObject({
+      data: { status: 'resumed', seq: 3 },
+    });
+    expect(names(alice.s.take() as Msg[])).toEqual(['b', 'c']);
+  });
+
+  it('a newer socket resuming the session closes the older one with 4011', async () => {
+    const h = setup();
+    const first = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    const second = await h.hello('alice', {
+      session: { id: first.welcome.sessionId, key: first.welcome.resumeKey },
+    });
+    expect(second.welcome.resumed).toBe(true);
+    expect(first.s.closeInfo?.code).toBe(CloseCode.SessionTakenOver.code);
+    await h.pub('doc:a', 'app_event', { name: 'to the new one' });
+    await h.settle();
+    expect(names(second.s.take() as Msg[])).toEqual(['to the new one']);
+  });
+
+  it('resumes a room that was unloaded while the session was away', async () => {
+    const h = setup();
+    const alice = await h.hello('alice');
+    await h.subscribe(alice.s, 'doc:a');
+    alice.s.drop();
+    await h.settle();
+    h.clock.advance(1000); // the tick unloads the idle room
+    expect(h.hub.rooms.has('doc:a')).toBe(false);
+    await h.pub('doc:a', 'app_event', { name: 'while away' });
+
+    const again = await h.hello('alice', {
+      session: { id: alice.welcome.sessionId, key: alice.welcome.resumeKey },
+      rooms: [{ room: 'doc:a', since: 0 }],
+    });
+    expect(again.welcome.resumed).toBe(true);
+    expect(names(again.rest)).toEqual(['while away']);
+
+    await h.pub('doc:a', 'app_event', { name: 'live' });
+    await h.settle();
+    expect(names(again.s.take() as Msg[])).toEqual(['live']);
+
+    expect(await h.command(again.s, { type: 'unsubscribe', room: 'doc:a' })).toMatchObject({ type: 'ack' });
+    await h.pub('doc:a', 'app_event', { name: 'after leaving' });
+    await h.settle();
+    expect(names(again.s.take() as Msg[])).toEqual([]);
+  });
+});
+
+describe('Hub limits', () => {
+  const tight = (critical: { ratePerS: number; burst: number }): RateLimitOptions => {
+    const big = { ratePerS: 1000, burst: 1000 };
+    return {
+      connection: { critical, normal: big, ephemeral: big },
+      user: { critical: big, normal: big, ephemeral: big },
+      abuseRefusals: 5,
+      abuseWindowMs: 10_000,
+    };
+  };
+  const zone = (id: string) => ({
+    type: 'publish',
+    id,
+    room: 'doc:a',
+    event: 'zone_update',
+    data: { zoneId: 'z', updates: {} },
+  });
+
+  it('nacks rate_limited with retryAfterMs over the limit, and accepts the same id once it has passed', async () => {
+    const h = setup({ rateLimits: tight({ ratePerS: 1, burst: 3 }) });
+    const { s } = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    for (const id of ['p1', 'p2', 'p3', 'p4']) s.write(zone(id));
+    await h.settle();
+    const replies = new Map((s.take() as Msg[]).filter((m) => m.id).map((m) => [m.id, m]));
+    expect(['p1', 'p2', 'p3'].map((id) => replies.get(id)?.type)).toEqual(['ack', 'ack', 'ack']);
+    expect(replies.get('p4')).toEqual({
+      type: 'nack',
+      id: 'p4',
+      code: ErrorCode.RateLimited,
+      message: expect.any(String),
+      retryAfterMs: 1000,
+    });
+    expect(h.hub.stats.rateLimited).toBe(1);
+
+    h.clock.advance(1000);
+    s.write(zone('p4'));
+    await h.settle();
+    expect((s.take() as Msg[]).filter((m) => m.id === 'p4')).toEqual([
+      { type: 'ack', id: 'p4', data: { seq: 4 } },
+    ]);
+    expect(s.closeInfo).toBeNull();
+  });
+
+  it('closes 4006 on sustained traffic over the limit', async () => {
+    const h = setup({ rateLimits: tight({ ratePerS: 1, burst: 1 }) });
+    const { s } = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    for (let i = 0; i < 20; i++) s.write(zone(`f${i}`));
+    await h.settle();
+    const msgs = s.take() as Msg[];
+    // The first one is accepted (its ack would follow the append, after the close); the next 5 are
+    // refused, and the 5th refusal (abuseRefusals) closes the connection: the rest are never read.
+    expect(msgs.filter((m) => m.code === ErrorCode.RateLimited).map((m) => m.id)).toEqual([
+      'f1',
+      'f2',
+      'f3',
+      'f4',
+      'f5',
+    ]);
+    expect(s.closeInfo?.code).toBe(CloseCode.RateLimited.code);
+  });
+
+  it('drops ephemeral traffic above the soft buffer limit and closes 4007 above the hard one', async () => {
+    const h = setup({ limits: { softBufferBytes: 1000, hardBufferBytes: 5000 } });
+    const slow = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    const fast = await h.hello('bob', { rooms: [{ room: 'doc:a' }] });
+    slow.s.take();
+    fast.s.take();
+    const burst = () => {
+      void h.hub.publish('doc:a', 'cursor_update', { x: 1, y: 1, page: 0 }, { from: 'carol' });
+      void h.hub.publish('doc:a', 'zone_update', { zoneId: 'z', updates: {} });
+    };
+
+    slow.s.bufferedAmount = 2000;
+    burst();
+    await h.settle();
+    expect((slow.s.take() as Msg[]).map((m) => m.type)).toEqual(['zone_update']);
+    expect(h.hub.stats.droppedEphemeral).toBe(1);
+    expect(slow.s.closeInfo).toBeNull();
+
+    slow.s.bufferedAmount = 6000;
+    const framesBefore = slow.s.frames.length;
+    burst();
+    await h.settle();
+    expect(slow.s.closeInfo?.code).toBe(CloseCode.SlowConsumer.code);
+    expect(slow.s.frames.length).toBe(framesBefore);
+    expect(h.hub.stats.slowConsumerCloses).toBe(1);
+    const fastTypes = (fast.s.take() as Msg[]).map((m) => m.type);
+    expect(fastTypes.filter((t) => t === 'zone_update')).toHaveLength(2);
+    expect(fastTypes.filter((t) => t === 'cursor_update')).toHaveLength(2);
+  });
+
+  it('queues nothing more for a slow consumer whose close handshake is pending, and counts it once', async () => {
+    const h = setup({ limits: { softBufferBytes: 1000, hardBufferBytes: 5000 } });
+    const slow = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    slow.s.holdClose = true; // it does not read, so it never answers the close
+    slow.s.bufferedAmount = 6000;
+    await h.pub('doc:a', 'app_event', { name: 'trigger' });
+    await h.settle();
+    expect(slow.s.closeInfo?.code).toBe(4007);
+    for (let i = 0; i < 5; i++) await h.pub('doc:a', 'app_event', { name: `more${i}` });
+    await h.settle();
+    expect(h.hub.stats.slowConsumerCloses).toBe(1);
+    // Only the turn that found it over the limit is still queued; nothing was added after the close.
+    const conn = [...h.hub.connections][0] as unknown as { queue: OutboundQueue };
+    expect(conn.queue.drain(jsonCodec, false).messages).toBe(1);
+    slow.s.release();
+    await h.settle();
+    expect(h.hub.connections.size).toBe(0);
+  });
+
+  it('terminates a silent peer with 4010 after heartbeatMs + heartbeatTimeoutMs', async () => {
+    const h = setup({ limits: { heartbeatMs: 2000, heartbeatTimeoutMs: 1000 } });
+    const silent = await h.hello('alice');
+    const live = await h.hello('bob');
+    const answer = () => {
+      for (const m of live.s.take() as Msg[]) if (m.type === 'ping') live.s.write({ type: 'pong', ts: m.ts });
+    };
+    h.clock.advance(2000);
+    await h.settle();
+    expect(silent.s.pings).toBe(1);
+    expect((silent.s.take() as Msg[]).map((m) => m.type)).toEqual(['ping']);
+    answer();
+    h.clock.advance(1000);
+    await h.settle();
+    expect(silent.s.closeInfo).toBeNull(); // exactly heartbeatMs + timeout: not yet
+    h.clock.advance(1000);
+    await h.settle();
+    expect(silent.s.closeInfo?.code).toBe(CloseCode.HeartbeatTimeout.code);
+    expect(silent.s.terminated).toBe(true);
+    for (let i = 0; i < 10; i++) {
+      answer();
+      h.clock.advance(1000);
+      await h.settle();
+    }
+    expect(live.s.closeInfo).toBeNull();
+    expect(h.hub.connections.size).toBe(1);
+  });
+
+  it('counts a transport-level pong as a sign of life', async () => {
+    const h = setup({ limits: { heartbeatMs: 2000, heartbeatTimeoutMs: 1000 } });
+    const alice = await h.hello('alice');
+    for (let i = 0; i < 10; i++) {
+      h.clock.advance(1000);
+      alice.s.pong();
+    }
+    await h.settle();
+    expect(alice.s.closeInfo).toBeNull();
+  });
+
+  it('closes 4002 when the token expires (after the clock-skew tolerance)', async () => {
+    const h = setup();
+    const exp = Math.floor(h.clock.now() / 1000) + 10;
+    const alice = await h.hello(`alice;exp=${exp}`);
+    expect(alice.welcome.tokenExp).toBe(exp);
+    h.clock.advance(9000 + DEFAULT_LIMITS.tokenToleranceS * 1000);
+    await h.settle();
+    expect(alice.s.closeInfo).toBeNull();
+    h.clock.advance(2000);
+    await h.settle();
+    expect(alice.s.take()).toEqual([
+      expect.objectContaining({ type: 'error', code: ErrorCode.TokenExpired }),
+    ]);
+    expect(alice.s.closeInfo?.code).toBe(CloseCode.TokenExpired.code);
+  });
+
+  it('keeps a connection whose token was refreshed with auth before it expired', async () => {
+    const h = setup();
+    const nowS = Math.floor(h.clock.now() / 1000);
+    const alice = await h.hello(`alice;exp=${nowS + 10}`);
+    h.clock.advance(5000);
+    expect(await h.command(alice.s, { type: 'auth', token: `alice;exp=${nowS + 100}` })).toMatchObject({
+      type: 'ack',
+      data: { tokenExp: nowS + 100 },
+    });
+    h.clock.advance(20_000);
+    await h.settle();
+    expect(alice.s.closeInfo).toBeNull();
+  });
+
+  it('nacks forbidden an auth refresh for another user and keeps the identity', async () => {
+    const h = setup();
+    const alice = await h.hello('alice');
+    expect(await h.command(alice.s, { type: 'auth', token: 'bob' })).toMatchObject({
+      type: 'nack',
+      code: ErrorCode.Forbidden,
+    });
+    expect(await h.command(alice.s, { type: 'auth', token: 'bad' })).toMatchObject({
+      type: 'nack',
+      code: ErrorCode.Unauthorized,
+    });
+    expect([...h.hub.sessions.values()][0].userId).toBe('alice');
+    expect(await h.subscribe(alice.s, 'user:bob')).toMatchObject({ code: ErrorCode.Forbidden });
+  });
+});
+
+describe('Hub presence', () => {
+  const presence = (msgs: Msg[]) =>
+    msgs.filter((m) => m.type === 'user_join' || m.type === 'user_leave').map((m) => [m.type, m.data.userId]);
+
+  it('announces a user once for two sessions, and leaves after the last one leaves', async () => {
+    const h = setup();
+    const watcher = await h.hello('carol');
+    await h.subscribe(watcher.s, 'doc:a');
+    const one = await h.hello('alice');
+    const two = await h.hello('alice');
+    watcher.s.take();
+
+    await h.join(one.s, 'doc:a');
+    await h.join(two.s, 'doc:a');
+    expect(presence(watcher.s.take() as Msg[])).toEqual([['user_join', 'alice']]);
+
+    await h.command(one.s, { type: 'leave_room', room: 'doc:a' });
+    expect(presence(watcher.s.take() as Msg[])).toEqual([]);
+    await h.command(two.s, { type: 'leave_room', room: 'doc:a' });
+    expect(presence(watcher.s.take() as Msg[])).toEqual([['user_leave', 'alice']]);
+  });
+
+  it('carries the user’s name and the document id in user_join', async () => {
+    const h = setup();
+    const watcher = await h.hello('carol', { rooms: [{ room: 'doc:a' }] });
+    const alice = await h.hello('alice');
+    await h.join(alice.s, 'doc:a');
+    expect(events(watcher.s.take() as Msg[], 'user_join')[0].data).toEqual({
+      userId: 'alice',
+      userName: 'User alice',
+      documentId: 'a',
+    });
+  });
+
+  it('keeps a disconnected user present for presenceGraceMs, then announces the leave', async () => {
+    const h = setup({ limits: { presenceGraceMs: 5000 } });
+    const watcher = await h.hello('carol', { rooms: [{ room: 'doc:a' }] });
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    alice.s.drop();
+    await h.settle();
+    watcher.s.take();
+    h.clock.advance(5000);
+    await h.settle();
+    expect(presence(watcher.s.take() as Msg[])).toEqual([]);
+    h.clock.advance(1000);
+    await h.settle();
+    expect(presence(watcher.s.take() as Msg[])).toEqual([['user_leave', 'alice']]);
+  });
+});

@@ -1,0 +1,219 @@
+import { type Codec, type Encoded, jsonCodec, msgpackCodec } from '@syncline/protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { OutMessage, SharedBatch } from './out-message.js';
+import { MAX_ITEMS_PER_FRAME, OutboundQueue } from './outbound-queue.js';
+
+const msg = (type: string, extra: Record<string, unknown> = {}) => new OutMessage({ type, ...extra });
+
+/** The messages of a drained JSON frame, batches flattened. */
+function decode(frame: Encoded, codec: Codec = jsonCodec): { type: string; [k: string]: unknown }[] {
+  const m = codec.decode(frame) as { type: string; items?: { type: string }[] };
+  return m.type === 'batch' ? (m.items as { type: string }[]) : [m];
+}
+
+const types = (frames: Encoded[]) => frames.flatMap((f) => decode(f)).map((m) => m.type);
+
+describe('OutboundQueue', () => {
+  it('starts empty and is empty again after a drain', () => {
+    const q = new OutboundQueue();
+    expect(q.empty).toBe(true);
+    q.pushControl(msg('ack'));
+    expect(q.empty).toBe(false);
+    q.drain(jsonCodec, false);
+    expect(q.empty).toBe(true);
+    expect(q.drain(jsonCodec, false)).toEqual({ frames: [], messages: 0, dropped: 0 });
+  });
+
+  it('sends control, then logged, then ephemeral, whatever the order they were queued in', () => {
+    const q = new OutboundQueue();
+    q.pushEphemeral('cursor', msg('cursor_update'));
+    q.pushLogged(msg('zone_update', { seq: 1 }));
+    q.pushControl(msg('ack'));
+    q.pushLogged(msg('zone_edit', { seq: 2 }));
+    q.pushControl(msg('nack'));
+    const { frames, messages } = q.drain(jsonCodec, false);
+    expect(frames).toHaveLength(1);
+    expect(messages).toBe(5);
+    expect(types(frames)).toEqual(['ack', 'nack', 'zone_update', 'zone_edit', 'cursor_update']);
+  });
+
+  it('sends a turn of several messages as one batch frame, and a lone message bare', () => {
+    const q = new OutboundQueue();
+    q.pushControl(msg('ack'));
+    q.pushControl(msg('ack'));
+    const [frame] = q.drain(jsonCodec, false).frames;
+    expect((jsonCodec.decode(frame) as { type: string }).type).toBe('batch');
+
+    q.pushControl(msg('pong'));
+    const [single] = q.drain(jsonCodec, false).frames;
+    expect(jsonCodec.decode(single)).toEqual({ type: 'pong' });
+  });
+
+  it('coalesces ephemeral messages by key: the latest value wins and takes the latest position', () => {
+    const q = new OutboundQueue();
+    q.pushEphemeral('cursor:a', msg('cursor_update', { x: 1 }));
+    q.pushEphemeral('cursor:b', msg('cursor_update', { x: 2 }));
+    q.pushEphemeral('cursor:a', msg('cursor_update', { x: 3 }));
+    const { frames, messages } = q.drain(jsonCodec, false);
+    expect(messages).toBe(2);
+    expect(frames.flatMap((f) => decode(f)).map((m) => m.x)).toEqual([2, 3]);
+  });
+
+  it('drops the ephemeral lane under pressure and counts what it dropped', () => {
+    const q = new OutboundQueue();
+    q.pushControl(msg('ack'));
+    q.pushLogged(msg('zone_update'));
+    q.pushEphemeral('a', msg('cursor_update'));
+    q.pushEphemeral('b', msg('cursor_update'));
+    const { frames, messages, dropped } = q.drain(jsonCodec, true);
+    expect(dropped).toBe(2);
+    expect(messages).toBe(2);
+    expect(types(frames)).toEqual(['ack', 'zone_update']);
+  });
+
+  it('a drain with only ephemeral messages under pressure sends nothing', () => {
+    const q = new OutboundQueue();
+    q.pushEphemeral('a', msg('cursor_update'));
+    expect(q.drain(jsonCodec, true)).toEqual({ frames: [], messages: 0, dropped: 1 });
+  });
+
+  it('a shared batch alone is sent as the identical frame object to every connection', () => {
+    const batch = new SharedBatch();
+    batch.push(msg('zone_update', { seq: 1 }));
+    batch.push(msg('zone_update', { seq: 2 }));
+    const a = new OutboundQueue();
+    const b = new OutboundQueue();
+    a.pushLogged(batch);
+    b.pushLogged(batch);
+    const fa = a.drain(msgpackCodec, false);
+    const fb = b.drain(msgpackCodec, false);
+    expect(fa.frames).toHaveLength(1);
+    expect(fa.messages).toBe(2);
+    expect(fb.frames[0]).toBe(fa.frames[0]); // same Uint8Array: built once
+    expect(decode(fa.frames[0], msgpackCodec).map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it('builds a shared batch frame once per codec however many connections send it', () => {
+    const spy = vi.spyOn(jsonCodec, 'batch');
+    try {
+      const batch = new SharedBatch();
+      batch.push(msg('zone_update', { seq: 1 }));
+      batch.push(msg('zone_update', { seq: 2 }));
+      const frames = [1, 2, 3].map(() => {
+        const q = new OutboundQueue();
+        q.pushLogged(batch);
+        return q.drain(jsonCodec, false).frames[0];
+      });
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(new Set(frames).size).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('the fast path still applies when ephemeral messages are being dropped', () => {
+    const batch = new SharedBatch();
+    batch.push(msg('zone_update', { seq: 1 }));
+    const q = new OutboundQueue();
+    q.pushLogged(batch);
+    q.pushEphemeral('a', msg('cursor_update'));
+    const shared = batch.frame(msgpackCodec);
+    const { frames, dropped } = q.drain(msgpackCodec, true);
+    expect(frames[0]).toBe(shared);
+    expect(dropped).toBe(1);
+  });
+
+  it('mixes a shared batch with this connection’s own messages when there are any', () => {
+    const batch = new SharedBatch();
+    batch.push(msg('zone_update', { seq: 1 }));
+    const q = new OutboundQueue();
+    q.pushControl(msg('ack'));
+    q.pushLogged(batch);
+    expect(types(q.drain(jsonCodec, false).frames)).toEqual(['ack', 'zone_update']);
+  });
+
+  it('queues the same shared batch once when pushed twice in a row', () => {
+    const batch = new SharedBatch();
+    batch.push(msg('zone_update', { seq: 1 }));
+    const q = new OutboundQueue();
+    q.pushLogged(batch);
+    q.pushLogged(batch);
+    expect(q.drain(jsonCodec, false).messages).toBe(1);
+  });
+
+  it('a shared batch sends the items it has when drained, including ones added after it was queued', () => {
+    const batch = new SharedBatch();
+    batch.push(msg('zone_update', { seq: 1 }));
+    const q = new OutboundQueue();
+    q.pushLogged(batch);
+    batch.push(msg('zone_update', { seq: 2 }));
+    const { frames } = q.drain(jsonCodec, false);
+    expect(frames.flatMap((f) => decode(f)).map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it('expandBatch freezes a connection’s copy of a shared batch: later items are not sent to it', () => {
+    const batch = new SharedBatch();
+    batch.push(msg('zone_update', { seq: 1 }));
+    const mine = new OutboundQueue();
+    const other = new OutboundQueue();
+    mine.pushLogged(batch);
+    other.pushLogged(batch);
+    mine.expandBatch(batch);
+    batch.push(msg('zone_update', { seq: 2 }));
+    mine.pushLogged(msg('zone_update', { seq: 3 }));
+    const seqs = (q: OutboundQueue) =>
+      q
+        .drain(jsonCodec, false)
+        .frames.flatMap((f) => decode(f))
+        .map((m) => m.seq);
+    expect(seqs(mine)).toEqual([1, 3]);
+    expect(seqs(other)).toEqual([1, 2]);
+  });
+
+  it('expandBatch of a batch this connection did not queue changes nothing', () => {
+    const q = new OutboundQueue();
+    q.expandBatch(new SharedBatch());
+    expect(q.empty).toBe(true);
+    q.pushLogged(msg('zone_update', { seq: 1 }));
+    q.expandBatch(new SharedBatch());
+    expect(q.drain(jsonCodec, false).messages).toBe(1);
+  });
+
+  it(`splits a turn of more than ${MAX_ITEMS_PER_FRAME} messages into frames of at most that many`, () => {
+    const q = new OutboundQueue();
+    const n = MAX_ITEMS_PER_FRAME * 2 + 1;
+    for (let i = 0; i < n; i++) q.pushControl(msg('ack', { id: String(i) }));
+    const { frames, messages } = q.drain(jsonCodec, false);
+    expect(messages).toBe(n);
+    expect(frames).toHaveLength(3);
+    const sizes = frames.map((f) => decode(f).length);
+    expect(sizes).toEqual([MAX_ITEMS_PER_FRAME, MAX_ITEMS_PER_FRAME, 1]);
+    expect(frames.flatMap((f) => decode(f)).map((m) => Number(m.id))).toEqual([...Array(n).keys()]);
+  });
+
+  it('splits an oversized shared batch instead of taking the fast path', () => {
+    const batch = new SharedBatch();
+    for (let i = 1; i <= MAX_ITEMS_PER_FRAME + 1; i++) batch.push(msg('zone_update', { seq: i }));
+    const q = new OutboundQueue();
+    q.pushLogged(batch);
+    const { frames } = q.drain(jsonCodec, false);
+    expect(frames.map((f) => decode(f).length)).toEqual([MAX_ITEMS_PER_FRAME, 1]);
+  });
+
+  it('encodes a message once per codec however many queues send it', () => {
+    const spy = vi.spyOn(jsonCodec, 'encode');
+    try {
+      const shared = msg('zone_update', { seq: 1 });
+      for (let i = 0; i < 3; i++) {
+        const q = new OutboundQueue();
+        q.pushLogged(shared);
+        q.pushControl(msg('ack'));
+        q.drain(jsonCodec, false);
+      }
+      const encodesOfShared = spy.mock.calls.filter(([m]) => (m as { type: string }).type === 'zone_update');
+      expect(encodesOfShared).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
