@@ -15,14 +15,20 @@ export interface JwtOptions {
   clockToleranceS?: number;
 }
 
+const NO_ROLES: readonly string[] = Object.freeze([]);
+
 export type TokenVerifier = (token: string) => Promise<Identity>;
 
 export function identityFromClaims(p: JWTPayload): Identity {
   if (typeof p.sub !== 'string' || p.sub.length === 0 || p.sub.length > 128) {
     throw new SynclineError(ErrorCode.Unauthorized, 'token has no valid sub claim');
   }
-  const roles = Array.isArray(p.roles) ? p.roles.filter((r): r is string => typeof r === 'string') : [];
-  if (typeof p.role === 'string') roles.push(p.role);
+  let roles: readonly string[] = NO_ROLES;
+  if (Array.isArray(p.roles) || typeof p.role === 'string') {
+    const list = Array.isArray(p.roles) ? p.roles.filter((r): r is string => typeof r === 'string') : [];
+    if (typeof p.role === 'string') list.push(p.role);
+    roles = list;
+  }
   const id: Identity = { userId: p.sub, roles, claims: p };
   if (typeof p.name === 'string') id.name = p.name.slice(0, 128);
   const avatar = p.picture ?? p.avatar;

@@ -355,21 +355,18 @@ export class Hub {
   }
 
   /** Sends a reply to a client message and remembers it for re-sends. */
-  reply(conn: Connection | null, id: string, message: ServerMessage): void {
-    const out = new OutMessage(message);
-    const session = conn?.session;
-    session?.dedup.settle(id, out);
-    this.countReply(message);
-    (session?.conn ?? conn)?.send(out);
+  reply(conn: Connection, id: string, message: ServerMessage): void {
+    const session = conn.session;
+    if (session) this.replyTo(session, id, message);
+    else conn.send(message);
   }
 
   replyTo(session: Session, id: string, message: ServerMessage): void {
-    const out = new OutMessage(message);
     // A nack that invites a retry is not remembered, so the same id can be re-sent and take effect.
     if (message.type === 'nack' && RETRYABLE.has(message.code)) session.dedup.forget(id);
-    else session.dedup.settle(id, out);
+    else session.dedup.settle(id, message);
     this.countReply(message);
-    session.conn?.send(out);
+    session.conn?.send(message);
   }
 
   replyError(session: Session, id: string, err: unknown): void {
@@ -621,10 +618,11 @@ export class Hub {
   presence(session: Session, roomName: string, delta: 1 | -1): void {
     const room = this.room(roomName);
     const userId = session.userId;
-    const before = room.members.get(userId) ?? 0;
+    const members = (room.members ??= new Map());
+    const before = members.get(userId) ?? 0;
     const after = before + delta;
-    if (after <= 0) room.members.delete(userId);
-    else room.members.set(userId, after);
+    if (after <= 0) members.delete(userId);
+    else members.set(userId, after);
     const documentId = roomName.startsWith('doc:') ? roomName.slice(4) : undefined;
     const publish = (type: 'user_join' | 'user_leave', data: Record<string, unknown>) =>
       this.publish(roomName, type, documentId ? { ...data, documentId } : data).catch((err) =>

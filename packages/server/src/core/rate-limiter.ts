@@ -33,17 +33,22 @@ export const DEFAULT_RATE_LIMITS: RateLimitOptions = {
   abuseWindowMs: 10_000,
 };
 
-/** One set of buckets (one per delivery class), created lazily: idle connections pay nothing. */
+/**
+ * One bucket per delivery class, created on first use and held in plain fields (no dictionary object):
+ * idle connections pay nothing, busy ones a few dozen bytes.
+ */
 export class ClassBuckets {
-  private buckets: Partial<Record<Delivery, TokenBucket>> = {};
+  private critical: TokenBucket | null = null;
+  private normal: TokenBucket | null = null;
+  private ephemeral: TokenBucket | null = null;
 
   constructor(private readonly limits: Record<Delivery, RateLimit>) {}
 
   take(delivery: Delivery, now: number): number {
-    let b = this.buckets[delivery];
-    if (!b) {
+    let b = this[delivery];
+    if (b === null) {
       const l = this.limits[delivery];
-      b = this.buckets[delivery] = new TokenBucket(l.ratePerS, l.burst, now);
+      b = this[delivery] = new TokenBucket(l.ratePerS, l.burst, now);
     }
     return b.take(now);
   }

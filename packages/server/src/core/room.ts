@@ -28,8 +28,9 @@ export class Room {
   readonly subs = new Set<Subscription>();
   /** Highest seq fanned out on this node. */
   lastSeq = 0;
-  /** userId -> number of joined sessions of that user (presence). */
-  readonly members = new Map<string, number>();
+  /** userId -> number of joined sessions of that user (presence); allocated on first join. */
+  members: Map<string, number> | null = null;
+  private loaded = false;
   private loading: Promise<void> | null = null;
   private batch: SharedBatch | null = null;
   private pending: PendingAppend[] = [];
@@ -42,14 +43,23 @@ export class Room {
 
   /** Loads the room's last seq from the store once. */
   load(): Promise<void> {
-    this.loading ??= this.host.store.lastSeq(this.name).then((seq) => {
-      if (seq > this.lastSeq) this.lastSeq = seq;
-    });
+    if (this.loaded) return Promise.resolve();
+    this.loading ??= this.host.store.lastSeq(this.name).then(
+      (seq) => {
+        if (seq > this.lastSeq) this.lastSeq = seq;
+        this.loaded = true;
+        this.loading = null;
+      },
+      (err) => {
+        this.loading = null; // let the next caller try again
+        throw err;
+      },
+    );
     return this.loading;
   }
 
   get idle(): boolean {
-    return this.subs.size === 0 && this.members.size === 0 && this.pending.length === 0 && !this.appending;
+    return this.subs.size === 0 && !this.members?.size && this.pending.length === 0 && !this.appending;
   }
 
   /** Appends a logged event and fans it out once it is durable. */

@@ -1,7 +1,7 @@
+import type { ServerMessage } from '@syncline/protocol';
 import type { Connection } from './connection.js';
 import { DedupWindow } from './dedup-window.js';
 import type { Identity } from './identity.js';
-import type { OutMessage } from './out-message.js';
 import { SerialRunner } from './serial-runner.js';
 import type { Subscription } from './subscription.js';
 
@@ -19,7 +19,7 @@ export class Session {
   present = false;
   /** Keeps the session's messages in order when one of them must finish before the next. */
   readonly serial = new SerialRunner();
-  private dedupWindow: DedupWindow<OutMessage> | null = null;
+  private dedupWindow: DedupWindow<ServerMessage> | null = null;
 
   constructor(
     readonly id: string,
@@ -32,7 +32,7 @@ export class Session {
     return this.identity.userId;
   }
 
-  get dedup(): DedupWindow<OutMessage> {
+  get dedup(): DedupWindow<ServerMessage> {
     this.dedupWindow ??= new DedupWindow(this.dedupCapacity);
     return this.dedupWindow;
   }

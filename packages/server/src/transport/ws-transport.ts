@@ -18,12 +18,21 @@ export interface WsTransportOptions {
   trustProxy: boolean;
 }
 
-const HANDLE = Symbol('syncline.handle');
-type TaggedSocket = WebSocket & { [HANDLE]: ConnectionHandle };
+const SOCKET = Symbol('syncline.socket');
+type TaggedSocket = WebSocket & { [SOCKET]: WsSocket };
 
-/** The core's socket, backed by a `ws` WebSocket. Methods live on the prototype: no closures per socket. */
+/**
+ * The core's socket, backed by a `ws` WebSocket. It also carries what the shared listeners need (the
+ * core's handle, the transport, the peer's address), so a connection costs no closures.
+ */
 class WsSocket implements ServerSocket {
-  constructor(private readonly ws: WebSocket) {}
+  handle: ConnectionHandle | null = null;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly transport: WsTransport,
+    readonly ip: string,
+  ) {}
   get protocol(): string {
     return this.ws.protocol;
   }
@@ -44,16 +53,18 @@ class WsSocket implements ServerSocket {
   }
 }
 
-// Shared listeners: `this` is the WebSocket, its handle is a property on it.
+// Shared listeners: `this` is the WebSocket; what they need hangs off it.
 function onMessage(this: TaggedSocket, data: RawData, isBinary: boolean): void {
-  const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
-  this[HANDLE].receive(isBinary ? buf : buf.toString('utf8'), isBinary);
+  const buf = Array.isArray(data) ? Buffer.concat(data) : (data as Buffer);
+  this[SOCKET].handle?.receive(isBinary ? buf : buf.toString('utf8'), isBinary);
 }
 function onPong(this: TaggedSocket): void {
-  this[HANDLE].alive();
+  this[SOCKET].handle?.alive();
 }
 function onClose(this: TaggedSocket, code: number, reason: Buffer): void {
-  this[HANDLE].closed(code, reason.toString());
+  const s = this[SOCKET];
+  s.transport.released(s.ip);
+  s.handle?.closed(code, reason.toString());
 }
 function onError(this: TaggedSocket): void {
   // ws closes the socket itself (e.g. 1009 for an oversized frame); 'close' follows.
@@ -157,16 +168,20 @@ export class WsTransport {
       return;
     }
     this.perIp.set(info.ip, count);
-    ws.once('close', () => {
-      const n = (this.perIp.get(info.ip) ?? 1) - 1;
-      if (n <= 0) this.perIp.delete(info.ip);
-      else this.perIp.set(info.ip, n);
-    });
     ws.binaryType = 'nodebuffer';
-    ws[HANDLE] = this.hub.open(new WsSocket(ws), info);
+    const socket = new WsSocket(ws, this, info.ip);
+    ws[SOCKET] = socket;
     on('message', onMessage);
     on('pong', onPong);
     on('close', onClose);
+    socket.handle = this.hub.open(socket, info);
+  }
+
+  /** A socket from `ip` closed. */
+  released(ip: string): void {
+    const n = (this.perIp.get(ip) ?? 1) - 1;
+    if (n <= 0) this.perIp.delete(ip);
+    else this.perIp.set(ip, n);
   }
 
   close(): void {
