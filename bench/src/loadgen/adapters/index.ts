@@ -1,0 +1,10 @@
+import type { ClientKind } from '../../ipc.js';
+import type { Connector } from '../client.js';
+
+/** Loaded on demand, so a run of one system does not load the others' client code. */
+export const CONNECTORS: Record<ClientKind, () => Promise<Connector>> = {
+  ws: async () => (await import('./ws.js')).connectWs,
+  'socket.io': async () => (await import('./socketio.js')).connectSocketIo,
+  'socket.io-client': async () => (await import('./socketio-official.js')).connectSocketIoOfficial,
+  syncline: async () => (await import('./syncline.js')).connectSyncline,
+};
