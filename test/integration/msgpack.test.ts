@@ -69,7 +69,7 @@ describe('MessagePack and JSON clients in one room', () => {
         type: 'app_event',
         room,
         from: 'mia',
-        data: { ...payload, userId: 'mia' },
+        data: payload, // app_event data is delivered as sent; the sender is `from`
       });
       expect(events.find((e) => e.seq === fromJs.seq)).toMatchObject({
         type: 'zone_update',

@@ -13,6 +13,13 @@ import { isAdmin } from './identity.js';
 import { enterRoom, leaveRoom } from './membership.js';
 import type { Session } from './session.js';
 
+/** Events whose data carries the sender's user id (set by the server, never trusted from the client). */
+const OWNS_USER_ID = new Set(
+  Object.entries(EVENTS)
+    .filter(([, spec]) => 'shape' in spec.schema && 'userId' in (spec.schema as { shape: object }).shape)
+    .map(([type]) => type),
+);
+
 const roomOf = (msg: { room?: string; documentId?: string }): string => msg.room ?? docRoom(msg.documentId!);
 
 /** Carries out one validated, de-duplicated, rate-checked client message. */
@@ -97,7 +104,11 @@ export async function handleCommand(hub: Hub, session: Session, msg: BatchableCl
       if (spec.publisher === 'admin' && !isAdmin(session.identity)) {
         return fail(ErrorCode.Forbidden, `${msg.event} needs the admin role`);
       }
-      const data = { ...(parsed.value.data as object), userId: session.userId };
+      // The sender's id is the server's to say: stamped into events whose schema has a userId (the seed's
+      // events), and always in the envelope's `from`.
+      const data = OWNS_USER_ID.has(parsed.value.type)
+        ? { ...(parsed.value.data as object), userId: session.userId }
+        : parsed.value.data;
       const logged = isLogged(spec.delivery);
       if (logged && id === undefined) return fail(ErrorCode.Invalid, `id: required to publish ${msg.event}`);
       try {

@@ -14,6 +14,7 @@ import type { Hub } from './hub.js';
 import type { Identity } from './identity.js';
 import { autoRooms, type EnterRequest, enterRoom, leaveRoom } from './membership.js';
 import { Session } from './session.js';
+import { SmallSet } from './small-set.js';
 import type { Subscription } from './subscription.js';
 
 const randomId = (bytes: number) => randomBytes(bytes).toString('base64url');
@@ -79,7 +80,7 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
   conn.session = session;
   hub.connections.add(conn);
   let mine = hub.userConnections.get(identity.userId);
-  if (!mine) hub.userConnections.set(identity.userId, (mine = new Set()));
+  if (!mine) hub.userConnections.set(identity.userId, (mine = new SmallSet()));
   mine.add(conn);
 
   const wanted = new Map<string, EnterRequest>();

@@ -30,9 +30,10 @@ import type { Identity } from './identity.js';
 import type { Logger } from './logger.js';
 import { OutMessage } from './out-message.js';
 import { AbuseCounter, ClassBuckets, type RateLimitOptions } from './rate-limiter.js';
-import { Room } from './room.js';
+import { Room, type RoomHost } from './room.js';
 import type { ConnectionHandle, ConnectionInfo, ServerSocket } from './server-socket.js';
 import type { Session } from './session.js';
+import type { SmallSet } from './small-set.js';
 import { Stats } from './stats.js';
 import type { Subscription } from './subscription.js';
 
@@ -148,10 +149,12 @@ export class Hub {
   /** Sockets with a session. */
   readonly connections = new Set<Connection>();
   readonly sessions = new Map<string, Session>();
-  readonly userConnections = new Map<string, Set<Connection>>();
+  readonly userConnections = new Map<string, SmallSet<Connection>>();
   readonly userBuckets = new Map<string, ClassBuckets>();
   readonly rooms = new Map<string, Room>();
   private readonly roomKinds = new Set<string>();
+  /** What every room needs from the hub (one object shared by all rooms). */
+  private readonly roomHost: RoomHost;
   private tickTimer: unknown = null;
   private lastHeartbeat = 0;
   private lastTrim = 0;
@@ -167,6 +170,14 @@ export class Hub {
     this.extensions = sortExtensions(opts.extensions ?? []);
     this.authenticate = opts.authenticate;
     this.flusher = new Flusher(this.clock);
+    const stats = this.stats;
+    this.roomHost = {
+      store: this.store,
+      flusher: this.flusher,
+      countDelivery: (type, n) => {
+        if (n > 0) stats.bump(stats.messagesOut, type, n);
+      },
+    };
     const now = this.clock.now();
     this.lastHeartbeat = this.lastTrim = now;
   }
@@ -273,7 +284,9 @@ export class Hub {
   private dispatch(conn: Connection, msg: BatchableClientMessage): void {
     this.stats.bump(this.stats.messagesIn, msg.type);
     const session = conn.session!;
-    const id = 'id' in msg ? msg.id : undefined;
+    // Publishes and requests are de-duplicated by id; room membership and auth commands are idempotent
+    // and simply run again.
+    const id = msg.type === 'publish' || msg.type === 'request' ? msg.id : undefined;
     if (id !== undefined) {
       const seen = session.dedup.get(id);
       if (seen === PENDING) return; // the reply is on its way
@@ -339,6 +352,8 @@ export class Hub {
     const waitConn = conn.buckets.take(delivery, now);
     if (waitConn > 0) return waitConn;
     const userId = conn.session!.userId;
+    // With one connection the connection's limits (stricter than the user's) are enough.
+    if ((this.userConnections.get(userId)?.size ?? 1) <= 1 && !this.userBuckets.has(userId)) return 0;
     let ub = this.userBuckets.get(userId);
     if (!ub) this.userBuckets.set(userId, (ub = new ClassBuckets(limits.user)));
     return ub.take(delivery, now);
@@ -362,9 +377,13 @@ export class Hub {
   }
 
   replyTo(session: Session, id: string, message: ServerMessage): void {
-    // A nack that invites a retry is not remembered, so the same id can be re-sent and take effect.
-    if (message.type === 'nack' && RETRYABLE.has(message.code)) session.dedup.forget(id);
-    else session.dedup.settle(id, message);
+    // Only ids the window is waiting for are remembered. A nack that invites a retry is forgotten, so
+    // the same id can be re-sent and take effect.
+    const window = session.dedupIfAny;
+    if (window?.get(id) === PENDING) {
+      if (message.type === 'nack' && RETRYABLE.has(message.code)) window.forget(id);
+      else window.settle(id, message);
+    }
     this.countReply(message);
     session.conn?.send(message);
   }
@@ -428,13 +447,7 @@ export class Hub {
   room(name: string): Room {
     let room = this.rooms.get(name);
     if (!room) {
-      room = new Room(name, {
-        store: this.store,
-        flusher: this.flusher,
-        countDelivery: (type, n) => {
-          if (n > 0) this.stats.bump(this.stats.messagesOut, type, n);
-        },
-      });
+      room = new Room(name, this.roomHost);
       this.rooms.set(name, room);
       this.roomKinds.add(roomKind(name));
     }

@@ -2,6 +2,7 @@ import type { Delivery, EventMessage } from '@syncline/protocol';
 import type { AppendInput, AppendResult, LogEntry, LogStore } from '../storage/log-store.js';
 import type { Flusher } from './flusher.js';
 import { OutMessage, SharedBatch } from './out-message.js';
+import { SmallSet } from './small-set.js';
 import type { Subscription } from './subscription.js';
 
 export interface RoomHost {
@@ -25,7 +26,7 @@ interface PendingAppend {
  * order and fan-out order are the same.
  */
 export class Room {
-  readonly subs = new Set<Subscription>();
+  readonly subs = new SmallSet<Subscription>();
   /** Highest seq fanned out on this node. */
   lastSeq = 0;
   /** userId -> number of joined sessions of that user (presence); allocated on first join. */
@@ -33,7 +34,7 @@ export class Room {
   private loaded = false;
   private loading: Promise<void> | null = null;
   private batch: SharedBatch | null = null;
-  private pending: PendingAppend[] = [];
+  private pending: PendingAppend[] | null = null;
   private appending = false;
 
   constructor(
@@ -59,22 +60,22 @@ export class Room {
   }
 
   get idle(): boolean {
-    return this.subs.size === 0 && !this.members?.size && this.pending.length === 0 && !this.appending;
+    return this.subs.size === 0 && !this.members?.size && this.pending === null && !this.appending;
   }
 
   /** Appends a logged event and fans it out once it is durable. */
   append(input: AppendInput, except?: Subscription): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ input, except, resolve, reject });
-      if (!this.appending && this.pending.length === 1)
-        this.host.flusher.atTurnEnd(() => this.writePending());
+      const pending = (this.pending ??= []);
+      pending.push({ input, except, resolve, reject });
+      if (!this.appending && pending.length === 1) this.host.flusher.atTurnEnd(() => this.writePending());
     });
   }
 
   private writePending(): void {
-    if (this.appending || this.pending.length === 0) return;
     const batch = this.pending;
-    this.pending = [];
+    if (this.appending || batch === null) return;
+    this.pending = null;
     this.appending = true;
     this.load()
       .then(() =>
@@ -109,7 +110,7 @@ export class Room {
       )
       .finally(() => {
         this.appending = false;
-        if (this.pending.length > 0) this.writePending();
+        if (this.pending !== null) this.writePending();
       });
   }
 

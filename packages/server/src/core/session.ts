@@ -11,7 +11,7 @@ import type { Subscription } from './subscription.js';
  * be resumed with its id and key for `sessionGraceMs`.
  */
 export class Session {
-  readonly subs = new Map<string, Subscription>();
+  readonly subs = new SessionRooms();
   conn: Connection | null = null;
   /** When the session lost its connection (0 while attached). */
   detachedAt = 0;
@@ -32,8 +32,54 @@ export class Session {
     return this.identity.userId;
   }
 
+  get dedupIfAny(): DedupWindow<ServerMessage> | null {
+    return this.dedupWindow;
+  }
+
   get dedup(): DedupWindow<ServerMessage> {
     this.dedupWindow ??= new DedupWindow(this.dedupCapacity);
     return this.dedupWindow;
+  }
+}
+
+/**
+ * A session's subscriptions by room name: an array, since a session is in a handful of rooms and a Map
+ * costs ~200 bytes per idle connection even then.
+ */
+export class SessionRooms implements Iterable<[string, Subscription]> {
+  private list: Subscription[] = [];
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  get(room: string): Subscription | undefined {
+    for (const s of this.list) if (s.room.name === room) return s;
+    return undefined;
+  }
+
+  set(room: string, sub: Subscription): void {
+    this.delete(room);
+    this.list = [...this.list, sub]; // exact size: a pushed-to array reserves ~17 slots
+  }
+
+  delete(room: string): boolean {
+    const i = this.list.findIndex((s) => s.room.name === room);
+    if (i < 0) return false;
+    this.list = this.list.filter((_, j) => j !== i);
+    return true;
+  }
+
+  clear(): void {
+    this.list = [];
+  }
+
+  /** A snapshot: safe to change the rooms while iterating it. */
+  values(): Subscription[] {
+    return [...this.list];
+  }
+
+  *[Symbol.iterator](): Iterator<[string, Subscription]> {
+    for (const s of [...this.list]) yield [s.room.name, s];
   }
 }
