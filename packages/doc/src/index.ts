@@ -1,1 +1,6 @@
-export {};
+export * from './checksum.js';
+export * from './conflicts.js';
+export * from './ops.js';
+export * from './ot.js';
+export * from './undo.js';
+export * from './zone.js';

@@ -29,6 +29,10 @@ export const ErrorCode = {
   NotJoined: 'not_joined',
   /** `publish.event` is not an event of the catalogue. */
   UnknownEvent: 'unknown_event',
+  /** The op touches a zone another user has locked. */
+  ZoneLocked: 'zone_locked',
+  /** A document op was submitted against a version the server does not have (client bug). */
+  BadVersion: 'bad_version',
   /** `request.method` has no handler on the server. */
   UnknownMethod: 'unknown_method',
   /** Over a rate limit; `retryAfterMs` says when to try again. */

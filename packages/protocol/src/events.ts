@@ -114,7 +114,7 @@ export const EVENTS = {
       timestamp: finite.optional(),
     }),
     delivery: 'critical',
-    publisher: 'client',
+    publisher: 'server',
   }),
   zone_edit: spec({
     schema: z.looseObject({
@@ -125,7 +125,7 @@ export const EVENTS = {
       timestamp: finite.optional(),
     }),
     delivery: 'critical',
-    publisher: 'client',
+    publisher: 'server',
   }),
   zone_create: spec({
     schema: z.looseObject({
@@ -135,7 +135,7 @@ export const EVENTS = {
       timestamp: finite.optional(),
     }),
     delivery: 'critical',
-    publisher: 'client',
+    publisher: 'server',
   }),
   zone_delete: spec({
     schema: z.looseObject({
@@ -145,7 +145,7 @@ export const EVENTS = {
       timestamp: finite.optional(),
     }),
     delivery: 'critical',
-    publisher: 'client',
+    publisher: 'server',
   }),
   system_status: spec({
     schema: z.looseObject({
@@ -181,6 +181,54 @@ export const EVENTS = {
       documentId: id.optional(),
     }),
     delivery: 'critical',
+    publisher: 'server',
+  }),
+  /** A committed document op that is not a single zone create/update/edit/delete (metadata, several zones). */
+  doc_op: spec({
+    schema: z.looseObject({ documentId: id, version: z.number().int().min(1), op: z.unknown(), opId: id }),
+    delivery: 'critical',
+    publisher: 'server',
+  }),
+  /** A user locked a zone (a lease, renewed while held). */
+  zone_lock: spec({
+    schema: z.looseObject({
+      documentId: id,
+      zoneId: id,
+      userId: id,
+      userName: z.string().max(128).optional(),
+      expiresAt: finite,
+    }),
+    delivery: 'critical',
+    publisher: 'server',
+  }),
+  /** A zone lock ended: released, expired, the holder left, or forced by the document's owner. */
+  zone_unlock: spec({
+    schema: z.looseObject({
+      documentId: id,
+      zoneId: id,
+      userId: id,
+      reason: z.enum(['released', 'expired', 'left', 'forced']),
+    }),
+    delivery: 'critical',
+    publisher: 'server',
+  }),
+  /** Sent to a user (their `user:` room) when their op was dropped, altered or rejected. */
+  conflict: spec({
+    schema: z.looseObject({
+      documentId: id,
+      zoneId: id.nullish(),
+      kind: z.string().max(64),
+      byUserId: id.nullish(),
+      opId: id.optional(),
+      message: z.string().max(500),
+    }),
+    delivery: 'critical',
+    publisher: 'server',
+  }),
+  /** Every N ops: the checksum of the document at a version, so clients can check their replica. */
+  doc_checksum: spec({
+    schema: z.looseObject({ documentId: id, version: z.number().int().min(0), checksum: z.string().max(64) }),
+    delivery: 'normal',
     publisher: 'server',
   }),
   /** A general-purpose app event (chat, notifications, custom actions). `name` says what it is. */

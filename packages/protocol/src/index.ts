@@ -6,3 +6,4 @@ export * from './messages.js';
 export * from './rooms.js';
 export * from './validate.js';
 export * from './version.js';
+export * from './documents.js';

@@ -1,0 +1,232 @@
+import fc from 'fast-check';
+import { removeOp } from 'ot-json1';
+import { describe, expect, it } from 'vitest';
+import { arbDoc, FC_PARAMS, genOp, USERS } from '../test/arbitraries.js';
+import {
+  codePointLength,
+  describeOp,
+  metaSet,
+  stampOp,
+  textOp,
+  withoutStamps,
+  zoneCreate,
+  zoneDelete,
+  zoneEdit,
+  zoneUpdate,
+} from './ops.js';
+import { apply, compose, invert, transform } from './ot.js';
+import { validateDocument, type Zone, type ZoneDocument } from './zone.js';
+
+const zone = (id: string, text = 'hello', extra: Partial<Zone> = {}): Zone => ({
+  id,
+  page: 0,
+  bbox: { x: 0, y: 0, w: 10, h: 10 },
+  type: 'paragraph',
+  label: '',
+  confidence: 1,
+  text,
+  updatedBy: 'ocr',
+  updatedAt: 0,
+  ...extra,
+});
+const doc = (...zones: Zone[]): ZoneDocument => ({
+  meta: {},
+  zones: Object.fromEntries(zones.map((z) => [z.id, z])),
+});
+const ann = { by: 'ann', at: 5 };
+
+describe('zoneCreate', () => {
+  it('inserts the zone, stamped when given a user', () => {
+    const d = apply(doc(), zoneCreate(zone('a'), ann));
+    expect(d.zones.a).toEqual(zone('a', 'hello', { updatedBy: 'ann', updatedAt: 5 }));
+    expect(validateDocument(d)).toEqual([]);
+  });
+
+  it('copies the zone, so the caller may reuse its object', () => {
+    const z = zone('a');
+    const d = apply(doc(), zoneCreate(z));
+    z.bbox.x = 99;
+    expect(d.zones.a.bbox.x).toBe(0);
+  });
+
+  it('refuses an invalid zone, saying why', () => {
+    expect(() => zoneCreate({ ...zone('a'), confidence: 3 })).toThrow(
+      /confidence must be a number in \[0, 1\]/,
+    );
+    expect(() => zoneCreate(zone('a'), { by: '', at: 1 })).toThrow(/stamp.by/);
+  });
+});
+
+describe('zoneDelete', () => {
+  it('removes the zone, invertibly when given the current zone', () => {
+    const d = doc(zone('a'), zone('b'));
+    const op = zoneDelete('a', d.zones.a);
+    const after = apply(d, op);
+    expect(Object.keys(after.zones)).toEqual(['b']);
+    expect(apply(after, invert(op))).toEqual(d);
+    expect(zoneDelete('a')).toEqual(removeOp(['zones', 'a']));
+  });
+});
+
+describe('zoneUpdate', () => {
+  it('replaces attributes and stamps the zone', () => {
+    const d = doc(zone('a'));
+    const op = zoneUpdate('a', { label: 'Total', bbox: { x: 1, y: 2, w: 3, h: 4 } }, { stamp: ann });
+    const z = apply(d, op).zones.a;
+    expect(z).toMatchObject({
+      label: 'Total',
+      bbox: { x: 1, y: 2, w: 3, h: 4 },
+      updatedBy: 'ann',
+      updatedAt: 5,
+    });
+  });
+
+  it('with the current zone: skips unchanged attributes, inserts missing ones, and is invertible', () => {
+    const { confidence: _, ...legacy } = zone('a');
+    const d = { meta: {}, zones: { a: legacy as Zone } };
+    expect(zoneUpdate('a', { label: '' }, { current: d.zones.a, stamp: ann })).toBeNull();
+    const op = zoneUpdate('a', { label: '', confidence: 0.5 }, { current: d.zones.a, stamp: ann });
+    expect(op).toEqual([
+      'zones',
+      'a',
+      ['confidence', { i: 0.5 }],
+      ['updatedAt', { r: 0, i: 5 }],
+      ['updatedBy', { r: 'ocr', i: 'ann' }],
+    ]);
+    expect(apply(apply(d, op), invert(op))).toEqual(d);
+  });
+
+  it('refuses text, unknown attributes and invalid values', () => {
+    expect(() => zoneUpdate('a', { text: 'x' } as never)).toThrow(/use zoneEdit/);
+    expect(() => zoneUpdate('a', { colour: 'red' } as never)).toThrow(/cannot set "colour"/);
+    expect(() => zoneUpdate('a', { type: 'banner' as never })).toThrow(/type must be one of/);
+    expect(() => zoneUpdate('a', { page: 1.5 })).toThrow(/page must be an integer/);
+  });
+});
+
+describe('zoneEdit', () => {
+  it('splices at a position, counting code points', () => {
+    const d = doc(zone('a', '😀 hello'));
+    const op = zoneEdit('a', { pos: 2, del: 5, ins: 'bye' }, { current: d.zones.a, stamp: ann });
+    const z = apply(d, op).zones.a;
+    expect(z.text).toBe('😀 bye');
+    expect(z.updatedBy).toBe('ann');
+    expect(apply(apply(d, op), invert(op))).toEqual(d);
+  });
+
+  it('accepts a raw text-unicode op and normalizes it', () => {
+    expect(zoneEdit('a', [0, 'X', 0])).toEqual(['zones', 'a', 'text', { es: ['X'] }]);
+    expect(zoneEdit('a', [3])).toBeNull();
+    expect(zoneEdit('a', { pos: 4 })).toBeNull();
+  });
+
+  it('checks the edit against the current text', () => {
+    const z = zone('a', 'abc');
+    expect(() => zoneEdit('a', { pos: 2, del: 2 }, { current: z })).toThrow(/past the end of the text \(3\)/);
+    expect(() => zoneEdit('a', { pos: 0, del: 'xy' }, { current: z })).toThrow(
+      /deletes "xy" but the text there is "ab"/,
+    );
+    expect(() => zoneEdit('a', { pos: -1, ins: 'x' })).toThrow(/pos must be an integer >= 0/);
+    expect(() => zoneEdit('a', [{ d: 0 }, -1])).toThrow(/invalid text op component -1/);
+    expect(() => zoneEdit('a', [{ x: 1 }] as never)).toThrow(/invalid text op component/);
+  });
+
+  it('fills in the deleted text so the op is invertible as built', () => {
+    expect(textOp({ pos: 1, del: 2, ins: 'Z' }, 'abcd')).toEqual([1, { d: 'bc' }, 'Z']);
+    expect(codePointLength('a😀b')).toBe(3);
+  });
+});
+
+describe('metaSet', () => {
+  it('inserts, replaces and removes meta keys', () => {
+    const d: ZoneDocument = { meta: { title: 'A' }, zones: {} };
+    expect(apply(d, metaSet('lang', 'de', d.meta)).meta).toEqual({ title: 'A', lang: 'de' });
+    expect(apply(d, metaSet('title', 'B', d.meta)).meta).toEqual({ title: 'B' });
+    expect(apply(d, metaSet('title', undefined, d.meta)).meta).toEqual({});
+    expect(metaSet('title', 'A', d.meta)).toBeNull();
+    expect(metaSet('nope', undefined, d.meta)).toBeNull();
+  });
+});
+
+describe('describeOp', () => {
+  const d = doc(zone('a'), zone('b'));
+  it.each([
+    [zoneCreate(zone('c'), ann), 'zone_create', ['c']],
+    [zoneDelete('a'), 'zone_delete', ['a']],
+    [zoneUpdate('a', { label: 'x' }, { stamp: ann }), 'zone_update', ['a']],
+    [zoneEdit('b', { pos: 0, ins: 'x' }, { stamp: ann }), 'zone_edit', ['b']],
+    [metaSet('title', 'T'), 'meta', []],
+    [null, 'noop', []],
+  ] as const)('%j is %s', (op, kind, zoneIds) => {
+    expect(describeOp(op)).toEqual({ kind, zoneIds, touchesAllZones: false });
+  });
+
+  it('calls ops spanning kinds or zones mixed, listing every zone', () => {
+    const both = compose(zoneEdit('a', { pos: 0, ins: 'x' }), zoneDelete('b'));
+    expect(describeOp(both)).toEqual({ kind: 'mixed', zoneIds: ['a', 'b'], touchesAllZones: false });
+    const twoEdits = compose(zoneEdit('a', { pos: 0, ins: 'x' }), zoneEdit('b', { pos: 0, ins: 'y' }));
+    expect(describeOp(twoEdits).kind).toBe('zone_edit');
+    const editAndLabel = compose(zoneEdit('a', { pos: 0, ins: 'x' }), zoneUpdate('a', { label: 'L' }));
+    expect(describeOp(editAndLabel).kind).toBe('mixed');
+  });
+
+  it('flags ops on the zones map or the root as touching every zone', () => {
+    expect(describeOp(['zones', { r: true, i: {} }])).toEqual({
+      kind: 'mixed',
+      zoneIds: [],
+      touchesAllZones: true,
+    });
+    expect(describeOp([{ r: true, i: { meta: {}, zones: {} } }]).touchesAllZones).toBe(true);
+  });
+
+  it('lists both ends of a move', () => {
+    const move = ['zones', ['a', { p: 0 }], ['c', { d: 0 }]];
+    expect(describeOp(move)).toEqual({ kind: 'mixed', zoneIds: ['a', 'c'], touchesAllZones: false });
+  });
+
+  it('still sees a deletion after it was transformed past an edit inside the zone', () => {
+    const del = transform(zoneDelete('a'), zoneEdit('a', { pos: 0, ins: 'x' }), 'right');
+    expect(del).toEqual(['zones', 'a', { r: true }, 'text', { r: true }]);
+    expect(describeOp(del)).toEqual({ kind: 'zone_delete', zoneIds: ['a'], touchesAllZones: false });
+    expect(apply(apply(d, zoneEdit('a', { pos: 0, ins: 'x' })), del).zones.a).toBeUndefined();
+  });
+});
+
+describe('stamps', () => {
+  it('stampOp marks every zone an op leaves or creates', () => {
+    const d = doc(zone('a'), zone('b'));
+    const op = compose(zoneEdit('a', { pos: 0, ins: 'x' }), zoneCreate(zone('c')));
+    const after = apply(d, stampOp(op, ann, d));
+    expect([after.zones.a.updatedBy, after.zones.b.updatedBy, after.zones.c.updatedBy]).toEqual([
+      'ann',
+      'ocr',
+      'ann',
+    ]);
+    expect(stampOp(zoneDelete('a'), ann, d)).toEqual(zoneDelete('a'));
+  });
+
+  it('withoutStamps keeps everything but the stamp writes', () => {
+    const op = zoneEdit('a', { pos: 0, ins: 'x' }, { stamp: ann });
+    expect(withoutStamps(op)).toEqual(zoneEdit('a', { pos: 0, ins: 'x' }));
+    expect(withoutStamps(zoneCreate(zone('c'), ann))).toEqual(zoneCreate(zone('c'), ann));
+  });
+});
+
+describe('properties', () => {
+  it('ops from the builders always yield valid documents and say what they are', () => {
+    const kinds = new Set(['zone_create', 'zone_update', 'zone_edit', 'zone_delete', 'meta', 'noop']);
+    fc.assert(
+      fc.property(arbDoc, fc.gen(), fc.integer({ min: 1, max: 8 }), (start, g, n) => {
+        let d = start;
+        for (let i = 0; i < n; i++) {
+          const op = genOp(g, d, USERS[i % USERS.length], 1000 + i);
+          const { kind } = describeOp(op);
+          expect(kinds.has(kind)).toBe(true);
+          d = apply(d, op);
+          expect(validateDocument(d)).toEqual([]);
+        }
+      }),
+      FC_PARAMS,
+    );
+  });
+});

@@ -1,0 +1,266 @@
+import fc from 'fast-check';
+import { insertOp, removeOp, replaceOp } from 'ot-json1';
+import { describe, expect, it } from 'vitest';
+import { arbDoc, deepFreeze, FC_PARAMS, genOp } from '../test/arbitraries.js';
+import { zoneEdit } from './ops.js';
+import {
+  apply,
+  CONFLICT,
+  checkOp,
+  compose,
+  composeAll,
+  invert,
+  invertWithDoc,
+  makeInvertible,
+  normalize,
+  type Op,
+  opComponents,
+  opFromComponents,
+  type TextOp,
+  transform,
+  transformCaret,
+  transformPast,
+  transformX,
+  tryTransform,
+} from './ot.js';
+import { validateDocument, type Zone, type ZoneDocument } from './zone.js';
+
+const zone = (id: string, text: string, extra: Partial<Zone> = {}): Zone => ({
+  id,
+  page: 0,
+  bbox: { x: 0, y: 0, w: 10, h: 10 },
+  type: 'paragraph',
+  label: '',
+  confidence: 1,
+  text,
+  updatedBy: 'ocr',
+  updatedAt: 0,
+  ...extra,
+});
+const docWith = (...zones: Zone[]): ZoneDocument => ({
+  meta: {},
+  zones: Object.fromEntries(zones.map((z) => [z.id, z])),
+});
+const textEdit = (id: string, op: TextOp): Op => ['zones', id, 'text', { es: op }];
+
+describe('apply', () => {
+  it('leaves the previous snapshot untouched', () => {
+    const d = deepFreeze(docWith(zone('a', 'hello')));
+    const next = apply(d, textEdit('a', [5, ' world']));
+    expect(next.zones.a.text).toBe('hello world');
+    expect(d.zones.a.text).toBe('hello');
+  });
+
+  it('counts text positions in code points', () => {
+    const d = docWith(zone('a', '😀b'));
+    expect(apply(d, textEdit('a', [1, 'X'])).zones.a.text).toBe('😀Xb');
+  });
+
+  it('throws when the op does not fit the document', () => {
+    const d = docWith(zone('a', 'hi'));
+    expect(() => apply(d, textEdit('a', [5, 'X']))).toThrow(/too long/);
+    expect(() => apply(d, insertOp(['zones', 'a'], {}))).toThrow();
+  });
+
+  it('rejects a zero skip in a raw text op, which normalize removes', () => {
+    const d = docWith(zone('a', 'hi'));
+    const raw = textEdit('a', [0, 'X']);
+    expect(() => apply(d, raw)).toThrow(/Skip components must be >0/);
+    expect(apply(d, normalize(raw)).zones.a.text).toBe('Xhi');
+  });
+});
+
+describe('normalize', () => {
+  it('drops empty text ops and merges paths', () => {
+    expect(normalize(textEdit('a', []))).toBeNull();
+    expect(normalize(['zones', ['a', 'label', { r: true, i: 'x' }]])).toEqual([
+      'zones',
+      'a',
+      'label',
+      { r: true, i: 'x' },
+    ]);
+  });
+});
+
+describe('checkOp', () => {
+  it('accepts well-formed ops and null', () => {
+    expect(checkOp(null)).toBeNull();
+    expect(checkOp(removeOp(['zones', 'a']))).toBeNull();
+  });
+  it('describes malformed ones', () => {
+    expect(checkOp([])).toMatch(/Empty descent/);
+    expect(checkOp(['zones', { x: 1 }])).toMatch(/Invalid component/);
+    expect(checkOp('nope')).toBeTruthy();
+  });
+});
+
+describe('transform (non-throwing)', () => {
+  const d = docWith(zone('a', 'hello'));
+
+  it('merges concurrent text edits in one zone', () => {
+    const a = textEdit('a', ['A']);
+    const b = textEdit('a', [5, 'B']);
+    const [a2, b2] = transformX(a, b);
+    expect(apply(apply(d, a), b2).zones.a.text).toBe('AhelloB');
+    expect(apply(apply(d, b), a2).zones.a.text).toBe('AhelloB');
+  });
+
+  it('drops an edit inside a zone removed meanwhile (remove beats edit), where tryTransform reports it', () => {
+    const edit = textEdit('a', [1, 'Q']);
+    const del = removeOp(['zones', 'a']);
+    expect(transform(edit, del, 'left')).toBeNull();
+    const r = tryTransform(edit, del, 'left');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.conflict.type).toBe(CONFLICT.RM_UNEXPECTED_CONTENT);
+    expect(apply(apply(d, edit), transform(del, edit, 'right'))).toEqual(apply(d, del));
+  });
+
+  it('lets the left side win two sets of one attribute', () => {
+    const a = replaceOp(['zones', 'a', 'label'], '', 'A');
+    const b = replaceOp(['zones', 'a', 'label'], '', 'B');
+    const [a2, b2] = transformX(a, b);
+    expect(b2).toBeNull();
+    expect(apply(apply(d, b), a2).zones.a.label).toBe('A');
+    const r = tryTransform(a, b, 'left');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.conflict.type).toBe(CONFLICT.DROP_COLLISION);
+  });
+
+  it('keeps both of two zones created concurrently with distinct ids', () => {
+    const a = insertOp(['zones', 'b'], zone('b', ''));
+    const b = insertOp(['zones', 'c'], zone('c', ''));
+    const [a2, b2] = transformX(a, b);
+    expect(Object.keys(apply(apply(d, a), b2).zones).sort()).toEqual(['a', 'b', 'c']);
+    expect(apply(apply(d, b), a2)).toEqual(apply(apply(d, a), b2));
+  });
+
+  it('transforms past a history one op at a time', () => {
+    const history = [textEdit('a', ['1']), textEdit('a', ['2'])];
+    const mine = textEdit('a', [5, '!']);
+    const after = transformPast(mine, history, 'left');
+    expect(
+      apply(
+        history.reduce((x, op) => apply(x, op), d),
+        after,
+      ).zones.a.text,
+    ).toBe('21hello!');
+  });
+});
+
+describe('inversion', () => {
+  it('needs the removed content: makeInvertible fills it in from the document', () => {
+    const d = docWith(zone('a', 'hello'));
+    const del = removeOp(['zones', 'a']);
+    expect(() => invert(del)).toThrow();
+    expect(apply(apply(d, del), invert(makeInvertible(del, d)))).toEqual(d);
+  });
+
+  it('undoes a text delete, and the inverse still lands right after a later insert', () => {
+    const d = docWith(zone('a', 'hello world'));
+    const del = textEdit('a', [5, { d: 6 }]);
+    const inv = invertWithDoc(del, d);
+    const after = apply(d, del);
+    const remote = textEdit('a', ['>']);
+    const inv2 = transform(inv, remote, 'right');
+    expect(apply(apply(after, remote), inv2).zones.a.text).toBe('>hello world');
+  });
+
+  it('loses the removed content in compose and transform', () => {
+    const d = docWith(zone('a', 'hello'));
+    const del = makeInvertible(removeOp(['zones', 'a']), d);
+    expect(() => invert(compose(del, null))).not.toThrow();
+    const moved = transform(del, textEdit('a', ['x']), 'left');
+    expect(() => invert(moved)).toThrow();
+  });
+});
+
+describe('carets', () => {
+  it('follow text edits and vanish with their zone', () => {
+    expect(transformCaret('a', 3, textEdit('a', ['ab']))).toBe(5);
+    expect(transformCaret('a', 3, textEdit('a', [3, 'ab']))).toBe(3);
+    expect(transformCaret('a', 3, textEdit('a', [1, { d: 5 }]))).toBe(1);
+    expect(transformCaret('a', 3, textEdit('b', ['x']))).toBe(3);
+    expect(transformCaret('a', 3, removeOp(['zones', 'a']))).toBeNull();
+    expect(transformCaret('a', 3, null)).toBe(3);
+  });
+});
+
+describe('components', () => {
+  it('round-trip an op through its components', () => {
+    const op = normalize([
+      ['meta', 'k', { i: 1 }],
+      ['zones', ['a', ['label', { r: 'x', i: 'y' }], ['text', { es: [1, 'Q'] }]], ['b', { r: true }]],
+    ]);
+    const entries = opComponents(op);
+    expect(entries.map((e) => e.path)).toEqual([
+      ['meta', 'k'],
+      ['zones', 'a', 'label'],
+      ['zones', 'a', 'text'],
+      ['zones', 'b'],
+    ]);
+    expect(opFromComponents(entries.reverse())).toEqual(op);
+  });
+});
+
+describe('properties', () => {
+  it('TP1: two concurrent ops converge whichever is applied first, and do not mutate their inputs', () => {
+    fc.assert(
+      fc.property(arbDoc, fc.gen(), (doc, g) => {
+        const a = deepFreeze(genOp(g, doc, 'ann'));
+        const b = deepFreeze(genOp(g, doc, 'bob'));
+        deepFreeze(doc);
+        const viaA = apply(apply(doc, a), transform(b, a, 'right'));
+        const viaB = apply(apply(doc, b), transform(a, b, 'left'));
+        expect(viaA).toEqual(viaB);
+        expect(validateDocument(viaA)).toEqual([]);
+      }),
+      FC_PARAMS,
+    );
+  });
+
+  it('TP1 with three users: each op transformed past the others in server order converges', () => {
+    fc.assert(
+      fc.property(arbDoc, fc.gen(), (doc, g) => {
+        const a = genOp(g, doc, 'ann');
+        const b = genOp(g, doc, 'bob');
+        const c = genOp(g, doc, 'cid');
+        // Server order a, b, c: b' = T(b, a), c' = T(T(c, a), b') as a sequencer would.
+        const b1 = transform(b, a, 'left');
+        const c1 = transformPast(c, [a, b1], 'left');
+        const server = composeAll([a, b1, c1]);
+        // Client c applied c first, then receives a and b1, transformed past its own op.
+        const a2 = transform(a, c, 'right');
+        const cAfterA = transform(c, a, 'left');
+        const b2 = transform(b1, cAfterA, 'right');
+        const atC = [c, a2, b2].reduce((x, op) => apply(x, op), doc);
+        expect(atC).toEqual(apply(doc, server));
+      }),
+      FC_PARAMS,
+    );
+  });
+
+  it('the inverse of an op made invertible against the doc restores it, also for composed ops', () => {
+    fc.assert(
+      fc.property(arbDoc, fc.gen(), (doc, g) => {
+        const a = genOp(g, doc, 'ann');
+        const d1 = apply(doc, a);
+        const b = genOp(g, d1, 'bob');
+        const d2 = apply(d1, b);
+        // Builder ops with `current` are invertible as built.
+        expect(apply(d1, invert(a))).toEqual(doc);
+        expect(apply(d2, invertWithDoc(b, d1))).toEqual(d1);
+        const ab = compose(a, b);
+        expect(apply(doc, ab)).toEqual(d2);
+        expect(apply(d2, invertWithDoc(ab, doc))).toEqual(doc);
+      }),
+      FC_PARAMS,
+    );
+  });
+});
+
+describe('zoneEdit ops', () => {
+  it('are normalized, so a zero position applies', () => {
+    const d = docWith(zone('a', 'hi'));
+    expect(apply(d, zoneEdit('a', { pos: 0, ins: 'X' })).zones.a.text).toBe('Xhi');
+  });
+});

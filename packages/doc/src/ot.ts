@@ -1,0 +1,200 @@
+import { type Conflict, type JSONOp, type JSONOpComponent, type as json1, type Path } from 'ot-json1';
+import { type TextOp, type as textUnicode } from 'ot-text-unicode';
+
+/**
+ * The OT layer: ot-json1 with the ot-text-unicode subtype, wrapped so that both ends (the server's
+ * sequencer and the client's optimistic document) use the same non-throwing variant.
+ *
+ * NOTE: plain json1 `transform` throws when two ops conflict (both set the same key, an edit inside a
+ * removed subtree, ...). A sequencer cannot afford a throw on a legal concurrent edit, so `transform`
+ * here resolves every conflict deterministically (remove beats edit, the left side wins a collision)
+ * and `tryTransform` is what reports the conflict, for telling the user.
+ */
+
+// json1 1.0.2 already registers text-unicode for `es` components; registering the same module again is
+// idempotent and keeps working if a later json1 stops bundling it.
+json1.registerSubtype(textUnicode);
+
+/** A JSON value as json1 sees it (round-trips through JSON.stringify/parse). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A json1 operation; `null` is the no-op. */
+export type Op = JSONOp;
+/** One component of a json1 op: `{r}` remove, `{i}` insert, `{p}`/`{d}` pick/drop, `{es}` text edit. */
+export type OpComponent = JSONOpComponent;
+export type { Conflict, Path, TextOp };
+export type Side = 'left' | 'right';
+
+/** json1's conflict codes, as reported by `tryTransform`. */
+export const CONFLICT = {
+  /** An op edits or removes content that the other op removed. */
+  RM_UNEXPECTED_CONTENT: json1.RM_UNEXPECTED_CONTENT,
+  /** Both ops insert (or move) something at the same place; the left one wins. */
+  DROP_COLLISION: json1.DROP_COLLISION,
+  /** A move of an item into itself ("blackhole"); the content is dropped. */
+  BLACKHOLE: json1.BLACKHOLE,
+} as const;
+
+/**
+ * The json1 type whose `transform` never throws (every conflict allowed and resolved). Register this
+ * one anywhere a type registry is needed (e.g. ShareDB's `types.register`), on server and client alike.
+ */
+export const docType = json1.typeAllowingConflictsPred(() => true);
+
+/**
+ * Apply `op` to `doc` and return the new document. `doc` is not mutated: json1 shallow-copies along the
+ * edited paths, so the previous snapshot stays valid (and shares untouched subtrees).
+ * Throws if the op does not fit the document (e.g. removes a missing key, skips past the end of a text).
+ */
+export function apply<T extends Json = Json>(doc: T, op: Op): T {
+  return json1.apply(doc, op) as T;
+}
+
+/** `compose(a, b)` is one op equivalent to applying `a` then `b`. Drops inversion info. */
+export function compose(a: Op, b: Op): Op {
+  return json1.compose(a, b) ?? null;
+}
+
+/** Compose a list of ops, applied left to right. */
+export function composeAll(ops: readonly Op[]): Op {
+  let out: Op = null;
+  for (const op of ops) out = compose(out, op);
+  return out;
+}
+
+/**
+ * Transform `op` so that it applies after `other` (both made against the same document). `side` breaks
+ * ties: the `'left'` op wins a collision (both set the same key) and its text inserts go first.
+ * Never throws on conflicts; use `tryTransform` to learn about them. Drops inversion info.
+ */
+export function transform(op: Op, other: Op, side: Side): Op {
+  return docType.transform(op, other, side) ?? null;
+}
+
+/**
+ * Both sides at once, ShareDB-style: returns `[a', b']` with `a' = transform(a, b, 'left')` and
+ * `b' = transform(b, a, 'right')`, so that `apply(apply(d, a), b') = apply(apply(d, b), a')`.
+ */
+export function transformX(a: Op, b: Op): [Op, Op] {
+  return [transform(a, b, 'left'), transform(b, a, 'right')];
+}
+
+/** Transform `op` past a history of ops, one at a time (text-unicode compose is not closed under transform). */
+export function transformPast(op: Op, history: readonly Op[], side: Side): Op {
+  let out = op;
+  for (const other of history) {
+    if (out === null) break;
+    out = transform(out, other, side);
+  }
+  return out;
+}
+
+export type TryTransformResult = { ok: true; result: Op } | { ok: false; conflict: Conflict };
+
+/** Like `transform`, but reports the first conflict instead of resolving it. */
+export function tryTransform(op: Op, other: Op, side: Side): TryTransformResult {
+  const r = json1.tryTransform(op, other, side);
+  return r.ok ? { ok: true, result: r.result ?? null } : r;
+}
+
+/**
+ * Invert an op that carries its removed content (see `makeInvertible`). Throws on a `{r: true}` remove
+ * or a `{d: N}` text delete, which lack it.
+ *
+ * NOTE: json1's own `invert` turns `{r: true}` into `{i: true}` without complaint (it cannot tell "content
+ * unknown" from a removed literal `true`), which would silently write `true` where a zone was. Hence the
+ * check here; to invert the removal of a literal `true`, use `invertWithDoc`.
+ */
+export function invert(op: Op): Op {
+  const blind = opComponents(op).find((e) => e.c.r === true);
+  if (blind) {
+    throw new Error(
+      `op is not invertible: the remove at ${JSON.stringify(blind.path)} lacks its content (use makeInvertible)`,
+    );
+  }
+  return json1.invert(op) ?? null;
+}
+
+/**
+ * Fill in the removed content (`{r: value}`, text `{d: "str"}`) from `doc`, the document the op is about
+ * to be applied to. Do it at apply time: compose and transform strip this information.
+ */
+export function makeInvertible(op: Op, doc: Json): Op {
+  return json1.makeInvertible(op, doc) ?? null;
+}
+
+/** `invert(makeInvertible(op, doc))`: the op that undoes `op` applied to `doc`. */
+export function invertWithDoc(op: Op, doc: Json): Op {
+  return json1.invertWithDoc(op, doc) ?? null;
+}
+
+/**
+ * Canonical form: merged paths, renumbered pick/drop slots, and normalized text ops (a zero skip such as
+ * `[0, 'x']` or an empty text op, which json1 would reject at apply time, is cleaned up here).
+ */
+export function normalize(op: Op): Op {
+  return op === null ? null : (json1.normalize(op) ?? null);
+}
+
+export function isNoop(op: Op): boolean {
+  return op === null;
+}
+
+/** Problems with an op's structure (not whether it fits a document), or `null` when it is well formed. */
+export function checkOp(op: unknown): string | null {
+  try {
+    json1.checkValidOp(op as Op);
+    return null;
+  } catch (e) {
+    return e instanceof Error && e.message ? e.message : 'malformed op';
+  }
+}
+
+/**
+ * Where a JSON path ends up after `op`, or `null` if the op removed it. A path ending in a text position
+ * (e.g. `['zones', id, 'text', 12]`) is moved by the text edit too: that is a caret.
+ */
+export function transformPosition(path: Path, op: Op): Path | null {
+  return op === null ? path.slice() : json1.transformPosition(path, op);
+}
+
+/**
+ * Where a caret in a zone's text ends up after `op` (positions in Unicode code points), or `null` if the
+ * zone or its text was removed. An insert at the caret lands after it (the caret stays put).
+ */
+export function transformCaret(zoneId: string, pos: number, op: Op): number | null {
+  const p = transformPosition(['zones', zoneId, 'text', pos], op);
+  if (p === null || p.length !== 4 || p[0] !== 'zones' || p[1] !== zoneId || p[2] !== 'text') return null;
+  return typeof p[3] === 'number' ? p[3] : null;
+}
+
+/** One component of an op with the path it applies at. */
+export type OpEntry = { path: Path; c: OpComponent };
+
+/**
+ * Flatten an op into its components, each with its full path, in op order. Components below a removed
+ * path are listed too (json1 emits e.g. `['zones', 'z', {r: true}, 'text', {r: true}]` when a remove is
+ * transformed past an edit inside the removed zone).
+ */
+export function opComponents(op: Op): OpEntry[] {
+  const out: OpEntry[] = [];
+  const walk = (list: readonly unknown[], base: Path) => {
+    const path = base.slice();
+    for (const el of list) {
+      if (Array.isArray(el)) walk(el, path);
+      else if (typeof el === 'object' && el !== null) out.push({ path: path.slice(), c: el as OpComponent });
+      else path.push(el as string | number);
+    }
+  };
+  if (op !== null) walk(op, []);
+  return out;
+}
+
+/** The inverse of `opComponents`: one normalized op from components (paths may come in any order). */
+export function opFromComponents(entries: Iterable<OpEntry>): Op {
+  const w = json1.writeCursor();
+  for (const { path, c } of entries) w.mergeTree([...path, { ...c }]);
+  return normalize(w.get());
+}
+
+/** The text-unicode type, for callers that work on bare text ops. */
+export const textType = textUnicode;

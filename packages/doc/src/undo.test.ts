@@ -1,0 +1,247 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ALPHABET, arbDoc, countChars, FC_PARAMS, genOp } from '../test/arbitraries.js';
+import { type Stamp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from './ops.js';
+import { apply, type Op } from './ot.js';
+import { UndoManager } from './undo.js';
+import { validateDocument, type Zone, type ZoneDocument } from './zone.js';
+
+const zone = (id: string, text = ''): Zone => ({
+  id,
+  page: 0,
+  bbox: { x: 0, y: 0, w: 10, h: 10 },
+  type: 'paragraph',
+  label: '',
+  confidence: 1,
+  text,
+  updatedBy: 'ocr',
+  updatedAt: 0,
+});
+const ann: Stamp = { by: 'ann', at: 1 };
+const bob: Stamp = { by: 'bob', at: 2 };
+
+/** A local document with my undo manager: what the client keeps. */
+class Local {
+  undo = new UndoManager();
+  constructor(public doc: ZoneDocument) {}
+  mine(op: Op) {
+    this.undo.recordOwn(op, this.doc);
+    this.doc = apply(this.doc, op);
+  }
+  remote(op: Op) {
+    this.undo.recordRemote(op);
+    this.doc = apply(this.doc, op);
+  }
+  pressUndo(stamp?: Stamp) {
+    const r = this.undo.undo(this.doc, stamp);
+    this.doc = apply(this.doc, r.op);
+    return r;
+  }
+  pressRedo(stamp?: Stamp) {
+    const r = this.undo.redo(this.doc, stamp);
+    this.doc = apply(this.doc, r.op);
+    return r;
+  }
+  text(id: string) {
+    return this.doc.zones[id]?.text;
+  }
+}
+const start = (...zones: Zone[]) =>
+  new Local({ meta: {}, zones: Object.fromEntries(zones.map((z) => [z.id, z])) });
+
+describe('UndoManager', () => {
+  it('undoes and redoes my text edit', () => {
+    const l = start(zone('a', 'hello'));
+    l.mine(zoneEdit('a', { pos: 5, ins: ' world' }, { current: l.doc.zones.a, stamp: ann }));
+    expect(l.undo.canUndo()).toBe(true);
+    expect(l.pressUndo()).toMatchObject({ notice: null });
+    expect(l.text('a')).toBe('hello');
+    expect(l.undo.canRedo()).toBe(true);
+    l.pressRedo();
+    expect(l.text('a')).toBe('hello world');
+    expect(l.undo.canRedo()).toBe(false);
+  });
+
+  it('keeps text another user typed inside mine', () => {
+    const l = start(zone('a', ''));
+    l.mine(zoneEdit('a', { pos: 0, ins: 'abcd' }, { stamp: ann }));
+    l.remote(zoneEdit('a', { pos: 2, ins: 'XY' }, { stamp: bob }));
+    l.pressUndo();
+    expect(l.text('a')).toBe('XY');
+  });
+
+  it('undoes my steps in reverse order, each against what the others left', () => {
+    const l = start(zone('a', ''));
+    l.mine(zoneEdit('a', { pos: 0, ins: 'abc' }));
+    l.remote(zoneEdit('a', { pos: 0, ins: 'X' }));
+    l.mine(zoneEdit('a', { pos: 2, del: 1 })); // deletes the b: "Xac"
+    l.remote(zoneEdit('a', { pos: 3, ins: 'Y' })); // "XacY"
+    l.pressUndo();
+    expect(l.text('a')).toBe('XabcY');
+    l.pressUndo();
+    expect(l.text('a')).toBe('XY');
+    l.pressRedo();
+    l.pressRedo();
+    expect(l.text('a')).toBe('XacY');
+  });
+
+  it('does not revert an attribute another user set since: op null with a notice', () => {
+    const l = start(zone('a'));
+    l.mine(zoneUpdate('a', { label: 'Mine' }, { current: l.doc.zones.a, stamp: ann }));
+    l.remote(zoneUpdate('a', { label: 'Theirs' }, { current: l.doc.zones.a, stamp: bob }));
+    expect(l.pressUndo()).toEqual({
+      op: null,
+      notice: { reason: 'overwritten', zoneIds: ['a'], partial: false },
+    });
+    expect(l.doc.zones.a.label).toBe('Theirs');
+  });
+
+  it('undoes what is left of a change partly overwritten, and says so', () => {
+    const l = start(zone('a'));
+    l.mine(zoneUpdate('a', { label: 'Mine', page: 2 }, { current: l.doc.zones.a }));
+    l.remote(zoneUpdate('a', { label: 'Theirs' }, { current: l.doc.zones.a }));
+    const r = l.pressUndo();
+    expect(r.notice).toEqual({ reason: 'overwritten', zoneIds: ['a'], partial: true });
+    expect(l.doc.zones.a).toMatchObject({ label: 'Theirs', page: 0 });
+  });
+
+  it('returns null and a notice when the zone I edited was deleted by another user', () => {
+    const l = start(zone('a', 'hi'), zone('b', ''));
+    l.mine(zoneEdit('b', { pos: 0, ins: 'first' }));
+    l.mine(zoneEdit('a', { pos: 2, ins: '!' }, { stamp: ann }));
+    l.remote(zoneDelete('a'));
+    expect(l.pressUndo()).toEqual({
+      op: null,
+      notice: { reason: 'zone_deleted', zoneIds: ['a'], partial: false },
+    });
+    // The next undo goes on with my earlier step.
+    l.pressUndo();
+    expect(l.text('b')).toBe('');
+  });
+
+  it('keeps a zone I created if another user edited it since', () => {
+    const l = start();
+    l.mine(zoneCreate(zone('n', 'draft'), ann));
+    l.remote(zoneEdit('n', { pos: 5, ins: ' by Bob' }, { stamp: bob }));
+    expect(l.pressUndo()).toEqual({
+      op: null,
+      notice: { reason: 'edited_by_others', zoneIds: ['n'], partial: false },
+    });
+    expect(l.text('n')).toBe('draft by Bob');
+  });
+
+  it('skips steps that others made pointless, such as text of mine they deleted', () => {
+    const l = start(zone('a', ''));
+    l.mine(zoneEdit('a', { pos: 0, ins: 'keep ' }));
+    l.mine(zoneEdit('a', { pos: 5, ins: 'gone' }));
+    l.remote(zoneEdit('a', { pos: 5, del: 4 }));
+    expect(l.pressUndo().notice).toBeNull();
+    expect(l.text('a')).toBe('');
+  });
+
+  it('stamps the zones an undo touches with the undoing user, when given a stamp', () => {
+    const l = start(zone('a', 'x'));
+    l.mine(zoneEdit('a', { pos: 1, ins: 'y' }, { current: l.doc.zones.a, stamp: ann }));
+    l.remote(zoneUpdate('a', { page: 3 }, { current: l.doc.zones.a, stamp: bob }));
+    l.pressUndo({ by: 'ann', at: 9 });
+    expect(l.doc.zones.a).toMatchObject({ text: 'x', page: 3, updatedBy: 'ann', updatedAt: 9 });
+    l.pressRedo({ by: 'ann', at: 10 });
+    expect(l.doc.zones.a).toMatchObject({ text: 'xy', updatedAt: 10 });
+  });
+
+  it('a new change of mine clears the redo stack', () => {
+    const l = start(zone('a', ''));
+    l.mine(zoneEdit('a', { pos: 0, ins: 'a' }));
+    l.pressUndo();
+    l.mine(zoneEdit('a', { pos: 0, ins: 'b' }));
+    expect(l.undo.canRedo()).toBe(false);
+    expect(l.pressRedo()).toEqual({
+      op: null,
+      notice: { reason: 'nothing_to_redo', zoneIds: [], partial: false },
+    });
+  });
+
+  it('says when there is nothing to undo', () => {
+    expect(new UndoManager().undo({ meta: {}, zones: {} })).toEqual({
+      op: null,
+      notice: { reason: 'nothing_to_undo', zoneIds: [], partial: false },
+    });
+  });
+
+  it('keeps at most `depth` steps, dropping the oldest', () => {
+    const l = start(zone('a', ''));
+    l.undo = new UndoManager({ depth: 3 });
+    for (const ch of 'abcde') l.mine(zoneEdit('a', { pos: l.text('a').length, ins: ch }));
+    expect(l.undo.undoSize).toBe(3);
+    while (l.undo.canUndo()) l.pressUndo();
+    expect(l.text('a')).toBe('ab');
+    expect(new UndoManager().depth).toBe(100);
+    expect(() => new UndoManager({ depth: 0 })).toThrow(RangeError);
+  });
+
+  it('clear() forgets both stacks', () => {
+    const l = start(zone('a', ''));
+    l.mine(zoneEdit('a', { pos: 0, ins: 'a' }));
+    l.mine(zoneEdit('a', { pos: 0, ins: 'b' }));
+    l.pressUndo();
+    l.undo.clear();
+    expect([l.undo.canUndo(), l.undo.canRedo()]).toEqual([false, false]);
+  });
+});
+
+const withoutStampFields = (d: ZoneDocument) =>
+  Object.fromEntries(Object.entries(d.zones).map(([id, { updatedBy: _, updatedAt: __, ...z }]) => [id, z]));
+
+describe('properties', () => {
+  it('undoing all my steps restores the start, and redoing all of them the end (stamps aside)', () => {
+    fc.assert(
+      fc.property(arbDoc, fc.gen(), fc.integer({ min: 1, max: 6 }), (doc, g, n) => {
+        const l = new Local(doc);
+        for (let i = 0; i < n; i++) l.mine(genOp(g, l.doc, 'ann', 10 + i));
+        const end = l.doc;
+        while (l.undo.canUndo()) l.pressUndo();
+        expect(withoutStampFields(l.doc)).toEqual(withoutStampFields(doc));
+        expect(l.doc.meta).toEqual(doc.meta);
+        while (l.undo.canRedo()) l.pressRedo();
+        expect(withoutStampFields(l.doc)).toEqual(withoutStampFields(end));
+      }),
+      FC_PARAMS,
+    );
+  });
+
+  it('undo of my ops after interleaved remote ops never removes text inserted by others', () => {
+    const theirChars = [...ALPHABET.bob, ...ALPHABET.cid];
+    fc.assert(
+      fc.property(
+        arbDoc,
+        fc.gen(),
+        fc.array(fc.constantFrom('ann', 'bob', 'cid', 'undo', 'redo'), { minLength: 1, maxLength: 14 }),
+        (doc, g, script) => {
+          const l = new Local(doc);
+          let at = 100;
+          const act = (step: string) => {
+            at++;
+            if (step === 'ann') l.mine(genOp(g, l.doc, 'ann', at));
+            else if (step === 'bob' || step === 'cid') l.remote(genOp(g, l.doc, step, at));
+            else if (step === 'redo') l.pressRedo({ by: 'ann', at });
+            else {
+              const before = l.doc;
+              l.pressUndo({ by: 'ann', at });
+              for (const [id, z] of Object.entries(before.zones)) {
+                const had = countChars(z.text, theirChars);
+                if (had.size === 0) continue;
+                const now = countChars(l.doc.zones[id]?.text ?? '', theirChars);
+                for (const [ch, n] of had) expect(now.get(ch) ?? 0).toBeGreaterThanOrEqual(n);
+              }
+            }
+            expect(validateDocument(l.doc)).toEqual([]);
+          };
+          script.forEach(act);
+          // Then undo everything I can.
+          while (l.undo.canUndo()) act('undo');
+        },
+      ),
+      FC_PARAMS,
+    );
+  });
+});

@@ -1,0 +1,247 @@
+import { findConflicts } from './conflicts.js';
+import { type Stamp, stampOp, withoutStamps } from './ops.js';
+import { invertWithDoc, type Op, type OpEntry, opComponents, opFromComponents, transform } from './ot.js';
+import type { ZoneDocument } from './zone.js';
+
+/**
+ * Per-user undo/redo over a shared document.
+ *
+ * The undo stack holds inverses of *my* ops, made invertible against the document they were applied to.
+ * It is a chain: the top entry applies to the current document, and each entry below applies once the
+ * entries above it were undone (so my later ops are undone first, and need no transforming). Every op
+ * that is not mine (a remote op as applied locally, a rollback) is transformed down the chain, so each
+ * entry always applies to what the document will be when its turn comes; on a collision the later op
+ * wins (entries transform as `'right'`), which is why an undo never reverts someone else's work.
+ *
+ * Policy for what transforming cannot express:
+ * - an entry that would delete a zone others edited since (undoing my creation of it) keeps the zone,
+ *   with notice `edited_by_others` (decided at undo time; the steps below then see the zone kept);
+ * - parts lost because others deleted the zone or overwrote the attribute are reported with the undo
+ *   that would have carried them (`zone_deleted`, `overwritten`); if nothing is left, `undo()` returns
+ *   `op: null` with that notice;
+ * - `updatedBy`/`updatedAt` are not restored by an undo (it is a new change); pass a stamp to `undo()`
+ *   to mark the zones it touches as changed by the undoing user.
+ */
+
+export type UndoNoticeReason =
+  | 'nothing_to_undo'
+  | 'nothing_to_redo'
+  | 'zone_deleted'
+  | 'edited_by_others'
+  | 'overwritten';
+
+export type UndoNotice = {
+  reason: UndoNoticeReason;
+  /** The zones concerned, sorted. */
+  zoneIds: string[];
+  /** Part of the change could still be undone (`op` is not null). */
+  partial: boolean;
+};
+
+export type UndoResult = {
+  /** Apply this to the document passed to `undo`/`redo` and submit it; `null` when there is nothing to do. */
+  op: Op;
+  notice: UndoNotice | null;
+};
+
+export type UndoManagerOptions = {
+  /** How many steps are kept; the oldest are dropped beyond it. */
+  depth?: number;
+};
+
+type Lost = Exclude<UndoNoticeReason, 'nothing_to_undo' | 'nothing_to_redo'>;
+type Entry = { op: Op; lost: Map<Lost, Set<string>> };
+
+export const DEFAULT_UNDO_DEPTH = 100;
+
+/** Notice priority: the first reason present names the notice. */
+const LOST_ORDER: Lost[] = ['zone_deleted', 'edited_by_others', 'overwritten'];
+
+export class UndoManager {
+  readonly depth: number;
+  #undo: Entry[] = [];
+  #redo: Entry[] = [];
+
+  constructor(options: UndoManagerOptions = {}) {
+    const depth = options.depth ?? DEFAULT_UNDO_DEPTH;
+    if (!Number.isSafeInteger(depth) || depth < 1) throw new RangeError('depth must be an integer >= 1');
+    this.depth = depth;
+  }
+
+  /**
+   * An op of mine, applied to `before`. It becomes the next step to undo, and clears the redo stack.
+   * Do not pass ops returned by `undo()`/`redo()`: they are recorded already.
+   */
+  recordOwn(op: Op, before: ZoneDocument): void {
+    if (op === null) return;
+    const inverse = withoutStamps(invertWithDoc(op, before));
+    this.#redo = [];
+    if (inverse === null) {
+      // Nothing to undo (a stamp-only change): the entries below must still apply after it.
+      rebase(this.#undo, op);
+      return;
+    }
+    push(this.#undo, { op: inverse, lost: new Map() }, this.depth);
+  }
+
+  /**
+   * An op that is not mine, as applied to the local document after the ops recorded so far: a remote op
+   * (transformed past my pending ops), or the rollback of a rejected op of mine.
+   */
+  recordRemote(op: Op): void {
+    if (op === null) return;
+    rebase(this.#undo, op);
+    rebase(this.#redo, op);
+  }
+
+  canUndo(): boolean {
+    return this.#undo.length > 0;
+  }
+
+  canRedo(): boolean {
+    return this.#redo.length > 0;
+  }
+
+  /**
+   * The op that undoes my latest step, to apply to `doc` (the current local document) and submit.
+   * With `stamp`, the zones it touches get `updatedBy`/`updatedAt` from it.
+   */
+  undo(doc: ZoneDocument, stamp?: Stamp): UndoResult {
+    return step(this.#undo, this.#redo, doc, stamp, this.depth, 'nothing_to_undo');
+  }
+
+  /** The op that redoes the latest undone step; same contract as `undo`. */
+  redo(doc: ZoneDocument, stamp?: Stamp): UndoResult {
+    return step(this.#redo, this.#undo, doc, stamp, this.depth, 'nothing_to_redo');
+  }
+
+  clear(): void {
+    this.#undo = [];
+    this.#redo = [];
+  }
+
+  get undoSize(): number {
+    return this.#undo.length;
+  }
+
+  get redoSize(): number {
+    return this.#redo.length;
+  }
+}
+
+function push(stack: Entry[], entry: Entry, depth: number) {
+  stack.push(entry);
+  // Dropping the bottom of a chain is safe: nothing applies after it.
+  if (stack.length > depth) stack.splice(0, stack.length - depth);
+}
+
+/**
+ * The top-level subtrees an op touches (`zones/<id>`, `meta/<key>`), or `null` when it writes above
+ * them. Ops with disjoint footprints transform to themselves (keys of objects, no list indices), which
+ * saves a stack of 100 entries from 100 transforms on every remote keystroke elsewhere.
+ */
+function footprint(op: Op): Set<string> | null {
+  const keys = new Set<string>();
+  for (const { path } of opComponents(op)) {
+    if (path.length < 2) return null;
+    keys.add(`${path[0]}\u0000${path[1]}`);
+  }
+  return keys;
+}
+
+const overlaps = (a: Set<string> | null, b: Set<string> | null) =>
+  a === null || b === null || [...a].some((k) => b.has(k));
+
+/** Transform the chain past `op`, from the top down, carrying `op` past each entry on the way. */
+function rebase(stack: Entry[], op: Op) {
+  let other = op;
+  let otherKeys = footprint(other);
+  for (let i = stack.length - 1; i >= 0 && other !== null; i--) {
+    const entry = stack[i];
+    if (entry.op === null || !overlaps(footprint(entry.op), otherKeys)) continue;
+    for (const c of findConflicts(entry.op, other)) {
+      if (c.zoneId === null) continue;
+      // An entry deleting a zone others edited keeps the deletion for now: the entries below are made
+      // for a document without that zone. `step` decides at undo time, when the zone's content is known.
+      const reason =
+        c.kind === 'delete_of_edited'
+          ? 'edited_by_others'
+          : c.kind === 'edit_on_deleted'
+            ? 'zone_deleted'
+            : 'overwritten';
+      note(entry, reason, c.zoneId);
+    }
+    const next = transform(other, entry.op, 'left');
+    entry.op = transform(entry.op, other, 'right');
+    other = next;
+    otherKeys = footprint(other);
+  }
+}
+
+/**
+ * Spare the zones that others edited since my entry was made, if it would delete them: returns the entry
+ * without those deletions, and the op that turns "zone deleted" into "zone kept" for the entries below
+ * (re-inserting the zone as it is in `doc`), or `null` when nothing was spared.
+ */
+function spareEditedZones(entry: Entry, doc: ZoneDocument): { op: Op; kept: Op } | null {
+  const zoneIds = entry.lost.get('edited_by_others');
+  if (!zoneIds || entry.op === null) return null;
+  const entries = opComponents(entry.op);
+  const deletes = (e: OpEntry, z: string) =>
+    e.path.length === 2 &&
+    e.path[0] === 'zones' &&
+    e.path[1] === z &&
+    e.c.r !== undefined &&
+    e.c.i === undefined;
+  const spared = [...zoneIds].filter((z) => doc.zones[z] !== undefined && entries.some((e) => deletes(e, z)));
+  if (spared.length === 0) return null;
+  const inSpared = (e: OpEntry) => e.path[0] === 'zones' && spared.includes(e.path[1] as string);
+  return {
+    op: opFromComponents(entries.filter((e) => !inSpared(e))),
+    kept: opFromComponents(spared.map((z) => ({ path: ['zones', z], c: { i: doc.zones[z] } }))),
+  };
+}
+
+function note(entry: Entry, reason: Lost, zoneId: string) {
+  const zones = entry.lost.get(reason) ?? new Set<string>();
+  entry.lost.set(reason, zones);
+  zones.add(zoneId);
+}
+
+function noticeOf(entry: Entry): UndoNotice | null {
+  const reason = LOST_ORDER.find((r) => entry.lost.has(r));
+  if (reason === undefined) return null;
+  const zoneIds = new Set<string>();
+  for (const zones of entry.lost.values()) for (const z of zones) zoneIds.add(z);
+  return { reason, zoneIds: [...zoneIds].sort(), partial: entry.op !== null };
+}
+
+function step(
+  from: Entry[],
+  to: Entry[],
+  doc: ZoneDocument,
+  stamp: Stamp | undefined,
+  depth: number,
+  empty: 'nothing_to_undo' | 'nothing_to_redo',
+): UndoResult {
+  for (let entry = from.pop(); entry !== undefined; entry = from.pop()) {
+    const spared = spareEditedZones(entry, doc);
+    if (spared) {
+      entry.op = spared.op;
+      rebase(from, spared.kept);
+    }
+    const notice = noticeOf(entry);
+    if (entry.op === null) {
+      // Became a no-op. Say why if others' changes were involved; otherwise (e.g. everything I typed was
+      // deleted by someone else) go on to the next step, so that pressing undo does something.
+      if (notice) return { op: null, notice };
+      continue;
+    }
+    const op = stamp ? stampOp(entry.op, stamp, doc) : entry.op;
+    const back = withoutStamps(invertWithDoc(op, doc));
+    if (back !== null) push(to, { op: back, lost: new Map() }, depth);
+    else rebase(to, op);
+    return { op, notice };
+  }
+  return { op: null, notice: { reason: empty, zoneIds: [], partial: false } };
+}

@@ -1,0 +1,120 @@
+import { zoneSchema } from '@syncline/protocol';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { arbDoc, arbZone, FC_PARAMS } from '../test/arbitraries.js';
+import {
+  emptyDocument,
+  isValidDocument,
+  validateDocument,
+  validateZone,
+  ZONE_TYPES,
+  type Zone,
+} from './zone.js';
+
+const good: Zone = {
+  id: 'z1',
+  page: 0,
+  bbox: { x: 10, y: 20, w: 100, h: 40 },
+  type: 'heading',
+  label: 'Title',
+  confidence: 0.9,
+  text: 'Invoice',
+  updatedBy: 'ocr',
+  updatedAt: 1_700_000_000_000,
+};
+
+describe('validateZone', () => {
+  it('accepts a complete zone, and unknown extra fields', () => {
+    expect(validateZone(good)).toEqual([]);
+    expect(validateZone({ ...good, language: 'de' })).toEqual([]);
+  });
+
+  it('names each problem clearly', () => {
+    const problems = validateZone(
+      { ...good, page: -1, type: 'banner', confidence: 2, bbox: { x: 0, y: 0, w: -1, h: 1 }, text: 5 },
+      'z1',
+    );
+    expect(problems).toEqual([
+      'zone "z1": page must be an integer >= 0, got -1',
+      'zone "z1": bbox.w and bbox.h must be >= 0, got {"x":0,"y":0,"w":-1,"h":1}',
+      `zone "z1": type must be one of ${ZONE_TYPES.join(', ')}, got "banner"`,
+      'zone "z1": confidence must be a number in [0, 1], got 2',
+      'zone "z1": text must be a string, got 5',
+    ]);
+  });
+
+  it('reports missing fields and a key that differs from the id', () => {
+    const { updatedBy: _, bbox: __, ...rest } = good;
+    expect(validateZone(rest, 'other')).toEqual([
+      'zone "other": id "z1" differs from its key in zones',
+      'zone "other": bbox must be an object {x, y, w, h}, got missing',
+      'zone "other": updatedBy must be a non-empty user id, got missing',
+    ]);
+  });
+
+  it('rejects non-finite numbers and non-objects', () => {
+    expect(validateZone({ ...good, bbox: { ...good.bbox, x: Number.NaN } })).toEqual([
+      'zone: bbox.x must be a finite number, got null',
+    ]);
+    expect(validateZone(null)).toEqual(['zone must be an object, got null']);
+    expect(validateZone([])).toEqual(['zone must be an object, got []']);
+  });
+
+  it('enforces the length limits', () => {
+    expect(validateZone({ ...good, label: 'x'.repeat(257) })).toEqual([
+      'zone: label is 257 characters long, the limit is 256',
+    ]);
+    const limits = { maxIdLength: 128, maxLabelLength: 256, maxTextLength: 3, maxZones: 1 };
+    expect(validateZone({ ...good, text: 'long' }, undefined, limits)).toEqual([
+      'zone: text is 4 characters long, the limit is 3',
+    ]);
+  });
+});
+
+describe('validateDocument', () => {
+  it('accepts an empty document', () => {
+    expect(validateDocument(emptyDocument())).toEqual([]);
+  });
+
+  it('checks the shape and every zone', () => {
+    expect(validateDocument({ zones: [] })).toEqual([
+      'meta must be an object, got missing',
+      'zones must be an object keyed by zone id, got []',
+    ]);
+    expect(
+      validateDocument({ meta: {}, zones: { z1: good, z2: { ...good, id: 'z2', page: 1.5 } }, x: 1 }),
+    ).toEqual(['zone "z2": page must be an integer >= 0, got 1.5', 'unexpected top-level field "x"']);
+  });
+
+  it('checks only the zones asked for, as a sequencer does after an op', () => {
+    const doc = { meta: {}, zones: { z1: good, z2: { ...good, id: 'z2', page: -1 } } };
+    expect(validateDocument(doc, { zoneIds: ['z1', 'gone'] })).toEqual([]);
+    expect(validateDocument(doc, { zoneIds: ['z2'] })).toHaveLength(1);
+  });
+
+  it('limits the number of zones', () => {
+    const limits = { maxIdLength: 128, maxLabelLength: 256, maxTextLength: 100, maxZones: 1 };
+    const doc = { meta: {}, zones: { z1: good, z2: { ...good, id: 'z2' } } };
+    expect(validateDocument(doc, { limits })).toEqual(['2 zones, the limit is 1']);
+    expect(isValidDocument(doc)).toBe(true);
+  });
+
+  it('accepts every generated document', () => {
+    fc.assert(
+      fc.property(arbDoc, (doc) => validateDocument(doc).length === 0),
+      FC_PARAMS,
+    );
+  });
+});
+
+describe('agreement with the wire schema', () => {
+  // The zone_create event carries a zone checked by @syncline/protocol's zoneSchema: a zone this model
+  // accepts must pass it too, or the server would accept an op the wire rejects.
+  it('every valid zone passes zoneSchema', () => {
+    fc.assert(
+      fc.property(arbZone('z1'), (z) => zoneSchema.safeParse(z).success),
+      FC_PARAMS,
+    );
+    expect(zoneSchema.safeParse({ ...good, id: 'x'.repeat(128), label: 'y'.repeat(256) }).success).toBe(true);
+  });
+});

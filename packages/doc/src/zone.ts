@@ -1,0 +1,168 @@
+import type { Json } from './ot.js';
+
+/**
+ * The document model: `{ meta: {...}, zones: { [zoneId]: Zone } }`, a plain JSON value so that json1 ops
+ * apply to it directly. Unknown zone fields are kept and allowed (as the wire's `zoneSchema` is open), so
+ * a newer peer can add fields without an older server rejecting its ops.
+ */
+
+export const ZONE_TYPES = ['heading', 'paragraph', 'list', 'table', 'figure', 'caption', 'other'] as const;
+export type ZoneType = (typeof ZONE_TYPES)[number];
+
+/** A box in page units: `x`, `y` of the top-left corner, `w`, `h` >= 0. */
+export type BBox = { x: number; y: number; w: number; h: number };
+
+export type Zone = {
+  id: string;
+  /** Page number, an integer >= 0. */
+  page: number;
+  bbox: BBox;
+  type: ZoneType;
+  label: string;
+  /** Recognition confidence in [0, 1]. */
+  confidence: number;
+  /** Edited with text-unicode ops: positions count Unicode code points. */
+  text: string;
+  /** Who changed the zone last (user id). */
+  updatedBy: string;
+  /** When it was changed last (ms since the epoch). */
+  updatedAt: number;
+};
+
+/** The attributes `zoneUpdate` sets (text goes through `zoneEdit`). */
+export const ZONE_ATTRS = ['page', 'bbox', 'type', 'label', 'confidence'] as const;
+export type ZoneAttr = (typeof ZONE_ATTRS)[number];
+export type ZoneAttrs = Partial<Pick<Zone, ZoneAttr>>;
+
+/** The fields that say who changed a zone last. */
+export const STAMP_FIELDS = ['updatedBy', 'updatedAt'] as const;
+
+export type DocMeta = { [key: string]: Json };
+export type ZoneDocument = { meta: DocMeta; zones: { [zoneId: string]: Zone } };
+
+/** Limits that keep one document bounded. The id and label limits match the wire's `zoneSchema`. */
+export type DocLimits = {
+  maxIdLength: number;
+  maxLabelLength: number;
+  /** In UTF-16 code units (what `string.length` counts). */
+  maxTextLength: number;
+  maxZones: number;
+};
+
+export const DEFAULT_LIMITS: DocLimits = {
+  maxIdLength: 128,
+  maxLabelLength: 256,
+  maxTextLength: 1_000_000,
+  maxZones: 10_000,
+};
+
+export function emptyDocument(meta: DocMeta = {}): ZoneDocument {
+  return { meta, zones: {} };
+}
+
+export function isZoneType(x: unknown): x is ZoneType {
+  return typeof x === 'string' && (ZONE_TYPES as readonly string[]).includes(x);
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const show = (x: unknown): string => {
+  if (x === undefined) return 'missing';
+  const s = JSON.stringify(x);
+  return s === undefined ? String(x) : s.length > 40 ? `${s.slice(0, 40)}...` : s;
+};
+
+/** Problems with one attribute value, or `null` if it is fine. Shared by validation and the op builders. */
+export function attrProblem(attr: ZoneAttr, v: unknown, limits: DocLimits = DEFAULT_LIMITS): string | null {
+  switch (attr) {
+    case 'page':
+      return Number.isInteger(v) && (v as number) >= 0
+        ? null
+        : `page must be an integer >= 0, got ${show(v)}`;
+    case 'bbox': {
+      if (!isObject(v)) return `bbox must be an object {x, y, w, h}, got ${show(v)}`;
+      for (const k of ['x', 'y', 'w', 'h'] as const) {
+        if (!isFiniteNumber(v[k])) return `bbox.${k} must be a finite number, got ${show(v[k])}`;
+      }
+      if ((v.w as number) < 0 || (v.h as number) < 0) return `bbox.w and bbox.h must be >= 0, got ${show(v)}`;
+      return null;
+    }
+    case 'type':
+      return isZoneType(v) ? null : `type must be one of ${ZONE_TYPES.join(', ')}, got ${show(v)}`;
+    case 'label':
+      if (typeof v !== 'string') return `label must be a string, got ${show(v)}`;
+      return v.length <= limits.maxLabelLength
+        ? null
+        : `label is ${v.length} characters long, the limit is ${limits.maxLabelLength}`;
+    case 'confidence':
+      return isFiniteNumber(v) && v >= 0 && v <= 1
+        ? null
+        : `confidence must be a number in [0, 1], got ${show(v)}`;
+  }
+}
+
+export type ValidateOptions = {
+  limits?: DocLimits;
+  /**
+   * Check only these zones (plus the document's shape and zone count): what a sequencer needs after an
+   * op, with the ids from `describeOp`, instead of re-checking every zone on each keystroke.
+   */
+  zoneIds?: Iterable<string>;
+};
+
+/**
+ * The problems with a zone, as readable messages (empty when valid). `key`, when given, is the zone's key
+ * in `zones`, which must equal its `id`.
+ */
+export function validateZone(z: unknown, key?: string, limits: DocLimits = DEFAULT_LIMITS): string[] {
+  const where = key === undefined ? 'zone' : `zone ${show(key)}`;
+  if (!isObject(z)) return [`${where} must be an object, got ${show(z)}`];
+  const problems: string[] = [];
+  const add = (p: string | null) => {
+    if (p !== null) problems.push(`${where}: ${p}`);
+  };
+  if (typeof z.id !== 'string' || z.id.length === 0 || z.id.length > limits.maxIdLength) {
+    add(`id must be a non-empty string of at most ${limits.maxIdLength} characters, got ${show(z.id)}`);
+  } else if (key !== undefined && z.id !== key) {
+    add(`id ${show(z.id)} differs from its key in zones`);
+  }
+  for (const attr of ZONE_ATTRS) add(attrProblem(attr, z[attr], limits));
+  if (typeof z.text !== 'string') add(`text must be a string, got ${show(z.text)}`);
+  else if (z.text.length > limits.maxTextLength) {
+    add(`text is ${z.text.length} characters long, the limit is ${limits.maxTextLength}`);
+  }
+  if (typeof z.updatedBy !== 'string' || z.updatedBy.length === 0) {
+    add(`updatedBy must be a non-empty user id, got ${show(z.updatedBy)}`);
+  }
+  if (!Number.isSafeInteger(z.updatedAt) || (z.updatedAt as number) < 0) {
+    add(`updatedAt must be a time in ms (an integer >= 0), got ${show(z.updatedAt)}`);
+  }
+  return problems;
+}
+
+/** The problems with a whole document (empty when valid). */
+export function validateDocument(doc: unknown, options: ValidateOptions = {}): string[] {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  if (!isObject(doc)) return [`document must be an object {meta, zones}, got ${show(doc)}`];
+  const problems: string[] = [];
+  if (!isObject(doc.meta)) problems.push(`meta must be an object, got ${show(doc.meta)}`);
+  if (!isObject(doc.zones)) {
+    problems.push(`zones must be an object keyed by zone id, got ${show(doc.zones)}`);
+    return problems;
+  }
+  const keys = Object.keys(doc.zones);
+  if (keys.length > limits.maxZones) problems.push(`${keys.length} zones, the limit is ${limits.maxZones}`);
+  const zones = doc.zones;
+  const check =
+    options.zoneIds === undefined ? keys : [...options.zoneIds].filter((id) => Object.hasOwn(zones, id));
+  for (const key of check) problems.push(...validateZone(zones[key], key, limits));
+  for (const key of Object.keys(doc)) {
+    if (key !== 'meta' && key !== 'zones') problems.push(`unexpected top-level field ${show(key)}`);
+  }
+  return problems;
+}
+
+export function isValidDocument(doc: unknown, options?: ValidateOptions): doc is ZoneDocument {
+  return validateDocument(doc, options).length === 0;
+}

@@ -1,0 +1,71 @@
+/**
+ * Collaborative documents on the wire. A document `doc:<id>` is a JSON value (zones keyed by id) edited
+ * with ot-json1 ops (ot-text-unicode for zone text) and sequenced by the server. Commands are `request`s
+ * with these methods; committed ops arrive as room events of the document's room, in version order:
+ * `zone_create`, `zone_update`, `zone_edit`, `zone_delete` (single-zone ops, the seed's names) or
+ * `doc_op` (anything else), each with `{documentId, version, op, opId, userId}`.
+ */
+export const DOC_METHODS = {
+  /** `{documentId}` -> `DocSnapshot`. Creates an empty document on first open. */
+  open: 'doc.open',
+  /** `{documentId, op, v, opId}` -> `{version}`: `v` is the version the op was made against. */
+  submit: 'doc.submit',
+  /** `{documentId, from?, limit?}` -> `{entries: HistoryEntry[]}`. */
+  history: 'doc.history',
+  /** `{documentId, zoneId}` -> `ZoneLock` (locks, or renews your lock). */
+  lock: 'doc.lock',
+  /** `{documentId, zoneId, force?}` -> `{}`; `force` is for the document's owner. */
+  unlock: 'doc.unlock',
+} as const;
+
+export interface ZoneLock {
+  zoneId: string;
+  userId: string;
+  userName?: string;
+  /** ms since epoch; renew before then (`doc.lock` again). */
+  expiresAt: number;
+}
+
+export interface PresenceMember {
+  userId: string;
+  userName?: string;
+  avatar?: string;
+  /** Open connections (tabs, devices) of this user in the room. */
+  connections: number;
+}
+
+export interface DocSnapshot {
+  documentId: string;
+  version: number;
+  snapshot: unknown;
+  checksum: string;
+  locks: ZoneLock[];
+  members: PresenceMember[];
+  ownerId?: string;
+}
+
+export interface DocSubmit {
+  documentId: string;
+  op: unknown;
+  v: number;
+  opId: string;
+}
+
+export interface DocOpEventData {
+  documentId: string;
+  version: number;
+  op: unknown;
+  opId: string;
+  userId: string;
+  /** The zones the op touches. */
+  zoneIds: string[];
+}
+
+export interface HistoryEntry {
+  version: number;
+  userId: string;
+  ts: number;
+  opId: string;
+  kind: string;
+  zoneIds: string[];
+}
