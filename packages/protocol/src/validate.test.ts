@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from './codes.js';
+import { parseClientMessages, parseEventData, parseHello } from './validate.js';
+
+describe('parseHello', () => {
+  it('accepts a hello with resume and rooms', () => {
+    const r = parseHello({
+      type: 'hello',
+      v: 1,
+      token: 't',
+      session: { id: 's', key: 'k' },
+      rooms: [{ room: 'doc:1', since: 3, mode: 'join', types: ['zone_edit'] }],
+    });
+    expect(r.ok).toBe(true);
+  });
+
+  it.each([
+    [[1, 2], ErrorCode.Malformed],
+    ['hello', ErrorCode.Malformed],
+    [{ v: 1 }, ErrorCode.Invalid],
+    [{ type: 'nope' }, ErrorCode.UnknownType],
+    [{ type: 'publish', id: 'x', room: 'doc:1', event: 'app_event', data: {} }, ErrorCode.HelloRequired],
+    [{ type: 'hello', v: 1 }, ErrorCode.Invalid],
+    [{ type: 'hello', v: 1, token: 't', rooms: [{ room: 'Bad Room' }] }, ErrorCode.Invalid],
+  ])('refuses %j with %s', (value, code) => {
+    const r = parseHello(value);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.code).toBe(code);
+  });
+});
+
+describe('parseClientMessages', () => {
+  it('accepts every command', () => {
+    const msgs = [
+      { type: 'auth', id: 'a', token: 't' },
+      { type: 'join_room', id: 'j', documentId: 'd1' },
+      { type: 'leave_room', id: 'l', room: 'doc:d1' },
+      { type: 'subscribe', id: 's', room: 'user:u1', since: 0, types: ['app_event'] },
+      { type: 'unsubscribe', id: 'u', room: 'system' },
+      { type: 'publish', id: 'p', room: 'doc:d1', event: 'app_event', data: { name: 'n' }, echo: false },
+      { type: 'publish', room: 'doc:d1', event: 'cursor_update', data: { x: 0.1, y: 0.2, page: 0 } },
+      { type: 'request', id: 'r', method: 'doc.open', data: { documentId: 'd1' } },
+      { type: 'ping', ts: 1 },
+      { type: 'pong' },
+    ];
+    for (const m of msgs) expect(parseClientMessages(m), JSON.stringify(m)).toEqual([{ ok: true, value: m }]);
+  });
+
+  it('names the failing field and keeps the id for the nack', () => {
+    const [r] = parseClientMessages({ type: 'subscribe', id: 'x1', room: 'doc:1', since: -1 });
+    expect(r).toMatchObject({ ok: false, code: ErrorCode.Invalid, id: 'x1' });
+    if (!r.ok) expect(r.message).toMatch(/^since: /);
+  });
+
+  it('requires a room or documentId on room commands', () => {
+    const [r] = parseClientMessages({ type: 'join_room', id: 'j' });
+    expect(r).toMatchObject({ ok: false, code: ErrorCode.Invalid });
+  });
+
+  it('refuses a second hello and unknown types', () => {
+    expect(parseClientMessages({ type: 'hello', v: 1, token: 't' })[0]).toMatchObject({
+      code: ErrorCode.AlreadyAuthenticated,
+    });
+    expect(parseClientMessages({ type: 'frobnicate', id: 'f' })[0]).toMatchObject({
+      code: ErrorCode.UnknownType,
+      id: 'f',
+    });
+  });
+
+  it('checks batch items one by one and refuses nested batches and hellos', () => {
+    const out = parseClientMessages({
+      type: 'batch',
+      items: [
+        { type: 'ping' },
+        { type: 'nope', id: 'n' },
+        { type: 'batch', items: [] },
+        5,
+        { type: 'hello' },
+      ],
+    });
+    expect(out.map((r) => (r.ok ? 'ok' : r.code))).toEqual([
+      'ok',
+      ErrorCode.UnknownType,
+      ErrorCode.Invalid,
+      ErrorCode.Malformed,
+      ErrorCode.Invalid,
+    ]);
+    expect(parseClientMessages({ type: 'batch', items: [] })[0]).toMatchObject({
+      ok: false,
+      code: ErrorCode.Invalid,
+    });
+  });
+});
+
+describe('parseEventData', () => {
+  it('checks data against the catalogue', () => {
+    expect(parseEventData('cursor_update', { x: 0.5, y: 0.5, page: 1 }).ok).toBe(true);
+    expect(parseEventData('cursor_update', { x: 'a', y: 0, page: 0 })).toMatchObject({
+      ok: false,
+      code: ErrorCode.Invalid,
+    });
+    expect(parseEventData('nope', {})).toMatchObject({ ok: false, code: ErrorCode.UnknownEvent });
+  });
+
+  it('says data when the data is not an object', () => {
+    const r = parseEventData('app_event', 'x');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toMatch(/^data: /);
+  });
+});
