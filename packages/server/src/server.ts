@@ -21,6 +21,10 @@ import {
 } from './core/hub.js';
 import type { Logger } from './core/logger.js';
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions } from './core/rate-limiter.js';
+import { DocumentSequencer, type SequencerOptions } from './docs/doc-sequencer.js';
+import type { DocStore } from './docs/doc-store.js';
+import { MemoryDocStore } from './docs/memory-doc-store.js';
+import { SqliteDocStore } from './docs/sqlite-doc-store.js';
 import { createMetrics } from './http/metrics.js';
 import { handleHttp } from './http/routes.js';
 import type { LogStore } from './storage/log-store.js';
@@ -55,6 +59,11 @@ export interface SynclineServerOptions {
   clock?: Clock;
   /** Interval of `system_status` events in ms; 0 turns them off. Default 10 s. */
   systemStatusIntervalMs?: number;
+  /**
+   * Collaborative documents (the `doc.*` methods). Stored next to the room log by default (the same
+   * SQLite file, or memory); `false` turns them off.
+   */
+  documents?: false | (SequencerOptions & { store?: DocStore });
 }
 
 /**
@@ -67,6 +76,8 @@ export class SynclineServer {
   readonly metrics: Registry;
   readonly devTokens: DevTokenIssuer | null;
   readonly path: string;
+  /** The document sequencer, unless documents are turned off. */
+  readonly documents: DocumentSequencer | null;
   private readonly transport: WsTransport;
   private readonly systemStatus: SystemStatusPublisher;
   private httpServer: HttpServer | null = null;
@@ -124,6 +135,12 @@ export class SynclineServer {
         : false,
     });
     this.metrics = createMetrics(this.hub);
+    if (opts.documents === false) {
+      this.documents = null;
+    } else {
+      const { store: docStore, ...seqOpts } = opts.documents ?? {};
+      this.documents = new DocumentSequencer(this.hub, docStore ?? resolveDocStore(opts.storage), seqOpts);
+    }
     this.systemStatus = new SystemStatusPublisher(this.hub, opts.systemStatusIntervalMs ?? 10_000);
     this.watchMaintenance();
     this.hub.start();
@@ -252,11 +269,20 @@ export class SynclineServer {
     const server = this.httpServer;
     const serverClosed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
     await this.hub.shutdown(opts);
+    this.documents?.stop();
     this.transport.close();
     server?.closeAllConnections();
     await serverClosed;
     await this.hub.store.close();
+    await this.documents?.close();
   }
+}
+
+function resolveDocStore(storage: SynclineServerOptions['storage']): DocStore {
+  if (storage === 'memory') return new MemoryDocStore();
+  if (storage === undefined) return new SqliteDocStore({ path: './data/syncline.db' });
+  if ('sqlite' in storage) return new SqliteDocStore({ path: storage.sqlite });
+  return new MemoryDocStore(); // a custom log store: keep documents in memory unless a doc store is given
 }
 
 function resolveStore(storage: SynclineServerOptions['storage']): LogStore {

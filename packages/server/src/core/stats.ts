@@ -19,6 +19,12 @@ export class Stats {
   slowConsumerCloses = 0;
   rateLimited = 0;
   appendErrors = 0;
+  /** Document ops committed. */
+  docOps = 0;
+  /** Conflicts reported to users, by kind. */
+  readonly docConflicts = new Map<string, number>();
+  /** Clients that resynced a document after a checksum mismatch. */
+  docResyncs = 0;
   /** Round-trip times (ms) measured since the last scrape. */
   rttSamples: number[] = [];
 

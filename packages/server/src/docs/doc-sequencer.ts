@@ -1,0 +1,535 @@
+import {
+  apply,
+  checkOp,
+  checksum,
+  describeOp,
+  emptyDocument,
+  findConflicts,
+  isNoop,
+  type Json,
+  normalize,
+  type Op,
+  type OpConflict,
+  transform,
+  validateDocument,
+  type Zone,
+  type ZoneDocument,
+} from '@syncline/doc';
+import {
+  DOC_METHODS,
+  type DocSnapshot,
+  docRoom,
+  ErrorCode,
+  type HistoryEntry,
+  type PresenceMember,
+  userRoom,
+  type ZoneLock,
+} from '@syncline/protocol';
+import { SynclineError } from '../core/errors.js';
+import type { Hub } from '../core/hub.js';
+import type { Identity } from '../core/identity.js';
+import type { Session } from '../core/session.js';
+import type { DocStore, OpRecord } from './doc-store.js';
+import { ZoneLocks } from './zone-locks.js';
+
+export interface SequencerOptions {
+  /** Save a snapshot every this many ops. Default 100. */
+  snapshotEvery?: number;
+  /** Publish `doc_checksum` every this many ops. Default 50. */
+  checksumEvery?: number;
+  /** Zone lock lease. Default 30 s (clients renew at a third of it). */
+  lockTtlMs?: number;
+  /** Ops kept in memory per document for transforms (older ones are read from the store). Default 1000. */
+  recentOps?: number;
+  /** A loaded document nobody has touched for this long is unloaded. Default 5 min. */
+  idleUnloadMs?: number;
+  /** Permission hook: may this user make this change? Return false (or throw) to refuse with `forbidden`. */
+  canEdit?(ctx: {
+    user: Identity;
+    documentId: string;
+    kind: string;
+    zoneIds: string[];
+  }): boolean | undefined | Promise<boolean | undefined>;
+}
+
+/** One loaded document: its state, version, recent ops, locks, and a queue that serializes commits. */
+class LiveDocument {
+  recent: OpRecord[] = [];
+  readonly locks = new ZoneLocks();
+  lastUsed = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly id: string,
+    public version: number,
+    public data: ZoneDocument,
+    readonly ownerId: string | undefined,
+  ) {}
+
+  /** Runs `fn` after every earlier commit of this document has finished. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => {});
+    return run;
+  }
+}
+
+const DOC_ID = /^[A-Za-z0-9_.@~|+=:-]{1,128}$/;
+const SEED_KINDS = new Set(['zone_create', 'zone_update', 'zone_edit', 'zone_delete']);
+const MAX_COMMIT_RETRIES = 5;
+
+function documentIdOf(data: unknown): string {
+  const id = (data as { documentId?: unknown } | null)?.documentId;
+  if (typeof id !== 'string' || !DOC_ID.test(id)) {
+    throw new SynclineError(ErrorCode.Invalid, 'documentId: 1-128 characters of [A-Za-z0-9_.@~|+=:-]');
+  }
+  return id;
+}
+
+/**
+ * The server's document sequencer (ShareDB's model): a client submits `{op, v, opId}`; the server
+ * transforms the op over what was committed since `v`, checks it (locks, permission, the resulting
+ * zones' schema), applies it, appends it at `version + 1` (a version-checked append: a loser reloads
+ * and retries), answers the sender and broadcasts the op to the document's room with the seed's event
+ * names. Conflicts worth telling a user about are sent to them as `conflict` events.
+ */
+export class DocumentSequencer {
+  private readonly docs = new Map<string, LiveDocument>();
+  private readonly loading = new Map<string, Promise<LiveDocument>>();
+  private readonly opts: Required<Omit<SequencerOptions, 'canEdit'>> & Pick<SequencerOptions, 'canEdit'>;
+  private timer: unknown = null;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly store: DocStore,
+    options: SequencerOptions = {},
+  ) {
+    this.opts = {
+      snapshotEvery: 100,
+      checksumEvery: 50,
+      lockTtlMs: 30_000,
+      recentOps: 1000,
+      idleUnloadMs: 300_000,
+      ...options,
+    };
+    const m = hub.methods;
+    m.set(DOC_METHODS.open, (data, ctx) => this.open(data, ctx.session));
+    m.set(DOC_METHODS.submit, (data, ctx) => this.submit(data, ctx.session));
+    m.set(DOC_METHODS.history, (data, ctx) => this.history(data, ctx.session));
+    m.set(DOC_METHODS.lock, (data, ctx) => this.lock(data, ctx.session));
+    m.set(DOC_METHODS.unlock, (data, ctx) => this.unlock(data, ctx.session));
+    // A user who left the document (last tab gone past the presence grace) releases their locks.
+    hub.onPublished.push((room, type, data) => {
+      if (type !== 'user_leave' || !room.startsWith('doc:')) return;
+      const doc = this.docs.get(room.slice(4));
+      const userId = (data as { userId?: string }).userId;
+      if (doc && userId) for (const l of doc.locks.releaseUser(userId)) this.announceUnlock(doc, l, 'left');
+    });
+    this.timer = hub.clock.setInterval(() => this.sweep(), 1000);
+  }
+
+  stop(): void {
+    if (this.timer !== null) this.hub.clock.clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Stops and closes the store. */
+  async close(): Promise<void> {
+    this.stop();
+    await this.store.close();
+  }
+
+  // ---- requests ---------------------------------------------------------------------------------
+
+  async open(data: unknown, session: Session): Promise<DocSnapshot> {
+    const documentId = documentIdOf(data);
+    this.requireMember(session, documentId);
+    if ((data as { reason?: unknown }).reason === 'checksum') this.hub.stats.docResyncs++;
+    const doc = await this.load(documentId, session.userId);
+    const now = this.hub.clock.now();
+    const snap: DocSnapshot = {
+      documentId,
+      version: doc.version,
+      snapshot: doc.data,
+      checksum: checksum(doc.data),
+      locks: doc.locks.list(now),
+      members: this.members(documentId),
+    };
+    if (doc.ownerId !== undefined) snap.ownerId = doc.ownerId;
+    return snap;
+  }
+
+  async submit(
+    data: unknown,
+    session: Session,
+  ): Promise<{ version: number; duplicate?: boolean; noop?: boolean }> {
+    const documentId = documentIdOf(data);
+    this.requireMember(session, documentId);
+    const { op: rawOp, v, opId } = data as { op?: unknown; v?: unknown; opId?: unknown };
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      throw new SynclineError(ErrorCode.Invalid, 'v: the version the op is based on (an integer >= 0)');
+    }
+    if (typeof opId !== 'string' || opId.length === 0 || opId.length > 128) {
+      throw new SynclineError(ErrorCode.Invalid, 'opId: a string of 1-128 characters');
+    }
+    const problem = checkOp(rawOp);
+    if (problem) throw new SynclineError(ErrorCode.Invalid, `op: ${problem}`);
+    const user = session.identity;
+    const doc = await this.load(documentId, user.userId);
+    return doc.serial(() => this.commit(doc, user, normalize(rawOp as Op), v, opId));
+  }
+
+  private async commit(
+    doc: LiveDocument,
+    user: Identity,
+    submitted: Op,
+    v: number,
+    opId: string,
+  ): Promise<{ version: number; duplicate?: boolean; noop?: boolean }> {
+    const { hub } = this;
+    for (let attempt = 0; ; attempt++) {
+      // Checked on every attempt: after a lost race the winner may have been this very op (another node).
+      const dup = await this.store.findOp(doc.id, user.userId, opId);
+      if (dup) return { version: dup.version, duplicate: true };
+      if (v > doc.version) {
+        throw new SynclineError(
+          ErrorCode.BadVersion,
+          `v ${v} is ahead of the document (version ${doc.version})`,
+        );
+      }
+      let op = submitted;
+      const notices: { to: string; conflict: OpConflict; by: string }[] = [];
+      for (const rec of await this.opsSince(doc, v)) {
+        if (rec.userId !== user.userId) {
+          for (const c of findConflicts(op, rec.op as Op)) {
+            // Who lost: an edit into a deleted zone is the submitter's loss; an attribute overwritten or
+            // a zone deleted under someone's edit is the earlier author's.
+            const mine = c.kind === 'edit_on_deleted' || c.kind === 'other';
+            notices.push(
+              mine
+                ? { to: user.userId, conflict: c, by: rec.userId }
+                : { to: rec.userId, conflict: c, by: user.userId },
+            );
+          }
+        }
+        op = transform(op, rec.op as Op, 'left');
+      }
+      const now = hub.clock.now();
+      if (isNoop(op)) {
+        this.sendConflicts(doc, notices, opId);
+        return { version: doc.version, noop: true };
+      }
+      const desc = describeOp(op);
+      const lock = doc.locks.blocking(desc.zoneIds, desc.touchesAllZones, user.userId, now);
+      if (lock) {
+        hub.stats.bump(hub.stats.docConflicts, 'locked');
+        void hub
+          .publish(userRoom(user.userId), 'conflict', {
+            documentId: doc.id,
+            zoneId: lock.zoneId,
+            kind: 'locked',
+            byUserId: lock.userId,
+            opId,
+            message: `zone ${lock.zoneId} is locked by ${lock.userName ?? lock.userId}`,
+          })
+          .catch(() => {});
+        throw new SynclineError(
+          ErrorCode.ZoneLocked,
+          `zone ${lock.zoneId} is locked by ${lock.userName ?? lock.userId}`,
+        );
+      }
+      if (this.opts.canEdit) {
+        const ok = await this.opts.canEdit({
+          user,
+          documentId: doc.id,
+          kind: desc.kind,
+          zoneIds: desc.zoneIds,
+        });
+        if (ok === false) throw new SynclineError(ErrorCode.Forbidden, 'not allowed to edit this document');
+      }
+      let next: ZoneDocument;
+      try {
+        next = apply(doc.data as unknown as Json, op) as unknown as ZoneDocument;
+      } catch (err) {
+        throw new SynclineError(ErrorCode.Invalid, `op does not apply: ${(err as Error).message}`);
+      }
+      const problems = validateDocument(next, desc.touchesAllZones ? {} : { zoneIds: desc.zoneIds });
+      if (problems.length > 0) throw new SynclineError(ErrorCode.Invalid, problems[0]);
+      const record: OpRecord = {
+        documentId: doc.id,
+        version: doc.version + 1,
+        op,
+        userId: user.userId,
+        opId,
+        ts: now,
+      };
+      if (!(await this.store.appendOp(record))) {
+        // Another writer (another node) committed this version first: catch up and transform again.
+        if (attempt >= MAX_COMMIT_RETRIES)
+          throw new SynclineError(ErrorCode.Unavailable, 'document is busy; retry', 200);
+        await this.catchUp(doc);
+        continue;
+      }
+      const before = doc.data;
+      doc.data = next;
+      doc.version = record.version;
+      doc.lastUsed = now;
+      this.remember(doc, record);
+      hub.stats.docOps++;
+      await this.broadcast(doc, record, desc.kind, desc.zoneIds, before);
+      this.sendConflicts(doc, notices, opId);
+      if (record.version % this.opts.snapshotEvery === 0) {
+        this.store
+          .saveSnapshot({ documentId: doc.id, version: record.version, data: next, ts: now })
+          .catch((err) => hub.log.error({ err, documentId: doc.id }, 'snapshot failed'));
+      }
+      if (record.version % this.opts.checksumEvery === 0) {
+        void hub
+          .publish(docRoom(doc.id), 'doc_checksum', {
+            documentId: doc.id,
+            version: record.version,
+            checksum: checksum(next),
+          })
+          .catch(() => {});
+      }
+      return { version: record.version };
+    }
+  }
+
+  async history(data: unknown, session: Session): Promise<{ entries: HistoryEntry[] }> {
+    const documentId = documentIdOf(data);
+    this.requireMember(session, documentId);
+    const { from, limit } = data as { from?: unknown; limit?: unknown };
+    const start = typeof from === 'number' && from >= 0 ? Math.floor(from) : 0;
+    const max = typeof limit === 'number' && limit > 0 ? Math.min(Math.floor(limit), 1000) : 100;
+    const ops = await this.store.ops(documentId, start, start + max);
+    return {
+      entries: ops.map((r) => {
+        const d = describeOp(r.op as Op);
+        return {
+          version: r.version,
+          userId: r.userId,
+          ts: r.ts,
+          opId: r.opId,
+          kind: d.kind,
+          zoneIds: d.zoneIds,
+        };
+      }),
+    };
+  }
+
+  async lock(data: unknown, session: Session): Promise<ZoneLock> {
+    const documentId = documentIdOf(data);
+    this.requireMember(session, documentId);
+    const zoneId = (data as { zoneId?: unknown }).zoneId;
+    if (typeof zoneId !== 'string' || zoneId.length === 0 || zoneId.length > 128) {
+      throw new SynclineError(ErrorCode.Invalid, 'zoneId: a string of 1-128 characters');
+    }
+    const doc = await this.load(documentId, session.userId);
+    const now = this.hub.clock.now();
+    const user = session.identity;
+    const lock = doc.locks.acquire(zoneId, user.userId, user.name, now, this.opts.lockTtlMs);
+    if (lock.userId !== user.userId) {
+      throw new SynclineError(
+        ErrorCode.ZoneLocked,
+        `zone ${zoneId} is locked by ${lock.userName ?? lock.userId}`,
+      );
+    }
+    doc.lastUsed = now;
+    await this.hub.publish(docRoom(documentId), 'zone_lock', { documentId, ...lock });
+    return lock;
+  }
+
+  async unlock(data: unknown, session: Session): Promise<Record<string, never>> {
+    const documentId = documentIdOf(data);
+    this.requireMember(session, documentId);
+    const { zoneId, force } = data as { zoneId?: unknown; force?: unknown };
+    if (typeof zoneId !== 'string') throw new SynclineError(ErrorCode.Invalid, 'zoneId: required');
+    const doc = await this.load(documentId, session.userId);
+    const held = doc.locks.get(zoneId, this.hub.clock.now());
+    if (!held) return {};
+    const mine = held.userId === session.userId;
+    if (!mine) {
+      if (force !== true || doc.ownerId !== session.userId) {
+        throw new SynclineError(ErrorCode.Forbidden, 'only the holder, or the owner with force, can unlock');
+      }
+    }
+    doc.locks.release(zoneId);
+    this.announceUnlock(doc, held, mine ? 'released' : 'forced');
+    return {};
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  private requireMember(session: Session, documentId: string): void {
+    if (!session.subs.get(docRoom(documentId))) {
+      throw new SynclineError(ErrorCode.NotJoined, `join doc:${documentId} first`);
+    }
+  }
+
+  private async load(documentId: string, userId: string): Promise<LiveDocument> {
+    const live = this.docs.get(documentId);
+    if (live) return live;
+    let pending = this.loading.get(documentId);
+    if (!pending) {
+      pending = (async () => {
+        const now = this.hub.clock.now();
+        const info = await this.store.ensure(documentId, userId, now);
+        const snap = await this.store.snapshot(documentId);
+        let data = (snap?.data as ZoneDocument | undefined) ?? emptyDocument();
+        const ops = await this.store.ops(documentId, snap?.version ?? 0);
+        for (const r of ops) data = apply(data as unknown as Json, r.op as Op) as unknown as ZoneDocument;
+        const doc = new LiveDocument(documentId, info.version, data, info.ownerId);
+        doc.recent = ops.slice(-this.opts.recentOps);
+        doc.lastUsed = now;
+        this.docs.set(documentId, doc);
+        return doc;
+      })().finally(() => this.loading.delete(documentId));
+      this.loading.set(documentId, pending);
+    }
+    return pending;
+  }
+
+  /** Applies ops another writer committed (found when a version-checked append lost). */
+  private async catchUp(doc: LiveDocument): Promise<void> {
+    const ops = await this.store.ops(doc.id, doc.version);
+    for (const r of ops) {
+      const before = doc.data;
+      doc.data = apply(doc.data as unknown as Json, r.op as Op) as unknown as ZoneDocument;
+      doc.version = r.version;
+      this.remember(doc, r);
+      const d = describeOp(r.op as Op);
+      await this.broadcast(doc, r, d.kind, d.zoneIds, before);
+    }
+  }
+
+  private remember(doc: LiveDocument, r: OpRecord): void {
+    doc.recent.push(r);
+    if (doc.recent.length > this.opts.recentOps)
+      doc.recent.splice(0, doc.recent.length - this.opts.recentOps);
+  }
+
+  private async opsSince(doc: LiveDocument, v: number): Promise<OpRecord[]> {
+    if (v >= doc.version) return [];
+    const first = doc.recent[0]?.version;
+    if (first !== undefined && v >= first - 1) return doc.recent.slice(v - (first - 1));
+    return this.store.ops(doc.id, v, doc.version);
+  }
+
+  /** Broadcasts a committed op to the document's room under the seed's event name. */
+  private async broadcast(
+    doc: LiveDocument,
+    r: OpRecord,
+    kind: string,
+    zoneIds: string[],
+    before: ZoneDocument,
+  ): Promise<void> {
+    const base = {
+      documentId: doc.id,
+      version: r.version,
+      op: r.op,
+      opId: r.opId,
+      userId: r.userId,
+      zoneIds,
+    };
+    const zoneId = zoneIds[0];
+    let type = 'doc_op';
+    let data: Record<string, unknown> = base;
+    if (SEED_KINDS.has(kind) && zoneIds.length === 1 && zoneId !== undefined) {
+      type = kind;
+      const zone: Zone | undefined = doc.data.zones[zoneId];
+      if (kind === 'zone_create') data = { ...base, zoneId, zone };
+      else if (kind === 'zone_delete') data = { ...base, zoneId };
+      else if (kind === 'zone_edit') data = { ...base, zoneId, content: zone?.text ?? '' };
+      else data = { ...base, zoneId, updates: changedAttrs(before.zones[zoneId], zone) };
+    }
+    await this.hub.publish(docRoom(doc.id), type, data);
+  }
+
+  private sendConflicts(
+    doc: LiveDocument,
+    notices: { to: string; conflict: OpConflict; by: string }[],
+    opId: string,
+  ): void {
+    for (const { to, conflict, by } of notices) {
+      this.hub.stats.bump(this.hub.stats.docConflicts, conflict.kind);
+      void this.hub
+        .publish(userRoom(to), 'conflict', {
+          documentId: doc.id,
+          zoneId: conflict.zoneId,
+          kind: conflict.kind,
+          byUserId: by,
+          opId,
+          message: conflictMessage(conflict, by),
+        })
+        .catch(() => {});
+    }
+  }
+
+  private announceUnlock(
+    doc: LiveDocument,
+    lock: ZoneLock,
+    reason: 'released' | 'expired' | 'left' | 'forced',
+  ): void {
+    void this.hub
+      .publish(docRoom(doc.id), 'zone_unlock', {
+        documentId: doc.id,
+        zoneId: lock.zoneId,
+        userId: lock.userId,
+        reason,
+      })
+      .catch(() => {});
+  }
+
+  /** Presence of a document room: one entry per user with their number of connections. */
+  private members(documentId: string): PresenceMember[] {
+    const room = this.hub.rooms.get(docRoom(documentId));
+    const out: PresenceMember[] = [];
+    if (!room?.members) return out;
+    for (const [userId] of room.members) {
+      const conns = [...(this.hub.userConnections.get(userId) ?? [])].filter((c) =>
+        c.session?.subs.get(docRoom(documentId)),
+      );
+      const identity = conns[0]?.session?.identity;
+      const m: PresenceMember = { userId, connections: conns.length };
+      if (identity?.name !== undefined) m.userName = identity.name;
+      if (identity?.avatar !== undefined) m.avatar = identity.avatar;
+      out.push(m);
+    }
+    return out;
+  }
+
+  private sweep(): void {
+    const now = this.hub.clock.now();
+    for (const [id, doc] of this.docs) {
+      for (const l of doc.locks.expire(now)) this.announceUnlock(doc, l, 'expired');
+      const room = this.hub.rooms.get(docRoom(id));
+      if (!room?.subs.size && doc.locks.size === 0 && now - doc.lastUsed > this.opts.idleUnloadMs)
+        this.docs.delete(id);
+    }
+  }
+}
+
+function changedAttrs(before: Zone | undefined, after: Zone | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!after) return out;
+  for (const [k, v] of Object.entries(after)) {
+    if (k === 'text' || k === 'id') continue;
+    if (JSON.stringify(before?.[k as keyof Zone]) !== JSON.stringify(v)) out[k] = v;
+  }
+  return out;
+}
+
+function conflictMessage(c: OpConflict, by: string): string {
+  const zone = c.zoneId ? `zone ${c.zoneId}` : 'the document';
+  switch (c.kind) {
+    case 'edit_on_deleted':
+      return `your edit to ${zone} was dropped: ${by} deleted it`;
+    case 'delete_of_edited':
+      return `${by} deleted ${zone}, which you had just edited`;
+    case 'same_attribute':
+      return `${by} changed ${c.path.slice(2).join('.') || 'the same value'} of ${zone} after you; their value won`;
+    default:
+      return `your change to ${zone} collided with ${by}'s`;
+  }
+}

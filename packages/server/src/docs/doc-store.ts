@@ -1,0 +1,53 @@
+/**
+ * Where documents live: every committed op (full history, with user and time) and periodic snapshots.
+ * Loading a document = its latest snapshot + the ops after it. The sequencer commits with `appendOp`,
+ * whose version check (a unique (document, version) key) is what makes two writers safe: the loser
+ * gets `false`, transforms its op over what won, and retries.
+ *
+ * Implementations: `MemoryDocStore` (tests), `SqliteDocStore` (embedded default); both pass the contract
+ * suite in `doc-store.contract.ts`.
+ */
+export interface OpRecord {
+  documentId: string;
+  /** The version this op produced (1 for the first op). */
+  version: number;
+  op: unknown;
+  userId: string;
+  /** Client-chosen id, unique per user: a re-submitted op is recognised by (documentId, userId, opId). */
+  opId: string;
+  ts: number;
+}
+
+export interface Snapshot {
+  documentId: string;
+  version: number;
+  data: unknown;
+  ts: number;
+}
+
+export interface DocumentInfo {
+  documentId: string;
+  /** Latest committed version (0 for a document with no ops). */
+  version: number;
+  ownerId?: string;
+  createdAt: number;
+}
+
+export interface DocStore {
+  /** Creates the document if it does not exist (owner = the creator). Returns its info either way. */
+  ensure(documentId: string, ownerId: string, now: number): Promise<DocumentInfo>;
+  info(documentId: string): Promise<DocumentInfo | undefined>;
+  /** The latest snapshot at or below `atOrBelow` (default: the latest), if any. */
+  snapshot(documentId: string, atOrBelow?: number): Promise<Snapshot | undefined>;
+  saveSnapshot(snapshot: Snapshot): Promise<void>;
+  /**
+   * Appends an op at `record.version`, which must be the document's version + 1. Resolves `true` when
+   * committed, `false` when that version is already taken (another writer won the race).
+   */
+  appendOp(record: OpRecord): Promise<boolean>;
+  /** Ops with `from < version <= to` (to defaults to the latest), in version order. */
+  ops(documentId: string, from: number, to?: number): Promise<OpRecord[]>;
+  /** The committed op a user submitted with this opId, if any (de-duplication of re-sent ops). */
+  findOp(documentId: string, userId: string, opId: string): Promise<OpRecord | undefined>;
+  close(): Promise<void>;
+}

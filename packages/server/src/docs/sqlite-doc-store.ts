@@ -1,0 +1,310 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { DocStore, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
+import {
+  checkAtOrBelow,
+  checkDocumentId,
+  checkEnsure,
+  checkOpsRange,
+  DuplicateOpError,
+  decodeDocData,
+  type EncodedOp,
+  type EncodedSnapshot,
+  encodeOp,
+  encodeSnapshot,
+  snapshotAheadError,
+  unknownDocumentError,
+} from './memory-doc-store.js';
+
+export type SqliteDocStoreOptions =
+  | {
+      /** Database file (its directory is created if missing), or `':memory:'`. May be the log store's file. */
+      path: string;
+      /** How long a write waits for a lock held by another connection before failing. Default 5000 ms. */
+      busyTimeoutMs?: number;
+      /**
+       * `'NORMAL'` (default) in WAL mode: a committed op survives a crash of the process, but the last
+       * transactions may be lost if the machine loses power. `'FULL'` also survives power loss.
+       */
+      synchronous?: 'NORMAL' | 'FULL';
+    }
+  | {
+      /**
+       * An open connection owned by the caller (e.g. one shared with other stores). The store creates its
+       * tables in it but leaves its pragmas (journal mode, synchronous, busy timeout) alone and does not close
+       * it: `close()` only stops this store.
+       */
+      db: Database.Database;
+    };
+
+/**
+ * Schema migrations: `MIGRATIONS[i]` takes the doc tables from schema version i to i + 1. Append, never edit.
+ *
+ * The doc store may share its database file with the log store, which owns `PRAGMA user_version`; so every
+ * table here is prefixed `doc_` and the doc schema version lives in its own one-row table, `doc_schema`.
+ *
+ * - `doc_documents.version` is the latest committed version: the authority `appendOp` checks against.
+ * - `doc_ops` is clustered on (document, version) (WITHOUT ROWID), so loading the ops after a snapshot is one
+ *   index range scan; the unique (document, user, op id) index is the backstop against committing an op twice.
+ * - `doc_snapshots` is a rowid table: snapshots are large rows, which WITHOUT ROWID tables store poorly.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE doc_documents (
+     document_id TEXT    PRIMARY KEY,
+     version     INTEGER NOT NULL,
+     owner_id    TEXT,
+     created_at  INTEGER NOT NULL
+   );
+   CREATE TABLE doc_ops (
+     document_id TEXT    NOT NULL,
+     version     INTEGER NOT NULL,
+     op          TEXT    NOT NULL,
+     user_id     TEXT    NOT NULL,
+     op_id       TEXT    NOT NULL,
+     ts          INTEGER NOT NULL,
+     PRIMARY KEY (document_id, version)
+   ) WITHOUT ROWID;
+   CREATE UNIQUE INDEX doc_ops_user_op_id ON doc_ops (document_id, user_id, op_id);
+   CREATE TABLE doc_snapshots (
+     document_id TEXT    NOT NULL,
+     version     INTEGER NOT NULL,
+     data        TEXT    NOT NULL,
+     ts          INTEGER NOT NULL,
+     PRIMARY KEY (document_id, version)
+   );`,
+];
+
+/** The doc schema version this code writes (`doc_schema.version`). */
+export const SQLITE_DOC_SCHEMA_VERSION = MIGRATIONS.length;
+
+interface DocumentRow {
+  version: number;
+  ownerId: string | null;
+  createdAt: number;
+}
+
+interface OpRow {
+  version: number;
+  op: string;
+  userId: string;
+  opId: string;
+  ts: number;
+}
+
+interface SnapshotRow {
+  version: number;
+  data: string;
+  ts: number;
+}
+
+/**
+ * The embedded durable `DocStore`, on better-sqlite3 (WAL mode when it opens the file itself).
+ *
+ * better-sqlite3 is synchronous: each method does its work in one synchronous statement or transaction and
+ * returns a settled promise, so calls apply in call order (of several `appendOp`s started together for the same
+ * version, the first one called wins) and an op is committed before its promise resolves. Writes take the write
+ * lock up front (`BEGIN IMMEDIATE`), so several processes sharing the file cannot both pass the version check.
+ */
+export class SqliteDocStore implements DocStore {
+  private readonly db: Database.Database;
+  /** Whether `close()` closes the connection (false for a caller-owned `{ db }`). */
+  private readonly ownsDb: boolean;
+  private closed = false;
+  private readonly stmt: ReturnType<typeof prepareStatements>;
+  private readonly ensureTx: (documentId: string, ownerId: string, now: number) => DocumentRow;
+  private readonly appendTx: (op: EncodedOp) => boolean;
+  private readonly saveSnapshotTx: (snapshot: EncodedSnapshot) => void;
+
+  constructor(options: SqliteDocStoreOptions) {
+    if ('db' in options) {
+      this.db = options.db;
+      this.ownsDb = false;
+      if (!this.db.open) throw new Error('SqliteDocStore: the given database is closed');
+      migrate(this.db);
+      this.stmt = prepareStatements(this.db);
+    } else {
+      const { path, busyTimeoutMs = 5000, synchronous = 'NORMAL' } = options;
+      if (path !== ':memory:' && path !== '') mkdirSync(dirname(resolve(path)), { recursive: true });
+      const db = new Database(path, { timeout: busyTimeoutMs });
+      try {
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+        migrate(db);
+        this.stmt = prepareStatements(db);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+      this.db = db;
+      this.ownsDb = true;
+    }
+    const s = this.stmt;
+
+    const ensure = this.db.transaction((documentId: string, ownerId: string, now: number): DocumentRow => {
+      s.insertDocument.run(documentId, ownerId, now);
+      return s.selectDocument.get(documentId)!;
+    });
+    this.ensureTx = (documentId, ownerId, now) => ensure.immediate(documentId, ownerId, now);
+
+    const append = this.db.transaction((op: EncodedOp): boolean => {
+      const current = s.selectVersion.get(op.documentId);
+      if (current === undefined) throw unknownDocumentError(op.documentId);
+      if (op.version !== current + 1) return false;
+      if (s.selectVersionByOpId.get(op.documentId, op.userId, op.opId) !== undefined) {
+        throw new DuplicateOpError(op.documentId, op.userId, op.opId);
+      }
+      // DO NOTHING on a taken (document, version): only reachable if doc_ops and doc_documents disagree.
+      const { changes } = s.insertOp.run(op.documentId, op.version, op.json, op.userId, op.opId, op.ts);
+      if (changes === 0) return false;
+      s.updateVersion.run(op.version, op.documentId);
+      return true;
+    });
+    this.appendTx = (op) => append.immediate(op);
+
+    const saveSnapshot = this.db.transaction((snapshot: EncodedSnapshot): void => {
+      const current = s.selectVersion.get(snapshot.documentId);
+      if (current === undefined) throw unknownDocumentError(snapshot.documentId);
+      if (snapshot.version > current) throw snapshotAheadError(snapshot, current);
+      s.upsertSnapshot.run(snapshot.documentId, snapshot.version, snapshot.json, snapshot.ts);
+    });
+    this.saveSnapshotTx = (snapshot) => saveSnapshot.immediate(snapshot);
+  }
+
+  async ensure(documentId: string, ownerId: string, now: number): Promise<DocumentInfo> {
+    this.checkOpen();
+    checkEnsure(documentId, ownerId, now);
+    // Opening an existing document (the common case) needs no write lock.
+    const row = this.stmt.selectDocument.get(documentId) ?? this.ensureTx(documentId, ownerId, now);
+    return toInfo(documentId, row);
+  }
+
+  async info(documentId: string): Promise<DocumentInfo | undefined> {
+    this.checkOpen();
+    checkDocumentId(documentId);
+    const row = this.stmt.selectDocument.get(documentId);
+    return row && toInfo(documentId, row);
+  }
+
+  async snapshot(documentId: string, atOrBelow?: number): Promise<Snapshot | undefined> {
+    this.checkOpen();
+    const bound = checkAtOrBelow(documentId, atOrBelow);
+    const row = this.stmt.selectSnapshotAtOrBelow.get(documentId, bound);
+    if (!row) return undefined;
+    const data = decodeDocData(row.data, `snapshot ${row.version} of document ${JSON.stringify(documentId)}`);
+    return { documentId, version: row.version, data, ts: row.ts };
+  }
+
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    this.checkOpen();
+    this.saveSnapshotTx(encodeSnapshot(snapshot));
+  }
+
+  async appendOp(record: OpRecord): Promise<boolean> {
+    this.checkOpen();
+    return this.appendTx(encodeOp(record));
+  }
+
+  async ops(documentId: string, from: number, to?: number): Promise<OpRecord[]> {
+    this.checkOpen();
+    const range = checkOpsRange(documentId, from, to);
+    return this.stmt.selectOps
+      .all(documentId, range.from, range.to)
+      .map((row) => toOpRecord(documentId, row));
+  }
+
+  async findOp(documentId: string, userId: string, opId: string): Promise<OpRecord | undefined> {
+    this.checkOpen();
+    checkDocumentId(documentId);
+    if (typeof userId !== 'string') throw new TypeError('userId must be a string');
+    if (typeof opId !== 'string') throw new TypeError('opId must be a string');
+    const row = this.stmt.selectOpByOpId.get(documentId, userId, opId);
+    return row && toOpRecord(documentId, row);
+  }
+
+  /** Idempotent. Closes the connection if the store opened it (`{ path }`), not a caller-owned `{ db }`. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.ownsDb && this.db.open) this.db.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed || !this.db.open) throw new Error('SqliteDocStore is closed');
+  }
+}
+
+function toInfo(documentId: string, row: DocumentRow): DocumentInfo {
+  const info: DocumentInfo = { documentId, version: row.version, createdAt: row.createdAt };
+  if (row.ownerId !== null) info.ownerId = row.ownerId;
+  return info;
+}
+
+function toOpRecord(documentId: string, row: OpRow): OpRecord {
+  const op = decodeDocData(row.op, `op ${row.version} of document ${JSON.stringify(documentId)}`);
+  return { documentId, version: row.version, op, userId: row.userId, opId: row.opId, ts: row.ts };
+}
+
+/** Brings the doc tables to `SQLITE_DOC_SCHEMA_VERSION`, refusing a database written by a newer version. */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS doc_schema (
+               id      INTEGER PRIMARY KEY CHECK (id = 1),
+               version INTEGER NOT NULL
+             )`);
+    const version =
+      (db.prepare('SELECT version FROM doc_schema WHERE id = 1').pluck().get() as number | undefined) ?? 0;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `doc database schema version ${version} is newer than this server supports (${MIGRATIONS.length})`,
+      );
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
+    if (version !== MIGRATIONS.length) {
+      db.prepare(
+        `INSERT INTO doc_schema (id, version) VALUES (1, ?)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version`,
+      ).run(MIGRATIONS.length);
+    }
+  }).immediate();
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    selectDocument: db.prepare<[string], DocumentRow>(
+      `SELECT version, owner_id AS ownerId, created_at AS createdAt FROM doc_documents WHERE document_id = ?`,
+    ),
+    insertDocument: db.prepare<[string, string, number]>(
+      `INSERT INTO doc_documents (document_id, version, owner_id, created_at) VALUES (?, 0, ?, ?)
+       ON CONFLICT (document_id) DO NOTHING`,
+    ),
+    selectVersion: db
+      .prepare<[string], number>('SELECT version FROM doc_documents WHERE document_id = ?')
+      .pluck(),
+    updateVersion: db.prepare<[number, string]>('UPDATE doc_documents SET version = ? WHERE document_id = ?'),
+    selectVersionByOpId: db
+      .prepare<[string, string, string], number>(
+        'SELECT version FROM doc_ops WHERE document_id = ? AND user_id = ? AND op_id = ?',
+      )
+      .pluck(),
+    insertOp: db.prepare<[string, number, string, string, string, number]>(
+      `INSERT INTO doc_ops (document_id, version, op, user_id, op_id, ts) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (document_id, version) DO NOTHING`,
+    ),
+    selectOps: db.prepare<[string, number, number], OpRow>(
+      `SELECT version, op, user_id AS userId, op_id AS opId, ts FROM doc_ops
+       WHERE document_id = ? AND version > ? AND version <= ? ORDER BY version`,
+    ),
+    selectOpByOpId: db.prepare<[string, string, string], OpRow>(
+      `SELECT version, op, user_id AS userId, op_id AS opId, ts FROM doc_ops
+       WHERE document_id = ? AND user_id = ? AND op_id = ?`,
+    ),
+    upsertSnapshot: db.prepare<[string, number, string, number]>(
+      `INSERT INTO doc_snapshots (document_id, version, data, ts) VALUES (?, ?, ?, ?)
+       ON CONFLICT (document_id, version) DO UPDATE SET data = excluded.data, ts = excluded.ts`,
+    ),
+    selectSnapshotAtOrBelow: db.prepare<[string, number], SnapshotRow>(
+      `SELECT version, data, ts FROM doc_snapshots
+       WHERE document_id = ? AND version <= ? ORDER BY version DESC LIMIT 1`,
+    ),
+  };
+}

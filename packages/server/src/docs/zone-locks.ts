@@ -1,0 +1,82 @@
+import type { ZoneLock } from '@syncline/protocol';
+
+/**
+ * The zone locks of one document: leases that expire unless renewed. A lock blocks other users' ops on
+ * the zone; its holder's own ops pass.
+ */
+export class ZoneLocks {
+  private readonly locks = new Map<string, ZoneLock>();
+
+  /** The live lock on a zone, if any (an expired one counts as none). */
+  get(zoneId: string, now: number): ZoneLock | undefined {
+    const l = this.locks.get(zoneId);
+    return l && l.expiresAt > now ? l : undefined;
+  }
+
+  /** Takes or renews a lock; returns the lock that holds the zone afterwards (maybe someone else's). */
+  acquire(
+    zoneId: string,
+    userId: string,
+    userName: string | undefined,
+    now: number,
+    ttlMs: number,
+  ): ZoneLock {
+    const held = this.get(zoneId, now);
+    if (held && held.userId !== userId) return held;
+    const lock: ZoneLock = { zoneId, userId, expiresAt: now + ttlMs };
+    if (userName !== undefined) lock.userName = userName;
+    this.locks.set(zoneId, lock);
+    return lock;
+  }
+
+  release(zoneId: string): ZoneLock | undefined {
+    const l = this.locks.get(zoneId);
+    this.locks.delete(zoneId);
+    return l;
+  }
+
+  /** Removes and returns every lock held by a user. */
+  releaseUser(userId: string): ZoneLock[] {
+    const out: ZoneLock[] = [];
+    for (const [zoneId, l] of this.locks) {
+      if (l.userId === userId) {
+        this.locks.delete(zoneId);
+        out.push(l);
+      }
+    }
+    return out;
+  }
+
+  /** Removes and returns the locks whose lease has run out. */
+  expire(now: number): ZoneLock[] {
+    const out: ZoneLock[] = [];
+    for (const [zoneId, l] of this.locks) {
+      if (l.expiresAt <= now) {
+        this.locks.delete(zoneId);
+        out.push(l);
+      }
+    }
+    return out;
+  }
+
+  /** A zone locked by someone other than `userId`, among `zoneIds` (all zones when `all`). */
+  blocking(zoneIds: readonly string[], all: boolean, userId: string, now: number): ZoneLock | undefined {
+    if (all) {
+      for (const l of this.locks.values()) if (l.userId !== userId && l.expiresAt > now) return l;
+      return undefined;
+    }
+    for (const z of zoneIds) {
+      const l = this.get(z, now);
+      if (l && l.userId !== userId) return l;
+    }
+    return undefined;
+  }
+
+  list(now: number): ZoneLock[] {
+    return [...this.locks.values()].filter((l) => l.expiresAt > now);
+  }
+
+  get size(): number {
+    return this.locks.size;
+  }
+}

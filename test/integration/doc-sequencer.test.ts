@@ -1,0 +1,191 @@
+import type { SynclineClient } from '@syncline/client';
+import { type Op, type Zone, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
+import type { DocSnapshot, EventMessage } from '@syncline/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cleanup, createClient, startServer, tokenProvider, uniqueRoom, waitFor } from './helpers.js';
+
+/**
+ * The server's document sequencer through real sockets, driven with raw `doc.*` requests (the client's
+ * optimistic document is tested on its own): transform over concurrent ops, seed event names on the wire,
+ * locks, conflict notices, de-duplication, history, checksums.
+ */
+const zone = (id: string, text = ''): Zone => ({
+  id,
+  page: 0,
+  bbox: { x: 0, y: 0, w: 10, h: 10 },
+  type: 'paragraph',
+  label: '',
+  confidence: 0.9,
+  text,
+  updatedBy: 'test',
+  updatedAt: 1,
+});
+
+describe('document sequencer', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+
+  async function setup(options: Parameters<typeof startServer>[1] = {}) {
+    const { url, server } = await startServer(cleanup, { documents: { checksumEvery: 5 }, ...options });
+    const room = uniqueRoom();
+    const documentId = room.slice(4);
+    const make = async (userId: string) => {
+      const client = createClient(cleanup, { url, token: tokenProvider(userId) });
+      const events: EventMessage[] = [];
+      client.subscribe('*', (_d, e) => events.push(e as EventMessage));
+      await client.join(room);
+      const snap = await client.request<DocSnapshot>('doc.open', { documentId });
+      return { client, events, snap };
+    };
+    return { server, room, documentId, make };
+  }
+
+  const submit = (c: SynclineClient, documentId: string, op: Op, v: number, opId: string) =>
+    c.request<{ version: number; duplicate?: boolean; noop?: boolean }>('doc.submit', {
+      documentId,
+      op,
+      v,
+      opId,
+    });
+
+  it('commits ops in order, broadcasts them under the seed names, and transforms concurrent edits', async () => {
+    const { documentId, make } = await setup();
+    const alice = await make('alice');
+    const bob = await make('bob');
+    expect(alice.snap).toMatchObject({ version: 0, snapshot: { zones: {} }, ownerId: 'alice' });
+
+    expect(await submit(alice.client, documentId, zoneCreate(zone('z1', 'hello')), 0, 'a1')).toEqual({
+      version: 1,
+    });
+    // Both type into z1 against version 1, concurrently.
+    const [ra, rb] = await Promise.all([
+      submit(alice.client, documentId, zoneEdit('z1', { pos: 5, ins: ' world' }), 1, 'a2'),
+      submit(bob.client, documentId, zoneEdit('z1', { pos: 0, ins: '>> ' }), 1, 'b1'),
+    ]);
+    expect([ra.version, rb.version].sort()).toEqual([2, 3]);
+    const reopened = await bob.client.request<DocSnapshot>('doc.open', { documentId });
+    expect((reopened.snapshot as { zones: Record<string, Zone> }).zones.z1.text).toBe('>> hello world');
+
+    await waitFor(() => bob.events.filter((e) => e.type === 'zone_edit').length === 2);
+    const created = bob.events.find((e) => e.type === 'zone_create');
+    expect(created?.data).toMatchObject({
+      documentId,
+      version: 1,
+      opId: 'a1',
+      userId: 'alice',
+      zoneId: 'z1',
+    });
+    const edits = bob.events
+      .filter((e) => e.type === 'zone_edit')
+      .map((e) => (e.data as { version: number }).version);
+    expect(edits).toEqual([2, 3]);
+  });
+
+  it('acknowledges a re-submitted opId without applying it twice', async () => {
+    const { documentId, make } = await setup();
+    const alice = await make('alice');
+    await submit(alice.client, documentId, zoneCreate(zone('z1', 'x')), 0, 'op-1');
+    const edit = zoneEdit('z1', { pos: 1, ins: 'y' });
+    expect(await submit(alice.client, documentId, edit, 1, 'op-2')).toEqual({ version: 2 });
+    expect(await submit(alice.client, documentId, edit, 1, 'op-2')).toEqual({ version: 2, duplicate: true });
+    const snap = await alice.client.request<DocSnapshot>('doc.open', { documentId });
+    expect(snap.version).toBe(2);
+    expect((snap.snapshot as { zones: Record<string, Zone> }).zones.z1.text).toBe('xy');
+  });
+
+  it('refuses an op on a zone locked by someone else, with zone_locked and a conflict notice', async () => {
+    const { documentId, make } = await setup();
+    const alice = await make('alice');
+    const bob = await make('bob');
+    await submit(alice.client, documentId, zoneCreate(zone('z1', 'locked text')), 0, 'a1');
+    const lock = await alice.client.request<{ userId: string; expiresAt: number }>('doc.lock', {
+      documentId,
+      zoneId: 'z1',
+    });
+    expect(lock.userId).toBe('alice');
+    await waitFor(() => bob.events.some((e) => e.type === 'zone_lock'));
+    await expect(
+      submit(bob.client, documentId, zoneEdit('z1', { pos: 0, ins: 'X' }), 1, 'b1'),
+    ).rejects.toMatchObject({
+      code: 'zone_locked',
+    });
+    await waitFor(() => bob.events.some((e) => e.type === 'conflict'));
+    expect(bob.events.find((e) => e.type === 'conflict')?.data).toMatchObject({
+      kind: 'locked',
+      zoneId: 'z1',
+      byUserId: 'alice',
+    });
+    // The holder's own edits pass; bob cannot unlock, alice can.
+    expect(
+      (await submit(alice.client, documentId, zoneEdit('z1', { pos: 0, ins: 'A' }), 1, 'a2')).version,
+    ).toBe(2);
+    await expect(bob.client.request('doc.unlock', { documentId, zoneId: 'z1' })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await alice.client.request('doc.unlock', { documentId, zoneId: 'z1' });
+    await waitFor(() => bob.events.some((e) => e.type === 'zone_unlock'));
+    expect(
+      (await submit(bob.client, documentId, zoneEdit('z1', { pos: 0, ins: 'B' }), 2, 'b2')).version,
+    ).toBe(3);
+  });
+
+  it('tells a user their edit was dropped because someone deleted the zone', async () => {
+    const { documentId, make } = await setup();
+    const alice = await make('alice');
+    const bob = await make('bob');
+    await submit(alice.client, documentId, zoneCreate(zone('z1', 'text')), 0, 'a1');
+    await submit(alice.client, documentId, zoneDelete('z1', zone('z1', 'text')), 1, 'a2');
+    // Bob edits z1 against version 1 (before the delete).
+    const r = await submit(bob.client, documentId, zoneEdit('z1', { pos: 0, ins: 'hi ' }), 1, 'b1');
+    expect(r.noop).toBe(true);
+    await waitFor(() => bob.events.some((e) => e.type === 'conflict'));
+    expect(bob.events.find((e) => e.type === 'conflict')?.data).toMatchObject({
+      kind: 'edit_on_deleted',
+      zoneId: 'z1',
+      byUserId: 'alice',
+    });
+  });
+
+  it('refuses invalid ops and zones with a clear code', async () => {
+    const { documentId, make } = await setup();
+    const alice = await make('alice');
+    await expect(
+      submit(alice.client, documentId, { bogus: true } as unknown as Op, 0, 'x1'),
+    ).rejects.toMatchObject({
+      code: 'invalid',
+    });
+    await expect(submit(alice.client, documentId, zoneCreate(zone('z1')), 5, 'x2')).rejects.toMatchObject({
+      code: 'bad_version',
+    });
+    const bad = { ...zone('z2'), confidence: 7 } as Zone;
+    await expect(
+      submit(alice.client, documentId, [['zones', 'z2', { i: bad }]] as unknown as Op, 0, 'x3'),
+    ).rejects.toMatchObject({ code: 'invalid' });
+    await expect(alice.client.request('doc.open', { documentId: 'not-joined' })).rejects.toMatchObject({
+      code: 'not_joined',
+    });
+  });
+
+  it('lists history with user and time, and publishes checksums every N ops', async () => {
+    const { documentId, make } = await setup();
+    const alice = await make('alice');
+    await submit(alice.client, documentId, zoneCreate(zone('z1', '')), 0, 'h0');
+    for (let i = 1; i <= 5; i++) {
+      await submit(alice.client, documentId, zoneUpdate('z1', { label: `L${i}` }), i, `h${i}`);
+    }
+    const { entries } = await alice.client.request<{
+      entries: { version: number; userId: string; kind: string }[];
+    }>('doc.history', { documentId });
+    expect(entries.map((e) => [e.version, e.userId, e.kind])).toEqual([
+      [1, 'alice', 'zone_create'],
+      ...[2, 3, 4, 5, 6].map((v) => [v, 'alice', 'zone_update']),
+    ]);
+    await waitFor(() => alice.events.some((e) => e.type === 'doc_checksum'));
+    expect(alice.events.find((e) => e.type === 'doc_checksum')?.data).toMatchObject({
+      documentId,
+      version: 5,
+    });
+    const update = alice.events.find((e) => e.type === 'zone_update');
+    expect(update?.data).toMatchObject({ zoneId: 'z1', updates: { label: 'L1' } });
+  });
+});
