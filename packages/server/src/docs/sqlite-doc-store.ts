@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../storage/sqlite-open.js';
 import type { DocStore, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
 import {
   checkAtOrBelow,
@@ -124,18 +123,11 @@ export class SqliteDocStore implements DocStore {
       migrate(this.db);
       this.stmt = prepareStatements(this.db);
     } else {
-      const { path, busyTimeoutMs = 5000, synchronous = 'NORMAL' } = options;
-      if (path !== ':memory:' && path !== '') mkdirSync(dirname(resolve(path)), { recursive: true });
-      const db = new Database(path, { timeout: busyTimeoutMs });
-      try {
-        db.pragma('journal_mode = WAL');
-        db.pragma(`synchronous = ${synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+      const { db, value } = openSqlite(options.path, options, (db) => {
         migrate(db);
-        this.stmt = prepareStatements(db);
-      } catch (err) {
-        db.close();
-        throw err;
-      }
+        return prepareStatements(db);
+      });
+      this.stmt = value;
       this.db = db;
       this.ownsDb = true;
     }

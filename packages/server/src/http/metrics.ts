@@ -76,8 +76,18 @@ export function createMetrics(hub: Hub): Registry {
   counter('syncline_rate_limited_total', 'Messages refused by rate limits', null, () => s.rateLimited);
   counter('syncline_append_errors_total', 'Failed appends to the durable log', null, () => s.appendErrors);
   counter('syncline_doc_ops_total', 'Document ops committed', null, () => s.docOps);
-  counter('syncline_doc_conflicts_total', 'Conflicts reported to users, by kind', 'kind', () => s.docConflicts);
-  counter('syncline_doc_resyncs_total', 'Document resyncs after a checksum mismatch', null, () => s.docResyncs);
+  counter(
+    'syncline_doc_conflicts_total',
+    'Conflicts reported to users, by kind',
+    'kind',
+    () => s.docConflicts,
+  );
+  counter(
+    'syncline_doc_resyncs_total',
+    'Document resyncs after a checksum mismatch',
+    null,
+    () => s.docResyncs,
+  );
   new Histogram({
     name: 'syncline_rtt_seconds',
     help: 'App-level ping round-trip time',

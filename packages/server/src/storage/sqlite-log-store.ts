@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import {
   checkPolicy,
   checkRead,
@@ -17,6 +15,7 @@ import type {
   ReadResult,
   RetentionPolicy,
 } from './log-store.js';
+import { openSqlite } from './sqlite-open.js';
 
 /** The subset of a pino logger the store uses. */
 export interface StorageLogger {
@@ -98,21 +97,14 @@ export class SqliteLogStore implements LogStore {
   private readonly trimRoomTx: (room: string, maxEvents: number, cutoff: number) => number;
 
   constructor(options: SqliteLogStoreOptions) {
-    const { path, busyTimeoutMs = 5000, synchronous = 'NORMAL' } = options;
     this.logger = options.logger ?? {
       warn: (obj, msg) => process.emitWarning(`${msg} ${JSON.stringify(obj)}`, 'SqliteLogStore'),
     };
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(resolve(path)), { recursive: true });
-    const db = new Database(path, { timeout: busyTimeoutMs });
-    try {
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+    const { db, value } = openSqlite(options.path, options, (db) => {
       migrate(db);
-      this.stmt = prepareStatements(db);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+      return prepareStatements(db);
+    });
+    this.stmt = value;
     this.db = db;
     const s = this.stmt;
 
