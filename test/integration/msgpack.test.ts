@@ -60,7 +60,7 @@ describe('MessagePack and JSON clients in one room', () => {
       big: 'x'.repeat(3000),
     };
     const fromMp = await mp.publish(room, 'app_event', payload);
-    const fromJs = await js.publish(room, 'zone_update', { zoneId: 'z-1', updates: { confidence: 0.93 } });
+    const fromJs = await js.publish(room, 'app_event', { name: 'reply', confidence: 0.93, at: 2 ** 41 });
     await mp.publish(room, 'cursor_update', { x: 10.5, y: -2, page: 3 });
 
     for (const events of [mpEvents, jsEvents]) {
@@ -72,9 +72,9 @@ describe('MessagePack and JSON clients in one room', () => {
         data: payload, // app_event data is delivered as sent; the sender is `from`
       });
       expect(events.find((e) => e.seq === fromJs.seq)).toMatchObject({
-        type: 'zone_update',
+        type: 'app_event',
         from: 'jon',
-        data: { zoneId: 'z-1', updates: { confidence: 0.93 }, userId: 'jon' },
+        data: { name: 'reply', confidence: 0.93, at: 2 ** 41 },
       });
     }
     // Presence and ephemeral events cross codecs too.

@@ -109,29 +109,26 @@ describe('room events between real clients', () => {
     const [aliceEvents, bobEvents, carolEvents] = [alice, bob, carol].map(record);
     await alice.join(room);
     await bob.join(room);
-    await carol.subscribeRoom(room, { types: ['zone_update'] });
+    await carol.subscribeRoom(room, { types: ['export_completed'] });
 
     // Sent without waiting, so the server takes them in one turn and fans them out as one batch.
     const burst = Array.from({ length: 40 }, (_, i) => {
       const echo = i % 3 !== 1;
       const zone = i % 4 === 0;
+      // Every fourth event is made by the server (no sender, so echo does not apply to it).
       const sent = zone
-        ? alice.send({
-            type: 'publish',
-            room,
-            event: 'zone_update',
-            data: { zoneId: `z${i}`, updates: { i } },
-            echo,
-          })
+        ? server.broadcast(room, 'export_completed', { exportId: `x${i}`, downloadUrl: '/d', format: 'rag' })
         : alice.send({ type: 'publish', room, event: 'app_event', data: { name: `e${i}` }, echo });
-      return sent.then((ack) => ({ i, echo, zone, seq: (ack as { seq: number }).seq }));
+      return sent.then((ack) => ({ i, echo: zone || echo, zone, seq: (ack as { seq: number }).seq }));
     });
-    const sent = await Promise.all(burst);
+    // The server's own broadcasts are appended at once, the client's after a network hop: compare in
+    // seq order, which is the order every subscriber must see.
+    const sent = (await Promise.all(burst)).sort((a, b) => a.seq - b.seq);
     expect(sent.map((s) => s.seq)).toEqual(sent.map((_, i) => sent[0].seq + i));
     const lastSeq = sent.at(-1)!.seq;
 
     const inRoom = (events: EventMessage[]) =>
-      events.filter((e) => e.room === room && (e.type === 'app_event' || e.type === 'zone_update'));
+      events.filter((e) => e.room === room && (e.type === 'app_event' || e.type === 'export_completed'));
     await waitFor(() => bob.roomSeq(room) === lastSeq);
     expect(inRoom(bobEvents).map((e) => e.seq)).toEqual(sent.map((s) => s.seq));
 
@@ -142,7 +139,7 @@ describe('room events between real clients', () => {
     const lastZone = sent.filter((s) => s.zone).at(-1)!.seq;
     await waitFor(() => inRoom(carolEvents).some((e) => e.seq === lastZone));
     expect(inRoom(carolEvents).map((e) => e.seq)).toEqual(sent.filter((s) => s.zone).map((s) => s.seq));
-    expect(inRoom(carolEvents).every((e) => e.type === 'zone_update')).toBe(true);
+    expect(inRoom(carolEvents).every((e) => e.type === 'export_completed')).toBe(true);
   });
 
   it('gives a subscriber with a types filter only those types', async () => {
@@ -151,18 +148,27 @@ describe('room events between real clients', () => {
     const carol = client('carol');
     const carolEvents = record(carol);
     await alice.join(room);
-    await carol.subscribeRoom(room, { types: ['zone_update'] });
+    await carol.subscribeRoom(room, { types: ['cursor_update', 'export_completed'] });
 
     await alice.publish(room, 'app_event', { name: 'not for carol' });
     await alice.publish(room, 'cursor_update', { x: 1, y: 2, page: 0 });
-    const zone = await alice.publish(room, 'zone_update', { zoneId: 'z1', updates: { label: 'Total' } });
+    const done = await server.broadcast(room, 'export_completed', {
+      exportId: 'x1',
+      downloadUrl: '/d',
+      format: 'rag',
+    });
     await alice.publish(room, 'app_event', { name: 'not for carol either' });
-    const zone2 = await alice.publish(room, 'zone_update', { zoneId: 'z2', updates: {} });
 
-    await waitFor(() => carolEvents.some((e) => e.seq === zone2.seq));
-    expect(carolEvents.filter((e) => e.room === room).map((e) => [e.type, e.seq, e.from])).toEqual([
-      ['zone_update', zone.seq, 'alice'],
-      ['zone_update', zone2.seq, 'alice'],
+    const mine = () => carolEvents.filter((e) => e.room === room);
+    await waitFor(() => mine().length >= 2);
+    await alice.publish(room, 'app_event', { name: 'a last one, to be sure nothing else arrives' });
+    expect(
+      mine()
+        .map((e) => [e.type, e.seq, e.from])
+        .sort(),
+    ).toEqual([
+      ['cursor_update', undefined, 'alice'],
+      ['export_completed', done.seq, undefined],
     ]);
   });
 

@@ -218,10 +218,10 @@ describe('bad input over a real socket', () => {
   });
 
   it('nacks rate_limited past the rate limit, then closes 4006 on a sustained flood', async () => {
-    const critical = { ratePerS: 5, burst: 10 };
+    const normal = { ratePerS: 5, burst: 10 }; // app_event is a normal-class event
     const rateLimits: RateLimitOptions = {
       ...DEFAULT_RATE_LIMITS,
-      connection: { ...DEFAULT_RATE_LIMITS.connection, critical },
+      connection: { ...DEFAULT_RATE_LIMITS.connection, normal },
       abuseRefusals: 20,
     };
     await start({ rateLimits });
@@ -232,8 +232,8 @@ describe('bad input over a real socket', () => {
         type: 'publish',
         id: `f${i}`,
         room: ROOM,
-        event: 'zone_update',
-        data: { zoneId: 'z', updates: { i } },
+        event: 'app_event',
+        data: { name: 'flood', i },
       });
     }
     const limited = await nextMessage(bad, (m) => m.code === ErrorCode.RateLimited);
@@ -241,7 +241,7 @@ describe('bad input over a real socket', () => {
     expect(limited.retryAfterMs).toBeGreaterThan(0);
     expect((await closed(bad)).code).toBe(CloseCode.RateLimited.code);
     // What got through before the close reached the other client.
-    await nextMessage(good, (m) => m.type === 'zone_update' && m.data.updates.i === 0);
+    await nextMessage(good, (m) => m.type === 'app_event' && m.data.i === 0);
     await stillServed(good, 'after-flood');
   });
 

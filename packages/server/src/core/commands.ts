@@ -112,13 +112,17 @@ export async function handleCommand(hub: Hub, session: Session, msg: BatchableCl
       const logged = isLogged(spec.delivery);
       if (logged && id === undefined) return fail(ErrorCode.Invalid, `id: required to publish ${msg.event}`);
       try {
-        const r = await hub.publish(msg.room, msg.event, data, {
+        // The ack is queued the moment the event is stored, so it shares the fan-out's frame.
+        await hub.publish(msg.room, msg.event, data, {
           from: session.userId,
           except: msg.echo === false ? sub : undefined,
           dedupKey: logged ? `${session.userId}/${id}` : undefined,
+          onStored:
+            id === undefined
+              ? undefined
+              : (r) => hub.replyTo(session, id, { type: 'ack', id, data: { seq: r.seq } }),
         });
-        if (id !== undefined)
-          hub.replyTo(session, id, { type: 'ack', id, data: logged ? { seq: r.seq } : {} });
+        if (id !== undefined && !logged) hub.replyTo(session, id, { type: 'ack', id, data: {} });
       } catch (err) {
         if (err instanceof SynclineError) throw err;
         hub.stats.appendErrors++;

@@ -10,7 +10,8 @@ export interface Flushable {
  */
 export class Flusher {
   private dirty = new Set<Flushable>();
-  private turnEnd: (() => void)[] = [];
+  private beforeFlush: (() => void)[] = [];
+  private retire: (() => void)[] = [];
   private scheduled = false;
 
   constructor(private readonly clock: Clock) {}
@@ -20,21 +21,33 @@ export class Flusher {
     this.schedule();
   }
 
-  /** Runs `fn` once after the current turn's flush (used to retire shared batches). */
+  /** Runs `fn` once at the end of the current turn, before the flush (the turn's appends). */
   atTurnEnd(fn: () => void): void {
-    this.turnEnd.push(fn);
+    this.beforeFlush.push(fn);
     this.schedule();
   }
 
-  /** Flushes now (used at shutdown and by tests). */
+  /** Runs `fn` once right after the current turn's flush (retires the turn's shared batches). */
+  afterFlush(fn: () => void): void {
+    this.retire.push(fn);
+    this.schedule();
+  }
+
+  /**
+   * Ends the turn: the queued appends run first (a synchronous store fans out at once), then every dirty
+   * connection sends its frame, then the turn's shared batches are retired. Also used at shutdown.
+   */
   flushNow(): void {
     this.scheduled = false;
+    const before = this.beforeFlush;
+    this.beforeFlush = [];
+    for (const fn of before) fn();
     const dirty = this.dirty;
-    const turnEnd = this.turnEnd;
     this.dirty = new Set();
-    this.turnEnd = [];
     for (const t of dirty) t.flush();
-    for (const fn of turnEnd) fn();
+    const retire = this.retire;
+    this.retire = [];
+    for (const fn of retire) fn();
   }
 
   private schedule(): void {

@@ -263,22 +263,33 @@ describe('Hub rooms and delivery', () => {
     alice.s.take();
     bob.s.take();
 
-    const ack = await h.publish(alice.s, 'doc:a', 'zone_update', { zoneId: 'z1', updates: { x: 1 } });
+    const ack = await h.publish(alice.s, 'doc:a', 'app_event', { name: 'note', x: 1 });
     const seq = await h.store.lastSeq('doc:a');
     expect(ack).toMatchObject({ type: 'ack', data: { seq } });
     for (const { s } of [alice, bob]) {
-      const got = events(s.take() as Msg[], 'zone_update');
+      const got = events(s.take() as Msg[], 'app_event');
       expect(got).toEqual([
         {
-          type: 'zone_update',
+          type: 'app_event',
           room: 'doc:a',
           seq,
           ts: h.clock.now(),
           from: 'alice',
-          data: { zoneId: 'z1', updates: { x: 1 }, userId: 'alice' },
+          data: { name: 'note', x: 1 },
         },
       ]);
     }
+  });
+
+  it('refuses a client publish of server-made events (zone ops come from the document sequencer)', async () => {
+    const h = setup();
+    const alice = await h.hello('alice');
+    await h.join(alice.s, 'doc:a');
+    alice.s.take();
+    expect(await h.publish(alice.s, 'doc:a', 'zone_update', { zoneId: 'z1', updates: {} })).toMatchObject({
+      type: 'nack',
+      code: ErrorCode.Forbidden,
+    });
   });
 
   it('sends everything queued in one turn as one batch frame', async () => {
@@ -636,10 +647,11 @@ describe('Hub sessions', () => {
 });
 
 describe('Hub limits', () => {
-  const tight = (critical: { ratePerS: number; burst: number }): RateLimitOptions => {
+  // Limits the `normal` class (app_event publishes); the others stay out of the way.
+  const tight = (normal: { ratePerS: number; burst: number }): RateLimitOptions => {
     const big = { ratePerS: 1000, burst: 1000 };
     return {
-      connection: { critical, normal: big, ephemeral: big },
+      connection: { critical: big, normal, ephemeral: big },
       user: { critical: big, normal: big, ephemeral: big },
       abuseRefusals: 5,
       abuseWindowMs: 10_000,
@@ -649,8 +661,8 @@ describe('Hub limits', () => {
     type: 'publish',
     id,
     room: 'doc:a',
-    event: 'zone_update',
-    data: { zoneId: 'z', updates: {} },
+    event: 'app_event',
+    data: { name: 'z' },
   });
 
   it('nacks rate_limited with retryAfterMs over the limit, and accepts the same id once it has passed', async () => {

@@ -115,6 +115,11 @@ export interface PublishOptions {
   except?: Subscription;
   /** Idempotency key for logged events. */
   dedupKey?: string;
+  /**
+   * Called synchronously once a logged event is stored (or found to be a duplicate), before the promise
+   * settles: a reply queued here leaves in the same frame as the event's fan-out.
+   */
+  onStored?: (r: { seq: number; duplicate: boolean }) => void;
 }
 
 const TICK_MS = 1000;
@@ -475,7 +480,7 @@ export class Hub {
       return {};
     }
     const input = { type, data, ts: now, from: opts.from, dedupKey: opts.dedupKey };
-    const r = await room.append(input, opts.except);
+    const r = await room.append(input, opts.except, opts.onStored);
     if (!r.duplicate) for (const fn of this.onPublished) fn(roomName, type, data);
     return r.duplicate ? { seq: r.seq, duplicate: true } : { seq: r.seq };
   }

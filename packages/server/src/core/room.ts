@@ -15,6 +15,7 @@ export interface RoomHost {
 interface PendingAppend {
   input: AppendInput;
   except: Subscription | undefined;
+  stored: ((r: AppendResult) => void) | undefined;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
@@ -64,10 +65,14 @@ export class Room {
   }
 
   /** Appends a logged event and fans it out once it is durable. */
-  append(input: AppendInput, except?: Subscription): Promise<AppendResult> {
+  append(
+    input: AppendInput,
+    except?: Subscription,
+    stored?: (r: AppendResult) => void,
+  ): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       const pending = (this.pending ??= []);
-      pending.push({ input, except, resolve, reject });
+      pending.push({ input, except, stored, resolve, reject });
       if (!this.appending && pending.length === 1) this.host.flusher.atTurnEnd(() => this.writePending());
     });
   }
@@ -76,34 +81,32 @@ export class Room {
     const batch = this.pending;
     if (this.appending || batch === null) return;
     this.pending = null;
+    const { store } = this.host;
+    if (this.loaded && store.appendSync) {
+      // Synchronous store: append and fan out now, so this turn's flush carries the events.
+      let results: AppendResult[];
+      try {
+        results = store.appendSync(
+          this.name,
+          batch.map((p) => p.input),
+        );
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      this.settle(batch, results);
+      return;
+    }
     this.appending = true;
     this.load()
       .then(() =>
-        this.host.store.append(
+        store.append(
           this.name,
           batch.map((p) => p.input),
         ),
       )
       .then(
-        (results) => {
-          results.forEach((r, i) => {
-            if (!r.duplicate) {
-              const { input, except } = batch[i];
-              const entry: LogEntry = {
-                room: this.name,
-                seq: r.seq,
-                type: input.type,
-                data: input.data,
-                ts: input.ts,
-              };
-              if (input.from !== undefined) entry.from = input.from;
-              this.deliverLogged(entry, except);
-            }
-          });
-          results.forEach((r, i) => {
-            batch[i].resolve(r);
-          });
-        },
+        (results) => this.settle(batch, results),
         (err) => {
           for (const p of batch) p.reject(err);
         },
@@ -112,6 +115,27 @@ export class Room {
         this.appending = false;
         if (this.pending !== null) this.writePending();
       });
+  }
+
+  /** Fans out what was appended (not duplicates), then answers the publishers. */
+  private settle(batch: PendingAppend[], results: AppendResult[]): void {
+    results.forEach((r, i) => {
+      if (r.duplicate) return;
+      const { input, except } = batch[i];
+      const entry: LogEntry = {
+        room: this.name,
+        seq: r.seq,
+        type: input.type,
+        data: input.data,
+        ts: input.ts,
+      };
+      if (input.from !== undefined) entry.from = input.from;
+      this.deliverLogged(entry, except);
+    });
+    results.forEach((r, i) => {
+      batch[i].stored?.(r);
+      batch[i].resolve(r);
+    });
   }
 
   /**
@@ -177,7 +201,7 @@ export class Room {
     if (this.batch === null) {
       const b = new SharedBatch();
       this.batch = b;
-      this.host.flusher.atTurnEnd(() => {
+      this.host.flusher.afterFlush(() => {
         if (this.batch === b) this.batch = null;
       });
     }

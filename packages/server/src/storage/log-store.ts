@@ -60,6 +60,11 @@ export interface LogStore {
    * Resolves only once the entries are durable (for a durable store).
    */
   append(room: string, inputs: readonly AppendInput[]): Promise<AppendResult[]>;
+  /**
+   * The same, for stores that do the work synchronously (SQLite, memory): lets the core append and fan
+   * out in the same event-loop turn as the publishes arrived. Throws where `append` would reject.
+   */
+  appendSync?(room: string, inputs: readonly AppendInput[]): AppendResult[];
   /** Up to `limit` entries with `seq > afterSeq`, in seq order, plus the room's bounds. */
   read(room: string, afterSeq: number, limit: number): Promise<ReadResult>;
   /** Highest seq assigned in the room (0 if none). Survives trimming. */

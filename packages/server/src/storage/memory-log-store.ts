@@ -38,6 +38,10 @@ export class MemoryLogStore implements LogStore {
   private closed = false;
 
   async append(room: string, inputs: readonly AppendInput[]): Promise<AppendResult[]> {
+    return this.appendSync(room, inputs);
+  }
+
+  appendSync(room: string, inputs: readonly AppendInput[]): AppendResult[] {
     this.checkOpen();
     checkRoom(room);
     const encoded = encodeInputs(inputs);

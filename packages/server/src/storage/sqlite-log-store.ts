@@ -162,6 +162,10 @@ export class SqliteLogStore implements LogStore {
   }
 
   async append(room: string, inputs: readonly AppendInput[]): Promise<AppendResult[]> {
+    return this.appendSync(room, inputs);
+  }
+
+  appendSync(room: string, inputs: readonly AppendInput[]): AppendResult[] {
     this.checkOpen();
     checkRoom(room);
     const encoded = encodeInputs(inputs);
