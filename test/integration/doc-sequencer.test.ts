@@ -146,6 +146,20 @@ describe('document sequencer', () => {
     });
   });
 
+  it('re-opens with the ops after a given version', async () => {
+    const { documentId, make } = await setup();
+    const alice = await make('alice');
+    await submit(alice.client, documentId, zoneCreate(zone('z1', 'a')), 0, 'o1');
+    await submit(alice.client, documentId, zoneEdit('z1', { pos: 1, ins: 'b' }), 1, 'o2');
+    await submit(alice.client, documentId, zoneEdit('z1', { pos: 2, ins: 'c' }), 2, 'o3');
+    const snap = await alice.client.request<DocSnapshot>('doc.open', { documentId, since: 1, reason: 'gap' });
+    expect(snap.version).toBe(3);
+    expect(snap.ops?.map((o) => [o.version, o.opId, o.userId, o.zoneIds])).toEqual([
+      [2, 'o2', 'alice', ['z1']],
+      [3, 'o3', 'alice', ['z1']],
+    ]);
+  });
+
   it('refuses invalid ops and zones with a clear code', async () => {
     const { documentId, make } = await setup();
     const alice = await make('alice');

@@ -14,6 +14,8 @@ import {
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import { Connection } from './connection.js';
 import type { CloseInfo, ConnectionState, ConnectionStatus } from './connection-state.js';
+import { DocumentClient } from './document/document-client.js';
+import type { DocumentClientOptions } from './document/types.js';
 import { type Disposer, Emitter } from './emitter.js';
 import {
   type BrowserGlobals,
@@ -132,6 +134,7 @@ export class SynclineClient {
   private serverClockOffset = 0;
   private lastWelcome: Welcome | undefined;
   private starting = false;
+  private readonly docs = new Map<string, DocumentClient>();
 
   constructor(options: ClientOptions) {
     this.options = options;
@@ -252,6 +255,7 @@ export class SynclineClient {
     if (this.state === 'closed') return;
     this.clearRefresh();
     this.connection.close();
+    for (const doc of [...this.docs.values()]) doc.close();
     this.messenger.close();
     this.rooms.rejectAll(new SynclineError(ErrorCode.Closed, 'the client was closed'));
     this.events.clear();
@@ -354,6 +358,26 @@ export class SynclineClient {
   /** The last frames in both directions (with `debug: {frames: N}`), oldest first. Tokens are redacted. */
   debugFrames(): FrameRecord[] {
     return this.frames?.list() ?? [];
+  }
+
+  // ---- documents ----------------------------------------------------------------------------------
+
+  /**
+   * The collaborative document `documentId`: joined and opened on first use, then the same instance until
+   * its `close()` (`options` apply to the first call only).
+   */
+  doc(documentId: string, options?: DocumentClientOptions): DocumentClient {
+    let doc = this.docs.get(documentId);
+    if (!doc) {
+      const onClose = () => {
+        if (this.docs.get(documentId) === doc) this.docs.delete(documentId);
+        options?.onClose?.();
+      };
+      const defaults = { timers: this.timers, clock: this.clock, logger: this.options.logger };
+      doc = new DocumentClient(this, documentId, { ...defaults, ...options, onClose });
+      this.docs.set(documentId, doc);
+    }
+    return doc;
   }
 
   // ---- internals ----------------------------------------------------------------------------------

@@ -12,6 +12,21 @@ export {
   type ConnectionState,
   type ConnectionStatus,
 } from './connection-state.js';
+export { diffDocuments } from './document/diff.js';
+export { DocumentClient, type NewZone, type OpenReply } from './document/document-client.js';
+export {
+  IndexedDBDocPersistence,
+  type IndexedDBDocPersistenceOptions,
+} from './document/indexeddb-persistence.js';
+export type { LockLostReason } from './document/locks.js';
+export {
+  type DocPersistence,
+  MemoryDocPersistence,
+  type PersistedDoc,
+  type PersistedOp,
+} from './document/persistence.js';
+export type { DocTransport } from './document/transport.js';
+export type * from './document/types.js';
 export type { Disposer } from './emitter.js';
 export type {
   BrowserGlobals,
@@ -29,4 +44,5 @@ export { IndexedDBOutboxStorage, type IndexedDBOutboxStorageOptions } from './in
 export type { OutgoingMessage, RestoredReply, SendOptions } from './messenger.js';
 export { MemoryOutboxStorage, type OutboxStorage, type StoredMessage } from './outbox-storage.js';
 export type { RoomMode, RoomOptions } from './rooms.js';
+export { Throttle } from './throttle.js';
 export type { TokenRefreshOptions } from './token-refresh.js';

@@ -6,7 +6,11 @@
  * `doc_op` (anything else), each with `{documentId, version, op, opId, userId}`.
  */
 export const DOC_METHODS = {
-  /** `{documentId}` -> `DocSnapshot`. Creates an empty document on first open. */
+  /**
+   * `{documentId, since?, reason?}` -> `DocSnapshot`. Creates an empty document on first open. With
+   * `since`, the snapshot also carries the ops after it; `reason` (checksum, gap, reset, ...) counts a
+   * repaired replica in the server's metrics (`resume` does not).
+   */
   open: 'doc.open',
   /** `{documentId, op, v, opId}` -> `{version}`: `v` is the version the op was made against. */
   submit: 'doc.submit',
@@ -42,6 +46,8 @@ export interface DocSnapshot {
   locks: ZoneLock[];
   members: PresenceMember[];
   ownerId?: string;
+  /** With `doc.open {since}`: the committed ops after `since`, up to `version`. */
+  ops?: DocOpEventData[];
 }
 
 export interface DocSubmit {

@@ -23,8 +23,8 @@ export class Stats {
   docOps = 0;
   /** Conflicts reported to users, by kind. */
   readonly docConflicts = new Map<string, number>();
-  /** Clients that resynced a document after a checksum mismatch. */
-  docResyncs = 0;
+  /** Documents re-opened to repair a replica, by reason (checksum, gap, reset, ...). */
+  readonly docResyncs = new Map<string, number>();
   /** Round-trip times (ms) measured since the last scrape. */
   rttSamples: number[] = [];
 

@@ -144,7 +144,11 @@ export class DocumentSequencer {
   async open(data: unknown, session: Session): Promise<DocSnapshot> {
     const documentId = documentIdOf(data);
     this.requireMember(session, documentId);
-    if ((data as { reason?: unknown }).reason === 'checksum') this.hub.stats.docResyncs++;
+    const { reason, since } = data as { reason?: unknown; since?: unknown };
+    // A re-open for any reason but a plain resume means the client's replica had to be repaired.
+    if (typeof reason === 'string' && reason !== 'resume') {
+      this.hub.stats.bump(this.hub.stats.docResyncs, reason.slice(0, 32));
+    }
     const doc = await this.load(documentId, session.userId);
     const now = this.hub.clock.now();
     const snap: DocSnapshot = {
@@ -156,6 +160,22 @@ export class DocumentSequencer {
       members: this.members(documentId),
     };
     if (doc.ownerId !== undefined) snap.ownerId = doc.ownerId;
+    // With `since`, the ops after it (when still stored), so a client can rebase its unconfirmed edits
+    // exactly and recognise its own op committed just before a reload.
+    if (typeof since === 'number' && Number.isInteger(since) && since >= 0 && since < doc.version) {
+      const version = doc.version;
+      const ops = await this.opsSince(doc, since);
+      snap.ops = ops
+        .filter((r) => r.version <= version)
+        .map((r) => ({
+          documentId,
+          version: r.version,
+          op: r.op,
+          opId: r.opId,
+          userId: r.userId,
+          zoneIds: describeOp(r.op as Op).zoneIds,
+        }));
+    }
     return snap;
   }
 

@@ -84,8 +84,8 @@ export function createMetrics(hub: Hub): Registry {
   );
   counter(
     'syncline_doc_resyncs_total',
-    'Document resyncs after a checksum mismatch',
-    null,
+    'Documents re-opened to repair a client replica, by reason (checksum mismatch, gap, reset, ...)',
+    'reason',
     () => s.docResyncs,
   );
   new Histogram({

@@ -1,0 +1,523 @@
+import { checksum, zoneUpdate } from '@syncline/doc';
+import { describe, expect, it } from 'vitest';
+import type { Timers } from '../environment.js';
+import { SynclineError } from '../errors.js';
+import { DocumentClient } from './document-client.js';
+import { docOf, quiesce, world, zone } from './fake-doc-server.js';
+import { MemoryDocPersistence } from './persistence.js';
+import type { DocChange, DocConflict, DocNotice, DocRejection, DocResync } from './types.js';
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+const settle = async (turns = 3) => {
+  for (let i = 0; i < turns; i++) await tick();
+};
+
+function record<T>(doc: DocumentClient, name: 'change' | 'conflict' | 'rejected' | 'notice' | 'resync') {
+  const seen: T[] = [];
+  doc.on(name, (e: unknown) => seen.push(e as T));
+  return seen;
+}
+
+describe('DocumentClient', () => {
+  it('opens: joins the room, then applies the snapshot', async () => {
+    const { server, open } = world();
+    const { conn, doc } = open('ann');
+    expect(doc.getSnapshot().status).toBe('opening');
+    await doc.ready;
+    expect(conn.joined('doc:d1')).toBe(true);
+    expect(doc.doc).toEqual(server.doc);
+    expect(doc.getSnapshot()).toMatchObject({ version: 0, status: 'open', pending: 0, inflight: false });
+    expect(() => new DocumentClient(conn, 'd1').editText('z1', { pos: 0, ins: 'x' })).toThrow(/not open/);
+  });
+
+  it('applies my edits at once, composes those made while one is in flight, and sends one at a time', async () => {
+    const { server, open } = world();
+    const { conn, doc } = open('ann', { auto: false });
+    await quiesce([conn], tick);
+    await doc.ready;
+    const changes = record<DocChange>(doc, 'change');
+
+    doc.editText('z1', { pos: 5, ins: '!' });
+    expect(doc.doc.zones.z1.text).toBe('hello!');
+    expect(doc.doc.zones.z1.updatedBy).toBe('ann');
+    expect(changes).toEqual([{ zoneIds: ['z1'], meta: false, all: false, source: 'local' }]);
+    expect(doc.getSnapshot()).toMatchObject({ inflight: true, pending: 0, canUndo: true });
+
+    doc.editText('z1', { pos: 6, ins: '!' });
+    doc.editText('z1', { pos: 7, ins: '?' });
+    doc.updateZone('z2', { label: 'Total' });
+    expect(doc.getSnapshot()).toMatchObject({ inflight: true, pending: 2 }); // z1 x2 composed, then z2
+    expect(conn.requests.filter((r) => r.method === 'doc.submit')).toHaveLength(1);
+    expect(server.version).toBe(0);
+
+    await quiesce([conn], tick);
+    expect(server.version).toBe(3);
+    expect(doc.getSnapshot()).toMatchObject({ version: 3, inflight: false, pending: 0 });
+    expect(doc.doc).toEqual(server.doc);
+    expect(server.doc.zones.z1.text).toBe('hello!!?');
+  });
+
+  it('takes the reply or the broadcast of my op as its ack, whichever comes first, and applies it once', async () => {
+    for (const replyFirst of [true, false]) {
+      const { server, open } = world({ replyFirst: () => replyFirst });
+      const { conn, doc } = open('ann', { auto: false });
+      await quiesce([conn], tick);
+      await doc.ready;
+      doc.editText('z1', { pos: 0, ins: '>' });
+      conn.deliverUp(); // committed: reply and broadcast in the downlink
+      expect(conn.downlink.map((d) => d.kind)).toEqual(replyFirst ? ['reply', 'event'] : ['event', 'reply']);
+      conn.deliverDown();
+      await settle();
+      expect(doc.getSnapshot()).toMatchObject({ version: 1, inflight: false });
+      conn.deliverDown();
+      await settle();
+      expect(doc.version).toBe(1);
+      expect(doc.doc.zones.z1.text).toBe('>hello');
+      expect(doc.doc).toEqual(server.doc);
+    }
+  });
+
+  it('waits for the ops before mine when the reply arrives before their broadcast', async () => {
+    const { server, open } = world();
+    const { conn, doc } = open('ann', { auto: false });
+    await quiesce([conn], tick);
+    await doc.ready;
+    doc.editText('z1', { pos: 5, ins: ' ann' });
+    server.commit(zoneUpdate('z1', { label: 'B' }), 'bob'); // v1, broadcast to ann (queued)
+    conn.deliverUp(); // ann's op: v2; downlink = [bob v1, reply v2, ann v2]
+    const reply = conn.downlink.findIndex((d) => d.kind === 'reply');
+    conn.downlink.unshift(...conn.downlink.splice(reply, 1)); // the reply overtakes bob's op
+    conn.deliverDown();
+    await settle();
+    expect(doc.getSnapshot()).toMatchObject({ version: 0, inflight: true }); // bob's op not seen yet
+    conn.deliverDown(); // bob's op, then mine is acked
+    await settle();
+    expect(doc.getSnapshot()).toMatchObject({ version: 2, inflight: false });
+    conn.drain();
+    await settle();
+    expect(doc.doc).toEqual(server.doc);
+    expect(doc.doc.zones.z1).toMatchObject({ text: 'hello ann', label: 'B' });
+  });
+
+  it('transforms remote ops past my in-flight and pending ops', async () => {
+    const { server, open } = world();
+    const { conn, doc } = open('ann', { auto: false });
+    await quiesce([conn], tick);
+    await doc.ready;
+    const changes = record<DocChange>(doc, 'change');
+    doc.editText('z1', { pos: 0, ins: 'A' }); // in flight
+    doc.editText('z1', { pos: 6, ins: 'B' }); // pending: 'AhelloB'
+    server.commit([...['zones', 'z1', 'text'], { es: [2, 'X'] }], 'bob'); // 'heXllo' on the server
+    conn.deliverDown(); // bob's op, before mine reached the server
+    expect(doc.doc.zones.z1.text).toBe('AheXlloB');
+    expect(changes.at(-1)).toMatchObject({ zoneIds: ['z1'], source: 'remote', userId: 'bob' });
+    await quiesce([conn], tick);
+    expect(server.doc.zones.z1.text).toBe('AheXlloB');
+    expect(doc.doc).toEqual(server.doc);
+  });
+
+  it('rolls a rejected op back, keeps my later edits and says why', async () => {
+    let refused = false;
+    const { server, open } = world({
+      // Refuse ann's first op only (a zone locked by someone else, say).
+      refuse: ({ userId }) =>
+        userId === 'ann' && !refused && (refused = true)
+          ? { code: 'zone_locked', message: 'z1 is locked by bob' }
+          : null,
+    });
+    const { conn, doc } = open('ann', { auto: false });
+    await quiesce([conn], tick);
+    await doc.ready;
+    const rejected = record<DocRejection>(doc, 'rejected');
+    const changes = record<DocChange>(doc, 'change');
+
+    doc.editText('z1', { pos: 0, ins: 'abc' }); // in flight: 'abchello'; will be refused
+    doc.editText('z1', { pos: 5, ins: 'Z' }); // pending, after the refused text: 'abcheZllo'
+    doc.updateZone('z2', { label: 'kept' }); // pending, another zone
+    expect(doc.doc.zones.z1.text).toBe('abcheZllo');
+    await quiesce([conn], tick);
+
+    expect(rejected).toEqual([
+      { code: 'zone_locked', message: 'z1 is locked by bob', zoneIds: ['z1'], opId: expect.any(String) },
+    ]);
+    expect(changes.some((c) => c.source === 'rollback' && c.zoneIds.includes('z1'))).toBe(true);
+    expect(doc.doc.zones.z1.text).toBe('heZllo'); // my later insert stays, at the right place
+    expect(doc.doc.zones.z2.label).toBe('kept');
+    expect(doc.doc).toEqual(server.doc);
+    expect(doc.getSnapshot()).toMatchObject({ inflight: false, pending: 0, version: 2 });
+  });
+
+  it('keeps the edits made offline, persists them, and sends them after the reconnect', async () => {
+    const persistence = new MemoryDocPersistence();
+    const { server, open } = world();
+    const { conn, doc } = open('ann', { persistence });
+    await doc.ready;
+    conn.disconnect();
+    expect(doc.getSnapshot().status).toBe('offline');
+    doc.editText('z1', { pos: 5, ins: ' there' });
+    doc.deleteZone('z2');
+    expect(doc.getSnapshot()).toMatchObject({ inflight: false, pending: 2 });
+    await settle();
+    const saved = await persistence.load('d1');
+    expect(saved).toMatchObject({ version: 0, userId: 'ann', inflight: null, snapshot: server.doc });
+    expect(saved?.pending).toHaveLength(2);
+    expect(saved?.opIds).toEqual(saved?.pending.map((p) => p.opId));
+
+    server.commit([...['zones', 'z1', 'text'], { es: ['>> '] }], 'bob');
+    conn.reconnect();
+    await quiesce([conn], tick);
+    expect(server.doc.zones.z1.text).toBe('>> hello there');
+    expect(server.doc.zones.z2).toBeUndefined();
+    expect(doc.doc).toEqual(server.doc);
+    await settle();
+    expect(await persistence.load('d1')).toBeUndefined(); // all confirmed
+  });
+
+  for (const opsOnOpen of [true, false]) {
+    it(`restores saved edits in a new client (a reload) and rebases them (${opsOnOpen ? 'missed ops' : 'snapshot diff'})`, async () => {
+      const persistence = new MemoryDocPersistence();
+      const { server, open } = world({ opsOnOpen });
+      const first = open('ann', { persistence });
+      await first.doc.ready;
+      first.conn.disconnect();
+      first.doc.editText('z1', { pos: 5, ins: ' ann' });
+      first.doc.updateZone('z2', { label: 'L' });
+      await settle();
+      first.doc.close();
+
+      // Meanwhile others edit the same zones.
+      server.commit([...['zones', 'z1', 'text'], { es: ['bob: '] }], 'bob');
+      server.commit([...['zones', 'z2', 'text'], { es: [5, '!'] }], 'bob');
+
+      const again = open('ann', { persistence, auto: false });
+      await settle();
+      expect(again.doc.getSnapshot().status).toBe('opening');
+      expect(again.doc.doc.zones.z1.text).toBe('hello ann'); // shown before the server answers
+      await quiesce([again.conn], tick);
+      await again.doc.ready;
+      const opened = server.opens.at(-1);
+      expect(opened?.data).toMatchObject({ documentId: 'd1', since: 0 });
+      expect(server.doc.zones.z1.text).toBe('bob: hello ann');
+      expect(server.doc.zones.z2).toMatchObject({ text: 'world!', label: 'L' });
+      expect(again.doc.doc).toEqual(server.doc);
+      await settle();
+      expect(await persistence.load('d1')).toBeUndefined();
+    });
+
+    it(`does not apply twice an op that was committed just before the reload (${opsOnOpen ? 'missed ops' : 'snapshot diff'})`, async () => {
+      const persistence = new MemoryDocPersistence();
+      const { server, open } = world({ opsOnOpen });
+      const first = open('ann', { persistence, auto: false });
+      await quiesce([first.conn], tick);
+      await first.doc.ready;
+      first.doc.editText('z1', { pos: 0, ins: 'once ' });
+      first.doc.editText('z2', { pos: 0, ins: 'then ' }); // pending
+      await settle();
+      first.conn.deliverUp(); // committed, but the reply and the broadcast are lost:
+      first.conn.disconnect();
+      first.doc.editText('z2', { pos: 0, ins: '(offline) ' });
+      await settle();
+      first.doc.close();
+      server.commit([...['zones', 'z1', 'text'], { es: [5, { d: 1 }, 'H'] }], 'bob'); // 'once Hello'
+
+      const again = open('ann', { persistence });
+      await again.doc.ready;
+      await quiesce([again.conn], tick);
+      expect(server.doc.zones.z1.text).toBe('once Hello');
+      expect(server.doc.zones.z2.text).toBe('(offline) then world');
+      expect(again.doc.doc).toEqual(server.doc);
+      expect(server.log.filter((r) => r.userId === 'ann')).toHaveLength(2); // the two z2 edits were composed
+    });
+  }
+
+  it('does not re-submit edits saved by another user on this device', async () => {
+    const persistence = new MemoryDocPersistence();
+    const { server, open } = world();
+    const first = open('ann', { persistence });
+    await first.doc.ready;
+    first.conn.disconnect();
+    first.doc.editText('z1', { pos: 0, ins: 'ann: ' });
+    await settle();
+    first.doc.close();
+    const other = open('bob', { persistence });
+    const notices = record<DocNotice>(other.doc, 'notice');
+    await other.doc.ready;
+    await quiesce([other.conn], tick);
+    expect(notices).toEqual([
+      { reason: 'discarded_other_user', zoneIds: ['z1'], partial: false, action: 'restore' },
+    ]);
+    expect(server.version).toBe(0);
+    expect(other.doc.doc).toEqual(server.doc);
+  });
+
+  it('undoes only my own changes: text typed by others stays', async () => {
+    const { server, open } = world({ doc: docOf(zone('z1', '')) });
+    const ann = open('ann');
+    const bob = open('bob');
+    await Promise.all([ann.doc.ready, bob.doc.ready]);
+    ann.doc.editText('z1', { pos: 0, ins: 'hello' });
+    await quiesce([ann.conn, bob.conn], tick);
+    bob.doc.editText('z1', { pos: 5, ins: ' world' });
+    bob.doc.editText('z1', { pos: 0, ins: '[' });
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(ann.doc.doc.zones.z1.text).toBe('[hello world');
+
+    expect(ann.doc.getSnapshot()).toMatchObject({ canUndo: true, canRedo: false });
+    expect(ann.doc.undo()).toBe(true);
+    expect(ann.doc.doc.zones.z1.text).toBe('[ world');
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(server.doc.zones.z1.text).toBe('[ world');
+    expect(ann.doc.getSnapshot()).toMatchObject({ canUndo: false, canRedo: true });
+
+    bob.doc.editText('z1', { pos: 7, ins: '!' });
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(ann.doc.redo()).toBe(true);
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(server.doc.zones.z1.text).toBe('[hello world!');
+    expect(ann.doc.doc).toEqual(server.doc);
+    expect(bob.doc.doc).toEqual(server.doc);
+  });
+
+  it('tells why an undo could not be done (the zone was deleted by someone else)', async () => {
+    const { open } = world();
+    const ann = open('ann');
+    const bob = open('bob');
+    await Promise.all([ann.doc.ready, bob.doc.ready]);
+    const notices = record<DocNotice>(ann.doc, 'notice');
+    ann.doc.editText('z2', { pos: 0, ins: 'my ' });
+    await quiesce([ann.conn, bob.conn], tick);
+    bob.doc.deleteZone('z2');
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(ann.doc.undo()).toBe(false);
+    expect(notices).toEqual([{ reason: 'zone_deleted', zoneIds: ['z2'], partial: false, action: 'undo' }]);
+    expect(ann.doc.undo()).toBe(false);
+    expect(notices.at(-1)).toMatchObject({ reason: 'nothing_to_undo' });
+  });
+
+  it('reports conflicts: itself about my pending ops, the server about my in-flight op', async () => {
+    const { open, server } = world();
+    const ann = open('ann', { auto: false });
+    await quiesce([ann.conn], tick);
+    await ann.doc.ready;
+    const conflicts = record<DocConflict>(ann.doc, 'conflict');
+    ann.doc.editText('z1', { pos: 0, ins: 'first ' }); // in flight (not delivered yet)
+    ann.doc.editText('z2', { pos: 0, ins: 'mine ' }); // pending behind it
+    server.commit(['zones', 'z2', { r: true }], 'bob');
+    ann.conn.deliverDown(); // bob's deletion reaches ann before her ops reach the server
+    expect(conflicts).toEqual([
+      {
+        kind: 'edit_on_deleted',
+        zoneId: 'z2',
+        byUserId: 'bob',
+        opId: expect.any(String),
+        message: 'bob deleted zone z2; your edit in it was dropped',
+        origin: 'client',
+      },
+    ]);
+    await quiesce([ann.conn], tick);
+    expect(ann.doc.doc).toEqual(server.doc);
+    expect(conflicts).toHaveLength(1);
+
+    // Sent while offline: the server transforms it past the deletion and tells.
+    ann.conn.disconnect();
+    ann.doc.editText('z1', { pos: 0, ins: 'x' });
+    server.commit(['zones', 'z1', { r: true }], 'bob');
+    ann.conn.reconnect();
+    await quiesce([ann.conn], tick);
+    expect(conflicts.at(-1)).toMatchObject({ kind: 'edit_on_deleted', zoneId: 'z1', origin: 'server' });
+    expect(ann.doc.doc).toEqual(server.doc);
+  });
+
+  it('resyncs on a checksum mismatch, keeping my unconfirmed edits', async () => {
+    const { server, open } = world();
+    const { conn, doc } = open('ann', { auto: false });
+    await quiesce([conn], tick);
+    await doc.ready;
+    const resyncs = record<DocResync>(doc, 'resync');
+    const changes = record<DocChange>(doc, 'change');
+    server.sendChecksum(); // matches: nothing happens
+    conn.drain();
+    await settle();
+    expect(server.opens).toHaveLength(1);
+
+    doc.editText('z2', { pos: 0, ins: 'X' }); // in flight
+    conn.deliverUp(); // committed at v1
+    server.tamper(['zones', 'z1', 'label', { r: '', i: 'fixed by the server' }]); // replicas now differ
+    server.sendChecksum();
+    await quiesce([conn], tick);
+
+    expect(server.opens.at(-1)?.data).toMatchObject({ documentId: 'd1', reason: 'checksum' });
+    expect(resyncs).toEqual([{ reason: 'checksum', fromVersion: 1, toVersion: 1, method: 'snapshot' }]);
+    expect(changes.at(-1)).toMatchObject({ source: 'resync', zoneIds: ['z1'] });
+    expect(doc.doc).toEqual(server.doc);
+    expect(doc.doc.zones.z2.text).toBe('Xworld');
+
+    // A mismatch while an edit is still pending: it is rebased, not lost.
+    conn.disconnect();
+    doc.editText('z2', { pos: 0, ins: 'Y' });
+    server.tamper(['zones', 'z1', 'text', { es: [5, ' (tampered)'] }]);
+    conn.reconnect();
+    server.sendChecksum();
+    await quiesce([conn], tick);
+    expect(resyncs.at(-1)).toMatchObject({ reason: 'checksum', method: 'snapshot' });
+    expect(server.doc.zones.z2.text).toBe('YXworld');
+    expect(doc.doc).toEqual(server.doc);
+    expect(checksum(doc.doc)).toBe(checksum(server.doc));
+  });
+
+  it('resyncs after a gap in versions, and after a room reset', async () => {
+    const { server, open } = world();
+    const { conn, doc } = open('ann', { auto: false });
+    await quiesce([conn], tick);
+    await doc.ready;
+    const resyncs = record<DocResync>(doc, 'resync');
+    server.commit(zoneUpdate('z1', { label: 'one' }), 'bob');
+    server.commit(zoneUpdate('z1', { label: 'two' }), 'bob');
+    conn.downlink.shift(); // v1 lost
+    await quiesce([conn], tick);
+    expect(resyncs).toEqual([{ reason: 'gap', fromVersion: 0, toVersion: 2, method: 'ops' }]);
+    expect(server.opens.at(-1)?.data).toMatchObject({ since: 0, reason: 'gap' });
+    expect(doc.doc).toEqual(server.doc);
+
+    conn.disconnect();
+    server.commit(zoneUpdate('z1', { label: 'three' }), 'bob');
+    conn.reconnect({ reset: true });
+    await quiesce([conn], tick);
+    expect(resyncs.at(-1)).toEqual({ reason: 'reset', fromVersion: 2, toVersion: 3, method: 'ops' });
+    expect(doc.doc).toEqual(server.doc);
+  });
+
+  it('re-sends the in-flight op with the same opId after a reconnect', async () => {
+    const { server, open } = world();
+    const { conn, doc } = open('ann', { auto: false });
+    await quiesce([conn], tick);
+    await doc.ready;
+    doc.editText('z1', { pos: 0, ins: '1' });
+    conn.deliverUp(); // committed; the reply is lost
+    conn.disconnect();
+    await settle();
+    conn.reconnect();
+    await quiesce([conn], tick);
+    const submits = conn.requests.filter((r) => r.method === 'doc.submit');
+    expect(submits).toHaveLength(2);
+    expect(submits[1].data.opId).toBe(submits[0].data.opId);
+    expect(server.log).toHaveLength(1);
+    expect(doc.getSnapshot()).toMatchObject({ version: 1, inflight: false });
+    expect(doc.doc.zones.z1.text).toBe('1hello');
+  });
+
+  it('retries a submit that failed on the way (same opId), and resyncs after bad_version', async () => {
+    const due: (() => void)[] = [];
+    const timers: Timers = { setTimeout: (fn) => due.push(fn), clearTimeout: () => {} };
+    const { server, open } = world();
+    const { conn, doc } = open('ann', { timers });
+    await doc.ready;
+    const failures = ['timeout', 'bad_version'];
+    const submits: Record<string, unknown>[] = [];
+    const request = conn.request.bind(conn);
+    conn.request = ((method: string, data?: unknown, options?: object) => {
+      if (method === 'doc.submit') submits.push(data as Record<string, unknown>);
+      const code = method === 'doc.submit' ? failures.shift() : undefined;
+      return code ? Promise.reject(new SynclineError(code, code)) : request(method, data, options);
+    }) as typeof conn.request;
+    const resyncs = record<DocResync>(doc, 'resync');
+
+    doc.editText('z1', { pos: 0, ins: '1' });
+    await settle();
+    expect(submits).toHaveLength(1); // timed out: a retry is scheduled
+    expect(due).toHaveLength(1);
+    due.shift()?.();
+    await quiesce([conn], tick); // bad_version: re-open, then re-send
+    expect(resyncs).toEqual([{ reason: 'bad_version', fromVersion: 0, toVersion: 0, method: 'none' }]);
+    expect(submits).toHaveLength(3);
+    expect(new Set(submits.map((s) => s.opId)).size).toBe(1);
+    expect(server.doc.zones.z1.text).toBe('1hello');
+    expect(doc.getSnapshot()).toMatchObject({ version: 1, inflight: false });
+  });
+
+  it('keeps one snapshot object until something in it changes', async () => {
+    const { server, open } = world();
+    const { conn, doc } = open('ann');
+    await doc.ready;
+    let calls = 0;
+    doc.subscribe(() => calls++);
+    const s1 = doc.getSnapshot();
+    expect(doc.getSnapshot()).toBe(s1);
+    expect(Object.isFrozen(s1)).toBe(true);
+    server.sendChecksum(); // same checksum: no change
+    conn.drain();
+    await settle();
+    expect(doc.getSnapshot()).toBe(s1);
+    expect(calls).toBe(0);
+    expect(doc.submit(null)).toBe(false);
+    expect(doc.getSnapshot()).toBe(s1);
+
+    doc.editText('z1', { pos: 0, ins: 'x' });
+    const s2 = doc.getSnapshot();
+    expect(s2).not.toBe(s1);
+    expect(s2.doc.zones.z2).toBe(s1.doc.zones.z2); // untouched zones keep their identity
+    expect(calls).toBeGreaterThan(0);
+    await quiesce([conn], tick);
+    const s3 = doc.getSnapshot();
+    expect(s3).toMatchObject({ version: 1, inflight: false });
+    const before = calls;
+    await settle();
+    expect(doc.getSnapshot()).toBe(s3);
+    expect(calls).toBe(before);
+  });
+
+  it('refuses edits that do not fit or leave a zone invalid, changing nothing', async () => {
+    const { open } = world();
+    const { doc } = open('ann');
+    await doc.ready;
+    const s = doc.getSnapshot();
+    expect(() => doc.editText('nope', { pos: 0, ins: 'x' })).toThrow(RangeError);
+    expect(() => doc.editText('z1', { pos: 99, ins: 'x' })).toThrow(RangeError);
+    expect(() => doc.submit(['zones', 'z1', 'page', { r: true, i: -1 }])).toThrow(/invalid/);
+    expect(doc.getSnapshot()).toBe(s);
+  });
+
+  it('creates zones with the stamp of the user, and sets meta', async () => {
+    const { server, open } = world();
+    const { conn, doc } = open('ann', { clock: { now: () => 1234 } });
+    await doc.ready;
+    const { updatedBy: _b, updatedAt: _a, ...fresh } = zone('z9', 'new');
+    expect(doc.createZone(fresh)).toBe('z9');
+    doc.setMeta('title', 'Invoice');
+    await quiesce([conn], tick);
+    expect(server.doc.zones.z9).toMatchObject({ text: 'new', updatedBy: 'ann', updatedAt: 1234 });
+    expect(server.doc.meta).toEqual({ title: 'Invoice' });
+  });
+
+  it('close() disposes every subscription, leaves the room and settles what waits', async () => {
+    const { open } = world();
+    const { conn, doc } = open('ann');
+    await doc.ready;
+    expect(conn.listenerCount).toBeGreaterThan(0);
+    let notified = 0;
+    doc.subscribe(() => notified++);
+    conn.disconnect();
+    doc.editText('z1', { pos: 0, ins: 'x' });
+    const synced = doc.whenSynced();
+    doc.close();
+    await synced;
+    await settle();
+    expect(conn.listenerCount).toBe(0);
+    expect(conn.joined('doc:d1')).toBe(false);
+    expect(doc.getSnapshot().status).toBe('closed');
+    const after = notified;
+    doc.close();
+    expect(notified).toBe(after);
+    expect(() => doc.editText('z1', { pos: 0, ins: 'y' })).toThrow(/closed/);
+  });
+
+  it('fails to open when the server refuses, and says so', async () => {
+    const { server } = world();
+    const doc = new DocumentClient(server.connect('ann'), 'unknown');
+    const errors: unknown[] = [];
+    doc.on('error', (e) => errors.push(e));
+    await expect(doc.ready).rejects.toMatchObject({ code: 'forbidden' });
+    expect(doc.getSnapshot().status).toBe('failed');
+    expect(errors).toHaveLength(1);
+  });
+});

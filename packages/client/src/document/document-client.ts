@@ -1,0 +1,954 @@
+import {
+  checksum,
+  describeOp,
+  emptyDocument,
+  type Json,
+  metaSet,
+  normalize,
+  type Op,
+  type OpConflict,
+  opComponents,
+  type Stamp,
+  type TextEdit,
+  UndoManager,
+  type Zone,
+  type ZoneAttrs,
+  type ZoneDocument,
+  zoneCreate,
+  zoneDelete,
+  zoneEdit,
+  zoneUpdate,
+} from '@syncline/doc';
+import {
+  DOC_METHODS,
+  type DocOpEventData,
+  type DocSnapshot,
+  type Welcome,
+  type ZoneLock,
+} from '@syncline/protocol';
+import { type Disposer, Emitter } from '../emitter.js';
+import { type Clock, defaultClock, defaultTimers, type TimerHandle, type Timers } from '../environment.js';
+import { SynclineError } from '../errors.js';
+import { createIdGenerator } from '../ids.js';
+import { LockKeeper } from './locks.js';
+import {
+  type DocPersistence,
+  isPersistedDoc,
+  MemoryDocPersistence,
+  type PersistedDoc,
+} from './persistence.js';
+import { type LocalOp, type PendingConflict, SyncState } from './sync-state.js';
+import { type DocTransport, docRoom } from './transport.js';
+import type {
+  ChangeSource,
+  DocStatus,
+  DocumentClientOptions,
+  DocumentEvents,
+  DocumentState,
+  ResyncReason,
+} from './types.js';
+
+/** Events that carry a committed op of a document. */
+const OP_EVENTS = ['zone_create', 'zone_update', 'zone_edit', 'zone_delete', 'doc_op'] as const;
+/** Nack codes after which the op can never be committed: roll it back. */
+const REJECT_CODES = new Set(['zone_locked', 'forbidden', 'invalid', 'too_large', 'malformed']);
+/** Failures worth trying again (the op, or the open, may still go through). */
+const TRANSIENT_CODES = new Set([
+  'timeout',
+  'unavailable',
+  'internal',
+  'rate_limited',
+  'expired',
+  'outbox_full',
+]);
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
+/** A zone as the app creates it: the stamp fields are filled in from the user and the clock. */
+export type NewZone = Omit<Zone, 'updatedBy' | 'updatedAt'> & Partial<Pick<Zone, 'updatedBy' | 'updatedAt'>>;
+
+/** `doc.open`'s reply. `ops` (committed ops after `since`) lets a returning client rebase exactly. */
+export interface OpenReply extends DocSnapshot {
+  ops?: DocOpEventData[];
+}
+
+interface Committed {
+  version: number;
+  op: Op;
+  opId: string;
+  userId?: string;
+}
+
+const EMPTY_DOC: ZoneDocument = Object.freeze(emptyDocument()) as ZoneDocument;
+
+/**
+ * A collaborative document on the client (get one with `client.doc(id)`). Edits apply at once to the
+ * local document and go to the server one op at a time (later ones wait, composed, behind it); remote ops
+ * are transformed past mine. A rejected op is rolled back cleanly (my later edits stay) and reported as
+ * `rejected`. Edits made offline are kept (and persisted, with a `DocPersistence`) and sent after the
+ * reconnect or the reload. Undo and redo are per user: they never revert someone else's work.
+ *
+ * @example
+ * const doc = client.doc('42');
+ * await doc.ready;
+ * doc.editText('z1', { pos: 0, ins: 'Hello ' });
+ * doc.on('rejected', (r) => toast(`Not saved: ${r.message}`));
+ * const state = useSyncExternalStore(doc.subscribe, doc.getSnapshot);
+ */
+export class DocumentClient {
+  readonly documentId: string;
+  /** Resolves once the document is open (rejects if it cannot be: forbidden, closed). */
+  readonly ready: Promise<void>;
+
+  private readonly transport: DocTransport;
+  private readonly options: DocumentClientOptions;
+  private readonly timers: Timers;
+  private readonly clock: Clock;
+  private readonly persistence: DocPersistence;
+  private readonly events: Emitter<DocumentEvents>;
+  private readonly listeners = new Set<() => void>();
+  private readonly disposers: Disposer[] = [];
+  private readonly undoManager: UndoManager;
+  private readonly lockKeeper: LockKeeper;
+  private readonly newOpId = createIdGenerator();
+
+  private state: SyncState | null = null;
+  private snapshot: DocumentState;
+  /** The first open completed. */
+  private opened = false;
+  /** A `doc.open` is under way (first open or resync): events are buffered meanwhile. */
+  private opening = false;
+  private openToken = 0;
+  private resyncAgain: ResyncReason | null = null;
+  private failed = false;
+  private closed = false;
+  /** Committed ops that arrived while they could not be applied (opening, or after a gap). */
+  private buffer: Committed[] = [];
+  /** A checksum for a version not reached yet. */
+  private pendingChecksum: { version: number; checksum: string } | null = null;
+  /** The in-flight op whose submit awaits its reply. */
+  private awaitingReply: LocalOp | null = null;
+  private retryTimer: TimerHandle | undefined;
+  private retryDelay = RETRY_MIN_MS;
+  private openRetryTimer: TimerHandle | undefined;
+  private openRetryDelay = RETRY_MIN_MS;
+  private persistScheduled = false;
+  private persistedEmpty = true;
+  /** Whose edits were restored from storage (checked against the user once signed in). */
+  private restoredUserId: string | undefined;
+  private syncedWaiters: (() => void)[] = [];
+  private resolveReady!: () => void;
+  private rejectReady!: (error: SynclineError) => void;
+  private ownerIdValue: string | undefined;
+
+  constructor(transport: DocTransport, documentId: string, options: DocumentClientOptions = {}) {
+    this.transport = transport;
+    this.documentId = documentId;
+    this.options = options;
+    this.timers = options.timers ?? defaultTimers;
+    this.clock = options.clock ?? defaultClock;
+    this.persistence = options.persistence ?? new MemoryDocPersistence();
+    this.events = new Emitter((error) => this.reportListenerError(error));
+    this.undoManager = new UndoManager({ depth: options.undoDepth });
+    this.lockKeeper = new LockKeeper({
+      documentId,
+      transport,
+      timers: this.timers,
+      clock: this.clock,
+      renewMs: options.lockRenewMs,
+      onChange: () => this.publish(),
+      onLost: (zoneId, reason) =>
+        this.events.emit('notice', {
+          reason: 'lock_lost',
+          zoneIds: [zoneId],
+          partial: false,
+          action: 'lock',
+          detail: reason,
+        }),
+      onError: (error) => this.events.emit('error', error),
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => {}); // a rejection nobody awaits is not an error
+    this.snapshot = this.buildSnapshot();
+    this.listen();
+    void this.start();
+  }
+
+  // ---- state ------------------------------------------------------------------------------------
+
+  /** The local document (the server's plus my unconfirmed edits). */
+  get doc(): ZoneDocument {
+    return this.state?.doc ?? EMPTY_DOC;
+  }
+
+  /** The confirmed server version. */
+  get version(): number {
+    return this.state?.version ?? 0;
+  }
+
+  get status(): DocStatus {
+    if (this.closed) return 'closed';
+    if (this.failed) return 'failed';
+    if (!this.opened) return 'opening';
+    if (this.opening) return 'resyncing';
+    return this.transport.state === 'open' ? 'open' : 'offline';
+  }
+
+  /** Zone locks by zone id. */
+  get locks(): Readonly<Record<string, ZoneLock>> {
+    return this.lockKeeper.all;
+  }
+
+  /** The document's owner (may force-unlock), from `doc.open`. */
+  get ownerId(): string | undefined {
+    return this.ownerIdValue;
+  }
+
+  get canUndo(): boolean {
+    return this.undoManager.canUndo();
+  }
+
+  get canRedo(): boolean {
+    return this.undoManager.canRedo();
+  }
+
+  /** One zone of the local document. */
+  zone(zoneId: string): Zone | undefined {
+    const zones = this.doc.zones;
+    return Object.hasOwn(zones, zoneId) ? zones[zoneId] : undefined;
+  }
+
+  /** The state as one immutable object, the same until something in it changes. */
+  getSnapshot = (): DocumentState => this.snapshot;
+
+  /** Calls `listener` whenever `getSnapshot()` changes. */
+  subscribe = (listener: () => void): Disposer => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** `change`, `conflict`, `rejected`, `notice`, `resync`, `error`. */
+  on<K extends keyof DocumentEvents>(name: K, listener: (...args: DocumentEvents[K]) => void): Disposer {
+    return this.events.on(name, listener);
+  }
+
+  /** Resolves when the server has confirmed (or rejected) every edit made so far. */
+  whenSynced(): Promise<void> {
+    if (this.isSynced() || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.syncedWaiters.push(resolve));
+  }
+
+  // ---- editing ----------------------------------------------------------------------------------
+
+  /**
+   * Applies `op` (a json1 op on the document) locally and submits it. Throws, changing nothing, when it
+   * does not fit the local document or leaves a zone invalid. Returns false for a no-op.
+   */
+  submit(op: Op): boolean {
+    return this.applyLocal(op, false);
+  }
+
+  /** Creates a zone; `updatedBy`/`updatedAt` are set from the user and the clock. Returns its id. */
+  createZone(zone: NewZone): string {
+    const stamp = this.stamp();
+    const op = zoneCreate(zone as Zone, stamp);
+    this.applyLocal(op, false);
+    return zone.id;
+  }
+
+  /** Sets attributes of a zone (`page`, `bbox`, `type`, `label`, `confidence`). */
+  updateZone(zoneId: string, attrs: ZoneAttrs): boolean {
+    return this.applyLocal(
+      zoneUpdate(zoneId, attrs, { current: this.requireZone(zoneId), stamp: this.stamp() }),
+      false,
+    );
+  }
+
+  /** Edits a zone's text: `{pos, del?, ins?}` (code points) or a text-unicode op. */
+  editText(zoneId: string, edit: TextEdit): boolean {
+    return this.applyLocal(
+      zoneEdit(zoneId, edit, { current: this.requireZone(zoneId), stamp: this.stamp() }),
+      false,
+    );
+  }
+
+  deleteZone(zoneId: string): boolean {
+    return this.applyLocal(zoneDelete(zoneId, this.requireZone(zoneId)), false);
+  }
+
+  /** Sets (or with `undefined` removes) a key of the document's `meta`. */
+  setMeta(key: string, value: Json | undefined): boolean {
+    return this.applyLocal(metaSet(key, value, this.requireState().doc.meta), false);
+  }
+
+  /** Undoes my latest edit (never someone else's); false when there was nothing to undo. */
+  undo(): boolean {
+    return this.step('undo');
+  }
+
+  redo(): boolean {
+    return this.step('redo');
+  }
+
+  // ---- locks ------------------------------------------------------------------------------------
+
+  /** Locks a zone for me (renewed while held); rejects with `zone_locked` when someone else holds it. */
+  lock(zoneId: string): Promise<ZoneLock> {
+    return this.lockKeeper.lock(zoneId);
+  }
+
+  /** Releases my lock; `force` (the owner) releases anyone's. */
+  unlock(zoneId: string, options: { force?: boolean } = {}): Promise<void> {
+    return this.lockKeeper.unlock(zoneId, options.force);
+  }
+
+  /** Whether I hold (and renew) the lock of `zoneId`. */
+  holdsLock(zoneId: string): boolean {
+    return this.lockKeeper.holds(zoneId);
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------
+
+  /**
+   * Stops everything: every subscription and timer, my locks (released), the room (left). Unconfirmed
+   * edits stay in the persistence for the next client of this document.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.persistNow(); // so that a client created right after sees the latest edits
+    this.closed = true;
+    for (const dispose of this.disposers.splice(0)) dispose();
+    this.lockKeeper.dispose();
+    this.clearTimer('retryTimer');
+    this.clearTimer('openRetryTimer');
+    this.transport.leave(docRoom(this.documentId)).catch(() => {});
+    if (!this.opened) this.rejectReady(new SynclineError('closed', 'the document was closed'));
+    for (const resolve of this.syncedWaiters.splice(0)) resolve();
+    this.publish();
+    this.listeners.clear();
+    this.events.clear();
+    this.options.onClose?.();
+  }
+
+  // ---- internals: opening -----------------------------------------------------------------------
+
+  private listen(): void {
+    const t = this.transport;
+    const mine = (data: { documentId?: unknown }) => data.documentId === this.documentId;
+    for (const type of OP_EVENTS) {
+      this.disposers.push(t.subscribe(type, (data: unknown) => this.onOpEvent(data)));
+    }
+    this.disposers.push(
+      t.subscribe('zone_lock', (d) => {
+        if (!mine(d)) return;
+        this.lockKeeper.locked({
+          zoneId: d.zoneId,
+          userId: d.userId,
+          expiresAt: d.expiresAt,
+          ...(d.userName === undefined ? {} : { userName: d.userName }),
+        });
+      }),
+      t.subscribe('zone_unlock', (d) => {
+        if (mine(d)) this.lockKeeper.unlocked(d.zoneId, d.userId, d.reason);
+      }),
+      t.subscribe('conflict', (d) => {
+        if (!mine(d)) return;
+        this.events.emit('conflict', {
+          kind: d.kind,
+          zoneId: d.zoneId ?? null,
+          byUserId: d.byUserId ?? null,
+          ...(d.opId === undefined ? {} : { opId: d.opId }),
+          message: d.message,
+          origin: 'server',
+        });
+      }),
+      t.subscribe('doc_checksum', (d) => {
+        if (mine(d)) this.onChecksum(d.version, d.checksum);
+      }),
+      t.on('welcome', (welcome) => this.onWelcome(welcome)),
+      // The client emits `welcome` just before its state turns `open`: send what waits on either.
+      t.on('state', (status) => (status.state === 'open' ? this.afterChange() : this.publish())),
+      t.on('reset', (reset) => {
+        if (reset.room === docRoom(this.documentId) && this.opened) this.open('reset');
+      }),
+    );
+  }
+
+  private async start(): Promise<void> {
+    try {
+      const record = await this.persistence.load(this.documentId);
+      if (!this.closed && isPersistedDoc(record) && this.state === null) this.restore(record);
+    } catch (cause) {
+      this.events.emit('error', new SynclineError('internal', 'could not load saved edits', { cause }));
+    }
+    if (this.closed) return;
+    try {
+      await this.transport.join(docRoom(this.documentId));
+    } catch (error) {
+      this.fail(asError(error, 'could not join the document'));
+      return;
+    }
+    this.open(null);
+  }
+
+  private restore(record: PersistedDoc): void {
+    // Every restored op may have reached the server before the reload: re-sent with its opId.
+    const restored = (p: { opId: string; op: Op }, sent: boolean): LocalOp => ({
+      opId: p.opId,
+      op: p.op,
+      sent,
+      mayBeIncluded: true,
+    });
+    this.restoredUserId = record.userId;
+    this.state = new SyncState(
+      record.snapshot,
+      record.version,
+      record.inflight ? restored(record.inflight, true) : null,
+      record.pending.map((p) => restored(p, false)),
+    );
+    this.persistedEmpty = false;
+    this.emitChange(null, 'resync', undefined, true);
+    this.publish();
+  }
+
+  /** Sends `doc.open` (first open with `reason` null, else a resync). Events are buffered until it answers. */
+  private open(reason: ResyncReason | null): void {
+    if (this.closed || this.failed) return;
+    if (this.opening) {
+      if (reason && this.resyncAgain !== 'checksum') this.resyncAgain = reason;
+      return;
+    }
+    this.clearTimer('openRetryTimer');
+    this.opening = true;
+    const token = ++this.openToken;
+    const since = this.state?.version;
+    const data = {
+      documentId: this.documentId,
+      ...(since === undefined ? {} : { since }),
+      ...(reason ? { reason } : {}),
+    };
+    this.publish();
+    this.transport.request<OpenReply>(DOC_METHODS.open, data).then(
+      (reply) => {
+        if (token !== this.openToken || this.closed) return;
+        this.opening = false;
+        if (!reply || typeof reply.version !== 'number') {
+          this.retryOpen(reason);
+          return;
+        }
+        this.openRetryDelay = RETRY_MIN_MS;
+        this.applyOpen(reply, reason);
+      },
+      (error: unknown) => {
+        if (token !== this.openToken || this.closed) return;
+        this.opening = false;
+        const e = asError(error, 'could not open the document');
+        if (TRANSIENT_CODES.has(e.code)) {
+          this.events.emit('error', e);
+          this.retryOpen(reason);
+        } else if (e.code !== 'closed') this.fail(e);
+      },
+    );
+  }
+
+  private retryOpen(reason: ResyncReason | null): void {
+    this.opening = true; // still waiting for a document: keep buffering
+    const delay = this.openRetryDelay;
+    this.openRetryDelay = Math.min(RETRY_MAX_MS, delay * 2);
+    this.openRetryTimer = this.timers.setTimeout(() => {
+      this.openRetryTimer = undefined;
+      this.opening = false;
+      this.open(reason);
+    }, delay);
+    this.publish();
+  }
+
+  private applyOpen(reply: OpenReply, reason: ResyncReason | null): void {
+    const snapshot = asDocument(reply.snapshot);
+    const version = reply.version;
+    this.ownerIdValue = reply.ownerId;
+    this.lockKeeper.replace(reply.locks ?? []);
+
+    const me = this.transport.userId;
+    if (this.state && this.restoredUserId !== undefined && me !== undefined && this.restoredUserId !== me) {
+      // Edits saved by someone else on this device: not mine to submit.
+      const state = this.state;
+      this.events.emit('notice', {
+        reason: 'discarded_other_user',
+        zoneIds: [
+          ...new Set([state.inflight, ...state.pending].flatMap((p) => describeOp(p?.op ?? null).zoneIds)),
+        ],
+        partial: false,
+        action: 'restore',
+      });
+      this.state = null;
+      this.undoManager.clear();
+    }
+    this.restoredUserId = undefined;
+
+    const state = this.state;
+    const fromVersion = state?.version ?? version;
+    let method: 'ops' | 'snapshot' | 'none' = 'none';
+    if (!state) {
+      this.state = new SyncState(snapshot, version);
+      this.emitChange(null, 'remote', undefined, true);
+    } else {
+      const exact = reason !== 'checksum' && reason !== 'diverged';
+      if (exact && state.version < version && coversOps(reply.ops, state.version, version)) {
+        method = 'ops';
+        for (const rec of reply.ops ?? []) {
+          if (rec.version <= state.version) continue;
+          if (this.applyCommitted(toCommitted(rec)) !== 'ok') break;
+        }
+      }
+      if (state.version !== version || checksum(state.serverDoc) !== checksum(snapshot)) {
+        method = 'snapshot';
+        const change = state.rebase(snapshot, version);
+        this.undoManager.recordRemote(change);
+        this.emitChange(change, 'resync');
+      }
+    }
+    if (!this.opened) {
+      this.opened = true;
+      this.resolveReady();
+    }
+    const buffered = this.buffer.sort((a, b) => a.version - b.version);
+    this.buffer = [];
+    for (const rec of buffered) this.onCommitted(rec);
+    if (!this.opening) this.tryAck();
+    const why = reason ?? (state ? 'restore' : null);
+    if (why) this.events.emit('resync', { reason: why, fromVersion, toVersion: version, method });
+    const again = this.resyncAgain;
+    this.resyncAgain = null;
+    if (again && !this.opening) this.open(again);
+    this.checkPendingChecksum();
+    this.afterChange();
+  }
+
+  private fail(error: SynclineError): void {
+    if (this.closed) return;
+    this.failed = true;
+    this.events.emit('error', error);
+    this.rejectReady(error);
+    this.publish();
+  }
+
+  private onWelcome(welcome: Welcome): void {
+    if (this.closed) return;
+    if (this.opened) this.lockKeeper.resumed();
+    const room = welcome.rooms?.find((r) => r.room === docRoom(this.documentId));
+    // `fresh` after a reconnect: the server replays nothing, we may have missed ops.
+    if (this.opened && room?.status === 'fresh') this.open('resume');
+    this.clearTimer('retryTimer'); // a new connection: re-send now
+    this.afterChange();
+  }
+
+  // ---- internals: committed ops -----------------------------------------------------------------
+
+  private onOpEvent(data: unknown): void {
+    if (this.closed || typeof data !== 'object' || data === null) return;
+    const d = data as Partial<DocOpEventData>;
+    if (d.documentId !== this.documentId || typeof d.version !== 'number' || typeof d.opId !== 'string')
+      return;
+    this.onCommitted(toCommitted(d as DocOpEventData));
+    this.afterChange();
+  }
+
+  private onCommitted(rec: Committed): void {
+    if (!this.state || this.opening) {
+      this.buffer.push(rec);
+      return;
+    }
+    const result = this.applyCommitted(rec);
+    if (result === 'gap') {
+      this.buffer.push(rec);
+      this.open('gap');
+    } else if (result === 'error') this.open('diverged');
+    else this.tryAck();
+  }
+
+  /** Applies the committed op at `version + 1` (mine: an ack; else a remote op). */
+  private applyCommitted(rec: Committed): 'ok' | 'stale' | 'gap' | 'error' {
+    const s = this.state;
+    if (!s) return 'error';
+    if (rec.version <= s.version) return 'stale';
+    if (rec.version > s.version + 1) {
+      // The reply said my op came first: it fills the gap.
+      if (s.inflight?.committedAt === s.version + 1) {
+        this.ackInflight();
+        return this.applyCommitted(rec);
+      }
+      return 'gap';
+    }
+    // A restored op that was sent just before a reload (its state saved as pending) is mine as well.
+    if (!s.inflight && s.pending[0]?.opId === rec.opId && s.pending[0].mayBeIncluded) s.promote();
+    if (s.inflight && s.inflight.opId === rec.opId) {
+      this.ackInflight();
+      return 'ok';
+    }
+    let result: { applied: Op; conflicts: PendingConflict[] };
+    try {
+      result = s.applyRemote(rec.op);
+    } catch {
+      return 'error'; // the op does not fit our copy of the server's document
+    }
+    this.undoManager.recordRemote(result.applied);
+    for (const { opId, conflict } of result.conflicts) this.emitLocalConflict(opId, conflict, rec.userId);
+    this.emitChange(result.applied, 'remote', rec.userId);
+    return 'ok';
+  }
+
+  /** Acks the in-flight op once the server's reply told its version and every op before it is applied. */
+  private tryAck(): void {
+    const s = this.state;
+    if (!s || this.opening) return;
+    while (s.inflight?.committedAt !== undefined) {
+      const at: number = s.inflight.committedAt;
+      if (at === s.version + 1) this.ackInflight();
+      else if (at <= s.version) {
+        // Committed at a version we are past: it is in the snapshot we rebased onto (or, if it cannot be,
+        // our copy is wrong).
+        const unexpected = !s.inflight.mayBeIncluded && s.inflight.op !== null;
+        this.dropInflight('resync');
+        if (unexpected) {
+          this.open('diverged');
+          return;
+        }
+      } else break;
+    }
+  }
+
+  private ackInflight(): void {
+    const s = this.state;
+    if (!s?.inflight) return;
+    if (this.awaitingReply === s.inflight) this.awaitingReply = null;
+    s.ack();
+    this.retryDelay = RETRY_MIN_MS;
+    this.clearTimer('retryTimer');
+  }
+
+  private dropInflight(source: ChangeSource): void {
+    const s = this.state;
+    if (!s?.inflight) return;
+    if (this.awaitingReply === s.inflight) this.awaitingReply = null;
+    const { applied } = s.dropInflight();
+    this.undoManager.recordRemote(applied);
+    this.emitChange(applied, source);
+  }
+
+  /**
+   * A `doc_checksum` follows the ops of its version in the room: one for my version is compared with my
+   * copy of the server document; one for a later version (all events before it delivered) means that
+   * ops were lost on the way.
+   */
+  private onChecksum(version: number, sum: string): void {
+    const s = this.state;
+    if (!s || this.opening) {
+      this.pendingChecksum = { version, checksum: sum };
+      return;
+    }
+    this.tryAck();
+    if (this.opening) return;
+    if (version > s.version) this.open('gap');
+    else if (version === s.version && checksum(s.serverDoc) !== sum) this.open('checksum');
+  }
+
+  /** After an open: the checksum that arrived meanwhile. */
+  private checkPendingChecksum(): void {
+    const pending = this.pendingChecksum;
+    this.pendingChecksum = null;
+    if (pending && !this.opening) this.onChecksum(pending.version, pending.checksum);
+  }
+
+  // ---- internals: my ops ------------------------------------------------------------------------
+
+  private applyLocal(op: Op, fromUndo: boolean): boolean {
+    const s = this.requireState();
+    const normalized = normalize(op);
+    if (normalized === null) return false;
+    const before = s.doc;
+    s.applyLocal(normalized, this.newOpId(), this.options.compose !== false);
+    if (!fromUndo) this.undoManager.recordOwn(normalized, before);
+    this.emitChange(normalized, 'local');
+    this.afterChange();
+    return true;
+  }
+
+  private step(action: 'undo' | 'redo'): boolean {
+    const s = this.requireState();
+    const stamp = this.stamp();
+    const { op, notice } =
+      action === 'undo' ? this.undoManager.undo(s.doc, stamp) : this.undoManager.redo(s.doc, stamp);
+    if (notice) this.events.emit('notice', { ...notice, action });
+    if (op !== null) this.applyLocal(op, true);
+    else this.publish();
+    return op !== null;
+  }
+
+  /** Sends the in-flight op, or moves the next pending op in flight and sends it, when possible. */
+  private flush(): void {
+    const s = this.state;
+    if (!s || !this.opened || this.opening || this.closed || this.failed) return;
+    if (this.transport.state !== 'open') return;
+    if (s.inflight) {
+      const waiting = this.awaitingReply === s.inflight || this.retryTimer !== undefined;
+      if (!waiting && s.inflight.committedAt === undefined) this.send(s.inflight);
+      return;
+    }
+    const next = s.promote();
+    if (next) this.send(next);
+  }
+
+  private send(op: LocalOp): void {
+    const s = this.state;
+    if (!s) return;
+    op.sent = true;
+    this.awaitingReply = op;
+    this.persistSoon();
+    const data = { documentId: this.documentId, op: op.op, v: s.version, opId: op.opId };
+    this.transport
+      .request<{ version?: number } | undefined>(DOC_METHODS.submit, data, { replay: false })
+      .then(
+        (reply) => this.onSubmitReply(op, reply),
+        (error: unknown) => this.onSubmitError(op, asError(error, 'submit failed')),
+      );
+  }
+
+  private onSubmitReply(op: LocalOp, reply: { version?: number } | undefined): void {
+    if (this.awaitingReply === op) this.awaitingReply = null;
+    if (this.closed || this.state?.inflight !== op) return; // acked by its event already
+    if (!reply || typeof reply.version !== 'number') {
+      // Not sent, or the socket closed before the reply: re-sent after the next handshake.
+      if (this.transport.state === 'open') this.scheduleRetry();
+      return;
+    }
+    op.committedAt = reply.version;
+    this.retryDelay = RETRY_MIN_MS;
+    this.tryAck();
+    this.afterChange();
+  }
+
+  private onSubmitError(op: LocalOp, error: SynclineError): void {
+    if (this.awaitingReply === op) this.awaitingReply = null;
+    if (this.closed || this.state?.inflight !== op) return;
+    if (REJECT_CODES.has(error.code)) {
+      const zoneIds = describeOp(op.op).zoneIds;
+      this.dropInflight('rollback');
+      this.events.emit('rejected', { code: error.code, message: error.message, zoneIds, opId: op.opId });
+    } else if (error.code === 'bad_version') {
+      this.open('bad_version');
+    } else if (error.code === 'closed') {
+      return;
+    } else {
+      this.scheduleRetry();
+    }
+    this.afterChange();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer !== undefined || this.closed) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(RETRY_MAX_MS, delay * 2);
+    this.retryTimer = this.timers.setTimeout(() => {
+      this.retryTimer = undefined;
+      this.flush();
+    }, delay);
+  }
+
+  // ---- internals: output ------------------------------------------------------------------------
+
+  /** After anything changed: send what can go, save, settle `whenSynced`, notify. */
+  private afterChange(): void {
+    if (this.closed) return;
+    this.flush();
+    this.persistSoon();
+    if (this.isSynced()) for (const resolve of this.syncedWaiters.splice(0)) resolve();
+    this.publish();
+  }
+
+  private isSynced(): boolean {
+    return this.opened && !this.opening && this.state !== null && this.state.unconfirmed === 0;
+  }
+
+  private emitChange(op: Op, source: ChangeSource, userId?: string, all = false): void {
+    if (op === null && !all) return;
+    const { zoneIds, touchesAllZones } = describeOp(op);
+    const meta = all || opComponents(op).some((e) => e.path.length === 0 || e.path[0] === 'meta');
+    this.events.emit('change', {
+      zoneIds,
+      meta,
+      all: all || touchesAllZones,
+      source,
+      ...(userId === undefined ? {} : { userId }),
+    });
+  }
+
+  private emitLocalConflict(opId: string, conflict: OpConflict, byUserId: string | undefined): void {
+    const by = byUserId ?? 'someone';
+    const where = conflict.zoneId === null ? 'the document' : `zone ${conflict.zoneId}`;
+    const message =
+      conflict.kind === 'edit_on_deleted'
+        ? `${by} deleted ${where}; your edit in it was dropped`
+        : conflict.kind === 'delete_of_edited'
+          ? `your deletion of ${where} drops ${by}'s change in it`
+          : conflict.kind === 'same_attribute'
+            ? `you and ${by} changed ${conflict.path.slice(2).join('.') || where} at the same time`
+            : `your edit of ${where} conflicted with ${by}'s`;
+    this.events.emit('conflict', {
+      kind: conflict.kind,
+      zoneId: conflict.zoneId,
+      byUserId: byUserId ?? null,
+      opId,
+      message,
+      origin: 'client',
+    });
+  }
+
+  private buildSnapshot(): DocumentState {
+    return {
+      doc: this.doc,
+      version: this.version,
+      pending: this.state?.pending.length ?? 0,
+      inflight: this.state?.inflight != null,
+      canUndo: this.undoManager.canUndo(),
+      canRedo: this.undoManager.canRedo(),
+      locks: this.lockKeeper.all,
+      status: this.status,
+    };
+  }
+
+  /** Replaces the snapshot (and tells the subscribers) if something in it changed. */
+  private publish(): void {
+    const next = this.buildSnapshot();
+    const prev = this.snapshot;
+    let same = true;
+    for (const key of Object.keys(next) as (keyof DocumentState)[]) {
+      if (next[key] !== prev[key]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return;
+    this.snapshot = Object.freeze(next);
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch (error) {
+        this.reportListenerError(error);
+      }
+    }
+  }
+
+  /** Saves the unconfirmed ops, once per turn of the event loop (deletes the record when none is left). */
+  private persistSoon(): void {
+    if (this.persistScheduled) return;
+    this.persistScheduled = true;
+    queueMicrotask(() => this.persistNow());
+  }
+
+  /**
+   * Writes the scheduled save now. Writes are issued in order and not chained: IndexedDB applies
+   * read-write transactions on one store in the order they were created (a `DocPersistence` must too).
+   */
+  private persistNow(): void {
+    if (!this.persistScheduled) return;
+    this.persistScheduled = false;
+    const record = this.record();
+    if (record === null && this.persistedEmpty) return;
+    this.persistedEmpty = record === null;
+    let write: Promise<void>;
+    try {
+      write = record ? this.persistence.save(record) : this.persistence.delete(this.documentId);
+    } catch (cause) {
+      write = Promise.reject(cause);
+    }
+    write.catch((cause) => {
+      if (!this.closed)
+        this.events.emit('error', new SynclineError('internal', 'could not save edits', { cause }));
+    });
+  }
+
+  private record(): PersistedDoc | null {
+    const s = this.state;
+    if (!s || s.unconfirmed === 0) return null;
+    const inflight = s.inflight ? { opId: s.inflight.opId, op: s.inflight.op } : null;
+    const pending = s.pending.map((p) => ({ opId: p.opId, op: p.op }));
+    const userId = this.transport.userId ?? this.restoredUserId ?? this.options.userId;
+    return {
+      format: 1,
+      documentId: this.documentId,
+      ...(userId === undefined ? {} : { userId }),
+      version: s.version,
+      snapshot: s.serverDoc,
+      inflight,
+      pending,
+      opIds: [...(inflight ? [inflight.opId] : []), ...pending.map((p) => p.opId)],
+      savedAt: this.clock.now(),
+    };
+  }
+
+  private requireState(): SyncState {
+    if (this.closed) throw new SynclineError('closed', 'the document was closed');
+    if (!this.state) throw new SynclineError('not_open', 'the document is not open yet (await doc.ready)');
+    return this.state;
+  }
+
+  private requireZone(zoneId: string): Zone {
+    const zone = this.requireState().doc.zones;
+    if (!Object.hasOwn(zone, zoneId))
+      throw new RangeError(`no zone ${JSON.stringify(zoneId)} in the document`);
+    return zone[zoneId];
+  }
+
+  private stamp(): Stamp | undefined {
+    const by = this.transport.userId ?? this.options.userId ?? this.restoredUserId;
+    return by ? { by, at: Math.floor(this.clock.now()) } : undefined;
+  }
+
+  private clearTimer(name: 'retryTimer' | 'openRetryTimer'): void {
+    const timer = this[name];
+    if (timer !== undefined) this.timers.clearTimeout(timer);
+    this[name] = undefined;
+  }
+
+  private reportListenerError(error: unknown): void {
+    // A throwing listener must not break the document (nor the other listeners).
+    this.options.logger?.error?.('syncline: document listener failed', error);
+  }
+}
+
+function toCommitted(d: DocOpEventData): Committed {
+  return { version: d.version, op: (d.op ?? null) as Op, opId: d.opId, userId: d.userId };
+}
+
+/** `ops` holds every version in `(from, to]`, in order. */
+function coversOps(ops: DocOpEventData[] | undefined, from: number, to: number): boolean {
+  if (!Array.isArray(ops)) return false;
+  let expected = from + 1;
+  for (const rec of ops) {
+    if (rec.version < expected) continue;
+    if (rec.version !== expected) return false;
+    expected++;
+  }
+  return expected === to + 1;
+}
+
+function asDocument(snapshot: unknown): ZoneDocument {
+  if (typeof snapshot !== 'object' || snapshot === null) return emptyDocument();
+  const doc = snapshot as Partial<ZoneDocument>;
+  if (
+    typeof doc.zones === 'object' &&
+    doc.zones !== null &&
+    typeof doc.meta === 'object' &&
+    doc.meta !== null
+  )
+    return snapshot as ZoneDocument;
+  return { ...doc, meta: doc.meta ?? {}, zones: doc.zones ?? {} } as ZoneDocument;
+}
+
+function asError(error: unknown, message: string): SynclineError {
+  return error instanceof SynclineError ? error : new SynclineError('internal', message, { cause: error });
+}

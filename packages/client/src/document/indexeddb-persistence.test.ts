@@ -1,0 +1,94 @@
+import { IDBFactory } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { docOf, quiesce, world, zone } from './fake-doc-server.js';
+import { IndexedDBDocPersistence } from './indexeddb-persistence.js';
+import { isPersistedDoc, MemoryDocPersistence, type PersistedDoc } from './persistence.js';
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const record = (documentId: string, version = 3): PersistedDoc => ({
+  format: 1,
+  documentId,
+  userId: 'ann',
+  version,
+  snapshot: docOf(zone('z1', 'hello')),
+  inflight: { opId: 'p:1', op: ['zones', 'z1', 'text', { es: ['a'] }] },
+  pending: [{ opId: 'p:2', op: ['zones', 'z1', 'label', { r: '', i: 'L' }] }],
+  opIds: ['p:1', 'p:2'],
+  savedAt: 5,
+});
+
+describe('DocPersistence', () => {
+  it('MemoryDocPersistence keeps copies, by document', async () => {
+    const storage = new MemoryDocPersistence();
+    const r = record('d1');
+    await storage.save(r);
+    r.version = 99; // the caller's object is not the stored one
+    expect(await storage.load('d1')).toEqual(record('d1'));
+    expect(await storage.load('d2')).toBeUndefined();
+    await storage.delete('d1');
+    expect(await storage.load('d1')).toBeUndefined();
+  });
+
+  it('IndexedDBDocPersistence saves, replaces, loads and deletes records by document id', async () => {
+    const indexedDB = new IDBFactory();
+    const storage = new IndexedDBDocPersistence({ indexedDB, name: 'app-ann' });
+    await storage.save(record('d1'));
+    await storage.save(record('d2'));
+    await storage.save(record('d1', 7));
+    expect(await storage.load('d1')).toEqual(record('d1', 7));
+    expect(isPersistedDoc(await storage.load('d2'))).toBe(true);
+    await storage.delete('d2');
+    expect(await storage.load('d2')).toBeUndefined();
+    await storage.close();
+
+    const reopened = new IndexedDBDocPersistence({ indexedDB, name: 'app-ann' });
+    expect(await reopened.load('d1')).toEqual(record('d1', 7));
+    expect(await new IndexedDBDocPersistence({ indexedDB, name: 'app-bob' }).load('d1')).toBeUndefined();
+    await reopened.close();
+  });
+
+  it('rejects when IndexedDB is not available', async () => {
+    await expect(new IndexedDBDocPersistence().load('d1')).rejects.toThrow('IndexedDB is not available');
+  });
+
+  it('ignores records it cannot restore', () => {
+    expect(isPersistedDoc(undefined)).toBe(false);
+    expect(isPersistedDoc({ ...record('d1'), format: 2 })).toBe(false);
+    expect(isPersistedDoc({ ...record('d1'), pending: [{ op: null }] })).toBe(false);
+  });
+
+  it('carries offline edits across a reload through IndexedDB', async () => {
+    const indexedDB = new IDBFactory();
+    const { server, open } = world();
+    const first = open('ann', { persistence: new IndexedDBDocPersistence({ indexedDB }) });
+    await first.doc.ready;
+    first.conn.disconnect();
+    first.doc.editText('z1', { pos: 5, ins: ', offline' });
+    first.doc.createZone({
+      id: 'z3',
+      page: 1,
+      bbox: { x: 1, y: 2, w: 3, h: 4 },
+      type: 'caption',
+      label: '',
+      confidence: 1,
+      text: 'new',
+    });
+    const storage = new IndexedDBDocPersistence({ indexedDB });
+    for (let i = 0; i < 50 && !(await storage.load('d1'))?.pending.length; i++) await tick();
+    expect((await storage.load('d1'))?.pending).toHaveLength(2);
+    first.doc.close(); // the page goes away
+    server.commit(['zones', 'z1', 'text', { es: ['Oh, '] }], 'bob');
+
+    const second = open('ann', { persistence: storage });
+    await second.doc.ready;
+    await quiesce([second.conn], tick);
+    expect(server.doc.zones.z1.text).toBe('Oh, hello, offline');
+    expect(server.doc.zones.z3).toMatchObject({ text: 'new', updatedBy: 'ann' });
+    expect(second.doc.doc).toEqual(server.doc);
+    for (let i = 0; i < 50 && (await storage.load('d1')); i++) await tick();
+    expect(await storage.load('d1')).toBeUndefined();
+    second.doc.close();
+    await storage.close();
+  });
+});

@@ -1,0 +1,116 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { quiesce, world } from './fake-doc-server.js';
+import type { DocNotice, DocRejection } from './types.js';
+
+const T0 = 1_000_000;
+// fake-indexeddb and the fake network use setImmediate, which stays real here.
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('DocumentClient locks', () => {
+  beforeEach(() => vi.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'Date'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('keeps the locks of the document from open and lock events, and renews mine every third of the lease', async () => {
+    const { open } = world({ lockTtlMs: 30_000, now: () => Date.now() });
+    const ann = open('ann');
+    const bob = open('bob');
+    await Promise.all([ann.doc.ready, bob.doc.ready]);
+
+    const lock = await ann.doc.lock('z1');
+    expect(lock).toEqual({ zoneId: 'z1', userId: 'ann', expiresAt: T0 + 30_000 });
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(ann.doc.getSnapshot().locks).toEqual({ z1: lock });
+    expect(bob.doc.locks).toEqual({ z1: lock });
+    expect(ann.doc.holdsLock('z1')).toBe(true);
+
+    const renewals = () => ann.conn.requests.filter((r) => r.method === 'doc.lock').length;
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(renewals()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(renewals()).toBe(2);
+    expect(bob.doc.locks.z1.expiresAt).toBe(T0 + 40_000);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(renewals()).toBe(3);
+
+    // A late joiner sees the lock from doc.open.
+    const cid = open('cid');
+    await cid.doc.ready;
+    expect(cid.doc.locks.z1).toMatchObject({ userId: 'ann' });
+
+    await ann.doc.unlock('z1');
+    await quiesce([ann.conn, bob.conn, cid.conn], tick);
+    expect(ann.doc.locks).toEqual({});
+    expect(bob.doc.locks).toEqual({});
+    expect(ann.doc.holdsLock('z1')).toBe(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(renewals()).toBe(3);
+    for (const c of [ann, bob, cid]) c.doc.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('rolls back an edit of a zone someone else locked, and tells why', async () => {
+    const { server, open } = world({ now: () => Date.now() });
+    const ann = open('ann');
+    const bob = open('bob');
+    await Promise.all([ann.doc.ready, bob.doc.ready]);
+    const rejected: DocRejection[] = [];
+    bob.doc.on('rejected', (r) => rejected.push(r));
+    ann.conn.auto = false;
+    const locked = ann.doc.lock('z1');
+    ann.conn.drain(); // the server takes the lock; bob has not heard of it yet
+    await locked;
+    bob.doc.editText('z1', { pos: 0, ins: 'mine ' });
+    bob.doc.editText('z2', { pos: 0, ins: 'ok ' });
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(rejected).toEqual([
+      { code: 'zone_locked', message: 'zone z1 is locked by ann', zoneIds: ['z1'], opId: expect.any(String) },
+    ]);
+    expect(bob.doc.doc.zones.z1.text).toBe('hello');
+    expect(bob.doc.doc).toEqual(server.doc);
+    expect(server.doc.zones.z2.text).toBe('ok world');
+    ann.doc.close();
+    bob.doc.close();
+  });
+
+  it('tells me when a lock I hold is gone, and stops renewing it', async () => {
+    const { server, open } = world({ ownerId: 'bob', now: () => Date.now() });
+    const ann = open('ann');
+    const bob = open('bob');
+    await Promise.all([ann.doc.ready, bob.doc.ready]);
+    const notices: DocNotice[] = [];
+    ann.doc.on('notice', (n) => notices.push(n));
+    await ann.doc.lock('z1');
+    await ann.doc.lock('z2');
+    server.expireLock('z1');
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(notices).toEqual([
+      { reason: 'lock_lost', zoneIds: ['z1'], partial: false, action: 'lock', detail: 'expired' },
+    ]);
+    await bob.doc.unlock('z2', { force: true }); // the owner
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(notices.at(-1)).toMatchObject({ zoneIds: ['z2'], detail: 'forced' });
+    expect(ann.doc.locks).toEqual({});
+    expect(ann.doc.holdsLock('z2')).toBe(false);
+    await expect(ann.doc.unlock('z9', { force: true })).resolves.toBeUndefined(); // nothing to release
+    ann.doc.close();
+    bob.doc.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('renews after a reconnect, and releases what it holds on close', async () => {
+    const { server, open } = world({ now: () => Date.now() });
+    const ann = open('ann');
+    await ann.doc.ready;
+    await ann.doc.lock('z1');
+    ann.conn.disconnect();
+    await vi.advanceTimersByTimeAsync(10_000); // the renewal cannot go out
+    ann.conn.reconnect();
+    await quiesce([ann.conn], tick);
+    expect(server.locks.get('z1')?.expiresAt).toBe(T0 + 40_000);
+    ann.doc.close();
+    await quiesce([ann.conn], tick);
+    expect(server.locks.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

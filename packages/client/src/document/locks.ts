@@ -1,0 +1,187 @@
+import { DOC_METHODS, type ZoneLock } from '@syncline/protocol';
+import type { Clock, TimerHandle, Timers } from '../environment.js';
+import { SynclineError } from '../errors.js';
+import type { DocTransport } from './transport.js';
+
+export type LockLostReason = 'expired' | 'forced' | 'taken' | 'left' | 'refused';
+
+export interface LockKeeperOptions {
+  documentId: string;
+  transport: DocTransport;
+  timers: Timers;
+  clock: Clock;
+  /** Renew a held lock this often; default a third of the lease the server granted (1 s - 60 s). */
+  renewMs?: number;
+  /** The set of locks changed. */
+  onChange(): void;
+  /** A lock I held is gone (expired, forced by the owner, refused on renewal). */
+  onLost(zoneId: string, reason: LockLostReason): void;
+  onError(error: SynclineError): void;
+}
+
+const MIN_RENEW_MS = 1_000;
+const MAX_RENEW_MS = 60_000;
+
+/**
+ * The zone locks of one document: every lock (from `doc.open`, then `zone_lock`/`zone_unlock` events) as
+ * an immutable record that is replaced on change, and the locks I hold, renewed while held.
+ */
+export class LockKeeper {
+  private locks: Readonly<Record<string, ZoneLock>> = Object.freeze({});
+  /** Zones I hold, with their renewal timer. */
+  private readonly held = new Map<string, TimerHandle | undefined>();
+  private disposed = false;
+
+  constructor(private readonly options: LockKeeperOptions) {}
+
+  /** Every lock, by zone id. A new object whenever a lock changes. */
+  get all(): Readonly<Record<string, ZoneLock>> {
+    return this.locks;
+  }
+
+  /** Whether I hold the lock of `zoneId` (and keep renewing it). */
+  holds(zoneId: string): boolean {
+    return this.held.has(zoneId);
+  }
+
+  /** The locks as `doc.open` reported them. */
+  replace(list: readonly ZoneLock[]): void {
+    const next: Record<string, ZoneLock> = {};
+    for (const lock of list) next[lock.zoneId] = lock;
+    this.locks = Object.freeze(next);
+    for (const zoneId of [...this.held.keys()]) {
+      const lock = next[zoneId];
+      if (!lock) this.lost(zoneId, 'expired');
+      else if (lock.userId !== this.options.transport.userId) this.lost(zoneId, 'taken');
+    }
+    this.options.onChange();
+  }
+
+  /** A `zone_lock` event. */
+  locked(lock: ZoneLock): void {
+    this.set(lock);
+    if (this.held.has(lock.zoneId) && lock.userId !== this.options.transport.userId)
+      this.lost(lock.zoneId, 'taken');
+  }
+
+  /** A `zone_unlock` event. */
+  unlocked(zoneId: string, userId: string, reason: string): void {
+    if (this.locks[zoneId]?.userId !== userId) return; // an older lock's end
+    this.remove(zoneId);
+    if (this.held.has(zoneId) && userId === this.options.transport.userId && reason !== 'released') {
+      this.lost(zoneId, reason === 'forced' || reason === 'left' ? reason : 'expired');
+    }
+  }
+
+  /** Locks `zoneId` (or renews my lock), and keeps renewing it until `unlock`. */
+  async lock(zoneId: string): Promise<ZoneLock> {
+    const lock = await this.options.transport.request<ZoneLock>(DOC_METHODS.lock, {
+      documentId: this.options.documentId,
+      zoneId,
+    });
+    if (this.disposed) return lock;
+    this.set(lock);
+    this.schedule(zoneId, lock);
+    return lock;
+  }
+
+  /** Releases my lock of `zoneId`; `force` (the document's owner) releases anyone's. */
+  async unlock(zoneId: string, force = false): Promise<void> {
+    this.stop(zoneId);
+    await this.options.transport.request(DOC_METHODS.unlock, {
+      documentId: this.options.documentId,
+      zoneId,
+      ...(force ? { force } : {}),
+    });
+    if (this.locks[zoneId] && (force || this.locks[zoneId].userId === this.options.transport.userId))
+      this.remove(zoneId);
+  }
+
+  /** After a reconnect: renew every lock I hold now (the lease may have run out meanwhile). */
+  resumed(): void {
+    for (const zoneId of this.held.keys()) this.renew(zoneId);
+  }
+
+  /** Stops every renewal and releases what I hold (best effort). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const zoneId of [...this.held.keys()]) {
+      this.stop(zoneId);
+      this.options.transport
+        .request(DOC_METHODS.unlock, { documentId: this.options.documentId, zoneId }, { replay: false })
+        .catch(() => {});
+    }
+  }
+
+  private set(lock: ZoneLock): void {
+    this.locks = Object.freeze({ ...this.locks, [lock.zoneId]: lock });
+    this.options.onChange();
+  }
+
+  private remove(zoneId: string): void {
+    if (!Object.hasOwn(this.locks, zoneId)) return;
+    const { [zoneId]: _gone, ...rest } = this.locks;
+    this.locks = Object.freeze(rest);
+    this.options.onChange();
+  }
+
+  private schedule(zoneId: string, lock: ZoneLock): void {
+    this.stop(zoneId);
+    const lease = lock.expiresAt - this.options.clock.now();
+    const every =
+      this.options.renewMs ??
+      Math.min(MAX_RENEW_MS, Math.max(MIN_RENEW_MS, lease > 0 ? Math.floor(lease / 3) : 10_000));
+    this.held.set(
+      zoneId,
+      this.options.timers.setTimeout(() => {
+        this.held.set(zoneId, undefined);
+        this.renew(zoneId);
+      }, every),
+    );
+  }
+
+  private renew(zoneId: string): void {
+    const { transport, documentId } = this.options;
+    const timer = this.held.get(zoneId);
+    if (timer !== undefined) this.options.timers.clearTimeout(timer);
+    this.held.set(zoneId, undefined);
+    transport.request<ZoneLock | undefined>(DOC_METHODS.lock, { documentId, zoneId }, { replay: false }).then(
+      (lock) => {
+        // `undefined`: not connected; `resumed()` renews after the next handshake.
+        if (!lock || this.disposed || !this.held.has(zoneId)) return;
+        this.set(lock);
+        this.schedule(zoneId, lock);
+      },
+      (error: unknown) => {
+        if (this.disposed || !this.held.has(zoneId)) return;
+        const code = error instanceof SynclineError ? error.code : undefined;
+        if (code === 'zone_locked' || code === 'forbidden') this.lost(zoneId, 'refused');
+        else {
+          // Transient (timeout, unavailable): try again at the next period.
+          this.options.onError(
+            error instanceof SynclineError ? error : new SynclineError('internal', String(error)),
+          );
+          this.held.set(
+            zoneId,
+            this.options.timers.setTimeout(
+              () => this.renew(zoneId),
+              this.options.renewMs ?? MIN_RENEW_MS * 5,
+            ),
+          );
+        }
+      },
+    );
+  }
+
+  private stop(zoneId: string): void {
+    const timer = this.held.get(zoneId);
+    if (timer !== undefined) this.options.timers.clearTimeout(timer);
+    this.held.delete(zoneId);
+  }
+
+  private lost(zoneId: string, reason: LockLostReason): void {
+    this.stop(zoneId);
+    this.options.onLost(zoneId, reason);
+  }
+}

@@ -1,0 +1,85 @@
+import type { Op, ZoneDocument } from '@syncline/doc';
+
+/** An op of mine the server had not confirmed when the state was saved. */
+export interface PersistedOp {
+  opId: string;
+  op: Op;
+}
+
+/**
+ * What a document client keeps across reloads, per document: its unconfirmed ops, and the server
+ * document (and version) they are expressed against, so that the next client for the same document can
+ * show them at once and rebase them onto what the server has committed since.
+ */
+export interface PersistedDoc {
+  /** Format of this record. */
+  format: 1;
+  documentId: string;
+  /** Whose ops these are: a client signed in as someone else does not re-submit them. */
+  userId?: string;
+  /** The confirmed server version `snapshot` is at. */
+  version: number;
+  snapshot: ZoneDocument;
+  /** The op that was in flight (it may have been committed: it is re-sent with the same opId). */
+  inflight: PersistedOp | null;
+  /** Ops not sent yet, in order; each is expressed against the document after the ones before it. */
+  pending: PersistedOp[];
+  /** The ids of every op above, in order (what the server may know of). */
+  opIds: string[];
+  /** Clock time of the save (ms). */
+  savedAt: number;
+}
+
+/**
+ * Where document clients keep their unconfirmed ops. The client saves after every change of them
+ * (coalesced to one write per turn of the event loop) and deletes the record once everything is confirmed.
+ */
+export interface DocPersistence {
+  load(documentId: string): Promise<PersistedDoc | undefined>;
+  save(record: PersistedDoc): Promise<void>;
+  delete(documentId: string): Promise<void>;
+}
+
+/**
+ * Keeps records in memory: they survive a `DocumentClient` being closed and created again (share one
+ * instance), not a page reload. Use `IndexedDBDocPersistence` for that.
+ */
+export class MemoryDocPersistence implements DocPersistence {
+  private readonly records = new Map<string, PersistedDoc>();
+
+  async load(documentId: string): Promise<PersistedDoc | undefined> {
+    const record = this.records.get(documentId);
+    return record === undefined ? undefined : structuredClone(record);
+  }
+
+  async save(record: PersistedDoc): Promise<void> {
+    this.records.set(record.documentId, structuredClone(record));
+  }
+
+  async delete(documentId: string): Promise<void> {
+    this.records.delete(documentId);
+  }
+
+  /** Documents with a saved record (for tests and debugging). */
+  get documentIds(): string[] {
+    return [...this.records.keys()];
+  }
+}
+
+/** Whether `value` looks like a record this version can restore (storage may hold anything). */
+export function isPersistedDoc(value: unknown): value is PersistedDoc {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Partial<PersistedDoc>;
+  const isOp = (o: unknown) =>
+    typeof o === 'object' && o !== null && typeof (o as PersistedOp).opId === 'string' && 'op' in o;
+  return (
+    r.format === 1 &&
+    typeof r.documentId === 'string' &&
+    Number.isSafeInteger(r.version) &&
+    typeof r.snapshot === 'object' &&
+    r.snapshot !== null &&
+    (r.inflight === null || isOp(r.inflight)) &&
+    Array.isArray(r.pending) &&
+    r.pending.every(isOp)
+  );
+}

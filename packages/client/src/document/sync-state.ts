@@ -1,0 +1,243 @@
+import {
+  apply,
+  canonicalJson,
+  compose,
+  describeOp,
+  findConflicts,
+  invertWithDoc,
+  type Op,
+  type OpConflict,
+  transform,
+  validateDocument,
+  type ZoneDocument,
+} from '@syncline/doc';
+import { diffDocuments } from './diff.js';
+
+/**
+ * The client's side of the OT protocol, as ShareDB runs it, with no I/O: the confirmed server document
+ * and its version, at most one op in flight (sent, awaiting its commit) and a list of pending ops (not
+ * sent yet), and the local document, which is always `serverDoc` + in-flight + pending.
+ *
+ * Every op of mine is expressed against the document it follows: the in-flight op against `serverDoc`,
+ * each pending op against the one before it. A remote op is transformed past them (`'right'`), and they
+ * past it (`'left'`: the op not yet committed is the left one, as on the server).
+ */
+
+/** An op of mine that the server has not confirmed. */
+export interface LocalOp {
+  /** Unique per user; the server recognises a re-sent op by it. */
+  opId: string;
+  op: Op;
+  /** Sent at least once, or restored from storage: the server may have it (re-send with the same opId). */
+  sent: boolean;
+  /** The server may have committed it already, in a snapshot we rebased onto without its ops. */
+  mayBeIncluded: boolean;
+  /** The version the server says it was committed at (its reply came, its event maybe not yet). */
+  committedAt?: number;
+}
+
+/** A conflict between a pending op of mine and a remote op, found before transforming. */
+export interface PendingConflict {
+  opId: string;
+  conflict: OpConflict;
+}
+
+export class SyncState {
+  serverDoc: ZoneDocument;
+  version: number;
+  doc: ZoneDocument;
+  inflight: LocalOp | null;
+  pending: LocalOp[];
+
+  constructor(
+    serverDoc: ZoneDocument,
+    version: number,
+    inflight: LocalOp | null = null,
+    pending: LocalOp[] = [],
+  ) {
+    this.serverDoc = serverDoc;
+    this.version = version;
+    this.inflight = inflight;
+    this.pending = pending;
+    this.doc = serverDoc;
+    this.recompute();
+  }
+
+  /** Ops of mine the server has not confirmed (in flight + pending). */
+  get unconfirmed(): number {
+    return this.pending.length + (this.inflight ? 1 : 0);
+  }
+
+  /**
+   * Applies an op of mine to the local document and queues it. Throws (changing nothing) when it does not
+   * fit the document or leaves a touched zone invalid. With `compose`, the op joins the last pending op
+   * when both touch the same zones (typing in one zone makes one op, not one per keystroke).
+   */
+  applyLocal(op: Op, opId: string, composeWithLast = true): void {
+    if (op === null) return;
+    const next = apply(this.doc, op);
+    const { zoneIds, touchesAllZones } = describeOp(op);
+    const problems = validateDocument(next, touchesAllZones ? {} : { zoneIds });
+    if (problems.length > 0)
+      throw new RangeError(`the op leaves the document invalid: ${problems.join('; ')}`);
+    this.doc = next;
+    const last = this.pending[this.pending.length - 1];
+    if (composeWithLast && last && !last.sent && !last.mayBeIncluded && sameScope(last.op, op)) {
+      last.op = compose(last.op, op);
+      if (last.op === null) this.pending.pop(); // undone before it was sent: nothing to send
+    } else {
+      this.pending.push({ opId, op, sent: false, mayBeIncluded: false });
+    }
+  }
+
+  /** Moves the first pending op in flight (when none is). */
+  promote(): LocalOp | null {
+    if (this.inflight) return this.inflight;
+    // Ops that became no-ops (transformed away) and were never sent need not go anywhere.
+    while (this.pending.length > 0 && this.pending[0].op === null && !this.pending[0].sent)
+      this.pending.shift();
+    this.inflight = this.pending.shift() ?? null;
+    return this.inflight;
+  }
+
+  /**
+   * A committed op that is not mine, at `version + 1`. Returns the op as applied to the local document,
+   * and the conflicts it had with my pending ops (the server reports those with my in-flight op).
+   * Throws, changing nothing, when the op does not fit the server document (the replicas diverged).
+   */
+  applyRemote(op: Op): { applied: Op; conflicts: PendingConflict[] } {
+    const serverDoc = apply(this.serverDoc, op);
+    let remote = op;
+    const conflicts: PendingConflict[] = [];
+    if (this.inflight) {
+      const mine = this.inflight.op;
+      this.inflight.op = transform(mine, remote, 'left');
+      remote = transform(remote, mine, 'right');
+    }
+    for (const p of this.pending) {
+      const mine = p.op;
+      for (const conflict of findConflicts(mine, remote)) conflicts.push({ opId: p.opId, conflict });
+      p.op = transform(mine, remote, 'left');
+      remote = transform(remote, mine, 'right');
+    }
+    this.serverDoc = serverDoc;
+    this.version++;
+    this.applyToLocal(remote);
+    return { applied: remote, conflicts };
+  }
+
+  /** The in-flight op was committed at `version + 1`. */
+  ack(): LocalOp {
+    const inflight = this.inflight;
+    if (!inflight) throw new Error('no op in flight');
+    this.serverDoc = apply(this.serverDoc, inflight.op);
+    this.version++;
+    this.inflight = null;
+    return inflight;
+  }
+
+  /**
+   * Takes the in-flight op out (the server rejected it, or it is in the snapshot already): its inverse,
+   * against the server document it applies to, is transformed past the pending ops, which are transformed
+   * past it. Returns the op that undid it in the local document.
+   */
+  dropInflight(): { dropped: LocalOp; applied: Op } {
+    const dropped = this.inflight;
+    if (!dropped) throw new Error('no op in flight');
+    this.inflight = null;
+    const before = this.doc;
+    let inverse: Op;
+    try {
+      inverse = invertWithDoc(dropped.op, this.serverDoc);
+    } catch {
+      // Cannot happen while the invariant holds; if it does, drop the op and rebuild from the server doc.
+      this.recompute();
+      return { dropped, applied: diffDocuments(before, this.doc) };
+    }
+    let undo = inverse;
+    for (const p of this.pending) {
+      const mine = p.op;
+      p.op = transform(mine, undo, 'left');
+      undo = transform(undo, mine, 'right');
+    }
+    this.pending = this.pending.filter((p) => p.op !== null || p.sent);
+    // Recompute rather than apply `undo`: the local document must be exactly server + pending.
+    this.recompute();
+    return { dropped, applied: sameDoc(before, this.doc, undo) ? undo : diffDocuments(before, this.doc) };
+  }
+
+  /**
+   * Rebases onto a snapshot whose ops are not known: what changed between the server document and
+   * `snapshot` (as one op) is treated as a remote op. Returns that change as applied locally.
+   */
+  rebase(snapshot: ZoneDocument, version: number): Op {
+    const before = this.doc;
+    let change = diffDocuments(this.serverDoc, snapshot);
+    for (const mine of this.inflight ? [this.inflight, ...this.pending] : this.pending) {
+      const op = mine.op;
+      mine.op = transform(op, change, 'left');
+      change = transform(change, op, 'right');
+      mine.mayBeIncluded = mine.mayBeIncluded || mine.sent;
+    }
+    this.serverDoc = snapshot;
+    this.version = version;
+    this.pending = this.pending.filter((p) => p.op !== null || p.sent);
+    this.recompute();
+    return sameDoc(before, this.doc, change) ? change : diffDocuments(before, this.doc);
+  }
+
+  /**
+   * Recomputes the local document as server + in-flight + pending. An op that no longer applies (only
+   * after the replicas diverged) is dropped; returns the dropped ops.
+   */
+  recompute(): LocalOp[] {
+    let doc = this.serverDoc;
+    const dropped: LocalOp[] = [];
+    if (this.inflight) {
+      try {
+        doc = apply(doc, this.inflight.op);
+      } catch {
+        // Keep it in flight (the server decides about it) but without local effect.
+        dropped.push(this.inflight);
+        this.inflight.op = null;
+      }
+    }
+    const kept: LocalOp[] = [];
+    for (const p of this.pending) {
+      try {
+        doc = apply(doc, p.op);
+        kept.push(p);
+      } catch {
+        dropped.push(p);
+      }
+    }
+    this.pending = kept;
+    this.doc = doc;
+    return dropped;
+  }
+
+  private applyToLocal(op: Op): void {
+    try {
+      this.doc = apply(this.doc, op);
+    } catch {
+      this.recompute();
+    }
+  }
+}
+
+/** The zones (or `meta`) two ops touch are the same: they can be composed into one op for the server. */
+function sameScope(a: Op, b: Op): boolean {
+  const x = describeOp(a);
+  const y = describeOp(b);
+  if (x.touchesAllZones || y.touchesAllZones || x.kind === 'mixed' || y.kind === 'mixed') return false;
+  return x.zoneIds.join('\u0000') === y.zoneIds.join('\u0000') && (x.kind === 'meta') === (y.kind === 'meta');
+}
+
+/** Whether applying `op` to `before` gives `after` (so that `op` describes the change exactly). */
+function sameDoc(before: ZoneDocument, after: ZoneDocument, op: Op): boolean {
+  try {
+    return canonicalJson(apply(before, op)) === canonicalJson(after);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,137 @@
+import type { UndoNoticeReason, ZoneDocument } from '@syncline/doc';
+import type { ZoneLock } from '@syncline/protocol';
+import type { Clock, Logger, Timers } from '../environment.js';
+import type { SynclineError } from '../errors.js';
+import type { DocPersistence } from './persistence.js';
+
+/**
+ * - `opening`: waiting for the first `doc.open` (a restored document is shown meanwhile);
+ * - `open`: in sync, edits go out as they are made;
+ * - `offline`: not connected; edits are kept (and persisted) and go out after the reconnect;
+ * - `resyncing`: re-opening after a gap, a room reset or a checksum mismatch; edits are kept;
+ * - `failed`: the document could not be opened (forbidden, unknown); see the `error` event;
+ * - `closed`: `close()` was called.
+ */
+export type DocStatus = 'opening' | 'open' | 'offline' | 'resyncing' | 'failed' | 'closed';
+
+/**
+ * What a UI renders, as one immutable object: `getSnapshot()` returns the same object until one of its
+ * fields changes (for React's `useSyncExternalStore`).
+ */
+export interface DocumentState {
+  /** The local document: the server's, plus my unconfirmed edits. */
+  readonly doc: ZoneDocument;
+  /** The confirmed server version. */
+  readonly version: number;
+  /** Edits of mine not sent yet. */
+  readonly pending: number;
+  /** An edit of mine is sent and not confirmed yet. */
+  readonly inflight: boolean;
+  readonly canUndo: boolean;
+  readonly canRedo: boolean;
+  /** Zone locks by zone id. */
+  readonly locks: Readonly<Record<string, ZoneLock>>;
+  readonly status: DocStatus;
+}
+
+export type ChangeSource = 'local' | 'remote' | 'rollback' | 'resync';
+
+export interface DocChange {
+  /** The zones that changed (created, edited, deleted), sorted. */
+  zoneIds: string[];
+  /** The document's `meta` may have changed. */
+  meta: boolean;
+  /** The change may touch any zone: re-render them all. */
+  all: boolean;
+  source: ChangeSource;
+  /** For remote changes: who made it. */
+  userId?: string;
+}
+
+/** My edit was dropped or altered by someone else's concurrent change. */
+export interface DocConflict {
+  kind: string;
+  zoneId: string | null;
+  /** Who made the change that won, when known. */
+  byUserId: string | null;
+  /** My op concerned, when known. */
+  opId?: string;
+  message: string;
+  /** `server`: the server altered my in-flight op; `client`: found while rebasing my pending edits. */
+  origin: 'server' | 'client';
+}
+
+/** The server refused my edit; it was rolled back (my later edits are kept). */
+export interface DocRejection {
+  /** `zone_locked`, `forbidden`, `invalid`, `too_large`, ... */
+  code: string;
+  message: string;
+  /** The zones the rejected edit touched. */
+  zoneIds: string[];
+  opId: string;
+}
+
+export type DocNoticeReason =
+  | UndoNoticeReason
+  /** A zone lock I held is gone: expired, forced by the owner, or taken. */
+  | 'lock_lost'
+  /** Edits saved by another user on this device were not re-submitted. */
+  | 'discarded_other_user';
+
+export interface DocNotice {
+  reason: DocNoticeReason;
+  zoneIds: string[];
+  /** For undo/redo notices: part of the step could still be applied. */
+  partial: boolean;
+  /** Which action the notice is about. */
+  action?: 'undo' | 'redo' | 'lock' | 'restore';
+  /** For `lock_lost`: why (`expired`, `forced`, `taken`, `left`, `refused`). */
+  detail?: string;
+}
+
+/**
+ * Why the document was re-opened: `restore` (edits restored from storage, rebased on open), `checksum`
+ * (my copy differed from the server's), `gap` (ops were missed), `reset` (the room's log was past its
+ * retention), `bad_version`, `diverged` (an op did not fit my copy), `resume` (a reconnect replayed nothing).
+ */
+export type ResyncReason = 'restore' | 'checksum' | 'gap' | 'reset' | 'bad_version' | 'diverged' | 'resume';
+
+export interface DocResync {
+  reason: ResyncReason;
+  fromVersion: number;
+  toVersion: number;
+  /** `ops`: the missed ops were replayed (exact); `snapshot`: rebased onto the snapshot's difference. */
+  method: 'ops' | 'snapshot' | 'none';
+}
+
+export type DocumentEvents = {
+  change: [change: DocChange];
+  conflict: [conflict: DocConflict];
+  rejected: [rejection: DocRejection];
+  notice: [notice: DocNotice];
+  resync: [resync: DocResync];
+  /** Failures no call can carry: opening, storage, a lock renewal. */
+  error: [error: SynclineError];
+};
+
+export interface DocumentClientOptions {
+  /** Where unconfirmed edits are kept across reloads. Default: in memory (this instance only). */
+  persistence?: DocPersistence;
+  /** Renew held zone locks this often; default a third of the lease. */
+  lockRenewMs?: number;
+  /** Undo depth; default 100. */
+  undoDepth?: number;
+  /**
+   * Compose consecutive edits of the same zones into one op while one is in flight (default true):
+   * fewer, larger ops; a rejection then rolls back the whole group.
+   */
+  compose?: boolean;
+  /** User id for `updatedBy` stamps before the first handshake (the transport's once known). */
+  userId?: string;
+  timers?: Timers;
+  clock?: Clock;
+  /** Where a throwing listener is reported. Default: silent. */
+  logger?: Logger;
+  /** Called once `close()` is done (the client uses it to forget the instance). */
+  onClose?: () => void;
+}
