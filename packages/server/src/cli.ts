@@ -55,7 +55,7 @@ const server = new SynclineServer({
 const port = int('PORT', 8000);
 const { port: bound } = await server.listen(port, env.HOST || undefined);
 server.log.warn(
-  { msg: 'listening', port: bound, ws: server.path, dev: server.devTokens !== null },
+  { port: bound, ws: server.path, dev: server.devTokens !== null },
   'listening',
 );
 // A machine-readable line for scripts (benchmarks, tests) regardless of LOG_LEVEL.
