@@ -54,10 +54,7 @@ const server = new SynclineServer({
 
 const port = int('PORT', 8000);
 const { port: bound } = await server.listen(port, env.HOST || undefined);
-server.log.warn(
-  { port: bound, ws: server.path, dev: server.devTokens !== null },
-  'listening',
-);
+server.log.warn({ port: bound, ws: server.path, dev: server.devTokens !== null }, 'listening');
 // A machine-readable line for scripts (benchmarks, tests) regardless of LOG_LEVEL.
 process.stdout.write(`${JSON.stringify({ msg: 'listening', port: bound, ws: server.path })}\n`);
 
