@@ -1,0 +1,108 @@
+import type { SynclineClient } from '@syncline/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cleanup, createClient, startServer, tokenProvider, uniqueRoom, waitFor } from './helpers.js';
+
+/**
+ * `client.doc(id)` against a real server: several people typing into one zone converge, a locked zone
+ * rolls back with the reason, edits made while the socket is down reach everyone after it comes back.
+ */
+describe('collaborative documents end to end', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+
+  const newZone = (id: string, text = '') => ({
+    id,
+    page: 0,
+    bbox: { x: 0, y: 0, w: 100, h: 20 },
+    type: 'paragraph' as const,
+    label: '',
+    confidence: 1,
+    text,
+  });
+
+  async function setup() {
+    const { url, server } = await startServer(cleanup);
+    const documentId = uniqueRoom().slice(4);
+    const open = async (userId: string, client?: SynclineClient) => {
+      const c = client ?? createClient(cleanup, { url, token: tokenProvider(userId) });
+      const doc = c.doc(documentId);
+      await doc.ready;
+      return { client: c, doc };
+    };
+    return { server, documentId, open };
+  }
+
+  it('three clients typing into one zone at once converge on text containing everyone’s input', async () => {
+    const { open } = await setup();
+    const a = await open('ann');
+    const b = await open('ben');
+    const c = await open('cy');
+    a.doc.createZone(newZone('z1', '|'));
+    await waitFor(() => b.doc.zone('z1') && c.doc.zone('z1'));
+    const words = { ann: 'apple ', ben: 'banana ', cy: 'cherry ' };
+    // Each types its word one character at a time, interleaved, without waiting for acks.
+    for (let i = 0; i < 7; i++) {
+      for (const [who, d] of [
+        ['ann', a.doc],
+        ['ben', b.doc],
+        ['cy', c.doc],
+      ] as const) {
+        const ch = words[who][i];
+        if (ch !== undefined) d.editText('z1', { pos: 0, ins: ch });
+      }
+    }
+    await Promise.all([a.doc.whenSynced(), b.doc.whenSynced(), c.doc.whenSynced()]);
+    await waitFor(
+      () => a.doc.version === b.doc.version && b.doc.version === c.doc.version && a.doc.version > 1,
+      10_000,
+      'replicas reach the same version',
+    );
+    const text = a.doc.zone('z1')?.text ?? '';
+    expect(b.doc.zone('z1')?.text).toBe(text);
+    expect(c.doc.zone('z1')?.text).toBe(text);
+    expect(text.length).toBe(1 + words.ann.length + words.ben.length + words.cy.length);
+    for (const letter of 'aplebnchry') expect(text).toContain(letter);
+  });
+
+  it('rolls back an edit to a zone someone else locked, and says why', async () => {
+    const { open } = await setup();
+    const a = await open('ann');
+    const b = await open('ben');
+    a.doc.createZone(newZone('z1', 'original'));
+    await waitFor(() => b.doc.zone('z1')?.text === 'original');
+    await a.doc.lock('z1');
+    await waitFor(() => b.doc.locks.z1?.userId === 'ann');
+    const rejections: { code: string }[] = [];
+    b.doc.on('rejected', (r) => rejections.push(r));
+    b.doc.editText('z1', { pos: 0, ins: 'NOPE ' });
+    expect(b.doc.zone('z1')?.text).toBe('NOPE original'); // optimistic
+    await waitFor(() => rejections.length > 0);
+    expect(rejections[0].code).toBe('zone_locked');
+    await waitFor(() => b.doc.zone('z1')?.text === 'original');
+    // The holder can still edit; everyone sees it.
+    a.doc.editText('z1', { pos: 8, ins: '!' });
+    await waitFor(() => b.doc.zone('z1')?.text === 'original!');
+  });
+
+  it('keeps edits made while disconnected and delivers them after the reconnect', async () => {
+    const { open, server } = await setup();
+    const a = await open('ann');
+    const b = await open('ben');
+    a.doc.createZone(newZone('z1', 'base'));
+    await waitFor(() => b.doc.zone('z1')?.text === 'base');
+    const states: string[] = [];
+    b.client.on('state', (status) => states.push(status.state));
+    // Drop every server-side socket of ben: his client reconnects by itself.
+    for (const conn of server.hub.connections) if (conn.session?.userId === 'ben') conn.socket.terminate();
+    b.doc.editText('z1', { pos: 4, ins: ' offline' });
+    a.doc.editText('z1', { pos: 0, ins: 'online ' });
+    await waitFor(
+      () => a.doc.zone('z1')?.text === 'online base offline',
+      10_000,
+      'ann sees ben’s offline edit',
+    );
+    await waitFor(() => b.doc.zone('z1')?.text === 'online base offline');
+    expect(states).toContain('reconnecting');
+    expect(b.client.state).toBe('open');
+  });
+});
