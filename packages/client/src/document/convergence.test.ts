@@ -10,7 +10,7 @@ import type { DocResync } from './types.js';
 /** Seeded, so a failure replays (FC_SEED + FC_PATH); override FC_SEED / FC_RUNS to fuzz longer. */
 const FC_PARAMS = {
   seed: Number(process.env.FC_SEED ?? 20261126),
-  numRuns: Number(process.env.FC_RUNS ?? 200),
+  numRuns: Number(process.env.FC_RUNS ?? 2000),
   ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
 };
 
@@ -18,12 +18,13 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Timers that never fire: nothing in these runs needs a retry timer, and none may leak. */
 const noTimers: Timers = { setTimeout: () => 0, clearTimeout: () => {} };
 
-const USERS = ['ann', 'bob', 'cid', 'dan'];
+const USERS = ['ann', 'bob', 'cid', 'dan', 'eve'];
 const CHARS: Record<string, string[]> = {
   ann: ['a', 'b', '😀'],
   bob: ['X', 'Y', '🎉'],
   cid: ['1', '2'],
   dan: ['-', '+'],
+  eve: ['é', 'ß'],
 };
 const ZONE_IDS = ['z0', 'z1', 'z2', 'z3'];
 const ACTIONS = [
@@ -52,11 +53,11 @@ const NACKS = ['zone_locked', 'forbidden', 'invalid'];
 type Peer = { user: string; conn: FakeConnection; doc: DocumentClient; persistence: MemoryDocPersistence };
 
 describe('DocumentClient convergence', () => {
-  it('2-4 clients with random edits, delays, disconnects, reloads and nacks converge to the server', async () => {
+  it('3-5 clients with random edits, delays, disconnects, reloads and nacks converge to the server', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.gen(),
-        fc.integer({ min: 2, max: 4 }),
+        fc.integer({ min: 3, max: 5 }),
         fc.integer({ min: 5, max: 60 }),
         async (g, n, steps) => {
           const server = new FakeDocServer({
