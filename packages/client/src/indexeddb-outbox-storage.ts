@@ -1,3 +1,4 @@
+import { IndexedDBStore } from './indexeddb-store.js';
 import type { OutboxStorage, StoredMessage } from './outbox-storage.js';
 
 export interface IndexedDBOutboxStorageOptions {
@@ -17,13 +18,17 @@ const STORE = 'messages';
  * message id serves `delete(id)`.
  */
 export class IndexedDBOutboxStorage implements OutboxStorage {
-  private db: Promise<IDBDatabase> | undefined;
-  private readonly name: string;
-  private readonly factory: IDBFactory | undefined;
+  private readonly idb: IndexedDBStore;
 
   constructor(options: IndexedDBOutboxStorageOptions = {}) {
-    this.name = options.name ?? 'syncline-outbox';
-    this.factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    this.idb = new IndexedDBStore(
+      options.name ?? 'syncline-outbox',
+      STORE,
+      options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB,
+      (db, store) => {
+        db.createObjectStore(store, { autoIncrement: true }).createIndex('id', 'id', { unique: true });
+      },
+    );
   }
 
   async load(): Promise<StoredMessage[]> {
@@ -57,37 +62,11 @@ export class IndexedDBOutboxStorage implements OutboxStorage {
   }
 
   /** Closes the database connection (a later call reopens it). */
-  async close(): Promise<void> {
-    const db = this.db;
-    this.db = undefined;
-    if (db) (await db).close();
+  close(): Promise<void> {
+    return this.idb.close();
   }
 
-  /** Runs `work` in a transaction; resolves with the first request's result once the transaction commits. */
-  private async run(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest): Promise<unknown> {
-    const db = await this.open();
-    return new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const request = work(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(request.result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error);
-    });
-  }
-
-  private open(): Promise<IDBDatabase> {
-    const factory = this.factory;
-    if (!factory) return Promise.reject(new Error('IndexedDB is not available'));
-    this.db ??= new Promise<IDBDatabase>((resolve, reject) => {
-      const request = factory.open(this.name, 1);
-      request.onupgradeneeded = () => {
-        const store = request.result.createObjectStore(STORE, { autoIncrement: true });
-        store.createIndex('id', 'id', { unique: true });
-      };
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-      request.onblocked = () => reject(new Error('IndexedDB open blocked'));
-    });
-    return this.db;
+  private run(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest): Promise<unknown> {
+    return this.idb.run(mode, work);
   }
 }

@@ -1,3 +1,4 @@
+import { IndexedDBStore } from '../indexeddb-store.js';
 import type { DocPersistence, PersistedDoc } from './persistence.js';
 
 export interface IndexedDBDocPersistenceOptions {
@@ -14,13 +15,15 @@ const STORE = 'documents';
  * offline survive a reload: the next `DocumentClient` for the document restores and re-submits them.
  */
 export class IndexedDBDocPersistence implements DocPersistence {
-  private db: Promise<IDBDatabase> | undefined;
-  private readonly name: string;
-  private readonly factory: IDBFactory | undefined;
+  private readonly idb: IndexedDBStore;
 
   constructor(options: IndexedDBDocPersistenceOptions = {}) {
-    this.name = options.name ?? 'syncline-documents';
-    this.factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    this.idb = new IndexedDBStore(
+      options.name ?? 'syncline-documents',
+      STORE,
+      options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB,
+      (db, store) => db.createObjectStore(store),
+    );
   }
 
   async load(documentId: string): Promise<PersistedDoc | undefined> {
@@ -36,36 +39,11 @@ export class IndexedDBDocPersistence implements DocPersistence {
   }
 
   /** Closes the database connection (a later call reopens it). */
-  async close(): Promise<void> {
-    const db = this.db;
-    this.db = undefined;
-    if (db) (await db).close();
+  close(): Promise<void> {
+    return this.idb.close();
   }
 
-  /** Runs `work` in a transaction; resolves with its request's result once the transaction commits. */
-  private async run(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest): Promise<unknown> {
-    const db = await this.open();
-    return new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const request = work(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(request.result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error);
-    });
-  }
-
-  private open(): Promise<IDBDatabase> {
-    const factory = this.factory;
-    if (!factory) return Promise.reject(new Error('IndexedDB is not available'));
-    this.db ??= new Promise<IDBDatabase>((resolve, reject) => {
-      const request = factory.open(this.name, 1);
-      request.onupgradeneeded = () => {
-        request.result.createObjectStore(STORE);
-      };
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-      request.onblocked = () => reject(new Error('IndexedDB open blocked'));
-    });
-    return this.db;
+  private run(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest): Promise<unknown> {
+    return this.idb.run(mode, work);
   }
 }

@@ -1,0 +1,46 @@
+/**
+ * One IndexedDB object store, opened lazily: what the outbox and the document persistence both need.
+ * `run` performs one request in a transaction and resolves with its result once the transaction commits.
+ */
+export class IndexedDBStore {
+  private db: Promise<IDBDatabase> | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly store: string,
+    private readonly factory: IDBFactory | undefined,
+    /** Creates the object store (and its indexes) when the database is new. */
+    private readonly create: (db: IDBDatabase, store: string) => void,
+  ) {}
+
+  async run(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest): Promise<unknown> {
+    const db = await this.open();
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(this.store, mode);
+      const request = work(tx.objectStore(this.store));
+      tx.oncomplete = () => resolve(request.result);
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    });
+  }
+
+  /** Closes the database connection (a later call reopens it). */
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = undefined;
+    if (db) (await db).close();
+  }
+
+  private open(): Promise<IDBDatabase> {
+    const factory = this.factory;
+    if (!factory) return Promise.reject(new Error('IndexedDB is not available'));
+    this.db ??= new Promise<IDBDatabase>((resolve, reject) => {
+      const request = factory.open(this.name, 1);
+      request.onupgradeneeded = () => this.create(request.result, this.store);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+      request.onblocked = () => reject(new Error('IndexedDB open blocked'));
+    });
+    return this.db;
+  }
+}
