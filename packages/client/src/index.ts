@@ -43,6 +43,7 @@ export type { FrameRecord } from './frame-log.js';
 export { IndexedDBOutboxStorage, type IndexedDBOutboxStorageOptions } from './indexeddb-outbox-storage.js';
 export type { OutgoingMessage, RestoredReply, SendOptions } from './messenger.js';
 export { MemoryOutboxStorage, type OutboxStorage, type StoredMessage } from './outbox-storage.js';
+export { type Cursor, type PresenceSnapshot, RoomPresence } from './room-presence.js';
 export type { RoomMode, RoomOptions } from './rooms.js';
 export { Throttle } from './throttle.js';
 export type { TokenRefreshOptions } from './token-refresh.js';

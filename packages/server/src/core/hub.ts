@@ -11,6 +11,7 @@ import {
   isLogged,
   MESSAGE_DELIVERY,
   type Nack,
+  type PresenceMember,
   parseClientMessages,
   parseHello,
   roomKind,
@@ -185,6 +186,14 @@ export class Hub {
     };
     const now = this.clock.now();
     this.lastHeartbeat = this.lastTrim = now;
+    // Built in: the presence of a room the caller is in (joiners get the full list at once).
+    this.methods.set('room.members', (data, { session }) => {
+      const room = (data as { room?: unknown } | null)?.room;
+      if (typeof room !== 'string' || !session.subs.get(room)) {
+        throw new SynclineError(ErrorCode.NotJoined, 'room: a room you have joined or subscribed to');
+      }
+      return { room, members: this.members(room) };
+    });
   }
 
   start(): void {
@@ -656,6 +665,24 @@ export class Hub {
     } else if (before > 0 && after <= 0) {
       publish('user_leave', { userId });
     }
+  }
+
+  /** Who is present in a room: one entry per user, with how many of their connections are in it. */
+  members(roomName: string): PresenceMember[] {
+    const room = this.rooms.get(roomName);
+    const out: PresenceMember[] = [];
+    if (!room?.members) return out;
+    for (const [userId] of room.members) {
+      const conns = [...(this.userConnections.get(userId) ?? [])].filter((c) =>
+        c.session?.subs.get(roomName),
+      );
+      const identity = conns[0]?.session?.identity;
+      const m: PresenceMember = { userId, connections: conns.length };
+      if (identity?.name !== undefined) m.userName = identity.name;
+      if (identity?.avatar !== undefined) m.avatar = identity.avatar;
+      out.push(m);
+    }
+    return out;
   }
 
   dropSession(session: Session): void {

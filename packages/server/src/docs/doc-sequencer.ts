@@ -21,7 +21,6 @@ import {
   docRoom,
   ErrorCode,
   type HistoryEntry,
-  type PresenceMember,
   userRoom,
   type ZoneLock,
 } from '@syncline/protocol';
@@ -157,7 +156,7 @@ export class DocumentSequencer {
       snapshot: doc.data,
       checksum: checksum(doc.data),
       locks: doc.locks.list(now),
-      members: this.members(documentId),
+      members: this.hub.members(docRoom(documentId)),
     };
     if (doc.ownerId !== undefined) snap.ownerId = doc.ownerId;
     // With `since`, the ops after it (when still stored), so a client can rebase its unconfirmed edits
@@ -499,24 +498,6 @@ export class DocumentSequencer {
         reason,
       })
       .catch(() => {});
-  }
-
-  /** Presence of a document room: one entry per user with their number of connections. */
-  private members(documentId: string): PresenceMember[] {
-    const room = this.hub.rooms.get(docRoom(documentId));
-    const out: PresenceMember[] = [];
-    if (!room?.members) return out;
-    for (const [userId] of room.members) {
-      const conns = [...(this.hub.userConnections.get(userId) ?? [])].filter((c) =>
-        c.session?.subs.get(docRoom(documentId)),
-      );
-      const identity = conns[0]?.session?.identity;
-      const m: PresenceMember = { userId, connections: conns.length };
-      if (identity?.name !== undefined) m.userName = identity.name;
-      if (identity?.avatar !== undefined) m.avatar = identity.avatar;
-      out.push(m);
-    }
-    return out;
   }
 
   private sweep(): void {

@@ -1,0 +1,115 @@
+import type { EventMessage, PresenceMember } from '@syncline/protocol';
+import type { SynclineClient } from './client.js';
+import type { Disposer } from './emitter.js';
+import type { Clock, Timers } from './environment.js';
+import { Throttle } from './throttle.js';
+
+/** Another user's cursor, in page coordinates (0..1 of the page's width and height: zoom-independent). */
+export interface Cursor {
+  userId: string;
+  page: number;
+  x: number;
+  y: number;
+  zoneId?: string | null;
+  /** Text selection while editing a zone, if any. */
+  selection?: unknown;
+  /** When it arrived (ms since epoch, this client's clock). */
+  at: number;
+}
+
+export interface PresenceSnapshot {
+  /** Everyone present, one entry per user (tabs and devices counted in `connections`). */
+  users: readonly PresenceMember[];
+  /** Other users' cursors. */
+  cursors: readonly Cursor[];
+}
+
+type CursorInput = Omit<Cursor, 'userId' | 'at'>;
+
+/**
+ * Who is in a room and where their cursors are: seeded with the server's list when started (so a joiner
+ * sees everyone at once), kept current by `user_join` / `user_leave` / `cursor_update`, re-seeded after
+ * every reconnect. A user's cursor goes when the user leaves. Your own cursor goes out at most `cursorHz`
+ * times a second (default 30), the last position always.
+ *
+ * `getSnapshot` and `subscribe` fit React's `useSyncExternalStore`.
+ */
+export class RoomPresence {
+  private users = new Map<string, PresenceMember>();
+  private cursors = new Map<string, Cursor>();
+  private snapshot: PresenceSnapshot = { users: [], cursors: [] };
+  private readonly listeners = new Set<() => void>();
+  private readonly disposers: Disposer[] = [];
+  private readonly throttle: Throttle<CursorInput>;
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly client: SynclineClient,
+    readonly room: string,
+    options: { cursorHz?: number; timers?: Timers; clock?: Clock } = {},
+  ) {
+    this.clock = options.clock ?? { now: () => Date.now() };
+    this.throttle = new Throttle((c) => void this.client.publish(room, 'cursor_update', c).catch(() => {}), {
+      hz: options.cursorHz ?? 30,
+      timers: options.timers,
+      clock: this.clock,
+    });
+    const mine = (e: EventMessage) => e.room === room;
+    this.disposers.push(
+      client.subscribe('user_join', (d, e) => {
+        if (!mine(e) || this.users.has(d.userId)) return;
+        const m: PresenceMember = { userId: d.userId, connections: 1 };
+        if (d.userName !== undefined) m.userName = d.userName;
+        if (d.avatar !== undefined) m.avatar = d.avatar;
+        this.users.set(d.userId, m);
+        this.changed();
+      }),
+      client.subscribe('user_leave', (d, e) => {
+        if (!mine(e)) return;
+        const had = this.users.delete(d.userId);
+        if (this.cursors.delete(d.userId) || had) this.changed();
+      }),
+      client.subscribe('cursor_update', (d, e) => {
+        if (!mine(e) || e.from === undefined || e.from === client.userId) return;
+        const { page, x, y, zoneId, selection } = d as CursorInput;
+        this.cursors.set(e.from, { userId: e.from, page, x, y, zoneId, selection, at: this.clock.now() });
+        this.changed();
+      }),
+      // After a reconnect the server's list is the truth (joins and leaves missed meanwhile).
+      client.on('welcome', () => void this.refresh().catch(() => {})),
+    );
+  }
+
+  /** Fetches the server's list of members (call once joined; done again after each reconnect). */
+  async refresh(): Promise<void> {
+    const { members } = await this.client.request<{ members: PresenceMember[] }>('room.members', {
+      room: this.room,
+    });
+    this.users = new Map(members.map((m) => [m.userId, m]));
+    for (const id of [...this.cursors.keys()]) if (!this.users.has(id)) this.cursors.delete(id);
+    this.changed();
+  }
+
+  /** Publishes your cursor (throttled). */
+  moveCursor(cursor: CursorInput): void {
+    this.throttle.push(cursor);
+  }
+
+  getSnapshot = (): PresenceSnapshot => this.snapshot;
+
+  subscribe = (listener: () => void): Disposer => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  close(): void {
+    this.throttle.cancel();
+    for (const d of this.disposers.splice(0)) d();
+    this.listeners.clear();
+  }
+
+  private changed(): void {
+    this.snapshot = { users: [...this.users.values()], cursors: [...this.cursors.values()] };
+    for (const l of this.listeners) l();
+  }
+}

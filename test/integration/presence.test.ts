@@ -1,0 +1,97 @@
+import { RoomPresence, type SynclineClient } from '@syncline/client';
+import type { EventMessage } from '@syncline/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  Cleanup,
+  createClient,
+  seededRandom,
+  startServer,
+  tokenProvider,
+  uniqueRoom,
+  waitFor,
+} from './helpers.js';
+
+/** Presence through real sockets: one entry per user, exact through connects, closes and kills. */
+describe('presence', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+
+  async function setup() {
+    const started = await startServer(cleanup, { limits: { presenceGraceMs: 300 } });
+    const room = uniqueRoom();
+    const tab = async (userId: string) => {
+      const client = createClient(cleanup, {
+        url: started.url,
+        token: tokenProvider(userId, { name: userId }),
+      });
+      const events: EventMessage[] = [];
+      client.subscribe('*', (_d, e) => events.push(e as EventMessage));
+      await client.join(room);
+      const presence = new RoomPresence(client, room);
+      cleanup.add(() => presence.close());
+      await presence.refresh();
+      return { userId, client, presence, events };
+    };
+    const serverView = () =>
+      started.server.hub
+        .members(room)
+        .map((m) => m.userId)
+        .sort();
+    const view = (t: { presence: RoomPresence }) =>
+      t.presence
+        .getSnapshot()
+        .users.map((u) => u.userId)
+        .sort();
+    return { ...started, room, tab, serverView, view };
+  }
+
+  it('two tabs of one user make one user_join and one user_leave', async () => {
+    const { tab, view } = await setup();
+    const watcher = await tab('wes');
+    const a1 = await tab('ann');
+    const a2 = await tab('ann');
+    await waitFor(() => view(watcher).includes('ann'));
+    const annEvents = (type: string) =>
+      watcher.events.filter((e) => e.type === type && (e.data as { userId: string }).userId === 'ann');
+    expect(annEvents('user_join')).toHaveLength(1);
+    expect(watcher.presence.getSnapshot().users.find((u) => u.userId === 'ann')?.connections).toBe(1);
+    a1.client.close();
+    await new Promise((r) => setTimeout(r, 400)); // past the presence grace: ann still has a tab
+    expect(view(watcher)).toContain('ann');
+    a2.client.close();
+    await waitFor(() => !view(watcher).includes('ann'), 3000);
+    expect(annEvents('user_join')).toHaveLength(1);
+    expect(annEvents('user_leave')).toHaveLength(1);
+  });
+
+  it('every client’s view equals the server’s within 2 s through random connects, closes and kills', async () => {
+    const { tab, view, serverView, server } = await setup();
+    const random = seededRandom(42);
+    const users = ['ann', 'ben', 'cy', 'dee'];
+    const tabs: { userId: string; client: SynclineClient; presence: RoomPresence }[] = [];
+    for (let step = 0; step < 30; step++) {
+      const r = random();
+      if (r < 0.45 || tabs.length < 2) {
+        tabs.push(await tab(users[Math.floor(random() * users.length)]));
+      } else if (r < 0.7) {
+        const [t] = tabs.splice(Math.floor(random() * tabs.length), 1);
+        t.presence.close();
+        t.client.close();
+      } else {
+        // Kill a socket abruptly from the server's side: the client reconnects and resumes.
+        const conns = [...server.hub.connections];
+        conns[Math.floor(random() * conns.length)]?.socket.terminate();
+      }
+      if (step % 5 === 4) await new Promise((r) => setTimeout(r, 50));
+    }
+    const expected = () => serverView().join(',');
+    await waitFor(
+      () => tabs.every((t) => t.client.state === 'open' && view(t).join(',') === expected()),
+      2000 + 300,
+      'every view equals the server’s',
+    );
+    // And the server's view is the truth: the users with an open tab, once the grace has passed.
+    await waitFor(() => expected() === [...new Set(tabs.map((t) => t.userId))].sort().join(','), 3000);
+    await waitFor(() => tabs.every((t) => view(t).join(',') === expected()), 2000);
+  });
+});
