@@ -1,6 +1,15 @@
-import type { SynclineClient } from '@syncline/client';
+import { MemoryDocPersistence, type SynclineClient } from '@syncline/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup, createClient, startServer, tokenProvider, uniqueRoom, waitFor } from './helpers.js';
+import {
+  Cleanup,
+  createClient,
+  freePort,
+  startServer,
+  tokenProvider,
+  uniqueRoom,
+  waitFor,
+  wsUrl,
+} from './helpers.js';
 
 /**
  * `client.doc(id)` against a real server: several people typing into one zone converge, a locked zone
@@ -29,7 +38,7 @@ describe('collaborative documents end to end', () => {
       await doc.ready;
       return { client: c, doc };
     };
-    return { server, documentId, open };
+    return { server, documentId, open, url };
   }
 
   it('three clients typing into one zone at once converge on text containing everyone’s input', async () => {
@@ -82,6 +91,39 @@ describe('collaborative documents end to end', () => {
     // The holder can still edit; everyone sees it.
     a.doc.editText('z1', { pos: 8, ins: '!' });
     await waitFor(() => b.doc.zone('z1')?.text === 'original!');
+  });
+
+  it('keeps edits made offline through a restart of the client (persisted) and merges them after', async () => {
+    const { open, server, documentId, url } = await setup();
+    const a = await open('ann');
+    a.doc.createZone(newZone('z1', 'shared'));
+    const persistence = new MemoryDocPersistence(); // what IndexedDB is in a browser: it outlives the page
+    const live = url;
+    const dead = wsUrl(await freePort());
+    let current = live;
+    const first = createClient(cleanup, { url: () => current, token: tokenProvider('ben') });
+    const before = first.doc(documentId, { persistence });
+    await before.ready;
+    await waitFor(() => before.zone('z1')?.text === 'shared');
+    // Ben goes offline (every reconnect now fails), edits, and closes the page.
+    current = dead;
+    for (const conn of server.hub.connections) if (conn.session?.userId === 'ben') conn.socket.terminate();
+    await waitFor(() => first.state !== 'open');
+    before.editText('z1', { pos: 6, ins: ' + ben offline' });
+    a.doc.editText('z1', { pos: 0, ins: 'ann: ' });
+    before.close();
+    first.close();
+    // A new page on the same storage, online again: the edit is restored, sent, and merged.
+    current = live;
+    const second = createClient(cleanup, { url: () => current, token: tokenProvider('ben') });
+    const after = second.doc(documentId, { persistence });
+    await after.ready;
+    await waitFor(
+      () => a.doc.zone('z1')?.text === 'ann: shared + ben offline',
+      10_000,
+      'ann gets ben’s offline edit',
+    );
+    await waitFor(() => after.zone('z1')?.text === 'ann: shared + ben offline');
   });
 
   it('keeps edits made while disconnected and delivers them after the reconnect', async () => {
