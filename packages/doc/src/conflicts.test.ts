@@ -1,22 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arbDoc, FC_PARAMS, genOp } from '../test/arbitraries.js';
+import { testZone } from '../test/fixtures.js';
 import { type ConflictKind, findConflicts } from './conflicts.js';
 import { describeOp, metaSet, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from './ops.js';
 import { compose } from './ot.js';
 import type { Zone } from './zone.js';
 
-const zone = (id: string, text = 'hello'): Zone => ({
-  id,
-  page: 0,
-  bbox: { x: 0, y: 0, w: 10, h: 10 },
-  type: 'paragraph',
-  label: '',
-  confidence: 1,
-  text,
-  updatedBy: 'ocr',
-  updatedAt: 0,
-});
+const zone = (id: string, text = 'hello'): Zone => testZone(id, text);
 const ann = { stamp: { by: 'ann', at: 1 } };
 const bob = { stamp: { by: 'bob', at: 2 } };
 

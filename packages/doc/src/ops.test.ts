@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { removeOp } from 'ot-json1';
 import { describe, expect, it } from 'vitest';
 import { arbDoc, FC_PARAMS, genOp, USERS } from '../test/arbitraries.js';
+import { docOf, testZone } from '../test/fixtures.js';
 import {
   codePointLength,
   describeOp,
@@ -17,22 +18,8 @@ import {
 import { apply, compose, invert, transform } from './ot.js';
 import { validateDocument, type Zone, type ZoneDocument } from './zone.js';
 
-const zone = (id: string, text = 'hello', extra: Partial<Zone> = {}): Zone => ({
-  id,
-  page: 0,
-  bbox: { x: 0, y: 0, w: 10, h: 10 },
-  type: 'paragraph',
-  label: '',
-  confidence: 1,
-  text,
-  updatedBy: 'ocr',
-  updatedAt: 0,
-  ...extra,
-});
-const doc = (...zones: Zone[]): ZoneDocument => ({
-  meta: {},
-  zones: Object.fromEntries(zones.map((z) => [z.id, z])),
-});
+const zone = (id: string, text = 'hello', extra: Partial<Zone> = {}): Zone => testZone(id, text, extra);
+const doc = docOf;
 const ann = { by: 'ann', at: 5 };
 
 describe('zoneCreate', () => {

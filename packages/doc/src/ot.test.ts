@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { insertOp, removeOp, replaceOp } from 'ot-json1';
 import { describe, expect, it } from 'vitest';
 import { arbDoc, deepFreeze, FC_PARAMS, genOp } from '../test/arbitraries.js';
+import { docOf, testZone } from '../test/fixtures.js';
 import { zoneEdit } from './ops.js';
 import {
   apply,
@@ -23,24 +24,10 @@ import {
   transformX,
   tryTransform,
 } from './ot.js';
-import { validateDocument, type Zone, type ZoneDocument } from './zone.js';
+import { validateDocument, type Zone } from './zone.js';
 
-const zone = (id: string, text: string, extra: Partial<Zone> = {}): Zone => ({
-  id,
-  page: 0,
-  bbox: { x: 0, y: 0, w: 10, h: 10 },
-  type: 'paragraph',
-  label: '',
-  confidence: 1,
-  text,
-  updatedBy: 'ocr',
-  updatedAt: 0,
-  ...extra,
-});
-const docWith = (...zones: Zone[]): ZoneDocument => ({
-  meta: {},
-  zones: Object.fromEntries(zones.map((z) => [z.id, z])),
-});
+const zone = (id: string, text: string, extra: Partial<Zone> = {}): Zone => testZone(id, text, extra);
+const docWith = docOf;
 const textEdit = (id: string, op: TextOp): Op => ['zones', id, 'text', { es: op }];
 
 describe('apply', () => {

@@ -1,22 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALPHABET, arbDoc, countChars, FC_PARAMS, genOp } from '../test/arbitraries.js';
+import { testZone } from '../test/fixtures.js';
 import { type Stamp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from './ops.js';
 import { apply, type Op } from './ot.js';
 import { UndoManager } from './undo.js';
 import { validateDocument, type Zone, type ZoneDocument } from './zone.js';
 
-const zone = (id: string, text = ''): Zone => ({
-  id,
-  page: 0,
-  bbox: { x: 0, y: 0, w: 10, h: 10 },
-  type: 'paragraph',
-  label: '',
-  confidence: 1,
-  text,
-  updatedBy: 'ocr',
-  updatedAt: 0,
-});
+const zone = (id: string, text = ''): Zone => testZone(id, text);
 const ann: Stamp = { by: 'ann', at: 1 };
 const bob: Stamp = { by: 'bob', at: 2 };
 
