@@ -141,7 +141,10 @@ export class Hub {
   readonly limits: HubLimits;
   readonly stats = new Stats();
   readonly flusher: Flusher;
-  readonly extensions: Extension[];
+  readonly extensions: readonly Extension[];
+  /** The extensions with an `onMessage` hook, found once (not per message). */
+  private readonly messageHooks: Extension[];
+  private readonly connectHooks: Extension[];
   readonly rateLimits: RateLimitOptions | false;
   readonly retention: RetentionConfig;
   readonly authenticate: Authenticate;
@@ -174,6 +177,8 @@ export class Hub {
     this.rateLimits = opts.rateLimits ?? false;
     this.retention = { ...DEFAULT_RETENTION, ...opts.retention } as RetentionConfig;
     this.extensions = sortExtensions(opts.extensions ?? []);
+    this.messageHooks = this.extensions.filter((e) => e.onMessage);
+    this.connectHooks = this.extensions.filter((e) => e.onConnect);
     this.authenticate = opts.authenticate;
     this.flusher = new Flusher(this.clock);
     const stats = this.stats;
@@ -211,7 +216,7 @@ export class Hub {
       return conn;
     }
     this.pending.add(conn);
-    const onConnect = this.extensions.filter((e) => e.onConnect);
+    const onConnect = this.connectHooks;
     if (onConnect.length > 0) {
       conn.state = 'authenticating'; // hold frames until the hooks have run
       conn.inbox = [];
@@ -349,9 +354,6 @@ export class Hub {
     return BLOCKING.has(msg.type) ? done : undefined;
   }
 
-  private get messageHooks(): Extension[] {
-    return this.extensions.filter((e) => e.onMessage);
-  }
 
   private deliveryOf(msg: BatchableClientMessage): Delivery {
     if (msg.type === 'publish') return isEventType(msg.event) ? EVENTS[msg.event].delivery : 'critical';
