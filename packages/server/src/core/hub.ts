@@ -354,7 +354,6 @@ export class Hub {
     return BLOCKING.has(msg.type) ? done : undefined;
   }
 
-
   private deliveryOf(msg: BatchableClientMessage): Delivery {
     if (msg.type === 'publish') return isEventType(msg.event) ? EVENTS[msg.event].delivery : 'critical';
     return MESSAGE_DELIVERY[msg.type];
