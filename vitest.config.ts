@@ -10,11 +10,16 @@ export default defineConfig({
       '@syncline/doc': src('doc'),
       '@syncline/server': src('server'),
       '@syncline/client': src('client'),
+      '@syncline/pipeline': src('pipeline'),
+      '@syncline/react': src('react'),
     },
   },
   test: {
     include: [
       'packages/*/src/**/*.test.ts',
+      'packages/*/src/**/*.test.tsx',
+      'apps/*/src/**/*.test.{ts,tsx}',
+      'apps/*/test/**/*.test.ts',
       'packages/*/test/**/*.test.ts',
       'test/**/*.test.ts',
       'bench/src/**/*.test.ts',
