@@ -73,6 +73,7 @@ export async function handleCommand(hub: Hub, session: Session, msg: BatchableCl
       });
       hub.replyTo(session, msg.id, { type: 'ack', id: msg.id, data: entered.state });
       if (entered.replay) void hub.catchUp(entered.sub);
+      for (const fn of hub.onEntered) fn(session, entered.state.room);
       return;
     }
     case 'leave_room':

@@ -140,6 +140,8 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
   for (const fn of hub.onWelcome) fn(conn);
   hub.flusher.markDirty(conn);
   for (const sub of replays) void hub.catchUp(sub);
+  for (const state of rooms)
+    if (state.status !== 'refused') for (const fn of hub.onEntered) fn(session, state.room);
   const inbox = conn.inbox ?? [];
   conn.inbox = null;
   for (const frame of inbox) hub.receive(conn, frame as Encoded, typeof frame !== 'string');

@@ -153,6 +153,11 @@ export class Hub {
   readonly onPublished: ((room: string, type: string, data: unknown) => void)[] = [];
   /** Called when a connection has been welcomed (its welcome is queued). */
   readonly onWelcome: ((conn: Connection) => void)[] = [];
+  /**
+   * Called when a session has entered a room (joined, subscribed, or re-entered on resume) and its
+   * reply is queued: what a late joiner must get at once (a running job's progress) is sent from here.
+   */
+  readonly onEntered: ((session: Session, room: string) => void)[] = [];
   /** Sockets that have not completed hello. */
   readonly pending = new Set<Connection>();
   /** Sockets with a session. */
