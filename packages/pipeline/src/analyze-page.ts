@@ -1,0 +1,94 @@
+import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { withDeadline } from './deadline.js';
+import { imageBoxes } from './figures.js';
+import { layoutPage } from './layout.js';
+import { loadPdfjs } from './open-pdf.js';
+import { type ExtractedZone, type PageResult, zoneId } from './page-result.js';
+import { PipelineError } from './pipeline-error.js';
+import { readingOrder } from './reading-order.js';
+import { type ToPage, textItems } from './text-items.js';
+
+export type PageOptions = {
+  /** Throws to stop the work (called per text item and between steps). */
+  check: () => void;
+  signal?: AbortSignal;
+  /** Give up on a page (skip it with a warning) after this long. */
+  timeoutMs: number;
+  /** Look for images (figures) in the page's operator list. */
+  figures: boolean;
+  /** Text items read per page at most; the rest are dropped with a warning. */
+  maxItems: number;
+  /** Zones kept per page at most; the rest are dropped with a warning. */
+  maxZones: number;
+};
+
+class PageTimeout extends Error {}
+
+/**
+ * Analyzes one page (1-based). A page that cannot be parsed, or takes longer than `timeoutMs`, comes back
+ * skipped with a warning; only a cancel (from `check` or the signal) throws.
+ */
+export async function analyzePage(
+  doc: PDFDocumentProxy,
+  pageNumber: number,
+  opts: PageOptions,
+): Promise<PageResult> {
+  const t0 = performance.now();
+  const pages = doc.numPages;
+  const warnings: string[] = [];
+  const { AnnotationMode, OPS } = await loadPdfjs();
+  const guard = <T>(work: Promise<T>) =>
+    withDeadline(work, opts.timeoutMs, opts.signal, () => new PageTimeout('timed out'));
+  let zones: ExtractedZone[];
+  try {
+    opts.check();
+    const page = await guard(doc.getPage(pageNumber));
+    try {
+      const viewport = page.getViewport({ scale: 1 });
+      const toPage: ToPage = (x, y) => viewport.convertToViewportPoint(x, y) as [number, number];
+      const content = await guard(page.getTextContent());
+      opts.check();
+      if (content.items.length > opts.maxItems) {
+        warnings.push(`${content.items.length} text items; only the first ${opts.maxItems} were read`);
+        content.items = content.items.slice(0, opts.maxItems);
+      }
+      const items = textItems(content, toPage, opts.check);
+      const figures = opts.figures
+        ? imageBoxes(
+            await guard(page.getOperatorList({ annotationMode: AnnotationMode.DISABLE })),
+            OPS,
+            toPage,
+            opts.check,
+          )
+        : [];
+      opts.check();
+      const found = readingOrder(
+        layoutPage(items, figures, opts.check).map((z) => ({ ...z, page: pageNumber })),
+      );
+      if (found.length > opts.maxZones) {
+        warnings.push(`${found.length} zones; only the first ${opts.maxZones} were kept`);
+        found.length = opts.maxZones;
+      }
+      zones = found.map((z, i) => ({ ...z, id: zoneId(pageNumber, i + 1), order: i + 1 }));
+    } finally {
+      page.cleanup();
+    }
+  } catch (e) {
+    if (e instanceof PipelineError && e.code === 'cancelled') throw e;
+    const why = e instanceof PageTimeout ? `took longer than ${opts.timeoutMs} ms` : describe(e);
+    return {
+      page: pageNumber,
+      pages,
+      zones: [],
+      warnings: [`skipped: ${why}`],
+      ms: Math.round(performance.now() - t0),
+      skipped: true,
+    };
+  }
+  return { page: pageNumber, pages, zones, warnings, ms: Math.round(performance.now() - t0) };
+}
+
+function describe(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return `cannot be parsed (${msg.slice(0, 200)})`;
+}

@@ -1,0 +1,163 @@
+import type { Zone, ZoneDocument } from '@syncline/doc';
+import { describe, expect, it } from 'vitest';
+import { analyzePdf, exportDocument, type PageResult, readingOrder } from './index.js';
+import { makeLayoutPdf } from './testing/make-pdf.js';
+
+async function analyzedDocument(): Promise<ZoneDocument> {
+  const pdf = await makeLayoutPdf();
+  const pages: PageResult[] = [];
+  await analyzePdf(pdf.bytes, { onPage: (r) => void pages.push(r) });
+  const zones: ZoneDocument['zones'] = {};
+  // Insert in reverse, so the exports must order the zones themselves.
+  for (const z of pages.flatMap((p) => p.zones).reverse()) {
+    const { order: _order, ...rest } = z;
+    zones[z.id] = { ...rest, updatedBy: 'system:pipeline', updatedAt: 1 };
+  }
+  return { meta: {}, zones };
+}
+
+const zone = (id: string, page: number, y: number, x = 72, w = 200): Zone => ({
+  id,
+  page,
+  bbox: { x, y, w, h: 20 },
+  type: 'paragraph',
+  label: 'Paragraph',
+  confidence: 0.8,
+  text: id,
+  updatedBy: 'u',
+  updatedAt: 0,
+});
+
+describe('readingOrder', () => {
+  it('reads by page, then column by column, then top to bottom', () => {
+    const zones = [
+      zone('right-top', 1, 100, 320, 200),
+      zone('p2', 2, 50),
+      zone('title', 1, 40, 72, 450),
+      zone('left-bottom', 1, 200, 72, 200),
+      zone('left-top', 1, 100, 72, 200),
+      zone('right-bottom', 1, 200, 320, 200),
+      zone('footer', 1, 400, 72, 450),
+    ];
+    expect(readingOrder(zones).map((z) => z.id)).toEqual([
+      'title',
+      'left-top',
+      'left-bottom',
+      'right-top',
+      'right-bottom',
+      'footer',
+      'p2',
+    ]);
+  });
+});
+
+describe('exportDocument', () => {
+  it('rag: one JSON line per chunk with every field, merging small zones of one section and page', async () => {
+    const doc = await analyzedDocument();
+    const progress: number[] = [];
+    const out = await exportDocument(doc, 'rag', {
+      documentId: 'doc-1',
+      onProgress: (p) => progress.push(p),
+    });
+    expect(out.contentType).toBe('application/x-ndjson');
+    expect(out.fileExtension).toBe('jsonl');
+    const lines = out.body.trimEnd().split('\n');
+    expect(lines).toHaveLength(out.chunks!);
+    const chunks = lines.map((l) => JSON.parse(l));
+    for (const c of chunks) {
+      expect(Object.keys(c).sort()).toEqual(
+        ['bbox', 'chunkId', 'confidence', 'documentId', 'page', 'section', 'text', 'type', 'zoneIds'].sort(),
+      );
+      expect(c.documentId).toBe('doc-1');
+      expect(c.text.length).toBeGreaterThan(0);
+      expect(c.chunkId).toMatch(/^[0-9a-f]{24}$/);
+      // Chunks never cross a page, and every zone in one comes from that page.
+      for (const id of c.zoneIds) expect(doc.zones[id].page).toBe(c.page);
+    }
+    // Every zone with text is in exactly one chunk, in reading order; figures (no text) are left out.
+    const ordered = readingOrder(Object.values(doc.zones)).filter((z) => z.text !== '');
+    expect(chunks.flatMap((c) => c.zoneIds)).toEqual(ordered.map((z) => z.id));
+    // A heading starts its chunk, and the chunk is filed under it.
+    const p1 = chunks.filter((c) => c.page === 1);
+    expect(p1.map((c) => c.section)).toEqual(['Section 1: and blocks every', 'Details 1']);
+    expect(p1[0].zoneIds).toEqual(['p1-z001', 'p1-z002']);
+    expect(new Set(chunks.map((c) => c.chunkId)).size).toBe(chunks.length);
+    expect(progress.at(-1)).toBe(1);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it('rag: unchanged chunks keep their ids when another chunk changes', async () => {
+    const doc = await analyzedDocument();
+    const before = (await exportDocument(doc, 'rag', { documentId: 'doc-1' })).body.trimEnd().split('\n');
+    doc.zones['p3-z002'] = { ...doc.zones['p3-z002'], text: 'an edited paragraph' };
+    const after = (await exportDocument(doc, 'rag', { documentId: 'doc-1' })).body.trimEnd().split('\n');
+    const ids = (lines: string[]) => lines.map((l) => JSON.parse(l).chunkId as string);
+    const changed = ids(after).filter((id) => !ids(before).includes(id));
+    expect(changed).toHaveLength(1);
+    expect(JSON.parse(after[ids(after).indexOf(changed[0])]).zoneIds).toContain('p3-z002');
+    const other = (await exportDocument(doc, 'rag', { documentId: 'doc-2' })).body.trimEnd().split('\n');
+    expect(ids(other).filter((id) => ids(after).includes(id))).toEqual([]);
+  });
+
+  it('markdown: reading order, headings by level, lists as items, tables as lines, captions', async () => {
+    const doc = await analyzedDocument();
+    const out = await exportDocument(doc, 'markdown', { documentId: 'doc-1' });
+    expect(out.contentType).toBe('text/markdown; charset=utf-8');
+    expect(out.fileExtension).toBe('md');
+    const md = out.body;
+    const at = (s: string) => {
+      const i = md.indexOf(s);
+      expect(i, s).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    expect(at('<!-- page 1 -->')).toBeLessThan(at('# Section 1: and blocks every'));
+    expect(at('# Section 1:')).toBeLessThan(at('## Details 1'));
+    expect(at('## Details 1')).toBeLessThan(at('<!-- page 2 -->'));
+    expect(md).toContain('\n- box and reviewers these\n- then zones the pages as\n');
+    expect(md).toContain('\n1. are analysis items and\n2. into lines so block zone box\n');
+    expect(md).toContain('Metric | Value  \n');
+    expect(md).toMatch(/\*\[Figure\]\*\n\n\*Figure 4: items and blocks every\*/);
+    expect(at('<!-- page 3 -->')).toBeLessThan(at('<!-- page 4 -->'));
+  });
+
+  it('json: the document id and the zones in reading order', async () => {
+    const doc = await analyzedDocument();
+    const out = await exportDocument(doc, 'json', { documentId: 'doc-1' });
+    expect(out.contentType).toBe('application/json');
+    expect(out.fileExtension).toBe('json');
+    const parsed = JSON.parse(out.body);
+    expect(parsed.documentId).toBe('doc-1');
+    expect(parsed.zones).toEqual(readingOrder(Object.values(doc.zones)));
+    expect(parsed.zones[0].id).toBe('p1-z001');
+  });
+
+  it('stops with cancelled when aborted', async () => {
+    const doc = await analyzedDocument();
+    const ac = new AbortController();
+    ac.abort();
+    await expect(exportDocument(doc, 'rag', { documentId: 'd', signal: ac.signal })).rejects.toMatchObject({
+      code: 'cancelled',
+    });
+    const big: ZoneDocument = { meta: {}, zones: {} };
+    for (let i = 0; i < 3000; i++) big.zones[`z${i}`] = zone(`z${i}`, 1 + (i % 50), i);
+    const ac2 = new AbortController();
+    const run = exportDocument(big, 'markdown', {
+      documentId: 'd',
+      signal: ac2.signal,
+      onProgress: (p) => {
+        if (p >= 0.2) ac2.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
+  it('exports an empty document', async () => {
+    const empty: ZoneDocument = { meta: {}, zones: {} };
+    expect((await exportDocument(empty, 'rag', { documentId: 'd' })).chunks).toBe(0);
+    expect((await exportDocument(empty, 'markdown', { documentId: 'd' })).body).toBe('');
+    expect(JSON.parse((await exportDocument(empty, 'json', { documentId: 'd' })).body)).toEqual({
+      documentId: 'd',
+      zones: [],
+    });
+  });
+});

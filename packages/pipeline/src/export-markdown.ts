@@ -1,0 +1,65 @@
+import type { Zone } from '@syncline/doc';
+import type { ExportProgress } from './export-progress.js';
+import { listMarker } from './list-marker.js';
+
+/**
+ * Markdown in reading order: a comment marks each page; `Heading 1` zones become `#`, other headings `##`;
+ * list lines become `- item` (numbered items keep their number: `1. item`); table rows are text lines;
+ * captions are italic; figures a placeholder. Paragraph text that would read as Markdown syntax is escaped.
+ */
+export async function toMarkdown(zones: Zone[], progress: ExportProgress): Promise<string> {
+  const parts: string[] = [];
+  let page = -1;
+  for (let i = 0; i < zones.length; i++) {
+    await progress.step(i);
+    const z = zones[i];
+    if (z.page !== page) {
+      page = z.page;
+      parts.push(`<!-- page ${page} -->`);
+    }
+    const text = z.text.trim();
+    if (text === '' && z.type !== 'figure') continue;
+    switch (z.type) {
+      case 'heading':
+        parts.push(`${/^heading 1$/i.test(z.label) ? '#' : '##'} ${oneLine(text)}`);
+        break;
+      case 'list':
+        parts.push(text.split('\n').map(listLine).join('\n'));
+        break;
+      case 'table':
+        parts.push(
+          text
+            .split('\n')
+            .map((l) => `${escapeLine(l.trim())}  `)
+            .join('\n')
+            .trimEnd(),
+        );
+        break;
+      case 'caption':
+        parts.push(`*${oneLine(text).replace(/\*/g, '\\*')}*`);
+        break;
+      case 'figure':
+        parts.push(text === '' ? '*[Figure]*' : `*[Figure: ${oneLine(text).replace(/\*/g, '\\*')}]*`);
+        break;
+      default:
+        parts.push(escapeLine(text.replace(/\n+/g, ' ')));
+    }
+  }
+  return parts.length ? `${parts.join('\n\n')}\n` : '';
+}
+
+const oneLine = (s: string): string => s.replace(/\s+/g, ' ');
+
+function listLine(line: string): string {
+  const t = line.trim();
+  const m = listMarker(t);
+  if (!m) return `- ${escapeLine(t)}`;
+  const num = /^\(?(\d{1,3})[.)]\)?$/.exec(m.marker);
+  if (m.kind === 'number' && num) return `${num[1]}. ${m.rest}`;
+  return m.kind === 'number' ? `- ${m.marker} ${m.rest}` : `- ${m.rest}`;
+}
+
+/** Escapes what would start a heading, quote, list or rule at the beginning of a line. */
+function escapeLine(s: string): string {
+  return s.replace(/^(#{1,6}\s|>|[-+*]\s|\d+[.)]\s|[-*_]{3,})/, '\\$1');
+}

@@ -1,0 +1,95 @@
+import type { BBox } from '@syncline/doc';
+
+type Placed = { page: number; bbox: BBox; id?: string };
+
+/** The smallest gap (page units) that separates two columns. */
+const MIN_COLUMN_GAP = 4;
+
+/**
+ * Zones in reading order: by page, then within a page by recursive XY-cut: columns (a vertical gap no zone
+ * crosses) left to right, else bands (a horizontal gap) top to bottom, recursing into each part. A
+ * full-width heading therefore splits a page into bands, and the columns below it are read one after the
+ * other. Ties (overlapping zones that no cut separates) are read top to bottom, left to right, then by id,
+ * so the order is deterministic. Returns a new array.
+ */
+export function readingOrder<T extends Placed>(zones: readonly T[]): T[] {
+  const byPage = new Map<number, T[]>();
+  for (const z of zones) {
+    const list = byPage.get(z.page);
+    if (list) list.push(z);
+    else byPage.set(z.page, [z]);
+  }
+  const out: T[] = [];
+  for (const page of [...byPage.keys()].sort((a, b) => a - b)) xyCut(byPage.get(page)!, out);
+  return out;
+}
+
+function xyCut<T extends Placed>(zones: T[], out: T[]): void {
+  if (zones.length <= 1) {
+    out.push(...zones);
+    return;
+  }
+  const columns = columnsOf(zones);
+  const parts = columns.length > 1 ? columns : bands(zones);
+  if (parts.length > 1) {
+    for (const part of parts) xyCut(part, out);
+    return;
+  }
+  out.push(...[...zones].sort(topLeft));
+}
+
+const columnsOf = <T extends Placed>(zones: T[]): T[][] =>
+  split(
+    zones,
+    (b) => b.x,
+    (b) => b.x + b.w,
+    MIN_COLUMN_GAP,
+  );
+
+/**
+ * Horizontal bands, top to bottom. Consecutive bands that are both split into columns, and still are
+ * together, are one band: two columns whose paragraphs happen to end at the same height are read column by
+ * column, not row by row.
+ */
+function bands<T extends Placed>(zones: T[]): T[][] {
+  const out: T[][] = [];
+  for (const band of split(
+    zones,
+    (b) => b.y,
+    (b) => b.y + b.h,
+    0,
+  )) {
+    const last = out[out.length - 1];
+    if (
+      last &&
+      columnsOf(last).length > 1 &&
+      columnsOf(band).length > 1 &&
+      columnsOf([...last, ...band]).length > 1
+    ) {
+      last.push(...band);
+    } else out.push(band);
+  }
+  return out;
+}
+
+/** Splits zones into groups separated by gaps (wider than `minGap`) along one axis, in axis order. */
+function split<T extends Placed>(
+  zones: T[],
+  start: (b: BBox) => number,
+  end: (b: BBox) => number,
+  minGap: number,
+): T[][] {
+  const sorted = [...zones].sort((a, b) => start(a.bbox) - start(b.bbox) || topLeft(a, b));
+  const groups: T[][] = [];
+  let reach = Number.NEGATIVE_INFINITY;
+  for (const z of sorted) {
+    if (groups.length === 0 || start(z.bbox) - reach > minGap) groups.push([z]);
+    else groups[groups.length - 1].push(z);
+    reach = Math.max(reach, end(z.bbox));
+  }
+  return groups;
+}
+
+function topLeft(a: Placed, b: Placed): number {
+  return a.bbox.y - b.bbox.y || a.bbox.x - b.bbox.x || (a.id ?? '').localeCompare(b.id ?? '');
+}
