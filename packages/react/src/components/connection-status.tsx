@@ -1,0 +1,58 @@
+'use client';
+import { type ReactNode, useEffect, useState } from 'react';
+import { useWebSocketContext } from '../use-websocket-context.js';
+
+export interface ConnectionStatusProps {
+  className?: string;
+  /** Shown while offline or reconnecting, e.g. "Changes will sync when you are back online". */
+  offlineHint?: ReactNode;
+}
+
+const LABELS: Record<string, string> = {
+  idle: 'Connecting…',
+  connecting: 'Connecting…',
+  open: 'Connected',
+  reconnecting: 'Reconnecting',
+  offline: 'Offline',
+  failed: 'Connection failed',
+  closed: 'Disconnected',
+};
+
+/**
+ * The connection pill: connected; reconnecting with a countdown and a "Retry now" button; offline; failed
+ * with a retry button. `data-state` carries the state for styling; the text is announced politely.
+ */
+export function ConnectionStatus({ className, offlineHint }: ConnectionStatusProps): ReactNode {
+  const { connectionStatus: state, nextRetryAt, retryNow } = useWebSocketContext();
+  const seconds = useCountdown(state === 'reconnecting' ? nextRetryAt : null);
+  const canRetry = state === 'reconnecting' || state === 'offline' || state === 'failed';
+  let label = LABELS[state] ?? state;
+  if (state === 'reconnecting' && seconds !== null) label = `Reconnecting in ${seconds}s`;
+  return (
+    <div className={['syncline-connection-status', className].filter(Boolean).join(' ')} data-state={state}>
+      <span className="syncline-connection-status__label" role="status" aria-live="polite">
+        {label}
+      </span>
+      {canRetry && (
+        <button type="button" className="syncline-connection-status__retry" onClick={retryNow}>
+          Retry now
+        </button>
+      )}
+      {(state === 'offline' || state === 'reconnecting') && offlineHint ? (
+        <span className="syncline-connection-status__hint">{offlineHint}</span>
+      ) : null}
+    </div>
+  );
+}
+
+/** Whole seconds until `at` (ms since epoch), ticking each second; `null` without a target. */
+export function useCountdown(at: number | null): number | null {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (at === null) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [at]);
+  return at === null ? null : Math.max(0, Math.ceil((at - now) / 1000));
+}

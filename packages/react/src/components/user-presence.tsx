@@ -1,0 +1,56 @@
+'use client';
+import type { ReactNode } from 'react';
+import type { CollaborationUser } from '../use-collaboration.js';
+import { initials } from '../user-color.js';
+
+export interface UserPresenceProps {
+  users: readonly CollaborationUser[];
+  className?: string;
+  /** Most avatars shown; the rest are counted in a "+N". Default 8. */
+  max?: number;
+}
+
+/** One avatar per user (initials or picture, in the user's colour), with a badge when on several devices. */
+export function UserPresence({ users, className, max = 8 }: UserPresenceProps): ReactNode {
+  const shown = users.slice(0, max);
+  const more = users.length - shown.length;
+  return (
+    <ul
+      className={['syncline-presence', className].filter(Boolean).join(' ')}
+      aria-label={`${users.length} ${users.length === 1 ? 'person' : 'people'} here`}
+    >
+      {shown.map((u) => {
+        const devices = u.connections > 1 ? `, on ${u.connections} devices` : '';
+        const label = `${u.name}${u.isSelf ? ' (you)' : ''}${devices}`;
+        return (
+          <li
+            key={u.userId}
+            className="syncline-presence__user"
+            data-self={u.isSelf || undefined}
+            title={label}
+            aria-label={label}
+            style={{ '--syncline-user-color': u.color } as React.CSSProperties}
+          >
+            {u.avatar ? (
+              <img className="syncline-presence__avatar" src={u.avatar} alt="" />
+            ) : (
+              <span className="syncline-presence__avatar" aria-hidden="true">
+                {initials(u.name)}
+              </span>
+            )}
+            {u.connections > 1 && (
+              <span className="syncline-presence__devices" aria-hidden="true">
+                {u.connections}
+              </span>
+            )}
+          </li>
+        );
+      })}
+      {more > 0 && (
+        <li className="syncline-presence__more" aria-label={`${more} more`}>
+          +{more}
+        </li>
+      )}
+    </ul>
+  );
+}

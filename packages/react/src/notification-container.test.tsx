@@ -1,0 +1,49 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NotificationContainer } from './components/notification-container.js';
+import { TestWorld, until } from './testing/server.js';
+import { useMaintenance } from './use-notifications.js';
+
+function Banner() {
+  const m = useMaintenance();
+  return m.enabled ? <p data-testid="banner">{m.message}</p> : null;
+}
+
+describe('NotificationContainer and useMaintenance', () => {
+  let world: TestWorld;
+  beforeEach(async () => {
+    world = await new TestWorld().start();
+  });
+  afterEach(async () => {
+    cleanup();
+    await world.close();
+  });
+
+  it('shows maintenance announcements until they end, and dismisses toasts', async () => {
+    const client = world.client('ann');
+    const Wrapper = world.wrapper(client);
+    render(
+      <Wrapper>
+        <Banner />
+        <NotificationContainer />
+      </Wrapper>,
+    );
+    await until(() => client.state === 'open');
+    await world.server.setMaintenance(true, 'Down for 5 minutes at 22:00');
+    await until(() => screen.queryByTestId('banner'));
+    expect(screen.getByTestId('banner').textContent).toBe('Down for 5 minutes at 22:00');
+    const toast = screen.getByRole('alert');
+    expect(toast.getAttribute('data-kind')).toBe('maintenance');
+    expect(toast.textContent).toContain('Down for 5 minutes');
+
+    await world.server.setMaintenance(false);
+    await until(() => !screen.queryByTestId('banner') && !screen.queryByRole('alert'));
+
+    await world.server.setMaintenance(true, 'again');
+    await until(() => screen.queryByRole('alert'));
+    fireEvent.click(screen.getByRole('button', { name: 'Dismiss: Maintenance' }));
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getByTestId('banner').textContent).toBe('again'); // the banner stays while it lasts
+  });
+});

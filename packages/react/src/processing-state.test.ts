@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { fromJob, IDLE_PROCESSING, reduceProcessing } from './processing-state.js';
+
+describe('processing state', () => {
+  const documentId = 'd1';
+  it('follows a run from start to completion', () => {
+    let s = reduceProcessing(IDLE_PROCESSING, {
+      type: 'processing_started',
+      data: { documentId, jobId: 'j1', estimatedTime: 5000, pages: 4, startPage: 1 } as never,
+    });
+    expect(s).toMatchObject({ processingStatus: 'processing', page: 0, pages: 4, etaMs: 5000, progress: 0 });
+    s = reduceProcessing(s, {
+      type: 'processing_progress',
+      data: { documentId, jobId: 'j1', progress: 0.5, stage: 'ocr', page: 2, pages: 4, etaMs: 2500 },
+    });
+    expect(s).toMatchObject({ progress: 0.5, stage: 'ocr', page: 2, etaMs: 2500 });
+    s = reduceProcessing(s, {
+      type: 'processing_completed',
+      data: { documentId, jobId: 'j1', zones: 12, confidence: 0.8 },
+    });
+    expect(s).toMatchObject({
+      processingStatus: 'completed',
+      progress: 1,
+      page: 4,
+      zones: 12,
+      confidence: 0.8,
+    });
+    // A late progress tick of the finished job changes nothing.
+    const late = reduceProcessing(s, {
+      type: 'processing_progress',
+      data: { documentId, jobId: 'j1', progress: 0.9 },
+    });
+    expect(late).toBe(s);
+  });
+
+  it('tells a cancellation from a failure', () => {
+    const running = fromJob({
+      jobId: 'j1',
+      kind: 'processing',
+      state: 'running',
+      progress: 0.3,
+      page: 3,
+      pages: 10,
+    });
+    const cancelled = reduceProcessing(running, {
+      type: 'processing_error',
+      data: { documentId, jobId: 'j1', error: 'cancelled', code: 'cancelled', recoverable: true } as never,
+    });
+    expect(cancelled).toMatchObject({
+      processingStatus: 'cancelled',
+      error: null,
+      recoverable: true,
+      page: 3,
+    });
+    const failed = reduceProcessing(running, {
+      type: 'processing_error',
+      data: { documentId, jobId: 'j1', error: 'bad PDF', recoverable: false },
+    });
+    expect(failed).toMatchObject({ processingStatus: 'failed', error: 'bad PDF', recoverable: false });
+  });
+
+  it('reads job.get replies, ignoring export jobs and nulls', () => {
+    expect(fromJob(null)).toBe(IDLE_PROCESSING);
+    expect(fromJob({ jobId: 'e1', kind: 'export', state: 'running' })).toBe(IDLE_PROCESSING);
+    expect(
+      fromJob({
+        jobId: 'j1',
+        kind: 'processing',
+        state: 'failed',
+        progress: 0.2,
+        error: { code: 'timeout', message: 'page 3 timed out', recoverable: true },
+      }),
+    ).toMatchObject({ processingStatus: 'failed', error: 'page 3 timed out', recoverable: true });
+    expect(fromJob({ jobId: 'j1', state: 'queued', progress: 0 })).toMatchObject({
+      processingStatus: 'queued',
+    });
+  });
+
+  it('starts over for a new job', () => {
+    const done = fromJob({ jobId: 'j1', kind: 'processing', state: 'completed', progress: 1 });
+    const next = reduceProcessing(done, {
+      type: 'processing_progress',
+      data: { documentId, jobId: 'j2', progress: 0.1 },
+    });
+    expect(next).toMatchObject({ jobId: 'j2', processingStatus: 'processing', progress: 0.1, zones: null });
+  });
+});

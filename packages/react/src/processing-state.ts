@@ -1,0 +1,167 @@
+import type { EventData, JobInfo } from '@syncline/protocol';
+
+/** `idle` (no job known), `queued`, `processing`, `completed`, `failed`, `cancelled`. */
+export type ProcessingStatus = 'idle' | 'queued' | 'processing' | 'completed' | 'failed' | 'cancelled';
+
+/** A document's processing job, as events and `job.get` describe it. Immutable; replaced on change. */
+export interface ProcessingState {
+  readonly jobId: string | null;
+  readonly processingStatus: ProcessingStatus;
+  /** 0..1 */
+  readonly progress: number;
+  readonly stage: string | null;
+  /** Pages finished, and the page count once known. */
+  readonly page: number | null;
+  readonly pages: number | null;
+  /** Estimated time left in ms, when known. */
+  readonly etaMs: number | null;
+  readonly error: string | null;
+  /** Whether `retry()` may help after a failure. */
+  readonly recoverable: boolean;
+  /** `processing_completed`: zones found and the mean confidence. */
+  readonly zones: number | null;
+  readonly confidence: number | null;
+}
+
+export const IDLE_PROCESSING: ProcessingState = Object.freeze({
+  jobId: null,
+  processingStatus: 'idle',
+  progress: 0,
+  stage: null,
+  page: null,
+  pages: null,
+  etaMs: null,
+  error: null,
+  recoverable: false,
+  zones: null,
+  confidence: null,
+});
+
+export type ProcessingEvent =
+  | { type: 'processing_started'; data: EventData<'processing_started'> }
+  | { type: 'processing_progress'; data: EventData<'processing_progress'> }
+  | { type: 'processing_completed'; data: EventData<'processing_completed'> }
+  | { type: 'processing_error'; data: EventData<'processing_error'> };
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** The state after a `processing_*` event. */
+export function reduceProcessing(state: ProcessingState, event: ProcessingEvent): ProcessingState {
+  const d = event.data as Record<string, unknown>;
+  const jobId = str(d.jobId) ?? state.jobId;
+  // A new job replaces the state of the previous one.
+  const base = jobId !== state.jobId && state.jobId !== null ? IDLE_PROCESSING : state;
+  switch (event.type) {
+    case 'processing_started': {
+      const pages = num(d.pages) ?? base.pages;
+      const startPage = num(d.startPage);
+      const page = startPage !== null ? Math.max(0, startPage - 1) : 0;
+      return freeze({
+        ...IDLE_PROCESSING,
+        jobId,
+        processingStatus: 'processing',
+        progress: pages ? page / pages : 0,
+        stage: 'starting',
+        page,
+        pages,
+        etaMs: num(d.estimatedTime),
+      });
+    }
+    case 'processing_progress': {
+      if (isFinal(base.processingStatus) && base.jobId === jobId) return base; // a late tick
+      return freeze({
+        ...base,
+        jobId,
+        processingStatus: 'processing',
+        progress: clamp(num(d.progress) ?? base.progress),
+        stage: str(d.stage) ?? base.stage,
+        page: num(d.page) ?? base.page,
+        pages: num(d.pages) ?? base.pages,
+        etaMs: d.etaMs === null ? null : (num(d.etaMs) ?? base.etaMs),
+        error: null,
+      });
+    }
+    case 'processing_completed': {
+      const zones = Array.isArray(d.zones) ? d.zones.length : num(d.zones);
+      return freeze({
+        ...base,
+        jobId,
+        processingStatus: 'completed',
+        progress: 1,
+        stage: 'completed',
+        page: base.pages ?? base.page,
+        etaMs: 0,
+        error: null,
+        recoverable: false,
+        zones,
+        confidence: num(d.confidence),
+      });
+    }
+    case 'processing_error': {
+      const cancelled = d.code === 'cancelled' || d.error === 'cancelled';
+      return freeze({
+        ...base,
+        jobId,
+        processingStatus: cancelled ? 'cancelled' : 'failed',
+        stage: cancelled ? 'cancelled' : 'failed',
+        etaMs: null,
+        error: cancelled ? null : (str(d.error) ?? 'processing failed'),
+        recoverable: d.recoverable === true,
+      });
+    }
+  }
+}
+
+/** The state from a `job.get` / `job.cancel` / `job.retry` reply (`null`: no job). */
+export function fromJob(job: (Partial<JobInfo> & { etaMs?: number | null }) | null): ProcessingState {
+  if (!job || (job.kind !== undefined && job.kind !== 'processing')) return IDLE_PROCESSING;
+  const status: ProcessingStatus =
+    job.state === 'running'
+      ? 'processing'
+      : job.state === 'queued' ||
+          job.state === 'completed' ||
+          job.state === 'failed' ||
+          job.state === 'cancelled'
+        ? job.state
+        : 'idle';
+  const error = job.error as unknown;
+  const message =
+    typeof error === 'string'
+      ? error
+      : typeof error === 'object' && error !== null
+        ? str((error as { message?: unknown }).message)
+        : null;
+  const recoverable =
+    typeof error === 'object' && error !== null
+      ? (error as { recoverable?: unknown }).recoverable === true
+      : false;
+  return freeze({
+    ...IDLE_PROCESSING,
+    jobId: str(job.jobId),
+    processingStatus: status,
+    progress: status === 'completed' ? 1 : clamp(num(job.progress) ?? 0),
+    stage: str(job.stage) ?? (status === 'processing' ? null : status === 'idle' ? null : status),
+    page: num(job.page),
+    pages: num(job.pages),
+    etaMs: num(job.etaMs),
+    error: status === 'failed' ? (message ?? 'processing failed') : null,
+    recoverable: status === 'cancelled' ? true : recoverable,
+  });
+}
+
+export function isProcessing(status: ProcessingStatus): boolean {
+  return status === 'queued' || status === 'processing';
+}
+
+function isFinal(status: ProcessingStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
+}
+
+function clamp(x: number): number {
+  return Math.min(1, Math.max(0, x));
+}
+
+function freeze(s: ProcessingState): ProcessingState {
+  return Object.freeze(s);
+}

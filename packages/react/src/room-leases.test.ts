@@ -1,0 +1,37 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { setup, tick } from '../../client/src/testing/harness.js';
+import { RoomLeases } from './room-leases.js';
+
+describe('RoomLeases', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('enters a room once for many holders, upgrades to join, and leaves after the last release', async () => {
+    const { client, open } = setup();
+    const ws = await open();
+    const leases = new RoomLeases(client);
+    const a = leases.acquire('doc:1', 'subscribe');
+    const b = leases.acquire('doc:1', 'subscribe');
+    const c = leases.acquire('doc:1', 'join');
+    await tick();
+    expect(ws.sentOf('subscribe').map((m) => m.room)).toEqual(['doc:1']);
+    expect(ws.sentOf('join_room').map((m) => m.room)).toEqual(['doc:1']);
+    expect(leases.held()).toEqual({ 'doc:1': { join: 1, subscribe: 2 } });
+
+    a.release();
+    a.release(); // twice is once
+    c.release();
+    await tick();
+    expect(ws.sentOf('leave_room')).toHaveLength(0);
+    expect(ws.sentOf('unsubscribe')).toHaveLength(0);
+    b.release();
+    await tick();
+    expect(ws.sentOf('leave_room').map((m) => m.room)).toEqual(['doc:1']);
+    expect(leases.held()).toEqual({});
+    client.close();
+  });
+});

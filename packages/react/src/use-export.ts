@@ -1,0 +1,151 @@
+'use client';
+import { type Disposer, type SynclineClient, SynclineError } from '@syncline/client';
+import { type ExportFormat, JOB_METHODS } from '@syncline/protocol';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useSynclineContext } from './context.js';
+import type { RoomLeases } from './room-leases.js';
+
+export type ExportStatus = 'idle' | 'starting' | 'running' | 'completed' | 'failed';
+
+export interface ExportState {
+  readonly status: ExportStatus;
+  readonly exportId: string | null;
+  readonly format: string | null;
+  /** 0..1 */
+  readonly progress: number;
+  readonly downloadUrl: string | null;
+  readonly error: string | null;
+}
+
+export const IDLE_EXPORT: ExportState = Object.freeze({
+  status: 'idle',
+  exportId: null,
+  format: null,
+  progress: 0,
+  downloadUrl: null,
+  error: null,
+});
+
+/**
+ * One export at a time of a document: `export.start` -> `{exportId, jobId}`, then `export_progress` and
+ * `export_completed` (or a `processing_error` with the export's id) from the document's room.
+ */
+export class ExportTracker {
+  private state: ExportState = IDLE_EXPORT;
+  private readonly listeners = new Set<() => void>();
+  private readonly disposers: Disposer[] = [];
+  /** Events that arrived before `export.start` answered with the id. */
+  private early: { type: string; data: Record<string, unknown> }[] = [];
+
+  constructor(
+    private readonly client: SynclineClient,
+    rooms: RoomLeases,
+    readonly documentId: string,
+  ) {
+    this.disposers.push(rooms.acquire(`doc:${documentId}`, 'subscribe').release);
+    const on = (type: 'export_progress' | 'export_completed' | 'processing_error') =>
+      client.subscribe(type, (data) => this.onEvent(type, data as Record<string, unknown>));
+    this.disposers.push(on('export_progress'), on('export_completed'), on('processing_error'));
+  }
+
+  getSnapshot = (): ExportState => this.state;
+
+  subscribe = (listener: () => void): Disposer => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  async start(format: ExportFormat): Promise<string> {
+    this.early = [];
+    this.set({ ...IDLE_EXPORT, status: 'starting', format });
+    try {
+      const reply = await this.client.request<{ exportId: string; jobId?: string }>(JOB_METHODS.exportStart, {
+        documentId: this.documentId,
+        format,
+      });
+      if (!reply || typeof reply.exportId !== 'string')
+        throw new SynclineError('internal', 'export.start gave no export id');
+      this.set({ ...this.state, status: 'running', exportId: reply.exportId });
+      for (const e of this.early.splice(0)) this.onEvent(e.type, e.data);
+      return reply.exportId;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.set({ ...this.state, status: 'failed', error: message });
+      throw error;
+    }
+  }
+
+  close(): void {
+    for (const d of this.disposers.splice(0)) d();
+    this.listeners.clear();
+  }
+
+  private onEvent(type: string, data: Record<string, unknown>): void {
+    if (typeof data.exportId !== 'string') return;
+    if (this.state.status === 'starting') {
+      if (this.early.length < 100) this.early.push({ type, data });
+      return;
+    }
+    if (data.exportId !== this.state.exportId) return;
+    if (type === 'export_progress') {
+      if (this.state.status !== 'running') return;
+      const p = typeof data.progress === 'number' ? data.progress : this.state.progress;
+      this.set({ ...this.state, progress: Math.min(1, Math.max(0, p)) });
+    } else if (type === 'export_completed') {
+      this.set({
+        ...this.state,
+        status: 'completed',
+        progress: 1,
+        downloadUrl: typeof data.downloadUrl === 'string' ? data.downloadUrl : null,
+        format: typeof data.format === 'string' ? data.format : this.state.format,
+      });
+    } else if (type === 'processing_error') {
+      const cancelled = data.code === 'cancelled';
+      this.set({
+        ...this.state,
+        status: 'failed',
+        error: cancelled ? 'cancelled' : typeof data.error === 'string' ? data.error : 'export failed',
+      });
+    }
+  }
+
+  private set(next: ExportState): void {
+    this.state = Object.freeze(next);
+    for (const l of [...this.listeners]) l();
+  }
+}
+
+export interface UseExport extends ExportState {
+  /** Starts an export (`rag`, `markdown`, `json`); resolves with its id. */
+  start: (format: ExportFormat) => Promise<string>;
+}
+
+const noSubscribe = () => () => {};
+const idle = () => IDLE_EXPORT;
+
+/** Exports a document with progress and, when done, the download URL. */
+export function useExport(documentId: string | null | undefined): UseExport {
+  const { runtime } = useSynclineContext();
+  const [tracker, setTracker] = useState<ExportTracker | null>(null);
+  useEffect(() => {
+    if (!runtime || !documentId) return;
+    const t = new ExportTracker(runtime.client, runtime.rooms, documentId);
+    setTracker(t);
+    return () => {
+      t.close();
+      setTracker((current) => (current === t ? null : current));
+    };
+  }, [runtime, documentId]);
+  const live = tracker && tracker.documentId === documentId ? tracker : null;
+  const state = useSyncExternalStore(
+    live ? live.subscribe : noSubscribe,
+    live ? live.getSnapshot : idle,
+    idle,
+  );
+  const start = useCallback(
+    (format: ExportFormat) =>
+      live ? live.start(format) : Promise.reject(new SynclineError('unavailable', 'not connected yet')),
+    [live],
+  );
+  return useMemo(() => ({ ...state, start }), [state, start]);
+}

@@ -1,0 +1,163 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, render, renderHook, screen } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProcessingProgress } from './components/processing-progress.js';
+import { countListeners, TestWorld, trackingWebSocket, until } from './testing/server.js';
+import { useWebSocketProgress } from './use-websocket-progress.js';
+
+type Job = {
+  jobId: string;
+  kind: 'processing';
+  state: string;
+  progress: number;
+  stage: string | null;
+  page: number | null;
+  pages: number | null;
+  error: { code: string; message: string; recoverable: boolean } | null;
+};
+
+/**
+ * The job methods as the server's contract describes them (`job.get {documentId}`, `job.cancel {jobId}`),
+ * over one job the test moves along, publishing the events a processing run publishes.
+ */
+function installJobs(world: TestWorld, documentId: string) {
+  const calls: { method: string; data: unknown }[] = [];
+  const job: Job = {
+    jobId: 'job-1',
+    kind: 'processing',
+    state: 'running',
+    progress: 0.4,
+    stage: 'ocr',
+    page: 4,
+    pages: 10,
+    error: null,
+  };
+  world.server.handle('job.get', (data) => {
+    calls.push({ method: 'job.get', data });
+    return { job: { ...job, documentId } };
+  });
+  world.server.handle('job.cancel', async (data) => {
+    calls.push({ method: 'job.cancel', data });
+    job.state = 'cancelled';
+    await world.server.broadcast(`doc:${documentId}`, 'processing_error', {
+      documentId,
+      jobId: job.jobId,
+      error: 'cancelled',
+      code: 'cancelled',
+      recoverable: true,
+    } as never);
+    return { job: { ...job, documentId } };
+  });
+  const publish = (
+    type: 'processing_progress' | 'processing_completed' | 'processing_started',
+    data: object,
+  ) => world.server.broadcast(`doc:${documentId}`, type, { documentId, jobId: job.jobId, ...data } as never);
+  return { job, calls, publish };
+}
+
+describe('useWebSocketProgress', () => {
+  let world: TestWorld;
+  let documentId: string;
+  beforeEach(async () => {
+    world = await new TestWorld().start();
+    documentId = world.documentId();
+  });
+  afterEach(async () => {
+    cleanup();
+    await world.close();
+  });
+
+  it('starts from job.get, follows the events, and asks again after a reconnect', async () => {
+    const jobs = installJobs(world, documentId);
+    const net = trackingWebSocket();
+    const client = world.client('ann', { WebSocket: net.WebSocket });
+    const { result } = renderHook(() => useWebSocketProgress(documentId), { wrapper: world.wrapper(client) });
+    await until(() => result.current.isProcessing);
+    expect(result.current).toMatchObject({ progress: 0.4, stage: 'ocr', page: 4, pages: 10, jobId: 'job-1' });
+    expect(result.current.processingStatus).toBe('processing');
+
+    await until(() => world.server.hub.sessions.size > 0 && jobs.calls.length === 1);
+    await jobs.publish('processing_progress', {
+      progress: 0.6,
+      stage: 'layout',
+      page: 6,
+      pages: 10,
+      etaMs: 4000,
+    });
+    await until(() => result.current.progress === 0.6);
+    expect(result.current).toMatchObject({ stage: 'layout', page: 6, etaMs: 4000 });
+
+    // Offline while the job moved on: after the reconnect, job.get tells where it is.
+    jobs.job.progress = 0.9;
+    jobs.job.page = 9;
+    jobs.job.stage = 'zones';
+    net.sockets[0].terminate();
+    await until(() => jobs.calls.length === 2);
+    await until(() => result.current.progress === 0.9);
+    expect(result.current.page).toBe(9);
+
+    await jobs.publish('processing_completed', { zones: 42, confidence: 0.9 });
+    await until(() => result.current.processingStatus === 'completed');
+    expect(result.current).toMatchObject({ progress: 1, isProcessing: false });
+    expect(result.current.state.zones).toBe(42);
+  });
+
+  it('renders stage, page N of M, ETA and a Cancel that calls job.cancel', async () => {
+    const jobs = installJobs(world, documentId);
+    const client = world.client('ann');
+    const Wrapper = world.wrapper(client);
+    render(
+      <Wrapper>
+        <ProcessingProgress documentId={documentId} />
+      </Wrapper>,
+    );
+    await until(() => screen.queryByRole('status')?.textContent?.includes('page 5 of 10'));
+    await jobs.publish('processing_progress', {
+      progress: 0.5,
+      stage: 'ocr',
+      page: 5,
+      pages: 10,
+      etaMs: 65_000,
+    });
+    await until(() => screen.getByRole('status').textContent?.includes('about 1 min left'));
+    expect(screen.getByRole('status').textContent).toContain('ocr');
+    expect(screen.getByLabelText('50% processed')).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    await until(() => screen.getByRole('status').textContent?.startsWith('Cancelled'));
+    expect(jobs.calls.find((c) => c.method === 'job.cancel')?.data).toEqual({ jobId: 'job-1' });
+    expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Retry' })).toBeTruthy();
+  });
+
+  it('works from events alone when the server has no job methods', async () => {
+    const client = world.client('ann');
+    const listeners = countListeners(client);
+    const { result, unmount } = renderHook(() => useWebSocketProgress(documentId), {
+      wrapper: world.wrapper(client),
+    });
+    await until(() => client.state === 'open' && world.server.hub.room(`doc:${documentId}`).subs.size > 0);
+    expect(result.current.processingStatus).toBe('idle');
+    await world.server.broadcast(`doc:${documentId}`, 'processing_started', {
+      documentId,
+      jobId: 'j9',
+      estimatedTime: 10_000,
+      pages: 4,
+    } as never);
+    await until(() => result.current.isProcessing);
+    expect(result.current).toMatchObject({ pages: 4, page: 0, etaMs: 10_000, jobId: 'j9' });
+    await world.server.broadcast(`doc:${documentId}`, 'processing_error', {
+      documentId,
+      jobId: 'j9',
+      error: 'the PDF is encrypted',
+      recoverable: false,
+    });
+    await until(() => result.current.processingStatus === 'failed');
+    expect(result.current.error).toBe('the PDF is encrypted');
+    unmount();
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 0));
+    });
+    expect(listeners.active).toBe(0);
+  });
+});

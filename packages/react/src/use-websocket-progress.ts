@@ -1,0 +1,77 @@
+'use client';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useSynclineContext } from './context.js';
+import {
+  IDLE_PROCESSING,
+  isProcessing,
+  type ProcessingState,
+  type ProcessingStatus,
+} from './processing-state.js';
+import { ProcessingTracker } from './processing-tracker.js';
+
+export interface WebSocketProgress {
+  /** 0..1 */
+  progress: number;
+  isProcessing: boolean;
+  processingStatus: ProcessingStatus;
+  stage: string | null;
+  page: number | null;
+  pages: number | null;
+  etaMs: number | null;
+  error: string | null;
+  recoverable: boolean;
+  jobId: string | null;
+  /** The whole state as one immutable snapshot. */
+  state: ProcessingState;
+  /** Cancels the job (`job.cancel`). */
+  cancel: () => Promise<void>;
+  /** Re-queues a failed or cancelled job (`job.retry`). */
+  retry: () => Promise<void>;
+}
+
+const noSubscribe = () => () => {};
+const idle = () => IDLE_PROCESSING;
+
+/**
+ * A document's processing progress, live: `processing_started/progress/completed/error` events of the
+ * document's room, and the server's view of the job (`job.get`) on mount and after every reconnect.
+ */
+export function useWebSocketProgress(documentId: string | null | undefined): WebSocketProgress {
+  const { runtime } = useSynclineContext();
+  const [tracker, setTracker] = useState<ProcessingTracker | null>(null);
+  useEffect(() => {
+    if (!runtime || !documentId) return;
+    const t = new ProcessingTracker(runtime.client, runtime.rooms, documentId);
+    setTracker(t);
+    return () => {
+      t.close();
+      setTracker((current) => (current === t ? null : current));
+    };
+  }, [runtime, documentId]);
+  const live = tracker && tracker.documentId === documentId ? tracker : null;
+  const state = useSyncExternalStore(
+    live ? live.subscribe : noSubscribe,
+    live ? live.getSnapshot : idle,
+    idle,
+  );
+  const cancel = useCallback(() => (live ? live.cancel() : Promise.resolve()), [live]);
+  const retry = useCallback(() => (live ? live.retry() : Promise.resolve()), [live]);
+  return useMemo(
+    () => ({
+      progress: state.progress,
+      isProcessing: isProcessing(state.processingStatus),
+      processingStatus: state.processingStatus,
+      stage: state.stage,
+      page: state.page,
+      pages: state.pages,
+      etaMs: state.etaMs,
+      error: state.error,
+      recoverable: state.recoverable,
+      jobId: state.jobId,
+      state,
+      cancel,
+      retry,
+    }),
+    [state, cancel, retry],
+  );
+}
