@@ -1,0 +1,139 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { useStudio } from '../hooks/studio-context.js';
+import { ApiError, type DocumentSummary, listDocuments } from '../lib/api.js';
+import { Banners } from './Banners.js';
+import { ConnectionPill } from './ConnectionPill.js';
+import { UploadDropzone } from './UploadDropzone.js';
+
+const STATUS_LABELS: Record<string, string> = {
+  uploaded: 'queued',
+  processing: 'processing',
+  processed: 'ready',
+  ready: 'ready',
+  cancelled: 'cancelled',
+  failed: 'failed',
+};
+
+const when = (ms: number) =>
+  new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
+
+/** The documents: status, who created them, when they changed; upload; open or start a blank one. */
+export function DocumentList() {
+  const { auth, client, navigate } = useStudio();
+  const [documents, setDocuments] = useState<DocumentSummary[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [blankName, setBlankName] = useState('');
+
+  const refresh = useCallback(() => {
+    listDocuments(auth).then(
+      (docs) => {
+        setDocuments([...docs].sort((a, b) => b.updatedAt - a.updatedAt));
+        setProblem(null);
+      },
+      (e: Error) =>
+        setProblem(
+          e instanceof ApiError && e.status === 404
+            ? 'This server does not store uploads: open a blank document below.'
+            : `Could not load the documents: ${e.message}`,
+        ),
+    );
+  }, [auth]);
+
+  useEffect(() => {
+    refresh();
+    // Status changes arrive on my user room (my documents' jobs); poll slowly for others' documents.
+    const offs = [
+      client.subscribe('processing_started', refresh),
+      client.subscribe('processing_completed', refresh),
+      client.subscribe('processing_error', refresh),
+      client.on('welcome', refresh),
+    ];
+    const timer = setInterval(refresh, 10_000);
+    return () => {
+      clearInterval(timer);
+      for (const off of offs) off();
+    };
+  }, [client, refresh]);
+
+  const openBlank = (e: FormEvent) => {
+    e.preventDefault();
+    const id = blankName
+      .trim()
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .slice(0, 100);
+    if (id) navigate(`/documents/${encodeURIComponent(id)}`);
+  };
+
+  return (
+    <div className="list-view">
+      <header className="topbar">
+        <h1>Syncline Studio</h1>
+        <span className="whoami">
+          Signed in as <strong>{auth.identity.name}</strong>
+        </span>
+        <ConnectionPill client={client} />
+      </header>
+      <Banners client={client} pending={0} />
+      <main className="list-main">
+        <UploadDropzone onUploaded={refresh} />
+        <section aria-labelledby="docs-heading">
+          <h2 id="docs-heading">Documents</h2>
+          {problem && <p className="note">{problem}</p>}
+          {documents && documents.length === 0 && <p className="empty">No documents yet: upload a PDF.</p>}
+          {documents && documents.length > 0 && (
+            <table className="documents">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Pages</th>
+                  <th scope="col">Created by</th>
+                  <th scope="col">Updated</th>
+                </tr>
+              </thead>
+              <tbody>
+                {documents.map((d) => (
+                  <tr key={d.documentId} data-document-id={d.documentId}>
+                    <td>
+                      <a
+                        href={`/documents/${encodeURIComponent(d.documentId)}`}
+                        onClick={(e) => {
+                          e.preventDefault();
+                          navigate(`/documents/${encodeURIComponent(d.documentId)}`);
+                        }}
+                      >
+                        {d.name}
+                      </a>
+                    </td>
+                    <td>
+                      <span className={`status status-${STATUS_LABELS[d.status] ?? d.status}`}>
+                        {STATUS_LABELS[d.status] ?? d.status}
+                      </span>
+                    </td>
+                    <td>{d.pages ?? '–'}</td>
+                    <td>{d.ownerId === auth.identity.userId ? 'you' : d.ownerId.replace(/^dev-/, '')}</td>
+                    <td>{when(d.updatedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        <section aria-labelledby="blank-heading">
+          <h2 id="blank-heading">Blank document</h2>
+          <form className="inline-form" onSubmit={openBlank}>
+            <label>
+              Name
+              <input
+                value={blankName}
+                onChange={(e) => setBlankName(e.target.value)}
+                placeholder="meeting-notes"
+              />
+            </label>
+            <button type="submit">Open</button>
+          </form>
+        </section>
+      </main>
+    </div>
+  );
+}

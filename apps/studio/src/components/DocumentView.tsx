@@ -1,0 +1,181 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useStudio } from '../hooks/studio-context.js';
+import { useDocument } from '../hooks/use-document.js';
+import { useJob } from '../hooks/use-job.js';
+import { notify } from '../hooks/use-notifications.js';
+import { usePresence } from '../hooks/use-presence.js';
+import { ApiError, cachedDocument, fetchDocumentFile } from '../lib/api.js';
+import { type LoadedPdf, loadPdf } from '../lib/pdf.js';
+import { BLANK_PAGE } from '../lib/zones.js';
+import { Banners } from './Banners.js';
+import { ConnectionPill } from './ConnectionPill.js';
+import { DualPaneViewer } from './DualPaneViewer.js';
+import { ExportPanel } from './ExportPanel.js';
+import { PresenceAvatars } from './PresenceAvatars.js';
+import { ProcessingPanel } from './ProcessingPanel.js';
+
+const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
+
+/** One document: its PDF and zones side by side, who is here, processing, undo/redo, export. */
+export function DocumentView({ documentId }: { documentId: string }) {
+  const { client, auth, navigate } = useStudio();
+  const { doc, state } = useDocument(documentId);
+  const { presence, snapshot } = usePresence(doc);
+  const processing = state.doc.meta.processing as { status?: string } | undefined;
+  const job = useJob(documentId, typeof processing?.status === 'string' ? processing.status : undefined);
+  const [pdf, setPdf] = useState<LoadedPdf | null>(null);
+  const [pdfNote, setPdfNote] = useState<string | null>(null);
+  const [zoom, setZoom] = useState<number | null>(null);
+  const pane = useRef<HTMLDivElement>(null);
+  const summary = cachedDocument(documentId);
+  const metaName = state.doc.meta.name;
+  const name = summary?.name ?? (typeof metaName === 'string' ? metaName : documentId);
+  const selfId = auth.identity.userId;
+
+  useEffect(() => {
+    let live = true;
+    // Access to a shared document's file comes with being in its room: after a refusal, try again once
+    // the document is open.
+    const fetchFile = () =>
+      fetchDocumentFile(auth, documentId).catch(async (e: unknown) => {
+        if (!(e instanceof ApiError) || e.status !== 403) throw e;
+        await doc.ready;
+        return fetchDocumentFile(auth, documentId);
+      });
+    fetchFile().then(
+      async (bytes) => {
+        if (!bytes) {
+          if (live) setPdfNote('No PDF for this document: zones are shown on blank pages.');
+          return;
+        }
+        const loaded = await loadPdf(bytes);
+        if (live) setPdf(loaded);
+      },
+      (e: Error) => live && setPdfNote(`The PDF could not be loaded (${e.message}): showing blank pages.`),
+    );
+    return () => {
+      live = false;
+    };
+  }, [auth, documentId, doc]);
+
+  // Fit the page width to the pane until the user picks a zoom.
+  const pageWidth = pdf?.sizes[0]?.width ?? BLANK_PAGE.width;
+  const [fit, setFit] = useState(1);
+  useEffect(() => {
+    const el = pane.current;
+    if (!el) return;
+    const measure = () => {
+      const w = el.querySelector('.pdf-pane')?.clientWidth ?? el.clientWidth;
+      setFit(Math.max(0.3, Math.min(2, (w - 32) / pageWidth)));
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [pageWidth]);
+  const effectiveZoom = zoom ?? fit;
+
+  // Ctrl/Cmd+Z undoes my last edit, Shift+Ctrl/Cmd+Z (or Ctrl+Y) redoes it: the document's, not the field's.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+      const key = e.key.toLowerCase();
+      if (key === 'z' || key === 'y') {
+        e.preventDefault();
+        try {
+          if (key === 'y' || e.shiftKey) doc.redo();
+          else doc.undo();
+        } catch (error) {
+          notify('error', (error as Error).message);
+        }
+      }
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [doc]);
+
+  // Names change rarely (cursors often): the map keeps its identity until someone joins or leaves.
+  const namesKey = [
+    ...snapshot.users.map((u) => `${u.userId}\t${u.userName ?? u.userId}`),
+    ...Object.values(state.locks).map((l) => `${l.userId}\t${l.userName ?? l.userId}`),
+  ].join('\n');
+  const names = useMemo(
+    () => new Map(namesKey ? namesKey.split('\n').map((line) => line.split('\t') as [string, string]) : []),
+    [namesKey],
+  );
+
+  const zoomIndex = ZOOMS.findIndex((z) => z >= effectiveZoom - 0.001);
+  const zoomTo = (step: number) => {
+    const i = zoomIndex < 0 ? ZOOMS.length - 1 : zoomIndex;
+    setZoom(ZOOMS[Math.max(0, Math.min(ZOOMS.length - 1, i + step))]);
+  };
+
+  return (
+    <div className="document-view">
+      <header className="topbar">
+        <button type="button" className="link" onClick={() => navigate('/')}>
+          ← Documents
+        </button>
+        <h1 className="doc-title" title={name}>
+          {name}
+        </h1>
+        <PresenceAvatars users={snapshot.users} selfId={selfId} />
+        <div className="toolbar" role="toolbar" aria-label="Edit">
+          <button
+            type="button"
+            onClick={() => doc.undo()}
+            disabled={!state.canUndo}
+            aria-keyshortcuts="Control+Z Meta+Z"
+          >
+            Undo
+          </button>
+          <button
+            type="button"
+            onClick={() => doc.redo()}
+            disabled={!state.canRedo}
+            aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z"
+          >
+            Redo
+          </button>
+        </div>
+        <div className="toolbar" role="toolbar" aria-label="Zoom">
+          <button type="button" onClick={() => zoomTo(-1)} aria-label="Zoom out">
+            −
+          </button>
+          <output className="zoom-value" aria-label="Zoom level">
+            {Math.round(effectiveZoom * 100)}%
+          </output>
+          <button type="button" onClick={() => zoomTo(1)} aria-label="Zoom in">
+            +
+          </button>
+          <button type="button" onClick={() => setZoom(null)}>
+            Fit
+          </button>
+        </div>
+        <ExportPanel documentId={documentId} name={name} />
+        <ConnectionPill client={client} />
+      </header>
+      <Banners client={client} pending={state.pending + (state.inflight ? 1 : 0)} />
+      <ProcessingPanel job={job} />
+      {state.status === 'failed' && (
+        <div className="banner banner-error" role="alert">
+          This document could not be opened.
+        </div>
+      )}
+      {pdfNote && <p className="note">{pdfNote}</p>}
+      <div className="viewer" ref={pane} data-doc-status={state.status} data-version={state.version}>
+        <DualPaneViewer
+          doc={doc}
+          state={state}
+          presence={presence}
+          cursors={snapshot.cursors}
+          names={names}
+          selfId={selfId}
+          pdf={pdf?.pdf ?? null}
+          sizes={pdf?.sizes ?? (summary?.pages ? Array(summary.pages).fill(BLANK_PAGE) : [])}
+          zoom={effectiveZoom}
+        />
+      </div>
+    </div>
+  );
+}

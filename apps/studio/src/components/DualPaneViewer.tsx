@@ -1,0 +1,317 @@
+import type { Cursor, DocumentClient, DocumentState, RoomPresence } from '@syncline/client';
+import { ZONE_TYPES, type Zone, type ZoneType } from '@syncline/doc';
+import type { PDFDocumentProxy } from 'pdfjs-dist';
+import { memo, useCallback, useMemo, useRef, useState } from 'react';
+import { notify } from '../hooks/use-notifications.js';
+import { userColor, ZONE_COLORS } from '../lib/colors.js';
+import { StableLists } from '../lib/stable.js';
+import { BLANK_PAGE, newZoneId, pageIndex, pageNumber, readingOrder } from '../lib/zones.js';
+import { LockIcon } from './LockIcon.js';
+import { PageView } from './PageView.js';
+import { ZoneText } from './ZoneText.js';
+
+interface Props {
+  doc: DocumentClient;
+  state: DocumentState;
+  presence: RoomPresence;
+  cursors: readonly Cursor[];
+  names: Map<string, string>;
+  selfId: string;
+  pdf: PDFDocumentProxy | null;
+  sizes: { width: number; height: number }[];
+  zoom: number;
+}
+
+/**
+ * The document side by side: left, the pages with zone boxes (draw to create, select to change type,
+ * lock or delete) and other users' cursors; right, the zones' text in reading order, each editable.
+ */
+export function DualPaneViewer({ doc, state, presence, cursors, names, selfId, pdf, sizes, zoom }: Props) {
+  const [selected, setSelected] = useState<string | null>(null);
+  const [drawing, setDrawing] = useState(false);
+  const zones = useMemo(() => readingOrder(state.doc), [state.doc]);
+  const numbers = useMemo(() => new Map(zones.map((z, i) => [z.id, i + 1])), [zones]);
+  const pageCount = Math.max(
+    sizes.length,
+    zones.reduce((m, z) => Math.max(m, pageIndex(z.page) + 1), 0),
+    1,
+  );
+  const pageSizes = Array.from({ length: pageCount }, (_, i) => sizes[i] ?? sizes[0] ?? BLANK_PAGE);
+  const stableZones = useRef(new StableLists<Zone>()).current;
+  const stableCursors = useRef(new StableLists<Cursor>()).current;
+  const stableNumbers = useRef(new StableLists<number>()).current;
+  const byPage = useMemo(() => {
+    const m = new Map<number, Zone[]>();
+    for (const z of zones) {
+      const list = m.get(pageIndex(z.page));
+      if (list) list.push(z);
+      else m.set(pageIndex(z.page), [z]);
+    }
+    return m;
+  }, [zones]);
+  const editorsOf = useMemo(() => {
+    const m = new Map<string, Cursor[]>();
+    for (const c of cursors) if (c.zoneId) m.set(c.zoneId, [...(m.get(c.zoneId) ?? []), c]);
+    return m;
+  }, [cursors]);
+  const holdsLock = (zoneId: string) => state.locks[zoneId]?.userId === selfId;
+  const selectedZone = selected ? state.doc.zones[selected] : undefined;
+  const writable = state.status !== 'opening' && state.status !== 'failed' && state.status !== 'closed';
+
+  const act = useCallback((what: string, f: () => unknown) => {
+    try {
+      f();
+    } catch (error) {
+      notify('error', `Could not ${what}: ${(error as Error).message}`);
+    }
+  }, []);
+
+  const create = useCallback(
+    (index: number, bbox: Zone['bbox']) =>
+      act('create the zone', () => {
+        const id = doc.createZone({
+          id: newZoneId(),
+          page: pageNumber(index),
+          bbox,
+          type: 'paragraph',
+          label: '',
+          confidence: 1,
+          text: '',
+        });
+        setSelected(id);
+        setDrawing(false);
+      }),
+    [act, doc],
+  );
+  const remove = useCallback(
+    (zoneId: string) =>
+      act('delete the zone', () => {
+        doc.deleteZone(zoneId);
+        setSelected((s) => (s === zoneId ? null : s));
+      }),
+    [act, doc],
+  );
+  const toggleLock = useCallback(
+    (zoneId: string) => {
+      const p = doc.holdsLock(zoneId) ? doc.unlock(zoneId) : doc.lock(zoneId);
+      p.catch((e: Error) => notify('error', `Could not lock: ${e.message}`));
+    },
+    [doc],
+  );
+  const sizesRef = useRef(pageSizes);
+  sizesRef.current = pageSizes;
+  const focusZone = useCallback(
+    (z: Zone) => {
+      setSelected(z.id);
+      const pageSizes = sizesRef.current;
+      const size = pageSizes[pageIndex(z.page)] ?? BLANK_PAGE;
+      presence.moveCursor({
+        page: z.page,
+        x: Math.min(1, (z.bbox.x + z.bbox.w / 2) / size.width),
+        y: Math.min(1, (z.bbox.y + z.bbox.h / 2) / size.height),
+        zoneId: z.id,
+      });
+    },
+    [presence],
+  );
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  const onPointer = useCallback(
+    (index: number, x: number, y: number) =>
+      presence.moveCursor({ page: pageNumber(index), x, y, zoneId: selectedRef.current }),
+    [presence],
+  );
+  const lockLabel = (zoneId: string) => {
+    const lock = state.locks[zoneId];
+    if (!lock) return null;
+    return lock.userId === selfId ? 'you' : (lock.userName ?? names.get(lock.userId) ?? lock.userId);
+  };
+
+  return (
+    <div className="dual-pane">
+      <section className="pane pdf-pane" aria-label="Pages">
+        <div className="pane-toolbar" role="toolbar" aria-label="Zone tools">
+          <button
+            type="button"
+            aria-pressed={drawing}
+            onClick={() => setDrawing((d) => !d)}
+            disabled={!writable}
+            title="Drag on a page to draw a zone (or hold Shift while dragging)"
+          >
+            {drawing ? 'Drawing… (drag on a page)' : 'Draw zone'}
+          </button>
+          <button
+            type="button"
+            disabled={!writable}
+            onClick={() => {
+              // On the first page, below the zones added this way before (one row per zone).
+              const size = pageSizes[0];
+              const row = (byPage.get(0)?.length ?? 0) % 8;
+              create(0, {
+                x: size.width * 0.1,
+                y: size.height * (0.1 + row * 0.1),
+                w: size.width * 0.8,
+                h: size.height * 0.08,
+              });
+            }}
+          >
+            Add zone
+          </button>
+          {selectedZone && (
+            <>
+              <label className="inline-field">
+                Type
+                <select
+                  value={selectedZone.type}
+                  onChange={(e) =>
+                    act('change the type', () =>
+                      doc.updateZone(selectedZone.id, { type: e.target.value as ZoneType }),
+                    )
+                  }
+                >
+                  {ZONE_TYPES.map((t) => (
+                    <option key={t} value={t}>
+                      {t}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button type="button" onClick={() => toggleLock(selectedZone.id)}>
+                {doc.holdsLock(selectedZone.id) ? 'Unlock' : 'Lock'}
+              </button>
+              <button type="button" className="danger" onClick={() => remove(selectedZone.id)}>
+                Delete zone
+              </button>
+            </>
+          )}
+        </div>
+        <div className="pages">
+          {pageSizes.map((size, i) => (
+            <PageView
+              // biome-ignore lint/suspicious/noArrayIndexKey: pages are identified by their index
+              key={i}
+              index={i}
+              size={size}
+              zoom={zoom}
+              pdf={pdf && i < sizes.length ? pdf : null}
+              zones={stableZones.stable(i, byPage.get(i) ?? [])}
+              numbers={stableNumbers.stable(
+                i,
+                (byPage.get(i) ?? []).map((z) => numbers.get(z.id) ?? 0),
+              )}
+              locks={state.locks}
+              selfId={selfId}
+              cursors={stableCursors.stable(
+                i,
+                cursors.filter(
+                  (c) =>
+                    pageIndex(c.page) === i || (c.zoneId && byPage.get(i)?.some((z) => z.id === c.zoneId)),
+                ),
+              )}
+              names={names}
+              selected={selected}
+              drawing={drawing && writable}
+              onSelect={setSelected}
+              onCreate={create}
+              onDelete={remove}
+              onPointer={onPointer}
+            />
+          ))}
+        </div>
+      </section>
+      <section className="pane text-pane" aria-label="Zone text in reading order">
+        {zones.length === 0 && (
+          <p className="empty">
+            No zones yet. They appear here as pages are processed, or draw one on a page with “Draw zone”.
+          </p>
+        )}
+        <ol className="zone-list">
+          {zones.map((z, i) => (
+            <ZoneItem
+              key={z.id}
+              doc={doc}
+              zone={z}
+              n={i + 1}
+              holder={lockLabel(z.id)}
+              mine={holdsLock(z.id)}
+              editors={stableCursors.stable(z.id, editorsOf.get(z.id) ?? [])}
+              names={names}
+              selected={selected === z.id}
+              onFocus={focusZone}
+              onToggleLock={toggleLock}
+            />
+          ))}
+        </ol>
+      </section>
+    </div>
+  );
+}
+
+interface ZoneItemProps {
+  doc: DocumentClient;
+  zone: Zone;
+  n: number;
+  holder: string | null;
+  mine: boolean;
+  editors: readonly Cursor[];
+  names: Map<string, string>;
+  selected: boolean;
+  onFocus: (zone: Zone) => void;
+  onToggleLock: (zoneId: string) => void;
+}
+
+/** One zone of the text pane: its number, page and type, who is in it, its lock, and its text. */
+const ZoneItem = memo(function ZoneItem({
+  doc,
+  zone: z,
+  n,
+  holder,
+  mine,
+  editors,
+  names,
+  selected,
+  onFocus,
+  onToggleLock,
+}: ZoneItemProps) {
+  const page = pageNumber(pageIndex(z.page));
+  return (
+    <li
+      className={`zone-item${selected ? ' selected' : ''}${editors.length ? ' others-editing' : ''}`}
+      data-zone-id={z.id}
+    >
+      <div className="zone-head">
+        <span className="zone-number" style={{ background: ZONE_COLORS[z.type] ?? ZONE_COLORS.other }}>
+          {n}
+        </span>
+        <span className="zone-meta">
+          p.{page} · {z.type}
+        </span>
+        {editors.map((c) => (
+          <span key={c.userId} className="chip" style={{ background: userColor(c.userId) }}>
+            {names.get(c.userId) ?? c.userId}
+          </span>
+        ))}
+        {holder && (
+          <span className="lock-note" id={`lock-${z.id}`}>
+            <LockIcon /> locked by {holder}
+          </span>
+        )}
+        <button
+          type="button"
+          className="small"
+          onClick={() => onToggleLock(z.id)}
+          aria-label={`${mine ? 'Unlock' : 'Lock'} zone ${n}`}
+        >
+          {mine ? 'Unlock' : 'Lock'}
+        </button>
+      </div>
+      <ZoneText
+        doc={doc}
+        zone={z}
+        label={`Text of zone ${n} (${z.type}, page ${page})`}
+        describedBy={holder ? `lock-${z.id}` : undefined}
+        onFocus={() => onFocus(z)}
+      />
+    </li>
+  );
+});

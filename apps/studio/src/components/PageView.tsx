@@ -1,0 +1,184 @@
+import type { Cursor } from '@syncline/client';
+import type { Zone } from '@syncline/doc';
+import type { ZoneLock } from '@syncline/protocol';
+import type { PDFDocumentProxy } from 'pdfjs-dist';
+import { memo, type PointerEvent, useRef, useState } from 'react';
+import { userColor, ZONE_COLORS } from '../lib/colors.js';
+import { pageIndex } from '../lib/zones.js';
+import { LockIcon } from './LockIcon.js';
+import { PdfCanvas } from './PdfCanvas.js';
+
+export interface PageProps {
+  index: number;
+  size: { width: number; height: number };
+  zoom: number;
+  pdf: PDFDocumentProxy | null;
+  zones: readonly Zone[];
+  /** Reading-order number of each zone (1-based), in the order of `zones`. */
+  numbers: readonly number[];
+  locks: Readonly<Record<string, ZoneLock>>;
+  selfId: string;
+  /** Cursors on this page, and those of users editing its zones. */
+  cursors: readonly Cursor[];
+  names: Map<string, string>;
+  selected: string | null;
+  drawing: boolean;
+  onSelect: (zoneId: string | null) => void;
+  onCreate: (page: number, bbox: Zone['bbox']) => void;
+  onDelete: (zoneId: string) => void;
+  onPointer: (page: number, x: number, y: number) => void;
+}
+
+interface Rect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(4)}%`;
+
+/**
+ * One page of the left pane: the PDF page (or a blank one), the zone boxes over it, other users' cursors,
+ * and rectangle drawing. Everything over the page is placed in fractions of the page, so it stays right
+ * at any zoom and scroll; cursors travel as such fractions (0..1).
+ */
+export const PageView = memo(function PageView(p: PageProps) {
+  const el = useRef<HTMLDivElement>(null);
+  const [rect, setRect] = useState<Rect | null>(null);
+  const at = (e: PointerEvent) => {
+    const box = el.current?.getBoundingClientRect();
+    if (!box || box.width === 0 || box.height === 0) return { x: 0, y: 0 };
+    const clamp = (v: number) => Math.min(1, Math.max(0, v));
+    return { x: clamp((e.clientX - box.left) / box.width), y: clamp((e.clientY - box.top) / box.height) };
+  };
+  const onPointerDown = (e: PointerEvent<HTMLDivElement>) => {
+    if (e.button !== 0 || (e.target as HTMLElement).closest('.zone-box')) return;
+    if (!p.drawing && !e.shiftKey) {
+      p.onSelect(null);
+      return;
+    }
+    const { x, y } = at(e);
+    e.currentTarget.setPointerCapture(e.pointerId);
+    setRect({ x0: x, y0: y, x1: x, y1: y });
+    e.preventDefault();
+  };
+  const onPointerMove = (e: PointerEvent<HTMLDivElement>) => {
+    const { x, y } = at(e);
+    p.onPointer(p.index, x, y);
+    if (rect) setRect({ ...rect, x1: x, y1: y });
+  };
+  const onPointerUp = () => {
+    if (!rect) return;
+    setRect(null);
+    const x = Math.min(rect.x0, rect.x1);
+    const y = Math.min(rect.y0, rect.y1);
+    const w = Math.abs(rect.x1 - rect.x0);
+    const h = Math.abs(rect.y1 - rect.y0);
+    if (w < 0.01 || h < 0.005) return;
+    const { width, height } = p.size;
+    const round = (v: number) => Math.round(v * 100) / 100;
+    p.onCreate(p.index, {
+      x: round(x * width),
+      y: round(y * height),
+      w: round(w * width),
+      h: round(h * height),
+    });
+  };
+  return (
+    <section
+      className="page-frame"
+      aria-label={`Page ${p.index + 1}`}
+      style={{ width: p.size.width * p.zoom, height: p.size.height * p.zoom }}
+    >
+      <div
+        ref={el}
+        className={`page${p.drawing ? ' drawing' : ''}`}
+        data-page={p.index}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerCancel={() => setRect(null)}
+      >
+        {p.pdf ? <PdfCanvas pdf={p.pdf} pageIndex={p.index} zoom={p.zoom} /> : <div className="blank-page" />}
+        {p.zones.map((z, zi) => {
+          const lock = p.locks[z.id];
+          const lockedByOther = lock && lock.userId !== p.selfId;
+          const editors = p.cursors.filter((c) => c.zoneId === z.id);
+          const n = p.numbers[zi] ?? 0;
+          return (
+            <button
+              type="button"
+              key={z.id}
+              className={`zone-box${p.selected === z.id ? ' selected' : ''}${editors.length ? ' others-editing' : ''}${lockedByOther ? ' locked' : ''}`}
+              data-zone-id={z.id}
+              style={{
+                left: pct(z.bbox.x / p.size.width),
+                top: pct(z.bbox.y / p.size.height),
+                width: pct(z.bbox.w / p.size.width),
+                height: pct(z.bbox.h / p.size.height),
+                borderColor: ZONE_COLORS[z.type] ?? ZONE_COLORS.other,
+                outlineColor: editors[0] ? userColor(editors[0].userId) : undefined,
+              }}
+              aria-label={`Zone ${n}: ${z.type}${lock ? `, locked by ${lock.userName ?? p.names.get(lock.userId) ?? lock.userId}` : ''}`}
+              aria-pressed={p.selected === z.id}
+              onClick={() => p.onSelect(z.id)}
+              onKeyDown={(e) => {
+                if (e.key === 'Delete' || e.key === 'Backspace') {
+                  e.preventDefault();
+                  p.onDelete(z.id);
+                }
+              }}
+            >
+              <span className="zone-number" style={{ background: ZONE_COLORS[z.type] ?? ZONE_COLORS.other }}>
+                {n}
+              </span>
+              {lock && (
+                <span className="lock-badge" style={{ background: userColor(lock.userId) }}>
+                  <LockIcon />{' '}
+                  {lock.userId === p.selfId
+                    ? 'you'
+                    : (lock.userName ?? p.names.get(lock.userId) ?? lock.userId)}
+                </span>
+              )}
+              {editors.length > 0 && !lock && (
+                <span className="editing-badge" style={{ background: userColor(editors[0].userId) }}>
+                  {p.names.get(editors[0].userId) ?? editors[0].userId} editing
+                </span>
+              )}
+            </button>
+          );
+        })}
+        {rect && (
+          <div
+            className="draw-rect"
+            style={{
+              left: pct(Math.min(rect.x0, rect.x1)),
+              top: pct(Math.min(rect.y0, rect.y1)),
+              width: pct(Math.abs(rect.x1 - rect.x0)),
+              height: pct(Math.abs(rect.y1 - rect.y0)),
+            }}
+          />
+        )}
+        {p.cursors
+          .filter((c) => pageIndex(c.page) === p.index)
+          .map((c) => (
+            <div
+              key={c.userId}
+              className="remote-cursor"
+              data-user-id={c.userId}
+              style={{ left: pct(c.x), top: pct(c.y), color: userColor(c.userId) }}
+              aria-hidden="true"
+            >
+              <svg width="16" height="20" viewBox="0 0 16 20" aria-hidden="true">
+                <path d="M1 1 L1 17 L5 13 L8 19 L11 18 L8 12 L14 12 Z" fill="currentColor" stroke="white" />
+              </svg>
+              <span className="cursor-name" style={{ background: userColor(c.userId) }}>
+                {p.names.get(c.userId) ?? c.userId}
+              </span>
+            </div>
+          ))}
+      </div>
+    </section>
+  );
+});

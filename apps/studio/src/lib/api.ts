@@ -1,0 +1,121 @@
+import type { Auth } from './auth.js';
+
+/** A document uploaded over HTTP, as `GET /api/documents` lists it. */
+export interface DocumentSummary {
+  documentId: string;
+  name: string;
+  ownerId: string;
+  createdAt: number;
+  updatedAt: number;
+  status: string;
+  pages: number | null;
+  jobId: string | null;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const LIST_CACHE_KEY = 'syncline.studio.documents';
+
+/** Calls Syncline's HTTP API with the user's token (a 401 is retried once with a fresh token). */
+export async function apiFetch(auth: Auth, path: string, init: RequestInit = {}): Promise<Response> {
+  const send = async (fresh: boolean) => {
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${await auth.token(fresh)}`);
+    return fetch(path, { ...init, headers });
+  };
+  let res = await send(false);
+  if (res.status === 401) res = await send(true);
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+    throw new ApiError(
+      res.status,
+      body.error?.code ?? String(res.status),
+      body.error?.message ?? `the server answered ${res.status}`,
+    );
+  }
+  return res;
+}
+
+/** The documents list; the last one fetched is kept for offline use. */
+export async function listDocuments(auth: Auth): Promise<DocumentSummary[]> {
+  try {
+    const res = await apiFetch(auth, '/api/documents');
+    const { documents } = (await res.json()) as { documents: DocumentSummary[] };
+    localStorage.setItem(LIST_CACHE_KEY, JSON.stringify(documents));
+    return documents;
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    const cached = localStorage.getItem(LIST_CACHE_KEY);
+    if (cached) return JSON.parse(cached) as DocumentSummary[];
+    throw error;
+  }
+}
+
+export function cachedDocument(documentId: string): DocumentSummary | undefined {
+  try {
+    const list = JSON.parse(localStorage.getItem(LIST_CACHE_KEY) ?? '[]') as DocumentSummary[];
+    return list.find((d) => d.documentId === documentId);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Uploads a PDF (`POST /api/documents`, the bytes as the body) with upload progress; resolves with the new
+ * document's id and its processing job.
+ */
+export async function uploadDocument(
+  auth: Auth,
+  file: File,
+  onProgress: (fraction: number) => void,
+): Promise<{ documentId: string; jobId: string }> {
+  const token = await auth.token();
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/documents');
+    xhr.setRequestHeader('authorization', `Bearer ${token}`);
+    xhr.setRequestHeader('content-type', 'application/pdf');
+    xhr.setRequestHeader('x-file-name', encodeURIComponent(file.name));
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'the upload failed: no connection to the server'));
+    xhr.onload = () => {
+      let body: { documentId?: string; jobId?: string; error?: { code?: string; message?: string } } = {};
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        // not JSON
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && body.documentId) {
+        resolve({ documentId: body.documentId, jobId: body.jobId ?? '' });
+      } else {
+        reject(
+          new ApiError(
+            xhr.status,
+            body.error?.code ?? String(xhr.status),
+            body.error?.message ?? `the upload failed (${xhr.status})`,
+          ),
+        );
+      }
+    };
+    xhr.send(file);
+  });
+}
+
+/** The PDF of a document, or null when it has none (a blank collaborative document). */
+export async function fetchDocumentFile(auth: Auth, documentId: string): Promise<ArrayBuffer | null> {
+  try {
+    const res = await apiFetch(auth, `/api/documents/${encodeURIComponent(documentId)}/file`);
+    return await res.arrayBuffer();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Signing in. Two ways, found at start:
+ * - **dev mode** (the server has no secret configured): `POST /api/dev/token {name}` issues a token for a
+ *   display name;
+ * - **your identity provider**: set `window.SYNCLINE_TOKEN_URL` (e.g. in a `<script>` before Studio's) to an
+ *   endpoint of your deployment that answers `GET` (with the user's cookies) with `{"token": "<jwt>"}`
+ *   signed with the server's `SYNCLINE_JWT_SECRET` or a key of `SYNCLINE_JWKS_URL`; it is called again for
+ *   each connection, so tokens can be short-lived. Or open Studio with `#token=<jwt>` (one token, no refresh).
+ */
+
+declare global {
+  interface Window {
+    SYNCLINE_TOKEN_URL?: string;
+  }
+}
+
+export interface Identity {
+  userId: string;
+  name: string;
+}
+
+export type AuthMode =
+  | { kind: 'dev' }
+  | { kind: 'provider'; url: string }
+  | { kind: 'fragment'; token: string };
+
+const STORAGE_KEY = 'syncline.studio.session';
+/** Refresh a cached token this long before it expires. */
+const EXPIRY_MARGIN_S = 60;
+
+interface Stored {
+  mode: AuthMode;
+  name?: string;
+  token?: string;
+}
+
+interface Claims {
+  sub?: string;
+  name?: string;
+  exp?: number;
+}
+
+export function decodeClaims(token: string): Claims {
+  try {
+    const part = token.split('.')[1] ?? '';
+    const json = atob(
+      part
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(part.length / 4) * 4, '='),
+    );
+    return JSON.parse(decodeURIComponent(escape(json))) as Claims;
+  } catch {
+    return {};
+  }
+}
+
+/** How this deployment signs users in (an explicit token URL or fragment token wins over dev mode). */
+export function configuredMode(): AuthMode | null {
+  const fragment = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fragment) return { kind: 'fragment', token: fragment };
+  const url = window.SYNCLINE_TOKEN_URL ?? new URLSearchParams(location.search).get('token_url');
+  if (url) return { kind: 'provider', url };
+  return null;
+}
+
+export class AuthError extends Error {}
+
+/** The signed-in user's tokens: fetched fresh for every connection, cached for HTTP calls. */
+export class Auth {
+  private cached: string | undefined;
+  readonly identity: Identity;
+
+  private constructor(
+    private readonly mode: AuthMode,
+    private readonly name: string | undefined,
+    token: string,
+  ) {
+    this.cached = token;
+    const claims = decodeClaims(token);
+    this.identity = { userId: claims.sub ?? 'unknown', name: claims.name ?? name ?? claims.sub ?? 'unknown' };
+  }
+
+  /** Signs in (`name` for dev mode) and remembers the session in this browser. */
+  static async signIn(mode: AuthMode, name?: string): Promise<Auth> {
+    const token = await fetchToken(mode, name);
+    const auth = new Auth(mode, name, token);
+    auth.save();
+    if (mode.kind === 'fragment') history.replaceState(null, '', location.pathname + location.search);
+    return auth;
+  }
+
+  /** The session saved by an earlier visit, usable offline (its token may be refreshed later). */
+  static restore(): Auth | null {
+    try {
+      const raw = localStorage.getItem(STORAGE_KEY);
+      if (!raw) return null;
+      const stored = JSON.parse(raw) as Stored;
+      if (!stored.token || !stored.mode) return null;
+      return new Auth(stored.mode, stored.name, stored.token);
+    } catch {
+      return null;
+    }
+  }
+
+  static forget(): void {
+    localStorage.removeItem(STORAGE_KEY);
+  }
+
+  get modeKind(): AuthMode['kind'] {
+    return this.mode.kind;
+  }
+
+  /**
+   * A token: `fresh` asks the issuer for a new one (every WebSocket connection does: a restarted dev
+   * server has a new secret); otherwise the cached one while it is valid. Falls back to the cached token
+   * when the issuer cannot be reached.
+   */
+  async token(fresh = false): Promise<string> {
+    const cached = this.cached;
+    if (!fresh && cached && !expiresSoon(cached)) return cached;
+    try {
+      const token = await fetchToken(this.mode, this.name);
+      this.cached = token;
+      this.save();
+      return token;
+    } catch (error) {
+      if (cached && !expiresSoon(cached, 0)) return cached;
+      throw error;
+    }
+  }
+
+  private save(): void {
+    const stored: Stored = { mode: this.mode, name: this.name, token: this.cached };
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
+  }
+}
+
+function expiresSoon(token: string, marginS = EXPIRY_MARGIN_S): boolean {
+  const { exp } = decodeClaims(token);
+  return typeof exp === 'number' && exp - marginS < Date.now() / 1000;
+}
+
+async function fetchToken(mode: AuthMode, name: string | undefined): Promise<string> {
+  if (mode.kind === 'fragment') return mode.token;
+  if (mode.kind === 'provider') {
+    const res = await fetch(mode.url, { credentials: 'include', headers: { accept: 'application/json' } });
+    if (!res.ok) throw new AuthError(`the identity provider answered ${res.status}`);
+    const body = (await res.json()) as { token?: unknown };
+    if (typeof body.token !== 'string') throw new AuthError('the identity provider sent no token');
+    return body.token;
+  }
+  const res = await fetch('/api/dev/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  if (res.status === 404) {
+    throw new AuthError(
+      'this server is not in dev mode: configure window.SYNCLINE_TOKEN_URL (see README) to sign in',
+    );
+  }
+  const body = (await res.json().catch(() => ({}))) as { token?: string; error?: { message?: string } };
+  if (!res.ok || !body.token) throw new AuthError(body.error?.message ?? `sign-in failed (${res.status})`);
+  return body.token;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { moveCaret, spliceBetween, spliceToTextEdit } from './text-splice.js';
+
+describe('spliceBetween', () => {
+  it('finds an insert, a delete and a replacement', () => {
+    expect(spliceBetween('hello', 'hel-lo')).toEqual({ at: 3, removed: 0, inserted: 1 });
+    expect(spliceBetween('hello', 'helo')).toEqual({ at: 2, removed: 1, inserted: 0 });
+    expect(spliceBetween('hello', 'helo', 3)).toEqual({ at: 3, removed: 1, inserted: 0 });
+    expect(spliceBetween('hello world', 'hello there')).toEqual({ at: 6, removed: 5, inserted: 5 });
+  });
+
+  it('places an ambiguous insert at the caret', () => {
+    // "a" typed at position 1 of "aaa": the caret is at 2 afterwards.
+    expect(spliceBetween('aaa', 'aaaa', 2)).toEqual({ at: 1, removed: 0, inserted: 1 });
+    expect(spliceBetween('aaa', 'aaaa')).toEqual({ at: 0, removed: 0, inserted: 1 });
+  });
+
+  it('never splits a surrogate pair and counts code points in the text edit', () => {
+    const before = 'a😀b';
+    const after = 'a😃b';
+    const s = spliceBetween(before, after);
+    expect(s).toEqual({ at: 1, removed: 2, inserted: 2 });
+    expect(spliceToTextEdit(before, after, s)).toEqual({ pos: 1, del: 1, ins: '😃' });
+    expect(spliceToTextEdit('😀x', '😀yx', spliceBetween('😀x', '😀yx'))).toEqual({
+      pos: 1,
+      del: 0,
+      ins: 'y',
+    });
+  });
+});
+
+describe('moveCaret', () => {
+  const insert = { at: 2, removed: 0, inserted: 3 };
+  it('keeps a caret before the change and moves one after it', () => {
+    expect(moveCaret(1, insert)).toBe(1);
+    expect(moveCaret(2, insert)).toBe(2);
+    expect(moveCaret(4, insert)).toBe(7);
+  });
+  it('puts a caret inside a replaced part at the end of the replacement', () => {
+    expect(moveCaret(3, { at: 2, removed: 4, inserted: 1 })).toBe(3);
+    expect(moveCaret(8, { at: 2, removed: 4, inserted: 1 })).toBe(5);
+  });
+});

@@ -1,0 +1,55 @@
+import { codePointLength, type TextEdit } from '@syncline/doc';
+
+/** One replacement in a string, in UTF-16 units (what a textarea's value and selection count). */
+export interface Splice {
+  at: number;
+  removed: number;
+  inserted: number;
+}
+
+const isHigh = (s: string, i: number) => {
+  const c = s.charCodeAt(i);
+  return c >= 0xd800 && c <= 0xdbff;
+};
+const isLow = (s: string, i: number) => {
+  const c = s.charCodeAt(i);
+  return c >= 0xdc00 && c <= 0xdfff;
+};
+
+/**
+ * The single replacement that turns `before` into `after`: the common prefix and suffix are kept. With
+ * `caret` (the caret in `after` right after a user's input), an ambiguous change ("a" typed into "aaa")
+ * is placed where the user typed: the replaced part must end at the caret. Never splits a surrogate pair.
+ */
+export function spliceBetween(before: string, after: string, caret?: number): Splice {
+  const max = Math.min(before.length, after.length);
+  let suffix = 0;
+  while (suffix < max && before[before.length - 1 - suffix] === after[after.length - 1 - suffix]) suffix++;
+  if (caret !== undefined) suffix = Math.max(0, Math.min(suffix, after.length - caret));
+  let prefix = 0;
+  while (prefix < max - suffix && before[prefix] === after[prefix]) prefix++;
+  // Do not cut a surrogate pair in two: widen the replaced part instead.
+  if (prefix > 0 && isHigh(after, prefix - 1)) prefix--;
+  if (suffix > 0 && isLow(after, after.length - suffix)) suffix--;
+  return { at: prefix, removed: before.length - prefix - suffix, inserted: after.length - prefix - suffix };
+}
+
+/** The text edit (positions in code points, as `@syncline/doc` counts them) for `splice` of `before` into `after`. */
+export function spliceToTextEdit(before: string, after: string, splice: Splice): TextEdit {
+  return {
+    pos: codePointLength(before.slice(0, splice.at)),
+    del: codePointLength(before.slice(splice.at, splice.at + splice.removed)),
+    ins: after.slice(splice.at, splice.at + splice.inserted),
+  };
+}
+
+/**
+ * Where a caret (UTF-16 position) ends up after `splice`: before the change it stays, after it it moves
+ * by the change's length, inside a replaced part it goes to the end of the replacement. An insert exactly
+ * at the caret lands after it (the caret stays put), as `transformCaret` in `@syncline/doc` does.
+ */
+export function moveCaret(caret: number, splice: Splice): number {
+  if (caret <= splice.at) return caret;
+  if (caret >= splice.at + splice.removed) return caret + splice.inserted - splice.removed;
+  return splice.at + splice.inserted;
+}

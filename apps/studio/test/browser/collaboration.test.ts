@@ -1,0 +1,141 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needService } from '../../../../test/services.js';
+import { eventually, openDocument, StudioHarness, screenshot, zoneText } from './studio-harness.js';
+
+const chromiumAvailable = await needService('chromium');
+
+/** Two people (two browser contexts) on one document in Studio, served by a real server process. */
+describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
+  const h = new StudioHarness();
+  let ada: Page;
+  let ben: Page;
+  const documentId = `collab-${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    await h.start();
+    [ada, ben] = await Promise.all([
+      h.context().then((c) => h.signIn(c, 'Ada')),
+      h.context().then((c) => h.signIn(c, 'Ben')),
+    ]);
+    await openDocument(ada, h.url, documentId);
+    await ada.getByRole('button', { name: 'Add zone' }).click();
+    await ada.getByLabel(/^Text of zone 1 /).fill('Quarterly report. ');
+    await openDocument(ben, h.url, documentId);
+    await eventually(
+      () => zoneText(ben, 1),
+      (t) => t === 'Quarterly report. ',
+      10_000,
+      "Ben sees Ada's zone",
+    );
+  });
+
+  afterAll(() => h.close());
+
+  it('shows each user in the other one’s presence', async () => {
+    for (const page of [ada, ben]) {
+      await page.locator('.avatar[data-user-id="dev-ada"]').waitFor();
+      await page.locator('.avatar[data-user-id="dev-ben"]').waitFor();
+    }
+    expect(await ada.locator('.avatar').count()).toBe(2);
+  });
+
+  it("puts Ada's cursor at the same spot of the page for Ben, at another zoom", async () => {
+    await ben.getByRole('button', { name: 'Zoom in' }).click();
+    await ben.getByRole('button', { name: 'Zoom in' }).click();
+    const page = ada.locator('.page[data-page="0"]');
+    const box = await page.boundingBox();
+    if (!box) throw new Error('no page box');
+    await ada.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.6, { steps: 4 });
+    const cursor = ben.locator('.remote-cursor[data-user-id="dev-ada"]');
+    await cursor.waitFor();
+    const where = await eventually(
+      async () => {
+        const [c, p] = await Promise.all([
+          cursor.boundingBox(),
+          ben.locator('.page[data-page="0"]').boundingBox(),
+        ]);
+        if (!c || !p) return null;
+        // The arrow's tip is 1 px inside the cursor's box (see .remote-cursor).
+        return { x: (c.x + 1 - p.x) / p.width, y: (c.y + 1 - p.y) / p.height };
+      },
+      (v) => v !== null && Math.abs(v.x - 0.3) < 0.01 && Math.abs(v.y - 0.6) < 0.01,
+      5000,
+      'cursor position',
+    );
+    expect(where?.x).toBeCloseTo(0.3, 2);
+    expect(where?.y).toBeCloseTo(0.6, 2);
+    await expect(cursor.textContent()).resolves.toContain('Ada');
+  });
+
+  it('merges simultaneous typing in one zone into the same text for both', async () => {
+    const a = ada.getByLabel(/^Text of zone 1 /);
+    const b = ben.getByLabel(/^Text of zone 1 /);
+    await a.focus();
+    await ada.keyboard.press('End');
+    await b.focus();
+    await ben.keyboard.press('Home');
+    await Promise.all([
+      ada.keyboard.type('alpha beta gamma', { delay: 15 }),
+      ben.keyboard.type('SUMMARY: ', { delay: 15 }),
+    ]);
+    const both = async () => [await zoneText(ada, 1), await zoneText(ben, 1)];
+    const [ta, tb] = await eventually(
+      both,
+      ([x, y]) => x === y && x.includes('alpha beta gamma') && x.includes('SUMMARY: '),
+      10_000,
+      'converged text',
+    );
+    expect(ta).toBe(tb);
+    expect(ta).toBe('SUMMARY: Quarterly report. alpha beta gamma');
+    await screenshot(ben, 'document-collaboration');
+  });
+
+  it("refuses Ben's edit of a zone Ada locked, with a notice, and rolls his text back", async () => {
+    const before = await zoneText(ada, 1);
+    await ada.getByRole('button', { name: 'Lock zone 1' }).click();
+    await ben.getByText('locked by Ada').waitFor();
+    const b = ben.getByLabel(/^Text of zone 1 /);
+    await b.focus();
+    await ben.keyboard.press('End');
+    await ben.keyboard.type('XYZ');
+    await ben.getByRole('alert').filter({ hasText: 'Ada has locked this zone' }).waitFor();
+    await eventually(
+      () => zoneText(ben, 1),
+      (t) => t === before,
+      5000,
+      "Ben's text rolled back",
+    );
+    expect(await zoneText(ada, 1)).toBe(before);
+    await screenshot(ben, 'zone-locked');
+    await ada.getByRole('button', { name: 'Unlock zone 1' }).click();
+    await ben.getByText('locked by Ada').waitFor({ state: 'detached' });
+  });
+
+  it('undoes and redoes only my own edit with Ctrl+Z and Shift+Ctrl+Z', async () => {
+    const a = ada.getByLabel(/^Text of zone 1 /);
+    await a.focus();
+    await ada.keyboard.press('End');
+    await ada.keyboard.type('!');
+    const withMine = await eventually(
+      () => zoneText(ben, 1),
+      (t) => t.endsWith('!'),
+      5000,
+      'the edit reaches Ben',
+    );
+    await ada.keyboard.press('Control+z');
+    await eventually(
+      () => zoneText(ben, 1),
+      (t) => t === withMine.slice(0, -1),
+      5000,
+      'undo reaches Ben',
+    );
+    await ada.keyboard.press('Control+Shift+z');
+    await eventually(
+      () => zoneText(ben, 1),
+      (t) => t === withMine,
+      5000,
+      'redo reaches Ben',
+    );
+  });
+});

@@ -1,0 +1,139 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import {
+  Cleanup,
+  CliServer,
+  freePort,
+  ROOT,
+  tempDir,
+  waitFor,
+} from '../../../../test/integration/helpers.js';
+import { CHROMIUM_PATH } from '../../../../test/services.js';
+
+export { waitFor };
+
+export const STUDIO_DIST = join(ROOT, 'apps/studio/dist');
+export const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+
+/**
+ * A browser test's world: the server CLI (a child process serving the built Studio, on a fixed port so a
+ * restart keeps the URL, with a temporary data dir) and one Chromium. `close()` ends everything.
+ */
+export class StudioHarness {
+  readonly cleanup = new Cleanup();
+  browser!: Browser;
+  server!: CliServer;
+  port = 0;
+  private env: Record<string, string> = {};
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(env: Record<string, string> = {}): Promise<void> {
+    if (!existsSync(join(STUDIO_DIST, 'index.html'))) {
+      throw new Error('Studio is not built: run `npm run build` (node apps/studio/build.mjs) first');
+    }
+    const dataDir = await tempDir(this.cleanup, 'syncline-studio-');
+    this.port = await freePort();
+    this.env = {
+      PORT: String(this.port),
+      HOST: '127.0.0.1',
+      SYNCLINE_DATA_DIR: dataDir,
+      SYNCLINE_STUDIO_DIR: STUDIO_DIST,
+      SYNCLINE_SYSTEM_STATUS_MS: '0',
+      SYNCLINE_RESTART_HINT_MS: '200',
+      LOG_LEVEL: 'warn',
+      ...env,
+    };
+    await this.startServer();
+    this.browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    this.cleanup.add(() => this.browser.close());
+  }
+
+  async startServer(): Promise<void> {
+    const server = new CliServer(this.env);
+    this.server = server;
+    this.cleanup.add(() => server.kill());
+    await server.start(20_000);
+  }
+
+  /** Stops the server (SIGTERM: a graceful shutdown that tells clients to come back). */
+  async stopServer(): Promise<void> {
+    await this.server.kill('SIGTERM');
+  }
+
+  async context(viewport = { width: 1280, height: 800 }): Promise<BrowserContext> {
+    const context = await this.browser.newContext({ viewport, acceptDownloads: true });
+    this.cleanup.add(() => context.close());
+    return context;
+  }
+
+  /** A new page signed in as `name` (dev mode), on the documents list. */
+  async signIn(context: BrowserContext, name: string): Promise<Page> {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error(`[${name}] page error:`, e.message));
+    await page.goto(this.url);
+    await page.getByLabel('Your name').fill(name);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Signed in as').waitFor();
+    return page;
+  }
+
+  close(): Promise<void> {
+    return this.cleanup.run();
+  }
+}
+
+/** Opens (or creates, blank) document `documentId` and waits until it is open and connected. */
+export async function openDocument(page: Page, url: string, documentId: string): Promise<void> {
+  await page.goto(`${url}/documents/${encodeURIComponent(documentId)}`);
+  await waitForDocOpen(page);
+}
+
+export async function waitForDocOpen(page: Page, timeoutMs = 15_000): Promise<void> {
+  await page.waitForSelector('.viewer[data-doc-status="open"]', { timeout: timeoutMs });
+}
+
+/** The connection pill's state (`open`, `reconnecting`, `offline`, ...). */
+export function pillState(page: Page): Promise<string | null> {
+  return page.locator('.connection').getAttribute('data-state');
+}
+
+export function zoneText(page: Page, n: number): Promise<string> {
+  return page.getByLabel(new RegExp(`^Text of zone ${n} `)).inputValue();
+}
+
+/** Polls `read` until `accept` holds (or fails with the last value). */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (accept(last)) return last;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
