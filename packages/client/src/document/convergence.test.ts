@@ -53,132 +53,138 @@ const NACKS = ['zone_locked', 'forbidden', 'invalid'];
 type Peer = { user: string; conn: FakeConnection; doc: DocumentClient; persistence: MemoryDocPersistence };
 
 describe('DocumentClient convergence', () => {
-  it('3-5 clients with random edits, delays, disconnects, reloads and nacks converge to the server', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.gen(),
-        fc.integer({ min: 3, max: 5 }),
-        fc.integer({ min: 5, max: 60 }),
-        async (g, n, steps) => {
-          const server = new FakeDocServer({
-            doc: docOf(zone('z0', 'ab'), zone('z1', '')),
-            replyFirst: () => g(fc.boolean),
-            // The server refuses about one op in eight (as a permission or schema check would).
-            refuse: () =>
-              g(fc.integer, { min: 0, max: 7 }) === 0
-                ? { code: NACKS[g(fc.integer, { min: 0, max: NACKS.length - 1 })], message: 'refused' }
-                : null,
-            checksumEvery: 3,
-          });
-          // What the run did that may legitimately make a client re-open the document.
-          const caused = { tamper: false, lose: false, reset: false };
-          const resyncs: DocResync[] = [];
-          const connect = (user: string, persistence: MemoryDocPersistence): Peer => {
-            const conn = server.connect(user, { auto: false });
-            const doc = new DocumentClient(conn, server.documentId, { persistence, timers: noTimers });
-            doc.on('resync', (r) => resyncs.push(r));
-            return { user, conn, doc, persistence };
-          };
-          const peers = USERS.slice(0, n).map((user) => connect(user, new MemoryDocPersistence()));
-          const conns = () => peers.map((p) => p.conn);
-          await quiesce(conns(), tick);
-
-          for (let i = 0; i < steps; i++) {
-            const k = g(fc.integer, { min: 0, max: n - 1 });
-            const p = peers[k];
-            const action = ACTIONS[g(fc.integer, { min: 0, max: ACTIONS.length - 1 })];
-            switch (action) {
-              case 'edit':
-                edit(g, p);
-                break;
-              case 'up':
-                p.conn.deliverUp();
-                break;
-              case 'down':
-                p.conn.deliverDown();
-                break;
-              case 'undo':
-                if (p.doc.getSnapshot().status !== 'opening') p.doc.undo();
-                break;
-              case 'redo':
-                if (p.doc.getSnapshot().status !== 'opening') p.doc.redo();
-                break;
-              case 'disconnect':
-                p.conn.disconnect();
-                break;
-              case 'reconnect': {
-                const reset = g(fc.integer, { min: 0, max: 2 }) === 0;
-                caused.reset ||= reset && p.conn.state !== 'open';
-                p.conn.reconnect({ reset });
-                break;
-              }
-              case 'lose': {
-                // A room event lost on the way (the next ones then show a gap in versions).
-                const at = p.conn.downlink.findIndex((d) => d.kind === 'event');
-                if (at >= 0) p.conn.downlink.splice(at, 1);
-                caused.lose ||= at >= 0;
-                break;
-              }
-              case 'tamper': {
-                // The server's document changes without an op (a bug, a restore): only checksums tell.
-                const ids = Object.keys(server.doc.zones);
-                if (ids.length === 0 || g(fc.integer, { min: 0, max: 2 }) !== 0) break;
-                const z = server.doc.zones[ids[g(fc.integer, { min: 0, max: ids.length - 1 })]];
-                server.tamper(['zones', z.id, 'label', { r: z.label, i: `${z.label}!` }]);
-                caused.tamper = true;
-                server.sendChecksum();
-                break;
-              }
-              case 'lock':
-              case 'unlock': {
-                const zoneId = ZONE_IDS[g(fc.integer, { min: 0, max: ZONE_IDS.length - 1 })];
-                (action === 'lock' ? p.doc.lock(zoneId) : p.doc.unlock(zoneId)).catch(() => {});
-                break;
-              }
-              case 'reload': {
-                // The page goes away (with whatever was on the wire); a new one restores from storage.
-                p.doc.close();
-                p.conn.disconnect();
-                peers[k] = connect(p.user, p.persistence);
-                break;
-              }
-            }
-            await tick();
-          }
-
-          // Everyone comes back and the network delivers everything; a last checksum catches a replica
-          // that diverged after the last one.
-          for (const p of peers) p.conn.reconnect();
-          await quiesce(conns(), tick);
-          server.sendChecksum();
-          await quiesce(conns(), tick);
-
-          expect(validateDocument(server.doc)).toEqual([]);
-          // Converging by healing (a checksum resync) would hide bugs: only what the run caused may re-open,
-          // and, the server sending the missed ops, rebasing is exact unless the server was tampered with.
-          const allowed = new Set(['restore', ...(caused.tamper ? ['checksum', 'diverged'] : [])]);
-          if (caused.lose) allowed.add('gap');
-          if (caused.reset) allowed.add('reset');
-          for (const r of resyncs) {
-            expect(allowed.has(r.reason), `unexpected resync ${JSON.stringify(r)}`).toBe(true);
-            if (!caused.tamper) expect(r.method, `inexact rebase ${JSON.stringify(r)}`).not.toBe('snapshot');
-          }
-          for (const p of peers) {
-            expect(p.doc.getSnapshot()).toMatchObject({
-              status: 'open',
-              version: server.version,
-              pending: 0,
-              inflight: false,
+  it(
+    '3-5 clients with random edits, delays, disconnects, reloads and nacks converge to the server',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.gen(),
+          fc.integer({ min: 3, max: 5 }),
+          fc.integer({ min: 5, max: 60 }),
+          async (g, n, steps) => {
+            const server = new FakeDocServer({
+              doc: docOf(zone('z0', 'ab'), zone('z1', '')),
+              replyFirst: () => g(fc.boolean),
+              // The server refuses about one op in eight (as a permission or schema check would).
+              refuse: () =>
+                g(fc.integer, { min: 0, max: 7 }) === 0
+                  ? { code: NACKS[g(fc.integer, { min: 0, max: NACKS.length - 1 })], message: 'refused' }
+                  : null,
+              checksumEvery: 3,
             });
-            expect(p.doc.doc).toEqual(server.doc);
-            expect(p.persistence.documentIds).toEqual([]);
-            p.doc.close();
-          }
-        },
-      ),
-      FC_PARAMS,
-    );
-  });
+            // What the run did that may legitimately make a client re-open the document.
+            const caused = { tamper: false, lose: false, reset: false };
+            const resyncs: DocResync[] = [];
+            const connect = (user: string, persistence: MemoryDocPersistence): Peer => {
+              const conn = server.connect(user, { auto: false });
+              const doc = new DocumentClient(conn, server.documentId, { persistence, timers: noTimers });
+              doc.on('resync', (r) => resyncs.push(r));
+              return { user, conn, doc, persistence };
+            };
+            const peers = USERS.slice(0, n).map((user) => connect(user, new MemoryDocPersistence()));
+            const conns = () => peers.map((p) => p.conn);
+            await quiesce(conns(), tick);
+
+            for (let i = 0; i < steps; i++) {
+              const k = g(fc.integer, { min: 0, max: n - 1 });
+              const p = peers[k];
+              const action = ACTIONS[g(fc.integer, { min: 0, max: ACTIONS.length - 1 })];
+              switch (action) {
+                case 'edit':
+                  edit(g, p);
+                  break;
+                case 'up':
+                  p.conn.deliverUp();
+                  break;
+                case 'down':
+                  p.conn.deliverDown();
+                  break;
+                case 'undo':
+                  if (p.doc.getSnapshot().status !== 'opening') p.doc.undo();
+                  break;
+                case 'redo':
+                  if (p.doc.getSnapshot().status !== 'opening') p.doc.redo();
+                  break;
+                case 'disconnect':
+                  p.conn.disconnect();
+                  break;
+                case 'reconnect': {
+                  const reset = g(fc.integer, { min: 0, max: 2 }) === 0;
+                  caused.reset ||= reset && p.conn.state !== 'open';
+                  p.conn.reconnect({ reset });
+                  break;
+                }
+                case 'lose': {
+                  // A room event lost on the way (the next ones then show a gap in versions).
+                  const at = p.conn.downlink.findIndex((d) => d.kind === 'event');
+                  if (at >= 0) p.conn.downlink.splice(at, 1);
+                  caused.lose ||= at >= 0;
+                  break;
+                }
+                case 'tamper': {
+                  // The server's document changes without an op (a bug, a restore): only checksums tell.
+                  const ids = Object.keys(server.doc.zones);
+                  if (ids.length === 0 || g(fc.integer, { min: 0, max: 2 }) !== 0) break;
+                  const z = server.doc.zones[ids[g(fc.integer, { min: 0, max: ids.length - 1 })]];
+                  server.tamper(['zones', z.id, 'label', { r: z.label, i: `${z.label}!` }]);
+                  caused.tamper = true;
+                  server.sendChecksum();
+                  break;
+                }
+                case 'lock':
+                case 'unlock': {
+                  const zoneId = ZONE_IDS[g(fc.integer, { min: 0, max: ZONE_IDS.length - 1 })];
+                  (action === 'lock' ? p.doc.lock(zoneId) : p.doc.unlock(zoneId)).catch(() => {});
+                  break;
+                }
+                case 'reload': {
+                  // The page goes away (with whatever was on the wire); a new one restores from storage.
+                  p.doc.close();
+                  p.conn.disconnect();
+                  peers[k] = connect(p.user, p.persistence);
+                  break;
+                }
+              }
+              await tick();
+            }
+
+            // Everyone comes back and the network delivers everything; a last checksum catches a replica
+            // that diverged after the last one.
+            for (const p of peers) p.conn.reconnect();
+            await quiesce(conns(), tick);
+            server.sendChecksum();
+            await quiesce(conns(), tick);
+
+            expect(validateDocument(server.doc)).toEqual([]);
+            // Converging by healing (a checksum resync) would hide bugs: only what the run caused may re-open,
+            // and, the server sending the missed ops, rebasing is exact unless the server was tampered with.
+            const allowed = new Set(['restore', ...(caused.tamper ? ['checksum', 'diverged'] : [])]);
+            if (caused.lose) allowed.add('gap');
+            if (caused.reset) allowed.add('reset');
+            for (const r of resyncs) {
+              expect(allowed.has(r.reason), `unexpected resync ${JSON.stringify(r)}`).toBe(true);
+              if (!caused.tamper)
+                expect(r.method, `inexact rebase ${JSON.stringify(r)}`).not.toBe('snapshot');
+            }
+            for (const p of peers) {
+              expect(p.doc.getSnapshot()).toMatchObject({
+                status: 'open',
+                version: server.version,
+                pending: 0,
+                inflight: false,
+              });
+              expect(p.doc.doc).toEqual(server.doc);
+              expect(p.persistence.documentIds).toEqual([]);
+              p.doc.close();
+            }
+          },
+        ),
+        FC_PARAMS,
+      );
+      // 2,000 scenarios take ~10 s on a quiet machine; long FC_RUNS runs (npm run fuzz) need more.
+    },
+    15 * 60_000,
+  );
 });
 
 /** One random edit by `p`'s user on its local document (nothing when it is not open yet). */

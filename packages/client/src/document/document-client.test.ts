@@ -230,6 +230,42 @@ describe('DocumentClient', () => {
     });
   }
 
+  it('holds op and checksum events that arrive before the first open of a restored document (no gap resync)', async () => {
+    const persistence = new MemoryDocPersistence();
+    const { server, open } = world();
+    const first = open('ann', { persistence });
+    await first.doc.ready;
+    first.conn.disconnect();
+    first.doc.editText('z1', { pos: 5, ins: ' ann' });
+    await settle();
+    first.doc.close();
+    server.commit(zoneUpdate('z2', { label: 'one' }), 'bob'); // v1, missed by the page that went away
+
+    // The room is entered (and an event of it delivered) before the join's promise lets the client open.
+    const conn = server.connect('ann', { auto: false });
+    let enter!: () => void;
+    const entered = new Promise<void>((resolve) => (enter = resolve));
+    const join = conn.join.bind(conn);
+    conn.join = async (room) => {
+      const state = await join(room);
+      await entered;
+      return state;
+    };
+    const doc = new DocumentClient(conn, server.documentId, { persistence });
+    const resyncs = record<DocResync>(doc, 'resync');
+    await settle();
+    server.commit(zoneUpdate('z2', { label: 'two' }), 'bob'); // v2: a gap for the restored v0
+    server.sendChecksum(); // for v2: ahead of the restored v0 as well
+    while (conn.deliverDown()) {}
+    enter();
+    await quiesce([conn], tick);
+    await doc.ready;
+    expect(resyncs.map((r) => r.reason)).toEqual(['restore']);
+    expect(doc.doc).toEqual(server.doc);
+    expect(server.doc.zones.z1.text).toBe('hello ann');
+    doc.close();
+  });
+
   it('does not re-submit edits saved by another user on this device', async () => {
     const persistence = new MemoryDocPersistence();
     const { server, open } = world();

@@ -558,7 +558,8 @@ export class DocumentClient {
   }
 
   private onCommitted(rec: Committed): void {
-    if (!this.state || this.opening) {
+    // Before the first open, a restored document waits for it too: the ops it missed come with the reply.
+    if (!this.state || this.opening || !this.opened) {
       this.buffer.push(rec);
       return;
     }
@@ -646,7 +647,7 @@ export class DocumentClient {
    */
   private onChecksum(version: number, sum: string): void {
     const s = this.state;
-    if (!s || this.opening) {
+    if (!s || this.opening || !this.opened) {
       this.pendingChecksum = { version, checksum: sum };
       return;
     }

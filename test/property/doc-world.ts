@@ -1,0 +1,183 @@
+import { type DocResync, type DocumentClient, MemoryDocPersistence, SynclineClient } from '@syncline/client';
+import { apply, emptyDocument, type Op, type Zone, type ZoneDocument, zoneCreate } from '@syncline/doc';
+import { DOC_METHODS } from '@syncline/protocol';
+import { fakeBrowser } from '../../packages/client/src/testing/fake-websocket.js';
+import { Hub } from '../../packages/server/src/core/hub.js';
+import type { Identity } from '../../packages/server/src/core/identity.js';
+import { silentLogger } from '../../packages/server/src/core/logger.js';
+import { DocumentSequencer } from '../../packages/server/src/docs/doc-sequencer.js';
+import type { OpRecord } from '../../packages/server/src/docs/doc-store.js';
+import { MemoryDocStore } from '../../packages/server/src/docs/memory-doc-store.js';
+import { MemoryLogStore } from '../../packages/server/src/storage/memory-log-store.js';
+import { SimClock } from './sim-clock.js';
+import { SimNetwork } from './sim-network.js';
+
+export const DOCUMENT_ID = 'sim-doc';
+/** Who wrote the document's first version (a server-side import). */
+export const SEED_USER = 'ocr';
+
+export const zone = (id: string, text = '', extra: Partial<Zone> = {}): Zone => ({
+  id,
+  page: 0,
+  bbox: { x: 0, y: 0, w: 10, h: 10 },
+  type: 'paragraph',
+  label: '',
+  confidence: 1,
+  text,
+  updatedBy: SEED_USER,
+  updatedAt: 0,
+  ...extra,
+});
+
+export interface ServerParams {
+  /** The sequencer's `checksumEvery`, `snapshotEvery`, `recentOps`, `idleUnloadMs`. */
+  checksumEvery: number;
+  snapshotEvery: number;
+  recentOps: number;
+  idleUnloadMs: number;
+  /** Events kept per document room (a client away longer gets a room `reset`). */
+  roomEvents: number;
+  /** Asked on each commit: refuse this one (as the permission hook may)? */
+  refuse: () => boolean;
+  /** The document's first version. */
+  seed: Zone[];
+}
+
+/** An op the server acknowledged: its reply to `doc.submit`. */
+export interface Ack {
+  userId: string;
+  opId: string;
+  version: number;
+  duplicate?: boolean;
+  noop?: boolean;
+}
+
+/**
+ * The server of a run: the real `Hub` and `DocumentSequencer` over a `MemoryLogStore` and a
+ * `MemoryDocStore`, on simulated time and network. Every `doc.submit` the sequencer answers is recorded.
+ */
+export class SimServer {
+  readonly clock = new SimClock();
+  readonly network: SimNetwork;
+  readonly logStore = new MemoryLogStore();
+  readonly docStore = new MemoryDocStore();
+  readonly hub: Hub;
+  readonly sequencer: DocumentSequencer;
+  readonly acks: Ack[] = [];
+  /** The document at version 0 of the history (every op is applied to it). */
+  readonly base: ZoneDocument = emptyDocument();
+
+  private constructor(readonly params: ServerParams) {
+    this.hub = new Hub({
+      store: this.logStore,
+      authenticate: async (token): Promise<Identity> => ({
+        userId: token,
+        name: token,
+        roles: [],
+        claims: {},
+      }),
+      clock: this.clock,
+      logger: silentLogger,
+      retention: { doc: { maxEvents: params.roomEvents, maxAgeMs: 86_400_000 } },
+    });
+    this.network = new SimNetwork(() => this.hub);
+    this.sequencer = new DocumentSequencer(this.hub, this.docStore, {
+      checksumEvery: params.checksumEvery,
+      snapshotEvery: params.snapshotEvery,
+      recentOps: params.recentOps,
+      idleUnloadMs: params.idleUnloadMs,
+      canEdit: () => !params.refuse(),
+    });
+    const submit = this.hub.methods.get(DOC_METHODS.submit);
+    if (!submit) throw new Error('the sequencer registered no doc.submit');
+    this.hub.methods.set(DOC_METHODS.submit, async (data, ctx) => {
+      const reply = (await submit(data, ctx)) as Omit<Ack, 'userId' | 'opId'>;
+      this.acks.push({ userId: ctx.session.userId, opId: (data as { opId: string }).opId, ...reply });
+      return reply;
+    });
+    this.hub.start();
+  }
+
+  static async start(params: ServerParams): Promise<SimServer> {
+    const server = new SimServer(params);
+    // The first version, as an import would have written it.
+    const { docStore, clock } = server;
+    await docStore.ensure(DOCUMENT_ID, SEED_USER, clock.now());
+    let version = 0;
+    for (const z of params.seed) {
+      version++;
+      const op = zoneCreate(z);
+      const record = { documentId: DOCUMENT_ID, version, op, userId: SEED_USER, opId: `seed-${version}` };
+      if (!(await docStore.appendOp({ ...record, ts: clock.now() }))) throw new Error('seed not stored');
+    }
+    return server;
+  }
+
+  /** Every committed op, in version order. */
+  history(): Promise<OpRecord[]> {
+    return this.docStore.ops(DOCUMENT_ID, 0);
+  }
+
+  /** The document the history adds up to (what the sequencer serves), and its version. */
+  async committed(): Promise<{ version: number; doc: ZoneDocument; history: OpRecord[] }> {
+    const history = await this.history();
+    let doc = this.base;
+    for (const r of history) doc = apply(doc, r.op as Op);
+    return { version: history.length, doc, history };
+  }
+
+  async stop(): Promise<void> {
+    // Everything else runs on the simulated clock, which nobody advances any more.
+    this.sequencer.stop();
+    await this.logStore.close();
+    await this.docStore.close();
+  }
+}
+
+/**
+ * One user's browser: a page (a `SynclineClient` and its `DocumentClient`) that can be reloaded, the
+ * window's online/offline state, and the storage that keeps unconfirmed edits across reloads.
+ */
+export class SimDevice {
+  readonly persistence = new MemoryDocPersistence();
+  readonly browser = fakeBrowser();
+  readonly resyncs: DocResync[] = [];
+  client!: SynclineClient;
+  doc!: DocumentClient;
+  private pages = 0;
+
+  constructor(
+    readonly user: string,
+    private readonly server: SimServer,
+  ) {
+    this.load();
+  }
+
+  /** The page goes away (its socket with it) and a new one opens the document from what was saved. */
+  reload(): void {
+    this.client.close();
+    this.load();
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private load(): void {
+    const { clock, network } = this.server;
+    this.pages++;
+    this.client = new SynclineClient({
+      url: 'ws://sim/rt',
+      token: this.user,
+      WebSocket: network.webSocketFor(this.user),
+      timers: clock,
+      clock,
+      random: () => 0.5,
+      globals: this.browser.window,
+      idPrefix: `${this.user}.${this.pages}`,
+      reconnect: { maxAttempts: Number.POSITIVE_INFINITY },
+    });
+    this.doc = this.client.doc(DOCUMENT_ID, { persistence: this.persistence });
+    this.doc.on('resync', (r) => this.resyncs.push(r));
+  }
+}
