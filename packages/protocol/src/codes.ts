@@ -41,6 +41,10 @@ export const ErrorCode = {
   Unavailable: 'unavailable',
   /** A request handler failed; the server logged the details. */
   Internal: 'internal',
+  /** The job, document or export named in the request does not exist. */
+  NotFound: 'not_found',
+  /** HTTP upload: the body is not a PDF (wrong `Content-Type` or no `%PDF-` header). */
+  UnsupportedMediaType: 'unsupported_media_type',
   /** Client-side only: no reply arrived in time. */
   Timeout: 'timeout',
   /** Client-side only: a queued message expired in the outbox before it could be sent. */

@@ -3,6 +3,7 @@ export * from './codes.js';
 export * from './delivery.js';
 export * from './documents.js';
 export * from './events.js';
+export * from './jobs.js';
 export * from './messages.js';
 export * from './rooms.js';
 export * from './validate.js';

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * Jobs on the wire: long operations (processing an uploaded PDF, exporting a document) that the server
+ * runs in the background and streams to everyone watching the document. Commands are `request`s with
+ * these methods; progress arrives as room events of `doc:<documentId>` and of the owner's `user:<id>`
+ * room (`processing_*`, `export_*`). Uploads and downloads are HTTP (see PROTOCOL.md).
+ */
+export const JOB_METHODS = {
+  /** `{documentId, kind?}` -> `{job: JobInfo | null}`: the document's current job (of that kind), or its latest one. */
+  get: 'job.get',
+  /** `{jobId}` -> `{job: JobInfo}`: the job's owner, the document's owner or an admin; else `forbidden`. */
+  cancel: 'job.cancel',
+  /** `{jobId}` -> `{job: JobInfo}`: re-queues a failed or cancelled job (it resumes where it stopped). */
+  retry: 'job.retry',
+  /** `{documentId, format}` -> `{exportId, jobId}`; `export_completed` carries the download URL. */
+  exportStart: 'export.start',
+} as const;
+
+export const JOB_KINDS = ['processing', 'export'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/** `queued -> running -> completed | failed | cancelled`; a retry puts a failed or cancelled job back to `queued`. */
+export const JOB_STATES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export const EXPORT_FORMATS = ['rag', 'markdown', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Why a job failed. `recoverable` says whether trying again (`job.retry`) can help. */
+export interface JobErrorInfo {
+  code: string;
+  message: string;
+  recoverable: boolean;
+}
+
+/** A job as the server reports it. Times are ms since the epoch. */
+export interface JobInfo {
+  jobId: string;
+  kind: JobKind;
+  state: JobState;
+  documentId: string;
+  ownerId: string;
+  /** 0..1 */
+  progress: number;
+  stage: string | null;
+  /** Pages finished (processing) and the page count, once known. */
+  page: number | null;
+  pages: number | null;
+  attempts: number;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  error: JobErrorInfo | null;
+  /** Kind-specific: for an export `{exportId, downloadUrl, format, ...}`. */
+  result: unknown;
+}
+
+/** A document uploaded over HTTP, as `GET /api/documents` lists it. */
+export interface UploadedDocumentInfo {
+  documentId: string;
+  name: string;
+  ownerId: string;
+  size: number;
+  createdAt: number;
+  updatedAt: number;
+  /** `uploaded`, `processing`, `processed`, `failed` or `cancelled`. */
+  status: string;
+  pages: number | null;
+  jobId: string | null;
+}
+
+const id = z.string().min(1).max(128);
+
+export const jobGetSchema = z.object({ documentId: id, kind: z.enum(JOB_KINDS).optional() });
+export const jobCancelSchema = z.object({ jobId: id });
+export const jobRetrySchema = z.object({ jobId: id });
+export const exportStartSchema = z.object({ documentId: id, format: z.enum(EXPORT_FORMATS) });
+
+export type JobGetRequest = z.infer<typeof jobGetSchema>;
+export type JobCancelRequest = z.infer<typeof jobCancelSchema>;
+export type JobRetryRequest = z.infer<typeof jobRetrySchema>;
+export type ExportStartRequest = z.infer<typeof exportStartSchema>;

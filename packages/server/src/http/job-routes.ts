@@ -1,0 +1,239 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode } from '@syncline/protocol';
+import { SynclineError } from '../core/errors.js';
+import type { Authenticate } from '../core/hub.js';
+import type { Identity } from '../core/identity.js';
+import type { JobService } from '../jobs/job-service.js';
+
+export interface JobRoutesContext {
+  jobs: JobService;
+  /** The same check as the WebSocket handshake's (JWT, or the app's `onAuthenticate`). */
+  authenticate: Authenticate;
+  trustProxy?: boolean;
+}
+
+const STATUS: Record<string, number> = {
+  [ErrorCode.Invalid]: 400,
+  [ErrorCode.Unauthorized]: 401,
+  [ErrorCode.TokenExpired]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.TooLarge]: 413,
+  [ErrorCode.UnsupportedMediaType]: 415,
+  [ErrorCode.Unavailable]: 503,
+};
+
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': 'authorization, content-type, x-file-name',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-expose-headers': 'content-disposition',
+};
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  extra: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...CORS,
+    ...extra,
+  });
+  res.end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, err: unknown, extra: Record<string, string> = {}): void {
+  if (err instanceof SynclineError) {
+    sendJson(res, STATUS[err.code] ?? 500, { error: { code: err.code, message: err.message } }, extra);
+  } else {
+    sendJson(res, 500, { error: { code: ErrorCode.Internal, message: 'internal error' } }, extra);
+  }
+}
+
+function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+function sendFile(res: ServerResponse, bytes: Uint8Array, type: string, disposition: string): void {
+  res.writeHead(200, {
+    'content-type': type,
+    'content-length': String(bytes.byteLength),
+    'content-disposition': disposition,
+    'cache-control': 'private, no-store',
+    'x-content-type-options': 'nosniff',
+    ...CORS,
+  });
+  res.end(bytes);
+}
+
+/**
+ * The job routes (see PROTOCOL.md "HTTP: documents and exports"): `POST /api/documents` (upload a PDF,
+ * start processing), `GET /api/documents`, `GET /api/documents/:id/file`, `GET /api/exports/:exportId`.
+ * Authenticated with `Authorization: Bearer <token>`; GET also accepts `?token=` (download links).
+ * Errors are JSON `{error: {code, message}}`. Returns false for other paths.
+ */
+export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res: ServerResponse): boolean {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname;
+  const method = req.method ?? 'GET';
+  let route: 'upload' | 'list' | 'file' | 'export' | null = null;
+  let id = '';
+  let m: RegExpExecArray | null;
+  if (path === '/api/documents') route = method === 'POST' ? 'upload' : 'list';
+  else if ((m = /^\/api\/documents\/([^/]+)\/file$/.exec(path))) {
+    route = 'file';
+    id = m[1];
+  } else if ((m = /^\/api\/exports\/([^/]+)$/.exec(path))) {
+    route = 'export';
+    id = m[1];
+  }
+  if (route === null) return false;
+  if (method === 'OPTIONS') {
+    res.writeHead(204, { ...CORS, 'access-control-max-age': '600' });
+    res.end();
+    return true;
+  }
+  const allowed = route === 'upload' ? 'POST' : 'GET';
+  if (method !== allowed && !(route === 'list' && method === 'HEAD')) {
+    req.resume();
+    sendJson(
+      res,
+      405,
+      { error: { code: 'method_not_allowed', message: `use ${allowed}` } },
+      { allow: allowed },
+    );
+    return true;
+  }
+  try {
+    id = decodeURIComponent(id);
+  } catch {
+    sendJson(res, 400, { error: { code: ErrorCode.Invalid, message: 'bad id in the path' } });
+    return true;
+  }
+  void serve(ctx, req, res, route, id, url).catch((err) => {
+    req.resume();
+    sendError(res, err);
+  });
+  return true;
+}
+
+async function identify(ctx: JobRoutesContext, req: IncomingMessage, url: URL): Promise<Identity> {
+  const header = req.headers.authorization;
+  let token: string | null = null;
+  if (typeof header === 'string' && /^Bearer\s+/i.test(header))
+    token = header.replace(/^Bearer\s+/i, '').trim();
+  else if (req.method === 'GET') token = url.searchParams.get('token');
+  if (!token) throw new SynclineError(ErrorCode.Unauthorized, 'send Authorization: Bearer <token>');
+  const forwarded = ctx.trustProxy
+    ? String(req.headers['x-forwarded-for'] ?? '')
+        .split(',')[0]
+        ?.trim()
+    : '';
+  const info = {
+    ip: forwarded || req.socket.remoteAddress || '',
+    origin: req.headers.origin,
+    userAgent: req.headers['user-agent'],
+  };
+  try {
+    return await ctx.authenticate(token, info);
+  } catch (err) {
+    if (err instanceof SynclineError) throw err;
+    throw new SynclineError(ErrorCode.Unauthorized, 'invalid token');
+  }
+}
+
+async function serve(
+  ctx: JobRoutesContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: 'upload' | 'list' | 'file' | 'export',
+  id: string,
+  url: URL,
+): Promise<void> {
+  const { jobs } = ctx;
+  const user = await identify(ctx, req, url);
+  switch (route) {
+    case 'upload': {
+      const bytes = await readUpload(req, jobs.maxUploadBytes);
+      const rawName = req.headers['x-file-name'];
+      let name = typeof rawName === 'string' ? rawName : 'document.pdf';
+      try {
+        name = decodeURIComponent(name);
+      } catch {
+        // not URL-encoded: keep it as sent
+      }
+      sendJson(res, 201, await jobs.upload(user, name, bytes));
+      return;
+    }
+    case 'list': {
+      const limit = Number(url.searchParams.get('limit') ?? 100);
+      sendJson(res, 200, { documents: await jobs.listDocuments(user, limit) });
+      return;
+    }
+    case 'file': {
+      const { doc, bytes } = await jobs.documentFile(user, id);
+      sendFile(res, bytes, 'application/pdf', contentDisposition('inline', doc.name));
+      return;
+    }
+    case 'export': {
+      const { result, bytes } = await jobs.exportFile(user, id);
+      sendFile(
+        res,
+        bytes,
+        result.contentType,
+        contentDisposition('attachment', `${id}.${result.fileExtension}`),
+      );
+      return;
+    }
+  }
+}
+
+const PDF_TYPES = new Set(['application/pdf', 'application/x-pdf', 'application/octet-stream']);
+
+/**
+ * Reads an upload body up to `max` bytes. Over the limit (by `Content-Length`, or while streaming) it
+ * answers `too_large` at once and discards the rest of the body; a declared type other than a PDF (or
+ * raw bytes) is `unsupported_media_type`.
+ */
+function readUpload(req: IncomingMessage, max: number): Promise<Uint8Array> {
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+  if (type !== '' && !PDF_TYPES.has(type)) {
+    req.resume();
+    return Promise.reject(
+      new SynclineError(ErrorCode.UnsupportedMediaType, `Content-Type must be application/pdf, got ${type}`),
+    );
+  }
+  const declared = Number(req.headers['content-length']);
+  const tooLarge = () =>
+    new SynclineError(ErrorCode.TooLarge, `the file is larger than the limit of ${max} bytes`);
+  if (Number.isFinite(declared) && declared > max) {
+    req.resume();
+    return Promise.reject(tooLarge());
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      if (over) return;
+      size += c.length;
+      if (size > max) {
+        over = true;
+        chunks.length = 0;
+        reject(tooLarge());
+      } else chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!over) resolve(new Uint8Array(Buffer.concat(chunks)));
+    });
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,47 @@
+import { dirname, join } from 'node:path';
+import { analyzePdfInWorker, exportDocument, inspectPdf } from '@syncline/pipeline';
+import type { Hub } from '../core/hub.js';
+import type { DocumentSequencer } from '../docs/doc-sequencer.js';
+import { DiskFileStore } from './disk-file-store.js';
+import type { FileStore } from './file-store.js';
+import { JobService } from './job-service.js';
+import type { JobStore } from './job-store.js';
+import type { JobsOptions } from './jobs-options.js';
+import { MemoryFileStore } from './memory-file-store.js';
+import { MemoryJobStore } from './memory-job-store.js';
+import type { PdfPipeline } from './pdf-pipeline.js';
+import { SqliteJobStore } from './sqlite-job-store.js';
+
+/** `@syncline/pipeline`: analysis in a worker thread, exports. */
+const defaultPipeline: PdfPipeline = { inspectPdf, analyzePdfInWorker, exportDocument };
+
+/**
+ * The server's job service with default stores for its storage: in memory for `'memory'`; for a SQLite
+ * file, jobs in the same file and uploads under `<its directory>/files`. Other storage (PostgreSQL, a
+ * custom log store) keeps jobs in memory unless `jobs.store` is given.
+ */
+export function createJobService(
+  hub: Hub,
+  documents: DocumentSequencer,
+  storage: 'memory' | { sqlite: string } | object | undefined,
+  opts: JobsOptions = {},
+): JobService {
+  const memory = storage === 'memory';
+  const sqlite =
+    storage === undefined
+      ? './data/syncline.db'
+      : typeof storage === 'object' && 'sqlite' in storage
+        ? (storage as { sqlite: string }).sqlite
+        : null;
+  const dataDir = opts.dataDir ?? (sqlite && sqlite !== ':memory:' ? dirname(sqlite) : './data');
+  const store: JobStore =
+    opts.store ?? (sqlite && !memory ? new SqliteJobStore({ path: sqlite }) : new MemoryJobStore());
+  const files: FileStore =
+    opts.files ?? (memory ? new MemoryFileStore() : new DiskFileStore(join(dataDir, 'files')));
+  return new JobService(hub, documents, {
+    ...opts,
+    store,
+    files,
+    pipeline: opts.pipeline ?? defaultPipeline,
+  });
+}

@@ -1,0 +1,251 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/logger.js';
+import { FakeClock } from '../core/testing/fake-clock.js';
+import { type Job, JobFailure } from './job.js';
+import { type JobContext, type JobEvent, JobRunner, type JobRunnerOptions } from './job-runner.js';
+import { MemoryJobStore } from './memory-job-store.js';
+
+/** A handler whose runs the test finishes by hand. */
+class ManualHandler {
+  readonly runs: { ctx: JobContext; resolve: (v?: unknown) => void; reject: (e: unknown) => void }[] = [];
+  readonly settled: Job[] = [];
+  run(ctx: JobContext): Promise<never> {
+    return new Promise((resolve, reject) => {
+      this.runs.push({ ctx, resolve: resolve as (v?: unknown) => void, reject });
+      ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
+    });
+  }
+  settledHook = (job: Job) => {
+    this.settled.push(job);
+  };
+}
+
+describe('JobRunner', () => {
+  const runners: JobRunner[] = [];
+  afterEach(async () => {
+    for (const r of runners.splice(0)) await r.stop();
+  });
+
+  async function setup(options: JobRunnerOptions = {}, store = new MemoryJobStore()) {
+    const clock = new FakeClock();
+    const runner = new JobRunner(store, clock, silentLogger, { backoff: { random: () => 0.5 }, ...options });
+    runners.push(runner);
+    const handler = new ManualHandler();
+    runner.register('processing', { run: (ctx) => handler.run(ctx), settled: handler.settledHook });
+    const events: [string, JobEvent, string][] = [];
+    runner.on((job, e) => events.push([job.id, e, job.state]));
+    await runner.start();
+    await clock.settle();
+    const add = (id: string) =>
+      runner.enqueue({ id, kind: 'processing', ownerId: 'alice', documentId: `doc-${id}` });
+    return { clock, runner, handler, events, store, add };
+  }
+
+  it('runs at most `concurrency` jobs at once, oldest first, and completes them', async () => {
+    const { clock, handler, store, add, runner } = await setup({ concurrency: 2 });
+    for (const id of ['a', 'b', 'c']) {
+      await add(id);
+      clock.advance(1);
+    }
+    await clock.settle();
+    expect(handler.runs.map((r) => r.ctx.job.id)).toEqual(['a', 'b']);
+    expect(runner.activeCount).toBe(2);
+    expect((await store.getJob('c'))?.state).toBe('queued');
+    handler.runs[0].resolve({ zones: 3 });
+    await clock.settle();
+    expect(await store.getJob('a')).toMatchObject({ state: 'completed', progress: 1, result: { zones: 3 } });
+    expect(handler.runs.map((r) => r.ctx.job.id)).toEqual(['a', 'b', 'c']);
+    expect(handler.settled.map((j) => j.id)).toEqual(['a']);
+  });
+
+  it('retries a recoverable failure with backoff, then fails saying a retry may help', async () => {
+    const { clock, handler, store, add, events } = await setup({
+      maxAttempts: 3,
+      backoff: { initialMs: 1000, maxMs: 10_000, random: () => 1 },
+    });
+    await add('a');
+    await clock.settle();
+    handler.runs[0].reject(new JobFailure('storage_busy', 'try later', true));
+    await clock.settle();
+    expect(await store.getJob('a')).toMatchObject({
+      state: 'queued',
+      attempts: 1,
+      error: { code: 'storage_busy', recoverable: true },
+    });
+    clock.advance(999);
+    await clock.settle();
+    expect(handler.runs).toHaveLength(1);
+    clock.advance(1);
+    await clock.settle();
+    expect(handler.runs).toHaveLength(2);
+    handler.runs[1].reject(new JobFailure('storage_busy', 'try later', true));
+    await clock.settle();
+    clock.advance(2000);
+    await clock.settle();
+    expect(handler.runs).toHaveLength(3);
+    handler.runs[2].reject(new JobFailure('storage_busy', 'still busy', true));
+    await clock.settle();
+    expect(await store.getJob('a')).toMatchObject({
+      state: 'failed',
+      attempts: 3,
+      error: { code: 'storage_busy', message: 'still busy', recoverable: true },
+    });
+    expect(events.filter(([, e]) => e === 'retrying')).toHaveLength(2);
+    expect(handler.settled.map((j) => j.state)).toEqual(['failed']);
+  });
+
+  it('fails at once on an error that retrying cannot fix', async () => {
+    const { clock, handler, store, add } = await setup();
+    await add('a');
+    await clock.settle();
+    handler.runs[0].reject(new JobFailure('corrupt_pdf', 'bad xref', false));
+    await clock.settle();
+    expect(await store.getJob('a')).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      error: { code: 'corrupt_pdf', recoverable: false },
+    });
+  });
+
+  it('treats an unexpected error as internal and recoverable', async () => {
+    const { clock, handler, store, add } = await setup({ maxAttempts: 1 });
+    await add('a');
+    await clock.settle();
+    handler.runs[0].reject(new TypeError('x is undefined'));
+    await clock.settle();
+    expect((await store.getJob('a'))?.error).toEqual({
+      code: 'internal',
+      message: 'x is undefined',
+      recoverable: true,
+    });
+  });
+
+  it('cancels a running job through its signal and a queued one at once', async () => {
+    const { clock, handler, store, add, runner } = await setup({ concurrency: 1 });
+    await add('a');
+    await add('b');
+    await clock.settle();
+    const cancelled = runner.cancel('a');
+    expect(handler.runs[0].ctx.signal.aborted).toBe(true);
+    expect(await cancelled).toMatchObject({
+      state: 'cancelled',
+      error: { code: 'cancelled', recoverable: true },
+    });
+    await clock.settle();
+    // b started once a was out of the way; cancelling it too.
+    expect(handler.runs[1].ctx.job.id).toBe('b');
+    await runner.cancel('b');
+    await clock.settle();
+    expect(handler.settled.map((j) => [j.id, j.state])).toEqual([
+      ['a', 'cancelled'],
+      ['b', 'cancelled'],
+    ]);
+    // A final job is left as it is.
+    expect((await runner.cancel('a'))?.state).toBe('cancelled');
+    expect(await store.getJob('nope')).toBeUndefined();
+  });
+
+  it('cancels a job that is still queued without running it', async () => {
+    const { clock, handler, store, add, runner } = await setup({ concurrency: 1 });
+    await add('a');
+    await add('b');
+    await clock.settle();
+    expect((await runner.cancel('b'))?.state).toBe('cancelled');
+    handler.runs[0].resolve();
+    await clock.settle();
+    expect(handler.runs).toHaveLength(1);
+    expect((await store.getJob('b'))?.finishedAt).not.toBeNull();
+  });
+
+  it('retries a failed or cancelled job on request, from its committed progress', async () => {
+    const { clock, handler, store, add, runner } = await setup();
+    await add('a');
+    await clock.settle();
+    await handler.runs[0].ctx.commit({ page: 4, pages: 10, progress: 0.4 });
+    await runner.cancel('a');
+    expect(await runner.retry('a')).toMatchObject({ state: 'queued', attempts: 0, error: null });
+    await clock.settle();
+    expect(handler.runs[1].ctx.job).toMatchObject({ id: 'a', page: 4, attempts: 1 });
+    expect(await runner.retry('a')).toBeUndefined(); // running: nothing to retry
+    handler.runs[1].resolve();
+    await clock.settle();
+    expect(await runner.retry('a')).toBeUndefined(); // completed
+    expect((await store.getJob('a'))?.state).toBe('completed');
+  });
+
+  it('on stop, puts running jobs back in the queue; a new runner resumes them from the last commit', async () => {
+    const store = new MemoryJobStore();
+    const first = await setup({}, store);
+    await first.add('a');
+    await first.clock.settle();
+    await first.handler.runs[0].ctx.commit({ page: 2, pages: 5 });
+    first.handler.runs[0].ctx.report({ page: 3 }); // not committed: lost in a restart
+    expect(first.runner.live('a')?.page).toBe(3);
+    await first.runner.stop();
+    expect(await store.getJob('a')).toMatchObject({ state: 'queued', page: 2, attempts: 0 });
+    expect(first.handler.settled).toEqual([]);
+
+    const second = await setup({}, store);
+    await second.clock.settle();
+    expect(second.handler.runs[0].ctx.job).toMatchObject({ id: 'a', page: 2, attempts: 1 });
+  });
+
+  it('re-queues a job left running by a crashed process', async () => {
+    const store = new MemoryJobStore();
+    await store.createJob({ id: 'a', kind: 'processing', ownerId: 'u', documentId: 'd', now: 1 });
+    await store.claimNext({ now: 2 });
+    await store.updateJob('a', { now: 3, page: 7 });
+    const { clock, handler } = await setup({}, store);
+    await clock.settle();
+    expect(handler.runs[0].ctx.job).toMatchObject({ id: 'a', page: 7, attempts: 2 });
+  });
+
+  it('claims a job whose runner stopped heartbeating (another node died)', async () => {
+    const store = new MemoryJobStore();
+    const { clock, handler } = await setup({ recoverOnStart: false, staleAfterMs: 30_000 }, store);
+    await store.createJob({ id: 'a', kind: 'processing', ownerId: 'u', documentId: 'd', now: clock.now() });
+    await store.claimNext({ now: clock.now() }); // "another node" has it
+    clock.advance(10_000);
+    await clock.settle();
+    expect(handler.runs).toHaveLength(0);
+    clock.advance(25_000);
+    await clock.settle();
+    expect(handler.runs).toHaveLength(1);
+  });
+
+  it('keeps a running job alive with heartbeats', async () => {
+    const { clock, store, add } = await setup({ heartbeatMs: 1000 });
+    await add('a');
+    await clock.settle();
+    const t0 = clock.now();
+    clock.advance(3000);
+    await clock.settle();
+    expect((await store.getJob('a'))?.heartbeatAt).toBe(t0 + 3000);
+  });
+});
+
+describe('JobRunner across nodes', () => {
+  it('stops a job another node cancelled at its next heartbeat, and settles it', async () => {
+    const store = new MemoryJobStore();
+    const clock = new FakeClock();
+    const a = new JobRunner(store, clock, silentLogger, { heartbeatMs: 1000, recoverOnStart: false });
+    const b = new JobRunner(store, clock, silentLogger, { recoverOnStart: false });
+    const handler = new ManualHandler();
+    a.register('processing', { run: (ctx) => handler.run(ctx), settled: handler.settledHook });
+    b.register('export', { run: async () => null });
+    await a.start();
+    await b.start();
+    await a.enqueue({ id: 'j', kind: 'processing', ownerId: 'u', documentId: 'd' });
+    await clock.settle();
+    expect(handler.runs).toHaveLength(1);
+    expect((await b.cancel('j'))?.state).toBe('cancelled');
+    expect(handler.runs[0].ctx.signal.aborted).toBe(false);
+    clock.advance(1000);
+    await clock.settle();
+    expect(handler.runs[0].ctx.signal.aborted).toBe(true);
+    expect(handler.settled.map((j) => j.state)).toEqual(['cancelled']);
+    expect((await store.getJob('j'))?.state).toBe('cancelled');
+    await a.stop();
+    await b.stop();
+  });
+});

@@ -1,0 +1,416 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import {
+  isFinal,
+  type Job,
+  type JobErrorInfo,
+  type JobJson,
+  type JobKind,
+  type JobPatch,
+  type NewJob,
+  toJobError,
+} from './job.js';
+import type { JobStore } from './job-store.js';
+import { type BackoffOptions, retryDelay } from './retry-backoff.js';
+
+/** Why a running job's signal was aborted. */
+export class JobAbort extends Error {
+  constructor(readonly why: 'cancel' | 'shutdown') {
+    super(why === 'cancel' ? 'cancelled' : 'server shutting down');
+    this.name = 'JobAbort';
+  }
+}
+
+/** Progress a handler reports. */
+export type JobProgress = Partial<Pick<Job, 'progress' | 'stage' | 'page' | 'pages' | 'result'>>;
+
+export interface JobContext {
+  /** The job as claimed (its `page` is where an interrupted run got to). */
+  readonly job: Job;
+  /** Aborted on cancel (reason `JobAbort('cancel')`) and on shutdown (`JobAbort('shutdown')`). */
+  readonly signal: AbortSignal;
+  /** Updates the job's live state in memory (cheap: for ticks). */
+  report(progress: JobProgress): Job;
+  /** Updates the live state and stores it (for what must survive a restart: a committed page). */
+  commit(progress: JobProgress): Promise<Job>;
+}
+
+export interface JobHandler {
+  /** Does the work; resolves the job's result. Throw a `JobFailure` (or any error with code/recoverable). */
+  run(ctx: JobContext): Promise<JobJson | undefined>;
+  /**
+   * The job reached a final state (completed, failed, cancelled) and it is stored. Awaited before the
+   * runner's listeners hear of it, so what it commits (document metadata) is there when they announce it.
+   */
+  settled?(job: Job): Promise<void> | void;
+}
+
+export type JobEvent = 'started' | 'retrying' | 'settled' | 'requeued';
+export type JobListener = (job: Job, event: JobEvent) => void;
+
+export interface JobRunnerOptions {
+  /** Jobs running at once on this runner. Default 2. */
+  concurrency?: number;
+  /** Runs of a job before a recoverable error becomes final. Default 3. */
+  maxAttempts?: number;
+  backoff?: BackoffOptions;
+  /** A running job's heartbeat. Default 5 s. */
+  heartbeatMs?: number;
+  /** A running job without a heartbeat for this long is claimed again (its runner died). Default 30 s. */
+  staleAfterMs?: number;
+  /** How often to look for work queued elsewhere (other nodes, due retries). Default 1 s. */
+  pollMs?: number;
+  /** Re-queue every `running` job at start (one node: whatever it ran was interrupted). Default true. */
+  recoverOnStart?: boolean;
+}
+
+interface Running {
+  job: Job;
+  controller: AbortController;
+  done: Promise<Job>;
+}
+
+const CANCELLED: JobErrorInfo = { code: 'cancelled', message: 'cancelled', recoverable: true };
+
+/**
+ * Runs jobs from a `JobStore`: claims queued ones up to a concurrency limit, gives each an
+ * `AbortController`, retries recoverable failures with jittered backoff a bounded number of times, and
+ * settles each job as completed, failed (saying whether a retry may help) or cancelled. A job found
+ * `running` at start, or whose runner stopped heartbeating, is claimed again and resumes where its
+ * handler last committed. All timing goes through the `Clock`.
+ */
+export class JobRunner {
+  private readonly handlers = new Map<JobKind, JobHandler>();
+  private readonly running = new Map<string, Running>();
+  private readonly listeners: JobListener[] = [];
+  private readonly o: Required<Omit<JobRunnerOptions, 'backoff'>> & { backoff: BackoffOptions };
+  private pumping = false;
+  private pumpAgain = false;
+  private started = false;
+  private stopped = false;
+  private pollTimer: unknown = null;
+  private readonly retryTimers = new Set<unknown>();
+  private readonly settling = new Set<Promise<void>>();
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly store: JobStore,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    options: JobRunnerOptions = {},
+  ) {
+    this.o = {
+      concurrency: 2,
+      maxAttempts: 3,
+      heartbeatMs: 5_000,
+      staleAfterMs: 30_000,
+      pollMs: 1_000,
+      recoverOnStart: true,
+      backoff: {},
+      ...options,
+    };
+    if (!(this.o.concurrency >= 1)) throw new RangeError('concurrency must be >= 1');
+    if (!(this.o.maxAttempts >= 1)) throw new RangeError('maxAttempts must be >= 1');
+  }
+
+  register(kind: JobKind, handler: JobHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  /** Listens to job changes; returns a disposer. */
+  on(listener: JobListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  get concurrency(): number {
+    return this.o.concurrency;
+  }
+
+  /** Jobs running on this runner now. */
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  /** A job running on this runner, with its live (unstored) progress. */
+  live(jobId: string): Job | undefined {
+    return this.running.get(jobId)?.job;
+  }
+
+  /** Every job running on this runner (live state). */
+  liveJobs(): Job[] {
+    return [...this.running.values()].map((r) => r.job);
+  }
+
+  /** Starts claiming work (after re-queueing interrupted jobs). */
+  async start(): Promise<void> {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    if (this.o.recoverOnStart) {
+      const n = await this.store.requeueRunning(this.clock.now());
+      if (n > 0) this.log.warn({ jobs: n }, 'jobs interrupted by a restart were queued again');
+    }
+    if (this.stopped) return;
+    this.pollTimer = this.clock.setInterval(() => this.pump(), this.o.pollMs);
+    this.pump();
+  }
+
+  /** Stores a new job and wakes the runner. */
+  async enqueue(n: Omit<NewJob, 'now'>): Promise<Job> {
+    const job = await this.store.createJob({ ...n, now: this.clock.now() });
+    this.pump();
+    return job;
+  }
+
+  /**
+   * Cancels a job: a queued one at once, a running one through its signal (resolves once its handler
+   * has stopped and the job is stored as cancelled; its settle hook and listeners run right after). A job running on another runner (node) is marked
+   * cancelled in the store; that runner sees it at its next heartbeat or commit, stops the job and
+   * settles it. A job in a final state is returned unchanged.
+   */
+  async cancel(jobId: string): Promise<Job | undefined> {
+    const r = this.running.get(jobId);
+    if (r) {
+      if (!r.controller.signal.aborted) r.controller.abort(new JobAbort('cancel'));
+      return r.done;
+    }
+    const now = this.clock.now();
+    const job = await this.store.updateJob(
+      jobId,
+      { now, state: 'cancelled', finishedAt: now, error: CANCELLED },
+      ['queued'],
+    );
+    if (job) {
+      await this.settle(job);
+      return job;
+    }
+    const elsewhere = await this.store.updateJob(
+      jobId,
+      { now, state: 'cancelled', finishedAt: now, error: CANCELLED },
+      ['running'],
+    );
+    return elsewhere ?? this.store.getJob(jobId);
+  }
+
+  /** Puts a failed or cancelled job back in the queue (attempts start over). `undefined` if it is not one. */
+  async retry(jobId: string): Promise<Job | undefined> {
+    const now = this.clock.now();
+    const job = await this.store.updateJob(
+      jobId,
+      { now, state: 'queued', error: null, finishedAt: null, attempts: 0, runAfter: now },
+      ['failed', 'cancelled'],
+    );
+    if (job) {
+      this.emit(job, 'requeued');
+      this.pump();
+    }
+    return job;
+  }
+
+  /**
+   * Stops claiming, aborts running jobs (they go back to `queued`, to resume after a restart) and waits
+   * for their handlers to return.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.pollTimer !== null) this.clock.clearInterval(this.pollTimer);
+    this.pollTimer = null;
+    for (const t of this.retryTimers) this.clock.clearTimeout(t);
+    this.retryTimers.clear();
+    const done: Promise<unknown>[] = [];
+    for (const r of this.running.values()) {
+      if (!r.controller.signal.aborted) r.controller.abort(new JobAbort('shutdown'));
+      done.push(r.done.catch(() => {}));
+    }
+    await Promise.all(done);
+    await this.idle;
+    await Promise.all(this.settling);
+  }
+
+  /** Claims jobs until the concurrency limit is reached or nothing is due. */
+  pump(): void {
+    if (!this.started || this.stopped) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    this.idle = (async () => {
+      try {
+        do {
+          this.pumpAgain = false;
+          while (!this.stopped && this.running.size < this.o.concurrency) {
+            const now = this.clock.now();
+            const job = await this.store.claimNext({
+              now,
+              staleBefore: now - this.o.staleAfterMs,
+              kinds: [...this.handlers.keys()],
+            });
+            if (!job) break;
+            if (this.stopped) {
+              await this.store.updateJob(job.id, { now, state: 'queued', heartbeatAt: null }, ['running']);
+              break;
+            }
+            this.execute(job);
+          }
+        } while (this.pumpAgain && !this.stopped);
+      } catch (err) {
+        this.log.error({ err }, 'job runner could not claim work');
+      } finally {
+        this.pumping = false;
+      }
+    })();
+  }
+
+  private execute(claimed: Job): void {
+    const handler = this.handlers.get(claimed.kind)!;
+    const controller = new AbortController();
+    const entry = { job: claimed, controller } as Running;
+    // A write that finds the job no longer running means another node cancelled it: stop here too.
+    const persist = async (patch: Omit<JobPatch, 'now'>) => {
+      const stored = await this.store.updateJob(entry.job.id, { ...patch, now: this.clock.now() }, [
+        'running',
+      ]);
+      if (!stored && !controller.signal.aborted) controller.abort(new JobAbort('cancel'));
+      return stored;
+    };
+    const ctx: JobContext = {
+      job: claimed,
+      signal: controller.signal,
+      report: (p) => {
+        entry.job = { ...entry.job, ...p, updatedAt: this.clock.now() };
+        return entry.job;
+      },
+      commit: async (p) => {
+        entry.job = { ...entry.job, ...p, updatedAt: this.clock.now() };
+        await persist({ ...p, heartbeatAt: this.clock.now() });
+        return entry.job;
+      },
+    };
+    const heartbeat = this.clock.setInterval(() => {
+      persist({ heartbeatAt: this.clock.now() }).catch((err) =>
+        this.log.error({ err, jobId: claimed.id }, 'job heartbeat failed'),
+      );
+    }, this.o.heartbeatMs);
+    entry.done = (async () => {
+      let result: JobJson | undefined;
+      let failure: unknown;
+      let ok = false;
+      try {
+        result = await handler.run(ctx);
+        ok = true;
+      } catch (err) {
+        failure = err;
+      } finally {
+        this.clock.clearInterval(heartbeat);
+      }
+      const job = await this.finish(entry, ok, result, failure);
+      this.running.delete(claimed.id);
+      this.pump();
+      return job;
+    })();
+    this.running.set(claimed.id, entry);
+    this.emit(claimed, 'started');
+  }
+
+  /** Stores how a run ended and tells whoever listens. */
+  private async finish(
+    entry: Running,
+    ok: boolean,
+    result: JobJson | undefined,
+    failure: unknown,
+  ): Promise<Job> {
+    const now = this.clock.now();
+    const live = entry.job;
+    const reason = entry.controller.signal.aborted ? entry.controller.signal.reason : undefined;
+    const why = reason instanceof JobAbort ? reason.why : undefined;
+    let patch: JobPatch;
+    let event: JobEvent = 'settled';
+    if (ok) {
+      patch = {
+        now,
+        state: 'completed',
+        progress: 1,
+        finishedAt: now,
+        error: null,
+        result: result ?? live.result,
+      };
+    } else if (why === 'cancel') {
+      patch = { now, state: 'cancelled', finishedAt: now, error: CANCELLED };
+    } else if (why === 'shutdown') {
+      // Not the job's fault: it runs again after the restart, from its last committed progress.
+      patch = {
+        now,
+        state: 'queued',
+        heartbeatAt: null,
+        runAfter: now,
+        attempts: Math.max(0, live.attempts - 1),
+      };
+      event = 'requeued';
+    } else {
+      const error = toJobError(failure);
+      if (error.recoverable && live.attempts < this.o.maxAttempts) {
+        const delay = retryDelay(live.attempts, this.o.backoff);
+        patch = { now, state: 'queued', heartbeatAt: null, runAfter: now + delay, error };
+        event = 'retrying';
+        this.log.warn(
+          { jobId: live.id, error, attempt: live.attempts, delayMs: delay },
+          'job failed; retrying',
+        );
+        if (!this.stopped) {
+          const t = this.clock.setTimeout(() => {
+            this.retryTimers.delete(t);
+            this.pump();
+          }, delay);
+          this.retryTimers.add(t);
+        }
+      } else {
+        patch = { now, state: 'failed', finishedAt: now, error };
+      }
+    }
+    const { now: _now, ...fields } = patch;
+    let stored: Job;
+    try {
+      stored = (await this.store.updateJob(live.id, patch, ['running'])) ?? {
+        ...live,
+        ...fields,
+        updatedAt: now,
+      };
+    } catch (err) {
+      this.log.error({ err, jobId: live.id }, 'could not store the end of a job');
+      stored = { ...live, ...fields, updatedAt: now };
+    }
+    entry.job = stored;
+    if (event === 'settled') {
+      // The run is over and stored: whoever waits for it (a cancel) is answered now; the settle hook
+      // (document metadata) and the listeners (final events) follow.
+      const settling = this.settle(stored).finally(() => this.settling.delete(settling));
+      this.settling.add(settling);
+    } else this.emit(stored, event);
+    return stored;
+  }
+
+  private async settle(job: Job): Promise<void> {
+    if (!isFinal(job.state)) return;
+    try {
+      await this.handlers.get(job.kind)?.settled?.(job);
+    } catch (err) {
+      this.log.error({ err, jobId: job.id }, 'job settle hook failed');
+    }
+    this.emit(job, 'settled');
+  }
+
+  private emit(job: Job, event: JobEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(job, event);
+      } catch (err) {
+        this.log.error({ err, jobId: job.id }, 'job listener failed');
+      }
+    }
+  }
+}

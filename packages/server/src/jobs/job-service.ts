@@ -1,0 +1,368 @@
+import { randomUUID } from 'node:crypto';
+import { type Json, metaSet, type Op, type ZoneDocument } from '@syncline/doc';
+import {
+  ErrorCode,
+  exportStartSchema,
+  JOB_METHODS,
+  type JobInfo,
+  jobCancelSchema,
+  jobGetSchema,
+  jobRetrySchema,
+  type UploadedDocumentInfo,
+} from '@syncline/protocol';
+import type { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import { SynclineError } from '../core/errors.js';
+import type { Hub } from '../core/hub.js';
+import { type Identity, isAdmin } from '../core/identity.js';
+import type { DocumentSequencer } from '../docs/doc-sequencer.js';
+import { type CanAccessDocument, DocumentAccess } from './document-access.js';
+import { ExportJob, type ExportResult } from './export-job.js';
+import type { FileStore } from './file-store.js';
+import { type Job, jobInfo } from './job.js';
+import { JobEvents } from './job-events.js';
+import { type JobEvent, JobRunner, type JobRunnerOptions } from './job-runner.js';
+import type { JobStore } from './job-store.js';
+import { PageRate } from './page-rate.js';
+import type { PdfPipeline } from './pdf-pipeline.js';
+import { PIPELINE_USER, PROCESSING_META, ProcessingJob, pdfKey } from './processing-job.js';
+import type { UploadedDocument } from './uploaded-document.js';
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+export interface JobServiceOptions extends JobRunnerOptions {
+  store: JobStore;
+  files: FileStore;
+  pipeline: PdfPipeline;
+  /** Largest accepted upload. Default 50 MiB. */
+  maxUploadBytes?: number;
+  /** Who may read a document's files and jobs (see `DocumentAccess`). */
+  canAccess?: CanAccessDocument;
+  /** Minimum time between two progress events of one job. Default 100 ms (10/s). */
+  progressIntervalMs?: number;
+}
+
+const parse = <S extends z.ZodType>(schema: S, data: unknown): z.infer<S> => {
+  const r = schema.safeParse(data);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new SynclineError(
+      ErrorCode.Invalid,
+      `${issue?.path.join('.') || 'data'}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  return r.data;
+};
+
+/** The name without control characters. */
+const printable = (name: string): string =>
+  [...name].filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f).join('');
+
+const isPdf = (bytes: Uint8Array): boolean => {
+  // The header may follow a little garbage (up to 1024 bytes, as readers allow).
+  const head = Buffer.from(bytes.subarray(0, 1024)).toString('latin1');
+  return head.includes('%PDF-');
+};
+
+/**
+ * Jobs in the server: uploads start `processing` jobs, `export.start` starts `export` jobs; a
+ * `JobRunner` runs them; `JobEvents` streams them to `doc:<id>` and the owner's `user:` room; the
+ * socket methods `job.get`, `job.cancel`, `job.retry`, `export.start` are registered on the hub, and a
+ * session entering a document's room mid-job gets its current progress at once.
+ */
+export class JobService {
+  readonly runner: JobRunner;
+  readonly events: JobEvents;
+  readonly access: DocumentAccess;
+  readonly store: JobStore;
+  readonly files: FileStore;
+  readonly maxUploadBytes: number;
+  /** Pages analyzed since start (metrics). */
+  pagesProcessed = 0;
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly documents: DocumentSequencer,
+    opts: JobServiceOptions,
+  ) {
+    this.clock = hub.clock;
+    this.store = opts.store;
+    this.files = opts.files;
+    this.maxUploadBytes = opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    this.events = new JobEvents(hub, hub.clock, opts.progressIntervalMs ?? 100);
+    this.access = new DocumentAccess(hub, opts.canAccess);
+    this.runner = new JobRunner(opts.store, hub.clock, hub.log, opts);
+    this.runner.register(
+      'processing',
+      new ProcessingJob({
+        store: opts.store,
+        files: opts.files,
+        documents,
+        pipeline: opts.pipeline,
+        events: this.events,
+        rate: new PageRate(),
+        clock: hub.clock,
+        log: hub.log,
+        maxBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+        onPages: (n) => {
+          this.pagesProcessed += n;
+        },
+      }),
+    );
+    this.runner.register(
+      'export',
+      new ExportJob({ files: opts.files, documents, pipeline: opts.pipeline, events: this.events }),
+    );
+    this.runner.on((job, event) => this.announce(job, event));
+    hub.onEntered.push((session, room) => this.events.sendCurrent(session, room));
+    const m = hub.methods;
+    m.set(JOB_METHODS.get, (data, ctx) => this.get(ctx.user, data));
+    m.set(JOB_METHODS.cancel, (data, ctx) => this.cancel(ctx.user, data));
+    m.set(JOB_METHODS.retry, (data, ctx) => this.retry(ctx.user, data));
+    m.set(JOB_METHODS.exportStart, (data, ctx) => this.startExport(ctx.user, data));
+  }
+
+  start(): Promise<void> {
+    return this.runner.start();
+  }
+
+  /** Stops the runner (running jobs go back to the queue) and closes the store. */
+  async close(): Promise<void> {
+    await this.runner.stop();
+    this.events.close();
+    await this.store.close();
+  }
+
+  // ---- uploads and files (HTTP) ------------------------------------------------------------------
+
+  /** Stores an uploaded PDF, catalogues it, creates its document and queues its processing. */
+  async upload(
+    user: Identity,
+    name: string,
+    bytes: Uint8Array,
+  ): Promise<{ documentId: string; jobId: string }> {
+    if (bytes.byteLength > this.maxUploadBytes) {
+      throw new SynclineError(ErrorCode.TooLarge, `the file is larger than ${this.maxUploadBytes} bytes`);
+    }
+    if (!isPdf(bytes)) throw new SynclineError(ErrorCode.UnsupportedMediaType, 'the file is not a PDF');
+    const documentId = `pdf-${randomUUID()}`;
+    const jobId = `job-${randomUUID()}`;
+    const now = this.clock.now();
+    const cleanName = printable(name).slice(0, 256) || 'document.pdf';
+    await this.files.put(pdfKey(documentId), bytes);
+    await this.store.addDocument({
+      documentId,
+      name: cleanName,
+      ownerId: user.userId,
+      size: bytes.byteLength,
+      createdAt: now,
+      updatedAt: now,
+      status: 'uploaded',
+      pages: null,
+      jobId,
+    });
+    // The document exists (owned by the uploader) with its name and state before any zone arrives.
+    for (const [key, value] of [
+      ['name', cleanName],
+      [PROCESSING_META, { status: 'queued', jobId, pages: null, pagesDone: 0, updatedAt: now }],
+    ] as [string, Json][]) {
+      await this.documents.applyServerOp(
+        documentId,
+        (doc: ZoneDocument): Op => metaSet(key, value, doc.meta),
+        { userId: PIPELINE_USER, opId: `${jobId}:init:${key}`, ownerId: user.userId },
+      );
+    }
+    await this.runner.enqueue({ id: jobId, kind: 'processing', ownerId: user.userId, documentId });
+    this.hub.log.info(
+      { documentId, jobId, userId: user.userId, size: bytes.byteLength },
+      'document uploaded',
+    );
+    return { documentId, jobId };
+  }
+
+  /** The documents a user may list: their own (an admin: everyone's), newest first. */
+  async listDocuments(user: Identity, limit?: number): Promise<UploadedDocumentInfo[]> {
+    const docs = await this.store.listDocuments({ ownerId: isAdmin(user) ? undefined : user.userId, limit });
+    return docs.map((d) => ({
+      documentId: d.documentId,
+      name: d.name,
+      ownerId: d.ownerId,
+      size: d.size,
+      createdAt: d.createdAt,
+      updatedAt: d.updatedAt,
+      status: d.status,
+      pages: d.pages,
+      jobId: d.jobId,
+    }));
+  }
+
+  /** An uploaded document's PDF, for a user allowed to read it. */
+  async documentFile(
+    user: Identity,
+    documentId: string,
+  ): Promise<{ doc: UploadedDocument; bytes: Uint8Array }> {
+    const doc = await this.store.getDocument(documentId);
+    if (!doc) throw new SynclineError(ErrorCode.NotFound, 'no such document');
+    if (!(await this.access.allows(user, documentId, doc.ownerId))) {
+      throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
+    }
+    const bytes = await this.files.get(pdfKey(documentId));
+    if (!bytes) throw new SynclineError(ErrorCode.NotFound, 'the file is no longer stored');
+    return { doc, bytes };
+  }
+
+  /** A finished export's file, for a user allowed to read its document (or who made it). */
+  async exportFile(user: Identity, exportId: string): Promise<{ result: ExportResult; bytes: Uint8Array }> {
+    const job = await this.store.getJob(exportId);
+    if (job?.kind !== 'export') throw new SynclineError(ErrorCode.NotFound, 'no such export');
+    const owner = (await this.store.getDocument(job.documentId))?.ownerId;
+    if (user.userId !== job.ownerId && !(await this.access.allows(user, job.documentId, owner))) {
+      throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
+    }
+    if (job.state !== 'completed') throw new SynclineError(ErrorCode.NotFound, `the export is ${job.state}`);
+    const result = job.result as unknown as ExportResult;
+    const bytes = await this.files.get(result.fileKey);
+    if (!bytes) throw new SynclineError(ErrorCode.NotFound, 'the export file is no longer stored');
+    return { result, bytes };
+  }
+
+  // ---- socket methods -----------------------------------------------------------------------------
+
+  async get(user: Identity, data: unknown): Promise<{ job: JobInfo | null }> {
+    const { documentId, kind } = parse(jobGetSchema, data);
+    const owner = (await this.store.getDocument(documentId))?.ownerId;
+    if (!(await this.access.allows(user, documentId, owner))) {
+      throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
+    }
+    const jobs = await this.store.listJobs({ documentId, kind, limit: 20 });
+    const current = jobs.find((j) => j.state === 'running' || j.state === 'queued') ?? jobs[0];
+    return { job: current ? this.info(current) : null };
+  }
+
+  async cancel(user: Identity, data: unknown): Promise<{ job: JobInfo }> {
+    const { jobId } = parse(jobCancelSchema, data);
+    await this.controllable(user, jobId);
+    const job = await this.runner.cancel(jobId);
+    if (!job) throw new SynclineError(ErrorCode.NotFound, 'no such job');
+    return { job: this.info(job) };
+  }
+
+  async retry(user: Identity, data: unknown): Promise<{ job: JobInfo }> {
+    const { jobId } = parse(jobRetrySchema, data);
+    const before = await this.controllable(user, jobId);
+    if (before.state !== 'failed' && before.state !== 'cancelled') {
+      throw new SynclineError(
+        ErrorCode.Invalid,
+        `only a failed or cancelled job can be retried (it is ${before.state})`,
+      );
+    }
+    if (before.error && !before.error.recoverable) {
+      throw new SynclineError(ErrorCode.Invalid, `retrying cannot help: ${before.error.message}`);
+    }
+    const job = await this.runner.retry(jobId);
+    if (!job) throw new SynclineError(ErrorCode.Invalid, 'the job changed state; look again');
+    if (job.kind === 'processing') {
+      await this.store.updateDocument(job.documentId, { now: this.clock.now(), status: 'processing', jobId });
+    }
+    return { job: this.info(job) };
+  }
+
+  async startExport(user: Identity, data: unknown): Promise<{ exportId: string; jobId: string }> {
+    const { documentId, format } = parse(exportStartSchema, data);
+    const owner = (await this.store.getDocument(documentId))?.ownerId;
+    if (!(await this.access.allows(user, documentId, owner))) {
+      throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
+    }
+    const jobId = `export-${randomUUID()}`;
+    await this.runner.enqueue({
+      id: jobId,
+      kind: 'export',
+      ownerId: user.userId,
+      documentId,
+      params: { format },
+    });
+    return { exportId: jobId, jobId };
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------
+
+  /** The job, if this user may cancel or retry it: its owner, the document's owner, or an admin. */
+  private async controllable(user: Identity, jobId: string): Promise<Job> {
+    const job = await this.store.getJob(jobId);
+    if (!job) throw new SynclineError(ErrorCode.NotFound, 'no such job');
+    if (job.ownerId === user.userId || isAdmin(user)) return job;
+    const doc = await this.store.getDocument(job.documentId);
+    if (doc?.ownerId === user.userId) return job;
+    throw new SynclineError(
+      ErrorCode.Forbidden,
+      'only the job owner, the document owner or an admin can do this',
+    );
+  }
+
+  /** The wire view, with live progress when this node runs the job. */
+  private info(job: Job): JobInfo {
+    return jobInfo(this.runner.live(job.id) ?? job);
+  }
+
+  private announce(job: Job, event: JobEvent): void {
+    if (event !== 'settled') return;
+    void this.events.flush(job.id).then(() => this.publishFinal(job));
+  }
+
+  /** The final event of a job: completed, error, or cancelled (as `processing_error`). */
+  private publishFinal(job: Job): void {
+    const base = { documentId: job.documentId, jobId: job.id };
+    const r = (job.result ?? {}) as Record<string, unknown>;
+    const error = job.error ?? { code: 'cancelled', message: 'cancelled', recoverable: true };
+    if (job.kind === 'processing') {
+      if (job.state === 'completed') {
+        void this.events.critical(job, 'processing_completed', {
+          ...base,
+          zones: (r.zones as number) ?? 0,
+          confidence: (r.confidence as number) ?? 0,
+          pages: r.pages as number,
+          skippedPages: r.skippedPages as number[],
+          warnings: r.warnings as string[],
+        });
+      } else if (job.state === 'cancelled') {
+        void this.events.critical(job, 'processing_error', {
+          ...base,
+          error: 'cancelled',
+          code: 'cancelled',
+          recoverable: true,
+          cancelledAtPage: job.page ?? 0,
+          pages: job.pages,
+        });
+      } else if (job.state === 'failed') {
+        void this.events.critical(job, 'processing_error', {
+          ...base,
+          error: error.message,
+          code: error.code,
+          recoverable: error.recoverable,
+        });
+      }
+      return;
+    }
+    if (job.state === 'completed') {
+      const res = r as unknown as ExportResult;
+      void this.events.critical(job, 'export_completed', {
+        ...base,
+        exportId: job.id,
+        downloadUrl: res.downloadUrl,
+        format: res.format,
+        size: res.size,
+        chunks: res.chunks,
+      });
+    } else {
+      void this.events.critical(job, 'processing_error', {
+        ...base,
+        kind: 'export',
+        exportId: job.id,
+        error: job.state === 'cancelled' ? 'cancelled' : error.message,
+        code: job.state === 'cancelled' ? 'cancelled' : error.code,
+        recoverable: job.state === 'cancelled' ? true : error.recoverable,
+      });
+    }
+  }
+}

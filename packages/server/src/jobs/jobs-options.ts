@@ -1,0 +1,23 @@
+import type { CanAccessDocument } from './document-access.js';
+import type { FileStore } from './file-store.js';
+import type { JobRunnerOptions } from './job-runner.js';
+import type { JobStore } from './job-store.js';
+import type { PdfPipeline } from './pdf-pipeline.js';
+
+/** `SynclineServer`'s `jobs` option. */
+export interface JobsOptions extends JobRunnerOptions {
+  /** Default: next to the room log (the SQLite file), or memory with `storage: 'memory'`. */
+  store?: JobStore;
+  /** Default: files under `<dataDir>/files`, or memory with `storage: 'memory'`. */
+  files?: FileStore;
+  /** Where uploaded files are kept on disk. Default: the SQLite file's directory, else `./data`. */
+  dataDir?: string;
+  /** Largest accepted upload in bytes. Default 50 MiB (`SYNCLINE_MAX_UPLOAD_BYTES` in the CLI). */
+  maxUploadBytes?: number;
+  /** Who may read a document's files and jobs, before the default rule (owner, admin, in the room). */
+  canAccess?: CanAccessDocument;
+  /** Minimum time between progress events of one job. Default 100 ms (10 per second). */
+  progressIntervalMs?: number;
+  /** The PDF analysis and export functions. Default `@syncline/pipeline`. */
+  pipeline?: PdfPipeline;
+}

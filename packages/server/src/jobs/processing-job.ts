@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Json,
+  metaSet,
+  type Op,
+  validateZone,
+  type Zone,
+  type ZoneDocument,
+  zoneCreate,
+} from '@syncline/doc';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { DocumentSequencer } from '../docs/doc-sequencer.js';
+import type { FileStore } from './file-store.js';
+import { type Job, JobFailure, type JobJson } from './job.js';
+import type { JobEvents } from './job-events.js';
+import type { JobContext, JobHandler } from './job-runner.js';
+import type { JobStore } from './job-store.js';
+import type { PageRate } from './page-rate.js';
+import type { AnalyzedPage, AnalyzedZone, PdfPipeline } from './pdf-pipeline.js';
+
+/** The user id the pipeline's changes are made as (zones' `updatedBy`, the ops' author). */
+export const PIPELINE_USER = 'system:pipeline';
+/** The document meta key where processing state is recorded. */
+export const PROCESSING_META = 'processing';
+export const pdfKey = (documentId: string): string => `document/${documentId}.pdf`;
+
+/** What a document's `meta.processing` says. */
+export interface ProcessingMeta {
+  status: 'queued' | 'processing' | 'completed' | 'failed' | 'cancelled';
+  jobId: string;
+  pages: number | null;
+  pagesDone: number;
+  cancelledAtPage?: number;
+  zones?: number;
+  skippedPages?: number[];
+  error?: { code: string; message: string; recoverable: boolean };
+  updatedAt: number;
+}
+
+export interface ProcessingDeps {
+  store: JobStore;
+  files: FileStore;
+  documents: DocumentSequencer;
+  pipeline: PdfPipeline;
+  events: JobEvents;
+  rate: PageRate;
+  clock: Clock;
+  log: Logger;
+  /** The largest file the analysis accepts (the upload limit). */
+  maxBytes?: number;
+  /** Counts pages finished (metrics). */
+  onPages?(n: number): void;
+}
+
+/**
+ * The `processing` job: analyzes the stored PDF in a worker thread and, as each page finishes, commits
+ * that page's zones to the document through the sequencer (one `zone_create` per zone, so collaborators
+ * watch zones appear page by page) and records the page in the job. A resumed job starts after its last
+ * committed page; a page committed twice (a crash between the zones and the job update) is recognised
+ * by its op ids. The document's `meta.processing` tells its state (status, pages, pagesDone,
+ * cancelledAtPage, jobId).
+ */
+export class ProcessingJob implements JobHandler {
+  constructor(private readonly d: ProcessingDeps) {}
+
+  async run(ctx: JobContext): Promise<JobJson> {
+    const { d } = this;
+    const job = ctx.job;
+    const bytes = await d.files.get(pdfKey(job.documentId));
+    if (!bytes) throw new JobFailure('file_missing', 'the uploaded file is no longer stored', false);
+    ctx.report({ stage: 'inspecting' });
+    const { pages } = await d.pipeline.inspectPdf(bytes, { maxBytes: d.maxBytes });
+    if (pages === 0) throw new JobFailure('empty_pdf', 'the PDF has no pages', false);
+    const startPage = Math.min((job.page ?? 0) + 1, pages + 1);
+    const now = d.clock.now();
+    await d.store.updateDocument(job.documentId, { now, status: 'processing', pages, jobId: job.id });
+    await this.setMeta(job, {
+      status: 'processing',
+      jobId: job.id,
+      pages,
+      pagesDone: startPage - 1,
+      updatedAt: now,
+    });
+    let live = await ctx.commit({
+      stage: 'analyzing',
+      pages,
+      page: startPage - 1,
+      progress: (startPage - 1) / pages,
+    });
+    await d.events.processingStarted(live, d.rate.estimateMs(pages - startPage + 1), pages);
+
+    const skipped: number[] = [];
+    const warnings: string[] = [];
+    let zonesAdded = 0;
+    let lastPageAt = d.clock.now();
+    // The page being committed when a cancel arrives is finished before the job settles, so the
+    // document's meta ("cancelled at page N") is written after the last page's zones, never before.
+    let inFlight: Promise<void> = Promise.resolve();
+    const onPage = async (r: AnalyzedPage) => {
+      // Once cancelled, no further page is committed: what is in the document is whole pages.
+      if (ctx.signal.aborted) return;
+      warnings.push(...r.warnings.map((w) => `page ${r.page}: ${w}`));
+      if (r.skipped) skipped.push(r.page);
+      const zones = [...r.zones].sort((a, b) => a.order - b.order);
+      const at = d.clock.now();
+      // One batch per page: each zone its own op (a `zone_create` event), then the page count in the
+      // meta; the page's events are stored together and reach each watcher in one frame.
+      const items = zones.flatMap((z) => this.zoneItem(job, z, at));
+      items.push(
+        this.metaItem(job, {
+          status: 'processing',
+          jobId: job.id,
+          pages,
+          pagesDone: r.page,
+          ...(skipped.length > 0 ? { skippedPages: [...skipped] } : {}),
+          updatedAt: at,
+        }),
+      );
+      const results = await d.documents.applyServerOps(job.documentId, items, {
+        userId: PIPELINE_USER,
+        ownerId: job.ownerId,
+      });
+      zonesAdded += results.slice(0, -1).filter((x) => !x.duplicate && !x.noop).length;
+      const doneAt = d.clock.now();
+      d.rate.sample(1, doneAt - lastPageAt);
+      lastPageAt = doneAt;
+      d.onPages?.(1);
+      live = await ctx.commit({ page: r.page, progress: r.page / pages, stage: 'analyzing' });
+      d.events.processingProgress(live, {
+        progress: live.progress,
+        currentZone: zones.at(-1)?.id ?? null,
+        stage: r.page === pages ? 'finishing' : 'analyzing',
+        page: r.page,
+        pages,
+        etaMs: d.rate.estimateMs(pages - r.page),
+        ...(r.warnings.length > 0 ? { warnings: r.warnings.slice(0, 20) } : {}),
+      });
+    };
+    let result: { pages: number };
+    // On cancel, stop waiting for the worker at once (the pipeline terminates it by itself); only the
+    // page being committed is waited for.
+    const aborted = new Promise<never>((_, reject) => {
+      const stop = () => reject(ctx.signal.reason);
+      if (ctx.signal.aborted) stop();
+      else ctx.signal.addEventListener('abort', stop, { once: true });
+    });
+    aborted.catch(() => {});
+    try {
+      const analysis = d.pipeline.analyzePdfInWorker(bytes, {
+        signal: ctx.signal,
+        startPage,
+        maxBytes: d.maxBytes,
+        onPage: (r) => {
+          const p = inFlight.then(() => onPage(r));
+          inFlight = p.catch(() => {});
+          return p;
+        },
+      });
+      analysis.catch(() => {});
+      result = await Promise.race([analysis, aborted]);
+    } finally {
+      await inFlight;
+    }
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const doc = (await d.documents.read(job.documentId)).data;
+    const all = Object.values(doc.zones);
+    const confidence = all.length ? all.reduce((s, z) => s + z.confidence, 0) / all.length : 0;
+    return {
+      pages: result.pages,
+      zones: all.length,
+      zonesAdded,
+      confidence: Math.round(confidence * 1000) / 1000,
+      skippedPages: skipped,
+      warnings: warnings.slice(0, 100),
+    };
+  }
+
+  /** Records the final state in the document's meta and the catalogue (before the event announces it). */
+  async settled(job: Job): Promise<void> {
+    const { d } = this;
+    const now = d.clock.now();
+    const pages = job.pages;
+    const pagesDone = job.page ?? 0;
+    const r = (job.result ?? {}) as { zones?: number; skippedPages?: number[] };
+    if (job.state === 'completed') {
+      await this.setMeta(job, {
+        status: 'completed',
+        jobId: job.id,
+        pages,
+        pagesDone: pages ?? pagesDone,
+        zones: r.zones ?? 0,
+        ...(r.skippedPages?.length ? { skippedPages: r.skippedPages } : {}),
+        updatedAt: now,
+      });
+      await d.store.updateDocument(job.documentId, { now, status: 'processed' });
+    } else if (job.state === 'cancelled') {
+      await this.setMeta(job, {
+        status: 'cancelled',
+        jobId: job.id,
+        pages,
+        pagesDone,
+        cancelledAtPage: pagesDone,
+        updatedAt: now,
+      });
+      await d.store.updateDocument(job.documentId, { now, status: 'cancelled' });
+    } else if (job.state === 'failed') {
+      const meta: ProcessingMeta = { status: 'failed', jobId: job.id, pages, pagesDone, updatedAt: now };
+      if (job.error) meta.error = job.error;
+      await this.setMeta(job, meta);
+      await d.store.updateDocument(job.documentId, { now, status: 'failed' });
+    }
+  }
+
+  /** The op that adds a zone (none when the pipeline produced an invalid one: skipped, logged). */
+  private zoneItem(job: Job, z: AnalyzedZone, at: number): { op: (doc: ZoneDocument) => Op; opId: string }[] {
+    const zone: Zone = {
+      id: z.id,
+      page: z.page,
+      bbox: z.bbox,
+      type: z.type,
+      label: z.label.slice(0, 256),
+      confidence: Math.min(1, Math.max(0, z.confidence)),
+      text: z.text,
+      updatedBy: PIPELINE_USER,
+      updatedAt: at,
+    };
+    const problems = validateZone(zone);
+    if (problems.length > 0) {
+      this.d.log.warn(
+        { jobId: job.id, zoneId: z.id, problems },
+        'pipeline produced an invalid zone; skipped',
+      );
+      return [];
+    }
+    // Already there (a page committed again after a crash): nothing to do. The op id also makes a
+    // re-commit of the same zone by this job a duplicate.
+    return [
+      {
+        op: (doc) => (Object.hasOwn(doc.zones, zone.id) ? null : zoneCreate(zone)),
+        opId: `${job.id}:z:${zone.id}`,
+      },
+    ];
+  }
+
+  private metaItem(job: Job, meta: ProcessingMeta): { op: (doc: ZoneDocument) => Op; opId: string } {
+    return {
+      op: (doc) => metaSet(PROCESSING_META, meta as unknown as Json, doc.meta),
+      opId: `${job.id}:meta:${randomUUID()}`,
+    };
+  }
+
+  private async setMeta(job: Job, meta: ProcessingMeta): Promise<void> {
+    await this.d.documents.applyServerOp(
+      job.documentId,
+      (doc: ZoneDocument) => metaSet(PROCESSING_META, meta as unknown as Json, doc.meta),
+      { userId: PIPELINE_USER, opId: `${job.id}:meta:${randomUUID()}`, ownerId: job.ownerId },
+    );
+  }
+}

@@ -1,0 +1,422 @@
+import { JOB_STATES } from '@syncline/protocol';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../storage/sqlite-open.js';
+import {
+  type Job,
+  type JobErrorInfo,
+  type JobJson,
+  type JobPatch,
+  type JobState,
+  type NewJob,
+  newJobRecord,
+} from './job.js';
+import { type ClaimOptions, clampLimit, type JobQuery, type JobStore } from './job-store.js';
+import type { UploadedDocument, UploadedDocumentPatch } from './uploaded-document.js';
+
+export type SqliteJobStoreOptions =
+  | {
+      /** Database file (its directory is created if missing), or `':memory:'`. May be the log store's file. */
+      path: string;
+      busyTimeoutMs?: number;
+      synchronous?: 'NORMAL' | 'FULL';
+    }
+  | {
+      /** An open connection owned by the caller: tables are created in it; `close()` leaves it open. */
+      db: Database.Database;
+    };
+
+/**
+ * Schema migrations: `MIGRATIONS[i]` takes the job tables from version i to i + 1. Append, never edit.
+ * The tables are prefixed `job_` and versioned in their own `job_schema` row, as the doc tables are, so
+ * the store can share the file of the log and doc stores. Job rows are small; PDF bytes are not here
+ * (see `FileStore`).
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE job_jobs (
+     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+     id           TEXT    NOT NULL UNIQUE,
+     kind         TEXT    NOT NULL,
+     state        TEXT    NOT NULL,
+     owner_id     TEXT    NOT NULL,
+     document_id  TEXT    NOT NULL,
+     params       TEXT    NOT NULL,
+     progress     REAL    NOT NULL,
+     stage        TEXT,
+     page         INTEGER,
+     pages        INTEGER,
+     created_at   INTEGER NOT NULL,
+     updated_at   INTEGER NOT NULL,
+     started_at   INTEGER,
+     finished_at  INTEGER,
+     attempts     INTEGER NOT NULL,
+     run_after    INTEGER NOT NULL,
+     heartbeat_at INTEGER,
+     error        TEXT,
+     result       TEXT    NOT NULL
+   );
+   CREATE INDEX job_jobs_state ON job_jobs (state, run_after);
+   CREATE INDEX job_jobs_document ON job_jobs (document_id, created_at);
+   CREATE TABLE job_documents (
+     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+     document_id TEXT    NOT NULL UNIQUE,
+     name        TEXT    NOT NULL,
+     owner_id    TEXT    NOT NULL,
+     size        INTEGER NOT NULL,
+     created_at  INTEGER NOT NULL,
+     updated_at  INTEGER NOT NULL,
+     status      TEXT    NOT NULL,
+     pages       INTEGER,
+     job_id      TEXT
+   );
+   CREATE INDEX job_documents_owner ON job_documents (owner_id, created_at);`,
+];
+
+export const SQLITE_JOB_SCHEMA_VERSION = MIGRATIONS.length;
+
+interface JobRow {
+  id: string;
+  kind: string;
+  state: string;
+  owner_id: string;
+  document_id: string;
+  params: string;
+  progress: number;
+  stage: string | null;
+  page: number | null;
+  pages: number | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  attempts: number;
+  run_after: number;
+  heartbeat_at: number | null;
+  error: string | null;
+  result: string;
+}
+
+interface DocumentRow {
+  document_id: string;
+  name: string;
+  owner_id: string;
+  size: number;
+  created_at: number;
+  updated_at: number;
+  status: string;
+  pages: number | null;
+  job_id: string | null;
+}
+
+/** Job fields and their columns (what `updateJob` may write). */
+const JOB_COLUMNS: Record<Exclude<keyof JobPatch, 'now'>, string> = {
+  state: 'state',
+  progress: 'progress',
+  stage: 'stage',
+  page: 'page',
+  pages: 'pages',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  attempts: 'attempts',
+  runAfter: 'run_after',
+  heartbeatAt: 'heartbeat_at',
+  error: 'error',
+  result: 'result',
+};
+const DOC_COLUMNS: Record<Exclude<keyof UploadedDocumentPatch, 'now'>, string> = {
+  name: 'name',
+  status: 'status',
+  pages: 'pages',
+  jobId: 'job_id',
+};
+
+function toJob(r: JobRow): Job {
+  return {
+    id: r.id,
+    kind: r.kind as Job['kind'],
+    state: r.state as JobState,
+    ownerId: r.owner_id,
+    documentId: r.document_id,
+    params: JSON.parse(r.params) as JobJson,
+    progress: r.progress,
+    stage: r.stage,
+    page: r.page,
+    pages: r.pages,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    attempts: r.attempts,
+    runAfter: r.run_after,
+    heartbeatAt: r.heartbeat_at,
+    error: r.error === null ? null : (JSON.parse(r.error) as JobErrorInfo),
+    result: JSON.parse(r.result) as JobJson,
+  };
+}
+
+function toDocument(r: DocumentRow): UploadedDocument {
+  return {
+    documentId: r.document_id,
+    name: r.name,
+    ownerId: r.owner_id,
+    size: r.size,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    status: r.status as UploadedDocument['status'],
+    pages: r.pages,
+    jobId: r.job_id,
+  };
+}
+
+const encode = (key: string, v: unknown): unknown => {
+  if (key === 'error') return v === null ? null : JSON.stringify(v);
+  if (key === 'result') return JSON.stringify(v ?? null);
+  return v;
+};
+
+/**
+ * The embedded `JobStore` on better-sqlite3. Each method is one synchronous statement or an immediate
+ * transaction, so a claim or a compare-and-set is atomic also against other processes sharing the file.
+ */
+export class SqliteJobStore implements JobStore {
+  private readonly db: Database.Database;
+  private readonly ownsDb: boolean;
+  private closed = false;
+  private readonly s: ReturnType<typeof prepare>;
+  private readonly claimTx: (o: ClaimOptions) => Job | undefined;
+  private readonly updateTx: (id: string, patch: JobPatch, ifState?: readonly JobState[]) => Job | undefined;
+
+  constructor(options: SqliteJobStoreOptions) {
+    if ('db' in options) {
+      this.db = options.db;
+      this.ownsDb = false;
+      if (!this.db.open) throw new Error('SqliteJobStore: the given database is closed');
+      migrate(this.db);
+      this.s = prepare(this.db);
+    } else {
+      const { db, value } = openSqlite(options.path, options, (db) => {
+        migrate(db);
+        return prepare(db);
+      });
+      this.db = db;
+      this.s = value;
+      this.ownsDb = true;
+    }
+    const s = this.s;
+    const claim = this.db.transaction((o: ClaimOptions): Job | undefined => {
+      const rows = s.claimable.all({ now: o.now, stale: o.staleBefore ?? Number.MIN_SAFE_INTEGER });
+      const row = rows.find((r) => !o.kinds || o.kinds.includes(r.kind as Job['kind']));
+      if (!row) return undefined;
+      s.markClaimed.run({ id: row.id, now: o.now });
+      return toJob(s.selectJob.get(row.id)!);
+    });
+    this.claimTx = (o) => claim.immediate(o);
+    const update = this.db.transaction((id: string, patch: JobPatch, ifState?: readonly JobState[]) => {
+      const row = s.selectJob.get(id);
+      if (!row || (ifState && !ifState.includes(row.state as JobState))) return undefined;
+      const sets: string[] = ['updated_at = @now'];
+      const params: Record<string, unknown> = { id, now: patch.now };
+      for (const [key, value] of Object.entries(patch)) {
+        if (key === 'now' || value === undefined) continue;
+        const column = JOB_COLUMNS[key as keyof typeof JOB_COLUMNS];
+        if (!column) throw new Error(`updateJob: unknown field ${JSON.stringify(key)}`);
+        sets.push(`${column} = @${key}`);
+        params[key] = encode(key, value);
+      }
+      this.db.prepare(`UPDATE job_jobs SET ${sets.join(', ')} WHERE id = @id`).run(params);
+      return toJob(s.selectJob.get(id)!);
+    });
+    this.updateTx = (id, patch, ifState) => update.immediate(id, patch, ifState);
+  }
+
+  async createJob(n: NewJob): Promise<Job> {
+    this.check();
+    const j = newJobRecord(n);
+    this.s.insertJob.run({
+      ...j,
+      params: JSON.stringify(j.params),
+      result: JSON.stringify(j.result),
+      error: null,
+    });
+    return j;
+  }
+
+  async getJob(id: string): Promise<Job | undefined> {
+    this.check();
+    const row = this.s.selectJob.get(id);
+    return row && toJob(row);
+  }
+
+  async updateJob(id: string, patch: JobPatch, ifState?: readonly JobState[]): Promise<Job | undefined> {
+    this.check();
+    return this.updateTx(id, patch, ifState);
+  }
+
+  async claimNext(o: ClaimOptions): Promise<Job | undefined> {
+    this.check();
+    return this.claimTx(o);
+  }
+
+  async listJobs(q: JobQuery): Promise<Job[]> {
+    this.check();
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: clampLimit(q.limit) };
+    if (q.documentId !== undefined) {
+      where.push('document_id = @documentId');
+      params.documentId = q.documentId;
+    }
+    if (q.ownerId !== undefined) {
+      where.push('owner_id = @ownerId');
+      params.ownerId = q.ownerId;
+    }
+    if (q.kind !== undefined) {
+      where.push('kind = @kind');
+      params.kind = q.kind;
+    }
+    if (q.states) {
+      if (q.states.length === 0) return [];
+      where.push(`state IN (${q.states.map((_, i) => `@s${i}`).join(', ')})`);
+      q.states.forEach((s, i) => {
+        params[`s${i}`] = s;
+      });
+    }
+    const sql = `SELECT * FROM job_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY created_at DESC, seq DESC LIMIT @limit`;
+    return (this.db.prepare(sql).all(params) as JobRow[]).map(toJob);
+  }
+
+  async requeueRunning(now: number): Promise<number> {
+    this.check();
+    return this.s.requeueRunning.run({ now }).changes;
+  }
+
+  async countByState(): Promise<Record<JobState, number>> {
+    this.check();
+    const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+    for (const r of this.s.countByState.all()) counts[r.state as JobState] = r.n;
+    return counts;
+  }
+
+  async addDocument(d: UploadedDocument): Promise<void> {
+    this.check();
+    this.s.insertDocument.run({
+      document_id: d.documentId,
+      name: d.name,
+      owner_id: d.ownerId,
+      size: d.size,
+      created_at: d.createdAt,
+      updated_at: d.updatedAt,
+      status: d.status,
+      pages: d.pages,
+      job_id: d.jobId,
+    });
+  }
+
+  async getDocument(documentId: string): Promise<UploadedDocument | undefined> {
+    this.check();
+    const row = this.s.selectDocument.get(documentId);
+    return row && toDocument(row);
+  }
+
+  async updateDocument(
+    documentId: string,
+    patch: UploadedDocumentPatch,
+  ): Promise<UploadedDocument | undefined> {
+    this.check();
+    const sets: string[] = ['updated_at = @now'];
+    const params: Record<string, unknown> = { documentId, now: patch.now };
+    for (const [key, value] of Object.entries(patch)) {
+      if (key === 'now' || value === undefined) continue;
+      const column = DOC_COLUMNS[key as keyof typeof DOC_COLUMNS];
+      if (!column) throw new Error(`updateDocument: unknown field ${JSON.stringify(key)}`);
+      sets.push(`${column} = @${key}`);
+      params[key] = value;
+    }
+    this.db
+      .prepare(`UPDATE job_documents SET ${sets.join(', ')} WHERE document_id = @documentId`)
+      .run(params);
+    return this.getDocument(documentId);
+  }
+
+  async listDocuments(q: { ownerId?: string; limit?: number } = {}): Promise<UploadedDocument[]> {
+    this.check();
+    const limit = clampLimit(q.limit);
+    const rows =
+      q.ownerId === undefined
+        ? this.s.listDocuments.all(limit)
+        : this.s.listOwnerDocuments.all(q.ownerId, limit);
+    return rows.map(toDocument);
+  }
+
+  /** Idempotent. Closes the connection only if the store opened it. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.ownsDb && this.db.open) this.db.close();
+  }
+
+  private check(): void {
+    if (this.closed || !this.db.open) throw new Error('SqliteJobStore is closed');
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS job_schema (
+               id      INTEGER PRIMARY KEY CHECK (id = 1),
+               version INTEGER NOT NULL
+             )`);
+    const version =
+      (db.prepare('SELECT version FROM job_schema WHERE id = 1').pluck().get() as number | undefined) ?? 0;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `job database schema version ${version} is newer than this server supports (${MIGRATIONS.length})`,
+      );
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
+    if (version !== MIGRATIONS.length) {
+      db.prepare(
+        `INSERT INTO job_schema (id, version) VALUES (1, ?)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version`,
+      ).run(MIGRATIONS.length);
+    }
+  }).immediate();
+}
+
+function prepare(db: Database.Database) {
+  return {
+    insertJob: db.prepare(
+      `INSERT INTO job_jobs (id, kind, state, owner_id, document_id, params, progress, stage, page, pages,
+         created_at, updated_at, started_at, finished_at, attempts, run_after, heartbeat_at, error, result)
+       VALUES (@id, @kind, @state, @ownerId, @documentId, @params, @progress, @stage, @page, @pages,
+         @createdAt, @updatedAt, @startedAt, @finishedAt, @attempts, @runAfter, @heartbeatAt, @error, @result)`,
+    ),
+    selectJob: db.prepare<[string], JobRow>('SELECT * FROM job_jobs WHERE id = ?'),
+    claimable: db.prepare<[{ now: number; stale: number }], { id: string; kind: string }>(
+      `SELECT id, kind FROM job_jobs
+       WHERE (state = 'queued' AND run_after <= @now)
+          OR (state = 'running' AND COALESCE(heartbeat_at, 0) < @stale)
+       ORDER BY created_at, seq LIMIT 100`,
+    ),
+    markClaimed: db.prepare<[{ id: string; now: number }]>(
+      `UPDATE job_jobs SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, @now),
+         heartbeat_at = @now, updated_at = @now WHERE id = @id`,
+    ),
+    requeueRunning: db.prepare<[{ now: number }]>(
+      `UPDATE job_jobs SET state = 'queued', heartbeat_at = NULL, run_after = @now, updated_at = @now
+       WHERE state = 'running'`,
+    ),
+    countByState: db.prepare<[], { state: string; n: number }>(
+      'SELECT state, COUNT(*) AS n FROM job_jobs GROUP BY state',
+    ),
+    insertDocument: db.prepare(
+      `INSERT INTO job_documents (document_id, name, owner_id, size, created_at, updated_at, status, pages, job_id)
+       VALUES (@document_id, @name, @owner_id, @size, @created_at, @updated_at, @status, @pages, @job_id)`,
+    ),
+    selectDocument: db.prepare<[string], DocumentRow>('SELECT * FROM job_documents WHERE document_id = ?'),
+    listDocuments: db.prepare<[number], DocumentRow>(
+      'SELECT * FROM job_documents ORDER BY created_at DESC, seq DESC LIMIT ?',
+    ),
+    listOwnerDocuments: db.prepare<[string, number], DocumentRow>(
+      'SELECT * FROM job_documents WHERE owner_id = ? ORDER BY created_at DESC, seq DESC LIMIT ?',
+    ),
+  };
+}

@@ -1,0 +1,100 @@
+import type { Zone } from '@syncline/doc';
+import type { DocSnapshot, JobInfo } from '@syncline/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cleanup } from './helpers.js';
+import { makeTextPdf, startJobServer, waitForJob } from './jobs-fixtures.js';
+
+type Meta = { processing: { status: string; cancelledAtPage?: number; pagesDone: number; jobId: string } };
+
+describe('processing jobs, cancelled', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+
+  it('cancel mid-document stops the job within 250 ms, keeps finished pages, and tells everyone', async () => {
+    const s = await startJobServer(cleanup);
+    const owner = s.watcher('olga');
+    const a = s.watcher('ann');
+    const b = s.watcher('bob');
+    const pages = 60;
+    const { documentId, jobId } = await s.uploadOk('olga', await makeTextPdf(pages));
+    const room = `doc:${documentId}`;
+    await Promise.all([a.client.join(room), b.client.join(room), owner.client.join(room)]);
+    await waitForJob(owner.client, documentId, (j) => (j.page ?? 0) >= 3);
+
+    const t0 = performance.now();
+    const { job } = await owner.client.request<{ job: JobInfo }>('job.cancel', { jobId });
+    const tookMs = performance.now() - t0;
+    expect(job.state).toBe('cancelled');
+    expect(tookMs).toBeLessThan(250);
+    const stoppedAt = job.page ?? 0;
+    expect(stoppedAt).toBeGreaterThanOrEqual(3);
+    expect(stoppedAt).toBeLessThan(pages);
+
+    // Everyone watching hears of it, with the page it stopped at.
+    for (const w of [a, b, owner]) {
+      const e = await w.waitEvent('processing_error', room);
+      expect(e).toMatchObject({
+        documentId,
+        jobId,
+        error: 'cancelled',
+        code: 'cancelled',
+        recoverable: true,
+        cancelledAtPage: stoppedAt,
+      });
+      expect(w.of('processing_completed', room)).toHaveLength(0);
+    }
+    await owner.waitEvent('processing_error', 'user:olga');
+
+    // The document holds whole pages 1..N and says where processing stopped.
+    const snap = await a.client.request<DocSnapshot>('doc.open', { documentId });
+    const doc = snap.snapshot as { zones: Record<string, Zone>; meta: Meta };
+    expect(doc.meta.processing).toMatchObject({ status: 'cancelled', cancelledAtPage: stoppedAt, jobId });
+    const zonePages = new Set(Object.values(doc.zones).map((z) => z.page));
+    expect(Math.max(...zonePages)).toBe(stoppedAt);
+    for (let p = 1; p <= stoppedAt; p++) expect(zonePages.has(p)).toBe(true);
+    const versionAtCancel = snap.version;
+
+    // Nothing more is committed after the cancel.
+    const later = await b.client.request<DocSnapshot>('doc.open', { documentId });
+    expect(later.version).toBe(versionAtCancel);
+
+    // The document list says so too.
+    const list = (await (await s.get('olga', '/api/documents')).json()) as {
+      documents: { status: string }[];
+    };
+    expect(list.documents[0].status).toBe('cancelled');
+  });
+
+  it('only the job owner, the document owner or an admin may cancel; a retry resumes after the last page', async () => {
+    const s = await startJobServer(cleanup);
+    const owner = s.watcher('olga');
+    const stranger = s.watcher('sam');
+    const pages = 30;
+    const { documentId, jobId } = await s.uploadOk('olga', await makeTextPdf(pages));
+    const room = `doc:${documentId}`;
+    await owner.client.join(room);
+    await stranger.client.join(room);
+    await waitForJob(owner.client, documentId, (j) => (j.page ?? 0) >= 1);
+    await expect(stranger.client.request('job.cancel', { jobId })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await expect(owner.client.request('job.cancel', { jobId: 'no-such-job' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(owner.client.request('job.retry', { jobId })).rejects.toMatchObject({ code: 'invalid' });
+    const { job } = await owner.client.request<{ job: JobInfo }>('job.cancel', { jobId });
+    const stoppedAt = job.page ?? 0;
+    await owner.waitEvent('processing_error', room);
+
+    const retried = await owner.client.request<{ job: JobInfo }>('job.retry', { jobId });
+    expect(['queued', 'running']).toContain(retried.job.state);
+    const done = await owner.waitEvent<{ zones: number }>('processing_completed', room, undefined, 60_000);
+    const restarts = owner.of<{ startPage: number }>('processing_started', room);
+    expect(restarts.at(-1)?.startPage).toBe(stoppedAt + 1);
+    const snap = await owner.client.request<DocSnapshot>('doc.open', { documentId });
+    const doc = snap.snapshot as { zones: Record<string, Zone>; meta: Meta };
+    expect(Object.keys(doc.zones)).toHaveLength(done.zones);
+    expect(new Set(Object.values(doc.zones).map((z) => z.page)).size).toBe(pages);
+    expect(doc.meta.processing).toMatchObject({ status: 'completed', pagesDone: pages });
+  });
+});

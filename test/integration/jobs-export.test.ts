@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cleanup, signToken } from './helpers.js';
+import { makeTextPdf, startJobServer } from './jobs-fixtures.js';
+
+type Chunk = {
+  chunkId: string;
+  documentId: string;
+  page: number;
+  bbox: { x: number; y: number; w: number; h: number };
+  type: string;
+  confidence: number;
+  text: string;
+};
+
+describe('exports and document files', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+
+  async function processed(pages = 3) {
+    const s = await startJobServer(cleanup);
+    const owner = s.watcher('olga');
+    const { documentId, jobId } = await s.uploadOk('olga', await makeTextPdf(pages), 'Q3 report — final.pdf');
+    const room = `doc:${documentId}`;
+    await owner.client.join(room, { since: 0 });
+    const done = await owner.waitEvent<{ zones: number }>('processing_completed', room, undefined, 60_000);
+    return { s, owner, documentId, jobId, room, zones: done.zones };
+  }
+
+  it('exports RAG JSON Lines with one record per chunk, downloadable by the owner only', async () => {
+    const { s, owner, documentId, room } = await processed();
+    const { exportId, jobId } = await owner.client.request<{ exportId: string; jobId: string }>(
+      'export.start',
+      {
+        documentId,
+        format: 'rag',
+      },
+    );
+    expect(jobId).toBe(exportId);
+    const done = await owner.waitEvent<{ downloadUrl: string; format: string; exportId: string }>(
+      'export_completed',
+      room,
+    );
+    expect(done).toMatchObject({ exportId, format: 'rag', documentId });
+    const progress = owner.of<{ progress: number; exportId: string }>('export_progress', room);
+    expect(progress.at(-1)).toMatchObject({ exportId, progress: 1 });
+
+    const res = await s.get('olga', done.downloadUrl);
+    expect(res.status).toBe(200);
+    const lines = (await res.text()).split('\n').filter((l) => l.trim() !== '');
+    const chunks = lines.map((l) => JSON.parse(l) as Chunk);
+    expect(chunks.length).toBeGreaterThan(0);
+    const ids = new Set<string>();
+    for (const c of chunks) {
+      expect(c).toMatchObject({ documentId });
+      expect(typeof c.chunkId).toBe('string');
+      expect(typeof c.text).toBe('string');
+      expect(typeof c.type).toBe('string');
+      expect(Number.isInteger(c.page)).toBe(true);
+      expect(c.confidence).toBeGreaterThanOrEqual(0);
+      expect(c.confidence).toBeLessThanOrEqual(1);
+      expect(Object.keys(c.bbox).sort()).toEqual(['h', 'w', 'x', 'y']);
+      ids.add(c.chunkId);
+    }
+    expect(ids.size).toBe(chunks.length);
+
+    // A user without access (not the owner, not in the document's room) is refused; so is no token.
+    expect((await s.get('mallory', done.downloadUrl)).status).toBe(403);
+    expect((await s.get(null, done.downloadUrl)).status).toBe(401);
+    // A download link with ?token= works for the owner.
+    const viaQuery = await fetch(`${s.base}${done.downloadUrl}?token=${await signToken('olga')}`);
+    expect(viaQuery.status).toBe(200);
+    await viaQuery.arrayBuffer();
+    // Someone in the document's room has access.
+    const colleague = s.watcher('cora');
+    await colleague.client.join(room);
+    expect((await s.get('cora', done.downloadUrl)).status).toBe(200);
+    // An unknown export.
+    expect((await s.get('olga', '/api/exports/nope')).status).toBe(404);
+  });
+
+  it('exports Markdown and JSON, and refuses export.start to a user without access', async () => {
+    const { s, owner, documentId, room } = await processed(2);
+    for (const format of ['markdown', 'json'] as const) {
+      const { exportId } = await owner.client.request<{ exportId: string }>('export.start', {
+        documentId,
+        format,
+      });
+      const done = await owner.waitEvent<{ downloadUrl: string }>(
+        'export_completed',
+        room,
+        (d) => d.exportId === exportId,
+      );
+      const body = await (await s.get('olga', done.downloadUrl)).text();
+      if (format === 'json') expect(JSON.parse(body)).toBeTruthy();
+      else expect(body).toMatch(/^#/m);
+    }
+    const stranger = s.watcher('mallory');
+    await expect(
+      stranger.client.request('export.start', { documentId, format: 'rag' }),
+    ).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await expect(owner.client.request('export.start', { documentId, format: 'pdf' })).rejects.toMatchObject({
+      code: 'invalid',
+    });
+    await expect(stranger.client.request('job.get', { documentId })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+  });
+
+  it('lists the caller’s documents and serves the PDF to those with access', async () => {
+    const { s, documentId, jobId } = await processed(1);
+    const list = (await (await s.get('olga', '/api/documents')).json()) as {
+      documents: Record<string, unknown>[];
+    };
+    expect(list.documents).toEqual([
+      expect.objectContaining({
+        documentId,
+        jobId,
+        name: 'Q3 report — final.pdf',
+        ownerId: 'olga',
+        status: 'processed',
+        pages: 1,
+      }),
+    ]);
+    expect(
+      ((await (await s.get('mallory', '/api/documents')).json()) as { documents: unknown[] }).documents,
+    ).toEqual([]);
+    const file = await s.get('olga', `/api/documents/${documentId}/file`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('application/pdf');
+    expect(
+      Buffer.from(await file.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+    expect((await s.get('mallory', `/api/documents/${documentId}/file`)).status).toBe(403);
+    expect((await s.get('olga', '/api/documents/nope/file')).status).toBe(404);
+    // Metrics: jobs by state and pages processed.
+    const metrics = await (await s.get(null, '/metrics')).text();
+    expect(metrics).toMatch(/syncline_jobs\{state="completed"\} 1/);
+    expect(metrics).toMatch(/syncline_pages_processed_total 1/);
+  });
+});
