@@ -1,0 +1,209 @@
+import { KeyedQueue } from '../storage/postgres-keyed-queue.js';
+import { PostgresPool, type PostgresPoolOptions } from '../storage/postgres-pool.js';
+import type { DocStore, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
+import {
+  checkAtOrBelow,
+  checkDocumentId,
+  checkEnsure,
+  checkOpsRange,
+  DuplicateOpError,
+  decodeDocData,
+  encodeOp,
+  encodeSnapshot,
+  snapshotAheadError,
+  unknownDocumentError,
+} from './memory-doc-store.js';
+
+export type PostgresDocStoreOptions =
+  /** Opens (and on `close()` ends) a pool of its own. */
+  | (PostgresPoolOptions & { pool?: undefined })
+  /** A pool shared with other stores; `close()` leaves it open for its owner to end. */
+  | { pool: PostgresPool };
+
+interface DocumentRow {
+  version: number;
+  owner_id: string | null;
+  created_at: number;
+}
+
+interface OpRow {
+  version: number;
+  op: string;
+  user_id: string;
+  op_id: string;
+  ts: number;
+}
+
+const MAX_VERSION = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The `DocStore` on PostgreSQL, for several nodes sequencing the same documents.
+ *
+ * `appendOp` is one call of `syncline_doc_append_op`, which locks the document's row, checks that the op's version
+ * is the document's version + 1, inserts the op and moves the version, in one transaction. Of two nodes committing
+ * the same version, the second waits for the first's lock, then sees the version taken and gets `false`: it
+ * transforms its op over the winner and retries. Within this process, appends to a document are queued so they
+ * apply in call order (several `appendOp`s for consecutive versions started together all commit).
+ */
+export class PostgresDocStore implements DocStore {
+  private readonly db: PostgresPool;
+  private readonly ownsPool: boolean;
+  private readonly appends = new KeyedQueue();
+  private closed = false;
+
+  constructor(options: PostgresDocStoreOptions) {
+    if (options.pool) {
+      this.db = options.pool;
+      this.ownsPool = false;
+    } else {
+      this.db = new PostgresPool(options);
+      this.ownsPool = true;
+    }
+  }
+
+  async ensure(documentId: string, ownerId: string, now: number): Promise<DocumentInfo> {
+    this.checkOpen();
+    checkEnsure(documentId, ownerId, now);
+    // Opening an existing document (the common case) is one read; a new one is created once even if several
+    // nodes ensure it together (ON CONFLICT DO NOTHING waits for the other insert, then the read finds its row).
+    for (let attempt = 0; ; attempt++) {
+      const { rows } = await this.db.query<DocumentRow>(
+        `WITH created AS (
+           INSERT INTO syncline_doc_documents (document_id, version, owner_id, created_at)
+           SELECT $1::text, 0, $2::text, $3::float8
+           WHERE NOT EXISTS (SELECT 1 FROM syncline_doc_documents WHERE document_id = $1)
+           ON CONFLICT (document_id) DO NOTHING
+           RETURNING version, owner_id, created_at
+         )
+         SELECT version, owner_id, created_at FROM created
+         UNION ALL
+         SELECT version, owner_id, created_at FROM syncline_doc_documents WHERE document_id = $1`,
+        [documentId, ownerId, now],
+      );
+      // The statement's snapshot may predate a concurrent creator's commit: then neither branch has a row, and
+      // the next attempt (a new snapshot) reads it.
+      if (rows.length > 0) return toInfo(documentId, rows[0]);
+      if (attempt >= 2) throw new Error(`could not create or read document ${JSON.stringify(documentId)}`);
+    }
+  }
+
+  async info(documentId: string): Promise<DocumentInfo | undefined> {
+    this.checkOpen();
+    checkDocumentId(documentId);
+    const { rows } = await this.db.query<DocumentRow>(
+      'SELECT version, owner_id, created_at FROM syncline_doc_documents WHERE document_id = $1',
+      [documentId],
+    );
+    return rows[0] && toInfo(documentId, rows[0]);
+  }
+
+  async snapshot(documentId: string, atOrBelow?: number): Promise<Snapshot | undefined> {
+    this.checkOpen();
+    const bound = clampVersion(checkAtOrBelow(documentId, atOrBelow));
+    const { rows } = await this.db.query<{ version: number; data: string; ts: number }>(
+      `SELECT version, data, ts FROM syncline_doc_snapshots
+       WHERE document_id = $1 AND version <= $2 ORDER BY version DESC LIMIT 1`,
+      [documentId, bound],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const data = decodeDocData(row.data, `snapshot ${row.version} of document ${JSON.stringify(documentId)}`);
+    return { documentId, version: row.version, data, ts: row.ts };
+  }
+
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    this.checkOpen();
+    const s = encodeSnapshot(snapshot);
+    // A document's version only grows, so checking it without a lock is safe: a snapshot at or below it stays valid.
+    const { rows } = await this.db.query<{ current: number | null }>(
+      `WITH doc AS (SELECT version FROM syncline_doc_documents WHERE document_id = $1),
+       saved AS (
+         INSERT INTO syncline_doc_snapshots (document_id, version, data, ts)
+         SELECT $1::text, $2::bigint, $3::text, $4::float8 FROM doc WHERE doc.version >= $2::bigint
+         ON CONFLICT (document_id, version) DO UPDATE SET data = excluded.data, ts = excluded.ts
+         RETURNING 1
+       )
+       SELECT (SELECT version FROM doc) AS current, (SELECT count(*) FROM saved) AS saved`,
+      [s.documentId, s.version, s.json, s.ts],
+    );
+    const current = rows[0]?.current ?? null;
+    if (current === null) throw unknownDocumentError(s.documentId);
+    if (s.version > current) throw snapshotAheadError(s, current);
+  }
+
+  async appendOp(record: OpRecord): Promise<boolean> {
+    this.checkOpen();
+    const op = encodeOp(record);
+    const outcome = await this.appends.run(op.documentId, async () => {
+      this.checkOpen();
+      const { rows } = await this.db.query<{ outcome: string }>(
+        'SELECT syncline_doc_append_op($1, $2, $3, $4, $5, $6) AS outcome',
+        [op.documentId, op.version, op.json, op.userId, op.opId, op.ts],
+      );
+      return rows[0].outcome;
+    });
+    switch (outcome) {
+      case 'committed':
+        return true;
+      case 'conflict':
+        return false;
+      case 'duplicate':
+        throw new DuplicateOpError(op.documentId, op.userId, op.opId);
+      case 'unknown':
+        throw unknownDocumentError(op.documentId);
+      default:
+        throw new Error(`unexpected result of syncline_doc_append_op: ${outcome}`);
+    }
+  }
+
+  async ops(documentId: string, from: number, to?: number): Promise<OpRecord[]> {
+    this.checkOpen();
+    const range = checkOpsRange(documentId, from, to);
+    const { rows } = await this.db.query<OpRow>(
+      `SELECT version, op, user_id, op_id, ts FROM syncline_doc_ops
+       WHERE document_id = $1 AND version > $2 AND version <= $3 ORDER BY version`,
+      [documentId, clampVersion(range.from), clampVersion(range.to)],
+    );
+    return rows.map((row) => toOpRecord(documentId, row));
+  }
+
+  async findOp(documentId: string, userId: string, opId: string): Promise<OpRecord | undefined> {
+    this.checkOpen();
+    checkDocumentId(documentId);
+    if (typeof userId !== 'string') throw new TypeError('userId must be a string');
+    if (typeof opId !== 'string') throw new TypeError('opId must be a string');
+    const { rows } = await this.db.query<OpRow>(
+      `SELECT version, op, user_id, op_id, ts FROM syncline_doc_ops
+       WHERE document_id = $1 AND user_id = $2 AND op_id = $3`,
+      [documentId, userId, opId],
+    );
+    return rows[0] && toOpRecord(documentId, rows[0]);
+  }
+
+  /** Idempotent. Ends the pool if the store opened it, not a shared `{ pool }`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsPool) await this.db.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('PostgresDocStore is closed');
+  }
+}
+
+/** Versions are integers: `version > x` is `version > floor(x)`, `version <= x` is `version <= floor(x)`. */
+function clampVersion(bound: number): number {
+  return Math.max(-1, Math.min(Math.floor(bound), MAX_VERSION));
+}
+
+function toInfo(documentId: string, row: DocumentRow): DocumentInfo {
+  const info: DocumentInfo = { documentId, version: row.version, createdAt: row.created_at };
+  if (row.owner_id !== null) info.ownerId = row.owner_id;
+  return info;
+}
+
+function toOpRecord(documentId: string, row: OpRow): OpRecord {
+  const op = decodeDocData(row.op, `op ${row.version} of document ${JSON.stringify(documentId)}`);
+  return { documentId, version: row.version, op, userId: row.user_id, opId: row.op_id, ts: row.ts };
+}
