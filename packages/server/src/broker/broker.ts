@@ -1,0 +1,95 @@
+import type { ZoneLockTable } from '../docs/zone-locks.js';
+import type { LogEntry } from '../storage/log-store.js';
+
+/** An ephemeral event (cursor, typing, progress) crossing nodes: never stored, coalesced by `key`. */
+export interface EphemeralEvent {
+  room: string;
+  type: string;
+  data: unknown;
+  /** The coalescing key (the latest value per key wins on a slow connection). */
+  key: string;
+  ts: number;
+  from?: string;
+}
+
+/** One node's presence of one user in one room. */
+export interface NodePresence {
+  /** Sessions of the user joined to the room on that node. */
+  connections: number;
+  name?: string;
+  avatar?: string;
+}
+
+/** What a reconnect on another node needs of a session (kept in the broker for the session grace). */
+export interface SessionRecord {
+  id: string;
+  key: string;
+  userId: string;
+  rooms: { room: string; mode: 'join' | 'subscribe'; types?: string[]; sentSeq: number }[];
+}
+
+/** What a broker tells its node (the `Hub`). */
+export interface BrokerHandler {
+  /** A room's stored entry, published by another node. */
+  entry(entry: LogEntry): void;
+  /** An ephemeral event published by another node. */
+  ephemeral(event: EphemeralEvent): void;
+  /**
+   * Another node's presence of a user in a room changed (`presence` null: the user left that node).
+   * `userId` null: the whole node is gone from the room (it died).
+   */
+  presence(room: string, node: string, userId: string | null, presence: NodePresence | null): void;
+  /** This node removed a dead node's last entry of a user in a room: it must announce `user_leave`. */
+  userGone(room: string, userId: string): void;
+  /** The broker's connection came back after a loss: deliveries may have been missed meanwhile. */
+  reconnected(): void;
+}
+
+/**
+ * Cross-node traffic for a `Hub`: fan-out of rooms' stored entries and ephemeral events, cluster-wide presence
+ * with per-node heartbeats, the session state a reconnect on another node needs, and zone locks.
+ *
+ * The broker never decides an order: stored entries carry the seq the durable log gave them, and a node that
+ * receives seq N+k after delivering N reads the gap from the log. So a broker may lose or delay messages (a Redis
+ * restart) without a client missing an event; it only makes delivery prompt.
+ *
+ * Implementations: `LocalBroker` (in-process; the default) and `RedisBroker`. Both pass `broker.contract.ts`.
+ */
+export interface Broker {
+  /** This node's id (unique per process start). */
+  readonly nodeId: string;
+  /**
+   * Whether other nodes may exist. False for a single node: the hub then skips every broker call on its hot
+   * paths, so one node costs what it cost without a broker.
+   */
+  readonly distributed: boolean;
+  /** Starts delivering to `handler` (called once, by the hub). */
+  start(handler: BrokerHandler): void;
+  /** This node has local interest in `room`: resolves once other nodes' publishes to it will arrive. */
+  subscribe(room: string): Promise<void>;
+  /** This node lost interest in `room`. */
+  unsubscribe(room: string): void;
+  /** Publishes a stored entry (after its append committed) to the other nodes interested in its room. */
+  publishEntry(entry: LogEntry): void;
+  /** Publishes an ephemeral event to the other nodes interested in its room. */
+  publishEphemeral(event: EphemeralEvent): void;
+  /**
+   * Sets this node's presence of a user in a room (`null`: none left here). Resolves true when the user's
+   * presence in the room changed cluster-wide: the first node to have the user, or the last to lose them
+   * (the caller then announces `user_join` / `user_leave`, once for the whole cluster).
+   */
+  setPresence(room: string, userId: string, presence: NodePresence | null): boolean | Promise<boolean>;
+  /** Every other node's presence in a room: node id -> user id -> presence. */
+  presenceOf(room: string): Promise<Map<string, Map<string, NodePresence>>>;
+  /** Remembers a session for `ttlMs` (refreshed by `touchSessions`). */
+  saveSession(record: SessionRecord, ttlMs: number): void;
+  /** Extends the life of sessions still attached here. */
+  touchSessions(ids: readonly string[], ttlMs: number): void;
+  /** A session saved by any node, if it has not expired. */
+  loadSession(id: string): Promise<SessionRecord | null>;
+  /** The zone locks of a document, shared by every node. */
+  zoneLocks(documentId: string): ZoneLockTable;
+  /** Whether the broker can serve (for /readyz). */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,231 @@
+import { PROTOCOL_VERSION, type ServerMessage, type Welcome } from '@syncline/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Hub } from '../core/hub.js';
+import type { Identity } from '../core/identity.js';
+import { silentLogger } from '../core/logger.js';
+import { FakeClock } from '../core/testing/fake-clock.js';
+import { MemorySocket } from '../core/testing/memory-socket.js';
+import { DocumentSequencer } from '../docs/doc-sequencer.js';
+import { MemoryDocStore } from '../docs/memory-doc-store.js';
+import { MemoryLogStore } from '../storage/memory-log-store.js';
+import { LocalBroker, LocalBus } from './local-broker.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: test messages are read loosely
+type Msg = ServerMessage & Record<string, any>;
+
+const authenticate = async (token: string): Promise<Identity> => ({
+  userId: token,
+  name: `User ${token}`,
+  roles: [],
+  claims: { sub: token },
+});
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+/** Several hubs in one process sharing one log and one `LocalBus`: the cross-node logic without Redis. */
+function cluster(n: number) {
+  const clock = new FakeClock();
+  const store = new MemoryLogStore();
+  const bus = new LocalBus(() => clock.now());
+  const brokers = Array.from({ length: n }, () => new LocalBroker(bus));
+  const hubs = brokers.map((broker) => new Hub({ store, broker, authenticate, clock, logger: silentLogger }));
+  for (const h of hubs) h.start();
+  closers.push(async () => {
+    for (const b of brokers) await b.close();
+    await store.close();
+  });
+  const settle = () => clock.settle();
+  let ids = 0;
+
+  async function hello(hub: Hub, token: string, extra: Record<string, unknown> = {}) {
+    const s = new MemorySocket();
+    s.attach(hub.open(s, { ip: '127.0.0.1' }));
+    s.write({ type: 'hello', v: PROTOCOL_VERSION, token, ...extra });
+    await settle();
+    const all = s.take() as Msg[];
+    const welcome = all.find((m) => m.type === 'welcome') as Welcome | undefined;
+    if (!welcome) throw new Error(`no welcome: ${JSON.stringify(all)}`);
+    return { s, welcome };
+  }
+
+  async function command(s: MemorySocket, message: Record<string, unknown>): Promise<Msg> {
+    const id = `m${++ids}`;
+    s.write({ ...message, id });
+    await settle();
+    const reply = (s.messages() as Msg[]).find((m) => m.id === id);
+    if (!reply) throw new Error(`no reply to ${JSON.stringify(message)}`);
+    return reply;
+  }
+
+  return { clock, store, bus, brokers, hubs, settle, hello, command };
+}
+
+const appEvents = (s: MemorySocket, room: string) =>
+  (s.messages() as Msg[]).filter((m) => m.type === 'app_event' && m.room === room);
+
+describe('hubs on a shared log and broker', () => {
+  it('deliver every room event to every node’s subscribers once, in seq order', async () => {
+    const c = cluster(3);
+    const room = 'doc:r1';
+    const subs = [];
+    for (const [i, hub] of c.hubs.entries()) {
+      const { s } = await c.hello(hub, `u${i}`);
+      await c.command(s, { type: 'subscribe', room });
+      s.take();
+      subs.push(s);
+    }
+    // Publishes interleaved across the three nodes in the same turns.
+    for (let round = 0; round < 10; round++) {
+      for (const [i, hub] of c.hubs.entries()) {
+        void hub.publish(room, 'app_event', { name: `n${i}-${round}` });
+      }
+      if (round % 3 === 0) await c.settle();
+    }
+    await c.settle();
+    const expected = Array.from({ length: 30 }, (_, k) => k + 1);
+    for (const s of subs) expect(appEvents(s, room).map((m) => m.seq)).toEqual(expected);
+    // The same event under the same seq everywhere.
+    const bySeq = appEvents(subs[0], room).map((m) => m.data.name);
+    for (const s of subs.slice(1)) expect(appEvents(s, room).map((m) => m.data.name)).toEqual(bySeq);
+  });
+
+  it('fill a gap from the log before delivering what follows it (a lost broker message)', async () => {
+    const c = cluster(2);
+    const room = 'doc:gap';
+    const { s } = await c.hello(c.hubs[1], 'u1');
+    await c.command(s, { type: 'subscribe', room });
+    s.take();
+    void c.hubs[0].publish(room, 'app_event', { name: 'a' });
+    await c.settle();
+    // Two entries whose broker messages never arrive (another node, a Redis outage): only the log has them.
+    await c.store.append(room, [
+      { type: 'app_event', data: { name: 'lost-1' }, ts: 1 },
+      { type: 'app_event', data: { name: 'lost-2' }, ts: 2 },
+    ]);
+    void c.hubs[0].publish(room, 'app_event', { name: 'b' });
+    await c.settle();
+    expect(appEvents(s, room).map((m) => [m.seq, m.data.name])).toEqual([
+      [1, 'a'],
+      [2, 'lost-1'],
+      [3, 'lost-2'],
+      [4, 'b'],
+    ]);
+  });
+
+  it('carry ephemeral events across nodes, and not back to the sender', async () => {
+    const c = cluster(2);
+    const room = 'doc:eph';
+    const a = await c.hello(c.hubs[0], 'ua');
+    const b = await c.hello(c.hubs[1], 'ub');
+    await c.command(a.s, { type: 'join_room', room });
+    await c.command(b.s, { type: 'join_room', room });
+    a.s.take();
+    b.s.take();
+    a.s.write({ type: 'publish', room, event: 'cursor_update', data: { x: 3, y: 4, page: 0 }, echo: false });
+    await c.settle();
+    const got = (b.s.take() as Msg[]).filter((m) => m.type === 'cursor_update');
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ room, from: 'ua', data: { x: 3, y: 4, userId: 'ua' } });
+    expect((a.s.take() as Msg[]).filter((m) => m.type === 'cursor_update')).toEqual([]);
+  });
+
+  it('announce user_join / user_leave once per user for the cluster, and list members cluster-wide', async () => {
+    const c = cluster(2);
+    const room = 'doc:p';
+    const watcher = await c.hello(c.hubs[0], 'watcher');
+    await c.command(watcher.s, { type: 'join_room', room });
+    const a = await c.hello(c.hubs[0], 'ann');
+    const b = await c.hello(c.hubs[1], 'ann');
+    await c.command(a.s, { type: 'join_room', room });
+    await c.command(b.s, { type: 'join_room', room });
+    const bob = await c.hello(c.hubs[1], 'bob');
+    await c.command(bob.s, { type: 'join_room', room });
+    await c.settle();
+    const joins = () =>
+      (watcher.s.messages() as Msg[]).filter((m) => m.type === 'user_join').map((m) => m.data.userId);
+    const leaves = () =>
+      (watcher.s.messages() as Msg[]).filter((m) => m.type === 'user_leave').map((m) => m.data.userId);
+    expect(joins()).toEqual(['watcher', 'ann', 'bob']);
+    for (const s of [a.s, bob.s]) {
+      const r = await c.command(s, { type: 'request', method: 'room.members', data: { room } });
+      const members = (r.data.members as { userId: string; connections: number }[])
+        .map((m) => `${m.userId}:${m.connections}`)
+        .sort();
+      expect(members).toEqual(['ann:2', 'bob:1', 'watcher:1']);
+    }
+    await c.command(a.s, { type: 'leave_room', room });
+    await c.settle();
+    expect(leaves()).toEqual([]); // still there on the other node
+    await c.command(b.s, { type: 'leave_room', room });
+    await c.settle();
+    expect(leaves()).toEqual(['ann']);
+  });
+
+  it('resume a session on another node: resumed, with every event it missed', async () => {
+    const c = cluster(2);
+    const room = 'doc:resume';
+    const first = await c.hello(c.hubs[0], 'ann');
+    await c.command(first.s, { type: 'join_room', room });
+    void c.hubs[0].publish(room, 'app_event', { name: 'seen' });
+    await c.settle();
+    first.s.drop();
+    await c.settle();
+    for (const name of ['m1', 'm2']) void c.hubs[1].publish(room, 'app_event', { name });
+    await c.settle();
+    const second = await c.hello(c.hubs[1], 'ann', {
+      session: { id: first.welcome.sessionId, key: first.welcome.resumeKey },
+      rooms: [{ room, mode: 'join', since: 2 }], // 1 = user_join, 2 = seen
+    });
+    expect(second.welcome.resumed).toBe(true);
+    expect(second.welcome.sessionId).toBe(first.welcome.sessionId);
+    expect(second.welcome.rooms.find((r) => r.room === room)?.status).toBe('resumed');
+    await c.settle();
+    expect(appEvents(second.s, room).map((m) => m.data.name)).toEqual(['m1', 'm2']);
+    // A wrong key is a new session, not someone else's.
+    const thief = await c.hello(c.hubs[1], 'ann', {
+      session: { id: first.welcome.sessionId, key: 'x'.repeat(32) },
+    });
+    expect(thief.welcome.resumed).toBe(false);
+  });
+
+  it('have another node announce the users of a node that is gone', async () => {
+    const c = cluster(2);
+    const room = 'doc:dead';
+    const watcher = await c.hello(c.hubs[1], 'watcher');
+    await c.command(watcher.s, { type: 'join_room', room });
+    const a = await c.hello(c.hubs[0], 'ann');
+    await c.command(a.s, { type: 'join_room', room });
+    await c.settle();
+    await c.brokers[0].close(); // node 0 is gone
+    await c.settle();
+    const leaves = (watcher.s.messages() as Msg[]).filter((m) => m.type === 'user_leave');
+    expect(leaves.map((m) => m.data.userId)).toEqual(['ann']);
+    expect(c.hubs[1].members(room).map((m) => m.userId)).toEqual(['watcher']);
+  });
+
+  it('share zone locks: a lock taken on one node refuses the zone on another until released', async () => {
+    const c = cluster(2);
+    const docs = new MemoryDocStore();
+    const seqs = c.hubs.map((hub) => new DocumentSequencer(hub, docs));
+    closers.push(async () => {
+      for (const s of seqs) s.stop();
+    });
+    const room = 'doc:locked';
+    const a = await c.hello(c.hubs[0], 'ann');
+    const b = await c.hello(c.hubs[1], 'ben');
+    for (const x of [a, b]) await c.command(x.s, { type: 'join_room', room });
+    const lock = (s: MemorySocket) =>
+      c.command(s, { type: 'request', method: 'doc.lock', data: { documentId: 'locked', zoneId: 'z1' } });
+    expect((await lock(a.s)).type).toBe('response');
+    expect(await lock(b.s)).toMatchObject({ type: 'nack', code: 'zone_locked' });
+    await c.command(a.s, {
+      type: 'request',
+      method: 'doc.unlock',
+      data: { documentId: 'locked', zoneId: 'z1' },
+    });
+    expect((await lock(b.s)).type).toBe('response');
+  });
+});

@@ -1,0 +1,326 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from '../core/logger.js';
+import type { LogEntry } from '../storage/log-store.js';
+import type { Broker, BrokerHandler, EphemeralEvent, NodePresence, SessionRecord } from './broker.js';
+import { REAP_NODES, SET_PRESENCE } from './redis-scripts.js';
+import { RedisZoneLocks } from './redis-zone-locks.js';
+
+export interface RedisBrokerOptions {
+  /** `redis://host:port/db` (the `REDIS_URL` of the environment). */
+  url: string;
+  /** Prefix of every key and channel, so several deployments (or tests) can share one Redis. Default `syncline:`. */
+  prefix?: string;
+  /** How often this node writes its heartbeat and reaps dead nodes. Default 1000 ms. */
+  heartbeatMs?: number;
+  /** A node whose heartbeat is older than this is dead: its presence is removed. Default 5000 ms. */
+  nodeTtlMs?: number;
+  logger?: Logger;
+}
+
+/** What travels on a room's channel (JSON arrays: small, and no key names to repeat). */
+type Wire =
+  | ['e', string, number, string, number, string | null, unknown] // entry: node, seq, type, ts, from, data
+  | ['x', string, string, string, number, string | null, unknown] // ephemeral: node, type, key, ts, from, data
+  | ['p', string, string, NodePresence | null] // presence: node, user, presence
+  | ['d', string]; // node gone
+
+const PING_TIMEOUT_MS = 1000;
+
+/**
+ * The broker on Redis (ioredis), for several nodes behind any load balancer.
+ *
+ * **Channels.** One channel per room (`<prefix>r:<room>`), SUBSCRIBEd on one subscriber connection per node while
+ * the node has local interest in the room, not one pattern for everything: a node receives only the rooms its
+ * clients are in, so adding nodes adds capacity instead of multiplying every node's inbound traffic (Socket.IO's
+ * adapter sends every broadcast to every node). Channel names hash to slots, so the same layout moves to Redis
+ * Cluster's sharded pub/sub (SSUBSCRIBE) unchanged.
+ *
+ * **Commands** go on a second connection with auto-pipelining: everything issued in one event-loop turn (a turn's
+ * publishes, presence changes, session refreshes) leaves as one write.
+ *
+ * **Presence** is kept per node and per user with heartbeats: every node writes its heartbeat each `heartbeatMs`
+ * and reaps nodes silent for `nodeTtlMs` (an atomic script), so a killed node's presence is gone within
+ * `nodeTtlMs + heartbeatMs`.
+ *
+ * **Loss.** Redis pub/sub is at-most-once; the broker never has to be more: stored entries carry their seq, a
+ * receiving node fills gaps from the durable log, and after a lost connection `reconnected()` makes the hub
+ * re-read every room it serves and re-assert its presence.
+ */
+export class RedisBroker implements Broker {
+  readonly nodeId: string;
+  readonly distributed = true;
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+  private readonly prefix: string;
+  private readonly heartbeatMs: number;
+  private readonly nodeTtlMs: number;
+  private readonly log: Logger | undefined;
+  private handler: BrokerHandler | null = null;
+  private readonly rooms = new Set<string>();
+  /** Users present per room on this node (a room leaves the reaper's index when its last user leaves). */
+  private readonly presentRooms = new Map<string, Set<string>>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private wasReady = false;
+  private lost = false;
+  private closed = false;
+
+  constructor(options: RedisBrokerOptions) {
+    if (typeof options?.url !== 'string' || options.url.length === 0) {
+      throw new TypeError('RedisBroker: url must be a non-empty string (redis://host:port)');
+    }
+    this.nodeId = randomBytes(6).toString('base64url');
+    this.prefix = options.prefix ?? 'syncline:';
+    this.heartbeatMs = options.heartbeatMs ?? 1000;
+    this.nodeTtlMs = options.nodeTtlMs ?? 5000;
+    this.log = options.logger;
+    const common = {
+      // Reconnect forever, backing off to 2 s: the node keeps serving local clients meanwhile.
+      retryStrategy: (times: number) => Math.min(100 * times, 2000),
+      maxRetriesPerRequest: 2,
+      lazyConnect: false,
+    };
+    this.pub = new Redis(options.url, { ...common, enableAutoPipelining: true });
+    this.sub = new Redis(options.url, { ...common });
+    for (const c of [this.pub, this.sub]) {
+      c.on('error', (err: Error) => this.log?.warn({ err: err.message }, 'redis broker connection error'));
+    }
+    this.sub.on('message', (channel: string, message: string) => this.receive(channel, message));
+    this.sub.on('close', () => {
+      if (this.wasReady) this.lost = true;
+    });
+    this.sub.on('ready', () => {
+      this.wasReady = true;
+      if (!this.lost || this.closed) return;
+      this.lost = false;
+      void this.resubscribe();
+    });
+
+    this.pub.on('ready', () => this.heartbeat());
+  }
+
+  start(handler: BrokerHandler): void {
+    this.handler = handler;
+    this.timer ??= setInterval(() => this.heartbeat(), this.heartbeatMs);
+    this.timer.unref?.();
+  }
+
+  async subscribe(room: string): Promise<void> {
+    if (this.closed) return;
+    this.rooms.add(room);
+    try {
+      await this.sub.subscribe(this.channel(room));
+    } catch (err) {
+      this.lost = true; // resubscribed, and the room filled from the log, once Redis answers
+      if (this.sub.status === 'ready') {
+        this.lost = false;
+        void this.resubscribe();
+      }
+      throw err;
+    }
+  }
+
+  unsubscribe(room: string): void {
+    if (!this.rooms.delete(room) || this.closed) return;
+    this.sub.unsubscribe(this.channel(room)).catch(() => {});
+  }
+
+  publishEntry(e: LogEntry): void {
+    const wire: Wire = ['e', this.nodeId, e.seq, e.type, e.ts, e.from ?? null, e.data];
+    this.send(e.room, wire);
+  }
+
+  publishEphemeral(e: EphemeralEvent): void {
+    const wire: Wire = ['x', this.nodeId, e.type, e.key, e.ts, e.from ?? null, e.data];
+    this.send(e.room, wire);
+  }
+
+  async setPresence(room: string, userId: string, presence: NodePresence | null): Promise<boolean> {
+    const P = this.prefix;
+    let users = this.presentRooms.get(room);
+    if (presence) {
+      if (!users) this.presentRooms.set(room, (users = new Set()));
+      users.add(userId);
+    } else {
+      users?.delete(userId);
+      if (users?.size === 0) this.presentRooms.delete(room);
+    }
+    const wire: Wire = ['p', this.nodeId, userId, presence];
+    const changed = (await this.pub.eval(
+      SET_PRESENCE,
+      3,
+      `${P}p:${room}`,
+      `${P}pu:${room}`,
+      `${P}nr:${this.nodeId}`,
+      this.nodeId,
+      userId,
+      room,
+      presence ? JSON.stringify(compact(presence)) : '',
+      this.channel(room),
+      JSON.stringify(wire),
+      this.presentRooms.has(room) ? '0' : '1',
+    )) as number;
+    return changed === 1;
+  }
+
+  async presenceOf(room: string): Promise<Map<string, Map<string, NodePresence>>> {
+    const all = await this.pub.hgetall(`${this.prefix}p:${room}`);
+    const out = new Map<string, Map<string, NodePresence>>();
+    for (const [field, json] of Object.entries(all)) {
+      const bar = field.indexOf('|');
+      const node = field.slice(0, bar);
+      if (node === this.nodeId) continue;
+      let users = out.get(node);
+      if (!users) out.set(node, (users = new Map()));
+      users.set(field.slice(bar + 1), expand(JSON.parse(json) as Compact));
+    }
+    return out;
+  }
+
+  saveSession(record: SessionRecord, ttlMs: number): void {
+    this.pub
+      .set(`${this.prefix}s:${record.id}`, JSON.stringify(record), 'PX', Math.max(1, Math.round(ttlMs)))
+      .catch((err: Error) => this.log?.warn({ err: err.message }, 'saving a session to redis failed'));
+  }
+
+  touchSessions(ids: readonly string[], ttlMs: number): void {
+    if (ids.length === 0) return;
+    const p = this.pub.pipeline();
+    for (const id of ids) p.pexpire(`${this.prefix}s:${id}`, Math.max(1, Math.round(ttlMs)));
+    p.exec().catch(() => {});
+  }
+
+  async loadSession(id: string): Promise<SessionRecord | null> {
+    const json = await this.pub.get(`${this.prefix}s:${id}`);
+    return json ? (JSON.parse(json) as SessionRecord) : null;
+  }
+
+  zoneLocks(documentId: string): RedisZoneLocks {
+    return new RedisZoneLocks(this.pub, `${this.prefix}lk:${documentId}`);
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.closed || this.pub.status !== 'ready' || this.sub.status !== 'ready') return false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), PING_TIMEOUT_MS);
+    });
+    const ping = this.pub.ping().then(
+      (r) => r === 'PONG',
+      () => false,
+    );
+    return Promise.race([ping, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Stops heartbeats and leaves: this node's presence is removed (by the next reap of any node). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.handler = null;
+    try {
+      if (this.pub.status === 'ready') await this.pub.zadd(`${this.prefix}nodes`, 0, this.nodeId);
+    } catch {
+      // Redis is away: the heartbeat simply stops, and the node is reaped as a dead one.
+    }
+    this.sub.disconnect();
+    await this.pub.quit().catch(() => this.pub.disconnect());
+  }
+
+  /** For tests: drops both connections abruptly, as a network failure would (they reconnect by themselves). */
+  simulateDisconnect(): void {
+    this.sub.disconnect(true);
+    this.pub.disconnect(true);
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  private channel(room: string): string {
+    return `${this.prefix}r:${room}`;
+  }
+
+  private send(room: string, wire: Wire): void {
+    if (this.closed) return;
+    // Lost messages are recovered from the log; a failed publish must not fail the publisher.
+    this.pub.publish(this.channel(room), JSON.stringify(wire)).catch(() => {});
+  }
+
+  private receive(channel: string, message: string): void {
+    const h = this.handler;
+    if (!h) return;
+    const room = channel.slice(this.prefix.length + 2);
+    let w: Wire;
+    try {
+      w = JSON.parse(message) as Wire;
+    } catch {
+      this.log?.warn({ channel }, 'ignoring a malformed broker message');
+      return;
+    }
+    if (w[1] === this.nodeId) return; // our own publish, already delivered here
+    switch (w[0]) {
+      case 'e': {
+        const entry: LogEntry = { room, seq: w[2], type: w[3], ts: w[4], data: w[6] };
+        if (w[5] !== null) entry.from = w[5];
+        h.entry(entry);
+        return;
+      }
+      case 'x': {
+        const e: EphemeralEvent = { room, type: w[2], key: w[3], ts: w[4], data: w[6] };
+        if (w[5] !== null) e.from = w[5];
+        h.ephemeral(e);
+        return;
+      }
+      case 'p':
+        h.presence(room, w[1], w[2], w[3]);
+        return;
+      case 'd':
+        h.presence(room, w[1], null, null);
+        return;
+    }
+  }
+
+  private heartbeat(): void {
+    if (this.closed || this.pub.status !== 'ready') return;
+    const now = Date.now();
+    const P = this.prefix;
+    this.pub.zadd(`${P}nodes`, now, this.nodeId).catch(() => {});
+    (this.pub.eval(REAP_NODES, 1, `${P}nodes`, String(now - this.nodeTtlMs), P) as Promise<string[]>).then(
+      (gone) => {
+        for (let i = 0; i + 1 < gone.length; i += 2) this.handler?.userGone(gone[i], gone[i + 1]);
+      },
+      (err: Error) => this.log?.warn({ err: err.message }, 'reaping dead nodes failed'),
+    );
+  }
+
+  /** After a lost connection: subscribe again to every room, then let the hub fill what was missed. */
+  private async resubscribe(): Promise<void> {
+    try {
+      const channels = [...this.rooms].map((r) => this.channel(r));
+      if (channels.length > 0) await this.sub.subscribe(...channels);
+    } catch (err) {
+      this.log?.warn({ err: String(err) }, 'resubscribing after a redis reconnect failed');
+      this.lost = true;
+      return;
+    }
+    this.log?.info?.({ rooms: this.rooms.size }, 'redis broker reconnected; filling gaps from the log');
+    this.heartbeat();
+    this.handler?.reconnected();
+  }
+}
+
+type Compact = { c: number; n?: string; a?: string };
+
+function compact(p: NodePresence): Compact {
+  const c: Compact = { c: p.connections };
+  if (p.name !== undefined) c.n = p.name;
+  if (p.avatar !== undefined) c.a = p.avatar;
+  return c;
+}
+
+function expand(c: Compact): NodePresence {
+  const p: NodePresence = { connections: c.c };
+  if (c.n !== undefined) p.name = c.n;
+  if (c.a !== undefined) p.avatar = c.a;
+  return p;
+}

@@ -1,0 +1,153 @@
+import type { SynclineClient } from '@syncline/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Cleanup,
+  createClient,
+  tokenProvider,
+  uniqueRoom,
+  waitFor,
+  whenOpen,
+} from '../integration/helpers.js';
+import { needService } from '../services.js';
+import { type Cluster, startCluster } from './helpers.js';
+
+const ready = (await needService('postgres')) && (await needService('redis'));
+
+/**
+ * Three nodes on one PostgreSQL and one Redis, clients spread over them by a round-robin balancer with no
+ * stickiness: broadcasts, presence and document edits behave as on one node.
+ */
+describe.skipIf(!ready)('three nodes behind a round-robin balancer', () => {
+  const cleanup = new Cleanup();
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await startCluster(cleanup, 3);
+  });
+  afterAll(() => cleanup.run());
+
+  async function clients(n: number, prefix: string): Promise<SynclineClient[]> {
+    const out: SynclineClient[] = [];
+    // One at a time, so the balancer's round robin puts client i on node i % 3.
+    for (let i = 0; i < n; i++) {
+      const c = createClient(cleanup, { url: cluster.url, token: tokenProvider(`${prefix}${i}`) });
+      await whenOpen(c);
+      out.push(c);
+    }
+    return out;
+  }
+
+  const nodeOf = (c: SynclineClient) =>
+    cluster.servers.findIndex((s) => s.hub.sessions.get(c.sessionId!)?.conn);
+
+  it('delivers every broadcast to every client once and in order, whichever node it was published on', async () => {
+    const room = uniqueRoom();
+    const cs = await clients(9, 'fan');
+    expect(cs.map(nodeOf).sort()).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2]);
+    const seen = cs.map(() => [] as { seq: number; name: string }[]);
+    for (const [i, c] of cs.entries()) {
+      c.subscribe('app_event', (data, event) => {
+        if (event.room === room) seen[i].push({ seq: event.seq!, name: (data as { name: string }).name });
+      });
+    }
+    for (const c of cs) await c.join(room);
+    const PER = 20;
+    await Promise.all(
+      cs.flatMap((c, i) =>
+        Array.from({ length: PER }, (_, k) => c.publish(room, 'app_event', { name: `c${i}-${k}` })),
+      ),
+    );
+    const total = cs.length * PER;
+    await waitFor(() => seen.every((s) => s.length >= total), 20_000, 'every client has every event').catch(
+      (err: Error) => {
+        throw new Error(`${err.message}; received ${seen.map((s) => s.length).join(', ')} of ${total}`);
+      },
+    );
+    for (const s of seen) {
+      expect(s).toHaveLength(total); // once
+      for (let k = 1; k < s.length; k++) expect(s[k].seq).toBeGreaterThan(s[k - 1].seq); // in order
+      expect(s).toEqual(seen[0]); // the same events under the same seqs everywhere
+    }
+    // Each client's own publishes in the order it sent them.
+    for (let i = 0; i < cs.length; i++) {
+      const mine = seen[0].filter((e) => e.name.startsWith(`c${i}-`)).map((e) => e.name);
+      expect(mine).toEqual(Array.from({ length: PER }, (_, k) => `c${i}-${k}`));
+    }
+  });
+
+  it('shows the same presence on every node, and announces each user once', async () => {
+    const room = uniqueRoom();
+    const cs = await clients(6, 'pres');
+    const joins = cs.map(() => [] as string[]);
+    for (const [i, c] of cs.entries()) {
+      c.subscribe('user_join', (data, event) => {
+        if (event.room === room) joins[i].push((data as { userId: string }).userId);
+      });
+    }
+    // The same user twice, on two nodes.
+    const twin = createClient(cleanup, { url: cluster.url, token: tokenProvider('pres1') });
+    await whenOpen(twin);
+    expect(nodeOf(twin)).not.toBe(nodeOf(cs[1]));
+    for (const c of [...cs, twin]) await c.join(room);
+    const expected = cs.map((_, i) => `pres${i}`).sort();
+    const membersOf = async (c: SynclineClient) => {
+      const r = await c.request<{ members: { userId: string; connections: number }[] }>('room.members', {
+        room,
+      });
+      return r.members.map((m) => `${m.userId}:${m.connections}`).sort();
+    };
+    const want = expected.map((u) => `${u}:${u === 'pres1' ? 2 : 1}`);
+    for (const c of cs) {
+      let last: string[] = [];
+      await waitFor(
+        async () => {
+          last = await membersOf(c);
+          return JSON.stringify(last) === JSON.stringify(want);
+        },
+        10_000,
+        'members to agree',
+      ).catch(() => {});
+      expect(await membersOf(c)).toEqual(want);
+    }
+    // The first client saw every user join exactly once (pres1 is not announced twice).
+    await waitFor(() => joins[0].length >= cs.length, 10_000, 'joins');
+    await new Promise((r) => setTimeout(r, 200));
+    expect([...joins[0]].sort()).toEqual(expected);
+  });
+
+  it('converges when clients on different nodes edit one document at once', async () => {
+    const documentId = uniqueRoom().slice(4);
+    const cs = await clients(3, 'ed');
+    const docs = cs.map((c) => c.doc(documentId));
+    await Promise.all(docs.map((d) => d.ready));
+    docs[0].createZone({
+      id: 'z1',
+      page: 0,
+      bbox: { x: 0, y: 0, w: 100, h: 20 },
+      type: 'paragraph',
+      label: '',
+      confidence: 1,
+      text: '|',
+    });
+    await waitFor(() => docs.every((d) => d.zone('z1')), 10_000, 'zone everywhere');
+    const words = ['apple ', 'banana ', 'cherry '];
+    for (let i = 0; i < 7; i++) {
+      docs.forEach((d, k) => {
+        const ch = words[k][i];
+        if (ch !== undefined) d.editText('z1', { pos: 0, ins: ch });
+      });
+    }
+    await Promise.all(docs.map((d) => d.whenSynced()));
+    await waitFor(
+      () => docs.every((d) => d.version === docs[0].version && d.zone('z1')?.text.length === 21),
+      15_000,
+      'replicas at one version',
+    ).catch((err) => {
+      throw new Error(
+        `${err.message}: ${JSON.stringify(docs.map((d) => [d.version, d.zone('z1')?.text, d.status]))}`,
+      );
+    });
+    const text = docs[0].zone('z1')?.text;
+    for (const d of docs) expect(d.zone('z1')?.text).toBe(text);
+    for (const letter of 'aplebnchry') expect(text).toContain(letter);
+  });
+});
