@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SynclineServer, type SynclineServerOptions } from './server.js';
 
 /**
- * `npm start`: the Syncline server on the embedded default (SQLite under ./data, one process),
- * configured by environment variables (see README "Configuration").
+ * `npm start`: the Syncline server on the embedded default (SQLite under ./data, one process), or on
+ * PostgreSQL when `DATABASE_URL` is set, configured by environment variables (see README "Configuration").
  */
 const env = process.env;
 const int = (name: string, fallback: number): number => {
@@ -23,10 +24,18 @@ const list = (name: string) =>
 
 const dataDir = env.SYNCLINE_DATA_DIR ?? './data';
 let storage: SynclineServerOptions['storage'] = 'memory';
-if (env.SYNCLINE_STORAGE !== 'memory') {
+if (env.DATABASE_URL) {
+  // Several nodes share the room log and documents in PostgreSQL (migrated at start).
+  storage = { postgres: env.DATABASE_URL, schema: env.SYNCLINE_DATABASE_SCHEMA || undefined };
+} else if (env.SYNCLINE_STORAGE !== 'memory') {
   mkdirSync(dataDir, { recursive: true });
   storage = { sqlite: join(dataDir, 'syncline.db') };
 }
+
+// Studio's production build, served at `/` by this process when it has been built (`npm run build`).
+const studioDir =
+  env.SYNCLINE_STUDIO_DIR || fileURLToPath(new URL('../../../apps/studio/dist/', import.meta.url));
+const staticDir = existsSync(join(studioDir, 'index.html')) ? studioDir : undefined;
 
 const server = new SynclineServer({
   storage,
@@ -36,6 +45,7 @@ const server = new SynclineServer({
     jwksUrl: env.SYNCLINE_JWKS_URL || undefined,
     issuer: env.SYNCLINE_JWT_ISSUER || undefined,
     audience: env.SYNCLINE_JWT_AUDIENCE || undefined,
+    devSecret: env.SYNCLINE_DEV_SECRET || undefined,
   },
   allowedOrigins: list('SYNCLINE_ALLOWED_ORIGINS'),
   maxConnectionsPerIp: int('SYNCLINE_MAX_CONN_PER_IP', 1000),
@@ -50,11 +60,29 @@ const server = new SynclineServer({
     sessionGraceMs: int('SYNCLINE_SESSION_GRACE_MS', 120_000),
   },
   systemStatusIntervalMs: int('SYNCLINE_SYSTEM_STATUS_MS', 10_000),
+  documents: { lockTtlMs: int('SYNCLINE_LOCK_TTL_MS', 30_000) },
+  jobs:
+    env.SYNCLINE_JOBS === 'off'
+      ? false
+      : {
+          dataDir,
+          maxUploadBytes: int('SYNCLINE_MAX_UPLOAD_BYTES', 50 * 1024 * 1024),
+          concurrency: Math.max(1, int('SYNCLINE_JOB_CONCURRENCY', 2)),
+          maxAttempts: Math.max(1, int('SYNCLINE_JOB_MAX_ATTEMPTS', 3)),
+        },
+  staticDir,
+  // Several nodes: fan-out, presence, resumable sessions and zone locks through Redis (with DATABASE_URL).
+  broker: env.REDIS_URL
+    ? { redis: env.REDIS_URL, prefix: env.SYNCLINE_REDIS_PREFIX || undefined }
+    : undefined,
 });
 
 const port = int('PORT', 8000);
 const { port: bound } = await server.listen(port, env.HOST || undefined);
-server.log.warn({ port: bound, ws: server.path, dev: server.devTokens !== null }, 'listening');
+server.log.warn(
+  { port: bound, ws: server.path, dev: server.devTokens !== null, studio: staticDir ?? null },
+  'listening',
+);
 // A machine-readable line for scripts (benchmarks, tests) regardless of LOG_LEVEL.
 process.stdout.write(`${JSON.stringify({ msg: 'listening', port: bound, ws: server.path })}\n`);
 

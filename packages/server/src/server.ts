@@ -9,6 +9,8 @@ import { type EventData, type EventType, SYSTEM_ROOM, userRoom } from '@syncline
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
 import { createJwtVerifier, DevTokenIssuer, type JwtOptions } from './auth/jwt-authenticator.js';
+import type { Broker } from './broker/broker.js';
+import { RedisBroker } from './broker/redis-broker.js';
 import { type Clock, systemClock } from './core/clock.js';
 import type { Extension } from './core/hooks.js';
 import {
@@ -24,11 +26,20 @@ import { DEFAULT_RATE_LIMITS, type RateLimitOptions } from './core/rate-limiter.
 import { DocumentSequencer, type SequencerOptions } from './docs/doc-sequencer.js';
 import type { DocStore } from './docs/doc-store.js';
 import { MemoryDocStore } from './docs/memory-doc-store.js';
+import { PostgresDocStore } from './docs/postgres-doc-store.js';
 import { SqliteDocStore } from './docs/sqlite-doc-store.js';
 import { createMetrics } from './http/metrics.js';
 import { handleHttp } from './http/routes.js';
+import { createStaticHandler, type StaticHandler } from './http/static.js';
+import { createJobService } from './jobs/create-job-service.js';
+import { registerJobMetrics } from './jobs/job-metrics.js';
+import type { JobService } from './jobs/job-service.js';
+import type { JobsOptions } from './jobs/jobs-options.js';
+import { PostgresJobStore } from './jobs/postgres-job-store.js';
 import type { LogStore } from './storage/log-store.js';
 import { MemoryLogStore } from './storage/memory-log-store.js';
+import { PostgresLogStore } from './storage/postgres-log-store.js';
+import { PostgresPool } from './storage/postgres-pool.js';
 import { SqliteLogStore } from './storage/sqlite-log-store.js';
 import { SystemStatusPublisher } from './system-status.js';
 import { WsTransport } from './transport/ws-transport.js';
@@ -38,8 +49,11 @@ export const VERSION = '0.1.0';
 export interface SynclineServerOptions {
   /** WebSocket path. Default `/ws`. */
   path?: string;
-  /** `'memory'`, `{ sqlite: path }` (default `./data/syncline.db`), or any `LogStore`. */
-  storage?: 'memory' | { sqlite: string } | LogStore;
+  /**
+   * `'memory'`, `{ sqlite: path }` (default `./data/syncline.db`), `{ postgres: url }` (several nodes sharing one
+   * database; `schema` picks a schema other than the default search_path), or any `LogStore`.
+   */
+  storage?: 'memory' | { sqlite: string } | { postgres: string; schema?: string } | LogStore;
   /** JWT verification. Without a secret or JWKS URL the server runs in dev mode. */
   auth?: JwtOptions;
   /** Allowed `Origin` header values; undefined allows any. */
@@ -61,9 +75,21 @@ export interface SynclineServerOptions {
   systemStatusIntervalMs?: number;
   /**
    * Collaborative documents (the `doc.*` methods). Stored next to the room log by default (the same
-   * SQLite file, or memory); `false` turns them off.
+   * SQLite file, the same PostgreSQL database, or memory); `false` turns them off.
    */
   documents?: false | (SequencerOptions & { store?: DocStore });
+  /**
+   * Jobs: PDF uploads processed into zones, exports, their progress events and the `job.*` methods and
+   * `/api/documents`, `/api/exports` routes. On by default when documents are; `false` turns them off.
+   */
+  jobs?: false | JobsOptions;
+  /** Static files (a web app build such as Studio's) served at `/`, `index.html` for app routes. */
+  staticDir?: string;
+  /**
+   * Cross-node fan-out, presence, sessions and zone locks for several nodes: `{ redis: url }` (with a shared
+   * PostgreSQL `storage`), or any `Broker`. Default: a single node (in-process, no cost).
+   */
+  broker?: { redis: string; prefix?: string } | Broker;
 }
 
 /**
@@ -78,27 +104,33 @@ export class SynclineServer {
   readonly path: string;
   /** The document sequencer, unless documents are turned off. */
   readonly documents: DocumentSequencer | null;
+  /** The job service (uploads, processing, exports), unless jobs or documents are turned off. */
+  readonly jobs: JobService | null;
   private readonly transport: WsTransport;
   private readonly systemStatus: SystemStatusPublisher;
   private httpServer: HttpServer | null = null;
+  private readonly staticFiles: StaticHandler | null;
+  /** The PostgreSQL pool the stores share, when `storage` is `{ postgres }`; ended on close. */
+  private readonly postgres: PostgresPool | null;
   private readonly startedAt = Date.now();
   private closed = false;
 
   constructor(opts: SynclineServerOptions = {}) {
     this.log = opts.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
     this.path = opts.path ?? '/ws';
-    const store = resolveStore(opts.storage);
+    this.postgres = postgresPool(opts.storage, this.log);
+    const store = resolveStore(opts.storage, this.postgres);
     const auth = opts.auth ?? {};
     let verify: (token: string) => Promise<import('./core/identity.js').Identity>;
     if (auth.secret || auth.jwksUrl) {
       this.devTokens = null;
       verify = createJwtVerifier({ clockToleranceS: this.hubTolerance(opts), ...auth });
     } else {
-      this.devTokens = new DevTokenIssuer();
+      this.devTokens = new DevTokenIssuer(auth.devSecret || undefined);
       verify = createJwtVerifier({ secret: this.devTokens.secret, clockToleranceS: this.hubTolerance(opts) });
       this.log.warn(
         {},
-        'DEV MODE: no SYNCLINE_JWT_SECRET or SYNCLINE_JWKS_URL configured; a random secret was made and ' +
+        `DEV MODE: no SYNCLINE_JWT_SECRET or SYNCLINE_JWKS_URL configured; ${auth.devSecret ? 'the dev secret signs tokens' : 'a random secret was made'} and ` +
           'POST /api/dev/token issues tokens to anyone. Configure a secret before going to production.',
       );
     }
@@ -120,6 +152,7 @@ export class SynclineServer {
       rateLimits: opts.rateLimits === undefined ? DEFAULT_RATE_LIMITS : opts.rateLimits,
       retention: opts.retention,
       extensions,
+      broker: resolveBroker(opts.broker, this.log),
     });
     this.transport = new WsTransport(this.hub, {
       path: this.path,
@@ -135,11 +168,29 @@ export class SynclineServer {
         : false,
     });
     this.metrics = createMetrics(this.hub);
+    this.staticFiles = opts.staticDir ? createStaticHandler({ root: opts.staticDir }) : null;
     if (opts.documents === false) {
       this.documents = null;
     } else {
       const { store: docStore, ...seqOpts } = opts.documents ?? {};
-      this.documents = new DocumentSequencer(this.hub, docStore ?? resolveDocStore(opts.storage), seqOpts);
+      this.documents = new DocumentSequencer(
+        this.hub,
+        docStore ?? resolveDocStore(opts.storage, this.postgres),
+        seqOpts,
+      );
+    }
+    this.jobs =
+      this.documents && opts.jobs !== false
+        ? createJobService(
+            this.hub,
+            this.documents,
+            opts.storage,
+            jobsOnPostgres(opts.jobs ?? {}, this.postgres),
+          )
+        : null;
+    if (this.jobs) {
+      registerJobMetrics(this.metrics, this.jobs);
+      this.jobs.start().catch((err) => this.log.error({ err }, 'job runner failed to start'));
     }
     this.systemStatus = new SystemStatusPublisher(this.hub, opts.systemStatusIntervalMs ?? 10_000);
     this.watchMaintenance();
@@ -179,6 +230,10 @@ export class SynclineServer {
 
   /** Syncline's HTTP routes for a host app: returns false when the request is not one of them. */
   handleHttp(req: IncomingMessage, res: ServerResponse): boolean {
+    return this.handleRoutes(req, res) || (this.staticFiles?.(req, res) ?? false);
+  }
+
+  private handleRoutes(req: IncomingMessage, res: ServerResponse): boolean {
     return handleHttp(
       {
         hub: this.hub,
@@ -187,6 +242,8 @@ export class SynclineServer {
         startedAt: this.startedAt,
         version: VERSION,
         wsPath: this.path,
+        appAtRoot: this.staticFiles !== null,
+        jobs: this.jobs ? { jobs: this.jobs, authenticate: this.hub.authenticate } : undefined,
       },
       req,
       res,
@@ -266,6 +323,8 @@ export class SynclineServer {
     this.systemStatus.publish();
     this.systemStatus.stop();
     this.transport.detach();
+    // Running jobs stop and go back to the queue (resumed after a restart) before the stores close.
+    await this.jobs?.close().catch((err) => this.log.error({ err }, 'job service did not close cleanly'));
     const server = this.httpServer;
     const serverClosed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
     await this.hub.shutdown(opts);
@@ -273,21 +332,48 @@ export class SynclineServer {
     this.transport.close();
     server?.closeAllConnections();
     await serverClosed;
+    await this.hub.broker.close();
     await this.hub.store.close();
     await this.documents?.close();
+    await this.postgres?.close();
   }
 }
 
-function resolveDocStore(storage: SynclineServerOptions['storage']): DocStore {
+/**
+ * On PostgreSQL, jobs live in the shared database (a queue every node claims from), and a starting node does not
+ * re-queue every running job (those may be other nodes' work): a dead node's jobs are claimed again once their
+ * heartbeat is stale.
+ */
+function jobsOnPostgres(jobs: JobsOptions, pool: PostgresPool | null): JobsOptions {
+  if (!pool) return jobs;
+  return { recoverOnStart: false, ...jobs, store: jobs.store ?? new PostgresJobStore({ pool }) };
+}
+
+function postgresPool(storage: SynclineServerOptions['storage'], logger: Logger): PostgresPool | null {
+  if (typeof storage !== 'object' || !('postgres' in storage)) return null;
+  return new PostgresPool({ url: storage.postgres, schema: storage.schema, logger });
+}
+
+function resolveDocStore(storage: SynclineServerOptions['storage'], pool: PostgresPool | null): DocStore {
   if (storage === 'memory') return new MemoryDocStore();
   if (storage === undefined) return new SqliteDocStore({ path: './data/syncline.db' });
   if ('sqlite' in storage) return new SqliteDocStore({ path: storage.sqlite });
+  if ('postgres' in storage) return new PostgresDocStore({ pool: pool as PostgresPool });
   return new MemoryDocStore(); // a custom log store: keep documents in memory unless a doc store is given
 }
 
-function resolveStore(storage: SynclineServerOptions['storage']): LogStore {
+function resolveBroker(broker: SynclineServerOptions['broker'], logger: Logger): Broker | undefined {
+  if (broker === undefined) return undefined;
+  if ('redis' in broker && typeof broker.redis === 'string') {
+    return new RedisBroker({ url: broker.redis, prefix: broker.prefix, logger });
+  }
+  return broker as Broker;
+}
+
+function resolveStore(storage: SynclineServerOptions['storage'], pool: PostgresPool | null): LogStore {
   if (storage === 'memory') return new MemoryLogStore();
   if (storage === undefined) return new SqliteLogStore({ path: './data/syncline.db' });
   if ('sqlite' in storage) return new SqliteLogStore({ path: storage.sqlite });
+  if ('postgres' in storage) return new PostgresLogStore({ pool: pool as PostgresPool });
   return storage;
 }

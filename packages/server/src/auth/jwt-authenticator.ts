@@ -13,6 +13,11 @@ export interface JwtOptions {
   audience?: string;
   /** Seconds of clock skew tolerated on `exp` / `nbf`. */
   clockToleranceS?: number;
+  /**
+   * Dev mode only (no `secret` / `jwksUrl`): the secret dev tokens are signed with. Default: random per process;
+   * several dev nodes behind one balancer must share one.
+   */
+  devSecret?: string;
 }
 
 const NO_ROLES: readonly string[] = Object.freeze([]);
@@ -71,7 +76,7 @@ export function createJwtVerifier(opts: JwtOptions): TokenVerifier {
  * Never used once a secret or JWKS is configured.
  */
 export class DevTokenIssuer {
-  readonly secret = randomBytes(32).toString('base64url');
+  constructor(readonly secret: string = randomBytes(32).toString('base64url')) {}
 
   async issue(name: string, ttlS = 12 * 3600): Promise<{ token: string; userId: string }> {
     const clean = name.trim().slice(0, 64);

@@ -15,7 +15,7 @@ import type { Identity } from './identity.js';
 import { autoRooms, type EnterRequest, enterRoom, leaveRoom } from './membership.js';
 import { Session } from './session.js';
 import { SmallSet } from './small-set.js';
-import type { Subscription } from './subscription.js';
+import { Subscription } from './subscription.js';
 
 const randomId = (bytes: number) => randomBytes(bytes).toString('base64url');
 
@@ -55,6 +55,11 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
   if (hello.session) {
     const s = hub.sessions.get(hello.session.id);
     if (s && s.userId === identity.userId && sameKey(s.key, hello.session.key)) session = s;
+    else if (!s && hub.broker.distributed) {
+      // A session another node made (its client reconnected through the balancer to this node).
+      session = await adoptSession(hub, hello.session, identity);
+      if (conn.state !== 'authenticating') return;
+    }
   }
   const max = hub.limits.maxConnectionsPerUser;
   const replaced = session?.conn ? 1 : 0; // a resume replaces the session's old socket
@@ -137,6 +142,7 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
   if (identity.exp !== undefined) welcome.tokenExp = identity.exp;
   conn.send(welcome);
   conn.state = 'open';
+  hub.saveSession(session);
   for (const fn of hub.onWelcome) fn(conn);
   hub.flusher.markDirty(conn);
   for (const sub of replays) void hub.catchUp(sub);
@@ -145,4 +151,37 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
   const inbox = conn.inbox ?? [];
   conn.inbox = null;
   for (const frame of inbox) hub.receive(conn, frame as Encoded, typeof frame !== 'string');
+}
+
+/**
+ * Rebuilds a session saved by another node when the resume key matches: the same id and key, its rooms (entered
+ * again from the client's `since`, or the saved position when the client names none). The de-duplication window of
+ * message ids stays on the node that had it; logged publishes are still applied once (the log's dedup keys).
+ */
+async function adoptSession(
+  hub: Hub,
+  wanted: { id: string; key: string },
+  identity: Identity,
+): Promise<Session | undefined> {
+  let record: Awaited<ReturnType<Hub['broker']['loadSession']>>;
+  try {
+    record = await hub.broker.loadSession(wanted.id);
+  } catch (err) {
+    hub.log.warn({ err: String(err) }, 'reading a session from the broker failed');
+    return undefined;
+  }
+  if (!record || record.userId !== identity.userId || !sameKey(record.key, wanted.key)) return undefined;
+  const existing = hub.sessions.get(record.id);
+  if (existing) return existing.userId === identity.userId ? existing : undefined;
+  const session = new Session(record.id, record.key, identity, hub.limits.dedupWindow);
+  hub.sessions.set(session.id, session);
+  for (const r of record.rooms) {
+    const room = hub.room(r.room);
+    const sub = new Subscription(session, room, r.mode, r.types ? new Set(r.types) : null);
+    sub.sentSeq = r.sentSeq;
+    session.subs.set(r.room, sub);
+  }
+  // Detached until attached below: presence is added for its joined rooms when it goes present.
+  session.detachedAt = hub.clock.now();
+  return session;
 }

@@ -18,6 +18,8 @@ import {
   type ServerMessage,
   utf8Length,
 } from '@syncline/protocol';
+import type { Broker, BrokerHandler, NodePresence, SessionRecord } from '../broker/broker.js';
+import { LocalBroker } from '../broker/local-broker.js';
 import type { LogStore, RetentionPolicy } from '../storage/log-store.js';
 import type { Clock } from './clock.js';
 import { handleCommand } from './commands.js';
@@ -107,6 +109,11 @@ export interface HubOptions {
   rateLimits?: RateLimitOptions | false;
   retention?: Partial<RetentionConfig>;
   extensions?: Extension[];
+  /**
+   * Cross-node traffic (fan-out, presence, sessions, zone locks). Default: a `LocalBroker` of its own, a single
+   * node, which the hot paths skip entirely.
+   */
+  broker?: Broker;
 }
 
 export interface PublishOptions {
@@ -137,6 +144,7 @@ const TRIM_EVERY_MS = 60_000;
 export class Hub {
   readonly clock: Clock;
   readonly store: LogStore;
+  readonly broker: Broker;
   readonly log: Logger;
   readonly limits: HubLimits;
   readonly stats = new Stats();
@@ -186,14 +194,29 @@ export class Hub {
     this.connectHooks = this.extensions.filter((e) => e.onConnect);
     this.authenticate = opts.authenticate;
     this.flusher = new Flusher(this.clock);
+    this.broker = opts.broker ?? new LocalBroker();
     const stats = this.stats;
     this.roomHost = {
       store: this.store,
       flusher: this.flusher,
+      broker: this.broker,
       countDelivery: (type, n) => {
         if (n > 0) stats.bump(stats.messagesOut, type, n);
       },
+      gapFailed: (room, err) => {
+        this.log.warn({ err: String(err), room: room.name }, 'filling a gap from the log failed; retrying');
+        this.clock.setTimeout(() => {
+          if (this.rooms.get(room.name) === room) void room.fill();
+        }, 1000);
+      },
+      gapLost: (room) => {
+        for (const sub of room.subs) {
+          if (sub.catchingUp || !sub.session.conn) continue;
+          void this.catchUp(sub);
+        }
+      },
     };
+    this.broker.start(this.brokerHandler());
     const now = this.clock.now();
     this.lastHeartbeat = this.lastTrim = now;
     // Built in: the presence of a room the caller is in (joiners get the full list at once).
@@ -460,6 +483,7 @@ export class Hub {
       sub.catchingUp = false;
       sub.batch = null;
     }
+    this.saveSession(session);
   }
 
   // ---- rooms ------------------------------------------------------------------------------------
@@ -470,8 +494,74 @@ export class Hub {
       room = new Room(name, this.roomHost);
       this.rooms.set(name, room);
       this.roomKinds.add(roomKind(name));
+      if (this.broker.distributed) this.watchRoom(room);
     }
     return room;
+  }
+
+  /** Several nodes: subscribes to the room's traffic and loads the other nodes' presence in it. */
+  private watchRoom(room: Room): void {
+    const broker = this.broker;
+    room.subscribed = broker.subscribe(room.name).catch((err) => {
+      // The broker is away: serve from the log; the reconnect fills what was missed.
+      this.log.warn({ err: String(err), room: room.name }, 'subscribing a room on the broker failed');
+    });
+    void room.subscribed
+      .then(() => broker.presenceOf(room.name))
+      .then(
+        (others) => {
+          if (others.size === 0) return;
+          const remote = (room.remote ??= new Map());
+          // Updates that arrived since the subscription are newer than this read: they win.
+          for (const [node, users] of others) {
+            let known = remote.get(node);
+            if (!known) remote.set(node, (known = new Map()));
+            for (const [u, p] of users) if (!known.has(u)) known.set(u, p);
+          }
+        },
+        (err) => this.log.warn({ err: String(err), room: room.name }, 'reading cluster presence failed'),
+      );
+  }
+
+  /** What the broker calls: other nodes' entries, ephemeral events and presence. */
+  private brokerHandler(): BrokerHandler {
+    return {
+      entry: (entry) => this.rooms.get(entry.room)?.receive(entry),
+      ephemeral: (e) => this.rooms.get(e.room)?.deliverEphemeral(e.type, e.data, e.key, e.ts, e.from),
+      presence: (roomName, node, userId, presence) => {
+        const room = this.rooms.get(roomName);
+        if (!room) return;
+        if (userId === null) {
+          room.remote?.delete(node);
+          return;
+        }
+        const remote = (room.remote ??= new Map());
+        let users = remote.get(node);
+        if (!users) remote.set(node, (users = new Map()));
+        // A departure is kept as a tombstone (0 connections), so an older full read cannot bring it back.
+        users.set(userId, presence ?? { connections: 0 });
+      },
+      userGone: (roomName, userId) => this.announcePresence(roomName, userId, false, null),
+      reconnected: () => this.recover(),
+    };
+  }
+
+  /**
+   * After the broker lost its connection: every room served here is read from the log up to its end (what
+   * other nodes published meanwhile), the other nodes' presence is read again, and this node's presence is
+   * written again (a restarted Redis has forgotten it).
+   */
+  private recover(): void {
+    for (const room of this.rooms.values()) {
+      void room.fill(true);
+      room.remote = null;
+      this.watchRoom(room);
+      for (const [userId] of room.members ?? []) {
+        Promise.resolve(
+          this.broker.setPresence(room.name, userId, this.nodePresence(room.name, userId)),
+        ).catch((err) => this.log.warn({ err: String(err) }, 'restoring presence failed'));
+      }
+    }
   }
 
   /**
@@ -491,6 +581,9 @@ export class Hub {
     if (!isLogged(spec.delivery)) {
       const key = spec.coalesceKey ? spec.coalesceKey(data as never, opts.from) : type;
       room.deliverEphemeral(type, data, key, now, opts.from, opts.except);
+      if (this.broker.distributed) {
+        this.broker.publishEphemeral({ room: roomName, type, data, key, ts: now, from: opts.from });
+      }
       for (const fn of this.onPublished) fn(roomName, type, data);
       return {};
     }
@@ -618,7 +711,18 @@ export class Hub {
       if (session.present && away > L.presenceGraceMs) this.setPresent(session, false);
       if (away > L.sessionGraceMs) this.dropSession(session);
     }
-    for (const [name, room] of this.rooms) if (room.idle) this.rooms.delete(name);
+    const distributed = this.broker.distributed;
+    for (const [name, room] of this.rooms) {
+      if (!room.idle) continue;
+      this.rooms.delete(name);
+      if (distributed) this.broker.unsubscribe(name);
+    }
+    if (heartbeat && distributed) {
+      // Sessions attached here stay resumable on any node for the session grace after they detach.
+      const ids: string[] = [];
+      for (const conn of this.connections) if (conn.session) ids.push(conn.session.id);
+      this.broker.touchSessions(ids, L.sessionGraceMs + L.heartbeatMs);
+    }
     if (now - this.lastTrim >= TRIM_EVERY_MS) {
       this.lastTrim = now;
       void this.trim(now);
@@ -656,19 +760,53 @@ export class Hub {
     const after = before + delta;
     if (after <= 0) members.delete(userId);
     else members.set(userId, after);
+    const broker = this.broker;
+    if (!broker.distributed) {
+      if (before === 0 && after > 0) this.announcePresence(roomName, userId, true, session);
+      else if (before > 0 && after <= 0) this.announcePresence(roomName, userId, false, session);
+      return;
+    }
+    // Several nodes: user_join / user_leave once per user for the whole cluster (the broker says when).
+    const presence = after > 0 ? this.nodePresence(roomName, userId, session) : null;
+    Promise.resolve(broker.setPresence(roomName, userId, presence)).then(
+      (changed) => {
+        if (changed) this.announcePresence(roomName, userId, after > 0, session);
+      },
+      (err) => this.log.warn({ err: String(err), room: roomName }, 'cluster presence update failed'),
+    );
+  }
+
+  /** This node's presence of a user in a room, as other nodes see it. */
+  private nodePresence(roomName: string, userId: string, session?: Session): NodePresence {
+    const identity = session?.identity ?? this.localIdentity(roomName, userId);
+    const p: NodePresence = { connections: this.rooms.get(roomName)?.members?.get(userId) ?? 0 };
+    if (identity?.name !== undefined) p.name = identity.name;
+    if (identity?.avatar !== undefined) p.avatar = identity.avatar;
+    return p;
+  }
+
+  private localIdentity(roomName: string, userId: string): Identity | undefined {
+    for (const c of this.userConnections.get(userId) ?? []) {
+      if (c.session?.subs.get(roomName)) return c.session.identity;
+    }
+    return undefined;
+  }
+
+  /** Publishes user_join / user_leave. */
+  private announcePresence(roomName: string, userId: string, joined: boolean, session: Session | null): void {
     const documentId = roomName.startsWith('doc:') ? roomName.slice(4) : undefined;
     const publish = (type: 'user_join' | 'user_leave', data: Record<string, unknown>) =>
       this.publish(roomName, type, documentId ? { ...data, documentId } : data).catch((err) =>
         this.log.error({ err, room: roomName }, 'presence event failed'),
       );
-    if (before === 0 && after > 0) {
-      const { name, avatar } = session.identity;
+    if (joined) {
+      const { name, avatar } = session?.identity ?? { userId };
       publish('user_join', {
         userId,
         ...(name !== undefined ? { userName: name } : {}),
         ...(avatar !== undefined ? { avatar } : {}),
       });
-    } else if (before > 0 && after <= 0) {
+    } else {
       publish('user_leave', { userId });
     }
   }
@@ -677,8 +815,8 @@ export class Hub {
   members(roomName: string): PresenceMember[] {
     const room = this.rooms.get(roomName);
     const out: PresenceMember[] = [];
-    if (!room?.members) return out;
-    for (const [userId] of room.members) {
+    if (!room?.members && !room?.remote) return out;
+    for (const [userId] of room.members ?? []) {
       const conns = [...(this.userConnections.get(userId) ?? [])].filter((c) =>
         c.session?.subs.get(roomName),
       );
@@ -688,7 +826,38 @@ export class Hub {
       if (identity?.avatar !== undefined) m.avatar = identity.avatar;
       out.push(m);
     }
+    if (room.remote) {
+      // Other nodes' users: one entry per user, their connections summed over nodes.
+      const byUser = new Map(out.map((m) => [m.userId, m]));
+      for (const users of room.remote.values()) {
+        for (const [userId, p] of users) {
+          if (p.connections <= 0) continue;
+          const m = byUser.get(userId);
+          if (m) {
+            m.connections += p.connections;
+            continue;
+          }
+          const added: PresenceMember = { userId, connections: p.connections };
+          if (p.name !== undefined) added.userName = p.name;
+          if (p.avatar !== undefined) added.avatar = p.avatar;
+          byUser.set(userId, added);
+          out.push(added);
+        }
+      }
+    }
     return out;
+  }
+
+  /** Keeps a session resumable on another node (several nodes only). */
+  saveSession(session: Session): void {
+    if (!this.broker.distributed) return;
+    const record: SessionRecord = { id: session.id, key: session.key, userId: session.userId, rooms: [] };
+    for (const sub of session.subs.values()) {
+      const r: SessionRecord['rooms'][number] = { room: sub.room.name, mode: sub.mode, sentSeq: sub.sentSeq };
+      if (sub.types) r.types = [...sub.types];
+      record.rooms.push(r);
+    }
+    this.broker.saveSession(record, this.limits.sessionGraceMs + this.limits.heartbeatMs);
   }
 
   dropSession(session: Session): void {

@@ -98,8 +98,12 @@ export async function enterRoom(hub: Hub, session: Session, req: EnterRequest): 
     return { state: { room: name, seq: room.lastSeq, status: 'resumed' }, sub, replay: false };
   }
   sub.catchingUp = true;
-  if (since > room.lastSeq)
-    return { state: { room: name, seq: room.lastSeq, status: 'reset' }, sub, replay: true };
+  // With several nodes this node may be a moment behind the shared log (a gap being filled): the log decides.
+  const last =
+    since > room.lastSeq && hub.broker.distributed
+      ? Math.max(room.lastSeq, await hub.store.lastSeq(name))
+      : room.lastSeq;
+  if (since > last) return { state: { room: name, seq: room.lastSeq, status: 'reset' }, sub, replay: true };
   const head = await hub.store.read(name, since, 1);
   const status = head.firstSeq > since + 1 ? 'reset' : 'resumed';
   return { state: { room: name, seq: room.lastSeq, status }, sub, replay: true };

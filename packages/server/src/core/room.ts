@@ -1,4 +1,5 @@
 import type { Delivery, EventMessage } from '@syncline/protocol';
+import type { Broker, NodePresence } from '../broker/broker.js';
 import type { AppendInput, AppendResult, LogEntry, LogStore } from '../storage/log-store.js';
 import type { Flusher } from './flusher.js';
 import { OutMessage, SharedBatch } from './out-message.js';
@@ -8,9 +9,17 @@ import type { Subscription } from './subscription.js';
 export interface RoomHost {
   readonly store: LogStore;
   readonly flusher: Flusher;
+  readonly broker: Broker;
   /** Called once per event delivered to a connection (metrics). */
   countDelivery(type: string, n: number): void;
+  /** Reading a gap from the log failed (it is retried). */
+  gapFailed(room: Room, err: unknown): void;
+  /** Events between `lastSeq` and the log's first retained seq are gone: live subscribers must reset. */
+  gapLost(room: Room): void;
 }
+
+/** Log entries read per page when filling a gap. */
+const FILL_PAGE = 500;
 
 interface PendingAppend {
   input: AppendInput;
@@ -32,7 +41,16 @@ export class Room {
   lastSeq = 0;
   /** userId -> number of joined sessions of that user (presence); allocated on first join. */
   members: Map<string, number> | null = null;
+  /** Other nodes' presence in this room (node -> user -> presence); allocated when another node has some. */
+  remote: Map<string, Map<string, NodePresence>> | null = null;
+  /** Resolves once the broker delivers other nodes' entries of this room (several nodes only). */
+  subscribed: Promise<void> | null = null;
   private loaded = false;
+  /** Entries that arrived ahead of `lastSeq + 1`, waiting for the gap before them to be read from the log. */
+  private held: Map<number, { entry: LogEntry; except: Subscription | undefined }> | null = null;
+  private filling = false;
+  private refill = false;
+  private fillToEnd = false;
   private loading: Promise<void> | null = null;
   private batch: SharedBatch | null = null;
   private pending: PendingAppend[] | null = null;
@@ -46,7 +64,12 @@ export class Room {
   /** Loads the room's last seq from the store once. */
   load(): Promise<void> {
     if (this.loaded) return Promise.resolve();
-    this.loading ??= this.host.store.lastSeq(this.name).then(
+    const store = this.host.store;
+    // With other nodes, the room's channel is subscribed before its position is read: nothing published in
+    // between can be missed (it arrives with a seq above the one read, or is at most a gap filled from the log).
+    this.loading ??= (
+      this.subscribed ? this.subscribed.then(() => store.lastSeq(this.name)) : store.lastSeq(this.name)
+    ).then(
       (seq) => {
         if (seq > this.lastSeq) this.lastSeq = seq;
         this.loaded = true;
@@ -61,7 +84,14 @@ export class Room {
   }
 
   get idle(): boolean {
-    return this.subs.size === 0 && !this.members?.size && this.pending === null && !this.appending;
+    return (
+      this.subs.size === 0 &&
+      !this.members?.size &&
+      this.pending === null &&
+      !this.appending &&
+      this.held === null &&
+      !this.filling
+    );
   }
 
   /** Appends a logged event and fans it out once it is durable. */
@@ -119,6 +149,7 @@ export class Room {
 
   /** Fans out what was appended (not duplicates), then answers the publishers. */
   private settle(batch: PendingAppend[], results: AppendResult[]): void {
+    const broker = this.host.broker.distributed ? this.host.broker : null;
     results.forEach((r, i) => {
       if (r.duplicate) return;
       const { input, except } = batch[i];
@@ -130,12 +161,100 @@ export class Room {
         ts: input.ts,
       };
       if (input.from !== undefined) entry.from = input.from;
-      this.deliverLogged(entry, except);
+      this.receive(entry, except);
+      broker?.publishEntry(entry);
     });
     results.forEach((r, i) => {
       batch[i].stored?.(r);
       batch[i].resolve(r);
     });
+  }
+
+  /**
+   * Takes an entry of this room's log (appended here, or by another node) and fans it out in seq order: the
+   * next one at once; one further ahead waits while the gap before it is read from the log, so nothing is
+   * ever skipped; one already fanned out is dropped (so a node's own entries are not delivered twice).
+   */
+  receive(entry: LogEntry, except?: Subscription): void {
+    if (entry.seq <= this.lastSeq) return;
+    if (entry.seq === this.lastSeq + 1 && this.held === null && this.loaded) {
+      this.deliverLogged(entry, except);
+      return;
+    }
+    (this.held ??= new Map()).set(entry.seq, { entry, except });
+    void this.fill();
+  }
+
+  /**
+   * Reads from the log what this node has not fanned out and delivers it in order, with whatever arrived
+   * meanwhile. `toEnd`: read up to the log's end (after the broker lost messages), not only up to the entries
+   * held here.
+   */
+  async fill(toEnd = false): Promise<void> {
+    // Reading to the end is remembered until a pass has done it (a fill already running, or one that failed
+    // and is retried, does it too).
+    this.fillToEnd ||= toEnd;
+    if (this.filling) {
+      this.refill = true;
+      return;
+    }
+    this.filling = true;
+    try {
+      await this.load();
+      do {
+        this.refill = false;
+        const before = this.lastSeq;
+        this.drainHeld();
+        const toEndNow = this.fillToEnd;
+        for (;;) {
+          const target = toEndNow ? Number.POSITIVE_INFINITY : this.heldTarget();
+          if (this.lastSeq >= target) break;
+          const res = await this.host.store.read(this.name, this.lastSeq, FILL_PAGE);
+          if (res.firstSeq > this.lastSeq + 1 && res.lastSeq > this.lastSeq) {
+            // Older than retention: jump, and let every live subscriber replay (it will get a reset).
+            this.lastSeq = res.firstSeq - 1;
+            this.host.gapLost(this);
+          }
+          for (const e of res.entries) {
+            if (e.seq !== this.lastSeq + 1) continue;
+            const held = this.held?.get(e.seq);
+            this.deliverLogged(held?.entry ?? e, held?.except);
+            this.drainHeld();
+          }
+          this.drainHeld();
+          if (res.entries.length < FILL_PAGE) break;
+        }
+        if (toEndNow) this.fillToEnd = false;
+        if (this.held !== null && this.lastSeq < this.heldTarget()) {
+          // What is held is beyond the log's end as read: it was committed since. Read again (later, when
+          // this pass made no progress at all).
+          if (this.lastSeq === before) throw new Error(`seq ${this.lastSeq + 1} is not in the log yet`);
+          this.refill = true;
+        }
+      } while (this.refill);
+    } catch (err) {
+      this.host.gapFailed(this, err);
+    } finally {
+      this.filling = false;
+    }
+  }
+
+  /** Delivers held entries that are next in line, and drops those already delivered. */
+  private drainHeld(): void {
+    const held = this.held;
+    if (held === null) return;
+    for (const seq of held.keys()) if (seq <= this.lastSeq) held.delete(seq);
+    for (let next = held.get(this.lastSeq + 1); next; next = held.get(this.lastSeq + 1)) {
+      held.delete(next.entry.seq);
+      this.deliverLogged(next.entry, next.except);
+    }
+    if (held.size === 0) this.held = null;
+  }
+
+  private heldTarget(): number {
+    let max = 0;
+    if (this.held) for (const seq of this.held.keys()) if (seq > max) max = seq;
+    return max;
   }
 
   /**

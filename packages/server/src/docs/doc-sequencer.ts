@@ -29,7 +29,7 @@ import type { Hub } from '../core/hub.js';
 import type { Identity } from '../core/identity.js';
 import type { Session } from '../core/session.js';
 import type { DocStore, OpRecord } from './doc-store.js';
-import { ZoneLocks } from './zone-locks.js';
+import { ZoneLocks, type ZoneLockTable } from './zone-locks.js';
 
 export interface SequencerOptions {
   /** Save a snapshot every this many ops. Default 100. */
@@ -54,7 +54,8 @@ export interface SequencerOptions {
 /** One loaded document: its state, version, recent ops, locks, and a queue that serializes commits. */
 class LiveDocument {
   recent: OpRecord[] = [];
-  readonly locks = new ZoneLocks();
+  /** In memory, or shared by every node (the broker's, leases in Redis). */
+  locks: ZoneLockTable = new ZoneLocks();
   lastUsed = 0;
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -120,9 +121,19 @@ export class DocumentSequencer {
     // A user who left the document (last tab gone past the presence grace) releases their locks.
     hub.onPublished.push((room, type, data) => {
       if (type !== 'user_leave' || !room.startsWith('doc:')) return;
-      const doc = this.docs.get(room.slice(4));
+      const documentId = room.slice(4);
+      const doc = this.docs.get(documentId);
       const userId = (data as { userId?: string }).userId;
-      if (doc && userId) for (const l of doc.locks.releaseUser(userId)) this.announceUnlock(doc, l, 'left');
+      // Several nodes: the locks are shared, so this node releases them even without the document loaded.
+      const locks = doc?.locks ?? (hub.broker.distributed ? hub.broker.zoneLocks(documentId) : undefined);
+      if (locks && userId) {
+        Promise.resolve(locks.releaseUser(userId)).then(
+          (ls) => {
+            for (const l of ls) this.announceUnlock({ id: documentId }, l, 'left');
+          },
+          (err) => hub.log.warn({ err: String(err) }, 'releasing locks failed'),
+        );
+      }
     });
     this.timer = hub.clock.setInterval(() => this.sweep(), 1000);
   }
@@ -149,13 +160,15 @@ export class DocumentSequencer {
       this.hub.stats.bump(this.hub.stats.docResyncs, reason.slice(0, 32));
     }
     const doc = await this.load(documentId, session.userId);
+    // Several nodes: what others committed since this node last looked is part of the snapshot.
+    if (this.hub.broker.distributed) await doc.serial(() => this.catchUp(doc));
     const now = this.hub.clock.now();
     const snap: DocSnapshot = {
       documentId,
       version: doc.version,
       snapshot: doc.data,
       checksum: checksum(doc.data),
-      locks: doc.locks.list(now),
+      locks: await doc.locks.list(now),
       members: this.hub.members(docRoom(documentId)),
     };
     if (doc.ownerId !== undefined) snap.ownerId = doc.ownerId;
@@ -204,12 +217,16 @@ export class DocumentSequencer {
     submitted: Op,
     v: number,
     opId: string,
+    /** Server batches: collect the broadcast here instead of waiting for it (see `applyServerOps`). */
+    held?: Promise<unknown>[],
   ): Promise<{ version: number; duplicate?: boolean; noop?: boolean }> {
     const { hub } = this;
     for (let attempt = 0; ; attempt++) {
       // Checked on every attempt: after a lost race the winner may have been this very op (another node).
       const dup = await this.store.findOp(doc.id, user.userId, opId);
       if (dup) return { version: dup.version, duplicate: true };
+      // Another node may have committed versions this one has not loaded yet (the client saw them).
+      if (v > doc.version && this.hub.broker.distributed) await this.catchUp(doc);
       if (v > doc.version) {
         throw new SynclineError(
           ErrorCode.BadVersion,
@@ -239,7 +256,7 @@ export class DocumentSequencer {
         return { version: doc.version, noop: true };
       }
       const desc = describeOp(op);
-      const lock = doc.locks.blocking(desc.zoneIds, desc.touchesAllZones, user.userId, now);
+      const lock = await doc.locks.blocking(desc.zoneIds, desc.touchesAllZones, user.userId, now);
       if (lock) {
         hub.stats.bump(hub.stats.docConflicts, 'locked');
         void hub
@@ -295,7 +312,9 @@ export class DocumentSequencer {
       doc.lastUsed = now;
       this.remember(doc, record);
       hub.stats.docOps++;
-      await this.broadcast(doc, record, desc.kind, desc.zoneIds, before);
+      const broadcast = this.broadcast(doc, record, desc.kind, desc.zoneIds, before);
+      if (held) held.push(broadcast);
+      else await broadcast;
       this.sendConflicts(doc, notices, opId);
       if (record.version % this.opts.snapshotEvery === 0) {
         this.store
@@ -347,7 +366,7 @@ export class DocumentSequencer {
     const doc = await this.load(documentId, session.userId);
     const now = this.hub.clock.now();
     const user = session.identity;
-    const lock = doc.locks.acquire(zoneId, user.userId, user.name, now, this.opts.lockTtlMs);
+    const lock = await doc.locks.acquire(zoneId, user.userId, user.name, now, this.opts.lockTtlMs);
     if (lock.userId !== user.userId) {
       throw new SynclineError(
         ErrorCode.ZoneLocked,
@@ -365,7 +384,7 @@ export class DocumentSequencer {
     const { zoneId, force } = data as { zoneId?: unknown; force?: unknown };
     if (typeof zoneId !== 'string') throw new SynclineError(ErrorCode.Invalid, 'zoneId: required');
     const doc = await this.load(documentId, session.userId);
-    const held = doc.locks.get(zoneId, this.hub.clock.now());
+    const held = await doc.locks.get(zoneId, this.hub.clock.now());
     if (!held) return {};
     const mine = held.userId === session.userId;
     if (!mine) {
@@ -373,9 +392,89 @@ export class DocumentSequencer {
         throw new SynclineError(ErrorCode.Forbidden, 'only the holder, or the owner with force, can unlock');
       }
     }
-    doc.locks.release(zoneId);
+    await doc.locks.release(zoneId);
     this.announceUnlock(doc, held, mine ? 'released' : 'forced');
     return {};
+  }
+
+  // ---- server-side changes ----------------------------------------------------------------------
+
+  /**
+   * Commits a change made by the server itself (the PDF pipeline, an import) through the same path as a
+   * client's `doc.submit`: sequenced after every earlier commit, checked, stored, and broadcast to
+   * `doc:<id>` under the seed's event names. `op` may be a function of the current document (built
+   * against its latest version, so it needs no transform). `opId` makes it idempotent: committing the
+   * same opId again (a resumed job) is a no-op answered `duplicate`. A document that does not exist yet is
+   * created with `ownerId` (default `userId`) as its owner.
+   */
+  async applyServerOp(
+    documentId: string,
+    op: Op | ((doc: ZoneDocument) => Op),
+    opts: { userId: string; opId: string; ownerId?: string; name?: string },
+  ): Promise<{ version: number; duplicate?: boolean; noop?: boolean }> {
+    documentIdOf({ documentId });
+    const user: Identity = { userId: opts.userId, roles: [], claims: {} };
+    if (opts.name !== undefined) user.name = opts.name;
+    const doc = await this.load(documentId, opts.ownerId ?? opts.userId);
+    return doc.serial(async () => {
+      const built = typeof op === 'function' ? op(doc.data) : op;
+      if (built === null) return { version: doc.version, noop: true };
+      const problem = checkOp(built);
+      if (problem) throw new SynclineError(ErrorCode.Invalid, `op: ${problem}`);
+      return this.commit(doc, user, normalize(built), doc.version, opts.opId);
+    });
+  }
+
+  /**
+   * Commits several server changes in a row, each its own version and event (as `applyServerOp`), without
+   * waiting for each broadcast before the next commit: the events of the batch are stored in the room log
+   * together and leave in one frame per watcher (one page of zones from the PDF pipeline). Resolves once
+   * every event of the batch is out.
+   */
+  async applyServerOps(
+    documentId: string,
+    items: { op: Op | ((doc: ZoneDocument) => Op); opId: string }[],
+    opts: { userId: string; ownerId?: string; name?: string },
+  ): Promise<{ version: number; duplicate?: boolean; noop?: boolean }[]> {
+    documentIdOf({ documentId });
+    const user: Identity = { userId: opts.userId, roles: [], claims: {} };
+    if (opts.name !== undefined) user.name = opts.name;
+    const doc = await this.load(documentId, opts.ownerId ?? opts.userId);
+    return doc.serial(async () => {
+      const held: Promise<unknown>[] = [];
+      const results: { version: number; duplicate?: boolean; noop?: boolean }[] = [];
+      try {
+        for (const { op, opId } of items) {
+          const built = typeof op === 'function' ? op(doc.data) : op;
+          if (built === null) {
+            results.push({ version: doc.version, noop: true });
+            continue;
+          }
+          const problem = checkOp(built);
+          if (problem) throw new SynclineError(ErrorCode.Invalid, `op: ${problem}`);
+          results.push(await this.commit(doc, user, normalize(built), doc.version, opId, held));
+        }
+      } finally {
+        await Promise.allSettled(held);
+      }
+      await Promise.all(held);
+      return results;
+    });
+  }
+
+  /** The document as committed now (its version and data), loading it if needed. */
+  async read(
+    documentId: string,
+    ownerId?: string,
+  ): Promise<{ version: number; data: ZoneDocument; ownerId?: string }> {
+    documentIdOf({ documentId });
+    const doc = await this.load(documentId, ownerId ?? 'system');
+    const out: { version: number; data: ZoneDocument; ownerId?: string } = {
+      version: doc.version,
+      data: doc.data,
+    };
+    if (doc.ownerId !== undefined) out.ownerId = doc.ownerId;
+    return out;
   }
 
   // ---- internals --------------------------------------------------------------------------------
@@ -399,6 +498,7 @@ export class DocumentSequencer {
         const ops = await this.store.ops(documentId, snap?.version ?? 0);
         for (const r of ops) data = apply(data as unknown as Json, r.op as Op) as unknown as ZoneDocument;
         const doc = new LiveDocument(documentId, info.version, data, info.ownerId);
+        if (this.hub.broker.distributed) doc.locks = this.hub.broker.zoneLocks(documentId);
         doc.recent = ops.slice(-this.opts.recentOps);
         doc.lastUsed = now;
         this.docs.set(documentId, doc);
@@ -409,16 +509,17 @@ export class DocumentSequencer {
     return pending;
   }
 
-  /** Applies ops another writer committed (found when a version-checked append lost). */
+  /**
+   * Applies ops another writer (another node) committed. They are not broadcast again: the node that committed
+   * an op broadcasts it, and the room log carries it to every node's subscribers.
+   */
   private async catchUp(doc: LiveDocument): Promise<void> {
     const ops = await this.store.ops(doc.id, doc.version);
     for (const r of ops) {
-      const before = doc.data;
+      if (r.version !== doc.version + 1) continue;
       doc.data = apply(doc.data as unknown as Json, r.op as Op) as unknown as ZoneDocument;
       doc.version = r.version;
       this.remember(doc, r);
-      const d = describeOp(r.op as Op);
-      await this.broadcast(doc, r, d.kind, d.zoneIds, before);
     }
   }
 
@@ -486,7 +587,7 @@ export class DocumentSequencer {
   }
 
   private announceUnlock(
-    doc: LiveDocument,
+    doc: Pick<LiveDocument, 'id'>,
     lock: ZoneLock,
     reason: 'released' | 'expired' | 'left' | 'forced',
   ): void {
@@ -503,7 +604,16 @@ export class DocumentSequencer {
   private sweep(): void {
     const now = this.hub.clock.now();
     for (const [id, doc] of this.docs) {
-      for (const l of doc.locks.expire(now)) this.announceUnlock(doc, l, 'expired');
+      const expired = doc.locks.expire(now);
+      if (Array.isArray(expired)) for (const l of expired) this.announceUnlock(doc, l, 'expired');
+      else {
+        expired.then(
+          (ls) => {
+            for (const l of ls) this.announceUnlock(doc, l, 'expired');
+          },
+          () => {}, // the broker is away; the next sweep tries again
+        );
+      }
       const room = this.hub.rooms.get(docRoom(id));
       if (!room?.subs.size && doc.locks.size === 0 && now - doc.lastUsed > this.opts.idleUnloadMs)
         this.docs.delete(id);

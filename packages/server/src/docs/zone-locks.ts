@@ -1,10 +1,40 @@
 import type { ZoneLock } from '@syncline/protocol';
 
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * The zone locks of one document, wherever they live: in this process (`ZoneLocks`) or shared by every node
+ * (`RedisZoneLocks`, leases in Redis, so a lock taken on one node refuses edits on another and is released
+ * after its lease when its node dies). Callers `await` every call; the in-memory table answers synchronously.
+ */
+export interface ZoneLockTable {
+  get(zoneId: string, now: number): MaybePromise<ZoneLock | undefined>;
+  acquire(
+    zoneId: string,
+    userId: string,
+    userName: string | undefined,
+    now: number,
+    ttlMs: number,
+  ): MaybePromise<ZoneLock>;
+  release(zoneId: string): MaybePromise<ZoneLock | undefined>;
+  releaseUser(userId: string): MaybePromise<ZoneLock[]>;
+  expire(now: number): MaybePromise<ZoneLock[]>;
+  blocking(
+    zoneIds: readonly string[],
+    all: boolean,
+    userId: string,
+    now: number,
+  ): MaybePromise<ZoneLock | undefined>;
+  list(now: number): MaybePromise<ZoneLock[]>;
+  /** Locks held (as last seen by this node, for a shared table). */
+  readonly size: number;
+}
+
 /**
  * The zone locks of one document: leases that expire unless renewed. A lock blocks other users' ops on
  * the zone; its holder's own ops pass.
  */
-export class ZoneLocks {
+export class ZoneLocks implements ZoneLockTable {
   private readonly locks = new Map<string, ZoneLock>();
 
   /** The live lock on a zone, if any (an expired one counts as none). */

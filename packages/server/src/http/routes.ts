@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { DevTokenIssuer } from '../auth/jwt-authenticator.js';
 import type { Hub } from '../core/hub.js';
+import { handleJobRoutes, type JobRoutesContext } from './job-routes.js';
 
 export interface RouteContext {
   hub: Hub;
@@ -10,6 +11,10 @@ export interface RouteContext {
   startedAt: number;
   version: string;
   wsPath: string;
+  /** A web app (Studio) is served at `/`: the status page is at `/status` only. */
+  appAtRoot?: boolean;
+  /** Uploads, documents and exports (`/api/documents`, `/api/exports`), when jobs are on. */
+  jobs?: JobRoutesContext;
 }
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -19,6 +24,17 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 };
 
 const MAX_BODY = 16 * 1024;
+
+/** A store that has not answered `ready()` by then counts as not ready (a networked store may hang). */
+const READY_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 function readJson(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -44,11 +60,12 @@ function readJson(req: IncomingMessage): Promise<unknown> {
 
 /**
  * Syncline's HTTP routes: `/healthz`, `/readyz`, `/metrics`, `POST /api/dev/token` (dev mode only) and
- * a status page at `/`. Returns false for anything else, so a host app can chain its own handler.
+ * a status page at `/status` (and at `/` unless an app is served there). Returns false for anything else, so a host app can chain its own handler.
  */
 export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): boolean {
   const path = (req.url ?? '/').split('?')[0];
   const { hub } = ctx;
+  if (ctx.jobs && path.startsWith('/api/') && handleJobRoutes(ctx.jobs, req, res)) return true;
   if (req.method === 'GET' && path === '/healthz') {
     json(res, 200, {
       status: hub.isStopping ? 'stopping' : 'ok',
@@ -60,10 +77,14 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
     return true;
   }
   if (req.method === 'GET' && path === '/readyz') {
-    hub.store.ready().then(
-      (ok) => json(res, ok && !hub.isStopping ? 200 : 503, { ready: ok && !hub.isStopping, storage: ok }),
-      () => json(res, 503, { ready: false, storage: false }),
-    );
+    Promise.all([
+      withTimeout(hub.store.ready(), READY_TIMEOUT_MS, false).catch(() => false),
+      withTimeout(hub.broker.ready(), READY_TIMEOUT_MS, false).catch(() => false),
+    ]).then(([storage, broker]) => {
+      const ready = storage && broker && !hub.isStopping;
+      // `broker` is reported when there are several nodes (a single node's in-process broker is always ready).
+      json(res, ready ? 200 : 503, hub.broker.distributed ? { ready, storage, broker } : { ready, storage });
+    });
     return true;
   }
   if (req.method === 'GET' && path === '/metrics') {
@@ -97,7 +118,10 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
     );
     return true;
   }
-  if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
+  if (
+    req.method === 'GET' &&
+    (path === '/status' || (!ctx.appAtRoot && (path === '/' || path === '/index.html')))
+  ) {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(statusPage(ctx));
     return true;
