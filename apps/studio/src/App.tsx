@@ -1,14 +1,18 @@
-import { SynclineClient } from '@syncline/client';
+import { IndexedDBDocPersistence } from '@syncline/client';
+import { NotificationContainer, WebSocketProvider } from '@syncline/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { DocumentList } from './components/DocumentList.js';
 import { DocumentView } from './components/DocumentView.js';
-import { Notifications } from './components/Notifications.js';
 import { SignIn } from './components/SignIn.js';
 import { type Studio, StudioContext } from './hooks/studio-context.js';
-import { notify } from './hooks/use-notifications.js';
 import { Auth } from './lib/auth.js';
 
 const wsUrl = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+
+/** One persistence for the app: unconfirmed edits survive reloads and offline periods in IndexedDB. */
+const persistence = typeof indexedDB === 'undefined' ? undefined : new IndexedDBDocPersistence();
+
+const clientOptions = { logger: { error: (...args: unknown[]) => console.error(...args) } };
 
 function usePath(): [string, (path: string) => void] {
   const [path, setPath] = useState(location.pathname);
@@ -28,68 +32,42 @@ function usePath(): [string, (path: string) => void] {
 export function App() {
   const [auth, setAuth] = useState<Auth | null>(() => Auth.restore());
   const [path, navigate] = usePath();
-  const client = useMemo(
-    () =>
-      auth
-        ? new SynclineClient({
-            url: wsUrl,
-            // A fresh token for every connection (a restarted dev server has a new secret).
-            token: () => auth.token(true),
-            logger: { error: (...args: unknown[]) => console.error(...args) },
-          })
-        : null,
-    [auth],
-  );
-  useEffect(() => {
-    if (!client) return;
-    const offs = [
-      client.on('error', (e) => {
-        if (e.code === 'unauthorized' || e.code === 'forbidden') notify('error', e.message);
-      }),
-    ];
-    return () => {
-      for (const off of offs) off();
-      client.close();
-    };
-  }, [client]);
+  const studio: Studio | null = useMemo(() => (auth ? { auth, navigate } : null), [auth, navigate]);
+  // A fresh token for every connection (a restarted dev server has a new secret).
+  const token = useCallback(() => (auth ? auth.token(true) : ''), [auth]);
+  const documentOptions = useMemo(() => ({ persistence, userId: auth?.identity.userId }), [auth]);
 
-  const studio: Studio | null = useMemo(
-    () => (auth && client ? { auth, client, navigate } : null),
-    [auth, client, navigate],
-  );
-
-  let page: React.ReactNode;
-  if (!studio) page = <SignIn onSignedIn={setAuth} />;
-  else {
-    const match = /^\/documents\/([^/]+)\/?$/.exec(path);
-    page = match ? (
-      <DocumentView key={match[1]} documentId={decodeURIComponent(match[1])} />
-    ) : (
-      <DocumentList />
-    );
-  }
+  if (!studio) return <SignIn onSignedIn={setAuth} />;
+  const match = /^\/documents\/([^/]+)\/?$/.exec(path);
   return (
     <StudioContext.Provider value={studio}>
-      {page}
-      <Notifications />
-      {studio && (
-        <footer className="footer">
-          <span>
-            {studio.auth.identity.name} · <code>{studio.auth.identity.userId}</code>
-          </span>
-          <button
-            type="button"
-            className="link"
-            onClick={() => {
-              Auth.forget();
-              setAuth(null);
-              navigate('/');
-            }}
-          >
-            Sign out
-          </button>
-        </footer>
-      )}
+      {/* One connection per signed-in user: signing in again makes a new one. */}
+      <WebSocketProvider
+        key={studio.auth.identity.userId}
+        url={wsUrl}
+        token={token}
+        clientOptions={clientOptions}
+        documentOptions={documentOptions}
+      >
+        {match ? <DocumentView key={match[1]} documentId={decodeURIComponent(match[1])} /> : <DocumentList />}
+        <NotificationContainer className="toasts" />
+      </WebSocketProvider>
+      <footer className="footer">
+        <span>
+          {studio.auth.identity.name} · <code>{studio.auth.identity.userId}</code>
+        </span>
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            Auth.forget();
+            setAuth(null);
+            navigate('/');
+          }}
+        >
+          Sign out
+        </button>
+      </footer>
     </StudioContext.Provider>
   );
 }

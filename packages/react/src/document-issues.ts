@@ -35,6 +35,15 @@ const NOTICE_MESSAGES: Record<string, string> = {
   discarded_other_user: 'Offline edits of another user on this device were not sent',
 };
 
+/** What the user reads about a refused edit: who holds the lock, when that is why, and that it was undone. */
+function rejectionMessage(doc: DocumentClient, r: DocRejection): string {
+  if (r.code === 'zone_locked') {
+    const lock = r.zoneIds.map((id) => doc.locks[id]).find((l) => l !== undefined);
+    if (lock) return `${lock.userName ?? lock.userId} has locked this zone. Your change was undone.`;
+  }
+  return `${r.message}. Your change was undone.`;
+}
+
 /**
  * The last issue of one document, as a store (`useSyncExternalStore`), fed by the document client's
  * `conflict`, `rejected`, `notice` and `error` events, each also shown as a toast in `notifications`.
@@ -52,15 +61,17 @@ export class DocumentIssues {
   ) {
     const documentId = doc.documentId;
     this.disposers = [
-      doc.on('conflict', (c: DocConflict) =>
+      doc.on('conflict', (c: DocConflict) => {
+        // An edit refused by a lock is told once, by `rejected` (the server sends a `locked` conflict too).
+        if (c.kind === 'locked') return;
         this.add(
           { kind: 'conflict', code: c.kind, message: c.message, zoneIds: c.zoneId ? [c.zoneId] : [] },
           { kind: 'conflict', title: 'Edit conflict', documentId },
-        ),
-      ),
+        );
+      }),
       doc.on('rejected', (r: DocRejection) =>
         this.add(
-          { kind: 'rejected', code: r.code, message: r.message, zoneIds: r.zoneIds },
+          { kind: 'rejected', code: r.code, message: rejectionMessage(doc, r), zoneIds: r.zoneIds },
           { kind: 'rejected', title: REJECTED_TITLES[r.code] ?? 'Edit refused', documentId },
         ),
       ),
@@ -100,6 +111,8 @@ export class DocumentIssues {
     this.last = Object.freeze({ ...issue, seq: ++this.seq, at: Date.now() });
     this.notifications?.notify({
       ...toast,
+      // The same issue again (each keystroke into a locked zone is refused) replaces its toast.
+      id: `doc:${toast.documentId}:${issue.kind}:${issue.code}:${issue.zoneIds.join(',')}`,
       message: issue.message,
       code: issue.code,
       zoneIds: issue.zoneIds,

@@ -37,7 +37,7 @@ export {
   useCollaboration,
 } from './use-collaboration.js';
 export { type ExportState, type ExportStatus, IDLE_EXPORT, type UseExport, useExport } from './use-export.js';
-export { type UseNotifications, useMaintenance, useNotifications } from './use-notifications.js';
+export { type UseNotifications, useMaintenance, useNotifications, useNotify } from './use-notifications.js';
 export {
   EMPTY_DOCUMENT_STATE,
   type RealTimeDocument,

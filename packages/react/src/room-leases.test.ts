@@ -24,13 +24,18 @@ describe('RoomLeases', () => {
 
     a.release();
     a.release(); // twice is once
-    c.release();
     await tick();
     expect(ws.sentOf('leave_room')).toHaveLength(0);
     expect(ws.sentOf('unsubscribe')).toHaveLength(0);
-    b.release();
+    // The last join lease goes: back to subscribe (presence ends), the room's events go on.
+    c.release();
     await tick();
     expect(ws.sentOf('leave_room').map((m) => m.room)).toEqual(['doc:1']);
+    expect(ws.sentOf('subscribe').map((m) => m.room)).toEqual(['doc:1', 'doc:1']);
+    expect(leases.held()).toEqual({ 'doc:1': { join: 0, subscribe: 1 } });
+    b.release();
+    await tick();
+    expect(ws.sentOf('unsubscribe').map((m) => m.room)).toEqual(['doc:1']);
     expect(leases.held()).toEqual({});
     client.close();
   });

@@ -11,7 +11,9 @@ interface Lease {
 /**
  * Reference-counted room membership on one client, so that several hooks (and the document client) can
  * share a room: the first lease enters the room, the last release leaves it. A `join` lease (presence)
- * upgrades a `subscribe` membership; the room stays joined until every lease is released.
+ * upgrades a `subscribe` membership; when the last `join` lease goes and `subscribe` leases remain, the
+ * membership goes back to `subscribe` (leave, then subscribe from the last event seen, so none is missed):
+ * the user is no longer shown as present, and the subscribers keep their events.
  */
 export class RoomLeases {
   private readonly leases = new Map<string, Lease>();
@@ -37,9 +39,16 @@ export class RoomLeases {
         if (released) return;
         released = true;
         held[mode]--;
-        if (held.join + held.subscribe > 0 || this.leases.get(room) !== held) return;
-        this.leases.delete(room);
-        this.client.leave(room).catch(() => {});
+        if (this.leases.get(room) !== held) return;
+        if (held.join + held.subscribe === 0) {
+          this.leases.delete(room);
+          this.client.leave(room).catch(() => {});
+        } else if (mode === 'join' && held.join === 0) {
+          // Presence ends with the last join lease; the subscribers keep the events, from where they were.
+          const since = this.client.roomSeq(room);
+          this.client.leave(room).catch(() => {});
+          held.entered = this.enter(room, 'subscribe', since);
+        }
       },
     };
   }
@@ -51,8 +60,9 @@ export class RoomLeases {
     return out;
   }
 
-  private enter(room: string, mode: RoomMode): Promise<RoomState> {
-    const entered = mode === 'join' ? this.client.join(room) : this.client.subscribeRoom(room);
+  private enter(room: string, mode: RoomMode, since?: number): Promise<RoomState> {
+    const options = since === undefined ? undefined : { since };
+    const entered = mode === 'join' ? this.client.join(room) : this.client.subscribeRoom(room, options);
     entered.catch(() => {}); // a refusal is reported to whoever awaits `entered`
     return entered;
   }

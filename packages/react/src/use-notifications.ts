@@ -1,5 +1,5 @@
 'use client';
-import { useMemo, useSyncExternalStore } from 'react';
+import { useCallback, useMemo, useSyncExternalStore } from 'react';
 import { useSynclineContext } from './context.js';
 import type { Notification, NotificationInput } from './notification-center.js';
 import { type MaintenanceState, NO_MAINTENANCE } from './runtime.js';
@@ -19,15 +19,25 @@ export interface UseNotifications {
 export function useNotifications(): UseNotifications {
   const { notifications: center } = useSynclineContext();
   const notifications = useSyncExternalStore(center.subscribe, center.getSnapshot, center.getSnapshot);
-  return useMemo(
+  // The functions keep their identity while the list changes (safe in effect and memo dependencies).
+  const functions = useMemo(
     () => ({
-      notifications,
       notify: (input: NotificationInput) => center.notify(input),
       dismiss: (id: string) => center.dismiss(id),
       clear: () => center.clear(),
     }),
-    [notifications, center],
+    [center],
   );
+  return useMemo(() => ({ notifications, ...functions }), [notifications, functions]);
+}
+
+/**
+ * Only `notify`, without following the list: for components that show toasts but not the toasts
+ * themselves (so they do not re-render whenever one appears or goes).
+ */
+export function useNotify(): (input: NotificationInput) => string {
+  const { notifications: center } = useSynclineContext();
+  return useCallback((input: NotificationInput) => center.notify(input), [center]);
 }
 
 const noSubscribe = () => () => {};

@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
-import type { Zone } from '@syncline/doc';
+import { MemoryDocPersistence, type SynclineClient } from '@syncline/client';
+import { type Zone, zoneEdit } from '@syncline/doc';
 import { act, cleanup, render, renderHook, screen } from '@testing-library/react';
 import { useRef } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -137,8 +138,16 @@ describe('useRealTimeDocument', () => {
     expect(bDoc?.document.zones.z1.text).toBe('original'); // rolled back
     expect(bDoc?.lastError?.kind).toBe('rejected');
     const toast = await screen.findByRole('alert');
-    expect(toast.textContent).toContain('locked');
+    expect(toast.textContent).toContain('ann has locked this zone');
     expect(toast.getAttribute('data-code')).toBe('zone_locked');
+
+    // Refused again (each keystroke is): still one toast, not one per refusal.
+    const seq = bDoc?.lastError?.seq ?? 0;
+    act(() => void bDoc?.editZoneText('z1', { pos: 0, ins: 'A' }));
+    act(() => void bDoc?.editZoneText('z1', { pos: 0, ins: 'B' }));
+    await until(() => (bDoc?.lastError?.seq ?? 0) >= seq + 2);
+    expect(screen.getAllByRole('alert')).toHaveLength(1);
+    expect(bDoc?.document.zones.z1.text).toBe('original');
   });
 
   it('useZone re-renders a zone only when that zone changes', async () => {
@@ -195,5 +204,66 @@ describe('textDiff', () => {
     expect(textDiff('hello', 'help')).toEqual({ pos: 3, del: 2, ins: 'p' });
     expect(textDiff('a😀b', 'a😀😀b')).toEqual({ pos: 2, del: 0, ins: '😀' });
     expect(textDiff('', 'x')).toEqual({ pos: 0, del: 0, ins: 'x' });
+  });
+});
+
+describe('useRealTimeDocument after an offline reload', () => {
+  let world: TestWorld;
+  let documentId: string;
+  beforeEach(async () => {
+    world = await new TestWorld().start();
+    documentId = world.documentId();
+  });
+  afterEach(async () => {
+    cleanup();
+    await world.close();
+  });
+
+  it('shows the edits saved on this device before the document opens, then sends them', async () => {
+    const persistence = new MemoryDocPersistence();
+    // The document as the server has it.
+    const ben = renderHook(() => useRealTimeDocument(documentId), {
+      wrapper: world.wrapper(world.client('ben')),
+    });
+    await until(() => ben.result.current.isReady);
+    act(() => void ben.result.current.createZone(zone('z1', 'saved')));
+    await until(() => ben.result.current.version > 0 && ben.result.current.pendingCount === 0);
+    const { document, version } = ben.result.current;
+    // What Ann's page saved before the reload: the document at that version and an edit not sent yet.
+    await persistence.save({
+      format: 1,
+      documentId,
+      userId: 'ann',
+      version,
+      snapshot: document,
+      inflight: null,
+      pending: [{ opId: 'ann-offline-1', op: zoneEdit('z1', { pos: 5, ins: ' offline' }) }],
+      opIds: ['ann-offline-1'],
+      savedAt: Date.now(),
+    });
+
+    // Reloaded while the server cannot be reached.
+    let reachable = false;
+    const annClient: SynclineClient = world.client('ann', {
+      url: () => (reachable ? world.url : 'ws://127.0.0.1:1/ws'),
+    });
+    const ann = renderHook(() => useRealTimeDocument(documentId), {
+      wrapper: world.wrapper(annClient, { documentOptions: { persistence } }),
+    });
+    await until(() => ann.result.current.isRestored, 5_000, 'restored');
+    const restored = ann.result.current;
+    expect(restored.status).toBe('opening');
+    expect(restored.isReady).toBe(false);
+    expect(restored.zones.map((z) => z.text)).toEqual(['saved offline']);
+    expect(restored.pendingCount).toBe(1);
+    // Editable at once.
+    act(() => void expect(ann.result.current.editZoneText('z1', { pos: 13, ins: '!' })).toBe(true));
+    expect(ann.result.current.document.zones.z1.text).toBe('saved offline!');
+
+    reachable = true;
+    act(() => annClient.reconnect());
+    await until(() => ann.result.current.isReady && ann.result.current.pendingCount === 0, 10_000, 'synced');
+    expect(ann.result.current.isRestored).toBe(false);
+    await until(() => ben.result.current.document.zones.z1?.text === 'saved offline!', 5_000, 'Ben sees it');
   });
 });

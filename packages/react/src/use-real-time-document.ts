@@ -44,7 +44,14 @@ export interface RealTimeDocument {
   pendingCount: number;
   /** `opening`, `open`, `offline`, `resyncing`, `failed`, `closed`. */
   status: DocStatus;
+  /** Open on the server (or offline after that): `status` is neither `opening` nor `failed`. */
   isReady: boolean;
+  /**
+   * Still opening, but showing what this device saved (with a persistence in `documentOptions`): the
+   * document and my unconfirmed edits as they were before a reload, editable at once; they are sent
+   * when the server opens the document.
+   */
+  isRestored: boolean;
   isConnected: boolean;
   connectionStatus: string;
   canUndo: boolean;
@@ -137,6 +144,11 @@ export function useRealTimeDocument(documentId: string | null | undefined): Real
       pendingCount: snapshot.pending + (snapshot.inflight ? 1 : 0),
       status: snapshot.status,
       isReady: doc !== null && snapshot.status !== 'opening' && snapshot.status !== 'failed',
+      isRestored:
+        doc !== null &&
+        snapshot.status === 'opening' &&
+        snapshot !== EMPTY_DOCUMENT_STATE &&
+        (snapshot.version > 0 || snapshot.pending > 0 || snapshot.inflight || zones.length > 0),
       isConnected,
       connectionStatus,
       canUndo: snapshot.canUndo,

@@ -1,15 +1,13 @@
-import type { SynclineClient } from '@syncline/client';
-import { useConnection } from '../hooks/use-connection.js';
-import { useMaintenance } from '../hooks/use-maintenance.js';
+import { useMaintenance, useWebSocketContext } from '@syncline/react';
 
 /** The offline banner (edits continue and sync later) and the server's maintenance announcement. */
-export function Banners({ client, pending }: { client: SynclineClient; pending: number }) {
-  const { state } = useConnection(client);
-  const maintenance = useMaintenance(client);
+export function Banners({ pending }: { pending: number }) {
+  const { connectionStatus: state } = useWebSocketContext();
+  const maintenance = useMaintenance();
   const disconnected = state === 'offline' || state === 'reconnecting' || state === 'failed';
   return (
     <>
-      {maintenance && (
+      {maintenance.enabled && (
         <div className="banner banner-maintenance" role="status">
           <strong>Maintenance:</strong> {maintenance.message ?? 'the server is under maintenance.'}
         </div>

@@ -1,8 +1,8 @@
+import { ConnectionStatus, useWebSocketContext } from '@syncline/react';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
 import { ApiError, type DocumentSummary, listDocuments } from '../lib/api.js';
 import { Banners } from './Banners.js';
-import { ConnectionPill } from './ConnectionPill.js';
 import { UploadDropzone } from './UploadDropzone.js';
 
 const STATUS_LABELS: Record<string, string> = {
@@ -19,7 +19,8 @@ const when = (ms: number) =>
 
 /** The documents: status, who created them, when they changed; upload; open or start a blank one. */
 export function DocumentList() {
-  const { auth, client, navigate } = useStudio();
+  const { auth, navigate } = useStudio();
+  const { client } = useWebSocketContext();
   const [documents, setDocuments] = useState<DocumentSummary[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [blankName, setBlankName] = useState('');
@@ -41,6 +42,7 @@ export function DocumentList() {
 
   useEffect(() => {
     refresh();
+    if (!client) return;
     // Status changes arrive on my user room (my documents' jobs); poll slowly for others' documents.
     const offs = [
       client.subscribe('processing_started', refresh),
@@ -71,9 +73,9 @@ export function DocumentList() {
         <span className="whoami">
           Signed in as <strong>{auth.identity.name}</strong>
         </span>
-        <ConnectionPill client={client} />
+        <ConnectionStatus className="connection" />
       </header>
-      <Banners client={client} pending={0} />
+      <Banners pending={0} />
       <main className="list-main">
         <UploadDropzone onUploaded={refresh} />
         <section aria-labelledby="docs-heading">

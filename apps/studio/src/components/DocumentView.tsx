@@ -1,38 +1,42 @@
+import {
+  ConnectionStatus,
+  UserPresence,
+  useCollaboration,
+  useNotify,
+  useRealTimeDocument,
+  useWebSocketProgress,
+} from '@syncline/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
-import { useDocument } from '../hooks/use-document.js';
-import { useJob } from '../hooks/use-job.js';
-import { notify } from '../hooks/use-notifications.js';
-import { usePresence } from '../hooks/use-presence.js';
 import { ApiError, cachedDocument, fetchDocumentFile } from '../lib/api.js';
 import { type LoadedPdf, loadPdf } from '../lib/pdf.js';
 import { BLANK_PAGE } from '../lib/zones.js';
 import { Banners } from './Banners.js';
-import { ConnectionPill } from './ConnectionPill.js';
 import { DualPaneViewer } from './DualPaneViewer.js';
 import { ExportPanel } from './ExportPanel.js';
-import { PresenceAvatars } from './PresenceAvatars.js';
 import { ProcessingPanel } from './ProcessingPanel.js';
 
 const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
 
 /** One document: its PDF and zones side by side, who is here, processing, undo/redo, export. */
 export function DocumentView({ documentId }: { documentId: string }) {
-  const { client, auth, navigate } = useStudio();
-  const { doc, state } = useDocument(documentId);
-  const { presence, snapshot } = usePresence(doc);
-  const processing = state.doc.meta.processing as { status?: string } | undefined;
-  const job = useJob(documentId, typeof processing?.status === 'string' ? processing.status : undefined);
+  const { auth, navigate } = useStudio();
+  const notify = useNotify();
+  const rt = useRealTimeDocument(documentId);
+  const collaboration = useCollaboration(documentId);
+  const progress = useWebSocketProgress(documentId);
+  const doc = rt.client;
   const [pdf, setPdf] = useState<LoadedPdf | null>(null);
   const [pdfNote, setPdfNote] = useState<string | null>(null);
   const [zoom, setZoom] = useState<number | null>(null);
   const pane = useRef<HTMLDivElement>(null);
   const summary = cachedDocument(documentId);
-  const metaName = state.doc.meta.name;
+  const metaName = rt.document.meta.name;
   const name = summary?.name ?? (typeof metaName === 'string' ? metaName : documentId);
   const selfId = auth.identity.userId;
 
   useEffect(() => {
+    if (!doc) return;
     let live = true;
     // Access to a shared document's file comes with being in its room: after a refusal, try again once
     // the document is open.
@@ -76,6 +80,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const effectiveZoom = zoom ?? fit;
 
   // Ctrl/Cmd+Z undoes my last edit, Shift+Ctrl/Cmd+Z (or Ctrl+Y) redoes it: the document's, not the field's.
+  const { undo, redo } = rt;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
@@ -83,25 +88,30 @@ export function DocumentView({ documentId }: { documentId: string }) {
       if (key === 'z' || key === 'y') {
         e.preventDefault();
         try {
-          if (key === 'y' || e.shiftKey) doc.redo();
-          else doc.undo();
+          if (key === 'y' || e.shiftKey) redo();
+          else undo();
         } catch (error) {
-          notify('error', (error as Error).message);
+          notify({ kind: 'error', title: 'Could not undo', message: (error as Error).message });
         }
       }
     };
     window.addEventListener('keydown', onKey, true);
     return () => window.removeEventListener('keydown', onKey, true);
-  }, [doc]);
+  }, [undo, redo, notify]);
 
   // Names change rarely (cursors often): the map keeps its identity until someone joins or leaves.
   const namesKey = [
-    ...snapshot.users.map((u) => `${u.userId}\t${u.userName ?? u.userId}`),
-    ...Object.values(state.locks).map((l) => `${l.userId}\t${l.userName ?? l.userId}`),
+    ...collaboration.users.map((u) => `${u.userId}\t${u.name}`),
+    ...Object.values(rt.locks).map((l) => `${l.userId}\t${l.userName ?? l.userId}`),
   ].join('\n');
   const names = useMemo(
     () => new Map(namesKey ? namesKey.split('\n').map((line) => line.split('\t') as [string, string]) : []),
     [namesKey],
+  );
+  // Me first, then the others as the server lists them.
+  const users = useMemo(
+    () => [...collaboration.users].sort((a, b) => Number(b.isSelf) - Number(a.isSelf)),
+    [collaboration.users],
   );
 
   const zoomIndex = ZOOMS.findIndex((z) => z >= effectiveZoom - 0.001);
@@ -119,20 +129,15 @@ export function DocumentView({ documentId }: { documentId: string }) {
         <h1 className="doc-title" title={name}>
           {name}
         </h1>
-        <PresenceAvatars users={snapshot.users} selfId={selfId} />
+        <UserPresence users={users} />
         <div className="toolbar" role="toolbar" aria-label="Edit">
-          <button
-            type="button"
-            onClick={() => doc.undo()}
-            disabled={!state.canUndo}
-            aria-keyshortcuts="Control+Z Meta+Z"
-          >
+          <button type="button" onClick={undo} disabled={!rt.canUndo} aria-keyshortcuts="Control+Z Meta+Z">
             Undo
           </button>
           <button
             type="button"
-            onClick={() => doc.redo()}
-            disabled={!state.canRedo}
+            onClick={redo}
+            disabled={!rt.canRedo}
             aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z"
           >
             Redo
@@ -153,28 +158,37 @@ export function DocumentView({ documentId }: { documentId: string }) {
           </button>
         </div>
         <ExportPanel documentId={documentId} name={name} />
-        <ConnectionPill client={client} />
+        <ConnectionStatus className="connection" />
       </header>
-      <Banners client={client} pending={state.pending + (state.inflight ? 1 : 0)} />
-      <ProcessingPanel job={job} />
-      {state.status === 'failed' && (
+      <Banners pending={rt.pendingCount} />
+      <ProcessingPanel progress={progress} />
+      {rt.status === 'failed' && (
         <div className="banner banner-error" role="alert">
           This document could not be opened.
         </div>
       )}
       {pdfNote && <p className="note">{pdfNote}</p>}
-      <div className="viewer" ref={pane} data-doc-status={state.status} data-version={state.version}>
-        <DualPaneViewer
-          doc={doc}
-          state={state}
-          presence={presence}
-          cursors={snapshot.cursors}
-          names={names}
-          selfId={selfId}
-          pdf={pdf?.pdf ?? null}
-          sizes={pdf?.sizes ?? (summary?.pages ? Array(summary.pages).fill(BLANK_PAGE) : [])}
-          zoom={effectiveZoom}
-        />
+      <div
+        className="viewer"
+        ref={pane}
+        data-doc-status={rt.status}
+        data-restored={rt.isRestored || undefined}
+        data-version={rt.version}
+      >
+        {doc && (
+          <DualPaneViewer
+            doc={doc}
+            state={rt.snapshot}
+            zones={rt.zones}
+            updateCursor={collaboration.updateCursor}
+            cursors={collaboration.cursors}
+            names={names}
+            selfId={selfId}
+            pdf={pdf?.pdf ?? null}
+            sizes={pdf?.sizes ?? (summary?.pages ? Array(summary.pages).fill(BLANK_PAGE) : [])}
+            zoom={effectiveZoom}
+          />
+        )}
       </div>
     </div>
   );

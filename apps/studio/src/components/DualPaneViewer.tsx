@@ -1,20 +1,30 @@
-import type { Cursor, DocumentClient, DocumentState, RoomPresence } from '@syncline/client';
+import type { Cursor, DocumentClient, DocumentState } from '@syncline/client';
 import { ZONE_TYPES, type Zone, type ZoneType } from '@syncline/doc';
+import {
+  type CollaborationCursor,
+  type CursorPosition,
+  CursorTracker,
+  useNotify,
+  userColor,
+} from '@syncline/react';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
 import { memo, useCallback, useMemo, useRef, useState } from 'react';
-import { notify } from '../hooks/use-notifications.js';
-import { userColor, ZONE_COLORS } from '../lib/colors.js';
+import { ZONE_COLORS } from '../lib/colors.js';
 import { StableLists } from '../lib/stable.js';
-import { BLANK_PAGE, newZoneId, pageIndex, pageNumber, readingOrder } from '../lib/zones.js';
+import { BLANK_PAGE, newZoneId, pageIndex, pageNumber } from '../lib/zones.js';
 import { LockIcon } from './LockIcon.js';
 import { PageView } from './PageView.js';
 import { ZoneText } from './ZoneText.js';
 
 interface Props {
+  /** The shared document client of `useRealTimeDocument` (zone text editing listens to its changes). */
   doc: DocumentClient;
   state: DocumentState;
-  presence: RoomPresence;
-  cursors: readonly Cursor[];
+  /** The zones in reading order. */
+  zones: readonly Zone[];
+  updateCursor: (cursor: CursorPosition) => void;
+  /** Other users' cursors (page numbers 1-based, positions in 0..1 of the page). */
+  cursors: readonly CollaborationCursor[];
   names: Map<string, string>;
   selfId: string;
   pdf: PDFDocumentProxy | null;
@@ -26,10 +36,21 @@ interface Props {
  * The document side by side: left, the pages with zone boxes (draw to create, select to change type,
  * lock or delete) and other users' cursors; right, the zones' text in reading order, each editable.
  */
-export function DualPaneViewer({ doc, state, presence, cursors, names, selfId, pdf, sizes, zoom }: Props) {
+export function DualPaneViewer({
+  doc,
+  state,
+  zones,
+  updateCursor,
+  cursors,
+  names,
+  selfId,
+  pdf,
+  sizes,
+  zoom,
+}: Props) {
+  const notify = useNotify();
   const [selected, setSelected] = useState<string | null>(null);
   const [drawing, setDrawing] = useState(false);
-  const zones = useMemo(() => readingOrder(state.doc), [state.doc]);
   const numbers = useMemo(() => new Map(zones.map((z, i) => [z.id, i + 1])), [zones]);
   const pageCount = Math.max(
     sizes.length,
@@ -40,6 +61,11 @@ export function DualPaneViewer({ doc, state, presence, cursors, names, selfId, p
   const stableZones = useRef(new StableLists<Zone>()).current;
   const stableCursors = useRef(new StableLists<Cursor>()).current;
   const stableNumbers = useRef(new StableLists<number>()).current;
+  const pagesRef = useRef<HTMLDivElement>(null);
+  const pageElement = useCallback(
+    (page: number) => pagesRef.current?.querySelector<HTMLElement>(`.page[data-page="${pageIndex(page)}"]`),
+    [],
+  );
   const byPage = useMemo(() => {
     const m = new Map<number, Zone[]>();
     for (const z of zones) {
@@ -58,13 +84,16 @@ export function DualPaneViewer({ doc, state, presence, cursors, names, selfId, p
   const selectedZone = selected ? state.doc.zones[selected] : undefined;
   const writable = state.status !== 'opening' && state.status !== 'failed' && state.status !== 'closed';
 
-  const act = useCallback((what: string, f: () => unknown) => {
-    try {
-      f();
-    } catch (error) {
-      notify('error', `Could not ${what}: ${(error as Error).message}`);
-    }
-  }, []);
+  const act = useCallback(
+    (what: string, f: () => unknown) => {
+      try {
+        f();
+      } catch (error) {
+        notify({ kind: 'error', title: `Could not ${what}`, message: (error as Error).message });
+      }
+    },
+    [notify],
+  );
 
   const create = useCallback(
     (index: number, bbox: Zone['bbox']) =>
@@ -94,9 +123,9 @@ export function DualPaneViewer({ doc, state, presence, cursors, names, selfId, p
   const toggleLock = useCallback(
     (zoneId: string) => {
       const p = doc.holdsLock(zoneId) ? doc.unlock(zoneId) : doc.lock(zoneId);
-      p.catch((e: Error) => notify('error', `Could not lock: ${e.message}`));
+      p.catch((e: Error) => notify({ kind: 'error', title: 'Could not lock', message: e.message }));
     },
-    [doc],
+    [doc, notify],
   );
   const sizesRef = useRef(pageSizes);
   sizesRef.current = pageSizes;
@@ -105,21 +134,21 @@ export function DualPaneViewer({ doc, state, presence, cursors, names, selfId, p
       setSelected(z.id);
       const pageSizes = sizesRef.current;
       const size = pageSizes[pageIndex(z.page)] ?? BLANK_PAGE;
-      presence.moveCursor({
+      updateCursor({
         page: z.page,
         x: Math.min(1, (z.bbox.x + z.bbox.w / 2) / size.width),
         y: Math.min(1, (z.bbox.y + z.bbox.h / 2) / size.height),
         zoneId: z.id,
       });
     },
-    [presence],
+    [updateCursor],
   );
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
   const onPointer = useCallback(
     (index: number, x: number, y: number) =>
-      presence.moveCursor({ page: pageNumber(index), x, y, zoneId: selectedRef.current }),
-    [presence],
+      updateCursor({ page: pageNumber(index), x, y, zoneId: selectedRef.current }),
+    [updateCursor],
   );
   const lockLabel = (zoneId: string) => {
     const lock = state.locks[zoneId];
@@ -185,7 +214,7 @@ export function DualPaneViewer({ doc, state, presence, cursors, names, selfId, p
             </>
           )}
         </div>
-        <div className="pages">
+        <div className="pages" ref={pagesRef}>
           {pageSizes.map((size, i) => (
             <PageView
               // biome-ignore lint/suspicious/noArrayIndexKey: pages are identified by their index
@@ -203,10 +232,7 @@ export function DualPaneViewer({ doc, state, presence, cursors, names, selfId, p
               selfId={selfId}
               cursors={stableCursors.stable(
                 i,
-                cursors.filter(
-                  (c) =>
-                    pageIndex(c.page) === i || (c.zoneId && byPage.get(i)?.some((z) => z.id === c.zoneId)),
-                ),
+                cursors.filter((c) => c.zoneId && byPage.get(i)?.some((z) => z.id === c.zoneId)),
               )}
               names={names}
               selected={selected}
@@ -217,6 +243,7 @@ export function DualPaneViewer({ doc, state, presence, cursors, names, selfId, p
               onPointer={onPointer}
             />
           ))}
+          <CursorTracker cursors={cursors} containerRef={pagesRef} pageElement={pageElement} />
         </div>
       </section>
       <section className="pane text-pane" aria-label="Zone text in reading order">

@@ -1,10 +1,10 @@
 import type { Cursor } from '@syncline/client';
 import type { Zone } from '@syncline/doc';
 import type { ZoneLock } from '@syncline/protocol';
+import { userColor } from '@syncline/react';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
 import { memo, type PointerEvent, useRef, useState } from 'react';
-import { userColor, ZONE_COLORS } from '../lib/colors.js';
-import { pageIndex } from '../lib/zones.js';
+import { ZONE_COLORS } from '../lib/colors.js';
 import { LockIcon } from './LockIcon.js';
 import { PdfCanvas } from './PdfCanvas.js';
 
@@ -18,7 +18,7 @@ export interface PageProps {
   numbers: readonly number[];
   locks: Readonly<Record<string, ZoneLock>>;
   selfId: string;
-  /** Cursors on this page, and those of users editing its zones. */
+  /** Cursors of users editing this page's zones (the cursors themselves are drawn by `CursorTracker`). */
   cursors: readonly Cursor[];
   names: Map<string, string>;
   selected: string | null;
@@ -39,9 +39,9 @@ interface Rect {
 const pct = (v: number) => `${(v * 100).toFixed(4)}%`;
 
 /**
- * One page of the left pane: the PDF page (or a blank one), the zone boxes over it, other users' cursors,
- * and rectangle drawing. Everything over the page is placed in fractions of the page, so it stays right
- * at any zoom and scroll; cursors travel as such fractions (0..1).
+ * One page of the left pane: the PDF page (or a blank one), the zone boxes over it (with who is editing
+ * them), and rectangle drawing. Everything over the page is placed in fractions of the page, so it stays
+ * right at any zoom and scroll; pointer positions are reported as such fractions (0..1).
  */
 export const PageView = memo(function PageView(p: PageProps) {
   const el = useRef<HTMLDivElement>(null);
@@ -160,24 +160,6 @@ export const PageView = memo(function PageView(p: PageProps) {
             }}
           />
         )}
-        {p.cursors
-          .filter((c) => pageIndex(c.page) === p.index)
-          .map((c) => (
-            <div
-              key={c.userId}
-              className="remote-cursor"
-              data-user-id={c.userId}
-              style={{ left: pct(c.x), top: pct(c.y), color: userColor(c.userId) }}
-              aria-hidden="true"
-            >
-              <svg width="16" height="20" viewBox="0 0 16 20" aria-hidden="true">
-                <path d="M1 1 L1 17 L5 13 L8 19 L11 18 L8 12 L14 12 Z" fill="currentColor" stroke="white" />
-              </svg>
-              <span className="cursor-name" style={{ background: userColor(c.userId) }}>
-                {p.names.get(c.userId) ?? c.userId}
-              </span>
-            </div>
-          ))}
       </div>
     </section>
   );

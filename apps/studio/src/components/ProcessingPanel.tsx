@@ -1,30 +1,33 @@
-import type { JobView } from '../hooks/use-job.js';
+import { formatDuration, useNotify, type WebSocketProgress } from '@syncline/react';
 
-const formatEta = (ms: number) => {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
-};
-
-/** Processing progress: stage, page N of M, ETA, Cancel; Retry after a failure or a cancel. */
-export function ProcessingPanel({ job }: { job: JobView }) {
-  if (job.job?.kind !== 'processing') return null;
-  const state = job.job.state;
-  if (state === 'completed') return null;
-  const percent = Math.round(job.progress * 100);
+/**
+ * Processing progress, laid out for Studio's document header (the state is `useWebSocketProgress`'s):
+ * stage, page N of M, ETA, Cancel; Resume after a cancel, Retry after a failure.
+ */
+export function ProcessingPanel({ progress: p }: { progress: WebSocketProgress }) {
+  const notify = useNotify();
+  const status = p.processingStatus;
+  if (status === 'idle' || status === 'completed') return null;
+  const percent = Math.round(p.progress * 100);
+  const command = (what: 'cancel' | 'retry') => {
+    (what === 'cancel' ? p.cancel() : p.retry()).catch((e: Error) =>
+      notify({ kind: 'error', title: `Could not ${what}`, message: e.message }),
+    );
+  };
   return (
-    <section className={`processing processing-${state}`} aria-label="Processing" data-testid="processing">
-      {job.running ? (
+    <section className={`processing processing-${status}`} aria-label="Processing" data-testid="processing">
+      {p.isProcessing ? (
         <>
           <div className="processing-line">
             <strong>Processing</strong>
-            <span data-testid="processing-stage">{job.stage ?? 'queued'}</span>
-            {job.pages ? (
+            <span data-testid="processing-stage">{p.stage ?? status}</span>
+            {p.pages ? (
               <span data-testid="processing-pages">
-                page {Math.min(job.pages, (job.page ?? 0) + (job.progress < 1 ? 1 : 0))} of {job.pages}
+                page {Math.min(p.pages, (p.page ?? 0) + (p.progress < 1 ? 1 : 0))} of {p.pages}
               </span>
             ) : null}
-            {job.etaMs != null && <span>about {formatEta(job.etaMs)} left</span>}
-            <button type="button" className="small danger" onClick={() => void job.cancel()}>
+            {p.etaMs != null && <span>about {formatDuration(p.etaMs)} left</span>}
+            <button type="button" className="small danger" onClick={() => command('cancel')}>
               Cancel
             </button>
           </div>
@@ -35,12 +38,12 @@ export function ProcessingPanel({ job }: { job: JobView }) {
       ) : (
         <div className="processing-line">
           <strong data-testid="processing-state">
-            {state === 'cancelled' ? 'Processing cancelled' : 'Processing failed'}
-            {job.job.page != null && job.job.pages ? ` after page ${job.job.page} of ${job.job.pages}` : ''}
+            {status === 'cancelled' ? 'Processing cancelled' : 'Processing failed'}
+            {p.page != null && p.pages ? ` after page ${p.page} of ${p.pages}` : ''}
           </strong>
-          {job.error && state === 'failed' && <span>{job.error}</span>}
-          <button type="button" className="small" onClick={() => void job.retry()}>
-            {state === 'cancelled' ? 'Resume' : 'Retry'}
+          {p.error && status === 'failed' && <span>{p.error}</span>}
+          <button type="button" className="small" onClick={() => command('retry')}>
+            {status === 'cancelled' ? 'Resume' : 'Retry'}
           </button>
         </div>
       )}

@@ -1,11 +1,12 @@
+import { useNotify } from '@syncline/react';
 import { type DragEvent, useId, useRef, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
-import { notify } from '../hooks/use-notifications.js';
 import { uploadDocument } from '../lib/api.js';
 
 /** Upload a PDF by picking it or dropping it here; opens the document once uploaded. */
 export function UploadDropzone({ onUploaded }: { onUploaded: () => void }) {
   const { auth, navigate } = useStudio();
+  const notify = useNotify();
   const [over, setOver] = useState(false);
   const [progress, setProgress] = useState<number | null>(null);
   const input = useRef<HTMLInputElement>(null);
@@ -14,7 +15,7 @@ export function UploadDropzone({ onUploaded }: { onUploaded: () => void }) {
   const upload = async (file: File | undefined) => {
     if (!file) return;
     if (file.type !== 'application/pdf' && !file.name.toLowerCase().endsWith('.pdf')) {
-      notify('error', `${file.name} is not a PDF.`);
+      notify({ kind: 'error', title: 'Not uploaded', message: `${file.name} is not a PDF.` });
       return;
     }
     setProgress(0);
@@ -23,7 +24,7 @@ export function UploadDropzone({ onUploaded }: { onUploaded: () => void }) {
       onUploaded();
       navigate(`/documents/${encodeURIComponent(documentId)}`);
     } catch (e) {
-      notify('error', `Upload failed: ${(e as Error).message}`);
+      notify({ kind: 'error', title: 'Upload failed', message: (e as Error).message });
     } finally {
       setProgress(null);
       if (input.current) input.current.value = '';

@@ -1,7 +1,7 @@
 import type { DocumentClient } from '@syncline/client';
 import type { Zone } from '@syncline/doc';
+import { useNotify } from '@syncline/react';
 import { memo, useCallback, useLayoutEffect, useRef } from 'react';
-import { notify } from '../hooks/use-notifications.js';
 import { moveCaret, spliceBetween, spliceToTextEdit } from '../lib/text-splice.js';
 
 interface Props {
@@ -19,6 +19,7 @@ interface Props {
  * moved through it, so they never jump.
  */
 export const ZoneText = memo(function ZoneText({ doc, zone, label, describedBy, onFocus }: Props) {
+  const notify = useNotify();
   const ref = useRef<HTMLTextAreaElement>(null);
   const zoneId = zone.id;
   const shown = useRef(zone.text);
@@ -68,7 +69,7 @@ export const ZoneText = memo(function ZoneText({ doc, zone, label, describedBy, 
     } catch (error) {
       shown.current = before;
       ta.value = before;
-      notify('error', `Could not edit: ${(error as Error).message}`);
+      notify({ kind: 'error', title: 'Could not edit', message: (error as Error).message });
     }
   };
 

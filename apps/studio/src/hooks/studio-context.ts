@@ -1,10 +1,9 @@
-import type { SynclineClient } from '@syncline/client';
 import { createContext, useContext } from 'react';
 import type { Auth } from '../lib/auth.js';
 
+/** The app's own state: who is signed in, and navigation. The connection is `@syncline/react`'s provider. */
 export interface Studio {
   auth: Auth;
-  client: SynclineClient;
   navigate: (path: string) => void;
 }
 

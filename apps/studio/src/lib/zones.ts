@@ -1,15 +1,3 @@
-import type { Zone, ZoneDocument } from '@syncline/doc';
-
-/** Zones in reading order: by page, then top to bottom (rows within a few points), then left to right. */
-export function readingOrder(doc: ZoneDocument): Zone[] {
-  return Object.values(doc.zones).sort(
-    (a, b) =>
-      a.page - b.page ||
-      (Math.abs(a.bbox.y - b.bbox.y) > 4 ? a.bbox.y - b.bbox.y : a.bbox.x - b.bbox.x) ||
-      a.id.localeCompare(b.id),
-  );
-}
-
 /** A new zone id, unique across users. */
 export function newZoneId(): string {
   const random =

@@ -34,10 +34,10 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
 
   it('shows each user in the other one’s presence', async () => {
     for (const page of [ada, ben]) {
-      await page.locator('.avatar[data-user-id="dev-ada"]').waitFor();
-      await page.locator('.avatar[data-user-id="dev-ben"]').waitFor();
+      await page.locator('.syncline-presence__user[data-user-id="dev-ada"]').waitFor();
+      await page.locator('.syncline-presence__user[data-user-id="dev-ben"]').waitFor();
     }
-    expect(await ada.locator('.avatar').count()).toBe(2);
+    expect(await ada.locator('.syncline-presence__user').count()).toBe(2);
   });
 
   it("puts Ada's cursor at the same spot of the page for Ben, at another zoom", async () => {
@@ -47,7 +47,7 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     const box = await page.boundingBox();
     if (!box) throw new Error('no page box');
     await ada.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.6, { steps: 4 });
-    const cursor = ben.locator('.remote-cursor[data-user-id="dev-ada"]');
+    const cursor = ben.locator('.syncline-cursor[data-user-id="dev-ada"]');
     await cursor.waitFor();
     const where = await eventually(
       async () => {
@@ -56,8 +56,8 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
           ben.locator('.page[data-page="0"]').boundingBox(),
         ]);
         if (!c || !p) return null;
-        // The arrow's tip is 1 px inside the cursor's box (see .remote-cursor).
-        return { x: (c.x + 1 - p.x) / p.width, y: (c.y + 1 - p.y) / p.height };
+        // The arrow's tip is the top-left corner of the cursor's box.
+        return { x: (c.x - p.x) / p.width, y: (c.y - p.y) / p.height };
       },
       (v) => v !== null && Math.abs(v.x - 0.3) < 0.01 && Math.abs(v.y - 0.6) < 0.01,
       5000,

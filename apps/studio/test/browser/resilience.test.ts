@@ -66,7 +66,9 @@ describe.runIf(chromiumAvailable)('Studio: restarts and offline editing', () => 
         'reconnecting',
       );
     }
-    await expect(ada.getByTestId('connection-pill').textContent()).resolves.toMatch(/Reconnecting/);
+    await expect(ada.locator('.syncline-connection-status__label').textContent()).resolves.toMatch(
+      /Reconnecting/,
+    );
     await ada.getByTestId('offline-banner').waitFor();
     await screenshot(ada, 'reconnecting');
     await ada.keyboard.type('after');

@@ -26,6 +26,7 @@ export function UserPresence({ users, className, max = 8 }: UserPresenceProps): 
           <li
             key={u.userId}
             className="syncline-presence__user"
+            data-user-id={u.userId}
             data-self={u.isSelf || undefined}
             title={label}
             aria-label={label}

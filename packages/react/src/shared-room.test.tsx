@@ -1,0 +1,141 @@
+// @vitest-environment jsdom
+import { act, cleanup, render, renderHook } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TestWorld, until } from './testing/server.js';
+import { type Collaboration, useCollaboration } from './use-collaboration.js';
+import { useExport } from './use-export.js';
+import { type RealTimeDocument, useRealTimeDocument } from './use-real-time-document.js';
+import { useWebSocketProgress } from './use-websocket-progress.js';
+
+const zone = (id: string, text: string) => ({
+  id,
+  page: 1,
+  bbox: { x: 0, y: 0, w: 100, h: 20 },
+  type: 'paragraph' as const,
+  label: '',
+  confidence: 1,
+  text,
+});
+
+interface Seen {
+  doc?: RealTimeDocument;
+  collab?: Collaboration;
+  progress?: number;
+}
+
+interface Parts {
+  doc: boolean;
+  progress: boolean;
+  exporter: boolean;
+}
+
+/** The hooks a document page uses, each mounted or not. */
+function Page({ documentId, parts, seen }: { documentId: string; parts: Parts; seen: Seen }) {
+  return (
+    <>
+      {parts.doc && <DocPart documentId={documentId} seen={seen} />}
+      {parts.progress && <ProgressPart documentId={documentId} seen={seen} />}
+      {parts.exporter && <ExportPart documentId={documentId} />}
+    </>
+  );
+}
+
+function DocPart({ documentId, seen }: { documentId: string; seen: Seen }) {
+  seen.doc = useRealTimeDocument(documentId);
+  seen.collab = useCollaboration(documentId);
+  return null;
+}
+
+function ProgressPart({ documentId, seen }: { documentId: string; seen: Seen }) {
+  seen.progress = useWebSocketProgress(documentId).progress;
+  return null;
+}
+
+function ExportPart({ documentId }: { documentId: string }) {
+  useExport(documentId);
+  return null;
+}
+
+describe('one room membership per document under a provider', () => {
+  let world: TestWorld;
+  let documentId: string;
+  beforeEach(async () => {
+    world = await new TestWorld().start();
+    documentId = world.documentId();
+  });
+  afterEach(async () => {
+    cleanup();
+    await world.close();
+  });
+
+  /** In the room's presence (joined). */
+  const isMember = (userId: string) =>
+    world.server.hub.members(`doc:${documentId}`).some((m) => m.userId === userId);
+  /** Receiving the room's events (joined or subscribed). */
+  const receives = (userId: string) =>
+    [...world.server.hub.room(`doc:${documentId}`).subs].some((s) => s.session.userId === userId);
+
+  /** Ben edits; Ann's document must still receive it (her membership of `doc:<id>` is intact). */
+  async function stillLive(ann: { doc?: RealTimeDocument }, ben: () => RealTimeDocument, text: string) {
+    act(() => void ben().editZoneText('z1', { pos: 0, ins: text }));
+    await until(() => ann.doc?.document.zones.z1?.text.startsWith(text), 5_000, `Ann sees ${text}`);
+  }
+
+  for (const order of ['helpers first', 'document first'] as const) {
+    it(`keeps the document and presence in the room when the export and progress hooks unmount (${order})`, async () => {
+      const annClient = world.client('ann');
+      const benClient = world.client('ben');
+      const ben = renderHook(() => useRealTimeDocument(documentId), { wrapper: world.wrapper(benClient) });
+      await until(() => ben.result.current.isReady);
+      act(() => void ben.result.current.createZone(zone('z1', 'text')));
+
+      const seen: Seen = {};
+      const Wrapper = world.wrapper(annClient);
+      const view = (parts: Parts) => (
+        <Wrapper>
+          <Page documentId={documentId} parts={parts} seen={seen} />
+        </Wrapper>
+      );
+      const first: Parts =
+        order === 'helpers first'
+          ? { doc: false, progress: true, exporter: true }
+          : { doc: true, progress: false, exporter: false };
+      const r = render(view(first));
+      if (order === 'helpers first') {
+        await until(() => receives('ann'), 5_000, 'Ann subscribed');
+        expect(isMember('ann')).toBe(false);
+        r.rerender(view({ doc: true, progress: true, exporter: true }));
+      } else {
+        await until(() => seen.doc?.isReady);
+        r.rerender(view({ doc: true, progress: true, exporter: true }));
+      }
+      await until(() => seen.doc?.isReady && isMember('ann'));
+      await until(() => seen.collab?.users.length === 2);
+      await stillLive(seen, () => ben.result.current, 'one ');
+
+      // The helpers go: Ann stays a member (with presence), her document keeps receiving edits.
+      r.rerender(view({ doc: true, progress: false, exporter: false }));
+      await act(async () => {
+        await new Promise((res) => setTimeout(res, 50));
+      });
+      expect(isMember('ann')).toBe(true);
+      expect(seen.collab?.users.map((u) => u.userId).sort()).toEqual(['ann', 'ben']);
+      await stillLive(seen, () => ben.result.current, 'two ');
+      expect(seen.doc?.status).toBe('open');
+
+      // And back again, then the document goes while the helpers stay: presence ends, events still flow.
+      r.rerender(view({ doc: true, progress: true, exporter: true }));
+      r.rerender(view({ doc: false, progress: true, exporter: true }));
+      await until(() => !isMember('ann'), 5_000, 'Ann leaves the presence');
+      expect(receives('ann')).toBe(true);
+      await world.server.broadcast(`doc:${documentId}`, 'processing_progress', {
+        documentId,
+        jobId: 'job-1',
+        progress: 0.5,
+      } as never);
+      await until(() => seen.progress === 0.5, 5_000, 'the progress event after the document went');
+      r.unmount();
+      await until(() => !receives('ann'), 5_000, 'Ann out of the room');
+    });
+  }
+});
