@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import {
@@ -15,7 +16,14 @@ import { CHROMIUM_PATH } from '../../../../test/services.js';
 export { waitFor };
 
 export const STUDIO_DIST = join(ROOT, 'apps/studio/dist');
-export const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+/**
+ * Where the tests' screenshots go: the README's `docs/screenshots` with `SYNCLINE_SCREENSHOTS=1`
+ * (`npm run screenshots`), otherwise a scratch folder, so an ordinary test run leaves the tree clean.
+ */
+export const SCREENSHOTS =
+  process.env.SYNCLINE_SCREENSHOTS === '1'
+    ? join(ROOT, 'docs/screenshots')
+    : join(tmpdir(), 'syncline-studio-screenshots');
 
 /**
  * A browser test's world: the server CLI (a child process serving the built Studio, on a fixed port so a
