@@ -5,7 +5,7 @@
  */
 
 /** The client implementation the load generator drives. */
-export type ClientKind = 'ws' | 'socket.io' | 'socket.io-client' | 'syncline';
+export type ClientKind = 'ws' | 'socket.io' | 'socket.io-client' | 'syncline' | 'sharedb' | 'hocuspocus';
 
 /** Subscribers in one room and one publisher, flooding (`fanout`) or paced open-loop (`latency`). */
 export interface PubSubJob {
@@ -37,16 +37,64 @@ export interface IdleJob {
   rooms: number;
 }
 
+/**
+ * Clients editing one shared text (`collab-latency`, `collab-throughput`), each inserting one character
+ * per op at a random position. `paced`: every client every `1000 / rate` ms on a fixed, staggered
+ * schedule (open loop); `closed`: each client submits its next op when the previous one is acknowledged.
+ */
+export interface CollabJob {
+  kind: 'collab';
+  clients: number;
+  pacing: 'paced' | 'closed';
+  /** Ops per second per client when paced. */
+  rate: number;
+  /** Measured seconds (after the warm-up). */
+  duration: number;
+  /** Seconds of load before the measured window (ops counted for convergence, not timed). */
+  warmup: number;
+  /** After the last op, give up waiting for missing deliveries after this much silence. */
+  drainMs: number;
+  timeoutMs: number;
+}
+
+/** Clients in one room moving their cursors at `rate` Hz (`cursors`). */
+export interface CursorsJob {
+  kind: 'cursors';
+  clients: number;
+  /** Cursor moves per second per client (the input rate; the client may throttle what it sends). */
+  rate: number;
+  duration: number;
+  warmup: number;
+  /** Syncline clients send at most this many cursor frames a second (the SDK's `Throttle`). */
+  throttleHz: number;
+  timeoutMs: number;
+}
+
+/**
+ * A generated `pages`-page PDF uploaded and processed `runs` times with nobody watching and `runs` times
+ * with `watchers` clients in the document's room (`pipeline`).
+ */
+export interface PipelineJob {
+  kind: 'pipeline';
+  pages: number;
+  watchers: number;
+  runs: number;
+  /** Limit on one processing run. */
+  timeoutMs: number;
+}
+
 export interface LoadgenJob {
   client: ClientKind;
   port: number;
+  /** Every node's port when the system runs several (subscribers round-robin, the publisher on the first). */
+  ports?: number[];
   /** Offer permessage-deflate. */
   deflate: boolean;
   /** HS256 secret the servers verify tokens with. */
   jwtSecret: string;
   /** Connection attempts in flight at once. */
   connectConcurrency: number;
-  work: PubSubJob | IdleJob;
+  work: PubSubJob | IdleJob | CollabJob | CursorsJob | PipelineJob;
 }
 
 /** A JSON value. */

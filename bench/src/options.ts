@@ -1,7 +1,16 @@
 import { DEFAULT_RESULTS_DIR } from './paths.js';
 import { SYSTEM_NAMES, type SystemName } from './systems.js';
 
-export const WORKLOAD_NAMES = ['fanout', 'latency', 'idle'] as const;
+export const WORKLOAD_NAMES = [
+  'fanout',
+  'latency',
+  'idle',
+  'collab-latency',
+  'collab-throughput',
+  'cursors',
+  'pipeline',
+  'cluster-fanout',
+] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 
 /** Numeric knobs that override a workload's defaults. */
@@ -16,6 +25,9 @@ export const KNOBS = [
   'rooms',
   'settle',
   'concurrency',
+  'clients',
+  'pages',
+  'runs',
 ] as const;
 export type Knob = (typeof KNOBS)[number];
 

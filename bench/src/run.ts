@@ -10,9 +10,14 @@ import { type Options, parseOptions, USAGE, type WorkloadName } from './options.
 import { runSystem } from './runner.js';
 import { SYSTEMS, type SystemName } from './systems.js';
 import { formatTable } from './table.js';
+import { clusterFanout } from './workloads/cluster-fanout.js';
+import { collabLatency } from './workloads/collab-latency.js';
+import { collabThroughput } from './workloads/collab-throughput.js';
+import { cursors } from './workloads/cursors.js';
 import { fanout } from './workloads/fanout.js';
 import { idle } from './workloads/idle.js';
 import { latency } from './workloads/latency.js';
+import { pipeline } from './workloads/pipeline.js';
 import type { Row, Workload } from './workloads/workload.js';
 
 /**
@@ -23,6 +28,11 @@ const WORKLOADS: Record<WorkloadName, Workload<never>> = {
   fanout: fanout as Workload<never>,
   latency: latency as Workload<never>,
   idle: idle as Workload<never>,
+  'collab-latency': collabLatency as Workload<never>,
+  'collab-throughput': collabThroughput as Workload<never>,
+  cursors: cursors as Workload<never>,
+  pipeline: pipeline as Workload<never>,
+  'cluster-fanout': clusterFanout as Workload<never>,
 };
 
 /** Above this share of a pinned core taken by other processes, a run is flagged as disturbed. */

@@ -32,6 +32,7 @@ export async function runSystem<P extends object>(
       job: {
         client,
         port: server.port,
+        ports: server.ports,
         deflate: system.deflate,
         jwtSecret,
         connectConcurrency: o.knobs.concurrency ?? w.connectConcurrency,
@@ -50,10 +51,11 @@ export async function runSystem<P extends object>(
     const s1 = server.snapshot();
     const wallMs = performance.now() - t0;
     const genMs = readCpuMs(gen.pid).total - g0;
+    const post = (await w.afterRun?.(server, params, metrics)) ?? {};
     const stats = serverStats(s0, s1, wallMs, metrics);
     const others =
       o.pin && canPin() ? otherLoad(c0, readCoreBusyMs(), s1.cpu_ms - s0.cpu_ms, genMs, wallMs) : {};
-    return {
+    const row: Row = {
       system: system.name,
       client,
       ...ready.info,
@@ -62,8 +64,10 @@ export async function runSystem<P extends object>(
       ...metrics,
       ...stats,
       ...others,
+      ...post,
       ...megabytes(before, mid),
     };
+    return { ...row, ...w.derive?.(row) };
   } finally {
     await gen?.stop();
     await server.stop();

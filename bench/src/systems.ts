@@ -2,11 +2,30 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientKind } from './ipc.js';
-import { PRELOAD_URL, REPO_ROOT, SOCKETIO_SERVER, SYNCLINE_CLI, WS_RELAY } from './paths.js';
+import {
+  HOCUSPOCUS_SERVER,
+  PRELOAD_URL,
+  REPO_ROOT,
+  SHAREDB_SERVER,
+  SOCKETIO_SERVER,
+  SYNCLINE_CLI,
+  WS_RELAY,
+} from './paths.js';
 import { freePort, Managed, readCpuMs, readIo, readRssKb, SERVER_CORE, sleep, waitForTcp } from './proc.js';
 
 /** The systems compared. `syncline-deflate` is Syncline started with permessage-deflate on. */
-export const SYSTEM_NAMES = ['ws', 'socket.io', 'syncline', 'syncline-deflate'] as const;
+export const SYSTEM_NAMES = [
+  'ws',
+  'socket.io',
+  'syncline',
+  'syncline-deflate',
+  'sharedb',
+  'hocuspocus',
+  'syncline-pg',
+  'syncline-pg-3',
+  'socket.io-redis',
+  'socket.io-redis-3',
+] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
 
 export interface LaunchContext {
@@ -30,6 +49,8 @@ export interface SystemSpec {
   /** Why the system cannot run here (e.g. not built yet), or undefined. */
   unavailable(): string | undefined;
   launch(ctx: LaunchContext): Launch;
+  /** Systems of several processes (`servers/cluster.ts`) start themselves instead of one `launch`. */
+  start?(ctx: Omit<LaunchContext, 'port'>, pin: boolean): Promise<RunningServer>;
 }
 
 const syncline = (deflate: boolean): SystemSpec => ({
@@ -79,7 +100,43 @@ export const SYSTEMS: Record<SystemName, SystemSpec> = {
   },
   syncline: syncline(false),
   'syncline-deflate': syncline(true),
+  sharedb: {
+    name: 'sharedb',
+    client: 'sharedb',
+    deflate: false,
+    unavailable: () => undefined,
+    launch: ({ port }) => ({ script: SHAREDB_SERVER, env: { PORT: String(port), HOST: '127.0.0.1' } }),
+  },
+  hocuspocus: {
+    name: 'hocuspocus',
+    client: 'hocuspocus',
+    deflate: false,
+    unavailable: () => undefined,
+    launch: ({ port }) => ({ script: HOCUSPOCUS_SERVER, env: { PORT: String(port), HOST: '127.0.0.1' } }),
+  },
+  // Nodes on PostgreSQL + Redis (Syncline) or the Redis adapter (Socket.IO): see servers/cluster.ts.
+  'syncline-pg': clusterSystem('syncline-pg', 'syncline', 1),
+  'syncline-pg-3': clusterSystem('syncline-pg-3', 'syncline', 3),
+  'socket.io-redis': clusterSystem('socket.io-redis', 'socket.io', 1),
+  'socket.io-redis-3': clusterSystem('socket.io-redis-3', 'socket.io', 3),
 };
+
+function clusterSystem(name: SystemName, client: 'syncline' | 'socket.io', nodes: number): SystemSpec {
+  return {
+    name,
+    client,
+    deflate: false,
+    unavailable: () =>
+      client === 'syncline' && !existsSync(SYNCLINE_CLI)
+        ? `${SYNCLINE_CLI} not found (build packages/server)`
+        : undefined,
+    launch: () => {
+      throw new Error(`${name} starts several processes (start)`);
+    },
+    start: async (ctx, pin) =>
+      (await import('./servers/cluster.js')).startCluster(name, client, nodes, ctx, pin),
+  };
+}
 
 export interface ServerMemory {
   rss_kb: number;
@@ -110,6 +167,11 @@ export class RunningServer {
 
   get pid(): number {
     return this.proc.pid;
+  }
+
+  /** Every node's port (one here; several for the systems of `servers/cluster.ts`). */
+  get ports(): number[] {
+    return [this.port];
   }
 
   markPreloaded(): void {
@@ -160,6 +222,7 @@ export async function startServer(
   ctx: Omit<LaunchContext, 'port'>,
   pin: boolean,
 ): Promise<RunningServer> {
+  if (system.start) return system.start(ctx, pin);
   const port = await freePort();
   const launch = system.launch({ ...ctx, port });
   const env: NodeJS.ProcessEnv = { ...process.env, ...launch.env };
@@ -168,7 +231,14 @@ export async function startServer(
   try {
     proc = new Managed({
       cmd: process.execPath,
-      args: ['--expose-gc', '--import', PRELOAD_URL, launch.script],
+      // BENCH_SERVER_NODE_ARGS: extra node flags for the server, e.g. `--cpu-prof` to profile it.
+      args: [
+        ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        '--expose-gc',
+        '--import',
+        PRELOAD_URL,
+        launch.script,
+      ],
       env,
       cwd: REPO_ROOT,
       core: pin ? SERVER_CORE : undefined,

@@ -1,6 +1,9 @@
 import type { HarnessMessage, LoadgenMessage } from '../ipc.js';
 import { CONNECTORS } from './adapters/index.js';
+import { setupCollab } from './collab.js';
+import { setupCursors } from './cursors.js';
 import { setupIdle } from './idle.js';
+import { setupPipeline } from './pipeline.js';
 import { setupPubSub } from './pubsub.js';
 
 /**
@@ -40,11 +43,17 @@ async function receive<T extends HarnessMessage['type']>(
 
 async function main(): Promise<void> {
   const { job } = await receive('job');
-  const connect = await CONNECTORS[job.client]();
+  const w = job.work;
   const session =
-    job.work.kind === 'idle'
-      ? await setupIdle(job, job.work, connect)
-      : await setupPubSub(job, job.work, connect);
+    w.kind === 'pipeline'
+      ? await setupPipeline(job, w)
+      : w.kind === 'collab'
+        ? await setupCollab(job, w)
+        : w.kind === 'cursors'
+          ? await setupCursors(job, w)
+          : w.kind === 'idle'
+            ? await setupIdle(job, w, await CONNECTORS[job.client]())
+            : await setupPubSub(job, w, await CONNECTORS[job.client]());
   await send({ type: 'ready', info: session.ready });
   await receive('go');
   const metrics = await session.run();

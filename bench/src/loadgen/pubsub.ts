@@ -26,9 +26,16 @@ export async function setupPubSub(job: LoadgenJob, w: PubSubJob, connect: Connec
   const started = performance.now();
 
   let malformed = 0;
-  const open = async (userId: string, decode: Decode, onEvents?: (pairs: readonly number[]) => void) =>
+  // Several nodes: subscriber s on node s mod n, the publisher (u0) on the first.
+  const ports = job.ports?.length ? job.ports : [job.port];
+  const open = async (
+    userId: string,
+    decode: Decode,
+    onEvents?: (pairs: readonly number[]) => void,
+    port = ports[0],
+  ) =>
     connect({
-      port: job.port,
+      port,
       room: BENCH_ROOM,
       userId,
       token: await signToken(job.jwtSecret, userId),
@@ -43,11 +50,16 @@ export async function setupPubSub(job: LoadgenJob, w: PubSubJob, connect: Connec
 
   const decodeOf = (s: number): Decode => (w.decode === 'parse' || s % w.parseEvery === 0 ? 'parse' : 'scan');
   const made = await mapLimit(w.subscribers, job.connectConcurrency, (s) =>
-    open(`u${s + 1}`, decodeOf(s), (pairs) => {
-      const now = performance.now();
-      for (let k = 0; k < pairs.length; k += 2) tracker.record(s, pairs[k], pairs[k + 1], now);
-      if (tracker.complete) onProgress();
-    }),
+    open(
+      `u${s + 1}`,
+      decodeOf(s),
+      (pairs) => {
+        const now = performance.now();
+        for (let k = 0; k < pairs.length; k += 2) tracker.record(s, pairs[k], pairs[k + 1], now);
+        if (tracker.complete) onProgress();
+      },
+      ports[s % ports.length],
+    ),
   );
   const failed = made.filter((c): c is Error => c instanceof Error);
   const subs = made.filter((c): c is BenchClient => !(c instanceof Error));

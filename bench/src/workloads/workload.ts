@@ -1,4 +1,4 @@
-import type { IdleJob, Metrics, PubSubJob } from '../ipc.js';
+import type { LoadgenJob, Metrics } from '../ipc.js';
 import type { Knob, Options, WorkloadName } from '../options.js';
 import type { RunningServer, SystemName } from '../systems.js';
 import type { Column } from '../table.js';
@@ -22,16 +22,20 @@ export interface Workload<P extends object = object> {
   /** Systems run when `--systems` is not given. */
   systems: SystemName[];
   params(o: Options): P;
-  job(p: P, o: Options): PubSubJob | IdleJob;
+  job(p: P, o: Options): LoadgenJob['work'];
   /** Connection attempts in flight at once. */
   connectConcurrency: number;
   /** Before the load generator starts (e.g. the server's baseline memory). */
   beforeLoad?(server: RunningServer, p: P): Promise<Metrics>;
   /** After the load generator is connected, before `go` (e.g. the server's memory with N connections). */
   afterReady?(server: RunningServer, p: P, before: Metrics, ready: Metrics): Promise<Metrics>;
+  /** After the result, before the servers stop (e.g. per-node CPU, Redis traffic since `afterReady`). */
+  afterRun?(server: RunningServer, p: P, result: Metrics): Promise<Metrics>;
   /** Generous upper bound on one system's run, in ms (setup + run). */
   timeoutMs(p: P): number;
   columns: Column[];
+  /** Metrics computed from the whole row (load-generator and server measurements together). */
+  derive?(row: Metrics): Metrics;
   compare(rows: Row[]): { ratios: Record<string, number | null>; targets: Record<string, Target> };
 }
 

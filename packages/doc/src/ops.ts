@@ -192,6 +192,8 @@ export function textOp(edit: TextEdit, current?: string): TextOp {
 }
 
 function makeTextInvertible(op: TextOp, text: string): TextOp {
+  // Nothing deleted (typing): invertible as it is, without splitting the whole text into code points.
+  if (!op.some((c) => typeof c === 'object')) return op;
   const chars = Array.from(text);
   let at = 0;
   return op.map((c) => {

@@ -150,6 +150,32 @@ export function describeBrokerContract(name: string, makeCluster: () => BrokerCl
       expect(hb.ephemerals[1].from).toBeUndefined();
     });
 
+    it('broadcasts to every other node, whatever rooms it serves, until the listener is disposed', async () => {
+      const [a] = node();
+      const [b] = node();
+      const [c] = node();
+      const heard = new Map<Broker, [string, unknown, string][]>([
+        [a, []],
+        [b, []],
+        [c, []],
+      ]);
+      const stop = new Map<Broker, () => void>();
+      for (const [n, got] of heard) stop.set(n, await n.onBroadcast((t, d, from) => got.push([t, d, from])));
+      a.broadcast('job.cancel', { jobId: 'j1', nested: [1, { x: null }] });
+      await eventually(() => {
+        for (const n of [b, c]) {
+          expect(heard.get(n)).toEqual([['job.cancel', { jobId: 'j1', nested: [1, { x: null }] }, a.nodeId]]);
+        }
+      });
+      await settle();
+      expect(heard.get(a)).toEqual([]); // not back to the sender
+      stop.get(c)?.();
+      b.broadcast('job.cancel', { jobId: 'j2' });
+      await eventually(() => expect(heard.get(a)).toEqual([['job.cancel', { jobId: 'j2' }, b.nodeId]]));
+      await settle();
+      expect(heard.get(c)).toHaveLength(1);
+    });
+
     it('says when a user’s presence changes cluster-wide: first node in, last node out', async () => {
       const [a] = node();
       const [b] = node();

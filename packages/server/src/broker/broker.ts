@@ -28,6 +28,12 @@ export interface SessionRecord {
   rooms: { room: string; mode: 'join' | 'subscribe'; types?: string[]; sentSeq: number }[];
 }
 
+/**
+ * A cluster-wide message from another node (not tied to a room): `topic` names what it is about (`job.cancel`),
+ * `data` is JSON, `node` the sender's id.
+ */
+export type BroadcastListener = (topic: string, data: unknown, node: string) => void;
+
 /** What a broker tells its node (the `Hub`). */
 export interface BrokerHandler {
   /** A room's stored entry, published by another node. */
@@ -73,6 +79,17 @@ export interface Broker {
   publishEntry(entry: LogEntry): void;
   /** Publishes an ephemeral event to the other nodes interested in its room. */
   publishEphemeral(event: EphemeralEvent): void;
+  /**
+   * Sends a message to every other node, whatever rooms they serve (at most once, like room traffic: for
+   * prompt signals that have a slower fallback, such as a job cancel that a heartbeat also finds).
+   */
+  broadcast(topic: string, data: unknown): void;
+  /**
+   * Hears other nodes' broadcasts (never this node's own). Resolves, once they will arrive (or once the
+   * broker has given up for now and will retry by itself: it never rejects), the disposer that stops
+   * listening.
+   */
+  onBroadcast(listener: BroadcastListener): Promise<() => void>;
   /**
    * Sets this node's presence of a user in a room (`null`: none left here). Resolves true when the user's
    * presence in the room changed cluster-wide: the first node to have the user, or the last to lose them

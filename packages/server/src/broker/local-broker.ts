@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { ZoneLocks } from '../docs/zone-locks.js';
 import type { LogEntry } from '../storage/log-store.js';
-import type { Broker, BrokerHandler, EphemeralEvent, NodePresence, SessionRecord } from './broker.js';
+import type {
+  BroadcastListener,
+  Broker,
+  BrokerHandler,
+  EphemeralEvent,
+  NodePresence,
+  SessionRecord,
+} from './broker.js';
 
 /**
  * What the `LocalBroker`s of one process share: which node is interested in which room, presence per node,
@@ -27,6 +34,7 @@ export class LocalBus {
 export class LocalBroker implements Broker {
   readonly nodeId: string;
   private handler: BrokerHandler | null = null;
+  private readonly listeners = new Set<BroadcastListener>();
   private closed = false;
 
   constructor(readonly bus: LocalBus = new LocalBus()) {
@@ -61,6 +69,31 @@ export class LocalBroker implements Broker {
 
   publishEphemeral(event: EphemeralEvent): void {
     this.toOthers(event.room, (h) => h.ephemeral(event));
+  }
+
+  broadcast(topic: string, data: unknown): void {
+    if (this.closed) return;
+    const json = JSON.stringify(data);
+    for (const b of this.bus.nodes) {
+      if (b === this) continue;
+      for (const l of b.listeners) {
+        queueMicrotask(() => {
+          if (!b.listeners.has(l)) return;
+          try {
+            l(topic, JSON.parse(json) as unknown, this.nodeId);
+          } catch {
+            // a listener's failure is its node's business, not the sender's
+          }
+        });
+      }
+    }
+  }
+
+  onBroadcast(listener: BroadcastListener): Promise<() => void> {
+    this.listeners.add(listener);
+    return Promise.resolve(() => {
+      this.listeners.delete(listener);
+    });
   }
 
   setPresence(room: string, userId: string, presence: NodePresence | null): boolean {
@@ -150,6 +183,7 @@ export class LocalBroker implements Broker {
       }
     }
     this.handler = null;
+    this.listeners.clear();
     return Promise.resolve();
   }
 

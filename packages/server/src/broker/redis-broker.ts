@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import type { LogEntry } from '../storage/log-store.js';
-import type { Broker, BrokerHandler, EphemeralEvent, NodePresence, SessionRecord } from './broker.js';
+import type {
+  BroadcastListener,
+  Broker,
+  BrokerHandler,
+  EphemeralEvent,
+  NodePresence,
+  SessionRecord,
+} from './broker.js';
 import { REAP_NODES, SET_PRESENCE } from './redis-scripts.js';
 import { RedisZoneLocks } from './redis-zone-locks.js';
 
@@ -23,7 +30,8 @@ type Wire =
   | ['e', string, number, string, number, string | null, unknown] // entry: node, seq, type, ts, from, data
   | ['x', string, string, string, number, string | null, unknown] // ephemeral: node, type, key, ts, from, data
   | ['p', string, string, NodePresence | null] // presence: node, user, presence
-  | ['d', string]; // node gone
+  | ['d', string] // node gone
+  | ['b', string, string, unknown]; // broadcast: node, topic, data
 
 const PING_TIMEOUT_MS = 1000;
 
@@ -43,6 +51,8 @@ const PING_TIMEOUT_MS = 1000;
  * and reaps nodes silent for `nodeTtlMs` (an atomic script), so a killed node's presence is gone within
  * `nodeTtlMs + heartbeatMs`.
  *
+ * **Broadcasts** (job control) go on one cluster-wide channel (`<prefix>bc`), subscribed once a listener exists.
+ *
  * **Loss.** Redis pub/sub is at-most-once; the broker never has to be more: stored entries carry their seq, a
  * receiving node fills gaps from the durable log, and after a lost connection `reconnected()` makes the hub
  * re-read every room it serves and re-assert its presence.
@@ -58,6 +68,8 @@ export class RedisBroker implements Broker {
   private readonly log: Logger | undefined;
   private handler: BrokerHandler | null = null;
   private readonly rooms = new Set<string>();
+  private readonly listeners = new Set<BroadcastListener>();
+  private broadcasting: Promise<void> | null = null;
   /** Users present per room on this node (a room leaves the reaper's index when its last user leaves). */
   private readonly presentRooms = new Map<string, Set<string>>();
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -133,6 +145,35 @@ export class RedisBroker implements Broker {
   publishEphemeral(e: EphemeralEvent): void {
     const wire: Wire = ['x', this.nodeId, e.type, e.key, e.ts, e.from ?? null, e.data];
     this.send(e.room, wire);
+  }
+
+  broadcast(topic: string, data: unknown): void {
+    if (this.closed) return;
+    const wire: Wire = ['b', this.nodeId, topic, data];
+    this.pub.publish(this.broadcastChannel(), JSON.stringify(wire)).catch(() => {});
+  }
+
+  async onBroadcast(listener: BroadcastListener): Promise<() => void> {
+    this.listeners.add(listener);
+    const dispose = () => {
+      this.listeners.delete(listener);
+    };
+    if (this.closed) return dispose;
+    // Never rejects: without Redis, broadcasts are subscribed again with the rooms once it answers.
+    this.broadcasting ??= this.sub.subscribe(this.broadcastChannel()).then(
+      () => {},
+      (err: Error) => {
+        this.broadcasting = null;
+        this.log?.warn({ err: err.message }, 'subscribing to broadcasts failed; retrying on reconnect');
+        this.lost = true;
+        if (this.sub.status === 'ready') {
+          this.lost = false;
+          void this.resubscribe();
+        }
+      },
+    );
+    await this.broadcasting;
+    return dispose;
   }
 
   async setPresence(room: string, userId: string, presence: NodePresence | null): Promise<boolean> {
@@ -219,6 +260,7 @@ export class RedisBroker implements Broker {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.handler = null;
+    this.listeners.clear();
     try {
       if (this.pub.status === 'ready') await this.pub.zadd(`${this.prefix}nodes`, 0, this.nodeId);
     } catch {
@@ -240,6 +282,10 @@ export class RedisBroker implements Broker {
     return `${this.prefix}r:${room}`;
   }
 
+  private broadcastChannel(): string {
+    return `${this.prefix}bc`;
+  }
+
   private send(room: string, wire: Wire): void {
     if (this.closed) return;
     // Lost messages are recovered from the log; a failed publish must not fail the publisher.
@@ -247,6 +293,10 @@ export class RedisBroker implements Broker {
   }
 
   private receive(channel: string, message: string): void {
+    if (channel === this.broadcastChannel()) {
+      this.hear(message);
+      return;
+    }
     const h = this.handler;
     if (!h) return;
     const room = channel.slice(this.prefix.length + 2);
@@ -280,6 +330,24 @@ export class RedisBroker implements Broker {
     }
   }
 
+  private hear(message: string): void {
+    let w: Wire;
+    try {
+      w = JSON.parse(message) as Wire;
+    } catch {
+      this.log?.warn({}, 'ignoring a malformed broker broadcast');
+      return;
+    }
+    if (w[0] !== 'b' || w[1] === this.nodeId || typeof w[2] !== 'string') return;
+    for (const l of this.listeners) {
+      try {
+        l(w[2], w[3], w[1]);
+      } catch (err) {
+        this.log?.error({ err, topic: w[2] }, 'broadcast listener failed');
+      }
+    }
+  }
+
   private heartbeat(): void {
     if (this.closed || this.pub.status !== 'ready') return;
     const now = Date.now();
@@ -297,6 +365,7 @@ export class RedisBroker implements Broker {
   private async resubscribe(): Promise<void> {
     try {
       const channels = [...this.rooms].map((r) => this.channel(r));
+      if (this.listeners.size > 0) channels.push(this.broadcastChannel());
       if (channels.length > 0) await this.sub.subscribe(...channels);
     } catch (err) {
       this.log?.warn({ err: String(err) }, 'resubscribing after a redis reconnect failed');

@@ -76,7 +76,15 @@ class LiveDocument {
 
 const DOC_ID = /^[A-Za-z0-9_.@~|+=:-]{1,128}$/;
 const SEED_KINDS = new Set(['zone_create', 'zone_update', 'zone_edit', 'zone_delete']);
-const MAX_COMMIT_RETRIES = 5;
+/**
+ * Lost commit races (another node took the version) retried before a submit is refused as busy. Past the first
+ * immediate retry each waits a jittered pause growing to `COMMIT_BACKOFF_MAX_MS`, so nodes flooding one document
+ * fall out of lockstep instead of losing to each other again: bounded at ~0.3 s of pauses in all.
+ */
+const MAX_COMMIT_RETRIES = 12;
+/** Longest zone text (UTF-16 units) that a `zone_edit` event repeats whole in `content`. */
+export const EDIT_CONTENT_MAX = 1024;
+const COMMIT_BACKOFF_MAX_MS = 40;
 
 function documentIdOf(data: unknown): string {
   const id = (data as { documentId?: unknown } | null)?.documentId;
@@ -303,6 +311,10 @@ export class DocumentSequencer {
         // Another writer (another node) committed this version first: catch up and transform again.
         if (attempt >= MAX_COMMIT_RETRIES)
           throw new SynclineError(ErrorCode.Unavailable, 'document is busy; retry', 200);
+        if (attempt >= 1) {
+          const ms = Math.random() * Math.min(COMMIT_BACKOFF_MAX_MS, 2 ** attempt);
+          await new Promise<void>((resolve) => hub.clock.setTimeout(resolve, ms));
+        }
         await this.catchUp(doc);
         continue;
       }
@@ -560,8 +572,12 @@ export class DocumentSequencer {
       const zone: Zone | undefined = doc.data.zones[zoneId];
       if (kind === 'zone_create') data = { ...base, zoneId, zone };
       else if (kind === 'zone_delete') data = { ...base, zoneId };
-      else if (kind === 'zone_edit') data = { ...base, zoneId, content: zone?.text ?? '' };
-      else data = { ...base, zoneId, updates: changedAttrs(before.zones[zoneId], zone) };
+      else if (kind === 'zone_edit') {
+        // The seed's whole-text `content`, for zones of ordinary size; past that every keystroke would carry
+        // (and log) the whole text, so it is `null` and readers apply `op`.
+        const text = zone?.text ?? '';
+        data = { ...base, zoneId, content: text.length <= EDIT_CONTENT_MAX ? text : null };
+      } else data = { ...base, zoneId, updates: changedAttrs(before.zones[zoneId], zone) };
     }
     await this.hub.publish(docRoom(doc.id), type, data);
   }

@@ -129,6 +129,42 @@ export class JobEvents {
     }
   }
 
+  /**
+   * Sends a session that entered `room` the stored progress of jobs running on other nodes (their live
+   * ticks reach only the nodes that had subscribers when they were sent): the last committed page, which
+   * the next live tick (same coalescing key) then overtakes.
+   */
+  sendStored(session: Session, room: string, jobs: readonly Job[]): void {
+    const conn = session.conn;
+    if (!conn) return;
+    for (const job of jobs) {
+      if (job.state !== 'running' || this.live.has(job.id)) continue;
+      const ts = this.clock.now();
+      const processing = job.kind === 'processing';
+      const data: ProcessingProgress | ExportProgress = processing
+        ? {
+            documentId: job.documentId,
+            jobId: job.id,
+            progress: job.progress,
+            currentZone: null,
+            stage: job.stage ?? 'queued',
+            page: job.page ?? 0,
+            pages: job.pages ?? 0,
+            etaMs: null,
+          }
+        : {
+            exportId: job.id,
+            progress: Math.min(1, Math.max(0, job.progress)),
+            format: String((job.params as { format?: unknown }).format ?? ''),
+            documentId: job.documentId,
+            jobId: job.id,
+          };
+      const type = processing ? 'processing_progress' : 'export_progress';
+      const msg = new OutMessage({ type, room, ts, data });
+      conn.queueEphemeral(`${room}|${processing ? 'processing' : 'export'}:${job.id}`, msg);
+    }
+  }
+
   /** The latest progress of a job this node runs, if any. */
   current(jobId: string): ProcessingProgress | ExportProgress | null {
     return this.live.get(jobId)?.latest ?? null;

@@ -248,4 +248,32 @@ describe('JobRunner across nodes', () => {
     await a.stop();
     await b.stop();
   });
+
+  it('says `cancelling` where it cancels a job running elsewhere; the owner stops at once when told', async () => {
+    const store = new MemoryJobStore();
+    const clock = new FakeClock();
+    const a = new JobRunner(store, clock, silentLogger, { heartbeatMs: 5000, recoverOnStart: false });
+    const b = new JobRunner(store, clock, silentLogger, { recoverOnStart: false });
+    const handler = new ManualHandler();
+    a.register('processing', { run: (ctx) => handler.run(ctx), settled: handler.settledHook });
+    b.register('export', { run: async () => null });
+    const heard: [string, JobEvent][] = [];
+    b.on((job, e) => heard.push([job.id, e]));
+    await a.start();
+    await b.start();
+    await a.enqueue({ id: 'j', kind: 'processing', ownerId: 'u', documentId: 'd' });
+    await clock.settle();
+    // A cancel message before the store says so (late, or forged) stops nothing.
+    expect(await a.abortCancelled('j')).toBe(false);
+    expect(await a.abortCancelled('unknown')).toBe(false);
+    expect((await b.cancel('j'))?.state).toBe('cancelled');
+    expect(heard).toEqual([['j', 'cancelling']]);
+    expect(await a.abortCancelled('j')).toBe(true);
+    await clock.settle();
+    expect(handler.runs[0].ctx.signal.aborted).toBe(true);
+    expect(handler.settled.map((j) => j.state)).toEqual(['cancelled']);
+    expect(await a.abortCancelled('j')).toBe(false);
+    await a.stop();
+    await b.stop();
+  });
 });

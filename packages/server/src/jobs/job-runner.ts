@@ -45,7 +45,11 @@ export interface JobHandler {
   settled?(job: Job): Promise<void> | void;
 }
 
-export type JobEvent = 'started' | 'retrying' | 'settled' | 'requeued';
+/**
+ * `cancelling`: a job running on another runner (node) was marked cancelled in the store; that runner stops
+ * it at its next heartbeat or commit, or at once when told (`abortCancelled`, e.g. through a broker).
+ */
+export type JobEvent = 'started' | 'retrying' | 'settled' | 'requeued' | 'cancelling';
 export type JobListener = (job: Job, event: JobEvent) => void;
 
 export interface JobRunnerOptions {
@@ -167,9 +171,11 @@ export class JobRunner {
 
   /**
    * Cancels a job: a queued one at once, a running one through its signal (resolves once its handler
-   * has stopped and the job is stored as cancelled; its settle hook and listeners run right after). A job running on another runner (node) is marked
-   * cancelled in the store; that runner sees it at its next heartbeat or commit, stops the job and
-   * settles it. A job in a final state is returned unchanged.
+   * has stopped and the job is stored as cancelled; its settle hook and listeners run right after). A job
+   * running on another runner (node) is marked cancelled in the store (a compare-and-set from `running`) and
+   * the listeners hear `cancelling`, to tell that runner (`abortCancelled`); it also sees the change at its
+   * next heartbeat or commit, whichever comes first, stops the job and settles it. A job in a final state is
+   * returned unchanged.
    */
   async cancel(jobId: string): Promise<Job | undefined> {
     const r = this.running.get(jobId);
@@ -192,7 +198,27 @@ export class JobRunner {
       { now, state: 'cancelled', finishedAt: now, error: CANCELLED },
       ['running'],
     );
-    return elsewhere ?? this.store.getJob(jobId);
+    if (elsewhere) {
+      this.emit(elsewhere, 'cancelling');
+      return elsewhere;
+    }
+    return this.store.getJob(jobId);
+  }
+
+  /**
+   * Another runner cancelled a job this runner runs (it said so through a broker): if the store agrees (the
+   * job is `cancelled` there, so a late or repeated message cannot stop a later run), its signal is aborted
+   * now instead of at the next heartbeat. Resolves whether it was running here and is now stopping.
+   */
+  async abortCancelled(jobId: string): Promise<boolean> {
+    const r = this.running.get(jobId);
+    if (!r || r.controller.signal.aborted) return false;
+    const stored = await this.store.getJob(jobId);
+    if (stored?.state !== 'cancelled' || this.running.get(jobId) !== r || r.controller.signal.aborted) {
+      return false;
+    }
+    r.controller.abort(new JobAbort('cancel'));
+    return true;
   }
 
   /** Puts a failed or cancelled job back in the queue (attempts start over). `undefined` if it is not one. */
@@ -375,11 +401,17 @@ export class JobRunner {
     const { now: _now, ...fields } = patch;
     let stored: Job;
     try {
-      stored = (await this.store.updateJob(live.id, patch, ['running'])) ?? {
-        ...live,
-        ...fields,
-        updatedAt: now,
-      };
+      let done = await this.store.updateJob(live.id, patch, ['running']);
+      if (!done && why === 'cancel') {
+        // Cancelled in the store by another node meanwhile: record how far this run got (a page that was
+        // being committed when the cancel arrived is in the document, so a retry starts after it).
+        done = await this.store.updateJob(
+          live.id,
+          { now, page: live.page, pages: live.pages, progress: live.progress },
+          ['cancelled'],
+        );
+      }
+      stored = done ?? { ...live, ...fields, updatedAt: now };
     } catch (err) {
       this.log.error({ err, jobId: live.id }, 'could not store the end of a job');
       stored = { ...live, ...fields, updatedAt: now };

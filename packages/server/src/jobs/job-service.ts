@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Json, metaSet, type Op, type ZoneDocument } from '@syncline/doc';
 import {
+  docRoom,
   ErrorCode,
   exportStartSchema,
   JOB_METHODS,
@@ -15,6 +16,7 @@ import type { Clock } from '../core/clock.js';
 import { SynclineError } from '../core/errors.js';
 import type { Hub } from '../core/hub.js';
 import { type Identity, isAdmin } from '../core/identity.js';
+import type { Session } from '../core/session.js';
 import type { DocumentSequencer } from '../docs/doc-sequencer.js';
 import { type CanAccessDocument, DocumentAccess } from './document-access.js';
 import { ExportJob, type ExportResult } from './export-job.js';
@@ -29,6 +31,10 @@ import { PIPELINE_USER, PROCESSING_META, ProcessingJob, pdfKey } from './process
 import type { UploadedDocument } from './uploaded-document.js';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+/** The broker topic of a cancel made on one node for a job another node runs. */
+const CANCEL_TOPIC = 'job.cancel';
+const DOC_ROOM_PREFIX = docRoom('');
 
 export interface JobServiceOptions extends JobRunnerOptions {
   store: JobStore;
@@ -80,6 +86,8 @@ export class JobService {
   /** Pages analyzed since start (metrics). */
   pagesProcessed = 0;
   private readonly clock: Clock;
+  private stopListening: (() => void) | null = null;
+  private closed = false;
 
   constructor(
     private readonly hub: Hub,
@@ -115,7 +123,10 @@ export class JobService {
       new ExportJob({ files: opts.files, documents, pipeline: opts.pipeline, events: this.events }),
     );
     this.runner.on((job, event) => this.announce(job, event));
-    hub.onEntered.push((session, room) => this.events.sendCurrent(session, room));
+    hub.onEntered.push((session, room) => {
+      this.events.sendCurrent(session, room);
+      if (hub.broker.distributed) void this.sendStoredProgress(session, room);
+    });
     const m = hub.methods;
     m.set(JOB_METHODS.get, (data, ctx) => this.get(ctx.user, data));
     m.set(JOB_METHODS.cancel, (data, ctx) => this.cancel(ctx.user, data));
@@ -123,12 +134,21 @@ export class JobService {
     m.set(JOB_METHODS.exportStart, (data, ctx) => this.startExport(ctx.user, data));
   }
 
-  start(): Promise<void> {
-    return this.runner.start();
+  /** Starts the runner, listening first to cancels of jobs it runs made on other nodes. */
+  async start(): Promise<void> {
+    if (this.stopListening === null && !this.closed) {
+      const stop = await this.hub.broker.onBroadcast((topic, data) => this.heard(topic, data));
+      if (this.closed) stop();
+      else this.stopListening = stop;
+    }
+    if (!this.closed) await this.runner.start();
   }
 
   /** Stops the runner (running jobs go back to the queue) and closes the store. */
   async close(): Promise<void> {
+    this.closed = true;
+    this.stopListening?.();
+    this.stopListening = null;
     await this.runner.stop();
     this.events.close();
     await this.store.close();
@@ -287,6 +307,35 @@ export class JobService {
 
   // ---- internals ----------------------------------------------------------------------------------
 
+  /** A broadcast from another node: a cancel of a job that may run here. */
+  private heard(topic: string, data: unknown): void {
+    if (topic !== CANCEL_TOPIC) return;
+    const jobId = (data as { jobId?: unknown } | null)?.jobId;
+    if (typeof jobId !== 'string' || !this.runner.live(jobId)) return;
+    this.runner
+      .abortCancelled(jobId)
+      .then((stopping) => {
+        if (stopping) this.hub.log.info({ jobId }, 'job cancelled on another node; stopping it here');
+      })
+      .catch((err) => this.hub.log.warn({ err, jobId }, 'could not check a cancel from another node'));
+  }
+
+  /**
+   * A session entered a document's room: jobs of that document running on other nodes send their stored
+   * progress (the last committed page) at once; their live ticks follow through the broker.
+   */
+  private async sendStoredProgress(session: Session, room: string): Promise<void> {
+    if (!room.startsWith(DOC_ROOM_PREFIX)) return;
+    const documentId = room.slice(DOC_ROOM_PREFIX.length);
+    try {
+      const jobs = await this.store.listJobs({ documentId, states: ['running'], limit: 10 });
+      // Still in the room (it may have left while the store answered).
+      if (session.subs.get(room)) this.events.sendStored(session, room, jobs);
+    } catch (err) {
+      this.hub.log.warn({ err, documentId }, 'could not read the progress of running jobs');
+    }
+  }
+
   /** The job, if this user may cancel or retry it: its owner, the document's owner, or an admin. */
   private async controllable(user: Identity, jobId: string): Promise<Job> {
     const job = await this.store.getJob(jobId);
@@ -306,6 +355,12 @@ export class JobService {
   }
 
   private announce(job: Job, event: JobEvent): void {
+    // Cancelled in the shared store while another node runs it: that node stops it when this arrives,
+    // or at its next heartbeat or commit if the message is lost.
+    if (event === 'cancelling') {
+      if (this.hub.broker.distributed) this.hub.broker.broadcast(CANCEL_TOPIC, { jobId: job.id });
+      return;
+    }
     if (event !== 'settled') return;
     void this.events.flush(job.id).then(() => this.publishFinal(job));
   }

@@ -1,0 +1,85 @@
+import { SynclineClient, type WebSocketConstructor } from '@syncline/client';
+import WebSocket from 'ws';
+import { type ReplicaOpener, within } from './replica.js';
+
+const ZONE = 'z1';
+
+/** Inserted strings of the text edits (`{es: [...]}` components) anywhere in a json1 op. */
+function editInserts(op: unknown, onText: (s: string) => void): void {
+  if (!Array.isArray(op)) return;
+  for (const c of op) {
+    if (Array.isArray(c)) editInserts(c, onText);
+    else if (c !== null && typeof c === 'object') {
+      const es = (c as { es?: unknown }).es;
+      if (Array.isArray(es)) for (const x of es) if (typeof x === 'string') onText(x);
+    }
+  }
+}
+
+/**
+ * Syncline's SDK: `client.doc(id)` (a `DocumentClient`: optimistic local edits, one op in flight,
+ * later ones composed behind it), the text in one zone edited with `editText`. The first replica creates
+ * the zone. Remote inserts are read from the committed ops the document room delivers (`zone_edit`),
+ * after the `DocumentClient` (subscribed first) has applied them.
+ */
+export const openSyncline: ReplicaOpener = async (o) => {
+  const client = new SynclineClient({
+    url: `ws://127.0.0.1:${o.port}/ws`,
+    token: o.token,
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    globals: null,
+    tokenRefresh: false,
+  });
+  const doc = client.doc(o.documentId);
+  try {
+    await within(doc.ready, 30_000, 'syncline doc.open');
+    if (o.create) {
+      doc.createZone({
+        id: ZONE,
+        page: 0,
+        bbox: { x: 0, y: 0, w: 1, h: 1 },
+        type: 'paragraph',
+        label: '',
+        confidence: 1,
+        text: '',
+      });
+      await within(doc.whenSynced(), 30_000, 'syncline zone created');
+    } else {
+      await within(
+        new Promise<void>((resolve) => {
+          const check = () => (doc.zone(ZONE) ? resolve() : setTimeout(check, 10));
+          check();
+        }),
+        30_000,
+        'syncline zone visible',
+      );
+    }
+  } catch (err) {
+    doc.close();
+    client.close();
+    throw err;
+  }
+  const me = o.userId;
+  client.subscribe('zone_edit', (data) => {
+    if (data.documentId !== o.documentId || data.userId === me) return;
+    editInserts((data as { op?: unknown }).op, o.onRemoteInsert);
+  });
+  return {
+    insert(pos, text, acked) {
+      doc.editText(ZONE, { pos, ins: text });
+      if (acked) void doc.whenSynced().then(acked);
+    },
+    get length() {
+      return doc.zone(ZONE)?.text.length ?? 0;
+    },
+    text: () => doc.zone(ZONE)?.text ?? '',
+    get unconfirmed() {
+      const s = doc.getSnapshot();
+      return s.inflight || s.pending > 0;
+    },
+    close() {
+      doc.close();
+      client.close();
+    },
+  };
+};

@@ -1,0 +1,152 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyzePdfInWorker, exportDocument, inspectPdf } from '@syncline/pipeline';
+import type { EventMessage, JobInfo } from '@syncline/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PdfPipeline } from '../../packages/server/src/jobs/pdf-pipeline.js';
+import { Cleanup, createClient, signToken, tokenProvider, wsUrl } from '../integration/helpers.js';
+import { eventQueries, makeTextPdf, type Progress } from '../integration/jobs-fixtures.js';
+import { needService } from '../services.js';
+import { startCluster, until } from './helpers.js';
+
+const ready = (await needService('postgres')) && (await needService('redis'));
+
+/**
+ * The real pipeline, except that page N is handed to the job only once the test allows N pages: the job
+ * then sits between two pages (no commit, no live tick), which is where a cross-node cancel or a late
+ * joiner must not wait for the job's next page or heartbeat.
+ */
+function gatedPipeline() {
+  let allowed = 0;
+  const waiting = new Set<() => void>();
+  const pipeline: PdfPipeline = {
+    inspectPdf,
+    exportDocument,
+    analyzePdfInWorker: (bytes, o) =>
+      analyzePdfInWorker(bytes, {
+        ...o,
+        onPage: async (r) => {
+          while (r.page > allowed && !o.signal?.aborted) {
+            await new Promise<void>((resolve) => {
+              const go = () => {
+                waiting.delete(go);
+                o.signal?.removeEventListener('abort', go);
+                resolve();
+              };
+              waiting.add(go);
+              o.signal?.addEventListener('abort', go, { once: true });
+            });
+          }
+          if (o.signal?.aborted) return;
+          return o.onPage?.(r);
+        },
+      }),
+  };
+  return {
+    pipeline,
+    allow(pages: number) {
+      allowed = pages;
+      for (const go of [...waiting]) go();
+    },
+  };
+}
+
+describe.skipIf(!ready)(
+  'jobs across three nodes (PostgreSQL queue, Redis broker, one shared files volume)',
+  () => {
+    const cleanup = new Cleanup();
+    afterEach(() => cleanup.run());
+
+    it('progress reaches watchers on every node, a late joiner gets it at once, a cancel from another node stops the job within 250 ms', async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'syncline-jobs-'));
+      cleanup.add(() => rm(dataDir, { recursive: true, force: true }));
+      const gate = gatedPipeline();
+      cleanup.add(() => gate.allow(Number.POSITIVE_INFINITY));
+      // Default heartbeat (5 s): only the broker message can stop the job within 250 ms.
+      const cluster = await startCluster(cleanup, 3, {
+        options: { jobs: { dataDir, pipeline: gate.pipeline, pollMs: 200 } },
+      });
+      const { servers, ports } = cluster;
+
+      const client = (node: number, userId: string) => {
+        const c = createClient(cleanup, { url: wsUrl(ports[node]), token: tokenProvider(userId) });
+        const events: EventMessage[] = [];
+        c.subscribe('*', (_d, e) => events.push(e as EventMessage));
+        return { client: c, events, ...eventQueries(events) };
+      };
+
+      // Upload on node 0 (the file lands on the shared volume; any node may claim the job).
+      const res = await fetch(`http://127.0.0.1:${ports[0]}/api/documents`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await signToken('olga')}`,
+          'content-type': 'application/pdf',
+          'x-file-name': 'cluster.pdf',
+        },
+        body: await makeTextPdf(12),
+      });
+      expect(res.status).toBe(201);
+      const { documentId, jobId } = (await res.json()) as { documentId: string; jobId: string };
+      const room = `doc:${documentId}`;
+
+      // Roles relative to the node that claimed the job.
+      const worker = await until(
+        () => {
+          const i = servers.findIndex((s) => s.jobs?.runner.live(jobId));
+          return i >= 0 ? i + 1 : 0;
+        },
+        30_000,
+        'a node to claim the job',
+      ).then((i) => i - 1);
+      const b = (worker + 1) % 3;
+      const c = (worker + 2) % 3;
+
+      const onB = client(b, 'bob');
+      const onC = client(c, 'olga');
+      await onB.client.join(room);
+      await onC.client.join(room);
+
+      // Pages 1 and 2 run; their live ticks reach the watchers on the two other nodes through the broker.
+      gate.allow(2);
+      for (const w of [onB, onC]) {
+        const p = await w.waitEvent<Progress>('processing_progress', room, (d) => d.page === 2);
+        expect(p).toMatchObject({ jobId, pages: 12 });
+      }
+      await until(
+        async () => (await servers[worker].jobs?.store.getJob(jobId))?.page === 2,
+        10_000,
+        'page 2',
+      );
+      // Let the last tick leave the throttle: from here on the job sends nothing until page 3 is allowed.
+      await new Promise((r) => setTimeout(r, 300));
+
+      // A late joiner on a node that is not running the job gets its progress at once (stored, not live).
+      const late = client(b, 'lena');
+      await late.client.join(room);
+      const first = await late.waitEvent<Progress>('processing_progress', room, () => true, 5_000);
+      expect(first).toMatchObject({ jobId, documentId, page: 2, pages: 12 });
+      expect(first.progress).toBeCloseTo(2 / 12);
+
+      // Cancel from a third node while the job sits between pages: it stops at once, not at a heartbeat.
+      const t0 = performance.now();
+      const { job } = await onC.client.request<{ job: JobInfo }>('job.cancel', { jobId });
+      expect(job.state).toBe('cancelled');
+      await until(() => !servers[worker].jobs?.runner.live(jobId), 5_000, 'the worker to stop the job');
+      const stoppedMs = performance.now() - t0;
+      expect(stoppedMs).toBeLessThan(250);
+
+      for (const w of [onB, onC, late]) {
+        const e = await w.waitEvent('processing_error', room);
+        expect(e).toMatchObject({ jobId, code: 'cancelled', recoverable: true, cancelledAtPage: 2 });
+      }
+      const stored = await servers[b].jobs?.store.getJob(jobId);
+      expect(stored).toMatchObject({ state: 'cancelled', page: 2 });
+      // Nothing more is committed after the cancel, even once the pipeline would go on.
+      gate.allow(Number.POSITIVE_INFINITY);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await servers[c].jobs?.store.getJob(jobId)).toMatchObject({ state: 'cancelled', page: 2 });
+      expect(onB.of('processing_completed', room)).toHaveLength(0);
+    }, 90_000);
+  },
+);
