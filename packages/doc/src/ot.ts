@@ -67,35 +67,7 @@ export function composeAll(ops: readonly Op[]): Op {
  * Never throws on conflicts; use `tryTransform` to learn about them. Drops inversion info.
  */
 export function transform(op: Op, other: Op, side: Side): Op {
-  if (op === null || other === null) return op;
-  const [a, b] = settleReplaceCollisions(op, other, side);
-  return docType.transform(a, b, side) ?? null;
-}
-
-const isScalar = (x: unknown) => x === null || typeof x !== 'object';
-/** A component that replaces a scalar by a scalar (`{r, i}`), such as a zone's `updatedAt` stamp. */
-const isScalarReplace = (c: OpComponent) =>
-  c.r !== undefined && c.i !== undefined && isScalar(c.i) && c.p === undefined && c.d === undefined;
-
-/**
- * Resolve, before json1 sees them, collisions where both ops replace the same scalar (every zone edit
- * re-stamps `updatedBy`/`updatedAt`, so any two concurrent edits of one zone collide there). The result is
- * the same as json1's own resolution (the left side's replace wins, the right side's is dropped), but
- * json1 reaches it through its conflict loop, which costs milliseconds per transform instead of
- * microseconds: this keeps a sequencer's transform of concurrent typing cheap.
- */
-function settleReplaceCollisions(op: Op, other: Op, side: Side): [Op, Op] {
-  const mine = opComponents(op).filter((e) => isScalarReplace(e.c));
-  if (mine.length === 0) return [op, other];
-  const theirs = opComponents(other).filter((e) => isScalarReplace(e.c));
-  if (theirs.length === 0) return [op, other];
-  const key = (path: Path) => JSON.stringify(path);
-  const theirKeys = new Set(theirs.map((e) => key(e.path)));
-  const both = new Set(mine.map((e) => key(e.path)).filter((k) => theirKeys.has(k)));
-  if (both.size === 0) return [op, other];
-  // The winner keeps its replace (it removes whatever is there); the loser's replace disappears.
-  const drop = (o: Op) => opFromComponents(opComponents(o).filter((e) => !both.has(key(e.path))));
-  return side === 'left' ? [op, drop(other)] : [drop(op), other];
+  return docType.transform(op, other, side) ?? null;
 }
 
 /**
