@@ -10,6 +10,7 @@ import {
   checkOp,
   compose,
   composeAll,
+  docType,
   invert,
   invertWithDoc,
   makeInvertible,
@@ -119,6 +120,53 @@ describe('transform (non-throwing)', () => {
     const [a2, b2] = transformX(a, b);
     expect(Object.keys(apply(apply(d, a), b2).zones).sort()).toEqual(['a', 'b', 'c']);
     expect(apply(apply(d, b), a2)).toEqual(apply(apply(d, a), b2));
+  });
+
+  it('settles two stamped edits of one zone as json1 would, without its conflict loop', () => {
+    const at = (by: string, t: number) => ({ by, at: t });
+    const a = zoneEdit('a', { pos: 0, ins: 'A' }, { stamp: at('ann', 2), current: d.zones.a });
+    const b = zoneEdit('a', { pos: 5, ins: 'B' }, { stamp: at('bob', 3), current: d.zones.a });
+    for (const side of ['left', 'right'] as const) {
+      expect(transform(a, b, side)).toEqual(docType.transform(a, b, side) ?? null);
+    }
+    const [a2, b2] = transformX(a, b);
+    const ab = apply(apply(d, a), b2);
+    expect(ab).toEqual(apply(apply(d, b), a2));
+    expect(ab.zones.a).toMatchObject({ text: 'AhelloB', updatedBy: 'ann', updatedAt: 2 });
+  });
+
+  it('leaves to json1 the stamps below a zone replaced whole (as an undo can make them)', () => {
+    const z = d.zones.a;
+    const canon = (o: unknown) => JSON.stringify(o, (k, v) => (k === 'r' ? true : v));
+    // The zone replaced whole, then its (new) stamps set: paths below the insert name the inserted zone.
+    const a: Op = ['zones', 'a', { r: true, i: { ...z, text: 'ab' } }, 'updatedAt', { r: true, i: 9 }];
+    const b = zoneEdit('a', { pos: 0, ins: 'X' }, { stamp: { by: 'bob', at: 9 }, current: z });
+    for (const side of ['left', 'right'] as const) {
+      expect(canon(transform(a, b, side))).toEqual(canon(docType.transform(a, b, side)));
+      expect(canon(transform(b, a, side))).toEqual(canon(docType.transform(b, a, side)));
+    }
+  });
+
+  it('drops both replaces when both set the same value, as json1 does', () => {
+    const a = replaceOp(['zones', 'a', 'label'], '', 'same');
+    const b = replaceOp(['zones', 'a', 'label'], '', 'same');
+    expect(transform(a, b, 'left')).toBeNull();
+    expect(transform(b, a, 'right')).toBeNull();
+  });
+
+  it('gives the same result as json1 on random concurrent ops', () => {
+    fc.assert(
+      fc.property(arbDoc, fc.gen(), fc.gen(), (doc, g1, g2) => {
+        const a = genOp(g1, doc, 'ann');
+        const b = genOp(g2, doc, 'bob', 2_000);
+        for (const side of ['left', 'right'] as const) {
+          const fast = transform(a, b, side);
+          const json1 = docType.transform(a, b, side) ?? null;
+          expect(apply(apply(doc, b), fast)).toEqual(apply(apply(doc, b), json1));
+        }
+      }),
+      FC_PARAMS,
+    );
   });
 
   it('transforms past a history one op at a time', () => {

@@ -67,7 +67,50 @@ export function composeAll(ops: readonly Op[]): Op {
  * Never throws on conflicts; use `tryTransform` to learn about them. Drops inversion info.
  */
 export function transform(op: Op, other: Op, side: Side): Op {
-  return docType.transform(op, other, side) ?? null;
+  if (op === null || other === null) return op;
+  const [a, b] = settleReplaceCollisions(op, other, side);
+  return docType.transform(a, b, side) ?? null;
+}
+
+const isScalar = (x: unknown) => x === null || typeof x !== 'object';
+/** A component that replaces a scalar by a scalar (`{r, i}`), such as a zone's `updatedAt` stamp. */
+const isScalarReplace = (c: OpComponent) =>
+  c.r !== undefined && c.i !== undefined && isScalar(c.i) && c.p === undefined && c.d === undefined;
+
+/**
+ * Resolve, before json1 sees them, collisions where both ops replace the same scalar (every zone edit
+ * re-stamps `updatedBy`/`updatedAt`, so any two concurrent edits of one zone collide there). The result is
+ * the same as json1's own resolution (the left side's replace wins, the right side's is dropped), but
+ * json1 reaches it through its conflict loop, which costs milliseconds per transform instead of
+ * microseconds: this keeps a sequencer's transform of concurrent typing cheap.
+ */
+function settleReplaceCollisions(op: Op, other: Op, side: Side): [Op, Op] {
+  const mine = opComponents(op).filter((e) => isScalarReplace(e.c));
+  if (mine.length === 0) return [op, other];
+  const theirs = opComponents(other).filter((e) => isScalarReplace(e.c));
+  if (theirs.length === 0) return [op, other];
+  const key = (path: Path) => JSON.stringify(path);
+  const theirValue = new Map(theirs.map((e) => [key(e.path), e.c.i]));
+  /** Both set the same value: neither needs its replace after the other (json1's rule too). */
+  const same = new Set<string>();
+  /** Both set different values: the left one's replace wins, the right one's disappears. */
+  const differ = new Set<string>();
+  for (const e of mine) {
+    const k = key(e.path);
+    if (!theirValue.has(k)) continue;
+    (theirValue.get(k) === e.c.i ? same : differ).add(k);
+  }
+  if (same.size === 0 && differ.size === 0) return [op, other];
+  // A component above a colliding path (a zone replaced or inserted whole, as undo can make) changes what the
+  // path refers to: leave those to json1.
+  const colliding = [...same, ...differ].map((k) => JSON.parse(k) as Path);
+  const above = (e: OpEntry) =>
+    colliding.some((p) => e.path.length < p.length && e.path.every((seg, i) => seg === p[i]));
+  if (opComponents(op).some(above) || opComponents(other).some(above)) return [op, other];
+  const drop = (o: Op, keys: Set<string>) =>
+    keys.size === 0 ? o : opFromComponents(opComponents(o).filter((e) => !keys.has(key(e.path))));
+  const loser = new Set([...same, ...differ]);
+  return side === 'left' ? [drop(op, same), drop(other, loser)] : [drop(op, loser), drop(other, same)];
 }
 
 /**

@@ -216,7 +216,12 @@ export class DocumentSequencer {
     if (problem) throw new SynclineError(ErrorCode.Invalid, `op: ${problem}`);
     const user = session.identity;
     const doc = await this.load(documentId, user.userId);
-    return doc.serial(() => this.commit(doc, user, normalize(rawOp as Op), v, opId));
+    // The next submit may commit while this one's broadcast is being stored: the room log keeps the order
+    // of the calls, and the answer still waits until the event is out.
+    const held: Promise<unknown>[] = [];
+    const result = await doc.serial(() => this.commit(doc, user, normalize(rawOp as Op), v, opId, held));
+    await Promise.all(held);
+    return result;
   }
 
   private async commit(
