@@ -53,7 +53,10 @@ export class MemoryDocPersistence implements DocPersistence {
   }
 
   async save(record: PersistedDoc): Promise<void> {
-    this.records.set(record.documentId, structuredClone(record));
+    // Kept as given, not copied: the client writes a fresh record per save and never changes its snapshot
+    // or ops afterwards (documents are immutable values), and copying a large document on every turn with
+    // an unconfirmed edit costs more than the edit. `load` hands out copies.
+    this.records.set(record.documentId, record);
   }
 
   async delete(documentId: string): Promise<void> {
