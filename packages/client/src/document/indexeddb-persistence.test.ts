@@ -19,11 +19,11 @@ const record = (documentId: string, version = 3): PersistedDoc => ({
 });
 
 describe('DocPersistence', () => {
-  it('MemoryDocPersistence keeps copies, by document', async () => {
+  it('MemoryDocPersistence keeps records by document and hands out copies', async () => {
     const storage = new MemoryDocPersistence();
-    const r = record('d1');
-    await storage.save(r);
-    r.version = 99; // the caller's object is not the stored one
+    await storage.save(record('d1'));
+    const loaded = await storage.load('d1');
+    if (loaded) loaded.version = 99; // a loaded record is the reader's own
     expect(await storage.load('d1')).toEqual(record('d1'));
     expect(await storage.load('d2')).toBeUndefined();
     await storage.delete('d1');
