@@ -182,6 +182,7 @@ export async function setupPubSub(job: LoadgenJob, w: PubSubJob, connect: Connec
       acked: publisher.acks ? acked : null,
       acks_s: publisher.acks && lastAckAt ? round((lastAckAt - firstSend) / 1000) : null,
       lost: tracker.lost,
+      ...(tracker.lost > 0 ? { lost_where: tracker.lossSummary() } : {}),
       duplicated: tracker.duplicated,
       reordered: tracker.reordered,
       unexpected: tracker.unexpected,

@@ -67,6 +67,29 @@ export class DeliveryTracker {
     else this.last[sub] = i;
   }
 
+  /**
+   * Where the losses are, to tell a lost tail (the run ended early) from lost subscribers (a whole
+   * connection starved) from holes: how many subscribers missed something, and the lowest and highest
+   * event number missed. `null` when nothing was lost.
+   */
+  lossSummary(): { subscribers: number; first_event: number; last_event: number } | null {
+    if (this.lost === 0) return null;
+    let subscribers = 0;
+    let first = this.events;
+    let last = -1;
+    for (let sub = 0; sub < this.subscribers; sub++) {
+      let missed = false;
+      for (let i = 0; i < this.events; i++) {
+        if (this.seen[sub * this.events + i] !== 0) continue;
+        missed = true;
+        if (i < first) first = i;
+        if (i > last) last = i;
+      }
+      if (missed) subscribers++;
+    }
+    return { subscribers, first_event: first, last_event: last };
+  }
+
   /** The latency histogram of every timed first delivery. */
   latency(): LatencyHistogram {
     const h = new LatencyHistogram();

@@ -58,6 +58,7 @@ const server = new SynclineServer({
     maxConnectionsPerUser: int('SYNCLINE_MAX_CONN_PER_USER', 20),
     heartbeatMs: int('SYNCLINE_HEARTBEAT_MS', 25_000),
     sessionGraceMs: int('SYNCLINE_SESSION_GRACE_MS', 120_000),
+    ephemeralWindowMs: int('SYNCLINE_EPHEMERAL_WINDOW_MS', 34),
   },
   systemStatusIntervalMs: int('SYNCLINE_SYSTEM_STATUS_MS', 10_000),
   documents: { lockTtlMs: int('SYNCLINE_LOCK_TTL_MS', 30_000) },

@@ -35,6 +35,9 @@ export class Connection implements ConnectionHandle {
   buckets: ClassBuckets | null = null;
   abuse: AbuseCounter | null = null;
   private readonly queue = new OutboundQueue();
+  /** When ephemeral messages last left (see `HubLimits.ephemeralWindowMs`), and the wait for the next. */
+  private ephemeralAt = Number.NEGATIVE_INFINITY;
+  private ephemeralTimer: unknown = null;
 
   constructor(
     readonly socket: ServerSocket,
@@ -69,6 +72,10 @@ export class Connection implements ConnectionHandle {
   closed(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    if (this.ephemeralTimer !== null) {
+      this.hub.clock.clearTimeout(this.ephemeralTimer);
+      this.ephemeralTimer = null;
+    }
     this.hub.release(this, code, reason);
   }
 
@@ -85,6 +92,9 @@ export class Connection implements ConnectionHandle {
 
   queueLogged(m: OutMessage | SharedBatch): void {
     if (this.ending) return;
+    // Ephemeral messages held for the window were published before this event: they go ahead of it (a job's
+    // last progress tick before its final event).
+    if (this.ephemeralTimer !== null) this.queue.promoteEphemeral();
     this.queue.pushLogged(m);
     this.hub.flusher.markDirty(this);
   }
@@ -92,7 +102,15 @@ export class Connection implements ConnectionHandle {
   queueEphemeral(key: string, m: OutMessage): void {
     if (this.ending) return;
     this.queue.pushEphemeral(key, m);
-    this.hub.flusher.markDirty(this);
+    const wait = this.ephemeralAt + this.hub.limits.ephemeralWindowMs - this.hub.clock.now();
+    if (wait <= 0) this.hub.flusher.markDirty(this);
+    else if (this.ephemeralTimer === null) {
+      // Coalesced until the window is over (or sooner, riding along with anything else this connection sends).
+      this.ephemeralTimer = this.hub.clock.setTimeout(() => {
+        this.ephemeralTimer = null;
+        this.hub.flusher.markDirty(this);
+      }, wait);
+    }
   }
 
   expandBatch(batch: SharedBatch): void {
@@ -111,6 +129,7 @@ export class Connection implements ConnectionHandle {
       this.close(CloseCode.SlowConsumer);
       return;
     }
+    if (this.queue.hasEphemeral) this.ephemeralAt = this.hub.clock.now();
     const { frames, dropped } = this.queue.drain(this.codec, buffered > softBufferBytes);
     if (dropped > 0) this.hub.stats.droppedEphemeral += dropped;
     for (const frame of frames) {

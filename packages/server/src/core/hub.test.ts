@@ -708,6 +708,39 @@ describe('Hub limits', () => {
     expect(s.closeInfo?.code).toBe(CloseCode.RateLimited.code);
   });
 
+  it('sends ephemeral traffic at most once per window, the first at once, held ones ahead of later events', async () => {
+    const h = setup({ limits: { ephemeralWindowMs: 34 } });
+    const watcher = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    watcher.s.take();
+    const cursor = (x: number) =>
+      void h.hub.publish('doc:a', 'cursor_update', { x, y: 0, page: 0 }, { from: 'carol' });
+    const sent = () =>
+      (watcher.s.take() as Msg[]).map((m) => `${m.type}:${(m.data as { x?: number }).x ?? ''}`);
+
+    cursor(1);
+    await h.settle();
+    expect(sent()).toEqual(['cursor_update:1']); // after a pause: at once
+    h.clock.advance(10);
+    cursor(2);
+    await h.settle();
+    cursor(3);
+    await h.settle();
+    expect(sent()).toEqual([]); // within the window: held, coalesced
+    h.clock.advance(24);
+    await h.settle();
+    expect(sent()).toEqual(['cursor_update:3']);
+
+    h.clock.advance(5);
+    cursor(4);
+    void h.hub.publish('doc:a', 'zone_update', { zoneId: 'z', updates: {} });
+    await h.settle();
+    // A held ephemeral message was published first: it goes first, with the logged event.
+    expect(sent()).toEqual(['cursor_update:4', 'zone_update:']);
+    h.clock.advance(100);
+    await h.settle();
+    expect(sent()).toEqual([]);
+  });
+
   it('drops ephemeral traffic above the soft buffer limit and closes 4007 above the hard one', async () => {
     const h = setup({ limits: { softBufferBytes: 1000, hardBufferBytes: 5000 } });
     const slow = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });

@@ -55,6 +55,12 @@ export interface HubLimits {
   softBufferBytes: number;
   /** Above this many buffered bytes a connection is closed as a slow consumer. */
   hardBufferBytes: number;
+  /**
+   * Ephemeral messages (cursors, typing) leave a connection at most once per this many ms, coalesced per key
+   * meanwhile: 34 ms keeps a crowded room under 30 frames a second per client. The first after a pause leaves
+   * at once. 0 = with every turn of the event loop.
+   */
+  ephemeralWindowMs: number;
   /** Log entries read per page when replaying. */
   replayPageSize: number;
   /** Messages a connection may send while its hello is processed. */
@@ -76,6 +82,7 @@ export const DEFAULT_LIMITS: HubLimits = {
   dedupWindow: 1024,
   softBufferBytes: 256 * 1024,
   hardBufferBytes: 4 * 1024 * 1024,
+  ephemeralWindowMs: 34,
   replayPageSize: 500,
   maxInbox: 64,
   tokenToleranceS: 5,

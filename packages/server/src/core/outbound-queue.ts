@@ -16,6 +16,10 @@ export class OutboundQueue {
   private logged: (OutMessage | SharedBatch)[] | null = null;
   private ephemeral: Map<string, OutMessage> | null = null;
 
+  get hasEphemeral(): boolean {
+    return this.ephemeral !== null;
+  }
+
   get empty(): boolean {
     return this.control === null && this.logged === null && this.ephemeral === null;
   }
@@ -28,6 +32,18 @@ export class OutboundQueue {
     const lane = (this.logged ??= []);
     if (m instanceof SharedBatch && lane[lane.length - 1] === m) return;
     lane.push(m);
+  }
+
+  /**
+   * Moves the waiting ephemeral messages to the end of the logged lane, so that they leave ahead of what is
+   * queued next (no longer coalesced or droppable). For messages held from an earlier turn.
+   */
+  promoteEphemeral(): void {
+    const waiting = this.ephemeral;
+    if (waiting === null) return;
+    this.ephemeral = null;
+    const lane = (this.logged ??= []);
+    for (const m of waiting.values()) lane.push(m);
   }
 
   /** Replaces a queued shared batch by its current items, so later items can differ for this connection. */
