@@ -115,6 +115,30 @@ describe('hubs on a shared log and broker', () => {
     ]);
   });
 
+  it('fill a lost tail from the log once the room goes quiet (no later entry reveals it)', async () => {
+    const c = cluster(2);
+    const room = 'doc:tail';
+    const { s } = await c.hello(c.hubs[1], 'u1');
+    await c.command(s, { type: 'subscribe', room });
+    s.take();
+    void c.hubs[0].publish(room, 'app_event', { name: 'a' });
+    await c.settle();
+    // The last entries of the burst: their broker messages never arrive, and nothing follows them.
+    await c.store.append(room, [
+      { type: 'app_event', data: { name: 'lost-1' }, ts: 1 },
+      { type: 'app_event', data: { name: 'lost-2' }, ts: 2 },
+    ]);
+    await c.settle();
+    expect(appEvents(s, room).map((m) => m.data.name)).toEqual(['a']);
+    c.clock.advance(2_000); // two ticks: traffic paused, the room is compared with the log's head
+    await c.settle();
+    expect(appEvents(s, room).map((m) => [m.seq, m.data.name])).toEqual([
+      [1, 'a'],
+      [2, 'lost-1'],
+      [3, 'lost-2'],
+    ]);
+  });
+
   it('carry ephemeral events across nodes, and not back to the sender', async () => {
     const c = cluster(2);
     const room = 'doc:eph';

@@ -185,6 +185,13 @@ export class Hub {
   /** What every room needs from the hub (one object shared by all rooms). */
   private readonly roomHost: RoomHost;
   private tickTimer: unknown = null;
+  /**
+   * Rooms that received other nodes' entries since the last tick. A gap is seen when a later entry arrives;
+   * a lost *tail* (the last entries of a burst) has no later entry to reveal it, so once a room's traffic
+   * pauses for a tick its position is compared with the log's head (one read per room and burst).
+   */
+  private tailChecks = new Set<Room>();
+  private tailChecking = new Set<Room>();
   private lastHeartbeat = 0;
   private lastTrim = 0;
   private stopping = false;
@@ -533,7 +540,12 @@ export class Hub {
   /** What the broker calls: other nodes' entries, ephemeral events and presence. */
   private brokerHandler(): BrokerHandler {
     return {
-      entry: (entry) => this.rooms.get(entry.room)?.receive(entry),
+      entry: (entry) => {
+        const room = this.rooms.get(entry.room);
+        if (!room) return;
+        room.receive(entry);
+        this.tailChecks.add(room);
+      },
       ephemeral: (e) => this.rooms.get(e.room)?.deliverEphemeral(e.type, e.data, e.key, e.ts, e.from),
       presence: (roomName, node, userId, presence) => {
         const room = this.rooms.get(roomName);
@@ -676,10 +688,31 @@ export class Hub {
 
   // ---- periodic work ----------------------------------------------------------------------------
 
+  /** Rooms whose remote traffic paused since the last tick: fill from the log if it is ahead of them. */
+  private checkTails(): void {
+    const quiet = [...this.tailChecking].filter((r) => !this.tailChecks.has(r));
+    this.tailChecking = this.tailChecks;
+    this.tailChecks = new Set();
+    for (const room of quiet) {
+      if (this.rooms.get(room.name) !== room || room.subs.size === 0) continue;
+      this.store.lastSeq(room.name).then(
+        (head) => {
+          if (head > room.lastSeq) {
+            this.log.warn({ room: room.name, at: room.lastSeq, head }, 'filling a lost tail from the log');
+            void room.fill(true);
+          }
+        },
+        (err) =>
+          this.log.warn({ err: String(err), room: room.name }, 'checking a room against the log failed'),
+      );
+    }
+  }
+
   /** One timer for the whole hub: handshake timeouts, token expiry, heartbeats, grace periods, retention. */
   tick(): void {
     const now = this.clock.now();
     const L = this.limits;
+    this.checkTails();
     for (const conn of this.pending) {
       if (now - conn.openedAt > L.handshakeTimeoutMs) {
         conn.error(ErrorCode.HelloRequired, 'no hello within the handshake timeout');
