@@ -249,6 +249,32 @@ describe('JobRunner across nodes', () => {
     await b.stop();
   });
 
+  it('a runner that stalled past its heartbeat and lost the job to another run records nothing of its end', async () => {
+    const store = new MemoryJobStore();
+    const clock = new FakeClock();
+    const opts = { heartbeatMs: 1000, staleAfterMs: 5000, recoverOnStart: false };
+    const a = new JobRunner(store, clock, silentLogger, opts);
+    const handler = new ManualHandler();
+    const events: [JobEvent, string][] = [];
+    a.on((job, e) => events.push([e, job.state]));
+    a.register('processing', { run: (ctx) => handler.run(ctx), settled: handler.settledHook });
+    await a.start();
+    await a.enqueue({ id: 'j', kind: 'processing', ownerId: 'u', documentId: 'd' });
+    await clock.settle();
+    expect(handler.runs).toHaveLength(1);
+    // Node A stalls (no heartbeat reaches the store); past staleAfterMs node B claims the job: attempt 2.
+    const taken = await store.claimNext({ now: clock.now() + 6000, staleBefore: clock.now() + 1000 });
+    expect(taken?.attempts).toBe(2);
+    // A wakes up: its next write names attempt 1, is refused, and the run stops without a trace.
+    await handler.runs[0].ctx.commit({ page: 3, pages: 10, progress: 0.3 });
+    await clock.settle();
+    expect(handler.runs[0].ctx.signal.aborted).toBe(true);
+    expect(await store.getJob('j')).toMatchObject({ state: 'running', attempts: 2, progress: 0 });
+    expect(handler.settled).toEqual([]);
+    expect(events.filter(([e]) => e !== 'started')).toEqual([]);
+    await a.stop();
+  });
+
   it('says `cancelling` where it cancels a job running elsewhere; the owner stops at once when told', async () => {
     const store = new MemoryJobStore();
     const clock = new FakeClock();

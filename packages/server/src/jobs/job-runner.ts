@@ -15,8 +15,15 @@ import { type BackoffOptions, retryDelay } from './retry-backoff.js';
 
 /** Why a running job's signal was aborted. */
 export class JobAbort extends Error {
-  constructor(readonly why: 'cancel' | 'shutdown') {
-    super(why === 'cancel' ? 'cancelled' : 'server shutting down');
+  /** `superseded`: this runner lost its claim (it stalled past the heartbeat) and another run took over. */
+  constructor(readonly why: 'cancel' | 'shutdown' | 'superseded') {
+    super(
+      why === 'cancel'
+        ? 'cancelled'
+        : why === 'shutdown'
+          ? 'server shutting down'
+          : 'taken over by another run',
+    );
     this.name = 'JobAbort';
   }
 }
@@ -296,12 +303,21 @@ export class JobRunner {
     const handler = this.handlers.get(claimed.kind)!;
     const controller = new AbortController();
     const entry = { job: claimed, controller } as Running;
-    // A write that finds the job no longer running means another node cancelled it: stop here too.
+    // Every write names this run (its attempt number): a write that finds the job no longer running means
+    // another node cancelled it; one that finds a later attempt means this runner stalled past its heartbeat
+    // and another took the job over. Either way, stop here.
     const persist = async (patch: Omit<JobPatch, 'now'>) => {
-      const stored = await this.store.updateJob(entry.job.id, { ...patch, now: this.clock.now() }, [
-        'running',
-      ]);
-      if (!stored && !controller.signal.aborted) controller.abort(new JobAbort('cancel'));
+      const stored = await this.store.updateJob(
+        entry.job.id,
+        { ...patch, now: this.clock.now() },
+        ['running'],
+        claimed.attempts,
+      );
+      if (!stored && !controller.signal.aborted) {
+        const now = await this.store.getJob(entry.job.id);
+        const superseded = now !== undefined && now.attempts !== claimed.attempts;
+        if (!controller.signal.aborted) controller.abort(new JobAbort(superseded ? 'superseded' : 'cancel'));
+      }
       return stored;
     };
     const ctx: JobContext = {
@@ -354,6 +370,7 @@ export class JobRunner {
     const live = entry.job;
     const reason = entry.controller.signal.aborted ? entry.controller.signal.reason : undefined;
     const why = reason instanceof JobAbort ? reason.why : undefined;
+    if (why === 'superseded') return this.superseded(live);
     let patch: JobPatch;
     let event: JobEvent = 'settled';
     if (ok) {
@@ -401,7 +418,11 @@ export class JobRunner {
     const { now: _now, ...fields } = patch;
     let stored: Job;
     try {
-      let done = await this.store.updateJob(live.id, patch, ['running']);
+      let done = await this.store.updateJob(live.id, patch, ['running'], live.attempts);
+      if (!done) {
+        const current = await this.store.getJob(live.id);
+        if (current && current.attempts !== live.attempts) return this.superseded(live, current);
+      }
       if (!done && why === 'cancel') {
         // Cancelled in the store by another node meanwhile: record how far this run got (a page that was
         // being committed when the cancel arrived is in the document, so a retry starts after it).
@@ -409,6 +430,7 @@ export class JobRunner {
           live.id,
           { now, page: live.page, pages: live.pages, progress: live.progress },
           ['cancelled'],
+          live.attempts,
         );
       }
       stored = done ?? { ...live, ...fields, updatedAt: now };
@@ -424,6 +446,19 @@ export class JobRunner {
       this.settling.add(settling);
     } else this.emit(stored, event);
     return stored;
+  }
+
+  /**
+   * This run lost its claim: another runner took the job over (this one stalled past the heartbeat). Nothing
+   * of this run's end is stored or announced; the newer run owns the job.
+   */
+  private async superseded(live: Job, current?: Job): Promise<Job> {
+    const now = current ?? (await this.store.getJob(live.id).catch(() => undefined));
+    this.log.warn(
+      { jobId: live.id, attempt: live.attempts, currentAttempt: now?.attempts },
+      'job taken over by another run; this run stops without recording its end',
+    );
+    return now ?? live;
   }
 
   private async settle(job: Job): Promise<void> {

@@ -155,6 +155,23 @@ export function describeJobStoreContract(
       expect(again).toMatchObject({ id: 'j1', attempts: 2, startedAt: 200, heartbeatAt: 10_000 });
     });
 
+    it('refuses the writes of a run that lost its claim (ifAttempt), and takes the new run’s', async () => {
+      await store.createJob(job('j1', 100));
+      const first = await store.claimNext({ now: 200 });
+      const second = await store.claimNext({ now: 10_000, staleBefore: 5_000 }); // the first runner stalled
+      expect(second?.attempts).toBe((first?.attempts ?? 0) + 1);
+      const stale = await store.updateJob(
+        'j1',
+        { now: 10_001, state: 'completed', progress: 1 },
+        ['running'],
+        first?.attempts,
+      );
+      expect(stale).toBeUndefined();
+      expect(await store.getJob('j1')).toMatchObject({ state: 'running', attempts: 2 });
+      const mine = await store.updateJob('j1', { now: 10_002, progress: 0.5 }, ['running'], second?.attempts);
+      expect(mine).toMatchObject({ state: 'running', progress: 0.5, attempts: 2 });
+    });
+
     it('hands each job to exactly one of many racing claims', async () => {
       for (let i = 0; i < 10; i++) await store.createJob(job(`j${i}`, 100 + i));
       const claims = await Promise.all(Array.from({ length: 25 }, () => store.claimNext({ now: 1_000 })));

@@ -29,10 +29,16 @@ export class MemoryJobStore implements JobStore {
     return job && copy(job);
   }
 
-  async updateJob(id: string, patch: JobPatch, ifState?: readonly JobState[]): Promise<Job | undefined> {
+  async updateJob(
+    id: string,
+    patch: JobPatch,
+    ifState?: readonly JobState[],
+    ifAttempt?: number,
+  ): Promise<Job | undefined> {
     this.check();
     const job = this.jobs.get(id);
     if (!job || (ifState && !ifState.includes(job.state))) return undefined;
+    if (ifAttempt !== undefined && job.attempts !== ifAttempt) return undefined;
     Object.assign(job, copy(fieldsOf(patch)), { updatedAt: patch.now });
     return copy(job);
   }

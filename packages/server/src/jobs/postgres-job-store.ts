@@ -143,9 +143,14 @@ export class PostgresJobStore implements JobStore {
     return rows[0] && toJob(rows[0]);
   }
 
-  async updateJob(id: string, patch: JobPatch, ifState?: readonly JobState[]): Promise<Job | undefined> {
+  async updateJob(
+    id: string,
+    patch: JobPatch,
+    ifState?: readonly JobState[],
+    ifAttempt?: number,
+  ): Promise<Job | undefined> {
     this.check();
-    const values: unknown[] = [id, ifState ?? null, patch.now];
+    const values: unknown[] = [id, ifState ?? null, patch.now, ifAttempt ?? null];
     const sets = ['updated_at = $3'];
     for (const [key, value] of Object.entries(patch)) {
       if (key === 'now' || value === undefined) continue;
@@ -157,6 +162,7 @@ export class PostgresJobStore implements JobStore {
     const { rows } = await this.db.query<JobRow>(
       `UPDATE syncline_jobs SET ${sets.join(', ')}
        WHERE id = $1 AND ($2::text[] IS NULL OR state = ANY($2::text[]))
+         AND ($4::int IS NULL OR attempts = $4::int)
        RETURNING ${JOB_FIELDS}`,
       values,
     );

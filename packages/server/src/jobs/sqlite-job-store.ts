@@ -183,7 +183,12 @@ export class SqliteJobStore implements JobStore {
   private closed = false;
   private readonly s: ReturnType<typeof prepare>;
   private readonly claimTx: (o: ClaimOptions) => Job | undefined;
-  private readonly updateTx: (id: string, patch: JobPatch, ifState?: readonly JobState[]) => Job | undefined;
+  private readonly updateTx: (
+    id: string,
+    patch: JobPatch,
+    ifState?: readonly JobState[],
+    ifAttempt?: number,
+  ) => Job | undefined;
 
   constructor(options: SqliteJobStoreOptions) {
     if ('db' in options) {
@@ -210,22 +215,25 @@ export class SqliteJobStore implements JobStore {
       return toJob(s.selectJob.get(row.id)!);
     });
     this.claimTx = (o) => claim.immediate(o);
-    const update = this.db.transaction((id: string, patch: JobPatch, ifState?: readonly JobState[]) => {
-      const row = s.selectJob.get(id);
-      if (!row || (ifState && !ifState.includes(row.state as JobState))) return undefined;
-      const sets: string[] = ['updated_at = @now'];
-      const params: Record<string, unknown> = { id, now: patch.now };
-      for (const [key, value] of Object.entries(patch)) {
-        if (key === 'now' || value === undefined) continue;
-        const column = JOB_COLUMNS[key as keyof typeof JOB_COLUMNS];
-        if (!column) throw new Error(`updateJob: unknown field ${JSON.stringify(key)}`);
-        sets.push(`${column} = @${key}`);
-        params[key] = encode(key, value);
-      }
-      this.db.prepare(`UPDATE job_jobs SET ${sets.join(', ')} WHERE id = @id`).run(params);
-      return toJob(s.selectJob.get(id)!);
-    });
-    this.updateTx = (id, patch, ifState) => update.immediate(id, patch, ifState);
+    const update = this.db.transaction(
+      (id: string, patch: JobPatch, ifState?: readonly JobState[], ifAttempt?: number) => {
+        const row = s.selectJob.get(id);
+        if (!row || (ifState && !ifState.includes(row.state as JobState))) return undefined;
+        if (ifAttempt !== undefined && row.attempts !== ifAttempt) return undefined;
+        const sets: string[] = ['updated_at = @now'];
+        const params: Record<string, unknown> = { id, now: patch.now };
+        for (const [key, value] of Object.entries(patch)) {
+          if (key === 'now' || value === undefined) continue;
+          const column = JOB_COLUMNS[key as keyof typeof JOB_COLUMNS];
+          if (!column) throw new Error(`updateJob: unknown field ${JSON.stringify(key)}`);
+          sets.push(`${column} = @${key}`);
+          params[key] = encode(key, value);
+        }
+        this.db.prepare(`UPDATE job_jobs SET ${sets.join(', ')} WHERE id = @id`).run(params);
+        return toJob(s.selectJob.get(id)!);
+      },
+    );
+    this.updateTx = (id, patch, ifState, ifAttempt) => update.immediate(id, patch, ifState, ifAttempt);
   }
 
   async createJob(n: NewJob): Promise<Job> {
@@ -246,9 +254,14 @@ export class SqliteJobStore implements JobStore {
     return row && toJob(row);
   }
 
-  async updateJob(id: string, patch: JobPatch, ifState?: readonly JobState[]): Promise<Job | undefined> {
+  async updateJob(
+    id: string,
+    patch: JobPatch,
+    ifState?: readonly JobState[],
+    ifAttempt?: number,
+  ): Promise<Job | undefined> {
     this.check();
-    return this.updateTx(id, patch, ifState);
+    return this.updateTx(id, patch, ifState, ifAttempt);
   }
 
   async claimNext(o: ClaimOptions): Promise<Job | undefined> {
