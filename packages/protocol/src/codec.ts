@@ -22,9 +22,8 @@ export interface Codec {
   byteLength(item: Encoded): number;
 }
 
-const nativeByteLength = (
-  globalThis as { Buffer?: { byteLength(s: string, encoding: 'utf8'): number } }
-).Buffer?.byteLength;
+const nativeByteLength = (globalThis as { Buffer?: { byteLength(s: string, encoding: 'utf8'): number } })
+  .Buffer?.byteLength;
 
 const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();

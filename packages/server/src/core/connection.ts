@@ -102,15 +102,23 @@ export class Connection implements ConnectionHandle {
   queueEphemeral(key: string, m: OutMessage): void {
     if (this.ending) return;
     this.queue.pushEphemeral(key, m);
+    if (this.ephemeralTimer === null) this.scheduleEphemeral();
+  }
+
+  /**
+   * Sends the waiting ephemeral messages this turn if the window since the last ones is over, else when it
+   * is (coalesced until then, or sooner riding along with anything else this connection sends).
+   */
+  private scheduleEphemeral(): void {
     const wait = this.ephemeralAt + this.hub.limits.ephemeralWindowMs - this.hub.clock.now();
-    if (wait <= 0) this.hub.flusher.markDirty(this);
-    else if (this.ephemeralTimer === null) {
-      // Coalesced until the window is over (or sooner, riding along with anything else this connection sends).
-      this.ephemeralTimer = this.hub.clock.setTimeout(() => {
-        this.ephemeralTimer = null;
-        this.hub.flusher.markDirty(this);
-      }, wait);
+    if (wait <= 0) {
+      this.hub.flusher.markDirty(this);
+      return;
     }
+    this.ephemeralTimer = this.hub.clock.setTimeout(() => {
+      this.ephemeralTimer = null;
+      if (!this.ending && this.queue.hasEphemeral) this.scheduleEphemeral();
+    }, wait);
   }
 
   expandBatch(batch: SharedBatch): void {
