@@ -84,21 +84,36 @@ const isScalarReplace = (c: OpComponent) =>
  * json1 reaches it through its conflict loop, which costs milliseconds per transform instead of
  * microseconds: this keeps a sequencer's transform of concurrent typing cheap.
  */
+/** Components and their scalar replaces (keyed by path) per op: ops are values, and one op meets many. */
+const analysed = new WeakMap<object, { all: OpEntry[]; replaces: Map<string, unknown> }>();
+function analyse(op: Op & object): { all: OpEntry[]; replaces: Map<string, unknown> } {
+  let a = analysed.get(op);
+  if (a === undefined) {
+    const all = opComponents(op);
+    const replaces = new Map<string, unknown>();
+    for (const e of all) if (isScalarReplace(e.c)) replaces.set(JSON.stringify(e.path), e.c.i);
+    a = { all, replaces };
+    analysed.set(op, a);
+  }
+  return a;
+}
+
 function settleReplaceCollisions(op: Op, other: Op, side: Side): [Op, Op] {
-  const mine = opComponents(op).filter((e) => isScalarReplace(e.c));
-  if (mine.length === 0) return [op, other];
-  const theirs = opComponents(other).filter((e) => isScalarReplace(e.c));
-  if (theirs.length === 0) return [op, other];
+  if (op === null || other === null) return [op, other];
+  const mineA = analyse(op);
+  if (mineA.replaces.size === 0) return [op, other];
+  const theirA = analyse(other);
+  if (theirA.replaces.size === 0) return [op, other];
   const key = (path: Path) => JSON.stringify(path);
-  const theirValue = new Map(theirs.map((e) => [key(e.path), e.c.i]));
+  const theirValue = theirA.replaces;
+  const mine = [...mineA.replaces].map(([k, i]) => ({ k, i }));
   /** Both set the same value: neither needs its replace after the other (json1's rule too). */
   const same = new Set<string>();
   /** Both set different values: the left one's replace wins, the right one's disappears. */
   const differ = new Set<string>();
-  for (const e of mine) {
-    const k = key(e.path);
+  for (const { k, i } of mine) {
     if (!theirValue.has(k)) continue;
-    (theirValue.get(k) === e.c.i ? same : differ).add(k);
+    (theirValue.get(k) === i ? same : differ).add(k);
   }
   if (same.size === 0 && differ.size === 0) return [op, other];
   // A component above a colliding path (a zone replaced or inserted whole, as undo can make) changes what the
@@ -106,9 +121,11 @@ function settleReplaceCollisions(op: Op, other: Op, side: Side): [Op, Op] {
   const colliding = [...same, ...differ].map((k) => JSON.parse(k) as Path);
   const above = (e: OpEntry) =>
     colliding.some((p) => e.path.length < p.length && e.path.every((seg, i) => seg === p[i]));
-  if (opComponents(op).some(above) || opComponents(other).some(above)) return [op, other];
+  if (mineA.all.some(above) || theirA.all.some(above)) return [op, other];
   const drop = (o: Op, keys: Set<string>) =>
-    keys.size === 0 ? o : opFromComponents(opComponents(o).filter((e) => !keys.has(key(e.path))));
+    keys.size === 0 || o === null
+      ? o
+      : opFromComponents(analyse(o).all.filter((e) => !keys.has(key(e.path))));
   const loser = new Set([...same, ...differ]);
   return side === 'left' ? [drop(op, same), drop(other, loser)] : [drop(op, loser), drop(other, same)];
 }

@@ -122,7 +122,9 @@ export class SyncState {
     }
     this.serverDoc = serverDoc;
     this.version++;
-    this.applyToLocal(remote);
+    // With nothing of mine unconfirmed the local document is the server's: share it instead of applying twice.
+    if (this.unconfirmed === 0) this.doc = serverDoc;
+    else this.applyToLocal(remote);
     return { applied: remote, conflicts };
   }
 
@@ -130,7 +132,8 @@ export class SyncState {
   ack(): LocalOp {
     const inflight = this.inflight;
     if (!inflight) throw new Error('no op in flight');
-    this.serverDoc = apply(this.serverDoc, inflight.op);
+    // Nothing of mine after it: the local document is the server's now (the same value, not applied again).
+    this.serverDoc = this.pending.length === 0 ? this.doc : apply(this.serverDoc, inflight.op);
     this.version++;
     this.inflight = null;
     return inflight;
