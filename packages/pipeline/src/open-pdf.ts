@@ -25,10 +25,66 @@ export function hasPdfHeader(bytes: Uint8Array): boolean {
 type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 let pdfjsLoaded: Promise<Pdfjs> | undefined;
 
+/**
+ * Built-ins that pdfjs's legacy build (its bundled core-js) replaces *globally* even where Node has them:
+ * `JSON.stringify`/`JSON.parse` (for `JSON.rawJSON`), `Array.prototype.push`, Set methods... The replacements
+ * are JavaScript, several times slower, and would slow every message the whole process encodes once a PDF was
+ * opened. Whatever existed before the import is put back; only what was missing (e.g. `Promise.withResolvers`
+ * on Node 20) keeps its polyfill.
+ */
+const GUARDED: object[] = [
+  globalThis,
+  JSON,
+  Object,
+  Array,
+  Array.prototype,
+  Promise,
+  Map.prototype,
+  Set.prototype,
+  Math,
+  Number,
+  String.prototype,
+  ArrayBuffer.prototype,
+  Uint8Array,
+  Uint8Array.prototype,
+];
+
+async function importKeepingBuiltins<T>(load: () => Promise<T>): Promise<T> {
+  const saved = GUARDED.map((target) => {
+    const own = new Map<PropertyKey, PropertyDescriptor>();
+    for (const key of Reflect.ownKeys(target)) {
+      const d = Object.getOwnPropertyDescriptor(target, key);
+      if (d) own.set(key, d);
+    }
+    return { target, own };
+  });
+  try {
+    return await load();
+  } finally {
+    for (const { target, own } of saved) {
+      for (const [key, before] of own) {
+        const now = Object.getOwnPropertyDescriptor(target, key);
+        if (now && 'value' in before && !Object.is(now.value, before.value)) {
+          Object.defineProperty(target, key, before);
+        }
+      }
+    }
+  }
+}
+
 /** pdfjs, loaded once, with its log limited to errors. The legacy build is the one meant for Node. */
 export function loadPdfjs(): Promise<Pdfjs> {
-  // In Node, pdfjs runs its parser in this thread (a "fake worker" it imports itself).
-  pdfjsLoaded ??= import('pdfjs-dist/legacy/build/pdf.mjs');
+  // In Node, pdfjs runs its parser in this thread (a "fake worker"). Its module is loaded here, under the same
+  // guard, and handed over as `globalThis.pdfjsWorker` (which pdfjs looks for), so pdfjs does not import it
+  // later by itself, unguarded.
+  pdfjsLoaded ??= importKeepingBuiltins(async () => {
+    const [pdfjs, worker] = await Promise.all([
+      import('pdfjs-dist/legacy/build/pdf.mjs'),
+      import('pdfjs-dist/legacy/build/pdf.worker.mjs'),
+    ]);
+    (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = worker;
+    return pdfjs;
+  });
   return pdfjsLoaded;
 }
 
