@@ -63,6 +63,24 @@ function cluster(n: number) {
   return { clock, store, bus, brokers, hubs, settle, hello, command };
 }
 
+/**
+ * Two nodes; a subscriber on node 1 has seen entry 1 ('a', published on node 0); then two entries reach the
+ * log whose broker messages never arrive (another node, a Redis outage): only the log has them.
+ */
+async function lostEntries(room: string) {
+  const c = cluster(2);
+  const { s } = await c.hello(c.hubs[1], 'u1');
+  await c.command(s, { type: 'subscribe', room });
+  s.take();
+  void c.hubs[0].publish(room, 'app_event', { name: 'a' });
+  await c.settle();
+  await c.store.append(room, [
+    { type: 'app_event', data: { name: 'lost-1' }, ts: 1 },
+    { type: 'app_event', data: { name: 'lost-2' }, ts: 2 },
+  ]);
+  return { c, s, room };
+}
+
 const appEvents = (s: MemorySocket, room: string) =>
   (s.messages() as Msg[]).filter((m) => m.type === 'app_event' && m.room === room);
 
@@ -93,18 +111,7 @@ describe('hubs on a shared log and broker', () => {
   });
 
   it('fill a gap from the log before delivering what follows it (a lost broker message)', async () => {
-    const c = cluster(2);
-    const room = 'doc:gap';
-    const { s } = await c.hello(c.hubs[1], 'u1');
-    await c.command(s, { type: 'subscribe', room });
-    s.take();
-    void c.hubs[0].publish(room, 'app_event', { name: 'a' });
-    await c.settle();
-    // Two entries whose broker messages never arrive (another node, a Redis outage): only the log has them.
-    await c.store.append(room, [
-      { type: 'app_event', data: { name: 'lost-1' }, ts: 1 },
-      { type: 'app_event', data: { name: 'lost-2' }, ts: 2 },
-    ]);
+    const { c, s, room } = await lostEntries('doc:gap');
     void c.hubs[0].publish(room, 'app_event', { name: 'b' });
     await c.settle();
     expect(appEvents(s, room).map((m) => [m.seq, m.data.name])).toEqual([
@@ -116,18 +123,8 @@ describe('hubs on a shared log and broker', () => {
   });
 
   it('fill a lost tail from the log once the room goes quiet (no later entry reveals it)', async () => {
-    const c = cluster(2);
-    const room = 'doc:tail';
-    const { s } = await c.hello(c.hubs[1], 'u1');
-    await c.command(s, { type: 'subscribe', room });
-    s.take();
-    void c.hubs[0].publish(room, 'app_event', { name: 'a' });
-    await c.settle();
-    // The last entries of the burst: their broker messages never arrive, and nothing follows them.
-    await c.store.append(room, [
-      { type: 'app_event', data: { name: 'lost-1' }, ts: 1 },
-      { type: 'app_event', data: { name: 'lost-2' }, ts: 2 },
-    ]);
+    // The last entries of a burst are lost, and nothing follows them.
+    const { c, s, room } = await lostEntries('doc:tail');
     await c.settle();
     expect(appEvents(s, room).map((m) => m.data.name)).toEqual(['a']);
     c.clock.advance(2_000); // two ticks: traffic paused, the room is compared with the log's head
