@@ -1,14 +1,15 @@
 import { JOB_STATES } from '@syncline/protocol';
 import { PostgresPool, type PostgresPoolOptions } from '../storage/postgres-pool.js';
+import { type Job, type JobJson, type JobPatch, type JobState, type NewJob, newJobRecord } from './job.js';
 import {
-  type Job,
-  type JobErrorInfo,
-  type JobJson,
-  type JobPatch,
-  type JobState,
-  type NewJob,
-  newJobRecord,
-} from './job.js';
+  DOC_COLUMNS,
+  type DocumentRow,
+  encodeJobValue,
+  JOB_COLUMNS,
+  type JobRow,
+  toDocument,
+  toJob,
+} from './job-rows.js';
 import { type ClaimOptions, clampLimit, type JobQuery, type JobStore } from './job-store.js';
 import type { UploadedDocument, UploadedDocumentPatch } from './uploaded-document.js';
 
@@ -18,66 +19,10 @@ export type PostgresJobStoreOptions =
   /** A pool shared with other stores; `close()` leaves it open for its owner to end. */
   | { pool: PostgresPool };
 
-interface JobRow {
-  id: string;
-  kind: string;
-  state: string;
-  owner_id: string;
-  document_id: string;
-  params: string;
-  progress: number;
-  stage: string | null;
-  page: number | null;
-  pages: number | null;
-  created_at: number;
-  updated_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  attempts: number;
-  run_after: number;
-  heartbeat_at: number | null;
-  error: string | null;
-  result: string;
-}
-
-interface DocumentRow {
-  document_id: string;
-  name: string;
-  owner_id: string;
-  size: number;
-  created_at: number;
-  updated_at: number;
-  status: string;
-  pages: number | null;
-  job_id: string | null;
-}
-
 const JOB_FIELDS =
   'id, kind, state, owner_id, document_id, params, progress, stage, page, pages, created_at, updated_at, ' +
   'started_at, finished_at, attempts, run_after, heartbeat_at, error, result';
 const DOCUMENT_FIELDS = 'document_id, name, owner_id, size, created_at, updated_at, status, pages, job_id';
-
-/** Job fields and their columns (what `updateJob` may write). */
-const JOB_COLUMNS: Record<Exclude<keyof JobPatch, 'now'>, string> = {
-  state: 'state',
-  progress: 'progress',
-  stage: 'stage',
-  page: 'page',
-  pages: 'pages',
-  startedAt: 'started_at',
-  finishedAt: 'finished_at',
-  attempts: 'attempts',
-  runAfter: 'run_after',
-  heartbeatAt: 'heartbeat_at',
-  error: 'error',
-  result: 'result',
-};
-const DOC_COLUMNS: Record<Exclude<keyof UploadedDocumentPatch, 'now'>, string> = {
-  name: 'name',
-  status: 'status',
-  pages: 'pages',
-  jobId: 'job_id',
-};
 
 /**
  * The `JobStore` on PostgreSQL: a queue any node can take work from.
@@ -290,48 +235,4 @@ export class PostgresJobStore implements JobStore {
   private check(): void {
     if (this.closed) throw new Error('PostgresJobStore is closed');
   }
-}
-
-function encodeJobValue(key: string, value: unknown): unknown {
-  if (key === 'error') return value === null ? null : JSON.stringify(value);
-  if (key === 'result') return JSON.stringify(value ?? null);
-  return value;
-}
-
-function toJob(r: JobRow): Job {
-  return {
-    id: r.id,
-    kind: r.kind as Job['kind'],
-    state: r.state as JobState,
-    ownerId: r.owner_id,
-    documentId: r.document_id,
-    params: JSON.parse(r.params) as JobJson,
-    progress: r.progress,
-    stage: r.stage,
-    page: r.page,
-    pages: r.pages,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    attempts: r.attempts,
-    runAfter: r.run_after,
-    heartbeatAt: r.heartbeat_at,
-    error: r.error === null ? null : (JSON.parse(r.error) as JobErrorInfo),
-    result: JSON.parse(r.result) as JobJson,
-  };
-}
-
-function toDocument(r: DocumentRow): UploadedDocument {
-  return {
-    documentId: r.document_id,
-    name: r.name,
-    ownerId: r.owner_id,
-    size: r.size,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    status: r.status as UploadedDocument['status'],
-    pages: r.pages,
-    jobId: r.job_id,
-  };
 }

@@ -1,15 +1,16 @@
 import { JOB_STATES } from '@syncline/protocol';
 import type Database from 'better-sqlite3';
 import { openSqlite } from '../storage/sqlite-open.js';
+import { type Job, type JobPatch, type JobState, type NewJob, newJobRecord } from './job.js';
 import {
-  type Job,
-  type JobErrorInfo,
-  type JobJson,
-  type JobPatch,
-  type JobState,
-  type NewJob,
-  newJobRecord,
-} from './job.js';
+  DOC_COLUMNS,
+  type DocumentRow,
+  encodeJobValue,
+  JOB_COLUMNS,
+  type JobRow,
+  toDocument,
+  toJob,
+} from './job-rows.js';
 import { type ClaimOptions, clampLimit, type JobQuery, type JobStore } from './job-store.js';
 import type { UploadedDocument, UploadedDocumentPatch } from './uploaded-document.js';
 
@@ -73,106 +74,6 @@ const MIGRATIONS: readonly string[] = [
 
 export const SQLITE_JOB_SCHEMA_VERSION = MIGRATIONS.length;
 
-interface JobRow {
-  id: string;
-  kind: string;
-  state: string;
-  owner_id: string;
-  document_id: string;
-  params: string;
-  progress: number;
-  stage: string | null;
-  page: number | null;
-  pages: number | null;
-  created_at: number;
-  updated_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  attempts: number;
-  run_after: number;
-  heartbeat_at: number | null;
-  error: string | null;
-  result: string;
-}
-
-interface DocumentRow {
-  document_id: string;
-  name: string;
-  owner_id: string;
-  size: number;
-  created_at: number;
-  updated_at: number;
-  status: string;
-  pages: number | null;
-  job_id: string | null;
-}
-
-/** Job fields and their columns (what `updateJob` may write). */
-const JOB_COLUMNS: Record<Exclude<keyof JobPatch, 'now'>, string> = {
-  state: 'state',
-  progress: 'progress',
-  stage: 'stage',
-  page: 'page',
-  pages: 'pages',
-  startedAt: 'started_at',
-  finishedAt: 'finished_at',
-  attempts: 'attempts',
-  runAfter: 'run_after',
-  heartbeatAt: 'heartbeat_at',
-  error: 'error',
-  result: 'result',
-};
-const DOC_COLUMNS: Record<Exclude<keyof UploadedDocumentPatch, 'now'>, string> = {
-  name: 'name',
-  status: 'status',
-  pages: 'pages',
-  jobId: 'job_id',
-};
-
-function toJob(r: JobRow): Job {
-  return {
-    id: r.id,
-    kind: r.kind as Job['kind'],
-    state: r.state as JobState,
-    ownerId: r.owner_id,
-    documentId: r.document_id,
-    params: JSON.parse(r.params) as JobJson,
-    progress: r.progress,
-    stage: r.stage,
-    page: r.page,
-    pages: r.pages,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    attempts: r.attempts,
-    runAfter: r.run_after,
-    heartbeatAt: r.heartbeat_at,
-    error: r.error === null ? null : (JSON.parse(r.error) as JobErrorInfo),
-    result: JSON.parse(r.result) as JobJson,
-  };
-}
-
-function toDocument(r: DocumentRow): UploadedDocument {
-  return {
-    documentId: r.document_id,
-    name: r.name,
-    ownerId: r.owner_id,
-    size: r.size,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    status: r.status as UploadedDocument['status'],
-    pages: r.pages,
-    jobId: r.job_id,
-  };
-}
-
-const encode = (key: string, v: unknown): unknown => {
-  if (key === 'error') return v === null ? null : JSON.stringify(v);
-  if (key === 'result') return JSON.stringify(v ?? null);
-  return v;
-};
-
 /**
  * The embedded `JobStore` on better-sqlite3. Each method is one synchronous statement or an immediate
  * transaction, so a claim or a compare-and-set is atomic also against other processes sharing the file.
@@ -227,7 +128,7 @@ export class SqliteJobStore implements JobStore {
           const column = JOB_COLUMNS[key as keyof typeof JOB_COLUMNS];
           if (!column) throw new Error(`updateJob: unknown field ${JSON.stringify(key)}`);
           sets.push(`${column} = @${key}`);
-          params[key] = encode(key, value);
+          params[key] = encodeJobValue(key, value);
         }
         this.db.prepare(`UPDATE job_jobs SET ${sets.join(', ')} WHERE id = @id`).run(params);
         return toJob(s.selectJob.get(id)!);
