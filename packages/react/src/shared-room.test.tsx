@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, renderHook } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TestWorld, until } from './testing/server.js';
+import { act, render, renderHook } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { until, worldPerTest } from './testing/server.js';
 import { type Collaboration, useCollaboration } from './use-collaboration.js';
 import { useExport } from './use-export.js';
 import { type RealTimeDocument, useRealTimeDocument } from './use-real-time-document.js';
@@ -57,23 +57,14 @@ function ExportPart({ documentId }: { documentId: string }) {
 }
 
 describe('one room membership per document under a provider', () => {
-  let world: TestWorld;
-  let documentId: string;
-  beforeEach(async () => {
-    world = await new TestWorld().start();
-    documentId = world.documentId();
-  });
-  afterEach(async () => {
-    cleanup();
-    await world.close();
-  });
+  const setup = worldPerTest();
 
   /** In the room's presence (joined). */
   const isMember = (userId: string) =>
-    world.server.hub.members(`doc:${documentId}`).some((m) => m.userId === userId);
+    setup.world.server.hub.members(`doc:${setup.documentId}`).some((m) => m.userId === userId);
   /** Receiving the room's events (joined or subscribed). */
   const receives = (userId: string) =>
-    [...world.server.hub.room(`doc:${documentId}`).subs].some((s) => s.session.userId === userId);
+    [...setup.world.server.hub.room(`doc:${setup.documentId}`).subs].some((s) => s.session.userId === userId);
 
   /** Ben edits; Ann's document must still receive it (her membership of `doc:<id>` is intact). */
   async function stillLive(ann: { doc?: RealTimeDocument }, ben: () => RealTimeDocument, text: string) {
@@ -83,6 +74,7 @@ describe('one room membership per document under a provider', () => {
 
   for (const order of ['helpers first', 'document first'] as const) {
     it(`keeps the document and presence in the room when the export and progress hooks unmount (${order})`, async () => {
+      const { world, documentId } = setup;
       const annClient = world.client('ann');
       const benClient = world.client('ben');
       const ben = renderHook(() => useRealTimeDocument(documentId), { wrapper: world.wrapper(benClient) });

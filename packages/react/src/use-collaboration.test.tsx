@@ -1,10 +1,10 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, renderHook, screen } from '@testing-library/react';
+import { act, render, renderHook, screen } from '@testing-library/react';
 import { useRef } from 'react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CursorTracker } from './components/cursor-tracker.js';
 import { UserPresence } from './components/user-presence.js';
-import { countListeners, TestWorld, until } from './testing/server.js';
+import { countListeners, until, worldPerTest } from './testing/server.js';
 import { type CollaborationOptions, useCollaboration } from './use-collaboration.js';
 
 function View({ documentId }: { documentId: string }) {
@@ -34,24 +34,17 @@ function View({ documentId }: { documentId: string }) {
 }
 
 describe('useCollaboration', () => {
-  let world: TestWorld;
-  let documentId: string;
-  beforeEach(async () => {
-    world = await new TestWorld().start();
-    documentId = world.documentId();
-  });
-  afterEach(async () => {
-    cleanup();
-    await world.close();
-  });
+  const setup = worldPerTest();
 
   function join(userId: string, options: CollaborationOptions = {}) {
+    const { world, documentId } = setup;
     const client = world.client(userId);
     const hook = renderHook(() => useCollaboration(documentId, options), { wrapper: world.wrapper(client) });
     return { client, current: () => hook.result.current, hook };
   }
 
   it('lists everyone once (with their device count), shows cursors and locks, and relays actions', async () => {
+    const { world, documentId } = setup;
     const actions: { action: string; data: Record<string, unknown> }[] = [];
     const ann = join('ann');
     const ann2 = join('ann'); // a second tab of ann
@@ -107,6 +100,7 @@ describe('useCollaboration', () => {
   });
 
   it('is inert when disabled', async () => {
+    const { world, documentId } = setup;
     const client = world.client('ann');
     const { result } = renderHook(() => useCollaboration(documentId, { enabled: false }), {
       wrapper: world.wrapper(client),
@@ -118,6 +112,7 @@ describe('useCollaboration', () => {
   });
 
   it('leaves the room and every listener on unmount', async () => {
+    const { world, documentId } = setup;
     const client = world.client('ann');
     const listeners = countListeners(client);
     const { unmount } = renderHook(() => useCollaboration(documentId), { wrapper: world.wrapper(client) });
@@ -131,6 +126,7 @@ describe('useCollaboration', () => {
   });
 
   it('draws presence avatars and places cursors in page coordinates', async () => {
+    const { world, documentId } = setup;
     const ann = join('ann');
     const benClient = world.client('ben');
     const Wrapper = world.wrapper(benClient);

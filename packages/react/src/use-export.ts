@@ -1,9 +1,9 @@
 'use client';
 import { type Disposer, type SynclineClient, SynclineError } from '@syncline/client';
 import { type ExportFormat, JOB_METHODS } from '@syncline/protocol';
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { useSynclineContext } from './context.js';
+import { useCallback, useMemo } from 'react';
 import type { RoomLeases } from './room-leases.js';
+import { useDocumentTracker } from './use-document-tracker.js';
 
 export type ExportStatus = 'idle' | 'starting' | 'running' | 'completed' | 'failed';
 
@@ -120,28 +120,11 @@ export interface UseExport extends ExportState {
   start: (format: ExportFormat) => Promise<string>;
 }
 
-const noSubscribe = () => () => {};
 const idle = () => IDLE_EXPORT;
 
 /** Exports a document with progress and, when done, the download URL. */
 export function useExport(documentId: string | null | undefined): UseExport {
-  const { runtime } = useSynclineContext();
-  const [tracker, setTracker] = useState<ExportTracker | null>(null);
-  useEffect(() => {
-    if (!runtime || !documentId) return;
-    const t = new ExportTracker(runtime.client, runtime.rooms, documentId);
-    setTracker(t);
-    return () => {
-      t.close();
-      setTracker((current) => (current === t ? null : current));
-    };
-  }, [runtime, documentId]);
-  const live = tracker && tracker.documentId === documentId ? tracker : null;
-  const state = useSyncExternalStore(
-    live ? live.subscribe : noSubscribe,
-    live ? live.getSnapshot : idle,
-    idle,
-  );
+  const { tracker: live, state } = useDocumentTracker(ExportTracker, documentId, idle);
   const start = useCallback(
     (format: ExportFormat) =>
       live ? live.start(format) : Promise.reject(new SynclineError('unavailable', 'not connected yet')),

@@ -1,11 +1,11 @@
 // @vitest-environment jsdom
 import { MemoryDocPersistence, type SynclineClient } from '@syncline/client';
 import { type Zone, zoneEdit } from '@syncline/doc';
-import { act, cleanup, render, renderHook, screen } from '@testing-library/react';
+import { act, render, renderHook, screen } from '@testing-library/react';
 import { useRef } from 'react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NotificationContainer } from './components/notification-container.js';
-import { countListeners, TestWorld, until } from './testing/server.js';
+import { countListeners, until, worldPerTest } from './testing/server.js';
 import { type RealTimeDocument, textDiff, useRealTimeDocument } from './use-real-time-document.js';
 import { useZone } from './use-zone.js';
 
@@ -50,18 +50,10 @@ function Both({ documentId }: { documentId: string }) {
 }
 
 describe('useRealTimeDocument', () => {
-  let world: TestWorld;
-  let documentId: string;
-  beforeEach(async () => {
-    world = await new TestWorld().start();
-    documentId = world.documentId();
-  });
-  afterEach(async () => {
-    cleanup();
-    await world.close();
-  });
+  const setup = worldPerTest();
 
   function open(userId: string) {
+    const { world, documentId } = setup;
     const client = world.client(userId);
     const hook = renderHook(() => useRealTimeDocument(documentId), { wrapper: world.wrapper(client) });
     const doc = () => hook.result.current;
@@ -110,6 +102,7 @@ describe('useRealTimeDocument', () => {
   });
 
   it('rolls back an edit refused because of a lock, with lastError and a toast', async () => {
+    const { world, documentId } = setup;
     const a = open('ann');
     const bClient = world.client('ben');
     let bDoc: RealTimeDocument | undefined;
@@ -151,6 +144,7 @@ describe('useRealTimeDocument', () => {
   });
 
   it('useZone re-renders a zone only when that zone changes', async () => {
+    const { world, documentId } = setup;
     const a = open('ann');
     await until(() => a.doc().isReady);
     act(() => {
@@ -178,6 +172,7 @@ describe('useRealTimeDocument', () => {
   });
 
   it('leaves no listeners on the client and closes the document after unmount', async () => {
+    const { world, documentId } = setup;
     const client = world.client('ann');
     const listeners = countListeners(client);
     const Wrapper = world.wrapper(client);
@@ -208,18 +203,10 @@ describe('textDiff', () => {
 });
 
 describe('useRealTimeDocument after an offline reload', () => {
-  let world: TestWorld;
-  let documentId: string;
-  beforeEach(async () => {
-    world = await new TestWorld().start();
-    documentId = world.documentId();
-  });
-  afterEach(async () => {
-    cleanup();
-    await world.close();
-  });
+  const setup = worldPerTest();
 
   it('shows the edits saved on this device before the document opens, then sends them', async () => {
+    const { world, documentId } = setup;
     const persistence = new MemoryDocPersistence();
     // The document as the server has it.
     const ben = renderHook(() => useRealTimeDocument(documentId), {

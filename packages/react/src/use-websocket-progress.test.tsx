@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
-import { act, cleanup, fireEvent, render, renderHook, screen } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { act, fireEvent, render, renderHook, screen } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { ProcessingProgress } from './components/processing-progress.js';
-import { countListeners, TestWorld, trackingWebSocket, until } from './testing/server.js';
+import { countListeners, type TestWorld, trackingWebSocket, until, worldPerTest } from './testing/server.js';
 import { useWebSocketProgress } from './use-websocket-progress.js';
 
 type Job = {
@@ -56,18 +56,10 @@ function installJobs(world: TestWorld, documentId: string) {
 }
 
 describe('useWebSocketProgress', () => {
-  let world: TestWorld;
-  let documentId: string;
-  beforeEach(async () => {
-    world = await new TestWorld().start();
-    documentId = world.documentId();
-  });
-  afterEach(async () => {
-    cleanup();
-    await world.close();
-  });
+  const setup = worldPerTest();
 
   it('starts from job.get, follows the events, and asks again after a reconnect', async () => {
+    const { world, documentId } = setup;
     const jobs = installJobs(world, documentId);
     const net = trackingWebSocket();
     const client = world.client('ann', { WebSocket: net.WebSocket });
@@ -103,6 +95,7 @@ describe('useWebSocketProgress', () => {
   });
 
   it('renders stage, page N of M, ETA and a Cancel that calls job.cancel', async () => {
+    const { world, documentId } = setup;
     const jobs = installJobs(world, documentId);
     const client = world.client('ann');
     const Wrapper = world.wrapper(client);
@@ -131,6 +124,7 @@ describe('useWebSocketProgress', () => {
   });
 
   it('works from events alone when the server has no job methods', async () => {
+    const { world, documentId } = setup;
     const client = world.client('ann');
     const listeners = countListeners(client);
     const { result, unmount } = renderHook(() => useWebSocketProgress(documentId), {

@@ -1,6 +1,5 @@
 'use client';
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { useSynclineContext } from './context.js';
+import { useCallback, useMemo } from 'react';
 import {
   IDLE_PROCESSING,
   isProcessing,
@@ -8,6 +7,7 @@ import {
   type ProcessingStatus,
 } from './processing-state.js';
 import { ProcessingTracker } from './processing-tracker.js';
+import { useDocumentTracker } from './use-document-tracker.js';
 
 export interface WebSocketProgress {
   /** 0..1 */
@@ -29,7 +29,6 @@ export interface WebSocketProgress {
   retry: () => Promise<void>;
 }
 
-const noSubscribe = () => () => {};
 const idle = () => IDLE_PROCESSING;
 
 /**
@@ -37,23 +36,7 @@ const idle = () => IDLE_PROCESSING;
  * document's room, and the server's view of the job (`job.get`) on mount and after every reconnect.
  */
 export function useWebSocketProgress(documentId: string | null | undefined): WebSocketProgress {
-  const { runtime } = useSynclineContext();
-  const [tracker, setTracker] = useState<ProcessingTracker | null>(null);
-  useEffect(() => {
-    if (!runtime || !documentId) return;
-    const t = new ProcessingTracker(runtime.client, runtime.rooms, documentId);
-    setTracker(t);
-    return () => {
-      t.close();
-      setTracker((current) => (current === t ? null : current));
-    };
-  }, [runtime, documentId]);
-  const live = tracker && tracker.documentId === documentId ? tracker : null;
-  const state = useSyncExternalStore(
-    live ? live.subscribe : noSubscribe,
-    live ? live.getSnapshot : idle,
-    idle,
-  );
+  const { tracker: live, state } = useDocumentTracker(ProcessingTracker, documentId, idle);
   const cancel = useCallback(() => (live ? live.cancel() : Promise.resolve()), [live]);
   const retry = useCallback(() => (live ? live.retry() : Promise.resolve()), [live]);
   return useMemo(

@@ -1,7 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type ClientOptions, SynclineClient, type WebSocketConstructor } from '@syncline/client';
 import { type Identity, SynclineServer, silentLogger } from '@syncline/server';
+import { cleanup } from '@testing-library/react';
 import type { ReactNode } from 'react';
+import { afterEach, beforeEach } from 'vitest';
 import WebSocket from 'ws';
 import { WebSocketProvider, type WebSocketProviderProps } from '../websocket-provider.js';
 
@@ -111,6 +113,31 @@ export class TestWorld {
   async close(): Promise<void> {
     for (const fn of this.closers.splice(0).reverse()) await fn();
   }
+}
+
+/**
+ * A started world and a fresh document id for each test of the enclosing `describe`; after each test, what
+ * it rendered is unmounted, then the world is closed. Read `world` and `documentId` inside the tests.
+ */
+export function worldPerTest(): { readonly world: TestWorld; readonly documentId: string } {
+  let world: TestWorld;
+  let documentId: string;
+  beforeEach(async () => {
+    world = await new TestWorld().start();
+    documentId = world.documentId();
+  });
+  afterEach(async () => {
+    cleanup();
+    await world.close();
+  });
+  return {
+    get world() {
+      return world;
+    },
+    get documentId() {
+      return documentId;
+    },
+  };
 }
 
 /** Polls until `cond` holds (the real network is in the loop); rejects after `timeoutMs`. */
