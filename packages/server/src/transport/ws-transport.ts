@@ -19,6 +19,11 @@ export interface WsTransportOptions {
 }
 
 const SOCKET = Symbol('syncline.socket');
+const TEXT = { binary: false } as const;
+const BINARY = { binary: true } as const;
+/** The last text frame sent and its UTF-8 bytes (see `WsSocket.send`). */
+let lastText = '';
+let lastBytes: Buffer = Buffer.alloc(0);
 type TaggedSocket = WebSocket & { [SOCKET]: WsSocket };
 
 /**
@@ -40,7 +45,17 @@ class WsSocket implements ServerSocket {
     return this.ws.bufferedAmount;
   }
   send(frame: Encoded): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (typeof frame !== 'string') {
+      this.ws.send(frame, BINARY);
+      return;
+    }
+    // A room's frame goes to every subscriber in a row: encode its text to UTF-8 once, not once per socket.
+    if (frame !== lastText) {
+      lastText = frame;
+      lastBytes = Buffer.from(frame, 'utf8');
+    }
+    this.ws.send(lastBytes, TEXT);
   }
   close(code: number, reason: string): void {
     this.ws.close(code, reason);
