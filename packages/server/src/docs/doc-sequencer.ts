@@ -236,7 +236,7 @@ export class DocumentSequencer {
     const { hub } = this;
     for (let attempt = 0; ; attempt++) {
       // Checked on every attempt: after a lost race the winner may have been this very op (another node).
-      const dup = await this.store.findOp(doc.id, user.userId, opId);
+      const dup = await this.findDuplicate(doc, user.userId, opId, v);
       if (dup) return { version: dup.version, duplicate: true };
       // Another node may have committed versions this one has not loaded yet (the client saw them).
       if (v > doc.version && this.hub.broker.distributed) await this.catchUp(doc);
@@ -540,10 +540,34 @@ export class DocumentSequencer {
     }
   }
 
+  /**
+   * The committed op with this opId, if any. A re-sent op was committed after the version it was based on, so
+   * when every version after `v` is in memory the lookup stays there; otherwise the store answers. (With
+   * several nodes an op committed elsewhere and not caught up yet is found on the retry after the lost race.)
+   */
+  private async findDuplicate(
+    doc: LiveDocument,
+    userId: string,
+    opId: string,
+    v: number,
+  ): Promise<{ version: number } | undefined> {
+    const recent = doc.recent;
+    const first = recent[0]?.version;
+    if (v >= doc.version) return undefined;
+    if (first !== undefined && v >= first - 1 && recent[recent.length - 1].version === doc.version) {
+      for (let i = recent.length - 1; i >= 0 && recent[i].version > v; i--) {
+        if (recent[i].opId === opId && recent[i].userId === userId) return recent[i];
+      }
+      return undefined;
+    }
+    return this.store.findOp(doc.id, userId, opId);
+  }
+
   private remember(doc: LiveDocument, r: OpRecord): void {
     doc.recent.push(r);
-    if (doc.recent.length > this.opts.recentOps)
-      doc.recent.splice(0, doc.recent.length - this.opts.recentOps);
+    // Trimmed a quarter at a time, not one op per commit (a shift of the whole array each time).
+    const keep = this.opts.recentOps;
+    if (doc.recent.length > keep + Math.ceil(keep / 4)) doc.recent.splice(0, doc.recent.length - keep);
   }
 
   private async opsSince(doc: LiveDocument, v: number): Promise<OpRecord[]> {
