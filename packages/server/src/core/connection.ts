@@ -36,7 +36,7 @@ export class Connection implements ConnectionHandle {
   abuse: AbuseCounter | null = null;
   private readonly queue = new OutboundQueue();
   /** When ephemeral messages last left (see `HubLimits.ephemeralWindowMs`), and the wait for the next. */
-  private ephemeralAt = Number.NEGATIVE_INFINITY;
+  private ephemeralAt = -1e9; // "long ago", as a small integer (-Infinity would be a boxed number per connection)
   private ephemeralTimer: unknown = null;
 
   constructor(
