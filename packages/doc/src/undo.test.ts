@@ -170,6 +170,28 @@ describe('UndoManager', () => {
     expect(() => new UndoManager({ depth: 0 })).toThrow(RangeError);
   });
 
+  it('stays exact through thousands of remote edits over a full stack (queued ops go down composed)', () => {
+    const l = start(zone('a', '----'));
+    // A full stack of single keystrokes in one zone, others typing there in between and after.
+    for (let i = 0; i < 100; i++) {
+      l.mine(zoneEdit('a', { pos: 2 + i, ins: 'm' }, { current: l.doc.zones.a, stamp: ann }));
+      l.remote(zoneEdit('a', { pos: 0, ins: 'o' }, { current: l.doc.zones.a, stamp: bob }));
+    }
+    for (let i = 0; i < 3000; i++) {
+      const at = (i * 37) % (l.doc.zones.a.text.length + 1);
+      l.remote(zoneEdit('a', { pos: at, ins: 'x' }, { current: l.doc.zones.a, stamp: bob }));
+    }
+    const theirs = (t: string) => t.replace(/m/g, '');
+    const before = theirs(l.text('a') ?? '');
+    let steps = 0;
+    while (l.undo.canUndo()) {
+      l.pressUndo();
+      steps++;
+    }
+    expect(steps).toBe(100);
+    expect(l.text('a')).toBe(before); // every m of mine gone, every character of theirs kept, in place
+  });
+
   it('clear() forgets both stacks', () => {
     const l = start(zone('a', ''));
     l.mine(zoneEdit('a', { pos: 0, ins: 'a' }));
