@@ -1,13 +1,5 @@
-import {
-  CONFLICT,
-  type Op,
-  type OpEntry,
-  opComponents,
-  opFromComponents,
-  type Path,
-  tryTransform,
-} from './ot.js';
-import { STAMP_FIELDS } from './zone.js';
+import { isStampPath, withoutStamps } from './ops.js';
+import { CONFLICT, type Op, type OpEntry, opComponents, type Path, tryTransform } from './ot.js';
 
 /**
  * The conflicts between two concurrent ops that are worth telling a user about, seen from `mine`:
@@ -31,8 +23,6 @@ export type OpConflict = {
 };
 
 const isPrefix = (a: Path, b: Path) => a.length <= b.length && a.every((k, i) => b[i] === k);
-const isStampPath = (p: Path) =>
-  p.length === 3 && p[0] === 'zones' && (STAMP_FIELDS as readonly unknown[]).includes(p[2]);
 const zoneOf = (p: Path): string | null => (p[0] === 'zones' && typeof p[1] === 'string' ? p[1] : null);
 const isRemove = (e: OpEntry) => e.c.r !== undefined && e.c.i === undefined;
 const isMove = (e: OpEntry) => e.c.p !== undefined || e.c.d !== undefined;
@@ -43,14 +33,6 @@ function topComponents(op: Op): OpEntry[] {
   const all = opComponents(op);
   const removed = all.filter((e) => e.c.r !== undefined).map((e) => e.path);
   return all.filter((e) => !removed.some((r) => r.length < e.path.length && isPrefix(r, e.path)));
-}
-
-/** `op` without its writes of zone stamps (`null` when nothing else is left). */
-function withoutStamps(op: Op): Op {
-  const all = opComponents(op);
-  return all.some((e) => isStampPath(e.path))
-    ? opFromComponents(all.filter((e) => !isStampPath(e.path)))
-    : op;
 }
 
 export function findConflicts(mine: Op, theirs: Op): OpConflict[] {

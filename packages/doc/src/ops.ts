@@ -258,7 +258,8 @@ export function stampOp(op: Op, stamp: Stamp, doc: ZoneDocument): Op {
   return stamps.length === 0 ? op : normalize(compose(op, opFromComponents(stamps)));
 }
 
-const isStampPath = (path: Path) =>
+/** The path of a zone's `updatedBy` or `updatedAt`. */
+export const isStampPath = (path: Path) =>
   path.length === 3 && path[0] === 'zones' && (STAMP_FIELDS as readonly unknown[]).includes(path[2]);
 
 /** `op` without its writes to `updatedBy`/`updatedAt` (inside inserted zones those stay). */
