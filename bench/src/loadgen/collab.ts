@@ -4,9 +4,10 @@ import { LatencyHistogram } from '../histogram.js';
 import type { ClientKind, CollabJob, LoadgenJob, Metrics } from '../ipc.js';
 import { signToken } from '../tokens.js';
 import type { CollabReplica, ReplicaOpener } from './collab/replica.js';
+import { cpuMsSince, loadgenCpuMetrics } from './cpu.js';
 import { LatencyBuffer, runPaced, seededRandom } from './pacer.js';
 import { mapLimit } from './pool.js';
-import { cpuMsSince, round, type Session } from './session.js';
+import { round, type Session } from './session.js';
 
 const OPENERS: Partial<Record<ClientKind, () => Promise<ReplicaOpener>>> = {
   syncline: async () => (await import('./collab/syncline.js')).openSyncline,
@@ -172,8 +173,7 @@ export async function setupCollab(job: LoadgenJob, w: CollabJob): Promise<Sessio
       last_delivery_s: round((lastDeliveryAt - t0) / 1000),
       ...lat,
       send_lag_p99_ms: w.pacing === 'paced' ? lagS.p99_ms : null,
-      loadgen_cpu_ms: Math.round(loadgenCpu.total),
-      loadgen_cpu_pct: Math.round((100 * loadgenCpu.total) / (end - t0)),
+      ...loadgenCpuMetrics(loadgenCpu.total, end - t0),
     };
   };
 

@@ -4,9 +4,10 @@ import type { CursorsJob, LoadgenJob, Metrics } from '../ipc.js';
 import { signToken } from '../tokens.js';
 import { CONNECTORS } from './adapters/index.js';
 import type { BenchClient } from './client.js';
+import { cpuMsSince, loadgenCpuMetrics } from './cpu.js';
 import { LatencyBuffer, runPaced } from './pacer.js';
 import { mapLimit } from './pool.js';
-import { cpuMsSince, round, type Session } from './session.js';
+import { round, type Session } from './session.js';
 
 export const CURSOR_ROOM = 'doc:cursors-bench';
 
@@ -156,8 +157,7 @@ export async function setupCursors(job: LoadgenJob, w: CursorsJob): Promise<Sess
       drain_s: round((end - sentAllAt) / 1000),
       ...lat,
       send_lag_p99_ms: lag.summary().p99_ms,
-      loadgen_cpu_ms: Math.round(loadgenCpu.total),
-      loadgen_cpu_pct: Math.round((100 * loadgenCpu.total) / (end - t0)),
+      ...loadgenCpuMetrics(loadgenCpu.total, end - t0),
     };
   };
 

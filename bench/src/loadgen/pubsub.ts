@@ -3,8 +3,9 @@ import { LatencyHistogram } from '../histogram.js';
 import type { LoadgenJob, Metrics, PubSubJob } from '../ipc.js';
 import { signToken } from '../tokens.js';
 import { type BenchClient, bump, type Connector, type Decode } from './client.js';
+import { cpuMsSince, loadgenCpuMetrics } from './cpu.js';
 import { mapLimit } from './pool.js';
-import { cpuMsSince, round, type Session } from './session.js';
+import { round, type Session } from './session.js';
 import { DeliveryTracker } from './tracker.js';
 
 export const BENCH_ROOM = 'doc:bench';
@@ -196,8 +197,7 @@ export async function setupPubSub(job: LoadgenJob, w: PubSubJob, connect: Connec
       send_lag_max_ms: w.pacing === 'paced' ? lag.max_ms : null,
       rx_bytes: rxBytes,
       rx_bytes_per_delivery: tracker.unique ? round(rxBytes / tracker.unique, 1) : null,
-      loadgen_cpu_ms: Math.round(loadgenCpuMs.total),
-      loadgen_cpu_pct: Math.round((100 * loadgenCpuMs.total) / (end - t0)),
+      ...loadgenCpuMetrics(loadgenCpuMs.total, end - t0),
       loadgen_cpu_sys_pct: Math.round((100 * loadgenCpuMs.system) / Math.max(1, loadgenCpuMs.total)),
       still_open: subs.filter((c) => c.open).length,
       closes,

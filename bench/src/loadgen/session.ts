@@ -8,12 +8,6 @@ export interface Session {
   close(): void;
 }
 
-/** CPU time of this process in ms since `since` (from `process.cpuUsage()`): total and kernel part. */
-export function cpuMsSince(since: NodeJS.CpuUsage): { total: number; system: number } {
-  const d = process.cpuUsage(since);
-  return { total: (d.user + d.system) / 1000, system: d.system / 1000 };
-}
-
 export const round = (x: number, digits = 3): number => {
   const f = 10 ** digits;
   return Math.round(x * f) / f;

@@ -1,12 +1,11 @@
 import type { Options } from '../options.js';
+import { type TimedParams, timedJobTimeoutMs, timedRunTimeoutMs } from './timed.js';
 import { knob, num, ratio, rowOf, type Workload } from './workload.js';
 
-export interface CollabLatencyParams {
+export interface CollabLatencyParams extends TimedParams {
   clients: number;
   /** Ops per second per client. */
   rate: number;
-  duration: number;
-  warmup: number;
 }
 
 /**
@@ -34,9 +33,9 @@ export const collabLatency: Workload<CollabLatencyParams> = {
     duration: p.duration,
     warmup: p.warmup,
     drainMs: 5000,
-    timeoutMs: (p.warmup + p.duration) * 1000 + 60_000,
+    timeoutMs: timedJobTimeoutMs(p),
   }),
-  timeoutMs: (p) => (p.warmup + p.duration) * 1000 + 180_000,
+  timeoutMs: timedRunTimeoutMs,
   columns: [
     { title: 'p50 ms', key: 'p50_ms', digits: 2 },
     { title: 'p90 ms', key: 'p90_ms', digits: 2 },

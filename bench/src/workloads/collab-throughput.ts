@@ -1,10 +1,9 @@
 import type { Options } from '../options.js';
+import { type TimedParams, timedJobTimeoutMs, timedRunTimeoutMs } from './timed.js';
 import { knob, num, ratio, rowOf, type Workload } from './workload.js';
 
-export interface CollabThroughputParams {
+export interface CollabThroughputParams extends TimedParams {
   clients: number;
-  duration: number;
-  warmup: number;
 }
 
 /**
@@ -31,9 +30,9 @@ export const collabThroughput: Workload<CollabThroughputParams> = {
     duration: p.duration,
     warmup: p.warmup,
     drainMs: 5000,
-    timeoutMs: (p.warmup + p.duration) * 1000 + 60_000,
+    timeoutMs: timedJobTimeoutMs(p),
   }),
-  timeoutMs: (p) => (p.warmup + p.duration) * 1000 + 180_000,
+  timeoutMs: timedRunTimeoutMs,
   derive: (row) => {
     const acked = row.acked;
     const cpu = row.server_cpu_ms;

@@ -1,12 +1,11 @@
 import type { Options } from '../options.js';
+import { type TimedParams, timedJobTimeoutMs, timedRunTimeoutMs } from './timed.js';
 import { knob, num, ratio, rowOf, type Workload } from './workload.js';
 
-export interface CursorsParams {
+export interface CursorsParams extends TimedParams {
   clients: number;
   /** Cursor moves per second per client. */
   rate: number;
-  duration: number;
-  warmup: number;
 }
 
 /** What Syncline's SDK sends at most per second (`Throttle` / `RoomPresence` default). */
@@ -35,9 +34,9 @@ export const cursors: Workload<CursorsParams> = {
     duration: p.duration,
     warmup: p.warmup,
     throttleHz: THROTTLE_HZ,
-    timeoutMs: (p.warmup + p.duration) * 1000 + 60_000,
+    timeoutMs: timedJobTimeoutMs(p),
   }),
-  timeoutMs: (p) => (p.warmup + p.duration) * 1000 + 180_000,
+  timeoutMs: timedRunTimeoutMs,
   columns: [
     { title: 'frames/client/s', key: 'frames_per_client_per_s', digits: 1 },
     { title: 'cursors/client/s', key: 'cursors_per_client_per_s', digits: 1 },

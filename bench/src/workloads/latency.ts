@@ -1,11 +1,10 @@
 import type { Options } from '../options.js';
+import { type TimedParams, timedJobTimeoutMs, timedRunTimeoutMs } from './timed.js';
 import { knob, num, ratio, rowOf, type Workload } from './workload.js';
 
-export interface LatencyParams {
+export interface LatencyParams extends TimedParams {
   subscribers: number;
   rate: number;
-  duration: number;
-  warmup: number;
 }
 
 /**
@@ -34,9 +33,9 @@ export const latency: Workload<LatencyParams> = {
     rate: p.rate,
     warmupEvents: Math.round(p.warmup * p.rate),
     drainMs: 3000,
-    timeoutMs: (p.warmup + p.duration) * 1000 + 60_000,
+    timeoutMs: timedJobTimeoutMs(p),
   }),
-  timeoutMs: (p) => (p.warmup + p.duration) * 1000 + 180_000,
+  timeoutMs: timedRunTimeoutMs,
   columns: [
     { title: 'p50 ms', key: 'p50_ms', digits: 3 },
     { title: 'p90 ms', key: 'p90_ms', digits: 3 },
