@@ -192,6 +192,51 @@ describe('UndoManager', () => {
     expect(l.text('a')).toBe(before); // every m of mine gone, every character of theirs kept, in place
   });
 
+  it('groups typing into one step: same zone, within captureMs, nobody else in between', () => {
+    const l = start(zone('a', ''), zone('b', ''));
+    l.undo = new UndoManager({ captureMs: 500 });
+    const type = (id: string, text: string, at: number) => {
+      const z = l.doc.zones[id];
+      const op = zoneEdit(id, { pos: z.text.length, ins: text }, { current: z, stamp: ann });
+      l.undo.recordOwn(op, l.doc, at);
+      l.doc = apply(l.doc, op);
+    };
+    type('a', 'h', 1000);
+    type('a', 'i', 1100);
+    type('a', '!', 1500); // 400 ms after the previous keystroke: the same run
+    type('a', ' ', 2100); // a pause of 600 ms: a new step
+    type('a', 'x', 2200);
+    l.remote(zoneEdit('a', { pos: 0, ins: 'R' }, { stamp: bob })); // someone else in between: a new step
+    type('a', 'y', 2300);
+    type('b', 'z', 2350); // another zone: a new step
+    expect(l.text('a')).toBe('Rhi! xy');
+    l.pressUndo();
+    expect(l.text('b')).toBe('');
+    l.pressUndo();
+    expect(l.text('a')).toBe('Rhi! x');
+    l.pressUndo();
+    expect(l.text('a')).toBe('Rhi!');
+    l.pressUndo();
+    expect(l.text('a')).toBe('R');
+    expect(l.undo.canUndo()).toBe(false);
+    l.pressRedo();
+    expect(l.text('a')).toBe('Rhi!'); // redo brings the whole run back
+    type('a', '?', 2400); // after an undo or redo, typing starts a step of its own
+    l.pressUndo();
+    expect(l.text('a')).toBe('Rhi!');
+  });
+
+  it('keeps every op a step of its own without captureMs', () => {
+    const l = start(zone('a', ''));
+    for (const [i, ch] of ['a', 'b'].entries()) {
+      const op = zoneEdit('a', { pos: i, ins: ch }, { current: l.doc.zones.a, stamp: ann });
+      l.undo.recordOwn(op, l.doc, 1000);
+      l.doc = apply(l.doc, op);
+    }
+    l.pressUndo();
+    expect(l.text('a')).toBe('a');
+  });
+
   it('clear() forgets both stacks', () => {
     const l = start(zone('a', ''));
     l.mine(zoneEdit('a', { pos: 0, ins: 'a' }));

@@ -1,5 +1,5 @@
 import { findConflicts } from './conflicts.js';
-import { type Stamp, stampOp, withoutStamps } from './ops.js';
+import { describeOp, type Stamp, stampOp, withoutStamps } from './ops.js';
 import {
   compose,
   invertWithDoc,
@@ -55,6 +55,12 @@ export type UndoResult = {
 export type UndoManagerOptions = {
   /** How many steps are kept; the oldest are dropped beyond it. */
   depth?: number;
+  /**
+   * Text edits of one zone made within this many ms of each other, with no one else's change in between,
+   * are one step (typing a word is undone at once, as editors do). Needs the `at` of `recordOwn`. Default 0:
+   * every op is a step.
+   */
+  captureMs?: number;
 };
 
 type Lost = Exclude<UndoNoticeReason, 'nothing_to_undo' | 'nothing_to_redo'>;
@@ -62,7 +68,13 @@ type Lost = Exclude<UndoNoticeReason, 'nothing_to_undo' | 'nothing_to_redo'>;
  * `later`: ops not mine that came while this entry was the top of its stack, oldest first, not yet
  * transformed into it (see `rebase`).
  */
-type Entry = { op: Op; lost: Map<Lost, Set<string>>; later: Later[] };
+type Entry = {
+  op: Op;
+  lost: Map<Lost, Set<string>>;
+  later: Later[];
+  /** A typing step: the zone whose text it edits, and when it was last extended (see `captureMs`). */
+  typing?: { zoneId: string; at: number };
+};
 /** An op queued on an entry, with its footprint. */
 type Later = { op: Op; keys: Set<string> | null };
 
@@ -73,6 +85,7 @@ const LOST_ORDER: Lost[] = ['zone_deleted', 'edited_by_others', 'overwritten'];
 
 export class UndoManager {
   readonly depth: number;
+  readonly captureMs: number;
   #undo: Entry[] = [];
   #redo: Entry[] = [];
 
@@ -80,13 +93,14 @@ export class UndoManager {
     const depth = options.depth ?? DEFAULT_UNDO_DEPTH;
     if (!Number.isSafeInteger(depth) || depth < 1) throw new RangeError('depth must be an integer >= 1');
     this.depth = depth;
+    this.captureMs = options.captureMs ?? 0;
   }
 
   /**
    * An op of mine, applied to `before`. It becomes the next step to undo, and clears the redo stack.
    * Do not pass ops returned by `undo()`/`redo()`: they are recorded already.
    */
-  recordOwn(op: Op, before: ZoneDocument): void {
+  recordOwn(op: Op, before: ZoneDocument, at?: number): void {
     if (op === null) return;
     const inverse = withoutStamps(invertWithDoc(op, before));
     this.#redo = [];
@@ -95,7 +109,29 @@ export class UndoManager {
       rebase(this.#undo, op);
       return;
     }
-    push(this.#undo, { op: inverse, lost: new Map(), later: [] }, this.depth);
+    const desc = describeOp(op);
+    const zoneId = desc.kind === 'zone_edit' && desc.zoneIds.length === 1 ? desc.zoneIds[0] : undefined;
+    const typing = zoneId !== undefined && at !== undefined ? { zoneId, at } : undefined;
+    const top = this.#undo[this.#undo.length - 1];
+    if (
+      this.captureMs > 0 &&
+      typing &&
+      top?.typing &&
+      top.typing.zoneId === typing.zoneId &&
+      top.later.length === 0 &&
+      top.lost.size === 0 &&
+      typing.at - top.typing.at <= this.captureMs
+    ) {
+      // The same typing run: undoing it undoes this op, then the ones before.
+      try {
+        top.op = compose(inverse, top.op);
+        top.typing = typing;
+        return;
+      } catch {
+        // not expected (the ops follow each other); keep it a step of its own
+      }
+    }
+    push(this.#undo, { op: inverse, lost: new Map(), later: [], typing }, this.depth);
   }
 
   /**
@@ -121,12 +157,19 @@ export class UndoManager {
    * With `stamp`, the zones it touches get `updatedBy`/`updatedAt` from it.
    */
   undo(doc: ZoneDocument, stamp?: Stamp): UndoResult {
-    return step(this.#undo, this.#redo, doc, stamp, this.depth, 'nothing_to_undo');
+    return this.closeTyping(step(this.#undo, this.#redo, doc, stamp, this.depth, 'nothing_to_undo'));
   }
 
   /** The op that redoes the latest undone step; same contract as `undo`. */
   redo(doc: ZoneDocument, stamp?: Stamp): UndoResult {
-    return step(this.#redo, this.#undo, doc, stamp, this.depth, 'nothing_to_redo');
+    return this.closeTyping(step(this.#redo, this.#undo, doc, stamp, this.depth, 'nothing_to_redo'));
+  }
+
+  /** After an undo or redo, what I type next is a step of its own. */
+  private closeTyping(result: UndoResult): UndoResult {
+    const top = this.#undo[this.#undo.length - 1];
+    if (top) top.typing = undefined;
+    return result;
   }
 
   clear(): void {

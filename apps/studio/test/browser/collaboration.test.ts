@@ -116,6 +116,9 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     const a = ada.getByLabel(/^Text of zone 1 /);
     await a.focus();
     await ada.keyboard.press('End');
+    // Typing continued within half a second joins the previous undo step (as in editors): pause first, so
+    // that this keystroke is a step of its own.
+    await ada.waitForTimeout(600);
     await ada.keyboard.type('!');
     const withMine = await eventually(
       () => zoneText(ben, 1),

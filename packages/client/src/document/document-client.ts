@@ -149,7 +149,7 @@ export class DocumentClient {
     this.clock = options.clock ?? defaultClock;
     this.persistence = options.persistence ?? new MemoryDocPersistence();
     this.events = new Emitter((error) => this.reportListenerError(error));
-    this.undoManager = new UndoManager({ depth: options.undoDepth });
+    this.undoManager = new UndoManager({ depth: options.undoDepth, captureMs: options.undoCaptureMs ?? 500 });
     this.lockKeeper = new LockKeeper({
       documentId,
       transport,
@@ -672,7 +672,7 @@ export class DocumentClient {
     if (normalized === null) return false;
     const before = s.doc;
     s.applyLocal(normalized, this.newOpId(), this.options.compose !== false);
-    if (!fromUndo) this.undoManager.recordOwn(normalized, before);
+    if (!fromUndo) this.undoManager.recordOwn(normalized, before, this.clock.now());
     this.emitChange(normalized, 'local');
     this.afterChange();
     return true;

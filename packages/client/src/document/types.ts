@@ -122,6 +122,11 @@ export interface DocumentClientOptions {
   /** Undo depth; default 100. */
   undoDepth?: number;
   /**
+   * Text typed into one zone within this many ms of the previous keystroke (nobody else's change in between)
+   * is one undo step, as in editors. Default 500; 0 makes every edit its own step.
+   */
+  undoCaptureMs?: number;
+  /**
    * Compose consecutive edits of the same zones into one op while one is in flight (default true):
    * fewer, larger ops; a rejection then rolls back the whole group.
    */
