@@ -108,9 +108,10 @@ export class ProcessingJob implements JobHandler {
       // One batch: each zone its own op (a `zone_create` event), page after page, then the page count in
       // the meta; the batch's events are stored together and reach each watcher in one frame.
       const items: ServerItem[] = [];
+      const warned: string[] = [];
       let lastZone: string | null = null;
       for (const r of batch) {
-        warnings.push(...r.warnings.map((w) => `page ${r.page}: ${w}`));
+        warned.push(...r.warnings.map((w) => `page ${r.page}: ${w}`));
         if (r.skipped) skipped.push(r.page);
         const zones = [...r.zones].sort((a, b) => a.order - b.order);
         for (const z of zones) items.push(...this.zoneItem(job, z, at));
@@ -136,8 +137,8 @@ export class ProcessingJob implements JobHandler {
       d.rate.sample(batch.length, doneAt - lastPageAt);
       lastPageAt = doneAt;
       d.onPages?.(batch.length);
+      warnings.push(...warned);
       live = await ctx.commit({ page: last.page, progress: last.page / pages, stage: 'analyzing' });
-      const warned = batch.flatMap((r) => r.warnings.map((w) => `page ${r.page}: ${w}`));
       d.events.processingProgress(live, {
         progress: live.progress,
         currentZone: lastZone,
