@@ -1,5 +1,7 @@
 import { isStampPath, withoutStamps } from './ops.js';
 import { CONFLICT, type Op, type OpEntry, opComponents, type Path, tryTransform } from './ot.js';
+import { STAMP_FIELDS } from './zone.js';
+import { collidingSets } from './zone-local.js';
 
 /**
  * The conflicts between two concurrent ops that are worth telling a user about, seen from `mine`:
@@ -36,6 +38,19 @@ function topComponents(op: Op): OpEntry[] {
 }
 
 export function findConflicts(mine: Op, theirs: Op): OpConflict[] {
+  if (mine === null || theirs === null) return [];
+  // Edits of one zone's text and attributes (nearly every op): compared key by key, as json1 would.
+  const sets = collidingSets(mine, theirs);
+  if (sets !== undefined) {
+    return sets
+      .filter(({ key }) => !(STAMP_FIELDS as readonly string[]).includes(key))
+      .map(({ zoneId, key }) => ({ kind: 'same_attribute', zoneId, path: ['zones', zoneId, key] }));
+  }
+  return findConflictsWithJson1(mine, theirs);
+}
+
+/** `findConflicts` for any two ops, through json1's `tryTransform` (exported for the equivalence test). */
+export function findConflictsWithJson1(mine: Op, theirs: Op): OpConflict[] {
   if (mine === null || theirs === null) return [];
   // The common case, two edits of one zone, collides only on the stamps (never reported): check the rest
   // at once instead of pair by pair.

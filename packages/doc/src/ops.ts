@@ -21,6 +21,7 @@ import {
   type ZoneAttrs,
   type ZoneDocument,
 } from './zone.js';
+import { buildZoneLocal, zoneLocal } from './zone-local.js';
 
 /**
  * Typed builders for the seed's operations on zones. Each returns a normalized json1 op (or `null` when
@@ -264,6 +265,16 @@ export const isStampPath = (path: Path) =>
 
 /** `op` without its writes to `updatedBy`/`updatedAt` (inside inserted zones those stay). */
 export function withoutStamps(op: Op): Op {
+  const local = zoneLocal(op);
+  if (local !== null) {
+    const keep = local.keys.map((k) => !(STAMP_FIELDS as readonly string[]).includes(k));
+    if (keep.every(Boolean)) return op;
+    return buildZoneLocal(
+      local.zone,
+      local.keys.filter((_, i) => keep[i]),
+      local.comps.filter((_, i) => keep[i]),
+    );
+  }
   const entries = opComponents(op);
   const kept = entries.filter((e) => !isStampPath(e.path));
   return kept.length === entries.length ? op : opFromComponents(kept);
@@ -274,6 +285,18 @@ type ZoneChange = 'create' | 'delete' | 'replace' | 'edit' | 'update' | 'stamp' 
 /** What kind of change `op` is, and which zones it touches. */
 export function describeOp(op: Op): OpDescription {
   if (op === null) return { kind: 'noop', zoneIds: [], touchesAllZones: false };
+  const local = zoneLocal(op);
+  if (local !== null) {
+    // One zone's keys (nearly every op): a text edit, attribute sets, or both.
+    let edit = false;
+    let update = false;
+    local.keys.forEach((key, i) => {
+      if (key === 'text' && local.comps[i].es !== undefined) edit = true;
+      else if (!(STAMP_FIELDS as readonly string[]).includes(key)) update = true;
+    });
+    const kind: OpKind = edit ? (update ? 'mixed' : 'zone_edit') : 'zone_update';
+    return { kind, zoneIds: [local.zone], touchesAllZones: false };
+  }
   const perZone = new Map<string, Set<ZoneChange>>();
   let meta = false;
   let other = false;

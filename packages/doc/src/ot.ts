@@ -1,5 +1,7 @@
 import { type Conflict, type JSONOp, type JSONOpComponent, type as json1, type Path } from 'ot-json1';
-import { type TextOp, type as textUnicode } from 'ot-text-unicode';
+import type { TextOp } from 'ot-text-unicode';
+import { textUnicodeType } from './text-type.js';
+import { transformZoneLocal } from './zone-local.js';
 
 /**
  * The OT layer: ot-json1 with the ot-text-unicode subtype, wrapped so that both ends (the server's
@@ -11,9 +13,9 @@ import { type TextOp, type as textUnicode } from 'ot-text-unicode';
  * and `tryTransform` is what reports the conflict, for telling the user.
  */
 
-// json1 1.0.2 already registers text-unicode for `es` components; registering the same module again is
-// idempotent and keeps working if a later json1 stops bundling it.
-json1.registerSubtype(textUnicode);
+// json1 registers the shipped text-unicode for `es` components; ours (same type, a faster string walk, see
+// text-type.ts) takes its name, so both ends apply text edits with it.
+json1.registerSubtype(textUnicodeType);
 
 /** A JSON value as json1 sees it (round-trips through JSON.stringify/parse). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -68,6 +70,8 @@ export function composeAll(ops: readonly Op[]): Op {
  */
 export function transform(op: Op, other: Op, side: Side): Op {
   if (op === null || other === null) return op;
+  const local = transformZoneLocal(op, other, side);
+  if (local !== undefined) return local;
   const [a, b] = settleReplaceCollisions(op, other, side);
   return docType.transform(a, b, side) ?? null;
 }
@@ -257,4 +261,4 @@ export function opFromComponents(entries: Iterable<OpEntry>): Op {
 }
 
 /** The text-unicode type, for callers that work on bare text ops. */
-export const textType = textUnicode;
+export const textType = textUnicodeType;

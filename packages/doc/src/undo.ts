@@ -10,6 +10,7 @@ import {
   transform,
 } from './ot.js';
 import type { ZoneDocument } from './zone.js';
+import { zoneLocal } from './zone-local.js';
 
 /**
  * Per-user undo/redo over a shared document.
@@ -198,6 +199,8 @@ function push(stack: Entry[], entry: Entry, depth: number) {
  * saves a stack of 100 entries from 100 transforms on every remote keystroke elsewhere.
  */
 function footprint(op: Op): Set<string> | null {
+  const local = zoneLocal(op);
+  if (local !== null) return new Set([`zones\u0000${local.zone}`]);
   const keys = new Set<string>();
   for (const { path } of opComponents(op)) {
     if (path.length < 2) return null;

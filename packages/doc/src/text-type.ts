@@ -1,0 +1,63 @@
+import { makeType, type Rope, type TextType } from 'ot-text-unicode';
+
+/**
+ * ot-text-unicode over plain JS strings, as the package ships it, with one change in how a string is walked:
+ * positions count Unicode code points, so the shipped string "rope" converts every position by walking the
+ * text from its start, one UTF-16 unit at a time (a few microseconds per edit of a 10,000-character text,
+ * paid by every replica for every op). Most texts have no surrogate pairs, and then a code point offset *is*
+ * the string offset: one native regular-expression test per apply tells (for a Latin-1 string V8 answers
+ * without reading it), and only texts with astral characters (emoji, ...) take the walk.
+ *
+ * Everything else (transform, compose, normalize, invert, ...) is the package's own `makeType`: the type's
+ * semantics are unchanged (text-type.test.ts compares it with the shipped type). ot.ts registers it as
+ * json1's `text-unicode` subtype in place of the shipped one.
+ */
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** The UTF-16 offset of code point `n` of `s`. */
+function codePointOffset(s: string, n: number): number {
+  let pos = 0;
+  for (; n > 0; n--) {
+    const code = s.charCodeAt(pos);
+    pos += code >= 0xd800 && code <= 0xdfff ? 2 : 1;
+  }
+  return pos;
+}
+
+const offsetOf = (s: string, plain: boolean, n: number) => (plain ? n : codePointOffset(s, n));
+
+const stringRope: Rope<string> = {
+  create: (s) => s,
+  toString: (s) => s,
+  builder(oldDoc) {
+    if (typeof oldDoc !== 'string') throw Error(`Invalid document snapshot: ${oldDoc}`);
+    let rest = oldDoc;
+    const plain = !SURROGATE.test(rest);
+    const out: string[] = [];
+    return {
+      skip(n) {
+        const offset = offsetOf(rest, plain, n);
+        if (offset > rest.length) throw Error('The op is too long for this document');
+        out.push(rest.slice(0, offset));
+        rest = rest.slice(offset);
+      },
+      append(s) {
+        out.push(s);
+      },
+      del(n) {
+        rest = rest.slice(offsetOf(rest, plain, n));
+      },
+      build: () => out.join('') + rest,
+    };
+  },
+  slice(s, start, end) {
+    const plain = !SURROGATE.test(s);
+    const from = offsetOf(s, plain, start);
+    return end === undefined
+      ? s.slice(from)
+      : s.slice(from, from + offsetOf(s.slice(from), plain, end - start));
+  },
+};
+
+export const textUnicodeType: TextType<string> = makeType(stringRope);

@@ -1,0 +1,124 @@
+import fc from 'fast-check';
+import { type JSONOp, type as json1 } from 'ot-json1';
+import { type TextOp, type as textUnicode } from 'ot-text-unicode';
+import { describe, expect, it } from 'vitest';
+import { FC_PARAMS } from '../test/arbitraries.js';
+import { findConflicts, findConflictsWithJson1 } from './conflicts.js';
+import { describeOp, withoutStamps } from './ops.js';
+import { normalize } from './ot.js';
+import { collidingSets, transformZoneLocal } from './zone-local.js';
+
+/** json1 with every conflict allowed: what `transform` in ot.ts must equal. */
+const reference = json1.typeAllowingConflictsPred(() => true);
+const BASE = 'hello world'; // both ops of a pair are made against a zone with this text
+
+const arbTextOp: fc.Arbitrary<TextOp> = fc
+  .record({
+    skip: fc.integer({ min: 0, max: BASE.length }),
+    del: fc.integer({ min: 0, max: 4 }),
+    ins: fc.constantFrom('', 'x', 'yz', '😀'),
+    invertible: fc.boolean(),
+  })
+  .map(({ skip, del, ins, invertible }) => {
+    const n = Math.min(del, BASE.length - skip);
+    const d = invertible ? BASE.slice(skip, skip + n) : n;
+    return textUnicode.normalize([skip, ins, ...(n > 0 ? [{ d }] : [])]);
+  })
+  .filter((op) => op.length > 0);
+
+const arbScalar = fc.constantFrom<null | boolean | number | string>('ann', 'bob', 1, 2, null, true);
+/** A set as the builders write it: the old value known (`r: value`) or not (`r: true`). */
+const arbSet = fc.record({ r: fc.oneof(fc.constant(true), arbScalar), i: arbScalar });
+
+/** A zone-local op: a few keys of one zone (text edits, scalar sets), sometimes a set of `text` itself. */
+const arbOp: fc.Arbitrary<JSONOp> = fc
+  .record({
+    zone: fc.constantFrom('a', 'b'),
+    text: fc.option(
+      fc.oneof({ weight: 5, arbitrary: arbTextOp.map((es) => ({ es })) }, { weight: 1, arbitrary: arbSet }),
+      {
+        nil: undefined,
+      },
+    ),
+    label: fc.option(arbSet, { nil: undefined }),
+    updatedAt: fc.option(arbSet, { nil: undefined }),
+    updatedBy: fc.option(arbSet, { nil: undefined }),
+  })
+  .map(({ zone, ...keys }) => {
+    const children = Object.entries(keys)
+      .filter(([, c]) => c !== undefined)
+      .map(([k, c]) => [k, c]);
+    return json1.normalize(['zones', zone, ...children] as JSONOp);
+  });
+
+describe('transformZoneLocal', () => {
+  it('equals json1 component for component on random zone-local ops', () => {
+    let fast = 0;
+    fc.assert(
+      fc.property(arbOp, arbOp, fc.constantFrom('left' as const, 'right' as const), (a, b, side) => {
+        const got = transformZoneLocal(a, b, side);
+        if (got === undefined) return; // left to json1
+        fast++;
+        expect(got).toEqual(reference.transform(a, b, side) ?? null);
+      }),
+      { ...FC_PARAMS, numRuns: 3000 },
+    );
+    expect(fast).toBeGreaterThan(2000);
+  });
+
+  it('transforms concurrent typing in one zone as text-unicode does, stamps to the left side', () => {
+    const a: JSONOp = ['zones', 'z', ['text', { es: [3, 'a'] }], ['updatedBy', { r: 'x', i: 'ann' }]];
+    const b: JSONOp = ['zones', 'z', ['text', { es: [1, { d: 1 }] }], ['updatedBy', { r: true, i: 'bob' }]];
+    expect(transformZoneLocal(a, b, 'left')).toEqual([
+      'zones',
+      'z',
+      ['text', { es: [2, 'a'] }],
+      ['updatedBy', { r: true, i: 'ann' }],
+    ]);
+    expect(transformZoneLocal(b, a, 'right')).toEqual(['zones', 'z', 'text', { es: [1, { d: 1 }] }]);
+  });
+
+  it('drops both sets when both set the same value', () => {
+    const a: JSONOp = ['zones', 'z', 'label', { r: true, i: 'same' }];
+    expect(transformZoneLocal(a, a, 'left')).toBeNull();
+    expect(transformZoneLocal(a, a, 'right')).toBeNull();
+  });
+
+  it('leaves other shapes to json1', () => {
+    const edit: JSONOp = ['zones', 'z', 'text', { es: ['x'] }];
+    expect(transformZoneLocal(['zones', 'z', { r: true }], edit, 'left')).toBeUndefined();
+    expect(transformZoneLocal(edit, ['zones', 'z', 'text', { r: true, i: 'new' }], 'left')).toBeUndefined();
+    expect(transformZoneLocal(['meta', 'k', { r: true, i: 1 }], edit, 'left')).toBeUndefined();
+    expect(transformZoneLocal(edit, ['zones', 'z', 'label', { i: 'x' }], 'left')).toBeUndefined();
+    expect(
+      transformZoneLocal(['zones', 'z', 'bbox', { r: true, i: { x: 1 } }], edit, 'left'),
+    ).toBeUndefined();
+    expect(transformZoneLocal(null, edit, 'left')).toBeUndefined();
+  });
+
+  it('finds the conflicts json1 finds, key by key, on random zone-local ops', () => {
+    let fast = 0;
+    const sorted = (x: unknown[]) => x.map((c) => JSON.stringify(c)).sort();
+    fc.assert(
+      fc.property(arbOp, arbOp, (a, b) => {
+        if (collidingSets(a, b) !== undefined) fast++;
+        expect(sorted(findConflicts(a, b))).toEqual(sorted(findConflictsWithJson1(a, b)));
+      }),
+      { ...FC_PARAMS, numRuns: 3000 },
+    );
+    expect(fast).toBeGreaterThan(2000);
+  });
+
+  it('describes ops and strips stamps as the general path does', () => {
+    fc.assert(
+      fc.property(arbOp, (op) => {
+        fc.pre(op !== null);
+        // Wrapped in a list, the same op is not in the zone-local form: describeOp and withoutStamps walk it.
+        const wrapped = [op] as JSONOp;
+        expect(describeOp(op)).toEqual(describeOp(wrapped));
+        expect(withoutStamps(op)).toEqual(normalize(withoutStamps(wrapped)));
+      }),
+      { ...FC_PARAMS, numRuns: 1000 },
+    );
+  });
+});

@@ -1,0 +1,138 @@
+import type { JSONOp, JSONOpComponent } from 'ot-json1';
+import { textUnicodeType } from './text-type.js';
+
+/**
+ * The shape nearly every op of collaborative editing has: changes to the keys of one zone and nothing else,
+ * each key either a text edit (`{es}`) or a scalar set (`{r, i}`, such as the `updatedBy`/`updatedAt` stamps
+ * every edit writes). In normalized json1 form:
+ *
+ *     ['zones', id, key, c]                      one key
+ *     ['zones', id, [key1, c1], [key2, c2], ...]  several, keys in ascending order
+ *
+ * Two such ops transform by json1's own rules, key by key, without json1's cursor machinery or its conflict
+ * loop: a text edit against a text edit of the same key is text-unicode's `transform` (the subtype json1 calls
+ * too), two sets of one key go to the left side unless both set the same value (then neither needs its set
+ * after the other), everything else passes unchanged, and removed values lose their content (`r: true`),
+ * as json1's `transform` strips inversion data. The result equals json1's, component for component
+ * (zone-local.test.ts checks this against json1 on random ops); any other shape returns `undefined` and is
+ * left to json1.
+ */
+
+type Scalar = null | boolean | number | string;
+/** A zone-local op taken apart: its zone, its keys (ascending) and each key's component. */
+export type ZoneLocalOp = { zone: string; keys: string[]; comps: JSONOpComponent[] };
+type Flat = ZoneLocalOp;
+
+const isScalar = (x: unknown): x is Scalar => x === null || typeof x !== 'object';
+
+function isFlatComponent(c: unknown): c is JSONOpComponent {
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) return false;
+  let n = 0;
+  for (const k in c) {
+    n++;
+    if (k !== 'es' && k !== 'r' && k !== 'i') return false;
+  }
+  const x = c as JSONOpComponent;
+  if (n === 1) return Array.isArray(x.es);
+  return n === 2 && x.r !== undefined && x.i !== undefined && isScalar(x.i);
+}
+
+/** The op as one zone's keys and their components, or `null` when it has another shape. */
+export function zoneLocal(op: JSONOp): ZoneLocalOp | null {
+  return flat(op);
+}
+
+function flat(op: JSONOp): Flat | null {
+  if (!Array.isArray(op) || op.length < 3 || op[0] !== 'zones' || typeof op[1] !== 'string') return null;
+  const zone = op[1];
+  if (op.length === 4 && typeof op[2] === 'string') {
+    return isFlatComponent(op[3]) ? { zone, keys: [op[2]], comps: [op[3]] } : null;
+  }
+  const keys: string[] = [];
+  const comps: JSONOpComponent[] = [];
+  for (let i = 2; i < op.length; i++) {
+    const el = op[i];
+    if (!Array.isArray(el) || el.length !== 2 || typeof el[0] !== 'string' || !isFlatComponent(el[1]))
+      return null;
+    if (keys.length > 0 && !(keys[keys.length - 1] < el[0])) return null; // not normalized
+    keys.push(el[0]);
+    comps.push(el[1] as JSONOpComponent);
+  }
+  return keys.length >= 2 ? { zone, keys, comps } : null;
+}
+
+/** A component as json1's transform writes it: a removed value's content dropped. */
+const stripped = (c: JSONOpComponent): JSONOpComponent => (c.es !== undefined ? c : { r: true, i: c.i });
+
+/** The normalized op for one zone's keys (ascending) and their components; `null` for none. */
+export function buildZoneLocal(zone: string, keys: string[], comps: JSONOpComponent[]): JSONOp {
+  if (keys.length === 0) return null;
+  if (keys.length === 1) return ['zones', zone, keys[0], comps[0]];
+  const out: JSONOp = ['zones', zone];
+  for (let i = 0; i < keys.length; i++) out.push([keys[i], comps[i]]);
+  return out;
+}
+
+/**
+ * `transform(op, other, side)` for two ops of the shape above, or `undefined` when either has another shape
+ * (or the two meet in a way only json1 resolves: a text edit against a set of the same key).
+ */
+export function transformZoneLocal(op: JSONOp, other: JSONOp, side: 'left' | 'right'): JSONOp | undefined {
+  const a = flat(op);
+  if (a === null) return undefined;
+  const b = flat(other);
+  if (b === null) return undefined;
+  const keys: string[] = [];
+  const comps: JSONOpComponent[] = [];
+  const sameZone = a.zone === b.zone;
+  for (let i = 0; i < a.keys.length; i++) {
+    const key = a.keys[i];
+    const c = a.comps[i];
+    const j = sameZone ? b.keys.indexOf(key) : -1;
+    if (j < 0) {
+      keys.push(key);
+      comps.push(stripped(c));
+      continue;
+    }
+    const d = b.comps[j];
+    if (c.es !== undefined && d.es !== undefined) {
+      const es = textUnicodeType.transform(c.es as never, d.es as never, side);
+      if (es.length > 0) {
+        keys.push(key);
+        comps.push({ es });
+      }
+    } else if (c.es === undefined && d.es === undefined) {
+      if (c.i !== d.i && side === 'left') {
+        keys.push(key);
+        comps.push(stripped(c));
+      }
+    } else {
+      return undefined;
+    }
+  }
+  return buildZoneLocal(a.zone, keys, comps);
+}
+
+/**
+ * Where two ops of the shape above collide, as json1's `tryTransform` would find it key by key: the keys of
+ * one zone both set to different values (a text edit never conflicts with a text edit). `undefined` when
+ * either op has another shape, or they meet in a way only json1 judges (a text edit against a set).
+ */
+export function collidingSets(mine: JSONOp, theirs: JSONOp): { zoneId: string; key: string }[] | undefined {
+  const a = flat(mine);
+  if (a === null) return undefined;
+  const b = flat(theirs);
+  if (b === null) return undefined;
+  if (a.zone !== b.zone) return [];
+  const out: { zoneId: string; key: string }[] = [];
+  for (let i = 0; i < a.keys.length; i++) {
+    const j = b.keys.indexOf(a.keys[i]);
+    if (j < 0) continue;
+    const c = a.comps[i];
+    const d = b.comps[j];
+    if (c.es !== undefined && d.es !== undefined) continue;
+    if (c.es !== undefined || d.es !== undefined) return undefined;
+    if (c.i !== d.i) out.push({ zoneId: a.zone, key: a.keys[i] });
+  }
+  return out;
+}
