@@ -134,6 +134,9 @@ export class DocumentClient {
   private openRetryDelay = RETRY_MIN_MS;
   private persistScheduled = false;
   private persistedEmpty = true;
+  /** The state and its `revision` last saved (or found empty): nothing of mine changed since. */
+  private persistedState: SyncState | null = null;
+  private persistedRevision = -1;
   /** Whose edits were restored from storage (checked against the user once signed in). */
   private restoredUserId: string | undefined;
   private syncedWaiters: (() => void)[] = [];
@@ -767,6 +770,8 @@ export class DocumentClient {
     this.flush();
     this.persistSoon();
     if (this.isSynced()) for (const resolve of this.syncedWaiters.splice(0)) resolve();
+    // A committed op that did not fit my copy of the server document once it was applied (see SyncState).
+    if (!this.opening && this.state?.takeDiverged()) this.open('diverged');
     this.publish();
   }
 
@@ -776,8 +781,11 @@ export class DocumentClient {
 
   private emitChange(op: Op, source: ChangeSource, userId?: string, all = false): void {
     if (op === null && !all) return;
-    const { zoneIds, touchesAllZones } = describeOp(op);
-    const meta = all || opComponents(op).some((e) => e.path.length === 0 || e.path[0] === 'meta');
+    const { kind, zoneIds, touchesAllZones } = describeOp(op);
+    const meta =
+      all ||
+      ((kind === 'meta' || kind === 'mixed') &&
+        opComponents(op).some((e) => e.path.length === 0 || e.path[0] === 'meta'));
     this.events.emit('change', {
       zoneIds,
       meta,
@@ -857,6 +865,12 @@ export class DocumentClient {
   private persistNow(): void {
     if (!this.persistScheduled) return;
     this.persistScheduled = false;
+    // Remote ops alone need no save: the record as saved (an older version, my ops against it) stays valid,
+    // and the server transforms them over what they missed when they are submitted from it.
+    const s = this.state;
+    if (s !== null && s === this.persistedState && s.revision === this.persistedRevision) return;
+    this.persistedState = s;
+    this.persistedRevision = s?.revision ?? -1;
     const record = this.record();
     if (record === null && this.persistedEmpty) return;
     this.persistedEmpty = record === null;

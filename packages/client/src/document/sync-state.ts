@@ -43,11 +43,22 @@ export interface PendingConflict {
 }
 
 export class SyncState {
-  serverDoc: ZoneDocument;
   version: number;
   doc: ZoneDocument;
   inflight: LocalOp | null;
   pending: LocalOp[];
+  /**
+   * The server document is kept lazily: `base` plus the committed ops in `behind`, applied when someone reads
+   * `serverDoc`. While an op of mine is in flight, remote ops are applied to the local document only; when
+   * the ack comes with nothing of mine pending, the local document *is* the server's and `behind` is dropped
+   * unapplied. So a remote op costs one apply, not two, in the usual rhythm of typing.
+   */
+  private base: ZoneDocument;
+  private behind: Op[] = [];
+  /** Bumped whenever my ops change other than by a remote op (what a saved record must follow). */
+  revision = 0;
+  /** An op in `behind` did not fit the server document (the replicas diverged); see `takeDiverged`. */
+  private diverged = false;
 
   constructor(
     serverDoc: ZoneDocument,
@@ -55,12 +66,47 @@ export class SyncState {
     inflight: LocalOp | null = null,
     pending: LocalOp[] = [],
   ) {
-    this.serverDoc = serverDoc;
+    this.base = serverDoc;
     this.version = version;
     this.inflight = inflight;
     this.pending = pending;
     this.doc = serverDoc;
     this.recompute();
+  }
+
+  /** The confirmed server document at `version`. */
+  get serverDoc(): ZoneDocument {
+    if (this.behind.length > 0) this.catchUp();
+    return this.base;
+  }
+
+  set serverDoc(doc: ZoneDocument) {
+    this.base = doc;
+    this.behind = [];
+  }
+
+  /**
+   * Whether a committed op turned out not to fit the server document when it was finally applied (the
+   * document stops before it, so the next checksum differs too); reading clears it. The caller resyncs.
+   */
+  takeDiverged(): boolean {
+    const d = this.diverged;
+    this.diverged = false;
+    return d;
+  }
+
+  private catchUp(): void {
+    let doc = this.base;
+    for (const op of this.behind) {
+      try {
+        doc = apply(doc, op);
+      } catch {
+        this.diverged = true;
+        break;
+      }
+    }
+    this.base = doc;
+    this.behind = [];
   }
 
   /** Ops of mine the server has not confirmed (in flight + pending). */
@@ -75,6 +121,7 @@ export class SyncState {
    */
   applyLocal(op: Op, opId: string, composeWithLast = true): void {
     if (op === null) return;
+    this.revision++;
     const next = apply(this.doc, op);
     const { zoneIds, touchesAllZones } = describeOp(op);
     const problems = validateDocument(next, touchesAllZones ? {} : { zoneIds });
@@ -93,6 +140,7 @@ export class SyncState {
   /** Moves the first pending op in flight (when none is). */
   promote(): LocalOp | null {
     if (this.inflight) return this.inflight;
+    this.revision++;
     // Ops that became no-ops (transformed away) and were never sent need not go anywhere.
     while (this.pending.length > 0 && this.pending[0].op === null && !this.pending[0].sent)
       this.pending.shift();
@@ -106,7 +154,16 @@ export class SyncState {
    * Throws, changing nothing, when the op does not fit the server document (the replicas diverged).
    */
   applyRemote(op: Op): { applied: Op; conflicts: PendingConflict[] } {
-    const serverDoc = apply(this.serverDoc, op);
+    if (this.unconfirmed === 0) {
+      // The local document is the server's (the same value): one apply serves both.
+      const next = apply(this.doc, op);
+      this.serverDoc = next;
+      this.doc = next;
+      this.version++;
+      return { applied: op, conflicts: [] };
+    }
+    const inflightOp = this.inflight?.op ?? null;
+    const pendingOps = this.pending.map((p) => p.op);
     let remote = op;
     const conflicts: PendingConflict[] = [];
     if (this.inflight) {
@@ -120,11 +177,27 @@ export class SyncState {
       p.op = transform(mine, remote, 'left');
       remote = transform(remote, mine, 'right');
     }
-    this.serverDoc = serverDoc;
+    let local: ZoneDocument | null = null;
+    try {
+      local = apply(this.doc, remote);
+    } catch {
+      // Does the op fit the server document? If not, the replicas diverged: undo the transforms and say so.
+      try {
+        this.base = apply(this.serverDoc, op);
+      } catch (error) {
+        if (this.inflight) this.inflight.op = inflightOp;
+        this.pending.forEach((p, i) => {
+          p.op = pendingOps[i];
+        });
+        throw error;
+      }
+      this.version++;
+      this.recompute();
+      return { applied: remote, conflicts };
+    }
+    this.behind.push(op);
+    this.doc = local;
     this.version++;
-    // With nothing of mine unconfirmed the local document is the server's: share it instead of applying twice.
-    if (this.unconfirmed === 0) this.doc = serverDoc;
-    else this.applyToLocal(remote);
     return { applied: remote, conflicts };
   }
 
@@ -132,8 +205,10 @@ export class SyncState {
   ack(): LocalOp {
     const inflight = this.inflight;
     if (!inflight) throw new Error('no op in flight');
+    this.revision++;
     // Nothing of mine after it: the local document is the server's now (the same value, not applied again).
-    this.serverDoc = this.pending.length === 0 ? this.doc : apply(this.serverDoc, inflight.op);
+    if (this.pending.length === 0) this.serverDoc = this.doc;
+    else if (inflight.op !== null) this.behind.push(inflight.op);
     this.version++;
     this.inflight = null;
     return inflight;
@@ -145,6 +220,7 @@ export class SyncState {
    * past it. Returns the op that undid it in the local document.
    */
   dropInflight(): { dropped: LocalOp; applied: Op } {
+    this.revision++;
     const dropped = this.inflight;
     if (!dropped) throw new Error('no op in flight');
     this.inflight = null;
@@ -174,6 +250,7 @@ export class SyncState {
    * `snapshot` (as one op) is treated as a remote op. Returns that change as applied locally.
    */
   rebase(snapshot: ZoneDocument, version: number): Op {
+    this.revision++;
     const before = this.doc;
     let change = diffDocuments(this.serverDoc, snapshot);
     for (const mine of this.inflight ? [this.inflight, ...this.pending] : this.pending) {
@@ -183,6 +260,7 @@ export class SyncState {
       mine.mayBeIncluded = mine.mayBeIncluded || mine.sent;
     }
     this.serverDoc = snapshot;
+    this.diverged = false;
     this.version = version;
     this.pending = this.pending.filter((p) => p.op !== null || p.sent);
     this.recompute();
@@ -194,6 +272,7 @@ export class SyncState {
    * after the replicas diverged) is dropped; returns the dropped ops.
    */
   recompute(): LocalOp[] {
+    this.revision++;
     let doc = this.serverDoc;
     const dropped: LocalOp[] = [];
     if (this.inflight) {
@@ -217,14 +296,6 @@ export class SyncState {
     this.pending = kept;
     this.doc = doc;
     return dropped;
-  }
-
-  private applyToLocal(op: Op): void {
-    try {
-      this.doc = apply(this.doc, op);
-    } catch {
-      this.recompute();
-    }
   }
 }
 
