@@ -1,7 +1,7 @@
 import { type Conflict, type JSONOp, type JSONOpComponent, type as json1, type Path } from 'ot-json1';
 import type { TextOp } from 'ot-text-unicode';
 import { textUnicodeType } from './text-type.js';
-import { transformZoneLocal } from './zone-local.js';
+import { composeZoneLocal, transformZoneLocal } from './zone-local.js';
 
 /**
  * The OT layer: ot-json1 with the ot-text-unicode subtype, wrapped so that both ends (the server's
@@ -53,6 +53,10 @@ export function apply<T extends Json = Json>(doc: T, op: Op): T {
 
 /** `compose(a, b)` is one op equivalent to applying `a` then `b`. Drops inversion info. */
 export function compose(a: Op, b: Op): Op {
+  if (a !== null && b !== null) {
+    const local = composeZoneLocal(a, b);
+    if (local !== undefined) return local;
+  }
   return json1.compose(a, b) ?? null;
 }
 

@@ -77,7 +77,7 @@ type Entry = {
   typing?: { zoneId: string; at: number };
 };
 /** An op queued on an entry, with its footprint. */
-type Later = { op: Op; keys: Set<string> | null };
+type Later = { op: Op; keys: string[] | null };
 
 export const DEFAULT_UNDO_DEPTH = 100;
 
@@ -198,25 +198,28 @@ function push(stack: Entry[], entry: Entry, depth: number) {
  * them. Ops with disjoint footprints transform to themselves (keys of objects, no list indices), which
  * saves a stack of 100 entries from 100 transforms on every remote keystroke elsewhere.
  */
-function footprint(op: Op): Set<string> | null {
+function footprint(op: Op): string[] | null {
   const local = zoneLocal(op);
-  if (local !== null) return new Set([`zones\u0000${local.zone}`]);
-  const keys = new Set<string>();
+  if (local !== null) return [`zones\u0000${local.zone}`];
+  const keys: string[] = [];
   for (const { path } of opComponents(op)) {
     if (path.length < 2) return null;
-    keys.add(`${path[0]}\u0000${path[1]}`);
+    const key = `${path[0]}\u0000${path[1]}`;
+    if (!keys.includes(key)) keys.push(key);
   }
   return keys;
 }
 
-const overlaps = (a: Set<string> | null, b: Set<string> | null) =>
-  a === null || b === null || [...a].some((k) => b.has(k));
+const overlaps = (a: string[] | null, b: string[] | null) =>
+  a === null || b === null || a.some((k) => b.includes(k));
 
 /**
  * Ops queued on one entry before it is brought up to date at once (then they move on to the entry below).
- * Bounds the memory a stack holds while others edit and I do not.
+ * Bounds the memory a stack holds while others edit and I do not, and how long a remote op stays alive
+ * there: short enough (16 ops, ~16 ms when 20 people type) that most die young, in the garbage collector's
+ * cheap generation, instead of being copied and promoted by it.
  */
-const MAX_LATER = 64;
+const MAX_LATER = 16;
 
 /**
  * Transform the chain past `op` (an op not mine, applied after everything in the stack), lazily: `op` is

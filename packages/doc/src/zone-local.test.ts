@@ -6,49 +6,75 @@ import { FC_PARAMS } from '../test/arbitraries.js';
 import { findConflicts, findConflictsWithJson1 } from './conflicts.js';
 import { describeOp, withoutStamps } from './ops.js';
 import { normalize } from './ot.js';
-import { collidingSets, transformZoneLocal } from './zone-local.js';
+import { collidingSets, composeZoneLocal, transformZoneLocal } from './zone-local.js';
 
 /** json1 with every conflict allowed: what `transform` in ot.ts must equal. */
 const reference = json1.typeAllowingConflictsPred(() => true);
 const BASE = 'hello world'; // both ops of a pair are made against a zone with this text
 
-const arbTextOp: fc.Arbitrary<TextOp> = fc
-  .record({
-    skip: fc.integer({ min: 0, max: BASE.length }),
-    del: fc.integer({ min: 0, max: 4 }),
-    ins: fc.constantFrom('', 'x', 'yz', '😀'),
-    invertible: fc.boolean(),
-  })
-  .map(({ skip, del, ins, invertible }) => {
-    const n = Math.min(del, BASE.length - skip);
-    const d = invertible ? BASE.slice(skip, skip + n) : n;
-    return textUnicode.normalize([skip, ins, ...(n > 0 ? [{ d }] : [])]);
-  })
-  .filter((op) => op.length > 0);
+/** A text op for `text`: a skip, an insert, a delete (a count, or the deleted text). */
+const arbTextOpOn = (text: string): fc.Arbitrary<TextOp> =>
+  fc
+    .record({
+      skip: fc.integer({ min: 0, max: Array.from(text).length }),
+      del: fc.integer({ min: 0, max: 4 }),
+      ins: fc.constantFrom('', 'x', 'yz', '😀'),
+      invertible: fc.boolean(),
+    })
+    .map(({ skip, del, ins, invertible }) => {
+      const chars = Array.from(text);
+      const n = Math.min(del, chars.length - skip);
+      const d = invertible ? chars.slice(skip, skip + n).join('') : n;
+      return textUnicode.normalize([skip, ins, ...(n > 0 ? [{ d }] : [])]);
+    })
+    .filter((op) => op.length > 0);
 
 const arbScalar = fc.constantFrom<null | boolean | number | string>('ann', 'bob', 1, 2, null, true);
 /** A set as the builders write it: the old value known (`r: value`) or not (`r: true`). */
 const arbSet = fc.record({ r: fc.oneof(fc.constant(true), arbScalar), i: arbScalar });
 
-/** A zone-local op: a few keys of one zone (text edits, scalar sets), sometimes a set of `text` itself. */
-const arbOp: fc.Arbitrary<JSONOp> = fc
-  .record({
-    zone: fc.constantFrom('a', 'b'),
-    text: fc.option(
-      fc.oneof({ weight: 5, arbitrary: arbTextOp.map((es) => ({ es })) }, { weight: 1, arbitrary: arbSet }),
-      {
-        nil: undefined,
-      },
-    ),
-    label: fc.option(arbSet, { nil: undefined }),
-    updatedAt: fc.option(arbSet, { nil: undefined }),
-    updatedBy: fc.option(arbSet, { nil: undefined }),
-  })
-  .map(({ zone, ...keys }) => {
-    const children = Object.entries(keys)
-      .filter(([, c]) => c !== undefined)
-      .map(([k, c]) => [k, c]);
-    return json1.normalize(['zones', zone, ...children] as JSONOp);
+/**
+ * A zone-local op on `zone` (or a random one): a few keys (text edits of `text`, scalar sets), sometimes a set
+ * of `text` itself.
+ */
+const arbOpOn = (text: string, zone?: string): fc.Arbitrary<JSONOp> =>
+  fc
+    .record({
+      zone: zone === undefined ? fc.constantFrom('a', 'b') : fc.constant(zone),
+      text: fc.option(
+        fc.oneof(
+          { weight: 5, arbitrary: arbTextOpOn(text).map((es) => ({ es })) },
+          { weight: 1, arbitrary: arbSet },
+        ),
+        { nil: undefined },
+      ),
+      label: fc.option(arbSet, { nil: undefined }),
+      updatedAt: fc.option(arbSet, { nil: undefined }),
+      updatedBy: fc.option(arbSet, { nil: undefined }),
+    })
+    .map(({ zone, ...keys }) => {
+      const children = Object.entries(keys)
+        .filter(([, c]) => c !== undefined)
+        .map(([k, c]) => [k, c]);
+      return json1.normalize(['zones', zone, ...children] as JSONOp);
+    });
+
+/** Two ops made against the same zones, whose text is BASE. */
+const arbOp = arbOpOn(BASE);
+
+/** An op and a second one, on the same zone, that applies after it. */
+const arbSequence: fc.Arbitrary<[JSONOp, JSONOp]> = arbOp
+  .filter((a) => a !== null)
+  .chain((a) => {
+    const zone = (a as string[])[1];
+    const after = json1.apply(
+      { zones: { [zone]: { text: BASE, label: '', updatedAt: 0, updatedBy: '' } } },
+      a,
+    ) as {
+      zones: Record<string, { text: unknown }>;
+    };
+    const text = after.zones[zone].text;
+    return fc.tuple(fc.constant(a), arbOpOn(typeof text === 'string' ? text : BASE, zone));
   });
 
 describe('transformZoneLocal', () => {
@@ -120,5 +146,19 @@ describe('transformZoneLocal', () => {
       }),
       { ...FC_PARAMS, numRuns: 1000 },
     );
+  });
+
+  it('composes as json1 does, on random pairs of zone-local ops', () => {
+    let fast = 0;
+    fc.assert(
+      fc.property(arbSequence, ([a, b]) => {
+        const got = composeZoneLocal(a, b);
+        if (got === undefined) return;
+        fast++;
+        expect(got).toEqual(json1.compose(a, b) ?? null);
+      }),
+      { ...FC_PARAMS, numRuns: 3000 },
+    );
+    expect(fast).toBeGreaterThan(2000);
   });
 });

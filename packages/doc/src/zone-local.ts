@@ -136,3 +136,47 @@ export function collidingSets(mine: JSONOp, theirs: JSONOp): { zoneId: string; k
   }
   return out;
 }
+
+/**
+ * `compose(op, next)` for two ops of the shape above (`next` applies after `op`), as json1 composes them:
+ * per key, text edits compose with text-unicode's `compose`, a set followed by a set keeps the first one's
+ * removed value and the second one's new value, and a key only one of them touches keeps its component.
+ * `undefined` when either has another shape, the zones differ, or a key is set by one and edited by the other.
+ */
+export function composeZoneLocal(op: JSONOp, next: JSONOp): JSONOp | undefined {
+  const a = flat(op);
+  if (a === null) return undefined;
+  const b = flat(next);
+  if (b === null || a.zone !== b.zone) return undefined;
+  const keys: string[] = [];
+  const comps: JSONOpComponent[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.keys.length || j < b.keys.length) {
+    const ka = a.keys[i];
+    const kb = b.keys[j];
+    if (j >= b.keys.length || (i < a.keys.length && ka < kb)) {
+      keys.push(ka);
+      comps.push(a.comps[i++]);
+    } else if (i >= a.keys.length || kb < ka) {
+      keys.push(kb);
+      comps.push(b.comps[j++]);
+    } else {
+      const c = a.comps[i++];
+      const d = b.comps[j++];
+      if (c.es !== undefined && d.es !== undefined) {
+        const es = textUnicodeType.compose(c.es as never, d.es as never);
+        if (es.length > 0) {
+          keys.push(ka);
+          comps.push({ es });
+        }
+      } else if (c.es === undefined && d.es === undefined) {
+        keys.push(ka);
+        comps.push({ r: c.r, i: d.i });
+      } else {
+        return undefined;
+      }
+    }
+  }
+  return buildZoneLocal(a.zone, keys, comps);
+}
