@@ -1,7 +1,7 @@
 import { type Conflict, type JSONOp, type JSONOpComponent, type as json1, type Path } from 'ot-json1';
 import type { TextOp } from 'ot-text-unicode';
 import { textUnicodeType } from './text-type.js';
-import { composeZoneLocal, transformZoneLocal } from './zone-local.js';
+import { applyZoneLocal, composeZoneLocal, transformZoneLocal } from './zone-local.js';
 
 /**
  * The OT layer: ot-json1 with the ot-text-unicode subtype, wrapped so that both ends (the server's
@@ -48,6 +48,10 @@ export const docType = json1.typeAllowingConflictsPred(() => true);
  * Throws if the op does not fit the document (e.g. removes a missing key, skips past the end of a text).
  */
 export function apply<T extends Json = Json>(doc: T, op: Op): T {
+  if (op !== null) {
+    const local = applyZoneLocal(doc, op);
+    if (local !== undefined) return local;
+  }
   return json1.apply(doc, op) as T;
 }
 

@@ -6,7 +6,7 @@ import { FC_PARAMS } from '../test/arbitraries.js';
 import { findConflicts, findConflictsWithJson1 } from './conflicts.js';
 import { describeOp, withoutStamps } from './ops.js';
 import { normalize } from './ot.js';
-import { collidingSets, composeZoneLocal, transformZoneLocal } from './zone-local.js';
+import { applyZoneLocal, collidingSets, composeZoneLocal, transformZoneLocal } from './zone-local.js';
 
 /** json1 with every conflict allowed: what `transform` in ot.ts must equal. */
 const reference = json1.typeAllowingConflictsPred(() => true);
@@ -160,5 +160,38 @@ describe('transformZoneLocal', () => {
       { ...FC_PARAMS, numRuns: 3000 },
     );
     expect(fast).toBeGreaterThan(2000);
+  });
+
+  it('applies as json1 does, and leaves to json1 what it would refuse', () => {
+    const full = { text: BASE, label: '', updatedAt: 0, updatedBy: '' };
+    const arbZone = fc.oneof(
+      fc.constant(full),
+      fc.constant({ text: BASE }), // sets of missing keys: json1 throws
+      fc.constant({ ...full, text: 7 }), // a text edit of a number: json1 throws
+    );
+    const arbDocument = fc.record({
+      zones: fc.record({ a: arbZone, b: arbZone }, { requiredKeys: ['a'] }),
+      meta: fc.constant({}),
+    });
+    let fast = 0;
+    fc.assert(
+      fc.property(arbDocument, arbOp, (doc, op) => {
+        fc.pre(op !== null);
+        const frozen = structuredClone(doc);
+        let expected: unknown;
+        try {
+          expected = json1.apply(structuredClone(doc), op);
+        } catch {
+          expected = 'throws';
+        }
+        const got = applyZoneLocal(doc, op);
+        expect(doc).toEqual(frozen); // never mutated
+        if (got === undefined) return;
+        fast++;
+        expect(got).toEqual(expected);
+      }),
+      { ...FC_PARAMS, numRuns: 3000 },
+    );
+    expect(fast).toBeGreaterThan(500);
   });
 });

@@ -180,3 +180,33 @@ export function composeZoneLocal(op: JSONOp, next: JSONOp): JSONOp | undefined {
   }
   return buildZoneLocal(a.zone, keys, comps);
 }
+
+type JsonObject = { [key: string]: unknown };
+const isObject = (x: unknown): x is JsonObject => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * `apply(doc, op)` for an op of the shape above, as json1 applies it: the document, its `zones` and the zone
+ * shallow-copied (the previous snapshot stays valid), each text edit applied with the registered text type,
+ * each set written. `undefined` whenever json1 has to decide (the zone or a set key missing, a text that is
+ * not a string, ...): json1 then applies the op or throws its own error.
+ */
+export function applyZoneLocal<T>(doc: T, op: JSONOp): T | undefined {
+  const a = flat(op);
+  if (a === null || !isObject(doc) || !isObject(doc.zones) || a.zone === '__proto__') return undefined;
+  const zone = doc.zones[a.zone];
+  if (!isObject(zone) || !Object.hasOwn(doc.zones, a.zone)) return undefined;
+  const next: JsonObject = { ...zone };
+  for (let i = 0; i < a.keys.length; i++) {
+    const key = a.keys[i];
+    const c = a.comps[i];
+    if (!Object.hasOwn(zone, key) || key === '__proto__') return undefined;
+    if (c.es !== undefined) {
+      const text = zone[key];
+      if (typeof text !== 'string') return undefined;
+      next[key] = textUnicodeType.apply(text, c.es as never);
+    } else {
+      next[key] = c.i;
+    }
+  }
+  return { ...doc, zones: { ...doc.zones, [a.zone]: next } } as T;
+}
