@@ -48,7 +48,12 @@ const stringRope: Rope<string> = {
       del(n) {
         rest = rest.slice(offsetOf(rest, plain, n));
       },
-      build: () => out.join('') + rest,
+      build() {
+        // Concatenated, not joined: V8 makes a rope of the pieces, flattened (one copy) when next read.
+        let text = '';
+        for (const piece of out) text += piece;
+        return text + rest;
+      },
     };
   },
   slice(s, start, end) {
