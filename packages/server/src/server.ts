@@ -356,8 +356,9 @@ function postgresPool(storage: SynclineServerOptions['storage'], logger: Logger)
 
 function resolveDocStore(storage: SynclineServerOptions['storage'], pool: PostgresPool | null): DocStore {
   if (storage === 'memory') return new MemoryDocStore();
-  if (storage === undefined) return new SqliteDocStore({ path: './data/syncline.db' });
-  if ('sqlite' in storage) return new SqliteDocStore({ path: storage.sqlite });
+  if (storage === undefined)
+    return new SqliteDocStore({ path: './data/syncline.db', walCheckpoint: 'background' });
+  if ('sqlite' in storage) return new SqliteDocStore({ path: storage.sqlite, walCheckpoint: 'background' });
   if ('postgres' in storage) return new PostgresDocStore({ pool: pool as PostgresPool });
   return new MemoryDocStore(); // a custom log store: keep documents in memory unless a doc store is given
 }
@@ -372,8 +373,9 @@ function resolveBroker(broker: SynclineServerOptions['broker'], logger: Logger):
 
 function resolveStore(storage: SynclineServerOptions['storage'], pool: PostgresPool | null): LogStore {
   if (storage === 'memory') return new MemoryLogStore();
-  if (storage === undefined) return new SqliteLogStore({ path: './data/syncline.db' });
-  if ('sqlite' in storage) return new SqliteLogStore({ path: storage.sqlite });
+  if (storage === undefined)
+    return new SqliteLogStore({ path: './data/syncline.db', walCheckpoint: 'background' });
+  if ('sqlite' in storage) return new SqliteLogStore({ path: storage.sqlite, walCheckpoint: 'background' });
   if ('postgres' in storage) return new PostgresLogStore({ pool: pool as PostgresPool });
   return storage;
 }

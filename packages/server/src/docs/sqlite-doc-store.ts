@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { openSqlite } from '../storage/sqlite-open.js';
+import { openSqlite, type SqliteFileOptions } from '../storage/sqlite-open.js';
 import type { DocStore, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
 import {
   checkAtOrBelow,
@@ -17,17 +17,7 @@ import {
 } from './memory-doc-store.js';
 
 export type SqliteDocStoreOptions =
-  | {
-      /** Database file (its directory is created if missing), or `':memory:'`. May be the log store's file. */
-      path: string;
-      /** How long a write waits for a lock held by another connection before failing. Default 5000 ms. */
-      busyTimeoutMs?: number;
-      /**
-       * `'NORMAL'` (default) in WAL mode: a committed op survives a crash of the process, but the last
-       * transactions may be lost if the machine loses power. `'FULL'` also survives power loss.
-       */
-      synchronous?: 'NORMAL' | 'FULL';
-    }
+  | SqliteFileOptions
   | {
       /**
        * An open connection owned by the caller (e.g. one shared with other stores). The store creates its
@@ -107,6 +97,8 @@ interface SnapshotRow {
  */
 export class SqliteDocStore implements DocStore {
   private readonly db: Database.Database;
+  /** Lets go of the background WAL checkpointer (if the file has one), after closing. */
+  private readonly release: () => Promise<void> = async () => {};
   /** Whether `close()` closes the connection (false for a caller-owned `{ db }`). */
   private readonly ownsDb: boolean;
   private closed = false;
@@ -123,12 +115,13 @@ export class SqliteDocStore implements DocStore {
       migrate(this.db);
       this.stmt = prepareStatements(this.db);
     } else {
-      const { db, value } = openSqlite(options.path, options, (db) => {
+      const { db, value, release } = openSqlite(options.path, options, (db) => {
         migrate(db);
         return prepareStatements(db);
       });
       this.stmt = value;
       this.db = db;
+      this.release = release;
       this.ownsDb = true;
     }
     const s = this.stmt;
@@ -218,6 +211,7 @@ export class SqliteDocStore implements DocStore {
   async close(): Promise<void> {
     this.closed = true;
     if (this.ownsDb && this.db.open) this.db.close();
+    await this.release();
   }
 
   private checkOpen(): void {

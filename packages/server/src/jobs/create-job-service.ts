@@ -35,7 +35,10 @@ export function createJobService(
         : null;
   const dataDir = opts.dataDir ?? (sqlite && sqlite !== ':memory:' ? dirname(sqlite) : './data');
   const store: JobStore =
-    opts.store ?? (sqlite && !memory ? new SqliteJobStore({ path: sqlite }) : new MemoryJobStore());
+    opts.store ??
+    (sqlite && !memory
+      ? new SqliteJobStore({ path: sqlite, walCheckpoint: 'background' })
+      : new MemoryJobStore());
   const files: FileStore =
     opts.files ?? (memory ? new MemoryFileStore() : new DiskFileStore(join(dataDir, 'files')));
   return new JobService(hub, documents, {

@@ -1,6 +1,6 @@
 import { JOB_STATES } from '@syncline/protocol';
 import type Database from 'better-sqlite3';
-import { openSqlite } from '../storage/sqlite-open.js';
+import { openSqlite, type SqliteFileOptions } from '../storage/sqlite-open.js';
 import { type Job, type JobPatch, type JobState, type NewJob, newJobRecord } from './job.js';
 import {
   DOC_COLUMNS,
@@ -15,12 +15,7 @@ import { type ClaimOptions, clampLimit, type JobQuery, type JobStore } from './j
 import type { UploadedDocument, UploadedDocumentPatch } from './uploaded-document.js';
 
 export type SqliteJobStoreOptions =
-  | {
-      /** Database file (its directory is created if missing), or `':memory:'`. May be the log store's file. */
-      path: string;
-      busyTimeoutMs?: number;
-      synchronous?: 'NORMAL' | 'FULL';
-    }
+  | SqliteFileOptions
   | {
       /** An open connection owned by the caller: tables are created in it; `close()` leaves it open. */
       db: Database.Database;
@@ -80,6 +75,8 @@ export const SQLITE_JOB_SCHEMA_VERSION = MIGRATIONS.length;
  */
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
+  /** Lets go of the background WAL checkpointer (if the file has one), after closing. */
+  private readonly release: () => Promise<void> = async () => {};
   private readonly ownsDb: boolean;
   private closed = false;
   private readonly s: ReturnType<typeof prepare>;
@@ -99,11 +96,12 @@ export class SqliteJobStore implements JobStore {
       migrate(this.db);
       this.s = prepare(this.db);
     } else {
-      const { db, value } = openSqlite(options.path, options, (db) => {
+      const { db, value, release } = openSqlite(options.path, options, (db) => {
         migrate(db);
         return prepare(db);
       });
       this.db = db;
+      this.release = release;
       this.s = value;
       this.ownsDb = true;
     }
@@ -265,6 +263,7 @@ export class SqliteJobStore implements JobStore {
   async close(): Promise<void> {
     this.closed = true;
     if (this.ownsDb && this.db.open) this.db.close();
+    await this.release();
   }
 
   private check(): void {

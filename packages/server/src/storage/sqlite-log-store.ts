@@ -15,23 +15,14 @@ import type {
   ReadResult,
   RetentionPolicy,
 } from './log-store.js';
-import { openSqlite } from './sqlite-open.js';
+import { openSqlite, type SqliteFileOptions } from './sqlite-open.js';
 
 /** The subset of a pino logger the store uses. */
 export interface StorageLogger {
   warn(obj: Record<string, unknown>, msg: string): void;
 }
 
-export interface SqliteLogStoreOptions {
-  /** Database file (its directory is created if missing), or `':memory:'`. */
-  path: string;
-  /** How long a write waits for a lock held by another connection before failing. Default 5000 ms. */
-  busyTimeoutMs?: number;
-  /**
-   * `'NORMAL'` (default) in WAL mode: a committed append survives a crash of the process, but the last
-   * transactions may be lost if the machine loses power. `'FULL'` also survives power loss (an fsync per append).
-   */
-  synchronous?: 'NORMAL' | 'FULL';
+export interface SqliteLogStoreOptions extends SqliteFileOptions {
   /** Told about rows whose data is not valid JSON (they read as `null`). Default: `process.emitWarning`. */
   logger?: StorageLogger;
 }
@@ -90,6 +81,8 @@ interface EventRow {
  */
 export class SqliteLogStore implements LogStore {
   private readonly db: Database.Database;
+  /** Lets go of the background WAL checkpointer (if the file has one), after closing. */
+  private readonly release: () => Promise<void>;
   private readonly logger: StorageLogger;
   private readonly stmt: ReturnType<typeof prepareStatements>;
   private readonly appendTx: (room: string, inputs: readonly EncodedInput[]) => AppendResult[];
@@ -100,12 +93,13 @@ export class SqliteLogStore implements LogStore {
     this.logger = options.logger ?? {
       warn: (obj, msg) => process.emitWarning(`${msg} ${JSON.stringify(obj)}`, 'SqliteLogStore'),
     };
-    const { db, value } = openSqlite(options.path, options, (db) => {
+    const { db, value, release } = openSqlite(options.path, options, (db) => {
       migrate(db);
       return prepareStatements(db);
     });
     this.stmt = value;
     this.db = db;
+    this.release = release;
     const s = this.stmt;
 
     // IMMEDIATE: take the write lock up front, so two processes sharing the file cannot both read the same
@@ -214,6 +208,7 @@ export class SqliteLogStore implements LogStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+    await this.release();
   }
 
   private checkOpen(): void {
