@@ -110,7 +110,11 @@ export class Managed {
     });
     const out = createInterface({ input: this.child.stdout! });
     out.on('line', (line) => {
-      if (!line.startsWith('{')) return;
+      if (!line.startsWith('{')) {
+        // e.g. what node's --trace-gc prints: shown in verbose mode
+        if (process.env.BENCH_VERBOSE) process.stderr.write(`[${this.label}] ${line}\n`);
+        return;
+      }
       let obj: unknown;
       try {
         obj = JSON.parse(line);

@@ -132,6 +132,10 @@ export class UndoManager {
         // not expected (the ops follow each other); keep it a step of its own
       }
     }
+    // The step below stops being the top: take in what was queued on it now, so its queue (remote ops that
+    // arrived while I typed it) goes down as one composed op instead of staying in memory, op by op, until
+    // the step drops off the stack (seconds: long enough for the garbage collector to copy and promote them).
+    settle(this.#undo, this.#undo.length - 1);
     push(this.#undo, { op: inverse, lost: new Map(), later: [], typing }, this.depth);
   }
 
