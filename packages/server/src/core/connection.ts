@@ -99,9 +99,9 @@ export class Connection implements ConnectionHandle {
     this.hub.flusher.markDirty(this);
   }
 
-  queueEphemeral(key: string, m: OutMessage): void {
+  queueEphemeral(key: string, m: OutMessage, replace = true): void {
     if (this.ending) return;
-    this.queue.pushEphemeral(key, m);
+    this.queue.pushEphemeral(key, m, replace);
     if (this.ephemeralTimer === null) this.scheduleEphemeral();
   }
 

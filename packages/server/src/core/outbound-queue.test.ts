@@ -59,6 +59,15 @@ describe('OutboundQueue', () => {
     expect(frames.flatMap((f) => decode(f)).map((m) => m.x)).toEqual([2, 3]);
   });
 
+  it('keeps a waiting ephemeral message when told not to replace it (an older value read from a store)', () => {
+    const q = new OutboundQueue();
+    q.pushEphemeral('progress:j', msg('processing_progress', { x: 2 }));
+    q.pushEphemeral('progress:j', msg('processing_progress', { x: 1 }), false);
+    q.pushEphemeral('progress:k', msg('processing_progress', { x: 5 }), false);
+    const { frames } = q.drain(jsonCodec, false);
+    expect(frames.flatMap((f) => decode(f)).map((m) => m.x)).toEqual([2, 5]);
+  });
+
   it('drops the ephemeral lane under pressure and counts what it dropped', () => {
     const q = new OutboundQueue();
     q.pushControl(msg('ack'));

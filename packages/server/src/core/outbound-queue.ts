@@ -54,8 +54,13 @@ export class OutboundQueue {
     if (i >= 0) lane.splice(i, 1, ...batch.items);
   }
 
-  pushEphemeral(key: string, m: OutMessage): void {
+  /**
+   * Queues an ephemeral message, coalesced by `key`: it replaces one already waiting under that key, unless
+   * `replace` is false (then the waiting one, newer, stays).
+   */
+  pushEphemeral(key: string, m: OutMessage, replace = true): void {
     const lane = (this.ephemeral ??= new Map());
+    if (!replace && lane.has(key)) return;
     lane.delete(key); // re-insert so the newest value also takes the newest position
     lane.set(key, m);
   }

@@ -161,7 +161,9 @@ export class JobEvents {
           };
       const type = processing ? 'processing_progress' : 'export_progress';
       const msg = new OutMessage({ type, room, ts, data });
-      conn.queueEphemeral(`${room}|${processing ? 'processing' : 'export'}:${job.id}`, msg);
+      // Never in place of a live tick already waiting under the same key: that one is newer (the store was
+      // read while it arrived).
+      conn.queueEphemeral(`${room}|${processing ? 'processing' : 'export'}:${job.id}`, msg, false);
     }
   }
 
