@@ -1,6 +1,6 @@
 import { isStampPath, withoutStamps } from './ops.js';
 import { CONFLICT, type Op, type OpEntry, opComponents, type Path, tryTransform } from './ot.js';
-import { STAMP_FIELDS } from './zone.js';
+import { isStampKey } from './zone.js';
 import { collidingSets } from './zone-local.js';
 
 /**
@@ -43,7 +43,7 @@ export function findConflicts(mine: Op, theirs: Op): OpConflict[] {
   const sets = collidingSets(mine, theirs);
   if (sets !== undefined) {
     return sets
-      .filter(({ key }) => !(STAMP_FIELDS as readonly string[]).includes(key))
+      .filter(({ key }) => !isStampKey(key))
       .map(({ zoneId, key }) => ({ kind: 'same_attribute', zoneId, path: ['zones', zoneId, key] }));
   }
   return findConflictsWithJson1(mine, theirs);

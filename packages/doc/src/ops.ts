@@ -14,6 +14,7 @@ import {
 } from './ot.js';
 import {
   attrProblem,
+  isStampKey,
   STAMP_FIELDS,
   validateZone,
   ZONE_ATTRS,
@@ -260,14 +261,13 @@ export function stampOp(op: Op, stamp: Stamp, doc: ZoneDocument): Op {
 }
 
 /** The path of a zone's `updatedBy` or `updatedAt`. */
-export const isStampPath = (path: Path) =>
-  path.length === 3 && path[0] === 'zones' && (STAMP_FIELDS as readonly unknown[]).includes(path[2]);
+export const isStampPath = (path: Path) => path.length === 3 && path[0] === 'zones' && isStampKey(path[2]);
 
 /** `op` without its writes to `updatedBy`/`updatedAt` (inside inserted zones those stay). */
 export function withoutStamps(op: Op): Op {
   const local = zoneLocal(op);
   if (local !== null) {
-    const keep = local.keys.map((k) => !(STAMP_FIELDS as readonly string[]).includes(k));
+    const keep = local.keys.map((k) => !isStampKey(k));
     if (keep.every(Boolean)) return op;
     return buildZoneLocal(
       local.zone,
@@ -292,7 +292,7 @@ export function describeOp(op: Op): OpDescription {
     let update = false;
     local.keys.forEach((key, i) => {
       if (key === 'text' && local.comps[i].es !== undefined) edit = true;
-      else if (!(STAMP_FIELDS as readonly string[]).includes(key)) update = true;
+      else if (!isStampKey(key)) update = true;
     });
     const kind: OpKind = edit ? (update ? 'mixed' : 'zone_edit') : 'zone_update';
     return { kind, zoneIds: [local.zone], touchesAllZones: false };

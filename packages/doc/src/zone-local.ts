@@ -21,11 +21,10 @@ import { textUnicodeType } from './text-type.js';
 type Scalar = null | boolean | number | string;
 /** A zone-local op taken apart: its zone, its keys (ascending) and each key's component. */
 export type ZoneLocalOp = { zone: string; keys: string[]; comps: JSONOpComponent[] };
-type Flat = ZoneLocalOp;
 
 const isScalar = (x: unknown): x is Scalar => x === null || typeof x !== 'object';
 
-function isFlatComponent(c: unknown): c is JSONOpComponent {
+function isLocalComponent(c: unknown): c is JSONOpComponent {
   if (typeof c !== 'object' || c === null || Array.isArray(c)) return false;
   let n = 0;
   for (const k in c) {
@@ -39,20 +38,16 @@ function isFlatComponent(c: unknown): c is JSONOpComponent {
 
 /** The op as one zone's keys and their components, or `null` when it has another shape. */
 export function zoneLocal(op: JSONOp): ZoneLocalOp | null {
-  return flat(op);
-}
-
-function flat(op: JSONOp): Flat | null {
   if (!Array.isArray(op) || op.length < 3 || op[0] !== 'zones' || typeof op[1] !== 'string') return null;
   const zone = op[1];
   if (op.length === 4 && typeof op[2] === 'string') {
-    return isFlatComponent(op[3]) ? { zone, keys: [op[2]], comps: [op[3]] } : null;
+    return isLocalComponent(op[3]) ? { zone, keys: [op[2]], comps: [op[3]] } : null;
   }
   const keys: string[] = [];
   const comps: JSONOpComponent[] = [];
   for (let i = 2; i < op.length; i++) {
     const el = op[i];
-    if (!Array.isArray(el) || el.length !== 2 || typeof el[0] !== 'string' || !isFlatComponent(el[1]))
+    if (!Array.isArray(el) || el.length !== 2 || typeof el[0] !== 'string' || !isLocalComponent(el[1]))
       return null;
     if (keys.length > 0 && !(keys[keys.length - 1] < el[0])) return null; // not normalized
     keys.push(el[0]);
@@ -78,9 +73,9 @@ export function buildZoneLocal(zone: string, keys: string[], comps: JSONOpCompon
  * (or the two meet in a way only json1 resolves: a text edit against a set of the same key).
  */
 export function transformZoneLocal(op: JSONOp, other: JSONOp, side: 'left' | 'right'): JSONOp | undefined {
-  const a = flat(op);
+  const a = zoneLocal(op);
   if (a === null) return undefined;
-  const b = flat(other);
+  const b = zoneLocal(other);
   if (b === null) return undefined;
   const keys: string[] = [];
   const comps: JSONOpComponent[] = [];
@@ -119,9 +114,9 @@ export function transformZoneLocal(op: JSONOp, other: JSONOp, side: 'left' | 'ri
  * either op has another shape, or they meet in a way only json1 judges (a text edit against a set).
  */
 export function collidingSets(mine: JSONOp, theirs: JSONOp): { zoneId: string; key: string }[] | undefined {
-  const a = flat(mine);
+  const a = zoneLocal(mine);
   if (a === null) return undefined;
-  const b = flat(theirs);
+  const b = zoneLocal(theirs);
   if (b === null) return undefined;
   if (a.zone !== b.zone) return [];
   const out: { zoneId: string; key: string }[] = [];
@@ -144,9 +139,9 @@ export function collidingSets(mine: JSONOp, theirs: JSONOp): { zoneId: string; k
  * `undefined` when either has another shape, the zones differ, or a key is set by one and edited by the other.
  */
 export function composeZoneLocal(op: JSONOp, next: JSONOp): JSONOp | undefined {
-  const a = flat(op);
+  const a = zoneLocal(op);
   if (a === null) return undefined;
-  const b = flat(next);
+  const b = zoneLocal(next);
   if (b === null || a.zone !== b.zone) return undefined;
   const keys: string[] = [];
   const comps: JSONOpComponent[] = [];
@@ -191,7 +186,7 @@ const isObject = (x: unknown): x is JsonObject => typeof x === 'object' && x !==
  * not a string, ...): json1 then applies the op or throws its own error.
  */
 export function applyZoneLocal<T>(doc: T, op: JSONOp): T | undefined {
-  const a = flat(op);
+  const a = zoneLocal(op);
   if (a === null || !isObject(doc) || !isObject(doc.zones) || a.zone === '__proto__') return undefined;
   const zone = doc.zones[a.zone];
   if (!isObject(zone) || !Object.hasOwn(doc.zones, a.zone)) return undefined;

@@ -36,6 +36,8 @@ export type ZoneAttrs = Partial<Pick<Zone, ZoneAttr>>;
 
 /** The fields that say who changed a zone last. */
 export const STAMP_FIELDS = ['updatedBy', 'updatedAt'] as const;
+/** Whether a zone key is one of the stamps every edit rewrites. */
+export const isStampKey = (key: unknown): boolean => (STAMP_FIELDS as readonly unknown[]).includes(key);
 
 export type DocMeta = { [key: string]: Json };
 export type ZoneDocument = { meta: DocMeta; zones: { [zoneId: string]: Zone } };
