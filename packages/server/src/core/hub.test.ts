@@ -618,6 +618,27 @@ describe('Hub sessions', () => {
     expect(names(second.s.take() as Msg[])).toEqual(['to the new one']);
   });
 
+  it('does not unload a room while a subscription waits for it to load (it would never be delivered to)', async () => {
+    const h = setup();
+    const alice = await h.hello('alice');
+    // The store answers `lastSeq` only when told: the hub's tick runs while the room is loading.
+    let answer = (): void => {};
+    const lastSeq = h.store.lastSeq.bind(h.store);
+    vi.spyOn(h.store, 'lastSeq').mockImplementationOnce(
+      (room) => new Promise((resolve) => (answer = () => resolve(lastSeq(room)))),
+    );
+    const id = h.nextId();
+    alice.s.write({ type: 'subscribe', room: 'doc:a', id });
+    await h.settle();
+    h.clock.advance(1000); // a tick while loading
+    answer();
+    await h.settle();
+    expect((alice.s.take() as Msg[]).find((m) => m.id === id)).toMatchObject({ type: 'ack' });
+    expect(h.hub.rooms.get('doc:a')?.subs.size).toBe(1);
+    await h.pub('doc:a', 'app_event', { name: 'after the tick' });
+    expect(names(alice.s.take() as Msg[])).toEqual(['after the tick']);
+  });
+
   it('resumes a room that was unloaded while the session was away', async () => {
     const h = setup();
     const alice = await h.hello('alice');

@@ -85,6 +85,9 @@ export class Room {
 
   get idle(): boolean {
     return (
+      // A room still loading is about to get the subscription that asked for it: unloading it now would leave
+      // that subscription on a room nothing delivers to any more.
+      this.loading === null &&
       this.subs.size === 0 &&
       !this.members?.size &&
       this.pending === null &&
