@@ -70,6 +70,7 @@ const server = new SynclineServer({
           maxUploadBytes: int('SYNCLINE_MAX_UPLOAD_BYTES', 50 * 1024 * 1024),
           concurrency: Math.max(1, int('SYNCLINE_JOB_CONCURRENCY', 2)),
           maxAttempts: Math.max(1, int('SYNCLINE_JOB_MAX_ATTEMPTS', 3)),
+          maxPagesPerSecond: int('SYNCLINE_JOB_MAX_PAGES_PER_SECOND', 0) || undefined,
         },
   staticDir,
   // Several nodes: fan-out, presence, resumable sessions and zone locks through Redis (with DATABASE_URL).

@@ -46,6 +46,8 @@ export interface JobServiceOptions extends JobRunnerOptions {
   canAccess?: CanAccessDocument;
   /** Minimum time between two progress events of one job. Default 100 ms (10/s). */
   progressIntervalMs?: number;
+  /** Most pages one processing job hands over per second (see `PagePacer`). Default: no limit. */
+  maxPagesPerSecond?: number;
 }
 
 const parse = <S extends z.ZodType>(schema: S, data: unknown): z.infer<S> => {
@@ -113,6 +115,7 @@ export class JobService {
         clock: hub.clock,
         log: hub.log,
         maxBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+        maxPagesPerSecond: opts.maxPagesPerSecond,
         onPages: (n) => {
           this.pagesProcessed += n;
         },

@@ -18,6 +18,11 @@ export interface JobsOptions extends JobRunnerOptions {
   canAccess?: CanAccessDocument;
   /** Minimum time between progress events of one job. Default 100 ms (10 per second). */
   progressIntervalMs?: number;
+  /**
+   * Most pages one processing job analyzes per second, so a large upload leaves CPU for everything else
+   * on a shared machine (`SYNCLINE_JOB_MAX_PAGES_PER_SECOND` in the CLI). Default: no limit.
+   */
+  maxPagesPerSecond?: number;
   /** The PDF analysis and export functions. Default `@syncline/pipeline`. */
   pipeline?: PdfPipeline;
 }

@@ -16,6 +16,7 @@ import { type Job, JobFailure, type JobJson } from './job.js';
 import type { JobEvents } from './job-events.js';
 import type { JobContext, JobHandler } from './job-runner.js';
 import type { JobStore } from './job-store.js';
+import { PagePacer } from './page-pacer.js';
 import type { PageRate } from './page-rate.js';
 import type { AnalyzedPage, AnalyzedZone, PdfPipeline } from './pdf-pipeline.js';
 
@@ -53,6 +54,8 @@ export interface ProcessingDeps {
   log: Logger;
   /** The largest file the analysis accepts (the upload limit). */
   maxBytes?: number;
+  /** Most pages handed over per second (`PagePacer`). Default: no limit. */
+  maxPagesPerSecond?: number;
   /** Counts pages finished (metrics). */
   onPages?(n: number): void;
 }
@@ -178,6 +181,7 @@ export class ProcessingJob implements JobHandler {
       else ctx.signal.addEventListener('abort', stop, { once: true });
     });
     aborted.catch(() => {});
+    const pacer = new PagePacer(d.clock, d.maxPagesPerSecond);
     try {
       const analysis = d.pipeline.analyzePdfInWorker(bytes, {
         signal: ctx.signal,
@@ -192,7 +196,7 @@ export class ProcessingJob implements JobHandler {
             windowTimer = null;
             void flush();
           }, COMMIT_WINDOW_MS);
-          return Promise.resolve();
+          return pacer.wait(ctx.signal);
         },
       });
       analysis.catch(() => {});
