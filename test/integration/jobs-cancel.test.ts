@@ -6,12 +6,15 @@ import { makeTextPdf, startJobServer, waitForJob } from './jobs-fixtures.js';
 
 type Meta = { processing: { status: string; cancelledAtPage?: number; pagesDone: number; jobId: string } };
 
+/** A page limit (`maxPagesPerSecond`) keeps each job running long enough to be cancelled mid-document. */
+const paced = { jobs: { maxPagesPerSecond: 30 } };
+
 describe('processing jobs, cancelled', () => {
   const cleanup = new Cleanup();
   afterEach(() => cleanup.run());
 
   it('cancel mid-document stops the job within 250 ms, keeps finished pages, and tells everyone', async () => {
-    const s = await startJobServer(cleanup);
+    const s = await startJobServer(cleanup, paced);
     const owner = s.watcher('olga');
     const a = s.watcher('ann');
     const b = s.watcher('bob');
@@ -66,7 +69,7 @@ describe('processing jobs, cancelled', () => {
   });
 
   it('only the job owner, the document owner or an admin may cancel; a retry resumes after the last page', async () => {
-    const s = await startJobServer(cleanup);
+    const s = await startJobServer(cleanup, paced);
     const owner = s.watcher('olga');
     const stranger = s.watcher('sam');
     const pages = 30;
