@@ -166,6 +166,8 @@ export class Hub {
   readonly methods = new Map<string, MethodHandler>();
   /** Called after an event is published (stored, when logged) — not for duplicates. */
   readonly onPublished: ((room: string, type: string, data: unknown) => void)[] = [];
+  /** Called for each ephemeral event another node published, as it arrives here (several nodes only). */
+  readonly onHeard: ((room: string, type: string, data: unknown) => void)[] = [];
   /** Called when a connection has been welcomed (its welcome is queued). */
   readonly onWelcome: ((conn: Connection) => void)[] = [];
   /**
@@ -546,7 +548,10 @@ export class Hub {
         room.receive(entry);
         this.tailChecks.add(room);
       },
-      ephemeral: (e) => this.rooms.get(e.room)?.deliverEphemeral(e.type, e.data, e.key, e.ts, e.from),
+      ephemeral: (e) => {
+        for (const fn of this.onHeard) fn(e.room, e.type, e.data);
+        this.rooms.get(e.room)?.deliverEphemeral(e.type, e.data, e.key, e.ts, e.from);
+      },
       presence: (roomName, node, userId, presence) => {
         const room = this.rooms.get(roomName);
         if (!room) return;

@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION, type ServerMessage } from '@syncline/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LocalBroker, LocalBus } from '../broker/local-broker.js';
 import { Hub } from '../core/hub.js';
 import type { Identity } from '../core/identity.js';
 import { silentLogger } from '../core/logger.js';
@@ -172,5 +173,62 @@ describe('JobEvents', () => {
     await clock.settle();
     expect(of(s, 'processing_progress')).toEqual([]);
     events.close();
+  });
+
+  it('on another node, never sends a session the stored progress after a newer live tick', async () => {
+    // Two nodes on one bus: the job runs on node 0; Ann watches from node 1.
+    const clock = new FakeClock();
+    const store = new MemoryLogStore();
+    const bus = new LocalBus(() => clock.now());
+    const nodes = [0, 1].map(() => {
+      const hub = new Hub({ store, broker: new LocalBroker(bus), authenticate, clock, logger: silentLogger });
+      hubs.push(hub);
+      hub.start();
+      return { hub, events: new JobEvents(hub, clock, 100) };
+    });
+    const s = new MemorySocket();
+    s.attach(nodes[1].hub.open(s, { ip: '127.0.0.1' }));
+    s.write({ type: 'hello', v: PROTOCOL_VERSION, token: 'ann' });
+    await clock.settle();
+    s.write({ type: 'join_room', id: 'j', room: 'doc:d1' });
+    await clock.settle();
+    s.take();
+    const job: Job = {
+      ...newJobRecord({
+        id: 'job-1',
+        kind: 'processing',
+        ownerId: 'olga',
+        documentId: 'd1',
+        now: clock.now(),
+      }),
+      state: 'running',
+      progress: 0.2,
+      page: 2,
+      pages: 10,
+    };
+    // A live tick at page 5 reaches Ann while node 1 reads the job from the store (page 2).
+    nodes[0].events.processingProgress(job, {
+      progress: 0.5,
+      currentZone: null,
+      stage: 'analyzing',
+      page: 5,
+      pages: 10,
+      etaMs: 5,
+    });
+    await clock.settle();
+    expect(of(s, 'processing_progress').map((m) => m.data.page)).toEqual([5]);
+    const session = [...nodes[1].hub.sessions.values()][0];
+    nodes[1].events.sendStored(session, 'doc:d1', [job]);
+    clock.advance(100); // the connection's ephemeral window
+    await clock.settle();
+    // Not page 2 after page 5: the newest value it knows.
+    expect(of(s, 'processing_progress').map((m) => m.data.page)).toEqual([5]);
+    // A store read newer than anything heard is sent as it is.
+    nodes[1].events.sendStored(session, 'doc:d1', [{ ...job, progress: 0.7, page: 7 }]);
+    clock.advance(100);
+    await clock.settle();
+    expect(of(s, 'processing_progress').map((m) => m.data.page)).toEqual([7]);
+    for (const n of nodes) n.events.close();
+    await Promise.all(nodes.map((n) => n.hub.broker.close()));
   });
 });

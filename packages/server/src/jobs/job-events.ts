@@ -20,6 +20,9 @@ export interface ProcessingProgress {
 }
 export type ExportProgress = EventData<'export_progress'> & { exportId: string; progress: number };
 
+/** Jobs of other nodes whose latest heard progress is kept. */
+const HEARD_MAX = 1_024;
+
 interface Live {
   job: Job;
   type: 'processing_progress' | 'export_progress';
@@ -37,12 +40,26 @@ interface Live {
  */
 export class JobEvents {
   private readonly live = new Map<string, Live>();
+  /**
+   * The latest progress heard from other nodes, per job (at most `HEARD_MAX` jobs, the least recently
+   * heard forgotten first): what `sendStored` sends instead of the store's value when it is newer.
+   */
+  private readonly heard = new Map<string, ProcessingProgress | ExportProgress>();
 
   constructor(
     private readonly hub: Hub,
     private readonly clock: Clock,
     private readonly intervalMs = 100,
-  ) {}
+  ) {
+    hub.onHeard.push((_room, type, data) => {
+      if (type !== 'processing_progress' && type !== 'export_progress') return;
+      const value = data as ProcessingProgress | ExportProgress;
+      if (typeof value?.jobId !== 'string' || typeof value.progress !== 'number') return;
+      this.heard.delete(value.jobId);
+      this.heard.set(value.jobId, value);
+      if (this.heard.size > HEARD_MAX) this.heard.delete(this.heard.keys().next().value as string);
+    });
+  }
 
   /** Announces a (re)started processing run; its first progress tick follows at once. */
   async processingStarted(job: Job, estimatedTime: number, pages: number): Promise<void> {
@@ -132,7 +149,9 @@ export class JobEvents {
   /**
    * Sends a session that entered `room` the stored progress of jobs running on other nodes (their live
    * ticks reach only the nodes that had subscribers when they were sent): the last committed page, which
-   * the next live tick (same coalescing key) then overtakes.
+   * the next live tick (same coalescing key) then overtakes. When a live tick heard here is at least as
+   * far along, that one is sent instead: the store was read while ticks arrived, and one of them may
+   * already have gone out to this session; the stored value after it would take its progress back.
    */
   sendStored(session: Session, room: string, jobs: readonly Job[]): void {
     const conn = session.conn;
@@ -159,8 +178,14 @@ export class JobEvents {
             documentId: job.documentId,
             jobId: job.id,
           };
+      const heard = this.heard.get(job.id);
       const type = processing ? 'processing_progress' : 'export_progress';
-      const msg = new OutMessage({ type, room, ts, data });
+      const msg = new OutMessage({
+        type,
+        room,
+        ts,
+        data: heard !== undefined && heard.progress >= data.progress ? heard : data,
+      });
       // Never in place of a live tick already waiting under the same key: that one is newer (the store was
       // read while it arrived).
       conn.queueEphemeral(`${room}|${processing ? 'processing' : 'export'}:${job.id}`, msg, false);
