@@ -202,4 +202,26 @@ describe('document sequencer', () => {
     const update = alice.events.find((e) => e.type === 'zone_update');
     expect(update?.data).toMatchObject({ zoneId: 'z1', updates: { label: 'L1' } });
   });
+
+  it('hands out the document as of its version, while later ops change the zones in place', async () => {
+    const { documentId, make, server } = await setup();
+    const alice = await make('alice');
+    await submit(alice.client, documentId, zoneCreate(zone('z1', 'one')), 0, 'c0');
+    const sequencer = server.documents;
+    if (!sequencer) throw new Error('documents are off');
+    const read = await sequencer.read(documentId);
+    const opened = await alice.client.request<DocSnapshot>('doc.open', { documentId });
+    await submit(alice.client, documentId, zoneEdit('z1', { pos: 3, del: 0, ins: ' two' }), 1, 'e1');
+    await submit(alice.client, documentId, zoneCreate(zone('z2', 'new')), 2, 'c2');
+    await submit(alice.client, documentId, zoneDelete('z1'), 3, 'd3');
+    // What was handed out at version 1 is still version 1.
+    expect(read.version).toBe(1);
+    expect(Object.keys(read.data.zones)).toEqual(['z1']);
+    expect(read.data.zones.z1.text).toBe('one');
+    expect(opened.version).toBe(1);
+    expect((opened.snapshot as { zones: Record<string, Zone> }).zones.z1.text).toBe('one');
+    const now = await sequencer.read(documentId);
+    expect(now.version).toBe(4);
+    expect(Object.keys(now.data.zones)).toEqual(['z2']);
+  });
 });

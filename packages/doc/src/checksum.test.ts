@@ -52,4 +52,24 @@ describe('checksum', () => {
       FC_PARAMS,
     );
   });
+
+  it('is cyrb53 of the canonical JSON, also for zones seen before (kept per zone object)', () => {
+    const plain = (doc: unknown) => cyrb53(canonicalJson(doc)).toString(16).padStart(14, '0');
+    fc.assert(
+      fc.property(arbDoc, (doc) => {
+        expect(checksum(doc)).toBe(plain(doc));
+        // Again with the zones cached, then after one zone was replaced by an edit.
+        expect(checksum(doc)).toBe(plain(doc));
+        const id = Object.keys(doc.zones)[0];
+        if (id === undefined) return;
+        const edited = apply(doc, zoneEdit(id, { pos: 0, ins: '.' }));
+        expect(checksum(edited)).toBe(plain(edited));
+      }),
+      FC_PARAMS,
+    );
+    expect(checksum({ zones: { a: 1, b: null }, meta: {} })).toBe(
+      plain({ meta: {}, zones: { a: 1, b: null } }),
+    );
+    expect(checksum([1, { b: 2 }])).toBe(plain([1, { b: 2 }]));
+  });
 });

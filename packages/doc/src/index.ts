@@ -1,5 +1,6 @@
 export * from './checksum.js';
 export * from './conflicts.js';
+export * from './one-zone.js';
 export * from './ops.js';
 export * from './ot.js';
 export * from './undo.js';

@@ -1,17 +1,22 @@
 import {
   apply,
+  applyOneZone,
   checkOp,
   checksum,
+  DEFAULT_LIMITS,
   describeOp,
   emptyDocument,
   findConflicts,
   isNoop,
   type Json,
   normalize,
+  type OneZoneResult,
   type Op,
   type OpConflict,
+  setOneZone,
   transform,
   validateDocument,
+  validateZone,
   type Zone,
   type ZoneDocument,
 } from '@syncline/doc';
@@ -51,9 +56,15 @@ export interface SequencerOptions {
   }): boolean | undefined | Promise<boolean | undefined>;
 }
 
-/** One loaded document: its state, version, recent ops, locks, and a queue that serializes commits. */
+/**
+ * One loaded document: its state, version, recent ops, locks, and a queue that serializes commits. `data` is
+ * changed in place by ops that stay inside one zone (the zone object is replaced, never changed), so it is
+ * handed out only as a copy (`copy()`) to anything that keeps it past the current turn.
+ */
 class LiveDocument {
   recent: OpRecord[] = [];
+  /** How many zones `data` holds (the zone limit is checked against it without counting the map per op). */
+  zoneCount: number;
   /** In memory, or shared by every node (the broker's, leases in Redis). */
   locks: ZoneLockTable = new ZoneLocks();
   lastUsed = 0;
@@ -64,7 +75,26 @@ class LiveDocument {
     public version: number,
     public data: ZoneDocument,
     readonly ownerId: string | undefined,
-  ) {}
+  ) {
+    this.zoneCount = Object.keys(data.zones).length;
+  }
+
+  /** The document as it is now, safe to keep while later ops change `data`. */
+  copy(): ZoneDocument {
+    return { ...this.data, zones: { ...this.data.zones } };
+  }
+
+  /** Applies a committed op (loading, catching up): in place when it stays inside one zone. */
+  applyCommitted(op: Op): void {
+    const one = applyOneZone(this.data, op);
+    if (one === null) {
+      this.data = apply(this.data as unknown as Json, op) as unknown as ZoneDocument;
+      this.zoneCount = Object.keys(this.data.zones).length;
+      return;
+    }
+    setOneZone(this.data, one);
+    this.zoneCount += (one.after !== undefined ? 1 : 0) - (one.before !== undefined ? 1 : 0);
+  }
 
   /** Runs `fn` after every earlier commit of this document has finished. */
   serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -174,7 +204,8 @@ export class DocumentSequencer {
     const snap: DocSnapshot = {
       documentId,
       version: doc.version,
-      snapshot: doc.data,
+      // A copy: the reply is encoded later, and ops may change the document in place meanwhile.
+      snapshot: doc.copy(),
       checksum: checksum(doc.data),
       locks: await doc.locks.list(now),
       members: this.hub.members(docRoom(documentId)),
@@ -296,13 +327,20 @@ export class DocumentSequencer {
         });
         if (ok === false) throw new SynclineError(ErrorCode.Forbidden, 'not allowed to edit this document');
       }
-      let next: ZoneDocument;
+      // An op inside one zone is worked out on that zone alone and put in place once stored; any other
+      // op makes a new document.
+      let one: OneZoneResult | null;
+      let next: ZoneDocument | null = null;
       try {
-        next = apply(doc.data as unknown as Json, op) as unknown as ZoneDocument;
+        one = applyOneZone(doc.data, op);
+        if (one === null) next = apply(doc.data as unknown as Json, op) as unknown as ZoneDocument;
       } catch (err) {
         throw new SynclineError(ErrorCode.Invalid, `op does not apply: ${(err as Error).message}`);
       }
-      const problems = validateDocument(next, desc.touchesAllZones ? {} : { zoneIds: desc.zoneIds });
+      const problems =
+        one !== null
+          ? zoneProblems(one, doc.zoneCount)
+          : validateDocument(next, desc.touchesAllZones ? {} : { zoneIds: desc.zoneIds });
       if (problems.length > 0) throw new SynclineError(ErrorCode.Invalid, problems[0]);
       const record: OpRecord = {
         documentId: doc.id,
@@ -323,8 +361,16 @@ export class DocumentSequencer {
         await this.catchUp(doc);
         continue;
       }
-      const before = doc.data;
-      doc.data = next;
+      const firstZone = desc.zoneIds[0];
+      const before =
+        one !== null ? one.before : firstZone === undefined ? undefined : doc.data.zones[firstZone];
+      if (one !== null) {
+        setOneZone(doc.data, one);
+        doc.zoneCount += (one.after !== undefined ? 1 : 0) - (one.before !== undefined ? 1 : 0);
+      } else if (next !== null) {
+        doc.data = next;
+        doc.zoneCount = Object.keys(next.zones).length;
+      }
       doc.version = record.version;
       doc.lastUsed = now;
       this.remember(doc, record);
@@ -335,7 +381,8 @@ export class DocumentSequencer {
       this.sendConflicts(doc, notices, opId);
       if (record.version % this.opts.snapshotEvery === 0) {
         this.store
-          .saveSnapshot({ documentId: doc.id, version: record.version, data: next, ts: now })
+          // Stores encode the snapshot before their first await, so later in-place changes cannot reach it.
+          .saveSnapshot({ documentId: doc.id, version: record.version, data: doc.data, ts: now })
           .catch((err) => hub.log.error({ err, documentId: doc.id }, 'snapshot failed'));
       }
       if (record.version % this.opts.checksumEvery === 0) {
@@ -343,7 +390,7 @@ export class DocumentSequencer {
           .publish(docRoom(doc.id), 'doc_checksum', {
             documentId: doc.id,
             version: record.version,
-            checksum: checksum(next),
+            checksum: checksum(doc.data),
           })
           .catch(() => {});
       }
@@ -488,7 +535,7 @@ export class DocumentSequencer {
     const doc = await this.load(documentId, ownerId ?? 'system');
     const out: { version: number; data: ZoneDocument; ownerId?: string } = {
       version: doc.version,
-      data: doc.data,
+      data: doc.copy(),
     };
     if (doc.ownerId !== undefined) out.ownerId = doc.ownerId;
     return out;
@@ -511,10 +558,11 @@ export class DocumentSequencer {
         const now = this.hub.clock.now();
         const info = await this.store.ensure(documentId, userId, now);
         const snap = await this.store.snapshot(documentId);
-        let data = (snap?.data as ZoneDocument | undefined) ?? emptyDocument();
+        const data = (snap?.data as ZoneDocument | undefined) ?? emptyDocument();
         const ops = await this.store.ops(documentId, snap?.version ?? 0);
-        for (const r of ops) data = apply(data as unknown as Json, r.op as Op) as unknown as ZoneDocument;
+        // The stores decode a fresh object per read: it is this document's own to change in place.
         const doc = new LiveDocument(documentId, info.version, data, info.ownerId);
+        for (const r of ops) doc.applyCommitted(r.op as Op);
         if (this.hub.broker.distributed) doc.locks = this.hub.broker.zoneLocks(documentId);
         doc.recent = ops.slice(-this.opts.recentOps);
         doc.lastUsed = now;
@@ -534,7 +582,7 @@ export class DocumentSequencer {
     const ops = await this.store.ops(doc.id, doc.version);
     for (const r of ops) {
       if (r.version !== doc.version + 1) continue;
-      doc.data = apply(doc.data as unknown as Json, r.op as Op) as unknown as ZoneDocument;
+      doc.applyCommitted(r.op as Op);
       doc.version = r.version;
       this.remember(doc, r);
     }
@@ -583,7 +631,8 @@ export class DocumentSequencer {
     r: OpRecord,
     kind: string,
     zoneIds: string[],
-    before: ZoneDocument,
+    /** The zone `zoneIds[0]` before the op. */
+    before: Zone | undefined,
   ): Promise<void> {
     const base = {
       documentId: doc.id,
@@ -606,7 +655,7 @@ export class DocumentSequencer {
         // (and log) the whole text, so it is `null` and readers apply `op`.
         const text = zone?.text ?? '';
         data = { ...base, zoneId, content: text.length <= EDIT_CONTENT_MAX ? text : null };
-      } else data = { ...base, zoneId, updates: changedAttrs(before.zones[zoneId], zone) };
+      } else data = { ...base, zoneId, updates: changedAttrs(before, zone) };
     }
     await this.hub.publish(docRoom(doc.id), type, data);
   }
@@ -664,6 +713,16 @@ export class DocumentSequencer {
         this.docs.delete(id);
     }
   }
+}
+
+/** What `validateDocument` finds in a document after a one-zone op: the zone's problems, the zone limit. */
+function zoneProblems(one: OneZoneResult, zoneCount: number): string[] {
+  if (one.after === undefined) return [];
+  const problems = validateZone(one.after, one.zoneId);
+  const count = zoneCount + (one.before === undefined ? 1 : 0);
+  if (count > DEFAULT_LIMITS.maxZones)
+    problems.push(`${count} zones, the limit is ${DEFAULT_LIMITS.maxZones}`);
+  return problems;
 }
 
 function changedAttrs(before: Zone | undefined, after: Zone | undefined): Record<string, unknown> {
