@@ -158,6 +158,23 @@ describe('SqliteDocStore', () => {
     await expect(store.ops('doc-a', 0)).rejects.toThrow(/op 1 of document "doc-a" is not valid JSON/);
   });
 
+  it('answers false and keeps the version when the op table already holds that version', async () => {
+    const path = join(tempDir(), 'docs.db');
+    const store = open(path);
+    await store.ensure('doc-a', 'alice', 1);
+    await store.appendOp(op(1));
+    // The tables disagree (a row at version 2 that the document's version does not count).
+    const raw = new Database(path);
+    raw
+      .prepare(
+        "INSERT INTO doc_ops (document_id, version, op, user_id, op_id, ts) VALUES ('doc-a', 2, '[]', 'x', 'stray', 1)",
+      )
+      .run();
+    raw.close();
+    expect(await store.appendOp(op(2))).toBe(false);
+    expect((await store.info('doc-a'))?.version).toBe(1);
+  });
+
   it('does not close a caller-owned database', async () => {
     const db = new Database(':memory:');
     try {

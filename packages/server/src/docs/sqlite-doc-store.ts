@@ -95,6 +95,9 @@ interface SnapshotRow {
  * version, the first one called wins) and an op is committed before its promise resolves. Writes take the write
  * lock up front (`BEGIN IMMEDIATE`), so several processes sharing the file cannot both pass the version check.
  */
+/** Thrown inside the append transaction to roll it back when the version turns out to be taken. */
+class VersionTaken extends Error {}
+
 export class SqliteDocStore implements DocStore {
   private readonly db: Database.Database;
   /** Lets go of the background WAL checkpointer (if the file has one), after closing. */
@@ -132,20 +135,35 @@ export class SqliteDocStore implements DocStore {
     });
     this.ensureTx = (documentId, ownerId, now) => ensure.immediate(documentId, ownerId, now);
 
+    // Two statements per op: the version check is the bump itself, and the unique (document, user, op id)
+    // index is the duplicate check. An error thrown inside rolls the bump back.
     const append = this.db.transaction((op: EncodedOp): boolean => {
-      const current = s.selectVersion.get(op.documentId);
-      if (current === undefined) throw unknownDocumentError(op.documentId);
-      if (op.version !== current + 1) return false;
-      if (s.selectVersionByOpId.get(op.documentId, op.userId, op.opId) !== undefined) {
-        throw new DuplicateOpError(op.documentId, op.userId, op.opId);
+      if (s.bumpVersion.run(op.version, op.documentId, op.version - 1).changes === 0) {
+        if (s.selectVersion.get(op.documentId) === undefined) throw unknownDocumentError(op.documentId);
+        return false;
       }
-      // DO NOTHING on a taken (document, version): only reachable if doc_ops and doc_documents disagree.
-      const { changes } = s.insertOp.run(op.documentId, op.version, op.json, op.userId, op.opId, op.ts);
-      if (changes === 0) return false;
-      s.updateVersion.run(op.version, op.documentId);
+      let changes: number;
+      try {
+        ({ changes } = s.insertOp.run(op.documentId, op.version, op.json, op.userId, op.opId, op.ts));
+      } catch (err) {
+        // The (document, version) key conflicts quietly (DO NOTHING): a unique error is the op id index.
+        if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new DuplicateOpError(op.documentId, op.userId, op.opId);
+        }
+        throw err;
+      }
+      // A taken (document, version) although the document's version said otherwise (the tables disagree).
+      if (changes === 0) throw new VersionTaken();
       return true;
     });
-    this.appendTx = (op) => append.immediate(op);
+    this.appendTx = (op) => {
+      try {
+        return append.immediate(op);
+      } catch (err) {
+        if (err instanceof VersionTaken) return false;
+        throw err;
+      }
+    };
 
     const saveSnapshot = this.db.transaction((snapshot: EncodedSnapshot): void => {
       const current = s.selectVersion.get(snapshot.documentId);
@@ -266,12 +284,9 @@ function prepareStatements(db: Database.Database) {
     selectVersion: db
       .prepare<[string], number>('SELECT version FROM doc_documents WHERE document_id = ?')
       .pluck(),
-    updateVersion: db.prepare<[number, string]>('UPDATE doc_documents SET version = ? WHERE document_id = ?'),
-    selectVersionByOpId: db
-      .prepare<[string, string, string], number>(
-        'SELECT version FROM doc_ops WHERE document_id = ? AND user_id = ? AND op_id = ?',
-      )
-      .pluck(),
+    bumpVersion: db.prepare<[number, string, number]>(
+      'UPDATE doc_documents SET version = ? WHERE document_id = ? AND version = ?',
+    ),
     insertOp: db.prepare<[string, number, string, string, string, number]>(
       `INSERT INTO doc_ops (document_id, version, op, user_id, op_id, ts) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (document_id, version) DO NOTHING`,
