@@ -122,6 +122,17 @@ describe('zoneEdit', () => {
     expect(textOp({ pos: 1, del: 2, ins: 'Z' }, 'abcd')).toEqual([1, { d: 'bc' }, 'Z']);
     expect(codePointLength('a😀b')).toBe(3);
   });
+
+  it('counts code points as Array.from does, lone surrogates included', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme-ascii' }), (s, ascii) => {
+        expect(codePointLength(s)).toBe(Array.from(s).length);
+        expect(codePointLength(ascii)).toBe(ascii.length);
+      }),
+      FC_PARAMS,
+    );
+    expect(codePointLength('\uD800x\uDC00')).toBe(3);
+  });
 });
 
 describe('metaSet', () => {

@@ -12,6 +12,7 @@ import {
   type TextOp,
   textType,
 } from './ot.js';
+import { hasSurrogates } from './text-type.js';
 import {
   attrProblem,
   isStampKey,
@@ -137,6 +138,8 @@ export function zoneUpdate(zoneId: string, attrs: ZoneAttrs, options: BuildOptio
 
 /** Number of Unicode code points in `s` (what text-unicode positions count). */
 export function codePointLength(s: string): number {
+  // Without surrogates every unit is a code point: no walk over a long text on each keystroke.
+  if (!hasSurrogates(s)) return s.length;
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

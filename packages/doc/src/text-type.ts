@@ -15,6 +15,12 @@ import { makeType, type Rope, type TextType } from 'ot-text-unicode';
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 
+/**
+ * Whether `s` holds a UTF-16 surrogate (so code points and string offsets differ): one native regular
+ * expression test, which V8 answers for a Latin-1 string without reading it.
+ */
+export const hasSurrogates = (s: string): boolean => SURROGATE.test(s);
+
 /** The UTF-16 offset of code point `n` of `s`. */
 function codePointOffset(s: string, n: number): number {
   let pos = 0;
@@ -33,7 +39,7 @@ const stringRope: Rope<string> = {
   builder(oldDoc) {
     if (typeof oldDoc !== 'string') throw Error(`Invalid document snapshot: ${oldDoc}`);
     let rest = oldDoc;
-    const plain = !SURROGATE.test(rest);
+    const plain = !hasSurrogates(rest);
     const out: string[] = [];
     return {
       skip(n) {
@@ -57,7 +63,7 @@ const stringRope: Rope<string> = {
     };
   },
   slice(s, start, end) {
-    const plain = !SURROGATE.test(s);
+    const plain = !hasSurrogates(s);
     const from = offsetOf(s, plain, start);
     return end === undefined
       ? s.slice(from)
