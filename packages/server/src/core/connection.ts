@@ -14,6 +14,13 @@ import type { AbuseCounter, ClassBuckets } from './rate-limiter.js';
 import type { ConnectionHandle, ConnectionInfo, ServerSocket } from './server-socket.js';
 import type { Session } from './session.js';
 
+/**
+ * The last frame counted for the bytes-out metric and its size: a room's shared frame goes to every
+ * subscriber in a row, and counting its UTF-8 bytes once per subscriber was a scan of the whole frame each.
+ */
+let countedFrame: Encoded | null = null;
+let countedBytes = 0;
+
 export type ConnectionState = 'handshake' | 'authenticating' | 'open' | 'closing' | 'closed';
 
 /**
@@ -142,7 +149,11 @@ export class Connection implements ConnectionHandle {
     if (dropped > 0) this.hub.stats.droppedEphemeral += dropped;
     for (const frame of frames) {
       this.hub.stats.framesOut++;
-      this.hub.stats.bytesOut += this.codec.byteLength(frame);
+      if (frame !== countedFrame) {
+        countedFrame = frame;
+        countedBytes = this.codec.byteLength(frame);
+      }
+      this.hub.stats.bytesOut += countedBytes;
       this.socket.send(frame);
     }
   }
