@@ -21,7 +21,7 @@ export const pipeline: Workload<PipelineParams> = {
   params: (o: Options) => ({
     pages: knob(o, 'pages', 100, 20),
     watchers: knob(o, 'clients', 5, 5),
-    runs: knob(o, 'runs', 5, 1),
+    runs: knob(o, 'runs', 15, 1),
   }),
   job: (p) => ({
     kind: 'pipeline',
