@@ -15,6 +15,21 @@ type Msg = ServerMessage & Record<string, any>;
 
 const authenticate = async (token: string): Promise<Identity> => ({ userId: token, roles: [], claims: {} });
 
+let joins = 0;
+/** A socket on `hub`, signed in as `userId`, in `rooms`, with what it received so far taken. */
+async function connectTo(hub: Hub, clock: FakeClock, userId: string, rooms: string[]): Promise<MemorySocket> {
+  const s = new MemorySocket();
+  s.attach(hub.open(s, { ip: '127.0.0.1' }));
+  s.write({ type: 'hello', v: PROTOCOL_VERSION, token: userId });
+  await clock.settle();
+  for (const room of rooms) {
+    s.write({ type: 'join_room', id: `j${++joins}`, room });
+    await clock.settle();
+  }
+  s.take();
+  return s;
+}
+
 describe('JobEvents', () => {
   // Fake time only: nothing here keeps the process alive; the stores are closed after each test.
   const hubs: Hub[] = [];
@@ -29,19 +44,7 @@ describe('JobEvents', () => {
     hub.start();
     const events = new JobEvents(hub, clock, 100);
     hub.onEntered.push((session, room) => events.sendCurrent(session, room));
-    let ids = 0;
-    const connect = async (userId: string, rooms: string[]) => {
-      const s = new MemorySocket();
-      s.attach(hub.open(s, { ip: '127.0.0.1' }));
-      s.write({ type: 'hello', v: PROTOCOL_VERSION, token: userId });
-      await clock.settle();
-      for (const room of rooms) {
-        s.write({ type: 'join_room', id: `j${++ids}`, room });
-        await clock.settle();
-      }
-      s.take();
-      return s;
-    };
+    const connect = (userId: string, rooms: string[]) => connectTo(hub, clock, userId, rooms);
     const job: Job = {
       ...newJobRecord({
         id: 'job-1',
@@ -186,13 +189,7 @@ describe('JobEvents', () => {
       hub.start();
       return { hub, events: new JobEvents(hub, clock, 100) };
     });
-    const s = new MemorySocket();
-    s.attach(nodes[1].hub.open(s, { ip: '127.0.0.1' }));
-    s.write({ type: 'hello', v: PROTOCOL_VERSION, token: 'ann' });
-    await clock.settle();
-    s.write({ type: 'join_room', id: 'j', room: 'doc:d1' });
-    await clock.settle();
-    s.take();
+    const s = await connectTo(nodes[1].hub, clock, 'ann', ['doc:d1']);
     const job: Job = {
       ...newJobRecord({
         id: 'job-1',
