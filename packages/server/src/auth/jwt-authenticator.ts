@@ -3,6 +3,7 @@ import { ErrorCode } from '@syncline/protocol';
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { SynclineError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 export interface JwtOptions {
   /** HS256 shared secret. */
@@ -18,6 +19,8 @@ export interface JwtOptions {
    * several dev nodes behind one balancer must share one.
    */
   devSecret?: string;
+  /** The clock tokens are checked against (ms since epoch). Default `Date.now`. */
+  now?: () => number;
 }
 
 const NO_ROLES: readonly string[] = Object.freeze([]);
@@ -42,12 +45,20 @@ export function identityFromClaims(p: JWTPayload): Identity {
   return id;
 }
 
-/** Verifies JWTs with `jose`: HS256 with a secret, or RS256/ES256 keys from a JWKS URL. */
+/**
+ * Verifies JWTs with `jose`: HS256 with a secret, or RS256/ES256 keys from a JWKS URL. A token verified in
+ * the last minute is not verified again (`VerifiedTokens`).
+ */
 export function createJwtVerifier(opts: JwtOptions): TokenVerifier {
+  const now = opts.now ?? Date.now;
+  const verified = new VerifiedTokens(now);
   const verifyOpts = {
     issuer: opts.issuer,
     audience: opts.audience,
     clockTolerance: opts.clockToleranceS ?? 5,
+    get currentDate() {
+      return new Date(now());
+    },
   };
   let verify: (token: string) => Promise<JWTPayload>;
   if (opts.secret) {
@@ -61,8 +72,12 @@ export function createJwtVerifier(opts: JwtOptions): TokenVerifier {
     throw new Error('createJwtVerifier needs a secret or a jwksUrl');
   }
   return async (token) => {
+    const known = verified.get(token);
+    if (known !== undefined) return { ...known };
     try {
-      return identityFromClaims(await verify(token));
+      const identity = identityFromClaims(await verify(token));
+      verified.set(token, identity);
+      return { ...identity };
     } catch (err) {
       if (err instanceof SynclineError) throw err;
       if (err instanceof errors.JWTExpired) throw new SynclineError(ErrorCode.TokenExpired, 'token expired');

@@ -1,0 +1,39 @@
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createJwtVerifier } from './jwt-authenticator.js';
+
+const SECRET = 'a-test-secret-of-at-least-32-bytes!!';
+const sign = (sub: string, expS: number, secret = SECRET) =>
+  new SignJWT({ name: 'Ann' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setExpirationTime(expS)
+    .sign(new TextEncoder().encode(secret));
+
+describe('createJwtVerifier', () => {
+  it('verifies HS256 tokens, and a token seen again still expires on time', async () => {
+    let now = 1_700_000_000_000;
+    const verify = createJwtVerifier({ secret: SECRET, clockToleranceS: 0, now: () => now });
+    const token = await sign('ann', now / 1000 + 30);
+    const first = await verify(token);
+    expect(first).toMatchObject({ userId: 'ann', name: 'Ann', exp: now / 1000 + 30 });
+    // Again (from the verified tokens): the same identity, a copy of its own.
+    const again = await verify(token);
+    expect(again).toEqual(first);
+    expect(again).not.toBe(first);
+    now += 30_000;
+    await expect(verify(token)).rejects.toMatchObject({ code: 'token_expired' });
+  });
+
+  it('refuses a token signed with another secret or altered, even after a good one was verified', async () => {
+    const now = 1_700_000_000_000;
+    const verify = createJwtVerifier({ secret: SECRET, now: () => now });
+    const good = await sign('ann', now / 1000 + 60);
+    await verify(good);
+    const forged = await sign('ann', now / 1000 + 60, 'another-secret-of-at-least-32-bytes');
+    await expect(verify(forged)).rejects.toMatchObject({ code: 'unauthorized' });
+    const [h, p, s] = good.split('.');
+    const altered = `${h}.${p}.${s.slice(0, -2)}${s.endsWith('AA') ? 'BB' : 'AA'}`;
+    await expect(verify(altered)).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+});
