@@ -21,6 +21,33 @@ describe('Throttle', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('while values come faster than hz, sends the value just pushed, never one held from an earlier push', () => {
+    const sent: { value: number; at: number }[] = [];
+    const t = new Throttle<number>((v) => sent.push({ value: v, at: Date.now() }), { hz: 30 });
+    const start = Date.now();
+    // 60 Hz input with up to 1 ms of jitter either way, for one second.
+    const jitter = [0, 0.6, -0.8, 0.3, -0.2, 1, -1, 0.4];
+    let now = 0;
+    for (let i = 0; i < 60; i++) {
+      const at = Math.max(now, (i * 1000) / 60 + jitter[i % jitter.length]);
+      vi.advanceTimersByTime(at - now);
+      now = at;
+      t.push(start + at);
+    }
+    const live = sent.filter((s) => s.at - start <= now);
+    expect(live.length).toBeGreaterThanOrEqual(28);
+    // Each value went out the moment it was pushed.
+    for (const s of live) expect(s.at - s.value).toBeLessThan(1.5);
+    // Never faster than 30 a second.
+    for (let i = 1; i < sent.length; i++)
+      expect(sent[i].at - sent[i - 1].at).toBeGreaterThanOrEqual(1000 / 30 - 1);
+    // The final value goes out, within two intervals of the previous send.
+    vi.advanceTimersByTime(100);
+    expect(sent.at(-1)?.value).toBe(start + now);
+    expect(sent.at(-1)!.at - sent.at(-2)!.at).toBeLessThanOrEqual((2 * 1000) / 30 + 1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('cancel drops the pending value and leaves no timer', () => {
     const sent: number[] = [];
     const t = new Throttle<number>((v) => sent.push(v), { hz: 10 });
