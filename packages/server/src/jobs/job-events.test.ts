@@ -15,6 +15,13 @@ type Msg = ServerMessage & Record<string, any>;
 
 const authenticate = async (token: string): Promise<Identity> => ({ userId: token, roles: [], claims: {} });
 
+/** Olga's processing job of document d1, running. */
+const runningJob = (clock: FakeClock, extra: Partial<Job> = {}): Job => ({
+  ...newJobRecord({ id: 'job-1', kind: 'processing', ownerId: 'olga', documentId: 'd1', now: clock.now() }),
+  state: 'running',
+  ...extra,
+});
+
 let joins = 0;
 /** A socket on `hub`, signed in as `userId`, in `rooms`, with what it received so far taken. */
 async function connectTo(hub: Hub, clock: FakeClock, userId: string, rooms: string[]): Promise<MemorySocket> {
@@ -45,16 +52,7 @@ describe('JobEvents', () => {
     const events = new JobEvents(hub, clock, 100);
     hub.onEntered.push((session, room) => events.sendCurrent(session, room));
     const connect = (userId: string, rooms: string[]) => connectTo(hub, clock, userId, rooms);
-    const job: Job = {
-      ...newJobRecord({
-        id: 'job-1',
-        kind: 'processing',
-        ownerId: 'olga',
-        documentId: 'd1',
-        now: clock.now(),
-      }),
-      state: 'running',
-    };
+    const job = runningJob(clock);
     return { clock, hub, events, connect, job };
   }
 
@@ -190,19 +188,7 @@ describe('JobEvents', () => {
       return { hub, events: new JobEvents(hub, clock, 100) };
     });
     const s = await connectTo(nodes[1].hub, clock, 'ann', ['doc:d1']);
-    const job: Job = {
-      ...newJobRecord({
-        id: 'job-1',
-        kind: 'processing',
-        ownerId: 'olga',
-        documentId: 'd1',
-        now: clock.now(),
-      }),
-      state: 'running',
-      progress: 0.2,
-      page: 2,
-      pages: 10,
-    };
+    const job = runningJob(clock, { progress: 0.2, page: 2, pages: 10 });
     // A live tick at page 5 reaches Ann while node 1 reads the job from the store (page 2).
     nodes[0].events.processingProgress(job, {
       progress: 0.5,
