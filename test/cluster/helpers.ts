@@ -4,7 +4,7 @@ import { SynclineServer, type SynclineServerOptions, silentLogger } from '@syncl
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { TcpBalancer } from '../../packages/server/src/tools/tcp-balancer.js';
-import { type Cleanup, freePort, SECRET, wsUrl } from '../integration/helpers.js';
+import { type Cleanup, freePort, SECRET, waitFor, wsUrl } from '../integration/helpers.js';
 import { POSTGRES_URL, REDIS_URL } from '../services.js';
 
 export { POSTGRES_URL, REDIS_URL };
@@ -84,21 +84,6 @@ export async function startCluster(
   return { servers, ports, balancer, url: wsUrl(bport) };
 }
 
-/** Polls an async condition until it is truthy; rejects after `timeoutMs` naming `what`. */
-export async function until<T>(
-  cond: () => Promise<T> | T,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await cond();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 export async function readyz(port: number): Promise<{ status: number; body: Record<string, unknown> }> {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -111,7 +96,7 @@ export async function readyz(port: number): Promise<{ status: number; body: Reco
 /** Polls /readyz until it answers `status`. */
 export async function readyzBecomes(port: number, status: number, timeoutMs = 15_000) {
   let last = await readyz(port);
-  await until(
+  await waitFor(
     async () => {
       last = await readyz(port);
       return last.status === status;
@@ -145,7 +130,7 @@ export class OwnRedis {
     child.once('exit', () => process.off('exit', guard));
     const redis = new Redis({ port: this.port, lazyConnect: true, retryStrategy: () => null });
     redis.on('error', () => {});
-    await until(
+    await waitFor(
       async () => {
         try {
           if (redis.status !== 'ready') await redis.connect();

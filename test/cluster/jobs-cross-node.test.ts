@@ -5,10 +5,10 @@ import { analyzePdfInWorker, exportDocument, inspectPdf } from '@syncline/pipeli
 import type { EventMessage, JobInfo } from '@syncline/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PdfPipeline } from '../../packages/server/src/jobs/pdf-pipeline.js';
-import { Cleanup, createClient, signToken, tokenProvider, wsUrl } from '../integration/helpers.js';
+import { Cleanup, createClient, signToken, tokenProvider, waitFor, wsUrl } from '../integration/helpers.js';
 import { eventQueries, makeTextPdf, type Progress } from '../integration/jobs-fixtures.js';
 import { needService } from '../services.js';
-import { startCluster, until } from './helpers.js';
+import { startCluster } from './helpers.js';
 
 const ready = (await needService('postgres')) && (await needService('redis'));
 
@@ -91,7 +91,7 @@ describe.skipIf(!ready)(
       const room = `doc:${documentId}`;
 
       // Roles relative to the node that claimed the job.
-      const worker = await until(
+      const worker = await waitFor(
         () => {
           const i = servers.findIndex((s) => s.jobs?.runner.live(jobId));
           return i >= 0 ? i + 1 : 0;
@@ -113,7 +113,7 @@ describe.skipIf(!ready)(
         const p = await w.waitEvent<Progress>('processing_progress', room, (d) => d.page === 2);
         expect(p).toMatchObject({ jobId, pages: 12 });
       }
-      await until(
+      await waitFor(
         async () => (await servers[worker].jobs?.store.getJob(jobId))?.page === 2,
         10_000,
         'page 2',
@@ -132,7 +132,7 @@ describe.skipIf(!ready)(
       const t0 = performance.now();
       const { job } = await onC.client.request<{ job: JobInfo }>('job.cancel', { jobId });
       expect(job.state).toBe('cancelled');
-      await until(() => !servers[worker].jobs?.runner.live(jobId), 5_000, 'the worker to stop the job');
+      await waitFor(() => !servers[worker].jobs?.runner.live(jobId), 5_000, 'the worker to stop the job');
       const stoppedMs = performance.now() - t0;
       expect(stoppedMs).toBeLessThan(250);
 

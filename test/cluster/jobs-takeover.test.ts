@@ -9,10 +9,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JobStore } from '../../packages/server/src/jobs/job-store.js';
 import type { PdfPipeline } from '../../packages/server/src/jobs/pdf-pipeline.js';
 import { PostgresJobStore } from '../../packages/server/src/jobs/postgres-job-store.js';
-import { Cleanup, createClient, SECRET, signToken, tokenProvider, wsUrl } from '../integration/helpers.js';
+import {
+  Cleanup,
+  createClient,
+  SECRET,
+  signToken,
+  tokenProvider,
+  waitFor,
+  wsUrl,
+} from '../integration/helpers.js';
 import { eventQueries, makeTextPdf } from '../integration/jobs-fixtures.js';
 import { needService } from '../services.js';
-import { isolation, POSTGRES_URL, REDIS_URL, readyzBecomes, until } from './helpers.js';
+import { isolation, POSTGRES_URL, REDIS_URL, readyzBecomes } from './helpers.js';
 
 const ready = (await needService('postgres')) && (await needService('redis'));
 
@@ -106,7 +114,7 @@ describe.skipIf(!ready)('a job whose node died (PostgreSQL queue)', () => {
     expect(res.status).toBe(201);
     const { documentId, jobId } = (await res.json()) as { documentId: string; jobId: string };
     const room = `doc:${documentId}`;
-    await until(async () => (await aStore.getJob(jobId))?.page === 2, 30_000, 'node A to commit page 2');
+    await waitFor(async () => (await aStore.getJob(jobId))?.page === 2, 30_000, 'node A to commit page 2');
     expect(a.server.jobs?.runner.live(jobId)).toBeDefined();
     killable.die();
     const diedAt = Date.now();
@@ -119,7 +127,7 @@ describe.skipIf(!ready)('a job whose node died (PostgreSQL queue)', () => {
     const q = eventQueries(events);
     await watcher.join(room);
 
-    await until(
+    await waitFor(
       () => b.server.jobs?.runner.live(jobId),
       STALE_AFTER_MS + 10_000,
       'node B to take the job over',

@@ -10,7 +10,7 @@ import {
   whenOpen,
 } from '../integration/helpers.js';
 import { needService } from '../services.js';
-import { type Cluster, OwnRedis, readyzBecomes, startCluster, until } from './helpers.js';
+import { type Cluster, OwnRedis, readyzBecomes, startCluster } from './helpers.js';
 
 const ready = (await needService('postgres')) && (await needService('redis'));
 
@@ -85,10 +85,10 @@ describe.skipIf(!ready)('a Redis restarted during traffic', () => {
       expect(await a.ready()).toBe(false);
       await expect(a.subscribe('doc:late')).rejects.toBeTruthy();
       await late.start(port);
-      await until(() => h.reconnects > 0, 10_000, 'the broker to report its reconnect');
-      await until(() => a.ready(), 5000, 'the broker to be ready');
+      await waitFor(() => h.reconnects > 0, 10_000, 'the broker to report its reconnect');
+      await waitFor(() => a.ready(), 5000, 'the broker to be ready');
       b.publishEntry({ room: 'doc:late', seq: 1, type: 'app_event', data: { name: 'x' }, ts: 1 });
-      await until(() => h.entries.length > 0, 5000, 'the entry');
+      await waitFor(() => h.entries.length > 0, 5000, 'the entry');
       expect(h.entries.map((e) => e.seq)).toEqual([1]);
     } finally {
       await a.close();

@@ -22,10 +22,18 @@ export const FAST_RECONNECT = { initialMs: 20, maxMs: 200, maxAttempts: 1000 } a
  * Polls `cond` every few milliseconds until it is truthy; rejects after `timeoutMs` with `what` (or the
  * condition's source) in the message. The only way tests here wait.
  */
-export async function waitFor<T>(cond: () => T, timeoutMs = 10_000, what?: string): Promise<NonNullable<T>> {
+/**
+ * Polls `cond` (sync or async) every 5 ms until it returns something truthy, and returns that; throws after
+ * `timeoutMs`. An async condition is awaited: a pending promise is not taken for "true".
+ */
+export async function waitFor<T>(
+  cond: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what?: string,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = cond();
+    const value = await cond();
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) {
       throw new Error(`waitFor timed out after ${timeoutMs} ms: ${what ?? cond.toString()}`);

@@ -38,6 +38,8 @@ describe('a processing job across a crash of the server', () => {
       SYNCLINE_DATA_DIR: dataDir,
       SYNCLINE_JWT_SECRET: SECRET,
       SYNCLINE_SYSTEM_STATUS_MS: '0',
+      // 40 pages take 2 s: the kill lands mid-job however fast this machine parses pages.
+      SYNCLINE_JOB_MAX_PAGES_PER_SECOND: '20',
       LOG_LEVEL: 'warn',
     };
     let server = new CliServer(env);

@@ -8,12 +8,15 @@ import { jobOf, makeTextPdf, type Progress, startJobServer, waitForJob } from '.
  * Watching a processing job through real sockets: an uploaded PDF processed page by page, its progress
  * and zones streamed to everyone in the document's room and to the owner.
  */
+/** A page limit keeps each job running for seconds, so "mid-job" is mid-job however fast pages parse here. */
+const PAGES_PER_S = 20;
+
 describe('processing jobs, watched', () => {
   const cleanup = new Cleanup();
   afterEach(() => cleanup.run());
 
   it('two clients watch one job: both see started, increasing progress, zones and completed', async () => {
-    const s = await startJobServer(cleanup);
+    const s = await startJobServer(cleanup, { jobs: { maxPagesPerSecond: PAGES_PER_S } });
     const owner = s.watcher('olga');
     const a = s.watcher('ann');
     const b = s.watcher('bob');
@@ -76,7 +79,9 @@ describe('processing jobs, watched', () => {
 
   it('a client that joins mid-job gets the current progress at once', async () => {
     // Ticks at most every 10 s: what the late joiner gets can only be the catch-up value.
-    const s = await startJobServer(cleanup, { jobs: { progressIntervalMs: 10_000 } });
+    const s = await startJobServer(cleanup, {
+      jobs: { progressIntervalMs: 10_000, maxPagesPerSecond: PAGES_PER_S },
+    });
     const a = s.watcher('ann');
     const pages = 40;
     const { documentId, jobId } = await s.uploadOk('ann', await makeTextPdf(pages));
@@ -94,7 +99,8 @@ describe('processing jobs, watched', () => {
   });
 
   it('a client that reconnects mid-job misses no critical event', async () => {
-    const s = await startJobServer(cleanup);
+    // Slower still (40 pages in 4 s): two reconnects, each with its backoff, happen mid-job.
+    const s = await startJobServer(cleanup, { jobs: { maxPagesPerSecond: PAGES_PER_S / 2 } });
     const { WebSocket, sockets } = trackingWebSocket();
     const pages = 40;
     const { documentId, jobId } = await s.uploadOk('olga', await makeTextPdf(pages));
