@@ -100,7 +100,14 @@ export async function setupCollab(job: LoadgenJob, w: CollabJob): Promise<Sessio
 
     if (w.pacing === 'paced') {
       const perClient = Math.round((w.warmup + w.duration) * w.rate);
-      await runPaced(perClient * n, w.rate * n, t0, (j, intended) => insert(j % n, intended), lag);
+      await runPaced(
+        perClient * n,
+        w.rate * n,
+        t0,
+        (j, intended) => insert(j % n, intended),
+        lag,
+        measureFrom,
+      );
     } else {
       // Closed loop: each client submits its next op as soon as the previous one is acknowledged.
       await new Promise<void>((resolve) => {

@@ -126,6 +126,7 @@ export async function setupCursors(job: LoadgenJob, w: CursorsJob): Promise<Sess
         clients[i].move(0.5 + 0.4 * Math.cos(k / 40 + i), 0.5 + 0.4 * Math.sin(k / 40 + i), intended);
       },
       lag,
+      measureFrom,
     );
     clearTimeout(warm);
     const sentAllAt = performance.now();

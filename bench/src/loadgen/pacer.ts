@@ -6,8 +6,9 @@ import { LatencyHistogram } from '../histogram.js';
  * with that intended time, however late it actually runs (a stall shows up as latency, not as fewer
  * actions). Sleeps with a timer until the next action is due (Node's timers: ~1 ms late at worst on an
  * idle core, which these workloads, measured in tens of ms, can afford; spinning instead would take the
- * CPU the clients in this process need). Records how late each action ran in `lag`. Resolves once every
- * action ran.
+ * CPU the clients in this process need). Records how late each action ran in `lag`, for the actions due at
+ * or after `lagFrom` (the measured window: the warm-up's lag, JIT compilation included, is not measured,
+ * as its latencies are not). Resolves once every action ran.
  */
 export function runPaced(
   total: number,
@@ -15,6 +16,7 @@ export function runPaced(
   start: number,
   action: (j: number, intended: number) => void,
   lag: LatencyHistogram = new LatencyHistogram(),
+  lagFrom = start,
 ): Promise<void> {
   const interval = 1000 / perSecond;
   let next = 0;
@@ -23,7 +25,7 @@ export function runPaced(
       const now = performance.now();
       while (next < total && start + next * interval <= now) {
         const intended = start + next * interval;
-        lag.recordMs(now - intended);
+        if (intended >= lagFrom) lag.recordMs(now - intended);
         action(next++, intended);
       }
       if (next >= total) {

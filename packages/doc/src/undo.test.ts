@@ -4,7 +4,7 @@ import { ALPHABET, arbDoc, countChars, FC_PARAMS, genOp } from '../test/arbitrar
 import { testZone } from '../test/fixtures.js';
 import { type Stamp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from './ops.js';
 import { apply, type Op } from './ot.js';
-import { UndoManager } from './undo.js';
+import { MAX_RUN_EDITS, UndoManager } from './undo.js';
 import { validateDocument, type Zone, type ZoneDocument } from './zone.js';
 
 const zone = (id: string, text = ''): Zone => testZone(id, text);
@@ -192,7 +192,7 @@ describe('UndoManager', () => {
     expect(l.text('a')).toBe(before); // every m of mine gone, every character of theirs kept, in place
   });
 
-  it('groups typing into one step: same zone, within captureMs, nobody else in between', () => {
+  it('groups typing into one step: same zone, within captureMs, also while others type there', () => {
     const l = start(zone('a', ''), zone('b', ''));
     l.undo = new UndoManager({ captureMs: 500 });
     const type = (id: string, text: string, at: number) => {
@@ -206,24 +206,38 @@ describe('UndoManager', () => {
     type('a', '!', 1500); // 400 ms after the previous keystroke: the same run
     type('a', ' ', 2100); // a pause of 600 ms: a new step
     type('a', 'x', 2200);
-    l.remote(zoneEdit('a', { pos: 0, ins: 'R' }, { stamp: bob })); // someone else in between: a new step
-    type('a', 'y', 2300);
+    l.remote(zoneEdit('a', { pos: 5, ins: 'R' }, { current: l.doc.zones.a, stamp: bob })); // inside my run
+    type('a', 'y', 2300); // still the same run: someone else's keystroke does not split it
     type('b', 'z', 2350); // another zone: a new step
-    expect(l.text('a')).toBe('Rhi! xy');
+    expect(l.text('a')).toBe('hi! xRy');
     l.pressUndo();
     expect(l.text('b')).toBe('');
     l.pressUndo();
-    expect(l.text('a')).toBe('Rhi! x');
-    l.pressUndo();
-    expect(l.text('a')).toBe('Rhi!');
+    expect(l.text('a')).toBe('hi!R'); // the run " xy" goes, Bob's R stays
     l.pressUndo();
     expect(l.text('a')).toBe('R');
     expect(l.undo.canUndo()).toBe(false);
     l.pressRedo();
-    expect(l.text('a')).toBe('Rhi!'); // redo brings the whole run back
+    expect(l.text('a')).toBe('hi!R'); // redo brings the whole run back
     type('a', '?', 2400); // after an undo or redo, typing starts a step of its own
     l.pressUndo();
-    expect(l.text('a')).toBe('Rhi!');
+    expect(l.text('a')).toBe('hi!R');
+  });
+
+  it(`ends a typing step after ${MAX_RUN_EDITS} edits without a pause`, () => {
+    const l = start(zone('a', ''));
+    l.undo = new UndoManager({ captureMs: 500 });
+    const n = MAX_RUN_EDITS + 10;
+    for (let i = 0; i < n; i++) {
+      const op = zoneEdit('a', { pos: i, ins: 'k' }, { current: l.doc.zones.a, stamp: ann });
+      l.undo.recordOwn(op, l.doc, 1000 + i * 10);
+      l.doc = apply(l.doc, op);
+    }
+    expect(l.undo.undoSize).toBe(2);
+    l.pressUndo();
+    expect(l.text('a')).toBe('k'.repeat(MAX_RUN_EDITS));
+    l.pressUndo();
+    expect(l.text('a')).toBe('');
   });
 
   it('keeps every op a step of its own without captureMs', () => {

@@ -57,8 +57,9 @@ export type UndoManagerOptions = {
   /** How many steps are kept; the oldest are dropped beyond it. */
   depth?: number;
   /**
-   * Text edits of one zone made within this many ms of each other, with no one else's change in between,
-   * are one step (typing a word is undone at once, as editors do). Needs the `at` of `recordOwn`. Default 0:
+   * Text edits of one zone made within this many ms of each other are one step (typing a word is undone at
+   * once, as editors do), also while others edit the document: their changes do not split my run, and
+   * undoing the run never takes theirs back. Needs the `at` of `recordOwn`. Default 0:
    * every op is a step.
    */
   captureMs?: number;
@@ -73,13 +74,22 @@ type Entry = {
   op: Op;
   lost: Map<Lost, Set<string>>;
   later: Later[];
-  /** A typing step: the zone whose text it edits, and when it was last extended (see `captureMs`). */
-  typing?: { zoneId: string; at: number };
+  /**
+   * A typing step: the zone whose text it edits, when it was last extended, and how many edits it holds
+   * (see `captureMs`).
+   */
+  typing?: { zoneId: string; at: number; edits: number };
 };
 /** An op queued on an entry, with its footprint. */
 type Later = { op: Op; keys: string[] | null };
 
 export const DEFAULT_UNDO_DEPTH = 100;
+
+/**
+ * A typing step ends after this many edits even without a pause: a sentence typed in one go is undone in
+ * pieces, and the step's op (transformed past others' edits at every keystroke of mine) stays small.
+ */
+export const MAX_RUN_EDITS = 64;
 
 /** Notice priority: the first reason present names the notice. */
 const LOST_ORDER: Lost[] = ['zone_deleted', 'edited_by_others', 'overwritten'];
@@ -112,24 +122,30 @@ export class UndoManager {
     }
     const desc = describeOp(op);
     const zoneId = desc.kind === 'zone_edit' && desc.zoneIds.length === 1 ? desc.zoneIds[0] : undefined;
-    const typing = zoneId !== undefined && at !== undefined ? { zoneId, at } : undefined;
+    const typing = zoneId !== undefined && at !== undefined ? { zoneId, at, edits: 1 } : undefined;
     const top = this.#undo[this.#undo.length - 1];
     if (
       this.captureMs > 0 &&
       typing &&
       top?.typing &&
       top.typing.zoneId === typing.zoneId &&
-      top.later.length === 0 &&
       top.lost.size === 0 &&
+      top.typing.edits < MAX_RUN_EDITS &&
       typing.at - top.typing.at <= this.captureMs
     ) {
-      // The same typing run: undoing it undoes this op, then the ones before.
-      try {
-        top.op = compose(inverse, top.op);
-        top.typing = typing;
-        return;
-      } catch {
-        // not expected (the ops follow each other); keep it a step of its own
+      // The same typing run, whatever others did meanwhile: the step takes in their ops first (they go on
+      // down the stack), so it applies to the document this op was made on; undoing it then undoes this op
+      // and the rest of the run, and nothing of theirs.
+      settle(this.#undo, this.#undo.length - 1);
+      if (top.lost.size === 0) {
+        try {
+          top.op = compose(inverse, top.op);
+          top.typing.at = typing.at;
+          top.typing.edits++;
+          return;
+        } catch {
+          // not expected (the ops follow each other); keep it a step of its own
+        }
       }
     }
     // The step below stops being the top: take in what was queued on it now, so its queue (remote ops that

@@ -122,8 +122,8 @@ export interface DocumentClientOptions {
   /** Undo depth; default 100. */
   undoDepth?: number;
   /**
-   * Text typed into one zone within this many ms of the previous keystroke (nobody else's change in between)
-   * is one undo step, as in editors. Default 500; 0 makes every edit its own step.
+   * Text typed into one zone within this many ms of the previous keystroke is one undo step, as in editors,
+   * also while others edit (undoing it never takes their changes back). Default 500; 0 makes every edit its own step.
    */
   undoCaptureMs?: number;
   /**
