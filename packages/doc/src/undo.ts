@@ -160,9 +160,12 @@ export class UndoManager {
    * (transformed past my pending ops), or the rollback of a rejected op of mine.
    */
   recordRemote(op: Op): void {
-    if (op === null) return;
-    rebase(this.#undo, op);
-    rebase(this.#redo, op);
+    // Without its stamps: the steps never hold stamps (they are set anew when a step is applied), so the
+    // stamps' parts transform nothing, and a queued op without them is about half the size.
+    const queued = withoutStamps(op);
+    if (queued === null) return;
+    rebase(this.#undo, queued);
+    rebase(this.#redo, queued);
   }
 
   canUndo(): boolean {
@@ -236,10 +239,12 @@ const overlaps = (a: string[] | null, b: string[] | null) =>
 /**
  * Ops queued on one entry before it is brought up to date at once (then they move on to the entry below).
  * Bounds the memory a stack holds while others edit and I do not, and how long a remote op stays alive
- * there: short enough (16 ops, ~16 ms when 20 people type) that most die young, in the garbage collector's
- * cheap generation, instead of being copied and promoted by it.
+ * there. Above what arrives between two of my keystrokes when 20 people type (~20 ops), so that a step
+ * passes its queue down once per keystroke of mine, not twice: what goes down stays on the entry below for
+ * long enough to be promoted by the garbage collector (with 16, collab-latency's generator promoted half
+ * as much again).
  */
-const MAX_LATER = 16;
+const MAX_LATER = 32;
 
 /**
  * Transform the chain past `op` (an op not mine, applied after everything in the stack), lazily: `op` is
