@@ -238,13 +238,12 @@ const overlaps = (a: string[] | null, b: string[] | null) =>
 
 /**
  * Ops queued on one entry before it is brought up to date at once (then they move on to the entry below).
- * Bounds the memory a stack holds while others edit and I do not, and how long a remote op stays alive
- * there. Above what arrives between two of my keystrokes when 20 people type (~20 ops), so that a step
- * passes its queue down once per keystroke of mine, not twice: what goes down stays on the entry below for
- * long enough to be promoted by the garbage collector (with 16, collab-latency's generator promoted half
- * as much again).
+ * Bounds the memory a stack holds while others edit and I do not, how long a remote op stays alive there
+ * (16 ops, ~16 ms when 20 people type: most die young, in the garbage collector's cheap generation), and the
+ * size of what one settle composes: at 32, when 20 replicas in one process all typed, the deeper queues'
+ * compositions (hundreds of inserts each) came due at the same keystroke and stalled it for 100-300 ms.
  */
-const MAX_LATER = 32;
+const MAX_LATER = 16;
 
 /**
  * Transform the chain past `op` (an op not mine, applied after everything in the stack), lazily: `op` is
@@ -258,21 +257,27 @@ function rebase(stack: Entry[], op: Op) {
   const top = stack[stack.length - 1];
   if (top === undefined || op === null) return;
   top.later.push({ op, keys: footprint(op) });
-  // A full queue is settled into the entry below (as one composed op), and so on down only while the queues
-  // there are full too: each queue stays bounded, and no keystroke pays for the whole stack at once.
-  for (let i = stack.length - 1; i >= 0 && stack[i].later.length > MAX_LATER; i--) settle(stack, i);
+  if (top.later.length > MAX_LATER) settle(stack, stack.length - 1);
 }
 
-/** Brings `stack[i]` up to date: transforms its queued ops into it, and queues them (transformed) below. */
+/**
+ * Brings `stack[i]` up to date: transforms its queued ops into it, and queues them (transformed) below. A
+ * queue this fills past `MAX_LATER` is settled in turn, and so on down only while the queues there are full
+ * too: every queue stays bounded (a keystroke of mine settles the top each time, so the queue below it fills
+ * even when the top's never does), and no keystroke pays for the whole stack at once.
+ */
 function settle(stack: Entry[], i: number) {
-  const entry = stack[i];
-  if (entry === undefined || entry.later.length === 0) return;
-  const ops = composed(entry.later);
-  entry.later = [];
-  const below = stack[i - 1];
-  for (const item of ops) {
-    const other = carry(entry, item);
-    if (other.op !== null && below !== undefined) below.later.push(other);
+  for (; i >= 0; i--) {
+    const entry = stack[i];
+    if (entry === undefined || entry.later.length === 0) return;
+    const ops = composed(entry.later);
+    entry.later = [];
+    const below = stack[i - 1];
+    for (const item of ops) {
+      const other = carry(entry, item);
+      if (other.op !== null && below !== undefined) below.later.push(other);
+    }
+    if (below === undefined || below.later.length <= MAX_LATER) return;
   }
 }
 
