@@ -4,7 +4,7 @@ import { ALPHABET, arbDoc, countChars, FC_PARAMS, genOp } from '../test/arbitrar
 import { testZone } from '../test/fixtures.js';
 import { type Stamp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from './ops.js';
 import { apply, type Op } from './ot.js';
-import { MAX_RUN_EDITS, UndoManager } from './undo.js';
+import { MAX_LATER, MAX_RUN_EDITS, UndoManager } from './undo.js';
 import { validateDocument, type Zone, type ZoneDocument } from './zone.js';
 
 const zone = (id: string, text = ''): Zone => testZone(id, text);
@@ -238,6 +238,24 @@ describe('UndoManager', () => {
     expect(l.text('a')).toBe('k'.repeat(MAX_RUN_EDITS));
     l.pressUndo();
     expect(l.text('a')).toBe('');
+  });
+
+  it("keeps every queue of others' ops bounded while I type a run among them", () => {
+    const l = start(zone('a', '----'));
+    l.undo = new UndoManager({ captureMs: 500 });
+    let at = 1000;
+    for (let i = 0; i < 400; i++) {
+      const op = zoneEdit('a', { pos: 2, ins: 'm' }, { current: l.doc.zones.a, stamp: ann });
+      l.undo.recordOwn(op, l.doc, (at += 20));
+      l.doc = apply(l.doc, op);
+      for (let k = 0; k < 19; k++)
+        l.remote(zoneEdit('a', { pos: 0, ins: 'o' }, { current: l.doc.zones.a, stamp: bob }));
+      for (const n of l.undo.queuedOps()) expect(n).toBeLessThanOrEqual(MAX_LATER);
+    }
+    // Each keystroke joined the run until a step was full: the steps are runs, not keystrokes.
+    expect(l.undo.undoSize).toBe(Math.ceil(400 / MAX_RUN_EDITS));
+    while (l.undo.canUndo()) l.pressUndo();
+    expect(l.text('a')).toBe(`${'o'.repeat(400 * 19)}----`); // all of mine gone, all of theirs kept
   });
 
   it('keeps every op a step of its own without captureMs', () => {

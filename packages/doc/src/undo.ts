@@ -208,6 +208,11 @@ export class UndoManager {
   get redoSize(): number {
     return this.#redo.length;
   }
+
+  /** How many of others' ops wait on the undo steps, per step, bottom first (for tests and diagnostics). */
+  queuedOps(): number[] {
+    return this.#undo.map((e) => e.later.length);
+  }
 }
 
 function push(stack: Entry[], entry: Entry, depth: number) {
@@ -243,7 +248,7 @@ const overlaps = (a: string[] | null, b: string[] | null) =>
  * size of what one settle composes: at 32, when 20 replicas in one process all typed, the deeper queues'
  * compositions (hundreds of inserts each) came due at the same keystroke and stalled it for 100-300 ms.
  */
-const MAX_LATER = 16;
+export const MAX_LATER = 16;
 
 /**
  * Transform the chain past `op` (an op not mine, applied after everything in the stack), lazily: `op` is
