@@ -7,6 +7,13 @@ import { runAnalysis } from './analyze-pdf.js';
 import { cancelledError, PipelineError } from './pipeline-error.js';
 import type { ParentMessage, WorkerInput, WorkerMessage } from './worker-messages.js';
 
+// pdf.js decodes compressed image streams with the global DecompressionStream when there is one (zlib in this
+// thread). Node aborts the whole process ("close before init", node_zlib.cc) when a worker is terminated while
+// such a stream is being set up and the half-made handle is collected later, and a cancel terminates this
+// worker if it does not stop within 100 ms (it happened once in CI). Without the global, pdf.js decodes those
+// streams with its own inflate, in JavaScript, with the same result.
+Reflect.deleteProperty(globalThis, 'DecompressionStream');
+
 const input = workerData as WorkerInput;
 const port = parentPort!;
 const flag = new Int32Array(input.cancel);
