@@ -26,7 +26,7 @@ export const PIPELINE_USER = 'system:pipeline';
 export const PROCESSING_META = 'processing';
 export const pdfKey = (documentId: string): string => `document/${documentId}.pdf`;
 /** Pages finished within this many ms of the first of them are committed (and sent) together. */
-const COMMIT_WINDOW_MS = 100;
+const COMMIT_WINDOW_MS = 200;
 /** One change the pipeline commits through the sequencer. */
 type ServerItem = { op: (doc: ZoneDocument) => Op; opId: string };
 
@@ -154,8 +154,9 @@ export class ProcessingJob implements JobHandler {
     };
     // Pages finished within COMMIT_WINDOW_MS of each other are committed together: zones still appear page
     // by page (each its own op and event), but each watcher gets one frame per window instead of one per page
-    // (a frame per page per watcher cost the pipeline ~4% of its pages/s with five watchers). 100 ms: as
-    // often as progress may be sent (10/s), so a batch's zones and its progress tick go out together.
+    // (a frame per page per watcher cost the pipeline ~4% of its pages/s with five watchers). 200 ms: at 100 ms
+    // (the progress rate) five watchers cost 1.6-2.6% once pages got faster (~135 pages/s), at 200 ms -2 to
+    // +1.6% (noise); progress then comes 5 times a second, with the batch's zones.
     let buffered: AnalyzedPage[] = [];
     let windowTimer: unknown = null;
     let commitError: unknown = null;
