@@ -36,11 +36,14 @@ import { registerJobMetrics } from './jobs/job-metrics.js';
 import type { JobService } from './jobs/job-service.js';
 import type { JobsOptions } from './jobs/jobs-options.js';
 import { PostgresJobStore } from './jobs/postgres-job-store.js';
+import { SqliteJobStore } from './jobs/sqlite-job-store.js';
 import type { LogStore } from './storage/log-store.js';
 import { MemoryLogStore } from './storage/memory-log-store.js';
 import { PostgresLogStore } from './storage/postgres-log-store.js';
 import { PostgresPool } from './storage/postgres-pool.js';
+import { SqliteGroupCommit } from './storage/sqlite-group-commit.js';
 import { SqliteLogStore } from './storage/sqlite-log-store.js';
+import { openSqlite } from './storage/sqlite-open.js';
 import { SystemStatusPublisher } from './system-status.js';
 import { WsTransport } from './transport/ws-transport.js';
 
@@ -90,6 +93,12 @@ export interface SynclineServerOptions {
    * PostgreSQL `storage`), or any `Broker`. Default: a single node (in-process, no cost).
    */
   broker?: { redis: string; prefix?: string } | Broker;
+  /**
+   * Called once the server stopped because its storage failed under it (a SQLite commit failed: disk full, an
+   * I/O error). By then nothing of the failed turn was sent and every connection was dropped; the process should
+   * restart (the CLI exits with status 1). Default: the failure is logged and the server closes.
+   */
+  onFatal?: (err: unknown) => void;
 }
 
 /**
@@ -112,6 +121,8 @@ export class SynclineServer {
   private readonly staticFiles: StaticHandler | null;
   /** The PostgreSQL pool the stores share, when `storage` is `{ postgres }`; ended on close. */
   private readonly postgres: PostgresPool | null;
+  /** The SQLite connection the stores share, when `storage` is a SQLite file (the default); closed on close. */
+  private readonly sqlite: SharedSqlite | null;
   private readonly startedAt = Date.now();
   private closed = false;
 
@@ -119,7 +130,8 @@ export class SynclineServer {
     this.log = opts.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
     this.path = opts.path ?? '/ws';
     this.postgres = postgresPool(opts.storage, this.log);
-    const store = resolveStore(opts.storage, this.postgres);
+    this.sqlite = sharedSqlite(opts.storage);
+    const store = resolveStore(opts.storage, this.postgres, this.sqlite);
     const auth = opts.auth ?? {};
     let verify: (token: string) => Promise<import('./core/identity.js').Identity>;
     if (auth.secret || auth.jwksUrl) {
@@ -154,6 +166,11 @@ export class SynclineServer {
       extensions,
       broker: resolveBroker(opts.broker, this.log),
     });
+    // One COMMIT per event-loop turn for everything the turn wrote, before anything of the turn is sent.
+    this.sqlite?.group.bind(
+      (commit) => this.hub.flusher.atTurnCommit(commit),
+      (err) => this.storageFailed(err, opts.onFatal),
+    );
     this.transport = new WsTransport(this.hub, {
       path: this.path,
       maxPayload: this.hub.limits.maxPayload,
@@ -175,7 +192,7 @@ export class SynclineServer {
       const { store: docStore, ...seqOpts } = opts.documents ?? {};
       this.documents = new DocumentSequencer(
         this.hub,
-        docStore ?? resolveDocStore(opts.storage, this.postgres),
+        docStore ?? resolveDocStore(opts.storage, this.postgres, this.sqlite),
         seqOpts,
       );
     }
@@ -185,7 +202,7 @@ export class SynclineServer {
             this.hub,
             this.documents,
             opts.storage,
-            jobsOnPostgres(opts.jobs ?? {}, this.postgres),
+            jobsOnSqlite(jobsOnPostgres(opts.jobs ?? {}, this.postgres), this.sqlite),
           )
         : null;
     if (this.jobs) {
@@ -336,7 +353,54 @@ export class SynclineServer {
     await this.hub.store.close();
     await this.documents?.close();
     await this.postgres?.close();
+    if (this.sqlite) {
+      this.sqlite.group.commit();
+      this.sqlite.db.close();
+      await this.sqlite.release();
+    }
   }
+
+  /**
+   * Fail-stop: a turn's commit failed, so the documents and room positions in memory run ahead of what is stored.
+   * Every connection is dropped at once (nothing of the turn was sent) and the server closes; clients resume
+   * from what was stored after a restart, re-sending their unacknowledged ops.
+   */
+  private storageFailed(err: unknown, onFatal?: (err: unknown) => void): void {
+    this.log.error({ err }, 'FATAL: storage commit failed: stopping (nothing of the failed turn was sent)');
+    this.hub.abort('storage failure');
+    this.close()
+      .catch((closeErr) => this.log.error({ err: closeErr }, 'closing after the storage failure failed'))
+      .finally(() => onFatal?.(err));
+  }
+}
+
+/** The SQLite connection the server's stores share, and its group commit. */
+interface SharedSqlite {
+  db: import('better-sqlite3').Database;
+  group: SqliteGroupCommit;
+  release: () => Promise<void>;
+}
+
+function sharedSqlite(storage: SynclineServerOptions['storage']): SharedSqlite | null {
+  const path =
+    storage === undefined
+      ? './data/syncline.db'
+      : typeof storage === 'object' && 'sqlite' in storage
+        ? storage.sqlite
+        : null;
+  if (path === null) return null;
+  const {
+    db,
+    value: group,
+    release,
+  } = openSqlite(path, { walCheckpoint: 'background' }, (db) => new SqliteGroupCommit(db));
+  return { db, group, release };
+}
+
+/** On SQLite, jobs live in the file the other stores share, on their connection. */
+function jobsOnSqlite(jobs: JobsOptions, sqlite: SharedSqlite | null): JobsOptions {
+  if (!sqlite || jobs.store) return jobs;
+  return { ...jobs, store: new SqliteJobStore({ db: sqlite.db, group: sqlite.group }) };
 }
 
 /**
@@ -354,11 +418,13 @@ function postgresPool(storage: SynclineServerOptions['storage'], logger: Logger)
   return new PostgresPool({ url: storage.postgres, schema: storage.schema, logger });
 }
 
-function resolveDocStore(storage: SynclineServerOptions['storage'], pool: PostgresPool | null): DocStore {
-  if (storage === 'memory') return new MemoryDocStore();
-  if (storage === undefined)
-    return new SqliteDocStore({ path: './data/syncline.db', walCheckpoint: 'background' });
-  if ('sqlite' in storage) return new SqliteDocStore({ path: storage.sqlite, walCheckpoint: 'background' });
+function resolveDocStore(
+  storage: SynclineServerOptions['storage'],
+  pool: PostgresPool | null,
+  sqlite: SharedSqlite | null,
+): DocStore {
+  if (sqlite) return new SqliteDocStore({ db: sqlite.db, group: sqlite.group });
+  if (storage === 'memory' || storage === undefined) return new MemoryDocStore();
   if ('postgres' in storage) return new PostgresDocStore({ pool: pool as PostgresPool });
   return new MemoryDocStore(); // a custom log store: keep documents in memory unless a doc store is given
 }
@@ -371,11 +437,13 @@ function resolveBroker(broker: SynclineServerOptions['broker'], logger: Logger):
   return broker as Broker;
 }
 
-function resolveStore(storage: SynclineServerOptions['storage'], pool: PostgresPool | null): LogStore {
-  if (storage === 'memory') return new MemoryLogStore();
-  if (storage === undefined)
-    return new SqliteLogStore({ path: './data/syncline.db', walCheckpoint: 'background' });
-  if ('sqlite' in storage) return new SqliteLogStore({ path: storage.sqlite, walCheckpoint: 'background' });
+function resolveStore(
+  storage: SynclineServerOptions['storage'],
+  pool: PostgresPool | null,
+  sqlite: SharedSqlite | null,
+): LogStore {
+  if (sqlite) return new SqliteLogStore({ db: sqlite.db, group: sqlite.group });
+  if (storage === 'memory' || storage === undefined) return new MemoryLogStore();
   if ('postgres' in storage) return new PostgresLogStore({ pool: pool as PostgresPool });
-  return storage;
+  return storage as LogStore; // ({ sqlite } has its shared connection)
 }

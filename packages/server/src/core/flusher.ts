@@ -11,6 +11,7 @@ export interface Flushable {
 export class Flusher {
   private dirty = new Set<Flushable>();
   private beforeFlush: (() => void)[] = [];
+  private beforeSend: (() => boolean)[] = [];
   private retire: (() => void)[] = [];
   private scheduled = false;
 
@@ -27,6 +28,15 @@ export class Flusher {
     this.schedule();
   }
 
+  /**
+   * Runs `fn` once at the end of the current turn, after the turn's appends and before anything is sent: the
+   * turn's group commit. When it returns false (the commit failed) nothing queued in the turn is sent.
+   */
+  atTurnCommit(fn: () => boolean): void {
+    this.beforeSend.push(fn);
+    this.schedule();
+  }
+
   /** Runs `fn` once right after the current turn's flush (retires the turn's shared batches). */
   afterFlush(fn: () => void): void {
     this.retire.push(fn);
@@ -34,17 +44,24 @@ export class Flusher {
   }
 
   /**
-   * Ends the turn: the queued appends run first (a synchronous store fans out at once), then every dirty
-   * connection sends its frame, then the turn's shared batches are retired. Also used at shutdown.
+   * Ends the turn: the queued appends run first (a synchronous store fans out at once), then the turn's writes
+   * are committed, then every dirty connection sends its frame, then the turn's shared batches are retired. Also
+   * used at shutdown.
    */
   flushNow(): void {
     this.scheduled = false;
     const before = this.beforeFlush;
     this.beforeFlush = [];
     for (const fn of before) fn();
+    const commits = this.beforeSend;
+    this.beforeSend = [];
+    let durable = true;
+    for (const fn of commits) durable = fn() && durable;
     const dirty = this.dirty;
     this.dirty = new Set();
-    for (const t of dirty) t.flush();
+    // A failed commit: what was queued may speak of writes that are not stored, so none of it goes out (the
+    // failure's handler closes the connections).
+    if (durable) for (const t of dirty) t.flush();
     const retire = this.retire;
     this.retire = [];
     for (const fn of retire) fn();

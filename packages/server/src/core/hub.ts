@@ -942,6 +942,21 @@ export class Hub {
     }
   }
 
+  /**
+   * Fail-stop (the storage failed under it): drops every connection at once without sending anything more (what
+   * is queued may speak of writes that were not stored) and refuses new ones. Clients reconnect and resume from
+   * what was stored, re-sending what was never acknowledged.
+   */
+  abort(reason: string): void {
+    this.stopping = true;
+    if (this.tickTimer !== null) this.clock.clearInterval(this.tickTimer);
+    this.tickTimer = null;
+    for (const conn of [...this.pending, ...this.connections]) {
+      conn.socket.terminate();
+      conn.closed(CloseCode.GoingAway.code, reason);
+    }
+  }
+
   get isStopping(): boolean {
     return this.stopping;
   }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { openSqlite, type SqliteFileOptions } from '../storage/sqlite-open.js';
+import type { SqliteGroupCommit } from '../storage/sqlite-group-commit.js';
+import { type SqliteFileOptions, type SqliteSharedOptions, storeConnection } from '../storage/sqlite-open.js';
 import type { DocStore, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
 import {
   checkAtOrBelow,
@@ -16,16 +17,7 @@ import {
   unknownDocumentError,
 } from './memory-doc-store.js';
 
-export type SqliteDocStoreOptions =
-  | SqliteFileOptions
-  | {
-      /**
-       * An open connection owned by the caller (e.g. one shared with other stores). The store creates its
-       * tables in it but leaves its pragmas (journal mode, synchronous, busy timeout) alone and does not close
-       * it: `close()` only stops this store.
-       */
-      db: Database.Database;
-    };
+export type SqliteDocStoreOptions = SqliteFileOptions | SqliteSharedOptions;
 
 /**
  * Schema migrations: `MIGRATIONS[i]` takes the doc tables from schema version i to i + 1. Append, never edit.
@@ -94,6 +86,8 @@ interface SnapshotRow {
  * returns a settled promise, so calls apply in call order (of several `appendOp`s started together for the same
  * version, the first one called wins) and an op is committed before its promise resolves. Writes take the write
  * lock up front (`BEGIN IMMEDIATE`), so several processes sharing the file cannot both pass the version check.
+ * On a shared connection with a group commit (the server's), an op is written at once but committed with the rest
+ * of the turn's writes, before anything of the turn is sent (see `SqliteGroupCommit`).
  */
 /** Thrown inside the append transaction to roll it back when the version turns out to be taken. */
 class VersionTaken extends Error {}
@@ -101,9 +95,11 @@ class VersionTaken extends Error {}
 export class SqliteDocStore implements DocStore {
   private readonly db: Database.Database;
   /** Lets go of the background WAL checkpointer (if the file has one), after closing. */
-  private readonly release: () => Promise<void> = async () => {};
+  private readonly release: () => Promise<void>;
   /** Whether `close()` closes the connection (false for a caller-owned `{ db }`). */
   private readonly ownsDb: boolean;
+  /** The shared connection's group commit: writes join the turn's transaction. */
+  private readonly group: SqliteGroupCommit | null;
   private closed = false;
   private readonly stmt: ReturnType<typeof prepareStatements>;
   private readonly ensureTx: (documentId: string, ownerId: string, now: number) => DocumentRow;
@@ -111,29 +107,25 @@ export class SqliteDocStore implements DocStore {
   private readonly saveSnapshotTx: (snapshot: EncodedSnapshot) => void;
 
   constructor(options: SqliteDocStoreOptions) {
-    if ('db' in options) {
-      this.db = options.db;
-      this.ownsDb = false;
-      if (!this.db.open) throw new Error('SqliteDocStore: the given database is closed');
-      migrate(this.db);
-      this.stmt = prepareStatements(this.db);
-    } else {
-      const { db, value, release } = openSqlite(options.path, options, (db) => {
-        migrate(db);
-        return prepareStatements(db);
-      });
-      this.stmt = value;
-      this.db = db;
-      this.release = release;
-      this.ownsDb = true;
-    }
+    const conn = storeConnection(options, 'SqliteDocStore', (db) => {
+      migrate(db);
+      return prepareStatements(db);
+    });
+    this.db = conn.db;
+    this.stmt = conn.value;
+    this.release = conn.release;
+    this.ownsDb = conn.ownsDb;
+    this.group = conn.group;
     const s = this.stmt;
 
     const ensure = this.db.transaction((documentId: string, ownerId: string, now: number): DocumentRow => {
       s.insertDocument.run(documentId, ownerId, now);
       return s.selectDocument.get(documentId)!;
     });
-    this.ensureTx = (documentId, ownerId, now) => ensure.immediate(documentId, ownerId, now);
+    this.ensureTx = (documentId, ownerId, now) => {
+      this.group?.join();
+      return ensure.immediate(documentId, ownerId, now);
+    };
 
     // Two statements per op: the version check is the bump itself, and the unique (document, user, op id)
     // index is the duplicate check. An error thrown inside rolls the bump back.
@@ -157,6 +149,7 @@ export class SqliteDocStore implements DocStore {
       return true;
     });
     this.appendTx = (op) => {
+      this.group?.join();
       try {
         return append.immediate(op);
       } catch (err) {
@@ -171,7 +164,10 @@ export class SqliteDocStore implements DocStore {
       if (snapshot.version > current) throw snapshotAheadError(snapshot, current);
       s.upsertSnapshot.run(snapshot.documentId, snapshot.version, snapshot.json, snapshot.ts);
     });
-    this.saveSnapshotTx = (snapshot) => saveSnapshot.immediate(snapshot);
+    this.saveSnapshotTx = (snapshot) => {
+      this.group?.join();
+      saveSnapshot.immediate(snapshot);
+    };
   }
 
   async ensure(documentId: string, ownerId: string, now: number): Promise<DocumentInfo> {

@@ -1,6 +1,6 @@
 import { JOB_STATES } from '@syncline/protocol';
 import type Database from 'better-sqlite3';
-import { openSqlite, type SqliteFileOptions } from '../storage/sqlite-open.js';
+import { type SqliteFileOptions, type SqliteSharedOptions, storeConnection } from '../storage/sqlite-open.js';
 import { type Job, type JobPatch, type JobState, type NewJob, newJobRecord } from './job.js';
 import {
   DOC_COLUMNS,
@@ -14,12 +14,11 @@ import {
 import { type ClaimOptions, clampLimit, type JobQuery, type JobStore } from './job-store.js';
 import type { UploadedDocument, UploadedDocumentPatch } from './uploaded-document.js';
 
-export type SqliteJobStoreOptions =
-  | SqliteFileOptions
-  | {
-      /** An open connection owned by the caller: tables are created in it; `close()` leaves it open. */
-      db: Database.Database;
-    };
+/**
+ * Its own file, or a connection shared with the other stores (`{ db }`): on one with a group commit (the server's),
+ * a job write made while the turn's transaction is open is committed with it, others commit by themselves.
+ */
+export type SqliteJobStoreOptions = SqliteFileOptions | SqliteSharedOptions;
 
 /**
  * Schema migrations: `MIGRATIONS[i]` takes the job tables from version i to i + 1. Append, never edit.
@@ -76,7 +75,7 @@ export const SQLITE_JOB_SCHEMA_VERSION = MIGRATIONS.length;
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
   /** Lets go of the background WAL checkpointer (if the file has one), after closing. */
-  private readonly release: () => Promise<void> = async () => {};
+  private readonly release: () => Promise<void>;
   private readonly ownsDb: boolean;
   private closed = false;
   private readonly s: ReturnType<typeof prepare>;
@@ -89,22 +88,14 @@ export class SqliteJobStore implements JobStore {
   ) => Job | undefined;
 
   constructor(options: SqliteJobStoreOptions) {
-    if ('db' in options) {
-      this.db = options.db;
-      this.ownsDb = false;
-      if (!this.db.open) throw new Error('SqliteJobStore: the given database is closed');
-      migrate(this.db);
-      this.s = prepare(this.db);
-    } else {
-      const { db, value, release } = openSqlite(options.path, options, (db) => {
-        migrate(db);
-        return prepare(db);
-      });
-      this.db = db;
-      this.release = release;
-      this.s = value;
-      this.ownsDb = true;
-    }
+    const conn = storeConnection(options, 'SqliteJobStore', (db) => {
+      migrate(db);
+      return prepare(db);
+    });
+    this.db = conn.db;
+    this.s = conn.value;
+    this.release = conn.release;
+    this.ownsDb = conn.ownsDb;
     const s = this.s;
     const claim = this.db.transaction((o: ClaimOptions): Job | undefined => {
       const rows = s.claimable.all({ now: o.now, stale: o.staleBefore ?? Number.MIN_SAFE_INTEGER });

@@ -15,17 +15,18 @@ import type {
   ReadResult,
   RetentionPolicy,
 } from './log-store.js';
-import { openSqlite, type SqliteFileOptions } from './sqlite-open.js';
+import type { SqliteGroupCommit } from './sqlite-group-commit.js';
+import { type SqliteFileOptions, type SqliteSharedOptions, storeConnection } from './sqlite-open.js';
 
 /** The subset of a pino logger the store uses. */
 export interface StorageLogger {
   warn(obj: Record<string, unknown>, msg: string): void;
 }
 
-export interface SqliteLogStoreOptions extends SqliteFileOptions {
+export type SqliteLogStoreOptions = (SqliteFileOptions | SqliteSharedOptions) & {
   /** Told about rows whose data is not valid JSON (they read as `null`). Default: `process.emitWarning`. */
   logger?: StorageLogger;
-}
+};
 
 /**
  * Schema migrations: `MIGRATIONS[i]` takes a database from `user_version` i to i + 1. Append, never edit.
@@ -77,12 +78,18 @@ interface EventRow {
  *
  * better-sqlite3 is synchronous: each method does its work in one synchronous transaction and returns a settled
  * promise. That keeps appends strictly in call order without locks, and an append is committed before its
- * promise resolves.
+ * promise resolves; on a shared connection with a group commit (the server's), it is committed with the rest of
+ * the turn's writes, before anything of the turn is sent (see `SqliteGroupCommit`).
  */
 export class SqliteLogStore implements LogStore {
   private readonly db: Database.Database;
   /** Lets go of the background WAL checkpointer (if the file has one), after closing. */
   private readonly release: () => Promise<void>;
+  /** Whether `close()` closes the connection (false for a caller-owned `{ db }`). */
+  private readonly ownsDb: boolean;
+  /** The shared connection's group commit: appends join the turn's transaction. */
+  private readonly group: SqliteGroupCommit | null;
+  private closed = false;
   private readonly logger: StorageLogger;
   private readonly stmt: ReturnType<typeof prepareStatements>;
   private readonly appendTx: (room: string, inputs: readonly EncodedInput[]) => AppendResult[];
@@ -93,13 +100,16 @@ export class SqliteLogStore implements LogStore {
     this.logger = options.logger ?? {
       warn: (obj, msg) => process.emitWarning(`${msg} ${JSON.stringify(obj)}`, 'SqliteLogStore'),
     };
-    const { db, value, release } = openSqlite(options.path, options, (db) => {
+    const conn = storeConnection(options, 'SqliteLogStore', (db) => {
       migrate(db);
       return prepareStatements(db);
     });
-    this.stmt = value;
+    const db = conn.db;
+    this.stmt = conn.value;
     this.db = db;
-    this.release = release;
+    this.release = conn.release;
+    this.ownsDb = conn.ownsDb;
+    this.group = conn.group;
     const s = this.stmt;
 
     // IMMEDIATE: take the write lock up front, so two processes sharing the file cannot both read the same
@@ -123,7 +133,10 @@ export class SqliteLogStore implements LogStore {
       if (last !== initialLast) s.upsertRoomLastSeq.run(room, last);
       return results;
     });
-    this.appendTx = (room, inputs) => append.immediate(room, inputs);
+    this.appendTx = (room, inputs) => {
+      this.group?.join();
+      return append.immediate(room, inputs);
+    };
 
     // A read transaction, so the entries and the bounds come from one snapshot even if another process writes.
     const read = db.transaction((room: string, afterSeq: number, limit: number): ReadResult => {
@@ -152,7 +165,10 @@ export class SqliteLogStore implements LogStore {
       s.updateFirstSeq.run(first, room);
       return removed;
     });
-    this.trimRoomTx = (room, maxEvents, cutoff) => trimRoom.immediate(room, maxEvents, cutoff);
+    this.trimRoomTx = (room, maxEvents, cutoff) => {
+      this.group?.join();
+      return trimRoom.immediate(room, maxEvents, cutoff);
+    };
   }
 
   async append(room: string, inputs: readonly AppendInput[]): Promise<AppendResult[]> {
@@ -203,16 +219,18 @@ export class SqliteLogStore implements LogStore {
   }
 
   async ready(): Promise<boolean> {
-    return this.db.open;
+    return !this.closed && this.db.open;
   }
 
+  /** Idempotent. Closes the connection if the store opened it (`{ path }`), not a caller-owned `{ db }`. */
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    this.closed = true;
+    if (this.ownsDb && this.db.open) this.db.close();
     await this.release();
   }
 
   private checkOpen(): void {
-    if (!this.db.open) throw new Error('SqliteLogStore is closed');
+    if (this.closed || !this.db.open) throw new Error('SqliteLogStore is closed');
   }
 
   private toLogEntry(room: string, row: EventRow): LogEntry {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import type { SqliteGroupCommit } from './sqlite-group-commit.js';
 import { acquireWalCheckpointer, FALLBACK_PAGES } from './wal-checkpointer.js';
 
 export interface SqliteOpenOptions {
@@ -53,4 +54,45 @@ export function openSqlite<T>(
     db.close();
     throw err;
   }
+}
+
+/** A store's options when it shares a connection the caller owns (the server's stores share one). */
+export interface SqliteSharedOptions {
+  /**
+   * An open connection owned by the caller. The store creates its tables in it but leaves its pragmas (journal
+   * mode, synchronous, busy timeout) alone and does not close it: its `close()` only stops the store.
+   */
+  db: Database.Database;
+  /** The connection's group commit, if it has one: the store's writes join the turn's transaction. */
+  group?: SqliteGroupCommit;
+}
+
+/** A store's connection: its own file (`{ path }`), or one the caller shares (`{ db }`). */
+export interface StoreConnection<T> {
+  db: Database.Database;
+  value: T;
+  /** Lets go of the background checkpointer, if the store opened the file with one (call after closing). */
+  release: () => Promise<void>;
+  /** Whether the store closes `db` (it opened it). */
+  ownsDb: boolean;
+  group: SqliteGroupCommit | null;
+}
+
+/** Opens a store's own file, or takes the shared connection; `setup` (migrations, statements) runs on it. */
+export function storeConnection<T>(
+  options: SqliteFileOptions | SqliteSharedOptions,
+  name: string,
+  setup: (db: Database.Database) => T,
+): StoreConnection<T> {
+  if ('db' in options) {
+    if (!options.db.open) throw new Error(`${name}: the given database is closed`);
+    return {
+      db: options.db,
+      value: setup(options.db),
+      release: async () => {},
+      ownsDb: false,
+      group: options.group ?? null,
+    };
+  }
+  return { ...openSqlite(options.path, options, setup), ownsDb: true, group: null };
 }
