@@ -77,6 +77,8 @@ const server = new SynclineServer({
   broker: env.REDIS_URL
     ? { redis: env.REDIS_URL, prefix: env.SYNCLINE_REDIS_PREFIX || undefined }
     : undefined,
+  // The storage failed under the server (it stopped without sending anything unstored): let a supervisor restart it.
+  onFatal: () => process.exit(1),
 });
 
 const port = int('PORT', 8000);
