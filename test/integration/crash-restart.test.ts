@@ -110,6 +110,9 @@ describe('the server process is SIGKILLed while a client publishes', () => {
     const kills: KillRecord[] = [];
 
     const crash = async (ackless: boolean) => {
+      // Each kill finds both clients connected (a busy machine may take longer to reconnect the subscriber than
+      // the publisher takes to reach the next kill), so each kill tests both reconnections.
+      await waitFor(() => subscriber.state === 'open', 10_000, 'subscriber connected before the kill');
       const ws = sockets.at(-1)!;
       if (ackless) {
         // The publisher stops reading; the server goes on storing what is in flight.

@@ -37,7 +37,7 @@ describe('a failed group commit', () => {
     const dir = await tempDir(cleanup);
     const path = join(dir, 'syncline.db');
     const fatal: unknown[] = [];
-    const { server, url } = await startServer(cleanup, {
+    const { server, url, port } = await startServer(cleanup, {
       storage: { sqlite: path },
       jobs: false,
       onFatal: (err) => fatal.push(err),
@@ -58,6 +58,10 @@ describe('a failed group commit', () => {
       alice.client.request<{ version: number }>('doc.submit', { documentId, op, v, opId });
     expect(await submit(zoneCreate(zone), 0, 'a1')).toEqual({ version: 1 });
     await waitFor(() => bob.events.some((e) => e.type === 'zone_create'), 2000, 'bob sees the zone');
+    // One commit per turn that wrote, counted.
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(Number(/syncline_sqlite_commits_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(Number(/syncline_sqlite_writes_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
 
     // From now on the turn's COMMIT fails (a deferred constraint, as a full disk or an I/O error would).
     const db = (server as unknown as { sqlite: { db: Database.Database } }).sqlite.db;

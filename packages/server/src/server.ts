@@ -184,7 +184,7 @@ export class SynclineServer {
           }
         : false,
     });
-    this.metrics = createMetrics(this.hub);
+    this.metrics = createMetrics(this.hub, this.sqlite?.group);
     this.staticFiles = opts.staticDir ? createStaticHandler({ root: opts.staticDir }) : null;
     if (opts.documents === false) {
       this.documents = null;

@@ -5,7 +5,11 @@ import type { Hub } from '../core/hub.js';
  * Prometheus metrics. The core counts in plain fields (`Stats`); this exporter turns them into
  * Prometheus counters at scrape time, so the hot path never touches a label map.
  */
-export function createMetrics(hub: Hub): Registry {
+/**
+ * The server's Prometheus registry. `sqlite`: the group commit of the SQLite connection the stores share, when
+ * they do (commits and the writes they carried).
+ */
+export function createMetrics(hub: Hub, sqlite?: { turns: number; writes: number }): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: 'syncline_', eventLoopMonitoringPrecision: 20 });
   const s = hub.stats;
@@ -88,6 +92,15 @@ export function createMetrics(hub: Hub): Registry {
     'reason',
     () => s.docResyncs,
   );
+  if (sqlite) {
+    counter(
+      'syncline_sqlite_commits_total',
+      'SQLite commits (one per event-loop turn that wrote: group commit)',
+      null,
+      () => sqlite.turns,
+    );
+    counter('syncline_sqlite_writes_total', 'Store writes those commits carried', null, () => sqlite.writes);
+  }
   new Histogram({
     name: 'syncline_rtt_seconds',
     help: 'App-level ping round-trip time',

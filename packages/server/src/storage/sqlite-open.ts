@@ -18,6 +18,13 @@ export interface SqliteOpenOptions {
    * commits). `'background'`: a worker thread, every 200 ms (see `WalCheckpointer`); the server uses it.
    */
   walCheckpoint?: 'inline' | 'background';
+  /**
+   * Page size of a new file in bytes (a power of two, 512-65536); an existing file keeps its own. Default 1024:
+   * a collaborative op dirties 6-7 pages (the op, its room-log entry, their indexes and counters), each written
+   * whole to the WAL at commit, so 1 KiB pages write ~11 KB per op where SQLite's default 4 KiB write ~27 KB,
+   * at the same CPU cost.
+   */
+  pageSize?: number;
 }
 
 /** A store's options when it opens its own file: the file, and how to open it. */
@@ -36,11 +43,21 @@ export function openSqlite<T>(
   options: SqliteOpenOptions,
   setup: (db: Database.Database) => T,
 ): { db: Database.Database; value: T; release: () => Promise<void> } {
-  const { busyTimeoutMs = 5000, synchronous = 'NORMAL', walCheckpoint = 'inline' } = options;
+  const { busyTimeoutMs = 5000, synchronous = 'NORMAL', walCheckpoint = 'inline', pageSize = 1024 } = options;
+  if (
+    !Number.isInteger(pageSize) ||
+    pageSize < 512 ||
+    pageSize > 65536 ||
+    (pageSize & (pageSize - 1)) !== 0
+  ) {
+    throw new RangeError('pageSize must be a power of two from 512 to 65536');
+  }
   const onDisk = path !== ':memory:' && path !== '';
   if (onDisk) mkdirSync(dirname(resolve(path)), { recursive: true });
   const db = new Database(path, { timeout: busyTimeoutMs });
   try {
+    // Before anything is written (and before WAL mode): a no-op on a file that has pages already.
+    db.pragma(`page_size = ${pageSize}`);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
     const value = setup(db);
