@@ -258,6 +258,30 @@ describe('UndoManager', () => {
     expect(l.text('a')).toBe(`${'o'.repeat(400 * 19)}----`); // all of mine gone, all of theirs kept
   });
 
+  it("does not queue others' ops on zones none of my steps touched", () => {
+    const l = start(zone('a', 'mine'), zone('b', ''));
+    l.mine(zoneEdit('a', { pos: 4, ins: '!' }));
+    for (let i = 0; i < 100; i++) l.remote(zoneEdit('b', { pos: i, ins: 'x' }, { stamp: bob }));
+    expect(l.undo.queuedOps()).toEqual([0]);
+    l.remote(zoneEdit('a', { pos: 0, ins: 'Y' }));
+    expect(l.undo.queuedOps()).toEqual([1]);
+    l.pressUndo();
+    expect(l.text('a')).toBe('Ymine');
+    expect(l.text('b')).toBe('x'.repeat(100));
+  });
+
+  it('follows a step that another op moved to another key (a json1 move)', () => {
+    const l = start(zone('a', 'hello'));
+    l.mine(zoneEdit('a', { pos: 5, ins: ' world' }));
+    // Someone moves zone a to key c (no builder makes this; json1 allows it), then types in c.
+    const move: Op = ['zones', ['a', { p: 0 }], ['c', { d: 0 }]];
+    l.remote(move);
+    l.remote(['zones', 'c', 'text', { es: ['> '] }]);
+    expect(l.doc.zones.c.text).toBe('> hello world');
+    l.pressUndo();
+    expect(l.doc.zones.c.text).toBe('> hello');
+  });
+
   it('keeps every op a step of its own without captureMs', () => {
     const l = start(zone('a', ''));
     for (const [i, ch] of ['a', 'b'].entries()) {

@@ -72,6 +72,11 @@ type Lost = Exclude<UndoNoticeReason, 'nothing_to_undo' | 'nothing_to_redo'>;
  */
 type Entry = {
   op: Op;
+  /**
+   * The subtrees `op` touched when the step was made (`footprint`). Transforming only ever narrows an op's
+   * footprint, so this stays a superset of the current one.
+   */
+  keys: string[] | null;
   lost: Map<Lost, Set<string>>;
   later: Later[];
   /**
@@ -152,7 +157,11 @@ export class UndoManager {
     // arrived while I typed it) goes down as one composed op instead of staying in memory, op by op, until
     // the step drops off the stack (seconds: long enough for the garbage collector to copy and promote them).
     settle(this.#undo, this.#undo.length - 1);
-    push(this.#undo, { op: inverse, lost: new Map(), later: [], typing }, this.depth);
+    push(
+      this.#undo,
+      { op: inverse, keys: footprint(inverse), lost: new Map(), later: [], typing },
+      this.depth,
+    );
   }
 
   /**
@@ -238,6 +247,10 @@ function footprint(op: Op): string[] | null {
   return keys;
 }
 
+/** Whether `op` picks up or drops anything (a json1 move). One-zone ops never do. */
+const moves = (op: Op): boolean =>
+  zoneLocal(op) === null && opComponents(op).some(({ c }) => c.p !== undefined || c.d !== undefined);
+
 const overlaps = (a: string[] | null, b: string[] | null) =>
   a === null || b === null || a.some((k) => b.includes(k));
 
@@ -261,7 +274,16 @@ export const MAX_LATER = 16;
 function rebase(stack: Entry[], op: Op) {
   const top = stack[stack.length - 1];
   if (top === undefined || op === null) return;
-  top.later.push({ op, keys: footprint(op) });
+  const keys = footprint(op);
+  // An op that touches nothing any step touches (others editing other zones) transforms every step to itself
+  // and passes through them unchanged: it is not queued at all (nor composed with its neighbours, which for ops
+  // of different zones is json1's slow path). Checked from the top, where my latest steps are.
+  let touches = false;
+  for (let i = stack.length - 1; i >= 0 && !touches; i--) touches = overlaps(stack[i].keys, keys);
+  if (!touches) return;
+  // A move (nothing the builders make) can carry a step's edit to another key: from then on any op may touch it.
+  if (moves(op)) for (const entry of stack) entry.keys = null;
+  top.later.push({ op, keys });
   if (top.later.length > MAX_LATER) settle(stack, stack.length - 1);
 }
 
@@ -387,7 +409,7 @@ function step(
     }
     const op = stamp ? stampOp(entry.op, stamp, doc) : entry.op;
     const back = withoutStamps(invertWithDoc(op, doc));
-    if (back !== null) push(to, { op: back, lost: new Map(), later: [] }, depth);
+    if (back !== null) push(to, { op: back, keys: footprint(back), lost: new Map(), later: [] }, depth);
     else rebase(to, op);
     return { op, notice };
   }
