@@ -258,6 +258,24 @@ describe('UndoManager', () => {
     expect(l.text('a')).toBe(`${'o'.repeat(400 * 19)}----`); // all of mine gone, all of theirs kept
   });
 
+  it("keeps every queue of others' ops bounded when I stop and they go on (queues fill and cascade)", () => {
+    const l = start(zone('a', '----'));
+    for (let i = 0; i < 3; i++) l.mine(zoneEdit('a', { pos: 2 + i, ins: 'm' }, { current: l.doc.zones.a }));
+    let peak = 0;
+    for (let i = 0; i < (MAX_LATER + 1) ** 2 + 10; i++) {
+      l.remote(zoneEdit('a', { pos: i % 5, ins: 'o' }, { current: l.doc.zones.a, stamp: bob }));
+      const queued = l.undo.queuedOps();
+      peak = Math.max(peak, ...queued);
+      for (const n of queued) expect(n).toBeLessThanOrEqual(MAX_LATER);
+    }
+    expect(peak).toBe(MAX_LATER);
+    // The second step from the top took in a full queue from above at least once.
+    expect(l.undo.queuedOps()[0]).toBeGreaterThan(0);
+    const theirs = (l.text('a') ?? '').replace(/m/g, '');
+    while (l.undo.canUndo()) l.pressUndo();
+    expect(l.text('a')).toBe(theirs);
+  });
+
   it("does not queue others' ops on zones none of my steps touched", () => {
     const l = start(zone('a', 'mine'), zone('b', ''));
     l.mine(zoneEdit('a', { pos: 4, ins: '!' }));
