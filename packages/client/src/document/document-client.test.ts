@@ -401,6 +401,27 @@ describe('DocumentClient', () => {
     expect(checksum(doc.doc)).toBe(checksum(server.doc));
   });
 
+  it('opens again when its first open was answered before a room reset (a re-sent request gets its stored answer)', async () => {
+    const { server, open } = world();
+    const { conn, doc } = open('ann', { auto: false });
+    const resyncs = record<DocResync>(doc, 'resync');
+    await settle();
+    // The open is answered at version 0, but the socket drops before the answer arrives; meanwhile others
+    // commit, and by the reconnect the room log no longer holds what was missed.
+    while (conn.deliverUp()) {}
+    conn.disconnect();
+    server.commit(zoneUpdate('z1', { label: 'one' }), 'bob');
+    server.commit(zoneUpdate('z1', { label: 'two' }), 'bob');
+    conn.reconnect({ reset: true, storedReplies: true });
+    conn.auto = true;
+    conn.drain();
+    await quiesce([conn], tick);
+    await doc.ready;
+    expect(doc.getSnapshot()).toMatchObject({ status: 'open', version: 2 });
+    expect(doc.doc).toEqual(server.doc);
+    expect(resyncs.at(-1)).toMatchObject({ reason: 'reset', fromVersion: 0, toVersion: 2 });
+  });
+
   it('resyncs after a gap in versions, and after a room reset', async () => {
     const { server, open } = world();
     const { conn, doc } = open('ann', { auto: false });

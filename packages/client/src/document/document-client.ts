@@ -374,8 +374,10 @@ export class DocumentClient {
       t.on('welcome', (welcome) => this.onWelcome(welcome)),
       // The client emits `welcome` just before its state turns `open`: send what waits on either.
       t.on('state', (status) => (status.state === 'open' ? this.afterChange() : this.publish())),
+      // Also while the first open is under way: its reply may be one the server stored before the events it
+      // could not replay (a request re-sent after a reconnect gets its first answer), so it opens again after.
       t.on('reset', (reset) => {
-        if (reset.room === docRoom(this.documentId) && this.opened) this.open('reset');
+        if (reset.room === docRoom(this.documentId) && (this.opened || this.opening)) this.open('reset');
       }),
     );
   }
@@ -543,8 +545,9 @@ export class DocumentClient {
     if (this.closed) return;
     if (this.opened) this.lockKeeper.resumed();
     const room = welcome.rooms?.find((r) => r.room === docRoom(this.documentId));
-    // `fresh` after a reconnect: the server replays nothing, we may have missed ops.
-    if (this.opened && room?.status === 'fresh') this.open('resume');
+    // `fresh` after a reconnect: the server replays nothing, we may have missed ops. Also during an open on a
+    // resumed session: the open's reply may be the one the server stored before them.
+    if ((this.opened || (this.opening && welcome.resumed)) && room?.status === 'fresh') this.open('resume');
     this.clearTimer('retryTimer'); // a new connection: re-send now
     this.afterChange();
   }

@@ -304,6 +304,8 @@ export class FakeConnection implements DocTransport {
   private nextId = 1;
   private draining = false;
   private scheduled = false;
+  /** Replies made, by request id: what the real server answers a request re-sent after a reconnect. */
+  private readonly answered = new Map<number, Down>();
   /** The request being handled: its reply is queued by `replyNow`. */
   private handling: Pending | null = null;
   private replied = false;
@@ -436,6 +438,7 @@ export class FakeConnection implements DocTransport {
   }
 
   push(d: Down): void {
+    if (d.kind === 'reply') this.answered.set(d.id, d);
     if (this.state !== 'open') return;
     this.downlink.push(d);
     this.pump();
@@ -457,15 +460,22 @@ export class FakeConnection implements DocTransport {
     this.clientEvents.emit('state', { state: 'reconnecting', attempt: 1 }, { state: 'open', attempt: 0 });
   }
 
-  /** Reconnects: re-sends queued requests, then `welcome`, then the missed room events (or a `reset`). */
-  reconnect(options: { reset?: boolean } = {}): void {
+  /**
+   * Reconnects: re-sends queued requests, then `welcome`, then the missed room events (or a `reset`).
+   * `storedReplies`: a re-sent request the server had answered before the socket dropped gets that answer again
+   * (the real server's de-duplication), after the welcome and the resets, instead of being handled anew.
+   */
+  reconnect(options: { reset?: boolean; storedReplies?: boolean } = {}): void {
     if (this.state === 'open') return;
     this.state = 'open';
     const queued = this.outbox;
     this.outbox = [];
+    const stored: Down[] = [];
     for (const p of queued) {
       this.pending.set(p.id, p);
-      this.uplink.push(p);
+      const reply = options.storedReplies ? this.answered.get(p.id) : undefined;
+      if (reply) stored.push(reply);
+      else this.uplink.push(p);
     }
     this.clientEvents.emit('state', { state: 'open', attempt: 0 }, { state: 'reconnecting', attempt: 1 });
     const rooms: RoomState[] = [...this.rooms].map(([room, seq]) => ({
@@ -492,6 +502,7 @@ export class FakeConnection implements DocTransport {
       if (options.reset) this.push({ kind: 'reset', room, seq: this.server.roomSeq(room) });
       else for (const event of this.server.eventsAfter(room, seq)) this.push({ kind: 'event', room, event });
     }
+    for (const reply of stored) this.push(reply);
     this.pump();
   }
 
