@@ -374,8 +374,8 @@ export class DocumentClient {
       t.on('welcome', (welcome) => this.onWelcome(welcome)),
       // The client emits `welcome` just before its state turns `open`: send what waits on either.
       t.on('state', (status) => (status.state === 'open' ? this.afterChange() : this.publish())),
-      // Also while the first open is under way: its reply may be one the server stored before the events it
-      // could not replay (a request re-sent after a reconnect gets its first answer), so it opens again after.
+      // Also while the first open is under way: its reply may predate the events the reset skipped (answered
+      // before the socket dropped, or stored by a server that de-duplicates every request), so open again after.
       t.on('reset', (reset) => {
         if (reset.room === docRoom(this.documentId) && (this.opened || this.opening)) this.open('reset');
       }),

@@ -465,6 +465,25 @@ describe('Hub rooms and delivery', () => {
 });
 
 describe('Hub de-duplication', () => {
+  it('answers a re-sent request from the stored reply, but runs a read method again', async () => {
+    const h = setup();
+    let calls = 0;
+    h.hub.methods.set('bump', () => ++calls);
+    h.hub.methods.set('peek', () => calls);
+    h.hub.readMethods.add('peek');
+    const alice = await h.hello('alice');
+    const send = async (id: string, method: string) => {
+      alice.s.write({ type: 'request', id, method });
+      await h.settle();
+      return (alice.s.take() as Msg[]).filter((m) => m.id === id).map((m) => m.data);
+    };
+    expect(await send('b1', 'bump')).toEqual([1]);
+    expect(await send('p1', 'peek')).toEqual([1]);
+    expect(await send('b1', 'bump')).toEqual([1]); // the stored reply: not run twice
+    expect(await send('b2', 'bump')).toEqual([2]);
+    expect(await send('p1', 'peek')).toEqual([2]); // run again: what is true now
+  });
+
   it('answers a duplicate publish id with the same ack and appends it once', async () => {
     const h = setup();
     const alice = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });

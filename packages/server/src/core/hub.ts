@@ -164,6 +164,12 @@ export class Hub {
   readonly retention: RetentionConfig;
   readonly authenticate: Authenticate;
   readonly methods = new Map<string, MethodHandler>();
+  /**
+   * Methods that only read (`doc.open`, `doc.history`): a re-sent request to one runs again instead of getting
+   * the answer stored for its id, which would be as old as the first try (a document snapshot from before the
+   * reconnect).
+   */
+  readonly readMethods = new Set<string>();
   /** Called after an event is published (stored, when logged) — not for duplicates. */
   readonly onPublished: ((room: string, type: string, data: unknown) => void)[] = [];
   /** Called for each ephemeral event another node published, as it arrives here (several nodes only). */
@@ -348,8 +354,11 @@ export class Hub {
     this.stats.bump(this.stats.messagesIn, msg.type);
     const session = conn.session!;
     // Publishes and requests are de-duplicated by id; room membership and auth commands are idempotent
-    // and simply run again.
-    const id = msg.type === 'publish' || msg.type === 'request' ? msg.id : undefined;
+    // and simply run again, as do requests to methods that only read.
+    const id =
+      msg.type === 'publish' || (msg.type === 'request' && !this.readMethods.has(msg.method))
+        ? msg.id
+        : undefined;
     if (id !== undefined) {
       const seen = session.dedup.get(id);
       if (seen === PENDING) return; // the reply is on its way

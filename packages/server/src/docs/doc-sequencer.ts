@@ -156,6 +156,9 @@ export class DocumentSequencer {
     m.set(DOC_METHODS.history, (data, ctx) => this.history(data, ctx.session));
     m.set(DOC_METHODS.lock, (data, ctx) => this.lock(data, ctx.session));
     m.set(DOC_METHODS.unlock, (data, ctx) => this.unlock(data, ctx.session));
+    // Reads: a re-sent open or history request (after a reconnect) is answered afresh, not from the stored reply.
+    hub.readMethods.add(DOC_METHODS.open);
+    hub.readMethods.add(DOC_METHODS.history);
     // A user who left the document (last tab gone past the presence grace) releases their locks.
     hub.onPublished.push((room, type, data) => {
       if (type !== 'user_leave' || !room.startsWith('doc:')) return;
