@@ -260,7 +260,13 @@ export class SynclineServer {
         version: VERSION,
         wsPath: this.path,
         appAtRoot: this.staticFiles !== null,
-        jobs: this.jobs ? { jobs: this.jobs, authenticate: this.hub.authenticate } : undefined,
+        jobs: this.jobs
+          ? {
+              jobs: this.jobs,
+              authenticate: this.hub.authenticate,
+              durable: () => new Promise<void>((resolve) => this.hub.flusher.afterSend(resolve)),
+            }
+          : undefined,
       },
       req,
       res,

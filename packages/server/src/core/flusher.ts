@@ -13,6 +13,7 @@ export class Flusher {
   private beforeFlush: (() => void)[] = [];
   private beforeSend: (() => boolean)[] = [];
   private retire: (() => void)[] = [];
+  private sent: (() => void)[] = [];
   private scheduled = false;
 
   constructor(private readonly clock: Clock) {}
@@ -34,6 +35,15 @@ export class Flusher {
    */
   atTurnCommit(fn: () => boolean): void {
     this.beforeSend.push(fn);
+    this.schedule();
+  }
+
+  /**
+   * Runs `fn` once the current turn is over: its writes committed and its frames sent. Never, if the turn's
+   * commit failed (an HTTP answer held on it then never says that lost writes were made).
+   */
+  afterSend(fn: () => void): void {
+    this.sent.push(fn);
     this.schedule();
   }
 
@@ -65,6 +75,9 @@ export class Flusher {
     const retire = this.retire;
     this.retire = [];
     for (const fn of retire) fn();
+    const sent = this.sent;
+    this.sent = [];
+    if (durable) for (const fn of sent) fn();
   }
 
   private schedule(): void {

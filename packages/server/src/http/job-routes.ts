@@ -10,6 +10,11 @@ export interface JobRoutesContext {
   /** The same check as the WebSocket handshake's (JWT, or the app's `onAuthenticate`). */
   authenticate: Authenticate;
   trustProxy?: boolean;
+  /**
+   * Resolves once what was written so far is committed (the server's group commit), never if that commit fails:
+   * an upload is answered only when its job is stored.
+   */
+  durable?: () => Promise<void>;
 }
 
 const STATUS: Record<string, number> = {
@@ -167,7 +172,9 @@ async function serve(
       } catch {
         // not URL-encoded: keep it as sent
       }
-      sendJson(res, 201, await jobs.upload(user, name, bytes));
+      const uploaded = await jobs.upload(user, name, bytes);
+      await ctx.durable?.();
+      sendJson(res, 201, uploaded);
       return;
     }
     case 'list': {

@@ -73,12 +73,13 @@ describe('SqliteGroupCommit', () => {
     await expect(docs.appendOp(op(3, 'a'))).rejects.toThrow(/duplicate|already/i);
     log.appendSync('doc:d1', [{ type: 'zone_create', data: { n: 2 }, ts: 1 }]);
     flusher.markDirty({ flush: () => sent.push(`sent with ${storedOps()} ops, ${storedEvents()} events`) });
+    flusher.afterSend(() => sent.push('held answer'));
     // Nothing is visible to another connection before the turn ends...
     expect(storedOps()).toBe(0);
     expect(db.inTransaction).toBe(true);
     flusher.flushNow();
     // ...and everything is by the time anything is sent.
-    expect(sent).toEqual(['sent with 2 ops, 2 events']);
+    expect(sent).toEqual(['sent with 2 ops, 2 events', 'held answer']);
     expect(group.turns).toBe(2);
     expect(db.inTransaction).toBe(false);
     expect(failures).toEqual([]);
@@ -103,6 +104,7 @@ describe('SqliteGroupCommit', () => {
     const sent: string[] = [];
     expect(await docs.appendOp(op(1, 'a'))).toBe(true);
     flusher.markDirty({ flush: () => sent.push('ack') });
+    flusher.afterSend(() => sent.push('held answer'));
     flusher.flushNow();
 
     expect(sent).toEqual([]);
