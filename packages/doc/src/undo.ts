@@ -260,7 +260,7 @@ const overlaps = (a: string[] | null, b: string[] | null) =>
  * Every queued op that outlives a young-generation collection is copied to the old one, so the fewer times ops
  * are re-made on their way down, the less the collector promotes: with 20 replicas in one process typing into
  * one text (the collab-latency scenario, paced), 64 promotes 17 MB in 20 s where 16 promoted 37 MB, for 22% less
- * undo CPU and no longer calls (queues are composed pairwise; folded left to right, 32 already stalled the
+ * undo CPU and its slowest calls no slower (queues are composed pairwise; folded left to right, 32 already stalled the
  * deeper queues' keystrokes for 100-300 ms).
  */
 export const MAX_LATER = 64;

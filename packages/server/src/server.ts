@@ -43,7 +43,7 @@ import { PostgresLogStore } from './storage/postgres-log-store.js';
 import { PostgresPool } from './storage/postgres-pool.js';
 import { SqliteGroupCommit } from './storage/sqlite-group-commit.js';
 import { SqliteLogStore } from './storage/sqlite-log-store.js';
-import { openSqlite } from './storage/sqlite-open.js';
+import { openSqlite, sqlitePathOf } from './storage/sqlite-open.js';
 import { SystemStatusPublisher } from './system-status.js';
 import { WsTransport } from './transport/ws-transport.js';
 
@@ -388,12 +388,7 @@ interface SharedSqlite {
 }
 
 function sharedSqlite(storage: SynclineServerOptions['storage']): SharedSqlite | null {
-  const path =
-    storage === undefined
-      ? './data/syncline.db'
-      : typeof storage === 'object' && 'sqlite' in storage
-        ? storage.sqlite
-        : null;
+  const path = sqlitePathOf(storage);
   if (path === null) return null;
   const {
     db,
@@ -429,10 +424,11 @@ function resolveDocStore(
   pool: PostgresPool | null,
   sqlite: SharedSqlite | null,
 ): DocStore {
-  if (sqlite) return new SqliteDocStore({ db: sqlite.db, group: sqlite.group });
-  if (storage === 'memory' || storage === undefined) return new MemoryDocStore();
-  if ('postgres' in storage) return new PostgresDocStore({ pool: pool as PostgresPool });
-  return new MemoryDocStore(); // a custom log store: keep documents in memory unless a doc store is given
+  if (sqlite) return new SqliteDocStore({ db: sqlite.db, group: sqlite.group }); // also the default (unset)
+  if (typeof storage === 'object' && 'postgres' in storage) {
+    return new PostgresDocStore({ pool: pool as PostgresPool });
+  }
+  return new MemoryDocStore(); // 'memory', or a custom log store: documents in memory unless a doc store is given
 }
 
 function resolveBroker(broker: SynclineServerOptions['broker'], logger: Logger): Broker | undefined {
@@ -448,8 +444,10 @@ function resolveStore(
   pool: PostgresPool | null,
   sqlite: SharedSqlite | null,
 ): LogStore {
-  if (sqlite) return new SqliteLogStore({ db: sqlite.db, group: sqlite.group });
-  if (storage === 'memory' || storage === undefined) return new MemoryLogStore();
-  if ('postgres' in storage) return new PostgresLogStore({ pool: pool as PostgresPool });
-  return storage as LogStore; // ({ sqlite } has its shared connection)
+  if (sqlite) return new SqliteLogStore({ db: sqlite.db, group: sqlite.group }); // also the default (unset)
+  if (storage === 'memory') return new MemoryLogStore();
+  if (typeof storage === 'object' && 'postgres' in storage) {
+    return new PostgresLogStore({ pool: pool as PostgresPool });
+  }
+  return storage as LogStore;
 }

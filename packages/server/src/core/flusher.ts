@@ -63,10 +63,12 @@ export class Flusher {
     const before = this.beforeFlush;
     this.beforeFlush = [];
     for (const fn of before) fn();
-    const commits = this.beforeSend;
-    this.beforeSend = [];
     let durable = true;
-    for (const fn of commits) durable = fn() && durable;
+    if (this.beforeSend.length > 0) {
+      const commits = this.beforeSend;
+      this.beforeSend = [];
+      for (const fn of commits) durable = fn() && durable;
+    }
     const dirty = this.dirty;
     this.dirty = new Set();
     // A failed commit: what was queued may speak of writes that are not stored, so none of it goes out (the
@@ -75,9 +77,11 @@ export class Flusher {
     const retire = this.retire;
     this.retire = [];
     for (const fn of retire) fn();
-    const sent = this.sent;
-    this.sent = [];
-    if (durable) for (const fn of sent) fn();
+    if (this.sent.length > 0) {
+      const sent = this.sent;
+      this.sent = [];
+      if (durable) for (const fn of sent) fn();
+    }
   }
 
   private schedule(): void {

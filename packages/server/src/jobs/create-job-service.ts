@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { analyzePdfInWorker, exportDocument, inspectPdf } from '@syncline/pipeline';
 import type { Hub } from '../core/hub.js';
 import type { DocumentSequencer } from '../docs/doc-sequencer.js';
+import { sqlitePathOf } from '../storage/sqlite-open.js';
 import { DiskFileStore } from './disk-file-store.js';
 import type { FileStore } from './file-store.js';
 import { JobService } from './job-service.js';
@@ -27,12 +28,7 @@ export function createJobService(
   opts: JobsOptions = {},
 ): JobService {
   const memory = storage === 'memory';
-  const sqlite =
-    storage === undefined
-      ? './data/syncline.db'
-      : typeof storage === 'object' && 'sqlite' in storage
-        ? (storage as { sqlite: string }).sqlite
-        : null;
+  const sqlite = sqlitePathOf(storage);
   const dataDir = opts.dataDir ?? (sqlite && sqlite !== ':memory:' ? dirname(sqlite) : './data');
   const store: JobStore =
     opts.store ??

@@ -27,6 +27,18 @@ export interface SqliteOpenOptions {
   pageSize?: number;
 }
 
+/** The server's SQLite file when its `storage` option is left unset. */
+export const DEFAULT_SQLITE_PATH = './data/syncline.db';
+
+/** The SQLite file a server's `storage` option names: the default file when unset, `null` for other storage. */
+export function sqlitePathOf(storage: unknown): string | null {
+  if (storage === undefined) return DEFAULT_SQLITE_PATH;
+  if (typeof storage === 'object' && storage !== null && 'sqlite' in storage) {
+    return (storage as { sqlite: string }).sqlite;
+  }
+  return null;
+}
+
 /** A store's options when it opens its own file: the file, and how to open it. */
 export interface SqliteFileOptions extends SqliteOpenOptions {
   /** Database file (its directory is created if missing), or `':memory:'`. May be shared with the other stores. */
