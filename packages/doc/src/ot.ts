@@ -1,7 +1,7 @@
 import { type Conflict, type JSONOp, type JSONOpComponent, type as json1, type Path } from 'ot-json1';
 import type { TextOp } from 'ot-text-unicode';
 import { textUnicodeType } from './text-type.js';
-import { applyZoneLocal, composeZoneLocal, transformZoneLocal } from './zone-local.js';
+import { applyZoneLocal, composeZoneLocal, invertZoneLocal, transformZoneLocal } from './zone-local.js';
 
 /**
  * The OT layer: ot-json1 with the ot-text-unicode subtype, wrapped so that both ends (the server's
@@ -196,6 +196,10 @@ export function makeInvertible(op: Op, doc: Json): Op {
 
 /** `invert(makeInvertible(op, doc))`: the op that undoes `op` applied to `doc`. */
 export function invertWithDoc(op: Op, doc: Json): Op {
+  if (op !== null) {
+    const local = invertZoneLocal(op, doc);
+    if (local !== undefined) return local;
+  }
   return json1.invertWithDoc(op, doc) ?? null;
 }
 

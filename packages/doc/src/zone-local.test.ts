@@ -6,7 +6,13 @@ import { FC_PARAMS } from '../test/arbitraries.js';
 import { findConflicts, findConflictsWithJson1 } from './conflicts.js';
 import { describeOp, withoutStamps } from './ops.js';
 import { normalize } from './ot.js';
-import { applyZoneLocal, collidingSets, composeZoneLocal, transformZoneLocal } from './zone-local.js';
+import {
+  applyZoneLocal,
+  collidingSets,
+  composeZoneLocal,
+  invertZoneLocal,
+  transformZoneLocal,
+} from './zone-local.js';
 
 /** json1 with every conflict allowed: what `transform` in ot.ts must equal. */
 const reference = json1.typeAllowingConflictsPred(() => true);
@@ -189,6 +195,37 @@ describe('transformZoneLocal', () => {
         if (got === undefined) return;
         fast++;
         expect(got).toEqual(expected);
+      }),
+      { ...FC_PARAMS, numRuns: 3000 },
+    );
+    expect(fast).toBeGreaterThan(500);
+  });
+
+  it('inverts against the document as json1 does, and leaves to json1 what it would refuse', () => {
+    const full = { text: BASE, label: 'old', updatedAt: 5, updatedBy: 'ann' };
+    const arbZone = fc.oneof(
+      fc.constant(full),
+      fc.constant({ text: BASE }), // sets of missing keys
+      fc.constant({ ...full, text: 7 }), // a text edit of a number
+      fc.constant({ ...full, label: { nested: true } }), // a set over an object
+    );
+    const arbDocument = fc.record({
+      zones: fc.record({ a: arbZone, b: arbZone }, { requiredKeys: ['a'] }),
+      meta: fc.constant({}),
+    });
+    let fast = 0;
+    fc.assert(
+      fc.property(arbDocument, arbOp, (doc, op) => {
+        fc.pre(op !== null);
+        const frozen = structuredClone(doc);
+        const got = invertZoneLocal(op, doc);
+        expect(doc).toEqual(frozen); // never mutated
+        if (got === undefined) return;
+        fast++;
+        expect(got).toEqual(json1.invertWithDoc(op, structuredClone(doc)) ?? null);
+        // and it undoes the op
+        const after = json1.apply(structuredClone(doc), op);
+        expect(json1.apply(after, got)).toEqual(doc);
       }),
       { ...FC_PARAMS, numRuns: 3000 },
     );

@@ -177,6 +177,9 @@ export function composeZoneLocal(op: JSONOp, next: JSONOp): JSONOp | undefined {
 }
 
 type JsonObject = { [key: string]: unknown };
+/** text-unicode's `makeInvertible` and `invert` (every type `makeType` builds has them; they use no `this`). */
+const makeInvertible = textUnicodeType.makeInvertible as NonNullable<typeof textUnicodeType.makeInvertible>;
+const invertText = textUnicodeType.invert as NonNullable<typeof textUnicodeType.invert>;
 const isObject = (x: unknown): x is JsonObject => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /**
@@ -204,4 +207,33 @@ export function applyZoneLocal<T>(doc: T, op: JSONOp): T | undefined {
     }
   }
   return { ...doc, zones: { ...doc.zones, [a.zone]: next } } as T;
+}
+
+/**
+ * `invertWithDoc(op, doc)` for an op of the shape above (`doc`: the document it is about to be applied to), as
+ * json1 inverts it: per key, a text edit's deleted text is read from the zone's text and inserts become deletes
+ * (text-unicode's `makeInvertible` and `invert`), and a set `{r, i}` becomes `{r: i, i: old}` with the value the
+ * zone holds now. `undefined` whenever json1 has to decide (the zone or a key missing, a text that is not a string).
+ */
+export function invertZoneLocal(op: JSONOp, doc: unknown): JSONOp | undefined {
+  const a = zoneLocal(op);
+  if (a === null || !isObject(doc) || !isObject(doc.zones) || !Object.hasOwn(doc.zones, a.zone))
+    return undefined;
+  const zone = doc.zones[a.zone];
+  if (!isObject(zone)) return undefined;
+  const comps: JSONOpComponent[] = [];
+  for (let i = 0; i < a.keys.length; i++) {
+    const key = a.keys[i];
+    const c = a.comps[i];
+    if (!Object.hasOwn(zone, key)) return undefined;
+    const old = zone[key];
+    if (c.es !== undefined) {
+      if (typeof old !== 'string') return undefined;
+      comps.push({ es: invertText(makeInvertible(c.es as never, old)) as never });
+    } else {
+      if (!isScalar(old)) return undefined;
+      comps.push({ r: c.i, i: old });
+    }
+  }
+  return buildZoneLocal(a.zone, a.keys, comps);
 }
