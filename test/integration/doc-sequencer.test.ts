@@ -1,6 +1,9 @@
 import type { SynclineClient } from '@syncline/client';
 import { type Op, type Zone, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
 import type { DocSnapshot, EventMessage } from '@syncline/protocol';
+
+type DocChecksum = { documentId: string; version: number; checksum: string };
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup, createClient, startServer, tokenProvider, uniqueRoom, waitFor } from './helpers.js';
 
@@ -201,6 +204,31 @@ describe('document sequencer', () => {
     });
     const update = alice.events.find((e) => e.type === 'zone_update');
     expect(update?.data).toMatchObject({ zoneId: 'z1', updates: { label: 'L1' } });
+  });
+
+  it('publishes at most one checksum per interval, and one for the latest version once it is over', async () => {
+    const { documentId, make } = await setup({ documents: { checksumEvery: 5, checksumIntervalMs: 300 } });
+    const alice = await make('alice');
+    await submit(alice.client, documentId, zoneCreate(zone('z1', '')), 0, 't0');
+    for (let i = 1; i < 12; i++) {
+      await submit(alice.client, documentId, zoneEdit('z1', { pos: 0, ins: 'x' }), i, `t${i}`);
+    }
+    const sums = () =>
+      alice.events.filter((e) => e.type === 'doc_checksum').map((e) => e.data as DocChecksum);
+    // 5 within the interval of nothing: published; 10 within 300 ms of it: skipped, owed.
+    await waitFor(() => sums().length === 2, 5000);
+    const opened = await alice.client.request<DocSnapshot>('doc.open', { documentId });
+    expect(sums().map((c) => c.version)).toEqual([5, 12]);
+    expect(sums()[1].checksum).toBe(opened.checksum);
+    // The owed one came after the latest version's event, and nothing more is owed.
+    const last = alice.events.findIndex(
+      (e) => e.type === 'zone_edit' && (e.data as DocChecksum).version === 12,
+    );
+    expect(
+      alice.events.findIndex((e) => e.type === 'doc_checksum' && (e.data as DocChecksum).version === 12),
+    ).toBeGreaterThan(last);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(sums()).toHaveLength(2);
   });
 
   it('hands out the document as of its version, while later ops change the zones in place', async () => {

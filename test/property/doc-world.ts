@@ -83,6 +83,7 @@ export class SimServer {
     this.network = new SimNetwork(() => this.hub);
     this.sequencer = new DocumentSequencer(this.hub, this.docStore, {
       checksumEvery: params.checksumEvery,
+      checksumIntervalMs: 0, // a checksum at every multiple: each one checks that no replica has to heal
       snapshotEvery: params.snapshotEvery,
       recentOps: params.recentOps,
       idleUnloadMs: params.idleUnloadMs,

@@ -225,7 +225,7 @@ export const EVENTS = {
     delivery: 'critical',
     publisher: 'server',
   }),
-  /** Every N ops: the checksum of the document at a version, so clients can check their replica. */
+  /** Every N ops (at most one a second): the checksum of the document at a version, so clients can check their replica. */
   doc_checksum: spec({
     schema: z.looseObject({ documentId: id, version: z.number().int().min(0), checksum: z.string().max(64) }),
     delivery: 'normal',

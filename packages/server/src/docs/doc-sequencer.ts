@@ -41,6 +41,14 @@ export interface SequencerOptions {
   snapshotEvery?: number;
   /** Publish `doc_checksum` every this many ops. Default 50. */
   checksumEvery?: number;
+  /**
+   * At most one `doc_checksum` per document per this many ms: a multiple of `checksumEvery` reached sooner is
+   * skipped, and once the interval is over the next sweep (once a second) publishes one for the version the
+   * document is at then. Every replica hashes the whole document for each checksum, so without a bound a
+   * document edited at 3,000 ops/s would make each of its clients hash it 60 times a second. Default 1000; 0
+   * publishes at every multiple.
+   */
+  checksumIntervalMs?: number;
   /** Zone lock lease. Default 30 s (clients renew at a third of it). */
   lockTtlMs?: number;
   /** Ops kept in memory per document for transforms (older ones are read from the store). Default 1000. */
@@ -68,6 +76,9 @@ class LiveDocument {
   /** In memory, or shared by every node (the broker's, leases in Redis). */
   locks: ZoneLockTable = new ZoneLocks();
   lastUsed = 0;
+  /** When this node last published a checksum of the document, and whether one was skipped since. */
+  checksumAt = Number.NEGATIVE_INFINITY;
+  checksumOwed = false;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -145,6 +156,7 @@ export class DocumentSequencer {
     this.opts = {
       snapshotEvery: 100,
       checksumEvery: 50,
+      checksumIntervalMs: 1000,
       lockTtlMs: 30_000,
       recentOps: 1000,
       idleUnloadMs: 300_000,
@@ -389,13 +401,8 @@ export class DocumentSequencer {
           .catch((err) => hub.log.error({ err, documentId: doc.id }, 'snapshot failed'));
       }
       if (record.version % this.opts.checksumEvery === 0) {
-        void hub
-          .publish(docRoom(doc.id), 'doc_checksum', {
-            documentId: doc.id,
-            version: record.version,
-            checksum: checksum(doc.data),
-          })
-          .catch(() => {});
+        if (now - doc.checksumAt >= this.opts.checksumIntervalMs) this.publishChecksum(doc, now);
+        else doc.checksumOwed = true;
       }
       return { version: record.version };
     }
@@ -683,6 +690,22 @@ export class DocumentSequencer {
     }
   }
 
+  /**
+   * Publishes the checksum of the document at its current version, after that version's event (`data` and
+   * `version` change together, in one synchronous step of a commit or a catch-up).
+   */
+  private publishChecksum(doc: LiveDocument, now: number): void {
+    doc.checksumAt = now;
+    doc.checksumOwed = false;
+    void this.hub
+      .publish(docRoom(doc.id), 'doc_checksum', {
+        documentId: doc.id,
+        version: doc.version,
+        checksum: checksum(doc.data),
+      })
+      .catch(() => {});
+  }
+
   private announceUnlock(
     doc: Pick<LiveDocument, 'id'>,
     lock: ZoneLock,
@@ -701,6 +724,8 @@ export class DocumentSequencer {
   private sweep(): void {
     const now = this.hub.clock.now();
     for (const [id, doc] of this.docs) {
+      if (doc.checksumOwed && now - doc.checksumAt >= this.opts.checksumIntervalMs)
+        this.publishChecksum(doc, now);
       const expired = doc.locks.expire(now);
       if (Array.isArray(expired)) for (const l of expired) this.announceUnlock(doc, l, 'expired');
       else {
