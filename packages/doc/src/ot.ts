@@ -1,7 +1,14 @@
 import { type Conflict, type JSONOp, type JSONOpComponent, type as json1, type Path } from 'ot-json1';
 import type { TextOp } from 'ot-text-unicode';
 import { textUnicodeType } from './text-type.js';
-import { applyZoneLocal, composeZoneLocal, invertZoneLocal, transformZoneLocal } from './zone-local.js';
+import {
+  applyZoneLocal,
+  composeZoneLocal,
+  invertZoneLocal,
+  normalizeZoneLocal,
+  transformZoneLocal,
+  zoneLocalFromParts,
+} from './zone-local.js';
 
 /**
  * The OT layer: ot-json1 with the ot-text-unicode subtype, wrapped so that both ends (the server's
@@ -208,7 +215,10 @@ export function invertWithDoc(op: Op, doc: Json): Op {
  * `[0, 'x']` or an empty text op, which json1 would reject at apply time, is cleaned up here).
  */
 export function normalize(op: Op): Op {
-  return op === null ? null : (json1.normalize(op) ?? null);
+  if (op === null) return null;
+  const local = normalizeZoneLocal(op);
+  if (local !== undefined) return local;
+  return json1.normalize(op) ?? null;
 }
 
 export function isNoop(op: Op): boolean {
@@ -267,9 +277,29 @@ export function opComponents(op: Op): OpEntry[] {
 
 /** The inverse of `opComponents`: one normalized op from components (paths may come in any order). */
 export function opFromComponents(entries: Iterable<OpEntry>): Op {
+  const list = Array.isArray(entries) ? (entries as OpEntry[]) : [...entries];
+  const local = oneZoneParts(list);
+  if (local !== undefined) return local;
   const w = json1.writeCursor();
   for (const { path, c } of entries) w.mergeTree([...path, { ...c }]);
   return normalize(w.get());
+}
+
+/** `opFromComponents` for components on keys of one zone (a text edit, attribute sets), without json1's cursor. */
+function oneZoneParts(entries: OpEntry[]): Op | undefined {
+  const first = entries[0];
+  if (first === undefined || first.path.length !== 3 || first.path[0] !== 'zones') return undefined;
+  const zone = first.path[1];
+  if (typeof zone !== 'string') return undefined;
+  const keys: string[] = [];
+  const comps: unknown[] = [];
+  for (const { path, c } of entries) {
+    if (path.length !== 3 || path[0] !== 'zones' || path[1] !== zone || typeof path[2] !== 'string')
+      return undefined;
+    keys.push(path[2]);
+    comps.push(c);
+  }
+  return zoneLocalFromParts(zone, keys, comps);
 }
 
 /** The text-unicode type, for callers that work on bare text ops. */

@@ -11,7 +11,9 @@ import {
   collidingSets,
   composeZoneLocal,
   invertZoneLocal,
+  normalizeZoneLocal,
   transformZoneLocal,
+  zoneLocalFromParts,
 } from './zone-local.js';
 
 /** json1 with every conflict allowed: what `transform` in ot.ts must equal. */
@@ -230,5 +232,54 @@ describe('transformZoneLocal', () => {
       { ...FC_PARAMS, numRuns: 3000 },
     );
     expect(fast).toBeGreaterThan(500);
+  });
+
+  /** Text ops as callers may write them: zero skips, empty inserts, split skips, nothing at all. */
+  const arbRawTextOp = fc.array(
+    fc.oneof(
+      fc.nat({ max: 3 }),
+      fc.constantFrom('', 'a', 'bc', '😀'),
+      fc.record({ d: fc.integer({ min: 0, max: 2 }) }),
+    ),
+    { maxLength: 5 },
+  );
+  const arbComponent = fc.oneof(
+    arbRawTextOp.map((es) => ({ es })),
+    arbSet,
+  );
+  const arbParts = fc
+    .uniqueArray(fc.constantFrom('text', 'label', 'updatedAt', 'updatedBy', 'type'), {
+      minLength: 1,
+      maxLength: 4,
+    })
+    .chain((keys) =>
+      fc.tuple(fc.constant(keys), fc.array(arbComponent, { minLength: keys.length, maxLength: keys.length })),
+    );
+
+  it("normalizes as json1 does, and builds from one zone's parts as json1 does", () => {
+    let fast = 0;
+    fc.assert(
+      fc.property(arbParts, ([keys, comps]) => {
+        const w = json1.writeCursor();
+        for (let i = 0; i < keys.length; i++) w.mergeTree(['zones', 'z', keys[i], { ...comps[i] }]);
+        const expected = json1.normalize(w.get()) ?? null;
+        const built = zoneLocalFromParts('z', keys, comps);
+        if (built === undefined) return;
+        fast++;
+        expect(built).toEqual(expected);
+        // The same op, keys sorted but text ops not normalized: normalizeZoneLocal agrees with json1.
+        const order = keys.map((_, i) => i).sort((i, j) => (keys[i] < keys[j] ? -1 : 1));
+        const raw: JSONOp =
+          order.length === 1
+            ? ['zones', 'z', keys[order[0]], comps[order[0]]]
+            : ['zones', 'z', ...order.map((i) => [keys[i], comps[i]])];
+        const normalized = normalizeZoneLocal(raw);
+        if (normalized !== undefined) expect(normalized).toEqual(json1.normalize(raw) ?? null);
+      }),
+      { ...FC_PARAMS, numRuns: 3000 },
+    );
+    expect(fast).toBeGreaterThan(1000);
+    expect(zoneLocalFromParts('z', ['text', 'text'], [{ es: ['a'] }, { es: ['b'] }])).toBeUndefined();
+    expect(zoneLocalFromParts('z', ['label'], [{ i: 'x' }])).toBeUndefined(); // an insert: json1's
   });
 });

@@ -237,3 +237,47 @@ export function invertZoneLocal(op: JSONOp, doc: unknown): JSONOp | undefined {
   }
   return buildZoneLocal(a.zone, a.keys, comps);
 }
+
+/**
+ * `normalize(op)` for an op of the shape above, as json1 normalizes it: each text edit normalized by
+ * text-unicode (and dropped when that leaves nothing), sets kept as they are. `undefined` for any other shape.
+ */
+export function normalizeZoneLocal(op: JSONOp): JSONOp | undefined {
+  const a = zoneLocal(op);
+  if (a === null) return undefined;
+  return fromLocalParts(a.zone, a.keys, a.comps);
+}
+
+/**
+ * The normalized op made of one zone's `keys` (any order, no repeats) and their components (`{es}`, or `{r, i}`
+ * with a scalar `i`), as json1 would build and normalize it; `undefined` when the parts are not of that shape.
+ */
+export function zoneLocalFromParts(zone: string, keys: string[], comps: unknown[]): JSONOp | undefined {
+  if (keys.length === 0 || keys.length !== comps.length) return undefined;
+  for (const c of comps) if (!isLocalComponent(c)) return undefined;
+  const order = keys.map((_, i) => i).sort((i, j) => (keys[i] < keys[j] ? -1 : keys[i] > keys[j] ? 1 : 0));
+  for (let n = 1; n < order.length; n++) if (keys[order[n]] === keys[order[n - 1]]) return undefined;
+  return fromLocalParts(
+    zone,
+    order.map((i) => keys[i]),
+    order.map((i) => comps[i] as JSONOpComponent),
+  );
+}
+
+function fromLocalParts(zone: string, keys: string[], comps: JSONOpComponent[]): JSONOp {
+  const outKeys: string[] = [];
+  const outComps: JSONOpComponent[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const c = comps[i];
+    if (c.es !== undefined) {
+      const es = textUnicodeType.normalize(c.es as never);
+      if (es.length === 0) continue;
+      outKeys.push(keys[i]);
+      outComps.push({ es });
+    } else {
+      outKeys.push(keys[i]);
+      outComps.push({ r: c.r, i: c.i });
+    }
+  }
+  return buildZoneLocal(zone, outKeys, outComps);
+}
