@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SQLITE_LOG_SCHEMA_VERSION, SqliteLogStore } from '../storage/sqlite-log-store.js';
+import { GroupedSqlite } from '../storage/testing/grouped-sqlite.js';
 import { describeDocStoreContract } from './doc-store.contract.js';
 import type { OpRecord } from './doc-store.js';
 import { DuplicateOpError } from './memory-doc-store.js';
@@ -37,6 +38,15 @@ describeDocStoreContract('SqliteDocStore (:memory:)', () => new SqliteDocStore({
     () => {
       for (const db of owned.splice(0)) db.close();
     },
+  );
+}
+
+{
+  const grouped = new GroupedSqlite();
+  describeDocStoreContract(
+    "SqliteDocStore ({ db, group }: writes joining a turn's transaction, as in the server)",
+    () => new SqliteDocStore(grouped.connection()),
+    () => grouped.closeAll(),
   );
 }
 
@@ -86,6 +96,37 @@ describe('SqliteDocStore', () => {
         .pluck()
         .all();
       expect(tables).toEqual(['doc_documents', 'doc_ops', 'doc_schema', 'doc_snapshots']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('opens a file of doc schema 1 (the version bumped in doc_documents) and goes on from it', async () => {
+    const path = join(tempDir(), 'docs.db');
+    const v1 = new Database(path);
+    v1.exec(`CREATE TABLE doc_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+      INSERT INTO doc_schema VALUES (1, 1);
+      CREATE TABLE doc_documents (document_id TEXT PRIMARY KEY, version INTEGER NOT NULL, owner_id TEXT,
+        created_at INTEGER NOT NULL);
+      CREATE TABLE doc_ops (document_id TEXT NOT NULL, version INTEGER NOT NULL, op TEXT NOT NULL,
+        user_id TEXT NOT NULL, op_id TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (document_id, version))
+        WITHOUT ROWID;
+      CREATE UNIQUE INDEX doc_ops_user_op_id ON doc_ops (document_id, user_id, op_id);
+      CREATE TABLE doc_snapshots (document_id TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL,
+        ts INTEGER NOT NULL, PRIMARY KEY (document_id, version));
+      INSERT INTO doc_documents VALUES ('doc-a', 2, 'alice', 1);
+      INSERT INTO doc_ops VALUES ('doc-a', 1, '{"n":1}', 'u1', 'op-1', 1), ('doc-a', 2, '{"n":2}', 'u1', 'op-2', 2);`);
+    v1.close();
+    const store = open(path);
+    expect(await store.info('doc-a')).toMatchObject({ version: 2, ownerId: 'alice' });
+    expect(await store.appendOp(op(2))).toBe(false);
+    expect(await store.appendOp(op(3))).toBe(true);
+    expect((await store.ops('doc-a', 0)).map((r) => r.version)).toEqual([1, 2, 3]);
+    expect((await store.ensure('doc-a', 'bob', 5)).version).toBe(3);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.prepare('SELECT version FROM doc_schema').pluck().get()).toBe(SQLITE_DOC_SCHEMA_VERSION);
     } finally {
       db.close();
     }
@@ -158,12 +199,12 @@ describe('SqliteDocStore', () => {
     await expect(store.ops('doc-a', 0)).rejects.toThrow(/op 1 of document "doc-a" is not valid JSON/);
   });
 
-  it('answers false and keeps the version when the op table already holds that version', async () => {
+  it('counts every stored op in the version: an op another writer stored takes its version', async () => {
     const path = join(tempDir(), 'docs.db');
     const store = open(path);
     await store.ensure('doc-a', 'alice', 1);
     await store.appendOp(op(1));
-    // The tables disagree (a row at version 2 that the document's version does not count).
+    // Another process sharing the file committed version 2 (straight into the table here).
     const raw = new Database(path);
     raw
       .prepare(
@@ -172,7 +213,9 @@ describe('SqliteDocStore', () => {
       .run();
     raw.close();
     expect(await store.appendOp(op(2))).toBe(false);
-    expect((await store.info('doc-a'))?.version).toBe(1);
+    expect((await store.info('doc-a'))?.version).toBe(2);
+    expect(await store.appendOp(op(3))).toBe(true);
+    expect((await store.ensure('doc-a', 'alice', 1)).version).toBe(3);
   });
 
   it('does not close a caller-owned database', async () => {

@@ -25,7 +25,9 @@ export type SqliteDocStoreOptions = SqliteFileOptions | SqliteSharedOptions;
  * The doc store may share its database file with the log store, which owns `PRAGMA user_version`; so every
  * table here is prefixed `doc_` and the doc schema version lives in its own one-row table, `doc_schema`.
  *
- * - `doc_documents.version` is the latest committed version: the authority `appendOp` checks against.
+ * - A document's version is its highest op's (one index seek in `doc_ops`); `doc_documents.version` is only a
+ *   floor (v2: it is no longer bumped per op, one B-tree page less per op to write and commit; the version step
+ *   makes an older server, which took it for the version, refuse the file).
  * - `doc_ops` is clustered on (document, version) (WITHOUT ROWID), so loading the ops after a snapshot is one
  *   index range scan; the unique (document, user, op id) index is the backstop against committing an op twice.
  * - `doc_snapshots` is a rowid table: snapshots are large rows, which WITHOUT ROWID tables store poorly.
@@ -54,6 +56,8 @@ const MIGRATIONS: readonly string[] = [
      ts          INTEGER NOT NULL,
      PRIMARY KEY (document_id, version)
    );`,
+  `UPDATE doc_documents SET version = max(version, COALESCE((SELECT MAX(version) FROM doc_ops
+     WHERE doc_ops.document_id = doc_documents.document_id), 0));`,
 ];
 
 /** The doc schema version this code writes (`doc_schema.version`). */
@@ -89,8 +93,6 @@ interface SnapshotRow {
  * On a shared connection with a group commit (the server's), an op is written at once but committed with the rest
  * of the turn's writes, before anything of the turn is sent (see `SqliteGroupCommit`).
  */
-/** Thrown inside the append transaction to roll it back when the version turns out to be taken. */
-class VersionTaken extends Error {}
 
 export class SqliteDocStore implements DocStore {
   private readonly db: Database.Database;
@@ -127,13 +129,12 @@ export class SqliteDocStore implements DocStore {
       return ensure.immediate(documentId, ownerId, now);
     };
 
-    // Two statements per op: the version check is the bump itself, and the unique (document, user, op id)
-    // index is the duplicate check. An error thrown inside rolls the bump back.
-    const append = this.db.transaction((op: EncodedOp): boolean => {
-      if (s.bumpVersion.run(op.version, op.documentId, op.version - 1).changes === 0) {
-        if (s.selectVersion.get(op.documentId) === undefined) throw unknownDocumentError(op.documentId);
-        return false;
-      }
+    // One write per op: the version is checked by reading the highest op (under the write lock), and the unique
+    // (document, user, op id) index is the duplicate check. Nothing else changes, so the insert needs no savepoint.
+    const append = (op: EncodedOp): boolean => {
+      const current = s.selectVersion.get(op.documentId);
+      if (current === undefined) throw unknownDocumentError(op.documentId);
+      if (current !== op.version - 1) return false;
       let changes: number;
       try {
         ({ changes } = s.insertOp.run(op.documentId, op.version, op.json, op.userId, op.opId, op.ts));
@@ -144,18 +145,16 @@ export class SqliteDocStore implements DocStore {
         }
         throw err;
       }
-      // A taken (document, version) although the document's version said otherwise (the tables disagree).
-      if (changes === 0) throw new VersionTaken();
+      // Not expected: the version was read under the same lock.
+      if (changes === 0) return false;
       return true;
-    });
+    };
+    const appendAlone = this.db.transaction(append);
     this.appendTx = (op) => {
       this.group?.join();
-      try {
-        return append.immediate(op);
-      } catch (err) {
-        if (err instanceof VersionTaken) return false;
-        throw err;
-      }
+      // In the turn's transaction (the server's shared connection), or a transaction of its own (IMMEDIATE: the
+      // write lock up front, so another process cannot pass the same version check in between).
+      return this.db.inTransaction ? append(op) : appendAlone.immediate(op);
     };
 
     const saveSnapshot = this.db.transaction((snapshot: EncodedSnapshot): void => {
@@ -268,21 +267,23 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
+/** The version of the `doc_documents` row `d`: its highest op's, or the row's floor. */
+const VERSION =
+  'max(d.version, COALESCE((SELECT MAX(o.version) FROM doc_ops o WHERE o.document_id = d.document_id), 0))';
+
 function prepareStatements(db: Database.Database) {
   return {
     selectDocument: db.prepare<[string], DocumentRow>(
-      `SELECT version, owner_id AS ownerId, created_at AS createdAt FROM doc_documents WHERE document_id = ?`,
+      `SELECT ${VERSION} AS version, owner_id AS ownerId, created_at AS createdAt
+       FROM doc_documents d WHERE d.document_id = ?`,
     ),
     insertDocument: db.prepare<[string, string, number]>(
       `INSERT INTO doc_documents (document_id, version, owner_id, created_at) VALUES (?, 0, ?, ?)
        ON CONFLICT (document_id) DO NOTHING`,
     ),
     selectVersion: db
-      .prepare<[string], number>('SELECT version FROM doc_documents WHERE document_id = ?')
+      .prepare<[string], number>(`SELECT ${VERSION} FROM doc_documents d WHERE d.document_id = ?`)
       .pluck(),
-    bumpVersion: db.prepare<[number, string, number]>(
-      'UPDATE doc_documents SET version = ? WHERE document_id = ? AND version = ?',
-    ),
     insertOp: db.prepare<[string, number, string, string, string, number]>(
       `INSERT INTO doc_ops (document_id, version, op, user_id, op_id, ts) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (document_id, version) DO NOTHING`,

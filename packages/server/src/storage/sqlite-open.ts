@@ -19,10 +19,12 @@ export interface SqliteOpenOptions {
    */
   walCheckpoint?: 'inline' | 'background';
   /**
-   * Page size of a new file in bytes (a power of two, 512-65536); an existing file keeps its own. Default 1024:
-   * a collaborative op dirties 6-7 pages (the op, its room-log entry, their indexes and counters), each written
-   * whole to the WAL at commit, so 1 KiB pages write ~11 KB per op where SQLite's default 4 KiB write ~27 KB,
-   * at the same CPU cost.
+   * Page size of a new file in bytes (a power of two, 512-65536); an existing file keeps its own. Default 2048:
+   * a collaborative op dirties ~5 pages (the op, its op-id index, its room-log entry, B-tree splits), each written
+   * whole to the WAL at commit, so 2 KiB pages write ~13 KB per op where SQLite's default 4 KiB write ~20 KB. 1 KiB
+   * pages write less (~10.5 KB) but cost ~20% more CPU: a log entry of more than 231 bytes (a typical `zone_edit`
+   * event is ~350) does not fit in a 1 KiB page of a WITHOUT ROWID table and spills to an overflow page; with 2 KiB
+   * pages entries up to 488 bytes fit.
    */
   pageSize?: number;
 }
@@ -55,7 +57,7 @@ export function openSqlite<T>(
   options: SqliteOpenOptions,
   setup: (db: Database.Database) => T,
 ): { db: Database.Database; value: T; release: () => Promise<void> } {
-  const { busyTimeoutMs = 5000, synchronous = 'NORMAL', walCheckpoint = 'inline', pageSize = 1024 } = options;
+  const { busyTimeoutMs = 5000, synchronous = 'NORMAL', walCheckpoint = 'inline', pageSize = 2048 } = options;
   if (
     !Number.isInteger(pageSize) ||
     pageSize < 512 ||
