@@ -79,6 +79,8 @@ class LiveDocument {
   /** When this node last published a checksum of the document, and whether one was skipped since. */
   checksumAt = Number.NEGATIVE_INFINITY;
   checksumOwed = false;
+  /** The last version this node committed and broadcast (ops caught up from other nodes are theirs to announce). */
+  broadcastVersion = 0;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -391,6 +393,7 @@ export class DocumentSequencer {
       this.remember(doc, record);
       hub.stats.docOps++;
       const broadcast = this.broadcast(doc, record, desc.kind, desc.zoneIds, before);
+      doc.broadcastVersion = record.version;
       if (held) held.push(broadcast);
       else await broadcast;
       this.sendConflicts(doc, notices, opId);
@@ -724,7 +727,14 @@ export class DocumentSequencer {
   private sweep(): void {
     const now = this.hub.clock.now();
     for (const [id, doc] of this.docs) {
-      if (doc.checksumOwed && now - doc.checksumAt >= this.opts.checksumIntervalMs)
+      // Only at a version whose event this node published before: with several nodes, an op caught up from
+      // another node may not be in the room's log yet, and a checksum ahead of its event would send clients
+      // re-opening for a gap. (That node's own sweep owes its checksum.)
+      if (
+        doc.checksumOwed &&
+        doc.version === doc.broadcastVersion &&
+        now - doc.checksumAt >= this.opts.checksumIntervalMs
+      )
         this.publishChecksum(doc, now);
       const expired = doc.locks.expire(now);
       if (Array.isArray(expired)) for (const l of expired) this.announceUnlock(doc, l, 'expired');
