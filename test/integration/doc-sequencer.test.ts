@@ -5,7 +5,15 @@ import type { DocSnapshot, EventMessage } from '@syncline/protocol';
 type DocChecksum = { documentId: string; version: number; checksum: string };
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup, createClient, startServer, tokenProvider, uniqueRoom, waitFor } from './helpers.js';
+import {
+  Cleanup,
+  createClient,
+  startServer,
+  tokenProvider,
+  trackingWebSocket,
+  uniqueRoom,
+  waitFor,
+} from './helpers.js';
 
 /**
  * The server's document sequencer through real sockets, driven with raw `doc.*` requests (the client's
@@ -204,6 +212,28 @@ describe('document sequencer', () => {
     });
     const update = alice.events.find((e) => e.type === 'zone_update');
     expect(update?.data).toMatchObject({ zoneId: 'z1', updates: { label: 'L1' } });
+  });
+
+  it("answers a submit in the same frame as the op's event", async () => {
+    const { url } = await startServer(cleanup, { documents: {} });
+    const frames: string[] = [];
+    const { WebSocket } = trackingWebSocket((ws) => ws.on('message', (data) => frames.push(String(data))));
+    const alice = createClient(cleanup, { url, token: tokenProvider('alice'), WebSocket });
+    const room = uniqueRoom();
+    const documentId = room.slice(4);
+    await alice.join(room);
+    await alice.request<DocSnapshot>('doc.open', { documentId });
+    await submit(alice, documentId, zoneCreate(zone('z1', 'a')), 0, 'f0');
+    await waitFor(() => frames.some((f) => f.includes('"zone_create"')));
+    frames.length = 0;
+    await submit(alice, documentId, zoneEdit('z1', { pos: 1, ins: 'b' }), 1, 'f1');
+    await waitFor(() => frames.some((f) => f.includes('"zone_edit"')));
+    await new Promise((r) => setTimeout(r, 50));
+    const withReply = frames.filter((f) => f.includes('"response"'));
+    expect(withReply).toHaveLength(1);
+    const batch = JSON.parse(withReply[0]) as { type: string; items: { type: string }[] };
+    expect(batch.type).toBe('batch');
+    expect(batch.items.map((m) => m.type)).toEqual(['response', 'zone_edit']);
   });
 
   it('publishes at most one checksum per interval, and one for the latest version once it is over', async () => {
