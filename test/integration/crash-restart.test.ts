@@ -70,9 +70,13 @@ describe('the server process is SIGKILLed while a client publishes', () => {
   const storedSeq = (room: string): number => {
     const db = new Database(dbPath, { readonly: true, fileMustExist: true });
     try {
-      const row = db.prepare('SELECT last_seq AS seq FROM rooms WHERE room = ?').get(room) as
-        | { seq: number }
-        | undefined;
+      // The room's row keeps a floor (written on trims); its events carry the rest (see sqlite-log-store.ts).
+      const row = db
+        .prepare(
+          `SELECT max(r.last_seq, COALESCE((SELECT MAX(e.seq) FROM events e WHERE e.room = r.room), 0)) AS seq
+           FROM rooms r WHERE r.room = ?`,
+        )
+        .get(room) as { seq: number } | undefined;
       return row?.seq ?? 0;
     } finally {
       db.close();
