@@ -170,17 +170,25 @@ describe('transformZoneLocal', () => {
     expect(fast).toBeGreaterThan(2000);
   });
 
-  it('applies as json1 does, and leaves to json1 what it would refuse', () => {
-    const full = { text: BASE, label: '', updatedAt: 0, updatedBy: '' };
+  /**
+   * Documents of zone `a` (and sometimes `b`), each zone `full` or a shape json1 refuses to work on: sets of missing
+   * keys, a text edit of a number, and the `odd` ones given.
+   */
+  const arbDocumentOf = (full: Record<string, unknown>, ...odd: Record<string, unknown>[]) => {
     const arbZone = fc.oneof(
       fc.constant(full),
-      fc.constant({ text: BASE }), // sets of missing keys: json1 throws
-      fc.constant({ ...full, text: 7 }), // a text edit of a number: json1 throws
+      fc.constant({ text: BASE }),
+      fc.constant({ ...full, text: 7 }),
+      ...odd.map((z) => fc.constant(z)),
     );
-    const arbDocument = fc.record({
+    return fc.record({
       zones: fc.record({ a: arbZone, b: arbZone }, { requiredKeys: ['a'] }),
       meta: fc.constant({}),
     });
+  };
+
+  it('applies as json1 does, and leaves to json1 what it would refuse', () => {
+    const arbDocument = arbDocumentOf({ text: BASE, label: '', updatedAt: 0, updatedBy: '' });
     let fast = 0;
     fc.assert(
       fc.property(arbDocument, arbOp, (doc, op) => {
@@ -205,16 +213,7 @@ describe('transformZoneLocal', () => {
 
   it('inverts against the document as json1 does, and leaves to json1 what it would refuse', () => {
     const full = { text: BASE, label: 'old', updatedAt: 5, updatedBy: 'ann' };
-    const arbZone = fc.oneof(
-      fc.constant(full),
-      fc.constant({ text: BASE }), // sets of missing keys
-      fc.constant({ ...full, text: 7 }), // a text edit of a number
-      fc.constant({ ...full, label: { nested: true } }), // a set over an object
-    );
-    const arbDocument = fc.record({
-      zones: fc.record({ a: arbZone, b: arbZone }, { requiredKeys: ['a'] }),
-      meta: fc.constant({}),
-    });
+    const arbDocument = arbDocumentOf(full, { ...full, label: { nested: true } }); // also a set over an object
     let fast = 0;
     fc.assert(
       fc.property(arbDocument, arbOp, (doc, op) => {
