@@ -117,9 +117,7 @@ export class SqliteLogStore implements LogStore {
     this.group = conn.group;
     const s = this.stmt;
 
-    // IMMEDIATE: take the write lock up front, so two processes sharing the file cannot both read the same
-    // last_seq and then fail to upgrade their locks.
-    const append = db.transaction((room: string, inputs: readonly EncodedInput[]): AppendResult[] => {
+    const appendRows = (room: string, inputs: readonly EncodedInput[]): AppendResult[] => {
       const bounds = s.selectRoom.get(room);
       if (bounds === undefined) s.insertRoom.run(room);
       let last = bounds?.lastSeq ?? 0;
@@ -137,22 +135,17 @@ export class SqliteLogStore implements LogStore {
         results.push({ seq: last, duplicate: false });
       }
       return results;
-    });
+    };
+    // IMMEDIATE: take the write lock up front, so two processes sharing the file cannot both read the same
+    // last seq and then fail to upgrade their locks.
+    const append = db.transaction(appendRows);
     this.appendTx = (room, inputs) => {
       const group = this.group;
       group?.join();
-      // Inside the turn's transaction, one event of a known room is one INSERT: atomic on its own, it needs no
-      // savepoint around it (the common case: a document op's event).
-      const one = inputs.length === 1 ? inputs[0] : undefined;
-      if (group !== null && db.inTransaction && one !== undefined && one.dedupKey === null) {
-        const bounds = s.selectRoom.get(room);
-        if (bounds !== undefined) {
-          const seq = bounds.lastSeq + 1;
-          s.insertEvent.run(room, seq, one.type, one.json, one.ts, one.from, null);
-          return [{ seq, duplicate: false }];
-        }
-      }
-      return append.immediate(room, inputs);
+      // Inside the turn's transaction, one event without a dedup key is one INSERT (and the room's row, the first
+      // time): it needs no savepoint around it (the common case: a document op's event).
+      const bare = group !== null && db.inTransaction && inputs.length === 1 && inputs[0].dedupKey === null;
+      return bare ? appendRows(room, inputs) : append.immediate(room, inputs);
     };
 
     // A read transaction, so the entries and the bounds come from one snapshot even if another process writes.
