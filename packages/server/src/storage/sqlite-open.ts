@@ -22,7 +22,8 @@ export interface SqliteOpenOptions {
    * Page size of a new file in bytes (a power of two, 512-65536); an existing file keeps its own. Default 2048:
    * a collaborative op dirties ~5 pages (the op, its op-id index, its room-log entry, B-tree splits), each written
    * whole to the WAL at commit, so 2 KiB pages write ~13 KB per op where SQLite's default 4 KiB write ~20 KB. 1 KiB
-   * pages write less (~10.5 KB) but cost ~20% more CPU: a log entry of more than 231 bytes (a typical `zone_edit`
+   * pages write less (~10.5 KB) but cost ~20% more CPU (the doc and log stores on one connection, one op and its
+   * log entry per commit, 10,000 ops): a log entry of more than 231 bytes (a typical `zone_edit`
    * event is ~350) does not fit in a 1 KiB page of a WITHOUT ROWID table and spills to an overflow page; with 2 KiB
    * pages entries up to 488 bytes fit.
    */
