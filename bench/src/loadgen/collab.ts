@@ -5,6 +5,7 @@ import type { ClientKind, CollabJob, LoadgenJob, Metrics } from '../ipc.js';
 import { signToken } from '../tokens.js';
 import type { CollabReplica, ReplicaOpener } from './collab/replica.js';
 import { cpuMsSince, loadgenCpuMetrics } from './cpu.js';
+import { GcPauses } from './gc-pauses.js';
 import { LatencyBuffer, runPaced, seededRandom } from './pacer.js';
 import { mapLimit } from './pool.js';
 import { round, type Session } from './session.js';
@@ -85,6 +86,8 @@ export async function setupCollab(job: LoadgenJob, w: CollabJob): Promise<Sessio
 
   const run = async (): Promise<Metrics> => {
     const cpu0 = process.cpuUsage();
+    const gc = new GcPauses();
+    gc.start();
     const random = seededRandom(42);
     const insert = (s: number, t: number, acked?: () => void) => {
       const r = replicas[s];
@@ -156,6 +159,7 @@ export async function setupCollab(job: LoadgenJob, w: CollabJob): Promise<Sessio
     });
     const end = performance.now();
     const loadgenCpu = cpuMsSince(cpu0);
+    const gcPauses = gc.stop();
     const texts = replicas.map((r) => r.text());
     const converged = drained && texts.every((t) => t === texts[0]) && texts[0].length === sent;
     const lat = latencies.histogram().summary();
@@ -181,6 +185,7 @@ export async function setupCollab(job: LoadgenJob, w: CollabJob): Promise<Sessio
       ...lat,
       send_lag_p99_ms: w.pacing === 'paced' ? lagS.p99_ms : null,
       ...loadgenCpuMetrics(loadgenCpu.total, end - t0),
+      ...gcPauses,
     };
   };
 

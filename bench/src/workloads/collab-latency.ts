@@ -47,6 +47,8 @@ export const collabLatency: Workload<CollabLatencyParams> = {
     { title: 'send lag p99', key: 'send_lag_p99_ms', digits: 2 },
     { title: 'srv CPU%', key: 'server_cpu_pct' },
     { title: 'gen CPU%', key: 'loadgen_cpu_pct' },
+    { title: 'gen GC ms', key: 'gen_gc_ms' },
+    { title: 'gen GC max ms', key: 'gen_gc_max_ms', digits: 1 },
     { title: 'others% c0/c1', key: 'other_load' },
   ],
   compare(rows) {
