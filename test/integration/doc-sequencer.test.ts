@@ -1,9 +1,6 @@
 import type { SynclineClient } from '@syncline/client';
 import { type Op, type Zone, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
-import type { DocSnapshot, EventMessage } from '@syncline/protocol';
-
-type DocChecksum = { documentId: string; version: number; checksum: string };
-
+import type { DocSnapshot, EventData, EventMessage } from '@syncline/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -14,6 +11,8 @@ import {
   uniqueRoom,
   waitFor,
 } from './helpers.js';
+
+type DocChecksum = EventData<'doc_checksum'>;
 
 /**
  * The server's document sequencer through real sockets, driven with raw `doc.*` requests (the client's
@@ -226,9 +225,9 @@ describe('document sequencer', () => {
     await submit(alice, documentId, zoneCreate(zone('z1', 'a')), 0, 'f0');
     await waitFor(() => frames.some((f) => f.includes('"zone_create"')));
     frames.length = 0;
+    // Once the submit resolved its reply has arrived; the op's event came before it or in the same frame.
     await submit(alice, documentId, zoneEdit('z1', { pos: 1, ins: 'b' }), 1, 'f1');
-    await waitFor(() => frames.some((f) => f.includes('"zone_edit"')));
-    await new Promise((r) => setTimeout(r, 50));
+    expect(frames.some((f) => f.includes('"zone_edit"'))).toBe(true);
     const withReply = frames.filter((f) => f.includes('"response"'));
     expect(withReply).toHaveLength(1);
     const batch = JSON.parse(withReply[0]) as { type: string; items: { type: string }[] };
