@@ -5,7 +5,14 @@
  */
 
 /** The client implementation the load generator drives. */
-export type ClientKind = 'ws' | 'socket.io' | 'socket.io-client' | 'syncline' | 'sharedb' | 'hocuspocus';
+export type ClientKind =
+  | 'ws'
+  | 'socket.io'
+  | 'socket.io-client'
+  | 'syncline'
+  | 'sharedb'
+  | 'sharedb-json1'
+  | 'hocuspocus';
 
 /** Subscribers in one room and one publisher, flooding (`fanout`) or paced open-loop (`latency`). */
 export interface PubSubJob {

@@ -20,6 +20,7 @@ export const SYSTEM_NAMES = [
   'syncline',
   'syncline-deflate',
   'sharedb',
+  'sharedb-json1',
   'hocuspocus',
   'syncline-pg',
   'syncline-pg-3',
@@ -103,6 +104,14 @@ export const SYSTEMS: Record<SystemName, SystemSpec> = {
   sharedb: {
     name: 'sharedb',
     client: 'sharedb',
+    deflate: false,
+    unavailable: () => undefined,
+    launch: ({ port }) => ({ script: SHAREDB_SERVER, env: { PORT: String(port), HOST: '127.0.0.1' } }),
+  },
+  // The same server; its clients create a json1 document of zones (Syncline's model) instead of a string.
+  'sharedb-json1': {
+    name: 'sharedb-json1',
+    client: 'sharedb-json1',
     deflate: false,
     unavailable: () => undefined,
     launch: ({ port }) => ({ script: SHAREDB_SERVER, env: { PORT: String(port), HOST: '127.0.0.1' } }),

@@ -13,6 +13,7 @@ import { round, type Session } from './session.js';
 const OPENERS: Partial<Record<ClientKind, () => Promise<ReplicaOpener>>> = {
   syncline: async () => (await import('./collab/syncline.js')).openSyncline,
   sharedb: async () => (await import('./collab/sharedb.js')).openShareDb,
+  'sharedb-json1': async () => (await import('./collab/sharedb.js')).openShareDbJson1,
   hocuspocus: async () => (await import('./collab/hocuspocus.js')).openHocuspocus,
 };
 

@@ -1,13 +1,14 @@
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { type as json1 } from 'ot-json1';
 import { type as textUnicode } from 'ot-text-unicode';
 import { WebSocketServer } from 'ws';
 import type { ShareDBModule, WebSocketJSONStreamClass } from './sharedb-types.js';
 
 /**
- * ShareDB 7 as its README sets it up: the in-memory database (`new ShareDB()`), the `text-unicode` type
- * registered, and every WebSocket (`ws`) wrapped in `@teamwork/websocket-json-stream` and handed to
+ * ShareDB 7 as its README sets it up: the in-memory database (`new ShareDB()`), the `text-unicode` and `json1`
+ * types registered (a client picks one when it creates its document), and every WebSocket (`ws`) wrapped in `@teamwork/websocket-json-stream` and handed to
  * `backend.listen`. No authentication (ShareDB has none of its own), no presence, no compression.
  * Port from `PORT` (0 = any); prints `{"msg":"listening","port":N}`.
  */
@@ -16,6 +17,7 @@ const ShareDB = require('sharedb') as ShareDBModule;
 const WebSocketJSONStream = require('@teamwork/websocket-json-stream') as WebSocketJSONStreamClass;
 
 ShareDB.types.register(textUnicode);
+ShareDB.types.register(json1);
 const backend = new ShareDB();
 
 const http = createServer((_req, res) => {

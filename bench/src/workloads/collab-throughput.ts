@@ -12,10 +12,13 @@ export interface CollabThroughputParams extends TimedParams {
  * s. `ops_per_s`: ops acknowledged (committed by the server) per second of the measured window;
  * `ops_per_server_cpu_s`: all acknowledged ops per second of the server's CPU time, which stays fair when
  * the load generator, not the server, sets the pace. At the end the replicas must be equal (`converged`).
+ * ShareDB runs twice: as the target names it (`sharedb`, the text one `text-unicode` string) and with Syncline's
+ * document model (`sharedb-json1`: a `json1` document of zones, the text in one zone), so the ratios also
+ * compare like with like.
  */
 export const collabThroughput: Workload<CollabThroughputParams> = {
   name: 'collab-throughput',
-  systems: ['sharedb', 'hocuspocus', 'syncline'],
+  systems: ['sharedb', 'sharedb-json1', 'hocuspocus', 'syncline'],
   connectConcurrency: 10,
   params: (o: Options) => ({
     clients: knob(o, 'clients', 10, 3),
@@ -63,6 +66,15 @@ export const collabThroughput: Workload<CollabThroughputParams> = {
       ratios: {
         syncline_vs_sharedb_ops_per_s: rate,
         syncline_vs_sharedb_ops_per_server_cpu_s: perCpu,
+        // ShareDB with Syncline's document model (json1 zones): the like-for-like comparison, not the target's.
+        syncline_vs_sharedb_json1_ops_per_s: ratio(
+          get('syncline', 'ops_per_s'),
+          get('sharedb-json1', 'ops_per_s'),
+        ),
+        syncline_vs_sharedb_json1_ops_per_server_cpu_s: ratio(
+          get('syncline', 'ops_per_server_cpu_s'),
+          get('sharedb-json1', 'ops_per_server_cpu_s'),
+        ),
         syncline_vs_hocuspocus_ops_per_s: ratio(get('syncline', 'ops_per_s'), get('hocuspocus', 'ops_per_s')),
         syncline_vs_hocuspocus_ops_per_server_cpu_s: ratio(
           get('syncline', 'ops_per_server_cpu_s'),

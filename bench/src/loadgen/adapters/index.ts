@@ -8,5 +8,6 @@ export const CONNECTORS: Record<ClientKind, () => Promise<Connector>> = {
   'socket.io-client': async () => (await import('./socketio-official.js')).connectSocketIoOfficial,
   syncline: async () => (await import('./syncline.js')).connectSyncline,
   sharedb: () => Promise.reject(new Error('sharedb has no pub/sub client (collab workloads only)')),
+  'sharedb-json1': () => Promise.reject(new Error('sharedb has no pub/sub client (collab workloads only)')),
   hocuspocus: () => Promise.reject(new Error('hocuspocus has no pub/sub client (collab workloads only)')),
 };

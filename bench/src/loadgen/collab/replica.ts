@@ -51,3 +51,15 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     );
   });
 }
+
+/** Inserted strings of the text edits (`{es: [...]}` components) anywhere in a json1 op. */
+export function editInserts(op: unknown, onText: (s: string) => void): void {
+  if (!Array.isArray(op)) return;
+  for (const c of op) {
+    if (Array.isArray(c)) editInserts(c, onText);
+    else if (c !== null && typeof c === 'object') {
+      const es = (c as { es?: unknown }).es;
+      if (Array.isArray(es)) for (const x of es) if (typeof x === 'string') onText(x);
+    }
+  }
+}

@@ -1,64 +1,117 @@
 import { createRequire } from 'node:module';
+import { editOp, type as json1 } from 'ot-json1';
 import { type as textUnicode } from 'ot-text-unicode';
 import WebSocket from 'ws';
 import type { ShareDBClientModule, ShareDBDoc, ShareDBError } from '../../servers/sharedb-types.js';
-import { type ReplicaOpener, textOpInserts, within } from './replica.js';
+import { editInserts, type ReplicaOpener, textOpInserts, within } from './replica.js';
 
 const require = createRequire(import.meta.url);
 const sharedb = require('sharedb/lib/client') as ShareDBClientModule;
 sharedb.types.register(textUnicode);
+sharedb.types.register(json1);
 
 const COLLECTION = 'bench';
 
 const fail = (what: string, err: ShareDBError) => new Error(`sharedb ${what}: ${err.message}`);
 
+/** How one ShareDB document holds the shared text: the ops that edit it and how to read it back. */
+interface TextModel {
+  type: { uri: string };
+  initial: unknown;
+  insertOp(pos: number, text: string): unknown;
+  text(data: unknown): string;
+  inserts(op: unknown, onText: (s: string) => void): void;
+}
+
+/** The whole document is one `text-unicode` string. */
+const PLAIN_TEXT: TextModel = {
+  type: textUnicode,
+  initial: '',
+  insertOp: (pos, text) => (pos === 0 ? [text] : [pos, text]),
+  text: (data) => data as string,
+  inserts: textOpInserts,
+};
+
+const ZONE_TEXT = ['zones', 'z1', 'text'];
+
 /**
- * ShareDB's own client (`sharedb/lib/client`) over a `ws` socket: `doc.subscribe`, `submitOp` of
- * `text-unicode` ops (one op in flight, later ones composed while it waits, as ShareDB does), remote
- * ops from the `op` event.
+ * Syncline's document model in ShareDB: a `json1` document of zones (the same zone Syncline's bench
+ * creates), the text in one zone's `text`, edited by `json1` ops with the `text-unicode` subtype.
  */
-export const openShareDb: ReplicaOpener = async (o) => {
-  const ws = new WebSocket(`ws://127.0.0.1:${o.port}`, { perMessageDeflate: false });
-  const connection = new sharedb.Connection(ws);
-  const doc: ShareDBDoc = connection.get(COLLECTION, o.documentId);
-  await within(
-    new Promise<void>((resolve, reject) => {
-      doc.subscribe((err) => (err ? reject(fail('subscribe', err)) : resolve()));
-    }),
-    30_000,
-    'sharedb subscribe',
-  );
-  if (o.create) {
-    await new Promise<void>((resolve, reject) => {
-      doc.create('', textUnicode.uri, (err) => (err ? reject(fail('create', err)) : resolve()));
-    });
-  } else {
+const ZONE_DOCUMENT: TextModel = {
+  type: json1,
+  initial: {
+    meta: {},
+    zones: {
+      z1: {
+        id: 'z1',
+        page: 0,
+        bbox: { x: 0, y: 0, w: 1, h: 1 },
+        type: 'paragraph',
+        label: '',
+        confidence: 1,
+        text: '',
+      },
+    },
+  },
+  insertOp: (pos, text) => editOp(ZONE_TEXT, textUnicode, pos === 0 ? [text] : [pos, text]),
+  text: (data) => (data as { zones: { z1: { text: string } } }).zones.z1.text,
+  inserts: editInserts,
+};
+
+/**
+ * ShareDB's own client (`sharedb/lib/client`) over a `ws` socket: `doc.subscribe`, `submitOp` (one op in
+ * flight, later ones composed while it waits, as ShareDB does), remote ops from the `op` event.
+ */
+const openShareDbWith =
+  (model: TextModel): ReplicaOpener =>
+  async (o) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${o.port}`, { perMessageDeflate: false });
+    const connection = new sharedb.Connection(ws);
+    const doc: ShareDBDoc = connection.get(COLLECTION, o.documentId);
     await within(
-      new Promise<void>((resolve) => {
-        const check = () => (doc.type ? resolve() : setTimeout(check, 10));
-        check();
+      new Promise<void>((resolve, reject) => {
+        doc.subscribe((err) => (err ? reject(fail('subscribe', err)) : resolve()));
       }),
       30_000,
-      'sharedb document created',
+      'sharedb subscribe',
     );
-  }
-  doc.on('op', (op, source) => {
-    if (!source) textOpInserts(op, o.onRemoteInsert);
-  });
-  doc.on('error', () => {});
-  return {
-    insert(pos, text, acked) {
-      doc.submitOp(pos === 0 ? [text] : [pos, text], undefined, acked && (() => acked()));
-    },
-    get length() {
-      return (doc.data as string).length;
-    },
-    text: () => doc.data as string,
-    get unconfirmed() {
-      return doc.hasWritePending();
-    },
-    close() {
-      connection.close();
-    },
+    if (o.create) {
+      await new Promise<void>((resolve, reject) => {
+        doc.create(model.initial, model.type.uri, (err) => (err ? reject(fail('create', err)) : resolve()));
+      });
+    } else {
+      await within(
+        new Promise<void>((resolve) => {
+          const check = () => (doc.type ? resolve() : setTimeout(check, 10));
+          check();
+        }),
+        30_000,
+        'sharedb document created',
+      );
+    }
+    doc.on('op', (op, source) => {
+      if (!source) model.inserts(op, o.onRemoteInsert);
+    });
+    doc.on('error', () => {});
+    return {
+      insert(pos, text, acked) {
+        doc.submitOp(model.insertOp(pos, text), undefined, acked && (() => acked()));
+      },
+      get length() {
+        return model.text(doc.data).length;
+      },
+      text: () => model.text(doc.data),
+      get unconfirmed() {
+        return doc.hasWritePending();
+      },
+      close() {
+        connection.close();
+      },
+    };
   };
-};
+
+/** ShareDB with the whole document one `text-unicode` string. */
+export const openShareDb = openShareDbWith(PLAIN_TEXT);
+/** ShareDB with Syncline's document model: `json1` zones, the text edited in one zone. */
+export const openShareDbJson1 = openShareDbWith(ZONE_DOCUMENT);

@@ -1,20 +1,8 @@
 import { SynclineClient, type WebSocketConstructor } from '@syncline/client';
 import WebSocket from 'ws';
-import { type ReplicaOpener, within } from './replica.js';
+import { editInserts, type ReplicaOpener, within } from './replica.js';
 
 const ZONE = 'z1';
-
-/** Inserted strings of the text edits (`{es: [...]}` components) anywhere in a json1 op. */
-function editInserts(op: unknown, onText: (s: string) => void): void {
-  if (!Array.isArray(op)) return;
-  for (const c of op) {
-    if (Array.isArray(c)) editInserts(c, onText);
-    else if (c !== null && typeof c === 'object') {
-      const es = (c as { es?: unknown }).es;
-      if (Array.isArray(es)) for (const x of es) if (typeof x === 'string') onText(x);
-    }
-  }
-}
 
 /**
  * Syncline's SDK: `client.doc(id)` (a `DocumentClient`: optimistic local edits, one op in flight,
