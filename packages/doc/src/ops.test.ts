@@ -120,6 +120,9 @@ describe('zoneEdit', () => {
 
   it('fills in the deleted text so the op is invertible as built', () => {
     expect(textOp({ pos: 1, del: 2, ins: 'Z' }, 'abcd')).toEqual([1, { d: 'bc' }, 'Z']);
+    // Positions count code points whether or not the text holds surrogates.
+    expect(textOp({ pos: 1, del: 2 }, 'a😀bc')).toEqual([1, { d: '😀b' }]);
+    expect(textOp({ pos: 2, del: 1 }, 'ab€c')).toEqual([2, { d: '€' }]);
     expect(codePointLength('a😀b')).toBe(3);
   });
 

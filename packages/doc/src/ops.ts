@@ -199,7 +199,11 @@ export function textOp(edit: TextEdit, current?: string): TextOp {
 function makeTextInvertible(op: TextOp, text: string): TextOp {
   // Nothing deleted (typing): invertible as it is, without splitting the whole text into code points.
   if (!op.some((c) => typeof c === 'object')) return op;
-  const chars = Array.from(text);
+  // Without surrogates a code point is a unit: a backspace slices, without splitting the whole text into an
+  // array of one-character strings.
+  const chars = hasSurrogates(text) ? Array.from(text) : null;
+  const slice = (from: number, n: number) =>
+    chars === null ? text.slice(from, from + n) : chars.slice(from, from + n).join('');
   let at = 0;
   return op.map((c) => {
     if (typeof c === 'number') {
@@ -208,7 +212,7 @@ function makeTextInvertible(op: TextOp, text: string): TextOp {
     }
     if (typeof c === 'string') return c;
     const n = typeof c.d === 'number' ? c.d : codePointLength(c.d);
-    const deleted = chars.slice(at, at + n).join('');
+    const deleted = slice(at, n);
     if (typeof c.d === 'string' && c.d !== deleted) {
       throw new RangeError(
         `text edit deletes ${JSON.stringify(c.d)} but the text there is ${JSON.stringify(deleted)}`,
