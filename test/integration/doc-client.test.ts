@@ -93,6 +93,31 @@ describe('collaborative documents end to end', () => {
     await waitFor(() => b.doc.zone('z1')?.text === 'original!');
   });
 
+  it('lists the history of the document from the server: every committed op, who made it and when', async () => {
+    const { open } = await setup();
+    const a = await open('ann');
+    const b = await open('ben');
+    const before = Date.now();
+    a.doc.createZone(newZone('z1', 'draft'));
+    await waitFor(() => b.doc.zone('z1'));
+    b.doc.editText('z1', { pos: 5, ins: '!' });
+    await b.doc.whenSynced();
+    b.doc.updateZone('z1', { label: 'Intro' });
+    await b.doc.whenSynced();
+    await waitFor(() => a.doc.version === 3);
+    const entries = await a.doc.history();
+    expect(entries.map((e) => [e.version, e.userId, e.kind, e.zoneIds])).toEqual([
+      [1, 'ann', 'zone_create', ['z1']],
+      [2, 'ben', 'zone_edit', ['z1']],
+      [3, 'ben', 'zone_update', ['z1']],
+    ]);
+    for (const e of entries) {
+      expect(e.ts).toBeGreaterThanOrEqual(before);
+      expect(e.ts).toBeLessThanOrEqual(Date.now());
+    }
+    expect((await b.doc.history({ limit: 1 })).map((e) => e.version)).toEqual([3]);
+  });
+
   it('keeps edits made offline through a restart of the client (persisted) and merges them after', async () => {
     const { open, server, documentId, url } = await setup();
     const a = await open('ann');

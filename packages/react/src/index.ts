@@ -36,6 +36,11 @@ export {
   type CursorPosition,
   useCollaboration,
 } from './use-collaboration.js';
+export {
+  type DocumentHistory,
+  type DocumentHistoryOptions,
+  useDocumentHistory,
+} from './use-document-history.js';
 export { type ExportState, type ExportStatus, IDLE_EXPORT, type UseExport, useExport } from './use-export.js';
 export { type UseNotifications, useMaintenance, useNotifications, useNotify } from './use-notifications.js';
 export {

@@ -577,4 +577,31 @@ describe('DocumentClient', () => {
     expect(doc.getSnapshot().status).toBe('failed');
     expect(errors).toHaveLength(1);
   });
+
+  it('lists the history: who changed which zones how, the latest page by default', async () => {
+    let now = 1_000;
+    const { open } = world({ now: () => now });
+    const ann = open('ann').doc;
+    const bob = open('bob').doc;
+    await Promise.all([ann.ready, bob.ready]);
+    ann.editText('z1', { pos: 5, ins: '!' });
+    await ann.whenSynced();
+    now = 2_000;
+    bob.updateZone('z2', { label: 'Total' });
+    await bob.whenSynced();
+    now = 3_000;
+    bob.deleteZone('z1');
+    await bob.whenSynced();
+    await settle();
+
+    const all = await ann.history();
+    expect(all.map(({ opId: _, ...e }) => e)).toEqual([
+      { version: 1, userId: 'ann', ts: 1_000, kind: 'zone_edit', zoneIds: ['z1'] },
+      { version: 2, userId: 'bob', ts: 2_000, kind: 'zone_update', zoneIds: ['z2'] },
+      { version: 3, userId: 'bob', ts: 3_000, kind: 'zone_delete', zoneIds: ['z1'] },
+    ]);
+    expect((await ann.history({ limit: 2 })).map((e) => e.version)).toEqual([2, 3]); // the latest two
+    expect((await ann.history({ from: 0, limit: 1 })).map((e) => e.version)).toEqual([1]);
+    expect((await ann.history({ from: 3 })).map((e) => e.version)).toEqual([]);
+  });
 });

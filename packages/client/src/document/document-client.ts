@@ -23,6 +23,7 @@ import {
   DOC_METHODS,
   type DocOpEventData,
   type DocSnapshot,
+  type HistoryEntry,
   type Welcome,
   type ZoneLock,
 } from '@syncline/protocol';
@@ -294,6 +295,25 @@ export class DocumentClient {
 
   redo(): boolean {
     return this.step('redo');
+  }
+
+  // ---- history ----------------------------------------------------------------------------------
+
+  /**
+   * The document's committed ops, described (who, when, what kind, which zones; not the ops themselves), in
+   * version order: those with `from` < version ≤ `from + limit` (`limit` defaults to 100, at most 1,000).
+   * Without `from`, the latest `limit` ops this replica knows of (up to `version`). The server keeps the whole
+   * history, so older pages stay there to ask for.
+   */
+  async history(options: { from?: number; limit?: number } = {}): Promise<HistoryEntry[]> {
+    const limit = Math.min(Math.max(1, Math.floor(options.limit ?? 100)), 1000);
+    const from = options.from ?? Math.max(0, this.version - limit);
+    const reply = await this.transport.request<{ entries: HistoryEntry[] }>(DOC_METHODS.history, {
+      documentId: this.documentId,
+      from,
+      limit,
+    });
+    return reply.entries;
   }
 
   // ---- locks ------------------------------------------------------------------------------------

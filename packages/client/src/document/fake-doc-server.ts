@@ -15,6 +15,7 @@ import type {
   DocOpEventData,
   EventMessage,
   EventType,
+  HistoryEntry,
   RoomState,
   Welcome,
   ZoneLock,
@@ -72,6 +73,8 @@ export class FakeDocServer {
   readonly documentId: string;
   doc: ZoneDocument;
   readonly log: DocOpEventData[] = [];
+  /** When each op of `log` was committed. */
+  private readonly times: number[] = [];
   readonly locks = new Map<string, ZoneLock>();
   readonly connections: FakeConnection[] = [];
   /** Every `doc.open` request, in order. */
@@ -135,6 +138,8 @@ export class FakeDocServer {
           data as { documentId: string; op: Op; v: number; opId: string },
           conn,
         );
+      case 'doc.history':
+        return this.history(data);
       case 'doc.lock':
         return this.lock(conn.userId, data.zoneId as string);
       case 'doc.unlock':
@@ -162,6 +167,22 @@ export class FakeDocServer {
       members: [],
       ...(this.options.ownerId ? { ownerId: this.options.ownerId } : {}),
       ...(withOps ? { ops: this.log.slice(since as number) } : {}),
+    };
+  }
+
+  /** `doc.history` as the server answers it (from < version ≤ from + limit), times from `now`. */
+  private history(data: Record<string, unknown>): { entries: HistoryEntry[] } {
+    const from = Math.max(0, Math.floor(Number(data.from) || 0));
+    const limit = Math.min(Math.max(1, Math.floor(Number(data.limit) || 100)), 1000);
+    return {
+      entries: this.log.slice(from, from + limit).map((r, i) => ({
+        version: r.version,
+        userId: r.userId,
+        ts: this.times[from + i],
+        opId: r.opId,
+        kind: describeOp(r.op as Op).kind,
+        zoneIds: r.zoneIds,
+      })),
     };
   }
 
@@ -216,6 +237,7 @@ export class FakeDocServer {
       zoneIds,
     };
     this.log.push(record);
+    this.times.push(this.options.now?.() ?? Date.now());
     const type: EventType =
       zoneIds.length === 1 &&
       (kind === 'zone_create' || kind === 'zone_update' || kind === 'zone_edit' || kind === 'zone_delete')

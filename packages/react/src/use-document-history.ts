@@ -1,0 +1,113 @@
+'use client';
+import type { HistoryEntry } from '@syncline/protocol';
+import { useEffect, useState } from 'react';
+import { useDocumentLease } from './use-document-lease.js';
+
+export interface DocumentHistoryOptions {
+  /** How many of the latest entries to keep. Default 50 (at most 1,000). */
+  limit?: number;
+  /** Fetch nothing while false (a closed panel). Default true. */
+  enabled?: boolean;
+  /** The shortest time between two requests while ops keep coming, in ms. Default 1,000. */
+  refreshMs?: number;
+}
+
+export interface DocumentHistory {
+  /** The latest committed ops, described, oldest first (`doc.history`). */
+  entries: HistoryEntry[];
+  /** True until the first page arrived. */
+  loading: boolean;
+  /** Why the last request failed, or null. */
+  error: string | null;
+}
+
+const EMPTY: DocumentHistory = { entries: [], loading: true, error: null };
+
+/**
+ * The latest entries of a document's history (who committed which op, when, on which zones), kept current
+ * while the component is mounted: when the document's version moves past the last entry, the entries after
+ * it are fetched (one request at a time, at most one per `refreshMs` while ops keep coming, so a room full
+ * of typists does not turn every keystroke into a request per reader). When the document is re-opened from
+ * a snapshot (`resync`: a reset, a repaired replica), the page is fetched again.
+ */
+export function useDocumentHistory(
+  documentId: string | null | undefined,
+  options: DocumentHistoryOptions = {},
+): DocumentHistory {
+  const { enabled = true, refreshMs = 1000 } = options;
+  const limit = Math.min(Math.max(1, Math.floor(options.limit ?? 50)), 1000);
+  const doc = useDocumentLease(documentId)?.doc ?? null;
+  const [state, setState] = useState<DocumentHistory>(EMPTY);
+
+  useEffect(() => {
+    setState(EMPTY);
+    if (!doc || !enabled) return;
+    let live = true;
+    let entries: HistoryEntry[] = [];
+    let last = -1; // the version the entries reach (-1: nothing fetched yet)
+    let running = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let lastRequestAt = Number.NEGATIVE_INFINITY;
+    let generation = 0; // bumped by a resync: a page asked for before it is dropped
+
+    const fetchNow = async () => {
+      running = true;
+      lastRequestAt = Date.now();
+      const version = doc.version;
+      const asked = generation;
+      let failed = false;
+      // The first page, or a jump past what one page holds: the latest `limit` entries, replacing.
+      const fresh = last < 0 || version - last > limit;
+      try {
+        const page = await doc.history(
+          fresh ? { from: Math.max(0, version - limit), limit } : { from: last, limit },
+        );
+        if (!live) return;
+        if (asked !== generation) {
+          last = -1;
+          return;
+        }
+        entries = (fresh ? page : [...entries, ...page]).slice(-limit);
+        last = Math.max(fresh ? Math.max(0, version - limit) : last, page.at(-1)?.version ?? 0);
+        setState({ entries, loading: false, error: null });
+      } catch (e) {
+        failed = true; // tried again on the next change of the document, not in a loop
+        if (live) setState((s) => ({ ...s, loading: false, error: (e as Error).message }));
+      } finally {
+        running = false;
+      }
+      if (live && !failed && (last < 0 || doc.version > last)) schedule();
+    };
+
+    const schedule = () => {
+      if (!live || running || timer !== undefined) return;
+      const wait = Math.max(0, lastRequestAt + refreshMs - Date.now());
+      timer = setTimeout(() => {
+        timer = undefined;
+        void fetchNow();
+      }, wait);
+    };
+
+    const offChange = doc.subscribe(() => {
+      if (doc.version > last) schedule();
+    });
+    // Re-opened from a snapshot (a reset, a repaired replica): the page is fetched again.
+    const offResync = doc.on('resync', () => {
+      generation++;
+      last = -1;
+      schedule();
+    });
+    doc.ready.then(
+      () => schedule(),
+      (e: Error) => live && setState({ entries: [], loading: false, error: e.message }),
+    );
+    return () => {
+      live = false;
+      offChange();
+      offResync();
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [doc, enabled, limit, refreshMs]);
+
+  return state;
+}
