@@ -14,6 +14,7 @@ import { BLANK_PAGE } from '../lib/zones.js';
 import { Banners } from './Banners.js';
 import { DualPaneViewer } from './DualPaneViewer.js';
 import { ExportPanel } from './ExportPanel.js';
+import { HistoryPanel } from './HistoryPanel.js';
 import { ProcessingPanel } from './ProcessingPanel.js';
 
 const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
@@ -29,6 +30,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const [pdf, setPdf] = useState<LoadedPdf | null>(null);
   const [pdfNote, setPdfNote] = useState<string | null>(null);
   const [zoom, setZoom] = useState<number | null>(null);
+  const [showHistory, setShowHistory] = useState(false);
   const pane = useRef<HTMLDivElement>(null);
   const summary = cachedDocument(documentId);
   const metaName = rt.document.meta.name;
@@ -108,6 +110,13 @@ export function DocumentView({ documentId }: { documentId: string }) {
     () => new Map(namesKey ? namesKey.split('\n').map((line) => line.split('\t') as [string, string]) : []),
     [namesKey],
   );
+  // The history names people who may have left: every name seen here stays known while the page is open.
+  const seenNames = useRef(new Map<string, string>());
+  const knownNames = useMemo(() => {
+    for (const [id, n] of names) seenNames.current.set(id, n);
+    return new Map(seenNames.current);
+  }, [names]);
+  const zoneNumbers = useMemo(() => new Map(rt.zones.map((z, i) => [z.id, i + 1])), [rt.zones]);
   // Me first, then the others as the server lists them.
   const users = useMemo(
     () => [...collaboration.users].sort((a, b) => Number(b.isSelf) - Number(a.isSelf)),
@@ -157,6 +166,9 @@ export function DocumentView({ documentId }: { documentId: string }) {
             Fit
           </button>
         </div>
+        <button type="button" aria-pressed={showHistory} onClick={() => setShowHistory((v) => !v)}>
+          History
+        </button>
         <ExportPanel documentId={documentId} name={name} />
         <ConnectionStatus className="connection" />
       </header>
@@ -187,6 +199,16 @@ export function DocumentView({ documentId }: { documentId: string }) {
             pdf={pdf?.pdf ?? null}
             sizes={pdf?.sizes ?? (summary?.pages ? Array(summary.pages).fill(BLANK_PAGE) : [])}
             zoom={effectiveZoom}
+          />
+        )}
+        {showHistory && (
+          <HistoryPanel
+            documentId={documentId}
+            zones={rt.document.zones}
+            numbers={zoneNumbers}
+            names={knownNames}
+            selfId={selfId}
+            onClose={() => setShowHistory(false)}
           />
         )}
       </div>

@@ -141,4 +141,49 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
       'redo reaches Ben',
     );
   });
+
+  it('lists who changed what in the History panel, newest first, and follows new changes live', async () => {
+    await ben.getByRole('button', { name: 'History' }).click();
+    const panel = ben.getByTestId('history');
+    const items = panel.locator('.history-item');
+    // The whole story so far: Ada added the zone and typed, Ben typed (his own lines say "You").
+    await panel
+      .locator('.history-item[data-kind="zone_create"]')
+      .filter({ hasText: 'Ada added zone 1' })
+      .waitFor();
+    await panel
+      .locator('.history-item[data-user="dev-ada"]')
+      .filter({ hasText: 'Ada edited the text of zone 1' })
+      .first()
+      .waitFor();
+    await panel
+      .locator('.history-item[data-user="dev-ben"]')
+      .filter({ hasText: 'You edited the text of zone 1' })
+      .first()
+      .waitFor();
+    expect(await items.last().getAttribute('data-kind')).toBe('zone_create'); // oldest last
+
+    // Ada changes the zone's type: the line appears on top of Ben's panel by itself.
+    await ada.locator('.zone-box').first().click();
+    await ada.getByLabel('Type').selectOption('heading');
+    await eventually(
+      () => items.first().textContent(),
+      (t) => t?.startsWith('Ada changed zone 1') === true,
+      5000,
+      "Ada's change on top of Ben's history",
+    );
+    for (const dismiss of await ben.getByRole('button', { name: /^Dismiss: / }).all()) await dismiss.click();
+    await screenshot(ben, 'history');
+
+    // A zone of a line is a link to its text.
+    await items.first().getByRole('button', { name: 'zone 1' }).click();
+    await eventually(
+      () => ben.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? ''),
+      (label) => label.startsWith('Text of zone 1 '),
+      5000,
+      "the zone's text focused",
+    );
+    await panel.getByRole('button', { name: 'Close history' }).click();
+    await panel.waitFor({ state: 'detached' });
+  });
 });

@@ -1,0 +1,107 @@
+import type { Zone } from '@syncline/doc';
+import { useDocumentHistory, userColor } from '@syncline/react';
+import { useEffect, useMemo, useState } from 'react';
+import { type HistoryItem, historyItems, historyVerb, relativeTime } from '../lib/history.js';
+
+/** How many of the latest ops the panel asks for (typing runs make them fewer lines). */
+const LIMIT = 300;
+
+interface Props {
+  documentId: string;
+  /** The document's zones now, and their numbers in reading order (as the text pane shows them). */
+  zones: Readonly<Record<string, Zone>>;
+  numbers: ReadonlyMap<string, number>;
+  /** Names of the users seen in this document (presence, locks); others show their id. */
+  names: ReadonlyMap<string, string>;
+  selfId: string;
+  onClose: () => void;
+}
+
+/** Brings a zone's text into view and puts the caret in it (which selects the zone, as a click would). */
+function focusZone(zoneId: string): void {
+  const item = document.querySelector<HTMLElement>(`.zone-item[data-zone-id="${CSS.escape(zoneId)}"]`);
+  item?.scrollIntoView({ block: 'center' });
+  item?.querySelector<HTMLTextAreaElement>('textarea')?.focus({ preventScroll: true });
+}
+
+/**
+ * Who changed what, and when: the document's history from the server (`useDocumentHistory`), newest first,
+ * a run of typing in one zone as one line. Zones that still exist are links to their text.
+ */
+export function HistoryPanel({ documentId, zones, numbers, names, selfId, onClose }: Props) {
+  const history = useDocumentHistory(documentId, { limit: LIMIT });
+  const items = useMemo(() => historyItems(history.entries), [history.entries]);
+  // "2 min ago" moves on by itself.
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setTick((n) => n + 1), 15_000);
+    return () => clearInterval(t);
+  }, []);
+  const now = Date.now();
+
+  const who = (userId: string) => (userId === selfId ? 'You' : (names.get(userId) ?? userId));
+  const zoneRef = (item: HistoryItem) => {
+    if (item.kind === 'meta') return null;
+    if (item.zoneIds.length > 2) return <>{item.zoneIds.length} zones</>;
+    if (item.kind === 'zone_delete') return <>{item.zoneIds.length === 1 ? 'a zone' : 'two zones'}</>;
+    return item.zoneIds.map((id, i) => {
+      const n = numbers.get(id);
+      const zone = zones[id];
+      return (
+        <span key={id}>
+          {i > 0 && ' and '}
+          {zone && n !== undefined ? (
+            <button
+              type="button"
+              className="link history-zone"
+              onClick={() => focusZone(id)}
+              title={zone.label || zone.text.slice(0, 80) || `Zone ${n}`}
+            >
+              zone {n}
+            </button>
+          ) : (
+            'a zone since deleted'
+          )}
+        </span>
+      );
+    });
+  };
+
+  return (
+    <aside className="history-panel" aria-label="History" data-testid="history">
+      <div className="history-head">
+        <h2>History</h2>
+        <button type="button" className="small" onClick={onClose} aria-label="Close history">
+          Close
+        </button>
+      </div>
+      {history.error && (
+        <p className="error" role="alert">
+          The history could not be loaded: {history.error}
+        </p>
+      )}
+      {history.loading && !history.error && <p className="empty">Loading…</p>}
+      {!history.loading && items.length === 0 && !history.error && <p className="empty">No changes yet.</p>}
+      <ol className="history-list">
+        {items.map((item) => (
+          <li key={item.from} className="history-item" data-user={item.userId} data-kind={item.kind}>
+            <span className="history-dot" style={{ background: userColor(item.userId) }} aria-hidden="true" />
+            <span className="history-text">
+              <strong>{who(item.userId)}</strong> {historyVerb(item.kind)} {zoneRef(item)}
+              {item.count > 1 && <span className="history-count"> ({item.count} edits)</span>}
+              <time
+                dateTime={new Date(item.ts).toISOString()}
+                title={`${new Date(item.ts).toLocaleString()} · version ${item.from === item.to ? item.from : `${item.from}–${item.to}`}`}
+              >
+                {relativeTime(item.ts, now)}
+              </time>
+            </span>
+          </li>
+        ))}
+      </ol>
+      {history.entries.length >= LIMIT && (
+        <p className="empty">The latest {LIMIT} changes; the server keeps them all.</p>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,58 @@
+import type { HistoryEntry } from '@syncline/protocol';
+import { describe, expect, it } from 'vitest';
+import { historyItems, historyVerb, RUN_GAP_MS, relativeTime } from './history.js';
+
+let version = 0;
+const entry = (userId: string, kind: string, zoneIds: string[], ts: number): HistoryEntry => ({
+  version: ++version,
+  userId,
+  ts,
+  opId: `${userId}-${version}`,
+  kind,
+  zoneIds,
+});
+
+describe('historyItems', () => {
+  it("merges each user's typing in one zone into a line, newest first, and keeps everything else apart", () => {
+    version = 0;
+    const entries = [
+      entry('ann', 'zone_create', ['z1'], 1_000),
+      entry('ann', 'zone_edit', ['z1'], 2_000),
+      entry('ann', 'zone_edit', ['z1'], 3_000),
+      entry('ben', 'zone_edit', ['z1'], 3_500), // ben types along: a line of his own
+      entry('ann', 'zone_edit', ['z1'], 4_000), // ann's line goes on
+      entry('ben', 'zone_edit', ['z1'], 4_500),
+      entry('ann', 'zone_edit', ['z2'], 7_000), // another zone
+      entry('ann', 'zone_edit', ['z2'], 7_000 + RUN_GAP_MS + 1), // too long after
+      entry('ann', 'zone_update', ['z2'], 9_000_000),
+      entry('ann', 'zone_update', ['z2'], 9_000_001), // attribute changes stay one line each
+      entry('ann', 'zone_edit', ['z2'], 9_000_002), // not merged across them
+    ];
+    expect(historyItems(entries).map((i) => [i.from, i.to, i.userId, i.kind, i.zoneIds, i.count])).toEqual([
+      [11, 11, 'ann', 'zone_edit', ['z2'], 1],
+      [10, 10, 'ann', 'zone_update', ['z2'], 1],
+      [9, 9, 'ann', 'zone_update', ['z2'], 1],
+      [8, 8, 'ann', 'zone_edit', ['z2'], 1],
+      [7, 7, 'ann', 'zone_edit', ['z2'], 1],
+      [4, 6, 'ben', 'zone_edit', ['z1'], 2],
+      [2, 5, 'ann', 'zone_edit', ['z1'], 3],
+      [1, 1, 'ann', 'zone_create', ['z1'], 1],
+    ]);
+    expect(historyItems(entries).find((i) => i.userId === 'ann' && i.count === 3)?.ts).toBe(4_000); // the last op
+    expect(entries[1].zoneIds).toEqual(['z1']); // the entries are left as they were
+  });
+});
+
+describe('historyVerb / relativeTime', () => {
+  it('says what was done and how long ago', () => {
+    expect(historyVerb('zone_edit')).toBe('edited the text of');
+    expect(historyVerb('zone_delete')).toBe('deleted');
+    expect(historyVerb('meta')).toBe("changed the document's details");
+    expect(historyVerb('something new')).toBe('changed');
+    const now = 10_000_000;
+    expect(relativeTime(now - 2_000, now)).toBe('just now');
+    expect(relativeTime(now - 42_000, now)).toBe('42 s ago');
+    expect(relativeTime(now - 3 * 60_000, now)).toBe('3 min ago');
+    expect(relativeTime(now - 2 * 3_600_000, now)).toBe('2 h ago');
+  });
+});

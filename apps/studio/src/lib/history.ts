@@ -1,0 +1,86 @@
+import type { HistoryEntry } from '@syncline/protocol';
+
+/** One line of the history panel: one op, or a run of one user's typing in one zone. */
+export interface HistoryItem {
+  /** The first and last version of the run (equal for one op). */
+  from: number;
+  to: number;
+  userId: string;
+  kind: string;
+  zoneIds: string[];
+  /** When the last op of the run was committed (ms since the epoch). */
+  ts: number;
+  /** How many ops the line stands for. */
+  count: number;
+}
+
+/** Typing in one zone by one user merges into one line while no more than this passes between two ops. */
+export const RUN_GAP_MS = 2 * 60_000;
+
+/**
+ * The history as lines, newest first. A user's text edits in one zone make one line as long as nothing but
+ * text edits comes between them (other people typing at the same time, in that zone or another, does not
+ * split it) and no more than `RUN_GAP_MS` passes between two of them: a paragraph typed is one line, not one
+ * per keystroke, and three people typing together are three lines. Everything else is a line of its own.
+ */
+export function historyItems(entries: readonly HistoryEntry[]): HistoryItem[] {
+  const items: HistoryItem[] = [];
+  for (const e of entries) {
+    const prev = e.kind === 'zone_edit' && e.zoneIds.length === 1 ? typingRun(items, e) : undefined;
+    if (prev) {
+      prev.to = e.version;
+      prev.ts = e.ts;
+      prev.count++;
+    } else {
+      items.push({
+        from: e.version,
+        to: e.version,
+        userId: e.userId,
+        kind: e.kind,
+        zoneIds: [...e.zoneIds],
+        ts: e.ts,
+        count: 1,
+      });
+    }
+  }
+  return items.reverse();
+}
+
+/** The line `e` (a one-zone text edit) continues: its user's latest in the trailing run of text edits. */
+function typingRun(items: HistoryItem[], e: HistoryEntry): HistoryItem | undefined {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (item.kind !== 'zone_edit') return undefined;
+    if (item.userId === e.userId) {
+      const same = item.zoneIds.length === 1 && item.zoneIds[0] === e.zoneIds[0];
+      return same && e.ts - item.ts <= RUN_GAP_MS ? item : undefined;
+    }
+  }
+  return undefined;
+}
+
+const VERBS: Record<string, string> = {
+  zone_create: 'added',
+  zone_update: 'changed',
+  zone_edit: 'edited the text of',
+  zone_delete: 'deleted',
+  mixed: 'changed',
+};
+
+/** What a line says was done, before the zones it names: "edited the text of", "deleted", ... */
+export function historyVerb(kind: string): string {
+  if (kind === 'meta') return "changed the document's details";
+  return VERBS[kind] ?? 'changed';
+}
+
+/** "just now", "5 s ago", "3 min ago", "2 h ago", then the date. */
+export function relativeTime(ts: number, now: number): string {
+  const s = Math.round((now - ts) / 1000);
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min ago`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return `${h} h ago`;
+  return new Date(ts).toLocaleDateString();
+}
