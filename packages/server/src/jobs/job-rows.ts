@@ -21,6 +21,7 @@ export interface JobRow {
   started_at: number | null;
   finished_at: number | null;
   attempts: number;
+  run: number;
   run_after: number;
   heartbeat_at: number | null;
   error: string | null;
@@ -85,6 +86,7 @@ export function toJob(r: JobRow): Job {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     attempts: r.attempts,
+    run: Number(r.run),
     runAfter: r.run_after,
     heartbeatAt: r.heartbeat_at,
     error: r.error === null ? null : (JSON.parse(r.error) as JobErrorInfo),

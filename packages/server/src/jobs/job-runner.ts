@@ -303,19 +303,19 @@ export class JobRunner {
     const handler = this.handlers.get(claimed.kind)!;
     const controller = new AbortController();
     const entry = { job: claimed, controller } as Running;
-    // Every write names this run (its attempt number): a write that finds the job no longer running means
-    // another node cancelled it; one that finds a later attempt means this runner stalled past its heartbeat
-    // and another took the job over. Either way, stop here.
+    // Every write names this run (its claim number, `run`): a write that finds the job no longer running means
+    // another node cancelled it; one that finds a later run means this runner stalled past its heartbeat and
+    // another took the job over (or it was cancelled, retried and claimed again meanwhile). Either way, stop here.
     const persist = async (patch: Omit<JobPatch, 'now'>) => {
       const stored = await this.store.updateJob(
         entry.job.id,
         { ...patch, now: this.clock.now() },
         ['running'],
-        claimed.attempts,
+        claimed.run,
       );
       if (!stored && !controller.signal.aborted) {
         const now = await this.store.getJob(entry.job.id);
-        const superseded = now !== undefined && now.attempts !== claimed.attempts;
+        const superseded = now !== undefined && now.run !== claimed.run;
         if (!controller.signal.aborted) controller.abort(new JobAbort(superseded ? 'superseded' : 'cancel'));
       }
       return stored;
@@ -418,10 +418,10 @@ export class JobRunner {
     const { now: _now, ...fields } = patch;
     let stored: Job;
     try {
-      let done = await this.store.updateJob(live.id, patch, ['running'], live.attempts);
+      let done = await this.store.updateJob(live.id, patch, ['running'], live.run);
       if (!done) {
         const current = await this.store.getJob(live.id);
-        if (current && current.attempts !== live.attempts) return this.superseded(live, current);
+        if (current && current.run !== live.run) return this.superseded(live, current);
       }
       if (!done && why === 'cancel') {
         // Cancelled in the store by another node meanwhile: record how far this run got (a page that was
@@ -430,7 +430,7 @@ export class JobRunner {
           live.id,
           { now, page: live.page, pages: live.pages, progress: live.progress },
           ['cancelled'],
-          live.attempts,
+          live.run,
         );
       }
       stored = done ?? { ...live, ...fields, updatedAt: now };
@@ -455,7 +455,7 @@ export class JobRunner {
   private async superseded(live: Job, current?: Job): Promise<Job> {
     const now = current ?? (await this.store.getJob(live.id).catch(() => undefined));
     this.log.warn(
-      { jobId: live.id, attempt: live.attempts, currentAttempt: now?.attempts },
+      { jobId: live.id, run: live.run, currentRun: now?.run },
       'job taken over by another run; this run stops without recording its end',
     );
     return now ?? live;

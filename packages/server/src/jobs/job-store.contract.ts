@@ -71,6 +71,7 @@ export function describeJobStoreContract(
         startedAt: null,
         finishedAt: null,
         attempts: 0,
+        run: 0,
         runAfter: 100,
         heartbeatAt: null,
         error: null,
@@ -135,6 +136,7 @@ export function describeJobStoreContract(
         id: 'export',
         state: 'running',
         attempts: 1,
+        run: 1,
         startedAt: 500,
         heartbeatAt: 500,
       });
@@ -152,24 +154,40 @@ export function describeJobStoreContract(
       await store.updateJob('j1', { now: 400, heartbeatAt: 400 });
       expect(await store.claimNext({ now: 500, staleBefore: 400 })).toBeUndefined();
       const again = await store.claimNext({ now: 10_000, staleBefore: 5_000 });
-      expect(again).toMatchObject({ id: 'j1', attempts: 2, startedAt: 200, heartbeatAt: 10_000 });
+      expect(again).toMatchObject({ id: 'j1', attempts: 2, run: 2, startedAt: 200, heartbeatAt: 10_000 });
     });
 
-    it('refuses the writes of a run that lost its claim (ifAttempt), and takes the new run’s', async () => {
+    it('refuses the writes of a run that lost its claim (ifRun), and takes the new run’s', async () => {
       await store.createJob(job('j1', 100));
       const first = await store.claimNext({ now: 200 });
       const second = await store.claimNext({ now: 10_000, staleBefore: 5_000 }); // the first runner stalled
-      expect(second?.attempts).toBe((first?.attempts ?? 0) + 1);
+      expect(second?.run).toBe((first?.run ?? 0) + 1);
       const stale = await store.updateJob(
         'j1',
         { now: 10_001, state: 'completed', progress: 1 },
         ['running'],
-        first?.attempts,
+        first?.run,
       );
       expect(stale).toBeUndefined();
-      expect(await store.getJob('j1')).toMatchObject({ state: 'running', attempts: 2 });
-      const mine = await store.updateJob('j1', { now: 10_002, progress: 0.5 }, ['running'], second?.attempts);
-      expect(mine).toMatchObject({ state: 'running', progress: 0.5, attempts: 2 });
+      expect(await store.getJob('j1')).toMatchObject({ state: 'running', attempts: 2, run: 2 });
+      const mine = await store.updateJob('j1', { now: 10_002, progress: 0.5 }, ['running'], second?.run);
+      expect(mine).toMatchObject({ state: 'running', progress: 0.5, attempts: 2, run: 2 });
+    });
+
+    it('keeps fencing a stalled run after a cancel, a retry (attempts back to 0) and a new claim', async () => {
+      await store.createJob(job('j1', 100));
+      const stalled = await store.claimNext({ now: 200 });
+      await store.updateJob('j1', { now: 300, state: 'cancelled', finishedAt: 300 }, ['running']); // another node
+      await store.updateJob(
+        'j1',
+        { now: 400, state: 'queued', finishedAt: null, attempts: 0, runAfter: 400 },
+        ['cancelled'],
+      );
+      const fresh = await store.claimNext({ now: 500 });
+      expect(fresh).toMatchObject({ attempts: stalled?.attempts, run: (stalled?.run ?? 0) + 1 });
+      const late = await store.updateJob('j1', { now: 600, progress: 0.9 }, ['running'], stalled?.run);
+      expect(late).toBeUndefined();
+      expect(await store.getJob('j1')).toMatchObject({ state: 'running', progress: 0, run: fresh?.run });
     });
 
     it('hands each job to exactly one of many racing claims', async () => {

@@ -30,20 +30,20 @@ export interface JobStore {
   createJob(job: NewJob): Promise<Job>;
   getJob(id: string): Promise<Job | undefined>;
   /**
-   * Changes a job. With `ifState`, only when its state is one of those; with `ifAttempt`, only when its
-   * `attempts` is that number (the run that claimed it, so a runner that lost its claim to another node
-   * cannot overwrite the newer run). Otherwise resolves `undefined` and changes nothing. Resolves the job as
-   * stored after the change, or `undefined` for an unknown id.
+   * Changes a job. With `ifState`, only when its state is one of those; with `ifRun`, only when its `run` is
+   * that number (the claim a runner holds, so a runner that lost its claim, to another node or to a cancel,
+   * retry and new claim, cannot overwrite the newer run). Otherwise resolves `undefined` and changes nothing.
+   * Resolves the job as stored after the change, or `undefined` for an unknown id.
    */
   updateJob(
     id: string,
     patch: JobPatch,
     ifState?: readonly JobState[],
-    ifAttempt?: number,
+    ifRun?: number,
   ): Promise<Job | undefined>;
   /**
    * Atomically takes the oldest claimable job — `queued` with `runAfter <= now`, or `running` with a
-   * heartbeat before `staleBefore` — and marks it `running` (attempts + 1, `startedAt` kept if set,
+   * heartbeat before `staleBefore` — and marks it `running` (attempts + 1, run + 1, `startedAt` kept if set,
    * `heartbeatAt` = now). Resolves `undefined` when there is none.
    */
   claimNext(options: ClaimOptions): Promise<Job | undefined>;

@@ -30,6 +30,12 @@ export interface Job {
   finishedAt: number | null;
   /** Runs started, retries included (reset by an explicit retry). */
   attempts: number;
+  /**
+   * Claims of this job, ever: +1 on every claim and never reset (unlike `attempts`), so it names one run for
+   * good. A runner's writes are fenced by it: a runner that stalled past its heartbeat, while the job was taken
+   * over, or cancelled, retried and claimed again, cannot write into the newer run.
+   */
+  run: number;
   /** A queued job is not claimed before this time (retry backoff). */
   runAfter: number;
   /** While running: when its runner last said it is alive (a stale one is claimed again). */
@@ -83,6 +89,7 @@ export function newJobRecord(n: NewJob): Job {
     startedAt: null,
     finishedAt: null,
     attempts: 0,
+    run: 0,
     runAfter: n.now,
     heartbeatAt: null,
     error: null,

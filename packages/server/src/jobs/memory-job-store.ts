@@ -33,12 +33,12 @@ export class MemoryJobStore implements JobStore {
     id: string,
     patch: JobPatch,
     ifState?: readonly JobState[],
-    ifAttempt?: number,
+    ifRun?: number,
   ): Promise<Job | undefined> {
     this.check();
     const job = this.jobs.get(id);
     if (!job || (ifState && !ifState.includes(job.state))) return undefined;
-    if (ifAttempt !== undefined && job.attempts !== ifAttempt) return undefined;
+    if (ifRun !== undefined && job.run !== ifRun) return undefined;
     Object.assign(job, copy(fieldsOf(patch)), { updatedAt: patch.now });
     return copy(job);
   }
@@ -57,6 +57,7 @@ export class MemoryJobStore implements JobStore {
     Object.assign(best, {
       state: 'running',
       attempts: best.attempts + 1,
+      run: best.run + 1,
       startedAt: best.startedAt ?? o.now,
       heartbeatAt: o.now,
       updatedAt: o.now,

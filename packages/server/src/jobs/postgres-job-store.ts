@@ -21,7 +21,7 @@ export type PostgresJobStoreOptions =
 
 const JOB_FIELDS =
   'id, kind, state, owner_id, document_id, params, progress, stage, page, pages, created_at, updated_at, ' +
-  'started_at, finished_at, attempts, run_after, heartbeat_at, error, result';
+  'started_at, finished_at, attempts, run, run_after, heartbeat_at, error, result';
 const DOCUMENT_FIELDS = 'document_id, name, owner_id, size, created_at, updated_at, status, pages, job_id';
 
 /**
@@ -53,7 +53,7 @@ export class PostgresJobStore implements JobStore {
     const j = newJobRecord(n);
     await this.db.query(
       `INSERT INTO syncline_jobs (${JOB_FIELDS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
       [
         j.id,
         j.kind,
@@ -70,6 +70,7 @@ export class PostgresJobStore implements JobStore {
         j.startedAt,
         j.finishedAt,
         j.attempts,
+        j.run,
         j.runAfter,
         j.heartbeatAt,
         null,
@@ -92,10 +93,10 @@ export class PostgresJobStore implements JobStore {
     id: string,
     patch: JobPatch,
     ifState?: readonly JobState[],
-    ifAttempt?: number,
+    ifRun?: number,
   ): Promise<Job | undefined> {
     this.check();
-    const values: unknown[] = [id, ifState ?? null, patch.now, ifAttempt ?? null];
+    const values: unknown[] = [id, ifState ?? null, patch.now, ifRun ?? null];
     const sets = ['updated_at = $3'];
     for (const [key, value] of Object.entries(patch)) {
       if (key === 'now' || value === undefined) continue;
@@ -107,7 +108,7 @@ export class PostgresJobStore implements JobStore {
     const { rows } = await this.db.query<JobRow>(
       `UPDATE syncline_jobs SET ${sets.join(', ')}
        WHERE id = $1 AND ($2::text[] IS NULL OR state = ANY($2::text[]))
-         AND ($4::int IS NULL OR attempts = $4::int)
+         AND ($4::int IS NULL OR run = $4::int)
        RETURNING ${JOB_FIELDS}`,
       values,
     );
@@ -127,7 +128,7 @@ export class PostgresJobStore implements JobStore {
          FOR UPDATE SKIP LOCKED
        )
        UPDATE syncline_jobs j
-       SET state = 'running', attempts = j.attempts + 1, started_at = COALESCE(j.started_at, $1),
+       SET state = 'running', attempts = j.attempts + 1, run = j.run + 1, started_at = COALESCE(j.started_at, $1),
            heartbeat_at = $1, updated_at = $1
        FROM next WHERE j.id = next.id
        RETURNING ${JOB_FIELDS.split(', ')

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteDocStore } from '../docs/sqlite-doc-store.js';
 import { SqliteLogStore } from '../storage/sqlite-log-store.js';
 import { describeJobStoreContract } from './job-store.contract.js';
-import { SQLITE_JOB_SCHEMA_VERSION, SqliteJobStore } from './sqlite-job-store.js';
+import { SQLITE_JOB_MIGRATIONS, SQLITE_JOB_SCHEMA_VERSION, SqliteJobStore } from './sqlite-job-store.js';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -50,6 +50,25 @@ describe('SqliteJobStore', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('opens a file of job schema 1 and counts the claims of its jobs from their attempts', async () => {
+    const path = join(tempDir(), 'jobs.db');
+    const v1 = new Database(path);
+    v1.exec(SQLITE_JOB_MIGRATIONS[0]);
+    v1.exec('CREATE TABLE job_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)');
+    v1.exec('INSERT INTO job_schema (id, version) VALUES (1, 1)');
+    v1.exec(`INSERT INTO job_jobs (id, kind, state, owner_id, document_id, params, progress, created_at, updated_at,
+               attempts, run_after, heartbeat_at, result)
+             VALUES ('j1', 'processing', 'running', 'alice', 'a', 'null', 0.5, 1, 2, 2, 1, 2, 'null')`);
+    v1.close();
+    const store = new SqliteJobStore({ path });
+    expect(await store.getJob('j1')).toMatchObject({ state: 'running', attempts: 2, run: 2 });
+    // The run that held it (claim 2) is fenced off once another claims it.
+    const next = await store.claimNext({ now: 10_000, staleBefore: 5_000 });
+    expect(next).toMatchObject({ attempts: 3, run: 3 });
+    expect(await store.updateJob('j1', { now: 10_001, progress: 1 }, ['running'], 2)).toBeUndefined();
+    await store.close();
   });
 
   it('refuses a database written by a newer job schema version', () => {

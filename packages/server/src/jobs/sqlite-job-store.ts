@@ -21,12 +21,13 @@ import type { UploadedDocument, UploadedDocumentPatch } from './uploaded-documen
 export type SqliteJobStoreOptions = SqliteFileOptions | SqliteSharedOptions;
 
 /**
- * Schema migrations: `MIGRATIONS[i]` takes the job tables from version i to i + 1. Append, never edit.
+ * Schema migrations: `SQLITE_JOB_MIGRATIONS[i]` takes the job tables from version i to i + 1. Append, never
+ * edit.
  * The tables are prefixed `job_` and versioned in their own `job_schema` row, as the doc tables are, so
  * the store can share the file of the log and doc stores. Job rows are small; PDF bytes are not here
  * (see `FileStore`).
  */
-const MIGRATIONS: readonly string[] = [
+export const SQLITE_JOB_MIGRATIONS: readonly string[] = [
   `CREATE TABLE job_jobs (
      seq          INTEGER PRIMARY KEY AUTOINCREMENT,
      id           TEXT    NOT NULL UNIQUE,
@@ -64,9 +65,13 @@ const MIGRATIONS: readonly string[] = [
      job_id      TEXT
    );
    CREATE INDEX job_documents_owner ON job_documents (owner_id, created_at);`,
+  // 2: `run`, the claim counter that fences a runner's writes (`attempts` is reset by a retry). A job claimed
+  // before counts its attempts as its claims.
+  `ALTER TABLE job_jobs ADD COLUMN run INTEGER NOT NULL DEFAULT 0;
+   UPDATE job_jobs SET run = attempts;`,
 ];
 
-export const SQLITE_JOB_SCHEMA_VERSION = MIGRATIONS.length;
+export const SQLITE_JOB_SCHEMA_VERSION = SQLITE_JOB_MIGRATIONS.length;
 
 /**
  * The embedded `JobStore` on better-sqlite3. Each method is one synchronous statement or an immediate
@@ -84,7 +89,7 @@ export class SqliteJobStore implements JobStore {
     id: string,
     patch: JobPatch,
     ifState?: readonly JobState[],
-    ifAttempt?: number,
+    ifRun?: number,
   ) => Job | undefined;
 
   constructor(options: SqliteJobStoreOptions) {
@@ -106,10 +111,10 @@ export class SqliteJobStore implements JobStore {
     });
     this.claimTx = (o) => claim.immediate(o);
     const update = this.db.transaction(
-      (id: string, patch: JobPatch, ifState?: readonly JobState[], ifAttempt?: number) => {
+      (id: string, patch: JobPatch, ifState?: readonly JobState[], ifRun?: number) => {
         const row = s.selectJob.get(id);
         if (!row || (ifState && !ifState.includes(row.state as JobState))) return undefined;
-        if (ifAttempt !== undefined && row.attempts !== ifAttempt) return undefined;
+        if (ifRun !== undefined && row.run !== ifRun) return undefined;
         const sets: string[] = ['updated_at = @now'];
         const params: Record<string, unknown> = { id, now: patch.now };
         for (const [key, value] of Object.entries(patch)) {
@@ -123,7 +128,7 @@ export class SqliteJobStore implements JobStore {
         return toJob(s.selectJob.get(id)!);
       },
     );
-    this.updateTx = (id, patch, ifState, ifAttempt) => update.immediate(id, patch, ifState, ifAttempt);
+    this.updateTx = (id, patch, ifState, ifRun) => update.immediate(id, patch, ifState, ifRun);
   }
 
   async createJob(n: NewJob): Promise<Job> {
@@ -270,17 +275,17 @@ function migrate(db: Database.Database): void {
              )`);
     const version =
       (db.prepare('SELECT version FROM job_schema WHERE id = 1').pluck().get() as number | undefined) ?? 0;
-    if (version > MIGRATIONS.length) {
+    if (version > SQLITE_JOB_MIGRATIONS.length) {
       throw new Error(
-        `job database schema version ${version} is newer than this server supports (${MIGRATIONS.length})`,
+        `job database schema version ${version} is newer than this server supports (${SQLITE_JOB_MIGRATIONS.length})`,
       );
     }
-    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
-    if (version !== MIGRATIONS.length) {
+    for (let v = version; v < SQLITE_JOB_MIGRATIONS.length; v++) db.exec(SQLITE_JOB_MIGRATIONS[v]);
+    if (version !== SQLITE_JOB_MIGRATIONS.length) {
       db.prepare(
         `INSERT INTO job_schema (id, version) VALUES (1, ?)
          ON CONFLICT (id) DO UPDATE SET version = excluded.version`,
-      ).run(MIGRATIONS.length);
+      ).run(SQLITE_JOB_MIGRATIONS.length);
     }
   }).immediate();
 }
@@ -289,9 +294,9 @@ function prepare(db: Database.Database) {
   return {
     insertJob: db.prepare(
       `INSERT INTO job_jobs (id, kind, state, owner_id, document_id, params, progress, stage, page, pages,
-         created_at, updated_at, started_at, finished_at, attempts, run_after, heartbeat_at, error, result)
+         created_at, updated_at, started_at, finished_at, attempts, run, run_after, heartbeat_at, error, result)
        VALUES (@id, @kind, @state, @ownerId, @documentId, @params, @progress, @stage, @page, @pages,
-         @createdAt, @updatedAt, @startedAt, @finishedAt, @attempts, @runAfter, @heartbeatAt, @error, @result)`,
+         @createdAt, @updatedAt, @startedAt, @finishedAt, @attempts, @run, @runAfter, @heartbeatAt, @error, @result)`,
     ),
     selectJob: db.prepare<[string], JobRow>('SELECT * FROM job_jobs WHERE id = ?'),
     claimable: db.prepare<[{ now: number; stale: number }], { id: string; kind: string }>(
@@ -301,7 +306,7 @@ function prepare(db: Database.Database) {
        ORDER BY created_at, seq LIMIT 100`,
     ),
     markClaimed: db.prepare<[{ id: string; now: number }]>(
-      `UPDATE job_jobs SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, @now),
+      `UPDATE job_jobs SET state = 'running', attempts = attempts + 1, run = run + 1, started_at = COALESCE(started_at, @now),
          heartbeat_at = @now, updated_at = @now WHERE id = @id`,
     ),
     requeueRunning: db.prepare<[{ now: number }]>(

@@ -192,4 +192,14 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX syncline_uploaded_documents_owner ON syncline_uploaded_documents (owner_id, created_at);
     `,
   },
+  {
+    version: 4,
+    name: 'job claim counter',
+    // \`run\`: +1 on every claim, never reset (a retry resets \`attempts\`), so a runner's writes are fenced by a
+    // number no later run can have. A job claimed before counts its attempts as its claims.
+    sql: `
+      ALTER TABLE syncline_jobs ADD COLUMN run integer NOT NULL DEFAULT 0;
+      UPDATE syncline_jobs SET run = attempts;
+    `,
+  },
 ];
