@@ -2,12 +2,22 @@ import type { SynclineClient } from '@syncline/client';
 import type { EventMessage, JobInfo } from '@syncline/protocol';
 import type { SynclineServerOptions } from '@syncline/server';
 import { makeLargePdf } from '../../packages/pipeline/src/testing/make-pdf.js';
-import { type Cleanup, createClient, signToken, startServer, tokenProvider, waitFor } from './helpers.js';
+import {
+  type Cleanup,
+  createClient,
+  signToken,
+  startServer,
+  tokenProvider,
+  waitFor,
+  whenOpen,
+} from './helpers.js';
 
 /** A server with jobs on (memory storage), and what the job tests do with it over HTTP and sockets. */
 export async function startJobServer(cleanup: Cleanup, options: SynclineServerOptions = {}) {
   const started = await startServer(cleanup, options);
   const base = `http://127.0.0.1:${started.port}`;
+  /** Handshakes of each user's watchers: an upload waits for them (see `uploadOk`). */
+  const opening = new Map<string, Promise<unknown>[]>();
 
   /** `POST /api/documents` as `userId`. */
   const upload = async (
@@ -30,8 +40,12 @@ export async function startJobServer(cleanup: Cleanup, options: SynclineServerOp
     return { status: res.status, body: (await res.json()) as never };
   };
 
-  /** Uploads and expects 201. */
+  /**
+   * Uploads and expects 201. The user's watchers are in `user:<id>` first: a file that fails at once publishes its
+   * error there before a client still connecting has entered the room, and a room entered fresh replays nothing.
+   */
   const uploadOk = async (userId: string, bytes: Uint8Array, name?: string) => {
+    await Promise.all(opening.get(userId) ?? []);
     const r = await upload(userId, bytes, { name });
     if (r.status !== 201 || !r.body.documentId || !r.body.jobId) {
       throw new Error(`upload failed: ${r.status} ${JSON.stringify(r.body)}`);
@@ -51,6 +65,9 @@ export async function startJobServer(cleanup: Cleanup, options: SynclineServerOp
     const client = createClient(cleanup, { url: started.url, token: tokenProvider(userId), ...extra });
     const events: EventMessage[] = [];
     client.subscribe('*', (_d, e) => events.push(e as EventMessage));
+    const open = whenOpen(client);
+    open.catch(() => {}); // a watcher that never opens fails the upload that waits for it, not the run
+    opening.set(userId, [...(opening.get(userId) ?? []), open]);
     return { userId, client, events, ...eventQueries(events) };
   };
 
