@@ -35,6 +35,14 @@ const NOTICE_MESSAGES: Record<string, string> = {
   discarded_other_user: 'Offline edits of another user on this device were not sent',
 };
 
+/** Why a lock of mine ended (`DocNotice.detail` of `lock_lost`). */
+const LOCK_LOST_MESSAGES: Record<string, string> = {
+  forced: "The document's owner released your lock on this zone",
+  expired: 'Your lock on this zone expired',
+  refused: 'Your lock on this zone could not be renewed',
+  taken: 'Your lock on this zone ended and someone else locked it',
+};
+
 /** What the user reads about a refused edit: who holds the lock, when that is why, and that it was undone. */
 function rejectionMessage(doc: DocumentClient, r: DocRejection): string {
   if (r.code === 'zone_locked') {
@@ -77,7 +85,10 @@ export class DocumentIssues {
       ),
       doc.on('notice', (n: DocNotice) => {
         if (n.reason === 'nothing_to_undo' || n.reason === 'nothing_to_redo') return;
-        const message = NOTICE_MESSAGES[n.reason] ?? n.reason;
+        const message =
+          (n.reason === 'lock_lost' && n.detail !== undefined ? LOCK_LOST_MESSAGES[n.detail] : undefined) ??
+          NOTICE_MESSAGES[n.reason] ??
+          n.reason;
         this.add(
           { kind: 'notice', code: n.reason, message, zoneIds: n.zoneIds },
           { kind: 'info', title: n.action === 'lock' ? 'Lock lost' : 'Note', documentId },

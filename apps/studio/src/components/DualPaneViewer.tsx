@@ -80,7 +80,6 @@ export function DualPaneViewer({
     for (const c of cursors) if (c.zoneId) m.set(c.zoneId, [...(m.get(c.zoneId) ?? []), c]);
     return m;
   }, [cursors]);
-  const holdsLock = (zoneId: string) => state.locks[zoneId]?.userId === selfId;
   const selectedZone = selected ? state.doc.zones[selected] : undefined;
   const writable = state.status !== 'opening' && state.status !== 'failed' && state.status !== 'closed';
 
@@ -120,12 +119,29 @@ export function DualPaneViewer({
       }),
     [act, doc],
   );
+  const isOwner = doc.ownerId !== undefined && doc.ownerId === selfId;
+  // What the lock button of a zone does: lock it, unlock my lock, or (the document's owner) force another
+  // user's lock open; others' locks cannot be taken ('blocked').
+  const lockActionOf = (zoneId: string): LockAction => {
+    const lock = state.locks[zoneId];
+    if (!lock) return 'lock';
+    if (lock.userId === selfId) return 'unlock';
+    return isOwner ? 'force' : 'blocked';
+  };
   const toggleLock = useCallback(
     (zoneId: string) => {
-      const p = doc.holdsLock(zoneId) ? doc.unlock(zoneId) : doc.lock(zoneId);
-      p.catch((e: Error) => notify({ kind: 'error', title: 'Could not lock', message: e.message }));
+      const lock = doc.locks[zoneId];
+      const forced = lock !== undefined && lock.userId !== selfId;
+      const p = doc.holdsLock(zoneId)
+        ? doc.unlock(zoneId)
+        : forced
+          ? doc.unlock(zoneId, { force: true })
+          : doc.lock(zoneId);
+      p.catch((e: Error) =>
+        notify({ kind: 'error', title: forced ? 'Could not unlock' : 'Could not lock', message: e.message }),
+      );
     },
-    [doc, notify],
+    [doc, notify, selfId],
   );
   const sizesRef = useRef(pageSizes);
   sizesRef.current = pageSizes;
@@ -205,9 +221,11 @@ export function DualPaneViewer({
                   ))}
                 </select>
               </label>
-              <button type="button" onClick={() => toggleLock(selectedZone.id)}>
-                {doc.holdsLock(selectedZone.id) ? 'Unlock' : 'Lock'}
-              </button>
+              <LockButton
+                action={lockActionOf(selectedZone.id)}
+                holder={lockLabel(selectedZone.id)}
+                onClick={() => toggleLock(selectedZone.id)}
+              />
               <button type="button" className="danger" onClick={() => remove(selectedZone.id)}>
                 Delete zone
               </button>
@@ -260,7 +278,7 @@ export function DualPaneViewer({
               zone={z}
               n={i + 1}
               holder={lockLabel(z.id)}
-              mine={holdsLock(z.id)}
+              lockAction={lockActionOf(z.id)}
               editors={stableCursors.stable(z.id, editorsOf.get(z.id) ?? [])}
               names={names}
               selected={selected === z.id}
@@ -279,7 +297,7 @@ interface ZoneItemProps {
   zone: Zone;
   n: number;
   holder: string | null;
-  mine: boolean;
+  lockAction: LockAction;
   editors: readonly Cursor[];
   names: Map<string, string>;
   selected: boolean;
@@ -293,7 +311,7 @@ const ZoneItem = memo(function ZoneItem({
   zone: z,
   n,
   holder,
-  mine,
+  lockAction,
   editors,
   names,
   selected,
@@ -323,14 +341,13 @@ const ZoneItem = memo(function ZoneItem({
             <LockIcon /> locked by {holder}
           </span>
         )}
-        <button
-          type="button"
+        <LockButton
+          action={lockAction}
+          holder={holder}
           className="small"
+          zoneLabel={`zone ${n}`}
           onClick={() => onToggleLock(z.id)}
-          aria-label={`${mine ? 'Unlock' : 'Lock'} zone ${n}`}
-        >
-          {mine ? 'Unlock' : 'Lock'}
-        </button>
+        />
       </div>
       <ZoneText
         doc={doc}
@@ -342,3 +359,47 @@ const ZoneItem = memo(function ZoneItem({
     </li>
   );
 });
+
+type LockAction = 'lock' | 'unlock' | 'force' | 'blocked';
+const LOCK_LABELS: Record<LockAction, string> = {
+  lock: 'Lock',
+  unlock: 'Unlock',
+  force: 'Force unlock',
+  blocked: 'Lock',
+};
+
+/** A zone's lock button: Lock, Unlock (mine), Force unlock (the owner, someone else's), or disabled. */
+function LockButton({
+  action,
+  holder,
+  className,
+  zoneLabel,
+  onClick,
+}: {
+  action: LockAction;
+  holder: string | null;
+  className?: string;
+  /** Named in the accessible label ("Lock zone 3"). */
+  zoneLabel?: string;
+  onClick: () => void;
+}) {
+  const label = LOCK_LABELS[action];
+  return (
+    <button
+      type="button"
+      className={className}
+      onClick={onClick}
+      disabled={action === 'blocked'}
+      aria-label={zoneLabel ? `${label} ${zoneLabel}` : undefined}
+      title={
+        action === 'force'
+          ? `Release ${holder}'s lock (you own this document)`
+          : action === 'blocked'
+            ? `Locked by ${holder}`
+            : undefined
+      }
+    >
+      {label}
+    </button>
+  );
+}

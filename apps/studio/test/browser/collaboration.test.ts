@@ -1,7 +1,14 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needService } from '../../../../test/services.js';
-import { eventually, openDocument, StudioHarness, screenshot, zoneText } from './studio-harness.js';
+import {
+  dismissToasts,
+  eventually,
+  openDocument,
+  StudioHarness,
+  screenshot,
+  zoneText,
+} from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -112,6 +119,22 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     await ben.getByText('locked by Ada').waitFor({ state: 'detached' });
   });
 
+  it("lets Ada, the document's owner, force open Ben's lock (Ben is told), while Ben cannot take hers", async () => {
+    await ada.getByRole('button', { name: 'Lock zone 1' }).click();
+    await ben.getByText('locked by Ada').waitFor();
+    expect(await ben.getByRole('button', { name: 'Lock zone 1' }).isDisabled()).toBe(true); // not the owner
+    await ada.getByRole('button', { name: 'Unlock zone 1' }).click();
+    await ben.getByText('locked by Ada').waitFor({ state: 'detached' });
+
+    await ben.getByRole('button', { name: 'Lock zone 1' }).click();
+    await ada.getByText('locked by Ben').waitFor();
+    await ada.getByRole('button', { name: 'Force unlock zone 1' }).click();
+    await ben.getByText("The document's owner released your lock on this zone").waitFor();
+    await ada.getByText('locked by Ben').waitFor({ state: 'detached' });
+    await ben.getByRole('button', { name: 'Lock zone 1' }).waitFor(); // his button offers the lock again
+    await dismissToasts(ben);
+  });
+
   it('undoes and redoes only my own edit with Ctrl+Z and Shift+Ctrl+Z', async () => {
     const a = ada.getByLabel(/^Text of zone 1 /);
     await a.focus();
@@ -172,7 +195,7 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
       5000,
       "Ada's change on top of Ben's history",
     );
-    for (const dismiss of await ben.getByRole('button', { name: /^Dismiss: / }).all()) await dismiss.click();
+    await dismissToasts(ben);
     await screenshot(ben, 'history');
 
     // A zone of a line is a link to its text.

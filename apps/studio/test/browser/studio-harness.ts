@@ -145,3 +145,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
+
+/** Dismisses every toast on `page` (each button removes its own). */
+export async function dismissToasts(page: Page): Promise<void> {
+  const buttons = page.getByRole('button', { name: /^Dismiss: / });
+  while ((await buttons.count()) > 0) await buttons.first().click();
+}
