@@ -110,6 +110,42 @@ describe.skipIf(!ready)('three nodes behind a round-robin balancer', () => {
     expect([...joins[0]].sort()).toEqual(expected);
   });
 
+  it('shows a user idle on every node once all of their clients, on two nodes, are idle', async () => {
+    const room = uniqueRoom();
+    const [watcher, ...rest] = await clients(3, 'idle');
+    const twin = createClient(cleanup, { url: cluster.url, token: tokenProvider('idle1') });
+    await whenOpen(twin);
+    expect(nodeOf(twin)).not.toBe(nodeOf(rest[0]));
+    const statuses: string[] = [];
+    watcher.subscribe('user_status', (data, event) => {
+      if (event.room === room && data.userId === 'idle1') statuses.push(data.status);
+    });
+    for (const c of [watcher, ...rest, twin]) await c.join(room);
+    const statusOn = async (c: SynclineClient) => {
+      const r = await c.request<{ members: { userId: string; status?: string }[] }>('room.members', { room });
+      return r.members.find((m) => m.userId === 'idle1')?.status ?? 'active';
+    };
+    const everywhere = async (status: string) => {
+      for (const c of [watcher, rest[1], twin]) {
+        await waitFor(async () => (await statusOn(c)) === status, 10_000, `idle1 ${status} on every node`);
+      }
+    };
+
+    rest[0].setPresenceStatus('idle'); // the twin on another node is still active
+    await new Promise((r) => setTimeout(r, 300));
+    await everywhere('active');
+    expect(statuses).toEqual([]);
+
+    twin.setPresenceStatus('idle');
+    await everywhere('idle');
+    await waitFor(() => statuses.includes('idle'), 10_000, 'user_status idle');
+    rest[0].setPresenceStatus('active');
+    await everywhere('active');
+    await waitFor(() => statuses.at(-1) === 'active', 10_000, 'user_status active');
+    // With clients of the user on two nodes a change may be announced by both: never a wrong one.
+    expect(new Set(statuses)).toEqual(new Set(['idle', 'active']));
+  });
+
   it('converges when clients on different nodes edit one document at once', async () => {
     const documentId = uniqueRoom().slice(4);
     const cs = await clients(3, 'ed');

@@ -64,6 +64,67 @@ describe('presence', () => {
     expect(annEvents('user_leave')).toHaveLength(1);
   });
 
+  it('shows a user idle only when all of their tabs are, with one user_status per change', async () => {
+    const { tab, room, server } = await setup();
+    const watcher = await tab('wes');
+    const a1 = await tab('ann');
+    const a2 = await tab('ann');
+    const statusOf = () => watcher.presence.getSnapshot().users.find((u) => u.userId === 'ann')?.status;
+    const statuses = () =>
+      watcher.events
+        .filter((e) => e.type === 'user_status' && (e.data as { userId: string }).userId === 'ann')
+        .map((e) => (e.data as { status: string }).status);
+    const serverStatus = () => server.hub.members(room).find((m) => m.userId === 'ann')?.status;
+
+    a1.client.setPresenceStatus('idle'); // her other tab is still in use
+    await new Promise((r) => setTimeout(r, 150));
+    expect(statuses()).toEqual([]);
+    expect(serverStatus()).toBeUndefined();
+
+    a2.client.setPresenceStatus('idle');
+    await waitFor(() => statusOf() === 'idle', 2000, 'ann idle for wes');
+    expect(statuses()).toEqual(['idle']);
+    expect(serverStatus()).toBe('idle');
+    // A joiner learns it from the member list.
+    const late = await tab('lou');
+    expect(late.presence.getSnapshot().users.find((u) => u.userId === 'ann')?.status).toBe('idle');
+
+    a1.client.setPresenceStatus('active');
+    await waitFor(() => statusOf() === undefined, 2000, 'ann active again');
+    expect(statuses()).toEqual(['idle', 'active']);
+    // The active tab goes: her remaining tab is idle, so she is.
+    a1.client.close();
+    await waitFor(() => statusOf() === 'idle', 2000, 'ann idle after her active tab closed');
+    expect(statuses()).toEqual(['idle', 'active', 'idle']);
+    expect(() => a2.client.setPresenceStatus('idle')).not.toThrow(); // unchanged: nothing sent
+    await expect(a2.client.request('presence.status', { status: 'away' })).rejects.toMatchObject({
+      code: 'invalid',
+    });
+  });
+
+  it('takes the status a client had before it connected, and keeps it through a reconnect', async () => {
+    const { tab, room, server, url } = await setup();
+    const watcher = await tab('wes');
+    const bo = createClient(cleanup, { url, token: tokenProvider('bo', { name: 'bo' }), autoConnect: false });
+    bo.setPresenceStatus('idle'); // e.g. a page opened in a background tab
+    bo.connect();
+    await bo.join(room);
+    const boStatus = () => server.hub.members(room).find((m) => m.userId === 'bo')?.status;
+    await waitFor(() => boStatus() === 'idle', 2000, 'bo idle at the server');
+    await waitFor(
+      () => watcher.presence.getSnapshot().users.find((u) => u.userId === 'bo')?.status === 'idle',
+    );
+    bo.reconnect(); // a resume: the session keeps its status
+    await waitFor(() => bo.state === 'open', 5000, 'bo back');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(boStatus()).toBe('idle');
+    expect(
+      watcher.events.filter(
+        (e) => e.type === 'user_status' && (e.data as { userId: string }).userId === 'bo',
+      ),
+    ).toHaveLength(1); // idle once: no flicker through the reconnect
+  });
+
   it('every client’s view equals the server’s within 2 s through random connects, closes and kills', async () => {
     const { tab, view, serverView, server } = await setup();
     const random = seededRandom(42);

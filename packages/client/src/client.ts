@@ -6,11 +6,13 @@ import {
   type EventType,
   eventSpec,
   isEventType,
+  type PresenceStatus,
   type Reset,
   type RoomState,
   type ServerMessage,
   type Welcome,
 } from '@syncline/protocol';
+import { ActivityMonitor } from './activity-monitor.js';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import { Connection } from './connection.js';
 import type { CloseInfo, ConnectionState, ConnectionStatus } from './connection-state.js';
@@ -75,6 +77,12 @@ export interface ClientOptions {
   logger?: Logger;
   /** Browser window for `online`/`offline`/`visibilitychange`; default `globalThis` in a browser; `null`: none. */
   globals?: BrowserGlobals | null;
+  /**
+   * In a browser (with `globals`), this client tells the server its user is idle while the page is hidden or after
+   * this long without input, and active again at the next input (`presence.status`; others see it in presence).
+   * Default 60,000 ms; `false`: never on its own (call `setPresenceStatus` yourself).
+   */
+  idleAfterMs?: number | false;
   /** Prefix of message ids; default random (ids must be unique per user across sessions and reloads). */
   idPrefix?: string;
 }
@@ -130,6 +138,9 @@ export class SynclineClient {
   private readonly frames: FrameLog | undefined;
   private readonly requestTimeoutMs: number;
   private refreshTimer: TimerHandle | undefined;
+  /** What this client says of its user's activity (`setPresenceStatus`, or the activity monitor). */
+  private presence: PresenceStatus = 'active';
+  private readonly activity: ActivityMonitor | undefined;
   /** Server clock minus ours, from the last `welcome`. */
   private serverClockOffset = 0;
   private lastWelcome: Welcome | undefined;
@@ -146,6 +157,7 @@ export class SynclineClient {
     this.roomEvents = new Emitter(onListenerError);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.frames = options.debug?.frames ? new FrameLog(options.debug.frames) : undefined;
+    const globals = options.globals === null ? undefined : (options.globals ?? detectBrowserGlobals());
 
     const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WebSocket) throw new TypeError('no WebSocket available: pass options.WebSocket');
@@ -158,7 +170,7 @@ export class SynclineClient {
       clock: this.clock,
       random: options.random ?? Math.random,
       logger,
-      globals: options.globals === null ? undefined : (options.globals ?? detectBrowserGlobals()),
+      globals,
       backoff: { ...DEFAULT_BACKOFF, ...options.reconnect },
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
       frames: this.frames,
@@ -189,6 +201,16 @@ export class SynclineClient {
     });
     c.on('error', (error) => this.events.emit('error', error));
     c.on('rtt', (ms) => this.events.emit('rtt', ms));
+
+    const idleAfterMs = options.idleAfterMs ?? 60_000;
+    if (globals && idleAfterMs !== false) {
+      this.activity = new ActivityMonitor(
+        globals,
+        { idleAfterMs, timers: this.timers, clock: this.clock },
+        (s) => this.setPresenceStatus(s),
+      );
+      this.presence = this.activity.current;
+    }
 
     if (options.autoConnect !== false) this.connect();
   }
@@ -250,9 +272,34 @@ export class SynclineClient {
     else this.connection.reconnect();
   }
 
+  // ---- presence status ----------------------------------------------------------------------------
+
+  /** What this client says of its user: `active`, or `idle` (away). */
+  get presenceStatus(): PresenceStatus {
+    return this.presence;
+  }
+
+  /**
+   * Tells the server this user is idle (away) or active again, in every room this client joined: others see
+   * `user_status`, and the `status` of `room.members`. A user is idle only when all of their clients in a room say
+   * so. Said again after every reconnect. In a browser the client does this on its own (`idleAfterMs`).
+   */
+  setPresenceStatus(status: PresenceStatus): void {
+    if (status === this.presence) return;
+    this.presence = status;
+    this.sendPresenceStatus();
+  }
+
+  /** `welcomed`: called from the handshake, before the state says `open`. */
+  private sendPresenceStatus(welcomed = false): void {
+    if (!welcomed && this.state !== 'open') return; // said at the next welcome
+    this.request('presence.status', { status: this.presence }, { replay: false }).catch(() => {});
+  }
+
   /** Closes the socket, stops every timer and listener, rejects whatever waits with `closed`. Final. */
   close(): void {
     if (this.state === 'closed') return;
+    this.activity?.dispose();
     this.clearRefresh();
     this.connection.close();
     for (const doc of [...this.docs.values()]) doc.close();
@@ -422,6 +469,8 @@ export class SynclineClient {
     });
     for (const { room, mode } of outcome.leave) this.sendLeave(room, mode).catch((e) => this.report(e));
     this.scheduleRefresh(welcome.tokenExp);
+    // A new session starts active; a resumed one keeps what was said before the socket dropped.
+    if (this.presence === 'idle' || welcome.resumed) this.sendPresenceStatus(true);
     this.events.emit('welcome', welcome);
   }
 

@@ -28,9 +28,9 @@ type CursorInput = Omit<Cursor, 'userId' | 'at'>;
 
 /**
  * Who is in a room and where their cursors are: seeded with the server's list when started (so a joiner
- * sees everyone at once), kept current by `user_join` / `user_leave` / `cursor_update`, re-seeded after
- * every reconnect. A user's cursor goes when the user leaves. Your own cursor goes out at most `cursorHz`
- * times a second (default 30), the last position always.
+ * sees everyone at once), kept current by `user_join` / `user_leave` / `user_status` (idle or active) /
+ * `cursor_update`, re-seeded after every reconnect. A user's cursor goes when the user leaves. Your own cursor
+ * goes out at most `cursorHz` times a second (default 30), the last position always.
  *
  * `getSnapshot` and `subscribe` fit React's `useSyncExternalStore`.
  */
@@ -62,6 +62,13 @@ export class RoomPresence {
         if (d.userName !== undefined) m.userName = d.userName;
         if (d.avatar !== undefined) m.avatar = d.avatar;
         this.users.set(d.userId, m);
+        this.changed();
+      }),
+      client.subscribe('user_status', (d, e) => {
+        const m = mine(e) ? this.users.get(d.userId) : undefined;
+        if (!m || (m.status ?? 'active') === d.status) return;
+        const { status: _, ...rest } = m;
+        this.users.set(d.userId, d.status === 'idle' ? { ...rest, status: 'idle' } : rest);
         this.changed();
       }),
       client.subscribe('user_leave', (d, e) => {

@@ -36,7 +36,15 @@ export interface PresenceMember {
   avatar?: string;
   /** Open connections (tabs, devices) of this user in the room. */
   connections: number;
+  /**
+   * `idle` when every session of the user in the room said it is idle (`presence.status`: the page hidden, no
+   * input for a while); absent when at least one is active.
+   */
+  status?: PresenceStatus;
 }
+
+/** A present user's activity (`presence.status`, `user_status`). */
+export type PresenceStatus = 'active' | 'idle';
 
 export interface DocSnapshot {
   documentId: string;

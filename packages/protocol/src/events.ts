@@ -92,6 +92,11 @@ export const EVENTS = {
     delivery: 'normal',
     publisher: 'server',
   }),
+  user_status: spec({
+    schema: z.looseObject({ userId: id, status: z.enum(['active', 'idle']), documentId: id.optional() }),
+    delivery: 'normal',
+    publisher: 'server',
+  }),
   cursor_update: spec({
     schema: z.looseObject({
       userId: id.optional(),

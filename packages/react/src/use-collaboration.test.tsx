@@ -149,5 +149,14 @@ describe('useCollaboration', () => {
     const box = cursor.parentElement as HTMLElement;
     expect(box.style.left).toBe(`${100 - 50 + 0.5 * 400}px`);
     expect(box.style.top).toBe(`${300 - 50 + 0.25 * 600}px`);
+
+    // Ann steps away (her page hidden, or a minute without input): her avatar says so, then not any more.
+    act(() => ann.client.setPresenceStatus('idle'));
+    const idle = await screen.findByLabelText('ann, idle');
+    expect(idle.getAttribute('data-status')).toBe('idle');
+    expect(ann.current().users.find((u) => u.userId === 'ann')?.status).toBe('idle');
+    act(() => ann.client.setPresenceStatus('active'));
+    await screen.findByLabelText('ann');
+    expect(screen.getByLabelText('ann').getAttribute('data-status')).toBeNull();
   });
 });

@@ -47,6 +47,20 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     expect(await ada.locator('.syncline-presence__user').count()).toBe(2);
   });
 
+  it("fades Ben's avatar for Ada while Ben's page is hidden, and brings it back when it shows", async () => {
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      ben.evaluate((v) => {
+        Object.defineProperty(document, 'visibilityState', { value: v, configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    const benAvatar = ada.locator('.syncline-presence__user[data-user-id="dev-ben"]');
+    await setVisibility('hidden');
+    await ada.locator('.syncline-presence__user[data-user-id="dev-ben"][data-status="idle"]').waitFor();
+    expect(await benAvatar.getAttribute('aria-label')).toBe('Ben, idle');
+    await setVisibility('visible');
+    await ada.locator('.syncline-presence__user[data-user-id="dev-ben"]:not([data-status])').waitFor();
+  });
+
   it("puts Ada's cursor at the same spot of the page for Ben, at another zoom", async () => {
     await ben.getByRole('button', { name: 'Zoom in' }).click();
     await ben.getByRole('button', { name: 'Zoom in' }).click();

@@ -10,7 +10,11 @@ export interface UserPresenceProps {
   max?: number;
 }
 
-/** One avatar per user (initials or picture, in the user's colour), with a badge when on several devices. */
+/**
+ * One avatar per user (initials or picture, in the user's colour), with a badge when on several devices. An idle
+ * user (away: every tab of theirs hidden or untouched for a while) is marked `data-status="idle"` and says so in
+ * the label, for the stylesheet to fade.
+ */
 export function UserPresence({ users, className, max = 8 }: UserPresenceProps): ReactNode {
   const shown = users.slice(0, max);
   const more = users.length - shown.length;
@@ -21,13 +25,15 @@ export function UserPresence({ users, className, max = 8 }: UserPresenceProps): 
     >
       {shown.map((u) => {
         const devices = u.connections > 1 ? `, on ${u.connections} devices` : '';
-        const label = `${u.name}${u.isSelf ? ' (you)' : ''}${devices}`;
+        const idle = u.status === 'idle';
+        const label = `${u.name}${u.isSelf ? ' (you)' : ''}${devices}${idle ? ', idle' : ''}`;
         return (
           <li
             key={u.userId}
             className="syncline-presence__user"
             data-user-id={u.userId}
             data-self={u.isSelf || undefined}
+            data-status={idle ? 'idle' : undefined}
             title={label}
             aria-label={label}
             style={{ '--syncline-user-color': u.color } as React.CSSProperties}

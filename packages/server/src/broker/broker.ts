@@ -18,6 +18,8 @@ export interface NodePresence {
   connections: number;
   name?: string;
   avatar?: string;
+  /** Every one of those sessions is idle (`presence.status`); absent: at least one is active. */
+  idle?: true;
 }
 
 /** What a reconnect on another node needs of a session (kept in the broker for the session grace). */

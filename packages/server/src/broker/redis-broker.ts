@@ -378,12 +378,13 @@ export class RedisBroker implements Broker {
   }
 }
 
-type Compact = { c: number; n?: string; a?: string };
+type Compact = { c: number; n?: string; a?: string; i?: 1 };
 
 function compact(p: NodePresence): Compact {
   const c: Compact = { c: p.connections };
   if (p.name !== undefined) c.n = p.name;
   if (p.avatar !== undefined) c.a = p.avatar;
+  if (p.idle) c.i = 1;
   return c;
 }
 
@@ -391,5 +392,6 @@ function expand(c: Compact): NodePresence {
   const p: NodePresence = { connections: c.c };
   if (c.n !== undefined) p.name = c.n;
   if (c.a !== undefined) p.avatar = c.a;
+  if (c.i === 1) p.idle = true;
   return p;
 }

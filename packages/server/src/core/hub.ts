@@ -249,6 +249,15 @@ export class Hub {
       }
       return { room, members: this.members(room) };
     });
+    // Built in: the client says its user is idle or active again (counted in every room the session joined).
+    this.methods.set('presence.status', (data, { session }) => {
+      const status = (data as { status?: unknown } | null)?.status;
+      if (status !== 'active' && status !== 'idle') {
+        throw new SynclineError(ErrorCode.Invalid, "status: 'active' or 'idle'");
+      }
+      this.setStatus(session, status === 'idle');
+      return {};
+    });
   }
 
   start(): void {
@@ -573,6 +582,7 @@ export class Hub {
         if (!users) remote.set(node, (users = new Map()));
         // A departure is kept as a tombstone (0 connections), so an older full read cannot bring it back.
         users.set(userId, presence ?? { connections: 0 });
+        this.refreshStatus(room, userId, (room.members?.get(userId) ?? 0) > 0);
       },
       userGone: (roomName, userId) => this.announcePresence(roomName, userId, false, null),
       reconnected: () => this.recover(),
@@ -814,10 +824,13 @@ export class Hub {
     const after = before + delta;
     if (after <= 0) members.delete(userId);
     else members.set(userId, after);
+    if (session.idle) countIdle(room, userId, delta);
+    if (after <= 0 && !this.presentElsewhere(room, userId)) room.idleUsers?.delete(userId);
     const broker = this.broker;
     if (!broker.distributed) {
       if (before === 0 && after > 0) this.announcePresence(roomName, userId, true, session);
       else if (before > 0 && after <= 0) this.announcePresence(roomName, userId, false, session);
+      if (after > 0) this.refreshStatus(room, userId, true);
       return;
     }
     // Several nodes: user_join / user_leave once per user for the whole cluster (the broker says when).
@@ -825,17 +838,87 @@ export class Hub {
     Promise.resolve(broker.setPresence(roomName, userId, presence)).then(
       (changed) => {
         if (changed) this.announcePresence(roomName, userId, after > 0, session);
+        if (after > 0 || this.presentElsewhere(room, userId)) this.refreshStatus(room, userId, true);
       },
       (err) => this.log.warn({ err: String(err), room: roomName }, 'cluster presence update failed'),
+    );
+  }
+
+  /**
+   * The client of `session` says its user is idle (away: the page hidden, no input for a while) or active again.
+   * In every room the session joined, the user's status is idle when all of their sessions there are idle
+   * (cluster-wide), and `user_status` is published when that changes.
+   */
+  setStatus(session: Session, idle: boolean): void {
+    if (session.idle === idle) return;
+    session.idle = idle;
+    if (!session.present) return; // counted when it goes present
+    for (const sub of session.subs.values()) {
+      if (sub.mode !== 'join') continue;
+      const room = sub.room;
+      countIdle(room, session.userId, idle ? 1 : -1);
+      if (!this.broker.distributed) {
+        this.refreshStatus(room, session.userId, true);
+        continue;
+      }
+      const presence = this.nodePresence(room.name, session.userId, session);
+      Promise.resolve(this.broker.setPresence(room.name, session.userId, presence)).then(
+        () => this.refreshStatus(room, session.userId, true),
+        (err) => this.log.warn({ err: String(err), room: room.name }, 'cluster presence update failed'),
+      );
+    }
+  }
+
+  /** A user's status in a room: idle when every session of theirs there, on every node, is idle. */
+  private statusOf(room: Room, userId: string): 'active' | 'idle' {
+    const here = room.members?.get(userId) ?? 0;
+    if (here > (room.idleSessions?.get(userId) ?? 0)) return 'active';
+    for (const users of room.remote?.values() ?? []) {
+      const p = users.get(userId);
+      if (p && p.connections > 0 && !p.idle) return 'active';
+    }
+    return 'idle';
+  }
+
+  /** Whether another node has the user present in the room. */
+  private presentElsewhere(room: Room, userId: string): boolean {
+    for (const users of room.remote?.values() ?? [])
+      if ((users.get(userId)?.connections ?? 0) > 0) return true;
+    return false;
+  }
+
+  /**
+   * Compares a present user's status with the one last announced in the room and, when it changed, records it and
+   * (`announce`) publishes `user_status`. A node announces the changes its own sessions make; one that hears of
+   * another node's change only records it, unless it also has sessions of that user (with sessions of the user on
+   * several nodes, a change can then be announced more than once: the status is the same each time).
+   */
+  private refreshStatus(room: Room, userId: string, announce: boolean): void {
+    if ((room.members?.get(userId) ?? 0) === 0 && !this.presentElsewhere(room, userId)) {
+      room.idleUsers?.delete(userId);
+      return;
+    }
+    const status = this.statusOf(room, userId);
+    const wasIdle = room.idleUsers?.has(userId) ?? false;
+    if ((status === 'idle') === wasIdle) return;
+    if (status === 'idle') (room.idleUsers ??= new Set()).add(userId);
+    else room.idleUsers?.delete(userId);
+    if (!announce) return;
+    const documentId = room.name.startsWith('doc:') ? room.name.slice(4) : undefined;
+    this.publish(room.name, 'user_status', { userId, status, ...(documentId ? { documentId } : {}) }).catch(
+      (err) => this.log.error({ err, room: room.name }, 'presence status event failed'),
     );
   }
 
   /** This node's presence of a user in a room, as other nodes see it. */
   private nodePresence(roomName: string, userId: string, session?: Session): NodePresence {
     const identity = session?.identity ?? this.localIdentity(roomName, userId);
-    const p: NodePresence = { connections: this.rooms.get(roomName)?.members?.get(userId) ?? 0 };
+    const room = this.rooms.get(roomName);
+    const connections = room?.members?.get(userId) ?? 0;
+    const p: NodePresence = { connections };
     if (identity?.name !== undefined) p.name = identity.name;
     if (identity?.avatar !== undefined) p.avatar = identity.avatar;
+    if (connections > 0 && (room?.idleSessions?.get(userId) ?? 0) >= connections) p.idle = true;
     return p;
   }
 
@@ -878,6 +961,7 @@ export class Hub {
       const m: PresenceMember = { userId, connections: conns.length };
       if (identity?.name !== undefined) m.userName = identity.name;
       if (identity?.avatar !== undefined) m.avatar = identity.avatar;
+      if (this.statusOf(room, userId) === 'idle') m.status = 'idle';
       out.push(m);
     }
     if (room.remote) {
@@ -894,6 +978,7 @@ export class Hub {
           const added: PresenceMember = { userId, connections: p.connections };
           if (p.name !== undefined) added.userName = p.name;
           if (p.avatar !== undefined) added.avatar = p.avatar;
+          if (this.statusOf(room, userId) === 'idle') added.status = 'idle';
           byUser.set(userId, added);
           out.push(added);
         }
@@ -975,4 +1060,12 @@ export function nack(id: string, code: string, message: string, retryAfterMs?: n
   return retryAfterMs === undefined
     ? { type: 'nack', id, code, message }
     : { type: 'nack', id, code, message, retryAfterMs };
+}
+
+/** Counts a session of `userId` in or out of the room's idle sessions. */
+function countIdle(room: Room, userId: string, delta: number): void {
+  const idle = (room.idleSessions ??= new Map());
+  const n = (idle.get(userId) ?? 0) + delta;
+  if (n <= 0) idle.delete(userId);
+  else idle.set(userId, n);
 }

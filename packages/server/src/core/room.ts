@@ -41,6 +41,10 @@ export class Room {
   lastSeq = 0;
   /** userId -> number of joined sessions of that user (presence); allocated on first join. */
   members: Map<string, number> | null = null;
+  /** userId -> how many of those sessions are idle (`presence.status`); allocated on the first idle one. */
+  idleSessions: Map<string, number> | null = null;
+  /** Users present here whose status was last announced as idle (cluster-wide, as this node sees it). */
+  idleUsers: Set<string> | null = null;
   /** Other nodes' presence in this room (node -> user -> presence); allocated when another node has some. */
   remote: Map<string, Map<string, NodePresence>> | null = null;
   /** Resolves once the broker delivers other nodes' entries of this room (several nodes only). */

@@ -17,6 +17,8 @@ export class Session {
   detachedAt = 0;
   /** Whether this session counts in the presence of the rooms it joined. */
   present = false;
+  /** The client said its user is away (`presence.status`): the session counts as idle in presence. */
+  idle = false;
   /** Keeps the session's messages in order when one of them must finish before the next. */
   readonly serial = new SerialRunner();
   private dedupWindow: DedupWindow<ServerMessage> | null = null;
