@@ -11,8 +11,8 @@ export interface Cursor {
   x: number;
   y: number;
   zoneId?: string | null;
-  /** Text selection while editing a zone, if any. */
-  selection?: unknown;
+  /** While editing the zone's text: the caret (`start` = `end`) or selected range, in code points. */
+  selection?: { start: number; end: number } | null;
   /** When it arrived (ms since epoch, this client's clock). */
   at: number;
 }

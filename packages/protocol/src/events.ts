@@ -105,6 +105,11 @@ export const EVENTS = {
       page: z.number().int().min(0),
       documentId: id.optional(),
       zoneId: id.nullish(),
+      /** The caret or selected range in the zone's text (code points), while editing it. */
+      selection: z
+        .object({ start: z.number().int().min(0), end: z.number().int().min(0) })
+        .refine((s) => s.start <= s.end, 'start must not be after end')
+        .nullish(),
     }),
     delivery: 'ephemeral',
     publisher: 'client',

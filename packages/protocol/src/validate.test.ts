@@ -95,6 +95,15 @@ describe('parseClientMessages', () => {
 describe('parseEventData', () => {
   it('checks data against the catalogue', () => {
     expect(parseEventData('cursor_update', { x: 0.5, y: 0.5, page: 1 }).ok).toBe(true);
+    const selection = (start: number, end: number) =>
+      parseEventData('cursor_update', { x: 0, y: 0, page: 0, zoneId: 'z1', selection: { start, end } }).ok;
+    expect([selection(3, 3), selection(0, 9), selection(5, 2), selection(-1, 2), selection(0.5, 1)]).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
     expect(parseEventData('cursor_update', { x: 'a', y: 0, page: 0 })).toMatchObject({
       ok: false,
       code: ErrorCode.Invalid,

@@ -34,6 +34,7 @@ export {
   type CollaborationOptions,
   type CollaborationUser,
   type CursorPosition,
+  type TextSelection,
   useCollaboration,
 } from './use-collaboration.js';
 export {

@@ -26,7 +26,14 @@ export interface CursorPosition {
   x: number;
   y: number;
   zoneId?: string | null;
-  selection?: unknown;
+  /** While editing the zone's text: the caret (`start` = `end`) or selected range, in code points. */
+  selection?: TextSelection | null;
+}
+
+/** A caret or selected range in a zone's text, as offsets in code points (as the text ops count). */
+export interface TextSelection {
+  start: number;
+  end: number;
 }
 
 export interface CollaborationOptions {

@@ -4,6 +4,7 @@ import {
   type CollaborationCursor,
   type CursorPosition,
   CursorTracker,
+  type TextSelection,
   useNotify,
   userColor,
 } from '@syncline/react';
@@ -159,11 +160,37 @@ export function DualPaneViewer({
     },
     [updateCursor],
   );
+  // My caret in a zone's text goes with my cursor (at the zone's centre on the page), for others to draw.
+  const lastSelection = useRef<{ zoneId: string; selection: TextSelection } | null>(null);
+  const reportSelection = useCallback(
+    (z: Zone, selection: TextSelection | null) => {
+      lastSelection.current = selection ? { zoneId: z.id, selection } : null;
+      const size = sizesRef.current[pageIndex(z.page)] ?? BLANK_PAGE;
+      updateCursor({
+        page: z.page,
+        x: Math.min(1, (z.bbox.x + z.bbox.w / 2) / size.width),
+        y: Math.min(1, (z.bbox.y + z.bbox.h / 2) / size.height),
+        zoneId: z.id,
+        selection,
+      });
+    },
+    [updateCursor],
+  );
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
   const onPointer = useCallback(
-    (index: number, x: number, y: number) =>
-      updateCursor({ page: pageNumber(index), x, y, zoneId: selectedRef.current }),
+    (index: number, x: number, y: number) => {
+      // The pointer moves on the page while the caret may still be in a zone's text: it stays shown.
+      const zoneId = selectedRef.current;
+      const sel = lastSelection.current;
+      updateCursor({
+        page: pageNumber(index),
+        x,
+        y,
+        zoneId,
+        ...(sel && sel.zoneId === zoneId ? { selection: sel.selection } : {}),
+      });
+    },
     [updateCursor],
   );
   const lockLabel = (zoneId: string) => {
@@ -283,6 +310,7 @@ export function DualPaneViewer({
               names={names}
               selected={selected === z.id}
               onFocus={focusZone}
+              onSelection={reportSelection}
               onToggleLock={toggleLock}
             />
           ))}
@@ -302,6 +330,7 @@ interface ZoneItemProps {
   names: Map<string, string>;
   selected: boolean;
   onFocus: (zone: Zone) => void;
+  onSelection: (zone: Zone, selection: TextSelection | null) => void;
   onToggleLock: (zoneId: string) => void;
 }
 
@@ -316,9 +345,26 @@ const ZoneItem = memo(function ZoneItem({
   names,
   selected,
   onFocus,
+  onSelection,
   onToggleLock,
 }: ZoneItemProps) {
   const page = pageNumber(pageIndex(z.page));
+  const remote = useMemo(
+    () =>
+      editors.flatMap((c) =>
+        c.selection
+          ? [
+              {
+                userId: c.userId,
+                name: names.get(c.userId) ?? c.userId,
+                color: userColor(c.userId),
+                selection: c.selection,
+              },
+            ]
+          : [],
+      ),
+    [editors, names],
+  );
   return (
     <li
       className={`zone-item${selected ? ' selected' : ''}${editors.length ? ' others-editing' : ''}`}
@@ -355,6 +401,8 @@ const ZoneItem = memo(function ZoneItem({
         label={`Text of zone ${n} (${z.type}, page ${page})`}
         describedBy={holder ? `lock-${z.id}` : undefined}
         onFocus={() => onFocus(z)}
+        remote={remote}
+        onSelection={(selection) => onSelection(z, selection)}
       />
     </li>
   );

@@ -1,8 +1,24 @@
 import type { DocumentClient } from '@syncline/client';
 import type { Zone } from '@syncline/doc';
-import { useNotify } from '@syncline/react';
-import { memo, useCallback, useLayoutEffect, useRef } from 'react';
-import { moveCaret, spliceBetween, spliceToTextEdit } from '../lib/text-splice.js';
+import { type TextSelection, useNotify } from '@syncline/react';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import {
+  moveCaret,
+  type Splice,
+  spliceBetween,
+  spliceToTextEdit,
+  toCodePoints,
+  toUnits,
+} from '../lib/text-splice.js';
+import { type RemoteCaret, RemoteCarets } from './RemoteCarets.js';
+
+/** Another user editing this zone: where their caret or selection is (code points, from their cursor). */
+export interface RemoteEditor {
+  userId: string;
+  name: string;
+  color: string;
+  selection: TextSelection;
+}
 
 interface Props {
   doc: DocumentClient;
@@ -10,7 +26,13 @@ interface Props {
   label: string;
   describedBy?: string;
   onFocus: () => void;
+  /** Others' carets in this zone, drawn over the text. */
+  remote: readonly RemoteEditor[];
+  /** My caret or selection moved (code points), or `null` when I leave the text. */
+  onSelection: (selection: TextSelection | null) => void;
 }
+
+const NO_CARETS: readonly RemoteCaret[] = [];
 
 /**
  * A zone's text, edited collaboratively. The textarea is not controlled by React: each input becomes a
@@ -18,11 +40,68 @@ interface Props {
  * written into the textarea, synchronously on the document's `change` event, with the caret and selection
  * moved through it, so they never jump.
  */
-export const ZoneText = memo(function ZoneText({ doc, zone, label, describedBy, onFocus }: Props) {
+export const ZoneText = memo(function ZoneText({
+  doc,
+  zone,
+  label,
+  describedBy,
+  onFocus,
+  remote,
+  onSelection,
+}: Props) {
   const notify = useNotify();
   const ref = useRef<HTMLTextAreaElement>(null);
   const zoneId = zone.id;
   const shown = useRef(zone.text);
+
+  // Others' carets, in offsets of the text shown: placed from their last cursor update, then moved through
+  // every change of the text (theirs, mine, anyone's) until their next update places them again.
+  const [carets, setCarets] = useState<{ text: string; list: readonly RemoteCaret[] }>({
+    text: zone.text,
+    list: NO_CARETS,
+  });
+  const caretsRef = useRef(carets.list);
+  const [scrollTop, setScrollTop] = useState(0);
+  useEffect(() => {
+    const text = shown.current;
+    const list = remote.length
+      ? remote.map((r) => ({
+          userId: r.userId,
+          name: r.name,
+          color: r.color,
+          start: toUnits(text, r.selection.start),
+          end: toUnits(text, r.selection.end),
+        }))
+      : NO_CARETS;
+    caretsRef.current = list;
+    setCarets({ text, list });
+  }, [remote]);
+  const moveCarets = useCallback((text: string, splice: Splice) => {
+    if (caretsRef.current.length === 0) return;
+    const list = caretsRef.current.map((c) => ({
+      ...c,
+      start: moveCaret(c.start, splice),
+      end: moveCaret(c.end, splice),
+    }));
+    caretsRef.current = list;
+    setCarets({ text, list });
+  }, []);
+
+  // My caret and selection go to the others (throttled by the SDK); unchanged ones are not sent again.
+  const sent = useRef('');
+  const reportSelection = () => {
+    const ta = ref.current;
+    if (!ta || document.activeElement !== ta) return;
+    const value = ta.value;
+    const selection = {
+      start: toCodePoints(value, ta.selectionStart),
+      end: toCodePoints(value, ta.selectionEnd),
+    };
+    const key = `${selection.start}:${selection.end}:${value.length}`;
+    if (key === sent.current) return;
+    sent.current = key;
+    onSelection(selection);
+  };
 
   // Remote changes are written into the textarea as soon as the document has them (not at the next
   // render): a keystroke must always be diffed against the text the document holds.
@@ -36,6 +115,7 @@ export const ZoneText = memo(function ZoneText({ doc, zone, label, describedBy, 
     const { selectionStart, selectionEnd, selectionDirection } = ta;
     const focused = document.activeElement === ta;
     ta.value = text;
+    moveCarets(text, splice);
     if (focused) {
       ta.setSelectionRange(
         moveCaret(selectionStart, splice),
@@ -43,7 +123,7 @@ export const ZoneText = memo(function ZoneText({ doc, zone, label, describedBy, 
         selectionDirection ?? undefined,
       );
     }
-  }, [doc, zoneId]);
+  }, [doc, zoneId, moveCarets]);
 
   useLayoutEffect(() => {
     sync();
@@ -66,14 +146,28 @@ export const ZoneText = memo(function ZoneText({ doc, zone, label, describedBy, 
     shown.current = after;
     try {
       doc.editText(zone.id, spliceToTextEdit(before, after, splice));
+      moveCarets(after, splice);
     } catch (error) {
       shown.current = before;
       ta.value = before;
       notify({ kind: 'error', title: 'Could not edit', message: (error as Error).message });
     }
+    reportSelection();
   };
 
-  return (
+  // A selection changed without a key or the mouse (a script, the browser's own selection commands): Chromium and
+  // Firefox tell the textarea itself.
+  const reportRef = useRef(reportSelection);
+  reportRef.current = reportSelection;
+  useEffect(() => {
+    const ta = ref.current;
+    if (!ta) return;
+    const listener = () => reportRef.current();
+    ta.addEventListener('selectionchange', listener);
+    return () => ta.removeEventListener('selectionchange', listener);
+  }, []);
+
+  const textarea = (
     <textarea
       ref={ref}
       className="zone-text"
@@ -83,7 +177,19 @@ export const ZoneText = memo(function ZoneText({ doc, zone, label, describedBy, 
       data-zone-id={zone.id}
       rows={Math.min(12, Math.max(2, Math.ceil(zone.text.length / 60) + 1))}
       onInput={onInput}
-      onFocus={onFocus}
+      onFocus={() => {
+        onFocus();
+        sent.current = '';
+        reportSelection();
+      }}
+      onSelect={reportSelection}
+      onKeyUp={reportSelection}
+      onMouseUp={reportSelection}
+      onBlur={() => {
+        sent.current = '';
+        onSelection(null);
+      }}
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
       onBeforeInput={(e) => {
         // Undo/redo are the document's (my edits only), not the textarea's own history.
         const type = (e.nativeEvent as InputEvent).inputType;
@@ -91,5 +197,14 @@ export const ZoneText = memo(function ZoneText({ doc, zone, label, describedBy, 
       }}
       spellCheck
     />
+  );
+  // Always wrapped, so carets coming and going never re-mount the textarea (its value and focus).
+  return (
+    <div className="zone-text-wrap">
+      {textarea}
+      {carets.list.length > 0 && (
+        <RemoteCarets text={carets.text} carets={carets.list} scrollTop={scrollTop} />
+      )}
+    </div>
   );
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { moveCaret, spliceBetween, spliceToTextEdit } from './text-splice.js';
+import { moveCaret, spliceBetween, spliceToTextEdit, toCodePoints, toUnits } from './text-splice.js';
 
 describe('spliceBetween', () => {
   it('finds an insert, a delete and a replacement', () => {
@@ -39,5 +39,16 @@ describe('moveCaret', () => {
   it('puts a caret inside a replaced part at the end of the replacement', () => {
     expect(moveCaret(3, { at: 2, removed: 4, inserted: 1 })).toBe(3);
     expect(moveCaret(8, { at: 2, removed: 4, inserted: 1 })).toBe(5);
+  });
+});
+
+describe('toCodePoints / toUnits', () => {
+  it('turn textarea offsets into code points and back, across astral characters, clamped to the text', () => {
+    const s = 'a😀b🎉c';
+    expect([0, 1, 3, 4, 6, 7].map((u) => toCodePoints(s, u))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect([0, 1, 2, 3, 4, 5].map((n) => toUnits(s, n))).toEqual([0, 1, 3, 4, 6, 7]);
+    expect(toUnits(s, 99)).toBe(s.length);
+    expect(toCodePoints(s, 99)).toBe(5);
+    expect(toUnits('', 3)).toBe(0);
   });
 });

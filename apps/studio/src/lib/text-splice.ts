@@ -53,3 +53,15 @@ export function moveCaret(caret: number, splice: Splice): number {
   if (caret >= splice.at + splice.removed) return caret + splice.inserted - splice.removed;
   return splice.at + splice.inserted;
 }
+
+/** The code point offset (what the text ops and `cursor_update.selection` count) of UTF-16 offset `at` in `s`. */
+export function toCodePoints(s: string, at: number): number {
+  return codePointLength(s.slice(0, Math.max(0, Math.min(at, s.length))));
+}
+
+/** The UTF-16 offset (what a textarea counts) of code point offset `n` in `s`, clamped to the text. */
+export function toUnits(s: string, n: number): number {
+  let at = 0;
+  for (let k = 0; k < n && at < s.length; k++) at += isHigh(s, at) && isLow(s, at + 1) ? 2 : 1;
+  return at;
+}

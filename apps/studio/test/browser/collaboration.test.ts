@@ -112,6 +112,51 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     await screenshot(ben, 'document-collaboration');
   });
 
+  it("draws Ada's caret and selection in Ben's copy of the zone's text, and keeps them on the same words", async () => {
+    const text = await zoneText(ada, 1);
+    const a = ada.getByLabel(/^Text of zone 1 /);
+    await a.click();
+    // Ada selects "Quarterly" (after the "SUMMARY: " Ben typed) with the keyboard.
+    await ada.keyboard.press('Control+Home');
+    for (let i = 0; i < text.indexOf('Quarterly'); i++) await ada.keyboard.press('ArrowRight');
+    for (let i = 0; i < 'Quarterly'.length; i++) await ada.keyboard.press('Shift+ArrowRight');
+    const zone1 = ben.locator('.zone-item').filter({ has: ben.getByLabel(/^Text of zone 1 /) });
+    const selection = zone1.locator('mark.remote-selection');
+    await eventually(
+      () => selection.textContent(),
+      (t) => t === 'Quarterly',
+      5000,
+      "Ada's selection at Ben's",
+    );
+    await expect(zone1.locator('.remote-caret[data-user-id="dev-ada"]').textContent()).resolves.toBe('Ada');
+    // Ben types before it: her selection stays on the same word.
+    const b = ben.getByLabel(/^Text of zone 1 /);
+    await b.focus();
+    await ben.keyboard.press('Home');
+    await ben.keyboard.type('>> ');
+    await eventually(
+      () => zoneText(ada, 1),
+      (t) => t.startsWith('>> '),
+      5000,
+      "Ben's typing at Ada's",
+    );
+    expect(await selection.textContent()).toBe('Quarterly');
+    await screenshot(ben, 'remote-selection');
+    // Ada leaves the text: her caret goes.
+    await ada.getByRole('button', { name: 'Zoom in' }).click();
+    await zone1.locator('.remote-caret').waitFor({ state: 'detached' });
+    // Leave the text as the next tests expect it.
+    await b.focus();
+    await ben.keyboard.press('Home');
+    for (let i = 0; i < 3; i++) await ben.keyboard.press('Delete');
+    await eventually(
+      () => zoneText(ada, 1),
+      (t) => t === text,
+      5000,
+      'text back',
+    );
+  });
+
   it("refuses Ben's edit of a zone Ada locked, with a notice, and rolls his text back", async () => {
     const before = await zoneText(ada, 1);
     await ada.getByRole('button', { name: 'Lock zone 1' }).click();
