@@ -13,6 +13,8 @@ interface Props {
   text: string;
   carets: readonly RemoteCaret[];
   scrollTop: number;
+  /** The width of the textarea's vertical scrollbar, if it shows one: the text wraps that much narrower. */
+  gutter: number;
 }
 
 /**
@@ -21,7 +23,7 @@ interface Props {
  * transparent ink, with a coloured bar at each caret and a tint over each selection. It takes no pointer
  * events, so the textarea under it is used as if it were not there.
  */
-export const RemoteCarets = memo(function RemoteCarets({ text, carets, scrollTop }: Props) {
+export const RemoteCarets = memo(function RemoteCarets({ text, carets, scrollTop, gutter }: Props) {
   const points = new Set<number>([0, text.length]);
   for (const c of carets) {
     points.add(Math.min(c.start, text.length));
@@ -63,7 +65,11 @@ export const RemoteCarets = memo(function RemoteCarets({ text, carets, scrollTop
     );
   }
   return (
-    <div className="remote-carets" aria-hidden="true">
+    <div
+      className="remote-carets"
+      aria-hidden="true"
+      style={gutter > 0 ? { borderRightWidth: gutter + 1 } : undefined}
+    >
       <div style={{ transform: `translateY(${-scrollTop}px)` }}>
         {out}
         {/* A final newline would collapse in the copy: keep the line. */}

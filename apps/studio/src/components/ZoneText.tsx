@@ -61,7 +61,14 @@ export const ZoneText = memo(function ZoneText({
     list: NO_CARETS,
   });
   const caretsRef = useRef(carets.list);
-  const [scrollTop, setScrollTop] = useState(0);
+  const [scroll, setScroll] = useState({ top: 0, gutter: 0 });
+  // Where the textarea's text is scrolled to, and how wide its scrollbar is (the copy must wrap as it does).
+  const measure = useCallback(() => {
+    const ta = ref.current;
+    if (!ta) return;
+    const gutter = Math.max(0, ta.offsetWidth - ta.clientWidth - 2); // less the 1 px borders
+    setScroll((s) => (s.top === ta.scrollTop && s.gutter === gutter ? s : { top: ta.scrollTop, gutter }));
+  }, []);
   useEffect(() => {
     const text = shown.current;
     const list = remote.length
@@ -75,7 +82,8 @@ export const ZoneText = memo(function ZoneText({
       : NO_CARETS;
     caretsRef.current = list;
     setCarets({ text, list });
-  }, [remote]);
+    measure();
+  }, [remote, measure]);
   const moveCarets = useCallback((text: string, splice: Splice) => {
     if (caretsRef.current.length === 0) return;
     const list = caretsRef.current.map((c) => ({
@@ -189,7 +197,7 @@ export const ZoneText = memo(function ZoneText({
         sent.current = '';
         onSelection(null);
       }}
-      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      onScroll={measure}
       onBeforeInput={(e) => {
         // Undo/redo are the document's (my edits only), not the textarea's own history.
         const type = (e.nativeEvent as InputEvent).inputType;
@@ -203,7 +211,7 @@ export const ZoneText = memo(function ZoneText({
     <div className="zone-text-wrap">
       {textarea}
       {carets.list.length > 0 && (
-        <RemoteCarets text={carets.text} carets={carets.list} scrollTop={scrollTop} />
+        <RemoteCarets text={carets.text} carets={carets.list} scrollTop={scroll.top} gutter={scroll.gutter} />
       )}
     </div>
   );
