@@ -1,21 +1,13 @@
 // @vitest-environment jsdom
 import { act, render, renderHook } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { until, worldPerTest } from './testing/server.js';
+import { testZone, until, worldPerTest } from './testing/server.js';
 import { type Collaboration, useCollaboration } from './use-collaboration.js';
 import { useExport } from './use-export.js';
 import { type RealTimeDocument, useRealTimeDocument } from './use-real-time-document.js';
 import { useWebSocketProgress } from './use-websocket-progress.js';
 
-const zone = (id: string, text: string) => ({
-  id,
-  page: 1,
-  bbox: { x: 0, y: 0, w: 100, h: 20 },
-  type: 'paragraph' as const,
-  label: '',
-  confidence: 1,
-  text,
-});
+const zone = (id: string, text: string) => testZone(id, text, 1);
 
 interface Seen {
   doc?: RealTimeDocument;

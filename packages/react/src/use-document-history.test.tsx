@@ -2,19 +2,9 @@
 import type { SynclineClient } from '@syncline/client';
 import { act, renderHook } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { until, worldPerTest } from './testing/server.js';
+import { until, worldPerTest, testZone as zone } from './testing/server.js';
 import { type DocumentHistoryOptions, useDocumentHistory } from './use-document-history.js';
 import { useRealTimeDocument } from './use-real-time-document.js';
-
-const zone = (id: string, text = '') => ({
-  id,
-  page: 0,
-  bbox: { x: 0, y: 0, w: 100, h: 20 },
-  type: 'paragraph' as const,
-  label: '',
-  confidence: 1,
-  text,
-});
 
 /** Counts the `doc.history` requests a client makes. */
 function countHistoryRequests(client: SynclineClient): { readonly count: number } {

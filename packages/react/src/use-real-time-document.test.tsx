@@ -5,19 +5,9 @@ import { act, render, renderHook, screen } from '@testing-library/react';
 import { useRef } from 'react';
 import { describe, expect, it } from 'vitest';
 import { NotificationContainer } from './components/notification-container.js';
-import { countListeners, until, worldPerTest } from './testing/server.js';
+import { countListeners, until, worldPerTest, testZone as zone } from './testing/server.js';
 import { type RealTimeDocument, textDiff, useRealTimeDocument } from './use-real-time-document.js';
 import { useZone } from './use-zone.js';
-
-const zone = (id: string, text = '', page = 0, y = 0) => ({
-  id,
-  page,
-  bbox: { x: 0, y, w: 100, h: 20 },
-  type: 'paragraph' as const,
-  label: '',
-  confidence: 1,
-  text,
-});
 
 function Ben({ documentId, onState }: { documentId: string; onState: (d: RealTimeDocument) => void }) {
   onState(useRealTimeDocument(documentId));

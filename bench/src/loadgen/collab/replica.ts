@@ -29,6 +29,17 @@ export interface ReplicaOptions {
 
 export type ReplicaOpener = (o: ReplicaOptions) => Promise<CollabReplica>;
 
+/** The one zone whose text the json1 replicas (Syncline, `sharedb-json1`) edit. */
+export const BENCH_ZONE = {
+  id: 'z1',
+  page: 0,
+  bbox: { x: 0, y: 0, w: 1, h: 1 },
+  type: 'paragraph' as const,
+  label: '',
+  confidence: 1,
+  text: '',
+};
+
 /** Calls `onText` for every inserted string of a text op (`ot-text-unicode`: numbers skip, strings insert). */
 export function textOpInserts(op: unknown, onText: (s: string) => void): void {
   if (!Array.isArray(op)) return;

@@ -3,7 +3,7 @@ import { editOp, type as json1 } from 'ot-json1';
 import { type as textUnicode } from 'ot-text-unicode';
 import WebSocket from 'ws';
 import type { ShareDBClientModule, ShareDBDoc, ShareDBError } from '../../servers/sharedb-types.js';
-import { editInserts, type ReplicaOpener, textOpInserts, within } from './replica.js';
+import { BENCH_ZONE, editInserts, type ReplicaOpener, textOpInserts, within } from './replica.js';
 
 const require = createRequire(import.meta.url);
 const sharedb = require('sharedb/lib/client') as ShareDBClientModule;
@@ -32,7 +32,7 @@ const PLAIN_TEXT: TextModel = {
   inserts: textOpInserts,
 };
 
-const ZONE_TEXT = ['zones', 'z1', 'text'];
+const ZONE_TEXT = ['zones', BENCH_ZONE.id, 'text'];
 
 /**
  * Syncline's document model in ShareDB: a `json1` document of zones (the same zone Syncline's bench
@@ -42,20 +42,10 @@ const ZONE_DOCUMENT: TextModel = {
   type: json1,
   initial: {
     meta: {},
-    zones: {
-      z1: {
-        id: 'z1',
-        page: 0,
-        bbox: { x: 0, y: 0, w: 1, h: 1 },
-        type: 'paragraph',
-        label: '',
-        confidence: 1,
-        text: '',
-      },
-    },
+    zones: { [BENCH_ZONE.id]: BENCH_ZONE },
   },
   insertOp: (pos, text) => editOp(ZONE_TEXT, textUnicode, pos === 0 ? [text] : [pos, text]),
-  text: (data) => (data as { zones: { z1: { text: string } } }).zones.z1.text,
+  text: (data) => (data as { zones: Record<string, { text: string }> }).zones[BENCH_ZONE.id].text,
   inserts: editInserts,
 };
 

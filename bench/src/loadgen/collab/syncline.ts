@@ -1,8 +1,8 @@
 import { SynclineClient, type WebSocketConstructor } from '@syncline/client';
 import WebSocket from 'ws';
-import { editInserts, type ReplicaOpener, within } from './replica.js';
+import { BENCH_ZONE, editInserts, type ReplicaOpener, within } from './replica.js';
 
-const ZONE = 'z1';
+const ZONE = BENCH_ZONE.id;
 
 /**
  * Syncline's SDK: `client.doc(id)` (a `DocumentClient`: optimistic local edits, one op in flight,
@@ -22,15 +22,7 @@ export const openSyncline: ReplicaOpener = async (o) => {
   try {
     await within(doc.ready, 30_000, 'syncline doc.open');
     if (o.create) {
-      doc.createZone({
-        id: ZONE,
-        page: 0,
-        bbox: { x: 0, y: 0, w: 1, h: 1 },
-        type: 'paragraph',
-        label: '',
-        confidence: 1,
-        text: '',
-      });
+      doc.createZone(BENCH_ZONE);
       await within(doc.whenSynced(), 30_000, 'syncline zone created');
     } else {
       await within(

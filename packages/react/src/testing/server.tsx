@@ -11,6 +11,17 @@ import { WebSocketProvider, type WebSocketProviderProps } from '../websocket-pro
 
 export const SECRET = 'syncline-react-test-secret-0123456789abcdef';
 
+/** A paragraph zone for tests: 100 × 20 at (0, `y`) of `page`. */
+export const testZone = (id: string, text = '', page = 0, y = 0) => ({
+  id,
+  page,
+  bbox: { x: 0, y, w: 100, h: 20 },
+  type: 'paragraph' as const,
+  label: '',
+  confidence: 1,
+  text,
+});
+
 /**
  * An HS256 token for `userId`, signed with node:crypto. The test server checks it in an `onAuthenticate`
  * extension: jose's key checks fail across the realms of a jsdom test environment.
