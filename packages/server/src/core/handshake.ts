@@ -122,7 +122,7 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
     }
     if (conn.state !== 'authenticating' || session.conn !== conn) return;
   }
-  hub.setPresent(session, true);
+  hub.presence.setPresent(session, true);
 
   const L = hub.limits;
   const welcome: Welcome = {

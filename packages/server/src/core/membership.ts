@@ -65,14 +65,14 @@ export async function enterRoom(hub: Hub, session: Session, req: EnterRequest): 
     sub = new Subscription(session, room, mode, types);
     sub.sentSeq = room.lastSeq;
     session.subs.set(name, sub);
-    if (mode === 'join' && session.present) hub.presence(session, name, 1);
+    if (mode === 'join' && session.present) hub.presence.change(session, name, 1);
   } else {
     // The hub unloads idle rooms, including ones a detached session is still in: follow the live one.
     sub.room = room;
     sub.types = types;
     if (mode === 'join' && sub.mode === 'subscribe') {
       sub.mode = 'join';
-      if (session.present) hub.presence(session, name, 1);
+      if (session.present) hub.presence.change(session, name, 1);
     }
   }
   const attached = session.conn !== null && room.subs.has(sub);
@@ -116,6 +116,6 @@ export function leaveRoom(hub: Hub, session: Session, name: string): boolean {
   session.subs.delete(name);
   sub.room.subs.delete(sub);
   sub.catchingUp = false;
-  if (sub.mode === 'join' && session.present) hub.presence(session, name, -1);
+  if (sub.mode === 'join' && session.present) hub.presence.change(session, name, -1);
   return true;
 }

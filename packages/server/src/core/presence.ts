@@ -1,0 +1,230 @@
+import type { PresenceMember } from '@syncline/protocol';
+import type { Broker, NodePresence } from '../broker/broker.js';
+import type { Connection } from './connection.js';
+import type { Identity } from './identity.js';
+import type { Logger } from './logger.js';
+import type { Room } from './room.js';
+import type { Session } from './session.js';
+import type { SmallSet } from './small-set.js';
+
+/** What presence needs of the hub. */
+export interface PresenceHost {
+  readonly rooms: Map<string, Room>;
+  room(name: string): Room;
+  readonly broker: Broker;
+  readonly userConnections: Map<string, SmallSet<Connection>>;
+  readonly log: Logger;
+  publish(roomName: string, type: string, data: unknown): Promise<unknown>;
+}
+
+/**
+ * Who is in each room, per user: the sessions that joined it count (a user's first makes `user_join`, the last
+ * to go `user_leave`), and whether the user is idle (all of those sessions said so; each change makes
+ * `user_status`). With several nodes the broker keeps every node's count, and the cluster-wide first join and
+ * last leave are announced once.
+ */
+export class Presence {
+  constructor(private readonly hub: PresenceHost) {}
+
+  /** Turns a session's presence on or off in every room it joined, emitting user_join / user_leave. */
+  setPresent(session: Session, present: boolean): void {
+    if (session.present === present) return;
+    session.present = present;
+    for (const sub of session.subs.values()) {
+      if (sub.mode === 'join') this.change(session, sub.room.name, present ? 1 : -1);
+    }
+  }
+
+  /** A session of a user starts (+1) or stops (-1) counting in a room's presence. */
+  change(session: Session, roomName: string, delta: 1 | -1): void {
+    const room = this.hub.room(roomName);
+    const userId = session.userId;
+    const members = (room.members ??= new Map());
+    const before = members.get(userId) ?? 0;
+    const after = before + delta;
+    if (after <= 0) members.delete(userId);
+    else members.set(userId, after);
+    if (session.idle) countIdle(room, userId, delta);
+    if (after <= 0 && !this.presentElsewhere(room, userId)) room.idleUsers?.delete(userId);
+    const broker = this.hub.broker;
+    if (!broker.distributed) {
+      if (before === 0 && after > 0) this.announce(roomName, userId, true, session);
+      else if (before > 0 && after <= 0) this.announce(roomName, userId, false, session);
+      if (after > 0) this.refreshStatus(room, userId, true);
+      return;
+    }
+    // Several nodes: user_join / user_leave once per user for the whole cluster (the broker says when).
+    const presence = after > 0 ? this.nodePresence(roomName, userId, session) : null;
+    Promise.resolve(broker.setPresence(roomName, userId, presence)).then(
+      (changed) => {
+        if (changed) this.announce(roomName, userId, after > 0, session);
+        if (after > 0 || this.presentElsewhere(room, userId)) this.refreshStatus(room, userId, true);
+      },
+      (err) => this.hub.log.warn({ err: String(err), room: roomName }, 'cluster presence update failed'),
+    );
+  }
+
+  /**
+   * The client of `session` says its user is idle (away: the page hidden, no input for a while) or active again.
+   * In every room the session joined, the user's status is idle when all of their sessions there are idle
+   * (cluster-wide), and `user_status` is published when that changes.
+   */
+  setStatus(session: Session, idle: boolean): void {
+    if (session.idle === idle) return;
+    session.idle = idle;
+    if (!session.present) return; // counted when it goes present
+    for (const sub of session.subs.values()) {
+      if (sub.mode !== 'join') continue;
+      const room = sub.room;
+      countIdle(room, session.userId, idle ? 1 : -1);
+      if (!this.hub.broker.distributed) {
+        this.refreshStatus(room, session.userId, true);
+        continue;
+      }
+      const presence = this.nodePresence(room.name, session.userId, session);
+      Promise.resolve(this.hub.broker.setPresence(room.name, session.userId, presence)).then(
+        () => this.refreshStatus(room, session.userId, true),
+        (err) => this.hub.log.warn({ err: String(err), room: room.name }, 'cluster presence update failed'),
+      );
+    }
+  }
+
+  /** A user's status in a room: idle when every session of theirs there, on every node, is idle. */
+  private statusOf(room: Room, userId: string): 'active' | 'idle' {
+    const here = room.members?.get(userId) ?? 0;
+    if (here > (room.idleSessions?.get(userId) ?? 0)) return 'active';
+    for (const users of room.remote?.values() ?? []) {
+      const p = users.get(userId);
+      if (p && p.connections > 0 && !p.idle) return 'active';
+    }
+    return 'idle';
+  }
+
+  /** Whether another node has the user present in the room. */
+  private presentElsewhere(room: Room, userId: string): boolean {
+    for (const users of room.remote?.values() ?? [])
+      if ((users.get(userId)?.connections ?? 0) > 0) return true;
+    return false;
+  }
+
+  /**
+   * Compares a present user's status with the one last announced in the room and, when it changed, records it and
+   * (`announce`) publishes `user_status`. A node announces the changes its own sessions make; one that hears of
+   * another node's change only records it, unless it also has sessions of that user (with sessions of the user on
+   * several nodes, a change can then be announced more than once: the status is the same each time).
+   */
+  private refreshStatus(room: Room, userId: string, announce: boolean): void {
+    if ((room.members?.get(userId) ?? 0) === 0 && !this.presentElsewhere(room, userId)) {
+      room.idleUsers?.delete(userId);
+      return;
+    }
+    const status = this.statusOf(room, userId);
+    const wasIdle = room.idleUsers?.has(userId) ?? false;
+    if ((status === 'idle') === wasIdle) return;
+    if (status === 'idle') (room.idleUsers ??= new Set()).add(userId);
+    else room.idleUsers?.delete(userId);
+    if (!announce) return;
+    const documentId = room.name.startsWith('doc:') ? room.name.slice(4) : undefined;
+    this.hub
+      .publish(room.name, 'user_status', { userId, status, ...(documentId ? { documentId } : {}) })
+      .catch((err) => this.hub.log.error({ err, room: room.name }, 'presence status event failed'));
+  }
+
+  /** This node's presence of a user in a room, as other nodes see it. */
+  private nodePresence(roomName: string, userId: string, session?: Session): NodePresence {
+    const identity = session?.identity ?? this.localIdentity(roomName, userId);
+    const room = this.hub.rooms.get(roomName);
+    const connections = room?.members?.get(userId) ?? 0;
+    const p: NodePresence = { connections };
+    if (identity?.name !== undefined) p.name = identity.name;
+    if (identity?.avatar !== undefined) p.avatar = identity.avatar;
+    if (connections > 0 && (room?.idleSessions?.get(userId) ?? 0) >= connections) p.idle = true;
+    return p;
+  }
+
+  private localIdentity(roomName: string, userId: string): Identity | undefined {
+    for (const c of this.hub.userConnections.get(userId) ?? []) {
+      if (c.session?.subs.get(roomName)) return c.session.identity;
+    }
+    return undefined;
+  }
+
+  /** Publishes user_join / user_leave (`userGone`: another node's last session of the user left). */
+  announce(roomName: string, userId: string, joined: boolean, session: Session | null): void {
+    const documentId = roomName.startsWith('doc:') ? roomName.slice(4) : undefined;
+    const publish = (type: 'user_join' | 'user_leave', data: Record<string, unknown>) =>
+      this.hub
+        .publish(roomName, type, documentId ? { ...data, documentId } : data)
+        .catch((err) => this.hub.log.error({ err, room: roomName }, 'presence event failed'));
+    if (joined) {
+      const { name, avatar } = session?.identity ?? { userId };
+      publish('user_join', {
+        userId,
+        ...(name !== undefined ? { userName: name } : {}),
+        ...(avatar !== undefined ? { avatar } : {}),
+      });
+    } else {
+      publish('user_leave', { userId });
+    }
+  }
+
+  /** Who is present in a room: one entry per user, with how many of their connections are in it. */
+  members(roomName: string): PresenceMember[] {
+    const room = this.hub.rooms.get(roomName);
+    const out: PresenceMember[] = [];
+    if (!room?.members && !room?.remote) return out;
+    for (const [userId] of room.members ?? []) {
+      const conns = [...(this.hub.userConnections.get(userId) ?? [])].filter((c) =>
+        c.session?.subs.get(roomName),
+      );
+      const identity = conns[0]?.session?.identity;
+      const m: PresenceMember = { userId, connections: conns.length };
+      if (identity?.name !== undefined) m.userName = identity.name;
+      if (identity?.avatar !== undefined) m.avatar = identity.avatar;
+      if (this.statusOf(room, userId) === 'idle') m.status = 'idle';
+      out.push(m);
+    }
+    if (room.remote) {
+      // Other nodes' users: one entry per user, their connections summed over nodes.
+      const byUser = new Map(out.map((m) => [m.userId, m]));
+      for (const users of room.remote.values()) {
+        for (const [userId, p] of users) {
+          if (p.connections <= 0) continue;
+          const m = byUser.get(userId);
+          if (m) {
+            m.connections += p.connections;
+            continue;
+          }
+          const added: PresenceMember = { userId, connections: p.connections };
+          if (p.name !== undefined) added.userName = p.name;
+          if (p.avatar !== undefined) added.avatar = p.avatar;
+          if (this.statusOf(room, userId) === 'idle') added.status = 'idle';
+          byUser.set(userId, added);
+          out.push(added);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Another node's presence of a user in a room changed (the broker): its status may have too. */
+  heard(room: Room, userId: string): void {
+    this.refreshStatus(room, userId, (room.members?.get(userId) ?? 0) > 0);
+  }
+
+  /** After the broker reconnected: this node's presence in the room is written again. */
+  restore(room: Room): void {
+    for (const [userId] of room.members ?? []) {
+      Promise.resolve(
+        this.hub.broker.setPresence(room.name, userId, this.nodePresence(room.name, userId)),
+      ).catch((err) => this.hub.log.warn({ err: String(err) }, 'restoring presence failed'));
+    }
+  }
+}
+/** Counts a session of `userId` in or out of the room's idle sessions. */
+function countIdle(room: Room, userId: string, delta: number): void {
+  const idle = (room.idleSessions ??= new Map());
+  const n = (idle.get(userId) ?? 0) + delta;
+  if (n <= 0) idle.delete(userId);
+  else idle.set(userId, n);
+}
