@@ -125,19 +125,23 @@ describe('presence', () => {
     ).toHaveLength(1); // idle once: no flicker through the reconnect
   });
 
-  it('every client’s view equals the server’s within 2 s through random connects, closes and kills', async () => {
-    const { tab, view, serverView, server } = await setup();
+  it('every client’s view equals the server’s within 2 s through random connects, closes, kills and idling', async () => {
+    const { tab, room, server } = await setup();
     const random = seededRandom(42);
     const users = ['ann', 'ben', 'cy', 'dee'];
     const tabs: { userId: string; client: SynclineClient; presence: RoomPresence }[] = [];
-    for (let step = 0; step < 30; step++) {
+    for (let step = 0; step < 40; step++) {
       const r = random();
-      if (r < 0.45 || tabs.length < 2) {
+      if (r < 0.4 || tabs.length < 2) {
         tabs.push(await tab(users[Math.floor(random() * users.length)]));
-      } else if (r < 0.7) {
+      } else if (r < 0.6) {
         const [t] = tabs.splice(Math.floor(random() * tabs.length), 1);
         t.presence.close();
         t.client.close();
+      } else if (r < 0.85) {
+        // A tab's page is hidden, or shown again.
+        const t = tabs[Math.floor(random() * tabs.length)];
+        t.client.setPresenceStatus(t.client.presenceStatus === 'idle' ? 'active' : 'idle');
       } else {
         // Kill a socket abruptly from the server's side: the client reconnects and resumes.
         const conns = [...server.hub.connections];
@@ -145,14 +149,42 @@ describe('presence', () => {
       }
       if (step % 5 === 4) await new Promise((r) => setTimeout(r, 50));
     }
-    const expected = () => serverView().join(',');
+    // Each user with their status: `ann` or `ann:idle`.
+    const serverView = () =>
+      server.hub
+        .members(room)
+        .map((m) => (m.status === 'idle' ? `${m.userId}:idle` : m.userId))
+        .sort()
+        .join(',');
+    const view = (t: { presence: RoomPresence }) =>
+      t.presence
+        .getSnapshot()
+        .users.map((u) => (u.status === 'idle' ? `${u.userId}:idle` : u.userId))
+        .sort()
+        .join(',');
     await waitFor(
-      () => tabs.every((t) => t.client.state === 'open' && view(t).join(',') === expected()),
+      () => tabs.every((t) => t.client.state === 'open' && view(t) === serverView()),
       2000 + 300,
       'every view equals the server’s',
     );
-    // And the server's view is the truth: the users with an open tab, once the grace has passed.
-    await waitFor(() => expected() === [...new Set(tabs.map((t) => t.userId))].sort().join(','), 3000);
-    await waitFor(() => tabs.every((t) => view(t).join(',') === expected()), 2000);
+    // And the server's view is the truth: the users with an open tab, once the grace has passed, idle when every
+    // open tab of theirs is.
+    const truth = () =>
+      [...new Set(tabs.map((t) => t.userId))]
+        .map((u) =>
+          tabs.filter((t) => t.userId === u).every((t) => t.client.presenceStatus === 'idle')
+            ? `${u}:idle`
+            : u,
+        )
+        .sort()
+        .join(',');
+    await waitFor(() => serverView() === truth(), 3000, 'the server’s view is the truth');
+    await waitFor(() => tabs.every((t) => view(t) === serverView()), 2000);
+    // Then every tab of one user goes idle, and one of another user's wakes up.
+    const away = tabs[0].userId;
+    for (const t of tabs) t.client.setPresenceStatus(t.userId === away ? 'idle' : 'active');
+    expect(truth()).toContain(`${away}:idle`);
+    await waitFor(() => serverView() === truth(), 2000, 'the server has the new statuses');
+    await waitFor(() => tabs.every((t) => view(t) === serverView()), 2000, 'every view has them');
   });
 });
