@@ -4,6 +4,7 @@ import { type TextSelection, useNotify } from '@syncline/react';
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import {
   moveCaret,
+  moveSelection,
   type Splice,
   spliceBetween,
   spliceToTextEdit,
@@ -84,13 +85,11 @@ export const ZoneText = memo(function ZoneText({
     setCarets({ text, list });
     measure();
   }, [remote, measure]);
-  const moveCarets = useCallback((text: string, splice: Splice) => {
+  // `author`: who made the change. Their own caret goes after what they typed at it (it is where they type),
+  // anyone else's stays before it.
+  const moveCarets = useCallback((text: string, splice: Splice, author?: string) => {
     if (caretsRef.current.length === 0) return;
-    const list = caretsRef.current.map((c) => ({
-      ...c,
-      start: moveCaret(c.start, splice),
-      end: moveCaret(c.end, splice),
-    }));
+    const list = caretsRef.current.map((c) => ({ ...c, ...moveSelection(c, splice, c.userId === author) }));
     caretsRef.current = list;
     setCarets({ text, list });
   }, []);
@@ -113,30 +112,33 @@ export const ZoneText = memo(function ZoneText({
 
   // Remote changes are written into the textarea as soon as the document has them (not at the next
   // render): a keystroke must always be diffed against the text the document holds.
-  const sync = useCallback(() => {
-    const ta = ref.current;
-    const text = doc.zone(zoneId)?.text;
-    if (!ta || text === undefined) return;
-    shown.current = text;
-    if (ta.value === text) return;
-    const splice = spliceBetween(ta.value, text);
-    const { selectionStart, selectionEnd, selectionDirection } = ta;
-    const focused = document.activeElement === ta;
-    ta.value = text;
-    moveCarets(text, splice);
-    if (focused) {
-      ta.setSelectionRange(
-        moveCaret(selectionStart, splice),
-        moveCaret(selectionEnd, splice),
-        selectionDirection ?? undefined,
-      );
-    }
-  }, [doc, zoneId, moveCarets]);
+  const sync = useCallback(
+    (author?: string) => {
+      const ta = ref.current;
+      const text = doc.zone(zoneId)?.text;
+      if (!ta || text === undefined) return;
+      shown.current = text;
+      if (ta.value === text) return;
+      const splice = spliceBetween(ta.value, text);
+      const { selectionStart, selectionEnd, selectionDirection } = ta;
+      const focused = document.activeElement === ta;
+      ta.value = text;
+      moveCarets(text, splice, author);
+      if (focused) {
+        ta.setSelectionRange(
+          moveCaret(selectionStart, splice),
+          moveCaret(selectionEnd, splice),
+          selectionDirection ?? undefined,
+        );
+      }
+    },
+    [doc, zoneId, moveCarets],
+  );
 
   useLayoutEffect(() => {
     sync();
     return doc.on('change', (change) => {
-      if (change.all || change.zoneIds.includes(zoneId)) sync();
+      if (change.all || change.zoneIds.includes(zoneId)) sync(change.userId);
     });
   }, [doc, zoneId, sync]);
 

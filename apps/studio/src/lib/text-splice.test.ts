@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { moveCaret, spliceBetween, spliceToTextEdit, toCodePoints, toUnits } from './text-splice.js';
+import {
+  moveCaret,
+  moveSelection,
+  spliceBetween,
+  spliceToTextEdit,
+  toCodePoints,
+  toUnits,
+} from './text-splice.js';
 
 describe('spliceBetween', () => {
   it('finds an insert, a delete and a replacement', () => {
@@ -50,5 +57,19 @@ describe('toCodePoints / toUnits', () => {
     expect(toUnits(s, 99)).toBe(s.length);
     expect(toCodePoints(s, 99)).toBe(5);
     expect(toUnits('', 3)).toBe(0);
+  });
+});
+
+describe('moveSelection', () => {
+  const typed = { at: 4, removed: 0, inserted: 2 }; // two characters typed at 4
+  it("puts a user's caret after what they typed at it, and leaves others' where moveCaret does", () => {
+    expect(moveSelection({ start: 4, end: 4 }, typed, true)).toEqual({ start: 6, end: 6 });
+    expect(moveSelection({ start: 4, end: 4 }, typed, false)).toEqual({ start: 4, end: 4 });
+    expect(moveSelection({ start: 1, end: 4 }, typed, true)).toEqual({ start: 1, end: 6 }); // a selection ending there
+    expect(moveSelection({ start: 5, end: 8 }, typed, true)).toEqual({ start: 7, end: 10 }); // after: shifted
+    expect(moveSelection({ start: 5, end: 8 }, { at: 4, removed: 2, inserted: 0 }, true)).toEqual({
+      start: 4,
+      end: 6,
+    });
   });
 });

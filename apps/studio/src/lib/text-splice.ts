@@ -65,3 +65,20 @@ export function toUnits(s: string, n: number): number {
   for (let k = 0; k < n && at < s.length; k++) at += isHigh(s, at) && isLow(s, at + 1) ? 2 : 1;
   return at;
 }
+
+/**
+ * Where another user's caret or selection (`start` ≤ `end`, the caret at `end`) ends up after `splice`. `byOwner`:
+ * the change is that user's: text they typed at their caret puts the caret after it, as in their own copy. Any
+ * other change moves it as `moveCaret` does.
+ */
+export function moveSelection(
+  sel: { start: number; end: number },
+  splice: Splice,
+  byOwner: boolean,
+): { start: number; end: number } {
+  if (byOwner && splice.removed === 0 && sel.end === splice.at) {
+    const end = sel.end + splice.inserted;
+    return { start: sel.start === sel.end ? end : sel.start, end };
+  }
+  return { start: moveCaret(sel.start, splice), end: moveCaret(sel.end, splice) };
+}
