@@ -12,7 +12,7 @@ export interface Cursor {
   y: number;
   zoneId?: string | null;
   /** While editing the zone's text: the caret (`start` = `end`) or selected range, in code points. */
-  selection?: { start: number; end: number } | null;
+  selection?: { start: number; end: number; v?: number } | null;
   /** When it arrived (ms since epoch, this client's clock). */
   at: number;
 }

@@ -1,3 +1,4 @@
+export * from './caret.js';
 export * from './checksum.js';
 export * from './conflicts.js';
 export * from './one-zone.js';

@@ -107,7 +107,12 @@ export const EVENTS = {
       zoneId: id.nullish(),
       /** The caret or selected range in the zone's text (code points), while editing it. */
       selection: z
-        .object({ start: z.number().int().min(0), end: z.number().int().min(0) })
+        .object({
+          start: z.number().int().min(0),
+          end: z.number().int().min(0),
+          /** The document version the offsets are for (the sender's unconfirmed edits taken out). */
+          v: z.number().int().min(0).optional(),
+        })
         .refine((s) => s.start <= s.end, 'start must not be after end')
         .nullish(),
     }),

@@ -30,10 +30,15 @@ export interface CursorPosition {
   selection?: TextSelection | null;
 }
 
-/** A caret or selected range in a zone's text, as offsets in code points (as the text ops count). */
+/**
+ * A caret or selected range in a zone's text, as offsets in code points (as the text ops count). With `v`, the
+ * offsets are for version `v` of the document, the sender's unconfirmed edits taken out
+ * (`DocumentClient.caretAtBase`): a receiver places them exactly with `caretFromBase`.
+ */
 export interface TextSelection {
   start: number;
   end: number;
+  v?: number;
 }
 
 export interface CollaborationOptions {

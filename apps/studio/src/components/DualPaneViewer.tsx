@@ -163,7 +163,12 @@ export function DualPaneViewer({
   // My caret in a zone's text goes with my cursor (at the zone's centre on the page), for others to draw.
   const lastSelection = useRef<{ zoneId: string; selection: TextSelection } | null>(null);
   const reportSelection = useCallback(
-    (z: Zone, selection: TextSelection | null) => {
+    (z: Zone, local: TextSelection | null) => {
+      // Sent against the server's version (my unconfirmed typing taken out), so others place it exactly.
+      const start = local && doc.caretAtBase(z.id, local.start);
+      const end = local && doc.caretAtBase(z.id, local.end);
+      const selection =
+        local && start && end && start.v === end.v ? { start: start.pos, end: end.pos, v: start.v } : local;
       lastSelection.current = selection ? { zoneId: z.id, selection } : null;
       const size = sizesRef.current[pageIndex(z.page)] ?? BLANK_PAGE;
       updateCursor({
@@ -174,7 +179,7 @@ export function DualPaneViewer({
         selection,
       });
     },
-    [updateCursor],
+    [updateCursor, doc],
   );
   const selectedRef = useRef(selected);
   selectedRef.current = selected;

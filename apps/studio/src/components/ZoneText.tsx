@@ -70,29 +70,59 @@ export const ZoneText = memo(function ZoneText({
     const gutter = Math.max(0, ta.offsetWidth - ta.clientWidth - 2); // less the 1 px borders
     setScroll((s) => (s.top === ta.scrollTop && s.gutter === gutter ? s : { top: ta.scrollTop, gutter }));
   }, []);
+  // A caret sent against a version of the document is placed exactly, through everything committed since and my
+  // own unconfirmed edits (`caretFromBase`); one without a version, or too old to place, by its raw offsets.
+  const remoteRef = useRef(remote);
+  remoteRef.current = remote;
+  const place = useCallback(
+    (r: RemoteEditor, text: string): RemoteCaret | null => {
+      const { v, start, end } = r.selection;
+      if (v === undefined) return null;
+      const s = doc.caretFromBase(zoneId, v, start, r.userId);
+      const e = doc.caretFromBase(zoneId, v, end, r.userId);
+      if (s === null || e === null) return null;
+      return {
+        userId: r.userId,
+        name: r.name,
+        color: r.color,
+        start: toUnits(text, s),
+        end: toUnits(text, e),
+      };
+    },
+    [doc, zoneId],
+  );
   useEffect(() => {
     const text = shown.current;
     const list = remote.length
-      ? remote.map((r) => ({
-          userId: r.userId,
-          name: r.name,
-          color: r.color,
-          start: toUnits(text, r.selection.start),
-          end: toUnits(text, r.selection.end),
-        }))
+      ? remote.map(
+          (r) =>
+            place(r, text) ?? {
+              userId: r.userId,
+              name: r.name,
+              color: r.color,
+              start: toUnits(text, r.selection.start),
+              end: toUnits(text, r.selection.end),
+            },
+        )
       : NO_CARETS;
     caretsRef.current = list;
     setCarets({ text, list });
     measure();
-  }, [remote, measure]);
-  // `author`: who made the change. Their own caret goes after what they typed at it (it is where they type),
-  // anyone else's stays before it.
-  const moveCarets = useCallback((text: string, splice: Splice, author?: string) => {
-    if (caretsRef.current.length === 0) return;
-    const list = caretsRef.current.map((c) => ({ ...c, ...moveSelection(c, splice, c.userId === author) }));
-    caretsRef.current = list;
-    setCarets({ text, list });
-  }, []);
+  }, [remote, measure, place]);
+  // Through a change of the text: placed again from their version when they have one; else moved, `author`'s own
+  // caret after what they typed at it (it is where they type), anyone else's before it.
+  const moveCarets = useCallback(
+    (text: string, splice: Splice, author?: string) => {
+      if (caretsRef.current.length === 0) return;
+      const list = caretsRef.current.map((c) => {
+        const r = remoteRef.current.find((x) => x.userId === c.userId);
+        return (r && place(r, text)) ?? { ...c, ...moveSelection(c, splice, c.userId === author) };
+      });
+      caretsRef.current = list;
+      setCarets({ text, list });
+    },
+    [place],
+  );
 
   // My caret and selection go to the others (throttled by the SDK); unchanged ones are not sent again.
   const sent = useRef('');

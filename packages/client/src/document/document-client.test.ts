@@ -604,4 +604,29 @@ describe('DocumentClient', () => {
     expect((await ann.history({ from: 0, limit: 1 })).map((e) => e.version)).toEqual([1]);
     expect((await ann.history({ from: 3 })).map((e) => e.version)).toEqual([]);
   });
+
+  it("places another user's caret exactly: their unconfirmed edits taken out on their side, all since carried on mine", async () => {
+    const { open } = world();
+    const ann = open('ann', { auto: false });
+    const ben = open('ben');
+    await quiesce([ann.conn], tick);
+    await Promise.all([ann.doc.ready, ben.doc.ready]);
+    ann.doc.editText('z1', { pos: 2, ins: 'XY' }); // 'heXYllo', not sent yet
+    expect(ann.doc.caretAtBase('z1', 4)).toEqual({ v: 0, pos: 2 }); // right after what she typed
+    expect(ann.doc.caretAtBase('z1', 3)).toEqual({ v: 0, pos: 2 }); // inside it
+    expect(ann.doc.caretAtBase('z1', 6)).toEqual({ v: 0, pos: 4 });
+    expect(ann.doc.caretAtBase('z2', 3)).toEqual({ v: 0, pos: 3 });
+    const sent = ann.doc.caretAtBase('z1', 4) as { v: number; pos: number };
+
+    await quiesce([ann.conn], tick); // committed; Ben has it
+    await settle();
+    expect(ben.doc.version).toBe(1);
+    ben.conn.auto = false;
+    ben.doc.editText('z1', { pos: 0, ins: 'Q' }); // unconfirmed
+    expect(ben.doc.zone('z1')?.text).toBe('QheXYllo');
+    expect(ben.doc.caretFromBase('z1', sent.v, sent.pos, 'ann')).toBe(5); // after her XY, past his Q
+    expect(ben.doc.caretFromBase('z1', sent.v, sent.pos)).toBe(3); // anyone else's insert: before it
+    expect(ben.doc.caretFromBase('z1', 7, 0)).toBeNull(); // ahead of Ben's copy
+    expect(ann.doc.caretAtBase('z1', 4)).toEqual({ v: 1, pos: 4 }); // hers is confirmed now
+  });
 });

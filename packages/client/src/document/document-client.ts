@@ -1,4 +1,6 @@
 import {
+  caretBack,
+  caretThrough,
   checksum,
   describeOp,
   emptyDocument,
@@ -125,6 +127,8 @@ export class DocumentClient {
   private closed = false;
   /** Committed ops that arrived while they could not be applied (opening, or after a gap). */
   private buffer: Committed[] = [];
+  /** The last committed ops, oldest first, gap-free (for `caretFromBase`); emptied by a re-open from a snapshot. */
+  private recent: Committed[] = [];
   /** A checksum for a version not reached yet. */
   private pendingChecksum: { version: number; checksum: string } | null = null;
   /** The in-flight op whose submit awaits its reply. */
@@ -314,6 +318,56 @@ export class DocumentClient {
       limit,
     });
     return reply.entries;
+  }
+
+  // ---- carets -----------------------------------------------------------------------------------
+
+  /**
+   * A caret of mine in a zone's text (code points of my copy) as a position in the server's version `v` of that
+   * text: my unconfirmed edits taken out. Sent with the version (`cursor_update.selection.v`), it can be placed
+   * exactly in anyone's copy (`caretFromBase`), whatever either of us typed meanwhile. `null` when the zone
+   * exists only through my unconfirmed edits, or before the document is open.
+   */
+  caretAtBase(zoneId: string, pos: number): { v: number; pos: number } | null {
+    const s = this.state;
+    if (!s) return null;
+    let p: number | null = pos;
+    const mine = s.inflight ? [s.inflight, ...s.pending] : s.pending;
+    for (let i = mine.length - 1; i >= 0 && p !== null; i--) p = caretBack(zoneId, p, mine[i].op);
+    return p === null ? null : { v: s.version, pos: p };
+  }
+
+  /**
+   * Where a caret placed against version `v` of a zone's text (another user's `caretAtBase`) is in my copy now:
+   * carried through the ops committed since (its `owner`'s own typing at it goes before it) and through my
+   * unconfirmed edits. `null` when it cannot be placed: `v` is ahead of my copy, older than the ops I keep, or
+   * the zone is gone.
+   */
+  caretFromBase(zoneId: string, v: number, pos: number, owner?: string): number | null {
+    const s = this.state;
+    if (!s || v > s.version) return null;
+    let p: number | null = pos;
+    if (v < s.version) {
+      const first = this.recent.length - (s.version - v);
+      if (first < 0 || this.recent[first]?.version !== v + 1) return null;
+      for (let i = first; i < this.recent.length && p !== null; i++) {
+        const r = this.recent[i];
+        p = caretThrough(zoneId, p, r.op, owner !== undefined && r.userId === owner);
+      }
+    }
+    for (const l of s.inflight ? [s.inflight, ...s.pending] : s.pending) {
+      if (p === null) break;
+      p = caretThrough(zoneId, p, l.op);
+    }
+    return p;
+  }
+
+  /** Keeps a committed op for `caretFromBase` (the last 256). */
+  private remember(rec: Committed): void {
+    const last = this.recent[this.recent.length - 1];
+    if (last !== undefined && last.version + 1 !== rec.version) this.recent = []; // a gap: start again
+    this.recent.push(rec);
+    if (this.recent.length > 256) this.recent.shift();
   }
 
   // ---- locks ------------------------------------------------------------------------------------
@@ -532,6 +586,7 @@ export class DocumentClient {
       if (state.version !== version || checksum(state.serverDoc) !== checksum(snapshot)) {
         method = 'snapshot';
         const change = state.rebase(snapshot, version);
+        this.recent = [];
         this.undoManager.recordRemote(change);
         this.emitChange(change, 'resync');
       }
@@ -622,6 +677,7 @@ export class DocumentClient {
     } catch {
       return 'error'; // the op does not fit our copy of the server's document
     }
+    this.remember(rec);
     this.undoManager.recordRemote(result.applied);
     for (const { opId, conflict } of result.conflicts) this.emitLocalConflict(opId, conflict, rec.userId);
     this.emitChange(result.applied, 'remote', rec.userId);
@@ -652,7 +708,9 @@ export class DocumentClient {
     const s = this.state;
     if (!s?.inflight) return;
     if (this.awaitingReply === s.inflight) this.awaitingReply = null;
+    const mine = s.inflight;
     s.ack();
+    this.remember({ version: s.version, op: mine.op, opId: mine.opId, userId: this.transport.userId });
     this.retryDelay = RETRY_MIN_MS;
     this.clearTimer('retryTimer');
   }
