@@ -611,6 +611,7 @@ describe('DocumentClient', () => {
     const ben = open('ben');
     await quiesce([ann.conn], tick);
     await Promise.all([ann.doc.ready, ben.doc.ready]);
+    expect(ben.doc.caretFromBase('z1', 0, 1)).toBe(1); // asking for carets keeps the ops they need from now on
     ann.doc.editText('z1', { pos: 2, ins: 'XY' }); // 'heXYllo', not sent yet
     expect(ann.doc.caretAtBase('z1', 4)).toEqual({ v: 0, pos: 2 }); // right after what she typed
     expect(ann.doc.caretAtBase('z1', 3)).toEqual({ v: 0, pos: 2 }); // inside it

@@ -127,8 +127,12 @@ export class DocumentClient {
   private closed = false;
   /** Committed ops that arrived while they could not be applied (opening, or after a gap). */
   private buffer: Committed[] = [];
-  /** The last committed ops, oldest first, gap-free (for `caretFromBase`); emptied by a re-open from a snapshot. */
+  /**
+   * The last committed ops (128 to 256), oldest first, gap-free (for `caretFromBase`); emptied by a re-open from a
+   * snapshot. Kept only once carets are asked for: an app that shows no carets keeps no ops alive for them.
+   */
   private recent: Committed[] = [];
+  private keepRecent = false;
   /** A checksum for a version not reached yet. */
   private pendingChecksum: { version: number; checksum: string } | null = null;
   /** The in-flight op whose submit awaits its reply. */
@@ -329,6 +333,7 @@ export class DocumentClient {
    * exists only through my unconfirmed edits, or before the document is open.
    */
   caretAtBase(zoneId: string, pos: number): { v: number; pos: number } | null {
+    this.keepRecent = true;
     const s = this.state;
     if (!s) return null;
     let p: number | null = pos;
@@ -340,10 +345,12 @@ export class DocumentClient {
   /**
    * Where a caret placed against version `v` of a zone's text (another user's `caretAtBase`) is in my copy now:
    * carried through the ops committed since (its `owner`'s own typing at it goes before it) and through my
-   * unconfirmed edits. `null` when it cannot be placed: `v` is ahead of my copy, older than the ops I keep, or
+   * unconfirmed edits. `null` when it cannot be placed: `v` is ahead of my copy, older than the ops I keep (at least
+   * the last 128, from the first call to this or `caretAtBase` on), or
    * the zone is gone.
    */
   caretFromBase(zoneId: string, v: number, pos: number, owner?: string): number | null {
+    this.keepRecent = true;
     const s = this.state;
     if (!s || v > s.version) return null;
     let p: number | null = pos;
@@ -362,12 +369,13 @@ export class DocumentClient {
     return p;
   }
 
-  /** Keeps a committed op for `caretFromBase` (the last 256). */
+  /** Keeps a committed op for `caretFromBase` (the last 128 at least, trimmed in steps: no shift per op). */
   private remember(rec: Committed): void {
+    if (!this.keepRecent) return;
     const last = this.recent[this.recent.length - 1];
     if (last !== undefined && last.version + 1 !== rec.version) this.recent = []; // a gap: start again
     this.recent.push(rec);
-    if (this.recent.length > 256) this.recent.shift();
+    if (this.recent.length > 256) this.recent = this.recent.slice(-128);
   }
 
   // ---- locks ------------------------------------------------------------------------------------
