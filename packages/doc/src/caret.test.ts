@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { type TextOp, type as textUnicode } from 'ot-text-unicode';
 import { describe, expect, it } from 'vitest';
-import { FC_PARAMS } from '../test/arbitraries.js';
+import { arbTextOpFor, FC_PARAMS } from '../test/arbitraries.js';
 import { caretBack, caretThrough } from './caret.js';
 import { type Op, transformCaret } from './ot.js';
 
@@ -10,23 +10,7 @@ const cps = (s: string) => Array.from(s).length;
 
 /** A text and a random normalized text op on it. */
 const caseArb = textArb.chain((text) =>
-  fc
-    .array(fc.record({ at: fc.nat(), del: fc.nat(2), ins: fc.constantFrom('', 'x', 'yz', '🎉') }), {
-      minLength: 1,
-      maxLength: 3,
-    })
-    .map((edits) => {
-      let doc = text;
-      let es: TextOp = [];
-      for (const e of edits) {
-        const n = cps(doc);
-        const at = e.at % (n + 1);
-        const one = textUnicode.normalize([at, { d: Math.min(e.del, n - at) }, e.ins]);
-        doc = textUnicode.apply(doc, one);
-        es = textUnicode.compose(es, one);
-      }
-      return { text, after: doc, es };
-    }),
+  arbTextOpFor(text).map((es) => ({ text, after: textUnicode.apply(text, es), es })),
 );
 const opOf = (es: TextOp): Op => ['zones', 'z', 'text', { es }] as Op;
 

@@ -1,37 +1,12 @@
 import fc from 'fast-check';
-import { type as shipped, type TextOp } from 'ot-text-unicode';
+import { type as shipped } from 'ot-text-unicode';
 import { describe, expect, it } from 'vitest';
-import { FC_PARAMS } from '../test/arbitraries.js';
+import { arbTextOpFor as arbOpFor, FC_PARAMS } from '../test/arbitraries.js';
 import { textUnicodeType } from './text-type.js';
 
 const arbText = fc
   .array(fc.constantFrom('a', 'b', ' ', 'é', '€', '😀', '𝄞'), { maxLength: 30 })
   .map((a) => a.join(''));
-const codePoints = (s: string) => Array.from(s).length;
-
-/** A valid op for `text`: random skips, inserts and deletes (counts or the deleted text). */
-function arbOpFor(text: string): fc.Arbitrary<TextOp> {
-  const n = codePoints(text);
-  return fc
-    .array(fc.record({ at: fc.nat(n), del: fc.nat(3), ins: fc.constantFrom('', 'x', '😀', 'ü') }), {
-      minLength: 1,
-      maxLength: 3,
-    })
-    .map((edits) => {
-      // Apply the edits one after another with the shipped type, composing them into one op.
-      let doc = text;
-      let op: TextOp = [];
-      for (const e of edits) {
-        const len = codePoints(doc);
-        const at = Math.min(e.at, len);
-        const del = Math.min(e.del, len - at);
-        const one = shipped.normalize([at, e.ins, { d: del }]);
-        doc = shipped.apply(doc, one);
-        op = shipped.compose(op, one);
-      }
-      return op;
-    });
-}
 
 describe('textUnicodeType', () => {
   it('applies every op exactly as the shipped type, with and without astral characters', () => {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { type as shippedText, type TextOp } from 'ot-text-unicode';
 import { metaSet, type Stamp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '../src/ops.js';
 import type { Json, Op } from '../src/ot.js';
 import { type BBox, ZONE_TYPES, type Zone, type ZoneAttrs, type ZoneDocument } from '../src/zone.js';
@@ -114,4 +115,28 @@ export function countChars(text: string, chars: string[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const ch of Array.from(text)) if (chars.includes(ch)) out.set(ch, (out.get(ch) ?? 0) + 1);
   return out;
+}
+
+/** A valid text-unicode op for `text`: up to three random skips, inserts and deletes, composed into one op. */
+export function arbTextOpFor(text: string): fc.Arbitrary<TextOp> {
+  const n = Array.from(text).length;
+  return fc
+    .array(fc.record({ at: fc.nat(n), del: fc.nat(3), ins: fc.constantFrom('', 'x', '😀', 'ü') }), {
+      minLength: 1,
+      maxLength: 3,
+    })
+    .map((edits) => {
+      // Applied one after another with the shipped type, composed into one op.
+      let doc = text;
+      let op: TextOp = [];
+      for (const e of edits) {
+        const len = Array.from(doc).length;
+        const at = Math.min(e.at, len);
+        const del = Math.min(e.del, len - at);
+        const one = shippedText.normalize([at, e.ins, { d: del }]);
+        doc = shippedText.apply(doc, one);
+        op = shippedText.compose(op, one);
+      }
+      return op;
+    });
 }
