@@ -44,7 +44,7 @@ describe('useDocumentHistory', () => {
     const a = open('ann', { limit: 3, refreshMs: 10 });
     const b = open('ben');
     await until(() => a.doc().isReady && b.doc().isReady && !a.history().loading);
-    expect(a.history()).toEqual({ entries: [], loading: false, error: null });
+    expect(a.history()).toMatchObject({ entries: [], loading: false, error: null, hasOlder: false });
 
     act(() => void a.doc().createZone(zone('z1', 'draft')));
     await until(() => b.doc().document.zones.z1);
@@ -62,6 +62,25 @@ describe('useDocumentHistory', () => {
     // Only the latest `limit` are kept.
     await until(() => a.history().entries.at(-1)?.version === 5);
     expect(a.history().entries.map((e) => e.version)).toEqual([3, 4, 5]);
+  });
+
+  it('loads older pages on demand and keeps them', async () => {
+    const a = open('ann', { limit: 2, refreshMs: 10 });
+    await until(() => a.doc().isReady && !a.history().loading);
+    act(() => void a.doc().createZone(zone('z1', 'draft')));
+    for (const label of ['a', 'b', 'c', 'd']) {
+      act(() => void a.doc().updateZone('z1', { label }));
+      await until(() => a.doc().pendingCount === 0);
+    }
+    await until(() => a.history().entries.at(-1)?.version === 5);
+    expect(a.history().entries.map((e) => e.version)).toEqual([4, 5]);
+    expect(a.history().hasOlder).toBe(true);
+    await act(() => a.history().loadOlder());
+    expect(a.history().entries.map((e) => e.version)).toEqual([2, 3, 4, 5]);
+    await act(() => a.history().loadOlder());
+    expect(a.history().entries.map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(a.history().hasOlder).toBe(false);
+    expect(a.history().entries[0].kind).toBe('zone_create');
   });
 
   it('asks at most once per refreshMs while ops keep coming, and nothing while disabled', async () => {

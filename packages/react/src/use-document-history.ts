@@ -19,9 +19,21 @@ export interface DocumentHistory {
   loading: boolean;
   /** Why the last request failed, or null. */
   error: string | null;
+  /** Older entries exist than the first one here (`loadOlder` fetches them). */
+  hasOlder: boolean;
+  /** Fetches the `limit` entries before the first one here and keeps them (they are not trimmed away again). */
+  loadOlder: () => Promise<void>;
 }
 
-const EMPTY: DocumentHistory = { entries: [], loading: true, error: null };
+const noOlder = () => Promise.resolve();
+const EMPTY: DocumentHistory = {
+  entries: [],
+  loading: true,
+  error: null,
+  hasOlder: false,
+  loadOlder: noOlder,
+};
+const hasOlder = (entries: readonly HistoryEntry[]) => (entries[0]?.version ?? 1) > 1;
 
 /**
  * The latest entries of a document's history (who committed which op, when, on which zones), kept current
@@ -49,6 +61,25 @@ export function useDocumentHistory(
     let timer: ReturnType<typeof setTimeout> | undefined;
     let lastRequestAt = Number.NEGATIVE_INFINITY;
     let generation = 0; // bumped by a resync: a page asked for before it is dropped
+    let cap = limit; // entries kept: `limit`, plus the older pages asked for
+    const publish = (error: string | null = null) =>
+      setState({ entries, loading: false, error, hasOlder: hasOlder(entries), loadOlder });
+
+    const loadOlder = async () => {
+      const first = entries[0]?.version;
+      if (!live || first === undefined || first <= 1) return;
+      const from = Math.max(0, first - 1 - limit);
+      const asked = generation;
+      try {
+        const page = await doc.history({ from, limit: first - 1 - from });
+        if (!live || asked !== generation || entries[0]?.version !== first) return;
+        entries = [...page, ...entries];
+        cap = entries.length;
+        publish();
+      } catch (e) {
+        if (live) publish((e as Error).message);
+      }
+    };
 
     const fetchNow = async () => {
       running = true;
@@ -67,12 +98,13 @@ export function useDocumentHistory(
           last = -1;
           return;
         }
-        entries = (fresh ? page : [...entries, ...page]).slice(-limit);
+        if (fresh) cap = limit;
+        entries = (fresh ? page : [...entries, ...page]).slice(-cap);
         last = Math.max(fresh ? Math.max(0, version - limit) : last, page.at(-1)?.version ?? 0);
-        setState({ entries, loading: false, error: null });
+        publish();
       } catch (e) {
         failed = true; // tried again on the next change of the document, not in a loop
-        if (live) setState((s) => ({ ...s, loading: false, error: (e as Error).message }));
+        if (live) publish((e as Error).message);
       } finally {
         running = false;
       }
@@ -99,7 +131,7 @@ export function useDocumentHistory(
     });
     doc.ready.then(
       () => schedule(),
-      (e: Error) => live && setState({ entries: [], loading: false, error: e.message }),
+      (e: Error) => live && publish(e.message),
     );
     return () => {
       live = false;

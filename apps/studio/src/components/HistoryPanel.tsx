@@ -31,6 +31,7 @@ function focusZone(zoneId: string): void {
 export function HistoryPanel({ documentId, zones, numbers, names, selfId, onClose }: Props) {
   const history = useDocumentHistory(documentId, { limit: LIMIT });
   const items = useMemo(() => historyItems(history.entries), [history.entries]);
+  const [loadingOlder, setLoadingOlder] = useState(false);
   // "2 min ago" moves on by itself.
   const [, setTick] = useState(0);
   useEffect(() => {
@@ -99,8 +100,18 @@ export function HistoryPanel({ documentId, zones, numbers, names, selfId, onClos
           </li>
         ))}
       </ol>
-      {history.entries.length >= LIMIT && (
-        <p className="empty">The latest {LIMIT} changes; the server keeps them all.</p>
+      {history.hasOlder && (
+        <button
+          type="button"
+          className="link history-older"
+          disabled={loadingOlder}
+          onClick={() => {
+            setLoadingOlder(true);
+            void history.loadOlder().finally(() => setLoadingOlder(false));
+          }}
+        >
+          {loadingOlder ? 'Loading…' : 'Show older changes'}
+        </button>
       )}
     </aside>
   );
