@@ -146,19 +146,26 @@ export function DualPaneViewer({
   );
   const sizesRef = useRef(pageSizes);
   sizesRef.current = pageSizes;
-  const focusZone = useCallback(
-    (z: Zone) => {
-      setSelected(z.id);
-      const pageSizes = sizesRef.current;
-      const size = pageSizes[pageIndex(z.page)] ?? BLANK_PAGE;
+  // My cursor at the centre of a zone on its page, in the zone (with my caret in its text, if any).
+  const cursorAtZone = useCallback(
+    (z: Zone, selection?: TextSelection | null) => {
+      const size = sizesRef.current[pageIndex(z.page)] ?? BLANK_PAGE;
       updateCursor({
         page: z.page,
         x: Math.min(1, (z.bbox.x + z.bbox.w / 2) / size.width),
         y: Math.min(1, (z.bbox.y + z.bbox.h / 2) / size.height),
         zoneId: z.id,
+        ...(selection !== undefined ? { selection } : {}),
       });
     },
     [updateCursor],
+  );
+  const focusZone = useCallback(
+    (z: Zone) => {
+      setSelected(z.id);
+      cursorAtZone(z);
+    },
+    [cursorAtZone],
   );
   // My caret in a zone's text goes with my cursor (at the zone's centre on the page), for others to draw.
   const lastSelection = useRef<{ zoneId: string; selection: TextSelection } | null>(null);
@@ -170,16 +177,9 @@ export function DualPaneViewer({
       const selection =
         local && start && end && start.v === end.v ? { start: start.pos, end: end.pos, v: start.v } : local;
       lastSelection.current = selection ? { zoneId: z.id, selection } : null;
-      const size = sizesRef.current[pageIndex(z.page)] ?? BLANK_PAGE;
-      updateCursor({
-        page: z.page,
-        x: Math.min(1, (z.bbox.x + z.bbox.w / 2) / size.width),
-        y: Math.min(1, (z.bbox.y + z.bbox.h / 2) / size.height),
-        zoneId: z.id,
-        selection,
-      });
+      cursorAtZone(z, selection);
     },
-    [updateCursor, doc],
+    [cursorAtZone, doc],
   );
   const selectedRef = useRef(selected);
   selectedRef.current = selected;

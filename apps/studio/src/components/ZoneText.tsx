@@ -35,6 +35,15 @@ interface Props {
 
 const NO_CARETS: readonly RemoteCaret[] = [];
 
+/** `r`'s caret drawn at code points `start`..`end` of `text`. */
+const caretAt = (r: RemoteEditor, text: string, start: number, end: number): RemoteCaret => ({
+  userId: r.userId,
+  name: r.name,
+  color: r.color,
+  start: toUnits(text, start),
+  end: toUnits(text, end),
+});
+
 /**
  * A zone's text, edited collaboratively. The textarea is not controlled by React: each input becomes a
  * text op (the difference from what was shown, placed at the caret) submitted at once; a remote change is
@@ -80,30 +89,14 @@ export const ZoneText = memo(function ZoneText({
       if (v === undefined) return null;
       const s = doc.caretFromBase(zoneId, v, start, r.userId);
       const e = doc.caretFromBase(zoneId, v, end, r.userId);
-      if (s === null || e === null) return null;
-      return {
-        userId: r.userId,
-        name: r.name,
-        color: r.color,
-        start: toUnits(text, s),
-        end: toUnits(text, e),
-      };
+      return s === null || e === null ? null : caretAt(r, text, s, e);
     },
     [doc, zoneId],
   );
   useEffect(() => {
     const text = shown.current;
     const list = remote.length
-      ? remote.map(
-          (r) =>
-            place(r, text) ?? {
-              userId: r.userId,
-              name: r.name,
-              color: r.color,
-              start: toUnits(text, r.selection.start),
-              end: toUnits(text, r.selection.end),
-            },
-        )
+      ? remote.map((r) => place(r, text) ?? caretAt(r, text, r.selection.start, r.selection.end))
       : NO_CARETS;
     caretsRef.current = list;
     setCarets({ text, list });
