@@ -272,6 +272,75 @@ export function describeDocStoreContract(
       });
     });
 
+    describe('users (saveUser, users)', () => {
+      const byId = (list: { userId: string }[]) => [...list].sort((a, b) => a.userId.localeCompare(b.userId));
+
+      it('remembers the users of a document and reads back those asked for', async () => {
+        await store.ensure('doc-a', 'alice', 1);
+        await store.saveUser('doc-a', {
+          userId: 'alice',
+          name: 'Alice',
+          avatar: 'https://a/1.png',
+          seenAt: 10,
+        });
+        await store.saveUser('doc-a', { userId: 'bob', name: 'Bob', seenAt: 11 });
+        await store.saveUser('doc-a', { userId: 'server', seenAt: 12 });
+        expect(byId(await store.users('doc-a', ['alice', 'bob', 'server', 'nobody']))).toEqual([
+          { userId: 'alice', name: 'Alice', avatar: 'https://a/1.png', seenAt: 10 },
+          { userId: 'bob', name: 'Bob', seenAt: 11 },
+          { userId: 'server', seenAt: 12 },
+        ]);
+        expect(await store.users('doc-a', ['bob', 'bob'])).toEqual([
+          { userId: 'bob', name: 'Bob', seenAt: 11 },
+        ]);
+        expect(await store.users('doc-a', [])).toEqual([]);
+      });
+
+      it('replaces what it knew of a user, including a name or avatar they no longer have', async () => {
+        await store.ensure('doc-a', 'alice', 1);
+        await store.saveUser('doc-a', { userId: 'alice', name: 'Alice', avatar: 'x', seenAt: 10 });
+        await store.saveUser('doc-a', { userId: 'alice', name: 'Alice Liddell', seenAt: 20 });
+        expect(await store.users('doc-a', ['alice'])).toEqual([
+          { userId: 'alice', name: 'Alice Liddell', seenAt: 20 },
+        ]);
+      });
+
+      it('keeps documents apart and knows no one of an unknown document', async () => {
+        await store.ensure('doc-a', 'alice', 1);
+        await store.ensure('doc-b', 'alice', 1);
+        await store.saveUser('doc-a', { userId: 'alice', name: 'Alice', seenAt: 10 });
+        await store.saveUser('doc-b', { userId: 'alice', name: 'Al', seenAt: 11 });
+        expect(await store.users('doc-a', ['alice'])).toEqual([
+          { userId: 'alice', name: 'Alice', seenAt: 10 },
+        ]);
+        expect(await store.users('doc-b', ['alice'])).toEqual([{ userId: 'alice', name: 'Al', seenAt: 11 }]);
+        expect(await store.users('doc-none', ['alice'])).toEqual([]);
+      });
+
+      it('treats user ids and names as opaque strings', async () => {
+        await store.ensure('doc-a', 'alice', 1);
+        const ids = ['ünï 🎉', 'a|b', '%_', "o'brien", 'x,y', '["z"]'];
+        for (const [i, userId] of ids.entries())
+          await store.saveUser('doc-a', { userId, name: `${userId}!`, seenAt: i });
+        expect(byId(await store.users('doc-a', ids))).toEqual(
+          byId(ids.map((userId, i) => ({ userId, name: `${userId}!`, seenAt: i }))),
+        );
+      });
+
+      it('rejects a user of a document that was never ensured, and a malformed user', async () => {
+        await expect(store.saveUser('doc-none', { userId: 'alice', seenAt: 1 })).rejects.toThrow(
+          /unknown document/,
+        );
+        await store.ensure('doc-a', 'alice', 1);
+        await expect(store.saveUser('doc-a', { userId: 7 as unknown as string, seenAt: 1 })).rejects.toThrow(
+          TypeError,
+        );
+        await expect(store.saveUser('doc-a', { userId: 'a', seenAt: Number.NaN })).rejects.toThrow(TypeError);
+        await expect(store.users('doc-a', [3 as unknown as string])).rejects.toThrow(TypeError);
+        expect(await store.users('doc-a', ['a'])).toEqual([]);
+      });
+    });
+
     describe('snapshots', () => {
       const snap = (version: number, data: unknown = { text: `at ${version}` }) => ({
         documentId: 'doc-a',

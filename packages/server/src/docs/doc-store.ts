@@ -33,6 +33,18 @@ export interface DocumentInfo {
   createdAt: number;
 }
 
+/**
+ * Someone a document remembers: who opened it, with the name and avatar their token gave them the last time, so
+ * its history can name people who are no longer around.
+ */
+export interface DocUser {
+  userId: string;
+  name?: string;
+  avatar?: string;
+  /** When they were last seen with this name (ms since epoch). */
+  seenAt: number;
+}
+
 export interface DocStore {
   /** Creates the document if it does not exist (owner = the creator). Returns its info either way. */
   ensure(documentId: string, ownerId: string, now: number): Promise<DocumentInfo>;
@@ -49,5 +61,9 @@ export interface DocStore {
   ops(documentId: string, from: number, to?: number): Promise<OpRecord[]>;
   /** The committed op a user submitted with this opId, if any (de-duplication of re-sent ops). */
   findOp(documentId: string, userId: string, opId: string): Promise<OpRecord | undefined>;
+  /** Remembers a user of the document (replaces what was remembered of them). The document must exist. */
+  saveUser(documentId: string, user: DocUser): Promise<void>;
+  /** What is remembered of those of `userIds` the document knows, in no particular order. */
+  users(documentId: string, userIds: readonly string[]): Promise<DocUser[]>;
   close(): Promise<void>;
 }

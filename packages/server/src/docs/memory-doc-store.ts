@@ -1,4 +1,4 @@
-import type { DocStore, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
+import type { DocStore, DocUser, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared by every DocStore adapter (this file has no dependencies, so the SQLite and PostgreSQL adapters import
@@ -125,6 +125,38 @@ export function encodeSnapshot(snapshot: Snapshot): EncodedSnapshot {
   };
 }
 
+/** A `DocUser` checked, with only the fields it has (what every adapter reads back). */
+export function checkDocUser(documentId: string, user: DocUser): DocUser {
+  checkDocumentId(documentId);
+  if (typeof user !== 'object' || user === null) throw new TypeError('user must be an object');
+  checkString(user.userId, 'user.userId');
+  if (user.name !== undefined) checkString(user.name, 'user.name');
+  if (user.avatar !== undefined) checkString(user.avatar, 'user.avatar');
+  checkTime(user.seenAt, 'user.seenAt');
+  return docUser(user.userId, user.name, user.avatar, user.seenAt);
+}
+
+/** The user ids of a `users` lookup, checked and without repeats. */
+export function checkUserIds(documentId: string, userIds: readonly string[]): string[] {
+  checkDocumentId(documentId);
+  if (!Array.isArray(userIds)) throw new TypeError('userIds must be an array');
+  for (const id of userIds) checkString(id, 'userIds[]');
+  return [...new Set(userIds)];
+}
+
+/** A `DocUser` from stored columns (absent or NULL name and avatar are left out). */
+export function docUser(
+  userId: string,
+  name: string | null | undefined,
+  avatar: string | null | undefined,
+  seenAt: number,
+): DocUser {
+  const u: DocUser = { userId, seenAt };
+  if (name != null) u.name = name;
+  if (avatar != null) u.avatar = avatar;
+  return u;
+}
+
 /** Normalizes `ops` bounds: `from < version <= to`, `to` defaulting to the latest. */
 export function checkOpsRange(documentId: string, from: number, to?: number): { from: number; to: number } {
   checkDocumentId(documentId);
@@ -161,6 +193,8 @@ interface MemoryDocument {
   opIds: Map<string, Map<string, number>>;
   /** Ordered by version, at most one per version. */
   snapshots: EncodedSnapshot[];
+  /** userId -> what is remembered of them (`saveUser`). */
+  users: Map<string, DocUser>;
 }
 
 /**
@@ -180,7 +214,13 @@ export class MemoryDocStore implements DocStore {
     checkEnsure(documentId, ownerId, now);
     let doc = this.docs.get(documentId);
     if (!doc) {
-      doc = { info: { version: 0, ownerId, createdAt: now }, ops: [], opIds: new Map(), snapshots: [] };
+      doc = {
+        info: { version: 0, ownerId, createdAt: now },
+        ops: [],
+        opIds: new Map(),
+        snapshots: [],
+        users: new Map(),
+      };
       this.docs.set(documentId, doc);
     }
     return toInfo(documentId, doc);
@@ -254,6 +294,26 @@ export class MemoryDocStore implements DocStore {
     const doc = this.docs.get(documentId);
     const version = doc?.opIds.get(userId)?.get(opId);
     return doc && version !== undefined ? toOpRecord(doc.ops[version - 1]) : undefined;
+  }
+
+  async saveUser(documentId: string, user: DocUser): Promise<void> {
+    this.checkOpen();
+    const u = checkDocUser(documentId, user);
+    const doc = this.docs.get(documentId);
+    if (!doc) throw unknownDocumentError(documentId);
+    doc.users.set(u.userId, u);
+  }
+
+  async users(documentId: string, userIds: readonly string[]): Promise<DocUser[]> {
+    this.checkOpen();
+    const ids = checkUserIds(documentId, userIds);
+    const known = this.docs.get(documentId)?.users;
+    const out: DocUser[] = [];
+    for (const id of ids) {
+      const u = known?.get(id);
+      if (u) out.push({ ...u });
+    }
+    return out;
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,16 @@
 import { KeyedQueue } from '../storage/postgres-keyed-queue.js';
 import { PostgresPool, type PostgresPoolOptions } from '../storage/postgres-pool.js';
-import type { DocStore, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
+import type { DocStore, DocUser, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
 import {
   checkAtOrBelow,
+  checkDocUser,
   checkDocumentId,
   checkEnsure,
   checkOpsRange,
+  checkUserIds,
   DuplicateOpError,
   decodeDocData,
+  docUser,
   encodeOp,
   encodeSnapshot,
   snapshotAheadError,
@@ -178,6 +181,37 @@ export class PostgresDocStore implements DocStore {
       [documentId, userId, opId],
     );
     return rows[0] && toOpRecord(documentId, rows[0]);
+  }
+
+  async saveUser(documentId: string, user: DocUser): Promise<void> {
+    this.checkOpen();
+    const u = checkDocUser(documentId, user);
+    // Only for a document that exists (no row: the document is unknown).
+    const { rowCount } = await this.db.query(
+      `INSERT INTO syncline_doc_users (document_id, user_id, name, avatar, seen_at)
+       SELECT d.document_id, $2, $3, $4, $5 FROM syncline_doc_documents d WHERE d.document_id = $1
+       ON CONFLICT (document_id, user_id) DO UPDATE
+         SET name = excluded.name, avatar = excluded.avatar, seen_at = excluded.seen_at`,
+      [documentId, u.userId, u.name ?? null, u.avatar ?? null, u.seenAt],
+    );
+    if (rowCount === 0) throw unknownDocumentError(documentId);
+  }
+
+  async users(documentId: string, userIds: readonly string[]): Promise<DocUser[]> {
+    this.checkOpen();
+    const ids = checkUserIds(documentId, userIds);
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<{
+      user_id: string;
+      name: string | null;
+      avatar: string | null;
+      seen_at: number;
+    }>(
+      `SELECT user_id, name, avatar, seen_at FROM syncline_doc_users
+       WHERE document_id = $1 AND user_id = ANY($2::text[])`,
+      [documentId, ids],
+    );
+    return rows.map((r) => docUser(r.user_id, r.name, r.avatar, r.seen_at));
   }
 
   /** Idempotent. Ends the pool if the store opened it, not a shared `{ pool }`. */

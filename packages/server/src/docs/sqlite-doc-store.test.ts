@@ -95,7 +95,7 @@ describe('SqliteDocStore', () => {
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .pluck()
         .all();
-      expect(tables).toEqual(['doc_documents', 'doc_ops', 'doc_schema', 'doc_snapshots']);
+      expect(tables).toEqual(['doc_documents', 'doc_ops', 'doc_schema', 'doc_snapshots', 'doc_users']);
     } finally {
       db.close();
     }
@@ -123,6 +123,9 @@ describe('SqliteDocStore', () => {
     expect(await store.appendOp(op(3))).toBe(true);
     expect((await store.ops('doc-a', 0)).map((r) => r.version)).toEqual([1, 2, 3]);
     expect((await store.ensure('doc-a', 'bob', 5)).version).toBe(3);
+    // The tables of later versions are there too.
+    await store.saveUser('doc-a', { userId: 'u1', name: 'Una', seenAt: 6 });
+    expect(await store.users('doc-a', ['u1'])).toEqual([{ userId: 'u1', name: 'Una', seenAt: 6 }]);
     await store.close();
     const db = new Database(path, { readonly: true });
     try {

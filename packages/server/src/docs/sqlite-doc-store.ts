@@ -1,14 +1,17 @@
 import type Database from 'better-sqlite3';
 import type { SqliteGroupCommit } from '../storage/sqlite-group-commit.js';
 import { type SqliteFileOptions, type SqliteSharedOptions, storeConnection } from '../storage/sqlite-open.js';
-import type { DocStore, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
+import type { DocStore, DocUser, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
 import {
   checkAtOrBelow,
+  checkDocUser,
   checkDocumentId,
   checkEnsure,
   checkOpsRange,
+  checkUserIds,
   DuplicateOpError,
   decodeDocData,
+  docUser,
   type EncodedOp,
   type EncodedSnapshot,
   encodeOp,
@@ -31,6 +34,7 @@ export type SqliteDocStoreOptions = SqliteFileOptions | SqliteSharedOptions;
  * - `doc_ops` is clustered on (document, version) (WITHOUT ROWID), so loading the ops after a snapshot is one
  *   index range scan; the unique (document, user, op id) index is the backstop against committing an op twice.
  * - `doc_snapshots` is a rowid table: snapshots are large rows, which WITHOUT ROWID tables store poorly.
+ * - v3: `doc_users`, who opened each document under which name (`saveUser`), so its history can name them.
  */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE doc_documents (
@@ -58,6 +62,14 @@ const MIGRATIONS: readonly string[] = [
    );`,
   `UPDATE doc_documents SET version = max(version, COALESCE((SELECT MAX(version) FROM doc_ops
      WHERE doc_ops.document_id = doc_documents.document_id), 0));`,
+  `CREATE TABLE doc_users (
+     document_id TEXT    NOT NULL,
+     user_id     TEXT    NOT NULL,
+     name        TEXT,
+     avatar      TEXT,
+     seen_at     INTEGER NOT NULL,
+     PRIMARY KEY (document_id, user_id)
+   ) WITHOUT ROWID;`,
 ];
 
 /** The doc schema version this code writes (`doc_schema.version`). */
@@ -75,6 +87,13 @@ interface OpRow {
   userId: string;
   opId: string;
   ts: number;
+}
+
+interface UserRow {
+  userId: string;
+  name: string | null;
+  avatar: string | null;
+  seenAt: number;
 }
 
 interface SnapshotRow {
@@ -107,6 +126,7 @@ export class SqliteDocStore implements DocStore {
   private readonly ensureTx: (documentId: string, ownerId: string, now: number) => DocumentRow;
   private readonly appendTx: (op: EncodedOp) => boolean;
   private readonly saveSnapshotTx: (snapshot: EncodedSnapshot) => void;
+  private readonly saveUserTx: (documentId: string, user: DocUser) => void;
 
   constructor(options: SqliteDocStoreOptions) {
     const conn = storeConnection(options, 'SqliteDocStore', (db) => {
@@ -167,6 +187,22 @@ export class SqliteDocStore implements DocStore {
       this.group?.join();
       saveSnapshot.immediate(snapshot);
     };
+
+    const saveUser = this.db.transaction((documentId: string, u: DocUser): void => {
+      const { changes } = s.upsertUser.run(
+        documentId,
+        u.userId,
+        u.name ?? null,
+        u.avatar ?? null,
+        u.seenAt,
+        documentId,
+      );
+      if (changes === 0) throw unknownDocumentError(documentId);
+    });
+    this.saveUserTx = (documentId, user) => {
+      this.group?.join();
+      saveUser.immediate(documentId, user);
+    };
   }
 
   async ensure(documentId: string, ownerId: string, now: number): Promise<DocumentInfo> {
@@ -218,6 +254,20 @@ export class SqliteDocStore implements DocStore {
     if (typeof opId !== 'string') throw new TypeError('opId must be a string');
     const row = this.stmt.selectOpByOpId.get(documentId, userId, opId);
     return row && toOpRecord(documentId, row);
+  }
+
+  async saveUser(documentId: string, user: DocUser): Promise<void> {
+    this.checkOpen();
+    this.saveUserTx(documentId, checkDocUser(documentId, user));
+  }
+
+  async users(documentId: string, userIds: readonly string[]): Promise<DocUser[]> {
+    this.checkOpen();
+    const ids = checkUserIds(documentId, userIds);
+    if (ids.length === 0) return [];
+    return this.stmt.selectUsers
+      .all(documentId, JSON.stringify(ids))
+      .map((r) => docUser(r.userId, r.name, r.avatar, r.seenAt));
   }
 
   /** Idempotent. Closes the connection if the store opened it (`{ path }`), not a caller-owned `{ db }`. */
@@ -299,6 +349,17 @@ function prepareStatements(db: Database.Database) {
     upsertSnapshot: db.prepare<[string, number, string, number]>(
       `INSERT INTO doc_snapshots (document_id, version, data, ts) VALUES (?, ?, ?, ?)
        ON CONFLICT (document_id, version) DO UPDATE SET data = excluded.data, ts = excluded.ts`,
+    ),
+    // Only for a document that exists (no row inserted: the caller reports an unknown document).
+    upsertUser: db.prepare<[string, string, string | null, string | null, number, string]>(
+      `INSERT INTO doc_users (document_id, user_id, name, avatar, seen_at)
+       SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM doc_documents WHERE document_id = ?)
+       ON CONFLICT (document_id, user_id) DO UPDATE
+         SET name = excluded.name, avatar = excluded.avatar, seen_at = excluded.seen_at`,
+    ),
+    selectUsers: db.prepare<[string, string], UserRow>(
+      `SELECT user_id AS userId, name, avatar, seen_at AS seenAt FROM doc_users
+       WHERE document_id = ? AND user_id IN (SELECT value FROM json_each(?))`,
     ),
     selectSnapshotAtOrBelow: db.prepare<[string, number], SnapshotRow>(
       `SELECT version, data, ts FROM doc_snapshots

@@ -202,4 +202,19 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       UPDATE syncline_jobs SET run = attempts;
     `,
   },
+  {
+    version: 5,
+    name: 'document users',
+    // Who opened each document under which name (\`saveUser\`), so its history can name people no longer around.
+    sql: `
+      CREATE TABLE syncline_doc_users (
+        document_id text             NOT NULL,
+        user_id     text             NOT NULL,
+        name        text,
+        avatar      text,
+        seen_at     double precision NOT NULL,
+        PRIMARY KEY (document_id, user_id)
+      );
+    `,
+  },
 ];
