@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MemoryDocPersistence, type SynclineClient } from '@syncline/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -116,6 +119,50 @@ describe('collaborative documents end to end', () => {
       expect(e.ts).toBeLessThanOrEqual(Date.now());
     }
     expect((await b.doc.history({ limit: 1 })).map((e) => e.version)).toEqual([3]);
+  });
+
+  it('names the authors in the history by the name they last opened the document with, also once they are gone and after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncline-names-'));
+    cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
+    const storage = { sqlite: join(dir, 'syncline.db') };
+    const first = await startServer(cleanup, { storage });
+    const documentId = uniqueRoom().slice(4);
+    const open = async (url: string, userId: string, name: string) => {
+      const client = createClient(cleanup, { url, token: tokenProvider(userId, { name }) });
+      const doc = client.doc(documentId);
+      await doc.ready;
+      return { client, doc };
+    };
+    const ann = await open(first.url, 'u-41', 'Ann Smith');
+    ann.doc.createZone(newZone('z1', 'draft'));
+    await ann.doc.whenSynced();
+    const ben = await open(first.url, 'u-42', 'Ben');
+    ben.doc.editText('z1', { pos: 5, ins: '!' });
+    await ben.doc.whenSynced();
+    // Ben leaves; Ann's history still names him.
+    ben.doc.close();
+    ben.client.close();
+    const names = (entries: { userId: string; userName?: string }[]) =>
+      entries.map((e) => [e.userId, e.userName]);
+    expect(names(await ann.doc.history())).toEqual([
+      ['u-41', 'Ann Smith'],
+      ['u-42', 'Ben'],
+    ]);
+    ann.client.close();
+    await first.server.close({ timeoutMs: 500 });
+
+    // After a restart, from the database; Ann comes back under a new name, which her entries now show.
+    const second = await startServer(cleanup, { storage });
+    const cy = await open(second.url, 'u-43', 'Cy');
+    expect(names(await cy.doc.history())).toEqual([
+      ['u-41', 'Ann Smith'],
+      ['u-42', 'Ben'],
+    ]);
+    await open(second.url, 'u-41', 'Ann Jones');
+    expect(names(await cy.doc.history())).toEqual([
+      ['u-41', 'Ann Jones'],
+      ['u-42', 'Ben'],
+    ]);
   });
 
   it('keeps edits made offline through a restart of the client (persisted) and merges them after', async () => {

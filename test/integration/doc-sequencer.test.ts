@@ -1,6 +1,7 @@
 import type { SynclineClient } from '@syncline/client';
 import { type Op, type Zone, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
-import type { DocSnapshot, EventData, EventMessage } from '@syncline/protocol';
+import type { DocSnapshot, EventData, EventMessage, HistoryEntry } from '@syncline/protocol';
+import { MemoryDocStore } from '@syncline/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -211,6 +212,24 @@ describe('document sequencer', () => {
     });
     const update = alice.events.find((e) => e.type === 'zone_update');
     expect(update?.data).toMatchObject({ zoneId: 'z1', updates: { label: 'L1' } });
+  });
+
+  it('opens a document when remembering its user fails, and remembers them at a later open', async () => {
+    const store = new MemoryDocStore();
+    let failures = 1;
+    const saveUser = store.saveUser.bind(store);
+    store.saveUser = async (documentId, user) => {
+      if (failures-- > 0) throw new Error('disk full');
+      return saveUser(documentId, user);
+    };
+    const { documentId, make } = await setup({ documents: { store } });
+    const alice = await make('alice');
+    expect(alice.snap.version).toBe(0);
+    await submit(alice.client, documentId, zoneCreate(zone('z1', '')), 0, 'n0');
+    const history = () => alice.client.request<{ entries: HistoryEntry[] }>('doc.history', { documentId });
+    expect((await history()).entries.map((e) => [e.userId, e.userName])).toEqual([['alice', undefined]]);
+    await alice.client.request('doc.open', { documentId });
+    expect((await history()).entries.map((e) => [e.userId, e.userName])).toEqual([['alice', 'alice']]);
   });
 
   it("answers a submit in the same frame as the op's event", async () => {

@@ -1,5 +1,5 @@
 import type { Zone } from '@syncline/doc';
-import type { DocSnapshot } from '@syncline/protocol';
+import type { DocSnapshot, HistoryEntry } from '@syncline/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup, trackingWebSocket, waitFor } from './helpers.js';
 import { jobOf, makeTextPdf, type Progress, startJobServer, waitForJob } from './jobs-fixtures.js';
@@ -69,6 +69,13 @@ describe('processing jobs, watched', () => {
       processing: { status: 'completed', jobId, pages, pagesDone: pages },
     });
     for (const z of Object.values(zones)) expect(z.updatedBy).toBe('system:pipeline');
+    // The document's history names the pipeline.
+    const { entries } = await a.client.request<{ entries: HistoryEntry[] }>('doc.history', {
+      documentId,
+      limit: 1000,
+    });
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) expect([e.userId, e.userName]).toEqual(['system:pipeline', 'Pipeline']);
     expect(await jobOf(a.client, documentId)).toMatchObject({
       jobId,
       state: 'completed',

@@ -78,6 +78,8 @@ export interface DocOpEventData {
 export interface HistoryEntry {
   version: number;
   userId: string;
+  /** The author's display name, as the document last saw them (absent for authors it never saw by name). */
+  userName?: string;
   ts: number;
   opId: string;
   kind: string;

@@ -33,7 +33,7 @@ import { SynclineError } from '../core/errors.js';
 import type { Hub } from '../core/hub.js';
 import type { Identity } from '../core/identity.js';
 import type { Session } from '../core/session.js';
-import type { DocStore, OpRecord } from './doc-store.js';
+import type { DocStore, DocUser, OpRecord } from './doc-store.js';
 import { ZoneLocks, type ZoneLockTable } from './zone-locks.js';
 
 export interface SequencerOptions {
@@ -81,6 +81,8 @@ class LiveDocument {
   checksumOwed = false;
   /** The last version this node committed and broadcast (ops caught up from other nodes are theirs to announce). */
   broadcastVersion = 0;
+  /** userId -> the name and avatar this node last saved for them (`saveUser` again only when they change). */
+  readonly seen = new Map<string, string>();
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -218,6 +220,7 @@ export class DocumentSequencer {
     // Several nodes: what others committed since this node last looked is part of the snapshot.
     if (this.hub.broker.distributed) await doc.serial(() => this.catchUp(doc));
     const now = this.hub.clock.now();
+    await this.rememberUser(doc, session.identity, now);
     const snap: DocSnapshot = {
       documentId,
       version: doc.version,
@@ -418,10 +421,15 @@ export class DocumentSequencer {
     const start = typeof from === 'number' && from >= 0 ? Math.floor(from) : 0;
     const max = typeof limit === 'number' && limit > 0 ? Math.min(Math.floor(limit), 1000) : 100;
     const ops = await this.store.ops(documentId, start, start + max);
+    const names = new Map<string, string>();
+    if (ops.length > 0) {
+      const users = await this.store.users(documentId, [...new Set(ops.map((r) => r.userId))]);
+      for (const u of users) if (u.name !== undefined) names.set(u.userId, u.name);
+    }
     return {
       entries: ops.map((r) => {
         const d = describeOp(r.op as Op);
-        return {
+        const entry: HistoryEntry = {
           version: r.version,
           userId: r.userId,
           ts: r.ts,
@@ -429,8 +437,50 @@ export class DocumentSequencer {
           kind: d.kind,
           zoneIds: d.zoneIds,
         };
+        const name = names.get(r.userId);
+        if (name !== undefined) entry.userName = name;
+        return entry;
       }),
     };
+  }
+
+  /**
+   * The document a server change goes to, and its author. An author with a name (such as the PDF pipeline) is
+   * remembered as a user of the document, so its history names it.
+   */
+  private async serverAuthor(
+    documentId: string,
+    opts: { userId: string; ownerId?: string; name?: string },
+  ): Promise<{ doc: LiveDocument; user: Identity }> {
+    documentIdOf({ documentId });
+    const user: Identity = { userId: opts.userId, roles: [], claims: {} };
+    const doc = await this.load(documentId, opts.ownerId ?? opts.userId);
+    if (opts.name !== undefined) {
+      user.name = opts.name;
+      await this.rememberUser(doc, user, this.hub.clock.now());
+    }
+    return { doc, user };
+  }
+
+  /**
+   * Remembers who opened the document under which name, so its history can name them once they are gone. Written
+   * when this node has not saved this name for them yet (the first open after loading, a new name), before the
+   * open is answered; never in the way of the open: a failed write is logged, and tried again at their next open.
+   */
+  private async rememberUser(doc: LiveDocument, user: Identity, now: number): Promise<void> {
+    const key = `${user.name ?? ''}\u0000${user.avatar ?? ''}`;
+    if (doc.seen.get(user.userId) === key) return;
+    doc.seen.set(user.userId, key);
+    const saved: DocUser = { userId: user.userId, seenAt: now };
+    if (user.name !== undefined) saved.name = user.name;
+    if (user.avatar !== undefined) saved.avatar = user.avatar;
+    this.store.saveUser(doc.id, saved).catch((err) => {
+      if (doc.seen.get(user.userId) === key) doc.seen.delete(user.userId);
+      this.hub.log.warn(
+        { err: String(err), documentId: doc.id },
+        'remembering a user of the document failed',
+      );
+    });
   }
 
   async lock(data: unknown, session: Session): Promise<ZoneLock> {
@@ -489,10 +539,7 @@ export class DocumentSequencer {
     op: Op | ((doc: ZoneDocument) => Op),
     opts: { userId: string; opId: string; ownerId?: string; name?: string },
   ): Promise<{ version: number; duplicate?: boolean; noop?: boolean }> {
-    documentIdOf({ documentId });
-    const user: Identity = { userId: opts.userId, roles: [], claims: {} };
-    if (opts.name !== undefined) user.name = opts.name;
-    const doc = await this.load(documentId, opts.ownerId ?? opts.userId);
+    const { doc, user } = await this.serverAuthor(documentId, opts);
     return doc.serial(async () => {
       const built = typeof op === 'function' ? op(doc.data) : op;
       if (built === null) return { version: doc.version, noop: true };
@@ -513,10 +560,7 @@ export class DocumentSequencer {
     items: { op: Op | ((doc: ZoneDocument) => Op); opId: string }[],
     opts: { userId: string; ownerId?: string; name?: string },
   ): Promise<{ version: number; duplicate?: boolean; noop?: boolean }[]> {
-    documentIdOf({ documentId });
-    const user: Identity = { userId: opts.userId, roles: [], claims: {} };
-    if (opts.name !== undefined) user.name = opts.name;
-    const doc = await this.load(documentId, opts.ownerId ?? opts.userId);
+    const { doc, user } = await this.serverAuthor(documentId, opts);
     return doc.serial(async () => {
       const held: Promise<unknown>[] = [];
       const results: { version: number; duplicate?: boolean; noop?: boolean }[] = [];

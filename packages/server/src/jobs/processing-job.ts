@@ -22,6 +22,8 @@ import type { AnalyzedPage, AnalyzedZone, PdfPipeline } from './pdf-pipeline.js'
 
 /** The user id the pipeline's changes are made as (zones' `updatedBy`, the ops' author). */
 export const PIPELINE_USER = 'system:pipeline';
+/** The pipeline's name in a document's history. */
+export const PIPELINE_NAME = 'Pipeline';
 /** The document meta key where processing state is recorded. */
 export const PROCESSING_META = 'processing';
 export const pdfKey = (documentId: string): string => `document/${documentId}.pdf`;
@@ -133,6 +135,7 @@ export class ProcessingJob implements JobHandler {
       );
       const results = await d.documents.applyServerOps(job.documentId, items, {
         userId: PIPELINE_USER,
+        name: PIPELINE_NAME,
         ownerId: job.ownerId,
       });
       zonesAdded += results.slice(0, -1).filter((x) => !x.duplicate && !x.noop).length;
@@ -304,7 +307,12 @@ export class ProcessingJob implements JobHandler {
     await this.d.documents.applyServerOp(
       job.documentId,
       (doc: ZoneDocument) => metaSet(PROCESSING_META, meta as unknown as Json, doc.meta),
-      { userId: PIPELINE_USER, opId: `${job.id}:meta:${randomUUID()}`, ownerId: job.ownerId },
+      {
+        userId: PIPELINE_USER,
+        name: PIPELINE_NAME,
+        opId: `${job.id}:meta:${randomUUID()}`,
+        ownerId: job.ownerId,
+      },
     );
   }
 }
