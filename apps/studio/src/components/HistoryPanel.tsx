@@ -11,7 +11,7 @@ interface Props {
   /** The document's zones now, and their numbers in reading order (as the text pane shows them). */
   zones: Readonly<Record<string, Zone>>;
   numbers: ReadonlyMap<string, number>;
-  /** Names of the users seen in this document (presence, locks); others show their id. */
+  /** Names of the users seen in this document (presence, locks); others show the name the history gives. */
   names: ReadonlyMap<string, string>;
   selfId: string;
   onClose: () => void;
@@ -40,7 +40,8 @@ export function HistoryPanel({ documentId, zones, numbers, names, selfId, onClos
   }, []);
   const now = Date.now();
 
-  const who = (userId: string) => (userId === selfId ? 'You' : (names.get(userId) ?? userId));
+  const who = (item: HistoryItem) =>
+    item.userId === selfId ? 'You' : (names.get(item.userId) ?? item.userName ?? item.userId);
   const zoneRef = (item: HistoryItem) => {
     if (item.kind === 'meta') return null;
     if (item.zoneIds.length > 2) return <>{item.zoneIds.length} zones</>;
@@ -88,7 +89,7 @@ export function HistoryPanel({ documentId, zones, numbers, names, selfId, onClos
           <li key={item.from} className="history-item" data-user={item.userId} data-kind={item.kind}>
             <span className="history-dot" style={{ background: userColor(item.userId) }} aria-hidden="true" />
             <span className="history-text">
-              <strong>{who(item.userId)}</strong> {historyVerb(item.kind)} {zoneRef(item)}
+              <strong>{who(item)}</strong> {historyVerb(item.kind)} {zoneRef(item)}
               {item.count > 1 && <span className="history-count"> ({item.count} edits)</span>}
               <time
                 dateTime={new Date(item.ts).toISOString()}

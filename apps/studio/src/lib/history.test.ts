@@ -41,6 +41,22 @@ describe('historyItems', () => {
     expect(historyItems(entries).find((i) => i.userId === 'ann' && i.count === 3)?.ts).toBe(4_000); // the last op
     expect(entries[1].zoneIds).toEqual(['z1']); // the entries are left as they were
   });
+
+  it("carries the author's name the history gives, the latest of a run", () => {
+    version = 0;
+    const named = (e: HistoryEntry, userName: string) => ({ ...e, userName });
+    const entries = [
+      named(entry('u1', 'zone_create', ['z1'], 1_000), 'Ann'),
+      entry('u2', 'zone_update', ['z1'], 2_000),
+      named(entry('u1', 'zone_edit', ['z1'], 3_000), 'Ann'),
+      named(entry('u1', 'zone_edit', ['z1'], 4_000), 'Ann B.'),
+    ];
+    expect(historyItems(entries).map((i) => [i.userId, i.userName, i.count])).toEqual([
+      ['u1', 'Ann B.', 2],
+      ['u2', undefined, 1],
+      ['u1', 'Ann', 1],
+    ]);
+  });
 });
 
 describe('historyVerb / relativeTime', () => {

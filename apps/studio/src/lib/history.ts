@@ -6,6 +6,8 @@ export interface HistoryItem {
   from: number;
   to: number;
   userId: string;
+  /** The author's name as the document remembers them, if it does. */
+  userName?: string;
   kind: string;
   zoneIds: string[];
   /** When the last op of the run was committed (ms since the epoch). */
@@ -31,8 +33,9 @@ export function historyItems(entries: readonly HistoryEntry[]): HistoryItem[] {
       prev.to = e.version;
       prev.ts = e.ts;
       prev.count++;
+      if (e.userName !== undefined) prev.userName = e.userName;
     } else {
-      items.push({
+      const item: HistoryItem = {
         from: e.version,
         to: e.version,
         userId: e.userId,
@@ -40,7 +43,9 @@ export function historyItems(entries: readonly HistoryEntry[]): HistoryItem[] {
         zoneIds: [...e.zoneIds],
         ts: e.ts,
         count: 1,
-      });
+      };
+      if (e.userName !== undefined) item.userName = e.userName;
+      items.push(item);
     }
   }
   return items.reverse();

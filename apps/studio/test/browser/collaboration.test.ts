@@ -269,4 +269,21 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     await panel.getByRole('button', { name: 'Close history' }).click();
     await panel.waitFor({ state: 'detached' });
   });
+
+  it('names people in the History panel after they have left, by the name the document remembers', async () => {
+    // Ada leaves the document; Ben reloads, so his page has never seen her in the room.
+    await ada.goto(h.url);
+    await ben.locator('.syncline-presence__user[data-user-id="dev-ada"]').waitFor({ state: 'detached' });
+    await openDocument(ben, h.url, documentId);
+    expect(await ben.locator('.syncline-presence__user[data-user-id="dev-ada"]').count()).toBe(0);
+    await ben.getByRole('button', { name: 'History' }).click();
+    const panel = ben.getByTestId('history');
+    await eventually(
+      () => panel.locator('.history-item').first().textContent(),
+      (t) => t?.startsWith('Ada changed zone 1') === true,
+      5000,
+      "Ada's name, not her id",
+    );
+    await panel.getByRole('button', { name: 'Close history' }).click();
+  });
 });
