@@ -48,7 +48,7 @@ describe('document sequencer', () => {
       const snap = await client.request<DocSnapshot>('doc.open', { documentId });
       return { client, events, snap };
     };
-    return { server, room, documentId, make };
+    return { server, room, documentId, make, url };
   }
 
   const submit = (c: SynclineClient, documentId: string, op: Op, v: number, opId: string) =>
@@ -212,6 +212,38 @@ describe('document sequencer', () => {
     });
     const update = alice.events.find((e) => e.type === 'zone_update');
     expect(update?.data).toMatchObject({ zoneId: 'z1', updates: { label: 'L1' } });
+  });
+
+  it('answers doc.users with the names the document remembers, and refuses bad ids', async () => {
+    const { documentId, make, url } = await setup();
+    await make('alice'); // opens the document: remembered
+    const bob = await make('bob');
+    const users = (userIds: unknown) =>
+      bob.client.request<{ users: { userId: string; name?: string }[] }>('doc.users', {
+        documentId,
+        userIds,
+      });
+    const sorted = (r: { users: { userId: string }[] }) =>
+      [...r.users].sort((a, b) => a.userId.localeCompare(b.userId));
+    expect(sorted(await users(['alice', 'bob', 'carol']))).toEqual([
+      { userId: 'alice', name: 'alice' },
+      { userId: 'bob', name: 'bob' },
+    ]);
+    for (const bad of [
+      [],
+      'alice',
+      [''],
+      [7],
+      ['x'.repeat(257)],
+      Array.from({ length: 101 }, (_, i) => `u${i}`),
+    ]) {
+      await expect(users(bad)).rejects.toMatchObject({ code: 'invalid' });
+    }
+    // Only for the document's room.
+    const stranger = createClient(cleanup, { url, token: tokenProvider('eve') });
+    await expect(stranger.request('doc.users', { documentId, userIds: ['alice'] })).rejects.toMatchObject({
+      code: 'not_joined',
+    });
   });
 
   it('opens a document when remembering its user fails, and remembers them at a later open', async () => {

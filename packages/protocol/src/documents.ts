@@ -16,6 +16,11 @@ export const DOC_METHODS = {
   submit: 'doc.submit',
   /** `{documentId, from?, limit?}` -> `{entries: HistoryEntry[]}`. */
   history: 'doc.history',
+  /**
+   * `{documentId, userIds}` -> `{users: DocUserInfo[]}`: the names the document remembers for those users
+   * (who last opened it under which name), to name the authors of zones and ops who are not around.
+   */
+  users: 'doc.users',
   /** `{documentId, zoneId}` -> `ZoneLock` (locks, or renews your lock). */
   lock: 'doc.lock',
   /** `{documentId, zoneId, force?}` -> `{}`; `force` is for the document's owner. */
@@ -74,6 +79,16 @@ export interface DocOpEventData {
   /** The zones the op touches. */
   zoneIds: string[];
 }
+
+/** What a document remembers of one of its users: the name and avatar they last opened it with. */
+export interface DocUserInfo {
+  userId: string;
+  name?: string;
+  avatar?: string;
+}
+
+/** Most user ids one `doc.users` request may ask for. */
+export const DOC_USERS_MAX = 100;
 
 export interface HistoryEntry {
   version: number;

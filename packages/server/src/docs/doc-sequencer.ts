@@ -22,7 +22,9 @@ import {
 } from '@syncline/doc';
 import {
   DOC_METHODS,
+  DOC_USERS_MAX,
   type DocSnapshot,
+  type DocUserInfo,
   docRoom,
   ErrorCode,
   type HistoryEntry,
@@ -170,11 +172,13 @@ export class DocumentSequencer {
     m.set(DOC_METHODS.open, (data, ctx) => this.open(data, ctx.session));
     m.set(DOC_METHODS.submit, (data, ctx) => this.submit(data, ctx.session));
     m.set(DOC_METHODS.history, (data, ctx) => this.history(data, ctx.session));
+    m.set(DOC_METHODS.users, (data, ctx) => this.users(data, ctx.session));
     m.set(DOC_METHODS.lock, (data, ctx) => this.lock(data, ctx.session));
     m.set(DOC_METHODS.unlock, (data, ctx) => this.unlock(data, ctx.session));
     // Reads: a re-sent open or history request (after a reconnect) is answered afresh, not from the stored reply.
     hub.readMethods.add(DOC_METHODS.open);
     hub.readMethods.add(DOC_METHODS.history);
+    hub.readMethods.add(DOC_METHODS.users);
     // A user who left the document (last tab gone past the presence grace) releases their locks.
     hub.onPublished.push((room, type, data) => {
       if (type !== 'user_leave' || !room.startsWith('doc:')) return;
@@ -440,6 +444,30 @@ export class DocumentSequencer {
         const name = names.get(r.userId);
         if (name !== undefined) entry.userName = name;
         return entry;
+      }),
+    };
+  }
+
+  /** The names the document remembers for some of its users (`doc.users`). Creates nothing. */
+  async users(data: unknown, session: Session): Promise<{ users: DocUserInfo[] }> {
+    const documentId = documentIdOf(data);
+    this.requireMember(session, documentId);
+    const ids = (data as { userIds?: unknown }).userIds;
+    if (
+      !Array.isArray(ids) ||
+      ids.length === 0 ||
+      ids.length > DOC_USERS_MAX ||
+      !ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 256)
+    ) {
+      throw new SynclineError(ErrorCode.Invalid, `userIds: 1-${DOC_USERS_MAX} strings of 1-256 characters`);
+    }
+    const known = await this.store.users(documentId, ids as string[]);
+    return {
+      users: known.map((u) => {
+        const info: DocUserInfo = { userId: u.userId };
+        if (u.name !== undefined) info.name = u.name;
+        if (u.avatar !== undefined) info.avatar = u.avatar;
+        return info;
       }),
     };
   }
