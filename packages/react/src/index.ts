@@ -42,6 +42,7 @@ export {
   type DocumentHistoryOptions,
   useDocumentHistory,
 } from './use-document-history.js';
+export { useDocumentUsers } from './use-document-users.js';
 export { type ExportState, type ExportStatus, IDLE_EXPORT, type UseExport, useExport } from './use-export.js';
 export { type UseNotifications, useMaintenance, useNotifications, useNotify } from './use-notifications.js';
 export {

@@ -605,6 +605,23 @@ describe('DocumentClient', () => {
     expect((await ann.history({ from: 3 })).map((e) => e.version)).toEqual([]);
   });
 
+  it('asks the document for the names of its users, at most 100 ids a request', async () => {
+    const { server, open } = world();
+    const ann = open('ann').doc;
+    await ann.ready;
+    server.users.set('u7', { userId: 'u7', name: 'Ulla' });
+    server.users.set('u140', { userId: 'u140', name: 'Uwe', avatar: 'https://a/u.png' });
+    const ids = Array.from({ length: 150 }, (_, i) => `u${i}`);
+    const users = await ann.users([...ids, 'u7']);
+    expect(users).toEqual([
+      { userId: 'u7', name: 'Ulla' },
+      { userId: 'u140', name: 'Uwe', avatar: 'https://a/u.png' },
+    ]);
+    expect(server.userRequests.map((r) => r.length)).toEqual([100, 50]);
+    expect(await ann.users([])).toEqual([]);
+    expect(server.userRequests).toHaveLength(2);
+  });
+
   it("places another user's caret exactly: their unconfirmed edits taken out on their side, all since carried on mine", async () => {
     const { open } = world();
     const ann = open('ann', { auto: false });

@@ -23,8 +23,10 @@ import {
 } from '@syncline/doc';
 import {
   DOC_METHODS,
+  DOC_USERS_MAX,
   type DocOpEventData,
   type DocSnapshot,
+  type DocUserInfo,
   type HistoryEntry,
   type Welcome,
   type ZoneLock,
@@ -322,6 +324,26 @@ export class DocumentClient {
       limit,
     });
     return reply.entries;
+  }
+
+  // ---- people -----------------------------------------------------------------------------------
+
+  /**
+   * What the document remembers of these users: the name (and avatar) each last opened it with, for naming the
+   * authors of zones (`updatedBy`) and ops who are not around. Users it never saw are left out. Asks in requests
+   * of at most 100 ids (`doc.users`).
+   */
+  async users(userIds: readonly string[]): Promise<DocUserInfo[]> {
+    const ids = [...new Set(userIds)];
+    const out: DocUserInfo[] = [];
+    for (let i = 0; i < ids.length; i += DOC_USERS_MAX) {
+      const reply = await this.transport.request<{ users: DocUserInfo[] }>(DOC_METHODS.users, {
+        documentId: this.documentId,
+        userIds: ids.slice(i, i + DOC_USERS_MAX),
+      });
+      out.push(...reply.users);
+    }
+    return out;
   }
 
   // ---- carets -----------------------------------------------------------------------------------

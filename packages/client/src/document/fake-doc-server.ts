@@ -13,6 +13,7 @@ import {
 } from '@syncline/doc';
 import type {
   DocOpEventData,
+  DocUserInfo,
   EventMessage,
   EventType,
   HistoryEntry,
@@ -79,6 +80,9 @@ export class FakeDocServer {
   readonly connections: FakeConnection[] = [];
   /** Every `doc.open` request, in order. */
   readonly opens: { userId: string; data: Record<string, unknown> }[] = [];
+  /** The names the document remembers (`doc.users` answers from it; tests fill it), and every request's ids. */
+  readonly users = new Map<string, DocUserInfo>();
+  readonly userRequests: string[][] = [];
   readonly options: FakeDocServerOptions;
   private readonly roomLog: RoomEvent[] = [];
 
@@ -140,6 +144,11 @@ export class FakeDocServer {
         );
       case 'doc.history':
         return this.history(data);
+      case 'doc.users': {
+        const ids = data.userIds as string[];
+        this.userRequests.push(ids);
+        return { users: ids.flatMap((id) => this.users.get(id) ?? []) };
+      }
       case 'doc.lock':
         return this.lock(conn.userId, data.zoneId as string);
       case 'doc.unlock':

@@ -1,0 +1,63 @@
+// @vitest-environment jsdom
+import type { SynclineClient } from '@syncline/client';
+import { act, renderHook } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { signToken, until, worldPerTest, testZone as zone } from './testing/server.js';
+import { useDocumentUsers } from './use-document-users.js';
+import { useRealTimeDocument } from './use-real-time-document.js';
+
+/** The ids of every `doc.users` request a client makes. */
+function userRequests(client: SynclineClient): string[][] {
+  const asked: string[][] = [];
+  const request = client.request.bind(client);
+  client.request = ((method: string, data: { userIds?: string[] }, ...rest: never[]) => {
+    if (method === 'doc.users') asked.push([...(data.userIds ?? [])]);
+    return request(method as never, data as never, ...rest);
+  }) as typeof client.request;
+  return asked;
+}
+
+describe('useDocumentUsers', () => {
+  const setup = worldPerTest();
+
+  it('names users who have left by the name the document remembers, asking for each id once', async () => {
+    const { world, documentId } = setup;
+    // Ann opens the document under her display name, adds a zone and leaves.
+    const annClient = world.client('u-ann', { token: () => signToken('u-ann', 'Ann Smith') });
+    const ann = renderHook(() => useRealTimeDocument(documentId), { wrapper: world.wrapper(annClient) });
+    await until(() => ann.result.current.isReady);
+    act(() => void ann.result.current.createZone(zone('z1', 'draft')));
+    await until(() => ann.result.current.pendingCount === 0 && ann.result.current.version === 1);
+    ann.unmount();
+    annClient.close();
+
+    const ben = world.client('u-ben');
+    const asked = userRequests(ben);
+    const hook = renderHook(
+      ({ ids }) => ({
+        doc: useRealTimeDocument(documentId),
+        users: useDocumentUsers(documentId, ids),
+        again: useDocumentUsers(documentId, ['u-ann']),
+      }),
+      { wrapper: world.wrapper(ben), initialProps: { ids: ['u-ann', 'u-nobody'] } },
+    );
+    await until(() => hook.result.current.users.size === 1);
+    expect(hook.result.current.doc.document.zones.z1?.updatedBy).toBe('u-ann');
+    expect([...hook.result.current.users.values()]).toEqual([{ userId: 'u-ann', name: 'Ann Smith' }]);
+    await until(() => hook.result.current.again.get('u-ann')?.name === 'Ann Smith');
+    // Ben himself is remembered once he opened it; ids already asked for (known or not) are not asked again.
+    hook.rerender({ ids: ['u-nobody', 'u-ann', 'u-ben'] });
+    await until(() => hook.result.current.users.get('u-ben')?.name === 'u-ben');
+    expect(asked.map((ids) => [...ids].sort())).toEqual([['u-ann', 'u-nobody'], ['u-ben']]);
+  });
+
+  it('asks nothing for no ids or no document', async () => {
+    const { world } = setup;
+    const client = world.client('u-cy');
+    const asked = userRequests(client);
+    const hook = renderHook(() => useDocumentUsers(null, ['u-ann']), { wrapper: world.wrapper(client) });
+    expect(hook.result.current.size).toBe(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(asked).toEqual([]);
+  });
+});
