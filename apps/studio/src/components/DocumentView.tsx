@@ -2,6 +2,7 @@ import {
   ConnectionStatus,
   UserPresence,
   useCollaboration,
+  useDocumentUsers,
   useNotify,
   useRealTimeDocument,
   useWebSocketProgress,
@@ -116,6 +117,16 @@ export function DocumentView({ documentId }: { documentId: string }) {
     for (const [id, n] of names) seenNames.current.set(id, n);
     return new Map(seenNames.current);
   }, [names]);
+  // Who last changed each zone, named also when they have left (the names the document remembers).
+  const authorIds = rt.zones.flatMap((z) =>
+    z.updatedBy && !knownNames.has(z.updatedBy) ? [z.updatedBy] : [],
+  );
+  const remembered = useDocumentUsers(documentId, authorIds);
+  const authorNames = useMemo(() => {
+    const all = new Map(knownNames);
+    for (const [id, u] of remembered) if (u.name !== undefined && !all.has(id)) all.set(id, u.name);
+    return all;
+  }, [knownNames, remembered]);
   const zoneNumbers = useMemo(() => new Map(rt.zones.map((z, i) => [z.id, i + 1])), [rt.zones]);
   // Me first, then the others as the server lists them.
   const users = useMemo(
@@ -195,6 +206,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
             updateCursor={collaboration.updateCursor}
             cursors={collaboration.cursors}
             names={names}
+            authorNames={authorNames}
             selfId={selfId}
             pdf={pdf?.pdf ?? null}
             sizes={pdf?.sizes ?? (summary?.pages ? Array(summary.pages).fill(BLANK_PAGE) : [])}

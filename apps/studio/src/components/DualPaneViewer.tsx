@@ -11,6 +11,7 @@ import {
 import type { PDFDocumentProxy } from 'pdfjs-dist';
 import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import { ZONE_COLORS } from '../lib/colors.js';
+import { clockTime } from '../lib/history.js';
 import { StableLists } from '../lib/stable.js';
 import { BLANK_PAGE, newZoneId, pageIndex, pageNumber } from '../lib/zones.js';
 import { LockIcon } from './LockIcon.js';
@@ -27,6 +28,8 @@ interface Props {
   /** Other users' cursors (page numbers 1-based, positions in 0..1 of the page). */
   cursors: readonly CollaborationCursor[];
   names: Map<string, string>;
+  /** Names for the zones' last authors, also of people who have left (ids not in it show as they are). */
+  authorNames: ReadonlyMap<string, string>;
   selfId: string;
   pdf: PDFDocumentProxy | null;
   sizes: { width: number; height: number }[];
@@ -44,6 +47,7 @@ export function DualPaneViewer({
   updateCursor,
   cursors,
   names,
+  authorNames,
   selfId,
   pdf,
   sizes,
@@ -313,6 +317,7 @@ export function DualPaneViewer({
               lockAction={lockActionOf(z.id)}
               editors={stableCursors.stable(z.id, editorsOf.get(z.id) ?? [])}
               names={names}
+              changedBy={z.updatedBy === selfId ? 'you' : (authorNames.get(z.updatedBy) ?? z.updatedBy)}
               selected={selected === z.id}
               onFocus={focusZone}
               onSelection={reportSelection}
@@ -333,6 +338,8 @@ interface ZoneItemProps {
   lockAction: LockAction;
   editors: readonly Cursor[];
   names: Map<string, string>;
+  /** Who last changed the zone, as shown ("you", a name, or an id). */
+  changedBy: string;
   selected: boolean;
   onFocus: (zone: Zone) => void;
   onSelection: (zone: Zone, selection: TextSelection | null) => void;
@@ -348,6 +355,7 @@ const ZoneItem = memo(function ZoneItem({
   lockAction,
   editors,
   names,
+  changedBy,
   selected,
   onFocus,
   onSelection,
@@ -382,6 +390,14 @@ const ZoneItem = memo(function ZoneItem({
         <span className="zone-meta">
           p.{page} · {z.type}
         </span>
+        {z.updatedBy && (
+          <span
+            className="zone-changed"
+            title={`Last changed by ${changedBy}, ${new Date(z.updatedAt).toLocaleString()}`}
+          >
+            changed by {changedBy} · {clockTime(z.updatedAt, Date.now())}
+          </span>
+        )}
         {editors.map((c) => (
           <span key={c.userId} className="chip" style={{ background: userColor(c.userId) }}>
             {names.get(c.userId) ?? c.userId}

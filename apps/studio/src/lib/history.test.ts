@@ -1,6 +1,6 @@
 import type { HistoryEntry } from '@syncline/protocol';
 import { describe, expect, it } from 'vitest';
-import { historyItems, historyVerb, RUN_GAP_MS, relativeTime } from './history.js';
+import { clockTime, historyItems, historyVerb, RUN_GAP_MS, relativeTime } from './history.js';
 
 let version = 0;
 const entry = (userId: string, kind: string, zoneIds: string[], ts: number): HistoryEntry => ({
@@ -56,6 +56,16 @@ describe('historyItems', () => {
       ['u2', undefined, 1],
       ['u1', 'Ann', 1],
     ]);
+  });
+});
+
+describe('clockTime', () => {
+  it('gives the time of day for today and the date before', () => {
+    const now = new Date(2026, 10, 26, 15, 40).getTime();
+    expect(clockTime(new Date(2026, 10, 26, 9, 5).getTime(), now)).toMatch(/9:05|09:05/);
+    const before = clockTime(new Date(2026, 10, 24, 9, 5).getTime(), now);
+    expect(before).toMatch(/24/);
+    expect(before).not.toMatch(/9:05/);
   });
 });
 

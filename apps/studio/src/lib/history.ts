@@ -89,3 +89,12 @@ export function relativeTime(ts: number, now: number): string {
   if (h < 24) return `${h} h ago`;
   return new Date(ts).toLocaleDateString();
 }
+
+/** When something happened, without ticking: the time of day for today, the date before. */
+export function clockTime(ts: number, now: number): string {
+  const d = new Date(ts);
+  const sameDay = d.toDateString() === new Date(now).toDateString();
+  return sameDay
+    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+    : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+}

@@ -270,12 +270,19 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     await panel.waitFor({ state: 'detached' });
   });
 
-  it('names people in the History panel after they have left, by the name the document remembers', async () => {
+  it('names people after they have left (History, who last changed a zone), by the name the document remembers', async () => {
     // Ada leaves the document; Ben reloads, so his page has never seen her in the room.
     await ada.goto(h.url);
     await ben.locator('.syncline-presence__user[data-user-id="dev-ada"]').waitFor({ state: 'detached' });
     await openDocument(ben, h.url, documentId);
     expect(await ben.locator('.syncline-presence__user[data-user-id="dev-ada"]').count()).toBe(0);
+    // Ada changed zone 1's type last.
+    await eventually(
+      () => ben.locator('.zone-item').first().locator('.zone-changed').textContent(),
+      (t) => t?.startsWith('changed by Ada · ') === true,
+      5000,
+      'zone 1 last changed by Ada',
+    );
     await ben.getByRole('button', { name: 'History' }).click();
     const panel = ben.getByTestId('history');
     await eventually(
