@@ -70,6 +70,7 @@ describe('SynclineClient', () => {
           { room: 'jobs:7', mode: 'subscribe', since: 0, types: ['processing_progress'] },
         ],
         client: { name: '@syncline/client', version: '0.1.0' },
+        features: ['ephemeral_groups'],
       });
       client.close();
     });

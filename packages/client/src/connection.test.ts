@@ -407,6 +407,26 @@ describe('Connection', () => {
   });
 
   describe('frames', () => {
+    it('expands an ephemeral group into its events, in order, wherever it sits in a batch', () => {
+      const group = {
+        type: 'ephemeral',
+        room: 'doc:1',
+        event: 'cursor_update',
+        items: ['u1', 10, { x: 0.1 }, null, 11, { x: 0.2 }, 'u3', 12, { x: 0.3 }, 'dangling'],
+      };
+      expect(
+        unbatch({ type: 'batch', items: [{ type: 'ack', id: '1' }, group, { type: 'ack', id: '2' }] }),
+      ).toEqual([
+        { type: 'ack', id: '1' },
+        { type: 'cursor_update', room: 'doc:1', ts: 10, data: { x: 0.1 }, from: 'u1' },
+        { type: 'cursor_update', room: 'doc:1', ts: 11, data: { x: 0.2 } },
+        { type: 'cursor_update', room: 'doc:1', ts: 12, data: { x: 0.3 }, from: 'u3' },
+        { type: 'ack', id: '2' },
+      ]);
+      expect(unbatch({ type: 'ephemeral', room: 'doc:1', items: ['u1', 1, {}] })).toEqual([]); // no event type
+      expect(unbatch({ type: 'ephemeral', room: 'doc:1', event: 'x', items: 'u1' })).toEqual([]);
+    });
+
     it('unpacks batch frames in order, nested ones too', async () => {
       expect(
         unbatch({ type: 'batch', items: [{ type: 'a' }, { type: 'batch', items: [{ type: 'b' }] }, 3] }),

@@ -5,6 +5,8 @@ import {
   DEFAULTS,
   describeClose,
   ErrorCode,
+  type EventMessage,
+  FEATURE_EPHEMERAL_GROUPS,
   type Hello,
   jsonCodec,
   PROTOCOL_VERSION,
@@ -224,7 +226,7 @@ export class Connection {
 
   private sendHello(ws: WebSocketLike, token: string): void {
     this.codec = codecFor(ws.protocol);
-    const hello: Hello = { type: 'hello', v: PROTOCOL_VERSION, token };
+    const hello: Hello = { type: 'hello', v: PROTOCOL_VERSION, token, features: [FEATURE_EPHEMERAL_GROUPS] };
     const session = this.session;
     const resumable =
       session && (session.closedAt === undefined || this.now() - session.closedAt < session.graceMs);
@@ -408,11 +410,29 @@ export class Connection {
 }
 
 /** The messages of a frame, in order: a `batch` is unpacked (recursively), anything else is one message. */
-export function unbatch(frame: unknown): ServerMessage[] {
-  if (typeof frame !== 'object' || frame === null) return [];
-  const m = frame as { type?: unknown; items?: unknown };
-  if (m.type === 'batch' && Array.isArray(m.items)) return m.items.flatMap(unbatch);
-  return typeof m.type === 'string' ? [frame as ServerMessage] : [];
+export function unbatch(frame: unknown, out: ServerMessage[] = []): ServerMessage[] {
+  if (typeof frame !== 'object' || frame === null) return out;
+  const m = frame as { type?: unknown; items?: unknown; room?: unknown; event?: unknown };
+  if (m.type === 'batch' && Array.isArray(m.items)) {
+    for (const item of m.items) unbatch(item, out);
+  } else if (m.type === 'ephemeral') {
+    ungroup(m, out);
+  } else if (typeof m.type === 'string') {
+    out.push(frame as ServerMessage);
+  }
+  return out;
+}
+
+/** The events an `ephemeral` group stands for (`items`: `from, ts, data` for each), in order. */
+function ungroup(m: { items?: unknown; room?: unknown; event?: unknown }, out: ServerMessage[]): void {
+  const { items, room, event: type } = m;
+  if (!Array.isArray(items) || typeof room !== 'string' || typeof type !== 'string') return;
+  for (let i = 0; i + 2 < items.length; i += 3) {
+    const from = items[i];
+    const e = { type, room, ts: items[i + 1], data: items[i + 2] } as EventMessage;
+    if (typeof from === 'string') e.from = from;
+    out.push(e);
+  }
 }
 
 /** `restart:<ms>` in a 4008 close reason: the server's suggested delay before reconnecting. */

@@ -41,6 +41,8 @@ export class Connection implements ConnectionHandle {
   inbox: unknown[] | null = null;
   buckets: ClassBuckets | null = null;
   abuse: AbuseCounter | null = null;
+  /** The client reads `ephemeral` group messages (said so in `hello.features`). */
+  ephemeralGroups = false;
   private readonly queue = new OutboundQueue();
   /** When ephemeral messages last left (see `HubLimits.ephemeralWindowMs`), and the wait for the next. */
   private ephemeralAt = -1e9; // "long ago", as a small integer (-Infinity would be a boxed number per connection)
@@ -145,7 +147,11 @@ export class Connection implements ConnectionHandle {
       return;
     }
     if (this.queue.hasEphemeral) this.ephemeralAt = this.hub.clock.now();
-    const { frames, dropped } = this.queue.drain(this.codec, buffered > softBufferBytes);
+    const { frames, dropped } = this.queue.drain(
+      this.codec,
+      buffered > softBufferBytes,
+      this.ephemeralGroups,
+    );
     if (dropped > 0) this.hub.stats.droppedEphemeral += dropped;
     for (const frame of frames) {
       this.hub.stats.framesOut++;

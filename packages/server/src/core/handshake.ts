@@ -3,6 +3,7 @@ import {
   CloseCode,
   type Encoded,
   ErrorCode,
+  FEATURE_EPHEMERAL_GROUPS,
   type Hello,
   PROTOCOL_VERSION,
   type RoomState,
@@ -50,6 +51,7 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
   }
   if (conn.state !== 'authenticating') return;
   hub.pending.delete(conn);
+  conn.ephemeralGroups = hello.features?.includes(FEATURE_EPHEMERAL_GROUPS) === true;
 
   let session: Session | undefined;
   if (hello.session) {

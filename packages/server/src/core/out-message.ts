@@ -16,6 +16,24 @@ export class OutMessage {
 }
 
 /**
+ * An ephemeral room event (a cursor move, ...): besides its whole encoding, its part of an `ephemeral` group
+ * message (`from,ts,data`, JSON text), for the connections that read groups. Both encoded at most once.
+ */
+export class EphemeralEvent extends OutMessage {
+  private part: string | undefined;
+
+  constructor(readonly event: { type: string; room: string; ts: number; data: unknown; from?: string }) {
+    super(event);
+  }
+
+  /** `"from",ts,{data}` (JSON): this event as three items of a group's flat `items` array. */
+  groupPart(): string {
+    const e = this.event;
+    return (this.part ??= `${e.from === undefined ? 'null' : JSON.stringify(e.from)},${e.ts},${JSON.stringify(e.data)}`);
+  }
+}
+
+/**
  * The room events of one event-loop turn, shared by every live subscriber of the room. A connection whose
  * whole output in that turn is this batch sends the batch's frame, which is built once per codec.
  */

@@ -1,6 +1,6 @@
 import { type Codec, type Encoded, jsonCodec, msgpackCodec } from '@syncline/protocol';
 import { describe, expect, it, vi } from 'vitest';
-import { OutMessage, SharedBatch } from './out-message.js';
+import { EphemeralEvent, OutMessage, SharedBatch } from './out-message.js';
 import { MAX_ITEMS_PER_FRAME, OutboundQueue } from './outbound-queue.js';
 
 const msg = (type: string, extra: Record<string, unknown> = {}) => new OutMessage({ type, ...extra });
@@ -13,7 +13,74 @@ function decode(frame: Encoded, codec: Codec = jsonCodec): { type: string; [k: s
 
 const types = (frames: Encoded[]) => frames.flatMap((f) => decode(f)).map((m) => m.type);
 
+const cursor = (room: string, from: string | undefined, x: number, type = 'cursor_update') =>
+  new EphemeralEvent({ type, room, ts: 100 + x, data: { x }, ...(from === undefined ? {} : { from }) });
+
 describe('OutboundQueue', () => {
+  describe('ephemeral groups (clients that read them)', () => {
+    it('sends each run of one room and type as one ephemeral message, in order, the rest as they are', () => {
+      const q = new OutboundQueue();
+      q.pushControl(msg('ack'));
+      q.pushEphemeral('a', cursor('doc:1', 'u1', 1));
+      q.pushEphemeral('b', cursor('doc:1', undefined, 2));
+      q.pushEphemeral('c', cursor('doc:1', 'u"3', 3));
+      q.pushEphemeral('d', cursor('doc:2', 'u4', 4)); // another room: a message of its own
+      q.pushEphemeral('e', msg('ping')); // not a room event: as it is, and it ends the run
+      q.pushEphemeral('f', cursor('doc:2', 'u5', 5));
+      q.pushEphemeral('g', cursor('doc:2', 'u6', 6, 'app_event')); // another type
+      q.pushEphemeral('h', cursor('doc:2', 'u7', 7, 'app_event'));
+      const { frames } = q.drain(jsonCodec, false, true);
+      expect(frames).toHaveLength(1);
+      expect(decode(frames[0])).toEqual([
+        { type: 'ack' },
+        {
+          type: 'ephemeral',
+          room: 'doc:1',
+          event: 'cursor_update',
+          items: ['u1', 101, { x: 1 }, null, 102, { x: 2 }, 'u"3', 103, { x: 3 }],
+        },
+        { type: 'cursor_update', room: 'doc:2', ts: 104, data: { x: 4 }, from: 'u4' },
+        { type: 'ping' },
+        { type: 'cursor_update', room: 'doc:2', ts: 105, data: { x: 5 }, from: 'u5' },
+        {
+          type: 'ephemeral',
+          room: 'doc:2',
+          event: 'app_event',
+          items: ['u6', 106, { x: 6 }, 'u7', 107, { x: 7 }],
+        },
+      ]);
+    });
+
+    it(`starts a new group past ${MAX_ITEMS_PER_FRAME} events`, () => {
+      const q = new OutboundQueue();
+      for (let i = 0; i < MAX_ITEMS_PER_FRAME + 2; i++) q.pushEphemeral(`k${i}`, cursor('doc:1', `u${i}`, i));
+      const items = q.drain(jsonCodec, false, true).frames.flatMap((f) => decode(f));
+      expect(items.map((m) => m.type)).toEqual(['ephemeral', 'ephemeral']);
+      expect(items.map((m) => (m.items as unknown[]).length / 3)).toEqual([MAX_ITEMS_PER_FRAME, 2]);
+    });
+
+    it('sends events one by one without groups, to MessagePack clients, and a lone event', () => {
+      for (const [codec, groups] of [
+        [jsonCodec, false],
+        [msgpackCodec, true],
+      ] as const) {
+        const q = new OutboundQueue();
+        q.pushEphemeral('a', cursor('doc:1', 'u1', 1));
+        q.pushEphemeral('b', cursor('doc:1', 'u2', 2));
+        const frames = q.drain(codec, false, groups).frames;
+        expect(frames.flatMap((f) => decode(f, codec)).map((m) => [m.type, m.from])).toEqual([
+          ['cursor_update', 'u1'],
+          ['cursor_update', 'u2'],
+        ]);
+      }
+      const q = new OutboundQueue();
+      q.pushEphemeral('a', cursor('doc:1', 'u1', 1));
+      expect(decode(q.drain(jsonCodec, false, true).frames[0])).toEqual([
+        { type: 'cursor_update', room: 'doc:1', ts: 101, data: { x: 1 }, from: 'u1' },
+      ]);
+    });
+  });
+
   it('starts empty and is empty again after a drain', () => {
     const q = new OutboundQueue();
     expect(q.empty).toBe(true);

@@ -1,5 +1,5 @@
 import type { Codec, Encoded } from '@syncline/protocol';
-import { type OutMessage, SharedBatch } from './out-message.js';
+import { EphemeralEvent, type OutMessage, SharedBatch } from './out-message.js';
 
 /** Frames bigger than this many items are split, so no single frame grows without bound. */
 export const MAX_ITEMS_PER_FRAME = 1024;
@@ -67,9 +67,14 @@ export class OutboundQueue {
 
   /**
    * Takes everything queued as frames for `codec`. With `dropEphemeral`, coalesced ephemeral messages are
-   * discarded (their count is returned) instead of sent.
+   * discarded (their count is returned) instead of sent. With `groups` (a JSON client that reads `ephemeral`
+   * messages), each run of ephemeral events of one room and type leaves as one `ephemeral` message.
    */
-  drain(codec: Codec, dropEphemeral: boolean): { frames: Encoded[]; messages: number; dropped: number } {
+  drain(
+    codec: Codec,
+    dropEphemeral: boolean,
+    groups = false,
+  ): { frames: Encoded[]; messages: number; dropped: number } {
     const { control, logged, ephemeral } = this;
     this.control = this.logged = this.ephemeral = null;
     let dropped = 0;
@@ -91,6 +96,7 @@ export class OutboundQueue {
     }
     if (ephemeral) {
       if (dropEphemeral) dropped = ephemeral.size;
+      else if (groups && !codec.binary && ephemeral.size > 1) pushGrouped(ephemeral.values(), codec, items);
       else for (const m of ephemeral.values()) items.push(m.encode(codec));
     }
     const frames: Encoded[] = [];
@@ -99,4 +105,42 @@ export class OutboundQueue {
     }
     return { frames, messages: items.length, dropped };
   }
+}
+
+/**
+ * Encodes ephemeral messages in order, each run of `EphemeralEvent`s of one room and type (at most
+ * `MAX_ITEMS_PER_FRAME` of them) as one `{"type":"ephemeral","room":…,"event":…,"items":[from,ts,data,…]}`.
+ */
+function pushGrouped(messages: Iterable<OutMessage>, codec: Codec, items: Encoded[]): void {
+  let run: EphemeralEvent[] = [];
+  const end = () => {
+    if (run.length === 1) items.push(run[0].encode(codec));
+    else if (run.length > 1) {
+      const { room, type } = run[0].event;
+      let parts = run[0].groupPart();
+      for (let i = 1; i < run.length; i++) parts += `,${run[i].groupPart()}`;
+      items.push(
+        `{"type":"ephemeral","room":${JSON.stringify(room)},"event":${JSON.stringify(type)},"items":[${parts}]}`,
+      );
+    }
+    run = [];
+  };
+  for (const m of messages) {
+    if (!(m instanceof EphemeralEvent)) {
+      end();
+      items.push(m.encode(codec));
+      continue;
+    }
+    const first = run[0];
+    if (
+      first !== undefined &&
+      (first.event.room !== m.event.room ||
+        first.event.type !== m.event.type ||
+        run.length >= MAX_ITEMS_PER_FRAME)
+    ) {
+      end();
+    }
+    run.push(m);
+  }
+  end();
 }

@@ -2,7 +2,7 @@ import type { Delivery, EventMessage } from '@syncline/protocol';
 import type { Broker, NodePresence } from '../broker/broker.js';
 import type { AppendInput, AppendResult, LogEntry, LogStore } from '../storage/log-store.js';
 import type { Flusher } from './flusher.js';
-import { OutMessage, SharedBatch } from './out-message.js';
+import { EphemeralEvent, OutMessage, SharedBatch } from './out-message.js';
 import { SmallSet } from './small-set.js';
 import type { Subscription } from './subscription.js';
 
@@ -311,7 +311,7 @@ export class Room {
   ): void {
     const message: EventMessage = { type, room: this.name, ts, data } as EventMessage;
     if (from !== undefined) message.from = from;
-    const msg = new OutMessage(message);
+    const msg = new EphemeralEvent(message);
     let n = 0;
     for (const sub of this.subs) {
       if (sub === except || !sub.accepts(type)) continue;
