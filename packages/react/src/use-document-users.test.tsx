@@ -51,13 +51,23 @@ describe('useDocumentUsers', () => {
     expect(asked.map((ids) => [...ids].sort())).toEqual([['u-ann', 'u-nobody'], ['u-ben']]);
   });
 
-  it('asks nothing for no ids or no document', async () => {
-    const { world } = setup;
+  it('asks nothing for no ids, or without a document', async () => {
+    const { world, documentId } = setup;
     const client = world.client('u-cy');
     const asked = userRequests(client);
-    const hook = renderHook(() => useDocumentUsers(null, ['u-ann']), { wrapper: world.wrapper(client) });
-    expect(hook.result.current.size).toBe(0);
-    await new Promise((r) => setTimeout(r, 50));
+    const hook = renderHook(
+      () => ({
+        doc: useRealTimeDocument(documentId),
+        none: useDocumentUsers(documentId, []),
+        noDoc: useDocumentUsers(null, ['u-ann']),
+      }),
+      { wrapper: world.wrapper(client) },
+    );
+    // A request would leave once the document is ready (and before any later request of the client).
+    await until(() => hook.result.current.doc.isReady);
+    await client.request('room.members', { room: `doc:${documentId}` });
     expect(asked).toEqual([]);
+    expect(hook.result.current.none.size).toBe(0);
+    expect(hook.result.current.noDoc.size).toBe(0);
   });
 });
