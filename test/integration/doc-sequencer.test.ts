@@ -246,11 +246,13 @@ describe('document sequencer', () => {
     });
   });
 
-  it('opens a document when remembering its user fails, and remembers them at a later open', async () => {
+  it('remembers the opener before answering the open, and opens when that fails (remembered at a later open)', async () => {
     const store = new MemoryDocStore();
     let failures = 1;
     const saveUser = store.saveUser.bind(store);
     store.saveUser = async (documentId, user) => {
+      // A store slower than a reply: the open is answered once the name is saved, not before.
+      await new Promise((resolve) => setTimeout(resolve, 30));
       if (failures-- > 0) throw new Error('disk full');
       return saveUser(documentId, user);
     };

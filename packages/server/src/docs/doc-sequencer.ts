@@ -502,13 +502,15 @@ export class DocumentSequencer {
     const saved: DocUser = { userId: user.userId, seenAt: now };
     if (user.name !== undefined) saved.name = user.name;
     if (user.avatar !== undefined) saved.avatar = user.avatar;
-    this.store.saveUser(doc.id, saved).catch((err) => {
+    try {
+      await this.store.saveUser(doc.id, saved);
+    } catch (err) {
       if (doc.seen.get(user.userId) === key) doc.seen.delete(user.userId);
       this.hub.log.warn(
         { err: String(err), documentId: doc.id },
         'remembering a user of the document failed',
       );
-    });
+    }
   }
 
   async lock(data: unknown, session: Session): Promise<ZoneLock> {
