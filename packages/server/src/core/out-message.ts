@@ -29,7 +29,7 @@ export class EphemeralEvent extends OutMessage {
   /** `"from",ts,{data}` (JSON): this event as three items of a group's flat `items` array. */
   groupPart(): string {
     const e = this.event;
-    return (this.part ??= `${e.from === undefined ? 'null' : JSON.stringify(e.from)},${e.ts},${JSON.stringify(e.data)}`);
+    return (this.part ??= `${e.from === undefined ? 'null' : JSON.stringify(e.from)},${e.ts},${JSON.stringify(e.data) ?? 'null'}`);
   }
 }
 
