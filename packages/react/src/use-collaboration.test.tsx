@@ -61,8 +61,9 @@ describe('useCollaboration', () => {
     expect(me?.userId).toBe('ben');
     expect(ben.current().users.find((u) => u.userId === 'ann')?.color).toMatch(/^hsl\(/);
 
-    act(() => ann.current().updateCursor({ page: 1, x: 0.25, y: 0.75 }));
+    act(() => ann.current().updateCursor({ page: 1, x: 0.25, y: 0.7500041234567 }));
     await until(() => ben.current().cursors.length === 1);
+    // Sent rounded to 5 decimals (far below a pixel).
     expect(ben.current().cursors[0]).toMatchObject({ userId: 'ann', page: 1, x: 0.25, y: 0.75, name: 'ann' });
     expect(ann.current().cursors).toHaveLength(0); // not my own
 
