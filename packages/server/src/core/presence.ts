@@ -50,7 +50,7 @@ export class Presence {
     if (!broker.distributed) {
       if (before === 0 && after > 0) this.announce(roomName, userId, true, session);
       else if (before > 0 && after <= 0) this.announce(roomName, userId, false, session);
-      if (after > 0) this.refreshStatus(room, userId, true);
+      if (after > 0) this.refreshStatus(room, userId);
       return;
     }
     // Several nodes: user_join / user_leave once per user for the whole cluster (the broker says when).
@@ -58,7 +58,7 @@ export class Presence {
     Promise.resolve(broker.setPresence(roomName, userId, presence)).then(
       (changed) => {
         if (changed) this.announce(roomName, userId, after > 0, session);
-        if (after > 0 || this.presentElsewhere(room, userId)) this.refreshStatus(room, userId, true);
+        if (after > 0 || this.presentElsewhere(room, userId)) this.refreshStatus(room, userId);
       },
       (err) => this.hub.log.warn({ err: String(err), room: roomName }, 'cluster presence update failed'),
     );
@@ -78,12 +78,12 @@ export class Presence {
       const room = sub.room;
       countIdle(room, session.userId, idle ? 1 : -1);
       if (!this.hub.broker.distributed) {
-        this.refreshStatus(room, session.userId, true);
+        this.refreshStatus(room, session.userId);
         continue;
       }
       const presence = this.nodePresence(room.name, session.userId, session);
       Promise.resolve(this.hub.broker.setPresence(room.name, session.userId, presence)).then(
-        () => this.refreshStatus(room, session.userId, true),
+        () => this.refreshStatus(room, session.userId),
         (err) => this.hub.log.warn({ err: String(err), room: room.name }, 'cluster presence update failed'),
       );
     }
@@ -108,12 +108,11 @@ export class Presence {
   }
 
   /**
-   * Compares a present user's status with the one last announced in the room and, when it changed, records it and
-   * (`announce`) publishes `user_status`. A node announces the changes its own sessions make; one that hears of
-   * another node's change only records it, unless it also has sessions of that user (with sessions of the user on
-   * several nodes, a change can then be announced more than once: the status is the same each time).
+   * Compares a present user's status with the one last announced in the room and, when it changed, records it;
+   * the node that leads the user in the room (`leads`) also publishes `user_status`. Every node keeps the record,
+   * whichever node made the change, so the next leader goes on from it.
    */
-  private refreshStatus(room: Room, userId: string, announce: boolean): void {
+  private refreshStatus(room: Room, userId: string): void {
     if ((room.members?.get(userId) ?? 0) === 0 && !this.presentElsewhere(room, userId)) {
       room.idleUsers?.delete(userId);
       return;
@@ -123,7 +122,7 @@ export class Presence {
     if ((status === 'idle') === wasIdle) return;
     if (status === 'idle') (room.idleUsers ??= new Set()).add(userId);
     else room.idleUsers?.delete(userId);
-    if (!announce) return;
+    if (!this.leads(room, userId)) return;
     const documentId = room.name.startsWith('doc:') ? room.name.slice(4) : undefined;
     this.hub
       .publish(room.name, 'user_status', { userId, status, ...(documentId ? { documentId } : {}) })
@@ -209,7 +208,21 @@ export class Presence {
 
   /** Another node's presence of a user in a room changed (the broker): its status may have too. */
   heard(room: Room, userId: string): void {
-    this.refreshStatus(room, userId, (room.members?.get(userId) ?? 0) > 0);
+    this.refreshStatus(room, userId);
+  }
+
+  /**
+   * Whether this node announces the user's status in the room: it has sessions of the user there and, of the
+   * nodes that do (as far as it has heard), the smallest id. So a change is announced once, by one node, whichever
+   * node's session made it (the others hear of it and only record it).
+   */
+  private leads(room: Room, userId: string): boolean {
+    if ((room.members?.get(userId) ?? 0) === 0) return false;
+    const me = this.hub.broker.nodeId;
+    for (const [node, users] of room.remote ?? []) {
+      if (node < me && (users.get(userId)?.connections ?? 0) > 0) return false;
+    }
+    return true;
   }
 
   /** After the broker reconnected: this node's presence in the room is written again. */
