@@ -32,13 +32,15 @@ type CursorInput = Omit<Cursor, 'userId' | 'at'>;
  * `cursor_update`, re-seeded after every reconnect. A user's cursor goes when the user leaves. Your own cursor
  * goes out at most `cursorHz` times a second (default 30), the last position always.
  *
- * `getSnapshot` and `subscribe` fit React's `useSyncExternalStore`.
+ * `getSnapshot` and `subscribe` fit React's `useSyncExternalStore`. The changes one frame brings (a hundred
+ * users' cursors) make one new snapshot and one notification, right after the frame (a microtask).
  */
 export class RoomPresence {
   private users = new Map<string, PresenceMember>();
   private cursors = new Map<string, Cursor>();
   private snapshot: PresenceSnapshot = { users: [], cursors: [] };
   private readonly listeners = new Set<() => void>();
+  private dirty = false;
   private readonly disposers: Disposer[] = [];
   private readonly throttle: Throttle<CursorInput>;
   private readonly clock: Clock;
@@ -97,7 +99,6 @@ export class RoomPresence {
     this.changed();
   }
 
-  /** Publishes your cursor (throttled). */
   /**
    * Queues my cursor (sent at most `cursorHz` times a second). `x` and `y` go out rounded to 5 decimals: a
    * hundred-thousandth of a page is far below a pixel at any zoom, and full doubles made every cursor of a
@@ -120,9 +121,18 @@ export class RoomPresence {
     this.listeners.clear();
   }
 
+  /**
+   * Something changed: a new snapshot and one notification once the current frame's events are all in. Per
+   * event, a frame of n cursors made n snapshots of n cursors each, and n notifications.
+   */
   private changed(): void {
-    this.snapshot = { users: [...this.users.values()], cursors: [...this.cursors.values()] };
-    for (const l of this.listeners) l();
+    if (this.dirty) return;
+    this.dirty = true;
+    queueMicrotask(() => {
+      this.dirty = false;
+      this.snapshot = { users: [...this.users.values()], cursors: [...this.cursors.values()] };
+      for (const l of this.listeners) l();
+    });
   }
 }
 

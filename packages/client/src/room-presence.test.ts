@@ -1,0 +1,93 @@
+import type { EventMessage } from '@syncline/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { SynclineClient } from './client.js';
+import { RoomPresence, roundCoordinate } from './room-presence.js';
+
+const ROOM = 'doc:1';
+
+/** The part of a client RoomPresence uses, in memory: `deliver` hands it room events as a frame would. */
+function fakeClient(members: { userId: string; connections: number }[] = []) {
+  const handlers = new Map<string, ((data: unknown, event: EventMessage) => void)[]>();
+  const published: { room: string; type: string; data: unknown }[] = [];
+  const client = {
+    userId: 'me',
+    subscribe(type: string, handler: (data: unknown, event: EventMessage) => void) {
+      const list = handlers.get(type) ?? [];
+      list.push(handler);
+      handlers.set(type, list);
+      return () => list.splice(list.indexOf(handler), 1);
+    },
+    on: () => () => {},
+    request: async () => ({ members }),
+    publish: async (room: string, type: string, data: unknown) => {
+      published.push({ room, type, data });
+      return {};
+    },
+  };
+  const deliver = (type: string, data: Record<string, unknown>, from?: string, room = ROOM) => {
+    const event = { type, room, ts: 1, data, ...(from ? { from } : {}) } as EventMessage;
+    for (const h of handlers.get(type) ?? []) h(data, event);
+  };
+  return { client: client as unknown as SynclineClient, deliver, published };
+}
+
+const tick = () => new Promise<void>((resolve) => queueMicrotask(resolve));
+
+describe('RoomPresence', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('makes one snapshot and one notification for the events of one frame', async () => {
+    const { client, deliver } = fakeClient();
+    const presence = new RoomPresence(client, ROOM);
+    const notified: number[] = [];
+    presence.subscribe(() => notified.push(presence.getSnapshot().cursors.length));
+    for (let i = 0; i < 99; i++) {
+      deliver('user_join', { userId: `u${i}` });
+      deliver('cursor_update', { page: 0, x: i / 100, y: 0.5 }, `u${i}`);
+    }
+    deliver('cursor_update', { page: 0, x: 0.5, y: 0.5 }, 'u1', 'doc:other'); // another room: ignored
+    deliver('cursor_update', { page: 0, x: 0.5, y: 0.5 }, 'me'); // my own: ignored
+    expect(notified).toEqual([]); // not before the frame is over
+    await tick();
+    expect(notified).toEqual([99]);
+    const snap = presence.getSnapshot();
+    expect(snap.users).toHaveLength(99);
+    expect(snap.cursors[3]).toMatchObject({ userId: 'u3', page: 0, x: 0.03, y: 0.5 });
+    // The next frame: a leave takes the user's cursor with them.
+    deliver('user_leave', { userId: 'u3' });
+    await tick();
+    expect(notified).toEqual([99, 98]);
+    expect(presence.getSnapshot().users.map((u) => u.userId)).not.toContain('u3');
+    presence.close();
+  });
+
+  it('notifies nobody after close', async () => {
+    const { client, deliver } = fakeClient();
+    const presence = new RoomPresence(client, ROOM);
+    const listener = vi.fn();
+    presence.subscribe(listener);
+    deliver('user_join', { userId: 'u1' });
+    presence.close();
+    await tick();
+    expect(listener).not.toHaveBeenCalled();
+  });
+
+  it('sends my cursor throttled, with coordinates rounded to 5 decimals', () => {
+    vi.useFakeTimers();
+    const { client, published } = fakeClient();
+    const presence = new RoomPresence(client, ROOM, { cursorHz: 10 });
+    presence.moveCursor({ page: 2, x: 0.123456789, y: 0.987654321 });
+    presence.moveCursor({ page: 2, x: 0.2, y: 0.3 }); // within the interval: held, then sent
+    expect(published).toEqual([
+      { room: ROOM, type: 'cursor_update', data: { page: 2, x: 0.12346, y: 0.98765 } },
+    ]);
+    vi.advanceTimersByTime(200); // pushed mid-interval: it goes an interval later (the throttle's rule)
+    expect(published.map((p) => p.data)).toEqual([
+      { page: 2, x: 0.12346, y: 0.98765 },
+      { page: 2, x: 0.2, y: 0.3 },
+    ]);
+    expect(roundCoordinate(0.000004)).toBe(0);
+    expect(roundCoordinate(120.5)).toBe(120.5);
+    presence.close();
+  });
+});
