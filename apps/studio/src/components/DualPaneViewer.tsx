@@ -9,7 +9,7 @@ import {
   userColor,
 } from '@syncline/react';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
-import { memo, useCallback, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ZONE_COLORS } from '../lib/colors.js';
 import { clockTime } from '../lib/history.js';
 import { StableLists } from '../lib/stable.js';
@@ -63,6 +63,10 @@ export function DualPaneViewer({
     1,
   );
   const pageSizes = Array.from({ length: pageCount }, (_, i) => sizes[i] ?? sizes[0] ?? BLANK_PAGE);
+  // Others' carets are shown: keep the ops they are placed through from the start, not from the first caret.
+  useEffect(() => {
+    doc.keepOpsForCarets();
+  }, [doc]);
   const stableZones = useRef(new StableLists<Zone>()).current;
   const stableCursors = useRef(new StableLists<Cursor>()).current;
   const stableNumbers = useRef(new StableLists<number>()).current;

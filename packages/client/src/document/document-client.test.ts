@@ -647,4 +647,22 @@ describe('DocumentClient', () => {
     expect(ben.doc.caretFromBase('z1', 7, 0)).toBeNull(); // ahead of Ben's copy
     expect(ann.doc.caretAtBase('z1', 4)).toEqual({ v: 1, pos: 4 }); // hers is confirmed now
   });
+
+  it('places a caret from a version before the first caret call once keepOpsForCarets was called at open', async () => {
+    const { open } = world();
+    const ann = open('ann');
+    const ben = open('ben');
+    const cy = open('cy');
+    await Promise.all([ann.doc.ready, ben.doc.ready, cy.doc.ready]);
+    ben.doc.keepOpsForCarets();
+    const sent = ann.doc.caretAtBase('z1', 5) as { v: number; pos: number }; // the end of 'hello', at v0
+    ann.doc.editText('z1', { pos: 0, ins: '>> ' });
+    await ann.doc.whenSynced();
+    await settle();
+    expect(ben.doc.zone('z1')?.text).toBe('>> hello');
+    expect(cy.doc.zone('z1')?.text).toBe('>> hello');
+    // Ben kept the op since v0; Cy asks for carets only now, after it.
+    expect(ben.doc.caretFromBase('z1', sent.v, sent.pos, 'ann')).toBe(8);
+    expect(cy.doc.caretFromBase('z1', sent.v, sent.pos, 'ann')).toBeNull();
+  });
 });

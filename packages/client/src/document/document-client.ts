@@ -349,13 +349,22 @@ export class DocumentClient {
   // ---- carets -----------------------------------------------------------------------------------
 
   /**
+   * Starts keeping the recent committed ops that carets are placed through (`caretFromBase`), if not yet. Call
+   * it as the document opens when you will show others' carets: a caret sent against a version from before the
+   * first call cannot be placed exactly. The first call to `caretAtBase` or `caretFromBase` does it too.
+   */
+  keepOpsForCarets(): void {
+    this.keepRecent = true;
+  }
+
+  /**
    * A caret of mine in a zone's text (code points of my copy) as a position in the server's version `v` of that
    * text: my unconfirmed edits taken out. Sent with the version (`cursor_update.selection.v`), it can be placed
    * exactly in anyone's copy (`caretFromBase`), whatever either of us typed meanwhile. `null` when the zone
    * exists only through my unconfirmed edits, or before the document is open.
    */
   caretAtBase(zoneId: string, pos: number): { v: number; pos: number } | null {
-    this.keepRecent = true;
+    this.keepOpsForCarets();
     const s = this.state;
     if (!s) return null;
     let p: number | null = pos;
@@ -368,11 +377,11 @@ export class DocumentClient {
    * Where a caret placed against version `v` of a zone's text (another user's `caretAtBase`) is in my copy now:
    * carried through the ops committed since (its `owner`'s own typing at it goes before it) and through my
    * unconfirmed edits. `null` when it cannot be placed: `v` is ahead of my copy, older than the ops I keep (at least
-   * the last 128, from the first call to this or `caretAtBase` on), or
+   * the last 128, from `keepOpsForCarets` or the first call to this or `caretAtBase` on), or
    * the zone is gone.
    */
   caretFromBase(zoneId: string, v: number, pos: number, owner?: string): number | null {
-    this.keepRecent = true;
+    this.keepOpsForCarets();
     const s = this.state;
     if (!s || v > s.version) return null;
     let p: number | null = pos;
