@@ -42,7 +42,15 @@ describe('presence', () => {
         .getSnapshot()
         .users.map((u) => u.userId)
         .sort();
-    return { ...started, room, tab, serverView, view };
+    /**
+     * Every request the clients sent before has been handled, and whatever it published has reached them: a round
+     * trip on each, in order (a server handles one connection's messages in order, and fans an event out before
+     * the reply to a later request can go).
+     */
+    const settled = async (...clients: SynclineClient[]) => {
+      for (const c of clients) await c.request('room.members', { room });
+    };
+    return { ...started, room, tab, serverView, view, settled };
   }
 
   it('two tabs of one user make one user_join and one user_leave', async () => {
@@ -65,7 +73,7 @@ describe('presence', () => {
   });
 
   it('shows a user idle only when all of their tabs are, with one user_status per change', async () => {
-    const { tab, room, server } = await setup();
+    const { tab, room, server, settled } = await setup();
     const watcher = await tab('wes');
     const a1 = await tab('ann');
     const a2 = await tab('ann');
@@ -77,7 +85,7 @@ describe('presence', () => {
     const serverStatus = () => server.hub.members(room).find((m) => m.userId === 'ann')?.status;
 
     a1.client.setPresenceStatus('idle'); // her other tab is still in use
-    await new Promise((r) => setTimeout(r, 150));
+    await settled(a1.client, watcher.client);
     expect(statuses()).toEqual([]);
     expect(serverStatus()).toBeUndefined();
 
@@ -103,7 +111,7 @@ describe('presence', () => {
   });
 
   it('takes the status a client had before it connected, and keeps it through a reconnect', async () => {
-    const { tab, room, server, url } = await setup();
+    const { tab, room, server, url, settled } = await setup();
     const watcher = await tab('wes');
     const bo = createClient(cleanup, { url, token: tokenProvider('bo', { name: 'bo' }), autoConnect: false });
     bo.setPresenceStatus('idle'); // e.g. a page opened in a background tab
@@ -116,7 +124,7 @@ describe('presence', () => {
     );
     bo.reconnect(); // a resume: the session keeps its status
     await waitFor(() => bo.state === 'open', 5000, 'bo back');
-    await new Promise((r) => setTimeout(r, 100));
+    await settled(bo, watcher.client);
     expect(boStatus()).toBe('idle');
     expect(
       watcher.events.filter(
