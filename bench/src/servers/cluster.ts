@@ -234,6 +234,7 @@ export function redisDelta(
     redis_out_bytes_per_event: per(net('netOutBytes'), events),
     redis_in_bytes_per_event: per(net('netInBytes'), events),
     redis_idle_commands_per_s: Math.round(idle.commands * 1000),
+    redis_idle_publish_per_s: Math.round(idle.publish * 1000 * 10) / 10,
     redis_idle_cpu_pct: Math.round(idle.cpuMs * 100 * 10) / 10,
     redis_cpu_ms: cpuMs,
     redis_cpu_us_per_event: per(cpuMs * 1000, events),
