@@ -40,8 +40,8 @@ describe('document sequencer', () => {
     const { url, server } = await startServer(cleanup, { documents: { checksumEvery: 5 }, ...options });
     const room = uniqueRoom();
     const documentId = room.slice(4);
-    const make = async (userId: string) => {
-      const client = createClient(cleanup, { url, token: tokenProvider(userId) });
+    const make = async (userId: string, name?: string) => {
+      const client = createClient(cleanup, { url, token: tokenProvider(userId, name ? { name } : {}) });
       const events: EventMessage[] = [];
       client.subscribe('*', (_d, e) => events.push(e as EventMessage));
       await client.join(room);
@@ -140,9 +140,9 @@ describe('document sequencer', () => {
     ).toBe(3);
   });
 
-  it('tells a user their edit was dropped because someone deleted the zone', async () => {
+  it('tells a user their edit was dropped because someone deleted the zone, by their name', async () => {
     const { documentId, make } = await setup();
-    const alice = await make('alice');
+    const alice = await make('alice', 'Alice Liddell');
     const bob = await make('bob');
     await submit(alice.client, documentId, zoneCreate(zone('z1', 'text')), 0, 'a1');
     await submit(alice.client, documentId, zoneDelete('z1', zone('z1', 'text')), 1, 'a2');
@@ -154,6 +154,8 @@ describe('document sequencer', () => {
       kind: 'edit_on_deleted',
       zoneId: 'z1',
       byUserId: 'alice',
+      byUserName: 'Alice Liddell',
+      message: 'your edit to zone z1 was dropped: Alice Liddell deleted it',
     });
   });
 

@@ -234,6 +234,8 @@ export const EVENTS = {
       zoneId: id.nullish(),
       kind: z.string().max(64),
       byUserId: id.nullish(),
+      /** Their display name, when the server knows it. */
+      byUserName: z.string().max(128).optional(),
       opId: id.optional(),
       message: z.string().max(500),
     }),

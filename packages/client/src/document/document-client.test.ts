@@ -364,6 +364,30 @@ describe('DocumentClient', () => {
     expect(ann.doc.doc).toEqual(server.doc);
   });
 
+  it('names the author of a change that conflicts with mine when it knows their name', async () => {
+    const { open, server } = world();
+    server.users.set('bob', { userId: 'bob', name: 'Bob Builder' });
+    const ann = open('ann', { auto: false });
+    await quiesce([ann.conn], tick);
+    await ann.doc.ready;
+    const asked = ann.doc.users(['bob']); // what an app asks to name zone authors: learnt here too
+    await quiesce([ann.conn], tick);
+    await asked;
+    const conflicts = record<DocConflict>(ann.doc, 'conflict');
+    ann.doc.editText('z1', { pos: 0, ins: 'first ' }); // in flight
+    ann.doc.editText('z2', { pos: 0, ins: 'mine ' }); // pending behind it
+    server.commit(['zones', 'z2', { r: true }], 'bob');
+    ann.conn.deliverDown();
+    expect(conflicts).toEqual([
+      expect.objectContaining({
+        byUserId: 'bob',
+        byUserName: 'Bob Builder',
+        message: 'Bob Builder deleted zone z2; your edit in it was dropped',
+        origin: 'client',
+      }),
+    ]);
+  });
+
   it('resyncs on a checksum mismatch, keeping my unconfirmed edits', async () => {
     const { server, open } = world();
     const { conn, doc } = open('ann', { auto: false });

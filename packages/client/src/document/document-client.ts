@@ -135,6 +135,11 @@ export class DocumentClient {
    */
   private recent: Committed[] = [];
   private keepRecent = false;
+  /**
+   * Display names seen for users of this document (the open's member list, joins, locks, `users()`, the server's
+   * conflict notices), so conflict notices found here name people rather than ids.
+   */
+  private readonly names = new Map<string, string>();
   /** A checksum for a version not reached yet. */
   private pendingChecksum: { version: number; checksum: string } | null = null;
   /** The in-flight op whose submit awaits its reply. */
@@ -343,6 +348,7 @@ export class DocumentClient {
       });
       out.push(...reply.users);
     }
+    for (const u of out) this.learnName(u.userId, u.name);
     return out;
   }
 
@@ -458,8 +464,12 @@ export class DocumentClient {
       this.disposers.push(t.subscribe(type, (data: unknown) => this.onOpEvent(data)));
     }
     this.disposers.push(
+      t.subscribe('user_join', (d) => {
+        if (mine(d)) this.learnName(d.userId, d.userName);
+      }),
       t.subscribe('zone_lock', (d) => {
         if (!mine(d)) return;
+        this.learnName(d.userId, d.userName);
         this.lockKeeper.locked({
           zoneId: d.zoneId,
           userId: d.userId,
@@ -472,10 +482,12 @@ export class DocumentClient {
       }),
       t.subscribe('conflict', (d) => {
         if (!mine(d)) return;
+        if (d.byUserId) this.learnName(d.byUserId, d.byUserName);
         this.events.emit('conflict', {
           kind: d.kind,
           zoneId: d.zoneId ?? null,
           byUserId: d.byUserId ?? null,
+          ...(d.byUserName === undefined ? {} : { byUserName: d.byUserName }),
           ...(d.opId === undefined ? {} : { opId: d.opId }),
           message: d.message,
           origin: 'server',
@@ -589,6 +601,8 @@ export class DocumentClient {
     const version = reply.version;
     this.ownerIdValue = reply.ownerId;
     this.lockKeeper.replace(reply.locks ?? []);
+    for (const m of reply.members ?? []) this.learnName(m.userId, m.userName);
+    for (const l of reply.locks ?? []) this.learnName(l.userId, l.userName);
 
     const me = this.transport.userId;
     if (this.state && this.restoredUserId !== undefined && me !== undefined && this.restoredUserId !== me) {
@@ -916,7 +930,8 @@ export class DocumentClient {
   }
 
   private emitLocalConflict(opId: string, conflict: OpConflict, byUserId: string | undefined): void {
-    const by = byUserId ?? 'someone';
+    const byUserName = byUserId === undefined ? undefined : this.names.get(byUserId);
+    const by = byUserName ?? byUserId ?? 'someone';
     const where = conflict.zoneId === null ? 'the document' : `zone ${conflict.zoneId}`;
     const message =
       conflict.kind === 'edit_on_deleted'
@@ -930,10 +945,15 @@ export class DocumentClient {
       kind: conflict.kind,
       zoneId: conflict.zoneId,
       byUserId: byUserId ?? null,
+      ...(byUserName === undefined ? {} : { byUserName }),
       opId,
       message,
       origin: 'client',
     });
+  }
+
+  private learnName(userId: string, name: string | undefined): void {
+    if (name !== undefined && name !== '') this.names.set(userId, name);
   }
 
   private buildSnapshot(): DocumentState {

@@ -54,6 +54,8 @@ export interface DocConflict {
   zoneId: string | null;
   /** Who made the change that won, when known. */
   byUserId: string | null;
+  /** Their display name, when known (the message names them by it). */
+  byUserName?: string;
   /** My op concerned, when known. */
   opId?: string;
   message: string;

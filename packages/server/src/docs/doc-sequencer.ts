@@ -85,6 +85,8 @@ class LiveDocument {
   broadcastVersion = 0;
   /** userId -> the name and avatar this node last saved for them (`saveUser` again only when they change). */
   readonly seen = new Map<string, string>();
+  /** userId -> display name, of those who opened the document on this node (conflict notices name them). */
+  readonly names = new Map<string, string>();
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -333,6 +335,7 @@ export class DocumentSequencer {
             zoneId: lock.zoneId,
             kind: 'locked',
             byUserId: lock.userId,
+            ...(lock.userName === undefined ? {} : { byUserName: lock.userName }),
             opId,
             message: `zone ${lock.zoneId} is locked by ${lock.userName ?? lock.userId}`,
           })
@@ -496,6 +499,7 @@ export class DocumentSequencer {
    * open is answered; never in the way of the open: a failed write is logged, and tried again at their next open.
    */
   private async rememberUser(doc: LiveDocument, user: Identity, now: number): Promise<void> {
+    if (user.name !== undefined) doc.names.set(user.userId, user.name);
     const key = `${user.name ?? ''}\u0000${user.avatar ?? ''}`;
     if (doc.seen.get(user.userId) === key) return;
     doc.seen.set(user.userId, key);
@@ -754,14 +758,16 @@ export class DocumentSequencer {
   ): void {
     for (const { to, conflict, by } of notices) {
       this.hub.stats.bump(this.hub.stats.docConflicts, conflict.kind);
+      const byName = doc.names.get(by);
       void this.hub
         .publish(userRoom(to), 'conflict', {
           documentId: doc.id,
           zoneId: conflict.zoneId,
           kind: conflict.kind,
           byUserId: by,
+          ...(byName === undefined ? {} : { byUserName: byName }),
           opId,
-          message: conflictMessage(conflict, by),
+          message: conflictMessage(conflict, byName ?? by),
         })
         .catch(() => {});
     }
