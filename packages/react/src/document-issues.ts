@@ -43,6 +43,31 @@ const LOCK_LOST_MESSAGES: Record<string, string> = {
   taken: 'Your lock on this zone ended and someone else locked it',
 };
 
+/**
+ * What the user reads about a conflict: who (by name when known), what happened to which zone (by its label,
+ * never its id), from the point of view of the one who receives it. `server`: the server's notice to the user who
+ * lost something; `client`: found while rebasing my own pending edit.
+ */
+export function conflictMessage(doc: Pick<DocumentClient, 'zone'>, c: DocConflict): string {
+  const by = c.byUserName ?? c.byUserId ?? 'Someone';
+  const label = c.zoneId === null ? undefined : doc.zone(c.zoneId)?.label;
+  const zone = c.zoneId === null ? "the document's details" : label ? `zone “${label}”` : 'a zone';
+  switch (c.kind) {
+    case 'edit_on_deleted':
+      return `${by} deleted a zone you were editing; your edit in it was dropped.`;
+    case 'delete_of_edited':
+      return c.origin === 'server'
+        ? `${by} deleted a zone you had just edited.`
+        : `You deleted a zone ${by} had just changed; their change went with it.`;
+    case 'same_attribute':
+      return c.origin === 'server'
+        ? `${by} changed the same setting of ${zone} after you; their value was kept.`
+        : `You and ${by} changed the same setting of ${zone} at once; yours, made later, was kept.`;
+    default:
+      return `Your change to ${zone} collided with ${by}'s.`;
+  }
+}
+
 /** What the user reads about a refused edit: who holds the lock, when that is why, and that it was undone. */
 function rejectionMessage(doc: DocumentClient, r: DocRejection): string {
   if (r.code === 'zone_locked') {
@@ -73,7 +98,12 @@ export class DocumentIssues {
         // An edit refused by a lock is told once, by `rejected` (the server sends a `locked` conflict too).
         if (c.kind === 'locked') return;
         this.add(
-          { kind: 'conflict', code: c.kind, message: c.message, zoneIds: c.zoneId ? [c.zoneId] : [] },
+          {
+            kind: 'conflict',
+            code: c.kind,
+            message: conflictMessage(doc, c),
+            zoneIds: c.zoneId ? [c.zoneId] : [],
+          },
           { kind: 'conflict', title: 'Edit conflict', documentId },
         );
       }),
