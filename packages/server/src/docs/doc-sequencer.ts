@@ -83,10 +83,11 @@ class LiveDocument {
   checksumOwed = false;
   /** The last version this node committed and broadcast (ops caught up from other nodes are theirs to announce). */
   broadcastVersion = 0;
-  /** userId -> the name and avatar this node last saved for them (`saveUser` again only when they change). */
-  readonly seen = new Map<string, string>();
-  /** userId -> display name, of those who opened the document on this node (conflict notices name them). */
-  readonly names = new Map<string, string>();
+  /**
+   * userId -> what this node last saved of them (`saveUser` again only when their name or avatar changes), of
+   * those who opened the document here; conflict notices name people by it.
+   */
+  readonly people = new Map<string, DocUser>();
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -499,17 +500,16 @@ export class DocumentSequencer {
    * open is answered; never in the way of the open: a failed write is logged, and tried again at their next open.
    */
   private async rememberUser(doc: LiveDocument, user: Identity, now: number): Promise<void> {
-    if (user.name !== undefined) doc.names.set(user.userId, user.name);
-    const key = `${user.name ?? ''}\u0000${user.avatar ?? ''}`;
-    if (doc.seen.get(user.userId) === key) return;
-    doc.seen.set(user.userId, key);
+    const known = doc.people.get(user.userId);
+    if (known && known.name === user.name && known.avatar === user.avatar) return;
     const saved: DocUser = { userId: user.userId, seenAt: now };
     if (user.name !== undefined) saved.name = user.name;
     if (user.avatar !== undefined) saved.avatar = user.avatar;
+    doc.people.set(user.userId, saved);
     try {
       await this.store.saveUser(doc.id, saved);
     } catch (err) {
-      if (doc.seen.get(user.userId) === key) doc.seen.delete(user.userId);
+      if (doc.people.get(user.userId) === saved) doc.people.delete(user.userId);
       this.hub.log.warn(
         { err: String(err), documentId: doc.id },
         'remembering a user of the document failed',
@@ -758,7 +758,7 @@ export class DocumentSequencer {
   ): void {
     for (const { to, conflict, by } of notices) {
       this.hub.stats.bump(this.hub.stats.docConflicts, conflict.kind);
-      const byName = doc.names.get(by);
+      const byName = doc.people.get(by)?.name;
       void this.hub
         .publish(userRoom(to), 'conflict', {
           documentId: doc.id,
