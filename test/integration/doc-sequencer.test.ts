@@ -248,6 +248,29 @@ describe('document sequencer', () => {
     });
   });
 
+  it('names a server author in history and doc.users, also where it was never remembered by name', async () => {
+    const { server, documentId, make } = await setup();
+    const alice = await make('alice');
+    // A change made without a name (as the pipeline's were before it was remembered by one).
+    await server.documents?.applyServerOp(documentId, zoneCreate(zone('z1', 'from a bot')), {
+      userId: 'system:bot',
+      opId: 'bot-1',
+    });
+    const history = () =>
+      alice.client.request<{ entries: HistoryEntry[] }>('doc.history', { documentId }).then((r) => r.entries);
+    expect((await history()).map((e) => [e.userId, e.userName])).toEqual([['system:bot', undefined]]);
+    server.documents?.nameAuthor('system:bot', 'Bot');
+    expect((await history()).map((e) => [e.userId, e.userName])).toEqual([['system:bot', 'Bot']]);
+    expect(await alice.client.request('doc.users', { documentId, userIds: ['system:bot', 'alice'] })).toEqual(
+      {
+        users: expect.arrayContaining([
+          { userId: 'alice', name: 'alice' },
+          { userId: 'system:bot', name: 'Bot' },
+        ]),
+      },
+    );
+  });
+
   it('remembers the opener before answering the open, and opens when that fails (remembered at a later open)', async () => {
     const store = new MemoryDocStore();
     let failures = 1;

@@ -153,6 +153,8 @@ function documentIdOf(data: unknown): string {
  */
 export class DocumentSequencer {
   private readonly docs = new Map<string, LiveDocument>();
+  /** Server-side authors named for every document (`nameAuthor`). */
+  private readonly authors = new Map<string, string>();
   private readonly loading = new Map<string, Promise<LiveDocument>>();
   private readonly opts: Required<Omit<SequencerOptions, 'canEdit'>> & Pick<SequencerOptions, 'canEdit'>;
   private timer: unknown = null;
@@ -431,7 +433,7 @@ export class DocumentSequencer {
     const ops = await this.store.ops(documentId, start, start + max);
     const names = new Map<string, string>();
     if (ops.length > 0) {
-      const users = await this.store.users(documentId, [...new Set(ops.map((r) => r.userId))]);
+      const users = await this.usersOf(documentId, [...new Set(ops.map((r) => r.userId))]);
       for (const u of users) if (u.name !== undefined) names.set(u.userId, u.name);
     }
     return {
@@ -465,7 +467,7 @@ export class DocumentSequencer {
     ) {
       throw new SynclineError(ErrorCode.Invalid, `userIds: 1-${DOC_USERS_MAX} strings of 1-256 characters`);
     }
-    const known = await this.store.users(documentId, ids as string[]);
+    const known = await this.usersOf(documentId, ids as string[]);
     return {
       users: known.map((u) => {
         const info: DocUserInfo = { userId: u.userId };
@@ -474,6 +476,26 @@ export class DocumentSequencer {
         return info;
       }),
     };
+  }
+
+  /**
+   * Names a server-side author (such as the PDF pipeline) in every document's history and `doc.users`, also in
+   * documents it changed before it was remembered there by name.
+   */
+  nameAuthor(userId: string, name: string): void {
+    this.authors.set(userId, name);
+  }
+
+  /** What the document remembers of these users, and the named server authors among them it does not. */
+  private async usersOf(documentId: string, userIds: string[]): Promise<DocUser[]> {
+    const users = await this.store.users(documentId, userIds);
+    if (this.authors.size === 0) return users;
+    const found = new Set(users.map((u) => u.userId));
+    for (const id of userIds) {
+      const name = this.authors.get(id);
+      if (name !== undefined && !found.has(id)) users.push({ userId: id, name, seenAt: 0 });
+    }
+    return users;
   }
 
   /**

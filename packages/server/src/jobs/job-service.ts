@@ -27,7 +27,7 @@ import { type JobEvent, JobRunner, type JobRunnerOptions } from './job-runner.js
 import type { JobStore } from './job-store.js';
 import { PageRate } from './page-rate.js';
 import type { PdfPipeline } from './pdf-pipeline.js';
-import { PIPELINE_USER, PROCESSING_META, ProcessingJob, pdfKey } from './processing-job.js';
+import { PIPELINE_NAME, PIPELINE_USER, PROCESSING_META, ProcessingJob, pdfKey } from './processing-job.js';
 import type { UploadedDocument } from './uploaded-document.js';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
@@ -97,6 +97,8 @@ export class JobService {
     opts: JobServiceOptions,
   ) {
     this.clock = hub.clock;
+    // The pipeline is named in documents it processed before it was remembered in them by name.
+    documents.nameAuthor(PIPELINE_USER, PIPELINE_NAME);
     this.store = opts.store;
     this.files = opts.files;
     this.maxUploadBytes = opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
