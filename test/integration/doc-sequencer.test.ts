@@ -108,7 +108,13 @@ describe('document sequencer', () => {
     const { documentId, make } = await setup();
     const alice = await make('alice');
     const bob = await make('bob');
-    await submit(alice.client, documentId, zoneCreate(zone('z1', 'locked text')), 0, 'a1');
+    await submit(
+      alice.client,
+      documentId,
+      zoneCreate({ ...zone('z1', 'locked text'), label: 'Abstract' }),
+      0,
+      'a1',
+    );
     const lock = await alice.client.request<{ userId: string; expiresAt: number }>('doc.lock', {
       documentId,
       zoneId: 'z1',
@@ -125,6 +131,8 @@ describe('document sequencer', () => {
       kind: 'locked',
       zoneId: 'z1',
       byUserId: 'alice',
+      zoneLabel: 'Abstract',
+      message: 'alice has locked zone “Abstract”; your change was not saved.',
     });
     // The holder's own edits pass; bob cannot unlock, alice can.
     expect(
@@ -155,7 +163,28 @@ describe('document sequencer', () => {
       zoneId: 'z1',
       byUserId: 'alice',
       byUserName: 'Alice Liddell',
-      message: 'your edit to zone z1 was dropped: Alice Liddell deleted it',
+      message: 'Alice Liddell deleted a zone you were editing; your edit in it was dropped.',
+    });
+  });
+
+  it('names the zone by its label and the attribute both set when one value wins', async () => {
+    const { documentId, make } = await setup();
+    const alice = await make('alice', 'Alice Liddell');
+    const bob = await make('bob', 'Bob');
+    await submit(alice.client, documentId, zoneCreate({ ...zone('z1'), label: 'Intro' }), 0, 'a1');
+    await submit(alice.client, documentId, zoneUpdate('z1', { type: 'heading' }), 1, 'a2');
+    // Bob sets the type against version 1 too: his value, later, wins; Alice is told.
+    expect((await submit(bob.client, documentId, zoneUpdate('z1', { type: 'list' }), 1, 'b1')).version).toBe(
+      3,
+    );
+    await waitFor(() => alice.events.some((e) => e.type === 'conflict'));
+    expect(alice.events.find((e) => e.type === 'conflict')?.data).toMatchObject({
+      kind: 'same_attribute',
+      zoneId: 'z1',
+      byUserId: 'bob',
+      zoneLabel: 'Intro',
+      attribute: 'type',
+      message: 'Bob changed the type of zone “Intro” after you; their value was kept.',
     });
   });
 

@@ -1,5 +1,6 @@
 export * from './caret.js';
 export * from './checksum.js';
+export * from './conflict-message.js';
 export * from './conflicts.js';
 export * from './one-zone.js';
 export * from './ops.js';

@@ -236,7 +236,12 @@ export const EVENTS = {
       byUserId: id.nullish(),
       /** Their display name, when the server knows it. */
       byUserName: z.string().max(128).optional(),
+      /** The zone's label when the server knew it (a deleted zone's is gone, so readers cannot look it up). */
+      zoneLabel: z.string().max(256).optional(),
+      /** `same_attribute`: the attribute (`label`, `bbox`, ...) or meta key both set. */
+      attribute: z.string().max(128).optional(),
       opId: id.optional(),
+      /** A sentence for the user (`describeConflict` of @syncline/doc): by name, the zone by its label. */
       message: z.string().max(500),
     }),
     delivery: 'critical',

@@ -24,10 +24,13 @@ describe('conflictMessage', () => {
       'Ada deleted a zone you were editing; your edit in it was dropped.',
     );
     expect(conflictMessage(doc, conflict('delete_of_edited'))).toBe(
+      'Ada deleted zone “Intro”, which you had just edited.',
+    );
+    expect(conflictMessage(doc, conflict('delete_of_edited', { zoneId: 'z9' }))).toBe(
       'Ada deleted a zone you had just edited.',
     );
     expect(conflictMessage(doc, conflict('delete_of_edited', { origin: 'client' }))).toBe(
-      'You deleted a zone Ada had just changed; their change went with it.',
+      'You deleted zone “Intro” just after Ada changed it; their change went with it.',
     );
     expect(conflictMessage(doc, conflict('same_attribute'))).toBe(
       'Ada changed the same setting of zone “Intro” after you; their value was kept.',
@@ -37,6 +40,13 @@ describe('conflictMessage', () => {
     );
     expect(conflictMessage(doc, conflict('other', { zoneId: null }))).toBe(
       "Your change to the document's details collided with Ada's.",
+    );
+    // The label the server knew, for a zone this replica no longer has; the attribute both set.
+    expect(conflictMessage(doc, conflict('edit_on_deleted', { zoneId: 'z9', zoneLabel: 'Notes' }))).toBe(
+      'Ada deleted zone “Notes” while you were editing it; your edit in it was dropped.',
+    );
+    expect(conflictMessage(doc, conflict('same_attribute', { attribute: 'bbox', zoneLabel: 'Old' }))).toBe(
+      'Ada changed the position of zone “Intro” after you; their value was kept.',
     );
     // Without a name: the id; without anyone: someone.
     const { byUserName: _, ...noName } = conflict('edit_on_deleted');

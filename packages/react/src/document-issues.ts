@@ -6,6 +6,7 @@ import type {
   DocumentClient,
   SynclineError,
 } from '@syncline/client';
+import { describeConflict } from '@syncline/doc';
 import type { NotificationCenter, NotificationInput } from './notification-center.js';
 
 /** Something the user should know about a document: a conflict, a refused edit, a notice, an error. */
@@ -44,28 +45,20 @@ const LOCK_LOST_MESSAGES: Record<string, string> = {
 };
 
 /**
- * What the user reads about a conflict: who (by name when known), what happened to which zone (by its label,
- * never its id), from the point of view of the one who receives it. `server`: the server's notice to the user who
- * lost something; `client`: found while rebasing my own pending edit.
+ * What the user reads about a conflict: who (by name when known), what happened to which zone (by its label as
+ * this replica knows it, else as the server knew it, never its id), from the point of view of the one who
+ * receives it (`describeConflict` of @syncline/doc).
  */
 export function conflictMessage(doc: Pick<DocumentClient, 'zone'>, c: DocConflict): string {
-  const by = c.byUserName ?? c.byUserId ?? 'Someone';
-  const label = c.zoneId === null ? undefined : doc.zone(c.zoneId)?.label;
-  const zone = c.zoneId === null ? "the document's details" : label ? `zone “${label}”` : 'a zone';
-  switch (c.kind) {
-    case 'edit_on_deleted':
-      return `${by} deleted a zone you were editing; your edit in it was dropped.`;
-    case 'delete_of_edited':
-      return c.origin === 'server'
-        ? `${by} deleted a zone you had just edited.`
-        : `You deleted a zone ${by} had just changed; their change went with it.`;
-    case 'same_attribute':
-      return c.origin === 'server'
-        ? `${by} changed the same setting of ${zone} after you; their value was kept.`
-        : `You and ${by} changed the same setting of ${zone} at once; yours, made later, was kept.`;
-    default:
-      return `Your change to ${zone} collided with ${by}'s.`;
-  }
+  const zoneLabel = (c.zoneId === null ? undefined : doc.zone(c.zoneId)?.label) || c.zoneLabel;
+  return describeConflict({
+    kind: c.kind,
+    origin: c.origin,
+    by: c.byUserName ?? c.byUserId,
+    zoneId: c.zoneId,
+    zoneLabel,
+    ...(c.attribute === undefined ? {} : { attribute: c.attribute }),
+  });
 }
 
 /** What the user reads about a refused edit: who holds the lock, when that is why, and that it was undone. */

@@ -346,7 +346,7 @@ describe('DocumentClient', () => {
         zoneId: 'z2',
         byUserId: 'bob',
         opId: expect.any(String),
-        message: 'bob deleted zone z2; your edit in it was dropped',
+        message: 'bob deleted a zone you were editing; your edit in it was dropped.',
         origin: 'client',
       },
     ]);
@@ -382,7 +382,7 @@ describe('DocumentClient', () => {
       expect.objectContaining({
         byUserId: 'bob',
         byUserName: 'Bob Builder',
-        message: 'Bob Builder deleted zone z2; your edit in it was dropped',
+        message: 'Bob Builder deleted a zone you were editing; your edit in it was dropped.',
         origin: 'client',
       }),
     ]);

@@ -2,6 +2,8 @@ import {
   caretBack,
   caretThrough,
   checksum,
+  conflictAttribute,
+  describeConflict,
   describeOp,
   emptyDocument,
   type Json,
@@ -488,6 +490,8 @@ export class DocumentClient {
           zoneId: d.zoneId ?? null,
           byUserId: d.byUserId ?? null,
           ...(d.byUserName === undefined ? {} : { byUserName: d.byUserName }),
+          ...(d.zoneLabel === undefined ? {} : { zoneLabel: d.zoneLabel }),
+          ...(d.attribute === undefined ? {} : { attribute: d.attribute }),
           ...(d.opId === undefined ? {} : { opId: d.opId }),
           message: d.message,
           origin: 'server',
@@ -931,23 +935,19 @@ export class DocumentClient {
 
   private emitLocalConflict(opId: string, conflict: OpConflict, byUserId: string | undefined): void {
     const byUserName = byUserId === undefined ? undefined : this.names.get(byUserId);
-    const by = byUserName ?? byUserId ?? 'someone';
-    const where = conflict.zoneId === null ? 'the document' : `zone ${conflict.zoneId}`;
-    const message =
-      conflict.kind === 'edit_on_deleted'
-        ? `${by} deleted ${where}; your edit in it was dropped`
-        : conflict.kind === 'delete_of_edited'
-          ? `your deletion of ${where} drops ${by}'s change in it`
-          : conflict.kind === 'same_attribute'
-            ? `you and ${by} changed ${conflict.path.slice(2).join('.') || where} at the same time`
-            : `your edit of ${where} conflicted with ${by}'s`;
+    const { kind, zoneId } = conflict;
+    const zoneLabel = (zoneId === null ? undefined : this.zone(zoneId)?.label) || undefined;
+    const attribute = conflictAttribute(conflict);
+    const by = byUserName ?? byUserId;
     this.events.emit('conflict', {
-      kind: conflict.kind,
-      zoneId: conflict.zoneId,
+      kind,
+      zoneId,
       byUserId: byUserId ?? null,
       ...(byUserName === undefined ? {} : { byUserName }),
+      ...(zoneLabel === undefined ? {} : { zoneLabel }),
+      ...(attribute === undefined ? {} : { attribute }),
       opId,
-      message,
+      message: describeConflict({ kind, origin: 'client', by, zoneId, zoneLabel, attribute }),
       origin: 'client',
     });
   }

@@ -1,6 +1,7 @@
 import {
   apply,
   checksum,
+  describeConflict,
   describeOp,
   emptyDocument,
   findConflicts,
@@ -214,7 +215,12 @@ export class FakeDocServer {
           kind: c.kind,
           byUserId: committed.userId,
           opId,
-          message: `${c.kind} on ${c.zoneId}`,
+          message: describeConflict({
+            kind: c.kind,
+            origin: 'server',
+            by: committed.userId,
+            zoneId: c.zoneId,
+          }),
         });
       }
       op = transform(op, committed.op as Op, 'left');

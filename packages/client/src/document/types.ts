@@ -56,8 +56,13 @@ export interface DocConflict {
   byUserId: string | null;
   /** Their display name, when known (the message names them by it). */
   byUserName?: string;
+  /** The zone's label when the one who found the conflict knew it (a deleted zone's may be gone here). */
+  zoneLabel?: string;
+  /** `same_attribute`: the attribute (`label`, `bbox`, ...) or meta key both set. */
+  attribute?: string;
   /** My op concerned, when known. */
   opId?: string;
+  /** A sentence for the user: who, by name; the zone by its label (`describeConflict` of @syncline/doc). */
   message: string;
   /** `server`: the server altered my in-flight op; `client`: found while rebasing my pending edits. */
   origin: 'server' | 'client';

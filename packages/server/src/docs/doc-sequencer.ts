@@ -3,7 +3,9 @@ import {
   applyOneZone,
   checkOp,
   checksum,
+  conflictAttribute,
   DEFAULT_LIMITS,
+  describeConflict,
   describeOp,
   emptyDocument,
   findConflicts,
@@ -37,6 +39,15 @@ import type { Identity } from '../core/identity.js';
 import type { Session } from '../core/session.js';
 import type { DocStore, DocUser, OpRecord } from './doc-store.js';
 import { ZoneLocks, type ZoneLockTable } from './zone-locks.js';
+
+/** A conflict to tell `to`: `by` made the change that won. */
+interface ConflictNotice {
+  to: string;
+  conflict: OpConflict;
+  by: string;
+  /** The zone's label at the time, when it still had one. */
+  zoneLabel: string | undefined;
+}
 
 export interface SequencerOptions {
   /** Save a snapshot every this many ops. Default 100. */
@@ -307,17 +318,19 @@ export class DocumentSequencer {
         );
       }
       let op = submitted;
-      const notices: { to: string; conflict: OpConflict; by: string }[] = [];
+      const notices: ConflictNotice[] = [];
       for (const rec of await this.opsSince(doc, v)) {
         if (rec.userId !== user.userId) {
           for (const c of findConflicts(op, rec.op as Op)) {
             // Who lost: an edit into a deleted zone is the submitter's loss; an attribute overwritten or
             // a zone deleted under someone's edit is the earlier author's.
             const mine = c.kind === 'edit_on_deleted' || c.kind === 'other';
+            // The label as it is now: a deleted zone's is gone (the reader may still know it).
+            const zoneLabel = (c.zoneId === null ? undefined : doc.data.zones[c.zoneId]?.label) || undefined;
             notices.push(
               mine
-                ? { to: user.userId, conflict: c, by: rec.userId }
-                : { to: rec.userId, conflict: c, by: user.userId },
+                ? { to: user.userId, conflict: c, by: rec.userId, zoneLabel }
+                : { to: rec.userId, conflict: c, by: user.userId, zoneLabel },
             );
           }
         }
@@ -332,6 +345,8 @@ export class DocumentSequencer {
       const lock = await doc.locks.blocking(desc.zoneIds, desc.touchesAllZones, user.userId, now);
       if (lock) {
         hub.stats.bump(hub.stats.docConflicts, 'locked');
+        const zoneLabel = doc.data.zones[lock.zoneId]?.label || undefined;
+        const by = lock.userName ?? lock.userId;
         void hub
           .publish(userRoom(user.userId), 'conflict', {
             documentId: doc.id,
@@ -339,8 +354,15 @@ export class DocumentSequencer {
             kind: 'locked',
             byUserId: lock.userId,
             ...(lock.userName === undefined ? {} : { byUserName: lock.userName }),
+            ...(zoneLabel === undefined ? {} : { zoneLabel }),
             opId,
-            message: `zone ${lock.zoneId} is locked by ${lock.userName ?? lock.userId}`,
+            message: describeConflict({
+              kind: 'locked',
+              origin: 'server',
+              by,
+              zoneId: lock.zoneId,
+              zoneLabel,
+            }),
           })
           .catch(() => {});
         throw new SynclineError(
@@ -773,23 +795,30 @@ export class DocumentSequencer {
     await this.hub.publish(docRoom(doc.id), type, data);
   }
 
-  private sendConflicts(
-    doc: LiveDocument,
-    notices: { to: string; conflict: OpConflict; by: string }[],
-    opId: string,
-  ): void {
-    for (const { to, conflict, by } of notices) {
+  private sendConflicts(doc: LiveDocument, notices: ConflictNotice[], opId: string): void {
+    for (const { to, conflict, by, zoneLabel } of notices) {
       this.hub.stats.bump(this.hub.stats.docConflicts, conflict.kind);
       const byName = doc.people.get(by)?.name;
+      const attribute = conflictAttribute(conflict);
+      const { kind, zoneId } = conflict;
       void this.hub
         .publish(userRoom(to), 'conflict', {
           documentId: doc.id,
-          zoneId: conflict.zoneId,
-          kind: conflict.kind,
+          zoneId,
+          kind,
           byUserId: by,
           ...(byName === undefined ? {} : { byUserName: byName }),
+          ...(zoneLabel === undefined ? {} : { zoneLabel }),
+          ...(attribute === undefined ? {} : { attribute }),
           opId,
-          message: conflictMessage(conflict, byName ?? by),
+          message: describeConflict({
+            kind,
+            origin: 'server',
+            by: byName ?? by,
+            zoneId,
+            zoneLabel,
+            attribute,
+          }),
         })
         .catch(() => {});
     }
@@ -873,18 +902,4 @@ function changedAttrs(before: Zone | undefined, after: Zone | undefined): Record
     if (JSON.stringify(before?.[k as keyof Zone]) !== JSON.stringify(v)) out[k] = v;
   }
   return out;
-}
-
-function conflictMessage(c: OpConflict, by: string): string {
-  const zone = c.zoneId ? `zone ${c.zoneId}` : 'the document';
-  switch (c.kind) {
-    case 'edit_on_deleted':
-      return `your edit to ${zone} was dropped: ${by} deleted it`;
-    case 'delete_of_edited':
-      return `${by} deleted ${zone}, which you had just edited`;
-    case 'same_attribute':
-      return `${by} changed ${c.path.slice(2).join('.') || 'the same value'} of ${zone} after you; their value won`;
-    default:
-      return `your change to ${zone} collided with ${by}'s`;
-  }
 }
