@@ -45,10 +45,20 @@ describe('useDocumentUsers', () => {
     expect(hook.result.current.doc.document.zones.z1?.updatedBy).toBe('u-ann');
     expect([...hook.result.current.users.values()]).toEqual([{ userId: 'u-ann', name: 'Ann Smith' }]);
     await until(() => hook.result.current.again.get('u-ann')?.name === 'Ann Smith');
-    // Ben himself is remembered once he opened it; ids already asked for (known or not) are not asked again.
+    // Ben is named by the open's member list, so nobody asks for him; ids already asked for (known or not)
+    // are not asked again.
     hook.rerender({ ids: ['u-nobody', 'u-ann', 'u-ben'] });
     await until(() => hook.result.current.users.get('u-ben')?.name === 'u-ben');
-    expect(asked.map((ids) => [...ids].sort())).toEqual([['u-ann', 'u-nobody'], ['u-ben']]);
+    expect(asked.map((ids) => [...ids].sort())).toEqual([['u-ann', 'u-nobody']]);
+
+    // Ann comes back under another name: heard live (her join), without asking.
+    const annAgain = world.client('u-ann', { token: () => signToken('u-ann', 'Ann Jones') });
+    const back = renderHook(() => useRealTimeDocument(documentId), { wrapper: world.wrapper(annAgain) });
+    await until(() => hook.result.current.users.get('u-ann')?.name === 'Ann Jones');
+    expect(hook.result.current.again.get('u-ann')?.name).toBe('Ann Jones');
+    expect(asked).toHaveLength(1);
+    back.unmount();
+    annAgain.close();
   });
 
   it('asks nothing for no ids, or without a document', async () => {

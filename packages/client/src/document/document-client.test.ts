@@ -388,6 +388,34 @@ describe('DocumentClient', () => {
     ]);
   });
 
+  it('keeps one directory of people: asks for each unknown id once, and tells which names changed', async () => {
+    const { open, server } = world();
+    server.users.set('bob', { userId: 'bob', name: 'Bob Builder', avatar: 'b.png' });
+    const ann = open('ann', { auto: false });
+    await quiesce([ann.conn], tick);
+    await ann.doc.ready;
+    const told = record<{ userIds: string[] }>(ann.doc, 'users');
+    ann.doc.lookUpUsers(['bob', 'nobody']);
+    ann.doc.lookUpUsers(['bob', 'nobody']); // asked already: no second request
+    await quiesce([ann.conn], tick);
+    expect(server.userRequests).toEqual([['bob', 'nobody']]);
+    expect(ann.doc.user('bob')).toEqual({ userId: 'bob', name: 'Bob Builder', avatar: 'b.png' });
+    expect(ann.doc.user('nobody')).toBeUndefined();
+    expect(told).toEqual([{ userIds: ['bob'] }]);
+    // The same name again is no change; a new one (a join, a lock, a notice) is, and keeps the avatar.
+    server.users.set('bob', { userId: 'bob', name: 'Bob Builder', avatar: 'b.png' });
+    const same = ann.doc.users(['bob']);
+    await quiesce([ann.conn], tick);
+    await same;
+    expect(told).toHaveLength(1);
+    server.users.set('bob', { userId: 'bob', name: 'Robert' });
+    const asked = ann.doc.users(['bob']);
+    await quiesce([ann.conn], tick);
+    await asked;
+    expect(ann.doc.user('bob')).toEqual({ userId: 'bob', name: 'Robert', avatar: 'b.png' });
+    expect(told).toEqual([{ userIds: ['bob'] }, { userIds: ['bob'] }]);
+  });
+
   it('resyncs on a checksum mismatch, keeping my unconfirmed edits', async () => {
     const { server, open } = world();
     const { conn, doc } = open('ann', { auto: false });

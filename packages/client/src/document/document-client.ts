@@ -138,10 +138,12 @@ export class DocumentClient {
   private recent: Committed[] = [];
   private keepRecent = false;
   /**
-   * Display names seen for users of this document (the open's member list, joins, locks, `users()`, the server's
-   * conflict notices), so conflict notices found here name people rather than ids.
+   * The people of this document as this replica last heard of them (the open's member list, joins, locks,
+   * `users()`, the server's conflict notices): conflict notices found here name them, and apps read it (`user`).
    */
-  private readonly names = new Map<string, string>();
+  private readonly people = new Map<string, DocUserInfo>();
+  /** Ids `lookUpUsers` asked the server for (once each per replica; again after a failed request). */
+  private readonly askedUsers = new Set<string>();
   /** A checksum for a version not reached yet. */
   private pendingChecksum: { version: number; checksum: string } | null = null;
   /** The in-flight op whose submit awaits its reply. */
@@ -350,8 +352,33 @@ export class DocumentClient {
       });
       out.push(...reply.users);
     }
-    for (const u of out) this.learnName(u.userId, u.name);
+    this.learnUsers(out);
     return out;
+  }
+
+  /** What this replica knows of a user: their name (and avatar) as last heard, `undefined` if never named. */
+  user(userId: string): DocUserInfo | undefined {
+    return this.people.get(userId);
+  }
+
+  /**
+   * Asks the server (`users`) for the people in `userIds` this replica has no name for, each once per replica,
+   * whoever asks; what arrives is told by a `users` event. A failed request is forgotten, so a later call asks
+   * again (names are cosmetic: no error is reported).
+   */
+  lookUpUsers(userIds: Iterable<string>): void {
+    const missing: string[] = [];
+    for (const id of userIds) {
+      if (this.people.has(id) || this.askedUsers.has(id)) continue;
+      this.askedUsers.add(id);
+      missing.push(id);
+    }
+    if (missing.length === 0) return;
+    this.ready
+      .then(() => this.users(missing))
+      .catch(() => {
+        for (const id of missing) this.askedUsers.delete(id);
+      });
   }
 
   // ---- carets -----------------------------------------------------------------------------------
@@ -467,11 +494,11 @@ export class DocumentClient {
     }
     this.disposers.push(
       t.subscribe('user_join', (d) => {
-        if (mine(d)) this.learnName(d.userId, d.userName);
+        if (mine(d)) this.learnUsers([{ userId: d.userId, name: d.userName, avatar: d.avatar }]);
       }),
       t.subscribe('zone_lock', (d) => {
         if (!mine(d)) return;
-        this.learnName(d.userId, d.userName);
+        this.learnUsers([{ userId: d.userId, name: d.userName }]);
         this.lockKeeper.locked({
           zoneId: d.zoneId,
           userId: d.userId,
@@ -484,7 +511,7 @@ export class DocumentClient {
       }),
       t.subscribe('conflict', (d) => {
         if (!mine(d)) return;
-        if (d.byUserId) this.learnName(d.byUserId, d.byUserName);
+        if (d.byUserId) this.learnUsers([{ userId: d.byUserId, name: d.byUserName }]);
         this.events.emit('conflict', {
           kind: d.kind,
           zoneId: d.zoneId ?? null,
@@ -605,8 +632,10 @@ export class DocumentClient {
     const version = reply.version;
     this.ownerIdValue = reply.ownerId;
     this.lockKeeper.replace(reply.locks ?? []);
-    for (const m of reply.members ?? []) this.learnName(m.userId, m.userName);
-    for (const l of reply.locks ?? []) this.learnName(l.userId, l.userName);
+    this.learnUsers([
+      ...(reply.members ?? []).map((m) => ({ userId: m.userId, name: m.userName, avatar: m.avatar })),
+      ...(reply.locks ?? []).map((l) => ({ userId: l.userId, name: l.userName })),
+    ]);
 
     const me = this.transport.userId;
     if (this.state && this.restoredUserId !== undefined && me !== undefined && this.restoredUserId !== me) {
@@ -934,7 +963,7 @@ export class DocumentClient {
   }
 
   private emitLocalConflict(opId: string, conflict: OpConflict, byUserId: string | undefined): void {
-    const byUserName = byUserId === undefined ? undefined : this.names.get(byUserId);
+    const byUserName = byUserId === undefined ? undefined : this.people.get(byUserId)?.name;
     const { kind, zoneId } = conflict;
     const zoneLabel = (zoneId === null ? undefined : this.zone(zoneId)?.label) || undefined;
     const attribute = conflictAttribute(conflict);
@@ -952,8 +981,20 @@ export class DocumentClient {
     });
   }
 
-  private learnName(userId: string, name: string | undefined): void {
-    if (name !== undefined && name !== '') this.names.set(userId, name);
+  /** Takes in names (and avatars) heard of people; tells a `users` event which ones changed. */
+  private learnUsers(
+    heard: readonly { userId: string; name?: string | undefined; avatar?: string | undefined }[],
+  ) {
+    const changed: string[] = [];
+    for (const { userId, name, avatar } of heard) {
+      if (name === undefined || name === '') continue;
+      const had = this.people.get(userId);
+      const face = avatar ?? had?.avatar;
+      if (had?.name === name && had.avatar === face) continue;
+      this.people.set(userId, face === undefined ? { userId, name } : { userId, name, avatar: face });
+      changed.push(userId);
+    }
+    if (changed.length > 0) this.events.emit('users', { userIds: changed });
   }
 
   private buildSnapshot(): DocumentState {

@@ -117,6 +117,8 @@ export type DocumentEvents = {
   rejected: [rejection: DocRejection];
   notice: [notice: DocNotice];
   resync: [resync: DocResync];
+  /** Names (or avatars) of these people changed in what the replica knows (`user`, `lookUpUsers`). */
+  users: [change: { userIds: string[] }];
   /** Failures no call can carry: opening, storage, a lock renewal. */
   error: [error: SynclineError];
 };
