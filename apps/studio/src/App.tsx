@@ -1,16 +1,25 @@
 import { IndexedDBDocPersistence } from '@syncline/client';
-import { NotificationContainer, WebSocketProvider } from '@syncline/react';
+import { type Notification, NotificationContainer, WebSocketProvider } from '@syncline/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { DocumentList } from './components/DocumentList.js';
 import { DocumentView } from './components/DocumentView.js';
 import { SignIn } from './components/SignIn.js';
 import { type Studio, StudioContext } from './hooks/studio-context.js';
 import { Auth } from './lib/auth.js';
+import { canShowZone, showZone } from './lib/zone-focus.js';
 
 const wsUrl = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 
 /** One persistence for the app: unconfirmed edits survive reloads and offline periods in IndexedDB. */
 const persistence = typeof indexedDB === 'undefined' ? undefined : new IndexedDBDocPersistence();
+
+/** A toast about one zone of the document on screen offers to show it (not one that was deleted). */
+const showZoneAction = (n: Notification) => {
+  const zoneId = n.zoneIds?.length === 1 ? n.zoneIds[0] : undefined;
+  if (!n.documentId || !zoneId || !canShowZone(n.documentId, zoneId)) return null;
+  const documentId = n.documentId;
+  return { label: 'Show zone', run: () => void showZone(documentId, zoneId) };
+};
 
 const clientOptions = { logger: { error: (...args: unknown[]) => console.error(...args) } };
 
@@ -50,7 +59,7 @@ export function App() {
         documentOptions={documentOptions}
       >
         {match ? <DocumentView key={match[1]} documentId={decodeURIComponent(match[1])} /> : <DocumentList />}
-        <NotificationContainer className="toasts" />
+        <NotificationContainer className="toasts" action={showZoneAction} />
       </WebSocketProvider>
       <footer className="footer">
         <span>

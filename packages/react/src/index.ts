@@ -5,6 +5,7 @@ export {
 } from './components/connection-status.js';
 export { CursorTracker, type CursorTrackerProps, pagePosition } from './components/cursor-tracker.js';
 export {
+  type NotificationAction,
   NotificationContainer,
   type NotificationContainerProps,
 } from './components/notification-container.js';

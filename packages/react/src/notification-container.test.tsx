@@ -1,13 +1,19 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotificationContainer } from './components/notification-container.js';
 import { TestWorld, until } from './testing/server.js';
-import { useMaintenance } from './use-notifications.js';
+import { useMaintenance, useNotify } from './use-notifications.js';
 
 function Banner() {
   const m = useMaintenance();
   return m.enabled ? <p data-testid="banner">{m.message}</p> : null;
+}
+
+/** Hands the provider's `notify` to the test. */
+function Notifier({ onReady }: { onReady: (notify: ReturnType<typeof useNotify>) => void }) {
+  onReady(useNotify());
+  return null;
 }
 
 describe('NotificationContainer and useMaintenance', () => {
@@ -45,5 +51,39 @@ describe('NotificationContainer and useMaintenance', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Dismiss: Maintenance' }));
     expect(screen.queryByRole('alert')).toBeNull();
     expect(screen.getByTestId('banner').textContent).toBe('again'); // the banner stays while it lasts
+  });
+
+  it('offers the action a toast is given, which dismisses it', async () => {
+    const client = world.client('ann');
+    const Wrapper = world.wrapper(client);
+    let notify: ReturnType<typeof useNotify> = () => '';
+    const shown: string[] = [];
+    render(
+      <Wrapper>
+        <Notifier onReady={(n) => (notify = n)} />
+        <NotificationContainer
+          action={(n) =>
+            n.zoneIds?.length === 1
+              ? { label: 'Show zone', run: () => shown.push(`${n.documentId}/${n.zoneIds?.[0]}`) }
+              : null
+          }
+        />
+      </Wrapper>,
+    );
+    act(() => {
+      notify({
+        kind: 'conflict',
+        title: 'Edit conflict',
+        message: 'Ada deleted…',
+        documentId: 'd1',
+        zoneIds: ['z7'],
+      });
+      notify({ kind: 'info', title: 'Saved', message: 'All saved' });
+    });
+    expect(screen.getAllByRole('button', { name: 'Show zone' })).toHaveLength(1); // not on the one without zones
+    fireEvent.click(screen.getByRole('button', { name: 'Show zone' }));
+    expect(shown).toEqual(['d1/z7']);
+    expect(screen.queryByText('Edit conflict')).toBeNull();
+    expect(screen.getByText('Saved')).toBeTruthy();
   });
 });

@@ -13,6 +13,7 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ZONE_COLORS } from '../lib/colors.js';
 import { clockTime } from '../lib/history.js';
 import { StableLists } from '../lib/stable.js';
+import { registerZoneShower } from '../lib/zone-focus.js';
 import { BLANK_PAGE, newZoneId, pageIndex, pageNumber } from '../lib/zones.js';
 import { LockIcon } from './LockIcon.js';
 import { PageView } from './PageView.js';
@@ -191,6 +192,24 @@ export function DualPaneViewer({
   );
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
+  // "Show zone" (a toast's action): select the zone and bring it into view on its page and in the text.
+  const zonesRef = useRef(state.doc.zones);
+  zonesRef.current = state.doc.zones;
+  useEffect(
+    () =>
+      registerZoneShower(doc.documentId, {
+        has: (zoneId) => zonesRef.current[zoneId] !== undefined,
+        show: (zoneId) => {
+          setSelected(zoneId);
+          const zone = zonesRef.current[zoneId];
+          if (zone) pageElement(zone.page)?.scrollIntoView({ block: 'nearest' });
+          for (const el of document.querySelectorAll<HTMLElement>(`[data-zone-id="${CSS.escape(zoneId)}"]`)) {
+            el.scrollIntoView({ block: 'center', inline: 'nearest' });
+          }
+        },
+      }),
+    [doc, pageElement],
+  );
   const onPointer = useCallback(
     (index: number, x: number, y: number) => {
       // The pointer moves on the page while the caret may still be in a zone's text: it stays shown.

@@ -175,6 +175,12 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     );
     expect(await zoneText(ada, 1)).toBe(before);
     await screenshot(ben, 'zone-locked');
+    // The notice offers to show the zone: with nothing selected (a click on the page beside it), it selects it.
+    await ben.locator('.page[data-page="0"]').click({ position: { x: 4, y: 4 } });
+    await ben.locator('.zone-box.selected').waitFor({ state: 'detached' });
+    await ben.getByRole('alert').getByRole('button', { name: 'Show zone' }).click();
+    await ben.locator('.zone-box.selected[aria-label^="Zone 1:"]').waitFor();
+    expect(await ben.getByRole('alert').count()).toBe(0); // the action dismissed the notice
     await ada.getByRole('button', { name: 'Unlock zone 1' }).click();
     await ben.getByText('locked by Ada').waitFor({ state: 'detached' });
   });

@@ -1,16 +1,29 @@
 'use client';
 import type { ReactNode } from 'react';
+import type { Notification } from '../notification-center.js';
 import { useNotifications } from '../use-notifications.js';
+
+/** A button on a toast beside Dismiss; clicking it runs `run` and dismisses the toast. */
+export interface NotificationAction {
+  label: string;
+  run: () => void;
+}
 
 export interface NotificationContainerProps {
   className?: string;
+  /**
+   * The action a toast offers, if any: say "Show zone" for one about zones (`zoneIds`, `documentId`) of the
+   * document on screen. Asked at every render; `null` for none.
+   */
+  action?: (n: Notification) => NotificationAction | null;
 }
 
 /**
  * The provider's toasts: conflicts, refused edits (`zone_locked`, `forbidden`), errors, maintenance.
- * Errors and refusals are announced assertively, the rest politely; each has a Dismiss button.
+ * Errors and refusals are announced assertively, the rest politely; each has a Dismiss button, and the
+ * action `action` offers for it, if any.
  */
-export function NotificationContainer({ className }: NotificationContainerProps): ReactNode {
+export function NotificationContainer({ className, action }: NotificationContainerProps): ReactNode {
   const { notifications, dismiss } = useNotifications();
   return (
     <section
@@ -20,6 +33,7 @@ export function NotificationContainer({ className }: NotificationContainerProps)
     >
       {notifications.map((n) => {
         const urgent = n.kind === 'error' || n.kind === 'rejected' || n.kind === 'maintenance';
+        const offered = action?.(n) ?? null;
         return (
           <div
             key={n.id}
@@ -30,6 +44,18 @@ export function NotificationContainer({ className }: NotificationContainerProps)
           >
             <strong className="syncline-notification__title">{n.title}</strong>
             <span className="syncline-notification__message">{n.message}</span>
+            {offered && (
+              <button
+                type="button"
+                className="syncline-notification__action"
+                onClick={() => {
+                  dismiss(n.id);
+                  offered.run();
+                }}
+              >
+                {offered.label}
+              </button>
+            )}
             <button
               type="button"
               className="syncline-notification__dismiss"
