@@ -80,6 +80,8 @@ describe('document convergence against the real sequencer', () => {
             roomEvents: pick([5, 10_000]),
             // About one commit in twelve is refused (as a permission check would).
             refuse: () => int(11) === 0,
+            // Half the runs on a busy server, which holds room events for the batch window.
+            busy: pick([false, true]),
             seed: [zone('z0', SEED_TEXT), zone('z1', '')],
           };
           const server = await SimServer.start(params);

@@ -39,6 +39,8 @@ export interface ServerParams {
   roomEvents: number;
   /** Asked on each commit: refuse this one (as the permission hook may)? */
   refuse: () => boolean;
+  /** The server counts as busy (it holds room events for a connection it just sent a frame to). */
+  busy?: boolean;
   /** The document's first version. */
   seed: Zone[];
 }
@@ -96,7 +98,9 @@ export class SimServer {
       this.acks.push({ userId: ctx.session.userId, opId: (data as { opId: string }).opId, ...reply });
       return reply;
     });
+    if (params.busy) this.clock.utilization = 1;
     this.hub.start();
+    this.hub.load.sample();
   }
 
   static async start(params: ServerParams): Promise<SimServer> {

@@ -29,6 +29,10 @@ export class SimClock implements Clock, Timers, ClientClock {
 
   now = (): number => this.nowMs;
 
+  /** What the server's utilization samplers answer: a run that sets it above 0.5 has the server batch as when busy. */
+  utilization = 0;
+  utilizationSampler = (): (() => number) => () => this.utilization;
+
   setTimeout = (fn: () => void, ms: number): unknown => this.add(fn, Math.max(0, ms), null);
 
   clearTimeout = (handle: unknown): void => {

@@ -59,6 +59,7 @@ const server = new SynclineServer({
     heartbeatMs: int('SYNCLINE_HEARTBEAT_MS', 25_000),
     sessionGraceMs: int('SYNCLINE_SESSION_GRACE_MS', 120_000),
     ephemeralWindowMs: int('SYNCLINE_EPHEMERAL_WINDOW_MS', 34),
+    batchWindowMs: int('SYNCLINE_BATCH_WINDOW_MS', 2),
   },
   systemStatusIntervalMs: int('SYNCLINE_SYSTEM_STATUS_MS', 10_000),
   documents: { lockTtlMs: int('SYNCLINE_LOCK_TTL_MS', 30_000) },

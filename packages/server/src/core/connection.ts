@@ -47,6 +47,8 @@ export class Connection implements ConnectionHandle {
   /** When ephemeral messages last left (see `HubLimits.ephemeralWindowMs`), and the wait for the next. */
   private ephemeralAt = -1e9; // "long ago", as a small integer (-Infinity would be a boxed number per connection)
   private ephemeralTimer: unknown = null;
+  /** When this connection last sent a frame (see `HubLimits.batchWindowMs`). */
+  private flushedAt = -1e9;
 
   constructor(
     readonly socket: ServerSocket,
@@ -105,7 +107,11 @@ export class Connection implements ConnectionHandle {
     // last progress tick before its final event).
     if (this.ephemeralTimer !== null) this.queue.promoteEphemeral();
     this.queue.pushLogged(m);
-    this.hub.flusher.markDirty(this);
+    const window = this.hub.limits.batchWindowMs;
+    // A busy server holds events for a connection it has just sent a frame to (see `HubLimits.batchWindowMs`).
+    if (window > 0 && this.hub.load.busy && this.hub.clock.now() - this.flushedAt < window) {
+      this.hub.flusher.markDirtyWithin(this, window);
+    } else this.hub.flusher.markDirty(this);
   }
 
   queueEphemeral(key: string, m: OutMessage, replace = true): void {
@@ -153,6 +159,7 @@ export class Connection implements ConnectionHandle {
       this.ephemeralGroups,
     );
     if (dropped > 0) this.hub.stats.droppedEphemeral += dropped;
+    if (frames.length > 0) this.flushedAt = this.hub.clock.now();
     for (const frame of frames) {
       this.hub.stats.framesOut++;
       if (frame !== countedFrame) {

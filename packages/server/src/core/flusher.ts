@@ -15,12 +15,29 @@ export class Flusher {
   private retire: (() => void)[] = [];
   private sent: (() => void)[] = [];
   private scheduled = false;
+  private later: Set<Flushable> | null = null;
+  private laterTimer: unknown = null;
 
   constructor(private readonly clock: Clock) {}
 
   markDirty(target: Flushable): void {
     this.dirty.add(target);
     this.schedule();
+  }
+
+  /**
+   * Marks `target` dirty within `ms` (one timer for every target held so): what it queued meanwhile leaves in
+   * one frame, or sooner if something marks it dirty first.
+   */
+  markDirtyWithin(target: Flushable, ms: number): void {
+    (this.later ??= new Set()).add(target);
+    if (this.laterTimer !== null) return;
+    this.laterTimer = this.clock.setTimeout(() => {
+      this.laterTimer = null;
+      const later = this.later;
+      this.later = null;
+      if (later !== null) for (const t of later) this.markDirty(t);
+    }, ms);
   }
 
   /** Runs `fn` once at the end of the current turn, before the flush (the turn's appends). */

@@ -781,6 +781,56 @@ describe('Hub limits', () => {
     expect(sent()).toEqual([]);
   });
 
+  it('batches room events to a busy connection for the window while the server is busy, never when it is idle', async () => {
+    const h = setup({ limits: { batchWindowMs: 2 } });
+    h.hub.methods.set('echo', (data) => data);
+    const watcher = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    watcher.s.take();
+    const event = (n: number) => void h.hub.publish('doc:a', 'zone_update', { zoneId: `z${n}`, updates: {} });
+    const sent = () =>
+      (watcher.s.take() as Msg[]).map((m) => (m.data as { zoneId?: string }).zoneId ?? m.type);
+    const frames = () => watcher.s.frames.length;
+
+    // Idle: every event leaves at the end of its turn, however close together.
+    event(1);
+    await h.settle();
+    event(2);
+    await h.settle();
+    expect(sent()).toEqual(['z1', 'z2']);
+
+    h.clock.utilization = 0.9;
+    h.clock.advance(100); // the load gauge's next sample: busy
+    expect(h.hub.load.busy).toBe(true);
+    event(3);
+    await h.settle();
+    expect(sent()).toEqual(['z3']); // the first after a pause: at once
+    const before = frames();
+    event(4);
+    await h.settle();
+    event(5);
+    await h.settle();
+    expect(sent()).toEqual([]); // just sent a frame: held
+    h.clock.advance(2);
+    await h.settle();
+    expect(sent()).toEqual(['z4', 'z5']);
+    expect(frames()).toBe(before + 1); // in one frame
+
+    // An answer to the connection takes what is held along at once, in the same frame.
+    event(6);
+    await h.settle();
+    expect(sent()).toEqual([]);
+    const reply = await h.command(watcher.s, { type: 'request', method: 'echo', data: 1 });
+    expect(reply.type).toBe('response');
+    expect(sent()).toEqual(['response', 'z6']);
+
+    // Idle again: nothing waits.
+    h.clock.utilization = 0.1;
+    h.clock.advance(100);
+    event(7);
+    await h.settle();
+    expect(sent()).toEqual(['z7']);
+  });
+
   it('drops ephemeral traffic above the soft buffer limit and closes 4007 above the hard one', async () => {
     const h = setup({ limits: { softBufferBytes: 1000, hardBufferBytes: 5000 } });
     const slow = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });

@@ -30,6 +30,7 @@ import { Flusher } from './flusher.js';
 import { handleHello } from './handshake.js';
 import { type Extension, sortExtensions } from './hooks.js';
 import type { Identity } from './identity.js';
+import { LoadGauge } from './load-gauge.js';
 import type { Logger } from './logger.js';
 import { OutMessage } from './out-message.js';
 import { Presence } from './presence.js';
@@ -62,6 +63,13 @@ export interface HubLimits {
    * at once. 0 = with every turn of the event loop.
    */
   ephemeralWindowMs: number;
+  /**
+   * While the server is busy (`LoadGauge`), room events for a connection that was sent a frame less than this many
+   * ms ago wait up to this long, so a busy connection gets a frame per window, not one per event; anything else
+   * sent to it (an answer) takes them along at once. The first after a pause, and every event while the server is
+   * not busy, leave at the end of the turn. 0 = always at the end of the turn.
+   */
+  batchWindowMs: number;
   /** Log entries read per page when replaying. */
   replayPageSize: number;
   /** Messages a connection may send while its hello is processed. */
@@ -84,6 +92,7 @@ export const DEFAULT_LIMITS: HubLimits = {
   softBufferBytes: 256 * 1024,
   hardBufferBytes: 4 * 1024 * 1024,
   ephemeralWindowMs: 34,
+  batchWindowMs: 2,
   replayPageSize: 500,
   maxInbox: 64,
   tokenToleranceS: 5,
@@ -157,6 +166,8 @@ export class Hub {
   readonly limits: HubLimits;
   readonly stats = new Stats();
   readonly flusher: Flusher;
+  /** Whether the event loop is busy lately (then room events to busy connections are batched). */
+  readonly load: LoadGauge;
   readonly extensions: readonly Extension[];
   /** The extensions with an `onMessage` hook, found once (not per message). */
   private readonly messageHooks: Extension[];
@@ -219,6 +230,7 @@ export class Hub {
     this.connectHooks = this.extensions.filter((e) => e.onConnect);
     this.authenticate = opts.authenticate;
     this.flusher = new Flusher(this.clock);
+    this.load = new LoadGauge(this.clock);
     this.broker = opts.broker ?? new LocalBroker();
     const stats = this.stats;
     this.roomHost = {
@@ -265,6 +277,7 @@ export class Hub {
 
   start(): void {
     if (this.tickTimer === null) this.tickTimer = this.clock.setInterval(() => this.tick(), TICK_MS);
+    this.load.start();
   }
 
   // ---- connections ------------------------------------------------------------------------------
@@ -845,6 +858,7 @@ export class Hub {
     this.restartHintMs = opts.restartHintMs ?? 1000;
     if (this.tickTimer !== null) this.clock.clearInterval(this.tickTimer);
     this.tickTimer = null;
+    this.load.stop();
     this.flusher.flushNow();
     const all = [...this.pending, ...this.connections];
     for (const conn of all) conn.close(CloseCode.ServerRestarting, this.restartReason());
@@ -867,6 +881,7 @@ export class Hub {
     this.stopping = true;
     if (this.tickTimer !== null) this.clock.clearInterval(this.tickTimer);
     this.tickTimer = null;
+    this.load.stop();
     for (const conn of [...this.pending, ...this.connections]) {
       conn.socket.terminate();
       conn.closed(CloseCode.GoingAway.code, reason);

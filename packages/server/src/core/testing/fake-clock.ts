@@ -16,6 +16,8 @@ export class FakeClock implements Clock {
   private nextId = 1;
   private readonly timers = new Map<number, Timer>();
   private readonly deferred: (() => void)[] = [];
+  /** What every utilization sampler answers (0 = idle): a test sets it to make the server count as busy. */
+  utilization = 0;
 
   constructor(start = 1_700_000_000_000) {
     this.nowMs = start;
@@ -23,6 +25,10 @@ export class FakeClock implements Clock {
 
   now(): number {
     return this.nowMs;
+  }
+
+  utilizationSampler(): () => number {
+    return () => this.utilization;
   }
 
   setTimeout(fn: () => void, ms: number): unknown {
