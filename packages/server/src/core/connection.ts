@@ -21,6 +21,12 @@ import type { Session } from './session.js';
 let countedFrame: Encoded | null = null;
 let countedBytes = 0;
 
+/**
+ * A time in ms as a small integer (it wraps every ~12 days, when a comparison may be off once): a timestamp kept per
+ * connection that is not a boxed number each.
+ */
+const smallMs = (ms: number): number => ms % 0x40000000;
+
 export type ConnectionState = 'handshake' | 'authenticating' | 'open' | 'closing' | 'closed';
 
 /**
@@ -47,7 +53,7 @@ export class Connection implements ConnectionHandle {
   /** When ephemeral messages last left (see `HubLimits.ephemeralWindowMs`), and the wait for the next. */
   private ephemeralAt = -1e9; // "long ago", as a small integer (-Infinity would be a boxed number per connection)
   private ephemeralTimer: unknown = null;
-  /** When this connection last sent a frame (see `HubLimits.batchWindowMs`). */
+  /** When this connection last sent a frame (`smallMs`; see `HubLimits.batchWindowMs`). */
   private flushedAt = -1e9;
 
   constructor(
@@ -109,7 +115,8 @@ export class Connection implements ConnectionHandle {
     this.queue.pushLogged(m);
     const window = this.hub.limits.batchWindowMs;
     // A busy server holds events for a connection it has just sent a frame to (see `HubLimits.batchWindowMs`).
-    if (window > 0 && this.hub.load.busy && this.hub.clock.now() - this.flushedAt < window) {
+    const since = smallMs(this.hub.clock.now()) - this.flushedAt;
+    if (window > 0 && this.hub.load.busy && since >= 0 && since < window) {
       this.hub.flusher.markDirtyWithin(this, window);
     } else this.hub.flusher.markDirty(this);
   }
@@ -159,7 +166,7 @@ export class Connection implements ConnectionHandle {
       this.ephemeralGroups,
     );
     if (dropped > 0) this.hub.stats.droppedEphemeral += dropped;
-    if (frames.length > 0) this.flushedAt = this.hub.clock.now();
+    if (frames.length > 0) this.flushedAt = smallMs(this.hub.clock.now());
     for (const frame of frames) {
       this.hub.stats.framesOut++;
       if (frame !== countedFrame) {
