@@ -17,10 +17,11 @@ describe('createJwtVerifier', () => {
     const token = await sign('ann', now / 1000 + 30);
     const first = await verify(token);
     expect(first).toMatchObject({ userId: 'ann', name: 'Ann', exp: now / 1000 + 30 });
-    // Again (from the verified tokens): the same identity, a copy of its own.
+    // Again (from the verified tokens): the same identity, shared and frozen so no connection can change it for
+    // the others.
     const again = await verify(token);
-    expect(again).toEqual(first);
-    expect(again).not.toBe(first);
+    expect(again).toBe(first);
+    expect(Object.isFrozen(again)).toBe(true);
     now += 30_000;
     await expect(verify(token)).rejects.toMatchObject({ code: 'token_expired' });
   });

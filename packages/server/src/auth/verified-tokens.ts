@@ -1,4 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Identity } from '../core/identity.js';
+
+/**
+ * The key a token is kept under: its SHA-256 (44 characters, ~1 µs), not the token itself (a JWT is ~180 characters
+ * and more with many claims), since a busy server keeps up to `max` of them.
+ */
+const keyOf = (token: string): string => createHash('sha256').update(token).digest('base64');
 
 /**
  * Tokens verified lately, so a token presented again (each HTTP request of a page, a reconnect, a resume)
@@ -8,6 +15,7 @@ import type { Identity } from '../core/identity.js';
  * most `max` tokens, the least recently verified forgotten first.
  */
 export class VerifiedTokens {
+  /** `until`: whole seconds since the epoch (a small integer, not a boxed number per entry). */
   private readonly entries = new Map<string, { identity: Identity; until: number }>();
 
   constructor(
@@ -18,10 +26,11 @@ export class VerifiedTokens {
 
   /** The identity `token` was verified as, if that is recent enough and the token has not expired. */
   get(token: string): Identity | undefined {
-    const e = this.entries.get(token);
+    const key = keyOf(token);
+    const e = this.entries.get(key);
     if (e === undefined) return undefined;
-    if (this.now() >= e.until) {
-      this.entries.delete(token);
+    if (this.now() >= e.until * 1000) {
+      this.entries.delete(key);
       return undefined;
     }
     return e.identity;
@@ -32,9 +41,11 @@ export class VerifiedTokens {
     const now = this.now();
     let until = now + this.maxAgeMs;
     if (identity.exp !== undefined) until = Math.min(until, identity.exp * 1000);
-    if (until <= now) return;
-    this.entries.delete(token);
-    this.entries.set(token, { identity, until });
+    const untilS = Math.floor(until / 1000);
+    if (untilS * 1000 <= now) return;
+    const key = keyOf(token);
+    this.entries.delete(key);
+    this.entries.set(key, { identity, until: untilS });
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
   }
 

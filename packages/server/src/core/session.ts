@@ -3,6 +3,7 @@ import type { Connection } from './connection.js';
 import { DedupWindow } from './dedup-window.js';
 import type { Identity } from './identity.js';
 import { SerialRunner } from './serial-runner.js';
+import { withItem, withoutIndex } from './small-set.js';
 import type { Subscription } from './subscription.js';
 
 /**
@@ -62,13 +63,13 @@ export class SessionRooms implements Iterable<[string, Subscription]> {
 
   set(room: string, sub: Subscription): void {
     this.delete(room);
-    this.list = [...this.list, sub]; // exact size: a pushed-to array reserves ~17 slots
+    this.list = withItem(this.list, sub);
   }
 
   delete(room: string): boolean {
     const i = this.list.findIndex((s) => s.room.name === room);
     if (i < 0) return false;
-    this.list = this.list.filter((_, j) => j !== i);
+    this.list = withoutIndex(this.list, i);
     return true;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SmallSet } from './small-set.js';
+import { SmallSet, withItem, withoutIndex } from './small-set.js';
 
 describe('SmallSet', () => {
   it('behaves like a set below and above its threshold', () => {
@@ -26,5 +26,14 @@ describe('SmallSet', () => {
     expect(s.delete('a')).toBe(true);
     expect(s.delete('z')).toBe(false);
     expect([...s]).toEqual(['b']);
+  });
+
+  it('copies instead of changing: withItem and withoutIndex leave their input alone', () => {
+    const a = ['x', 'y', 'z'];
+    expect(withItem(a, 'w')).toEqual(['x', 'y', 'z', 'w']);
+    expect(withoutIndex(a, 0)).toEqual(['y', 'z']);
+    expect(withoutIndex(a, 1)).toEqual(['x', 'z']);
+    expect(withoutIndex(a, 2)).toEqual(['x', 'y']);
+    expect(a).toEqual(['x', 'y', 'z']);
   });
 });

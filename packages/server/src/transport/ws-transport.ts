@@ -110,8 +110,13 @@ export class WsTransport {
             clientNoContextTakeover: true,
           }
         : false,
+      // The client's first choice that we speak, returned as our own constant rather than the string parsed from
+      // the header: ws keeps what this returns on every socket.
       handleProtocols: (protocols) => {
-        for (const p of protocols) if ((SUBPROTOCOLS as readonly string[]).includes(p)) return p;
+        for (const p of protocols) {
+          const ours = (SUBPROTOCOLS as readonly string[]).indexOf(p);
+          if (ours >= 0) return SUBPROTOCOLS[ours];
+        }
         return false;
       },
     });
