@@ -113,12 +113,16 @@ export class Connection implements ConnectionHandle {
     // last progress tick before its final event).
     if (this.ephemeralTimer !== null) this.queue.promoteEphemeral();
     this.queue.pushLogged(m);
-    const window = this.hub.limits.batchWindowMs;
     // A busy server holds events for a connection it has just sent a frame to (see `HubLimits.batchWindowMs`).
-    const since = smallMs(this.hub.clock.now()) - this.flushedAt;
-    if (window > 0 && this.hub.load.busy && since >= 0 && since < window) {
-      this.hub.flusher.markDirtyWithin(this, window);
-    } else this.hub.flusher.markDirty(this);
+    if (this.hub.load.busy) {
+      const window = this.hub.limits.batchWindowMs;
+      const since = smallMs(this.hub.flusher.now()) - this.flushedAt;
+      if (window > 0 && since >= 0 && since < window) {
+        this.hub.flusher.markDirtyWithin(this, window);
+        return;
+      }
+    }
+    this.hub.flusher.markDirty(this);
   }
 
   queueEphemeral(key: string, m: OutMessage, replace = true): void {
@@ -166,7 +170,8 @@ export class Connection implements ConnectionHandle {
       this.ephemeralGroups,
     );
     if (dropped > 0) this.hub.stats.droppedEphemeral += dropped;
-    if (frames.length > 0) this.flushedAt = smallMs(this.hub.clock.now());
+    // Only a busy server reads it (and only then is it worth a clock read per connection and frame).
+    if (frames.length > 0 && this.hub.load.busy) this.flushedAt = smallMs(this.hub.flusher.now());
     for (const frame of frames) {
       this.hub.stats.framesOut++;
       if (frame !== countedFrame) {

@@ -17,8 +17,19 @@ export class Flusher {
   private scheduled = false;
   private later: Set<Flushable> | null = null;
   private laterTimer: unknown = null;
+  /** The clock's time as read once in this turn (-1: not read yet). */
+  private turnTime = -1;
 
   constructor(private readonly clock: Clock) {}
+
+  /**
+   * The clock's time, read once per turn (for checks made per delivery): it may lag by the length of the turn, or
+   * by a window when nothing but held connections were marked since.
+   */
+  now(): number {
+    if (this.turnTime < 0) this.turnTime = this.clock.now();
+    return this.turnTime;
+  }
 
   markDirty(target: Flushable): void {
     this.dirty.add(target);
@@ -34,6 +45,7 @@ export class Flusher {
     if (this.laterTimer !== null) return;
     this.laterTimer = this.clock.setTimeout(() => {
       this.laterTimer = null;
+      this.turnTime = -1;
       const later = this.later;
       this.later = null;
       if (later !== null) for (const t of later) this.markDirty(t);
@@ -77,6 +89,7 @@ export class Flusher {
    */
   flushNow(): void {
     this.scheduled = false;
+    this.turnTime = -1;
     const before = this.beforeFlush;
     this.beforeFlush = [];
     for (const fn of before) fn();
@@ -104,6 +117,7 @@ export class Flusher {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
+    this.turnTime = -1;
     this.clock.defer(() => this.endTurn());
   }
 
