@@ -23,8 +23,8 @@ export class Flusher {
   constructor(private readonly clock: Clock) {}
 
   /**
-   * The clock's time, read once per turn (for checks made per delivery): it may lag by the length of the turn, or
-   * by a window when nothing but held connections were marked since.
+   * The clock's time, read at most once between two flushes (for checks made per delivery): it may lag by the length
+   * of a turn, never past the next flush or window timer, which forget it.
    */
   now(): number {
     if (this.turnTime < 0) this.turnTime = this.clock.now();
@@ -89,7 +89,6 @@ export class Flusher {
    */
   flushNow(): void {
     this.scheduled = false;
-    this.turnTime = -1;
     const before = this.beforeFlush;
     this.beforeFlush = [];
     for (const fn of before) fn();
@@ -112,6 +111,8 @@ export class Flusher {
       this.sent = [];
       if (durable) for (const fn of sent) fn();
     }
+    // Read during this flush (the frames' send time); what comes after reads the clock afresh.
+    this.turnTime = -1;
   }
 
   private schedule(): void {

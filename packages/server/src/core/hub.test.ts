@@ -823,12 +823,18 @@ describe('Hub limits', () => {
     expect(reply.type).toBe('response');
     expect(sent()).toEqual(['response', 'z6']);
 
-    // Idle again: nothing waits.
-    h.clock.utilization = 0.1;
-    h.clock.advance(100);
+    // Still busy, but after a pause longer than the window: at once.
+    h.clock.advance(10);
     event(7);
     await h.settle();
     expect(sent()).toEqual(['z7']);
+
+    // Idle again: nothing waits.
+    h.clock.utilization = 0.1;
+    h.clock.advance(100);
+    event(8);
+    await h.settle();
+    expect(sent()).toEqual(['z8']);
   });
 
   it('drops ephemeral traffic above the soft buffer limit and closes 4007 above the hard one', async () => {
