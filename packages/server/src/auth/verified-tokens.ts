@@ -10,7 +10,7 @@ const keyOf = (token: string): string => createHash('sha256').update(token).dige
 /**
  * Tokens verified lately, so a token presented again (each HTTP request of a page, a reconnect, a resume)
  * is not verified again: jose verifies through WebCrypto, ~100 µs of CPU per HS256 token here. Only
- * successes are kept, keyed by the whole token (its signature included), each at most `maxAgeMs` (so a
+ * successes are kept, keyed by a digest of the whole token (its signature included), each at most `maxAgeMs` (so a
  * key rotated out of a JWKS stops its tokens within that time) and never past the token's own `exp`; at
  * most `max` tokens, the least recently verified forgotten first.
  */
