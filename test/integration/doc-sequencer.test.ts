@@ -104,6 +104,52 @@ describe('document sequencer', () => {
     expect((snap.snapshot as { zones: Record<string, Zone> }).zones.z1.text).toBe('xy');
   });
 
+  it('answers duplicate for an op re-sent based on a version at or after its own commit', async () => {
+    // A client that rebased onto a snapshot which already held its in-flight op re-sends it based on that
+    // snapshot's version: nothing after `v` holds it, but it is committed, so it is a duplicate, not a new op.
+    const { documentId, make } = await setup();
+    const alice = await make('alice');
+    await submit(alice.client, documentId, zoneCreate(zone('z1', 'x')), 0, 'op-1');
+    const edit = zoneEdit('z1', { pos: 1, ins: 'y' });
+    expect(await submit(alice.client, documentId, edit, 1, 'op-2')).toEqual({ version: 2 });
+    expect(await submit(alice.client, documentId, edit, 2, 'op-2')).toEqual({ version: 2, duplicate: true });
+    await submit(alice.client, documentId, zoneEdit('z1', { pos: 0, ins: '>' }), 2, 'op-3');
+    expect(await submit(alice.client, documentId, edit, 3, 'op-2')).toEqual({ version: 2, duplicate: true });
+    const snap = await alice.client.request<DocSnapshot>('doc.open', { documentId });
+    expect(snap.version).toBe(3);
+    expect((snap.snapshot as { zones: Record<string, Zone> }).zones.z1.text).toBe('>xy');
+  });
+
+  it('commits a server op once per opId: committing it again (a resumed job) answers duplicate', async () => {
+    const { server, documentId, make } = await setup();
+    const alice = await make('alice');
+    const docs = server.documents;
+    if (!docs) throw new Error('documents are on');
+    const author = { userId: 'system:bot', opId: 'bot-z1' };
+    expect(await docs.applyServerOp(documentId, zoneCreate(zone('z1', 'from a bot')), author)).toEqual({
+      version: 1,
+    });
+    // Someone deletes the zone; the job, resumed, commits the same change again: it is not re-created.
+    await submit(alice.client, documentId, zoneDelete('z1', zone('z1', 'from a bot')), 1, 'a1');
+    expect(await docs.applyServerOp(documentId, zoneCreate(zone('z1', 'from a bot')), author)).toEqual({
+      version: 1,
+      duplicate: true,
+    });
+    expect(
+      await docs.applyServerOps(
+        documentId,
+        [
+          { op: zoneCreate(zone('z1', 'again')), opId: 'bot-z1' },
+          { op: zoneCreate(zone('z2', 'new')), opId: 'bot-z2' },
+        ],
+        { userId: 'system:bot' },
+      ),
+    ).toEqual([{ version: 1, duplicate: true }, { version: 3 }]);
+    const snap = await alice.client.request<DocSnapshot>('doc.open', { documentId });
+    expect(snap.version).toBe(3);
+    expect(Object.keys((snap.snapshot as { zones: Record<string, Zone> }).zones)).toEqual(['z2']);
+  });
+
   it('refuses an op on a zone locked by someone else, with zone_locked and a conflict notice', async () => {
     const { documentId, make } = await setup();
     const alice = await make('alice');

@@ -38,6 +38,7 @@ import type { Hub } from '../core/hub.js';
 import type { Identity } from '../core/identity.js';
 import type { Session } from '../core/session.js';
 import type { DocStore, DocUser, OpRecord } from './doc-store.js';
+import { DuplicateOpError } from './memory-doc-store.js';
 import { ZoneLocks, type ZoneLockTable } from './zone-locks.js';
 
 /** A conflict to tell `to`: `by` made the change that won. */
@@ -402,7 +403,10 @@ export class DocumentSequencer {
         opId,
         ts: now,
       };
-      if (!(await this.store.appendOp(record))) {
+      const stored = await this.append(doc, record);
+      // Committed before (its conflicts were told then).
+      if (typeof stored === 'object') return stored;
+      if (!stored) {
         // Another writer (another node) committed this version first: catch up and transform again.
         if (attempt >= MAX_COMMIT_RETRIES)
           throw new SynclineError(ErrorCode.Unavailable, 'document is busy; retry', 200);
@@ -744,6 +748,28 @@ export class DocumentSequencer {
       return undefined;
     }
     return this.store.findOp(doc.id, userId, opId);
+  }
+
+  /**
+   * Stores `record`: `true` once committed, `false` when its version was taken (a lost race). An op this user
+   * committed before under the same opId (the store's backstop, `DuplicateOpError`) comes back as a `duplicate`
+   * result instead, which `commit` answers with the version it was committed at. `findDuplicate` cannot see those
+   * by itself when the op is based on a version at or after its own: a server op (always based on the latest
+   * version: a resumed job committing a page again), or a client's op re-sent after it rebased onto a snapshot
+   * that already held it.
+   */
+  private async append(
+    doc: LiveDocument,
+    record: OpRecord,
+  ): Promise<boolean | { version: number; duplicate: true }> {
+    try {
+      return await this.store.appendOp(record);
+    } catch (err) {
+      if (!(err instanceof DuplicateOpError)) throw err;
+      const committed = await this.store.findOp(doc.id, record.userId, record.opId);
+      if (committed === undefined) throw err;
+      return { version: committed.version, duplicate: true };
+    }
   }
 
   private remember(doc: LiveDocument, r: OpRecord): void {

@@ -7,8 +7,10 @@ import type { DocStore, DocUser, DocumentInfo, OpRecord, Snapshot } from './doc-
 
 /**
  * Thrown by `appendOp` for an op whose (documentId, userId, opId) is already committed at another version. The
- * sequencer is expected to look the op up with `findOp` before appending; this error is the backstop that keeps
- * a re-sent op from being committed twice (e.g. when the lookup raced with another writer).
+ * sequencer looks a re-sent op up among the ops after its base version before appending; this error is the backstop
+ * that keeps one it cannot see there from being committed twice (a server op, always based on the latest version; a
+ * client's op re-sent after a rebase onto a snapshot that held it; a lookup that raced with another writer). The
+ * sequencer then finds the op with `findOp` and answers `duplicate`.
  */
 export class DuplicateOpError extends Error {
   override readonly name = 'DuplicateOpError';
