@@ -1,6 +1,7 @@
 import { type DocResync, type DocumentClient, MemoryDocPersistence, SynclineClient } from '@syncline/client';
 import { apply, emptyDocument, type Op, type Zone, type ZoneDocument, zoneCreate } from '@syncline/doc';
 import { DOC_METHODS } from '@syncline/protocol';
+import type { SyncState } from '../../packages/client/src/document/sync-state.js';
 import { fakeBrowser } from '../../packages/client/src/testing/fake-websocket.js';
 import { Hub } from '../../packages/server/src/core/hub.js';
 import type { Identity } from '../../packages/server/src/core/identity.js';
@@ -166,6 +167,19 @@ export class SimDevice {
 
   close(): void {
     this.client.close();
+  }
+
+  /**
+   * Memory corruption in this replica, what the server's checksums are there to catch: its copy of the server's
+   * document gets a meta key nobody wrote (so every op still applies). False when the document is not open.
+   */
+  corrupt(): boolean {
+    const state = (this.doc as unknown as { state: SyncState | null }).state;
+    if (!state || this.doc.getSnapshot().status !== 'open') return false;
+    const server = state.serverDoc;
+    state.serverDoc = { ...server, meta: { ...server.meta, corrupt: this.user } };
+    state.recompute();
+    return true;
   }
 
   private load(): void {
