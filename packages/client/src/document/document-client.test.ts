@@ -1,4 +1,4 @@
-import { checksum, zoneUpdate } from '@syncline/doc';
+import { checksum, zoneDelete, zoneUpdate } from '@syncline/doc';
 import { describe, expect, it } from 'vitest';
 import type { Timers } from '../environment.js';
 import { SynclineError } from '../errors.js';
@@ -97,6 +97,28 @@ describe('DocumentClient', () => {
     await settle();
     expect(doc.doc).toEqual(server.doc);
     expect(doc.doc.zones.z1).toMatchObject({ text: 'hello ann', label: 'B' });
+  });
+
+  it('drops an op the server answered noop (not committed), even when the reply overtakes the op that voided it', async () => {
+    const { server, open } = world();
+    const { conn, doc } = open('ann', { auto: false });
+    await quiesce([conn], tick);
+    await doc.ready;
+    doc.editText('z1', { pos: 5, ins: '!' }); // in flight
+    server.commit(zoneDelete('z1'), 'bob'); // v1, broadcast to ann (queued)
+    conn.deliverUp(); // ann's edit of the deleted zone: {version: 1, noop: true}, nothing committed
+    expect(server.version).toBe(1);
+    const reply = conn.downlink.findIndex((d) => d.kind === 'reply');
+    conn.downlink.unshift(...conn.downlink.splice(reply, 1)); // the reply overtakes bob's op
+    conn.deliverDown();
+    await settle();
+    // Version 1 is bob's delete, not my op: wait for it.
+    expect(doc.getSnapshot()).toMatchObject({ version: 0, inflight: true });
+    await quiesce([conn], tick);
+    expect(doc.getSnapshot()).toMatchObject({ version: 1, inflight: false, pending: 0 });
+    expect(doc.doc.zones.z1).toBeUndefined();
+    expect(doc.doc).toEqual(server.doc);
+    expect(conn.requests.filter((r) => r.method === 'doc.submit')).toHaveLength(1);
   });
 
   it('transforms remote ops past my in-flight and pending ops', async () => {
@@ -542,6 +564,42 @@ describe('DocumentClient', () => {
     expect(new Set(submits.map((s) => s.opId)).size).toBe(1);
     expect(server.doc.zones.z1.text).toBe('1hello');
     expect(doc.getSnapshot()).toMatchObject({ version: 1, inflight: false });
+  });
+
+  it('opens at once after a reconnect when a failed open was waiting out its backoff', async () => {
+    const due = new Map<number, () => void>();
+    let nextTimer = 0;
+    const timers: Timers = {
+      setTimeout: (fn) => {
+        due.set(++nextTimer, fn);
+        return nextTimer;
+      },
+      clearTimeout: (handle) => due.delete(handle as number),
+    };
+    const runTimers = () => {
+      const fns = [...due.values()];
+      due.clear();
+      for (const fn of fns) fn();
+    };
+    const { server, open } = world();
+    const { conn, doc } = open('ann', { timers });
+    const request = conn.request.bind(conn);
+    let timeouts = 2; // the server is slow, or the socket was down past the request timeout
+    conn.request = ((method: string, data?: unknown, options?: object) =>
+      method === 'doc.open' && timeouts-- > 0
+        ? Promise.reject(new SynclineError('timeout', 'no reply'))
+        : request(method, data, options)) as typeof conn.request;
+    await settle();
+    runTimers(); // the retry after 1 s times out too: the next waits 2 s
+    await settle();
+    expect(server.opens).toHaveLength(0);
+    expect(due.size).toBe(1);
+    conn.disconnect();
+    conn.reconnect();
+    await quiesce([conn], tick);
+    expect(doc.getSnapshot().status).toBe('open');
+    expect(server.opens).toHaveLength(1);
+    expect(due.size).toBe(0);
   });
 
   it('keeps one snapshot object until something in it changes', async () => {

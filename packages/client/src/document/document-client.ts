@@ -152,6 +152,7 @@ export class DocumentClient {
   private retryDelay = RETRY_MIN_MS;
   private openRetryTimer: TimerHandle | undefined;
   private openRetryDelay = RETRY_MIN_MS;
+  private openRetryReason: ResyncReason | null = null;
   private persistScheduled = false;
   private persistedEmpty = true;
   /** The state and its `revision` last saved (or found empty): nothing of mine changed since. */
@@ -619,12 +620,16 @@ export class DocumentClient {
     this.opening = true; // still waiting for a document: keep buffering
     const delay = this.openRetryDelay;
     this.openRetryDelay = Math.min(RETRY_MAX_MS, delay * 2);
-    this.openRetryTimer = this.timers.setTimeout(() => {
-      this.openRetryTimer = undefined;
-      this.opening = false;
-      this.open(reason);
-    }, delay);
+    this.openRetryReason = reason;
+    this.openRetryTimer = this.timers.setTimeout(() => this.reopen(), delay);
     this.publish();
+  }
+
+  /** The retry of a failed open, now. */
+  private reopen(): void {
+    this.clearTimer('openRetryTimer');
+    this.opening = false;
+    this.open(this.openRetryReason);
   }
 
   private applyOpen(reply: OpenReply, reason: ResyncReason | null): void {
@@ -705,6 +710,8 @@ export class DocumentClient {
   private onWelcome(welcome: Welcome): void {
     if (this.closed) return;
     if (this.opened) this.lockKeeper.resumed();
+    // An open that failed (timed out offline) waits out its backoff: a new connection is worth trying at once.
+    if (this.openRetryTimer !== undefined) this.reopen();
     const room = welcome.rooms?.find((r) => r.room === docRoom(this.documentId));
     // `fresh` after a reconnect: the server replays nothing, we may have missed ops. Also during an open on a
     // resumed session: the open's reply may be the one the server stored before them.
@@ -774,6 +781,12 @@ export class DocumentClient {
   private tryAck(): void {
     const s = this.state;
     if (!s || this.opening) return;
+    const noopAt = s.inflight?.noopAt;
+    if (noopAt !== undefined) {
+      // Dropped by the server: once the ops it was transformed past are applied here, drop it too.
+      if (noopAt > s.version) return;
+      this.dropInflight('remote');
+    }
     while (s.inflight?.committedAt !== undefined) {
       const at: number = s.inflight.committedAt;
       if (at === s.version + 1) this.ackInflight();
@@ -866,7 +879,8 @@ export class DocumentClient {
     if (this.transport.state !== 'open') return;
     if (s.inflight) {
       const waiting = this.awaitingReply === s.inflight || this.retryTimer !== undefined;
-      if (!waiting && s.inflight.committedAt === undefined) this.send(s.inflight);
+      const answered = s.inflight.committedAt !== undefined || s.inflight.noopAt !== undefined;
+      if (!waiting && !answered) this.send(s.inflight);
       return;
     }
     const next = s.promote();
@@ -881,14 +895,14 @@ export class DocumentClient {
     this.persistSoon();
     const data = { documentId: this.documentId, op: op.op, v: s.version, opId: op.opId };
     this.transport
-      .request<{ version?: number } | undefined>(DOC_METHODS.submit, data, { replay: false })
+      .request<{ version?: number; noop?: boolean } | undefined>(DOC_METHODS.submit, data, { replay: false })
       .then(
         (reply) => this.onSubmitReply(op, reply),
         (error: unknown) => this.onSubmitError(op, asError(error, 'submit failed')),
       );
   }
 
-  private onSubmitReply(op: LocalOp, reply: { version?: number } | undefined): void {
+  private onSubmitReply(op: LocalOp, reply: { version?: number; noop?: boolean } | undefined): void {
     if (this.awaitingReply === op) this.awaitingReply = null;
     if (this.closed || this.state?.inflight !== op) return; // acked by its event already
     if (!reply || typeof reply.version !== 'number') {
@@ -896,7 +910,9 @@ export class DocumentClient {
       if (this.transport.state === 'open') this.scheduleRetry();
       return;
     }
-    op.committedAt = reply.version;
+    // `noop`: nothing was committed; `version` is the server's, not my op's (it may be another user's op).
+    if (reply.noop === true) op.noopAt = reply.version;
+    else op.committedAt = reply.version;
     this.retryDelay = RETRY_MIN_MS;
     this.tryAck();
     this.afterChange();

@@ -200,7 +200,7 @@ export class FakeDocServer {
     userId: string,
     data: { documentId: string; op: Op; v: number; opId: string },
     conn?: FakeConnection,
-  ): { version: number } {
+  ): { version: number; noop?: true } {
     const dup = this.log.find((r) => r.userId === userId && r.opId === data.opId);
     if (dup) return { version: dup.version };
     const { v, opId } = data;
@@ -225,6 +225,8 @@ export class FakeDocServer {
       }
       op = transform(op, committed.op as Op, 'left');
     }
+    // As the sequencer: an op transformed to nothing is not committed; the reply names the current version.
+    if (op === null) return { version: this.version, noop: true };
     const refusal = this.options.refuse?.({ userId, op, opId });
     if (refusal) throw new SynclineError(refusal.code, refusal.message);
     const { zoneIds, kind } = describeOp(op);

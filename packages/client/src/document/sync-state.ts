@@ -34,6 +34,11 @@ export interface LocalOp {
   mayBeIncluded: boolean;
   /** The version the server says it was committed at (its reply came, its event maybe not yet). */
   committedAt?: number;
+  /**
+   * The server's version when it answered `noop`: the op was not committed, the ops up to that version
+   * transformed it to nothing (once they are applied here, so did they my copy of it).
+   */
+  noopAt?: number;
 }
 
 /** A conflict between a pending op of mine and a remote op, found before transforming. */
