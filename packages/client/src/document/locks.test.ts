@@ -98,6 +98,24 @@ describe('DocumentClient locks', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('does not keep (and renew) a lock released before the reply to its lock came', async () => {
+    const { server, open } = world({ lockTtlMs: 30_000, now: () => Date.now() });
+    const ann = open('ann');
+    await ann.doc.ready;
+    const locked = ann.doc.lock('z1'); // focus...
+    const unlocked = ann.doc.unlock('z1'); // ...and blur, before the server answered
+    await Promise.all([locked, unlocked]);
+    await quiesce([ann.conn], tick);
+    expect(server.locks.size).toBe(0);
+    expect(ann.doc.holdsLock('z1')).toBe(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await quiesce([ann.conn], tick);
+    expect(server.locks.size).toBe(0); // no renewal took the zone again
+    expect(ann.doc.locks).toEqual({});
+    ann.doc.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('renews after a reconnect, and releases what it holds on close', async () => {
     const { server, open } = world({ now: () => Date.now() });
     const ann = open('ann');

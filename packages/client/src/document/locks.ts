@@ -30,6 +30,9 @@ export class LockKeeper {
   private locks: Readonly<Record<string, ZoneLock>> = Object.freeze({});
   /** Zones I hold, with their renewal timer. */
   private readonly held = new Map<string, TimerHandle | undefined>();
+  /** The latest `lock`/`unlock` call per zone: a lock reply that an `unlock` (or a newer `lock`) followed is stale. */
+  private readonly calls = new Map<string, number>();
+  private callCount = 0;
   private disposed = false;
 
   constructor(private readonly options: LockKeeperOptions) {}
@@ -75,11 +78,13 @@ export class LockKeeper {
 
   /** Locks `zoneId` (or renews my lock), and keeps renewing it until `unlock`. */
   async lock(zoneId: string): Promise<ZoneLock> {
+    const call = this.newCall(zoneId);
     const lock = await this.options.transport.request<ZoneLock>(DOC_METHODS.lock, {
       documentId: this.options.documentId,
       zoneId,
     });
-    if (this.disposed) return lock;
+    // Unlocked since (the server released it after granting it): holding it would renew it again.
+    if (this.disposed || this.calls.get(zoneId) !== call) return lock;
     this.set(lock);
     this.schedule(zoneId, lock);
     return lock;
@@ -87,6 +92,7 @@ export class LockKeeper {
 
   /** Releases my lock of `zoneId`; `force` (the document's owner) releases anyone's. */
   async unlock(zoneId: string, force = false): Promise<void> {
+    this.newCall(zoneId);
     this.stop(zoneId);
     await this.options.transport.request(DOC_METHODS.unlock, {
       documentId: this.options.documentId,
@@ -112,6 +118,12 @@ export class LockKeeper {
         .request(DOC_METHODS.unlock, { documentId: this.options.documentId, zoneId }, { replay: false })
         .catch(() => {});
     }
+  }
+
+  private newCall(zoneId: string): number {
+    const call = ++this.callCount;
+    this.calls.set(zoneId, call);
+    return call;
   }
 
   private set(lock: ZoneLock): void {
