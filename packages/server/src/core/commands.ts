@@ -22,6 +22,25 @@ const OWNS_USER_ID = new Set(
 
 const roomOf = (msg: { room?: string; documentId?: string }): string => msg.room ?? docRoom(msg.documentId!);
 
+/** Deepest nesting accepted in published data: much deeper overflows the encoders' stack (JSON, MessagePack). */
+export const MAX_DATA_DEPTH = 100;
+
+/**
+ * Why published data cannot be encoded for every subscriber (a MessagePack big integer, which JSON cannot write;
+ * nesting that overflows the encoders), or null. Checked before the event is stored or fanned out: encoding fails
+ * only later, in the store (failing the turn's other publishes to the room) or in the flush (outside any handler).
+ */
+function unencodable(value: unknown, depth = 0): string | null {
+  if (typeof value === 'bigint') return 'data: big integers cannot be sent (JSON has none)';
+  if (value === null || typeof value !== 'object') return null;
+  if (depth >= MAX_DATA_DEPTH) return `data: nested more than ${MAX_DATA_DEPTH} levels deep`;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) {
+    const why = unencodable(v, depth + 1);
+    if (why !== null) return why;
+  }
+  return null;
+}
+
 /** Carries out one validated, de-duplicated, rate-checked client message. */
 export async function handleCommand(hub: Hub, session: Session, msg: BatchableClientMessage): Promise<void> {
   const conn = session.conn;
@@ -99,6 +118,8 @@ export async function handleCommand(hub: Hub, session: Session, msg: BatchableCl
       }
       const parsed = parseEventData(msg.event, msg.data);
       if (!parsed.ok) return fail(parsed.code, parsed.message);
+      const why = unencodable(parsed.value.data);
+      if (why !== null) return fail(ErrorCode.Invalid, why);
       const spec = EVENTS[parsed.value.type];
       if (spec.publisher === 'server')
         return fail(ErrorCode.Forbidden, `${msg.event} is sent by the server only`);

@@ -2,6 +2,7 @@ import {
   CloseCode,
   ErrorCode,
   jsonCodec,
+  msgpackCodec,
   PROTOCOL_VERSION,
   type RoomState,
   type ServerMessage,
@@ -250,6 +251,74 @@ describe('Hub bad input after the handshake', () => {
   });
 });
 
+describe('Hub data that cannot be encoded', () => {
+  const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+  it('refuses an ephemeral publish nested too deep to encode, and keeps delivering to the room', async () => {
+    const h = setup();
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    const bob = await h.hello('bob', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    alice.s.take();
+    bob.s.take();
+    // Parses fine (JSON.parse does not recurse), but JSON.stringify overflows the stack at flush.
+    alice.s.writeRaw(
+      `{"type":"publish","id":"c1","room":"doc:a","event":"cursor_update","data":{"x":1,"y":1,"page":0,"deep":${nested(20_000)}}}`,
+    );
+    await h.settle();
+    expect(alice.s.take()).toEqual([
+      { type: 'nack', id: 'c1', code: ErrorCode.Invalid, message: expect.stringContaining('data:') },
+    ]);
+    expect(await h.publish(alice.s, 'doc:a', 'app_event', { name: 'after' })).toMatchObject({ type: 'ack' });
+    expect(names(bob.s.take() as Msg[])).toEqual(['after']);
+  });
+
+  it('refuses a logged publish nested too deep without failing the other publishes of its turn', async () => {
+    const h = setup();
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    const bob = await h.hello('bob', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    alice.s.writeRaw(
+      `{"type":"publish","id":"p1","room":"doc:a","event":"app_event","data":{"name":"bad","deep":${nested(20_000)}}}`,
+    );
+    bob.s.write({ type: 'publish', id: 'p2', room: 'doc:a', event: 'app_event', data: { name: 'fine' } });
+    await h.settle();
+    expect((alice.s.take() as Msg[]).find((m) => m.id === 'p1')).toMatchObject({
+      type: 'nack',
+      code: ErrorCode.Invalid,
+    });
+    expect((bob.s.take() as Msg[]).find((m) => m.id === 'p2')).toMatchObject({ type: 'ack' });
+  });
+
+  it('refuses a MessagePack big integer, which JSON subscribers cannot be sent', async () => {
+    const h = setup();
+    const mallory = await h.hello(
+      'mallory',
+      { rooms: [{ room: 'doc:a', mode: 'join' }] },
+      SUBPROTOCOL_MSGPACK,
+    );
+    const bob = await h.hello('bob', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    mallory.s.take();
+    bob.s.take();
+    // The standard bigint extension (fixext16, type 0x42) for 2^70, spliced in where the string "BIG" was.
+    const frame = msgpackCodec.encode({
+      type: 'publish',
+      id: 'c1',
+      room: 'doc:a',
+      event: 'cursor_update',
+      data: { x: 1, y: 1, page: 0, big: 'BIG' },
+    }) as Uint8Array;
+    const hex = Buffer.from(frame)
+      .toString('hex')
+      .replace('a3424947', 'd84200000000000000400000000000000000');
+    expect((msgpackCodec.decode(Buffer.from(hex, 'hex')) as Msg).data.big).toBe(2n ** 70n);
+    mallory.s.writeRaw(Buffer.from(hex, 'hex'));
+    await h.settle();
+    expect(mallory.s.take()).toEqual([
+      { type: 'nack', id: 'c1', code: ErrorCode.Invalid, message: expect.stringContaining('data:') },
+    ]);
+    expect(bob.s.take()).toEqual([]);
+  });
+});
+
 describe('Hub rooms and delivery', () => {
   it('join + publish: the publisher gets an ack with the seq, both members get the event once', async () => {
     const h = setup();
@@ -387,6 +456,39 @@ describe('Hub rooms and delivery', () => {
     await h.settle();
     expect(names(alice.s.take() as Msg[])).toEqual(['first', 'last']);
     expect(names(bob.s.take() as Msg[])).toEqual(['first', 'mine', 'last']);
+  });
+
+  // A turn's appends fill the room's shared batch; its flush comes one deferred callback later, and frames that
+  // arrive in between (I/O of the next loop iteration) are run before it.
+  const betweenAppendsAndFlush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('does not send an event twice to a connection that left and re-entered the room before the turn’s flush', async () => {
+    const h = setup();
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    alice.s.take();
+    void h.hub.publish('doc:a', 'app_event', { name: 'one' });
+    h.clock.runDeferredOnce(); // the turn's appends: alice's connection queued the room's batch, holding 'one'
+    alice.s.write({ type: 'unsubscribe', id: 'u1', room: 'doc:a' });
+    alice.s.write({ type: 'subscribe', id: 's1', room: 'doc:a' });
+    await betweenAppendsAndFlush();
+    void h.hub.publish('doc:a', 'app_event', { name: 'two' });
+    await h.settle();
+    expect(names(alice.s.take() as Msg[])).toEqual(['one', 'two']);
+  });
+
+  it('keeps a replay from a lower `since` in order when it starts between a turn’s appends and its flush', async () => {
+    const h = setup();
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    for (const name of ['one', 'two']) await h.pub('doc:a', 'app_event', { name });
+    alice.s.take();
+    void h.hub.publish('doc:a', 'app_event', { name: 'three' });
+    h.clock.runDeferredOnce(); // alice's connection queued the room's batch, holding seq 3
+    alice.s.write({ type: 'subscribe', id: 's1', room: 'doc:a', since: 0 });
+    await betweenAppendsAndFlush(); // the replay of 1..3 is queued
+    void h.hub.publish('doc:a', 'app_event', { name: 'four' });
+    await h.settle();
+    // Seq 3 was queued before the subscribe ran; everything after it is the replay, then live events, in order.
+    expect(events(alice.s.take() as Msg[], 'app_event').map((m) => m.seq)).toEqual([3, 1, 2, 3, 4]);
   });
 
   it('delivers only the subscribed event types to a filtered subscription', async () => {
@@ -622,6 +724,74 @@ describe('Hub sessions', () => {
       data: { status: 'resumed', seq: 3 },
     });
     expect(names(alice.s.take() as Msg[])).toEqual(['b', 'c']);
+  });
+
+  /**
+   * A slow store: the next read (a replay page) answers only once the read after it has been issued, as a networked
+   * store's earlier query can come back while a later one is in flight.
+   */
+  function slowNextRead(h: ReturnType<typeof setup>) {
+    const read = h.store.read.bind(h.store);
+    let answer = (): void => {};
+    vi.spyOn(h.store, 'read')
+      .mockImplementationOnce(async (room, after, limit) => {
+        const page = await read(room, after, limit);
+        await new Promise<void>((resolve) => (answer = resolve));
+        return page;
+      })
+      .mockImplementationOnce(async (room, after, limit) => {
+        answer();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        return read(room, after, limit);
+      });
+  }
+
+  it('resumes from `since` even when a replay page read for the old socket answers during the resume', async () => {
+    const h = setup({ limits: { replayPageSize: 2 } });
+    for (let i = 1; i <= 6; i++) await h.pub('doc:a', 'app_event', { name: `e${i}` });
+    // The first socket replays from 0 but reads slowly: after the first page the replay waits for its buffer.
+    const s1 = h.connect();
+    s1.bufferedAmount = h.hub.limits.softBufferBytes + 1;
+    s1.write({ type: 'hello', v: PROTOCOL_VERSION, token: 'alice', rooms: [{ room: 'doc:a', since: 0 }] });
+    await h.settle();
+    const first = s1.take() as Msg[];
+    const welcome = first.find((m) => m.type === 'welcome') as Welcome;
+    expect(names(first)).toEqual(['e1', 'e2']);
+    slowNextRead(h);
+    s1.drop();
+    await h.settle();
+    h.clock.advance(20); // the replay's pacing timer: it reads the page after e2, for a socket that is gone
+    await h.settle();
+    // The client had processed e1 only (e2 was lost with the socket): it resumes from there.
+    const s2 = h.connect();
+    s2.write({
+      type: 'hello',
+      v: PROTOCOL_VERSION,
+      token: 'alice',
+      session: { id: welcome.sessionId, key: welcome.resumeKey },
+      rooms: [{ room: 'doc:a', since: 1 }],
+    });
+    await h.settle();
+    const got = events(s2.take() as Msg[], 'app_event');
+    expect(got.map((m) => m.seq)).toEqual([2, 3, 4, 5, 6]);
+  });
+
+  it('replays again from a lower `since` even when a page read of the running replay answers meanwhile', async () => {
+    const h = setup({ limits: { replayPageSize: 2 } });
+    for (let i = 1; i <= 6; i++) await h.pub('doc:a', 'app_event', { name: `e${i}` });
+    const alice = await h.hello('alice');
+    alice.s.bufferedAmount = h.hub.limits.softBufferBytes + 1;
+    await h.subscribe(alice.s, 'doc:a', { since: 0 });
+    expect(names(alice.s.take() as Msg[])).toEqual(['e1', 'e2']);
+    slowNextRead(h);
+    alice.s.bufferedAmount = 0;
+    h.clock.advance(20); // the replay goes on: its read of the page after e2 is slow
+    await h.settle();
+    // The app reloads the room from the start.
+    const ack = await h.subscribe(alice.s, 'doc:a', { since: 0 });
+    const after = (alice.s.take() as Msg[]).slice();
+    const fromAck = after.slice(after.indexOf(ack));
+    expect(events(fromAck, 'app_event').map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('a newer socket resuming the session closes the older one with 4011', async () => {

@@ -531,6 +531,7 @@ export class Hub {
     for (const sub of session.subs.values()) {
       sub.room.subs.delete(sub);
       sub.catchingUp = false;
+      sub.replay++; // a replay whose read is in flight must not go on to the next socket
       sub.batch = null;
     }
     this.saveSession(session);
@@ -653,6 +654,7 @@ export class Hub {
     const { room, session } = sub;
     const pageSize = this.limits.replayPageSize;
     const generation = ++sub.replay;
+    sub.dropBatch();
     sub.catchingUp = true;
     try {
       for (;;) {

@@ -92,6 +92,9 @@ export async function enterRoom(hub: Hub, session: Session, req: EnterRequest): 
     // Already live and ahead of the client's position: nothing to replay.
     return { state: { room: name, seq: room.lastSeq, status: 'resumed' }, sub, replay: false };
   }
+  // A replay still running (a read in flight) would carry on from its own position, past `since`: stop it.
+  sub.replay++;
+  sub.dropBatch();
   sub.sentSeq = since;
   if (since === room.lastSeq) {
     sub.catchingUp = false;
@@ -115,6 +118,7 @@ export function leaveRoom(hub: Hub, session: Session, name: string): boolean {
   if (!sub) return false;
   session.subs.delete(name);
   sub.room.subs.delete(sub);
+  sub.dropBatch();
   sub.catchingUp = false;
   if (sub.mode === 'join' && session.present) hub.presence.change(session, name, -1);
   return true;

@@ -27,6 +27,17 @@ export class Subscription {
     public types: ReadonlySet<string> | null,
   ) {}
 
+  /**
+   * Stops taking the room's shared batch of this turn (the subscription leaves, or replays from another position):
+   * its connection keeps what the batch holds now, not what the room adds to it later in the turn.
+   */
+  dropBatch(): void {
+    const batch = this.batch;
+    if (batch === null) return;
+    this.batch = null;
+    this.session.conn?.expandBatch(batch);
+  }
+
   accepts(type: string): boolean {
     return this.types === null || this.types.has(type);
   }

@@ -75,6 +75,16 @@ export class FakeClock implements Clock {
     return n;
   }
 
+  /**
+   * Runs only the work deferred so far, not what it defers in turn: one turn of the event loop's check phase, so
+   * a test can act between the end of a turn's appends and its flush (which the flusher defers once more).
+   */
+  runDeferredOnce(): number {
+    const due = this.deferred.splice(0);
+    for (const fn of due) fn();
+    return due.length;
+  }
+
   /** Moves time forward, firing due timers in time order, each followed by the work it deferred. */
   advance(ms: number): void {
     const end = this.nowMs + ms;
