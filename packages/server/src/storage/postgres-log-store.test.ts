@@ -97,6 +97,35 @@ describe.skipIf(!hasPostgres)('on PostgreSQL', () => {
       expect(await second.append('doc:a', [ev(9)])).toEqual([{ seq: 4, duplicate: false }]);
     });
 
+    it('does not trim by age the entries an append committed while the trim waited for the room', async () => {
+      const pool = schemas.pool();
+      const store = new PostgresLogStore({ pool });
+      await store.append('doc:t', [ev(1), ev(2)]); // old by the policy below
+      // Another node's append, holding the room's row lock until it commits.
+      const other = new pg.Client({
+        connectionString: POSTGRES_URL,
+        options: `-c search_path=${pool.schema}`,
+      });
+      await other.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query(
+          `SELECT * FROM syncline_log_append('doc:t', ARRAY['test.event'], ARRAY['{"n":3}'], ARRAY[1000::float8],
+             ARRAY[NULL::text], ARRAY[NULL::text])`,
+        );
+        const trimming = store.trim('doc:', { maxEvents: Number.POSITIVE_INFINITY, maxAgeMs: 100 }, 1000);
+        await waitUntilBlocked(other, pool.schema as string);
+        await other.query('COMMIT');
+        expect(await trimming).toBe(2);
+        // Seq 3 is young (ts 1000 >= cutoff 900): a client that has seen seq 2 resumes with it, no reset.
+        const after2 = await store.read('doc:t', 2, 10);
+        expect(after2.firstSeq).toBe(3);
+        expect(after2.entries.map((e) => e.seq)).toEqual([3]);
+      } finally {
+        await other.end();
+      }
+    });
+
     it('reads a row whose data is not valid JSON as null, reporting it', async () => {
       const pool = schemas.pool();
       const warnings: Record<string, unknown>[] = [];
@@ -242,6 +271,20 @@ async function readyWithin(store: PostgresLogStore, ms: number): Promise<boolean
     if (await store.ready()) return true;
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits until a statement of another connection waits for a lock held by `holder` (in `schema`'s tests). */
+async function waitUntilBlocked(holder: pg.Client, schema: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { rows } = await holder.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE wait_event_type = 'Lock' AND pg_backend_pid() = ANY(pg_blocking_pids(pid))`,
+    );
+    if (rows[0].n > 0) return;
+    if (Date.now() > deadline) throw new Error(`nothing waited for a lock in ${schema}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

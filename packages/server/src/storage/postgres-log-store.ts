@@ -127,45 +127,58 @@ export class PostgresLogStore implements LogStore {
     // is ever removed, so the retained log stays gap-free (an old entry behind a younger one waits for it).
     // The rooms are locked in name order (FOR UPDATE), so trims running on several nodes at once cannot deadlock;
     // `first_seq` only moves forward. LIKE with an escaped prefix on a "C"-collated key is an index range scan.
-    const { rows } = await this.db.query<{ removed: number }>(
-      `WITH bounds AS (
-         SELECT r.room, r.first_seq, r.last_seq,
-                CASE WHEN $2::bigint IS NULL THEN r.first_seq
-                     ELSE GREATEST(r.first_seq, r.last_seq - $2::bigint + 1) END AS keep_from
-         FROM syncline_rooms r
+    //
+    // NOTE: two statements, not one. A row lock that waits for an append in flight returns the row as that append
+    // committed it (its new `last_seq`), but the rest of the same statement still reads the events from the snapshot
+    // taken before: the appended events are invisible, so the age scan found no young entry and moved `first_seq`
+    // past them, and a client resuming from before them was told to reset. Locking first and computing in a second
+    // statement (a fresh READ COMMITTED snapshot, taken while no append to these rooms can run) sees them.
+    const maxEventsArg = Number.isFinite(maxEvents) ? Math.min(maxEvents, MAX_SEQ) : null;
+    const cutoffArg = Number.isFinite(cutoff) ? cutoff : null;
+    const rows = await this.db.transaction(async (client) => {
+      const locked = await client.query<{ room: string }>(
+        `SELECT r.room FROM syncline_rooms r
          WHERE r.room LIKE $1 ESCAPE '\\' AND r.first_seq <= r.last_seq
          ORDER BY r.room
-         FOR UPDATE
-       ),
-       cut AS (
-         SELECT b.room, b.first_seq,
-                CASE WHEN $3::float8 IS NULL OR b.keep_from > b.last_seq THEN b.keep_from
-                     ELSE COALESCE(
-                       (SELECT e.seq FROM syncline_events e
-                        WHERE e.room = b.room AND e.seq >= b.keep_from AND e.ts >= $3::float8
-                        ORDER BY e.seq LIMIT 1),
-                       b.last_seq + 1)
-                END AS new_first
-         FROM bounds b
-       ),
-       moved AS (
-         UPDATE syncline_rooms r SET first_seq = c.new_first
-         FROM cut c
-         WHERE r.room = c.room AND c.new_first > r.first_seq
-         RETURNING r.room, r.first_seq
-       ),
-       deleted AS (
-         DELETE FROM syncline_events e USING moved m
-         WHERE e.room = m.room AND e.seq < m.first_seq
-         RETURNING 1
-       )
-       SELECT count(*)::int AS removed FROM deleted`,
-      [
-        `${escapeLike(prefix)}%`,
-        Number.isFinite(maxEvents) ? Math.min(maxEvents, MAX_SEQ) : null,
-        Number.isFinite(cutoff) ? cutoff : null,
-      ],
-    );
+         FOR UPDATE`,
+        [`${escapeLike(prefix)}%`],
+      );
+      if (locked.rows.length === 0) return [];
+      const result = await client.query<{ removed: number }>(
+        `WITH bounds AS (
+           SELECT r.room, r.first_seq, r.last_seq,
+                  CASE WHEN $2::bigint IS NULL THEN r.first_seq
+                       ELSE GREATEST(r.first_seq, r.last_seq - $2::bigint + 1) END AS keep_from
+           FROM syncline_rooms r
+           WHERE r.room = ANY($1::text[]) AND r.first_seq <= r.last_seq
+         ),
+         cut AS (
+           SELECT b.room, b.first_seq,
+                  CASE WHEN $3::float8 IS NULL OR b.keep_from > b.last_seq THEN b.keep_from
+                       ELSE COALESCE(
+                         (SELECT e.seq FROM syncline_events e
+                          WHERE e.room = b.room AND e.seq >= b.keep_from AND e.ts >= $3::float8
+                          ORDER BY e.seq LIMIT 1),
+                         b.last_seq + 1)
+                  END AS new_first
+           FROM bounds b
+         ),
+         moved AS (
+           UPDATE syncline_rooms r SET first_seq = c.new_first
+           FROM cut c
+           WHERE r.room = c.room AND c.new_first > r.first_seq
+           RETURNING r.room, r.first_seq
+         ),
+         deleted AS (
+           DELETE FROM syncline_events e USING moved m
+           WHERE e.room = m.room AND e.seq < m.first_seq
+           RETURNING 1
+         )
+         SELECT count(*)::int AS removed FROM deleted`,
+        [locked.rows.map((r) => r.room), maxEventsArg, cutoffArg],
+      );
+      return result.rows;
+    });
     return rows[0]?.removed ?? 0;
   }
 

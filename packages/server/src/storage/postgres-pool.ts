@@ -123,6 +123,30 @@ export class PostgresPool {
   }
 
   /**
+   * Runs `fn` in one transaction on one connection (BEGIN … COMMIT; ROLLBACK when it throws), once the schema is
+   * migrated. A connection whose ROLLBACK fails too is destroyed rather than returned to the pool mid-transaction.
+   */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.checkOpen();
+    await this.migrate();
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (err) {
+      const rolledBack = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      client.release(rolledBack ? undefined : (err as Error));
+      throw err;
+    }
+  }
+
+  /**
    * Whether the database answers (and the schema is migrated) within the ping timeout. Never rejects and never
    * waits longer than the timeout, so `/readyz` cannot hang on an unreachable database.
    */
