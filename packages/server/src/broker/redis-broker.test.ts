@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { needService, REDIS_URL } from '../../../../test/services.js';
+import { TcpProxy } from '../storage/testing/postgres-test-proxy.js';
 import { describeBrokerContract, RecordingHandler } from './broker.contract.js';
 import { RedisBroker } from './redis-broker.js';
 
@@ -62,6 +63,77 @@ describe.skipIf(!hasRedis)('on Redis', () => {
       } finally {
         await a.close();
         await dead.close();
+      }
+    });
+
+    it('publishes a room’s entry again when it was lost with this node’s connection alone', async () => {
+      const prefix = freshPrefix();
+      // Only the publisher's connections go through the proxy: the receiver never loses its own.
+      const proxy = await TcpProxy.start(new URL(REDIS_URL));
+      const a = new RedisBroker({ url: proxy.url(REDIS_URL), prefix });
+      const b = new RedisBroker({ url: REDIS_URL, prefix });
+      const hb = new RecordingHandler();
+      a.start(new RecordingHandler());
+      b.start(hb);
+      try {
+        await b.subscribe('doc:lost');
+        for (let i = 0; !(await a.ready()) && i < 100; i++) await new Promise((r) => setTimeout(r, 20));
+        await proxy.stop();
+        const pub = (a as unknown as { pub: Redis }).pub;
+        for (let i = 0; pub.status === 'ready' && i < 250; i++) await new Promise((r) => setTimeout(r, 20));
+        a.publishEntry({ room: 'doc:lost', seq: 1, type: 'chat_message', data: { n: 1 }, ts: 1 });
+        // Wait until ioredis gives the queued publish up (maxRetriesPerRequest), as in an outage of a few seconds.
+        const queued = () => (pub as unknown as { offlineQueue: { length: number } }).offlineQueue.length;
+        for (let i = 0; queued() === 0 && i < 50; i++) await new Promise((r) => setTimeout(r, 5));
+        for (let i = 0; queued() > 0 && i < 250; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(queued()).toBe(0);
+        await proxy.resume();
+        for (let i = 0; hb.entries.length === 0 && i < 250; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(hb.entries.map((e) => [e.seq, e.data])).toEqual([[1, { n: 1 }]]);
+      } finally {
+        await a.close();
+        await b.close();
+        await proxy.close();
+      }
+    });
+
+    it('restores a node’s presence when it was reaped while alive (its heartbeats stalled)', async () => {
+      const prefix = freshPrefix();
+      const opts = { url: REDIS_URL, prefix, heartbeatMs: 200, nodeTtlMs: 1000 };
+      const a = new RedisBroker(opts);
+      const b = new RedisBroker(opts);
+      const ha = new RecordingHandler();
+      // What the hub does on reconnected(): write this node's presence again.
+      const hb = new (class extends RecordingHandler {
+        override reconnected(): void {
+          super.reconnected();
+          void b.setPresence('doc:s', 'u1', { connections: 1 });
+        }
+      })();
+      a.start(ha);
+      b.start(hb);
+      const timerOf = (x: RedisBroker) => x as unknown as { timer: NodeJS.Timeout | null };
+      try {
+        await a.subscribe('doc:s');
+        for (let i = 0; !(await b.ready()) && i < 100; i++) await new Promise((r) => setTimeout(r, 20));
+        await b.setPresence('doc:s', 'u1', { connections: 1 });
+        await new Promise((r) => setTimeout(r, 300)); // b's heartbeat written at least once more
+        // b stalls (a blocked event loop): no heartbeat for longer than nodeTtlMs, so a reaps it.
+        clearInterval(timerOf(b).timer as NodeJS.Timeout);
+        timerOf(b).timer = null;
+        for (let i = 0; ha.gone.length === 0 && i < 300; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(ha.gone).toEqual([{ room: 'doc:s', userId: 'u1' }]);
+        expect((await a.presenceOf('doc:s')).has(b.nodeId)).toBe(false);
+        // b wakes up and heartbeats again: it must find out that it was reaped.
+        b.start(hb);
+        for (let i = 0; hb.reconnects === 0 && i < 150; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(hb.reconnects).toBe(1);
+        for (let i = 0; !(await a.presenceOf('doc:s')).has(b.nodeId) && i < 100; i++)
+          await new Promise((r) => setTimeout(r, 20));
+        expect((await a.presenceOf('doc:s')).get(b.nodeId)?.get('u1')).toEqual({ connections: 1 });
+      } finally {
+        await a.close();
+        await b.close();
       }
     });
 

@@ -75,6 +75,13 @@ export class RedisBroker implements Broker {
   private timer: ReturnType<typeof setInterval> | null = null;
   private wasReady = false;
   private lost = false;
+  /** Whether this node's heartbeat has been written once (a later one that adds the node anew: it was reaped). */
+  private registered = false;
+  /**
+   * Per room, the newest stored entry whose publish failed (the command connection was lost and ioredis gave up on
+   * its queue): published again once that connection is back. See `publishEntry`.
+   */
+  private readonly unsent = new Map<string, { seq: number; message: string }>();
   private closed = false;
 
   constructor(options: RedisBrokerOptions) {
@@ -108,7 +115,10 @@ export class RedisBroker implements Broker {
       void this.resubscribe();
     });
 
-    this.pub.on('ready', () => this.heartbeat());
+    this.pub.on('ready', () => {
+      this.republish();
+      this.heartbeat();
+    });
   }
 
   start(handler: BrokerHandler): void {
@@ -138,8 +148,19 @@ export class RedisBroker implements Broker {
   }
 
   publishEntry(e: LogEntry): void {
+    if (this.closed) return;
     const wire: Wire = ['e', this.nodeId, e.seq, e.type, e.ts, e.from ?? null, e.data];
-    this.send(e.room, wire);
+    const message = JSON.stringify(wire);
+    // NOTE: a receiver finds a lost entry only from a later one (the gap) or from its own reconnect. When only this
+    // node's command connection was lost (its queue given up after `maxRetriesPerRequest`), the receivers' own
+    // connections never dropped: the room's last entry would stay unseen on every other node until the room's next
+    // event. So the newest failed entry of each room is published again once the connection is back (a receiver
+    // drops what it already delivered and fills what it lacks before it from the log).
+    this.pub.publish(this.channel(e.room), message).catch(() => {
+      if (this.closed) return;
+      const held = this.unsent.get(e.room);
+      if (!held || held.seq < e.seq) this.unsent.set(e.room, { seq: e.seq, message });
+    });
   }
 
   publishEphemeral(e: EphemeralEvent): void {
@@ -348,11 +369,40 @@ export class RedisBroker implements Broker {
     }
   }
 
+  /** Publishes again the entries whose publish was lost with the command connection (see `publishEntry`). */
+  private republish(): void {
+    if (this.closed || this.unsent.size === 0) return;
+    const held = [...this.unsent];
+    this.unsent.clear();
+    for (const [room, { seq, message }] of held) {
+      this.pub.publish(this.channel(room), message).catch(() => {
+        if (this.closed) return;
+        const newer = this.unsent.get(room);
+        if (!newer || newer.seq < seq) this.unsent.set(room, { seq, message });
+      });
+    }
+  }
+
   private heartbeat(): void {
     if (this.closed || this.pub.status !== 'ready') return;
     const now = Date.now();
     const P = this.prefix;
-    this.pub.zadd(`${P}nodes`, now, this.nodeId).catch(() => {});
+    this.pub.zadd(`${P}nodes`, now, this.nodeId).then(
+      (added) => {
+        // NOTE: the node was not in the set although it has written its heartbeat before: another node reaped it
+        // (its heartbeats stopped for longer than `nodeTtlMs`: a stalled event loop, a lost command connection) and
+        // removed all its presence, or Redis lost its data. Its clients are still here: the hub writes their
+        // presence again and re-reads the rooms, as after a reconnect. Without this the node kept heartbeating with
+        // none of its users present anywhere in the cluster.
+        const reaped = added === 1 && this.registered;
+        this.registered = true;
+        if (reaped && !this.closed) {
+          this.log?.warn({ node: this.nodeId }, 'this node was reaped as dead; restoring its presence');
+          this.handler?.reconnected();
+        }
+      },
+      () => {},
+    );
     (this.pub.eval(REAP_NODES, 1, `${P}nodes`, String(now - this.nodeTtlMs), P) as Promise<string[]>).then(
       (gone) => {
         for (let i = 0; i + 1 < gone.length; i += 2) this.handler?.userGone(gone[i], gone[i + 1]);
