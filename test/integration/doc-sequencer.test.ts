@@ -120,6 +120,37 @@ describe('document sequencer', () => {
     expect((snap.snapshot as { zones: Record<string, Zone> }).zones.z1.text).toBe('>xy');
   });
 
+  it('loads a document as of one version while another writer commits during the load', async () => {
+    // Another node commits between the load's read of the document's version and its read of the snapshot and
+    // ops: the data loaded must not run ahead of that version, or catching up applies the op a second time.
+    class RacingStore extends MemoryDocStore {
+      duringLoad: (() => Promise<unknown>) | undefined;
+      override async snapshot(documentId: string, atOrBelow?: number) {
+        const elsewhere = this.duringLoad;
+        this.duringLoad = undefined;
+        if (elsewhere) await elsewhere();
+        return super.snapshot(documentId, atOrBelow);
+      }
+    }
+    const store = new RacingStore();
+    const { documentId, make } = await setup({ documents: { checksumEvery: 5, store } });
+    const record = (version: number, op: Op, userId: string, opId: string) =>
+      store.appendOp({ documentId, version, op, userId, opId, ts: version });
+    await store.ensure(documentId, 'alice', 1);
+    await record(1, zoneCreate(zone('z1', 'a')), 'alice', 'o1');
+    store.duringLoad = () => record(2, zoneEdit('z1', { pos: 1, ins: 'b' }), 'bob', 'elsewhere');
+    const alice = await make('alice');
+    expect(alice.snap.version).toBe(1);
+    expect((alice.snap.snapshot as { zones: Record<string, Zone> }).zones.z1.text).toBe('a');
+    // Alice's edit loses the race for version 2, catches up, and commits after bob's.
+    expect(await submit(alice.client, documentId, zoneEdit('z1', { pos: 1, ins: 'c' }), 1, 'a1')).toEqual({
+      version: 3,
+    });
+    const snap = await alice.client.request<DocSnapshot>('doc.open', { documentId });
+    expect(snap.version).toBe(3);
+    expect([...(snap.snapshot as { zones: Record<string, Zone> }).zones.z1.text].sort().join('')).toBe('abc');
+  });
+
   it('commits a server op once per opId: committing it again (a resumed job) answers duplicate', async () => {
     const { server, documentId, make } = await setup();
     const alice = await make('alice');

@@ -280,6 +280,12 @@ export function describeBrokerContract(name: string, makeCluster: () => BrokerCl
       await la.acquire('z2', 'u1', undefined, now, 1000);
       await lb.acquire('z3', 'u2', undefined, now, 1000);
       expect((await lb.list(now)).map((l) => l.zoneId).sort()).toEqual(['z1', 'z2', 'z3']);
+      // Released for a holder: only while that user holds it (u1's lease ran out and u2 took the zone since).
+      await la.acquire('z4', 'u1', undefined, now, 100);
+      await lb.acquire('z4', 'u2', undefined, now + 200, 1000);
+      expect(await la.release('z4', 'u1')).toBeUndefined();
+      expect((await la.get('z4', now + 200))?.userId).toBe('u2');
+      expect((await la.release('z4', 'u2'))?.userId).toBe('u2');
       expect((await lb.release('z3'))?.userId).toBe('u2');
       expect(await lb.release('z3')).toBeUndefined();
       expect((await lb.releaseUser('u1')).map((l) => l.zoneId).sort()).toEqual(['z1', 'z2']);

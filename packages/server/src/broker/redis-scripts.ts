@@ -86,10 +86,15 @@ if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) en
 return ARGV[4]
 `;
 
-/** Removes a zone's lock; returns it (or nil). KEYS: lock hash. ARGV: zone. */
+/**
+ * Removes a zone's lock; returns it (or nil). KEYS: lock hash. ARGV: zone, holder ('' for any: otherwise only a
+ * lock that user holds is removed, so an unlock checked against a lease that ran out cannot remove its successor).
+ */
 export const RELEASE_LOCK = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur then redis.call('HDEL', KEYS[1], ARGV[1]) end
+if not cur then return nil end
+if ARGV[2] ~= '' and cjson.decode(cur).userId ~= ARGV[2] then return nil end
+redis.call('HDEL', KEYS[1], ARGV[1])
 return cur
 `;
 

@@ -52,8 +52,8 @@ export class RedisZoneLocks implements ZoneLockTable {
     return parse(json);
   }
 
-  async release(zoneId: string): Promise<ZoneLock | undefined> {
-    const json = (await this.redis.eval(RELEASE_LOCK, 1, this.key, zoneId)) as string | null;
+  async release(zoneId: string, holder?: string): Promise<ZoneLock | undefined> {
+    const json = (await this.redis.eval(RELEASE_LOCK, 1, this.key, zoneId, holder ?? '')) as string | null;
     return json ? parse(json) : undefined;
   }
 

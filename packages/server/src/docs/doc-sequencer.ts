@@ -601,8 +601,9 @@ export class DocumentSequencer {
         throw new SynclineError(ErrorCode.Forbidden, 'only the holder, or the owner with force, can unlock');
       }
     }
-    await doc.locks.release(zoneId);
-    this.announceUnlock(doc, held, mine ? 'released' : 'forced');
+    // Only the lock checked above: past its lease another user may have taken the zone since.
+    const released = await doc.locks.release(zoneId, held.userId);
+    if (released) this.announceUnlock(doc, released, mine ? 'released' : 'forced');
     return {};
   }
 
@@ -696,9 +697,11 @@ export class DocumentSequencer {
       pending = (async () => {
         const now = this.hub.clock.now();
         const info = await this.store.ensure(documentId, userId, now);
-        const snap = await this.store.snapshot(documentId);
+        // Both reads are bounded by the version `ensure` saw: another node may commit meanwhile, and data ahead
+        // of `version` would have those ops applied a second time by the next catch-up.
+        const snap = await this.store.snapshot(documentId, info.version);
         const data = (snap?.data as ZoneDocument | undefined) ?? emptyDocument();
-        const ops = await this.store.ops(documentId, snap?.version ?? 0);
+        const ops = await this.store.ops(documentId, snap?.version ?? 0, info.version);
         // The stores decode a fresh object per read: it is this document's own to change in place.
         const doc = new LiveDocument(documentId, info.version, data, info.ownerId);
         for (const r of ops) doc.applyCommitted(r.op as Op);

@@ -16,7 +16,11 @@ export interface ZoneLockTable {
     now: number,
     ttlMs: number,
   ): MaybePromise<ZoneLock>;
-  release(zoneId: string): MaybePromise<ZoneLock | undefined>;
+  /**
+   * Removes the lock on a zone and returns it. With `holder`, only a lock that user holds: one checked before
+   * may have run out and been taken by someone else meanwhile, whose lock stays.
+   */
+  release(zoneId: string, holder?: string): MaybePromise<ZoneLock | undefined>;
   releaseUser(userId: string): MaybePromise<ZoneLock[]>;
   expire(now: number): MaybePromise<ZoneLock[]>;
   blocking(
@@ -59,8 +63,9 @@ export class ZoneLocks implements ZoneLockTable {
     return lock;
   }
 
-  release(zoneId: string): ZoneLock | undefined {
+  release(zoneId: string, holder?: string): ZoneLock | undefined {
     const l = this.locks.get(zoneId);
+    if (l === undefined || (holder !== undefined && l.userId !== holder)) return undefined;
     this.locks.delete(zoneId);
     return l;
   }
