@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arbDoc, arbZone, FC_PARAMS } from '../test/arbitraries.js';
 import {
+  DEFAULT_LIMITS,
   emptyDocument,
   isValidDocument,
   validateDocument,
@@ -64,7 +65,7 @@ describe('validateZone', () => {
     expect(validateZone({ ...good, label: 'x'.repeat(257) })).toEqual([
       'zone: label is 257 characters long, the limit is 256',
     ]);
-    const limits = { maxIdLength: 128, maxLabelLength: 256, maxTextLength: 3, maxZones: 1 };
+    const limits = { ...DEFAULT_LIMITS, maxTextLength: 3, maxZones: 1 };
     expect(validateZone({ ...good, text: 'long' }, undefined, limits)).toEqual([
       'zone: text is 4 characters long, the limit is 3',
     ]);
@@ -93,10 +94,17 @@ describe('validateDocument', () => {
   });
 
   it('limits the number of zones', () => {
-    const limits = { maxIdLength: 128, maxLabelLength: 256, maxTextLength: 100, maxZones: 1 };
+    const limits = { ...DEFAULT_LIMITS, maxTextLength: 100, maxZones: 1 };
     const doc = { meta: {}, zones: { z1: good, z2: { ...good, id: 'z2' } } };
     expect(validateDocument(doc, { limits })).toEqual(['2 zones, the limit is 1']);
     expect(isValidDocument(doc)).toBe(true);
+  });
+
+  it('limits how deep meta nests, so that every accepted document can be encoded and sent', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 32; i++) deep = i % 2 ? { a: deep } : [deep];
+    expect(validateDocument({ meta: { deep }, zones: {} })).toEqual(['meta nests more than 32 levels deep']);
+    expect(validateDocument({ meta: deep as Record<string, unknown>, zones: {} })).toEqual([]);
   });
 
   it('accepts every generated document', () => {

@@ -49,6 +49,11 @@ export type DocLimits = {
   /** In UTF-16 code units (what `string.length` counts). */
   maxTextLength: number;
   maxZones: number;
+  /**
+   * How deep `meta` may nest (objects and arrays). Far below where the encoders and the recursive OT functions
+   * overflow the stack (thousands of levels), so a document that was accepted can always be stored and sent.
+   */
+  maxMetaDepth: number;
 };
 
 export const DEFAULT_LIMITS: DocLimits = {
@@ -56,6 +61,7 @@ export const DEFAULT_LIMITS: DocLimits = {
   maxLabelLength: 256,
   maxTextLength: 1_000_000,
   maxZones: 10_000,
+  maxMetaDepth: 32,
 };
 
 export function emptyDocument(meta: DocMeta = {}): ZoneDocument {
@@ -149,6 +155,9 @@ export function validateDocument(doc: unknown, options: ValidateOptions = {}): s
   if (!isObject(doc)) return [`document must be an object {meta, zones}, got ${show(doc)}`];
   const problems: string[] = [];
   if (!isObject(doc.meta)) problems.push(`meta must be an object, got ${show(doc.meta)}`);
+  else if (deeperThan(doc.meta, limits.maxMetaDepth)) {
+    problems.push(`meta nests more than ${limits.maxMetaDepth} levels deep`);
+  }
   if (!isObject(doc.zones)) {
     problems.push(`zones must be an object keyed by zone id, got ${show(doc.zones)}`);
     return problems;
@@ -163,6 +172,15 @@ export function validateDocument(doc: unknown, options: ValidateOptions = {}): s
     if (key !== 'meta' && key !== 'zones') problems.push(`unexpected top-level field ${show(key)}`);
   }
   return problems;
+}
+
+/** Whether `value` nests objects or arrays more than `max` levels deep (`{}` is one level). */
+function deeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (max <= 0) return true;
+  for (const v of Array.isArray(value) ? value : Object.values(value))
+    if (deeperThan(v, max - 1)) return true;
+  return false;
 }
 
 export function isValidDocument(doc: unknown, options?: ValidateOptions): doc is ZoneDocument {
