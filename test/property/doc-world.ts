@@ -9,6 +9,7 @@ import { silentLogger } from '../../packages/server/src/core/logger.js';
 import { DocumentSequencer } from '../../packages/server/src/docs/doc-sequencer.js';
 import type { OpRecord } from '../../packages/server/src/docs/doc-store.js';
 import { MemoryDocStore } from '../../packages/server/src/docs/memory-doc-store.js';
+import type { LogStore } from '../../packages/server/src/storage/log-store.js';
 import { MemoryLogStore } from '../../packages/server/src/storage/memory-log-store.js';
 import { SimClock } from './sim-clock.js';
 import { SimNetwork } from './sim-network.js';
@@ -44,6 +45,57 @@ export interface ServerParams {
   busy?: boolean;
   /** The document's first version. */
   seed: Zone[];
+  /**
+   * Simulated ms each room-log append takes (as a database's would), in call order; 0: the memory store's
+   * synchronous path. Room events then reach their room after the replies of the commits made meanwhile.
+   */
+  appendMs?: number;
+}
+
+/**
+ * The memory log store with a database's latency: appends complete after `ms` of simulated time, in the order
+ * they were made, and there is no synchronous path. Reads are served at once.
+ */
+class SlowLogStore implements LogStore {
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Appends not completed yet (their events are still to reach the room). */
+  pending = 0;
+
+  constructor(
+    private readonly inner: MemoryLogStore,
+    private readonly clock: SimClock,
+    private readonly ms: number,
+  ) {}
+
+  append(...args: Parameters<LogStore['append']>): ReturnType<LogStore['append']> {
+    this.pending++;
+    const done = this.tail.then(async () => {
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.ms));
+      return this.inner.append(...args);
+    });
+    this.tail = done.catch(() => {}).finally(() => this.pending--);
+    return done;
+  }
+
+  read(...args: Parameters<LogStore['read']>) {
+    return this.inner.read(...args);
+  }
+
+  lastSeq(room: string) {
+    return this.inner.lastSeq(room);
+  }
+
+  trim(...args: Parameters<LogStore['trim']>) {
+    return this.inner.trim(...args);
+  }
+
+  ready() {
+    return this.inner.ready();
+  }
+
+  close() {
+    return this.inner.close();
+  }
 }
 
 /** An op the server acknowledged: its reply to `doc.submit`. */
@@ -63,6 +115,7 @@ export class SimServer {
   readonly clock = new SimClock();
   readonly network: SimNetwork;
   readonly logStore = new MemoryLogStore();
+  private readonly slowStore: SlowLogStore | null;
   readonly docStore = new MemoryDocStore();
   readonly hub: Hub;
   readonly sequencer: DocumentSequencer;
@@ -71,8 +124,10 @@ export class SimServer {
   readonly base: ZoneDocument = emptyDocument();
 
   private constructor(readonly params: ServerParams) {
+    const { appendMs = 0 } = params;
+    this.slowStore = appendMs > 0 ? new SlowLogStore(this.logStore, this.clock, appendMs) : null;
     this.hub = new Hub({
-      store: this.logStore,
+      store: this.slowStore ?? this.logStore,
       authenticate: async (token): Promise<Identity> => ({
         userId: token,
         name: token,
@@ -117,6 +172,11 @@ export class SimServer {
       if (!(await docStore.appendOp({ ...record, ts: clock.now() }))) throw new Error('seed not stored');
     }
     return server;
+  }
+
+  /** Room-log appends still under way: events that have not reached their room yet. */
+  get appending(): boolean {
+    return (this.slowStore?.pending ?? 0) > 0;
   }
 
   /** Every committed op, in version order. */
