@@ -154,6 +154,38 @@ describe('SynclineClient', () => {
       client.close();
     });
 
+    it('re-enters a room whose mode or types changed during the handshake with a command after the welcome', async () => {
+      const { client, net } = setup();
+      client.subscribeRoom('doc:1').catch(() => {});
+      client.subscribeRoom('jobs:1', { types: ['processing_progress'] }).catch(() => {});
+      await tick();
+      net.current.accept(); // hello: both rooms, as subscriptions with the first filter
+      expect(net.current.sent[0].rooms).toEqual([
+        { room: 'doc:1', mode: 'subscribe' },
+        { room: 'jobs:1', mode: 'subscribe', types: ['processing_progress'] },
+      ]);
+      const joined = track(client.join('doc:1')); // presence asked while the handshake is under way
+      client.subscribeRoom('jobs:1', { types: ['processing_progress', 'processing_error'] }).catch(() => {});
+      net.current.deliver({
+        type: 'welcome',
+        ...welcomeFields(),
+        rooms: [
+          { room: 'doc:1', seq: 5, status: 'fresh' },
+          { room: 'jobs:1', seq: 0, status: 'fresh' },
+        ],
+      });
+      // The server entered them as `hello` said: without these commands the user would not be present
+      // and processing_error events would never arrive.
+      expect(net.current.last('join_room')).toMatchObject({ room: 'doc:1', since: 5 });
+      expect(net.current.last('subscribe')).toMatchObject({
+        room: 'jobs:1',
+        types: ['processing_progress', 'processing_error'],
+      });
+      await tick();
+      expect(joined.settled).toBe(true);
+      client.close();
+    });
+
     it('rejects a join the server refuses, and forgets the room', async () => {
       const { client, open } = setup();
       const ws = await open();
@@ -350,6 +382,27 @@ describe('SynclineClient', () => {
       client.close();
     });
 
+    it('retries a rate-limited re-send with the same id, so a publish whose ack was lost is not appended twice', async () => {
+      const { client, open } = setup();
+      const ws1 = await open();
+      const p = track(client.publish('doc:1', 'zone_delete', { zoneId: 'z' }));
+      const id = ws1.last('publish').id;
+      // The server appended it, but the socket died before the ack arrived.
+      ws1.serverClose(1006);
+      await vi.advanceTimersByTimeAsync(500);
+      // A new session (server restart): the re-send meets the rate limit before the durable de-duplication.
+      const ws2 = await open({ sessionId: 'S2', resumeKey: 'K2', resumed: false });
+      expect(ws2.last('publish').id).toBe(id);
+      ws2.deliver({ type: 'nack', id, code: 'rate_limited', message: 'slow', retryAfterMs: 100 });
+      await vi.advanceTimersByTimeAsync(100);
+      // Only the same id lets the server find the stored event (acked with its seq, not appended again).
+      expect(ws2.sentOf('publish').map((m) => m.id)).toEqual([id, id]);
+      ws2.deliver({ type: 'ack', id, data: { seq: 4 } });
+      await tick();
+      expect(p.value).toEqual({ seq: 4 });
+      client.close();
+    });
+
     it('send() sends any message type with an id and resolves with its reply', async () => {
       const { client, open } = setup();
       const ws = await open();
@@ -391,6 +444,28 @@ describe('SynclineClient', () => {
       await tick();
       await vi.advanceTimersByTimeAsync(3_570_000);
       expect(ws.sentOf('auth')).toHaveLength(2);
+      client.close();
+    });
+
+    it('refreshes a token valid for longer than setTimeout can wait only before it expires, not at once', async () => {
+      const { client, open } = setup();
+      const day = 86_400_000;
+      const ws = await open({
+        tokenExp: (T0 + 40 * day) / 1000,
+        serverTime: T0,
+        heartbeatMs: 2e9,
+        heartbeatTimeoutMs: 1e9,
+      });
+      // 40 days is past setTimeout's 2^31 - 1 ms: such a timer fires at once (and each ack re-armed it).
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(ws.sentOf('auth')).toEqual([]);
+      for (let d = 0; d < 39; d++) {
+        await vi.advanceTimersByTimeAsync(day);
+        ws.deliver({ type: 'ping', ts: Date.now() }); // keeps the heartbeat happy
+      }
+      expect(ws.sentOf('auth')).toEqual([]);
+      await vi.advanceTimersByTimeAsync(day);
+      expect(ws.sentOf('auth')).toHaveLength(1);
       client.close();
     });
 

@@ -26,6 +26,7 @@ import {
   defaultTimers,
   detectBrowserGlobals,
   type Logger,
+  MAX_TIMER_DELAY_MS,
   type Provider,
   resolveProvider,
   type TimerHandle,
@@ -508,6 +509,12 @@ export class SynclineClient {
     if (tokenExp === undefined || settings === false || typeof this.options.token !== 'function') return;
     const serverNow = this.clock.now() + this.serverClockOffset;
     const delay = refreshDelay(tokenExp, serverNow, { ...DEFAULT_TOKEN_REFRESH, ...settings });
+    if (delay > MAX_TIMER_DELAY_MS) {
+      // A longer delay would fire at once, and each refresh's ack would schedule the next at once: an
+      // endless stream of `auth` for a token valid for more than ~24.8 days. Wait, then look again.
+      this.refreshTimer = this.timers.setTimeout(() => this.scheduleRefresh(tokenExp), MAX_TIMER_DELAY_MS);
+      return;
+    }
     this.refreshTimer = this.timers.setTimeout(() => {
       this.refreshTimer = undefined;
       this.refreshToken().catch((error) => this.report(asSynclineError(error)));

@@ -51,6 +51,12 @@ export const defaultTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/**
+ * The longest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days): browsers and Node run a timer
+ * with a longer delay at once. Timers that may be that far away (a token's expiry) wait in steps.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;

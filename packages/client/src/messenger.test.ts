@@ -137,7 +137,7 @@ describe('Messenger', () => {
     expect(ack('c:1')).toBe(false); // a late reply is ignored
   });
 
-  it('re-sends after retryAfterMs on rate_limited, with a new id', async () => {
+  it('re-sends after retryAfterMs on rate_limited, with the same id (the server keeps no reply for it)', async () => {
     const { messenger, transport, sent, ack } = make();
     transport.ready = true;
     const p = track(messenger.call({ type: 'publish', n: 1 }));
@@ -153,9 +153,9 @@ describe('Messenger', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(sent.map((m) => [m.id, m.n])).toEqual([
       ['c:1', 1],
-      ['c:2', 1],
+      ['c:1', 1],
     ]);
-    ack('c:2', { seq: 1 });
+    ack('c:1', { seq: 1 });
     await vi.advanceTimersByTimeAsync(0);
     expect(p.value).toEqual({ seq: 1 });
   });

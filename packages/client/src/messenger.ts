@@ -229,13 +229,10 @@ export class Messenger {
 
   private retryLater(entry: Entry, delayMs: number): void {
     this.inflight.delete(entry.message.id);
-    // A new id: the old one was answered `rate_limited`, and the server may keep answering it so.
-    const oldId = entry.message.id;
-    entry.message = { ...entry.message, id: this.options.newId() };
-    if (entry.persisted) {
-      this.unpersist(oldId);
-      this.persist(entry);
-    }
+    // The SAME id (PROTOCOL §10.4, §17.1): the server does not remember a `rate_limited` nack, so the
+    // retry is run normally. A new id would defeat de-duplication: a message re-sent after a reconnect
+    // to a new session may have been run already (its ack lost with the old socket), and the rate limit
+    // is checked before the durable de-duplication, so a retry under a new id would be appended twice.
     this.waiting.add(entry);
     entry.retry = this.options.timers.setTimeout(() => {
       entry.retry = undefined;

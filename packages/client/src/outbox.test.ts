@@ -57,4 +57,26 @@ describe('Outbox', () => {
     vi.advanceTimersByTime(1000);
     expect(expired).toEqual([]);
   });
+
+  it('waits for a deadline further away than setTimeout can wait without firing over and over', () => {
+    const armed: number[] = [];
+    const outbox = new Outbox<Item>({
+      maxSize: 3,
+      timers: {
+        setTimeout: (fn, ms) => {
+          armed.push(ms);
+          return defaultTimers.setTimeout(fn, ms);
+        },
+        clearTimeout: defaultTimers.clearTimeout,
+      },
+      clock: defaultClock,
+      onExpire: () => {},
+    });
+    outbox.add({ name: 'a', deadline: 30 * 86_400_000 }); // a 30-day TTL
+    vi.advanceTimersByTime(1000);
+    // Past 2^31 - 1 ms a timer fires at once: it would sweep and re-arm every millisecond.
+    expect(armed).toHaveLength(1);
+    expect(outbox.size).toBe(1);
+    outbox.drain();
+  });
 });

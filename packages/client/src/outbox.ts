@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle, Timers } from './environment.js';
+import { type Clock, MAX_TIMER_DELAY_MS, type TimerHandle, type Timers } from './environment.js';
 
 export interface OutboxOptions<T> {
   /** Most messages held at once; `add` refuses more. */
@@ -66,9 +66,10 @@ export class Outbox<T extends { deadline: number }> {
     this.cancel();
     if (earliest === Number.POSITIVE_INFINITY) return;
     this.timerAt = earliest;
+    // Capped: a longer delay (a TTL of weeks) would fire at once, and every sweep would re-arm it at once.
     this.timer = this.options.timers.setTimeout(
       () => this.sweep(),
-      Math.max(0, earliest - this.options.clock.now()),
+      Math.min(MAX_TIMER_DELAY_MS, Math.max(0, earliest - this.options.clock.now())),
     );
   }
 

@@ -40,8 +40,8 @@ export interface WelcomeOutcome {
  */
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
-  /** Rooms (and modes) listed in the last `hello`, waiting for the `welcome`. */
-  private inHello = new Map<string, RoomMode>();
+  /** Rooms (with the mode and types asked) listed in the last `hello`, waiting for the `welcome`. */
+  private inHello = new Map<string, { mode: RoomMode; types?: string[] }>();
 
   /** Records the app's wish to be in `room`; resolves when the server says it is in. */
   enter(room: string, mode: RoomMode, options: RoomOptions = {}): Promise<RoomState> {
@@ -131,7 +131,7 @@ export class RoomRegistry {
     const list: RoomResume[] = [];
     for (const [room, entry] of this.rooms) {
       if (list.length >= limit) break;
-      this.inHello.set(room, entry.mode);
+      this.inHello.set(room, { mode: entry.mode, types: entry.types });
       list.push({
         room,
         mode: entry.mode,
@@ -161,13 +161,18 @@ export class RoomRegistry {
         continue;
       }
       listed.add(state.room);
-      const mode = inHello.get(state.room);
-      if (!this.rooms.has(state.room)) {
-        if (mode) {
-          outcome.leave.push({ room: state.room, mode }); // left while the handshake was under way
+      const asked = inHello.get(state.room);
+      const entry = this.rooms.get(state.room);
+      if (!entry) {
+        if (asked) {
+          outcome.leave.push({ room: state.room, mode: asked.mode }); // left while the handshake was under way
           continue;
         }
         this.rooms.set(state.room, { mode: 'subscribe', auto: true, waiters: [] });
+      } else if (asked && (asked.mode !== entry.mode || !sameTypes(asked.types, entry.types))) {
+        // Entered again with another mode or filter after `hello` was sent (a join upgrading a
+        // subscription, new types): the server applied the old one, so send the command now.
+        outcome.enter.push(state.room);
       }
       this.entered(state.room, state);
     }
@@ -191,4 +196,10 @@ export class RoomRegistry {
   rejectAll(error: SynclineError): void {
     for (const entry of this.rooms.values()) for (const w of entry.waiters.splice(0)) w.reject(error);
   }
+}
+
+function sameTypes(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  return (
+    a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((t, i) => t === b[i]))
+  );
 }
