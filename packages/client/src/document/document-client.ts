@@ -37,6 +37,7 @@ import { type Disposer, Emitter } from '../emitter.js';
 import { type Clock, defaultClock, defaultTimers, type TimerHandle, type Timers } from '../environment.js';
 import { SynclineError } from '../errors.js';
 import { createIdGenerator } from '../ids.js';
+import { diffDocuments } from './diff.js';
 import { LockKeeper } from './locks.js';
 import {
   type DocPersistence,
@@ -128,7 +129,15 @@ export class DocumentClient {
   private openToken = 0;
   private resyncAgain: ResyncReason | null = null;
   private failed = false;
+  /** Why the document failed (`whenSynced` rejects with it). */
+  private failure: SynclineError | null = null;
   private closed = false;
+  /** Re-entering the room after the server said I was not in it (`not_joined`): nothing is sent meanwhile. */
+  private rejoining = false;
+  /** The retry of an open answered `not_joined` enters the room first. */
+  private rejoinFirst = false;
+  /** A failed `join` waiting out its backoff: the timer, and what ends the wait early. */
+  private joinRetry: { timer: TimerHandle; resume: () => void } | null = null;
   /** Committed ops that arrived while they could not be applied (opening, or after a gap). */
   private buffer: Committed[] = [];
   /**
@@ -158,9 +167,15 @@ export class DocumentClient {
   /** The state and its `revision` last saved (or found empty): nothing of mine changed since. */
   private persistedState: SyncState | null = null;
   private persistedRevision = -1;
+  /** Writes issued so far: a failed one that no later write followed must be done again. */
+  private persistWrites = 0;
+  private persistRetryTimer: TimerHandle | undefined;
+  private persistRetryDelay = RETRY_MIN_MS;
   /** Whose edits were restored from storage (checked against the user once signed in). */
   private restoredUserId: string | undefined;
-  private syncedWaiters: (() => void)[] = [];
+  /** The opIds of the restored edits (the rest of my queue was made on this page). */
+  private restoredOpIds = new Set<string>();
+  private syncedWaiters: { resolve(): void; reject(error: SynclineError): void }[] = [];
   private resolveReady!: () => void;
   private rejectReady!: (error: SynclineError) => void;
   private ownerIdValue: string | undefined;
@@ -217,7 +232,7 @@ export class DocumentClient {
     if (this.closed) return 'closed';
     if (this.failed) return 'failed';
     if (!this.opened) return 'opening';
-    if (this.opening) return 'resyncing';
+    if (this.opening || this.rejoining) return 'resyncing';
     return this.transport.state === 'open' ? 'open' : 'offline';
   }
 
@@ -259,10 +274,15 @@ export class DocumentClient {
     return this.events.on(name, listener);
   }
 
-  /** Resolves when the server has confirmed (or rejected) every edit made so far. */
+  /**
+   * Resolves when the server has confirmed (or rejected) every edit made so far, or on `close()`. Rejects
+   * when the document fails first (see `ready`): its edits will not be confirmed by this client.
+   */
   whenSynced(): Promise<void> {
-    if (this.isSynced() || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.syncedWaiters.push(resolve));
+    if (this.closed) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.isSynced()) return Promise.resolve();
+    return new Promise((resolve, reject) => this.syncedWaiters.push({ resolve, reject }));
   }
 
   // ---- editing ----------------------------------------------------------------------------------
@@ -476,9 +496,11 @@ export class DocumentClient {
     this.lockKeeper.dispose();
     this.clearTimer('retryTimer');
     this.clearTimer('openRetryTimer');
+    this.clearTimer('persistRetryTimer');
+    this.endJoinRetry();
     this.transport.leave(docRoom(this.documentId)).catch(() => {});
     if (!this.opened) this.rejectReady(new SynclineError('closed', 'the document was closed'));
-    for (const resolve of this.syncedWaiters.splice(0)) resolve();
+    for (const waiter of this.syncedWaiters.splice(0)) waiter.resolve();
     this.publish();
     this.listeners.clear();
     this.events.clear();
@@ -547,13 +569,62 @@ export class DocumentClient {
       this.events.emit('error', new SynclineError('internal', 'could not load saved edits', { cause }));
     }
     if (this.closed) return;
-    try {
-      await this.transport.join(docRoom(this.documentId));
-    } catch (error) {
-      this.fail(asError(error, 'could not join the document'));
-      return;
+    if (await this.enterRoom()) this.open(null);
+  }
+
+  /**
+   * Enters the document's room. A transient failure (a `timeout` on a slow network, `unavailable`, ...) is
+   * retried with backoff, as opens are; a refusal (`forbidden`, `invalid_room`, ...) fails the document.
+   * True once in the room (and neither closed nor failed meanwhile).
+   */
+  private async enterRoom(): Promise<boolean> {
+    let delay = RETRY_MIN_MS;
+    for (;;) {
+      if (this.closed || this.failed) return false;
+      try {
+        await this.transport.join(docRoom(this.documentId));
+        return !this.closed && !this.failed;
+      } catch (error) {
+        if (this.closed) return false;
+        const e = asError(error, 'could not join the document');
+        if (e.code === 'closed') return false;
+        if (!TRANSIENT_CODES.has(e.code)) {
+          this.fail(e);
+          return false;
+        }
+        this.events.emit('error', e);
+        // The registry forgot the room (`RoomRegistry.refused`): joining again re-enters it.
+        await new Promise<void>((resume) => {
+          this.joinRetry = { timer: this.timers.setTimeout(() => this.endJoinRetry(), delay), resume };
+        });
+        delay = Math.min(RETRY_MAX_MS, delay * 2);
+      }
     }
-    this.open(null);
+  }
+
+  /** Ends the backoff of a failed join now (a new connection is worth trying at once; or closing). */
+  private endJoinRetry(): void {
+    const retry = this.joinRetry;
+    if (!retry) return;
+    this.joinRetry = null;
+    this.timers.clearTimeout(retry.timer);
+    retry.resume();
+  }
+
+  /**
+   * The server says this session is not in the document's room (`not_joined`: it refused to re-enter it after
+   * a reconnect, or the re-entry is still under way): enter it again, then re-open (ops may have been missed)
+   * with `reason` (null: the first open). Edits wait meanwhile; a refusal fails the document.
+   */
+  private rejoin(reason: ResyncReason | null): void {
+    if (this.rejoining || this.closed || this.failed) return;
+    this.rejoining = true;
+    this.publish();
+    void this.enterRoom().then((entered) => {
+      this.rejoining = false;
+      if (entered) this.open(reason);
+      this.afterChange();
+    });
   }
 
   private restore(record: PersistedDoc): void {
@@ -565,6 +636,9 @@ export class DocumentClient {
       mayBeIncluded: true,
     });
     this.restoredUserId = record.userId;
+    this.restoredOpIds = new Set(
+      [...(record.inflight ? [record.inflight] : []), ...record.pending].map((p) => p.opId),
+    );
     this.state = new SyncState(
       record.snapshot,
       record.version,
@@ -611,6 +685,10 @@ export class DocumentClient {
         if (TRANSIENT_CODES.has(e.code)) {
           this.events.emit('error', e);
           this.retryOpen(reason);
+        } else if (e.code === 'not_joined') {
+          // Not in the room: enter it again first, after the open's backoff (no loop at network speed).
+          this.rejoinFirst = true;
+          this.retryOpen(reason);
         } else if (e.code !== 'closed') this.fail(e);
       },
     );
@@ -629,7 +707,10 @@ export class DocumentClient {
   private reopen(): void {
     this.clearTimer('openRetryTimer');
     this.opening = false;
-    this.open(this.openRetryReason);
+    if (this.rejoinFirst) {
+      this.rejoinFirst = false;
+      this.rejoin(this.openRetryReason);
+    } else this.open(this.openRetryReason);
   }
 
   private applyOpen(reply: OpenReply, reason: ResyncReason | null): void {
@@ -644,20 +725,34 @@ export class DocumentClient {
 
     const me = this.transport.userId;
     if (this.state && this.restoredUserId !== undefined && me !== undefined && this.restoredUserId !== me) {
-      // Edits saved by someone else on this device: not mine to submit.
+      // Edits saved by someone else on this device: not mine to submit. They come first in the queue (never
+      // composed with later ops); what follows was typed here before the handshake told who I am: mine, kept.
       const state = this.state;
+      const theirs = [state.inflight, ...state.pending].filter((p) => p && this.restoredOpIds.has(p.opId));
       this.events.emit('notice', {
         reason: 'discarded_other_user',
-        zoneIds: [
-          ...new Set([state.inflight, ...state.pending].flatMap((p) => describeOp(p?.op ?? null).zoneIds)),
-        ],
+        zoneIds: [...new Set(theirs.flatMap((p) => describeOp(p?.op ?? null).zoneIds))],
         partial: false,
         action: 'restore',
       });
-      this.state = null;
-      this.undoManager.clear();
+      const before = state.doc;
+      while (
+        state.unconfirmed > 0 &&
+        this.restoredOpIds.has((state.inflight ?? state.promote())?.opId ?? '')
+      ) {
+        this.dropInflight(null);
+      }
+      if (state.unconfirmed === 0) {
+        this.state = null;
+        this.undoManager.clear();
+      } else {
+        const gone = diffDocuments(before, state.doc);
+        this.undoManager.recordRemote(gone);
+        this.emitChange(gone, 'resync');
+      }
     }
     this.restoredUserId = undefined;
+    this.restoredOpIds.clear();
 
     const state = this.state;
     const fromVersion = state?.version ?? version;
@@ -676,10 +771,22 @@ export class DocumentClient {
       }
       if (state.version !== version || checksum(state.serverDoc) !== checksum(snapshot)) {
         method = 'snapshot';
+        const before = state.doc;
         const change = state.rebase(snapshot, version);
         this.recent = [];
-        this.undoManager.recordRemote(change);
-        this.emitChange(change, 'resync');
+        const mine = state.inflight;
+        if (mine?.committedAt !== undefined && mine.committedAt <= version) {
+          // My in-flight op is in the snapshot (its reply said so): `change` brought it back as if someone else
+          // had made it, and dropping my copy would then take away the one my undo step refers to. Drop it now
+          // and tell only what changed around it (the difference), so that the step stays mine.
+          this.dropInflight(null);
+          const net = diffDocuments(before, state.doc);
+          this.undoManager.recordRemote(net);
+          this.emitChange(net, 'resync');
+        } else {
+          this.undoManager.recordRemote(change);
+          this.emitChange(change, 'resync');
+        }
       }
     }
     if (!this.opened) {
@@ -700,10 +807,15 @@ export class DocumentClient {
   }
 
   private fail(error: SynclineError): void {
-    if (this.closed) return;
+    if (this.closed || this.failed) return;
     this.failed = true;
+    this.failure = error;
+    this.clearTimer('retryTimer');
+    this.clearTimer('openRetryTimer');
     this.events.emit('error', error);
     this.rejectReady(error);
+    // Nothing more will be confirmed: whoever waits must not hang (the edits stay in the persistence).
+    for (const waiter of this.syncedWaiters.splice(0)) waiter.reject(error);
     this.publish();
   }
 
@@ -712,7 +824,11 @@ export class DocumentClient {
     if (this.opened) this.lockKeeper.resumed();
     // An open that failed (timed out offline) waits out its backoff: a new connection is worth trying at once.
     if (this.openRetryTimer !== undefined) this.reopen();
+    this.endJoinRetry(); // likewise a join that failed
     const room = welcome.rooms?.find((r) => r.room === docRoom(this.documentId));
+    // The server did not re-enter the room (the registry forgot it): enter it again, or fail if refused for good.
+    if (room?.status === 'refused' && (this.opened || this.opening))
+      this.rejoin(this.opened ? 'resume' : null);
     // `fresh` after a reconnect: the server replays nothing, we may have missed ops. Also during an open on a
     // resumed session: the open's reply may be the one the server stored before them.
     if ((this.opened || (this.opening && welcome.resumed)) && room?.status === 'fresh') this.open('resume');
@@ -814,11 +930,16 @@ export class DocumentClient {
     this.clearTimer('retryTimer');
   }
 
-  private dropInflight(source: ChangeSource): void {
+  /** Takes the in-flight op out; `source` null: the caller tells (and records) the change itself. */
+  private dropInflight(source: ChangeSource | null): void {
     const s = this.state;
     if (!s?.inflight) return;
     if (this.awaitingReply === s.inflight) this.awaitingReply = null;
+    // The next op starts its retries afresh (not after the backoff this one built up).
+    this.retryDelay = RETRY_MIN_MS;
+    this.clearTimer('retryTimer');
     const { applied } = s.dropInflight();
+    if (source === null) return;
     this.undoManager.recordRemote(applied);
     this.emitChange(applied, source);
   }
@@ -875,7 +996,7 @@ export class DocumentClient {
   /** Sends the in-flight op, or moves the next pending op in flight and sends it, when possible. */
   private flush(): void {
     const s = this.state;
-    if (!s || !this.opened || this.opening || this.closed || this.failed) return;
+    if (!s || !this.opened || this.opening || this.rejoining || this.closed || this.failed) return;
     if (this.transport.state !== 'open') return;
     if (s.inflight) {
       const waiting = this.awaitingReply === s.inflight || this.retryTimer !== undefined;
@@ -929,19 +1050,27 @@ export class DocumentClient {
       this.open('bad_version');
     } else if (error.code === 'closed') {
       return;
-    } else {
+    } else if (error.code === 'not_joined') {
+      // Not in the room (yet): re-enter it, after a backoff (the same op is re-sent once re-opened).
+      this.scheduleRetry(() => this.rejoin('resume'));
+    } else if (TRANSIENT_CODES.has(error.code)) {
       this.scheduleRetry();
+    } else {
+      // `unknown_method` and any other code: sending the op again cannot succeed (PROTOCOL.md §19 "do not
+      // retry"), and rolling it back would lose it: stop, keeping it (persisted) for a later client.
+      this.fail(error);
+      return;
     }
     this.afterChange();
   }
 
-  private scheduleRetry(): void {
+  private scheduleRetry(then: () => void = () => this.flush()): void {
     if (this.retryTimer !== undefined || this.closed) return;
     const delay = this.retryDelay;
     this.retryDelay = Math.min(RETRY_MAX_MS, delay * 2);
     this.retryTimer = this.timers.setTimeout(() => {
       this.retryTimer = undefined;
-      this.flush();
+      then();
     }, delay);
   }
 
@@ -952,7 +1081,7 @@ export class DocumentClient {
     if (this.closed) return;
     this.flush();
     this.persistSoon();
-    if (this.isSynced()) for (const resolve of this.syncedWaiters.splice(0)) resolve();
+    if (this.isSynced()) for (const waiter of this.syncedWaiters.splice(0)) waiter.resolve();
     // A committed op that did not fit my copy of the server document once it was applied (see SyncState).
     if (!this.opening && this.state?.takeDiverged()) this.open('diverged');
     this.publish();
@@ -1071,16 +1200,35 @@ export class DocumentClient {
     const record = this.record();
     if (record === null && this.persistedEmpty) return;
     this.persistedEmpty = record === null;
+    const n = ++this.persistWrites;
     let write: Promise<void>;
     try {
       write = record ? this.persistence.save(record) : this.persistence.delete(this.documentId);
     } catch (cause) {
       write = Promise.reject(cause);
     }
-    write.catch((cause) => {
-      if (!this.closed)
+    write.then(
+      () => {
+        if (n === this.persistWrites) this.persistRetryDelay = RETRY_MIN_MS;
+      },
+      (cause) => {
+        if (this.closed) return;
         this.events.emit('error', new SynclineError('internal', 'could not save edits', { cause }));
-    });
+        // Not saved, and no later write covers it: what is stored is unknown, so the next save (the retry, or
+        // any change before it) writes again, whether my ops changed or not; else edits could be lost on reload.
+        if (n !== this.persistWrites) return;
+        this.persistedState = null;
+        this.persistedRevision = -1;
+        this.persistedEmpty = false;
+        if (this.persistRetryTimer !== undefined) return;
+        const delay = this.persistRetryDelay;
+        this.persistRetryDelay = Math.min(RETRY_MAX_MS, delay * 2);
+        this.persistRetryTimer = this.timers.setTimeout(() => {
+          this.persistRetryTimer = undefined;
+          this.persistSoon();
+        }, delay);
+      },
+    );
   }
 
   private record(): PersistedDoc | null {
@@ -1120,7 +1268,7 @@ export class DocumentClient {
     return by ? { by, at: Math.floor(this.clock.now()) } : undefined;
   }
 
-  private clearTimer(name: 'retryTimer' | 'openRetryTimer'): void {
+  private clearTimer(name: 'retryTimer' | 'openRetryTimer' | 'persistRetryTimer'): void {
     const timer = this[name];
     if (timer !== undefined) this.timers.clearTimeout(timer);
     this[name] = undefined;

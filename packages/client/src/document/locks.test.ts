@@ -131,4 +131,17 @@ describe('DocumentClient locks', () => {
     expect(server.locks.size).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('releases on close a lock whose reply had not come yet (nobody would release it before its lease ran out)', async () => {
+    const { server, open } = world({ now: () => Date.now() });
+    const ann = open('ann', { auto: false });
+    await quiesce([ann.conn], tick);
+    await ann.doc.ready;
+    const locked = ann.doc.lock('z1'); // focus, then the page closes before the server answered
+    ann.doc.close();
+    await quiesce([ann.conn], tick);
+    await expect(locked).resolves.toMatchObject({ zoneId: 'z1', userId: 'ann' });
+    expect(server.locks.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });

@@ -32,6 +32,8 @@ export class LockKeeper {
   private readonly held = new Map<string, TimerHandle | undefined>();
   /** The latest `lock`/`unlock` call per zone: a lock reply that an `unlock` (or a newer `lock`) followed is stale. */
   private readonly calls = new Map<string, number>();
+  /** Zones whose `lock` request awaits its reply (by that call). */
+  private readonly locking = new Map<string, number>();
   private callCount = 0;
   private disposed = false;
 
@@ -79,10 +81,16 @@ export class LockKeeper {
   /** Locks `zoneId` (or renews my lock), and keeps renewing it until `unlock`. */
   async lock(zoneId: string): Promise<ZoneLock> {
     const call = this.newCall(zoneId);
-    const lock = await this.options.transport.request<ZoneLock>(DOC_METHODS.lock, {
-      documentId: this.options.documentId,
-      zoneId,
-    });
+    this.locking.set(zoneId, call);
+    let lock: ZoneLock;
+    try {
+      lock = await this.options.transport.request<ZoneLock>(DOC_METHODS.lock, {
+        documentId: this.options.documentId,
+        zoneId,
+      });
+    } finally {
+      if (this.locking.get(zoneId) === call) this.locking.delete(zoneId);
+    }
     // Unlocked since (the server released it after granting it): holding it would renew it again.
     if (this.disposed || this.calls.get(zoneId) !== call) return lock;
     this.set(lock);
@@ -108,11 +116,14 @@ export class LockKeeper {
     for (const zoneId of this.held.keys()) this.renew(zoneId);
   }
 
-  /** Stops every renewal and releases what I hold (best effort). */
+  /** Stops every renewal and releases what I hold, or asked for and may be granted (best effort). */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const zoneId of [...this.held.keys()]) {
+    // A lock whose reply has not come yet is released too: sent after it, the unlock is handled after it
+    // (as with `unlock`), while the room is still entered; once the reply came, the room may be left.
+    const asked = [...this.locking].filter(([zoneId, call]) => this.calls.get(zoneId) === call);
+    for (const zoneId of new Set([...this.held.keys(), ...asked.map(([zoneId]) => zoneId)])) {
       this.stop(zoneId);
       this.options.transport
         .request(DOC_METHODS.unlock, { documentId: this.options.documentId, zoneId }, { replay: false })

@@ -75,4 +75,15 @@ describe('SyncState', () => {
     expect(s.pending.map((p) => p.opId)).toEqual(['x']);
     expect(s.doc.zones.z2.text).toBe('world');
   });
+
+  it('tells the change to my copy exactly when a remote op did not fit it and it was rebuilt', () => {
+    const s = new SyncState(base(), 0);
+    s.applyLocal(zoneEdit('z2', { pos: 0, ins: 'B' }), ids());
+    s.doc = { ...s.doc, zones: { z2: s.doc.zones.z2 } }; // my copy lost z1 (the replicas diverged)
+    const before = s.doc;
+    const { applied } = s.applyRemote(zoneEdit('z1', { pos: 5, ins: '!' }));
+    expect(s.doc.zones.z1.text).toBe('hello!'); // rebuilt: the server document plus my ops
+    expect(s.doc.zones.z2.text).toBe('Bworld');
+    expect(apply(before, applied)).toEqual(s.doc);
+  });
 });

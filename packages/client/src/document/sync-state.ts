@@ -183,6 +183,7 @@ export class SyncState {
       remote = transform(remote, mine, 'right');
     }
     let local: ZoneDocument | null = null;
+    const before = this.doc;
     try {
       local = apply(this.doc, remote);
     } catch {
@@ -198,7 +199,9 @@ export class SyncState {
       }
       this.version++;
       this.recompute();
-      return { applied: remote, conflicts };
+      // `remote` did not apply to my copy, and `recompute` may have dropped ops of mine: what changed in the
+      // local document is told by the difference (change events and the undo manager must get that).
+      return { applied: diffDocuments(before, this.doc), conflicts };
     }
     this.behind.push(op);
     this.doc = local;
