@@ -25,6 +25,7 @@ export class RecordingHandler implements BrokerHandler {
     [];
   readonly gone: { room: string; userId: string }[] = [];
   reconnects = 0;
+  commandsReadies = 0;
 
   entry(entry: LogEntry): void {
     this.entries.push(entry);
@@ -40,6 +41,9 @@ export class RecordingHandler implements BrokerHandler {
   }
   reconnected(): void {
     this.reconnects++;
+  }
+  commandsReady(): void {
+    this.commandsReadies++;
   }
 }
 

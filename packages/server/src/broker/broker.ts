@@ -51,6 +51,11 @@ export interface BrokerHandler {
   userGone(room: string, userId: string): void;
   /** The broker's connection came back after a loss: deliveries may have been missed meanwhile. */
   reconnected(): void;
+  /**
+   * The broker can take writes (again): its connection for commands is ready, after a loss or the first time.
+   * Presence writes that failed meanwhile (their `setPresence` rejected) are made again from here.
+   */
+  commandsReady(): void;
 }
 
 /**

@@ -8,6 +8,7 @@ import { MemorySocket } from '../core/testing/memory-socket.js';
 import { DocumentSequencer } from '../docs/doc-sequencer.js';
 import { MemoryDocStore } from '../docs/memory-doc-store.js';
 import { MemoryLogStore } from '../storage/memory-log-store.js';
+import type { Broker, BrokerHandler } from './broker.js';
 import { LocalBroker, LocalBus } from './local-broker.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: test messages are read loosely
@@ -225,6 +226,89 @@ describe('hubs on a shared log and broker', () => {
     const leaves = (watcher.s.messages() as Msg[]).filter((m) => m.type === 'user_leave');
     expect(leaves.map((m) => m.data.userId)).toEqual(['ann']);
     expect(c.hubs[1].members(room).map((m) => m.userId)).toEqual(['watcher']);
+  });
+
+  it('announce user_join again, once per user, when a reaped node restores its presence', async () => {
+    const c = cluster(2);
+    const room = 'doc:reaped';
+    const watcher = await c.hello(c.hubs[1], 'watcher');
+    await c.command(watcher.s, { type: 'join_room', room });
+    const tabs = [await c.hello(c.hubs[0], 'ann'), await c.hello(c.hubs[0], 'ann')];
+    for (const t of tabs) await c.command(t.s, { type: 'join_room', room });
+    const bob = await c.hello(c.hubs[0], 'bob');
+    await c.command(bob.s, { type: 'join_room', room });
+    await c.command(bob.s, { type: 'request', method: 'presence.status', data: { status: 'idle' } });
+    await c.settle();
+    watcher.s.take();
+    // Node 0 is reaped as dead while it lives (its heartbeats stalled): what the reaper does to it.
+    const node0 = c.brokers[0].nodeId;
+    const handlerOf = (b: LocalBroker) => (b as unknown as { handler: BrokerHandler }).handler;
+    const byNode = c.bus.presence.get(room)!;
+    const users = [...byNode.get(node0)!.keys()];
+    byNode.delete(node0);
+    handlerOf(c.brokers[1]).presence(room, node0, null, null);
+    for (const u of users) handlerOf(c.brokers[1]).userGone(room, u);
+    await c.settle();
+    const presenceEvents = () =>
+      (watcher.s.take() as Msg[])
+        .filter((m) => m.type.startsWith('user_'))
+        .map((m) => `${m.type} ${m.data.userId}${m.data.status ? ` ${m.data.status}` : ''}`);
+    expect(presenceEvents()).toEqual(['user_leave ann', 'user_leave bob']);
+    // Node 0 finds out (its next heartbeat) and writes its presence again.
+    handlerOf(c.brokers[0]).reconnected();
+    await c.settle();
+    expect(presenceEvents()).toEqual(['user_join ann', 'user_join bob', 'user_status bob idle']);
+    const members = c.hubs[1].members(room).map((m) => `${m.userId}:${m.connections}${m.status ?? ''}`);
+    expect(members.sort()).toEqual(['ann:2', 'bob:1idle', 'watcher:1']);
+    // A reconnect that lost nothing announces nothing.
+    handlerOf(c.brokers[0]).reconnected();
+    await c.settle();
+    expect(presenceEvents()).toEqual([]);
+  });
+
+  it('write a presence change lost with the broker’s command connection again once it is back', async () => {
+    const c = cluster(2);
+    const room = 'doc:lostleave';
+    const flaky: Broker = c.brokers[0];
+    let down = false;
+    const setPresence = flaky.setPresence.bind(flaky);
+    // While `down`, writes fail as ioredis fails them when it gives up on its queue.
+    flaky.setPresence = (...args) =>
+      down ? Promise.reject(new Error('connection lost')) : setPresence(...args);
+    const watcher = await c.hello(c.hubs[1], 'watcher');
+    await c.command(watcher.s, { type: 'join_room', room });
+    const ann = await c.hello(c.hubs[0], 'ann');
+    await c.command(ann.s, { type: 'join_room', room });
+    await c.settle();
+    down = true;
+    await c.command(ann.s, { type: 'leave_room', room }); // the leave's write is lost
+    const bob = await c.hello(c.hubs[0], 'bob');
+    await c.command(bob.s, { type: 'join_room', room }); // and so is this join's
+    await c.settle();
+    const presenceEvents = () =>
+      (watcher.s.messages() as Msg[])
+        .filter((m) => m.type === 'user_join' || m.type === 'user_leave')
+        .map((m) => `${m.type} ${m.data.userId}`);
+    expect(presenceEvents()).toEqual(['user_join watcher', 'user_join ann']);
+    down = false;
+    (flaky as unknown as { handler: BrokerHandler }).handler.commandsReady();
+    await c.settle();
+    expect(presenceEvents()).toEqual([
+      'user_join watcher',
+      'user_join ann',
+      'user_leave ann',
+      'user_join bob',
+    ]);
+    expect(
+      c.hubs[1]
+        .members(room)
+        .map((m) => m.userId)
+        .sort(),
+    ).toEqual(['bob', 'watcher']);
+    // Nothing left to write: once more changes nothing.
+    (flaky as unknown as { handler: BrokerHandler }).handler.commandsReady();
+    await c.settle();
+    expect(presenceEvents()).toHaveLength(4);
   });
 
   it('share zone locks: a lock taken on one node refuses the zone on another until released', async () => {

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { PROTOCOL_VERSION, type ServerMessage } from '@syncline/protocol';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { needService, REDIS_URL } from '../../../../test/services.js';
+import { systemClock } from '../core/clock.js';
+import { Hub } from '../core/hub.js';
+import { silentLogger } from '../core/logger.js';
+import { MemorySocket } from '../core/testing/memory-socket.js';
+import { MemoryLogStore } from '../storage/memory-log-store.js';
 import { TcpProxy } from '../storage/testing/postgres-test-proxy.js';
 import { describeBrokerContract, RecordingHandler } from './broker.contract.js';
 import { RedisBroker } from './redis-broker.js';
@@ -94,6 +100,61 @@ describe.skipIf(!hasRedis)('on Redis', () => {
         await a.close();
         await b.close();
         await proxy.close();
+      }
+    });
+
+    it('writes a user’s leave again when it was lost with this node’s connection (two hubs)', async () => {
+      const prefix = freshPrefix();
+      const proxy = await TcpProxy.start(new URL(REDIS_URL));
+      const store = new MemoryLogStore();
+      const a = new RedisBroker({ url: proxy.url(REDIS_URL), prefix });
+      const b = new RedisBroker({ url: REDIS_URL, prefix });
+      const authenticate = async (token: string) => ({ userId: token, roles: [], claims: {} });
+      const hubs = [a, b].map(
+        (broker) => new Hub({ store, broker, authenticate, clock: systemClock, logger: silentLogger }),
+      );
+      const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 5000) => {
+        for (const end = Date.now() + ms; !(await ok()); await new Promise((r) => setTimeout(r, 20)))
+          if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      };
+      const connect = async (hub: Hub, user: string) => {
+        const s = new MemorySocket();
+        s.attach(hub.open(s, { ip: '127.0.0.1' }));
+        s.write({ type: 'hello', v: PROTOCOL_VERSION, token: user });
+        await until('welcome', () => s.messages().some((m) => m.type === 'welcome'));
+        return s;
+      };
+      const room = 'doc:lost-leave';
+      try {
+        for (const x of [a, b]) await until('redis', () => x.ready());
+        const watcher = await connect(hubs[1], 'watcher');
+        watcher.write({ type: 'join_room', id: 'j', room });
+        const ann = await connect(hubs[0], 'ann');
+        ann.write({ type: 'join_room', id: 'j', room });
+        const userEvents = () =>
+          (watcher.messages() as (ServerMessage & { data?: { userId: string } })[])
+            .filter((m) => m.type === 'user_join' || m.type === 'user_leave')
+            .map((m) => `${m.type} ${m.data?.userId}`);
+        await until('ann’s join', () => userEvents().includes('user_join ann'));
+        await proxy.stop();
+        const pub = (a as unknown as { pub: Redis }).pub;
+        await until('the lost connection', () => pub.status !== 'ready');
+        ann.write({ type: 'leave_room', id: 'l', room });
+        // ioredis gives the queued write up (maxRetriesPerRequest), as in an outage of a few seconds.
+        const queued = () => (pub as unknown as { offlineQueue: { length: number } }).offlineQueue.length;
+        await until('the write queued', () => queued() > 0);
+        await until('the write given up', () => queued() === 0);
+        await proxy.resume();
+        await until('ann’s leave', () => userEvents().includes('user_leave ann'));
+        expect(userEvents()).toEqual(['user_join watcher', 'user_join ann', 'user_leave ann']);
+        expect(hubs[1].members(room).map((m) => m.userId)).toEqual(['watcher']);
+        expect([...(await b.presenceOf(room)).keys()]).toEqual([]);
+      } finally {
+        for (const hub of hubs) await hub.shutdown({ timeoutMs: 100 });
+        await a.close();
+        await b.close();
+        await proxy.close();
+        await store.close();
       }
     });
 

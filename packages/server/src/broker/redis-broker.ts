@@ -55,7 +55,8 @@ const PING_TIMEOUT_MS = 1000;
  *
  * **Loss.** Redis pub/sub is at-most-once; the broker never has to be more: stored entries carry their seq, a
  * receiving node fills gaps from the durable log, and after a lost connection `reconnected()` makes the hub
- * re-read every room it serves and re-assert its presence.
+ * re-read every room it serves and re-assert its presence. Writes lost with the command connection alone are made
+ * again when it is back: a room's newest entry (`unsent`), and the presence writes that failed (`commandsReady()`).
  */
 export class RedisBroker implements Broker {
   readonly nodeId: string;
@@ -118,6 +119,9 @@ export class RedisBroker implements Broker {
     this.pub.on('ready', () => {
       this.republish();
       this.heartbeat();
+      // Presence writes lost with this connection: the hub writes them again, as they are now. ioredis emits
+      // 'ready' after it has sent its offline queue, so these go after any older write still queued there.
+      if (!this.closed) this.handler?.commandsReady();
     });
   }
 

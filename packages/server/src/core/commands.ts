@@ -4,13 +4,16 @@ import {
   ErrorCode,
   EVENTS,
   isLogged,
+  jsonCodec,
   parseEventData,
+  type ServerMessage,
   SYSTEM_ROOM,
 } from '@syncline/protocol';
 import { SynclineError } from './errors.js';
 import { type Hub, nack } from './hub.js';
 import { isAdmin } from './identity.js';
 import { enterRoom, leaveRoom } from './membership.js';
+import { encodedOrNull } from './out-message.js';
 import type { Session } from './session.js';
 
 /** Events whose data carries the sender's user id (set by the server, never trusted from the client). */
@@ -160,11 +163,18 @@ export async function handleCommand(hub: Hub, session: Session, msg: BatchableCl
         return;
       }
       const data = await handler(msg.data, { user: session.identity, session });
-      hub.replyTo(
-        session,
-        msg.id,
-        data === undefined ? { type: 'response', id: msg.id } : { type: 'response', id: msg.id, data },
-      );
+      const reply: ServerMessage =
+        data === undefined ? { type: 'response', id: msg.id } : { type: 'response', id: msg.id, data };
+      // Encoded now, while this request can still be answered (the flush reuses the encoding): a value the codec
+      // cannot write (a BigInt, a cycle, nesting that overflows the encoder) would otherwise throw in the flush,
+      // outside any handler. Detached: checked as JSON, the stricter codec for such values.
+      const out = encodedOrNull(reply, session.conn?.codec ?? jsonCodec);
+      if (out === null) {
+        hub.log.error({ method: msg.method, user: session.userId }, 'method result cannot be encoded');
+        hub.replyTo(session, msg.id, nack(msg.id, ErrorCode.Internal, 'internal error'));
+        return;
+      }
+      hub.replyTo(session, msg.id, reply, out);
       return;
     }
   }

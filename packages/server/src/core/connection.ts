@@ -27,6 +27,12 @@ let countedBytes = 0;
  */
 const smallMs = (ms: number): number => ms % 0x40000000;
 
+/**
+ * RFC 6455's "internal error": the server failed to encode this connection's output (see `flush`). Not one of
+ * the protocol's `CloseCode`s: `describeClose` treats it as retryable, as it should be (resume and go on).
+ */
+const INTERNAL_ERROR: CloseCodeInfo = { code: 1011, reason: 'internal error', reconnect: true };
+
 export type ConnectionState = 'handshake' | 'authenticating' | 'open' | 'closing' | 'closed';
 
 /**
@@ -164,11 +170,22 @@ export class Connection implements ConnectionHandle {
       return;
     }
     if (this.queue.hasEphemeral) this.ephemeralAt = this.hub.clock.now();
-    const { frames, dropped } = this.queue.drain(
-      this.codec,
-      buffered > softBufferBytes,
-      this.ephemeralGroups,
-    );
+    let drained: ReturnType<OutboundQueue['drain']>;
+    try {
+      drained = this.queue.drain(this.codec, buffered > softBufferBytes, this.ephemeralGroups);
+    } catch (err) {
+      // A message its codec cannot write got past the checks at its source. The flush runs outside any handler:
+      // a throw here would crash the process and stop the other connections' frames of the turn. The queue was
+      // taken whole, so this connection lost what it held (room events, replies): it is closed, and its client
+      // resumes from its `since` and re-sends what was not answered.
+      this.hub.log.error(
+        { err, user: this.session?.userId },
+        'encoding output failed; closing the connection',
+      );
+      this.abandon(INTERNAL_ERROR);
+      return;
+    }
+    const { frames, dropped } = drained;
     if (dropped > 0) this.hub.stats.droppedEphemeral += dropped;
     // Only a busy server reads it (and only then is it worth a clock read per connection and frame).
     if (frames.length > 0 && this.hub.load.busy) this.flushedAt = smallMs(this.hub.flusher.now());
@@ -187,6 +204,12 @@ export class Connection implements ConnectionHandle {
   close(info: CloseCodeInfo, reason: string = info.reason): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     if (info !== CloseCode.SlowConsumer) this.flush(true);
+    this.abandon(info, reason);
+  }
+
+  /** Closes without sending what is queued. */
+  private abandon(info: CloseCodeInfo, reason: string = info.reason): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
     this.state = 'closing';
     this.closingAt = this.hub.clock.now();
     this.socket.close(info.code, reason);

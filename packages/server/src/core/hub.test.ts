@@ -319,6 +319,87 @@ describe('Hub data that cannot be encoded', () => {
   });
 });
 
+describe('Hub method results that cannot be encoded', () => {
+  const cyclic = () => {
+    const o: Record<string, unknown> = { a: 1 };
+    o.self = o;
+    return o;
+  };
+  const deep = () => JSON.parse(`${'['.repeat(20_000)}${']'.repeat(20_000)}`) as unknown;
+
+  it('answers nack internal for a BigInt, a cycle or nesting too deep, and keeps the connection', async () => {
+    const h = setup();
+    let calls = 0;
+    h.hub.methods.set('big', () => ({ n: 2n ** 70n, calls: ++calls }));
+    h.hub.methods.set('cyclic', cyclic);
+    h.hub.methods.set('deep', deep);
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    const bob = await h.hello('bob', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    alice.s.take();
+    bob.s.take();
+    for (const method of ['big', 'cyclic', 'deep']) {
+      // In the same turn: another connection's output, which must still leave.
+      void h.hub.publish('doc:a', 'app_event', { name: method });
+      expect(await h.command(alice.s, { type: 'request', method })).toMatchObject({
+        type: 'nack',
+        code: ErrorCode.Internal,
+      });
+      expect(names(bob.s.take() as Msg[])).toEqual([method]);
+    }
+    expect(alice.s.closeInfo).toBeNull();
+    // internal is not remembered: the same id runs again.
+    alice.s.write({ type: 'request', id: 'again', method: 'big' });
+    await h.settle();
+    alice.s.write({ type: 'request', id: 'again', method: 'big' }); // a re-send, after the first was answered
+    await h.settle();
+    expect(calls).toBe(3);
+    expect((alice.s.take() as Msg[]).filter((m) => m.id === 'again').map((m) => m.code)).toEqual([
+      ErrorCode.Internal,
+      ErrorCode.Internal,
+    ]);
+    expect(names(alice.s.take() as Msg[])).toEqual([]);
+    expect(await h.publish(alice.s, 'doc:a', 'app_event', { name: 'after' })).toMatchObject({ type: 'ack' });
+  });
+
+  it('answers nack internal to a re-sent request whose stored result the resumed socket’s codec cannot write', async () => {
+    const h = setup();
+    // A small BigInt: MessagePack writes it as an integer, JSON cannot.
+    h.hub.methods.set('small', () => ({ n: 5n }));
+    const first = await h.hello('alice', {}, SUBPROTOCOL_MSGPACK);
+    first.s.write({ type: 'request', id: 'r1', method: 'small' });
+    await h.settle();
+    expect((first.s.take() as Msg[]).find((m) => m.id === 'r1')).toMatchObject({ type: 'response' });
+    first.s.drop();
+    await h.settle();
+    const again = await h.hello('alice', {
+      session: { id: first.welcome.sessionId, key: first.welcome.resumeKey },
+    });
+    expect(again.welcome.resumed).toBe(true);
+    again.s.write({ type: 'request', id: 'r1', method: 'small' });
+    await h.settle();
+    expect((again.s.take() as Msg[]).filter((m) => m.id === 'r1')).toEqual([
+      { type: 'nack', id: 'r1', code: ErrorCode.Internal, message: expect.any(String) },
+    ]);
+    expect(again.s.closeInfo).toBeNull();
+  });
+
+  it('closes only the connection whose output cannot be encoded (1011); the others’ frames of the turn leave', async () => {
+    const h = setup();
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    const bob = await h.hello('bob', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    alice.s.take();
+    bob.s.take();
+    const conn = [...h.hub.connections].find((c) => c.session?.userId === 'alice')!;
+    // Past every check at the source (a server-side bug): the flush must not throw.
+    conn.send({ type: 'response', id: 'x', data: cyclic() } as never);
+    void h.hub.publish('doc:a', 'app_event', { name: 'same turn' });
+    await h.settle();
+    expect(alice.s.closeInfo).toEqual({ code: 1011, reason: 'internal error' });
+    expect(names(bob.s.take() as Msg[])).toEqual(['same turn']);
+    expect(bob.s.closeInfo).toBeNull();
+  });
+});
+
 describe('Hub rooms and delivery', () => {
   it('join + publish: the publisher gets an ack with the seq, both members get the event once', async () => {
     const h = setup();
@@ -603,6 +684,26 @@ describe('Hub de-duplication', () => {
     ]);
     expect(names(bob.s.take() as Msg[])).toEqual(['once']);
     expect((await h.store.read('doc:a', 0, 10)).entries).toHaveLength(1);
+  });
+
+  it('does not store a refused message’s nack as the reply of a running message with the same id', async () => {
+    const h = setup();
+    let release!: () => void;
+    h.hub.methods.set('slow', () => new Promise<string>((r) => (release = () => r('done'))));
+    const alice = await h.hello('alice');
+    alice.s.write({ type: 'request', id: 'r1', method: 'slow' });
+    await h.settle();
+    alice.s.write({ type: 'request', id: 'r1' }); // invalid (no method), while r1 runs
+    await h.settle();
+    release();
+    await h.settle();
+    alice.s.write({ type: 'request', id: 'r1', method: 'slow' }); // the real one, re-sent
+    await h.settle();
+    expect((alice.s.take() as Msg[]).filter((m) => m.id === 'r1').map((m) => m.type)).toEqual([
+      'nack', // the invalid one
+      'response',
+      'response', // from the window: the real reply, not the invalid nack
+    ]);
   });
 
   it('acknowledges a re-sent publish from a new session of the same user with the original seq', async () => {

@@ -32,7 +32,7 @@ import { type Extension, sortExtensions } from './hooks.js';
 import type { Identity } from './identity.js';
 import { LoadGauge } from './load-gauge.js';
 import type { Logger } from './logger.js';
-import { OutMessage } from './out-message.js';
+import { encodedOrNull, OutMessage } from './out-message.js';
 import { Presence } from './presence.js';
 import { AbuseCounter, ClassBuckets, type RateLimitOptions } from './rate-limiter.js';
 import { Room, type RoomHost } from './room.js';
@@ -363,9 +363,13 @@ export class Hub {
     for (const parsed of parseClientMessages(value)) {
       if (!parsed.ok) {
         this.stats.bump(this.stats.messagesIn, parsed.code);
-        if (parsed.id !== undefined)
-          this.reply(conn, parsed.id, nack(parsed.id, parsed.code, parsed.message));
-        else conn.error(parsed.code, parsed.message);
+        // Not through the de-duplication window: a message refused before it ran is not the message its id
+        // names, and its nack must not become the stored reply of a real message with that id still running.
+        if (parsed.id !== undefined) {
+          const refusal = nack(parsed.id, parsed.code, parsed.message);
+          this.countReply(refusal);
+          conn.send(refusal);
+        } else conn.error(parsed.code, parsed.message);
         this.refuse(conn);
         continue;
       }
@@ -388,7 +392,17 @@ export class Hub {
       const seen = session.dedup.get(id);
       if (seen === PENDING) return; // the reply is on its way
       if (seen !== undefined) {
-        conn.send(seen);
+        // A stored method result was checked with the codec of the socket it was first sent on; one resumed on
+        // the other codec may not write it (a small BigInt is fine in MessagePack, not in JSON). Never let it
+        // reach the flush: the connection would be closed, and closed again at every re-send of the id.
+        const out = encodedOrNull(seen, conn.codec);
+        if (out === null) {
+          this.log.error({ user: session.userId }, 'stored reply cannot be encoded for this connection');
+          session.dedup.forget(id);
+          conn.send(nack(id, ErrorCode.Internal, 'internal error'));
+          return;
+        }
+        conn.send(out);
         return;
       }
     }
@@ -462,14 +476,11 @@ export class Hub {
     }
   }
 
-  /** Sends a reply to a client message and remembers it for re-sends. */
-  reply(conn: Connection, id: string, message: ServerMessage): void {
-    const session = conn.session;
-    if (session) this.replyTo(session, id, message);
-    else conn.send(message);
-  }
-
-  replyTo(session: Session, id: string, message: ServerMessage): void {
+  /**
+   * Sends a reply to a client message and remembers it for re-sends. `out`: `message` already encoded (a method's
+   * result, checked when the handler returned).
+   */
+  replyTo(session: Session, id: string, message: ServerMessage, out?: OutMessage): void {
     // Only ids the window is waiting for are remembered. A nack that invites a retry is forgotten, so
     // the same id can be re-sent and take effect.
     const window = session.dedupIfAny;
@@ -478,7 +489,7 @@ export class Hub {
       else window.settle(id, message);
     }
     this.countReply(message);
-    session.conn?.send(message);
+    session.conn?.send(out ?? message);
   }
 
   replyError(session: Session, id: string, err: unknown): void {
@@ -603,6 +614,7 @@ export class Hub {
       },
       userGone: (roomName, userId) => this.presence.announce(roomName, userId, false, null),
       reconnected: () => this.recover(),
+      commandsReady: () => this.presence.resend(),
     };
   }
 

@@ -16,6 +16,21 @@ export class OutMessage {
 }
 
 /**
+ * `message` as an `OutMessage` already encoded for `codec`, or null when the codec cannot write it (app data: a
+ * BigInt in JSON, a cycle, nesting that overflows the encoder's stack). For a reply whose data comes from app code,
+ * checked where the request can still be answered with a nack, instead of in the flush.
+ */
+export function encodedOrNull(message: unknown, codec: Codec): OutMessage | null {
+  const m = new OutMessage(message);
+  try {
+    m.encode(codec);
+    return m;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * An ephemeral room event (a cursor move, ...): besides its whole encoding, its part of an `ephemeral` group
  * message (`from,ts,data`, JSON text), for the connections that read groups. Both encoded at most once.
  */

@@ -24,6 +24,14 @@ export interface PresenceHost {
  * last leave are announced once.
  */
 export class Presence {
+  /**
+   * Per room, the users whose presence write to the broker failed (its command connection was lost): this node's
+   * presence of them is written again, as it is by then, once that connection is back (`resend`). Without it a lost
+   * write waited for a reconnect of the broker's subscriber, and a lost leave was never written again at all: the
+   * user stayed present cluster-wide for as long as this node lived.
+   */
+  private unsent: Map<string, Set<string>> | null = null;
+
   constructor(private readonly hub: PresenceHost) {}
 
   /** Turns a session's presence on or off in every room it joined, emitting user_join / user_leave. */
@@ -60,7 +68,7 @@ export class Presence {
         if (changed) this.announce(roomName, userId, after > 0, session);
         if (after > 0 || this.presentElsewhere(room, userId)) this.refreshStatus(room, userId);
       },
-      (err) => this.hub.log.warn({ err: String(err), room: roomName }, 'cluster presence update failed'),
+      (err) => this.failed(roomName, userId, err),
     );
   }
 
@@ -84,7 +92,7 @@ export class Presence {
       const presence = this.nodePresence(room.name, session.userId, session);
       Promise.resolve(this.hub.broker.setPresence(room.name, session.userId, presence)).then(
         () => this.refreshStatus(room, session.userId),
-        (err) => this.hub.log.warn({ err: String(err), room: room.name }, 'cluster presence update failed'),
+        (err) => this.failed(room.name, session.userId, err),
       );
     }
   }
@@ -142,10 +150,14 @@ export class Presence {
   }
 
   private localIdentity(roomName: string, userId: string): Identity | undefined {
+    return this.localSession(roomName, userId)?.identity;
+  }
+
+  private localSession(roomName: string, userId: string): Session | null {
     for (const c of this.hub.userConnections.get(userId) ?? []) {
-      if (c.session?.subs.get(roomName)) return c.session.identity;
+      if (c.session?.subs.get(roomName)) return c.session;
     }
-    return undefined;
+    return null;
   }
 
   /** Publishes user_join / user_leave (`userGone`: another node's last session of the user left). */
@@ -225,13 +237,53 @@ export class Presence {
     return true;
   }
 
-  /** After the broker reconnected: this node's presence in the room is written again. */
+  /**
+   * After the broker reconnected (or found this node reaped): this node's presence in the room is written again.
+   * Where that makes a user present again cluster-wide, the user's presence had been lost: a reaper announced
+   * their `user_leave` (or a restarted Redis forgot them), so `user_join` is announced again, once per user (the
+   * broker says "changed" to one node only), and their idle status after it, as for a user who joins idle.
+   */
   restore(room: Room): void {
-    for (const [userId] of room.members ?? []) {
-      Promise.resolve(
-        this.hub.broker.setPresence(room.name, userId, this.nodePresence(room.name, userId)),
-      ).catch((err) => this.hub.log.warn({ err: String(err) }, 'restoring presence failed'));
-    }
+    for (const [userId] of room.members ?? []) this.reassert(room.name, userId);
+  }
+
+  /** The broker's command connection is back: the presence writes it lost are made again (see `unsent`). */
+  resend(): void {
+    const unsent = this.unsent;
+    if (unsent === null) return;
+    this.unsent = null;
+    for (const [roomName, users] of unsent) for (const userId of users) this.reassert(roomName, userId);
+  }
+
+  /**
+   * Writes this node's presence of a user in a room as it is now (none, if the user is gone from it here), and
+   * announces what that changes cluster-wide: the write had been lost (the broker's connection, a reaper that
+   * announced the user's leave, a restarted Redis that forgot it), so the change it makes was never announced.
+   * Once per user: the broker says "changed" to one write only.
+   */
+  private reassert(roomName: string, userId: string): void {
+    const room = this.hub.rooms.get(roomName);
+    const present = (room?.members?.get(userId) ?? 0) > 0;
+    const presence = present ? this.nodePresence(roomName, userId) : null;
+    Promise.resolve(this.hub.broker.setPresence(roomName, userId, presence)).then(
+      (changed) => {
+        if (changed) {
+          this.announce(roomName, userId, present, present ? this.localSession(roomName, userId) : null);
+          if (present) room?.idleUsers?.delete(userId); // the join says "active": an idle user is announced again
+        }
+        if (room && this.hub.rooms.get(roomName) === room) this.refreshStatus(room, userId);
+      },
+      (err) => this.failed(roomName, userId, err),
+    );
+  }
+
+  /** A presence write failed: made again once the broker's command connection is back. */
+  private failed(roomName: string, userId: string, err: unknown): void {
+    this.hub.log.warn({ err: String(err), room: roomName }, 'cluster presence update failed');
+    const unsent = (this.unsent ??= new Map());
+    let users = unsent.get(roomName);
+    if (!users) unsent.set(roomName, (users = new Set()));
+    users.add(userId);
   }
 }
 /** Counts a session of `userId` in or out of the room's idle sessions. */
