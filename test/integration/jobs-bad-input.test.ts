@@ -117,6 +117,38 @@ describe('processing jobs, bad input', () => {
     await bystanderIsServed(7);
   });
 
+  it('fails a large damaged PDF without stalling the server while it is opened', async () => {
+    // Own server: a larger upload limit. A PDF header, then 16 MiB without any PDF structure: pdfjs scans all of it
+    // for objects (seconds of synchronous parsing) before it gives up.
+    const big = await startJobServer(cleanup, { jobs: { maxUploadBytes: 32 * 1024 * 1024 } });
+    const owner = big.watcher('olga');
+    const junk = new Uint8Array(16 * 1024 * 1024).fill(0x41);
+    junk.set(new TextEncoder().encode('%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n'));
+    const { jobId } = await big.uploadOk('olga', junk);
+    // The server runs in this thread: the longest the event loop went without a turn while the job ran.
+    let last = performance.now();
+    let longestGapMs = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestGapMs = Math.max(longestGapMs, now - last);
+      last = now;
+    }, 10);
+    try {
+      const e = await owner.waitEvent<{ jobId: string; code: string; recoverable: boolean }>(
+        'processing_error',
+        'user:olga',
+        (d) => d.jobId === jobId,
+        60_000,
+      );
+      expect(e).toMatchObject({ code: 'corrupt_pdf', recoverable: false });
+    } finally {
+      clearInterval(ticker);
+    }
+    // Parsing it in this thread stalled every connection for seconds at a time.
+    expect(longestGapMs).toBeLessThan(1000);
+    await bystanderIsServed(9);
+  });
+
   it('skips a page that fails to parse, reports it, and processes the others', async () => {
     const owner = s.watcher('olga');
     const { documentId, jobId } = await s.uploadOk('olga', await brokenPagePdf(3, 2));

@@ -1,6 +1,7 @@
 import type { Zone } from '@syncline/doc';
 import type { DocSnapshot, JobInfo } from '@syncline/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { brokenPagePdf } from '../../packages/pipeline/src/testing/bad-pdfs.js';
 import { Cleanup } from './helpers.js';
 import { makeTextPdf, startJobServer, waitForJob } from './jobs-fixtures.js';
 
@@ -68,6 +69,32 @@ describe('processing jobs, cancelled', () => {
     expect(list.documents[0].status).toBe('cancelled');
   });
 
+  it('cancel while a large damaged PDF is still being opened stops it at once and starts nothing', async () => {
+    const s = await startJobServer(cleanup, { jobs: { maxUploadBytes: 32 * 1024 * 1024 } });
+    const owner = s.watcher('olga');
+    // A PDF header, then 16 MiB without any PDF structure: pdfjs scans all of it for objects before it gives
+    // up, which takes seconds (the job's `inspecting` stage).
+    const junk = new Uint8Array(16 * 1024 * 1024).fill(0x41);
+    junk.set(new TextEncoder().encode('%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n'));
+    const { documentId, jobId } = await s.uploadOk('olga', junk);
+    await waitForJob(owner.client, documentId, (j) => j.state === 'running' && j.stage === 'inspecting');
+
+    const t0 = performance.now();
+    const { job } = await owner.client.request<{ job: JobInfo }>('job.cancel', { jobId });
+    const tookMs = performance.now() - t0;
+    expect(job.state).toBe('cancelled');
+    // Within 250 ms on an idle machine; opening it to the end takes several seconds.
+    expect(tookMs).toBeLessThan(1500);
+    await owner.waitEvent('processing_error', 'user:olga', (d) => d.jobId === jobId);
+    // Nothing was started (or written to the document) for the cancelled job.
+    expect(owner.of('processing_started', 'user:olga')).toHaveLength(0);
+    await owner.client.join(`doc:${documentId}`);
+    const snap = await owner.client.request<DocSnapshot>('doc.open', { documentId });
+    expect((snap.snapshot as { meta: Meta }).meta.processing).toMatchObject({ status: 'cancelled', jobId });
+    // Its versions: the upload's name and `queued` meta, then the `cancelled` meta; no `processing` in between.
+    expect(snap.version).toBe(3);
+  });
+
   it('only the job owner, the document owner or an admin may cancel; a retry resumes after the last page', async () => {
     const s = await startJobServer(cleanup, paced);
     const owner = s.watcher('olga');
@@ -99,5 +126,38 @@ describe('processing jobs, cancelled', () => {
     expect(Object.keys(doc.zones)).toHaveLength(done.zones);
     expect(new Set(Object.values(doc.zones).map((z) => z.page)).size).toBe(pages);
     expect(doc.meta.processing).toMatchObject({ status: 'completed', pagesDone: pages });
+  });
+
+  it('a resumed job still reports the pages skipped before it stopped', async () => {
+    const s = await startJobServer(cleanup, paced);
+    const owner = s.watcher('olga');
+    // Page 2 cannot be parsed: it is skipped (with a warning) in the first run.
+    const { documentId, jobId } = await s.uploadOk('olga', await brokenPagePdf(30, 2));
+    const room = `doc:${documentId}`;
+    await owner.client.join(room);
+    await waitForJob(owner.client, documentId, (j) => (j.page ?? 0) >= 3);
+    const { job } = await owner.client.request<{ job: JobInfo }>('job.cancel', { jobId });
+    expect(job.page).toBeGreaterThanOrEqual(3);
+    await owner.waitEvent('processing_error', room);
+    let snap = await owner.client.request<DocSnapshot>('doc.open', { documentId });
+    expect((snap.snapshot as { meta: Meta }).meta.processing).toMatchObject({
+      status: 'cancelled',
+      skippedPages: [2],
+    });
+
+    // The retry resumes after the last committed page, so it never sees page 2: the skip is still reported.
+    await owner.client.request('job.retry', { jobId });
+    const done = await owner.waitEvent<{ skippedPages: number[]; pages: number }>(
+      'processing_completed',
+      room,
+      undefined,
+      60_000,
+    );
+    expect(done).toMatchObject({ pages: 30, skippedPages: [2] });
+    snap = await owner.client.request<DocSnapshot>('doc.open', { documentId });
+    expect((snap.snapshot as { meta: Meta }).meta.processing).toMatchObject({
+      status: 'completed',
+      skippedPages: [2],
+    });
   });
 });

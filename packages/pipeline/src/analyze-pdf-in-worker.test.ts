@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { activeWorkers, analyzePdf, analyzePdfInWorker, type PageResult } from './index.js';
-import { brokenPagePdf, encryptedPdf, randomBytes } from './testing/bad-pdfs.js';
+import {
+  activeWorkers,
+  analyzePdf,
+  analyzePdfInWorker,
+  inspectPdfInWorker,
+  type PageResult,
+} from './index.js';
+import { brokenPagePdf, encryptedPdf, randomBytes, zeroPagePdf } from './testing/bad-pdfs.js';
 import { makeLargePdf, makeLayoutPdf } from './testing/make-pdf.js';
 
 // The worker runs the compiled `dist/pdf-worker.js` when these tests run from the sources: `npm test`
@@ -123,6 +129,34 @@ describe('analyzePdfInWorker', () => {
         },
       }),
     ).rejects.toBe(boom);
+    expect(liveWorkers()).toBe(before);
+  });
+});
+
+describe('inspectPdfInWorker', () => {
+  it('counts the pages in a worker, with the same errors as inspectPdf, and leaves no worker', async () => {
+    const before = liveWorkers();
+    const { bytes } = await makeLargePdf(5);
+    await expect(inspectPdfInWorker(bytes)).resolves.toEqual({ pages: 5 });
+    await expect(inspectPdfInWorker(randomBytes(512))).rejects.toMatchObject({ code: 'not_pdf' });
+    await expect(inspectPdfInWorker(encryptedPdf())).rejects.toMatchObject({ code: 'encrypted_pdf' });
+    await expect(inspectPdfInWorker(await zeroPagePdf())).rejects.toMatchObject({ code: 'empty_pdf' });
+    await expect(inspectPdfInWorker(bytes, { maxBytes: 10 })).rejects.toMatchObject({ code: 'too_large' });
+    expect(liveWorkers()).toBe(before);
+  });
+
+  it('stops at once on an abort while a large damaged PDF is being opened', async () => {
+    // A PDF header, then 16 MiB without structure: opening it scans the whole file (seconds).
+    const junk = new Uint8Array(16 * 1024 * 1024).fill(0x41);
+    junk.set(new TextEncoder().encode('%PDF-1.7\n'));
+    const before = liveWorkers();
+    const ac = new AbortController();
+    const run = inspectPdfInWorker(junk, { signal: ac.signal });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const t0 = performance.now();
+    ac.abort();
+    await expect(run).rejects.toMatchObject({ code: 'cancelled' });
+    expect(performance.now() - t0).toBeLessThan(1000);
     expect(liveWorkers()).toBe(before);
   });
 });

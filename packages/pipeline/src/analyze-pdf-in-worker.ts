@@ -185,3 +185,29 @@ export function analyzePdfInWorker(
     });
   });
 }
+
+/**
+ * `inspectPdf` (the page count) in a worker thread. Opening a PDF can be seconds of synchronous parsing — pdfjs
+ * rebuilds a damaged cross-reference table by scanning the whole file — which in a server's thread would stall
+ * every connection it serves. Rejects like `inspectPdf` (`not_pdf`, `corrupt_pdf`, `encrypted_pdf`, `empty_pdf`,
+ * `too_large`), with `cancelled` on abort (the worker is terminated), and settles after the worker has exited.
+ */
+export async function inspectPdfInWorker(
+  bytes: Uint8Array,
+  opts: Pick<
+    WorkerAnalyzeOptions,
+    'maxBytes' | 'signal' | 'terminateAfterMs' | 'maxMemoryMb' | 'workerUrl'
+  > & {
+    /** Opening longer is `corrupt_pdf`. Default 30 s. */
+    timeoutMs?: number;
+  } = {},
+): Promise<{ pages: number }> {
+  const { timeoutMs, ...rest } = opts;
+  // The analysis opens the PDF and starts after its last page: no page is analyzed.
+  const { pages } = await analyzePdfInWorker(bytes, {
+    ...rest,
+    pageTimeoutMs: timeoutMs,
+    startPage: Number.MAX_SAFE_INTEGER,
+  });
+  return { pages };
+}

@@ -3,6 +3,7 @@ export {
   activeWorkers,
   analyzePdfInWorker,
   defaultWorkerUrl,
+  inspectPdfInWorker,
   type WorkerAnalyzeOptions,
 } from './analyze-pdf-in-worker.js';
 export {

@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +72,39 @@ describe('static files', () => {
       expect(await res.text()).not.toContain('TOP-SECRET');
     }
   });
+
+  // Linux only: the open descriptors are listed in /proc/self/fd.
+  it.skipIf(!existsSync('/proc/self/fd'))(
+    'closes the file when the client goes away mid-download',
+    async () => {
+      const big = join(dir, 'app/big.bin');
+      await writeFile(big, Buffer.alloc(16 * 1024 * 1024));
+      const openOnBig = async () => {
+        let n = 0;
+        for (const fd of await readdir('/proc/self/fd')) {
+          if ((await readlink(`/proc/self/fd/${fd}`).catch(() => '')) === big) n++;
+        }
+        return n;
+      };
+      const port = (server.address() as AddressInfo).port;
+      for (let i = 0; i < 3; i++) {
+        // Reads the headers (and the start of the body), then hangs up long before the 16 MiB are sent.
+        await new Promise<void>((resolve, reject) => {
+          const s = connect(port, '127.0.0.1');
+          s.on('error', reject);
+          s.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+          s.once('data', () => {
+            s.destroy();
+            resolve();
+          });
+        });
+      }
+      const deadline = Date.now() + 2000;
+      while ((await openOnBig()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(await openOnBig()).toBe(0);
+      await rm(big);
+    },
+  );
 
   it('refuses other methods', async () => {
     expect(await (await fetch(`${base}/`, { method: 'POST' })).text()).toBe('not mine');

@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { analyzePdfInWorker, exportDocument, inspectPdf } from '@syncline/pipeline';
+import { analyzePdfInWorker, exportDocument, inspectPdfInWorker } from '@syncline/pipeline';
 import type { Hub } from '../core/hub.js';
 import type { DocumentSequencer } from '../docs/doc-sequencer.js';
 import { sqlitePathOf } from '../storage/sqlite-open.js';
@@ -13,8 +13,11 @@ import { MemoryJobStore } from './memory-job-store.js';
 import type { PdfPipeline } from './pdf-pipeline.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
 
-/** `@syncline/pipeline`: analysis in a worker thread, exports. */
-const defaultPipeline: PdfPipeline = { inspectPdf, analyzePdfInWorker, exportDocument };
+/**
+ * `@syncline/pipeline`: inspection and analysis in worker threads (opening a large or damaged PDF is seconds of
+ * synchronous parsing, which in this thread would stall every connection), exports.
+ */
+const defaultPipeline: PdfPipeline = { inspectPdf: inspectPdfInWorker, analyzePdfInWorker, exportDocument };
 
 /**
  * The server's job service with default stores for its storage: in memory for `'memory'`; for a SQLite

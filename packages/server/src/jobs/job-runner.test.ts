@@ -145,6 +145,40 @@ describe('JobRunner', () => {
     expect(await store.getJob('nope')).toBeUndefined();
   });
 
+  it('a cancel that arrives while a failed run is being queued for a retry still cancels the job', async () => {
+    // Holds the store's write of a run's end as `queued` (a retry) until the test lets it through.
+    class HeldStore extends MemoryJobStore {
+      release: (() => void) | null = null;
+      holding: Promise<void> | null = null;
+      override async updateJob(...args: Parameters<MemoryJobStore['updateJob']>) {
+        if (args[1].state === 'queued' && this.holding === null) {
+          this.holding = new Promise<void>((resolve) => {
+            this.release = resolve;
+          });
+          await this.holding;
+        }
+        return super.updateJob(...args);
+      }
+    }
+    const store = new HeldStore();
+    const { clock, handler, add, runner } = await setup({ maxAttempts: 3 }, store);
+    await add('a');
+    await clock.settle();
+    // The run fails (a recoverable error) and the runner is storing it as queued for a retry...
+    handler.runs[0].reject(new JobFailure('storage_busy', 'try later', true));
+    await clock.settle();
+    expect(store.release).not.toBeNull();
+    // ...when the user cancels.
+    const cancelled = runner.cancel('a');
+    store.release?.();
+    expect(await cancelled).toMatchObject({ state: 'cancelled' });
+    clock.advance(60_000);
+    await clock.settle();
+    expect(handler.runs).toHaveLength(1);
+    expect((await store.getJob('a'))?.state).toBe('cancelled');
+    expect(handler.settled.map((j) => j.state)).toEqual(['cancelled']);
+  });
+
   it('cancels a job that is still queued without running it', async () => {
     const { clock, handler, store, add, runner } = await setup({ concurrency: 1 });
     await add('a');
@@ -221,6 +255,54 @@ describe('JobRunner', () => {
     clock.advance(3000);
     await clock.settle();
     expect((await store.getJob('a'))?.heartbeatAt).toBe(t0 + 3000);
+  });
+});
+
+describe('JobRunner, a run that lost its claim to a new run on the same runner', () => {
+  it('keeps tracking the new run when the old one ends', async () => {
+    // Heartbeats fail (the store is unreachable) for longer than `staleAfterMs`: this runner's own poll then
+    // claims its job again, as stale, and runs it a second time.
+    class FlakyStore extends MemoryJobStore {
+      failHeartbeats = false;
+      override async updateJob(...args: Parameters<MemoryJobStore['updateJob']>) {
+        if (this.failHeartbeats && Object.keys(args[1]).join() === 'heartbeatAt,now') throw new Error('down');
+        return super.updateJob(...args);
+      }
+    }
+    const store = new FlakyStore();
+    const clock = new FakeClock();
+    const runner = new JobRunner(store, clock, silentLogger, {
+      heartbeatMs: 1000,
+      staleAfterMs: 5000,
+      pollMs: 1000,
+    });
+    const handler = new ManualHandler();
+    runner.register('processing', { run: (ctx) => handler.run(ctx), settled: handler.settledHook });
+    await runner.start();
+    await runner.enqueue({ id: 'a', kind: 'processing', ownerId: 'u', documentId: 'd' });
+    await clock.settle();
+    store.failHeartbeats = true;
+    for (let i = 0; i < 7 && handler.runs.length < 2; i++) {
+      clock.advance(1000);
+      await clock.settle();
+    }
+    store.failHeartbeats = false;
+    expect(handler.runs).toHaveLength(2);
+    // The old run lost its claim: it is stopped at once (not left to commit alongside the new one), and its
+    // late write changes nothing.
+    expect(handler.runs[0].ctx.signal.aborted).toBe(true);
+    expect(handler.runs[1].ctx.signal.aborted).toBe(false);
+    await handler.runs[0].ctx.commit({ page: 1, pages: 10 });
+    await clock.settle();
+    expect((await store.getJob('a'))?.page).toBeNull();
+    // The new run is still this runner's: live progress, and a cancel stops it at once.
+    handler.runs[1].ctx.report({ page: 2 });
+    expect(runner.live('a')?.page).toBe(2);
+    expect(runner.activeCount).toBe(1);
+    const cancelled = runner.cancel('a');
+    expect(handler.runs[1].ctx.signal.aborted).toBe(true);
+    expect(await cancelled).toMatchObject({ state: 'cancelled' });
+    await runner.stop();
   });
 });
 

@@ -188,18 +188,17 @@ export class JobRunner {
     const r = this.running.get(jobId);
     if (r) {
       if (!r.controller.signal.aborted) r.controller.abort(new JobAbort('cancel'));
-      return r.done;
+      const ended = await r.done;
+      // The run may have ended otherwise just before the abort (it failed, and its end was being stored as
+      // `queued` for a retry): the cancel still applies, to the queued job, or it would run again later.
+      if (ended.state === 'queued' && !this.stopped) {
+        return (await this.cancelQueued(jobId)) ?? (await this.store.getJob(jobId)) ?? ended;
+      }
+      return ended;
     }
+    const job = await this.cancelQueued(jobId);
+    if (job) return job;
     const now = this.clock.now();
-    const job = await this.store.updateJob(
-      jobId,
-      { now, state: 'cancelled', finishedAt: now, error: CANCELLED },
-      ['queued'],
-    );
-    if (job) {
-      await this.settle(job);
-      return job;
-    }
     const elsewhere = await this.store.updateJob(
       jobId,
       { now, state: 'cancelled', finishedAt: now, error: CANCELLED },
@@ -210,6 +209,18 @@ export class JobRunner {
       return elsewhere;
     }
     return this.store.getJob(jobId);
+  }
+
+  /** Cancels a job if it is queued (not claimed): stored, then its settle hook and listeners run. */
+  private async cancelQueued(jobId: string): Promise<Job | undefined> {
+    const now = this.clock.now();
+    const job = await this.store.updateJob(
+      jobId,
+      { now, state: 'cancelled', finishedAt: now, error: CANCELLED },
+      ['queued'],
+    );
+    if (job) await this.settle(job);
+    return job;
   }
 
   /**
@@ -301,6 +312,12 @@ export class JobRunner {
 
   private execute(claimed: Job): void {
     const handler = this.handlers.get(claimed.kind)!;
+    // This runner claimed its own job again (its heartbeats failed past `staleAfterMs`): the old run lost its
+    // claim; it stops now rather than commit pages alongside the new run until its next write.
+    const previous = this.running.get(claimed.id);
+    if (previous && !previous.controller.signal.aborted) {
+      previous.controller.abort(new JobAbort('superseded'));
+    }
     const controller = new AbortController();
     const entry = { job: claimed, controller } as Running;
     // Every write names this run (its claim number, `run`): a write that finds the job no longer running means
@@ -351,7 +368,9 @@ export class JobRunner {
         this.clock.clearInterval(heartbeat);
       }
       const job = await this.finish(entry, ok, result, failure);
-      this.running.delete(claimed.id);
+      // Only this run's entry: a run that lost its claim to a newer run of the same job on this runner (its
+      // heartbeats failed past `staleAfterMs`) must not untrack the newer one (no cancel, no live progress).
+      if (this.running.get(claimed.id) === entry) this.running.delete(claimed.id);
       this.pump();
       return job;
     })();

@@ -28,7 +28,11 @@ export interface AnalyzedPage {
  * Errors are `PipelineError`s with a `code` and `recoverable`, which the job reports as they are.
  */
 export interface PdfPipeline {
-  inspectPdf(bytes: Uint8Array, options?: { maxBytes?: number }): Promise<{ pages: number }>;
+  /** Rejects with a `cancelled` `PipelineError` soon after `signal` aborts (opening a large PDF takes seconds). */
+  inspectPdf(
+    bytes: Uint8Array,
+    options?: { maxBytes?: number; signal?: AbortSignal },
+  ): Promise<{ pages: number }>;
   analyzePdfInWorker(
     bytes: Uint8Array,
     options: {

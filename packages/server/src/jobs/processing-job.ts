@@ -29,6 +29,11 @@ export const PROCESSING_META = 'processing';
 export const pdfKey = (documentId: string): string => `document/${documentId}.pdf`;
 /** Pages finished within this many ms of the first of them are committed (and sent) together. */
 const COMMIT_WINDOW_MS = 200;
+/** The pages a job's runs so far skipped (committed with their pages in the job's `result`). */
+const skippedOf = (job: Job): number[] => {
+  const list = (job.result as { skippedPages?: unknown } | null)?.skippedPages;
+  return Array.isArray(list) ? list.filter((p): p is number => Number.isInteger(p)) : [];
+};
 /** One change the pipeline commits through the sequencer. */
 type ServerItem = { op: (doc: ZoneDocument) => Op; opId: string };
 
@@ -79,9 +84,15 @@ export class ProcessingJob implements JobHandler {
     const bytes = await d.files.get(pdfKey(job.documentId));
     if (!bytes) throw new JobFailure('file_missing', 'the uploaded file is no longer stored', false);
     ctx.report({ stage: 'inspecting' });
-    const { pages } = await d.pipeline.inspectPdf(bytes, { maxBytes: d.maxBytes });
+    // Opening a large or damaged PDF can take seconds (up to its 30 s deadline): a cancel meanwhile stops it at
+    // once, and nothing (meta, `processing_started`) is written for a job already cancelled.
+    const { pages } = await d.pipeline.inspectPdf(bytes, { maxBytes: d.maxBytes, signal: ctx.signal });
+    if (ctx.signal.aborted) throw ctx.signal.reason;
     if (pages === 0) throw new JobFailure('empty_pdf', 'the PDF has no pages', false);
     const startPage = Math.min((job.page ?? 0) + 1, pages + 1);
+    // A resumed run (restart, retry) does not analyze the pages done before: the ones skipped then are known
+    // only from what earlier runs committed with their pages (the job's `result`, see `commitPages`).
+    const skipped = skippedOf(job).filter((p) => p < startPage);
     const now = d.clock.now();
     await d.store.updateDocument(job.documentId, { now, status: 'processing', pages, jobId: job.id });
     await this.setMeta(job, {
@@ -89,6 +100,7 @@ export class ProcessingJob implements JobHandler {
       jobId: job.id,
       pages,
       pagesDone: startPage - 1,
+      ...(skipped.length > 0 ? { skippedPages: [...skipped] } : {}),
       updatedAt: now,
     });
     let live = await ctx.commit({
@@ -99,7 +111,6 @@ export class ProcessingJob implements JobHandler {
     });
     await d.events.processingStarted(live, d.rate.estimateMs(pages - startPage + 1), pages);
 
-    const skipped: number[] = [];
     const warnings: string[] = [];
     let zonesAdded = 0;
     let lastPageAt = d.clock.now();
@@ -144,7 +155,13 @@ export class ProcessingJob implements JobHandler {
       lastPageAt = doneAt;
       d.onPages?.(batch.length);
       warnings.push(...warned);
-      live = await ctx.commit({ page: last.page, progress: last.page / pages, stage: 'analyzing' });
+      // The skipped pages are stored with the page they go with, so a resumed run still reports them.
+      live = await ctx.commit({
+        page: last.page,
+        progress: last.page / pages,
+        stage: 'analyzing',
+        result: { skippedPages: [...skipped] },
+      });
       d.events.processingProgress(live, {
         progress: live.progress,
         currentZone: lastZone,
@@ -248,17 +265,21 @@ export class ProcessingJob implements JobHandler {
       });
       await d.store.updateDocument(job.documentId, { now, status: 'processed' });
     } else if (job.state === 'cancelled') {
+      const skipped = skippedOf(job);
       await this.setMeta(job, {
         status: 'cancelled',
         jobId: job.id,
         pages,
         pagesDone,
         cancelledAtPage: pagesDone,
+        ...(skipped.length > 0 ? { skippedPages: skipped } : {}),
         updatedAt: now,
       });
       await d.store.updateDocument(job.documentId, { now, status: 'cancelled' });
     } else if (job.state === 'failed') {
       const meta: ProcessingMeta = { status: 'failed', jobId: job.id, pages, pagesDone, updatedAt: now };
+      const skipped = skippedOf(job);
+      if (skipped.length > 0) meta.skippedPages = skipped;
       if (job.error) meta.error = job.error;
       await this.setMeta(job, meta);
       await d.store.updateDocument(job.documentId, { now, status: 'failed' });
