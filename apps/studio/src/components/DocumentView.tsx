@@ -12,13 +12,12 @@ import { useStudio } from '../hooks/studio-context.js';
 import { ApiError, cachedDocument, fetchDocumentFile } from '../lib/api.js';
 import { type LoadedPdf, loadPdf } from '../lib/pdf.js';
 import { BLANK_PAGE } from '../lib/zones.js';
+import { stepZoom } from '../lib/zoom.js';
 import { Banners } from './Banners.js';
 import { DualPaneViewer } from './DualPaneViewer.js';
 import { ExportPanel } from './ExportPanel.js';
 import { HistoryPanel } from './HistoryPanel.js';
 import { ProcessingPanel } from './ProcessingPanel.js';
-
-const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
 
 /** One document: its PDF and zones side by side, who is here, processing, undo/redo, export. */
 export function DocumentView({ documentId }: { documentId: string }) {
@@ -134,11 +133,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
     [collaboration.users],
   );
 
-  const zoomIndex = ZOOMS.findIndex((z) => z >= effectiveZoom - 0.001);
-  const zoomTo = (step: number) => {
-    const i = zoomIndex < 0 ? ZOOMS.length - 1 : zoomIndex;
-    setZoom(ZOOMS[Math.max(0, Math.min(ZOOMS.length - 1, i + step))]);
-  };
+  const zoomTo = (step: number) => setZoom(stepZoom(effectiveZoom, step));
 
   return (
     <div className="document-view">
