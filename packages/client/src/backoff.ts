@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle, Timers } from './environment.js';
+import { type Clock, type TimerHandle, type Timers, timerDelay } from './environment.js';
 
 export interface BackoffOptions {
   /** Upper bound of the first delay, in ms. */
@@ -47,7 +47,10 @@ export class RetryTimer {
   scheduleTimeout(minDelayMs = 0): number | undefined {
     this.cancel();
     if (this.tries >= this.options.maxAttempts) return undefined;
-    const delay = Math.max(minDelayMs, backoffDelay(this.tries, this.options, this.options.random));
+    // Capped: the hint is the server's (`restart:<ms>`), the bounds the app's; a longer timer would fire at once.
+    const delay = timerDelay(
+      Math.max(minDelayMs, backoffDelay(this.tries, this.options, this.options.random)),
+    );
     this.handle = this.options.timers.setTimeout(() => this.runNow(), delay);
     return this.options.clock.now() + delay;
   }

@@ -197,6 +197,47 @@ describe('SynclineClient', () => {
       client.close();
     });
 
+    it('a late refusal of a join left and joined again does not forget the room joined again', async () => {
+      const { client, open } = setup();
+      const ws = await open();
+      const first = track(client.join('doc:1'));
+      const firstId = ws.last('join_room').id;
+      client.leave('doc:1').catch(() => {});
+      const second = track(client.join('doc:1'));
+      const secondId = ws.last('join_room').id;
+      expect(secondId).not.toBe(firstId);
+      // The first join's reply comes late (replies are not in request order): it speaks of the first entry.
+      ws.deliver({ type: 'nack', id: firstId, code: 'internal', message: 'hook failed' });
+      await tick();
+      expect(first.error?.code).toBe('not_joined'); // rejected by the leave already
+      expect(second.settled).toBe(false);
+      ws.deliver({ type: 'ack', id: secondId, data: { room: 'doc:1', seq: 4, status: 'fresh' } });
+      await tick();
+      expect(second.value).toEqual({ room: 'doc:1', seq: 4, status: 'fresh' });
+      expect(client.roomSeq('doc:1')).toBe(4);
+      client.close();
+    });
+
+    it('a late ack of a join left and joined again does not settle the join made again', async () => {
+      const { client, open } = setup();
+      const ws = await open();
+      client.join('doc:1').catch(() => {});
+      const firstId = ws.last('join_room').id;
+      client.leave('doc:1').catch(() => {});
+      const second = track(client.join('doc:1'));
+      ws.deliver({ type: 'ack', id: firstId, data: { room: 'doc:1', seq: 2, status: 'fresh' } });
+      await tick();
+      expect(second.settled).toBe(false); // the server has not run it yet
+      ws.deliver({
+        type: 'ack',
+        id: ws.last('join_room').id,
+        data: { room: 'doc:1', seq: 3, status: 'fresh' },
+      });
+      await tick();
+      expect(second.value).toMatchObject({ seq: 3 });
+      client.close();
+    });
+
     it('leaves a room and stops re-entering it', async () => {
       const { client, net, open } = setup();
       const ws = await open({ rooms: [{ room: 'doc:1', seq: 0, status: 'fresh' }] });
@@ -214,7 +255,26 @@ describe('SynclineClient', () => {
       await vi.advanceTimersByTimeAsync(500);
       await tick();
       net.current.accept();
-      expect(net.current.sent[0].rooms).toBeUndefined(); // no room left to resume
+      // No room left to resume: an empty list (not none), or the resumed session would restore its rooms.
+      expect(net.current.sent[0]).toMatchObject({ session: { id: expect.any(String) }, rooms: [] });
+      client.close();
+    });
+
+    it('does not get back, on resume, a room left while disconnected', async () => {
+      const { client, net, open } = setup();
+      const ws = await open({ rooms: [] }); // the automatic rooms were not entered (refused, say)
+      client.join('doc:1').catch(() => {});
+      ws.deliver({
+        type: 'ack',
+        id: ws.last('join_room').id,
+        data: { room: 'doc:1', seq: 0, status: 'fresh' },
+      });
+      ws.serverClose(1006);
+      await client.leave('doc:1'); // offline: nothing to send, the next hello says it
+      await vi.advanceTimersByTimeAsync(500);
+      await tick();
+      net.current.accept();
+      expect(net.current.sent[0]).toMatchObject({ session: { id: expect.any(String) }, rooms: [] });
       client.close();
     });
   });

@@ -439,10 +439,13 @@ export class SynclineClient {
   }
 
   private sendEnter(room: string): void {
+    // After join -> leave -> join, the first join's late reply is about an entry the leave ended: it must
+    // neither settle nor forget the new one (replies are not in request order).
+    const token = this.rooms.token(room);
     this.messenger.call(this.rooms.command(room), { replay: false, timeoutMs: this.requestTimeoutMs }).then(
       // No data: the socket closed first; the next `hello.rooms` enters the room instead.
-      (state) => state && this.rooms.entered(room, state as RoomState),
-      (error: SynclineError) => this.rooms.refused(room, error),
+      (state) => state && this.rooms.entered(room, state as RoomState, token),
+      (error: SynclineError) => this.rooms.refused(room, error, token),
     );
   }
 

@@ -91,6 +91,28 @@ describe('Connection', () => {
       conn.close();
     });
 
+    it('caps a connectTimeoutMs longer than a timer can wait instead of giving up at once', async () => {
+      const { conn, net } = make({ connectTimeoutMs: Number.POSITIVE_INFINITY });
+      conn.connect();
+      await tick();
+      net.current.accept();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(net.sockets[0].closedWith).toBeUndefined();
+      expect(conn.status.state).toBe('connecting');
+      conn.close();
+    });
+
+    it('caps a restart hint longer than a timer can wait instead of reconnecting at once', async () => {
+      const { conn, net, open } = make();
+      conn.connect();
+      await open();
+      net.current.serverClose(4008, `restart:${2 ** 32}`);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(net.sockets).toHaveLength(1);
+      expect(conn.status.state).toBe('reconnecting');
+      conn.close();
+    });
+
     it('calls the url and token providers afresh on every connect', async () => {
       let n = 0;
       const url = vi.fn(async () => `ws://node-${++n}/rt`);
@@ -104,6 +126,18 @@ describe('Connection', () => {
       expect(token).toHaveBeenCalledTimes(2);
       expect(ws2.url).toBe('ws://node-2/rt');
       expect(ws2.sent[0].token).toBe('token-2');
+      conn.close();
+    });
+
+    it('sends hello.rooms even empty when resuming, so the server does not restore rooms left offline', async () => {
+      const { conn, net, open } = make({ helloRooms: () => [] });
+      conn.connect();
+      const ws1 = await open({ sessionId: 'S', resumeKey: 'K' });
+      expect(ws1.sent[0].rooms).toBeUndefined(); // a new session: absent and empty mean the same
+      net.current.serverClose(1006);
+      await vi.advanceTimersByTimeAsync(500);
+      const ws2 = await open();
+      expect(ws2.sent[0]).toMatchObject({ session: { id: 'S', key: 'K' }, rooms: [] });
       conn.close();
     });
 

@@ -29,6 +29,7 @@ import {
   resolveProvider,
   type TimerHandle,
   type Timers,
+  timerDelay,
   type WebSocketConstructor,
   type WebSocketLike,
 } from './environment.js';
@@ -175,7 +176,7 @@ export class Connection {
     this.setStatus({ state, attempt: this.retry.tries, lastClose: this.current.lastClose });
     this.connectTimer = this.options.timers.setTimeout(
       () => this.lost(CloseCode.HandshakeTimeout.code, 'connect timeout'),
-      this.options.connectTimeoutMs,
+      timerDelay(this.options.connectTimeoutMs),
     );
     void this.openSocket(generation);
   }
@@ -232,7 +233,9 @@ export class Connection {
       session && (session.closedAt === undefined || this.now() - session.closedAt < session.graceMs);
     if (session && resumable) hello.session = { id: session.id, key: session.key };
     const rooms = this.options.helloRooms();
-    if (rooms.length > 0) hello.rooms = rooms;
+    // When resuming, `rooms` is sent even empty: absent, the server restores every room of the session
+    // (PROTOCOL §6.3), including rooms left while offline; present, it is authoritative.
+    if (rooms.length > 0 || hello.session) hello.rooms = rooms;
     if (this.options.clientInfo) hello.client = this.options.clientInfo;
     this.write(ws, hello);
   }

@@ -57,6 +57,14 @@ export const defaultTimers: Timers = {
  */
 export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
+/**
+ * `ms` capped at `MAX_TIMER_DELAY_MS`, for timers armed with a delay given by the app or the server
+ * (`timeoutMs`, `retryAfterMs`, ...): a longer one (or `Infinity`, "no limit") would fire at once.
+ */
+export function timerDelay(ms: number): number {
+  return Math.min(ms, MAX_TIMER_DELAY_MS);
+}
+
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;

@@ -28,6 +28,18 @@ describe('Heartbeat', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('caps a server interval longer than a timer can wait instead of spinning', () => {
+    const { hb, sendPing, onTimeout } = make();
+    hb.start(2 ** 32, 10_000);
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    vi.advanceTimersByTime(1000);
+    expect(spy).not.toHaveBeenCalled(); // an uncapped delay fires at once and re-arms, again and again
+    spy.mockRestore();
+    expect(sendPing).not.toHaveBeenCalled();
+    expect(onTimeout).not.toHaveBeenCalled();
+    hb.stop();
+  });
+
   it('times out after interval + timeout of silence', () => {
     const { hb, onTimeout } = make();
     hb.start(1000, 500);

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle, Timers } from './environment.js';
+import { type Clock, type TimerHandle, type Timers, timerDelay } from './environment.js';
 
 export interface HeartbeatOptions {
   timers: Timers;
@@ -70,7 +70,7 @@ export class Heartbeat {
     const deadline = this.lastReceivedAt + this.intervalMs + this.timeoutMs;
     const nextPing = this.lastPingAt + this.intervalMs;
     const delay = Math.max(0, Math.min(deadline, nextPing) - this.options.clock.now());
-    this.handle = this.options.timers.setTimeout(() => this.tick(), delay);
+    this.handle = this.options.timers.setTimeout(() => this.tick(), timerDelay(delay)); // server-given intervals
   }
 
   private tick(): void {

@@ -175,6 +175,61 @@ describe('Messenger', () => {
     expect(p.error).toMatchObject({ code: 'rate_limited', retryAfterMs: 5000 });
   });
 
+  it('re-sends after retryAfterMs on unavailable (a failed log write), with the same id', async () => {
+    const { messenger, transport, sent, ack } = make();
+    transport.ready = true;
+    const p = track(messenger.call({ type: 'publish', n: 1 }));
+    messenger.handleReply({
+      type: 'nack',
+      id: 'c:1',
+      code: 'unavailable',
+      message: 'the event could not be stored; retry',
+      retryAfterMs: 1000,
+    });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(p.settled).toBe(false);
+    expect(sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent.map((m) => [m.id, m.n])).toEqual([
+      ['c:1', 1],
+      ['c:1', 1],
+    ]);
+    ack('c:1', { seq: 7 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(p.value).toEqual({ seq: 7 });
+  });
+
+  it('fails an unavailable message whose retry would come after its TTL, or that has no retryAfterMs', async () => {
+    const { messenger, transport } = make();
+    transport.ready = true;
+    const late = track(messenger.call({ type: 'publish' }, { ttlMs: 500 }));
+    const bare = track(messenger.call({ type: 'publish' }));
+    messenger.handleReply({ type: 'nack', id: 'c:1', code: 'unavailable', message: '', retryAfterMs: 1000 });
+    messenger.handleReply({ type: 'nack', id: 'c:2', code: 'unavailable', message: '' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(late.error).toMatchObject({ code: 'unavailable', retryAfterMs: 1000 });
+    expect(bare.error?.code).toBe('unavailable');
+  });
+
+  it('caps timeoutMs and retryAfterMs at the longest timer delay instead of firing at once', async () => {
+    const { messenger, transport, sent } = make({ ttlMs: 2 ** 40 });
+    transport.ready = true;
+    const forever = track(messenger.call({ type: 'request' }, { timeoutMs: Number.POSITIVE_INFINITY }));
+    const long = track(messenger.call({ type: 'request' }, { timeoutMs: 2 ** 32 }));
+    const retried = track(messenger.call({ type: 'publish' }));
+    messenger.handleReply({
+      type: 'nack',
+      id: 'c:3',
+      code: 'rate_limited',
+      message: '',
+      retryAfterMs: 2 ** 32,
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect([forever.settled, long.settled, retried.settled]).toEqual([false, false, false]);
+    expect(sent).toHaveLength(3); // not re-sent yet
+    messenger.close();
+  });
+
   it('rejects with too_large what the socket would refuse', async () => {
     const { messenger, transport } = make();
     transport.ready = true;

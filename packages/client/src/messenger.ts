@@ -1,15 +1,22 @@
 import { type Ack, ErrorCode, type ErrorMessage, type Nack, type Response } from '@syncline/protocol';
-import type { Clock, TimerHandle, Timers } from './environment.js';
+import { type Clock, type TimerHandle, type Timers, timerDelay } from './environment.js';
 import { SynclineError } from './errors.js';
 import { Outbox } from './outbox.js';
 import type { OutboxStorage, StoredMessage } from './outbox-storage.js';
+
+/**
+ * Nacks the server does not remember and that say when to try again (`retryAfterMs`): re-sent with the same
+ * id (PROTOCOL §10.4, §19). `unavailable`: a log write failed (§9.2 step 10) or a `doc.submit` lost version
+ * races; rejecting it would lose a message over a transient storage failure.
+ */
+const RETRY_CODES = new Set<string>([ErrorCode.RateLimited, ErrorCode.Unavailable]);
 
 /** A client message that expects a reply (`publish`, `request`, `join_room`, ...), before its id is set. */
 export type OutgoingMessage = { type: string; [key: string]: unknown };
 type Identified = OutgoingMessage & { id: string };
 
 export interface SendOptions {
-  /** How long the message may wait to be sent (in the outbox, or for a rate-limit retry). */
+  /** How long the message may wait to be sent (in the outbox, or for a retry after `retryAfterMs`). */
   ttlMs?: number;
   /** Reject with `timeout` when no reply came this long after the call, queued or not. */
   timeoutMs?: number;
@@ -62,14 +69,14 @@ interface Entry {
  * Messages that expect a reply, through their whole life: sent at once when the socket is open, else
  * queued in the outbox (persisted when a storage is given); in flight until their reply; re-sent in order
  * after a reconnect (in-flight ones first, then the outbox); re-sent after `retryAfterMs` when the server
- * says `rate_limited`; rejected on timeout, expiry, overflow or close.
+ * says `rate_limited` or `unavailable`; rejected on timeout, expiry, overflow or close.
  *
  * Re-sending is safe because the server de-duplicates by message id.
  */
 export class Messenger {
   /** Sent, awaiting their reply; in send order. */
   private readonly inflight = new Map<string, Entry>();
-  /** Waiting for a rate-limit retry. */
+  /** Waiting for a retry after `retryAfterMs` (`rate_limited`, `unavailable`). */
   private readonly waiting = new Set<Entry>();
   private readonly outbox: Outbox<Entry>;
   private closed = false;
@@ -114,7 +121,7 @@ export class Messenger {
             entry,
             new SynclineError(ErrorCode.Timeout, `no reply to ${message.type} in ${options.timeoutMs} ms`),
           );
-        }, options.timeoutMs);
+        }, timerDelay(options.timeoutMs));
       }
       this.dispatch(entry);
     });
@@ -130,11 +137,7 @@ export class Messenger {
     }
     const error = SynclineError.from(reply);
     const retryAt = this.now() + (error.retryAfterMs ?? 0);
-    if (
-      error.code === ErrorCode.RateLimited &&
-      error.retryAfterMs !== undefined &&
-      retryAt <= entry.deadline
-    ) {
+    if (RETRY_CODES.has(error.code) && error.retryAfterMs !== undefined && retryAt <= entry.deadline) {
       this.retryLater(entry, error.retryAfterMs);
     } else {
       this.settle(entry, error);
@@ -229,7 +232,7 @@ export class Messenger {
 
   private retryLater(entry: Entry, delayMs: number): void {
     this.inflight.delete(entry.message.id);
-    // The SAME id (PROTOCOL §10.4, §17.1): the server does not remember a `rate_limited` nack, so the
+    // The SAME id (PROTOCOL §10.4, §17.1): the server does not remember these nacks, so the
     // retry is run normally. A new id would defeat de-duplication: a message re-sent after a reconnect
     // to a new session may have been run already (its ack lost with the old socket), and the rate limit
     // is checked before the durable de-duplication, so a retry under a new id would be appended twice.
@@ -238,7 +241,7 @@ export class Messenger {
       entry.retry = undefined;
       this.waiting.delete(entry);
       this.dispatch(entry);
-    }, delayMs);
+    }, timerDelay(delayMs));
   }
 
   /** Removes `entry` from wherever it is and resolves (no error) or rejects it. */

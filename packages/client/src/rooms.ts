@@ -65,6 +65,14 @@ export class RoomRegistry {
     return entry.mode;
   }
 
+  /**
+   * An opaque token for the app's current wish to be in `room`: a `leave` then a new `enter` make a new
+   * one. A command's reply is applied only while the token it was sent with is current.
+   */
+  token(room: string): object | undefined {
+    return this.rooms.get(room);
+  }
+
   has(room: string): boolean {
     return this.rooms.has(room);
   }
@@ -85,20 +93,20 @@ export class RoomRegistry {
     };
   }
 
-  /** The server entered `room` (an ack, or a line of `welcome.rooms`). */
-  entered(room: string, state: RoomState): void {
+  /** The server entered `room` (an ack, or a line of `welcome.rooms`); `token`: see `token()`. */
+  entered(room: string, state: RoomState, token?: object): void {
     const entry = this.rooms.get(room);
-    if (!entry) return;
+    if (!entry || (token !== undefined && entry !== token)) return;
     // `fresh`: nothing is replayed, continue after the room's current seq. `resumed`: the missed events
     // follow and must not look like duplicates. `reset`: a `reset` message follows and sets the seq.
     if (state.status === 'fresh') entry.lastSeq = Math.max(entry.lastSeq ?? -1, state.seq);
     for (const w of entry.waiters.splice(0)) w.resolve(state);
   }
 
-  /** The server refused `room`: forget it and reject whoever waits. */
-  refused(room: string, error: SynclineError): void {
+  /** The server refused `room`: forget it and reject whoever waits. `token`: see `token()`. */
+  refused(room: string, error: SynclineError, token?: object): void {
     const entry = this.rooms.get(room);
-    if (!entry) return;
+    if (!entry || (token !== undefined && entry !== token)) return;
     this.rooms.delete(room);
     for (const w of entry.waiters) w.reject(error);
   }

@@ -175,6 +175,8 @@ export class DocumentClient {
   private restoredUserId: string | undefined;
   /** The opIds of the restored edits (the rest of my queue was made on this page). */
   private restoredOpIds = new Set<string>();
+  /** Restored edits that another user typed on top of `restoredUserId`'s before a handshake (`typedBy`). */
+  private restoredTypedBy: { userId: string; opIds: Set<string> } | undefined;
   private syncedWaiters: { resolve(): void; reject(error: SynclineError): void }[] = [];
   private resolveReady!: () => void;
   private rejectReady!: (error: SynclineError) => void;
@@ -636,9 +638,13 @@ export class DocumentClient {
       mayBeIncluded: true,
     });
     this.restoredUserId = record.userId;
+    const typedBy = new Set(record.typedBy?.opIds);
     this.restoredOpIds = new Set(
-      [...(record.inflight ? [record.inflight] : []), ...record.pending].map((p) => p.opId),
+      [...(record.inflight ? [record.inflight] : []), ...record.pending]
+        .map((p) => p.opId)
+        .filter((id) => !typedBy.has(id)),
     );
+    this.restoredTypedBy = record.typedBy ? { userId: record.typedBy.userId, opIds: typedBy } : undefined;
     this.state = new SyncState(
       record.snapshot,
       record.version,
@@ -724,11 +730,24 @@ export class DocumentClient {
     ]);
 
     const me = this.transport.userId;
-    if (this.state && this.restoredUserId !== undefined && me !== undefined && this.restoredUserId !== me) {
+    // The restored edits saved by someone else on this device (a record's `userId`, and its `typedBy`).
+    // Only a leading run can be taken out: `typedBy` edits of another user behind my own restored ones stay.
+    const notMine = new Set<string>();
+    const firstTheirs = me !== undefined && this.restoredUserId !== undefined && this.restoredUserId !== me;
+    if (firstTheirs) for (const id of this.restoredOpIds) notMine.add(id);
+    const typedBy = this.restoredTypedBy;
+    if (
+      me !== undefined &&
+      typedBy &&
+      typedBy.userId !== me &&
+      (firstTheirs || this.restoredOpIds.size === 0)
+    )
+      for (const id of typedBy.opIds) notMine.add(id);
+    if (this.state && notMine.size > 0) {
       // Edits saved by someone else on this device: not mine to submit. They come first in the queue (never
       // composed with later ops); what follows was typed here before the handshake told who I am: mine, kept.
       const state = this.state;
-      const theirs = [state.inflight, ...state.pending].filter((p) => p && this.restoredOpIds.has(p.opId));
+      const theirs = [state.inflight, ...state.pending].filter((p) => p && notMine.has(p.opId));
       this.events.emit('notice', {
         reason: 'discarded_other_user',
         zoneIds: [...new Set(theirs.flatMap((p) => describeOp(p?.op ?? null).zoneIds))],
@@ -736,10 +755,7 @@ export class DocumentClient {
         action: 'restore',
       });
       const before = state.doc;
-      while (
-        state.unconfirmed > 0 &&
-        this.restoredOpIds.has((state.inflight ?? state.promote())?.opId ?? '')
-      ) {
+      while (state.unconfirmed > 0 && notMine.has((state.inflight ?? state.promote())?.opId ?? '')) {
         this.dropInflight(null);
       }
       if (state.unconfirmed === 0) {
@@ -753,6 +769,7 @@ export class DocumentClient {
     }
     this.restoredUserId = undefined;
     this.restoredOpIds.clear();
+    this.restoredTypedBy = undefined;
 
     const state = this.state;
     const fromVersion = state?.version ?? version;
@@ -1236,16 +1253,28 @@ export class DocumentClient {
     if (!s || s.unconfirmed === 0) return null;
     const inflight = s.inflight ? { opId: s.inflight.opId, op: s.inflight.op } : null;
     const pending = s.pending.map((p) => ({ opId: p.opId, op: p.op }));
-    const userId = this.transport.userId ?? this.restoredUserId ?? this.options.userId;
+    const opIds = [...(inflight ? [inflight.opId] : []), ...pending.map((p) => p.opId)];
+    // Who typed the edits made here: as in `stamp()`. Restored edits of another user that the handshake has not
+    // checked yet stay theirs (`userId`), the later ones are labelled `typedBy`: one label for both would, on the
+    // next load, either discard my edits as theirs or submit theirs as mine.
+    const typist = this.transport.userId ?? this.options.userId ?? this.restoredTypedBy?.userId;
+    const restored = this.restoredUserId;
+    const theirs =
+      restored !== undefined && typist !== undefined && typist !== restored
+        ? opIds.filter((id) => this.restoredOpIds.has(id))
+        : [];
+    const userId = theirs.length > 0 ? restored : (typist ?? restored);
+    const mine = theirs.length > 0 ? opIds.filter((id) => !this.restoredOpIds.has(id)) : [];
     return {
       format: 1,
       documentId: this.documentId,
       ...(userId === undefined ? {} : { userId }),
+      ...(typist !== undefined && mine.length > 0 ? { typedBy: { userId: typist, opIds: mine } } : {}),
       version: s.version,
       snapshot: s.serverDoc,
       inflight,
       pending,
-      opIds: [...(inflight ? [inflight.opId] : []), ...pending.map((p) => p.opId)],
+      opIds,
       savedAt: this.clock.now(),
     };
   }

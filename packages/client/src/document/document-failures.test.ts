@@ -315,6 +315,67 @@ describe('DocumentClient failures', () => {
     expect(other.doc.doc.zones.z1.text).toBe('hello');
   });
 
+  it("keeps my edits saved before the handshake on top of another user's restored edits, across a reload", async () => {
+    const persistence = new MemoryDocPersistence();
+    const { server, open } = world();
+    const first = open('ann', { persistence });
+    await first.doc.ready;
+    first.conn.disconnect();
+    first.doc.editText('z1', { pos: 0, ins: 'ann: ' });
+    await settle();
+    first.doc.close();
+
+    // Bob, offline: the app knows who he is (`userId`), the server has not said it yet.
+    const conn = server.connect('bob', { auto: true });
+    conn.disconnect();
+    Object.defineProperty(conn, 'userId', { get: () => undefined });
+    const offline = new DocumentClient(conn, server.documentId, { persistence, userId: 'bob' });
+    await settle();
+    expect(offline.doc.zones.z1.text).toBe('ann: hello');
+    offline.editText('z2', { pos: 5, ins: '!' }); // Bob's own
+    await settle();
+    offline.close(); // a reload before any handshake
+
+    const bob = open('bob', { persistence });
+    const notices: DocNotice[] = [];
+    bob.doc.on('notice', (n) => notices.push(n));
+    await bob.doc.ready;
+    await quiesce([bob.conn], tick);
+    expect(notices).toEqual([
+      { reason: 'discarded_other_user', zoneIds: ['z1'], partial: false, action: 'restore' },
+    ]);
+    expect(server.doc.zones.z1.text).toBe('hello'); // Ann's edit is not Bob's to submit
+    expect(server.doc.zones.z2.text).toBe('world!'); // Bob's is kept
+    expect(server.log.every((r) => r.userId === 'bob')).toBe(true);
+    expect(bob.doc.doc).toEqual(server.doc);
+  });
+
+  it("does not submit another user's restored edits as mine once my later edits made me the record's user", async () => {
+    const persistence = new MemoryDocPersistence();
+    const { server, open } = world();
+    const first = open('ann', { persistence });
+    await first.doc.ready;
+    first.conn.disconnect();
+    first.doc.editText('z1', { pos: 0, ins: 'ann: ' });
+    await settle();
+    first.doc.close();
+
+    const conn = server.connect('bob', { auto: true });
+    conn.disconnect();
+    Object.defineProperty(conn, 'userId', { get: () => undefined });
+    const offline = new DocumentClient(conn, server.documentId, { persistence, userId: 'bob' });
+    await settle();
+    offline.editText('z2', { pos: 5, ins: '!' });
+    await settle();
+    offline.close();
+
+    const cid = open('cid', { persistence }); // someone else again: nothing restored is theirs
+    await cid.doc.ready;
+    await quiesce([cid.conn], tick);
+    expect(server.version).toBe(0);
+    expect(cid.doc.doc).toEqual(server.doc);
+  });
+
   it('enters the room again, after a backoff, when the open is answered not_joined', async () => {
     const { timers, delays, run } = manualTimers();
     const { server } = world();

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DocumentClient } from './document-client.js';
 import { quiesce, world } from './fake-doc-server.js';
 import type { DocNotice, DocRejection } from './types.js';
 
@@ -142,6 +143,26 @@ describe('DocumentClient locks', () => {
     await quiesce([ann.conn], tick);
     await expect(locked).resolves.toMatchObject({ zoneId: 'z1', userId: 'ann' });
     expect(server.locks.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('releases on close a lock asked for offline: the queued lock goes out after the reconnect, so must the unlock', async () => {
+    const { server, open } = world({ now: () => Date.now() });
+    const ann = open('ann');
+    await ann.doc.ready;
+    ann.conn.disconnect();
+    const locked = ann.doc.lock('z1'); // queued until the reconnect
+    ann.doc.close();
+    // The document is opened again (its room entered again) before the reconnect: the lock is granted then.
+    const again = new DocumentClient(ann.conn, server.documentId, {});
+    ann.conn.reconnect();
+    await quiesce([ann.conn], tick);
+    await again.ready;
+    await expect(locked).resolves.toMatchObject({ zoneId: 'z1', userId: 'ann' });
+    expect(server.locks.size).toBe(0); // else held, renewed by nobody, until its lease ran out
+    expect(again.locks).toEqual({});
+    again.close();
+    await quiesce([ann.conn], tick);
     expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -122,11 +122,14 @@ export class LockKeeper {
     this.disposed = true;
     // A lock whose reply has not come yet is released too: sent after it, the unlock is handled after it
     // (as with `unlock`), while the room is still entered; once the reply came, the room may be left.
+    // With replay on, like the lock: a lock asked for offline is queued and goes out after the reconnect, and
+    // granted (the document opened again meanwhile), nobody would renew or release it before its lease ran
+    // out. If the room is not entered then, both get `not_joined`: harmless.
     const asked = [...this.locking].filter(([zoneId, call]) => this.calls.get(zoneId) === call);
     for (const zoneId of new Set([...this.held.keys(), ...asked.map(([zoneId]) => zoneId)])) {
       this.stop(zoneId);
       this.options.transport
-        .request(DOC_METHODS.unlock, { documentId: this.options.documentId, zoneId }, { replay: false })
+        .request(DOC_METHODS.unlock, { documentId: this.options.documentId, zoneId })
         .catch(() => {});
     }
   }

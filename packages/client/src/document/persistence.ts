@@ -17,6 +17,11 @@ export interface PersistedDoc {
   documentId: string;
   /** Whose ops these are: a client signed in as someone else does not re-submit them. */
   userId?: string;
+  /**
+   * The last ops (`opIds`), when another user typed them on top of `userId`'s restored ops before a handshake
+   * said who was signed in: theirs, not `userId`'s.
+   */
+  typedBy?: { userId: string; opIds: string[] };
   /** The confirmed server version `snapshot` is at. */
   version: number;
   snapshot: ZoneDocument;
@@ -83,6 +88,12 @@ export function isPersistedDoc(value: unknown): value is PersistedDoc {
     r.snapshot !== null &&
     (r.inflight === null || isOp(r.inflight)) &&
     Array.isArray(r.pending) &&
-    r.pending.every(isOp)
+    r.pending.every(isOp) &&
+    (r.typedBy === undefined ||
+      (typeof r.typedBy === 'object' &&
+        r.typedBy !== null &&
+        typeof r.typedBy.userId === 'string' &&
+        Array.isArray(r.typedBy.opIds) &&
+        r.typedBy.opIds.every((id) => typeof id === 'string')))
   );
 }
