@@ -128,7 +128,7 @@ describe('processing jobs, cancelled', () => {
     expect(doc.meta.processing).toMatchObject({ status: 'completed', pagesDone: pages });
   });
 
-  it('a resumed job still reports the pages skipped before it stopped', async () => {
+  it('a resumed job still reports the pages skipped before it stopped, and their warnings', async () => {
     const s = await startJobServer(cleanup, paced);
     const owner = s.watcher('olga');
     // Page 2 cannot be parsed: it is skipped (with a warning) in the first run.
@@ -147,13 +147,17 @@ describe('processing jobs, cancelled', () => {
 
     // The retry resumes after the last committed page, so it never sees page 2: the skip is still reported.
     await owner.client.request('job.retry', { jobId });
-    const done = await owner.waitEvent<{ skippedPages: number[]; pages: number }>(
+    const done = await owner.waitEvent<{ skippedPages: number[]; pages: number; warnings: string[] }>(
       'processing_completed',
       room,
       undefined,
       60_000,
     );
     expect(done).toMatchObject({ pages: 30, skippedPages: [2] });
+    // The warning of page 2 came from the first run; the retry keeps it (from the job's result), once.
+    expect(done.warnings.filter((w) => w.startsWith('page 2: '))).toHaveLength(1);
+    const { job: finished } = await owner.client.request<{ job: JobInfo }>('job.get', { documentId });
+    expect(finished?.result).toMatchObject({ warnings: done.warnings });
     snap = await owner.client.request<DocSnapshot>('doc.open', { documentId });
     expect((snap.snapshot as { meta: Meta }).meta.processing).toMatchObject({
       status: 'completed',

@@ -1,5 +1,8 @@
+import { analyzePdfInWorker, exportDocument, inspectPdfInWorker } from '@syncline/pipeline';
+import type { JobInfo } from '@syncline/protocol';
+import { MemoryFileStore, type SynclineServerOptions } from '@syncline/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup, signToken } from './helpers.js';
+import { Cleanup, signToken, waitFor } from './helpers.js';
 import { makeTextPdf, startJobServer } from './jobs-fixtures.js';
 
 type Chunk = {
@@ -16,8 +19,8 @@ describe('exports and document files', () => {
   const cleanup = new Cleanup();
   afterEach(() => cleanup.run());
 
-  async function processed(pages = 3) {
-    const s = await startJobServer(cleanup);
+  async function processed(pages = 3, options: SynclineServerOptions = {}) {
+    const s = await startJobServer(cleanup, options);
     const owner = s.watcher('olga');
     const { documentId, jobId } = await s.uploadOk('olga', await makeTextPdf(pages), 'Q3 report — final.pdf');
     const room = `doc:${documentId}`;
@@ -140,5 +143,70 @@ describe('exports and document files', () => {
     const metrics = await (await s.get(null, '/metrics')).text();
     expect(metrics).toMatch(/syncline_jobs\{state="completed"\} 1/);
     expect(metrics).toMatch(/syncline_pages_processed_total 1/);
+  });
+
+  it('a cancel while the export file is being written leaves no file behind', async () => {
+    // The export's file write is held until the test lets it go; the pipeline tells the test the job's signal.
+    const files = new MemoryFileStore();
+    const put = files.put.bind(files);
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const writing: string[] = [];
+    files.put = async (key, bytes) => {
+      if (key.startsWith('export/')) {
+        writing.push(key);
+        await held;
+      }
+      return put(key, bytes);
+    };
+    let signal: AbortSignal | undefined;
+    const pipeline = {
+      inspectPdf: inspectPdfInWorker,
+      analyzePdfInWorker,
+      exportDocument: (...args: Parameters<typeof exportDocument>) => {
+        signal = args[2].signal;
+        return exportDocument(...args);
+      },
+    };
+    const { owner, documentId, room } = await processed(1, { jobs: { files, pipeline } });
+    const { exportId } = await owner.client.request<{ exportId: string }>('export.start', {
+      documentId,
+      format: 'markdown',
+    });
+    await waitFor(() => writing.length === 1, 10_000, 'the export file is being written');
+    const cancel = owner.client.request<{ job: JobInfo }>('job.cancel', { jobId: exportId });
+    await waitFor(() => signal?.aborted, 10_000, 'the export job is cancelled');
+    release();
+    expect((await cancel).job.state).toBe('cancelled');
+    await owner.waitEvent('processing_error', room, (d) => d.exportId === exportId);
+    expect(await files.get(writing[0])).toBeUndefined();
+  });
+
+  it('keeps the files of a document’s newest exports only (keepExports)', async () => {
+    const { s, owner, documentId, room } = await processed(1, { jobs: { keepExports: 2 } });
+    const urls: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { exportId } = await owner.client.request<{ exportId: string }>('export.start', {
+        documentId,
+        format: 'json',
+      });
+      const done = await owner.waitEvent<{ downloadUrl: string }>(
+        'export_completed',
+        room,
+        (d) => d.exportId === exportId,
+      );
+      urls.push(done.downloadUrl);
+    }
+    const statuses = await Promise.all(
+      urls.map(async (u) => {
+        const res = await s.get('olga', u);
+        await res.arrayBuffer();
+        return res.status;
+      }),
+    );
+    // The oldest one's file was deleted when the third completed.
+    expect(statuses).toEqual([404, 200, 200]);
   });
 });

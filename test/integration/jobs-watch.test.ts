@@ -105,6 +105,31 @@ describe('processing jobs, watched', () => {
     await late.waitEvent('processing_completed', room, undefined, 60_000);
   });
 
+  it('a client that joins while the job waits out a retry’s backoff gets no stale progress', async () => {
+    // The analysis dies (a recoverable error) right after the run started and reported its first progress; the
+    // retry is a minute away.
+    const pipeline = {
+      inspectPdf: async () => ({ pages: 5 }),
+      analyzePdfInWorker: async (): Promise<never> => {
+        throw Object.assign(new Error('the PDF worker died'), { code: 'worker_failed', recoverable: true });
+      },
+      exportDocument: async () => ({ body: '', contentType: 'text/plain', fileExtension: 'txt' }),
+    };
+    const s = await startJobServer(cleanup, { jobs: { pipeline, backoff: { initialMs: 60_000 } } });
+    const a = s.watcher('ann');
+    const { documentId } = await s.uploadOk('ann', await makeTextPdf(1));
+    const room = `doc:${documentId}`;
+    await a.client.join(room, { since: 0 });
+    await a.waitEvent('processing_started', room, undefined, 10_000);
+    await waitForJob(a.client, documentId, (j) => j.state === 'queued' && j.error?.code === 'worker_failed');
+
+    // Joining now (the document's room, and the owner's own room on connect): the job is not running.
+    const late = s.watcher('ann');
+    await late.client.join(room);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(late.of('processing_progress')).toEqual([]);
+  });
+
   it('a client that reconnects mid-job misses no critical event', async () => {
     // Slower still (40 pages in 4 s): two reconnects, each with its backoff, happen mid-job.
     const s = await startJobServer(cleanup, { jobs: { maxPagesPerSecond: PAGES_PER_S / 2 } });

@@ -84,6 +84,33 @@ describe('analyzePdfInWorker', () => {
     expect(liveWorkers()).toBe(before);
   });
 
+  it('does not take a slow open followed by a slow first page for a stall', async () => {
+    const { bytes } = await makeLayoutPdf();
+    // A worker that takes 3 s to open the PDF (its deadline is the page timeout, here far longer in real use),
+    // then 3 s for the first page: 6 s in all, past the 5.1 s watchdog of a 100 ms page timeout, yet never
+    // silent for longer than one open or one page.
+    const script = `
+      import { parentPort } from 'node:worker_threads';
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      await sleep(3000);
+      parentPort.postMessage({ type: 'opened', pages: 1 });
+      await sleep(3000);
+      parentPort.postMessage({ type: 'page', result: { page: 1, pages: 1, zones: [], warnings: [], ms: 3000 } });
+      parentPort.once('message', () => {
+        parentPort.postMessage({ type: 'done', summary: { pages: 1, zones: 0, skippedPages: [], warnings: [] } });
+        parentPort.close();
+      });`;
+    const slow = new URL(`data:text/javascript,${encodeURIComponent(script)}`);
+    const pages: number[] = [];
+    const summary = await analyzePdfInWorker(bytes, {
+      workerUrl: slow,
+      pageTimeoutMs: 100,
+      onPage: (r) => void pages.push(r.page),
+    });
+    expect(summary).toMatchObject({ pages: 1 });
+    expect(pages).toEqual([1]);
+  }, 20_000);
+
   it('fails with worker_failed when the worker crashes', async () => {
     const { bytes } = await makeLayoutPdf();
     const crash = new URL('data:text/javascript,throw new Error("boom")');

@@ -97,7 +97,9 @@ export function analyzePdfInWorker(
     let outcome: { ok: true; summary: AnalyzeSummary } | { ok: false; error: unknown } | null = null;
     let killTimer: ReturnType<typeof setTimeout> | undefined;
     // A watchdog for a worker stuck in synchronous work (which its own page timeout cannot interrupt):
-    // armed while the worker owes the next page, cleared while the caller handles one.
+    // armed while the worker owes the next page, cleared while the caller handles one. Opening the PDF has a
+    // deadline of its own (the page timeout too), so the watchdog first covers the open, then starts over for the
+    // first page once the worker says the PDF is open: a slow open followed by a slow first page is not a stall.
     const stallMs = (opts.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS) + 5_000;
     let stallTimer: ReturnType<typeof setTimeout> | undefined;
     const watch = () => {
@@ -144,7 +146,9 @@ export function analyzePdfInWorker(
     };
 
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'page') {
+      if (m.type === 'opened') {
+        if (!outcome) watch();
+      } else if (m.type === 'page') {
         clearTimeout(stallTimer);
         pages = pages.then(() => handlePage(m.result));
       } else if (m.type === 'done') {

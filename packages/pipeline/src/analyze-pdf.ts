@@ -31,7 +31,11 @@ export type AnalyzeSummary = {
   warnings: string[];
 };
 
-export type AnalyzeControl = { check: () => void };
+export type AnalyzeControl = {
+  check: () => void;
+  /** The document is open (its own deadline, up to `pageTimeoutMs`); its pages follow. */
+  opened?: (pages: number) => void;
+};
 
 /**
  * Analyzes a PDF page by page in this thread. Bad input rejects with a `PipelineError` (`not_pdf`,
@@ -56,6 +60,7 @@ export async function runAnalysis(
     signal: opts.signal,
     timeoutMs,
   });
+  control.opened?.(doc.numPages);
   const summary: AnalyzeSummary = { pages: doc.numPages, zones: 0, skippedPages: [], warnings: [] };
   try {
     const first = Math.max(1, Math.floor(opts.startPage ?? 1));

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
           post({ type: 'page', result });
         },
       },
-      { check },
+      { check, opened: (pages) => post({ type: 'opened', pages }) },
     );
     while (!acked && !aborter.signal.aborted) {
       await new Promise<void>((resolve) => (ackWaiter = resolve));

@@ -17,6 +17,8 @@ export type WorkerInput = {
 
 /** Worker -> parent. */
 export type WorkerMessage =
+  /** The PDF is open: the parent's stall watchdog starts over for the first page. */
+  | { type: 'opened'; pages: number }
   | { type: 'page'; result: PageResult }
   | { type: 'done'; summary: AnalyzeSummary }
   | { type: 'error'; code: PipelineErrorCode | null; message: string };

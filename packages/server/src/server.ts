@@ -5,13 +5,14 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type EventData, type EventType, SYSTEM_ROOM, userRoom } from '@syncline/protocol';
+import { ErrorCode, type EventData, type EventType, SYSTEM_ROOM, userRoom } from '@syncline/protocol';
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
 import { createJwtVerifier, DevTokenIssuer, type JwtOptions } from './auth/jwt-authenticator.js';
 import type { Broker } from './broker/broker.js';
 import { RedisBroker } from './broker/redis-broker.js';
 import { type Clock, systemClock } from './core/clock.js';
+import { SynclineError } from './core/errors.js';
 import type { Extension } from './core/hooks.js';
 import {
   type Authenticate,
@@ -125,6 +126,10 @@ export class SynclineServer {
   private readonly sqlite: SharedSqlite | null;
   private readonly startedAt = Date.now();
   private closed = false;
+  /** Set once a group commit failed (fail-stop): nothing written since is durable. */
+  private storageFailure = false;
+  /** HTTP answers waiting for the current turn's commit: told at once if it fails (`durable`). */
+  private readonly durableWaiters = new Set<(err: unknown) => void>();
 
   constructor(opts: SynclineServerOptions = {}) {
     this.log = opts.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
@@ -264,13 +269,30 @@ export class SynclineServer {
           ? {
               jobs: this.jobs,
               authenticate: this.hub.authenticate,
-              durable: () => new Promise<void>((resolve) => this.hub.flusher.afterSend(resolve)),
+              durable: () => this.durable(),
+              stopping: () => this.hub.isStopping,
             }
           : undefined,
       },
       req,
       res,
     );
+  }
+
+  /**
+   * Resolves once the current turn's writes are committed and its frames sent. Rejects with `unavailable` if that
+   * commit fails (or one failed before): the flusher then never runs its after-send callbacks, so an HTTP answer
+   * waiting on them alone would hang until the client gave up.
+   */
+  private durable(): Promise<void> {
+    if (this.storageFailure) return Promise.reject(storageUnavailable());
+    return new Promise<void>((resolve, reject) => {
+      this.durableWaiters.add(reject);
+      this.hub.flusher.afterSend(() => {
+        this.durableWaiters.delete(reject);
+        resolve();
+      });
+    });
   }
 
   /**
@@ -373,12 +395,26 @@ export class SynclineServer {
    */
   private storageFailed(err: unknown, onFatal?: (err: unknown) => void): void {
     this.log.error({ err }, 'FATAL: storage commit failed: stopping (nothing of the failed turn was sent)');
+    this.storageFailure = true;
     this.hub.abort('storage failure');
-    this.close()
-      .catch((closeErr) => this.log.error({ err: closeErr }, 'closing after the storage failure failed'))
-      .finally(() => onFatal?.(err));
+    // HTTP answers held on the failed commit get 503 now; the close starts after they were written (the promise
+    // jobs that write them run before the next turn), or closing would drop their connections unanswered.
+    const waiters = [...this.durableWaiters];
+    this.durableWaiters.clear();
+    for (const reject of waiters) reject(storageUnavailable());
+    this.hub.clock.defer(() => {
+      this.close()
+        .catch((closeErr) => this.log.error({ err: closeErr }, 'closing after the storage failure failed'))
+        .finally(() => onFatal?.(err));
+    });
   }
 }
+
+const storageUnavailable = () =>
+  new SynclineError(
+    ErrorCode.Unavailable,
+    'the storage failed and the server is stopping; try again shortly',
+  );
 
 /** The SQLite connection the server's stores share, and its group commit. */
 interface SharedSqlite {

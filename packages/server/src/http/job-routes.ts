@@ -11,11 +11,21 @@ export interface JobRoutesContext {
   authenticate: Authenticate;
   trustProxy?: boolean;
   /**
-   * Resolves once what was written so far is committed (the server's group commit), never if that commit fails:
-   * an upload is answered only when its job is stored.
+   * Resolves once what was written so far is committed (the server's group commit); rejects (`unavailable`) if
+   * that commit fails: an upload is answered only when its job is stored.
    */
   durable?: () => Promise<void>;
+  /** True once the server is stopping (a shutdown, or fail-stop after a storage failure): uploads get 503. */
+  stopping?: () => boolean;
+  /** The longest an upload's answer waits for `durable`, then 503 `unavailable`. Default 10 s. */
+  durableTimeoutMs?: number;
 }
+
+/**
+ * A commit normally comes at the end of the upload's own turn (milliseconds): 10 s means the storage is stuck, and
+ * the client is better told (503, retry) than left waiting on a request that may never be answered.
+ */
+export const DURABLE_TIMEOUT_MS = 10_000;
 
 const STATUS: Record<string, number> = {
   [ErrorCode.Invalid]: 400,
@@ -122,7 +132,9 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
   }
   void serve(ctx, req, res, route, id, url).catch((err) => {
     req.resume();
-    sendError(res, err);
+    // A store failing under a stopping server (fail-stop after a storage failure, a shutdown closing the stores):
+    // not a bug to report as 500, but a 503 to retry later or elsewhere.
+    sendError(res, !(err instanceof SynclineError) && ctx.stopping?.() ? stoppingError() : err);
   });
   return true;
 }
@@ -172,8 +184,9 @@ async function serve(
       } catch {
         // not URL-encoded: keep it as sent
       }
+      if (ctx.stopping?.()) throw stoppingError();
       const uploaded = await jobs.upload(user, name, bytes);
-      await ctx.durable?.();
+      await uploadStored(ctx, uploaded.documentId);
       sendJson(res, 201, uploaded);
       return;
     }
@@ -197,6 +210,38 @@ async function serve(
       );
       return;
     }
+  }
+}
+
+const stoppingError = () =>
+  new SynclineError(ErrorCode.Unavailable, 'the server is stopping; upload again in a moment');
+
+/**
+ * Waits, at most `durableTimeoutMs`, for the upload's writes to be committed. A commit that failed lost them (the
+ * server stops: fail-stop), so its file is discarded too; one that is only late may still land, so nothing is undone
+ * then (a retried upload is a second document, not a broken one). Either way the answer is 503 `unavailable`.
+ */
+async function uploadStored(ctx: JobRoutesContext, documentId: string): Promise<void> {
+  if (!ctx.durable) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ctx.durableTimeoutMs ?? DURABLE_TIMEOUT_MS);
+  });
+  let outcome: 'late' | undefined;
+  try {
+    outcome = await Promise.race([ctx.durable().then(() => undefined), late]);
+  } catch (err) {
+    // Not awaited: the 503 goes out at once, before the stopping server closes its connections (the discard logs
+    // its own failures).
+    void ctx.jobs.discardUpload(documentId);
+    throw err instanceof SynclineError
+      ? err
+      : new SynclineError(ErrorCode.Unavailable, 'the upload could not be stored; try again');
+  } finally {
+    clearTimeout(timer);
+  }
+  if (outcome === 'late') {
+    throw new SynclineError(ErrorCode.Unavailable, 'the upload could not be stored in time; try again');
   }
 }
 

@@ -1,10 +1,14 @@
 import { EXPORT_FORMATS, type ExportFormat } from '@syncline/protocol';
 import type { DocumentSequencer } from '../docs/doc-sequencer.js';
 import type { FileStore } from './file-store.js';
-import { JobFailure, type JobJson } from './job.js';
+import { type Job, JobFailure, type JobJson } from './job.js';
 import type { JobEvents } from './job-events.js';
 import type { JobContext, JobHandler } from './job-runner.js';
+import type { JobStore } from './job-store.js';
 import type { PdfPipeline } from './pdf-pipeline.js';
+
+/** Finished exports whose files are kept per document by default (see `ExportJob.settled`). */
+export const DEFAULT_KEEP_EXPORTS = 10;
 
 export const exportKey = (exportId: string, extension: string): string =>
   `export/${exportId}.${extension.replace(/[^A-Za-z0-9]/g, '') || 'bin'}`;
@@ -26,15 +30,18 @@ export interface ExportResult {
 /**
  * The `export` job: renders the document as committed now (`rag` JSON Lines, `markdown`, `json`) with
  * the pipeline's exporter, streaming progress, and stores the file for `GET /api/exports/:exportId`.
- * The export id is the job id.
+ * The export id is the job id. Only the files of a document's newest `keepExports` finished exports are kept.
  */
 export class ExportJob implements JobHandler {
   constructor(
     private readonly d: {
       files: FileStore;
+      store: JobStore;
       documents: DocumentSequencer;
       pipeline: PdfPipeline;
       events: JobEvents;
+      /** Finished exports kept per document (their files); older ones answer 404. Default 10. */
+      keepExports?: number;
     },
   ) {}
 
@@ -60,6 +67,11 @@ export class ExportJob implements JobHandler {
     const bytes = typeof out.body === 'string' ? new TextEncoder().encode(out.body) : out.body;
     const fileKey = exportKey(job.id, out.fileExtension);
     await this.d.files.put(fileKey, bytes);
+    // Cancelled while the file was written: the job ends cancelled, and no download will ever name this file.
+    if (ctx.signal.aborted) {
+      await this.d.files.delete(fileKey);
+      throw ctx.signal.reason;
+    }
     const chunks = Array.isArray(out.chunks)
       ? out.chunks.length
       : typeof out.chunks === 'number'
@@ -77,5 +89,27 @@ export class ExportJob implements JobHandler {
       chunks,
     };
     return result;
+  }
+
+  /**
+   * Retention: every export is a new file, and a document may be exported again and again (each edit, each format).
+   * Once an export completes, the files of the document's finished exports older than the newest `keepExports` are
+   * deleted (their jobs stay, and a download answers 404 "no longer stored"). Bounded per document rather than by
+   * age: the exports someone may still download are the recent ones, whatever the pace of edits.
+   */
+  async settled(job: Job): Promise<void> {
+    if (job.state !== 'completed') return;
+    const keep = Math.max(1, this.d.keepExports ?? DEFAULT_KEEP_EXPORTS);
+    // Each completion trims what falls out then, so a window beyond `keep` covers what earlier trims left.
+    const done = await this.d.store.listJobs({
+      documentId: job.documentId,
+      kind: 'export',
+      states: ['completed'],
+      limit: keep + 20,
+    });
+    for (const old of done.slice(keep)) {
+      const fileKey = (old.result as Partial<ExportResult> | null)?.fileKey;
+      if (typeof fileKey === 'string') await this.d.files.delete(fileKey);
+    }
   }
 }

@@ -176,6 +176,37 @@ describe('JobEvents', () => {
     events.close();
   });
 
+  it('forgets the progress of a run that stopped without a final state, but not a newer run’s', async () => {
+    const { clock, events, connect, job } = await setup();
+    const tick = (j: Job, page: number) =>
+      events.processingProgress(j, {
+        progress: page / 10,
+        currentZone: null,
+        stage: 'analyzing',
+        page,
+        pages: 10,
+        etaMs: 1,
+      });
+    const first = { ...job, run: 1 };
+    tick(first, 2);
+    await clock.settle();
+    // A newer run of the job (taken over on this node) reports; the old run's late `forget` keeps it.
+    const second = { ...job, run: 2 };
+    clock.advance(200);
+    tick(second, 3);
+    await clock.settle();
+    events.forget(job.id, first.run);
+    expect(events.current(job.id)).toMatchObject({ page: 3 });
+    // The newer run stops too (waiting out a retry's backoff): a session entering now hears nothing of it.
+    events.forget(job.id, second.run);
+    expect(events.current(job.id)).toBeNull();
+    const after = await connect('bob', ['doc:d1']);
+    clock.advance(200);
+    await clock.settle();
+    expect(of(after, 'processing_progress')).toEqual([]);
+    events.close();
+  });
+
   it('on another node, never sends a session the stored progress after a newer live tick', async () => {
     // Two nodes on one bus: the job runs on node 0; Ann watches from node 1.
     const clock = new FakeClock();

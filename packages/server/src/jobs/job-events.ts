@@ -116,6 +116,19 @@ export class JobEvents {
     return new Promise((resolve) => this.clock.defer(resolve));
   }
 
+  /**
+   * Forgets a job's progress without sending it: its run stopped without a final state (waiting out a retry's
+   * backoff, queued again, or taken over by another node), so what it last reported is no longer current and a
+   * session entering the room must not be told it (`sendCurrent`). With `run`, only that run's progress: a newer
+   * run of the job on this node keeps its own.
+   */
+  forget(jobId: string, run?: number): void {
+    const l = this.live.get(jobId);
+    if (!l || (run !== undefined && l.job.run !== run)) return;
+    l.throttle.close();
+    this.live.delete(jobId);
+  }
+
   /** Publishes a critical event of a job (send its last progress with `flush` first) to its document's room and its owner's room, and logs it. */
   critical<T extends EventType>(job: Job, type: T, data: EventData<T>): Promise<unknown> {
     this.hub.log.info({ event: type, jobId: job.id, documentId: job.documentId, data }, 'job event');
@@ -204,7 +217,9 @@ export class JobEvents {
 
   private track(job: Job, type: Live['type']): Live {
     let l = this.live.get(job.id);
-    if (!l) {
+    // The latest view of the job: a new run of it (a retry, a takeover by this node) reports under its own `run`.
+    if (l) l.job = job;
+    else {
       const created: Live = {
         job,
         type,

@@ -55,8 +55,10 @@ export interface JobHandler {
 /**
  * `cancelling`: a job running on another runner (node) was marked cancelled in the store; that runner stops
  * it at its next heartbeat or commit, or at once when told (`abortCancelled`, e.g. through a broker).
+ * `superseded`: a run of this runner lost its claim (another run owns the job now) and stopped; the job is the
+ * run's own view (its `run`), nothing of its end was stored.
  */
-export type JobEvent = 'started' | 'retrying' | 'settled' | 'requeued' | 'cancelling';
+export type JobEvent = 'started' | 'retrying' | 'settled' | 'requeued' | 'cancelling' | 'superseded';
 export type JobListener = (job: Job, event: JobEvent) => void;
 
 export interface JobRunnerOptions {
@@ -477,6 +479,8 @@ export class JobRunner {
       { jobId: live.id, run: live.run, currentRun: now?.run },
       'job taken over by another run; this run stops without recording its end',
     );
+    // Listeners drop what they hold of this run (its live progress), which the new run's owner now reports.
+    this.emit(live, 'superseded');
     return now ?? live;
   }
 

@@ -48,6 +48,8 @@ export interface JobServiceOptions extends JobRunnerOptions {
   progressIntervalMs?: number;
   /** Most pages one processing job hands over per second (see `PagePacer`). Default: no limit. */
   maxPagesPerSecond?: number;
+  /** Finished exports whose files are kept per document (older ones are deleted). Default 10. */
+  keepExports?: number;
 }
 
 const parse = <S extends z.ZodType>(schema: S, data: unknown): z.infer<S> => {
@@ -125,7 +127,14 @@ export class JobService {
     );
     this.runner.register(
       'export',
-      new ExportJob({ files: opts.files, documents, pipeline: opts.pipeline, events: this.events }),
+      new ExportJob({
+        files: opts.files,
+        store: opts.store,
+        documents,
+        pipeline: opts.pipeline,
+        events: this.events,
+        keepExports: opts.keepExports,
+      }),
     );
     this.runner.on((job, event) => this.announce(job, event));
     hub.onEntered.push((session, room) => {
@@ -176,34 +185,59 @@ export class JobService {
     const now = this.clock.now();
     const cleanName = printable(name).slice(0, 256) || 'document.pdf';
     await this.files.put(pdfKey(documentId), bytes);
-    await this.store.addDocument({
-      documentId,
-      name: cleanName,
-      ownerId: user.userId,
-      size: bytes.byteLength,
-      createdAt: now,
-      updatedAt: now,
-      status: 'uploaded',
-      pages: null,
-      jobId,
-    });
-    // The document exists (owned by the uploader) with its name and state before any zone arrives.
-    for (const [key, value] of [
-      ['name', cleanName],
-      [PROCESSING_META, { status: 'queued', jobId, pages: null, pagesDone: 0, updatedAt: now }],
-    ] as [string, Json][]) {
-      await this.documents.applyServerOp(
+    try {
+      await this.store.addDocument({
         documentId,
-        (doc: ZoneDocument): Op => metaSet(key, value, doc.meta),
-        { userId: PIPELINE_USER, opId: `${jobId}:init:${key}`, ownerId: user.userId },
-      );
+        name: cleanName,
+        ownerId: user.userId,
+        size: bytes.byteLength,
+        createdAt: now,
+        updatedAt: now,
+        status: 'uploaded',
+        pages: null,
+        jobId,
+      });
+      // The document exists (owned by the uploader) with its name and state before any zone arrives.
+      for (const [key, value] of [
+        ['name', cleanName],
+        [PROCESSING_META, { status: 'queued', jobId, pages: null, pagesDone: 0, updatedAt: now }],
+      ] as [string, Json][]) {
+        await this.documents.applyServerOp(
+          documentId,
+          (doc: ZoneDocument): Op => metaSet(key, value, doc.meta),
+          { userId: PIPELINE_USER, opId: `${jobId}:init:${key}`, ownerId: user.userId },
+        );
+      }
+      await this.runner.enqueue({ id: jobId, kind: 'processing', ownerId: user.userId, documentId });
+    } catch (err) {
+      // The upload failed (the caller gets an error, not a document id): nothing of it may stay behind, neither the
+      // file nor a catalogue entry `uploaded` whose job was never made (it would be listed forever, never processed).
+      await this.discardUpload(documentId);
+      throw err;
     }
-    await this.runner.enqueue({ id: jobId, kind: 'processing', ownerId: user.userId, documentId });
     this.hub.log.info(
       { documentId, jobId, userId: user.userId, size: bytes.byteLength },
       'document uploaded',
     );
     return { documentId, jobId };
+  }
+
+  /**
+   * Undoes what a failed upload stored, as far as the stores let it (they may be what failed): its file and its
+   * catalogue entry. Also for an upload whose writes were lost (the group commit failed after `upload` resolved).
+   * Its document (name and `queued` meta) stays: no method removes a document.
+   */
+  async discardUpload(documentId: string): Promise<void> {
+    await this.files
+      .delete(pdfKey(documentId))
+      .catch((err) =>
+        this.hub.log.error({ err, documentId }, 'could not delete the file of a failed upload'),
+      );
+    await this.store
+      .deleteDocument(documentId)
+      .catch((err) =>
+        this.hub.log.error({ err, documentId }, 'could not remove a failed upload from the catalogue'),
+      );
   }
 
   /** The documents a user may list: their own (an admin: everyone's), newest first. */
@@ -364,6 +398,12 @@ export class JobService {
     // or at its next heartbeat or commit if the message is lost.
     if (event === 'cancelling') {
       if (this.hub.broker.distributed) this.hub.broker.broadcast(CANCEL_TOPIC, { jobId: job.id });
+      return;
+    }
+    // The run stopped without a final state: its last progress must not be sent to sessions entering the room while
+    // the job waits out its backoff, sits in the queue, or runs on another node (which reports its own).
+    if (event === 'retrying' || event === 'requeued' || event === 'superseded') {
+      this.events.forget(job.id, job.run);
       return;
     }
     if (event !== 'settled') return;

@@ -271,6 +271,19 @@ export function describeJobStoreContract(
       expect((await store.listDocuments({ limit: 1 })).map((d) => d.documentId)).toEqual(['d3']);
     });
 
+    it('removes a document from the catalogue, and only that one', async () => {
+      await store.addDocument(doc('d1', 100));
+      await store.addDocument(doc('d2', 200));
+      expect(await store.deleteDocument('d1')).toBe(true);
+      expect(await store.deleteDocument('d1')).toBe(false);
+      expect(await store.deleteDocument('nope')).toBe(false);
+      expect(await store.getDocument('d1')).toBeUndefined();
+      expect((await store.listDocuments()).map((d) => d.documentId)).toEqual(['d2']);
+      // The id is free again (an upload never reuses one, but nothing of the old row is left).
+      await store.addDocument(doc('d1', 300));
+      expect(await store.getDocument('d1')).toEqual(doc('d1', 300));
+    });
+
     it('refuses calls once closed', async () => {
       await store.close();
       await expect(store.getJob('j1')).rejects.toThrow(/closed/);

@@ -23,7 +23,7 @@ export interface JobQuery {
  * is one atomic step in the store, so several runners (processes, nodes) can share one store:
  * `claimNext` hands a job to exactly one caller, and `updateJob` with `ifState` is a compare-and-set.
  *
- * Implementations: `MemoryJobStore`, `SqliteJobStore`; both pass `job-store.contract.ts`.
+ * Implementations: `MemoryJobStore`, `SqliteJobStore`, `PostgresJobStore`; all pass `job-store.contract.ts`.
  */
 export interface JobStore {
   /** Stores a new `queued` job. Rejects when the id is taken. */
@@ -61,6 +61,11 @@ export interface JobStore {
   addDocument(doc: UploadedDocument): Promise<void>;
   getDocument(documentId: string): Promise<UploadedDocument | undefined>;
   updateDocument(documentId: string, patch: UploadedDocumentPatch): Promise<UploadedDocument | undefined>;
+  /**
+   * Removes a document from the catalogue (an upload that failed half-way: its file is gone and its job was never
+   * made). Resolves whether there was one. Its jobs, if any, are left alone.
+   */
+  deleteDocument(documentId: string): Promise<boolean>;
   /** Newest first; `ownerId` filters (absent: everyone's); default limit 100, at most 1000. */
   listDocuments(query?: { ownerId?: string; limit?: number }): Promise<UploadedDocument[]>;
 

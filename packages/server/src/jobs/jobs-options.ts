@@ -23,6 +23,11 @@ export interface JobsOptions extends JobRunnerOptions {
    * on a shared machine (`SYNCLINE_JOB_MAX_PAGES_PER_SECOND` in the CLI). Default: no limit.
    */
   maxPagesPerSecond?: number;
+  /**
+   * Finished exports whose files are kept per document: once an export completes, the files of older ones are
+   * deleted (their downloads answer 404). Default 10.
+   */
+  keepExports?: number;
   /** The PDF analysis and export functions. Default `@syncline/pipeline`. */
   pipeline?: PdfPipeline;
 }

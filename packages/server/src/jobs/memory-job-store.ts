@@ -122,6 +122,11 @@ export class MemoryJobStore implements JobStore {
     return copy(doc);
   }
 
+  async deleteDocument(documentId: string): Promise<boolean> {
+    this.check();
+    return this.documents.delete(documentId);
+  }
+
   async listDocuments(q: { ownerId?: string; limit?: number } = {}): Promise<UploadedDocument[]> {
     this.check();
     const out = [...this.documents.values()]

@@ -214,6 +214,15 @@ export class PostgresJobStore implements JobStore {
     return rows[0] && toDocument(rows[0]);
   }
 
+  async deleteDocument(documentId: string): Promise<boolean> {
+    this.check();
+    const { rowCount } = await this.db.query(
+      'DELETE FROM syncline_uploaded_documents WHERE document_id = $1',
+      [documentId],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
   async listDocuments(q: { ownerId?: string; limit?: number } = {}): Promise<UploadedDocument[]> {
     this.check();
     const { rows } = await this.db.query<DocumentRow>(

@@ -34,6 +34,20 @@ const skippedOf = (job: Job): number[] => {
   const list = (job.result as { skippedPages?: unknown } | null)?.skippedPages;
   return Array.isArray(list) ? list.filter((p): p is number => Number.isInteger(p)) : [];
 };
+/** Warnings a job keeps (in its `result`, and reports on completion). */
+const MAX_WARNINGS = 100;
+/**
+ * The warnings of the pages a job's runs so far committed (kept in its `result` with `skippedPages`), of pages
+ * before `startPage` (each warning starts `page N: `).
+ */
+const warningsOf = (job: Job, startPage: number): string[] => {
+  const list = (job.result as { warnings?: unknown } | null)?.warnings;
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter((w): w is string => typeof w === 'string')
+    .filter((w) => Number(/^page (\d+):/.exec(w)?.[1] ?? Number.POSITIVE_INFINITY) < startPage)
+    .slice(0, MAX_WARNINGS);
+};
 /** One change the pipeline commits through the sequencer. */
 type ServerItem = { op: (doc: ZoneDocument) => Op; opId: string };
 
@@ -111,7 +125,8 @@ export class ProcessingJob implements JobHandler {
     });
     await d.events.processingStarted(live, d.rate.estimateMs(pages - startPage + 1), pages);
 
-    const warnings: string[] = [];
+    // Like the skipped pages, the warnings of pages committed by earlier runs are known only from the job's result.
+    const warnings: string[] = warningsOf(job, startPage);
     let zonesAdded = 0;
     let lastPageAt = d.clock.now();
     // The pages being committed when a cancel arrives are finished before the job settles, so the
@@ -154,13 +169,14 @@ export class ProcessingJob implements JobHandler {
       d.rate.sample(batch.length, doneAt - lastPageAt);
       lastPageAt = doneAt;
       d.onPages?.(batch.length);
-      warnings.push(...warned);
-      // The skipped pages are stored with the page they go with, so a resumed run still reports them.
+      warnings.push(...warned.slice(0, MAX_WARNINGS - warnings.length));
+      // The skipped pages and the warnings (the first 100) are stored with the page they go with, so a resumed run
+      // still reports them.
       live = await ctx.commit({
         page: last.page,
         progress: last.page / pages,
         stage: 'analyzing',
-        result: { skippedPages: [...skipped] },
+        result: { skippedPages: [...skipped], warnings: [...warnings] },
       });
       d.events.processingProgress(live, {
         progress: live.progress,
@@ -242,7 +258,7 @@ export class ProcessingJob implements JobHandler {
       zonesAdded,
       confidence: Math.round(confidence * 1000) / 1000,
       skippedPages: skipped,
-      warnings: warnings.slice(0, 100),
+      warnings: warnings.slice(0, MAX_WARNINGS),
     };
   }
 

@@ -245,6 +245,11 @@ export class SqliteJobStore implements JobStore {
     return this.getDocument(documentId);
   }
 
+  async deleteDocument(documentId: string): Promise<boolean> {
+    this.check();
+    return this.s.deleteDocument.run(documentId).changes > 0;
+  }
+
   async listDocuments(q: { ownerId?: string; limit?: number } = {}): Promise<UploadedDocument[]> {
     this.check();
     const limit = clampLimit(q.limit);
@@ -320,6 +325,7 @@ function prepare(db: Database.Database) {
       `INSERT INTO job_documents (document_id, name, owner_id, size, created_at, updated_at, status, pages, job_id)
        VALUES (@document_id, @name, @owner_id, @size, @created_at, @updated_at, @status, @pages, @job_id)`,
     ),
+    deleteDocument: db.prepare<[string]>('DELETE FROM job_documents WHERE document_id = ?'),
     selectDocument: db.prepare<[string], DocumentRow>('SELECT * FROM job_documents WHERE document_id = ?'),
     listDocuments: db.prepare<[number], DocumentRow>(
       'SELECT * FROM job_documents ORDER BY created_at DESC, seq DESC LIMIT ?',
