@@ -49,6 +49,10 @@ describe('exports and document files', () => {
 
     const res = await s.get('olga', done.downloadUrl);
     expect(res.status).toBe(200);
+    // Saved under the document's name, not the export id (a browser prefers this to the link's own name).
+    expect(res.headers.get('content-disposition')).toContain(
+      `filename*=UTF-8''${encodeURIComponent('Q3 report — final.jsonl')}`,
+    );
     const lines = (await res.text()).split('\n').filter((l) => l.trim() !== '');
     const chunks = lines.map((l) => JSON.parse(l) as Chunk);
     expect(chunks.length).toBeGreaterThan(0);

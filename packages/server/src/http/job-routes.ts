@@ -201,13 +201,8 @@ async function serve(
       return;
     }
     case 'export': {
-      const { result, bytes } = await jobs.exportFile(user, id);
-      sendFile(
-        res,
-        bytes,
-        result.contentType,
-        contentDisposition('attachment', `${id}.${result.fileExtension}`),
-      );
+      const { result, bytes, fileName } = await jobs.exportFile(user, id);
+      sendFile(res, bytes, result.contentType, contentDisposition('attachment', fileName));
       return;
     }
   }

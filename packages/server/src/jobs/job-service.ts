@@ -272,10 +272,18 @@ export class JobService {
   }
 
   /** A finished export's file, for a user allowed to read its document (or who made it). */
-  async exportFile(user: Identity, exportId: string): Promise<{ result: ExportResult; bytes: Uint8Array }> {
+  /**
+   * An export's file, and the name to download it under: the document's (`Q3 report.pdf` exported as RAG is
+   * `Q3 report.jsonl`), or the export id when the document is gone from the catalogue.
+   */
+  async exportFile(
+    user: Identity,
+    exportId: string,
+  ): Promise<{ result: ExportResult; bytes: Uint8Array; fileName: string }> {
     const job = await this.store.getJob(exportId);
     if (job?.kind !== 'export') throw new SynclineError(ErrorCode.NotFound, 'no such export');
-    const owner = (await this.store.getDocument(job.documentId))?.ownerId;
+    const doc = await this.store.getDocument(job.documentId);
+    const owner = doc?.ownerId;
     if (user.userId !== job.ownerId && !(await this.access.allows(user, job.documentId, owner))) {
       throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
     }
@@ -283,7 +291,8 @@ export class JobService {
     const result = job.result as unknown as ExportResult;
     const bytes = await this.files.get(result.fileKey);
     if (!bytes) throw new SynclineError(ErrorCode.NotFound, 'the export file is no longer stored');
-    return { result, bytes };
+    const base = doc?.name.replace(/\.pdf$/i, '') || exportId;
+    return { result, bytes, fileName: `${base}.${result.fileExtension}` };
   }
 
   // ---- socket methods -----------------------------------------------------------------------------
