@@ -27,6 +27,22 @@ export const DOC_METHODS = {
   unlock: 'doc.unlock',
 } as const;
 
+/**
+ * Why a client re-opens a document (`doc.open`'s `reason`): its replica was restored from storage, failed a
+ * checksum, missed versions, was reset, was refused with `bad_version`, did not take an op, or just resumes.
+ * Every reason but `resume` counts a repaired replica; the server counts any other string as `other`.
+ */
+export const DOC_OPEN_REASONS = [
+  'restore',
+  'checksum',
+  'gap',
+  'reset',
+  'bad_version',
+  'diverged',
+  'resume',
+] as const;
+export type DocOpenReason = (typeof DOC_OPEN_REASONS)[number];
+
 export interface ZoneLock {
   zoneId: string;
   userId: string;

@@ -22,6 +22,22 @@ const list = (name: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+// Dev mode is what a missing secret means, and in it anyone can mint a token for any `dev-*` user and read every
+// document. A production deployment whose secret did not reach the environment (a misspelt variable, a secret that
+// was not mounted) must fail to start rather than silently serve that; `SYNCLINE_DEV_MODE=1` still allows it.
+if (
+  !env.SYNCLINE_JWT_SECRET &&
+  !env.SYNCLINE_JWKS_URL &&
+  env.NODE_ENV === 'production' &&
+  env.SYNCLINE_DEV_MODE !== '1'
+) {
+  process.stderr.write(
+    'syncline: NODE_ENV=production but neither SYNCLINE_JWT_SECRET nor SYNCLINE_JWKS_URL is set: refusing to ' +
+      'start in dev mode (anyone could get a token). Configure one, or set SYNCLINE_DEV_MODE=1 to run dev mode anyway.\n',
+  );
+  process.exit(1);
+}
+
 const dataDir = env.SYNCLINE_DATA_DIR ?? './data';
 let storage: SynclineServerOptions['storage'] = 'memory';
 if (env.DATABASE_URL) {

@@ -1,5 +1,5 @@
 import type { UndoNoticeReason, ZoneDocument } from '@syncline/doc';
-import type { ZoneLock } from '@syncline/protocol';
+import type { DocOpenReason, ZoneLock } from '@syncline/protocol';
 import type { Clock, Logger, Timers } from '../environment.js';
 import type { SynclineError } from '../errors.js';
 import type { DocPersistence } from './persistence.js';
@@ -102,7 +102,7 @@ export interface DocNotice {
  * (my copy differed from the server's), `gap` (ops were missed), `reset` (the room's log was past its
  * retention), `bad_version`, `diverged` (an op did not fit my copy), `resume` (a reconnect replayed nothing).
  */
-export type ResyncReason = 'restore' | 'checksum' | 'gap' | 'reset' | 'bad_version' | 'diverged' | 'resume';
+export type ResyncReason = DocOpenReason;
 
 export interface DocResync {
   reason: ResyncReason;

@@ -24,6 +24,7 @@ import {
 } from '@syncline/doc';
 import {
   DOC_METHODS,
+  DOC_OPEN_REASONS,
   DOC_USERS_MAX,
   type DocSnapshot,
   type DocUserInfo,
@@ -136,6 +137,7 @@ class LiveDocument {
   }
 }
 
+const OPEN_REASONS: ReadonlySet<string> = new Set(DOC_OPEN_REASONS);
 const DOC_ID = /^[A-Za-z0-9_.@~|+=:-]{1,128}$/;
 const SEED_KINDS = new Set(['zone_create', 'zone_update', 'zone_edit', 'zone_delete']);
 /**
@@ -234,8 +236,9 @@ export class DocumentSequencer {
     this.requireMember(session, documentId);
     const { reason, since } = data as { reason?: unknown; since?: unknown };
     // A re-open for any reason but a plain resume means the client's replica had to be repaired.
+    // Counted under the known reasons only: the string is the client's, and each new one would stay in the table.
     if (typeof reason === 'string' && reason !== 'resume') {
-      this.hub.stats.bump(this.hub.stats.docResyncs, reason.slice(0, 32));
+      this.hub.stats.bump(this.hub.stats.docResyncs, OPEN_REASONS.has(reason) ? reason : 'other');
     }
     const doc = await this.load(documentId, session.userId);
     // Several nodes: what others committed since this node last looked is part of the snapshot.

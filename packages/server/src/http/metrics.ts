@@ -1,5 +1,13 @@
+import { DOC_OPEN_REASONS } from '@syncline/protocol';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Hub } from '../core/hub.js';
+
+/**
+ * The `doc.open` reasons exported by name. The reason is the client's own string: exported as is, one client sending
+ * a new one per request made a new series each time (over half a million an hour at the default rate limits), and
+ * every scrape and the Prometheus server paid for them. (The sequencer already counts unknown ones as `other`.)
+ */
+const RESYNC_REASONS: ReadonlySet<string> = new Set(DOC_OPEN_REASONS);
 
 /**
  * Prometheus metrics. The core counts in plain fields (`Stats`); this exporter turns them into
@@ -18,6 +26,8 @@ export function createMetrics(hub: Hub, sqlite?: { turns: number; writes: number
     help: string,
     label: string | null,
     read: () => number | Map<string | number, number>,
+    /** With a label: the values exported as they are; the counts of any other value are summed as `other`. */
+    known?: ReadonlySet<string>,
   ) =>
     new Counter({
       name,
@@ -28,7 +38,11 @@ export function createMetrics(hub: Hub, sqlite?: { turns: number; writes: number
         this.reset();
         const v = read();
         if (typeof v === 'number') this.inc(v);
-        else for (const [k, n] of v) this.inc({ [label!]: String(k) }, n);
+        else
+          for (const [k, n] of v) {
+            const value = known && !known.has(String(k)) ? 'other' : String(k);
+            this.inc({ [label!]: value }, n);
+          }
       },
     });
   const gauge = (name: string, help: string, read: () => number) =>
@@ -91,6 +105,7 @@ export function createMetrics(hub: Hub, sqlite?: { turns: number; writes: number
     'Documents re-opened to repair a client replica, by reason (checksum mismatch, gap, reset, ...)',
     'reason',
     () => s.docResyncs,
+    RESYNC_REASONS,
   );
   if (sqlite) {
     counter(

@@ -1,4 +1,5 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode, codecFor, type Encoded, SUBPROTOCOLS } from '@syncline/protocol';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
@@ -14,10 +15,15 @@ export interface WsTransportOptions {
   maxConnectionsPerIp: number;
   /** permessage-deflate; off by default (its memory per connection is real). */
   compression: false | { threshold: number; concurrencyLimit: number };
-  /** Trust `X-Forwarded-For` for the client address (behind a proxy). */
+  /**
+   * Trust `X-Forwarded-For` for the client address (behind a proxy): its last entry, the address the proxy in
+   * front of this server saw (the entries before it are whatever the client sent).
+   */
   trustProxy: boolean;
 }
 
+/** The largest `maxPayload` ws can enforce (it reads the option as a signed 32-bit integer). */
+const MAX_PAYLOAD_LIMIT = 2 ** 31 - 1;
 const SOCKET = Symbol('syncline.socket');
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;
@@ -98,6 +104,13 @@ export class WsTransport {
     private readonly hub: Hub,
     private readonly opts: WsTransportOptions,
   ) {
+    // ws reads the limit as a 32-bit integer where 0 means none: 0, or a value of 2^31 or more (`4294967296`, meant
+    // as "4 GiB"), would silently accept frames of any size, each buffered whole in memory.
+    if (!Number.isInteger(opts.maxPayload) || opts.maxPayload < 1 || opts.maxPayload > MAX_PAYLOAD_LIMIT) {
+      throw new RangeError(
+        `maxPayload must be an integer from 1 to ${MAX_PAYLOAD_LIMIT}, got ${opts.maxPayload}`,
+      );
+    }
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -127,7 +140,14 @@ export class WsTransport {
     const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path !== this.opts.path) {
-        if (owner) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        if (owner) {
+          // Once upgraded, the socket has no HTTP error handler left: a client resetting it would throw
+          // ECONNRESET as an uncaught exception (the process exits). And `end` only half-closes it (HTTP server
+          // sockets allow half-open): a client that never closes its side would hold the descriptor for good.
+          socket.on('error', () => socket.destroy());
+          socket.once('finish', () => socket.destroy());
+          socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        }
         return;
       }
       this.upgrade(req, socket, head);
@@ -143,9 +163,11 @@ export class WsTransport {
 
   private clientIp(req: IncomingMessage): string {
     if (this.opts.trustProxy) {
+      // The last entry: a proxy appends the address it saw to what the client sent, so the first entries are the
+      // client's to choose (any address: around the per-address cap, or using up another address's).
       const fwd = req.headers['x-forwarded-for'];
-      const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
-      if (first) return first;
+      const last = (Array.isArray(fwd) ? fwd.join(',') : fwd)?.split(',').pop()?.trim();
+      if (last && isIP(last) !== 0) return last;
     }
     return req.socket.remoteAddress ?? '';
   }
