@@ -92,6 +92,15 @@ export class ExportJob implements JobHandler {
   }
 
   /**
+   * The export finished, but another node had cancelled it meanwhile (the runner saw it only when storing the
+   * completion): the job ends cancelled, and no download will ever name this file.
+   */
+  async discard(_job: Job, result: JobJson | undefined): Promise<void> {
+    const fileKey = (result as Partial<ExportResult> | null | undefined)?.fileKey;
+    if (typeof fileKey === 'string') await this.d.files.delete(fileKey);
+  }
+
+  /**
    * Retention: every export is a new file, and a document may be exported again and again (each edit, each format).
    * Once an export completes, the files of the document's finished exports older than the newest `keepExports` are
    * deleted (their jobs stay, and a download answers 404 "no longer stored"). Bounded per document rather than by

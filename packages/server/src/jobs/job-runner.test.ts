@@ -358,6 +358,88 @@ describe('JobRunner across nodes', () => {
     await a.stop();
   });
 
+  /** Node A runs job `j` (heartbeat 5 s, so it hears of a cancel only at a write); node B shares its store. */
+  async function twoNodes() {
+    const store = new MemoryJobStore();
+    const clock = new FakeClock();
+    const opts = { heartbeatMs: 5000, recoverOnStart: false, backoff: { random: () => 0.5 } };
+    const a = new JobRunner(store, clock, silentLogger, opts);
+    const b = new JobRunner(store, clock, silentLogger, opts);
+    const handler = new ManualHandler();
+    const discarded: [string, unknown][] = [];
+    a.register('processing', {
+      run: (ctx) => handler.run(ctx),
+      settled: handler.settledHook,
+      discard: (job, result) => {
+        discarded.push([job.id, result]);
+      },
+    });
+    b.register('export', { run: async () => null });
+    const events: [JobEvent, string][] = [];
+    a.on((job, e) => events.push([e, job.state]));
+    await a.start();
+    await b.start();
+    await a.enqueue({ id: 'j', kind: 'processing', ownerId: 'u', documentId: 'd' });
+    await clock.settle();
+    expect(handler.runs).toHaveLength(1);
+    await handler.runs[0].ctx.commit({ page: 3, pages: 10, progress: 0.3 });
+    return { store, clock, a, b, handler, discarded, events };
+  }
+
+  it('a run that completes after another node cancelled it, before it heard, ends cancelled, never completed', async () => {
+    const { store, clock, a, b, handler, discarded, events } = await twoNodes();
+    // B cancels (a compare-and-set in the store); A is not told (a lost broadcast) and its next heartbeat is far.
+    expect((await b.cancel('j'))?.state).toBe('cancelled');
+    expect(handler.runs[0].ctx.signal.aborted).toBe(false);
+    // A's run completes: storing `completed` is refused (the job is no longer running)...
+    handler.runs[0].resolve({ zones: 3 });
+    await clock.settle();
+    // ...so the run ends as the cancel would have ended it: settled (announced) cancelled, as the store says.
+    expect(events.filter(([e]) => e !== 'started')).toEqual([['settled', 'cancelled']]);
+    expect(handler.settled.map((j) => [j.state, j.page, j.error?.code])).toEqual([
+      ['cancelled', 3, 'cancelled'],
+    ]);
+    expect(await store.getJob('j')).toMatchObject({ state: 'cancelled', page: 3, pages: 10, result: null });
+    // What the run made is handed back to its handler to undo (an export's file).
+    expect(discarded).toEqual([['j', { zones: 3 }]]);
+    expect(a.activeCount).toBe(0);
+    await a.stop();
+    await b.stop();
+  });
+
+  it('a run that fails after another node cancelled it ends cancelled, not queued for a retry', async () => {
+    const { store, clock, a, b, handler, discarded, events } = await twoNodes();
+    expect((await b.cancel('j'))?.state).toBe('cancelled');
+    handler.runs[0].reject(new JobFailure('storage_busy', 'try later', true));
+    await clock.settle();
+    expect(events.filter(([e]) => e !== 'started')).toEqual([['settled', 'cancelled']]);
+    expect(handler.settled.map((j) => j.state)).toEqual(['cancelled']);
+    clock.advance(60_000);
+    await clock.settle();
+    expect(handler.runs).toHaveLength(1);
+    expect(await store.getJob('j')).toMatchObject({ state: 'cancelled', page: 3 });
+    expect(discarded).toEqual([]);
+    await a.stop();
+    await b.stop();
+  });
+
+  it('a run that completes after another node cancelled and retried it records and announces nothing', async () => {
+    const { store, clock, a, b, handler, discarded, events } = await twoNodes();
+    expect((await b.cancel('j'))?.state).toBe('cancelled');
+    await b.stop(); // B only cancels and retries here; A claims the retried job
+    expect((await b.retry('j'))?.state).toBe('queued');
+    handler.runs[0].resolve({ zones: 3 });
+    await clock.settle();
+    // The retried job is the next run's: this one ends as a run that lost its claim.
+    expect(events.filter(([e]) => e !== 'started')).toEqual([['superseded', 'running']]);
+    expect(handler.settled).toEqual([]);
+    expect(discarded).toEqual([]);
+    await clock.settle();
+    expect(handler.runs).toHaveLength(2);
+    expect(await store.getJob('j')).toMatchObject({ state: 'running', page: 3, result: null });
+    await a.stop();
+  });
+
   it('says `cancelling` where it cancels a job running elsewhere; the owner stops at once when told', async () => {
     const store = new MemoryJobStore();
     const clock = new FakeClock();

@@ -50,6 +50,12 @@ export interface JobHandler {
    * runner's listeners hear of it, so what it commits (document metadata) is there when they announce it.
    */
   settled?(job: Job): Promise<void> | void;
+  /**
+   * A run returned `result`, but the job had been cancelled meanwhile by another runner (node), which this runner
+   * saw only when storing the completion was refused: the job ends cancelled and the result is dropped; undo what
+   * it left behind (an export's file). Awaited before the job settles as cancelled.
+   */
+  discard?(job: Job, result: JobJson | undefined): Promise<void> | void;
 }
 
 /**
@@ -183,8 +189,9 @@ export class JobRunner {
    * has stopped and the job is stored as cancelled; its settle hook and listeners run right after). A job
    * running on another runner (node) is marked cancelled in the store (a compare-and-set from `running`) and
    * the listeners hear `cancelling`, to tell that runner (`abortCancelled`); it also sees the change at its
-   * next heartbeat or commit, whichever comes first, stops the job and settles it. A job in a final state is
-   * returned unchanged.
+   * next heartbeat or commit, whichever comes first, stops the job and settles it; a run that ends before it
+   * hears (its end is refused by the store) settles cancelled all the same. A job in a final state is returned
+   * unchanged.
    */
   async cancel(jobId: string): Promise<Job | undefined> {
     const r = this.running.get(jobId);
@@ -392,8 +399,10 @@ export class JobRunner {
     const reason = entry.controller.signal.aborted ? entry.controller.signal.reason : undefined;
     const why = reason instanceof JobAbort ? reason.why : undefined;
     if (why === 'superseded') return this.superseded(live);
+    const cancelledPatch: JobPatch = { now, state: 'cancelled', finishedAt: now, error: CANCELLED };
     let patch: JobPatch;
     let event: JobEvent = 'settled';
+    let retryDelayMs = 0;
     if (ok) {
       patch = {
         now,
@@ -404,7 +413,7 @@ export class JobRunner {
         result: result ?? live.result,
       };
     } else if (why === 'cancel') {
-      patch = { now, state: 'cancelled', finishedAt: now, error: CANCELLED };
+      patch = cancelledPatch;
     } else if (why === 'shutdown') {
       // Not the job's fault: it runs again after the restart, from its last committed progress.
       patch = {
@@ -418,33 +427,36 @@ export class JobRunner {
     } else {
       const error = toJobError(failure);
       if (error.recoverable && live.attempts < this.o.maxAttempts) {
-        const delay = retryDelay(live.attempts, this.o.backoff);
-        patch = { now, state: 'queued', heartbeatAt: null, runAfter: now + delay, error };
+        retryDelayMs = retryDelay(live.attempts, this.o.backoff);
+        patch = { now, state: 'queued', heartbeatAt: null, runAfter: now + retryDelayMs, error };
         event = 'retrying';
-        this.log.warn(
-          { jobId: live.id, error, attempt: live.attempts, delayMs: delay },
-          'job failed; retrying',
-        );
-        if (!this.stopped) {
-          const t = this.clock.setTimeout(() => {
-            this.retryTimers.delete(t);
-            this.pump();
-          }, delay);
-          this.retryTimers.add(t);
-        }
       } else {
         patch = { now, state: 'failed', finishedAt: now, error };
       }
     }
-    const { now: _now, ...fields } = patch;
+    let cancelled = why === 'cancel';
     let stored: Job;
     try {
       let done = await this.store.updateJob(live.id, patch, ['running'], live.run);
       if (!done) {
         const current = await this.store.getJob(live.id);
         if (current && current.run !== live.run) return this.superseded(live, current);
+        if (current?.state === 'cancelled' && !cancelled) {
+          // Another node cancelled the job (a compare-and-set from `running`) after this run's last write, and
+          // the run ended (completed, failed, or stopped by a shutdown) before it heard: the store says
+          // cancelled, so the run ends cancelled, as if the cancel had stopped it. What a completed run made
+          // is dropped (`discard`: an export's file), never announced.
+          cancelled = true;
+          patch = cancelledPatch;
+          event = 'settled';
+          if (ok) await this.discard(live, result);
+        } else if (current?.state === 'queued') {
+          // Same run, but queued: cancelled by another node and retried meanwhile (not claimed again yet). The
+          // next run owns the job: nothing of this one is stored or announced (its file, if any, that run rewrites).
+          return this.superseded(live, current);
+        }
       }
-      if (!done && why === 'cancel') {
+      if (!done && cancelled) {
         // Cancelled in the store by another node meanwhile: record how far this run got (a page that was
         // being committed when the cancel arrived is in the document, so a retry starts after it).
         done = await this.store.updateJob(
@@ -454,10 +466,25 @@ export class JobRunner {
           live.run,
         );
       }
+      const { now: _now, ...fields } = patch;
       stored = done ?? { ...live, ...fields, updatedAt: now };
     } catch (err) {
       this.log.error({ err, jobId: live.id }, 'could not store the end of a job');
+      const { now: _now, ...fields } = patch;
       stored = { ...live, ...fields, updatedAt: now };
+    }
+    if (event === 'retrying') {
+      this.log.warn(
+        { jobId: live.id, error: patch.error, attempt: live.attempts, delayMs: retryDelayMs },
+        'job failed; retrying',
+      );
+      if (!this.stopped) {
+        const t = this.clock.setTimeout(() => {
+          this.retryTimers.delete(t);
+          this.pump();
+        }, retryDelayMs);
+        this.retryTimers.add(t);
+      }
     }
     entry.job = stored;
     if (event === 'settled') {
@@ -467,6 +494,15 @@ export class JobRunner {
       this.settling.add(settling);
     } else this.emit(stored, event);
     return stored;
+  }
+
+  /** A run's result that will never be stored (the job was cancelled meanwhile): its handler undoes what it left. */
+  private async discard(live: Job, result: JobJson | undefined): Promise<void> {
+    try {
+      await this.handlers.get(live.kind)?.discard?.(live, result);
+    } catch (err) {
+      this.log.error({ err, jobId: live.id }, 'job discard hook failed');
+    }
   }
 
   /**
