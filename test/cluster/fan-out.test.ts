@@ -7,6 +7,7 @@ import {
   uniqueRoom,
   waitFor,
   whenOpen,
+  wsUrl,
 } from '../integration/helpers.js';
 import { needService } from '../services.js';
 import { type Cluster, startCluster } from './helpers.js';
@@ -165,7 +166,41 @@ describe.skipIf(!ready)('three nodes behind a round-robin balancer', () => {
       );
     }
     rest[0].setPresenceStatus('idle'); // the twin on another node is still active
-    await new Promise((r) => setTimeout(r, 300));
+    // No user_status may follow. Instead of waiting a while, a barrier for each node that could announce one (the
+    // two with sessions of idle1, see `leads`): an event of that node in the room, published after it looked at
+    // idle1's status; the watcher gets it after anything that node published before (a room's log is in seq order).
+    // A session's messages run in order: rest[0]'s node took in its idle status (and sent its presence write to
+    // Redis) before it answers this.
+    expect(await statusOn(rest[0])).toBe('active');
+    const joinsSeen: string[] = [];
+    const markers: string[] = [];
+    watcher.subscribe('user_join', (data, event) => {
+      if (event.room === room) joinsSeen.push(data.userId);
+    });
+    watcher.subscribe('app_event', (data, event) => {
+      if (event.room === room) markers.push(data.name);
+    });
+    // rest[0]'s node: a user joining there writes their presence to Redis after idle1's, on the same connection, so
+    // that node looks at idle1's status (on its write's reply) before it announces the join.
+    const probe = createClient(cleanup, {
+      url: wsUrl(cluster.ports[nodeOf(rest[0])]),
+      token: tokenProvider('idle-probe'),
+    });
+    await probe.join(room);
+    await waitFor(() => joinsSeen.includes('idle-probe'), 10_000, 'the probe’s user_join');
+    // The twin's node: idle1's presence write reached it before the probe's (one channel, in the order written), so
+    // once it counts the probe it has looked at idle1's status; a marker the twin publishes there comes after.
+    const membersOn = async (c: SynclineClient) =>
+      (await c.request<{ members: { userId: string }[] }>('room.members', { room })).members.map(
+        (m) => m.userId,
+      );
+    await waitFor(
+      async () => (await membersOn(twin)).includes('idle-probe'),
+      10_000,
+      'the probe on the twin’s node',
+    );
+    await twin.publish(room, 'app_event', { name: 'idle-barrier' });
+    await waitFor(() => markers.includes('idle-barrier'), 10_000, 'the marker from the twin’s node');
     await everywhere('active');
     expect(statuses).toEqual([]);
 

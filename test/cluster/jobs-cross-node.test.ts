@@ -20,11 +20,12 @@ const ready = (await needService('postgres')) && (await needService('redis'));
 function gatedPipeline() {
   let allowed = 0;
   const waiting = new Set<() => void>();
+  const analyses = new Set<Promise<unknown>>();
   const pipeline: PdfPipeline = {
     inspectPdf,
     exportDocument,
-    analyzePdfInWorker: (bytes, o) =>
-      analyzePdfInWorker(bytes, {
+    analyzePdfInWorker: (bytes, o) => {
+      const analysis = analyzePdfInWorker(bytes, {
         ...o,
         onPage: async (r) => {
           while (r.page > allowed && !o.signal?.aborted) {
@@ -41,10 +42,17 @@ function gatedPipeline() {
           if (o.signal?.aborted) return;
           return o.onPage?.(r);
         },
-      }),
+      });
+      analyses.add(analysis);
+      return analysis;
+    },
   };
   return {
     pipeline,
+    /** Resolves once every analysis started so far has ended (resolved or rejected: its worker is gone). */
+    async idle() {
+      await Promise.allSettled([...analyses]);
+    },
     allow(pages: number) {
       allowed = pages;
       for (const go of [...waiting]) go();
@@ -118,8 +126,8 @@ describe.skipIf(!ready)(
         10_000,
         'page 2',
       );
-      // Let the last tick leave the throttle: from here on the job sends nothing until page 3 is allowed.
-      await new Promise((r) => setTimeout(r, 300));
+      // No wait for the throttle: the page-2 tick is the last one the job sends until page 3 is allowed, and it has
+      // reached onB, on the node the late joiner joins, so no live tick can reach the joiner from here on.
 
       // A late joiner on a node that is not running the job gets its progress at once (stored, not live).
       const late = client(b, 'lena');
@@ -142,9 +150,11 @@ describe.skipIf(!ready)(
       }
       const stored = await servers[b].jobs?.store.getJob(jobId);
       expect(stored).toMatchObject({ state: 'cancelled', page: 2 });
-      // Nothing more is committed after the cancel, even once the pipeline would go on.
+      // Nothing more is committed after the cancel, even once the pipeline would go on. No wait: the run is over
+      // (not live on the worker, its final event out), and once the analysis has ended (its worker gone, every page it
+      // handed over handled) nothing is left that could commit a page or complete the job.
       gate.allow(Number.POSITIVE_INFINITY);
-      await new Promise((r) => setTimeout(r, 300));
+      await gate.idle();
       expect(await servers[c].jobs?.store.getJob(jobId)).toMatchObject({ state: 'cancelled', page: 2 });
       expect(onB.of('processing_completed', room)).toHaveLength(0);
     }, 90_000);

@@ -145,8 +145,12 @@ describe.skipIf(!ready)('a job whose node died (PostgreSQL queue)', () => {
 
     const bStore = b.server.jobs?.store as JobStore;
     expect(await bStore.getJob(jobId)).toMatchObject({ state: 'completed', page: pages, attempts: 2 });
-    // One completion, and every page's zones once (pages 1-2 from node A, 3-6 from node B).
-    await new Promise((r) => setTimeout(r, 300));
+    // One completion, and every page's zones once (pages 1-2 from node A, 3-6 from node B). No wait for a second
+    // completion: the store says completed after two claims (A's, B's), so no other run can start; A's run is stalled
+    // in its pipeline (until shutdown) and its store is gone; B's run has announced its end, and a marker the watcher
+    // publishes on node B comes after anything B published with it (the room's log reaches the watcher in order).
+    await watcher.publish(room, 'app_event', { name: 'after-completion' });
+    await q.waitEvent<{ name: string }>('app_event', room, (d) => d.name === 'after-completion', 10_000);
     expect(q.of('processing_completed', room)).toHaveLength(1);
     const snap = await watcher.request<DocSnapshot>('doc.open', { documentId });
     const zones = Object.values((snap.snapshot as { zones: Record<string, Zone> }).zones);
