@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { insertOp, removeOp, replaceOp } from 'ot-json1';
+import { editOp, insertOp, type as json1, moveOp, removeOp, replaceOp } from 'ot-json1';
 import { describe, expect, it } from 'vitest';
 import { arbDoc, deepFreeze, FC_PARAMS, genOp } from '../test/arbitraries.js';
 import { docOf, testZone } from '../test/fixtures.js';
@@ -13,6 +13,7 @@ import {
   docType,
   invert,
   invertWithDoc,
+  type Json,
   makeInvertible,
   normalize,
   type Op,
@@ -166,6 +167,91 @@ describe('transform (non-throwing)', () => {
         }
       }),
       FC_PARAMS,
+    );
+  });
+
+  it('leaves to json1 replaces that only look alike: at a list index, with an edit, with a part below', () => {
+    // A list index in `r` counts before the op's own inserts, in `i` after them: not the same element.
+    const a: Op = ['meta', 'k', 1, { r: true, i: 'A' }];
+    const b: Op = ['meta', 'k', [0, { i: 'new' }], [1, { r: true, i: 'B' }]];
+    for (const side of ['left', 'right'] as const) {
+      expect(transform(a, b, side)).toEqual(docType.transform(a, b, side));
+      expect(transform(b, a, side)).toEqual(docType.transform(b, a, side));
+    }
+    const doc: Json = { meta: { k: ['a', 'b', 'c'] }, zones: {} };
+    expect(apply(apply(doc, a), transform(b, a, 'right'))).toEqual(
+      apply(apply(doc, b), transform(a, b, 'left')),
+    );
+    // Both insert 'abc', one also edits it: json1 keeps that edit.
+    const set: Op = ['meta', 't', { r: true, i: 'abc' }];
+    const setAndEdit: Op = ['meta', 't', { r: true, i: 'abc', es: [1, 'X'] }];
+    expect(transform(setAndEdit, set, 'left')).toEqual(['meta', 't', { es: [1, 'X'] }]);
+    // A remove inside the value the replace removes.
+    const nested: Op = ['meta', 'o', { r: true, i: 5 }, 'x', { r: true }];
+    expect(transform(nested, ['meta', 'o', { r: true, i: 6 }], 'left')).toEqual([
+      'meta',
+      'o',
+      { r: true, i: 5 },
+    ]);
+  });
+
+  it('gives exactly what json1 gives on random ops of any shape (lists, moves, edits, nested parts)', () => {
+    const doc: Json = {
+      meta: { k: ['a', 'b', 'c'], o: { x: 1, y: 's' }, t: 'text', n: 3 },
+      zones: { z: { text: 'ab😀', label: '', updatedAt: 0, updatedBy: '' } },
+    };
+    const arbPath = fc.constantFrom(
+      ...[
+        ['meta', 'k', 0],
+        ['meta', 'k', 1],
+        ['meta', 'k', 3],
+        ['meta', 'o', 'x'],
+        ['meta', 'o'],
+        ['meta', 't'],
+      ],
+      ...[
+        ['meta', 'q'],
+        ['zones', 'z', 'label'],
+        ['zones', 'z', 'text'],
+        ['zones', 'z'],
+        ['zones', 'z', 'updatedAt'],
+      ],
+    );
+    const arbValue = fc.constantFrom<Json>('v', 'w', 1, 'ab');
+    const arbPart: fc.Arbitrary<Op> = fc.oneof(
+      fc.tuple(arbPath, arbValue).map(([p, v]) => replaceOp(p, true, v)),
+      fc.tuple(arbPath, arbValue).map(([p, v]) => insertOp(p, v)),
+      arbPath.map((p) => removeOp(p, true)),
+      fc
+        .tuple(arbPath, fc.constantFrom<TextOp>([1, 'X'], ['Y'], [1, { d: 1 }]))
+        .map(([p, e]) => editOp(p, 'text-unicode', e)),
+      fc.tuple(arbPath, arbPath).map(([from, to]) => moveOp(from, to)),
+    );
+    /** A few parts that apply one after another to `doc`, composed. */
+    const arbAnyOp = fc.array(arbPart, { minLength: 1, maxLength: 3 }).map((parts) => {
+      let d = doc;
+      let op: Op = null;
+      for (const part of parts) {
+        try {
+          d = json1.apply(d, part) as Json;
+          op = json1.compose(op, part) ?? null;
+        } catch {
+          // does not fit: left out
+        }
+      }
+      return op;
+    });
+    fc.assert(
+      fc.property(arbAnyOp, arbAnyOp, fc.constantFrom('left' as const, 'right' as const), (a, b, side) => {
+        let expected: Op;
+        try {
+          expected = docType.transform(a, b, side) ?? null;
+        } catch {
+          return; // json1 refuses the pair (a move into itself, ...)
+        }
+        expect(transform(a, b, side)).toEqual(expected);
+      }),
+      { ...FC_PARAMS, numRuns: Number(process.env.FC_RUNS ?? 3000) },
     );
   });
 

@@ -92,9 +92,24 @@ export function transform(op: Op, other: Op, side: Side): Op {
 }
 
 const isScalar = (x: unknown) => x === null || typeof x !== 'object';
-/** A component that replaces a scalar by a scalar (`{r, i}`), such as a zone's `updatedAt` stamp. */
+/**
+ * A component that replaces a value by a scalar (`{r, i}` and nothing else), such as a zone's `updatedAt` stamp.
+ * Not one that also edits what it inserts (`{r, i, es}`): json1 keeps that edit when both insert the same value.
+ */
 const isScalarReplace = (c: OpComponent) =>
-  c.r !== undefined && c.i !== undefined && isScalar(c.i) && c.p === undefined && c.d === undefined;
+  c.r !== undefined &&
+  c.i !== undefined &&
+  isScalar(c.i) &&
+  c.p === undefined &&
+  c.d === undefined &&
+  c.es === undefined &&
+  c.e === undefined &&
+  c.ena === undefined;
+/**
+ * Only keys of objects, no list index: in a json1 op a list index is read before the op's own inserts and
+ * removes for `r` and after them for `i`, so two ops' `{r, i}` at one index need not be one element.
+ */
+const isKeyPath = (path: Path) => path.every((seg) => typeof seg === 'string');
 
 /** Components and their scalar replaces (keyed by path) per op: ops are values, and one op meets many. */
 const analysed = new WeakMap<object, { all: OpEntry[]; replaces: Map<string, unknown> }>();
@@ -103,7 +118,8 @@ function analyse(op: Op & object): { all: OpEntry[]; replaces: Map<string, unkno
   if (a === undefined) {
     const all = opComponents(op);
     const replaces = new Map<string, unknown>();
-    for (const e of all) if (isScalarReplace(e.c)) replaces.set(JSON.stringify(e.path), e.c.i);
+    for (const e of all)
+      if (isScalarReplace(e.c) && isKeyPath(e.path)) replaces.set(JSON.stringify(e.path), e.c.i);
     a = { all, replaces };
     analysed.set(op, a);
   }
@@ -136,17 +152,24 @@ function settleReplaceCollisions(op: Op, other: Op, side: Side): [Op, Op] {
   }
   if (same.size === 0 && differ.size === 0) return [op, other];
   // A component above a colliding path (a zone replaced or inserted whole, as undo can make) changes what the
-  // path refers to: leave those to json1.
+  // path refers to, and one below it (a pick or remove inside the value the replace removes) is tied to that
+  // replace: leave those to json1.
   const colliding = [...same, ...differ].map((k) => JSON.parse(k) as Path);
-  const above = (e: OpEntry) =>
-    colliding.some((p) => e.path.length < p.length && e.path.every((seg, i) => seg === p[i]));
-  if (mineA.all.some(above) || theirA.all.some(above)) return [op, other];
+  const nested = (e: OpEntry) => colliding.some((p) => e.path.length !== p.length && onOneBranch(e.path, p));
+  if (mineA.all.some(nested) || theirA.all.some(nested)) return [op, other];
   const drop = (o: Op, keys: Set<string>) =>
     keys.size === 0 || o === null
       ? o
       : opFromComponents(analyse(o).all.filter((e) => !keys.has(key(e.path))));
   const loser = new Set([...same, ...differ]);
   return side === 'left' ? [drop(op, same), drop(other, loser)] : [drop(op, loser), drop(other, same)];
+}
+
+/** Whether one of two paths is a prefix of the other. */
+function onOneBranch(a: Path, b: Path): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALPHABET, arbDoc, countChars, FC_PARAMS, genOp } from '../test/arbitraries.js';
 import { testZone } from '../test/fixtures.js';
+import { ReferenceUndo } from '../test/reference-undo.js';
 import { type Stamp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from './ops.js';
 import { apply, type Op } from './ot.js';
 import { MAX_LATER, MAX_RUN_EDITS, UndoManager } from './undo.js';
@@ -374,6 +375,81 @@ describe('properties', () => {
         },
       ),
       FC_PARAMS,
+    );
+  });
+});
+
+describe('short-cuts', () => {
+  it('does not put back what others inserted then removed, when my step inserts the same (queued ops are not composed across inserts)', () => {
+    const l = new Local({ meta: { lang: 'en' }, zones: {} });
+    l.mine(['meta', 'lang', { r: 'en' }]); // my step: put 'en' back
+    l.remote(['meta', 'lang', { i: 'en' }]); // they put it back: my step has nothing left to do
+    l.remote(['meta', 'lang', { r: 'en' }]); // and remove it again
+    const r = l.pressUndo();
+    expect(r.op).toBeNull();
+    expect(l.doc.meta).toEqual({});
+  });
+
+  it('still tells that others edited a zone my step deletes, when they then deleted it too', () => {
+    const l = start();
+    l.mine(zoneCreate(zone('n', 'new'))); // my step: delete n
+    l.mine(zoneEdit('n', { pos: 3, ins: '!' })); // a step on top, so that their ops wait below it
+    l.remote(zoneEdit('n', { pos: 0, ins: 'B' }, { stamp: bob }));
+    l.remote(zoneDelete('n'));
+    expect(l.pressUndo().op).toBeNull(); // my '!' went with the zone
+    expect(l.pressUndo()).toEqual({
+      op: null,
+      notice: { reason: 'edited_by_others', zoneIds: ['n'], partial: false },
+    });
+  });
+
+  it('undo and redo give what transforming every step past every op at once gives (no footprints, queues or composing)', () => {
+    type Act = 'ann' | 'bob' | 'cid' | 'undo' | 'redo' | 'burst';
+    fc.assert(
+      fc.property(
+        arbDoc,
+        fc.gen(),
+        fc.constantFrom(0, 50),
+        fc.array(fc.constantFrom<Act>('ann', 'ann', 'bob', 'cid', 'undo', 'redo', 'burst'), {
+          maxLength: 24,
+        }),
+        (doc, g, captureMs, script) => {
+          const fast = new UndoManager({ depth: 5, captureMs });
+          const ref = new ReferenceUndo(5, captureMs, MAX_RUN_EDITS);
+          let d = doc;
+          let at = 100;
+          const remote = (user: 'bob' | 'cid') => {
+            const op = genOp(g, d, user, at);
+            fast.recordRemote(op);
+            ref.recordRemote(op);
+            d = apply(d, op);
+          };
+          const press = (which: 'undo' | 'redo') => {
+            const stamp = { by: 'ann', at };
+            const got = fast[which](d, stamp);
+            const want = ref[which](d, stamp);
+            expect(got.notice).toEqual(want.notice);
+            const next = apply(d, got.op);
+            expect(next).toEqual(apply(d, want.op));
+            d = next;
+          };
+          for (const act of script) {
+            at += 1 + g(fc.nat, 39);
+            if (act === 'ann') {
+              const op = genOp(g, d, 'ann', at);
+              fast.recordOwn(op, d, at);
+              ref.recordOwn(op, d, at);
+              d = apply(d, op);
+            } else if (act === 'bob' || act === 'cid') remote(act);
+            else if (act === 'burst') {
+              // Enough of others' ops to fill a queue and make it go down composed.
+              for (let i = 0; i < MAX_LATER + 3; i++) remote(i % 2 === 0 ? 'bob' : 'cid');
+            } else press(act);
+          }
+          while (fast.canUndo()) press('undo');
+        },
+      ),
+      { ...FC_PARAMS, numRuns: Number(process.env.FC_RUNS ?? 150) },
     );
   });
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { type JSONOp, type as json1 } from 'ot-json1';
 import { type TextOp, type as textUnicode } from 'ot-text-unicode';
 import { describe, expect, it } from 'vitest';
-import { FC_PARAMS } from '../test/arbitraries.js';
+import { arbTextOpFor, deepFreeze, FC_PARAMS } from '../test/arbitraries.js';
 import { findConflicts, findConflictsWithJson1 } from './conflicts.js';
 import { describeOp, withoutStamps } from './ops.js';
 import { normalize } from './ot.js';
@@ -280,5 +280,155 @@ describe('transformZoneLocal', () => {
     expect(fast).toBeGreaterThan(1000);
     expect(zoneLocalFromParts('z', ['text', 'text'], [{ es: ['a'] }, { es: ['b'] }])).toBeUndefined();
     expect(zoneLocalFromParts('z', ['label'], [{ i: 'x' }])).toBeUndefined(); // an insert: json1's
+  });
+});
+
+describe('zone-local fast paths on astral text and raw text ops', () => {
+  /** What a call gives: its value, or that it throws (the fast path must refuse what json1 refuses). */
+  const outcome = (f: () => unknown): unknown => {
+    try {
+      return { value: f() };
+    } catch {
+      return 'throws';
+    }
+  };
+  /** json1's outcome (its no-op `undefined` is `null`, as ot.ts returns it). */
+  const json1Outcome = (f: () => unknown): unknown => outcome(() => f() ?? null);
+  const arbAstralText = fc
+    .array(fc.constantFrom('a', 'b', 'é', '😀', '𝄞'), { maxLength: 8 })
+    .map((a) => a.join(''));
+  /** Text ops as callers may send them, before any normalize: empty, zero skips, deletes past the end. */
+  const arbRawEs = fc.array(
+    fc.oneof(
+      fc.nat({ max: 4 }),
+      fc.constantFrom('', 'x', '😀', 'é𝄞'),
+      fc.record({ d: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('a', '😀', '')) }),
+    ),
+    { maxLength: 4 },
+  );
+  /** A component for `text`: mostly a valid (composed) edit of it, sometimes a raw one, or a set. */
+  const arbTextComp = (text: string) =>
+    fc.oneof(
+      { weight: 4, arbitrary: arbTextOpFor(text).map((es) => ({ es })) },
+      { weight: 2, arbitrary: arbRawEs.map((es) => ({ es })) },
+      { weight: 1, arbitrary: arbSet },
+    );
+  const arbOtherComp = fc.oneof(
+    arbSet,
+    arbRawEs.map((es) => ({ es })),
+  );
+  /** A zone-local op on zone `a`, keys in order (as normalize leaves them, text ops left as drawn). */
+  const arbRawOp = (text: string): fc.Arbitrary<JSONOp> =>
+    fc
+      .record(
+        { label: arbOtherComp, text: arbTextComp(text), updatedAt: arbSet, updatedBy: arbSet },
+        { requiredKeys: [] },
+      )
+      .map((keys) => {
+        const entries = Object.entries(keys).sort(([x], [y]) => (x < y ? -1 : 1));
+        if (entries.length === 0) return ['zones', 'a', 'text', { es: [] }] as JSONOp;
+        if (entries.length === 1) return ['zones', 'a', ...entries[0]] as JSONOp;
+        return ['zones', 'a', ...entries] as JSONOp;
+      });
+  const arbCase = arbAstralText.chain((text) =>
+    fc.record({
+      text: fc.constant(text),
+      a: arbRawOp(text),
+      b: arbRawOp(text),
+      side: fc.constantFrom('left' as const, 'right' as const),
+    }),
+  );
+  const docOf = (text: string) => ({ zones: { a: { text, label: 'l', updatedAt: 1, updatedBy: 'u' } } });
+
+  it('transform, compose, apply and invert give what json1 gives (or refuse what it refuses)', () => {
+    const fast = { transform: 0, compose: 0, apply: 0, invert: 0 };
+    fc.assert(
+      fc.property(arbCase, (drawn) => {
+        // Each call gets its own copy (json1's text calls merge deletes into their input's objects), and the fast
+        // paths must not write into theirs.
+        const { text, a, b, side } = drawn;
+        const frozen = deepFreeze(structuredClone(drawn));
+        const fresh = (op: JSONOp) => structuredClone(op);
+        const got = outcome(() => transformZoneLocal(frozen.a, frozen.b, side));
+        if (got === 'throws' || (got as { value: unknown }).value !== undefined) {
+          fast.transform++;
+          expect(got).toEqual(json1Outcome(() => reference.transform(fresh(a), fresh(b), side)));
+        }
+        const composed = outcome(() => composeZoneLocal(frozen.a, frozen.b));
+        if (composed === 'throws' || (composed as { value: unknown }).value !== undefined) {
+          fast.compose++;
+          expect(composed).toEqual(json1Outcome(() => json1.compose(fresh(a), fresh(b))));
+        }
+        const doc = docOf(text);
+        const applied = outcome(() => applyZoneLocal(doc, frozen.a));
+        if (applied === 'throws' || (applied as { value: unknown }).value !== undefined) {
+          fast.apply++;
+          expect(applied).toEqual(json1Outcome(() => json1.apply(structuredClone(doc), fresh(a))));
+        }
+        const inverted = outcome(() => invertZoneLocal(frozen.a, doc));
+        if (inverted === 'throws' || (inverted as { value: unknown }).value !== undefined) {
+          fast.invert++;
+          expect(inverted).toEqual(json1Outcome(() => json1.invertWithDoc(fresh(a), structuredClone(doc))));
+        }
+      }),
+      { ...FC_PARAMS, numRuns: Number(process.env.FC_RUNS ?? 2000) },
+    );
+    for (const n of Object.values(fast)) expect(n).toBeGreaterThan(500);
+  });
+
+  it('transforms text edits that are not normalized as json1 does when the stamps collide (its conflict loop normalizes)', () => {
+    const theirs: JSONOp = ['zones', 'a', 'updatedBy', { r: true, i: 'bob' }];
+    for (const es of [[{ d: '' }], [1, 'x', 'y'], [0, 'x']]) {
+      const mine: JSONOp = ['zones', 'a', ['text', { es }], ['updatedBy', { r: true, i: 'ann' }]];
+      for (const side of ['left', 'right'] as const) {
+        expect(transformZoneLocal(mine, theirs, side)).toEqual(
+          reference.transform(mine, theirs, side) ?? null,
+        );
+      }
+    }
+    expect(
+      transformZoneLocal(
+        ['zones', 'a', ['text', { es: [1, 'x', 'y'] }], ['updatedBy', { r: true, i: 'ann' }]],
+        theirs,
+        'left',
+      ),
+    ).toEqual(['zones', 'a', ['text', { es: [1, 'xy'] }], ['updatedBy', { r: true, i: 'ann' }]]);
+    // A set against a text edit of one key is json1's to settle, before it would transform (and refuse) `[0]`.
+    const a: JSONOp = ['zones', 'a', ['label', { es: [] }], ['text', { r: 'ann', i: 'ann' }]];
+    const b: JSONOp = ['zones', 'a', ['label', { es: [0] }], ['text', { es: [] }]];
+    expect(transformZoneLocal(a, b, 'left')).toBeUndefined();
+    expect(reference.transform(a, b, 'left')).toEqual(['zones', 'a', 'text', { r: true, i: 'ann' }]);
+  });
+
+  it('inverts two deletes in a row without merging them into the caller’s op (text-unicode would)', () => {
+    const op: JSONOp = ['zones', 'a', 'text', { es: [{ d: 'a' }, { d: 'b' }] }];
+    const doc = docOf('abc');
+    expect(invertZoneLocal(deepFreeze(structuredClone(op)), doc)).toEqual(
+      json1.invertWithDoc(structuredClone(op), doc),
+    );
+  });
+
+  it('drops empty text edits as json1 does: a key the other op does not touch, and an inverse that restores nothing', () => {
+    const empty: JSONOp = ['zones', 'a', 'text', { es: [] }];
+    const stamped: JSONOp = ['zones', 'a', ['text', { es: [] }], ['updatedBy', { r: true, i: 'ann' }]];
+    const other: JSONOp = ['zones', 'b', 'text', { es: ['x'] }];
+    expect(transformZoneLocal(empty, other, 'left')).toBeNull();
+    expect(transformZoneLocal(stamped, other, 'left')).toEqual([
+      'zones',
+      'a',
+      'updatedBy',
+      { r: true, i: 'ann' },
+    ]);
+    expect(composeZoneLocal(stamped, ['zones', 'a', 'label', { r: true, i: 'L' }])).toEqual([
+      'zones',
+      'a',
+      ['label', { r: true, i: 'L' }],
+      ['updatedBy', { r: true, i: 'ann' }],
+    ]);
+    const doc = docOf('ab😀');
+    expect(invertZoneLocal(empty, doc)).toBeNull();
+    // A delete past the end of the text deletes nothing, and json1's inverse is no op at all.
+    expect(invertZoneLocal(['zones', 'a', 'text', { es: [3, { d: 2 }] }], doc)).toBeNull();
+    expect(json1.invertWithDoc(['zones', 'a', 'text', { es: [3, { d: 2 }] }], doc)).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import type { JSONOp, JSONOpComponent } from 'ot-json1';
+import type { TextOp } from 'ot-text-unicode';
 import { textUnicodeType } from './text-type.js';
 
 /**
@@ -58,6 +59,12 @@ export function zoneLocal(op: JSONOp): ZoneLocalOp | null {
 
 /** A component as json1's transform writes it: a removed value's content dropped. */
 const stripped = (c: JSONOpComponent): JSONOpComponent => (c.es !== undefined ? c : { r: true, i: c.i });
+/**
+ * An empty text edit (`{es: []}`, which only a non-normalized op holds): json1 never writes one into what its
+ * transform, compose or invert return (its `writeEdit` drops a subtype no-op), even on a key the other op does
+ * not touch, so neither may the fast paths.
+ */
+const isEmptyEdit = (c: JSONOpComponent): boolean => c.es !== undefined && c.es.length === 0;
 
 /** The normalized op for one zone's keys (ascending) and their components; `null` for none. */
 export function buildZoneLocal(zone: string, keys: string[], comps: JSONOpComponent[]): JSONOp {
@@ -80,33 +87,107 @@ export function transformZoneLocal(op: JSONOp, other: JSONOp, side: 'left' | 'ri
   const keys: string[] = [];
   const comps: JSONOpComponent[] = [];
   const sameZone = a.zone === b.zone;
+  // json1 settles a collision (both set one key to different values: the stamps of any two edits of one zone)
+  // in its conflict loop, which normalizes both ops before transforming them again: from then on their text
+  // edits count as normalized (no-op parts dropped, parts merged), which changes what a text edit that was not
+  // (`[{d: ''}]`, `['a', 'b']`, ...) becomes, and whether text-unicode refuses it.
+  let normal = false;
+  if (sameZone) {
+    const meet = meeting(a, b);
+    // A text edit against a set of one key: json1's (settled before any text is transformed, so neither may
+    // the fast path transform one that text-unicode would refuse).
+    if (meet === 'mixed') return undefined;
+    normal = meet === 'collide';
+  }
   for (let i = 0; i < a.keys.length; i++) {
     const key = a.keys[i];
     const c = a.comps[i];
     const j = sameZone ? b.keys.indexOf(key) : -1;
     if (j < 0) {
+      if (c.es !== undefined && normal) {
+        const es = normalText(c.es);
+        if (es.length > 0) {
+          keys.push(key);
+          comps.push(es === c.es ? c : { es });
+        }
+        continue;
+      }
+      if (isEmptyEdit(c)) continue;
       keys.push(key);
       comps.push(stripped(c));
       continue;
     }
     const d = b.comps[j];
     if (c.es !== undefined && d.es !== undefined) {
-      const es = textUnicodeType.transform(c.es as never, d.es as never, side);
+      // json1's first pass transforms them as they are (and throws what text-unicode refuses), its second
+      // (after a collision) the normalized ones.
+      let es = textUnicodeType.transform(c.es as never, d.es as never, side);
+      if (normal && !(isNormalText(c.es) && isNormalText(d.es))) {
+        es = textUnicodeType.transform(normalText(c.es) as never, normalText(d.es) as never, side);
+      }
       if (es.length > 0) {
         keys.push(key);
         comps.push({ es });
       }
-    } else if (c.es === undefined && d.es === undefined) {
-      if (c.i !== d.i && side === 'left') {
-        keys.push(key);
-        comps.push(stripped(c));
-      }
-    } else {
-      return undefined;
+    } else if (c.i !== d.i && side === 'left') {
+      // Both sets (`meeting` ruled out a set against a text edit).
+      keys.push(key);
+      comps.push(stripped(c));
     }
   }
   return buildZoneLocal(a.zone, keys, comps);
 }
+
+/**
+ * How two ops of one zone meet: `'mixed'` when one sets a key the other edits as text, else `'collide'` when
+ * both set a key to different values (json1's `DROP_COLLISION`), else `'apart'`.
+ */
+function meeting(a: ZoneLocalOp, b: ZoneLocalOp): 'mixed' | 'collide' | 'apart' {
+  let out: 'collide' | 'apart' = 'apart';
+  for (let i = 0; i < a.keys.length; i++) {
+    const j = b.keys.indexOf(a.keys[i]);
+    if (j < 0) continue;
+    const c = a.comps[i];
+    const d = b.comps[j];
+    if ((c.es === undefined) !== (d.es === undefined)) return 'mixed';
+    if (c.es === undefined && c.i !== d.i) out = 'collide';
+  }
+  return out;
+}
+
+/**
+ * Whether text-unicode's `normalize` leaves `es` as it is (no empty or zero part, no two parts of one kind in a
+ * row, no trailing skip): what the builders and `normalize` make, so the common case allocates nothing.
+ * Conservative: `false` only costs a normalize.
+ */
+function isNormalText(es: readonly unknown[]): boolean {
+  let last = '';
+  for (const c of es) {
+    const kind = typeof c;
+    if (kind === last) return false;
+    if (kind === 'number') {
+      if (!((c as number) > 0)) return false;
+    } else if (kind === 'string') {
+      if ((c as string).length === 0) return false;
+    } else if (kind === 'object' && c !== null) {
+      const d = (c as { d?: unknown }).d;
+      if (!(typeof d === 'number' ? d > 0 : typeof d === 'string' && d.length > 0)) return false;
+    } else return false;
+    last = kind;
+  }
+  return last !== 'number';
+}
+
+/**
+ * `es`, or a copy of it where text-unicode could write into it: its `normalize`, `makeInvertible` and `invert`
+ * merge two deletes in a row into the first one's object, which is the caller's (json1 does that to its input
+ * op; the fast paths leave theirs alone).
+ */
+const ownText = (es: TextOp): TextOp =>
+  isNormalText(es) ? es : es.map((c) => (typeof c === 'object' && c !== null ? { ...c } : c));
+
+/** `es` normalized by text-unicode, without touching it. */
+const normalText = (es: TextOp): TextOp => (isNormalText(es) ? es : textUnicodeType.normalize(ownText(es)));
 
 /**
  * Where two ops of the shape above collide, as json1's `tryTransform` would find it key by key: the keys of
@@ -151,11 +232,15 @@ export function composeZoneLocal(op: JSONOp, next: JSONOp): JSONOp | undefined {
     const ka = a.keys[i];
     const kb = b.keys[j];
     if (j >= b.keys.length || (i < a.keys.length && ka < kb)) {
+      const c = a.comps[i++];
+      if (isEmptyEdit(c)) continue;
       keys.push(ka);
-      comps.push(a.comps[i++]);
+      comps.push(c);
     } else if (i >= a.keys.length || kb < ka) {
+      const d = b.comps[j++];
+      if (isEmptyEdit(d)) continue;
       keys.push(kb);
-      comps.push(b.comps[j++]);
+      comps.push(d);
     } else {
       const c = a.comps[i++];
       const d = b.comps[j++];
@@ -221,6 +306,7 @@ export function invertZoneLocal(op: JSONOp, doc: unknown): JSONOp | undefined {
     return undefined;
   const zone = doc.zones[a.zone];
   if (!isObject(zone)) return undefined;
+  const keys: string[] = [];
   const comps: JSONOpComponent[] = [];
   for (let i = 0; i < a.keys.length; i++) {
     const key = a.keys[i];
@@ -229,13 +315,19 @@ export function invertZoneLocal(op: JSONOp, doc: unknown): JSONOp | undefined {
     const old = zone[key];
     if (c.es !== undefined) {
       if (typeof old !== 'string') return undefined;
-      comps.push({ es: invertText(makeInvertible(c.es as never, old)) as never });
+      const es = invertText(makeInvertible(ownText(c.es) as never, old));
+      // Nothing to put back (an empty edit, or a delete past the end of the text that deleted nothing): json1
+      // drops the no-op inverse, so the key is left out (and `null` returned when nothing else is left).
+      if (es.length === 0) continue;
+      keys.push(key);
+      comps.push({ es });
     } else {
       if (!isScalar(old)) return undefined;
+      keys.push(key);
       comps.push({ r: c.i, i: old });
     }
   }
-  return buildZoneLocal(a.zone, a.keys, comps);
+  return buildZoneLocal(a.zone, keys, comps);
 }
 
 /**
