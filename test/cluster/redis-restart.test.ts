@@ -40,7 +40,7 @@ describe.skipIf(!ready)('a Redis restarted during traffic', () => {
     const got = readers.map(() => [] as number[]);
     for (const [i, c] of readers.entries()) {
       c.subscribe('app_event', (data, event) => {
-        if (event.room === room) got[i].push((data as { n: number }).n);
+        if (event.room === room) got[i].push(data.n as number);
       });
     }
     for (const c of readers) await c.join(room);

@@ -28,7 +28,7 @@ describe.skipIf(!ready)('a client whose reconnect lands on another node', () => 
     await whenOpen(sub);
     const got: number[] = [];
     sub.subscribe('app_event', (data, event) => {
-      if (event.room === room) got.push((data as { n: number }).n);
+      if (event.room === room) got.push(data.n as number);
     });
     await sub.join(room);
     const pub = createClient(cleanup, { url: cluster.url, token: tokenProvider('writer') });

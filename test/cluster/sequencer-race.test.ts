@@ -1,3 +1,4 @@
+import type { DocumentClient, SynclineClient } from '@syncline/client';
 import { zoneCreate, zoneEdit } from '@syncline/doc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -46,7 +47,7 @@ describe.skipIf(!ready)('two nodes flooding one document', () => {
       { userId: 'setup', opId: 'create' },
     );
     // A reader on each node, following the document as it changes.
-    const readers = [];
+    const readers: { client: SynclineClient; doc: DocumentClient }[] = [];
     for (let i = 0; i < 2; i++) {
       const client = createClient(cleanup, { url: cluster.url, token: tokenProvider(`reader${i}`) });
       await whenOpen(client);

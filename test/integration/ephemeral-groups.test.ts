@@ -70,11 +70,7 @@ describe('ephemeral groups', () => {
     await waitFor(() => seen.length === 4, 5_000, 'the SDK client got every move');
     const rawMoves = () => raw.filter((m) => m.type === 'cursor_update' && m.room === room);
     await waitFor(() => rawMoves().length === 4, 5_000, 'the raw client got every move');
-    const view = (e: { from?: unknown; data?: unknown; room?: unknown }) => [
-      e.room,
-      e.from,
-      (e.data as { x: number }).x,
-    ];
+    const view = (e: EventMessage | Record<string, unknown>) => [e.room, e.from, (e.data as { x: number }).x];
     expect(seen.map(view)).toEqual(rawMoves().map(view));
     expect(seen.slice(1).map(view)).toEqual([
       [room, 'ann', 0],

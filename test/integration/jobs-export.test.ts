@@ -92,7 +92,7 @@ describe('exports and document files', () => {
         documentId,
         format,
       });
-      const done = await owner.waitEvent<{ downloadUrl: string }>(
+      const done = await owner.waitEvent<{ downloadUrl: string; exportId: string }>(
         'export_completed',
         room,
         (d) => d.exportId === exportId,
@@ -196,7 +196,7 @@ describe('exports and document files', () => {
         documentId,
         format: 'json',
       });
-      const done = await owner.waitEvent<{ downloadUrl: string }>(
+      const done = await owner.waitEvent<{ downloadUrl: string; exportId: string }>(
         'export_completed',
         room,
         (d) => d.exportId === exportId,

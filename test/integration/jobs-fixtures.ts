@@ -35,7 +35,7 @@ export async function startJobServer(cleanup: Cleanup, options: SynclineServerOp
         'content-type': opts.contentType ?? 'application/pdf',
         'x-file-name': encodeURIComponent(opts.name ?? 'test.pdf'),
       },
-      body: bytes,
+      body: bytes as Uint8Array<ArrayBuffer>, // fetch's typings want an ArrayBuffer-backed view; these all are
     });
     return { status: res.status, body: (await res.json()) as never };
   };
@@ -106,8 +106,9 @@ export const jobOf = async (client: SynclineClient, documentId: string): Promise
   (await client.request<{ job: JobInfo | null }>('job.get', { documentId })).job;
 
 /** A PDF of `pages` pages from the pipeline's generator (headings, paragraphs, lists, a table, a figure). */
-export async function makeTextPdf(pages: number): Promise<Uint8Array> {
-  return (await makeLargePdf(pages)).bytes;
+export async function makeTextPdf(pages: number): Promise<Uint8Array<ArrayBuffer>> {
+  // pdf-lib's save() allocates a plain ArrayBuffer; typed so, the bytes are a fetch body as they are.
+  return (await makeLargePdf(pages)).bytes as Uint8Array<ArrayBuffer>;
 }
 
 /** Polls `job.get` until `pred` holds (or fails after `timeoutMs`). */

@@ -45,7 +45,8 @@ describe('a failed group commit', () => {
     const room = uniqueRoom();
     const documentId = room.slice(4);
     const join_ = async (userId: string) => {
-      const client = createClient(cleanup, { url, token: tokenProvider(userId), reconnect: false });
+      // The client reconnects as usual (the server is gone): the test only waits for it to leave 'open'.
+      const client = createClient(cleanup, { url, token: tokenProvider(userId) });
       const events: EventMessage[] = [];
       client.subscribe('*', (_d, e) => events.push(e as EventMessage));
       await client.join(room);

@@ -229,7 +229,7 @@ describe('transform (non-throwing)', () => {
     );
     /** A few parts that apply one after another to `doc`, composed. */
     const arbAnyOp = fc.array(arbPart, { minLength: 1, maxLength: 3 }).map((parts) => {
-      let d = doc;
+      let d: Json = doc;
       let op: Op = null;
       for (const part of parts) {
         try {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { type JSONOp, type as json1 } from 'ot-json1';
+import { type Doc, type JSONOp, type as json1 } from 'ot-json1';
 import { type TextOp, type as textUnicode } from 'ot-text-unicode';
 import { describe, expect, it } from 'vitest';
 import { arbTextOpFor, deepFreeze, FC_PARAMS } from '../test/arbitraries.js';
@@ -174,7 +174,7 @@ describe('transformZoneLocal', () => {
    * Documents of zone `a` (and sometimes `b`), each zone `full` or a shape json1 refuses to work on: sets of missing
    * keys, a text edit of a number, and the `odd` ones given.
    */
-  const arbDocumentOf = (full: Record<string, unknown>, ...odd: Record<string, unknown>[]) => {
+  const arbDocumentOf = (full: Record<string, Doc>, ...odd: Record<string, Doc>[]) => {
     const arbZone = fc.oneof(
       fc.constant(full),
       fc.constant({ text: BASE }),

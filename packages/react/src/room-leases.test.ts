@@ -1,3 +1,4 @@
+import type { SynclineClient } from '@syncline/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setup, tick } from '../../client/src/testing/harness.js';
 import { RoomLeases } from './room-leases.js';
@@ -13,7 +14,9 @@ describe('RoomLeases', () => {
   it('enters a room once for many holders, upgrades to join, and leaves after the last release', async () => {
     const { client, open } = setup();
     const ws = await open();
-    const leases = new RoomLeases(client);
+    // The harness builds its client from the client's src; RoomLeases takes the one of '@syncline/client', which tsc
+    // reads from dist and vitest aliases to the same src: one class, seen twice by the type checker.
+    const leases = new RoomLeases(client as unknown as SynclineClient);
     const a = leases.acquire('doc:1', 'subscribe');
     const b = leases.acquire('doc:1', 'subscribe');
     const c = leases.acquire('doc:1', 'join');

@@ -12,7 +12,10 @@ const settle = async (turns = 3) => {
   for (let i = 0; i < turns; i++) await tick();
 };
 
-function record<T>(doc: DocumentClient, name: 'change' | 'conflict' | 'rejected' | 'notice' | 'resync') {
+function record<T>(
+  doc: DocumentClient,
+  name: 'change' | 'conflict' | 'rejected' | 'notice' | 'resync' | 'users',
+) {
   const seen: T[] = [];
   doc.on(name, (e: unknown) => seen.push(e as T));
   return seen;
