@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Timers } from '../environment.js';
 import { SynclineError } from '../errors.js';
 import { DocumentClient } from './document-client.js';
-import { docOf, quiesce, world, zone } from './fake-doc-server.js';
+import { docOf, failRequests, manualTimers, quiesce, world, zone } from './fake-doc-server.js';
 import { MemoryDocPersistence } from './persistence.js';
 import type { DocChange, DocConflict, DocNotice, DocRejection, DocResync } from './types.js';
 
@@ -570,28 +570,11 @@ describe('DocumentClient', () => {
   });
 
   it('opens at once after a reconnect when a failed open was waiting out its backoff', async () => {
-    const due = new Map<number, () => void>();
-    let nextTimer = 0;
-    const timers: Timers = {
-      setTimeout: (fn) => {
-        due.set(++nextTimer, fn);
-        return nextTimer;
-      },
-      clearTimeout: (handle) => due.delete(handle as number),
-    };
-    const runTimers = () => {
-      const fns = [...due.values()];
-      due.clear();
-      for (const fn of fns) fn();
-    };
+    const { timers, due, run: runTimers } = manualTimers();
     const { server, open } = world();
     const { conn, doc } = open('ann', { timers });
-    const request = conn.request.bind(conn);
-    let timeouts = 2; // the server is slow, or the socket was down past the request timeout
-    conn.request = ((method: string, data?: unknown, options?: object) =>
-      method === 'doc.open' && timeouts-- > 0
-        ? Promise.reject(new SynclineError('timeout', 'no reply'))
-        : request(method, data, options)) as typeof conn.request;
+    // The server is slow, or the socket was down past the request timeout: the first two opens time out.
+    failRequests(conn, 'doc.open', ['timeout', 'timeout']);
     await settle();
     runTimers(); // the retry after 1 s times out too: the next waits 2 s
     await settle();

@@ -2,10 +2,9 @@ import { zoneUpdate } from '@syncline/doc';
 import { describe, expect, it } from 'vitest';
 import type { ClientEvents } from '../client.js';
 import type { Emitter } from '../emitter.js';
-import type { Timers } from '../environment.js';
 import { SynclineError } from '../errors.js';
 import { DocumentClient } from './document-client.js';
-import { type FakeConnection, quiesce, world } from './fake-doc-server.js';
+import { failRequests, manualTimers, quiesce, world } from './fake-doc-server.js';
 import { MemoryDocPersistence, type PersistedDoc } from './persistence.js';
 import type { DocNotice, DocResync } from './types.js';
 
@@ -13,39 +12,6 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const settle = async (turns = 3) => {
   for (let i = 0; i < turns; i++) await tick();
 };
-
-/** Timers run by hand: `delays` lists what was asked for, `run()` fires what is due now. */
-function manualTimers() {
-  const due = new Map<number, () => void>();
-  const delays: number[] = [];
-  let next = 0;
-  const timers: Timers = {
-    setTimeout: (fn, ms) => {
-      delays.push(ms ?? 0);
-      due.set(++next, fn);
-      return next;
-    },
-    clearTimeout: (handle) => due.delete(handle as number),
-  };
-  const run = () => {
-    const fns = [...due.values()];
-    due.clear();
-    for (const fn of fns) fn();
-  };
-  return { timers, delays, due, run };
-}
-
-/** Makes `conn` fail requests of `method` with the codes in `codes`, in turn (then pass them on); returns their data. */
-function failRequests(conn: FakeConnection, method: string, codes: string[]) {
-  const request = conn.request.bind(conn);
-  const seen: Record<string, unknown>[] = [];
-  conn.request = ((m: string, data?: unknown, options?: object) => {
-    if (m === method) seen.push(data as Record<string, unknown>);
-    const code = m === method ? codes.shift() : undefined;
-    return code ? Promise.reject(new SynclineError(code, code)) : request(m, data, options);
-  }) as typeof conn.request;
-  return seen;
-}
 
 describe('DocumentClient failures', () => {
   it('retries a transient failure to join the room (slow network) with backoff, and opens', async () => {

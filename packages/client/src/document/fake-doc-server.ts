@@ -25,6 +25,7 @@ import type {
 import type { ClientEvents, EventHandler } from '../client.js';
 import type { ConnectionState } from '../connection-state.js';
 import { type Disposer, Emitter } from '../emitter.js';
+import type { Timers } from '../environment.js';
 import { SynclineError } from '../errors.js';
 import type { SendOptions } from '../messenger.js';
 import { DocumentClient, type OpenReply } from './document-client.js';
@@ -618,4 +619,37 @@ export function world(options: FakeDocServerOptions = {}) {
     return { conn, doc };
   };
   return { server, open, clients };
+}
+
+/** Timers run by hand: `delays` lists what was asked for, `run()` fires what is due now. */
+export function manualTimers() {
+  const due = new Map<number, () => void>();
+  const delays: number[] = [];
+  let next = 0;
+  const timers: Timers = {
+    setTimeout: (fn, ms) => {
+      delays.push(ms ?? 0);
+      due.set(++next, fn);
+      return next;
+    },
+    clearTimeout: (handle) => due.delete(handle as number),
+  };
+  const run = () => {
+    const fns = [...due.values()];
+    due.clear();
+    for (const fn of fns) fn();
+  };
+  return { timers, delays, due, run };
+}
+
+/** Makes `conn` fail requests of `method` with the codes in `codes`, in turn (then pass them on); returns their data. */
+export function failRequests(conn: FakeConnection, method: string, codes: string[]) {
+  const request = conn.request.bind(conn);
+  const seen: Record<string, unknown>[] = [];
+  conn.request = ((m: string, data?: unknown, options?: object) => {
+    if (m === method) seen.push(data as Record<string, unknown>);
+    const code = m === method ? codes.shift() : undefined;
+    return code ? Promise.reject(new SynclineError(code, code)) : request(m, data, options);
+  }) as typeof conn.request;
+  return seen;
 }
