@@ -210,11 +210,64 @@ describe.skipIf(!ready)('three nodes behind a round-robin balancer', () => {
     rest[0].setPresenceStatus('active');
     await everywhere('active');
     await waitFor(() => statuses.at(-1) === 'active', 10_000, 'user_status active');
-    // With clients of the user on two nodes, one node announces each change: once. (A duplicate from the other
-    // node would follow within a broker round trip; a room.members read on each node is more than that.)
-    for (const c of [rest[0], twin]) await statusOn(c);
+    // With clients of the user on two nodes, one node announces each change: once. A duplicate would come from a
+    // node either on the reply of its own presence write or on hearing the other node's; a barrier for both, on
+    // both nodes, puts anything either of them published of idle1 before what the watcher awaits here.
+    await presenceBarrier(room, watcher, [rest[0], twin], 'final', markers);
     expect(statuses).toEqual(['idle', 'active']);
   });
+
+  /**
+   * Waits until `watcher` has every event of `room` that the nodes of `onNodes` (one client on each) published on
+   * presence they had written or heard before this call, without a timing assumption: the room's log is in seq
+   * order, and an event is appended in the order its publish was called on its node.
+   *
+   * - A probe user joins on each node. Its presence write goes on that node's Redis connection after the node's
+   *   earlier writes, so the node has handled their replies (and published what they made it publish) before it
+   *   publishes the probe's `user_join` on its reply: once the watcher has every probe's join, it has those.
+   * - Each node's presence writes reach the others on one channel in the order written: once a node lists the
+   *   other nodes' probes among the room's members, it has heard (and published on) everything written before
+   *   them. A marker its client publishes then comes after that in the log.
+   */
+  async function presenceBarrier(
+    room: string,
+    watcher: SynclineClient,
+    onNodes: SynclineClient[],
+    tag: string,
+    markers: string[],
+  ): Promise<void> {
+    const probeIds = onNodes.map((_, i) => `${tag}-probe${i}`);
+    const joined: string[] = [];
+    const off = watcher.subscribe('user_join', (data, event) => {
+      if (event.room === room) joined.push(data.userId);
+    });
+    for (const [i, c] of onNodes.entries()) {
+      const probe = createClient(cleanup, {
+        url: wsUrl(cluster.ports[nodeOf(c)]),
+        token: tokenProvider(probeIds[i]),
+      });
+      await probe.join(room);
+    }
+    await waitFor(() => probeIds.every((p) => joined.includes(p)), 10_000, `the ${tag} probes’ user_join`);
+    off();
+    for (const c of onNodes) {
+      const members = async () =>
+        (await c.request<{ members: { userId: string }[] }>('room.members', { room })).members.map(
+          (m) => m.userId,
+        );
+      await waitFor(
+        async () => {
+          const here = await members();
+          return probeIds.every((p) => here.includes(p));
+        },
+        10_000,
+        `every ${tag} probe on node ${nodeOf(c)}`,
+      );
+    }
+    const names = onNodes.map((_, i) => `${tag}-marker${i}`);
+    await Promise.all(onNodes.map((c, i) => c.publish(room, 'app_event', { name: names[i] })));
+    await waitFor(() => names.every((n) => markers.includes(n)), 10_000, `the ${tag} markers`);
+  }
 
   it('converges when clients on different nodes edit one document at once', async () => {
     const documentId = uniqueRoom().slice(4);

@@ -62,6 +62,8 @@ const server = new SynclineServer({
     issuer: env.SYNCLINE_JWT_ISSUER || undefined,
     audience: env.SYNCLINE_JWT_AUDIENCE || undefined,
     devSecret: env.SYNCLINE_DEV_SECRET || undefined,
+    // Without a secret: dev mode, which the check above allows here only outside production or when asked for.
+    dev: env.NODE_ENV !== 'production' || env.SYNCLINE_DEV_MODE === '1',
   },
   allowedOrigins: list('SYNCLINE_ALLOWED_ORIGINS'),
   maxConnectionsPerIp: int('SYNCLINE_MAX_CONN_PER_IP', 1000),

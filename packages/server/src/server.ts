@@ -50,6 +50,21 @@ import { WsTransport } from './transport/ws-transport.js';
 
 export const VERSION = '0.1.0';
 
+const NO_AUTH_MESSAGE =
+  'SynclineServer: no auth.secret or auth.jwksUrl configured. Pass one, or auth: { dev: true } for dev mode ' +
+  '(a random or auth.devSecret secret, and POST /api/dev/token issuing tokens to anyone: never in production).';
+
+/** `SynclineServer`'s `auth` option. */
+export interface AuthOptions extends JwtOptions {
+  /**
+   * Allows dev mode when neither `secret` nor `jwksUrl` is set: tokens are signed with `devSecret` (or a random
+   * secret) and `POST /api/dev/token` issues one to anyone who names themselves, so anyone can act as any `dev-*`
+   * user. Without it such a server refuses to start: an app whose secret did not reach its configuration must not
+   * come up open. With a secret or JWKS URL it has no effect (`dev: process.env.NODE_ENV !== 'production'` is fine).
+   */
+  dev?: boolean;
+}
+
 export interface SynclineServerOptions {
   /** WebSocket path. Default `/ws`. */
   path?: string;
@@ -58,8 +73,11 @@ export interface SynclineServerOptions {
    * database; `schema` picks a schema other than the default search_path), or any `LogStore`.
    */
   storage?: 'memory' | { sqlite: string } | { postgres: string; schema?: string } | LogStore;
-  /** JWT verification. Without a secret or JWKS URL the server runs in dev mode. */
-  auth?: JwtOptions;
+  /**
+   * JWT verification: `secret` (HS256) or `jwksUrl` (your identity provider's keys). Without either the server
+   * refuses to start, unless `dev: true` asks for dev mode (see `AuthOptions.dev`).
+   */
+  auth?: AuthOptions;
   /** Allowed `Origin` header values; undefined allows any. */
   allowedOrigins?: string[];
   /** Connections per client address; 0 = unlimited. Default 1000. */
@@ -132,12 +150,14 @@ export class SynclineServer {
   private readonly durableWaiters = new Set<(err: unknown) => void>();
 
   constructor(opts: SynclineServerOptions = {}) {
+    const auth = opts.auth ?? {};
+    // Before anything is opened (a pool, a file): a refused server leaves nothing behind.
+    if (!auth.secret && !auth.jwksUrl && auth.dev !== true) throw new Error(NO_AUTH_MESSAGE);
     this.log = opts.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
     this.path = opts.path ?? '/ws';
     this.postgres = postgresPool(opts.storage, this.log);
     this.sqlite = sharedSqlite(opts.storage);
     const store = resolveStore(opts.storage, this.postgres, this.sqlite);
-    const auth = opts.auth ?? {};
     let verify: (token: string) => Promise<import('./core/identity.js').Identity>;
     if (auth.secret || auth.jwksUrl) {
       this.devTokens = null;
@@ -147,7 +167,7 @@ export class SynclineServer {
       verify = createJwtVerifier({ secret: this.devTokens.secret, clockToleranceS: this.hubTolerance(opts) });
       this.log.warn(
         {},
-        `DEV MODE: no SYNCLINE_JWT_SECRET or SYNCLINE_JWKS_URL configured; ${auth.devSecret ? 'the dev secret signs tokens' : 'a random secret was made'} and ` +
+        `DEV MODE (auth.dev): no SYNCLINE_JWT_SECRET or SYNCLINE_JWKS_URL configured; ${auth.devSecret ? 'the dev secret signs tokens' : 'a random secret was made'} and ` +
           'POST /api/dev/token issues tokens to anyone. Configure a secret before going to production.',
       );
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -316,8 +316,21 @@ describe('HTTP routes', () => {
     expect(text).toContain('syncline_frames_out_total');
   });
 
-  it('POST /api/dev/token issues a working token in dev mode', async () => {
-    await start({ auth: undefined });
+  it('refuses to start without a secret or JWKS URL unless dev mode is asked for, opening nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncline-noauth-'));
+    tempDirs.push(dir);
+    const file = join(dir, 'syncline.db');
+    for (const auth of [undefined, {}, { dev: false }, { devSecret: 'a-dev-secret' }]) {
+      expect(
+        () => new SynclineServer({ storage: { sqlite: file }, auth, logger: silentLogger }),
+        JSON.stringify(auth),
+      ).toThrow(/no auth\.secret or auth\.jwksUrl configured.*auth: \{ dev: true \}/);
+    }
+    expect(existsSync(file)).toBe(false); // thrown before the store was opened
+  });
+
+  it('POST /api/dev/token issues a working token in dev mode (auth: { dev: true })', async () => {
+    await start({ auth: { dev: true } });
     const res = await fetch(`${base}/api/dev/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -335,14 +348,19 @@ describe('HTTP routes', () => {
     await invalid.body?.cancel();
   });
 
-  it('POST /api/dev/token is 404 once a secret is configured', async () => {
-    await start();
-    const res = await fetch(`${base}/api/dev/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Ada' }),
-    });
-    expect(res.status).toBe(404);
-    await res.body?.cancel();
+  it('POST /api/dev/token is 404 once a secret is configured, also with auth.dev', async () => {
+    for (const dev of [undefined, true]) {
+      const s = await start({ auth: { secret: SECRET, dev } });
+      expect(s.devTokens).toBeNull();
+      const res = await fetch(`${base}/api/dev/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Ada' }),
+      });
+      expect(res.status).toBe(404);
+      await res.body?.cancel();
+      await s.close({ timeoutMs: 1000 });
+      server = null;
+    }
   });
 });

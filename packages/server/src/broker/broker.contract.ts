@@ -184,13 +184,14 @@ export function describeBrokerContract(name: string, makeCluster: () => BrokerCl
       const [a] = node();
       const [b] = node();
       const p = (connections: number): NodePresence => ({ connections, name: 'Ann' });
-      expect(await a.setPresence('doc:1', 'u1', p(1))).toBe(true);
-      expect(await b.setPresence('doc:1', 'u1', p(1))).toBe(false);
-      expect(await a.setPresence('doc:1', 'u1', p(2))).toBe(false); // a count update
-      expect(await a.setPresence('doc:1', 'u1', null)).toBe(false);
-      expect(await a.setPresence('doc:1', 'u1', null)).toBe(false); // not there any more: no change
-      expect(await b.setPresence('doc:1', 'u1', null)).toBe(true);
-      expect(await b.setPresence('doc:1', 'u2', p(1))).toBe(true);
+      expect(await a.setPresence('doc:1', 'u1', p(1))).toBe('join');
+      expect(await b.setPresence('doc:1', 'u1', p(1))).toBe(null);
+      expect(await a.setPresence('doc:1', 'u1', p(2))).toBe(null); // a count update
+      expect(await a.setPresence('doc:1', 'u1', null)).toBe(null);
+      expect(await a.setPresence('doc:1', 'u1', null)).toBe(null); // not there any more: no change
+      expect(await b.setPresence('doc:1', 'u1', null)).toBe('leave');
+      expect(await b.setPresence('doc:1', 'u2', p(1))).toBe('join');
+      expect(await a.setPresence('doc:1', 'u1', p(1))).toBe('join'); // back: a new change
     });
 
     it('answers the other nodes’ presence and tells subscribed nodes of changes', async () => {
@@ -235,7 +236,7 @@ export function describeBrokerContract(name: string, makeCluster: () => BrokerCl
       await settle();
       expect([...ha.gone, ...hb.gone, ...hc.gone]).toHaveLength(1);
       // The shared user is still present (on a): leaving there is the last leave.
-      expect(await a.setPresence('doc:1', 'shared', null)).toBe(true);
+      expect(await a.setPresence('doc:1', 'shared', null)).toBe('leave');
     }, 15_000);
 
     it('keeps sessions for their TTL, for any node, and extends them when touched', async () => {

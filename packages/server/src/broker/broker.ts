@@ -22,6 +22,9 @@ export interface NodePresence {
   idle?: true;
 }
 
+/** What a presence write makes its node announce: `user_join`, `user_leave`, or nothing. */
+export type PresenceChange = 'join' | 'leave' | null;
+
 /** What a reconnect on another node needs of a session (kept in the broker for the session grace). */
 export interface SessionRecord {
   id: string;
@@ -98,11 +101,18 @@ export interface Broker {
    */
   onBroadcast(listener: BroadcastListener): Promise<() => void>;
   /**
-   * Sets this node's presence of a user in a room (`null`: none left here). Resolves true when the user's
-   * presence in the room changed cluster-wide: the first node to have the user, or the last to lose them
-   * (the caller then announces `user_join` / `user_leave`, once for the whole cluster).
+   * Sets this node's presence of a user in a room (`null`: none left here). Resolves to what the caller announces,
+   * once for the whole cluster: `'join'` when this write made the first node to have the user, `'leave'` when it
+   * made the last to lose them, otherwise null. A change made by an earlier write of this node whose answer was
+   * lost (it rejected, or its connection dropped before the reply) is answered by the next write of the user
+   * instead, and can then differ from what this write does (a lost join, answered by a leave while another node
+   * still has the user).
    */
-  setPresence(room: string, userId: string, presence: NodePresence | null): boolean | Promise<boolean>;
+  setPresence(
+    room: string,
+    userId: string,
+    presence: NodePresence | null,
+  ): PresenceChange | Promise<PresenceChange>;
   /** Every other node's presence in a room: node id -> user id -> presence. */
   presenceOf(room: string): Promise<Map<string, Map<string, NodePresence>>>;
   /** Remembers a session for `ttlMs` (refreshed by `touchSessions`). */

@@ -266,6 +266,35 @@ describe('hubs on a shared log and broker', () => {
     expect(presenceEvents()).toEqual([]);
   });
 
+  it('restore a user kept present by a disconnected session (presence grace) with their name', async () => {
+    const c = cluster(2);
+    const room = 'doc:grace';
+    const watcher = await c.hello(c.hubs[1], 'watcher');
+    await c.command(watcher.s, { type: 'join_room', room });
+    const ann = await c.hello(c.hubs[0], 'ann');
+    await c.command(ann.s, { type: 'join_room', room });
+    ann.s.drop(); // her tab reconnects: within the presence grace she is still in the room
+    await c.settle();
+    watcher.s.take();
+    // Node 0 is reaped while it lives, then writes its presence again (as in the test above).
+    const node0 = c.brokers[0].nodeId;
+    const handlerOf = (b: LocalBroker) => (b as unknown as { handler: BrokerHandler }).handler;
+    c.bus.presence.get(room)!.delete(node0);
+    handlerOf(c.brokers[1]).presence(room, node0, null, null);
+    handlerOf(c.brokers[1]).userGone(room, 'ann');
+    await c.settle();
+    handlerOf(c.brokers[0]).reconnected();
+    await c.settle();
+    const events = (watcher.s.take() as Msg[]).filter((m) => m.type.startsWith('user_'));
+    expect(events.map((m) => [m.type, m.data])).toEqual([
+      ['user_leave', { userId: 'ann', documentId: 'grace' }],
+      ['user_join', { userId: 'ann', userName: 'User ann', documentId: 'grace' }],
+    ]);
+    const members = (hub: Hub) => hub.members(room).find((m) => m.userId === 'ann');
+    expect(members(c.hubs[1])).toEqual({ userId: 'ann', userName: 'User ann', connections: 1 });
+    expect(members(c.hubs[0])).toEqual({ userId: 'ann', userName: 'User ann', connections: 0 });
+  });
+
   it('write a presence change lost with the broker’s command connection again once it is back', async () => {
     const c = cluster(2);
     const room = 'doc:lostleave';

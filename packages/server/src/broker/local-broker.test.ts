@@ -12,7 +12,7 @@ describe('LocalBroker alone', () => {
     const broker = new LocalBroker();
     expect(broker.distributed).toBe(false);
     expect(broker.zoneLocks('d1')).not.toBe(broker.zoneLocks('d1'));
-    expect(await broker.setPresence('doc:1', 'u1', { connections: 1 })).toBe(true);
+    expect(await broker.setPresence('doc:1', 'u1', { connections: 1 })).toBe('join');
     await broker.close();
   });
 });

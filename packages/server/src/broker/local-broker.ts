@@ -7,6 +7,7 @@ import type {
   BrokerHandler,
   EphemeralEvent,
   NodePresence,
+  PresenceChange,
   SessionRecord,
 } from './broker.js';
 
@@ -96,7 +97,7 @@ export class LocalBroker implements Broker {
     });
   }
 
-  setPresence(room: string, userId: string, presence: NodePresence | null): boolean {
+  setPresence(room: string, userId: string, presence: NodePresence | null): PresenceChange {
     const bus = this.bus;
     let byNode = bus.presence.get(room);
     if (!byNode) bus.presence.set(room, (byNode = new Map()));
@@ -111,9 +112,9 @@ export class LocalBroker implements Broker {
       if (byNode.size === 0) bus.presence.delete(room);
     }
     this.toOthers(room, (h) => h.presence(room, this.nodeId, userId, presence && { ...presence }));
-    if (had === (presence !== null)) return false;
-    for (const [node, users] of byNode) if (node !== this.nodeId && users.has(userId)) return false;
-    return true;
+    if (had === (presence !== null)) return null;
+    for (const [node, users] of byNode) if (node !== this.nodeId && users.has(userId)) return null;
+    return presence ? 'join' : 'leave';
   }
 
   presenceOf(room: string): Promise<Map<string, Map<string, NodePresence>>> {

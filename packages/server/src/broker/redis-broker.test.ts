@@ -10,6 +10,7 @@ import { MemorySocket } from '../core/testing/memory-socket.js';
 import { MemoryLogStore } from '../storage/memory-log-store.js';
 import { TcpProxy } from '../storage/testing/postgres-test-proxy.js';
 import { describeBrokerContract, RecordingHandler } from './broker.contract.js';
+import type { NodePresence } from './broker.js';
 import { RedisBroker } from './redis-broker.js';
 
 const hasRedis = await needService('redis');
@@ -156,6 +157,200 @@ describe.skipIf(!hasRedis)('on Redis', () => {
         await proxy.close();
         await store.close();
       }
+    });
+
+    describe('a presence write that ran but whose reply was lost', () => {
+      const room = 'doc:lost-reply';
+      const setup = async () => {
+        const prefix = freshPrefix();
+        const proxy = await TcpProxy.start(new URL(REDIS_URL));
+        // No heartbeat meanwhile: a command sent while replies are dropped would hold the ones after it.
+        const a = new RedisBroker({
+          url: proxy.url(REDIS_URL),
+          prefix,
+          heartbeatMs: 60_000,
+          nodeTtlMs: 120_000,
+        });
+        a.start(new RecordingHandler());
+        const redis = new Redis(REDIS_URL);
+        for (let i = 0; !(await a.ready()) && i < 100; i++) await new Promise((r) => setTimeout(r, 20));
+        const field = `${a.nodeId}|u1`;
+        /** Makes a write whose command runs in Redis while its reply is lost on the way back. */
+        const lostReply = async (presence: NodePresence | null) => {
+          // Every earlier command answered (auto-pipelining sends nothing more while a pipeline awaits its replies).
+          expect(await a.ready()).toBe(true);
+          proxy.dropReplies(true);
+          const write = a.setPresence(room, 'u1', presence);
+          write.catch(() => {}); // looked at by the caller
+          const ran = async () => (await redis.hexists(`${prefix}p:${room}`, field)) === (presence ? 1 : 0);
+          for (let i = 0; !(await ran()) && i < 250; i++) await new Promise((r) => setTimeout(r, 10));
+          expect(await ran()).toBe(true);
+          return { write }; // not the promise itself: an async function's result would wait for it
+        };
+        const close = async () => {
+          await proxy.close(); // first: a reply it dropped would hold every later command of `a`
+          proxy.dropReplies(false);
+          await a.close();
+          redis.disconnect();
+        };
+        return { a, proxy, lostReply, close };
+      };
+      const ann: NodePresence = { connections: 1, name: 'Ann' };
+
+      it('reports its change when ioredis sends it again on the next connection', async () => {
+        const { proxy, lostReply, close } = await setup();
+        try {
+          for (const [presence, change] of [
+            [ann, 'join'],
+            [null, 'leave'],
+          ] as const) {
+            const { write } = await lostReply(presence);
+            proxy.cut(); // the connection drops after the command ran; ioredis resends what it had not heard of
+            proxy.dropReplies(false);
+            expect(await write).toBe(change);
+          }
+        } finally {
+          await close();
+        }
+      });
+
+      it('reports its change when written again after ioredis gave the write up', async () => {
+        const { a, proxy, lostReply, close } = await setup();
+        try {
+          for (const [presence, change] of [
+            [ann, 'join'],
+            [null, 'leave'],
+          ] as const) {
+            const { write } = await lostReply(presence);
+            await proxy.stop(); // down for a while: ioredis fails its queue (maxRetriesPerRequest)
+            proxy.dropReplies(false);
+            await expect(write).rejects.toThrow();
+            await proxy.resume();
+            for (let i = 0; !(await a.ready()) && i < 100; i++) await new Promise((r) => setTimeout(r, 20));
+            expect(await a.setPresence(room, 'u1', presence)).toBe(change); // what the hub does (`commandsReady`)
+            expect(await a.setPresence(room, 'u1', presence)).toBe(null); // and once only
+          }
+        } finally {
+          await close();
+        }
+      });
+
+      it('is settled by the next write: answered whatever that write does, or cancelled when it undoes it', async () => {
+        const { a, proxy, lostReply, close } = await setup();
+        const b = new RedisBroker({ url: REDIS_URL, prefix: (a as unknown as { prefix: string }).prefix });
+        b.start(new RecordingHandler());
+        const loseForGood = async (presence: NodePresence | null) => {
+          const { write } = await lostReply(presence);
+          await proxy.stop();
+          proxy.dropReplies(false);
+          await expect(write).rejects.toThrow();
+          await proxy.resume();
+          for (let i = 0; !(await a.ready()) && i < 100; i++) await new Promise((r) => setTimeout(r, 20));
+        };
+        try {
+          // A lost join, undone by a's leave before anyone heard of it: nothing to announce, then or later.
+          await loseForGood(ann);
+          expect(await a.setPresence(room, 'u1', null)).toBe(null);
+          expect(await b.setPresence(room, 'u1', ann)).toBe('join');
+          expect(await b.setPresence(room, 'u1', null)).toBe('leave');
+          // A lost join, then b has the user too (not a change), then a leaves: the join is what is still owed.
+          await loseForGood(ann);
+          expect(await b.setPresence(room, 'u1', ann)).toBe(null);
+          expect(await a.setPresence(room, 'u1', null)).toBe('join');
+          expect(await b.setPresence(room, 'u1', null)).toBe('leave');
+        } finally {
+          await close();
+          await b.close();
+        }
+      });
+
+      it('is announced once, with the user’s name, by two hubs', async () => {
+        const prefix = freshPrefix();
+        const proxy = await TcpProxy.start(new URL(REDIS_URL));
+        const store = new MemoryLogStore();
+        // No heartbeat meanwhile: a command sent while replies are dropped would hold the ones after it.
+        const quiet = { heartbeatMs: 60_000, nodeTtlMs: 120_000 };
+        const a = new RedisBroker({ url: proxy.url(REDIS_URL), prefix, ...quiet });
+        const b = new RedisBroker({ url: REDIS_URL, prefix, ...quiet });
+        const authenticate = async (token: string) => ({
+          userId: token,
+          name: `User ${token}`,
+          roles: [],
+          claims: {},
+        });
+        const hubs = [a, b].map(
+          (broker) => new Hub({ store, broker, authenticate, clock: systemClock, logger: silentLogger }),
+        );
+        const redis = new Redis(REDIS_URL);
+        const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 5000) => {
+          for (const end = Date.now() + ms; !(await ok()); await new Promise((r) => setTimeout(r, 10)))
+            if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        };
+        const connect = async (hub: Hub, user: string) => {
+          const s = new MemorySocket();
+          s.attach(hub.open(s, { ip: '127.0.0.1' }));
+          s.write({ type: 'hello', v: PROTOCOL_VERSION, token: user });
+          await until('welcome', () => s.messages().some((m) => m.type === 'welcome'));
+          return s;
+        };
+        const room = 'doc:lost-reply-hubs';
+        try {
+          for (const x of [a, b]) await until('redis', () => x.ready());
+          const watcher = await connect(hubs[1], 'watcher');
+          watcher.write({ type: 'join_room', id: 'j', room });
+          const userEvents = () =>
+            (watcher.messages() as (ServerMessage & { data?: { userId: string; userName?: string } })[])
+              .filter((m) => m.type === 'user_join' || m.type === 'user_leave')
+              .map((m) => `${m.type} ${m.data?.userId}${m.data?.userName ? ` (${m.data.userName})` : ''}`);
+          // Someone on node a in the room first: the room's SUBSCRIBE there is done before replies are dropped.
+          const keeper = await connect(hubs[0], 'keeper');
+          keeper.write({ type: 'join_room', id: 'j', room });
+          await until('the first joins', () => userEvents().length === 2);
+          const ann = await connect(hubs[0], 'ann');
+          const written = async (present: boolean) =>
+            (await redis.hexists(`${prefix}p:${room}`, `${a.nodeId}|ann`)) === (present ? 1 : 0);
+          // Every earlier command of node a answered (auto-pipelining sends nothing more while a pipeline awaits).
+          expect(await a.ready()).toBe(true);
+          proxy.dropReplies(true);
+          ann.write({ type: 'join_room', id: 'j', room });
+          await until('ann’s presence written', () => written(true));
+          proxy.cut();
+          proxy.dropReplies(false);
+          await until('ann’s join', () => userEvents().length === 3);
+          expect(await a.ready()).toBe(true);
+          proxy.dropReplies(true);
+          ann.write({ type: 'leave_room', id: 'l', room });
+          await until('ann’s leave written', () => written(false));
+          await proxy.stop();
+          proxy.dropReplies(false);
+          // ioredis fails the write (maxRetriesPerRequest): the hub keeps it to write again (`Presence.unsent`).
+          await until(
+            'the write given up',
+            () => (hubs[0].presence as unknown as { unsent: unknown }).unsent !== null,
+          );
+          await proxy.resume();
+          await until('ann’s leave', () => userEvents().length === 4);
+          // A barrier: a user joining on node a after all that is announced after anything it still had to say.
+          const bob = await connect(hubs[0], 'bob');
+          bob.write({ type: 'join_room', id: 'j', room });
+          await until('bob’s join', () => userEvents().length >= 5);
+          expect(userEvents()).toEqual([
+            'user_join watcher (User watcher)',
+            'user_join keeper (User keeper)',
+            'user_join ann (User ann)',
+            'user_leave ann',
+            'user_join bob (User bob)',
+          ]);
+        } finally {
+          await proxy.close(); // first: a reply it dropped would hold every later command of node a
+          proxy.dropReplies(false);
+          for (const hub of hubs) await hub.shutdown({ timeoutMs: 100 });
+          await a.close();
+          await b.close();
+          redis.disconnect();
+          await store.close();
+        }
+      });
     });
 
     it('restores a node’s presence when it was reaped while alive (its heartbeats stalled)', async () => {

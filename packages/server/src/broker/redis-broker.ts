@@ -8,9 +8,10 @@ import type {
   BrokerHandler,
   EphemeralEvent,
   NodePresence,
+  PresenceChange,
   SessionRecord,
 } from './broker.js';
-import { REAP_NODES, SET_PRESENCE } from './redis-scripts.js';
+import { FORGET_CHANGE, REAP_NODES, SET_PRESENCE } from './redis-scripts.js';
 import { RedisZoneLocks } from './redis-zone-locks.js';
 
 export interface RedisBrokerOptions {
@@ -57,6 +58,7 @@ const PING_TIMEOUT_MS = 1000;
  * receiving node fills gaps from the durable log, and after a lost connection `reconnected()` makes the hub
  * re-read every room it serves and re-assert its presence. Writes lost with the command connection alone are made
  * again when it is back: a room's newest entry (`unsent`), and the presence writes that failed (`commandsReady()`).
+ * A presence write that ran but whose reply was lost still has its change announced, once (see `setPresence`).
  */
 export class RedisBroker implements Broker {
   readonly nodeId: string;
@@ -83,6 +85,10 @@ export class RedisBroker implements Broker {
    * its queue): published again once that connection is back. See `publishEntry`.
    */
   private readonly unsent = new Map<string, { seq: number; message: string }>();
+  /** Presence writes made by this node (their ids). */
+  private writes = 0;
+  /** Per room and user, this node's presence writes that failed: they may have run (`setPresence`). */
+  private readonly lostWrites = new Map<string, string[]>();
   private closed = false;
 
   constructor(options: RedisBrokerOptions) {
@@ -201,7 +207,7 @@ export class RedisBroker implements Broker {
     return dispose;
   }
 
-  async setPresence(room: string, userId: string, presence: NodePresence | null): Promise<boolean> {
+  async setPresence(room: string, userId: string, presence: NodePresence | null): Promise<PresenceChange> {
     const P = this.prefix;
     let users = this.presentRooms.get(room);
     if (presence) {
@@ -212,21 +218,54 @@ export class RedisBroker implements Broker {
       if (users?.size === 0) this.presentRooms.delete(room);
     }
     const wire: Wire = ['p', this.nodeId, userId, presence];
-    const changed = (await this.pub.eval(
-      SET_PRESENCE,
-      3,
-      `${P}p:${room}`,
-      `${P}pu:${room}`,
-      `${P}nr:${this.nodeId}`,
-      this.nodeId,
-      userId,
-      room,
-      presence ? JSON.stringify(compact(presence)) : '',
-      this.channel(room),
-      JSON.stringify(wire),
-      this.presentRooms.has(room) ? '0' : '1',
-    )) as number;
-    return changed === 1;
+    // NOTE: a write can run in Redis and its reply still be lost (the connection dropped in between). ioredis then
+    // sends it again on its next connection (`autoResendUnfulfilledCommands`), or fails it after
+    // `maxRetriesPerRequest` and the hub writes the user again; either way that second write found nothing left to
+    // change, and the user_join / user_leave the first one made was never announced. So each write has an id, the
+    // script remembers the write that made the user's last change, and the next write of the user here names the
+    // writes whose replies were lost (SET_PRESENCE).
+    const key = `${room}\n${userId}`;
+    const lost = this.lostWrites.get(key);
+    const carried = lost ? [...lost] : [];
+    const id = String(++this.writes);
+    let said: number;
+    try {
+      said = (await this.pub.eval(
+        SET_PRESENCE,
+        4,
+        `${P}p:${room}`,
+        `${P}pu:${room}`,
+        `${P}nr:${this.nodeId}`,
+        `${P}pt:${room}`,
+        this.nodeId,
+        userId,
+        room,
+        presence ? JSON.stringify(compact(presence)) : '',
+        this.channel(room),
+        JSON.stringify(wire),
+        this.presentRooms.has(room) ? '0' : '1',
+        id,
+        carried.length > 0 ? `,${carried.join(',')},` : '',
+      )) as number;
+    } catch (err) {
+      // It may have run: the next write of the user here says so.
+      if (!this.closed) {
+        const ids = this.lostWrites.get(key) ?? [];
+        this.lostWrites.set(key, ids.concat(id));
+      }
+      throw err;
+    }
+    // What the carried writes made is in this answer (or was undone by this write): they are settled.
+    const still = this.lostWrites.get(key)?.filter((x) => !carried.includes(x));
+    if (still?.length) this.lostWrites.set(key, still);
+    else this.lostWrites.delete(key);
+    const change: PresenceChange = said === 1 ? 'join' : said === 2 ? 'leave' : null;
+    if (change) {
+      // Heard: the record is needed no more (only if no later change replaced it).
+      const record = `${this.nodeId}|${id}|${change === 'join' ? 'j' : 'l'}`;
+      this.pub.eval(FORGET_CHANGE, 1, `${P}pt:${room}`, userId, record).catch(() => {});
+    }
+    return change;
   }
 
   async presenceOf(room: string): Promise<Map<string, Map<string, NodePresence>>> {

@@ -4,36 +4,77 @@
  *
  * - `P p:<room>`  hash  `<node>|<user>` -> that node's presence JSON (`{c, n?, a?}`)
  * - `P pu:<room>` hash  `<user>` -> how many nodes have the user in the room
+ * - `P pt:<room>` hash  `<user>` -> `<node>|<write id>|<j, l or nothing>`: the write that made the user's last
+ *   cluster-wide change and what its node has to announce for it (see SET_PRESENCE)
  * - `P nr:<node>` set   rooms in which the node has presence (what the reaper visits when the node dies)
  * - `P nodes`     zset  node -> time of its last heartbeat (ms)
  * - `P r:<room>`  channel of the room's traffic
  */
 
 /**
- * Sets a node's presence of a user in a room (ARGV[4] = JSON, or '' for none). Returns 1 when the user's presence
- * changed cluster-wide (first node in, last node out). Publishes the change on the room's channel.
- * KEYS: p, pu, nr. ARGV: node, user, room, presence JSON or '', channel, message, node-has-no-more-presence-here.
+ * Sets a node's presence of a user in a room (ARGV[4] = JSON, or '' for none) and publishes it on the room's channel.
+ * Returns what the node announces: 1 `user_join`, 2 `user_leave`, 0 nothing.
+ *
+ * A change is the first node in (join) or the last node out (leave), and is recorded in `pt` with the write's id
+ * (ARGV[8], unique per node), since the node learns of it only from the reply, and a reply can be lost after the
+ * write ran (the connection dropped in between):
+ * - ioredis sends a write whose reply it did not get again on its next connection. That write finds itself in `pt`
+ *   and answers what it answered the first time, instead of "no change" (its HSET / HDEL has nothing left to do).
+ * - A write ioredis gave up on is not sent again; the node's next write of the user names it (ARGV[9]: the ids of
+ *   the node's writes of the user whose replies were lost, `,1,5,`). If the last change is one of them, it is still
+ *   owed: this write answers it, or, when this write undoes it (a lost join, then a leave), nothing (the two cancel
+ *   out). Either way this write takes the record over, so that its own lost reply is recovered the same way.
+ * KEYS: p, pu, nr, pt. ARGV: node, user, room, presence JSON or '', channel, message,
+ * node-has-no-more-presence-here, write id, lost write ids.
  */
 export const SET_PRESENCE = `
 local field = ARGV[1] .. '|' .. ARGV[2]
-local changed = 0
+local pnode, pid, pkind
+local last = redis.call('HGET', KEYS[4], ARGV[2])
+if last then pnode, pid, pkind = string.match(last, '^(.*)|(%d+)|(%a?)$') end
+local mine = pnode == ARGV[1]
+local function code(kind)
+  if kind == 'j' then return 1 elseif kind == 'l' then return 2 else return 0 end
+end
+if mine and pid == ARGV[8] then return code(pkind) end
+local changed = ''
 if ARGV[4] ~= '' then
   if redis.call('HSET', KEYS[1], field, ARGV[4]) == 1 then
     redis.call('SADD', KEYS[3], ARGV[3])
-    if redis.call('HINCRBY', KEYS[2], ARGV[2], 1) == 1 then changed = 1 end
+    if redis.call('HINCRBY', KEYS[2], ARGV[2], 1) == 1 then changed = 'j' end
   end
 else
   if redis.call('HDEL', KEYS[1], field) == 1 then
     local n = redis.call('HINCRBY', KEYS[2], ARGV[2], -1)
     if n <= 0 then
       redis.call('HDEL', KEYS[2], ARGV[2])
-      changed = 1
+      changed = 'l'
     end
   end
   if ARGV[7] == '1' then redis.call('SREM', KEYS[3], ARGV[3]) end
 end
 redis.call('PUBLISH', ARGV[5], ARGV[6])
-return changed
+local owed = ''
+if mine and pkind ~= '' and string.find(ARGV[9], ',' .. pid .. ',', 1, true) then owed = pkind end
+local say = changed
+if changed ~= '' and owed ~= '' then
+  say = ''
+elseif changed == '' then
+  say = owed
+end
+if changed ~= '' or owed ~= '' then
+  redis.call('HSET', KEYS[4], ARGV[2], ARGV[1] .. '|' .. ARGV[8] .. '|' .. say)
+end
+return code(say)
+`;
+
+/**
+ * Forgets the record of a user's last change in a room (`pt`) once its node has heard the reply: only if it is still
+ * that write's (ARGV[2]: `<node>|<write id>|<kind>`). KEYS: pt. ARGV: user, record.
+ */
+export const FORGET_CHANGE = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
 `;
 
 /**
@@ -57,6 +98,7 @@ for _, node in ipairs(dead) do
         local user = string.sub(f, #head + 1)
         if redis.call('HINCRBY', uk, user, -1) <= 0 then
           redis.call('HDEL', uk, user)
+          redis.call('HDEL', P .. 'pt:' .. room, user) -- announced here: nothing is owed by anyone any more
           table.insert(out, room)
           table.insert(out, user)
         end

@@ -1,5 +1,5 @@
 import type { PresenceMember } from '@syncline/protocol';
-import type { Broker, NodePresence } from '../broker/broker.js';
+import type { Broker, NodePresence, PresenceChange } from '../broker/broker.js';
 import type { Connection } from './connection.js';
 import type { Identity } from './identity.js';
 import type { Logger } from './logger.js';
@@ -10,6 +10,8 @@ import type { SmallSet } from './small-set.js';
 /** What presence needs of the hub. */
 export interface PresenceHost {
   readonly rooms: Map<string, Room>;
+  /** Every session, attached or not. */
+  readonly sessions: Map<string, Session>;
   room(name: string): Room;
   readonly broker: Broker;
   readonly userConnections: Map<string, SmallSet<Connection>>;
@@ -64,8 +66,8 @@ export class Presence {
     // Several nodes: user_join / user_leave once per user for the whole cluster (the broker says when).
     const presence = after > 0 ? this.nodePresence(roomName, userId, session) : null;
     Promise.resolve(broker.setPresence(roomName, userId, presence)).then(
-      (changed) => {
-        if (changed) this.announce(roomName, userId, after > 0, session);
+      (change) => {
+        this.announceChange(room, userId, change, session);
         if (after > 0 || this.presentElsewhere(room, userId)) this.refreshStatus(room, userId);
       },
       (err) => this.failed(roomName, userId, err),
@@ -91,7 +93,11 @@ export class Presence {
       }
       const presence = this.nodePresence(room.name, session.userId, session);
       Promise.resolve(this.hub.broker.setPresence(room.name, session.userId, presence)).then(
-        () => this.refreshStatus(room, session.userId),
+        (change) => {
+          // Normally none; a join whose reply was lost can be answered here (see `Broker.setPresence`).
+          this.announceChange(room, session.userId, change, session);
+          this.refreshStatus(room, session.userId);
+        },
         (err) => this.failed(room.name, session.userId, err),
       );
     }
@@ -153,11 +159,30 @@ export class Presence {
     return this.localSession(roomName, userId)?.identity;
   }
 
+  /**
+   * A session of the user in the room on this node: one with a connection, else one the presence grace keeps
+   * present after its socket closed (it has no connection to be found by, but it is what keeps the user in the
+   * room, and presence written or announced for it must still carry the user's name and avatar).
+   */
   private localSession(roomName: string, userId: string): Session | null {
     for (const c of this.hub.userConnections.get(userId) ?? []) {
       if (c.session?.subs.get(roomName)) return c.session;
     }
+    if ((this.hub.rooms.get(roomName)?.members?.get(userId) ?? 0) === 0) return null;
+    // NOTE: a scan of every session, made only for a user present here through disconnected sessions alone.
+    for (const s of this.hub.sessions.values()) {
+      if (s.conn === null && s.present && s.userId === userId && s.subs.get(roomName)?.mode === 'join')
+        return s;
+    }
     return null;
+  }
+
+  /** Announces what a presence write answered (`Broker.setPresence`), if anything. */
+  private announceChange(room: Room, userId: string, change: PresenceChange, session: Session | null): void {
+    if (change === null) return;
+    // A join says "active": an idle user's status is announced again after it (`refreshStatus`).
+    if (change === 'join') room.idleUsers?.delete(userId);
+    this.announce(room.name, userId, change === 'join', session);
   }
 
   /** Publishes user_join / user_leave (`userGone`: another node's last session of the user left). */
@@ -168,7 +193,8 @@ export class Presence {
         .publish(roomName, type, documentId ? { ...data, documentId } : data)
         .catch((err) => this.hub.log.error({ err, room: roomName }, 'presence event failed'));
     if (joined) {
-      const { name, avatar } = session?.identity ?? { userId };
+      // No session here: a join owed by a lost write of this node, for a user other nodes still have.
+      const { name, avatar } = session?.identity ?? this.remotePresence(roomName, userId) ?? {};
       publish('user_join', {
         userId,
         ...(name !== undefined ? { userName: name } : {}),
@@ -177,6 +203,15 @@ export class Presence {
     } else {
       publish('user_leave', { userId });
     }
+  }
+
+  /** Another node's presence of a user in a room (with their name and avatar), if any. */
+  private remotePresence(roomName: string, userId: string): NodePresence | undefined {
+    for (const users of this.hub.rooms.get(roomName)?.remote?.values() ?? []) {
+      const p = users.get(userId);
+      if (p && p.connections > 0) return p;
+    }
+    return undefined;
   }
 
   /** Who is present in a room: one entry per user, with how many of their connections are in it. */
@@ -188,7 +223,7 @@ export class Presence {
       const conns = [...(this.hub.userConnections.get(userId) ?? [])].filter((c) =>
         c.session?.subs.get(roomName),
       );
-      const identity = conns[0]?.session?.identity;
+      const identity = (conns[0]?.session ?? this.localSession(roomName, userId))?.identity;
       const m: PresenceMember = { userId, connections: conns.length };
       if (identity?.name !== undefined) m.userName = identity.name;
       if (identity?.avatar !== undefined) m.avatar = identity.avatar;
@@ -266,10 +301,11 @@ export class Presence {
     const present = (room?.members?.get(userId) ?? 0) > 0;
     const presence = present ? this.nodePresence(roomName, userId) : null;
     Promise.resolve(this.hub.broker.setPresence(roomName, userId, presence)).then(
-      (changed) => {
-        if (changed) {
-          this.announce(roomName, userId, present, present ? this.localSession(roomName, userId) : null);
-          if (present) room?.idleUsers?.delete(userId); // the join says "active": an idle user is announced again
+      (change) => {
+        if (change) {
+          const session = change === 'join' ? this.localSession(roomName, userId) : null;
+          if (room) this.announceChange(room, userId, change, session);
+          else this.announce(roomName, userId, change === 'join', session);
         }
         if (room && this.hub.rooms.get(roomName) === room) this.refreshStatus(room, userId);
       },

@@ -20,6 +20,7 @@ describe.skipIf(!hasPostgres)('SynclineServer on PostgreSQL (storage: { postgres
   const start = async (url: string, schema: string) => {
     const server = new SynclineServer({
       storage: { postgres: url, schema },
+      auth: { dev: true },
       jobs: { files: new MemoryFileStore() },
       logger: silentLogger,
       systemStatusIntervalMs: 0,

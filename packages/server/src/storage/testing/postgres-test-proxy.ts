@@ -7,6 +7,8 @@ import { createServer, type Server, Socket } from 'node:net';
 export class TcpProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  /** While set, what the server answers is dropped on the way back (`dropReplies`). */
+  private dropping = false;
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -39,12 +41,29 @@ export class TcpProxy {
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
       upstream.connect(this.target.port, this.target.host, () => {
-        client.pipe(upstream).pipe(client);
+        client.pipe(upstream);
+        upstream.on('data', (chunk: Buffer) => {
+          if (!this.dropping) client.write(chunk);
+        });
       });
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
     this.port = (server.address() as { port: number }).port;
     this.server = server;
+  }
+
+  /**
+   * From now on (until `false`), the server's answers are lost on the way back: a command sent meanwhile runs, but
+   * its client never hears so. With `cut` that is a connection lost between a command and its reply.
+   */
+  dropReplies(on: boolean): void {
+    this.dropping = on;
+  }
+
+  /** Cuts every connection but keeps accepting new ones (a network blip: clients reconnect at once). */
+  cut(): void {
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
   }
 
   async stop(): Promise<void> {
