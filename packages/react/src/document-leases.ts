@@ -20,13 +20,20 @@ interface Entry {
   issues: DocumentIssues;
   count: number;
   closeTransport: Disposer;
+  /** Unused but kept open until my edits are confirmed: the deadline after which it closes anyway. */
+  grace: ReturnType<typeof setTimeout> | undefined;
 }
+
+/** How long a document nobody uses any more stays open for the server to confirm my last edits. */
+export const CLOSE_GRACE_MS = 30_000;
 
 /**
  * One `DocumentClient` per document for every hook of a provider, reference-counted: the first lease
  * opens it, the last release closes it (releasing its locks and leaving its room). Closing waits for a
  * microtask, so a component that unmounts and mounts again at once (React StrictMode, a key change to
- * the same id) keeps the open document. The document's room goes through `RoomLeases`, so closing the
+ * the same id) keeps the open document; and, while edits of mine are not confirmed yet, until the server has
+ * them (at most `CLOSE_GRACE_MS`): closed at once, those typed just before leaving the page were never sent
+ * (a document sends one op at a time). The document's room goes through `RoomLeases`, so closing the
  * document does not take the room from a progress or collaboration hook that shares it.
  */
 export class DocumentLeases {
@@ -51,10 +58,13 @@ export class DocumentLeases {
         issues: new DocumentIssues(doc, this.notifications),
         count: 0,
         closeTransport: transport.dispose,
+        grace: undefined,
       };
       this.entries.set(documentId, entry);
     }
     entry.count++;
+    clearTimeout(entry.grace);
+    entry.grace = undefined;
     const held = entry;
     let released = false;
     return {
@@ -65,14 +75,33 @@ export class DocumentLeases {
         released = true;
         held.count--;
         queueMicrotask(() => {
-          if (held.count > 0 || this.entries.get(documentId) !== held) return;
-          this.entries.delete(documentId);
-          held.issues.dispose();
-          held.doc.close();
-          held.closeTransport();
+          if (!this.unused(documentId, held)) return;
+          const { pending, inflight, status } = held.doc.getSnapshot();
+          if ((pending === 0 && !inflight) || status === 'failed') {
+            this.close(documentId, held);
+            return;
+          }
+          // My last edits are still on their way: closed once the server has them (or failed), or after the grace.
+          const closeIfUnused = () => {
+            if (this.unused(documentId, held)) this.close(documentId, held);
+          };
+          held.grace = setTimeout(closeIfUnused, CLOSE_GRACE_MS);
+          held.doc.whenSynced().then(closeIfUnused, closeIfUnused);
         });
       },
     };
+  }
+
+  private unused(documentId: string, entry: Entry): boolean {
+    return entry.count === 0 && this.entries.get(documentId) === entry;
+  }
+
+  private close(documentId: string, entry: Entry): void {
+    this.entries.delete(documentId);
+    clearTimeout(entry.grace);
+    entry.issues.dispose();
+    entry.doc.close();
+    entry.closeTransport();
   }
 
   /** Documents open now (for tests and debugging). */
@@ -82,12 +111,7 @@ export class DocumentLeases {
 
   /** Closes every document (the provider is going away). */
   closeAll(): void {
-    for (const entry of this.entries.values()) {
-      entry.issues.dispose();
-      entry.doc.close();
-      entry.closeTransport();
-    }
-    this.entries.clear();
+    for (const [documentId, entry] of [...this.entries]) this.close(documentId, entry);
   }
 }
 
@@ -105,7 +129,9 @@ function leasedTransport(client: SynclineClient, rooms: RoomLeases): DocTranspor
     subscribe: (type, handler) => client.subscribe(type, handler),
     on: (name, listener) => client.on(name, listener),
     join(room) {
-      const lease = rooms.acquire(room, 'join');
+      // A document joins again when told it is not in the room (its join failed, the server did not re-enter the
+      // room after a reconnect, `not_joined`): the room is entered again, as the client's own `join` would.
+      const lease = rooms.acquire(room, 'join', { again: held.has(room) });
       held.get(room)?.();
       held.set(room, lease.release);
       return lease.entered;

@@ -4,8 +4,12 @@ import type { RoomState } from '@syncline/protocol';
 interface Lease {
   join: number;
   subscribe: number;
+  /** The membership entered: `join` while a join lease holds it (or until a release is settled), else `subscribe`. */
+  mode: RoomMode;
   /** The membership as the server confirmed it (the latest enter command's promise). */
   entered: Promise<RoomState>;
+  /** The latest enter command failed: the client is not in the room, so the next lease enters it again. */
+  failed: boolean;
 }
 
 /**
@@ -13,22 +17,37 @@ interface Lease {
  * share a room: the first lease enters the room, the last release leaves it. A `join` lease (presence)
  * upgrades a `subscribe` membership; when the last `join` lease goes and `subscribe` leases remain, the
  * membership goes back to `subscribe` (leave, then subscribe from the last event seen, so none is missed):
- * the user is no longer shown as present, and the subscribers keep their events.
+ * the user is no longer shown as present, and the subscribers keep their events. A release is settled after a
+ * microtask, so a holder that goes and comes back at once (React StrictMode runs every effect twice, a remount)
+ * keeps the membership: no leave and join again, which others would see as the user leaving and coming back.
  */
 export class RoomLeases {
   private readonly leases = new Map<string, Lease>();
+  /** Rooms with a release not settled yet. */
+  private readonly unsettled = new Set<string>();
 
   constructor(private readonly client: SynclineClient) {}
 
-  /** Enters `room` (unless already in it) and returns the lease; release it with `release()` once. */
-  acquire(room: string, mode: RoomMode): { entered: Promise<RoomState>; release: Disposer } {
+  /**
+   * Enters `room` (unless already in it) and returns the lease; release it with `release()` once. `again`: enter
+   * it again even when already in it, as the client's own `join` does (a holder that was told it is not in the
+   * room: a join that timed out, a room the server did not re-enter after a reconnect, `not_joined`).
+   */
+  acquire(
+    room: string,
+    mode: RoomMode,
+    options: { again?: boolean } = {},
+  ): { entered: Promise<RoomState>; release: Disposer } {
     let lease = this.leases.get(room);
     if (!lease) {
-      const entered = this.enter(room, mode);
-      lease = { join: 0, subscribe: 0, entered };
+      lease = { join: 0, subscribe: 0, mode, entered: this.enter(room, mode), failed: false };
+      this.watch(lease);
       this.leases.set(room, lease);
-    } else if (mode === 'join' && lease.join === 0) {
-      lease.entered = this.enter(room, 'join'); // upgrade to presence
+    } else if ((mode === 'join' && lease.mode !== 'join') || lease.failed || options.again) {
+      // An upgrade to presence, or the membership is to be entered again.
+      if (mode === 'join') lease.mode = 'join';
+      lease.entered = this.enter(room, lease.mode);
+      this.watch(lease);
     }
     lease[mode]++;
     const held = lease;
@@ -39,16 +58,8 @@ export class RoomLeases {
         if (released) return;
         released = true;
         held[mode]--;
-        if (this.leases.get(room) !== held) return;
-        if (held.join + held.subscribe === 0) {
-          this.leases.delete(room);
-          this.client.leave(room).catch(() => {});
-        } else if (mode === 'join' && held.join === 0) {
-          // Presence ends with the last join lease; the subscribers keep the events, from where they were.
-          const since = this.client.roomSeq(room);
-          this.client.leave(room).catch(() => {});
-          held.entered = this.enter(room, 'subscribe', since);
-        }
+        if (this.unsettled.size === 0) queueMicrotask(() => this.flush());
+        this.unsettled.add(room);
       },
     };
   }
@@ -60,10 +71,56 @@ export class RoomLeases {
     return out;
   }
 
+  /**
+   * Settles the releases now: leaves the rooms nobody holds, ends the presence nobody asks for any more. Done a
+   * microtask after a release; call it before closing the client, so that the leaves go out first.
+   */
+  flush(): void {
+    const rooms = [...this.unsettled];
+    this.unsettled.clear();
+    for (const room of rooms) this.settle(room);
+  }
+
+  /**
+   * Leaves every room now, whoever holds it (the provider is going away; its hooks' releases come after and
+   * change nothing): before the client closes, so that others see me go at once, not after the server's grace.
+   */
+  leaveAll(): void {
+    this.unsettled.clear();
+    for (const room of [...this.leases.keys()]) this.client.leave(room).catch(() => {});
+    this.leases.clear();
+  }
+
+  private settle(room: string): void {
+    const lease = this.leases.get(room);
+    if (!lease) return;
+    if (lease.join + lease.subscribe === 0) {
+      this.leases.delete(room);
+      this.client.leave(room).catch(() => {});
+    } else if (lease.mode === 'join' && lease.join === 0) {
+      // Presence ends with the last join lease; the subscribers keep the events, from where they were.
+      const since = this.client.roomSeq(room);
+      this.client.leave(room).catch(() => {});
+      lease.mode = 'subscribe';
+      lease.entered = this.enter(room, 'subscribe', since);
+      this.watch(lease);
+    }
+  }
+
   private enter(room: string, mode: RoomMode, since?: number): Promise<RoomState> {
     const options = since === undefined ? undefined : { since };
-    const entered = mode === 'join' ? this.client.join(room) : this.client.subscribeRoom(room, options);
-    entered.catch(() => {}); // a refusal is reported to whoever awaits `entered`
-    return entered;
+    return mode === 'join' ? this.client.join(room) : this.client.subscribeRoom(room, options);
+  }
+
+  /**
+   * A refusal of the lease's latest enter command is reported to whoever awaits `entered`; the client forgot the
+   * room meanwhile, so the next lease enters it again instead of being handed the same refusal.
+   */
+  private watch(lease: Lease): void {
+    const entered = lease.entered;
+    lease.failed = false;
+    entered.catch(() => {
+      if (lease.entered === entered) lease.failed = true;
+    });
   }
 }

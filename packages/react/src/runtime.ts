@@ -71,6 +71,7 @@ export class SynclineRuntime {
   close(): void {
     for (const d of this.disposers.splice(0)) d();
     this.docs.closeAll();
+    this.rooms.leaveAll(); // before the client is closed: others see me leave at once
     this.maintenanceListeners.clear();
   }
 }

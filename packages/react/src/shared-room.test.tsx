@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { act, render, renderHook } from '@testing-library/react';
+import { StrictMode } from 'react';
 import { describe, expect, it } from 'vitest';
 import { testZone, until, worldPerTest } from './testing/server.js';
 import { type Collaboration, useCollaboration } from './use-collaboration.js';
@@ -122,4 +123,36 @@ describe('one room membership per document under a provider', () => {
       await until(() => !receives('ann'), 5_000, 'Ann out of the room');
     });
   }
+
+  it('under StrictMode enters the room once: others never see me leave and come back', async () => {
+    const { world, documentId } = setup;
+    const benClient = world.client('ben');
+    const presence: string[] = [];
+    benClient.subscribe('user_join', (d) => presence.push(`join ${d.userId}`));
+    benClient.subscribe('user_leave', (d) => presence.push(`leave ${d.userId}`));
+    const ben = renderHook(() => useCollaboration(documentId), { wrapper: world.wrapper(benClient) });
+    await until(() => isMember('ben'));
+
+    const seen: Seen = {};
+    const Wrapper = world.wrapper(world.client('ann'));
+    const app = (parts: Parts) => (
+      <StrictMode>
+        <Wrapper>
+          <Page documentId={documentId} parts={parts} seen={seen} />
+        </Wrapper>
+      </StrictMode>
+    );
+    const r = render(app({ doc: false, progress: false, exporter: false }));
+    await act(async () => {
+      await new Promise((res) => setTimeout(res, 50));
+    });
+    // The document page mounts once the app is connected: StrictMode runs its effects twice.
+    r.rerender(app({ doc: true, progress: true, exporter: true }));
+    await until(() => seen.doc?.isReady && ben.result.current.users.length === 2);
+    await act(async () => {
+      await new Promise((res) => setTimeout(res, 100));
+    });
+    expect(presence.filter((p) => p.endsWith('ann'))).toEqual(['join ann']);
+    expect(isMember('ann')).toBe(true);
+  });
 });

@@ -1,4 +1,5 @@
 'use client';
+import type { DocumentClient } from '@syncline/client';
 import type { HistoryEntry } from '@syncline/protocol';
 import { useEffect, useState } from 'react';
 import { useDocumentLease } from './use-document-lease.js';
@@ -33,6 +34,7 @@ const EMPTY: DocumentHistory = {
   hasOlder: false,
   loadOlder: noOlder,
 };
+const NONE = { doc: null, history: EMPTY };
 const hasOlder = (entries: readonly HistoryEntry[]) => (entries[0]?.version ?? 1) > 1;
 
 /**
@@ -49,10 +51,11 @@ export function useDocumentHistory(
   const { enabled = true, refreshMs = 1000 } = options;
   const limit = Math.min(Math.max(1, Math.floor(options.limit ?? 50)), 1000);
   const doc = useDocumentLease(documentId)?.doc ?? null;
-  const [state, setState] = useState<DocumentHistory>(EMPTY);
+  // The history with the replica it is of: another document's (the id just changed) is never shown for this one.
+  const [state, setState] = useState<{ doc: DocumentClient | null; history: DocumentHistory }>(NONE);
 
   useEffect(() => {
-    setState(EMPTY);
+    setState(NONE);
     if (!doc || !enabled) return;
     let live = true;
     let entries: HistoryEntry[] = [];
@@ -63,7 +66,7 @@ export function useDocumentHistory(
     let generation = 0; // bumped by a resync: a page asked for before it is dropped
     let cap = limit; // entries kept: `limit`, plus the older pages asked for
     const publish = (error: string | null = null) =>
-      setState({ entries, loading: false, error, hasOlder: hasOlder(entries), loadOlder });
+      setState({ doc, history: { entries, loading: false, error, hasOlder: hasOlder(entries), loadOlder } });
 
     const loadOlder = async () => {
       const first = entries[0]?.version;
@@ -95,13 +98,15 @@ export function useDocumentHistory(
         );
         if (!live) return;
         if (asked !== generation) {
+          // Re-opened from a snapshot meanwhile: this page is of the old history. The resync could not ask
+          // while this request ran, so the page is asked for again below.
           last = -1;
-          return;
+        } else {
+          if (fresh) cap = limit;
+          entries = (fresh ? page : [...entries, ...page]).slice(-cap);
+          last = Math.max(fresh ? Math.max(0, version - limit) : last, page.at(-1)?.version ?? 0);
+          publish();
         }
-        if (fresh) cap = limit;
-        entries = (fresh ? page : [...entries, ...page]).slice(-cap);
-        last = Math.max(fresh ? Math.max(0, version - limit) : last, page.at(-1)?.version ?? 0);
-        publish();
       } catch (e) {
         failed = true; // tried again on the next change of the document, not in a loop
         if (live) publish((e as Error).message);
@@ -141,5 +146,5 @@ export function useDocumentHistory(
     };
   }, [doc, enabled, limit, refreshMs]);
 
-  return state;
+  return doc && enabled && state.doc === doc ? state.history : EMPTY;
 }

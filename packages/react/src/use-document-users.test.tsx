@@ -1,7 +1,10 @@
 // @vitest-environment jsdom
 import type { SynclineClient } from '@syncline/client';
+import type { DocUserInfo } from '@syncline/protocol';
 import { act, renderHook } from '@testing-library/react';
+import type { ReactNode } from 'react';
 import { describe, expect, it } from 'vitest';
+import { SynclineContext, type SynclineContextValue } from './context.js';
 import { signToken, until, worldPerTest, testZone as zone } from './testing/server.js';
 import { useDocumentUsers } from './use-document-users.js';
 import { useRealTimeDocument } from './use-real-time-document.js';
@@ -79,5 +82,30 @@ describe('useDocumentUsers', () => {
     expect(asked).toEqual([]);
     expect(hook.result.current.none.size).toBe(0);
     expect(hook.result.current.noDoc.size).toBe(0);
+  });
+});
+
+describe('useDocumentUsers (against a fake document)', () => {
+  it('shows a name the replica learned between the render and the subscription', () => {
+    const people = new Map<string, DocUserInfo>();
+    const doc = {
+      documentId: 'd1',
+      user: (id: string) => people.get(id),
+      lookUpUsers: () => {},
+      on: (_name: 'users', _listener: () => void) => {
+        // The open's member list names Ann just before the hook listens (a frame arrived between the render
+        // and the effect): no `users` event will tell it again.
+        people.set('u-ann', { userId: 'u-ann', name: 'Ann' });
+        return () => {};
+      },
+    };
+    const value = {
+      runtime: { docs: { acquire: () => ({ doc, issues: null, release: () => {} }) } },
+    } as unknown as SynclineContextValue;
+    const wrapper = ({ children }: { children?: ReactNode }) => (
+      <SynclineContext.Provider value={value}>{children}</SynclineContext.Provider>
+    );
+    const { result } = renderHook(() => useDocumentUsers('d1', ['u-ann']), { wrapper });
+    expect(result.current.get('u-ann')?.name).toBe('Ann');
   });
 });

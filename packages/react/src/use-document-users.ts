@@ -3,6 +3,7 @@ import type { DocumentClient } from '@syncline/client';
 import type { DocUserInfo } from '@syncline/protocol';
 import { useEffect, useMemo, useState } from 'react';
 import { useDocumentLease } from './use-document-lease.js';
+import { useLatest } from './use-latest.js';
 
 const NONE: ReadonlyMap<string, DocUserInfo> = new Map();
 
@@ -20,6 +21,9 @@ export function useDocumentUsers(
   const doc = useDocumentLease(documentId)?.doc ?? null;
   const key = [...new Set(userIds)].sort().join('\n');
   const [generation, setGeneration] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: generation counts the replica's changes of these users
+  const names = useMemo(() => namesOf(doc, key), [doc, key, generation]);
+  const shown = useLatest(names);
 
   useEffect(() => {
     if (!doc || key === '') return;
@@ -27,12 +31,22 @@ export function useDocumentUsers(
     const off = doc.on('users', ({ userIds: changed }) => {
       if (changed.some((id) => ids.has(id))) setGeneration((g) => g + 1);
     });
+    // A name heard between the render and now (a frame came first) was told to nobody: look again.
+    if (!sameNames(namesOf(doc, key), shown.current)) setGeneration((g) => g + 1);
     doc.lookUpUsers(ids);
     return off;
-  }, [doc, key]);
+  }, [doc, key, shown]);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: generation counts the replica's changes of these users
-  return useMemo(() => namesOf(doc, key), [doc, key, generation]);
+  return names;
+}
+
+function sameNames(a: ReadonlyMap<string, DocUserInfo>, b: ReadonlyMap<string, DocUserInfo>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, u] of a) {
+    const v = b.get(id);
+    if (v?.name !== u.name || v?.avatar !== u.avatar) return false;
+  }
+  return true;
 }
 
 function namesOf(doc: DocumentClient | null, key: string): ReadonlyMap<string, DocUserInfo> {

@@ -181,6 +181,39 @@ describe('useRealTimeDocument', () => {
     expect(listeners.active).toBe(0);
     await until(() => !world.server.hub.members(`doc:${documentId}`).some((m) => m.userId === 'ann'));
   });
+
+  it('sends my unconfirmed edits before closing the document when the last component unmounts', async () => {
+    const { world, documentId } = setup;
+    const ben = open('ben');
+    let annDoc: RealTimeDocument | undefined;
+    const Wrapper = world.wrapper(world.client('ann'));
+    const page = (show: boolean) => (
+      <Wrapper>
+        {show && (
+          <Ben
+            documentId={documentId}
+            onState={(d) => {
+              annDoc = d;
+            }}
+          />
+        )}
+      </Wrapper>
+    );
+    const view = render(page(true));
+    await until(() => annDoc?.isReady && ben.doc().isReady);
+    act(() => {
+      annDoc?.createZone(zone('z1', 'one', 0, 10)); // in flight
+      annDoc?.createZone(zone('z2', 'two', 0, 50)); // pending behind it
+      annDoc?.createZone(zone('z3', 'three', 0, 90));
+    });
+    expect(annDoc?.pendingCount).toBe(3);
+    // Ann goes to another page of the app at once (the provider stays; no persistence configured).
+    view.rerender(page(false));
+    await until(() => ben.doc().zones.length === 3, 5_000, 'Ben sees all three zones');
+    expect(ben.doc().zones.map((z) => z.text)).toEqual(['one', 'two', 'three']);
+    // And then the document is closed: Ann leaves its room.
+    await until(() => !world.server.hub.members(`doc:${documentId}`).some((m) => m.userId === 'ann'));
+  });
 });
 
 describe('textDiff', () => {

@@ -2,9 +2,11 @@
 import type { SynclineClient } from '@syncline/client';
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { StrictMode } from 'react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionStatus } from './components/connection-status.js';
+import { NotificationContainer } from './components/notification-container.js';
 import { TestWorld, testClientOptions, tokenFor, trackingWebSocket, until } from './testing/server.js';
+import { useNotify } from './use-notifications.js';
 import { useRealTimeDocument } from './use-real-time-document.js';
 import { useWebSocketContext } from './use-websocket-context.js';
 import { WebSocketProvider } from './websocket-provider.js';
@@ -150,5 +152,51 @@ describe('WebSocketProvider', () => {
     } finally {
       console.error = spy;
     }
+  });
+});
+
+/** A client standing in for `SynclineClient` where only the provider's wiring matters (no network). */
+function quietClient(): SynclineClient {
+  return {
+    on: () => () => {},
+    subscribe: () => () => {},
+    close: () => {},
+    state: 'idle',
+    status: { state: 'idle', attempt: 0 },
+  } as unknown as SynclineClient;
+}
+
+function Notifier({ onReady }: { onReady: (notify: ReturnType<typeof useNotify>) => void }) {
+  onReady(useNotify());
+  return null;
+}
+
+describe('WebSocketProvider and its toasts', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    cleanup();
+    vi.useRealTimers();
+  });
+
+  it('still dismisses the toasts shown when another client is given', () => {
+    let notify: ReturnType<typeof useNotify> | undefined;
+    const ui = (client: SynclineClient) => (
+      <WebSocketProvider url="ws://test/ws" client={client} notifications={{ durationMs: 1_000 }}>
+        <Notifier
+          onReady={(n) => {
+            notify = n;
+          }}
+        />
+        <NotificationContainer />
+      </WebSocketProvider>
+    );
+    const { rerender } = render(ui(quietClient()));
+    act(() => void notify?.({ kind: 'info', title: 'Saved', message: 'All changes saved' }));
+    expect(screen.getByText('All changes saved')).toBeTruthy();
+    rerender(ui(quietClient())); // e.g. signed in as someone else
+    act(() => void vi.advanceTimersByTime(1_000));
+    expect(screen.queryByText('All changes saved')).toBeNull();
   });
 });

@@ -85,10 +85,11 @@ export function WebSocketProvider(props: WebSocketProviderProps): ReactNode {
       bus.attach(null);
       rt.close();
       if (!givenClient) client.close();
-      notifications.dispose();
       setRuntime(null);
     };
   }, [givenClient]);
+  // The toasts' timers stop when the provider goes, not when another client comes (the toasts shown stay).
+  useEffect(() => () => notifications.dispose(), [notifications]);
 
   const value = useMemo<SynclineContextValue>(
     () => ({ runtime, bus, notifications, presenceEnabled }),

@@ -47,11 +47,17 @@ export function ConnectionStatus({ className, offlineHint }: ConnectionStatusPro
 
 /** Whole seconds until `at` (ms since epoch), ticking each second; `null` without a target. */
 export function useCountdown(at: number | null): number | null {
-  const [now, setNow] = useState(() => Date.now());
+  const [clock, setClock] = useState(() => ({ at, now: Date.now() }));
+  let now = clock.now;
+  if (clock.at !== at) {
+    // A new target: the time read for the previous one is stale (nothing ticks without a target), and a
+    // countdown from it would show, if only for a frame, "Reconnecting in 603s".
+    now = Date.now();
+    setClock({ at, now });
+  }
   useEffect(() => {
     if (at === null) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 1000);
+    const timer = setInterval(() => setClock({ at, now: Date.now() }), 1000);
     return () => clearInterval(timer);
   }, [at]);
   return at === null ? null : Math.max(0, Math.ceil((at - now) / 1000));

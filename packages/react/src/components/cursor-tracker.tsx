@@ -46,6 +46,18 @@ export function CursorTracker({
     };
   }, [containerRef]);
 
+  // A cursor shown goes stale without anything changing: re-render when the next one does.
+  const [expired, setExpired] = useState(0);
+  useEffect(() => {
+    if (staleMs <= 0) return;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const c of cursors) if (c.at + staleMs >= now) next = Math.min(next, c.at + staleMs);
+    if (next === Number.POSITIVE_INFINITY) return;
+    const timer = setTimeout(() => setExpired(expired + 1), next - now + 1);
+    return () => clearTimeout(timer);
+  }, [cursors, staleMs, expired]);
+
   const container = containerRef.current;
   const now = Date.now();
   const placed: Placed[] = [];

@@ -1,0 +1,132 @@
+import type { SynclineClient } from '@syncline/client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { welcome } from '../../client/src/testing/fake-websocket.js';
+import { setup, tick } from '../../client/src/testing/harness.js';
+import { CLOSE_GRACE_MS, DocumentLeases } from './document-leases.js';
+import { RoomLeases } from './room-leases.js';
+
+/** A client on fake sockets with the provider's room and document leases over it. */
+async function leased() {
+  const h = setup();
+  const ws = await h.open();
+  // The harness builds its client from the client's src (see room-leases.test.ts): one class, seen twice.
+  const client = h.client as unknown as SynclineClient;
+  const rooms = new RoomLeases(client);
+  const docs = new DocumentLeases(client, rooms, () => ({}), null);
+  return { ...h, ws, client, rooms, docs };
+}
+
+describe('DocumentLeases', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("enters the document's room again when the document retries a join that failed (slow network)", async () => {
+    const { ws, docs, client } = await leased();
+    const lease = docs.acquire('d1');
+    lease.doc.on('error', () => {});
+    await tick();
+    const first = ws.sentOf('join_room');
+    expect(first.map((m) => m.room)).toEqual(['doc:d1']);
+    ws.deliver({ type: 'nack', id: first[0].id, code: 'timeout', message: 'slow' });
+    await tick();
+    // The document waits out its backoff, then joins again: the room must really be entered again.
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(ws.sentOf('join_room').map((m) => m.room)).toEqual(['doc:d1', 'doc:d1']);
+    ws.deliver({
+      type: 'ack',
+      id: ws.last('join_room').id,
+      data: { room: 'doc:d1', seq: 0, status: 'fresh' },
+    });
+    await tick();
+    expect(ws.sentOf('request').filter((m) => m.method === 'doc.open')).toHaveLength(1);
+    lease.release();
+    client.close();
+  });
+
+  it('enters the room again when the server did not re-enter it after a reconnect', async () => {
+    const { ws, net, docs, client } = await leased();
+    const lease = docs.acquire('d1');
+    lease.doc.on('error', () => {});
+    await tick();
+    ws.deliver({
+      type: 'ack',
+      id: ws.last('join_room').id,
+      data: { room: 'doc:d1', seq: 0, status: 'fresh' },
+    });
+    await tick();
+    const open = ws.sentOf('request').find((m) => m.method === 'doc.open');
+    ws.deliver({
+      type: 'ack',
+      id: open?.id,
+      data: { documentId: 'd1', version: 0, snapshot: { zones: {}, meta: {} }, locks: [], members: [] },
+    });
+    await tick();
+    expect(lease.doc.status).toBe('open');
+
+    ws.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const ws2 = net.current;
+    expect(ws2).not.toBe(ws);
+    ws2.accept();
+    ws2.deliver(
+      welcome({
+        sessionId: 'sess-2',
+        rooms: [{ room: 'doc:d1', seq: 0, status: 'refused', code: 'internal', message: 'try again' }],
+      }),
+    );
+    await tick();
+    // The document asks to join again: the client must send the command, not trust the old membership.
+    expect(ws2.sentOf('join_room').map((m) => m.room)).toEqual(['doc:d1']);
+    lease.release();
+    client.close();
+  });
+
+  it('keeps a released document open while my edits are unconfirmed, at most CLOSE_GRACE_MS', async () => {
+    const { ws, docs, client } = await leased();
+    const lease = docs.acquire('d1');
+    await tick();
+    ws.deliver({
+      type: 'ack',
+      id: ws.last('join_room').id,
+      data: { room: 'doc:d1', seq: 0, status: 'fresh' },
+    });
+    await tick();
+    const open = ws.sentOf('request').find((m) => m.method === 'doc.open');
+    ws.deliver({
+      type: 'ack',
+      id: open?.id,
+      data: { documentId: 'd1', version: 0, snapshot: { zones: {}, meta: {} }, locks: [], members: [] },
+    });
+    await tick();
+    lease.doc.createZone({
+      id: 'z1',
+      page: 0,
+      bbox: { x: 0, y: 0, w: 10, h: 10 },
+      type: 'paragraph',
+      label: '',
+      confidence: 1,
+      text: 'x',
+    });
+    await tick();
+    expect(ws.sentOf('request').filter((m) => m.method === 'doc.submit')).toHaveLength(1);
+    lease.release();
+    await tick();
+    // The server has not answered: the document stays open (and in its room), and comes back to the next lease.
+    expect(docs.open()).toEqual(['d1']);
+    expect(ws.sentOf('leave_room')).toHaveLength(0);
+    const again = docs.acquire('d1');
+    expect(again.doc).toBe(lease.doc);
+    again.release();
+    await vi.advanceTimersByTimeAsync(CLOSE_GRACE_MS - 1);
+    expect(docs.open()).toEqual(['d1']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(docs.open()).toEqual([]);
+    expect(lease.doc.status).toBe('closed');
+    expect(ws.sentOf('leave_room').map((m) => m.room)).toEqual(['doc:d1']);
+    client.close();
+  });
+});
