@@ -297,6 +297,16 @@ describe('document sequencer', () => {
     await expect(alice.client.request('doc.open', { documentId: 'not-joined' })).rejects.toMatchObject({
       code: 'not_joined',
     });
+    // A text edit json1 lets through but text-unicode refuses (a negative skip): refused up front, also when it
+    // would be transformed past a later op (and checked for conflicts with it) first.
+    await submit(alice.client, documentId, zoneCreate(zone('z1', 'hello')), 0, 'x4');
+    await submit(alice.client, documentId, zoneEdit('z1', { pos: 0, ins: 'a' }), 1, 'x5');
+    await expect(
+      submit(alice.client, documentId, ['zones', 'z1', 'text', { es: [-1, 'x'] }], 1, 'x6'),
+    ).rejects.toMatchObject({
+      code: 'invalid',
+      message: 'op: text edit at ["zones","z1","text"]: invalid component -1',
+    });
   });
 
   it('lists history with user and time, and publishes checksums every N ops', async () => {

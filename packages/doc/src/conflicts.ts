@@ -13,6 +13,12 @@ import { collidingSets } from './zone-local.js';
  * json1's `tryTransform` stops at the first conflict, and every builder op writes `updatedBy`/`updatedAt`,
  * which would make any two edits of one zone "collide". So ops are split into components, each pair that
  * touches the same subtree goes through `tryTransform`, and collisions on the stamp fields are ignored.
+ *
+ * The ops are ones `transform` takes: normalized ops that passed `checkOp` (the sequencer checks and normalizes
+ * every submitted op first; the client's own ops are built or normalized, and remote ones come from the server).
+ * On anything else it throws where json1's `tryTransform` throws (text edits that text-unicode refuses, such as
+ * a zero or negative skip or an empty insert, meeting on one key), as `transform` on the same pair would: it
+ * never answers "no conflict" for a pair that cannot be transformed.
  */
 
 export type ConflictKind = 'edit_on_deleted' | 'same_attribute' | 'delete_of_edited' | 'other';

@@ -12,7 +12,7 @@ import {
   type TextOp,
   textType,
 } from './ot.js';
-import { hasSurrogates } from './text-type.js';
+import { hasSurrogates, isTextComponent } from './text-type.js';
 import {
   attrProblem,
   isStampKey,
@@ -153,12 +153,6 @@ export function codePointLength(s: string): number {
 }
 
 const isCount = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
-const isTextComponent = (c: unknown) =>
-  typeof c === 'string' ||
-  isCount(c) ||
-  (typeof c === 'object' &&
-    c !== null &&
-    (isCount((c as { d?: unknown }).d) || typeof (c as { d?: unknown }).d === 'string'));
 
 /** The text-unicode op for a `TextEdit`, normalized; `current` (the text now) checks bounds and fills deletes. */
 export function textOp(edit: TextEdit, current?: string): TextOp {

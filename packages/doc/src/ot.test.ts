@@ -81,6 +81,20 @@ describe('checkOp', () => {
     expect(checkOp(['zones', { x: 1 }])).toMatch(/Invalid component/);
     expect(checkOp('nope')).toBeTruthy();
   });
+  it('looks into text edits: refuses what normalize cannot clean up, accepts what it can', () => {
+    const text = (es: unknown) => ['zones', 'a', 'text', { es }] as Op;
+    for (const es of [[-1, 'x'], [1.5, 'x'], [{ d: -2 }], [{ d: 1.5 }], [true], [null], [{ x: 1 }], 'abc']) {
+      expect(checkOp(text(es))).toMatch(/^text edit at \["zones","a","text"\]: /);
+    }
+    expect(checkOp(['zones', 'a', 'text', { et: 'text-unicode', e: [-1] }])).toMatch(/invalid component -1/);
+    expect(checkOp(text([{ d: 'x'.repeat(100) }, -1]))).toBe(
+      'text edit at ["zones","a","text"]: invalid component -1',
+    );
+    for (const es of [[0], [''], [{ d: 0 }], [{ d: '' }], [3], [1, 2, 'x'], [2, { d: 'ab' }, 'x'], []]) {
+      expect(checkOp(text(es))).toBeNull();
+      expect(() => transform(normalize(text(es)), text(['y']), 'left')).not.toThrow();
+    }
+  });
 });
 
 describe('transform (non-throwing)', () => {

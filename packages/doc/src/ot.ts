@@ -1,6 +1,6 @@
 import { type Conflict, type JSONOp, type JSONOpComponent, type as json1, type Path } from 'ot-json1';
 import type { TextOp } from 'ot-text-unicode';
-import { textUnicodeType } from './text-type.js';
+import { isTextComponent, textUnicodeType } from './text-type.js';
 import {
   applyZoneLocal,
   composeZoneLocal,
@@ -248,14 +248,34 @@ export function isNoop(op: Op): boolean {
   return op === null;
 }
 
-/** Problems with an op's structure (not whether it fits a document), or `null` when it is well formed. */
+/**
+ * Problems with an op's structure (not whether it fits a document), or `null` when it is well formed: then
+ * `normalize(op)` is an op that `transform`, `compose` and `findConflicts` take without throwing. json1's own
+ * check does not look into text edits (text-unicode has no `checkValidOp`), and `normalize` only drops their
+ * zero skips, empty inserts and deletes: a negative or fractional count would throw later (or apply nonsense).
+ */
 export function checkOp(op: unknown): string | null {
   try {
     json1.checkValidOp(op as Op);
-    return null;
   } catch (e) {
     return e instanceof Error && e.message ? e.message : 'malformed op';
   }
+  for (const { path, c } of opComponents(op as Op)) {
+    const text = c.es !== undefined ? c.es : isTextType(c.et) ? c.e : undefined;
+    if (text === undefined) continue;
+    const at = JSON.stringify(path);
+    if (!Array.isArray(text)) return `text edit at ${at}: not a list of components`;
+    const bad = (text as unknown[]).find((part) => !isTextComponent(part));
+    if (bad !== undefined) return `text edit at ${at}: invalid component ${brief(bad)}`;
+  }
+  return null;
+}
+
+const isTextType = (name: unknown) => name === textUnicodeType.name || name === textUnicodeType.uri;
+/** A value for a message, cut short (a malformed component may be large). */
+function brief(value: unknown): string {
+  const s = JSON.stringify(value) ?? String(value);
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
 /**

@@ -72,3 +72,18 @@ const stringRope: Rope<string> = {
 };
 
 export const textUnicodeType: TextType<string> = makeType(stringRope);
+
+/**
+ * A component that text-unicode's `normalize` turns into a valid one (or drops): a skip (an integer >= 0), an
+ * insert (a string), a delete (`{d}`: an integer >= 0 or the deleted string). Zero skips, empty inserts and
+ * deletes are dropped by it; a negative or fractional count, or anything else, it keeps, and the text type then
+ * throws on it (or, for a fractional one, applies nonsense).
+ */
+export function isTextComponent(c: unknown): boolean {
+  if (typeof c === 'string' || isCount(c)) return true;
+  if (typeof c !== 'object' || c === null) return false;
+  const d = (c as { d?: unknown }).d;
+  return isCount(d) || typeof d === 'string';
+}
+
+const isCount = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { arbTextOpFor, deepFreeze, FC_PARAMS } from '../test/arbitraries.js';
 import { findConflicts, findConflictsWithJson1 } from './conflicts.js';
 import { describeOp, withoutStamps } from './ops.js';
-import { normalize } from './ot.js';
+import { checkOp, normalize, transform } from './ot.js';
 import {
   applyZoneLocal,
   collidingSets,
@@ -374,6 +374,74 @@ describe('zone-local fast paths on astral text and raw text ops', () => {
       { ...FC_PARAMS, numRuns: Number(process.env.FC_RUNS ?? 2000) },
     );
     for (const n of Object.values(fast)) expect(n).toBeGreaterThan(500);
+  });
+
+  it('finds the conflicts json1 finds on raw text ops, and throws where its tryTransform throws', () => {
+    const sorted = (x: unknown) =>
+      x === 'throws'
+        ? x
+        : ((x as { value: unknown[] }).value.map((c) => JSON.stringify(c)).sort() as unknown);
+    let fast = 0;
+    let throws = 0;
+    fc.assert(
+      fc.property(arbCase, ({ a, b }) => {
+        const local = outcome(() => collidingSets(a, b));
+        if (local === 'throws' || (local as { value: unknown }).value !== undefined) fast++;
+        const got = outcome(() => findConflicts(structuredClone(a), structuredClone(b)));
+        if (got === 'throws') throws++;
+        expect(sorted(got)).toEqual(
+          sorted(outcome(() => findConflictsWithJson1(structuredClone(a), structuredClone(b)))),
+        );
+      }),
+      { ...FC_PARAMS, numRuns: Number(process.env.FC_RUNS ?? 2000) },
+    );
+    expect(fast).toBeGreaterThan(500);
+    expect(throws).toBeGreaterThan(100);
+  });
+
+  it('takes, once checked (checkOp) and normalized as the sequencer does, every raw op without throwing', () => {
+    /** A component no normalize can mend, put into a text edit of `op` (when it has one). */
+    const arbBogus = fc.oneof(
+      { weight: 3, arbitrary: fc.constant(null) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          part: fc.constantFrom<unknown>(-1, 1.5, Number.NaN, true, null, { x: 1 }, { d: -1 }, { d: 0.5 }),
+          at: fc.nat({ max: 4 }),
+        }),
+      },
+    );
+    const spoil = (op: JSONOp, bogus: { part: unknown; at: number } | null): JSONOp => {
+      if (bogus === null) return op;
+      const copy = structuredClone(op) as unknown[];
+      const comps = (copy.length === 4 ? [copy[3]] : copy.slice(2).map((e) => (e as unknown[])[1])) as {
+        es?: unknown[];
+      }[];
+      const c = comps.find((x) => x.es !== undefined);
+      c?.es?.splice(Math.min(bogus.at, c.es.length), 0, bogus.part);
+      return copy as JSONOp;
+    };
+    let checked = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(arbCase, arbBogus, arbBogus, (drawn, badA, badB) => {
+        const { side } = drawn;
+        const a = spoil(drawn.a, badA);
+        const b = spoil(drawn.b, badB);
+        if (checkOp(a) !== null || checkOp(b) !== null) {
+          refused++;
+          return;
+        }
+        checked++;
+        const x = normalize(structuredClone(a));
+        const y = normalize(structuredClone(b));
+        expect(() => findConflicts(x, y)).not.toThrow();
+        expect(() => transform(x, y, side)).not.toThrow();
+      }),
+      { ...FC_PARAMS, numRuns: Number(process.env.FC_RUNS ?? 1000) },
+    );
+    expect(checked).toBeGreaterThan(250);
+    expect(refused).toBeGreaterThan(100);
   });
 
   it('transforms text edits that are not normalized as json1 does when the stamps collide (its conflict loop normalizes)', () => {

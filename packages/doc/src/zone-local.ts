@@ -193,6 +193,8 @@ const normalText = (es: TextOp): TextOp => (isNormalText(es) ? es : textUnicodeT
  * Where two ops of the shape above collide, as json1's `tryTransform` would find it key by key: the keys of
  * one zone both set to different values (a text edit never conflicts with a text edit). `undefined` when
  * either op has another shape, or they meet in a way only json1 judges (a text edit against a set).
+ * Throws, as json1 does, when two text edits of one key meet and either is not a valid text-unicode op (a zero,
+ * negative or trailing skip, an empty insert or delete: what `normalize` has not cleaned up).
  */
 export function collidingSets(mine: JSONOp, theirs: JSONOp): { zoneId: string; key: string }[] | undefined {
   const a = zoneLocal(mine);
@@ -206,7 +208,12 @@ export function collidingSets(mine: JSONOp, theirs: JSONOp): { zoneId: string; k
     if (j < 0) continue;
     const c = a.comps[i];
     const d = b.comps[j];
-    if (c.es !== undefined && d.es !== undefined) continue;
+    if (c.es !== undefined && d.es !== undefined) {
+      // json1 hands the two edits to text-unicode's transform, which checks both first.
+      textUnicodeType.checkOp(c.es as TextOp);
+      textUnicodeType.checkOp(d.es as TextOp);
+      continue;
+    }
     if (c.es !== undefined || d.es !== undefined) return undefined;
     if (c.i !== d.i) out.push({ zoneId: a.zone, key: a.keys[i] });
   }

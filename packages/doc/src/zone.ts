@@ -1,3 +1,4 @@
+import { nestsDeeperThan } from './nesting.js';
 import type { Json } from './ot.js';
 
 /**
@@ -49,19 +50,24 @@ export type DocLimits = {
   /** In UTF-16 code units (what `string.length` counts). */
   maxTextLength: number;
   maxZones: number;
-  /**
-   * How deep `meta` may nest (objects and arrays). Far below where the encoders and the recursive OT functions
-   * overflow the stack (thousands of levels), so a document that was accepted can always be stored and sent.
-   */
+  /** How deep `meta` may nest (objects and arrays, measured by `nestsDeeperThan`): `MAX_META_DEPTH`. */
   maxMetaDepth: number;
 };
+
+/**
+ * How deep a document's `meta` nests at most (objects and arrays, measured by `nestsDeeperThan`). Far below where
+ * the encoders and the recursive OT functions overflow the stack (thousands of levels), so a document that was
+ * accepted can always be stored and sent. Published data has a limit of its own, measured the same way (the
+ * server's `MAX_DATA_DEPTH`, 100).
+ */
+export const MAX_META_DEPTH = 32;
 
 export const DEFAULT_LIMITS: DocLimits = {
   maxIdLength: 128,
   maxLabelLength: 256,
   maxTextLength: 1_000_000,
   maxZones: 10_000,
-  maxMetaDepth: 32,
+  maxMetaDepth: MAX_META_DEPTH,
 };
 
 export function emptyDocument(meta: DocMeta = {}): ZoneDocument {
@@ -155,7 +161,7 @@ export function validateDocument(doc: unknown, options: ValidateOptions = {}): s
   if (!isObject(doc)) return [`document must be an object {meta, zones}, got ${show(doc)}`];
   const problems: string[] = [];
   if (!isObject(doc.meta)) problems.push(`meta must be an object, got ${show(doc.meta)}`);
-  else if (deeperThan(doc.meta, limits.maxMetaDepth)) {
+  else if (nestsDeeperThan(doc.meta, limits.maxMetaDepth)) {
     problems.push(`meta nests more than ${limits.maxMetaDepth} levels deep`);
   }
   if (!isObject(doc.zones)) {
@@ -172,15 +178,6 @@ export function validateDocument(doc: unknown, options: ValidateOptions = {}): s
     if (key !== 'meta' && key !== 'zones') problems.push(`unexpected top-level field ${show(key)}`);
   }
   return problems;
-}
-
-/** Whether `value` nests objects or arrays more than `max` levels deep (`{}` is one level). */
-function deeperThan(value: unknown, max: number): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (max <= 0) return true;
-  for (const v of Array.isArray(value) ? value : Object.values(value))
-    if (deeperThan(v, max - 1)) return true;
-  return false;
 }
 
 export function isValidDocument(doc: unknown, options?: ValidateOptions): doc is ZoneDocument {

@@ -62,7 +62,10 @@ describe('DocumentClient convergence', () => {
           fc.integer({ min: 3, max: 5 }),
           fc.integer({ min: 5, max: 60 }),
           async (g, n, steps) => {
+            // One run in four against a server that sends no ops with `doc.open`: re-opens rebase onto the snapshot.
+            const withOps = g(fc.integer, { min: 0, max: 3 }) !== 0;
             const server = new FakeDocServer({
+              opsOnOpen: withOps,
               doc: docOf(zone('z0', 'ab'), zone('z1', '')),
               replyFirst: () => g(fc.boolean),
               // The server refuses about one op in eight (as a permission or schema check would).
@@ -157,13 +160,13 @@ describe('DocumentClient convergence', () => {
 
             expect(validateDocument(server.doc)).toEqual([]);
             // Converging by healing (a checksum resync) would hide bugs: only what the run caused may re-open,
-            // and, the server sending the missed ops, rebasing is exact unless the server was tampered with.
+            // and, when the server sends the missed ops, rebasing is exact unless the server was tampered with.
             const allowed = new Set(['restore', ...(caused.tamper ? ['checksum', 'diverged'] : [])]);
             if (caused.lose) allowed.add('gap');
             if (caused.reset) allowed.add('reset');
             for (const r of resyncs) {
               expect(allowed.has(r.reason), `unexpected resync ${JSON.stringify(r)}`).toBe(true);
-              if (!caused.tamper)
+              if (!caused.tamper && withOps)
                 expect(r.method, `inexact rebase ${JSON.stringify(r)}`).not.toBe('snapshot');
             }
             for (const p of peers) {

@@ -157,6 +157,11 @@ export class DocumentClient {
   private pendingChecksum: { version: number; checksum: string } | null = null;
   /** The in-flight op whose submit awaits its reply. */
   private awaitingReply: LocalOp | null = null;
+  /**
+   * An open's reply held back until the in-flight op's submit answers (`waitForInflightFate`): whether the
+   * snapshot holds my op decides whose change the rebase tells the undo manager.
+   */
+  private heldOpen: { reply: OpenReply; reason: ResyncReason | null } | null = null;
   private retryTimer: TimerHandle | undefined;
   private retryDelay = RETRY_MIN_MS;
   private openRetryTimer: TimerHandle | undefined;
@@ -682,6 +687,7 @@ export class DocumentClient {
           return;
         }
         this.openRetryDelay = RETRY_MIN_MS;
+        if (this.waitForInflightFate(reply, reason)) return;
         this.applyOpen(reply, reason);
       },
       (error: unknown) => {
@@ -717,6 +723,50 @@ export class DocumentClient {
       this.rejoinFirst = false;
       this.rejoin(this.openRetryReason);
     } else this.open(this.openRetryReason);
+  }
+
+  /**
+   * Whether to hold an open's reply back until my in-flight op's submit answers. An open without the ops that
+   * lead to its snapshot cannot tell whether the snapshot holds that op: the rebase would show it twice (my copy
+   * in flight and the snapshot's) until the answer, and taking my copy out then would empty my undo step (as if
+   * someone else had removed my edit). So the reply waits (events are buffered meanwhile, as during any open);
+   * an op whose answer was lost (a dropped socket) is asked about again: sent as it was (same op, `v` and opId),
+   * the server answers `duplicate` if it has it. Not on the first open, whose restored edits may be another
+   * user's (`applyOpen` sorts them out before anything is sent).
+   */
+  private waitForInflightFate(reply: OpenReply, reason: ResyncReason | null): boolean {
+    const s = this.state;
+    const mine = s?.inflight;
+    if (!s || !mine || !this.opened || !unanswered(mine) || reply.version <= s.version) return false;
+    if (coversOps(reply.ops, s.version, reply.version)) return false;
+    if (this.committedIn(reply.ops, mine, s.version, reply.version) !== undefined) return false;
+    if (this.awaitingReply !== mine && this.retryTimer === undefined) {
+      if (this.transport.state !== 'open') return false;
+      this.send(mine);
+    }
+    this.heldOpen = { reply, reason };
+    this.opening = true;
+    this.publish();
+    return true;
+  }
+
+  /** The held open goes on once my in-flight op's fate is known (or, with `force`, without it). */
+  private releaseHeldOpen(force = false): void {
+    const held = this.heldOpen;
+    const mine = this.state?.inflight;
+    if (!held || (!force && mine && unanswered(mine))) return;
+    this.heldOpen = null;
+    this.opening = false;
+    this.applyOpen(held.reply, held.reason);
+  }
+
+  /** The version at which an open's `ops` (those in `(from, to]`) committed my op, if they hold it. */
+  private committedIn(ops: DocOpEventData[] | undefined, mine: LocalOp, from: number, to: number) {
+    const me = this.transport.userId;
+    return ops?.find(
+      (r) =>
+        r.opId === mine.opId && r.version > from && r.version <= to && (me === undefined || r.userId === me),
+    )?.version;
   }
 
   private applyOpen(reply: OpenReply, reason: ResyncReason | null): void {
@@ -786,24 +836,22 @@ export class DocumentClient {
           if (this.applyCommitted(toCommitted(rec)) !== 'ok') break;
         }
       }
+      // The ops tell whether the snapshot holds my in-flight op (its reply may come after this one, or never).
+      const flying = state.inflight;
+      if (flying && unanswered(flying))
+        flying.committedAt = this.committedIn(reply.ops, flying, state.version, version);
       if (state.version !== version || checksum(state.serverDoc) !== checksum(snapshot)) {
         method = 'snapshot';
-        const before = state.doc;
+        // My in-flight op is in the snapshot (its reply, or the ops, said so): it is part of the server document
+        // the snapshot follows, as its event would have made it. Rebased while in flight, it would be shown twice
+        // (my copy and the snapshot's, which `change` brings as someone else's), and taking my copy out then would
+        // empty my undo step and put what I typed after it before it.
+        const mine = state.inflight;
+        if (mine?.committedAt !== undefined && mine.committedAt <= version) this.ackInflight();
         const change = state.rebase(snapshot, version);
         this.recent = [];
-        const mine = state.inflight;
-        if (mine?.committedAt !== undefined && mine.committedAt <= version) {
-          // My in-flight op is in the snapshot (its reply said so): `change` brought it back as if someone else
-          // had made it, and dropping my copy would then take away the one my undo step refers to. Drop it now
-          // and tell only what changed around it (the difference), so that the step stays mine.
-          this.dropInflight(null);
-          const net = diffDocuments(before, state.doc);
-          this.undoManager.recordRemote(net);
-          this.emitChange(net, 'resync');
-        } else {
-          this.undoManager.recordRemote(change);
-          this.emitChange(change, 'resync');
-        }
+        this.undoManager.recordRemote(change);
+        this.emitChange(change, 'resync');
       }
     }
     if (!this.opened) {
@@ -1013,7 +1061,9 @@ export class DocumentClient {
   /** Sends the in-flight op, or moves the next pending op in flight and sends it, when possible. */
   private flush(): void {
     const s = this.state;
-    if (!s || !this.opened || this.opening || this.rejoining || this.closed || this.failed) return;
+    // An open held for my in-flight op's answer still (re-)sends that op: nothing else.
+    const held = this.heldOpen !== null && s?.inflight != null;
+    if (!s || !this.opened || (this.opening && !held) || this.rejoining || this.closed || this.failed) return;
     if (this.transport.state !== 'open') return;
     if (s.inflight) {
       const waiting = this.awaitingReply === s.inflight || this.retryTimer !== undefined;
@@ -1052,6 +1102,7 @@ export class DocumentClient {
     if (reply.noop === true) op.noopAt = reply.version;
     else op.committedAt = reply.version;
     this.retryDelay = RETRY_MIN_MS;
+    this.releaseHeldOpen();
     this.tryAck();
     this.afterChange();
   }
@@ -1078,6 +1129,8 @@ export class DocumentClient {
       this.fail(error);
       return;
     }
+    // Rolled back, or (`bad_version`, checked after the duplicate check) known not to be committed.
+    this.releaseHeldOpen(error.code === 'bad_version');
     this.afterChange();
   }
 
@@ -1307,6 +1360,11 @@ export class DocumentClient {
     // A throwing listener must not break the document (nor the other listeners).
     this.options.logger?.error?.('syncline: document listener failed', error);
   }
+}
+
+/** Sent, and the server's answer (committed at a version, or a no-op) not known yet. */
+function unanswered(op: LocalOp): boolean {
+  return op.sent && op.committedAt === undefined && op.noopAt === undefined;
 }
 
 function toCommitted(d: DocOpEventData): Committed {

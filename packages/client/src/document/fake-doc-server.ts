@@ -201,9 +201,10 @@ export class FakeDocServer {
     userId: string,
     data: { documentId: string; op: Op; v: number; opId: string },
     conn?: FakeConnection,
-  ): { version: number; noop?: true } {
+  ): { version: number; noop?: true; duplicate?: true } {
+    // As the sequencer, durably: an opId this user committed before is answered with its version.
     const dup = this.log.find((r) => r.userId === userId && r.opId === data.opId);
-    if (dup) return { version: dup.version };
+    if (dup) return { version: dup.version, duplicate: true };
     const { v, opId } = data;
     if (!Number.isSafeInteger(v) || v < 0 || v > this.version)
       throw new SynclineError('bad_version', `no version ${v}`);

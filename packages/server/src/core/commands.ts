@@ -1,3 +1,4 @@
+import { nestsDeeperThan } from '@syncline/doc';
 import {
   type BatchableClientMessage,
   docRoom,
@@ -25,7 +26,10 @@ const OWNS_USER_ID = new Set(
 
 const roomOf = (msg: { room?: string; documentId?: string }): string => msg.room ?? docRoom(msg.documentId!);
 
-/** Deepest nesting accepted in published data: much deeper overflows the encoders' stack (JSON, MessagePack). */
+/**
+ * Deepest nesting accepted in published data (objects and arrays, measured by `nestsDeeperThan`, as a document's
+ * `meta` is against `MAX_META_DEPTH`): much deeper overflows the encoders' stack (JSON, MessagePack).
+ */
 export const MAX_DATA_DEPTH = 100;
 
 /**
@@ -33,15 +37,17 @@ export const MAX_DATA_DEPTH = 100;
  * nesting that overflows the encoders), or null. Checked before the event is stored or fanned out: encoding fails
  * only later, in the store (failing the turn's other publishes to the room) or in the flush (outside any handler).
  */
-function unencodable(value: unknown, depth = 0): string | null {
-  if (typeof value === 'bigint') return 'data: big integers cannot be sent (JSON has none)';
-  if (value === null || typeof value !== 'object') return null;
-  if (depth >= MAX_DATA_DEPTH) return `data: nested more than ${MAX_DATA_DEPTH} levels deep`;
-  for (const v of Array.isArray(value) ? value : Object.values(value)) {
-    const why = unencodable(v, depth + 1);
-    if (why !== null) return why;
-  }
-  return null;
+function unencodable(value: unknown): string | null {
+  // The depth first: it stops at the limit, and the search for big integers then goes no deeper.
+  if (nestsDeeperThan(value, MAX_DATA_DEPTH)) return `data: nested more than ${MAX_DATA_DEPTH} levels deep`;
+  return hasBigInt(value) ? 'data: big integers cannot be sent (JSON has none)' : null;
+}
+
+function hasBigInt(value: unknown): boolean {
+  if (typeof value === 'bigint') return true;
+  if (value === null || typeof value !== 'object') return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (hasBigInt(v)) return true;
+  return false;
 }
 
 /** Carries out one validated, de-duplicated, rate-checked client message. */

@@ -11,6 +11,7 @@ import {
 } from '@syncline/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryLogStore } from '../storage/memory-log-store.js';
+import { MAX_DATA_DEPTH } from './commands.js';
 import { SynclineError } from './errors.js';
 import { DEFAULT_LIMITS, Hub, type HubOptions } from './hub.js';
 import type { Identity } from './identity.js';
@@ -270,6 +271,21 @@ describe('Hub data that cannot be encoded', () => {
     ]);
     expect(await h.publish(alice.s, 'doc:a', 'app_event', { name: 'after' })).toMatchObject({ type: 'ack' });
     expect(names(bob.s.take() as Msg[])).toEqual(['after']);
+  });
+
+  it('accepts data nested MAX_DATA_DEPTH levels deep, and refuses one level more', async () => {
+    const h = setup();
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    // The data object is a level of its own.
+    const data = (levels: number) => ({ name: 'deep', deep: JSON.parse(nested(levels - 1)) });
+    expect(await h.publish(alice.s, 'doc:a', 'app_event', data(MAX_DATA_DEPTH))).toMatchObject({
+      type: 'ack',
+    });
+    expect(await h.publish(alice.s, 'doc:a', 'app_event', data(MAX_DATA_DEPTH + 1))).toMatchObject({
+      type: 'nack',
+      code: ErrorCode.Invalid,
+      message: `data: nested more than ${MAX_DATA_DEPTH} levels deep`,
+    });
   });
 
   it('refuses a logged publish nested too deep without failing the other publishes of its turn', async () => {
