@@ -1,9 +1,10 @@
 import type { Zone } from '@syncline/doc';
 import type { DocSnapshot, JobInfo } from '@syncline/protocol';
+import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { brokenPagePdf } from '../../packages/pipeline/src/testing/bad-pdfs.js';
-import { Cleanup } from './helpers.js';
-import { makeTextPdf, startJobServer, waitForJob } from './jobs-fixtures.js';
+import { Cleanup, SECRET } from './helpers.js';
+import { jobOf, makeTextPdf, startJobServer, waitForJob } from './jobs-fixtures.js';
 
 type Meta = { processing: { status: string; cancelledAtPage?: number; pagesDone: number; jobId: string } };
 
@@ -105,6 +106,18 @@ describe('processing jobs, cancelled', () => {
     await owner.client.join(room);
     await stranger.client.join(room);
     await waitForJob(owner.client, documentId, (j) => (j.page ?? 0) >= 1);
+    // Each is told, in their own job.get reply, what they may do (a UI offers Cancel accordingly).
+    expect((await jobOf(owner.client, documentId))?.permissions).toEqual({ cancel: true, retry: true });
+    expect((await jobOf(stranger.client, documentId))?.permissions).toEqual({ cancel: false, retry: false });
+    const admin = s.watcher('ada', {
+      token: async () =>
+        new SignJWT({ roles: ['admin'] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('ada')
+          .setExpirationTime('1h')
+          .sign(new TextEncoder().encode(SECRET)),
+    });
+    expect((await jobOf(admin.client, documentId))?.permissions).toEqual({ cancel: true, retry: true });
     await expect(stranger.client.request('job.cancel', { jobId })).rejects.toMatchObject({
       code: 'forbidden',
     });
@@ -113,6 +126,7 @@ describe('processing jobs, cancelled', () => {
     });
     await expect(owner.client.request('job.retry', { jobId })).rejects.toMatchObject({ code: 'invalid' });
     const { job } = await owner.client.request<{ job: JobInfo }>('job.cancel', { jobId });
+    expect(job.permissions).toEqual({ cancel: true, retry: true });
     const stoppedAt = job.page ?? 0;
     await owner.waitEvent('processing_error', room);
 

@@ -73,10 +73,27 @@ describe('exports and document files', () => {
     // A user without access (not the owner, not in the document's room) is refused; so is no token.
     expect((await s.get('mallory', done.downloadUrl)).status).toBe(403);
     expect((await s.get(null, done.downloadUrl)).status).toBe(401);
-    // A download link with ?token= works for the owner.
+    // The token no longer goes in the URL (browser history, proxy logs)...
     const viaQuery = await fetch(`${s.base}${done.downloadUrl}?token=${await signToken('olga')}`);
-    expect(viaQuery.status).toBe(200);
-    await viaQuery.arrayBuffer();
+    expect(viaQuery.status).toBe(401);
+    expect(await viaQuery.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    // ...a short-lived signed URL of this one export does, asked for with the token in the header.
+    const link = await s.post('olga', `/api/exports/${exportId}/link`);
+    expect(link.status).toBe(200);
+    const { url, expiresAt } = (await link.json()) as { url: string; expiresAt: number };
+    expect(url.startsWith(`${done.downloadUrl}?ticket=`)).toBe(true);
+    expect(expiresAt - Date.now()).toBeGreaterThan(50_000);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(61_000);
+    const viaLink = await fetch(`${s.base}${url}`);
+    expect(viaLink.status).toBe(200);
+    expect(await viaLink.text()).toContain(documentId);
+    // Not for another file, and not for anyone without access.
+    const ticket = new URL(url, s.base).searchParams.get('ticket');
+    const elsewhere = await fetch(`${s.base}/api/documents/${documentId}/file?ticket=${ticket}`);
+    expect(elsewhere.status).toBe(403);
+    expect(await elsewhere.json()).toMatchObject({ error: { code: 'link_invalid' } });
+    expect((await s.post('mallory', `/api/exports/${exportId}/link`)).status).toBe(403);
+    expect((await s.post(null, `/api/exports/${exportId}/link`)).status).toBe(401);
     // Someone in the document's room has access.
     const colleague = s.watcher('cora');
     await colleague.client.join(room);
@@ -143,6 +160,21 @@ describe('exports and document files', () => {
     ).toBe('%PDF-');
     expect((await s.get('mallory', `/api/documents/${documentId}/file`)).status).toBe(403);
     expect((await s.get('olga', '/api/documents/nope/file')).status).toBe(404);
+    // A signed URL of the PDF (for a viewer that loads a URL), never the token in it.
+    expect(
+      (await fetch(`${s.base}/api/documents/${documentId}/file?token=${await signToken('olga')}`)).status,
+    ).toBe(401);
+    expect((await s.post('mallory', `/api/documents/${documentId}/file/link`)).status).toBe(403);
+    const link = await s.post('olga', `/api/documents/${documentId}/file/link`);
+    const { url } = (await link.json()) as { url: string };
+    const viaLink = await fetch(`${s.base}${url}`);
+    expect(viaLink.status).toBe(200);
+    expect(viaLink.headers.get('content-type')).toBe('application/pdf');
+    expect(
+      Buffer.from(await viaLink.arrayBuffer())
+        .subarray(0, 5)
+        .toString('latin1'),
+    ).toBe('%PDF-');
     // Metrics: jobs by state and pages processed.
     const metrics = await (await s.get(null, '/metrics')).text();
     expect(metrics).toMatch(/syncline_jobs\{state="completed"\} 1/);
@@ -212,5 +244,30 @@ describe('exports and document files', () => {
     );
     // The oldest one's file was deleted when the third completed.
     expect(statuses).toEqual([404, 200, 200]);
+  });
+
+  it('a download link made on one node opens the file on another that shares the secret, and on no other', async () => {
+    const { s, owner, documentId, room } = await processed(1);
+    const { exportId } = await owner.client.request<{ exportId: string }>('export.start', {
+      documentId,
+      format: 'markdown',
+    });
+    await owner.waitEvent('export_completed', room, (d: { exportId: string }) => d.exportId === exportId);
+    const { url } = (await (await s.post('olga', `/api/exports/${exportId}/link`)).json()) as { url: string };
+    // A node with the same JWT secret (and, here, the same files: its store is another node's).
+    const sibling = await startJobServer(cleanup, {
+      jobs: { store: s.server.jobs?.store, files: s.server.jobs?.files },
+    });
+    const there = await fetch(`${sibling.base}${url}`);
+    expect(there.status).toBe(200);
+    expect(await there.text()).toMatch(/^#/m);
+    // One signing with another secret (another deployment) refuses it.
+    const stranger = await startJobServer(cleanup, {
+      auth: { secret: 'another-deployment-secret-0123456789' },
+      jobs: { store: s.server.jobs?.store, files: s.server.jobs?.files },
+    });
+    const refused = await fetch(`${stranger.base}${url}`);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: { code: 'link_invalid' } });
   });
 });

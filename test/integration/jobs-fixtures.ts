@@ -60,6 +60,13 @@ export async function startJobServer(cleanup: Cleanup, options: SynclineServerOp
     return fetch(`${base}${path}`, { headers });
   };
 
+  /** `POST <path>` (no body) as `userId` (or without credentials when `userId` is null). */
+  const post = async (userId: string | null, path: string) => {
+    const headers: Record<string, string> = {};
+    if (userId) headers.authorization = `Bearer ${await signToken(userId)}`;
+    return fetch(`${base}${path}`, { method: 'POST', headers });
+  };
+
   /** A connected client recording every event it receives. */
   const watcher = (userId: string, extra: Partial<Parameters<typeof createClient>[1]> = {}) => {
     const client = createClient(cleanup, { url: started.url, token: tokenProvider(userId), ...extra });
@@ -71,7 +78,7 @@ export async function startJobServer(cleanup: Cleanup, options: SynclineServerOp
     return { userId, client, events, ...eventQueries(events) };
   };
 
-  return { ...started, base, upload, uploadOk, get, watcher };
+  return { ...started, base, upload, uploadOk, get, post, watcher };
 }
 
 export type Watcher = ReturnType<Awaited<ReturnType<typeof startJobServer>>['watcher']>;

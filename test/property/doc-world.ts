@@ -89,6 +89,10 @@ class SlowLogStore implements LogStore {
     return this.inner.trim(...args);
   }
 
+  trimBefore(...args: Parameters<LogStore['trimBefore']>) {
+    return this.inner.trimBefore(...args);
+  }
+
   ready() {
     return this.inner.ready();
   }

@@ -45,6 +45,10 @@ export const ErrorCode = {
   NotFound: 'not_found',
   /** HTTP upload: the body is not a PDF (wrong `Content-Type` or no `%PDF-` header). */
   UnsupportedMediaType: 'unsupported_media_type',
+  /** HTTP download: the signed link is malformed, forged, or made for another file. */
+  LinkInvalid: 'link_invalid',
+  /** HTTP download: the signed link's time is up; ask for a fresh one. */
+  LinkExpired: 'link_expired',
   /** Client-side only: no reply arrived in time. */
   Timeout: 'timeout',
   /** Client-side only: a queued message expired in the outbox before it could be sent. */

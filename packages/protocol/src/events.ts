@@ -253,6 +253,20 @@ export const EVENTS = {
     delivery: 'normal',
     publisher: 'server',
   }),
+  /**
+   * The document was deleted (`DELETE /api/documents/:id`): its zones, history and files are gone, and opening it
+   * again answers `not_found`. Clients close it.
+   */
+  document_deleted: spec({
+    schema: z.looseObject({
+      documentId: id,
+      /** Who deleted it (the owner or an admin). */
+      deletedBy: id.optional(),
+      deletedByName: z.string().max(128).optional(),
+    }),
+    delivery: 'critical',
+    publisher: 'server',
+  }),
   /** A general-purpose app event (chat, notifications, custom actions). `name` says what it is. */
   app_event: spec({
     schema: z.looseObject({ name: z.string().min(1).max(64) }),

@@ -34,6 +34,18 @@ export interface JobErrorInfo {
   recoverable: boolean;
 }
 
+/**
+ * What the user who asked may do with a job (the server's rule: the job's owner, the document's owner, or an admin).
+ * Computed for that user, so it is in replies (`job.get`, `job.cancel`, `job.retry`), never in room events (which
+ * every subscriber gets alike).
+ */
+export interface JobPermissions {
+  /** `job.cancel` is allowed. */
+  cancel: boolean;
+  /** `job.retry` is allowed (once the job is failed or cancelled, with a recoverable error). */
+  retry: boolean;
+}
+
 /** A job as the server reports it. Times are ms since the epoch. */
 export interface JobInfo {
   jobId: string;
@@ -54,6 +66,20 @@ export interface JobInfo {
   error: JobErrorInfo | null;
   /** Kind-specific: for an export `{exportId, downloadUrl, format, ...}`. */
   result: unknown;
+  /** What the user who asked may do with it. */
+  permissions: JobPermissions;
+}
+
+/**
+ * `POST /api/exports/:exportId/link` and `POST /api/documents/:id/file/link`: a URL that downloads that one file
+ * without other credentials, for a short time (a link cannot send `Authorization`; a token in a URL would end up in
+ * histories and logs).
+ */
+export interface DownloadLink {
+  /** Path and query, relative to the server (`/api/exports/<id>?ticket=…`). */
+  url: string;
+  /** When the link stops working, ms since the epoch. */
+  expiresAt: number;
 }
 
 /** A document uploaded over HTTP, as `GET /api/documents` lists it. */

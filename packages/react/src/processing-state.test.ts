@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromJob, IDLE_PROCESSING, reduceProcessing } from './processing-state.js';
+import { fromJob, IDLE_PROCESSING, reduceProcessing, withPermissions } from './processing-state.js';
 
 describe('processing state', () => {
   const documentId = 'd1';
@@ -74,6 +74,44 @@ describe('processing state', () => {
     expect(fromJob({ jobId: 'j1', state: 'queued', progress: 0 })).toMatchObject({
       processingStatus: 'queued',
     });
+  });
+
+  it('reads what the user may do from a job.* reply; an older server that says nothing leaves it to the server', () => {
+    const denied = fromJob({
+      jobId: 'j1',
+      kind: 'processing',
+      state: 'running',
+      progress: 0.2,
+      permissions: { cancel: false, retry: false },
+    });
+    expect(denied).toMatchObject({ canCancel: false, canRetry: false });
+    const owner = fromJob({
+      jobId: 'j1',
+      state: 'running',
+      progress: 0.2,
+      permissions: { cancel: true, retry: true },
+    });
+    expect(owner).toMatchObject({ canCancel: true, canRetry: true });
+    expect(fromJob({ jobId: 'j1', state: 'running', progress: 0.2 })).toMatchObject({
+      canCancel: true,
+      canRetry: true,
+    });
+    // No job, no permission.
+    expect(IDLE_PROCESSING).toMatchObject({ canCancel: false, canRetry: false });
+  });
+
+  it('sets permissions without making a new state when they are unchanged', () => {
+    const s = fromJob({
+      jobId: 'j1',
+      state: 'running',
+      progress: 0.2,
+      permissions: { cancel: false, retry: false },
+    });
+    expect(withPermissions(s, { cancel: false, retry: false })).toBe(s);
+    expect(withPermissions(s, undefined)).toBe(s);
+    const allowed = withPermissions(s, { cancel: true, retry: false });
+    expect(allowed).toMatchObject({ canCancel: true, canRetry: false, progress: 0.2 });
+    expect(Object.isFrozen(allowed)).toBe(true);
   });
 
   it('starts over for a new job', () => {

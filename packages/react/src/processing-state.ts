@@ -1,4 +1,4 @@
-import type { EventData, JobInfo } from '@syncline/protocol';
+import type { EventData, JobInfo, JobPermissions } from '@syncline/protocol';
 
 /** `idle` (no job known), `queued`, `processing`, `completed`, `failed`, `cancelled`. */
 export type ProcessingStatus = 'idle' | 'queued' | 'processing' | 'completed' | 'failed' | 'cancelled';
@@ -21,6 +21,13 @@ export interface ProcessingState {
   /** `processing_completed`: zones found and the mean confidence. */
   readonly zones: number | null;
   readonly confidence: number | null;
+  /**
+   * Whether this user may cancel / retry the job (`JobInfo.permissions` of a `job.*` reply: the job's owner, the
+   * document's owner, admins). False until the server said so: room events are the same for everyone and carry no
+   * per-user flag.
+   */
+  readonly canCancel: boolean;
+  readonly canRetry: boolean;
 }
 
 export const IDLE_PROCESSING: ProcessingState = Object.freeze({
@@ -35,6 +42,8 @@ export const IDLE_PROCESSING: ProcessingState = Object.freeze({
   recoverable: false,
   zones: null,
   confidence: null,
+  canCancel: false,
+  canRetry: false,
 });
 
 export type ProcessingEvent =
@@ -113,6 +122,30 @@ export function reduceProcessing(state: ProcessingState, event: ProcessingEvent)
   }
 }
 
+/**
+ * The state with what this user may do with its job: `permissions` as a `job.*` reply gave them for the state's job,
+ * none while unknown.
+ */
+export function withPermissions(
+  state: ProcessingState,
+  permissions: JobPermissions | null | undefined,
+): ProcessingState {
+  const canCancel = permissions?.cancel === true;
+  const canRetry = permissions?.retry === true;
+  if (state.canCancel === canCancel && state.canRetry === canRetry) return state;
+  return freeze({ ...state, canCancel, canRetry });
+}
+
+/**
+ * What a `job.*` reply says this user may do with the job. A server older than `JobInfo.permissions` gives none: then
+ * everything is offered, as before, and the server refuses what it must.
+ */
+export function permissionsOf(job: Partial<JobInfo>): JobPermissions {
+  const p = job.permissions as Partial<JobPermissions> | undefined;
+  if (typeof p !== 'object' || p === null) return { cancel: true, retry: true };
+  return { cancel: p.cancel === true, retry: p.retry === true };
+}
+
 /** The state from a `job.get` / `job.cancel` / `job.retry` reply (`null`: no job). */
 export function fromJob(job: (Partial<JobInfo> & { etaMs?: number | null }) | null): ProcessingState {
   if (!job || (job.kind !== undefined && job.kind !== 'processing')) return IDLE_PROCESSING;
@@ -136,8 +169,11 @@ export function fromJob(job: (Partial<JobInfo> & { etaMs?: number | null }) | nu
     typeof error === 'object' && error !== null
       ? (error as { recoverable?: unknown }).recoverable === true
       : false;
+  const permissions = permissionsOf(job);
   return freeze({
     ...IDLE_PROCESSING,
+    canCancel: permissions.cancel,
+    canRetry: permissions.retry,
     jobId: str(job.jobId),
     processingStatus: status,
     progress: status === 'completed' ? 1 : clamp(num(job.progress) ?? 0),

@@ -14,13 +14,14 @@ type Job = {
   page: number | null;
   pages: number | null;
   error: { code: string; message: string; recoverable: boolean } | null;
+  permissions?: { cancel: boolean; retry: boolean };
 };
 
 /**
  * The job methods as the server's contract describes them (`job.get {documentId}`, `job.cancel {jobId}`),
  * over one job the test moves along, publishing the events a processing run publishes.
  */
-function installJobs(world: TestWorld, documentId: string) {
+function installJobs(world: TestWorld, documentId: string, extra: Partial<Job> = {}) {
   const calls: { method: string; data: unknown }[] = [];
   const job: Job = {
     jobId: 'job-1',
@@ -31,6 +32,7 @@ function installJobs(world: TestWorld, documentId: string) {
     page: 4,
     pages: 10,
     error: null,
+    ...extra,
   };
   world.server.handle('job.get', (data) => {
     calls.push({ method: 'job.get', data });
@@ -121,6 +123,78 @@ describe('useWebSocketProgress', () => {
     expect(jobs.calls.find((c) => c.method === 'job.cancel')?.data).toEqual({ jobId: 'job-1' });
     expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
     expect(screen.getByRole('button', { name: 'Retry' })).toBeTruthy();
+  });
+
+  it('offers Cancel and Retry only to a user the server lets cancel and retry the job', async () => {
+    const { world, documentId } = setup;
+    const jobs = installJobs(world, documentId, { permissions: { cancel: false, retry: false } });
+    const client = world.client('ben');
+    const Wrapper = world.wrapper(client);
+    const { result } = renderHook(() => useWebSocketProgress(documentId), { wrapper: Wrapper });
+    render(
+      <Wrapper>
+        <ProcessingProgress documentId={documentId} />
+      </Wrapper>,
+    );
+    await until(() => screen.queryByRole('status')?.textContent?.includes('page 5 of 10'));
+    expect(result.current).toMatchObject({ canCancel: false, canRetry: false });
+    expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
+    await jobs.publish('processing_progress', { progress: 0.5, stage: 'ocr', page: 5, pages: 10 });
+    await until(() => result.current.progress === 0.5);
+    expect(result.current.canCancel).toBe(false);
+    // Cancelled by its owner: Ben follows it, but is not offered Retry either.
+    await world.server.broadcast(`doc:${documentId}`, 'processing_error', {
+      documentId,
+      jobId: 'job-1',
+      error: 'cancelled',
+      code: 'cancelled',
+      recoverable: true,
+    } as never);
+    await until(() => screen.getByRole('status').textContent?.startsWith('Cancelled'));
+    expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull();
+    expect(result.current.canRetry).toBe(false);
+  });
+
+  it('asks job.get about a job it first hears of in events, and offers Cancel once the server says so', async () => {
+    const { world, documentId } = setup;
+    const calls: unknown[] = [];
+    let job: object | null = null;
+    world.server.handle('job.get', (data) => {
+      calls.push(data);
+      return { job };
+    });
+    const client = world.client('ada');
+    const { result } = renderHook(() => useWebSocketProgress(documentId), { wrapper: world.wrapper(client) });
+    await until(() => calls.length === 1 && world.server.hub.room(`doc:${documentId}`).subs.size > 0);
+    expect(calls[0]).toEqual({ documentId, kind: 'processing' });
+    // A job started after the page opened (Ada is an admin: nothing in the event says she may cancel it).
+    job = {
+      jobId: 'j2',
+      kind: 'processing',
+      state: 'running',
+      progress: 0,
+      documentId,
+      permissions: { cancel: true, retry: true },
+    };
+    await world.server.broadcast(`doc:${documentId}`, 'processing_started', {
+      documentId,
+      jobId: 'j2',
+      estimatedTime: 1000,
+      pages: 3,
+    } as never);
+    await until(() => result.current.isProcessing);
+    await until(() => result.current.canCancel);
+    expect(result.current).toMatchObject({ jobId: 'j2', canRetry: true });
+    expect(calls).toHaveLength(2);
+    // Known from then on: more events of the job ask nothing.
+    await world.server.broadcast(`doc:${documentId}`, 'processing_progress', {
+      documentId,
+      jobId: 'j2',
+      progress: 0.5,
+    } as never);
+    await until(() => result.current.progress === 0.5);
+    expect(result.current.canCancel).toBe(true);
+    expect(calls).toHaveLength(2);
   });
 
   it('works from events alone when the server has no job methods', async () => {

@@ -20,6 +20,12 @@ export interface WebSocketProgress {
   etaMs: number | null;
   error: string | null;
   recoverable: boolean;
+  /**
+   * Whether this user may cancel / retry the job, as the server said in its reply to `job.get` (the job's owner, the
+   * document's owner, admins). False until it has: offer Cancel and Retry only when true.
+   */
+  canCancel: boolean;
+  canRetry: boolean;
   jobId: string | null;
   /** The whole state as one immutable snapshot. */
   state: ProcessingState;
@@ -50,6 +56,8 @@ export function useWebSocketProgress(documentId: string | null | undefined): Web
       etaMs: state.etaMs,
       error: state.error,
       recoverable: state.recoverable,
+      canCancel: state.canCancel,
+      canRetry: state.canRetry,
       jobId: state.jobId,
       state,
       cancel,

@@ -90,6 +90,10 @@ const server = new SynclineServer({
           concurrency: Math.max(1, int('SYNCLINE_JOB_CONCURRENCY', 2)),
           maxAttempts: Math.max(1, int('SYNCLINE_JOB_MAX_ATTEMPTS', 3)),
           maxPagesPerSecond: int('SYNCLINE_JOB_MAX_PAGES_PER_SECOND', 0) || undefined,
+          downloadLinks: {
+            ttlMs: int('SYNCLINE_DOWNLOAD_LINK_TTL_MS', 60_000),
+            secret: env.SYNCLINE_DOWNLOAD_LINK_SECRET || undefined,
+          },
         },
   staticDir,
   // Several nodes: fan-out, presence, resumable sessions and zone locks through Redis (with DATABASE_URL).

@@ -1,3 +1,4 @@
+export { DEFAULT_LINK_TTL_MS, type DownloadLinkOptions, DownloadLinks } from './auth/download-links.js';
 export {
   createJwtVerifier,
   DevTokenIssuer,
@@ -9,6 +10,7 @@ export type {
   BrokerHandler,
   EphemeralEvent,
   NodePresence,
+  PresenceChange,
   SessionRecord,
 } from './broker/broker.js';
 export { LocalBroker, LocalBus } from './broker/local-broker.js';
@@ -37,6 +39,7 @@ export { DiskFileStore } from './jobs/disk-file-store.js';
 export type { CanAccessDocument } from './jobs/document-access.js';
 export type { FileStore } from './jobs/file-store.js';
 export { type Job, JobFailure, type JobPatch, type NewJob } from './jobs/job.js';
+export { jobPermissions } from './jobs/job-permissions.js';
 export { type JobContext, type JobHandler, JobRunner, type JobRunnerOptions } from './jobs/job-runner.js';
 export { JobService } from './jobs/job-service.js';
 export type { ClaimOptions, JobQuery, JobStore } from './jobs/job-store.js';
@@ -46,7 +49,7 @@ export { MemoryJobStore } from './jobs/memory-job-store.js';
 export type { PdfPipeline } from './jobs/pdf-pipeline.js';
 export { SqliteJobStore, type SqliteJobStoreOptions } from './jobs/sqlite-job-store.js';
 export type { UploadedDocument, UploadedDocumentPatch } from './jobs/uploaded-document.js';
-export { SynclineServer, type SynclineServerOptions, VERSION } from './server.js';
+export { type AuthOptions, SynclineServer, type SynclineServerOptions, VERSION } from './server.js';
 export * from './storage/log-store.js';
 export { MemoryLogStore } from './storage/memory-log-store.js';
 export { PostgresLogStore, type PostgresLogStoreOptions } from './storage/postgres-log-store.js';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   createServer,
   type Server as HttpServer,
@@ -8,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { ErrorCode, type EventData, type EventType, SYSTEM_ROOM, userRoom } from '@syncline/protocol';
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
+import { DownloadLinks } from './auth/download-links.js';
 import { createJwtVerifier, DevTokenIssuer, type JwtOptions } from './auth/jwt-authenticator.js';
 import type { Broker } from './broker/broker.js';
 import { RedisBroker } from './broker/redis-broker.js';
@@ -138,6 +140,8 @@ export class SynclineServer {
   private readonly systemStatus: SystemStatusPublisher;
   private httpServer: HttpServer | null = null;
   private readonly staticFiles: StaticHandler | null;
+  /** Signs and checks the download URLs of exports and uploaded PDFs, when jobs are on. */
+  private readonly links: DownloadLinks | null;
   /** The PostgreSQL pool the stores share, when `storage` is `{ postgres }`; ended on close. */
   private readonly postgres: PostgresPool | null;
   /** The SQLite connection the stores share, when `storage` is a SQLite file (the default); closed on close. */
@@ -230,6 +234,7 @@ export class SynclineServer {
             jobsOnSqlite(jobsOnPostgres(opts.jobs ?? {}, this.postgres), this.sqlite),
           )
         : null;
+    this.links = this.jobs ? downloadLinks(opts, this.devTokens, this.log, this.hubTolerance(opts)) : null;
     if (this.jobs) {
       registerJobMetrics(this.metrics, this.jobs);
       this.jobs.start().catch((err) => this.log.error({ err }, 'job runner failed to start'));
@@ -289,6 +294,8 @@ export class SynclineServer {
           ? {
               jobs: this.jobs,
               authenticate: this.hub.authenticate,
+              links: this.links ?? undefined,
+              log: this.log,
               durable: () => this.durable(),
               stopping: () => this.hub.isStopping,
             }
@@ -435,6 +442,33 @@ const storageUnavailable = () =>
     ErrorCode.Unavailable,
     'the storage failed and the server is stopping; try again shortly',
   );
+
+/**
+ * The signer of download URLs. Its key is derived from `jobs.downloadLinks.secret`, else the JWT secret, else the dev
+ * secret: nodes sharing those serve each other's links. With only a JWKS URL and no link secret there is nothing
+ * shared to derive it from, so a random one is made: links then work on the node that made them only.
+ */
+function downloadLinks(
+  opts: SynclineServerOptions,
+  devTokens: DevTokenIssuer | null,
+  log: Logger,
+  clockToleranceS: number,
+): DownloadLinks {
+  const own = opts.jobs ? opts.jobs.downloadLinks : undefined;
+  const shared = own?.secret || opts.auth?.secret || devTokens?.secret;
+  if (!shared && opts.broker) {
+    log.warn(
+      {},
+      'download links: no shared secret to sign them with (only a JWKS URL is configured), so a link made on one ' +
+        'node fails on the others: set SYNCLINE_DOWNLOAD_LINK_SECRET (jobs.downloadLinks.secret) on every node',
+    );
+  }
+  return new DownloadLinks({
+    secret: shared || randomBytes(32).toString('base64url'),
+    ttlMs: own?.ttlMs,
+    clockToleranceS,
+  });
+}
 
 /** The SQLite connection the server's stores share, and its group commit. */
 interface SharedSqlite {

@@ -3,6 +3,7 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
 import { ApiError, type DocumentSummary, listDocuments } from '../lib/api.js';
 import { Banners } from './Banners.js';
+import { DeleteDocumentButton } from './DeleteDocumentButton.js';
 import { UploadDropzone } from './UploadDropzone.js';
 
 const STATUS_LABELS: Record<string, string> = {
@@ -48,6 +49,8 @@ export function DocumentList() {
       client.subscribe('processing_started', refresh),
       client.subscribe('processing_completed', refresh),
       client.subscribe('processing_error', refresh),
+      // One of mine deleted (in another tab, or by an admin).
+      client.subscribe('document_deleted', refresh),
       client.on('welcome', refresh),
     ];
     const timer = setInterval(refresh, 10_000);
@@ -56,6 +59,10 @@ export function DocumentList() {
       for (const off of offs) off();
     };
   }, [client, refresh]);
+
+  const removed = useCallback((documentId: string) => {
+    setDocuments((docs) => docs?.filter((d) => d.documentId !== documentId) ?? null);
+  }, []);
 
   const openBlank = (e: FormEvent) => {
     e.preventDefault();
@@ -91,6 +98,9 @@ export function DocumentList() {
                   <th scope="col">Pages</th>
                   <th scope="col">Created by</th>
                   <th scope="col">Updated</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -115,6 +125,10 @@ export function DocumentList() {
                     <td>{d.pages ?? '–'}</td>
                     <td>{d.ownerId === auth.identity.userId ? 'you' : d.ownerId.replace(/^dev-/, '')}</td>
                     <td>{when(d.updatedAt)}</td>
+                    <td>
+                      {/* The list holds what I may delete: my documents (an admin's: everyone's). */}
+                      <DeleteDocumentButton documentId={d.documentId} name={d.name} onDeleted={removed} />
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -36,6 +36,20 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const metaName = rt.document.meta.name;
   const name = summary?.name ?? (typeof metaName === 'string' ? metaName : documentId);
   const selfId = auth.identity.userId;
+  // Why the document failed (deleted, refused), from the error it failed with.
+  const [failure, setFailure] = useState<{ code: string; message: string } | null>(null);
+  useEffect(() => {
+    if (rt.status !== 'failed' || !doc) return;
+    let live = true;
+    doc.whenSynced().catch((e: { code?: string; message?: string }) => {
+      if (live) setFailure({ code: e.code ?? 'internal', message: e.message ?? '' });
+    });
+    return () => {
+      live = false;
+    };
+  }, [rt.status, doc]);
+  // The client says who: "the document was deleted by Olga".
+  const deletedBy = failure?.code === 'not_found' ? / by (.+)$/.exec(failure.message)?.[1] : undefined;
 
   useEffect(() => {
     if (!doc) return;
@@ -179,10 +193,21 @@ export function DocumentView({ documentId }: { documentId: string }) {
         <ConnectionStatus className="connection" />
       </header>
       <Banners pending={rt.pendingCount} />
-      <ProcessingPanel progress={progress} />
+      {/* A deleted document's job ended with it: its "cancelled" would only confuse. */}
+      {failure?.code !== 'not_found' && <ProcessingPanel progress={progress} />}
       {rt.status === 'failed' && (
-        <div className="banner banner-error" role="alert">
-          This document could not be opened.
+        <div className="banner banner-error" role="alert" data-failure={failure?.code}>
+          {failure?.code === 'not_found' ? (
+            <>
+              <strong>This document was deleted{deletedBy ? ` by ${deletedBy}` : ''}.</strong> Its zones,
+              history and files are gone; nothing more can be changed here.{' '}
+            </>
+          ) : (
+            <>This document could not be opened{failure?.message ? `: ${failure.message}` : ''}. </>
+          )}
+          <button type="button" className="link" onClick={() => navigate('/')}>
+            Back to documents
+          </button>
         </div>
       )}
       {pdfNote && <p className="note">{pdfNote}</p>}

@@ -1,7 +1,8 @@
 import type { ExportFormat } from '@syncline/protocol';
-import { useExport } from '@syncline/react';
-import { useEffect, useId, useState } from 'react';
+import { useExport, useNotify } from '@syncline/react';
+import { useId, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
+import { downloadLink, saveFrom } from '../lib/api.js';
 
 const FORMATS: { value: ExportFormat; label: string; ext: string }[] = [
   { value: 'rag', label: 'RAG chunks', ext: 'jsonl' },
@@ -9,30 +10,32 @@ const FORMATS: { value: ExportFormat; label: string; ext: string }[] = [
   { value: 'json', label: 'JSON', ext: 'json' },
 ];
 
-/** Export as RAG / Markdown / JSON with progress, then a download link. */
+/** Export as RAG / Markdown / JSON with progress, then a Download button. */
 export function ExportPanel({ documentId, name }: { documentId: string; name: string }) {
   const { auth } = useStudio();
+  const notify = useNotify();
   const exp = useExport(documentId);
   const [format, setFormat] = useState<ExportFormat>('rag');
-  const [href, setHref] = useState<string | null>(null);
+  const [fetching, setFetching] = useState(false);
   const id = useId();
   const busy = exp.status === 'starting' || exp.status === 'running';
   const ext = FORMATS.find((f) => f.value === exp.format)?.ext ?? 'txt';
+  const exportId = exp.downloadUrl ? exp.exportId : null;
 
-  // A link cannot send headers: the download URL carries the token as `?token=`.
-  useEffect(() => {
-    setHref(null);
-    const url = exp.downloadUrl;
-    if (!url) return;
-    let live = true;
-    auth.token().then(
-      (token) => live && setHref(`${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`),
-      () => live && setHref(url),
-    );
-    return () => {
-      live = false;
-    };
-  }, [auth, exp.downloadUrl]);
+  // A link cannot send the Authorization header, and the token must not go in a URL: each click asks for a signed
+  // URL of this one export (valid for a minute), then downloads from it.
+  const download = async () => {
+    if (!exportId) return;
+    setFetching(true);
+    try {
+      const { url } = await downloadLink(auth, { exportId });
+      saveFrom(url, `${name.replace(/\.pdf$/i, '')}.${ext}`);
+    } catch (e) {
+      notify({ kind: 'error', title: 'Could not download', message: (e as Error).message });
+    } finally {
+      setFetching(false);
+    }
+  };
 
   return (
     <div className="export" data-testid="export">
@@ -54,10 +57,10 @@ export function ExportPanel({ documentId, name }: { documentId: string; name: st
           {Math.round(exp.progress * 100)}%
         </progress>
       )}
-      {href && (
-        <a className="download" href={href} download={`${name.replace(/\.pdf$/i, '')}.${ext}`}>
+      {exportId && (
+        <button type="button" className="download" onClick={() => void download()} disabled={fetching}>
           Download {exp.format?.toUpperCase()}
-        </a>
+        </button>
       )}
       {exp.error && (
         <span className="error" role="alert">

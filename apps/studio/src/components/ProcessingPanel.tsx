@@ -2,7 +2,9 @@ import { formatDuration, useNotify, type WebSocketProgress } from '@syncline/rea
 
 /**
  * Processing progress, laid out for Studio's document header (the state is `useWebSocketProgress`'s):
- * stage, page N of M, ETA, Cancel; Resume after a cancel, Retry after a failure.
+ * stage, page N of M, ETA, Cancel; Resume after a cancel, Retry after a failure that a retry can help. The buttons
+ * are there only for those the server lets cancel and retry the job (its owner, the document's owner, admins);
+ * everyone else in the document follows the progress.
  */
 export function ProcessingPanel({ progress: p }: { progress: WebSocketProgress }) {
   const notify = useNotify();
@@ -27,9 +29,11 @@ export function ProcessingPanel({ progress: p }: { progress: WebSocketProgress }
               </span>
             ) : null}
             {p.etaMs != null && <span>about {formatDuration(p.etaMs)} left</span>}
-            <button type="button" className="small danger" onClick={() => command('cancel')}>
-              Cancel
-            </button>
+            {p.canCancel && (
+              <button type="button" className="small danger" onClick={() => command('cancel')}>
+                Cancel
+              </button>
+            )}
           </div>
           <progress max={100} value={percent} aria-label="Processing progress">
             {percent}%
@@ -42,9 +46,11 @@ export function ProcessingPanel({ progress: p }: { progress: WebSocketProgress }
             {p.page != null && p.pages ? ` after page ${p.page} of ${p.pages}` : ''}
           </strong>
           {p.error && status === 'failed' && <span>{p.error}</span>}
-          <button type="button" className="small" onClick={() => command('retry')}>
-            {status === 'cancelled' ? 'Resume' : 'Retry'}
-          </button>
+          {p.canRetry && p.recoverable && (
+            <button type="button" className="small" onClick={() => command('retry')}>
+              {status === 'cancelled' ? 'Resume' : 'Retry'}
+            </button>
+          )}
         </div>
       )}
     </section>

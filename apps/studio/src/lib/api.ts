@@ -1,3 +1,4 @@
+import type { DownloadLink } from '@syncline/protocol';
 import type { Auth } from './auth.js';
 
 /** A document uploaded over HTTP, as `GET /api/documents` lists it. */
@@ -59,6 +60,21 @@ export async function listDocuments(auth: Auth): Promise<DocumentSummary[]> {
   }
 }
 
+/**
+ * Deletes a document for good (`DELETE /api/documents/:id`: its owner or an admin): its zones, history, files and
+ * jobs. Everyone who has it open is told. Also takes it off the list kept for offline use.
+ */
+export async function deleteDocument(auth: Auth, documentId: string): Promise<void> {
+  await apiFetch(auth, `/api/documents/${encodeURIComponent(documentId)}`, { method: 'DELETE' });
+  try {
+    const list = JSON.parse(localStorage.getItem(LIST_CACHE_KEY) ?? '[]') as DocumentSummary[];
+    const kept = list.filter((d) => d.documentId !== documentId);
+    localStorage.setItem(LIST_CACHE_KEY, JSON.stringify(kept));
+  } catch {
+    // no cached list
+  }
+}
+
 export function cachedDocument(documentId: string): DocumentSummary | undefined {
   try {
     const list = JSON.parse(localStorage.getItem(LIST_CACHE_KEY) ?? '[]') as DocumentSummary[];
@@ -107,6 +123,34 @@ export async function uploadDocument(
     };
     xhr.send(file);
   });
+}
+
+/**
+ * A signed URL of one file (an export's, or a document's PDF): `POST …/link` with the user's token in the header. The
+ * URL opens that file alone, without other credentials, for about a minute (the token itself never goes in a URL,
+ * where browser history and proxy logs would keep it). Ask for one when it is about to be used, not ahead.
+ */
+export async function downloadLink(
+  auth: Auth,
+  file: { exportId: string } | { documentId: string },
+): Promise<DownloadLink> {
+  const path =
+    'exportId' in file
+      ? `/api/exports/${encodeURIComponent(file.exportId)}/link`
+      : `/api/documents/${encodeURIComponent(file.documentId)}/file/link`;
+  return (await (await apiFetch(auth, path, { method: 'POST' })).json()) as DownloadLink;
+}
+
+/** Saves the file at `url` (a download link) under `name`, as a click on a link to it would. */
+export function saveFrom(url: string, name: string): void {
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.rel = 'noopener';
+  a.style.display = 'none';
+  document.body.append(a);
+  a.click();
+  a.remove();
 }
 
 /** The PDF of a document, or null when it has none (a blank collaborative document). */

@@ -72,6 +72,10 @@ describe.runIf(chromiumAvailable)('Studio: upload, processing and export', () =>
       'zones on more and more pages',
     );
     await screenshot(ben, 'processing');
+    // Only Ada, who uploaded it, may stop it: Ben follows the progress without a Cancel the server would refuse.
+    await ada.getByRole('button', { name: 'Cancel' }).waitFor();
+    await expect(ben.getByTestId('processing-pages').isVisible()).resolves.toBe(true);
+    expect(await ben.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
     await ada.getByRole('button', { name: 'Cancel' }).click();
     for (const page of [ada, ben]) {
       await page
@@ -96,13 +100,18 @@ describe.runIf(chromiumAvailable)('Studio: upload, processing and export', () =>
   });
 
   it('exports RAG chunks with progress and a download link', async () => {
-    // Both can resume the cancelled processing; the export takes the zones there are.
-    await ben.getByRole('button', { name: 'Resume' }).waitFor();
+    // Ada can resume the cancelled processing, Ben cannot; the export takes the zones there are.
+    await ada.getByRole('button', { name: 'Resume' }).waitFor();
+    await ben.getByTestId('processing-state').filter({ hasText: 'Processing cancelled' }).waitFor();
+    expect(await ben.getByRole('button', { name: 'Resume' }).count()).toBe(0);
     await ada.getByLabel('Export format').selectOption('rag');
     await ada.getByRole('button', { name: 'Export' }).click();
-    const link = ada.getByRole('link', { name: /Download RAG/ });
-    await link.waitFor({ timeout: 30_000 });
-    const [download] = await Promise.all([ada.waitForEvent('download'), link.click()]);
+    const button = ada.getByRole('button', { name: /Download RAG/ });
+    await button.waitFor({ timeout: 30_000 });
+    const [download] = await Promise.all([ada.waitForEvent('download'), button.click()]);
+    // From a signed URL of this export fetched on the click, never with the user's token in it.
+    expect(download.url()).toMatch(/\/api\/exports\/[^/?]+\?ticket=/);
+    expect(download.url()).not.toMatch(/[?&]token=/);
     const text = await readFile(await download.path(), 'utf8');
     // RAG chunks: one JSON object per line, holding the zones' text.
     const chunks = text

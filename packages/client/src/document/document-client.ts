@@ -557,6 +557,13 @@ export class DocumentClient {
       t.subscribe('doc_checksum', (d) => {
         if (mine(d)) this.onChecksum(d.version, d.checksum);
       }),
+      // Gone for good: nothing more can be opened, confirmed or locked (the server released every lock).
+      t.subscribe('document_deleted', (d) => {
+        if (!mine(d) || this.closed) return;
+        this.lockKeeper.dispose();
+        const by = d.deletedByName ?? d.deletedBy;
+        this.fail(new SynclineError('not_found', `the document was deleted${by ? ` by ${by}` : ''}`));
+      }),
       t.on('welcome', (welcome) => this.onWelcome(welcome)),
       // The client emits `welcome` just before its state turns `open`: send what waits on either.
       t.on('state', (status) => (status.state === 'open' ? this.afterChange() : this.publish())),

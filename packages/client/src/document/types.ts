@@ -9,8 +9,9 @@ import type { DocPersistence } from './persistence.js';
  * - `open`: in sync, edits go out as they are made;
  * - `offline`: not connected; edits are kept (and persisted) and go out after the reconnect;
  * - `resyncing`: re-opening after a gap, a room reset or a checksum mismatch; edits are kept;
- * - `failed`: the document could not be opened or its room entered (forbidden, unknown), or the server cannot take
- *   its ops (`unknown_method`); see the `error` event. Unconfirmed edits stay in the persistence;
+ * - `failed`: the document could not be opened or its room entered (forbidden, unknown), it was deleted (`not_found`,
+ *   also while open: the server's `document_deleted`), or the server cannot take its ops (`unknown_method`); see the
+ *   `error` event. Unconfirmed edits stay in the persistence;
  * - `closed`: `close()` was called.
  */
 export type DocStatus = 'opening' | 'open' | 'offline' | 'resyncing' | 'failed' | 'closed';

@@ -18,7 +18,10 @@ const STATUS_LABELS: Record<string, string> = {
   cancelled: 'Cancelled',
 };
 
-/** Processing of a document: stage, page N of M, a progress bar, ETA, Cancel (and Retry after a failure). */
+/**
+ * Processing of a document: stage, page N of M, a progress bar, ETA, Cancel (and Retry after a failure), the buttons
+ * only to users the server lets cancel and retry the job.
+ */
 export function ProcessingProgress({
   documentId,
   className,
@@ -59,7 +62,7 @@ export function ProcessingProgress({
           {p.error}
         </p>
       ) : null}
-      {p.isProcessing && (
+      {p.isProcessing && p.canCancel && (
         <button
           type="button"
           className="syncline-progress__cancel"
@@ -68,7 +71,8 @@ export function ProcessingProgress({
           Cancel
         </button>
       )}
-      {(p.processingStatus === 'failed' && p.recoverable) || p.processingStatus === 'cancelled' ? (
+      {p.canRetry &&
+      ((p.processingStatus === 'failed' && p.recoverable) || p.processingStatus === 'cancelled') ? (
         <button
           type="button"
           className="syncline-progress__retry"

@@ -38,8 +38,8 @@ import { SynclineError } from '../core/errors.js';
 import type { Hub } from '../core/hub.js';
 import type { Identity } from '../core/identity.js';
 import type { Session } from '../core/session.js';
-import type { DocStore, DocUser, OpRecord } from './doc-store.js';
-import { DuplicateOpError } from './memory-doc-store.js';
+import type { DocStore, DocUser, DocumentInfo, OpRecord } from './doc-store.js';
+import { DeletedDocumentError, DuplicateOpError, UnknownDocumentError } from './memory-doc-store.js';
 import { ZoneLocks, type ZoneLockTable } from './zone-locks.js';
 
 /** A conflict to tell `to`: `by` made the change that won. */
@@ -101,6 +101,8 @@ class LiveDocument {
    * those who opened the document here; conflict notices name people by it.
    */
   readonly people = new Map<string, DocUser>();
+  /** Deleted (here or on another node): commits still queued on it are refused. */
+  deleted = false;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -149,6 +151,10 @@ const MAX_COMMIT_RETRIES = 12;
 /** Longest zone text (UTF-16 units) that a `zone_edit` event repeats whole in `content`. */
 export const EDIT_CONTENT_MAX = 1024;
 const COMMIT_BACKOFF_MAX_MS = 40;
+/** Past every lease: `expire` with it releases every lock of a document. */
+const END_OF_TIME = Number.MAX_SAFE_INTEGER;
+
+const deletedError = () => new SynclineError(ErrorCode.NotFound, 'the document was deleted');
 
 function documentIdOf(data: unknown): string {
   const id = (data as { documentId?: unknown } | null)?.documentId;
@@ -242,7 +248,12 @@ export class DocumentSequencer {
     }
     const doc = await this.load(documentId, session.userId);
     // Several nodes: what others committed since this node last looked is part of the snapshot.
-    if (this.hub.broker.distributed) await doc.serial(() => this.catchUp(doc));
+    if (this.hub.broker.distributed) {
+      await doc.serial(() => this.catchUp(doc));
+      // Deleted on another node whose word has not reached this one (or was lost): the copy here is all that is left.
+      if (!doc.deleted && !(await this.store.info(documentId))) this.forget(documentId);
+    }
+    if (doc.deleted) throw deletedError();
     const now = this.hub.clock.now();
     await this.rememberUser(doc, session.identity, now);
     const snap: DocSnapshot = {
@@ -310,6 +321,7 @@ export class DocumentSequencer {
   ): Promise<{ version: number; duplicate?: boolean; noop?: boolean }> {
     const { hub } = this;
     for (let attempt = 0; ; attempt++) {
+      if (doc.deleted) throw deletedError();
       // Checked on every attempt: after a lost race the winner may have been this very op (another node).
       const dup = await this.findDuplicate(doc, user.userId, opId, v);
       if (dup) return { version: dup.version, duplicate: true };
@@ -669,6 +681,52 @@ export class DocumentSequencer {
     });
   }
 
+  /**
+   * Deletes a document for good (`DocStore.delete`), after the commits queued before it: its ops, snapshots and
+   * users are gone, its zone locks released, its loaded copy dropped, and opening it again (or any request on it)
+   * answers `not_found`. Resolves whether the store had it. Telling its clients is the caller's part.
+   */
+  async deleteDocument(documentId: string): Promise<boolean> {
+    documentIdOf({ documentId });
+    const loaded = this.docs.get(documentId) ?? (await this.loading.get(documentId)?.catch(() => undefined));
+    const run = async (): Promise<boolean> => {
+      const existed = await this.store.delete(documentId, this.hub.clock.now());
+      this.forget(documentId);
+      // Shared locks (several nodes) outlive this node's copy: released in the broker too.
+      if (this.hub.broker.distributed) {
+        await Promise.resolve(this.hub.broker.zoneLocks(documentId).expire(END_OF_TIME)).catch((err) =>
+          this.hub.log.warn(
+            { err: String(err), documentId },
+            'releasing the locks of a deleted document failed',
+          ),
+        );
+      }
+      return existed;
+    };
+    return loaded ? loaded.serial(run) : run();
+  }
+
+  /**
+   * Drops what this node keeps of a deleted document (its loaded copy with its recent ops and in-memory zone
+   * locks); commits still queued on that copy are refused. For a document deleted on another node, too.
+   */
+  forget(documentId: string): void {
+    const doc = this.docs.get(documentId);
+    if (!doc) return;
+    doc.deleted = true;
+    this.docs.delete(documentId);
+  }
+
+  /** What the store knows of a document: `undefined` when it is unknown, deleted, or its id is not valid. */
+  async info(documentId: string): Promise<DocumentInfo | undefined> {
+    return DOC_ID.test(documentId) ? this.store.info(documentId) : undefined;
+  }
+
+  /** Whether this node has the document loaded (tests, metrics). */
+  isLoaded(documentId: string): boolean {
+    return this.docs.has(documentId);
+  }
+
   /** The document as committed now (its version and data), loading it if needed. */
   async read(
     documentId: string,
@@ -699,7 +757,9 @@ export class DocumentSequencer {
     if (!pending) {
       pending = (async () => {
         const now = this.hub.clock.now();
-        const info = await this.store.ensure(documentId, userId, now);
+        const info = await this.store.ensure(documentId, userId, now).catch((err: unknown) => {
+          throw err instanceof DeletedDocumentError ? deletedError() : err;
+        });
         // Both reads are bounded by the version `ensure` saw: another node may commit meanwhile, and data ahead
         // of `version` would have those ops applied a second time by the next catch-up.
         const snap = await this.store.snapshot(documentId, info.version);
@@ -771,6 +831,11 @@ export class DocumentSequencer {
     try {
       return await this.store.appendOp(record);
     } catch (err) {
+      // Deleted meanwhile (on another node: this node has not heard of it yet).
+      if (err instanceof UnknownDocumentError) {
+        this.forget(doc.id);
+        throw deletedError();
+      }
       if (!(err instanceof DuplicateOpError)) throw err;
       const committed = await this.store.findOp(doc.id, record.userId, record.opId);
       if (committed === undefined) throw err;

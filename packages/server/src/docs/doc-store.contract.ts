@@ -9,6 +9,7 @@
  *   `DuplicateOpError` (callers look the op up with `findOp` first; this is the backstop).
  * - `saveSnapshot` of an unknown document or of a version above the document's version rejects; saving a
  *   snapshot again at the same version replaces it.
+ * - `delete` leaves other documents alone; a deleted id cannot be `ensure`d again (a `DeletedDocumentError`).
  * - ops and snapshot data are stored as JSON: they read back as `JSON.parse(JSON.stringify(value))`, as copies.
  *
  * @example
@@ -473,6 +474,59 @@ export function describeDocStoreContract(
       });
     });
 
+    describe('delete', () => {
+      it('removes the ops, snapshots and users of the document, and only of that document', async () => {
+        await commit(3);
+        await commit(2, 'doc-b');
+        await store.saveSnapshot({ documentId: 'doc-a', version: 2, data: { a: 1 }, ts: 5 });
+        await store.saveSnapshot({ documentId: 'doc-b', version: 2, data: { b: 1 }, ts: 5 });
+        await store.saveUser('doc-a', { userId: 'u1', name: 'Ada', seenAt: 5 });
+        await store.saveUser('doc-b', { userId: 'u1', name: 'Ada', seenAt: 5 });
+
+        expect(await store.delete('doc-a', 10)).toBe(true);
+
+        expect(await store.info('doc-a')).toBeUndefined();
+        expect(await store.ops('doc-a', 0)).toEqual([]);
+        expect(await store.snapshot('doc-a')).toBeUndefined();
+        expect(await store.findOp('doc-a', 'u1', 'op-1')).toBeUndefined();
+        expect(await store.users('doc-a', ['u1'])).toEqual([]);
+        expect((await store.info('doc-b'))?.version).toBe(2);
+        expect(await versionsOf('doc-b', 0)).toEqual([1, 2]);
+        expect((await store.snapshot('doc-b'))?.data).toEqual({ b: 1 });
+        expect(await store.users('doc-b', ['u1'])).toHaveLength(1);
+      });
+
+      it('refuses to create a deleted document again, and every write to it', async () => {
+        await commit(2);
+        await store.delete('doc-a', 10);
+        const err = await store.ensure('doc-a', 'owner', 11).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(Error);
+        expect((err as Error).name).toBe('DeletedDocumentError');
+        expect(await store.info('doc-a')).toBeUndefined();
+        await expect(store.appendOp(op(1))).rejects.toThrow(/unknown document/);
+        await expect(store.appendOp(op(3))).rejects.toThrow(/unknown document/);
+        await expect(
+          store.saveSnapshot({ documentId: 'doc-a', version: 0, data: {}, ts: 1 }),
+        ).rejects.toThrow(/unknown document/);
+        await expect(store.saveUser('doc-a', { userId: 'u1', seenAt: 1 })).rejects.toThrow(
+          /unknown document/,
+        );
+      });
+
+      it('answers whether there was a document, remembers an unknown id as deleted, and is idempotent', async () => {
+        expect(await store.delete('doc-never', 1)).toBe(false);
+        await expect(store.ensure('doc-never', 'owner', 2)).rejects.toThrow(/deleted/);
+        await commit(1);
+        expect(await store.delete('doc-a', 3)).toBe(true);
+        expect(await store.delete('doc-a', 4)).toBe(false);
+        await expect(store.ensure('doc-a', 'owner', 5)).rejects.toThrow(/deleted/);
+      });
+
+      it('rejects an empty document id', async () => {
+        await expect(store.delete('', 1)).rejects.toThrow();
+      });
+    });
+
     describe('lifecycle', () => {
       it('closes idempotently', async () => {
         await store.close();
@@ -491,6 +545,7 @@ export function describeDocStoreContract(
         await expect(store.appendOp(op(2))).rejects.toThrow(/closed/);
         await expect(store.ops('doc-a', 0)).rejects.toThrow(/closed/);
         await expect(store.findOp('doc-a', 'u1', 'op-1')).rejects.toThrow(/closed/);
+        await expect(store.delete('doc-a', 2)).rejects.toThrow(/closed/);
       });
     });
   });

@@ -4,8 +4,8 @@
  * whose version check (a unique (document, version) key) is what makes two writers safe: the loser
  * gets `false`, transforms its op over what won, and retries.
  *
- * Implementations: `MemoryDocStore` (tests), `SqliteDocStore` (embedded default); both pass the contract
- * suite in `doc-store.contract.ts`.
+ * Implementations: `MemoryDocStore` (tests), `SqliteDocStore` (embedded default), `PostgresDocStore`; all
+ * pass the contract suite in `doc-store.contract.ts`.
  */
 export interface OpRecord {
   documentId: string;
@@ -65,5 +65,12 @@ export interface DocStore {
   saveUser(documentId: string, user: DocUser): Promise<void>;
   /** What is remembered of those of `userIds` the document knows, in no particular order. */
   users(documentId: string, userIds: readonly string[]): Promise<DocUser[]>;
+  /**
+   * Deletes the document for good: its ops, snapshots and users, and its row. The id is remembered as deleted, so
+   * `ensure` refuses to create it again (rejects with a `DeletedDocumentError`); meanwhile `info` reads it as
+   * `undefined` and writes to it reject as for an unknown document. Resolves whether there was a document to delete
+   * (an id never ensured is remembered as deleted all the same). Idempotent.
+   */
+  delete(documentId: string, now: number): Promise<boolean>;
   close(): Promise<void>;
 }

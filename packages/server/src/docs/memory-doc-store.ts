@@ -25,6 +25,22 @@ export class DuplicateOpError extends Error {
   }
 }
 
+/** Thrown by `ensure` for a document that was deleted (`DocStore.delete`): it cannot be created again. */
+export class DeletedDocumentError extends Error {
+  override readonly name = 'DeletedDocumentError';
+  constructor(readonly documentId: string) {
+    super(`document ${JSON.stringify(documentId)} was deleted`);
+  }
+}
+
+/** Thrown by writes to a document that does not exist (never ensured, or deleted). */
+export class UnknownDocumentError extends Error {
+  override readonly name = 'UnknownDocumentError';
+  constructor(readonly documentId: string) {
+    super(`unknown document ${JSON.stringify(documentId)}: call ensure() first`);
+  }
+}
+
 /** An `OpRecord` checked, with its op serialized as JSON text. */
 export interface EncodedOp {
   documentId: string;
@@ -176,7 +192,12 @@ export function checkAtOrBelow(documentId: string, atOrBelow?: number): number {
 }
 
 export function unknownDocumentError(documentId: string): Error {
-  return new Error(`unknown document ${JSON.stringify(documentId)}: call ensure() first`);
+  return new UnknownDocumentError(documentId);
+}
+
+export function checkDelete(documentId: string, now: number): void {
+  checkDocumentId(documentId);
+  checkTime(now, 'now');
 }
 
 export function snapshotAheadError(snapshot: EncodedSnapshot, current: number): Error {
@@ -209,6 +230,8 @@ interface MemoryDocument {
  */
 export class MemoryDocStore implements DocStore {
   private readonly docs = new Map<string, MemoryDocument>();
+  /** Deleted ids -> when. */
+  private readonly deleted = new Map<string, number>();
   private closed = false;
 
   async ensure(documentId: string, ownerId: string, now: number): Promise<DocumentInfo> {
@@ -216,6 +239,7 @@ export class MemoryDocStore implements DocStore {
     checkEnsure(documentId, ownerId, now);
     let doc = this.docs.get(documentId);
     if (!doc) {
+      if (this.deleted.has(documentId)) throw new DeletedDocumentError(documentId);
       doc = {
         info: { version: 0, ownerId, createdAt: now },
         ops: [],
@@ -318,9 +342,17 @@ export class MemoryDocStore implements DocStore {
     return out;
   }
 
+  async delete(documentId: string, now: number): Promise<boolean> {
+    this.checkOpen();
+    checkDelete(documentId, now);
+    if (!this.deleted.has(documentId)) this.deleted.set(documentId, now);
+    return this.docs.delete(documentId);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.docs.clear();
+    this.deleted.clear();
   }
 
   private checkOpen(): void {

@@ -3,11 +3,13 @@ import { PostgresPool, type PostgresPoolOptions } from '../storage/postgres-pool
 import type { DocStore, DocUser, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
 import {
   checkAtOrBelow,
+  checkDelete,
   checkDocUser,
   checkDocumentId,
   checkEnsure,
   checkOpsRange,
   checkUserIds,
+  DeletedDocumentError,
   DuplicateOpError,
   decodeDocData,
   docUser,
@@ -75,6 +77,7 @@ export class PostgresDocStore implements DocStore {
            INSERT INTO syncline_doc_documents (document_id, version, owner_id, created_at)
            SELECT $1::text, 0, $2::text, $3::float8
            WHERE NOT EXISTS (SELECT 1 FROM syncline_doc_documents WHERE document_id = $1)
+             AND NOT EXISTS (SELECT 1 FROM syncline_doc_deleted WHERE document_id = $1)
            ON CONFLICT (document_id) DO NOTHING
            RETURNING version, owner_id, created_at
          )
@@ -86,6 +89,7 @@ export class PostgresDocStore implements DocStore {
       // The statement's snapshot may predate a concurrent creator's commit: then neither branch has a row, and
       // the next attempt (a new snapshot) reads it.
       if (rows.length > 0) return toInfo(documentId, rows[0]);
+      if (await this.isDeleted(documentId)) throw new DeletedDocumentError(documentId);
       if (attempt >= 2) throw new Error(`could not create or read document ${JSON.stringify(documentId)}`);
     }
   }
@@ -212,6 +216,38 @@ export class PostgresDocStore implements DocStore {
       [documentId, ids],
     );
     return rows.map((r) => docUser(r.user_id, r.name, r.avatar, r.seen_at));
+  }
+
+  async delete(documentId: string, now: number): Promise<boolean> {
+    this.checkOpen();
+    checkDelete(documentId, now);
+    // Queued behind this process's appends to the document, and under its row's lock (an append on another node
+    // waits, then finds no document): no op lands after the delete.
+    return this.appends.run(documentId, () =>
+      this.db.transaction(async (client) => {
+        await client.query(
+          `INSERT INTO syncline_doc_deleted (document_id, deleted_at) VALUES ($1, $2)
+           ON CONFLICT (document_id) DO NOTHING`,
+          [documentId, now],
+        );
+        const { rowCount } = await client.query(
+          'SELECT 1 FROM syncline_doc_documents WHERE document_id = $1 FOR UPDATE',
+          [documentId],
+        );
+        await client.query('DELETE FROM syncline_doc_ops WHERE document_id = $1', [documentId]);
+        await client.query('DELETE FROM syncline_doc_snapshots WHERE document_id = $1', [documentId]);
+        await client.query('DELETE FROM syncline_doc_users WHERE document_id = $1', [documentId]);
+        await client.query('DELETE FROM syncline_doc_documents WHERE document_id = $1', [documentId]);
+        return (rowCount ?? 0) > 0;
+      }),
+    );
+  }
+
+  private async isDeleted(documentId: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('SELECT 1 FROM syncline_doc_deleted WHERE document_id = $1', [
+      documentId,
+    ]);
+    return (rowCount ?? 0) > 0;
   }
 
   /** Idempotent. Ends the pool if the store opened it, not a shared `{ pool }`. */

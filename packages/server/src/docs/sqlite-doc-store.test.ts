@@ -95,7 +95,14 @@ describe('SqliteDocStore', () => {
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .pluck()
         .all();
-      expect(tables).toEqual(['doc_documents', 'doc_ops', 'doc_schema', 'doc_snapshots', 'doc_users']);
+      expect(tables).toEqual([
+        'doc_deleted',
+        'doc_documents',
+        'doc_ops',
+        'doc_schema',
+        'doc_snapshots',
+        'doc_users',
+      ]);
     } finally {
       db.close();
     }

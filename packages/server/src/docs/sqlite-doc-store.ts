@@ -4,11 +4,13 @@ import { type SqliteFileOptions, type SqliteSharedOptions, storeConnection } fro
 import type { DocStore, DocUser, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
 import {
   checkAtOrBelow,
+  checkDelete,
   checkDocUser,
   checkDocumentId,
   checkEnsure,
   checkOpsRange,
   checkUserIds,
+  DeletedDocumentError,
   DuplicateOpError,
   decodeDocData,
   docUser,
@@ -35,6 +37,7 @@ export type SqliteDocStoreOptions = SqliteFileOptions | SqliteSharedOptions;
  *   index range scan; the unique (document, user, op id) index is the backstop against committing an op twice.
  * - `doc_snapshots` is a rowid table: snapshots are large rows, which WITHOUT ROWID tables store poorly.
  * - v3: `doc_users`, who opened each document under which name (`saveUser`), so its history can name them.
+ * - v4: `doc_deleted`, the ids of deleted documents (`delete`), which `ensure` refuses to create again.
  */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE doc_documents (
@@ -69,6 +72,10 @@ const MIGRATIONS: readonly string[] = [
      avatar      TEXT,
      seen_at     INTEGER NOT NULL,
      PRIMARY KEY (document_id, user_id)
+   ) WITHOUT ROWID;`,
+  `CREATE TABLE doc_deleted (
+     document_id TEXT    PRIMARY KEY,
+     deleted_at  INTEGER NOT NULL
    ) WITHOUT ROWID;`,
 ];
 
@@ -127,6 +134,7 @@ export class SqliteDocStore implements DocStore {
   private readonly appendTx: (op: EncodedOp) => boolean;
   private readonly saveSnapshotTx: (snapshot: EncodedSnapshot) => void;
   private readonly saveUserTx: (documentId: string, user: DocUser) => void;
+  private readonly deleteTx: (documentId: string, now: number) => boolean;
 
   constructor(options: SqliteDocStoreOptions) {
     const conn = storeConnection(options, 'SqliteDocStore', (db) => {
@@ -141,6 +149,7 @@ export class SqliteDocStore implements DocStore {
     const s = this.stmt;
 
     const ensure = this.db.transaction((documentId: string, ownerId: string, now: number): DocumentRow => {
+      if (s.selectDeleted.get(documentId) !== undefined) throw new DeletedDocumentError(documentId);
       s.insertDocument.run(documentId, ownerId, now);
       return s.selectDocument.get(documentId)!;
     });
@@ -202,6 +211,19 @@ export class SqliteDocStore implements DocStore {
     this.saveUserTx = (documentId, user) => {
       this.group?.join();
       saveUser.immediate(documentId, user);
+    };
+
+    const remove = this.db.transaction((documentId: string, now: number): boolean => {
+      s.deleteOps.run(documentId);
+      s.deleteSnapshots.run(documentId);
+      s.deleteUsers.run(documentId);
+      const { changes } = s.deleteDocument.run(documentId);
+      s.insertDeleted.run(documentId, now);
+      return changes > 0;
+    });
+    this.deleteTx = (documentId, now) => {
+      this.group?.join();
+      return remove.immediate(documentId, now);
     };
   }
 
@@ -268,6 +290,12 @@ export class SqliteDocStore implements DocStore {
     return this.stmt.selectUsers
       .all(documentId, JSON.stringify(ids))
       .map((r) => docUser(r.userId, r.name, r.avatar, r.seenAt));
+  }
+
+  async delete(documentId: string, now: number): Promise<boolean> {
+    this.checkOpen();
+    checkDelete(documentId, now);
+    return this.deleteTx(documentId, now);
   }
 
   /** Idempotent. Closes the connection if the store opened it (`{ path }`), not a caller-owned `{ db }`. */
@@ -361,6 +389,16 @@ function prepareStatements(db: Database.Database) {
       `SELECT user_id AS userId, name, avatar, seen_at AS seenAt FROM doc_users
        WHERE document_id = ? AND user_id IN (SELECT value FROM json_each(?))`,
     ),
+    selectDeleted: db
+      .prepare<[string], number>('SELECT deleted_at FROM doc_deleted WHERE document_id = ?')
+      .pluck(),
+    insertDeleted: db.prepare<[string, number]>(
+      'INSERT INTO doc_deleted (document_id, deleted_at) VALUES (?, ?) ON CONFLICT (document_id) DO NOTHING',
+    ),
+    deleteOps: db.prepare<[string]>('DELETE FROM doc_ops WHERE document_id = ?'),
+    deleteSnapshots: db.prepare<[string]>('DELETE FROM doc_snapshots WHERE document_id = ?'),
+    deleteUsers: db.prepare<[string]>('DELETE FROM doc_users WHERE document_id = ?'),
+    deleteDocument: db.prepare<[string]>('DELETE FROM doc_documents WHERE document_id = ?'),
     selectSnapshotAtOrBelow: db.prepare<[string, number], SnapshotRow>(
       `SELECT version, data, ts FROM doc_snapshots
        WHERE document_id = ? AND version <= ? ORDER BY version DESC LIMIT 1`,

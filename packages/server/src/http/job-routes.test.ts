@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '@syncline/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DownloadLinks } from '../auth/download-links.js';
 import { SynclineError } from '../core/errors.js';
+import type { Identity } from '../core/identity.js';
 import type { JobService } from '../jobs/job-service.js';
 import { handleJobRoutes, type JobRoutesContext } from './job-routes.js';
 
@@ -19,6 +21,35 @@ async function serve(ctx: Partial<JobRoutesContext>) {
     discardUpload: async (documentId: string) => {
       discarded.push(documentId);
     },
+    // Exports: `e1` is olga's; `e2` is someone else's, `e-gone` olga's whose file was deleted since.
+    checkExport: async (user: Identity | null, exportId: string) => {
+      if (!['e1', 'e2', 'e-gone'].includes(exportId))
+        throw new SynclineError(ErrorCode.NotFound, 'no such export');
+      if (user && user.userId !== (exportId === 'e2' ? 'mallory' : 'olga')) {
+        throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
+      }
+      return { result: {}, documentName: 'report.pdf' };
+    },
+    exportFile: async (user: Identity | null, exportId: string) => {
+      await jobs.checkExport(user, exportId);
+      if (exportId === 'e-gone')
+        throw new SynclineError(ErrorCode.NotFound, 'the export file is no longer stored');
+      return {
+        result: { contentType: 'text/markdown' },
+        bytes: Buffer.from(`# ${exportId}`),
+        fileName: 'report.md',
+      };
+    },
+    checkDocumentFile: async (user: Identity | null, documentId: string) => {
+      if (documentId !== 'pdf-1') throw new SynclineError(ErrorCode.NotFound, 'no such document');
+      if (user && user.userId !== 'olga')
+        throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
+      return { documentId, name: 'report.pdf' };
+    },
+    documentFile: async (user: Identity | null, documentId: string) => ({
+      doc: await jobs.checkDocumentFile(user, documentId),
+      bytes: Buffer.from('%PDF-1.7\n'),
+    }),
   } as unknown as JobService;
   const full: JobRoutesContext = {
     jobs,
@@ -44,7 +75,23 @@ async function serve(ctx: Partial<JobRoutesContext>) {
     });
     return { status: res.status, body: (await res.json()) as unknown, ms: performance.now() - t0 };
   };
-  return { upload, discarded, uploads };
+  /** `method path` with `token` as the bearer token (none when null). */
+  const call = async (method: string, path: string, token: string | null = 'olga') => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(5_000),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // a file
+    }
+    return { status: res.status, body, headers: res.headers };
+  };
+  return { upload, discarded, uploads, call };
 }
 
 const servers: Server[] = [];
@@ -92,5 +139,107 @@ describe('POST /api/documents, waiting for the upload to be stored', () => {
     const r = await upload();
     expect(r).toMatchObject({ status: 503, body: { error: { code: 'unavailable' } } });
     expect(uploads).toEqual([]);
+  });
+});
+
+describe('download links', () => {
+  afterEach(async () => {
+    for (const s of servers.splice(0)) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
+  });
+
+  const T0 = 1_700_000_000_000;
+  const withLinks = (now = () => T0) =>
+    serve({
+      links: new DownloadLinks({ secret: 'route-test-secret', ttlMs: 60_000, clockToleranceS: 0, now }),
+    });
+
+  it('gives a signed URL of an export to a user with access, which downloads it without credentials', async () => {
+    const { call } = await withLinks();
+    const link = await call('POST', '/api/exports/e1/link');
+    expect(link).toMatchObject({ status: 200, body: { expiresAt: T0 + 60_000 } });
+    const { url } = link.body as { url: string };
+    expect(url).toMatch(/^\/api\/exports\/e1\?ticket=[\w.-]+$/);
+    expect(url).not.toContain('token=');
+    const file = await call('GET', url, null);
+    expect(file).toMatchObject({ status: 200, body: '# e1' });
+    expect(file.headers.get('cache-control')).toBe('private, no-store');
+    expect(file.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+
+  it('gives a signed URL of an uploaded PDF the same way', async () => {
+    const { call } = await withLinks();
+    const link = await call('POST', '/api/documents/pdf-1/file/link');
+    expect(link.status).toBe(200);
+    const { url } = link.body as { url: string };
+    expect(url).toMatch(/^\/api\/documents\/pdf-1\/file\?ticket=/);
+    const file = await call('GET', url, null);
+    expect(file).toMatchObject({ status: 200, body: '%PDF-1.7\n' });
+  });
+
+  it('checks access when the link is asked for: 401 without credentials, 403 without access, 404 unknown', async () => {
+    const { call } = await withLinks();
+    expect(await call('POST', '/api/exports/e1/link', null)).toMatchObject({
+      status: 401,
+      body: { error: { code: 'unauthorized' } },
+    });
+    expect(await call('POST', '/api/exports/e2/link')).toMatchObject({
+      status: 403,
+      body: { error: { code: 'forbidden' } },
+    });
+    expect(await call('POST', '/api/exports/nope/link')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found' } },
+    });
+    expect(await call('POST', '/api/documents/pdf-2/file/link')).toMatchObject({ status: 404 });
+    expect(await call('GET', '/api/exports/e1/link')).toMatchObject({ status: 405 });
+  });
+
+  it('refuses a link for another file, an altered one, and one whose time is up', async () => {
+    let now = T0;
+    const { call } = await withLinks(() => now);
+    const { url } = (await call('POST', '/api/exports/e1/link')).body as { url: string };
+    const ticket = new URL(url, 'http://x').searchParams.get('ticket') as string;
+    // The ticket of e1 on e2 (which mallory made: a link must not open a file its holder could not).
+    expect(await call('GET', `/api/exports/e2?ticket=${ticket}`, null)).toMatchObject({
+      status: 403,
+      body: { error: { code: 'link_invalid', message: 'the download link is for another file' } },
+    });
+    expect(await call('GET', `/api/documents/e1/file?ticket=${ticket}`, null)).toMatchObject({
+      status: 403,
+      body: { error: { code: 'link_invalid' } },
+    });
+    expect(await call('GET', `${url}x`, null)).toMatchObject({
+      status: 403,
+      body: { error: { code: 'link_invalid' } },
+    });
+    // A ticket decides, whatever the Authorization header says.
+    expect(await call('GET', '/api/exports/e1?ticket=', 'olga')).toMatchObject({ status: 403 });
+    now += 60_000;
+    expect(await call('GET', url, null)).toMatchObject({
+      status: 403,
+      body: { error: { code: 'link_expired', message: expect.stringMatching(/expired/) } },
+    });
+  });
+
+  it('answers 404 for a link to a file deleted since it was made', async () => {
+    const { call } = await withLinks();
+    const { url } = (await call('POST', '/api/exports/e-gone/link')).body as { url: string };
+    expect(await call('GET', url, null)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found' } },
+    });
+  });
+
+  it('no longer takes the bearer token in the URL, and says what to do instead', async () => {
+    const { call } = await withLinks();
+    const res = await call('GET', '/api/exports/e1?token=olga', null);
+    expect(res).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
+    expect((res.body as { error: { message: string } }).error.message).toMatch(/link/);
+    expect(await call('GET', '/api/documents/pdf-1/file?token=olga', null)).toMatchObject({ status: 401 });
+    // The header still works.
+    expect(await call('GET', '/api/exports/e1')).toMatchObject({ status: 200 });
   });
 });

@@ -1,14 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode } from '@syncline/protocol';
+import { type DownloadLink, ErrorCode } from '@syncline/protocol';
+import type { DownloadLinks } from '../auth/download-links.js';
 import { SynclineError } from '../core/errors.js';
 import type { Authenticate } from '../core/hub.js';
 import type { Identity } from '../core/identity.js';
+import type { Logger } from '../core/logger.js';
 import type { JobService } from '../jobs/job-service.js';
 
 export interface JobRoutesContext {
   jobs: JobService;
   /** The same check as the WebSocket handshake's (JWT, or the app's `onAuthenticate`). */
   authenticate: Authenticate;
+  /** Signs and checks download links (`POST …/link`, `GET …?ticket=`); without it those routes answer 404. */
+  links?: DownloadLinks;
+  /** Where downloads by link are recorded (debug), with the user each link was issued to. */
+  log?: Logger;
   trustProxy?: boolean;
   /**
    * Resolves once what was written so far is committed (the server's group commit); rejects (`unavailable`) if
@@ -32,6 +38,8 @@ const STATUS: Record<string, number> = {
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.TokenExpired]: 401,
   [ErrorCode.Forbidden]: 403,
+  [ErrorCode.LinkInvalid]: 403,
+  [ErrorCode.LinkExpired]: 403,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.TooLarge]: 413,
   [ErrorCode.UnsupportedMediaType]: 415,
@@ -41,7 +49,7 @@ const STATUS: Record<string, number> = {
 const CORS = {
   'access-control-allow-origin': '*',
   'access-control-allow-headers': 'authorization, content-type, x-file-name',
-  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
   'access-control-expose-headers': 'content-disposition',
 };
 
@@ -81,30 +89,45 @@ function sendFile(res: ServerResponse, bytes: Uint8Array, type: string, disposit
     'content-disposition': disposition,
     'cache-control': 'private, no-store',
     'x-content-type-options': 'nosniff',
+    // A link's ticket must not leave in a Referer (a PDF opened in the browser may have links of its own).
+    'referrer-policy': 'no-referrer',
     ...CORS,
   });
   res.end(bytes);
 }
 
+type Route = 'upload' | 'list' | 'delete' | 'file' | 'fileLink' | 'export' | 'exportLink';
+
 /**
- * The job routes (see PROTOCOL.md "HTTP: documents and exports"): `POST /api/documents` (upload a PDF,
- * start processing), `GET /api/documents`, `GET /api/documents/:id/file`, `GET /api/exports/:exportId`.
- * Authenticated with `Authorization: Bearer <token>`; GET also accepts `?token=` (download links).
+ * The job routes (see PROTOCOL.md §13.12): `POST /api/documents` (upload a PDF, start processing),
+ * `GET /api/documents`, `DELETE /api/documents/:id`, `GET /api/documents/:id/file`, `GET /api/exports/:exportId`, and
+ * `POST /api/documents/:id/file/link`, `POST /api/exports/:exportId/link` (a short-lived signed URL of that file).
+ * Authenticated with `Authorization: Bearer <token>`; the two downloads also with such a URL's `?ticket=` instead
+ * (never with the token itself in the URL: it would end up in histories and logs).
  * Errors are JSON `{error: {code, message}}`. Returns false for other paths.
  */
 export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res: ServerResponse): boolean {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname;
   const method = req.method ?? 'GET';
-  let route: 'upload' | 'list' | 'file' | 'export' | null = null;
+  let route: Route | null = null;
   let id = '';
   let m: RegExpExecArray | null;
   if (path === '/api/documents') route = method === 'POST' ? 'upload' : 'list';
-  else if ((m = /^\/api\/documents\/([^/]+)\/file$/.exec(path))) {
+  else if ((m = /^\/api\/documents\/([^/]+)$/.exec(path))) {
+    route = 'delete';
+    id = m[1];
+  } else if ((m = /^\/api\/documents\/([^/]+)\/file$/.exec(path))) {
     route = 'file';
+    id = m[1];
+  } else if ((m = /^\/api\/documents\/([^/]+)\/file\/link$/.exec(path))) {
+    route = 'fileLink';
     id = m[1];
   } else if ((m = /^\/api\/exports\/([^/]+)$/.exec(path))) {
     route = 'export';
+    id = m[1];
+  } else if ((m = /^\/api\/exports\/([^/]+)\/link$/.exec(path))) {
+    route = 'exportLink';
     id = m[1];
   }
   if (route === null) return false;
@@ -113,7 +136,12 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
     res.end();
     return true;
   }
-  const allowed = route === 'upload' ? 'POST' : 'GET';
+  const allowed =
+    route === 'delete'
+      ? 'DELETE'
+      : route === 'upload' || route === 'fileLink' || route === 'exportLink'
+        ? 'POST'
+        : 'GET';
   if (method !== allowed && !(route === 'list' && method === 'HEAD')) {
     req.resume();
     sendJson(
@@ -144,7 +172,13 @@ async function identify(ctx: JobRoutesContext, req: IncomingMessage, url: URL): 
   let token: string | null = null;
   if (typeof header === 'string' && /^Bearer\s+/i.test(header))
     token = header.replace(/^Bearer\s+/i, '').trim();
-  else if (req.method === 'GET') token = url.searchParams.get('token');
+  if (!token && url.searchParams.has('token')) {
+    // No longer accepted (it was, for download links): say what to do instead.
+    throw new SynclineError(
+      ErrorCode.Unauthorized,
+      'a token in the URL is not accepted: send Authorization: Bearer <token>, or download with a link from POST <path>/link',
+    );
+  }
   if (!token) throw new SynclineError(ErrorCode.Unauthorized, 'send Authorization: Bearer <token>');
   const forwarded = ctx.trustProxy
     ? String(req.headers['x-forwarded-for'] ?? '')
@@ -168,11 +202,16 @@ async function serve(
   ctx: JobRoutesContext,
   req: IncomingMessage,
   res: ServerResponse,
-  route: 'upload' | 'list' | 'file' | 'export',
+  route: Route,
   id: string,
   url: URL,
 ): Promise<void> {
   const { jobs } = ctx;
+  const ticket = url.searchParams.get('ticket');
+  if (ticket !== null && (route === 'file' || route === 'export')) {
+    await serveByLink(ctx, res, route, id, ticket);
+    return;
+  }
   const user = await identify(ctx, req, url);
   switch (route) {
     case 'upload': {
@@ -200,11 +239,93 @@ async function serve(
       sendFile(res, bytes, 'application/pdf', contentDisposition('inline', doc.name));
       return;
     }
+    case 'delete': {
+      await jobs.deleteDocument(user, id);
+      await deletionStored(ctx);
+      sendJson(res, 200, { documentId: id, deleted: true });
+      return;
+    }
     case 'export': {
       const { result, bytes, fileName } = await jobs.exportFile(user, id);
       sendFile(res, bytes, result.contentType, contentDisposition('attachment', fileName));
       return;
     }
+    case 'fileLink':
+      await jobs.checkDocumentFile(user, id);
+      sendJson(res, 200, await makeLink(ctx, user, 'file', id));
+      return;
+    case 'exportLink':
+      await jobs.checkExport(user, id);
+      sendJson(res, 200, await makeLink(ctx, user, 'export', id));
+      return;
+  }
+}
+
+/** What a download ticket opens: one document's PDF, or one export's file. */
+const linkResource = (kind: 'file' | 'export', id: string): string => `${kind}:${id}`;
+
+const linkPath = (kind: 'file' | 'export', id: string): string =>
+  kind === 'file'
+    ? `/api/documents/${encodeURIComponent(id)}/file`
+    : `/api/exports/${encodeURIComponent(id)}`;
+
+/** A signed URL of one file for `user`, who was just found allowed to read it. */
+async function makeLink(
+  ctx: JobRoutesContext,
+  user: Identity,
+  kind: 'file' | 'export',
+  id: string,
+): Promise<DownloadLink> {
+  if (!ctx.links) throw new SynclineError(ErrorCode.NotFound, 'download links are not available here');
+  const { ticket, expiresAt } = await ctx.links.issue(user.userId, linkResource(kind, id));
+  return { url: `${linkPath(kind, id)}?ticket=${encodeURIComponent(ticket)}`, expiresAt };
+}
+
+/**
+ * A download by signed URL: the ticket must be genuine, unexpired and for this very file (`link_invalid`,
+ * `link_expired`); access was checked when it was issued. The file must still be there (`not_found`).
+ */
+async function serveByLink(
+  ctx: JobRoutesContext,
+  res: ServerResponse,
+  kind: 'file' | 'export',
+  id: string,
+  ticket: string,
+): Promise<void> {
+  if (!ctx.links) throw new SynclineError(ErrorCode.LinkInvalid, 'download links are not available here');
+  const userId = await ctx.links.verify(ticket, linkResource(kind, id));
+  ctx.log?.debug({ userId, kind, id }, 'download by link');
+  if (kind === 'file') {
+    const { doc, bytes } = await ctx.jobs.documentFile(null, id);
+    sendFile(res, bytes, 'application/pdf', contentDisposition('inline', doc.name));
+  } else {
+    const { result, bytes, fileName } = await ctx.jobs.exportFile(null, id);
+    sendFile(res, bytes, result.contentType, contentDisposition('attachment', fileName));
+  }
+}
+
+/**
+ * Waits, at most `durableTimeoutMs`, for a deletion's writes to be committed, as an upload does: a client told the
+ * document is gone can rely on it. 503 `unavailable` otherwise (deleting again is safe: it is idempotent).
+ */
+async function deletionStored(ctx: JobRoutesContext): Promise<void> {
+  if (!ctx.durable) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ctx.durableTimeoutMs ?? DURABLE_TIMEOUT_MS);
+  });
+  let outcome: 'late' | undefined;
+  try {
+    outcome = await Promise.race([ctx.durable().then(() => undefined), late]);
+  } catch (err) {
+    throw err instanceof SynclineError
+      ? err
+      : new SynclineError(ErrorCode.Unavailable, 'the deletion could not be stored; try again');
+  } finally {
+    clearTimeout(timer);
+  }
+  if (outcome === 'late') {
+    throw new SynclineError(ErrorCode.Unavailable, 'the deletion could not be stored in time; try again');
   }
 }
 

@@ -6,6 +6,7 @@ import {
   exportStartSchema,
   JOB_METHODS,
   type JobInfo,
+  type JobPermissions,
   jobCancelSchema,
   jobGetSchema,
   jobRetrySchema,
@@ -19,10 +20,12 @@ import { type Identity, isAdmin } from '../core/identity.js';
 import type { Session } from '../core/session.js';
 import type { DocumentSequencer } from '../docs/doc-sequencer.js';
 import { type CanAccessDocument, DocumentAccess } from './document-access.js';
+import { DocumentDeletion } from './document-deletion.js';
 import { ExportJob, type ExportResult } from './export-job.js';
 import type { FileStore } from './file-store.js';
 import { type Job, jobInfo } from './job.js';
 import { JobEvents } from './job-events.js';
+import { jobPermissions } from './job-permissions.js';
 import { type JobEvent, JobRunner, type JobRunnerOptions } from './job-runner.js';
 import type { JobStore } from './job-store.js';
 import { PageRate } from './page-rate.js';
@@ -84,6 +87,7 @@ export class JobService {
   readonly runner: JobRunner;
   readonly events: JobEvents;
   readonly access: DocumentAccess;
+  readonly deletion: DocumentDeletion;
   readonly store: JobStore;
   readonly files: FileStore;
   readonly maxUploadBytes: number;
@@ -107,6 +111,13 @@ export class JobService {
     this.events = new JobEvents(hub, hub.clock, opts.progressIntervalMs ?? 100);
     this.access = new DocumentAccess(hub, opts.canAccess);
     this.runner = new JobRunner(opts.store, hub.clock, hub.log, opts);
+    this.deletion = new DocumentDeletion({
+      hub,
+      documents,
+      store: opts.store,
+      files: opts.files,
+      runner: this.runner,
+    });
     this.runner.register(
       'processing',
       new ProcessingJob({
@@ -223,21 +234,17 @@ export class JobService {
   }
 
   /**
-   * Undoes what a failed upload stored, as far as the stores let it (they may be what failed): its file and its
-   * catalogue entry. Also for an upload whose writes were lost (the group commit failed after `upload` resolved).
-   * Its document (name and `queued` meta) stays: no method removes a document.
+   * Undoes what a failed upload stored, as far as the stores let it (they may be what failed): its file, its zone
+   * document (the `queued` one it was given), its job and its catalogue entry (`DocumentDeletion.discard`). Also for
+   * an upload whose writes were lost (the group commit failed after `upload` resolved).
    */
   async discardUpload(documentId: string): Promise<void> {
-    await this.files
-      .delete(pdfKey(documentId))
-      .catch((err) =>
-        this.hub.log.error({ err, documentId }, 'could not delete the file of a failed upload'),
-      );
-    await this.store
-      .deleteDocument(documentId)
-      .catch((err) =>
-        this.hub.log.error({ err, documentId }, 'could not remove a failed upload from the catalogue'),
-      );
+    await this.deletion.discard(documentId);
+  }
+
+  /** Deletes a document for good, for its owner or an admin (`DocumentDeletion.delete`). */
+  async deleteDocument(user: Identity, documentId: string): Promise<void> {
+    await this.deletion.delete(user, documentId);
   }
 
   /** The documents a user may list: their own (an admin: everyone's), newest first. */
@@ -256,43 +263,64 @@ export class JobService {
     }));
   }
 
-  /** An uploaded document's PDF, for a user allowed to read it. */
+  /**
+   * An uploaded document's PDF, for a user allowed to read it; `null` for a download link's holder, whom the link's
+   * issuer checked (`checkDocumentFile`).
+   */
   async documentFile(
-    user: Identity,
+    user: Identity | null,
     documentId: string,
   ): Promise<{ doc: UploadedDocument; bytes: Uint8Array }> {
-    const doc = await this.store.getDocument(documentId);
-    if (!doc) throw new SynclineError(ErrorCode.NotFound, 'no such document');
-    if (!(await this.access.allows(user, documentId, doc.ownerId))) {
-      throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
-    }
+    const doc = await this.checkDocumentFile(user, documentId);
     const bytes = await this.files.get(pdfKey(documentId));
     if (!bytes) throw new SynclineError(ErrorCode.NotFound, 'the file is no longer stored');
     return { doc, bytes };
   }
 
-  /** A finished export's file, for a user allowed to read its document (or who made it). */
+  /** The uploaded document, if it exists and `user` (unless null) may read its PDF: `not_found`, `forbidden`. */
+  async checkDocumentFile(user: Identity | null, documentId: string): Promise<UploadedDocument> {
+    const doc = await this.store.getDocument(documentId);
+    if (!doc) throw new SynclineError(ErrorCode.NotFound, 'no such document');
+    if (user && !(await this.access.allows(user, documentId, doc.ownerId))) {
+      throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
+    }
+    return doc;
+  }
+
   /**
-   * An export's file, and the name to download it under: the document's (`Q3 report.pdf` exported as RAG is
-   * `Q3 report.jsonl`), or the export id when the document is gone from the catalogue.
+   * A finished export's file, for a user allowed to read its document (or who made it), and the name to download it
+   * under: the document's (`Q3 report.pdf` exported as RAG is `Q3 report.jsonl`), or the export id when the document
+   * is gone from the catalogue. `user` is `null` for a download link's holder, whom the link's issuer checked
+   * (`checkExport`).
    */
   async exportFile(
-    user: Identity,
+    user: Identity | null,
     exportId: string,
   ): Promise<{ result: ExportResult; bytes: Uint8Array; fileName: string }> {
+    const { result, documentName } = await this.checkExport(user, exportId);
+    const bytes = await this.files.get(result.fileKey);
+    if (!bytes) throw new SynclineError(ErrorCode.NotFound, 'the export file is no longer stored');
+    const base = documentName?.replace(/\.pdf$/i, '') || exportId;
+    return { result, bytes, fileName: `${base}.${result.fileExtension}` };
+  }
+
+  /**
+   * A finished export, if `user` (unless null) may download it: `not_found` (unknown, not finished), `forbidden`. Its
+   * file may still be gone (an older export than the newest `keepExports`): the download says so.
+   */
+  async checkExport(
+    user: Identity | null,
+    exportId: string,
+  ): Promise<{ result: ExportResult; documentName: string | undefined }> {
     const job = await this.store.getJob(exportId);
     if (job?.kind !== 'export') throw new SynclineError(ErrorCode.NotFound, 'no such export');
     const doc = await this.store.getDocument(job.documentId);
     const owner = doc?.ownerId;
-    if (user.userId !== job.ownerId && !(await this.access.allows(user, job.documentId, owner))) {
+    if (user && user.userId !== job.ownerId && !(await this.access.allows(user, job.documentId, owner))) {
       throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
     }
     if (job.state !== 'completed') throw new SynclineError(ErrorCode.NotFound, `the export is ${job.state}`);
-    const result = job.result as unknown as ExportResult;
-    const bytes = await this.files.get(result.fileKey);
-    if (!bytes) throw new SynclineError(ErrorCode.NotFound, 'the export file is no longer stored');
-    const base = doc?.name.replace(/\.pdf$/i, '') || exportId;
-    return { result, bytes, fileName: `${base}.${result.fileExtension}` };
+    return { result: job.result as unknown as ExportResult, documentName: doc?.name };
   }
 
   // ---- socket methods -----------------------------------------------------------------------------
@@ -305,20 +333,20 @@ export class JobService {
     }
     const jobs = await this.store.listJobs({ documentId, kind, limit: 20 });
     const current = jobs.find((j) => j.state === 'running' || j.state === 'queued') ?? jobs[0];
-    return { job: current ? this.info(current) : null };
+    return { job: current ? this.info(current, jobPermissions(user, current, owner)) : null };
   }
 
   async cancel(user: Identity, data: unknown): Promise<{ job: JobInfo }> {
     const { jobId } = parse(jobCancelSchema, data);
-    await this.controllable(user, jobId);
+    const { permissions } = await this.controllable(user, jobId);
     const job = await this.runner.cancel(jobId);
     if (!job) throw new SynclineError(ErrorCode.NotFound, 'no such job');
-    return { job: this.info(job) };
+    return { job: this.info(job, permissions) };
   }
 
   async retry(user: Identity, data: unknown): Promise<{ job: JobInfo }> {
     const { jobId } = parse(jobRetrySchema, data);
-    const before = await this.controllable(user, jobId);
+    const { job: before, permissions } = await this.controllable(user, jobId);
     if (before.state !== 'failed' && before.state !== 'cancelled') {
       throw new SynclineError(
         ErrorCode.Invalid,
@@ -333,7 +361,7 @@ export class JobService {
     if (job.kind === 'processing') {
       await this.store.updateDocument(job.documentId, { now: this.clock.now(), status: 'processing', jobId });
     }
-    return { job: this.info(job) };
+    return { job: this.info(job, permissions) };
   }
 
   async startExport(user: Identity, data: unknown): Promise<{ exportId: string; jobId: string }> {
@@ -357,7 +385,7 @@ export class JobService {
 
   /** A broadcast from another node: a cancel of a job that may run here. */
   private heard(topic: string, data: unknown): void {
-    if (topic !== CANCEL_TOPIC) return;
+    if (this.deletion.heard(topic, data) || topic !== CANCEL_TOPIC) return;
     const jobId = (data as { jobId?: unknown } | null)?.jobId;
     if (typeof jobId !== 'string' || !this.runner.live(jobId)) return;
     this.runner
@@ -384,22 +412,28 @@ export class JobService {
     }
   }
 
-  /** The job, if this user may cancel or retry it: its owner, the document's owner, or an admin. */
-  private async controllable(user: Identity, jobId: string): Promise<Job> {
+  /** The job, if this user may cancel or retry it (`jobPermissions`: its owner, the document's owner, or an admin). */
+  private async controllable(
+    user: Identity,
+    jobId: string,
+  ): Promise<{ job: Job; permissions: JobPermissions }> {
     const job = await this.store.getJob(jobId);
     if (!job) throw new SynclineError(ErrorCode.NotFound, 'no such job');
-    if (job.ownerId === user.userId || isAdmin(user)) return job;
-    const doc = await this.store.getDocument(job.documentId);
-    if (doc?.ownerId === user.userId) return job;
+    // The document is read only when the job's owner and the user's roles do not decide it.
+    let permissions = jobPermissions(user, job, undefined);
+    if (!permissions.cancel) {
+      permissions = jobPermissions(user, job, (await this.store.getDocument(job.documentId))?.ownerId);
+    }
+    if (permissions.cancel) return { job, permissions };
     throw new SynclineError(
       ErrorCode.Forbidden,
       'only the job owner, the document owner or an admin can do this',
     );
   }
 
-  /** The wire view, with live progress when this node runs the job. */
-  private info(job: Job): JobInfo {
-    return jobInfo(this.runner.live(job.id) ?? job);
+  /** The wire view for one user, with live progress when this node runs the job. */
+  private info(job: Job, permissions: JobPermissions): JobInfo {
+    return jobInfo(this.runner.live(job.id) ?? job, permissions);
   }
 
   private announce(job: Job, event: JobEvent): void {

@@ -284,6 +284,23 @@ export function describeJobStoreContract(
       expect(await store.getDocument('d1')).toEqual(doc('d1', 300));
     });
 
+    it('deletes every job of a document, in any state, and only its jobs', async () => {
+      await store.createJob(job('j1', 100));
+      await store.createJob(job('j2', 101, { kind: 'export', params: { format: 'rag' } }));
+      await store.createJob(job('j3', 102));
+      await store.createJob(job('other', 103, { documentId: 'doc-2' }));
+      await store.claimNext({ now: 200 }); // j1 running
+      await store.updateJob('j3', { now: 201, state: 'cancelled' });
+      expect(await store.deleteJobs('doc-1')).toBe(3);
+      expect(await store.deleteJobs('doc-1')).toBe(0);
+      for (const id of ['j1', 'j2', 'j3']) expect(await store.getJob(id)).toBeUndefined();
+      expect(await store.listJobs({ documentId: 'doc-1' })).toEqual([]);
+      expect((await store.listJobs({})).map((j) => j.id)).toEqual(['other']);
+      // Nothing left to claim of the deleted document.
+      expect((await store.claimNext({ now: 300 }))?.id).toBe('other');
+      expect(await store.claimNext({ now: 301 })).toBeUndefined();
+    });
+
     it('refuses calls once closed', async () => {
       await store.close();
       await expect(store.getJob('j1')).rejects.toThrow(/closed/);

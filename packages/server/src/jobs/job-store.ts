@@ -54,6 +54,11 @@ export interface JobStore {
    * Resolves how many.
    */
   requeueRunning(now: number): Promise<number>;
+  /**
+   * Removes every job of a document, whatever its state (the document is being deleted: cancel its running jobs
+   * first). Resolves how many.
+   */
+  deleteJobs(documentId: string): Promise<number>;
   /** Job counts by state (metrics). */
   countByState(): Promise<Record<JobState, number>>;
 
@@ -62,8 +67,8 @@ export interface JobStore {
   getDocument(documentId: string): Promise<UploadedDocument | undefined>;
   updateDocument(documentId: string, patch: UploadedDocumentPatch): Promise<UploadedDocument | undefined>;
   /**
-   * Removes a document from the catalogue (an upload that failed half-way: its file is gone and its job was never
-   * made). Resolves whether there was one. Its jobs, if any, are left alone.
+   * Removes a document from the catalogue (a deleted document, or an upload that failed half-way). Resolves whether
+   * there was one. Its jobs, if any, are left alone (`deleteJobs`).
    */
   deleteDocument(documentId: string): Promise<boolean>;
   /** Newest first; `ownerId` filters (absent: everyone's); default limit 100, at most 1000. */

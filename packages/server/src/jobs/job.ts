@@ -1,4 +1,4 @@
-import type { JobErrorInfo, JobInfo, JobKind, JobState } from '@syncline/protocol';
+import type { JobErrorInfo, JobInfo, JobKind, JobPermissions, JobState } from '@syncline/protocol';
 
 export type { JobErrorInfo, JobKind, JobState };
 
@@ -97,8 +97,8 @@ export function newJobRecord(n: NewJob): Job {
   };
 }
 
-/** The wire view of a job (`job.get`, `job.cancel`, `job.retry`). */
-export function jobInfo(job: Job): JobInfo {
+/** The wire view of a job (`job.get`, `job.cancel`, `job.retry`), with what the user who asked may do with it. */
+export function jobInfo(job: Job, permissions: JobPermissions): JobInfo {
   return {
     jobId: job.id,
     kind: job.kind,
@@ -115,6 +115,7 @@ export function jobInfo(job: Job): JobInfo {
     finishedAt: job.finishedAt,
     error: job.error,
     result: job.result,
+    permissions,
   };
 }
 

@@ -30,4 +30,11 @@ export interface JobsOptions extends JobRunnerOptions {
   keepExports?: number;
   /** The PDF analysis and export functions. Default `@syncline/pipeline`. */
   pipeline?: PdfPipeline;
+  /**
+   * Signed download URLs (`POST /api/exports/:id/link`, `POST /api/documents/:id/file/link`). `ttlMs`: how long one
+   * works (default 60 s; `SYNCLINE_DOWNLOAD_LINK_TTL_MS`). `secret`: what their key is derived from (default the JWT
+   * secret, or the dev secret; `SYNCLINE_DOWNLOAD_LINK_SECRET`), needed with a JWKS URL alone when several nodes serve
+   * each other's links.
+   */
+  downloadLinks?: { secret?: string; ttlMs?: number };
 }

@@ -122,6 +122,17 @@ export class MemoryJobStore implements JobStore {
     return copy(doc);
   }
 
+  async deleteJobs(documentId: string): Promise<number> {
+    this.check();
+    let removed = 0;
+    for (const [id, job] of this.jobs) {
+      if (job.documentId !== documentId) continue;
+      this.jobs.delete(id);
+      removed++;
+    }
+    return removed;
+  }
+
   async deleteDocument(documentId: string): Promise<boolean> {
     this.check();
     return this.documents.delete(documentId);

@@ -214,6 +214,14 @@ export class PostgresJobStore implements JobStore {
     return rows[0] && toDocument(rows[0]);
   }
 
+  async deleteJobs(documentId: string): Promise<number> {
+    this.check();
+    const { rowCount } = await this.db.query('DELETE FROM syncline_jobs WHERE document_id = $1', [
+      documentId,
+    ]);
+    return rowCount ?? 0;
+  }
+
   async deleteDocument(documentId: string): Promise<boolean> {
     this.check();
     const { rowCount } = await this.db.query(

@@ -8,7 +8,9 @@ import {
   type ZoneDocument,
   zoneCreate,
 } from '@syncline/doc';
+import { ErrorCode } from '@syncline/protocol';
 import type { Clock } from '../core/clock.js';
+import { SynclineError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { DocumentSequencer } from '../docs/doc-sequencer.js';
 import type { FileStore } from './file-store.js';
@@ -341,15 +343,21 @@ export class ProcessingJob implements JobHandler {
   }
 
   private async setMeta(job: Job, meta: ProcessingMeta): Promise<void> {
-    await this.d.documents.applyServerOp(
-      job.documentId,
-      (doc: ZoneDocument) => metaSet(PROCESSING_META, meta as unknown as Json, doc.meta),
-      {
-        userId: PIPELINE_USER,
-        name: PIPELINE_NAME,
-        opId: `${job.id}:meta:${randomUUID()}`,
-        ownerId: job.ownerId,
-      },
-    );
+    try {
+      await this.d.documents.applyServerOp(
+        job.documentId,
+        (doc: ZoneDocument) => metaSet(PROCESSING_META, meta as unknown as Json, doc.meta),
+        {
+          userId: PIPELINE_USER,
+          name: PIPELINE_NAME,
+          opId: `${job.id}:meta:${randomUUID()}`,
+          ownerId: job.ownerId,
+        },
+      );
+    } catch (err) {
+      // The document was deleted (its job cancelled first, on another node while this one ran it): nothing to record.
+      if (err instanceof SynclineError && err.code === ErrorCode.NotFound) return;
+      throw err;
+    }
   }
 }

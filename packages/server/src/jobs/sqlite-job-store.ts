@@ -245,6 +245,11 @@ export class SqliteJobStore implements JobStore {
     return this.getDocument(documentId);
   }
 
+  async deleteJobs(documentId: string): Promise<number> {
+    this.check();
+    return this.s.deleteJobs.run(documentId).changes;
+  }
+
   async deleteDocument(documentId: string): Promise<boolean> {
     this.check();
     return this.s.deleteDocument.run(documentId).changes > 0;
@@ -326,6 +331,7 @@ function prepare(db: Database.Database) {
        VALUES (@document_id, @name, @owner_id, @size, @created_at, @updated_at, @status, @pages, @job_id)`,
     ),
     deleteDocument: db.prepare<[string]>('DELETE FROM job_documents WHERE document_id = ?'),
+    deleteJobs: db.prepare<[string]>('DELETE FROM job_jobs WHERE document_id = ?'),
     selectDocument: db.prepare<[string], DocumentRow>('SELECT * FROM job_documents WHERE document_id = ?'),
     listDocuments: db.prepare<[number], DocumentRow>(
       'SELECT * FROM job_documents ORDER BY created_at DESC, seq DESC LIMIT ?',

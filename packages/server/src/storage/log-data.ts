@@ -76,6 +76,13 @@ export function encodeInputs(inputs: readonly AppendInput[]): EncodedInput[] {
 }
 
 /** Normalizes `read` arguments. A limit of 0 or less reads no entries; `Infinity` reads all. */
+/** The `beforeSeq` of `trimBefore`: a number (seqs are integers, so `seq < x` is `seq < ceil(x)`). */
+export function checkBeforeSeq(beforeSeq: number): number {
+  if (typeof beforeSeq !== 'number' || Number.isNaN(beforeSeq))
+    throw new TypeError('beforeSeq must be a number');
+  return Math.ceil(beforeSeq);
+}
+
 export function checkRead(afterSeq: number, limit: number): { afterSeq: number; limit: number } {
   if (typeof afterSeq !== 'number' || Number.isNaN(afterSeq))
     throw new TypeError('afterSeq must be a number');

@@ -296,6 +296,43 @@ export function describeLogStoreContract(
       });
     });
 
+    describe('trimBefore (one room)', () => {
+      it('removes the entries before a seq of that room only, keeping lastSeq and the sequence going', async () => {
+        for (const room of ['doc:a', 'doc:ab', 'doc:', 'user:1']) await store.append(room, evs(1, 6));
+        expect(await store.trimBefore('doc:a', 6)).toBe(5);
+        expect(await store.read('doc:a', 0, 100)).toMatchObject({ firstSeq: 6, lastSeq: 6 });
+        expect(await seqsOf('doc:a')).toEqual([6]);
+        expect(await store.lastSeq('doc:a')).toBe(6);
+        // A reader from before is told it missed events; one at the kept entry reads it.
+        expect((await store.read('doc:a', 2, 100)).firstSeq).toBeGreaterThan(2 + 1);
+        expect(await seqsOf('doc:a', 5)).toEqual([6]);
+        for (const room of ['doc:ab', 'doc:', 'user:1'])
+          expect(await seqsOf(room)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(await store.append('doc:a', [ev(7)])).toEqual([{ seq: 7, duplicate: false }]);
+        expect(await seqsOf('doc:a')).toEqual([6, 7]);
+      });
+
+      it('removes nothing at or below the retained window, and at most every entry', async () => {
+        await store.append('doc:a', evs(1, 4));
+        expect(await store.trimBefore('doc:a', 1)).toBe(0);
+        expect(await store.trimBefore('doc:a', 3)).toBe(2);
+        expect(await store.trimBefore('doc:a', 2)).toBe(0);
+        expect(await store.trimBefore('doc:a', 100)).toBe(2);
+        expect(await store.read('doc:a', 0, 10)).toEqual({ entries: [], firstSeq: 5, lastSeq: 4 });
+        expect(await store.trimBefore('doc:none', 5)).toBe(0);
+        expect(await store.lastSeq('doc:none')).toBe(0);
+      });
+
+      it('forgets the dedup keys of the entries it removed', async () => {
+        await store.append('doc:a', [ev(1, { dedupKey: 'k1' }), ev(2, { dedupKey: 'k2' })]);
+        await store.trimBefore('doc:a', 2);
+        expect(await store.append('doc:a', [ev(3, { dedupKey: 'k1' }), ev(4, { dedupKey: 'k2' })])).toEqual([
+          { seq: 3, duplicate: false },
+          { seq: 2, duplicate: true },
+        ]);
+      });
+    });
+
     describe('data', () => {
       it('round-trips nested objects, arrays, unicode and numbers', async () => {
         const values: unknown[] = [
@@ -404,6 +441,7 @@ export function describeLogStoreContract(
         await expect(store.append('doc:a', [ev(1)])).rejects.toThrow();
         await expect(store.read('doc:a', 0, 10)).rejects.toThrow();
         await expect(store.lastSeq('doc:a')).rejects.toThrow();
+        await expect(store.trimBefore('doc:a', 1)).rejects.toThrow();
       });
     });
   });

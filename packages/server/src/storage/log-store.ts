@@ -74,6 +74,12 @@ export interface LogStore {
    * Never forgets a room's lastSeq. Returns how many entries were removed.
    */
   trim(prefix: string, policy: RetentionPolicy, now: number): Promise<number>;
+  /**
+   * Removes a room's entries with `seq < beforeSeq` (what a deleted document said: only its deletion stays), as
+   * retention would: `lastSeq` is kept and a reader from before them sees `firstSeq > afterSeq + 1`. Never removes
+   * an entry past the room's last seq; an unknown room is left alone. Returns how many entries were removed.
+   */
+  trimBefore(room: string, beforeSeq: number): Promise<number>;
   /** Whether the store can serve requests (for /readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;

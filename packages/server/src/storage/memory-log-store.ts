@@ -1,4 +1,5 @@
 import {
+  checkBeforeSeq,
   checkPolicy,
   checkRead,
   checkRoom,
@@ -101,6 +102,21 @@ export class MemoryLogStore implements LogStore {
       removed += drop;
     }
     return removed;
+  }
+
+  async trimBefore(room: string, beforeSeq: number): Promise<number> {
+    this.checkOpen();
+    checkRoom(room);
+    const before = checkBeforeSeq(beforeSeq);
+    const log = this.rooms.get(room);
+    if (!log) return 0;
+    const drop = Math.max(0, Math.min(before, log.lastSeq + 1) - log.firstSeq);
+    if (drop === 0) return 0;
+    for (const entry of log.entries.splice(0, drop)) {
+      if (entry.dedupKey !== null) log.dedup.delete(entry.dedupKey);
+    }
+    log.firstSeq += drop;
+    return drop;
   }
 
   async ready(): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { checkPolicy, checkRead, checkRoom, decodeData, encodeInputs } from './log-data.js';
+import { checkBeforeSeq, checkPolicy, checkRead, checkRoom, decodeData, encodeInputs } from './log-data.js';
 import type {
   AppendInput,
   AppendResult,
@@ -180,6 +180,33 @@ export class PostgresLogStore implements LogStore {
       return result.rows;
     });
     return rows[0]?.removed ?? 0;
+  }
+
+  async trimBefore(room: string, beforeSeq: number): Promise<number> {
+    this.checkOpen();
+    checkRoom(room);
+    const before = Math.max(-1, Math.min(checkBeforeSeq(beforeSeq), MAX_SEQ));
+    // The room's row locked first (an append in flight commits before), then its bounds read afresh: the second
+    // statement's snapshot sees what that append wrote (see `trim`).
+    return this.db.transaction(async (client) => {
+      const locked = await client.query('SELECT 1 FROM syncline_rooms WHERE room = $1 FOR UPDATE', [room]);
+      if (locked.rowCount === 0) return 0;
+      const result = await client.query<{ removed: number }>(
+        `WITH moved AS (
+           UPDATE syncline_rooms r SET first_seq = LEAST($2::bigint, r.last_seq + 1)
+           WHERE r.room = $1 AND LEAST($2::bigint, r.last_seq + 1) > r.first_seq
+           RETURNING r.room, r.first_seq
+         ),
+         deleted AS (
+           DELETE FROM syncline_events e USING moved m
+           WHERE e.room = m.room AND e.seq < m.first_seq
+           RETURNING 1
+         )
+         SELECT count(*)::int AS removed FROM deleted`,
+        [room, before],
+      );
+      return result.rows[0]?.removed ?? 0;
+    });
   }
 
   /** Whether the database answers within the pool's ping timeout; false after close. Never hangs. */

@@ -217,4 +217,16 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'deleted documents',
+    // The ids of deleted documents (\`delete\`): \`ensure\` refuses to create one again, so a client still holding the
+    // id gets \`not_found\` instead of a new empty document.
+    sql: `
+      CREATE TABLE syncline_doc_deleted (
+        document_id text             PRIMARY KEY,
+        deleted_at  double precision NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import {
+  checkBeforeSeq,
   checkPolicy,
   checkRead,
   checkRoom,
@@ -100,6 +101,7 @@ export class SqliteLogStore implements LogStore {
   private readonly appendTx: (room: string, inputs: readonly EncodedInput[]) => AppendResult[];
   private readonly readTx: (room: string, afterSeq: number, limit: number) => ReadResult;
   private readonly trimRoomTx: (room: string, maxEvents: number, cutoff: number) => number;
+  private readonly trimBeforeTx: (room: string, beforeSeq: number) => number;
 
   constructor(options: SqliteLogStoreOptions) {
     this.logger = options.logger ?? {
@@ -180,6 +182,20 @@ export class SqliteLogStore implements LogStore {
       this.group?.join();
       return trimRoom.immediate(room, maxEvents, cutoff);
     };
+
+    const trimBefore = db.transaction((room: string, beforeSeq: number): number => {
+      const bounds = s.selectRoom.get(room);
+      if (!bounds) return 0;
+      const first = Math.min(beforeSeq, bounds.lastSeq + 1);
+      if (first <= bounds.firstSeq) return 0;
+      const removed = s.deleteEventsBefore.run(room, first).changes;
+      s.updateBounds.run(first, bounds.lastSeq, room);
+      return removed;
+    });
+    this.trimBeforeTx = (room, beforeSeq) => {
+      this.group?.join();
+      return trimBefore.immediate(room, beforeSeq);
+    };
   }
 
   async append(room: string, inputs: readonly AppendInput[]): Promise<AppendResult[]> {
@@ -227,6 +243,12 @@ export class SqliteLogStore implements LogStore {
       removed += this.trimRoomTx(rooms[i], maxEvents, cutoff);
     }
     return removed;
+  }
+
+  async trimBefore(room: string, beforeSeq: number): Promise<number> {
+    this.checkOpen();
+    checkRoom(room);
+    return this.trimBeforeTx(room, checkBeforeSeq(beforeSeq));
   }
 
   async ready(): Promise<boolean> {
