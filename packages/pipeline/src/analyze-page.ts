@@ -3,9 +3,11 @@ import { withDeadline } from './deadline.js';
 import { imageBoxes } from './figures.js';
 import { layoutPage } from './layout.js';
 import { loadPdfjs } from './open-pdf.js';
+import { clipToPage } from './page-box.js';
 import { type ExtractedZone, type PageResult, zoneId } from './page-result.js';
 import { PipelineError } from './pipeline-error.js';
 import { readingOrder } from './reading-order.js';
+import { textFrame, textTurn } from './text-frame.js';
 import { type ToPage, textItems } from './text-items.js';
 
 export type PageOptions = {
@@ -37,8 +39,16 @@ export async function analyzePage(
   const pages = doc.numPages;
   const warnings: string[] = [];
   const { AnnotationMode, OPS } = await loadPdfjs();
+  // One deadline for the whole page, not a fresh one per pdfjs call: three slow calls would otherwise take up to
+  // three times the timeout, and the worker's watchdog (the timeout plus 5 s) would fail the whole job.
+  const deadline = t0 + opts.timeoutMs;
   const guard = <T>(work: Promise<T>) =>
-    withDeadline(work, opts.timeoutMs, opts.signal, () => new PageTimeout('timed out'));
+    withDeadline(
+      work,
+      Math.max(0, deadline - performance.now()),
+      opts.signal,
+      () => new PageTimeout('timed out'),
+    );
   let zones: ExtractedZone[];
   try {
     opts.check();
@@ -52,19 +62,26 @@ export async function analyzePage(
         warnings.push(`${content.items.length} text items; only the first ${opts.maxItems} were read`);
         content.items = content.items.slice(0, opts.maxItems);
       }
-      const items = textItems(content, toPage, opts.check);
+      // The layout is found where the text is upright (a turned page's text runs down or up the page), and
+      // read in that frame's order; the boxes are then turned back onto the page as shown.
+      const frame = textFrame(viewport, textTurn(content, toPage));
+      const items = textItems(content, (x, y) => frame.toFrame(...toPage(x, y)), opts.check);
       const figures = opts.figures
         ? imageBoxes(
             await guard(page.getOperatorList({ annotationMode: AnnotationMode.DISABLE })),
             OPS,
             toPage,
+            viewport,
             opts.check,
-          )
+          ).map(frame.toFrameBox)
         : [];
       opts.check();
       const found = readingOrder(
         layoutPage(items, figures, opts.check).map((z) => ({ ...z, page: pageNumber })),
-      );
+      ).flatMap((z) => {
+        const bbox = clipToPage(frame.toPageBox(z.bbox), viewport);
+        return bbox ? [{ ...z, bbox }] : [];
+      });
       if (found.length > opts.maxZones) {
         warnings.push(`${found.length} zones; only the first ${opts.maxZones} were kept`);
         found.length = opts.maxZones;

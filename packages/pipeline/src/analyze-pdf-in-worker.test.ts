@@ -111,6 +111,12 @@ describe('analyzePdfInWorker', () => {
     expect(pages).toEqual([1]);
   }, 20_000);
 
+  it('takes an infinite page timeout as none, for the pages and for its stall watchdog', async () => {
+    const pdf = await makeLayoutPdf();
+    const summary = await analyzePdfInWorker(pdf.bytes, { pageTimeoutMs: Number.POSITIVE_INFINITY });
+    expect(summary).toMatchObject({ pages: 4, zones: pdf.zones.length, skippedPages: [] });
+  });
+
   it('fails with worker_failed when the worker crashes', async () => {
     const { bytes } = await makeLayoutPdf();
     const crash = new URL('data:text/javascript,throw new Error("boom")');

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AnalyzeOptions, AnalyzeSummary } from './analyze-pdf.js';
+import { MAX_TIMER_MS } from './deadline.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_PAGE_TIMEOUT_MS, hasPdfHeader } from './open-pdf.js';
 import type { PageResult } from './page-result.js';
 import { cancelledError, PipelineError } from './pipeline-error.js';
@@ -104,6 +105,8 @@ export function analyzePdfInWorker(
     let stallTimer: ReturnType<typeof setTimeout> | undefined;
     const watch = () => {
       clearTimeout(stallTimer);
+      // No page timeout (Infinity), no watchdog: a timer that long would fire at once.
+      if (stallMs > MAX_TIMER_MS) return;
       stallTimer = setTimeout(() => {
         const error = new PipelineError(
           'worker_failed',

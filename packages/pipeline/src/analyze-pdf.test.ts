@@ -1,11 +1,15 @@
 import type { BBox } from '@syncline/doc';
 import { validateZone } from '@syncline/doc';
+import { concatTransformationMatrix, degrees, PDFDocument, StandardFonts } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { analyzePdf, type ExtractedZone, type PageResult, PipelineError } from './index.js';
-import { makeLayoutPdf, makeTwoColumnPdf } from './testing/make-pdf.js';
+import { makeLayoutPdf, makePng, makeTwoColumnPdf } from './testing/make-pdf.js';
+import { cjkTextPdf, rawTextPdf } from './testing/raw-pdf.js';
 
 /** Page units a found box may be off by (font metrics round differently in pdf-lib and pdfjs). */
 const TOLERANCE = 3;
+
+const round = (x: number) => Math.round(x * 100) / 100;
 
 const near = (a: BBox, b: BBox) =>
   Math.abs(a.x - b.x) <= TOLERANCE &&
@@ -117,5 +121,124 @@ describe('analyzePdf', () => {
     const pdf = await makeLayoutPdf();
     const { summary } = await analyze(Buffer.from(pdf.bytes));
     expect(summary.zones).toBe(pdf.zones.length);
+  });
+
+  it('keeps every box inside the page: an image bleeding off its edges, a CropBox offset from the MediaBox', async () => {
+    const pdf = await PDFDocument.create();
+    const font = await pdf.embedFont(StandardFonts.Helvetica);
+    const page = pdf.addPage([612, 792]);
+    // The page shown is 540 × 720, its top-left corner at (36, 756) of the MediaBox.
+    page.setCropBox(36, 36, 540, 720);
+    // A full-bleed picture across the top of the MediaBox, over the CropBox's edges.
+    page.drawImage(await pdf.embedPng(makePng(8, 8)), { x: 0, y: 500, width: 612, height: 292 });
+    page.drawText('A line of text that runs off the right edge of the page', {
+      x: 400,
+      y: 400,
+      size: 11,
+      font,
+    });
+    page.drawText('Body text well inside the page.', { x: 72, y: 300, size: 11, font });
+    const { zones } = await analyze(await pdf.save());
+    const figure = zones.find((z) => z.type === 'figure');
+    expect(figure?.bbox).toEqual({ x: 0, y: 0, w: 540, h: 256 });
+    expect(zones.find((z) => z.text.startsWith('Body'))?.bbox).toMatchObject({ x: 36, y: 448.1 });
+    for (const z of zones) {
+      // Boxes keep two decimals.
+      for (const v of Object.values(z.bbox)) expect(Math.round(v * 100) / 100, z.id).toBe(v);
+      expect(z.bbox.x, z.id).toBeGreaterThanOrEqual(0);
+      expect(z.bbox.y, z.id).toBeGreaterThanOrEqual(0);
+      expect(z.bbox.x + z.bbox.w, z.id).toBeLessThanOrEqual(540);
+      expect(z.bbox.y + z.bbox.h, z.id).toBeLessThanOrEqual(720);
+    }
+  });
+
+  it('reads right-to-left text in its logical order when pdfjs reports its words as separate runs', async () => {
+    const hebrew = { A: 'א', B: 'ב', C: 'ג', D: 'ד', E: 'ה', F: 'ו' };
+    // Three words drawn left to right, each with a gap wider than a space (justified text): pdfjs makes each
+    // word a run of its own. Read from the right, the line is "ו הד גבא".
+    const bytes = rawTextPdf('BT /F1 12 Tf 200 700 Td (ABC) Tj 32 0 Td (DE) Tj 26 0 Td (F) Tj ET', hebrew);
+    const { zones } = await analyze(bytes);
+    expect(zones.map((z) => z.text)).toEqual(['ו הד גבא']);
+  });
+
+  it('leaves out control characters that a font’s broken ToUnicode map gives its glyphs', async () => {
+    // A font mapping its codes to NUL, BEL, ESC and DEL (seen in PDFs from careless producers).
+    const map = { A: '\u0000', B: '\u0007', C: '\u001b', D: '\u007f', E: '\u0085', H: 'H', i: 'i' };
+    const { zones } = await analyze(
+      rawTextPdf('BT /F1 12 Tf 72 700 Td (HAiBCDE) Tj 0 -14 Td (AB) Tj ET', map),
+    );
+    expect(zones.map((z) => z.text)).toEqual(['Hi']);
+  });
+
+  it('reads a page whose text is turned (by /Rotate or drawn sideways) in the text’s own direction', async () => {
+    const lines = [
+      'The first line of a paragraph runs on',
+      'and its second line follows it here',
+      'until the third line ends.',
+    ];
+    /**
+     * A heading over a paragraph, drawn upright in user space (612 × 792), on a page turned by `rotate`; or,
+     * `sideways`, drawn running up the page (a landscape table in a portrait document).
+     */
+    const page = async (rotate: number, sideways = false) => {
+      const pdf = await PDFDocument.create();
+      const font = await pdf.embedFont(StandardFonts.Helvetica);
+      const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
+      const p = pdf.addPage([612, 792]);
+      p.setRotation(degrees(rotate));
+      const top = sideways ? 560 : 720;
+      if (sideways) p.pushOperators(concatTransformationMatrix(0, 1, -1, 0, 612, 0));
+      p.drawText('A Heading', { x: 72, y: top, size: 20, font: bold });
+      for (const [i, text] of lines.entries())
+        p.drawText(text, { x: 72, y: top - 30 - i * 14, size: 11, font });
+      return (await analyze(await pdf.save())).zones;
+    };
+    const upright = await page(0);
+    expect(upright.map((z) => [z.type, z.text])).toEqual([
+      ['heading', 'A Heading'],
+      ['paragraph', lines.join(' ')],
+    ]);
+    // Where a box of the unturned page is on the page as shown (turned clockwise by `rotate`).
+    const turn = (b: BBox, rotate: number): BBox =>
+      rotate === 90
+        ? { x: round(792 - b.y - b.h), y: b.x, w: b.h, h: b.w }
+        : rotate === 180
+          ? { x: round(612 - b.x - b.w), y: round(792 - b.y - b.h), w: b.w, h: b.h }
+          : { x: b.y, y: round(612 - b.x - b.w), w: b.h, h: b.w };
+    for (const rotate of [90, 180, 270]) {
+      const zones = await page(rotate);
+      expect(
+        zones.map((z) => [z.type, z.text]),
+        `/Rotate ${rotate}`,
+      ).toEqual(upright.map((z) => [z.type, z.text]));
+      zones.forEach((z, i) => {
+        const want = turn(upright[i].bbox, rotate);
+        expect(
+          near(z.bbox, want),
+          `/Rotate ${rotate} ${z.id}: ${JSON.stringify(z.bbox)} vs ${JSON.stringify(want)}`,
+        ).toBe(true);
+      });
+    }
+    const sideways = await page(0, true);
+    expect(sideways.map((z) => [z.type, z.text])).toEqual(upright.map((z) => [z.type, z.text]));
+    // Running up the page, the heading is the leftmost zone, the paragraph right of it, both upright boxes.
+    expect(sideways[0].bbox.x + sideways[0].bbox.w).toBeLessThanOrEqual(sideways[1].bbox.x + 1);
+    for (const z of sideways) expect(z.bbox.h).toBeGreaterThan(z.bbox.w);
+  });
+
+  it('reads CJK text in a font that is not embedded and uses a predefined CMap', async () => {
+    const { zones } = await analyze(cjkTextPdf(['日本語のテキストです']));
+    expect(zones.map((z) => z.text)).toEqual(['日本語のテキストです']);
+  });
+
+  it('reads vertical CJK text column by column, from the right, with the columns’ full height', async () => {
+    // Two columns of 9 and 8 characters of 12 units, 20 units apart: x 494..506 and 474..486, from 700 down.
+    const { zones } = await analyze(cjkTextPdf(['日本語の縦書きです', '二行目もあります'], true));
+    expect(zones.map((z) => [z.type, z.text])).toEqual([
+      ['paragraph', '日本語の縦書きです 二行目もあります'],
+    ]);
+    expect(near(zones[0].bbox, { x: 474, y: 792 - 700, w: 32, h: 108 }), JSON.stringify(zones[0].bbox)).toBe(
+      true,
+    );
   });
 });

@@ -1,9 +1,13 @@
 import { cancelledError } from './pipeline-error.js';
 
+/** The longest delay a Node timer holds. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Settles like `work`, unless `signal` fires first (rejects with `cancelled`) or `ms` pass first (rejects
- * with `onTimeout()`). pdfjs runs its parser on promises in this thread, so an input that makes it wait
- * forever would otherwise hang the caller. The timer and listener are removed when it settles.
+ * with `onTimeout()`; an `ms` longer than a timer holds, e.g. Infinity, is no deadline). pdfjs runs its
+ * parser on promises in this thread, so an input that makes it wait forever would otherwise hang the caller.
+ * The timer and listener are removed when it settles.
  */
 export function withDeadline<T>(
   work: Promise<T>,
@@ -24,10 +28,15 @@ export function withDeadline<T>(
       done();
       reject(cancelledError());
     };
-    const timer = setTimeout(() => {
-      done();
-      reject(onTimeout());
-    }, ms);
+    // Node fires a timer longer than it can hold (2^31 - 1 ms, ~24.8 days; Infinity) after 1 ms: such a
+    // deadline is none.
+    const timer =
+      ms <= MAX_TIMER_MS
+        ? setTimeout(() => {
+            done();
+            reject(onTimeout());
+          }, ms)
+        : undefined;
     signal?.addEventListener('abort', onAbort, { once: true });
     work.then(
       (v) => {

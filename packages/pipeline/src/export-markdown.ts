@@ -21,7 +21,10 @@ export async function toMarkdown(zones: Zone[], progress: ExportProgress): Promi
     if (text === '' && z.type !== 'figure') continue;
     switch (z.type) {
       case 'heading':
-        parts.push(`${/^heading 1$/i.test(z.label) ? '#' : '##'} ${oneLine(text)}`);
+        // A closing run of `#` would be dropped from the heading ("Issue #" would read "Issue").
+        parts.push(
+          `${/^heading 1$/i.test(z.label) ? '#' : '##'} ${oneLine(text).replace(/(^|\s)(#+)$/, '$1\\$2')}`,
+        );
         break;
       case 'list':
         parts.push(text.split('\n').map(listLine).join('\n'));
@@ -55,11 +58,16 @@ function listLine(line: string): string {
   const m = listMarker(t);
   if (!m) return `- ${escapeLine(t)}`;
   const num = /^\(?(\d{1,3})[.)]\)?$/.exec(m.marker);
-  if (m.kind === 'number' && num) return `${num[1]}. ${m.rest}`;
-  return m.kind === 'number' ? `- ${m.marker} ${m.rest}` : `- ${m.rest}`;
+  if (m.kind === 'number' && num) return `${num[1]}. ${escapeLine(m.rest)}`;
+  return m.kind === 'number' ? `- ${m.marker} ${m.rest}` : `- ${escapeLine(m.rest)}`;
 }
 
-/** Escapes what would start a heading, quote, list or rule at the beginning of a line. */
+/**
+ * Escapes what would start a heading, quote, list, rule or code fence at the beginning of a line. The
+ * backslash goes before the punctuation (`1990\. A year`): before a digit it would be shown as it is.
+ */
 function escapeLine(s: string): string {
-  return s.replace(/^(#{1,6}\s|>|[-+*]\s|\d+[.)]\s|[-*_]{3,})/, '\\$1');
+  const ordered = /^(\d+)([.)])(\s|$)/.exec(s);
+  if (ordered) return `${ordered[1]}\\${s.slice(ordered[1].length)}`;
+  return s.replace(/^(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|[-*_]{3,}|`{3,}|~{3,})/, '\\$1');
 }

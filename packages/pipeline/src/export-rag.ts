@@ -20,13 +20,22 @@ export type RagChunk = {
   text: string;
 };
 
-/** Consecutive zones (same page, same section) are merged while the chunk stays within this many characters. */
+/**
+ * The most characters (UTF-16 units) a chunk has. Consecutive zones (same page, same section) are merged while
+ * the chunk stays within it; a longer zone is split into several chunks, between words where it can be.
+ */
 export const RAG_CHUNK_CHARS = 1000;
+
+/** What separates the texts of a chunk's zones. */
+const SEPARATOR = '\n\n';
+
+/** A zone's text, or one piece of it (`offset`: where the piece starts in the zone's trimmed text). */
+type Part = { zone: Zone; text: string; offset: number };
 
 /**
  * Chunks for retrieval: zones in reading order, consecutive ones merged while they are on the same page and
- * under the same heading and the chunk stays short; a heading starts a new chunk. Zones without text
- * (figures) are left out.
+ * under the same heading and the chunk stays within `RAG_CHUNK_CHARS`; a heading starts a new chunk, and a
+ * zone longer than that is split. Zones without text (figures) are left out.
  */
 export async function ragChunks(
   zones: Zone[],
@@ -34,7 +43,7 @@ export async function ragChunks(
   progress: ExportProgress,
 ): Promise<RagChunk[]> {
   const chunks: RagChunk[] = [];
-  let group: Zone[] = [];
+  let group: Part[] = [];
   let section: string | null = null;
   let groupSection: string | null = null;
   let length = 0;
@@ -52,23 +61,55 @@ export async function ragChunks(
       flush();
       section = text.replace(/\s+/g, ' ');
     }
-    const last = group[group.length - 1];
-    if (
-      last &&
-      (last.page !== z.page || groupSection !== section || length + text.length > RAG_CHUNK_CHARS)
-    ) {
-      flush();
+    for (const part of split(z, text)) {
+      const last = group[group.length - 1];
+      if (
+        last &&
+        (last.zone === z ||
+          last.zone.page !== z.page ||
+          groupSection !== section ||
+          length + SEPARATOR.length + part.text.length > RAG_CHUNK_CHARS)
+      ) {
+        flush();
+      }
+      if (group.length === 0) groupSection = section;
+      length += (group.length > 0 ? SEPARATOR.length : 0) + part.text.length;
+      group.push(part);
     }
-    if (group.length === 0) groupSection = section;
-    group.push(z);
-    length += text.length;
   }
   flush();
   return chunks;
 }
 
-function chunk(zones: Zone[], documentId: string, section: string | null): RagChunk {
-  const text = zones.map((z) => z.text.trim()).join('\n\n');
+/**
+ * A zone's text in pieces of at most `RAG_CHUNK_CHARS`: cut at the last line break or space that leaves a
+ * piece at least half full, else anywhere but inside a surrogate pair (text without spaces, e.g. CJK).
+ */
+function split(zone: Zone, text: string): Part[] {
+  const parts: Part[] = [];
+  let at = 0;
+  while (text.length - at > RAG_CHUNK_CHARS) {
+    const window = text.slice(at, at + RAG_CHUNK_CHARS + 1);
+    const half = RAG_CHUNK_CHARS / 2;
+    let cut = window.lastIndexOf('\n');
+    if (cut < half) cut = Math.max(window.lastIndexOf(' '), window.lastIndexOf('\t'));
+    if (cut < half) {
+      cut = RAG_CHUNK_CHARS;
+      const c = window.charCodeAt(cut - 1);
+      if (c >= 0xd800 && c <= 0xdbff) cut--;
+    }
+    const piece = window.slice(0, cut).trimEnd();
+    parts.push({ zone, text: piece, offset: at });
+    at += cut;
+    while (at < text.length && /\s/.test(text[at])) at++;
+  }
+  parts.push({ zone, text: text.slice(at), offset: at });
+  return parts;
+}
+
+function chunk(parts: Part[], documentId: string, section: string | null): RagChunk {
+  const zones = parts.map((p) => p.zone);
+  const text = parts.map((p) => p.text).join(SEPARATOR);
   const zoneIds = zones.map((z) => z.id);
   const x = Math.min(...zones.map((z) => z.bbox.x));
   const y = Math.min(...zones.map((z) => z.bbox.y));
@@ -77,15 +118,18 @@ function chunk(zones: Zone[], documentId: string, section: string | null): RagCh
   let weight = 0;
   let sum = 0;
   const byType = new Map<ZoneType, number>();
-  for (const z of zones) {
-    const n = Math.max(1, z.text.length);
+  for (const p of parts) {
+    const n = Math.max(1, p.text.length);
     weight += n;
-    sum += n * z.confidence;
-    byType.set(z.type, (byType.get(z.type) ?? 0) + n);
+    sum += n * p.zone.confidence;
+    byType.set(p.zone.type, (byType.get(p.zone.type) ?? 0) + n);
   }
   const type = [...byType.entries()].sort((a, b) => b[1] - a[1])[0][0];
+  // A chunk that starts inside a zone (a long zone's later piece) says where, so that repeated text in one
+  // zone still gives distinct ids; a chunk of whole zones hashes as it always did.
+  const start = parts[0].offset > 0 ? `\u0000@${parts[0].offset}` : '';
   const chunkId = createHash('sha256')
-    .update(`${documentId}\u0000${zoneIds.join(',')}\u0000${text}`)
+    .update(`${documentId}\u0000${zoneIds.join(',')}\u0000${text}${start}`)
     .digest('hex')
     .slice(0, 24);
   return {

@@ -1,4 +1,5 @@
 import type { BBox } from '@syncline/doc';
+import { clipToPage, type PageSize } from './page-box.js';
 import type { ToPage } from './text-items.js';
 
 type Matrix = [number, number, number, number, number, number];
@@ -32,9 +33,16 @@ function asMatrix(x: unknown): Matrix | null {
 /**
  * The boxes (top-left origin) where a page paints images, from its operator list: the current transform is
  * followed through save/restore, `cm` and form XObjects, and an image fills the unit square of the
- * transform in force. Overlapping boxes are merged; small ones are dropped.
+ * transform in force. Boxes are clipped to the page (images often bleed off its edges); overlapping ones are
+ * merged, small ones dropped.
  */
-export function imageBoxes(list: OperatorList, OPS: Ops, toPage: ToPage, check: () => void): BBox[] {
+export function imageBoxes(
+  list: OperatorList,
+  OPS: Ops,
+  toPage: ToPage,
+  page: PageSize,
+  check: () => void,
+): BBox[] {
   const paints = new Set(
     [
       'paintImageXObject',
@@ -73,9 +81,11 @@ export function imageBoxes(list: OperatorList, OPS: Ops, toPage: ToPage, check: 
       ].map(([u, v]) => toPage(ctm[0] * u + ctm[2] * v + ctm[4], ctm[1] * u + ctm[3] * v + ctm[5]));
       const x = Math.min(...corners.map((c) => c[0]));
       const y = Math.min(...corners.map((c) => c[1]));
-      const w = Math.max(...corners.map((c) => c[0])) - x;
-      const h = Math.max(...corners.map((c) => c[1])) - y;
-      if (w >= MIN_FIGURE_SIDE && h >= MIN_FIGURE_SIDE) boxes.push({ x, y, w, h });
+      const box = clipToPage(
+        { x, y, w: Math.max(...corners.map((c) => c[0])) - x, h: Math.max(...corners.map((c) => c[1])) - y },
+        page,
+      );
+      if (box && box.w >= MIN_FIGURE_SIDE && box.h >= MIN_FIGURE_SIDE) boxes.push(box);
     }
   }
   return merge(boxes).map((b) => ({

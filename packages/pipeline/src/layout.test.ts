@@ -71,6 +71,64 @@ describe('layoutPage', () => {
     expect(large.confidence).toBeGreaterThan(small.confidence);
   });
 
+  it('reads list items whose marker stands a hanging indent away from their text as a list, not a table', () => {
+    // A hanging indent: the text 26 pt right of its marker, a gap wider than the one between a table's cells.
+    const items = ['the first item of the list', 'a second item that is longer', 'third'];
+    const list = (markers: string[], base: number) =>
+      markers.flatMap((m, i) => [run(m, 90, base + i * 14), run(items[i], 116, base + i * 14)]);
+    const zones = layoutPage(
+      [...body(60), ...list(['•', '•', '•'], 120), ...list(['1.', '2.', '3.'], 180)],
+      [],
+      noop,
+    );
+    expect(zones.map((z) => [z.type, z.text])).toEqual([
+      ['paragraph', expect.stringContaining('body text line 0')],
+      ['list', '• the first item of the list\n• a second item that is longer\n• third'],
+      ['list', '1. the first item of the list\n2. a second item that is longer\n3. third'],
+    ]);
+    // A dash in a table's cell (no value) is not a list marker.
+    const table = layoutPage(
+      [0, 1, 2].flatMap((i) => [
+        run(`row ${i}`, 72, 300 + i * 16),
+        run(i === 1 ? '-' : String(i * 7), 200, 300 + i * 16),
+        run(String(i * 3), 230, 300 + i * 16),
+      ]),
+      [],
+      noop,
+    );
+    expect(table.map((z) => [z.type, z.text])).toEqual([
+      ['table', 'row 0 | 0 | 0\nrow 1 | - | 3\nrow 2 | 14 | 6'],
+    ]);
+  });
+
+  it('keeps two justified columns apart when their gutter is narrower than a table cell gap', () => {
+    // LaTeX's two-column article: 10 pt type, columns 10 pt apart, lines on the same baselines. A justified
+    // line ends at its column's edge, so the gap between the columns on each row is just the gutter (1 em).
+    const left = (i: number) => `left column line ${i} of running text`;
+    const right = (i: number) => `right column line ${i} of more text`;
+    const items = Array.from({ length: 6 }, (_, i) => [
+      run(left(i), 200 - left(i).length * 5, 100 + i * 12, 10),
+      run(right(i), 210, 100 + i * 12, 10),
+    ]).flat();
+    const zones = layoutPage(items, [], noop);
+    expect(zones.map((z) => [z.type, z.text])).toEqual([
+      ['paragraph', Array.from({ length: 6 }, (_, i) => left(i)).join(' ')],
+      ['paragraph', Array.from({ length: 6 }, (_, i) => right(i)).join(' ')],
+    ]);
+    // Words of one line that pdfjs happens to report apart (a wide justified space) stay one line.
+    const words = layoutPage(
+      [0, 1, 2].flatMap((i) => [
+        run('some words', 72 + i * 9, 200 + i * 12, 10),
+        run('then more', 130 + i * 9, 200 + i * 12, 10),
+      ]),
+      [],
+      noop,
+    );
+    expect(words.map((z) => z.text)).toEqual([
+      'some words then more some words then more some words then more',
+    ]);
+  });
+
   it('makes a figure zone of an image and a caption of the text right below it', () => {
     const figure = { x: 72, y: 100, w: 200, h: 120 };
     const zones = layoutPage([run('A chart of the results', 72, 235, 9), ...body(300)], [figure], noop);

@@ -1,3 +1,4 @@
+import { isLoneMarker } from './list-marker.js';
 import type { Glyphs } from './text-items.js';
 
 /** Text runs on one baseline that belong together: a line of a paragraph, or one cell of a table row. */
@@ -22,6 +23,14 @@ export type Row = { base: number; size: number; pieces: Piece[] };
 const SAME_LINE = 0.4;
 /** A horizontal gap wider than this (times the font size) separates pieces (table cells, columns). */
 const PIECE_GAP = 1.2;
+/** A narrower gap (times the font size) is never a gutter between text columns. */
+const MIN_GUTTER = 0.5;
+/** A gutter runs down at least this many rows with text on both sides. */
+const GUTTER_ROWS = 3;
+/** Positions tried as gutters per page at most (each try scans the rows around it). */
+const MAX_GUTTER_TRIES = 500;
+/** A list marker this close (times the font size) to the text after it is that text's marker (a hanging indent). */
+const MARKER_GAP = 4;
 /** A gap wider than this (times the font size) between items means a space that the PDF did not draw. */
 const SPACE_GAP = 0.12;
 
@@ -44,41 +53,111 @@ export function groupRows(items: Glyphs[], check: () => void): Row[] {
     size = g.size;
   }
   if (current.length > 0) rows.push(current);
-  return rows.map((r) => {
-    const pieces = splitPieces(r.sort((a, b) => a.x - b.x));
+  for (const r of rows) r.sort((a, b) => a.x - b.x);
+  const gutters = findGutters(rows, check);
+  return rows.map((r, i) => {
+    const pieces = splitPieces(r, gutters[i]);
     return { base: pieces[0].base, size: Math.max(...pieces.map((p) => p.size)), pieces };
   });
 }
 
-function splitPieces(items: Glyphs[]): Piece[] {
+/**
+ * Narrow gutters between text columns, per row (x positions to split the row at). Two justified columns set
+ * close together (LaTeX's two-column article: 1 em apart) leave less than `PIECE_GAP` between a left line's
+ * end and the right line's start, so the gap alone does not tell them from a wide space. A gutter is such a
+ * gap (at least `MIN_GUTTER`) at an x that no text crosses on at least `GUTTER_ROWS` consecutive rows with
+ * text on both sides; word gaps inside one column's lines do not line up like that.
+ */
+function findGutters(rows: Glyphs[][], check: () => void): number[][] {
+  const out: number[][] = rows.map(() => []);
+  const tried = new Set<number>();
+  for (let i = 0; i < rows.length; i++) {
+    let right = Number.NEGATIVE_INFINITY;
+    for (const g of rows[i]) {
+      const gap = g.x - right;
+      if (gap >= MIN_GUTTER * g.size && gap <= PIECE_GAP * g.size && tried.size < MAX_GUTTER_TRIES) {
+        check();
+        const x = (right + g.x) / 2;
+        // One try per position (to half a unit): a column's gutter is seen from each of its rows.
+        const key = Math.round(x * 2);
+        if (!tried.has(key)) {
+          tried.add(key);
+          markGutter(rows, i, x, out);
+        }
+      }
+      right = Math.max(right, g.x + g.w);
+    }
+  }
+  return out;
+}
+
+function markGutter(rows: Glyphs[][], i: number, x: number, out: number[][]): void {
+  const crosses = (r: Glyphs[]) => r.some((g) => g.x < x && g.x + g.w > x);
+  let lo = i;
+  let hi = i;
+  while (lo > 0 && !crosses(rows[lo - 1])) lo--;
+  while (hi < rows.length - 1 && !crosses(rows[hi + 1])) hi++;
+  const split: number[] = [];
+  for (let k = lo; k <= hi; k++) {
+    const r = rows[k];
+    if (r[0].x < x && r[r.length - 1].x + r[r.length - 1].w > x) split.push(k);
+  }
+  if (split.length >= GUTTER_ROWS) for (const k of split) out[k].push(x);
+}
+
+function splitPieces(items: Glyphs[], gutters: number[]): Piece[] {
   const pieces: Glyphs[][] = [];
   let right = Number.NEGATIVE_INFINITY;
   for (const g of items) {
-    if (pieces.length === 0 || g.x - right > PIECE_GAP * g.size) pieces.push([g]);
-    else pieces[pieces.length - 1].push(g);
+    const gap = g.x - right;
+    const last = pieces[pieces.length - 1];
+    const wide = gap > PIECE_GAP * g.size || gutters.some((x) => right < x && x < g.x);
+    // A list marker a hanging indent away from its item's text is part of that text, not a table cell of its
+    // own (a bulleted list would be read as a table "• | item"). A dash only where it starts the row.
+    const split =
+      last === undefined ||
+      (wide &&
+        !(
+          gap <= MARKER_GAP * g.size &&
+          last.length <= 2 &&
+          isLoneMarker(last.map((x) => x.str).join(''), pieces.length === 1)
+        ));
+    if (split) pieces.push([g]);
+    else last.push(g);
     right = Math.max(right, g.x + g.w);
   }
   return pieces.map(toPiece);
 }
 
+/** `items` are left to right. */
 function toPiece(items: Glyphs[]): Piece {
-  let text = '';
-  let right = Number.NEGATIVE_INFINITY;
   const sizes = new Map<number, number>();
   const fonts = new Map<string, number>();
   let chars = 0;
+  let rtlChars = 0;
   for (const g of items) {
-    if (text !== '' && g.x - right > SPACE_GAP * g.size && !/\s$/.test(text) && !/^\s/.test(g.str)) {
-      text += ' ';
-    }
-    text += g.str;
-    right = Math.max(right, g.x + g.w);
     const n = g.str.trim().length;
     chars += n;
+    if (g.rtl) rtlChars += n;
     const s = Math.round(g.size * 2) / 2;
     sizes.set(s, (sizes.get(s) ?? 0) + n);
     fonts.set(g.font, (fonts.get(g.font) ?? 0) + n);
   }
+  // Right-to-left text is read from the right: each run's string is in logical order already (pdfjs), but
+  // runs split at wide gaps (justified text) must be joined from the rightmost one.
+  const rtl = rtlChars * 2 > chars;
+  const ordered = rtl ? [...items].sort((a, b) => b.x + b.w - (a.x + a.w)) : items;
+  let text = '';
+  let edge = rtl ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  for (const g of ordered) {
+    const gap = rtl ? edge - (g.x + g.w) : g.x - edge;
+    if (text !== '' && gap > SPACE_GAP * g.size && !/\s$/.test(text) && !/^\s/.test(g.str)) {
+      text += ' ';
+    }
+    text += g.str;
+    edge = rtl ? Math.min(edge, g.x) : Math.max(edge, g.x + g.w);
+  }
+  const right = Math.max(...items.map((g) => g.x + g.w));
   const x = Math.min(...items.map((g) => g.x));
   const y = Math.min(...items.map((g) => g.y));
   return {

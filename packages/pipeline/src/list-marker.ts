@@ -13,3 +13,15 @@ export function listMarker(text: string): ListMarker | null {
   if (n && n[2].trim() !== '') return { kind: 'number', marker: n[1], rest: n[2].trim() };
   return null;
 }
+
+/**
+ * Whether `text` is nothing but a list marker (`•`, `1.`, `(iv)`): a list item's marker that the PDF draws a
+ * hanging indent away from its text. Dashes and other ASCII bullets (`-`, `*`, `+`) count only when `dashes`:
+ * alone in a table cell they usually mean "no value".
+ */
+export function isLoneMarker(text: string, dashes: boolean): boolean {
+  const t = text.trim();
+  const m = listMarker(`${t} x`);
+  if (m?.rest !== 'x' || m.marker !== t) return false;
+  return dashes || !/^[-–—*+]$/.test(t);
+}

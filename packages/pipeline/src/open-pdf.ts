@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { withDeadline } from './deadline.js';
 import { PipelineError } from './pipeline-error.js';
@@ -23,6 +25,24 @@ export function hasPdfHeader(bytes: Uint8Array): boolean {
 }
 
 type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+
+/**
+ * The predefined CMaps pdfjs ships (a directory, with the trailing separator pdfjs wants). Without them a font
+ * that is not embedded and encoded with one (`UniJIS-UCS2-H`, `UniGB-UCS2-H`, `90ms-RKSJ-H`…, common in
+ * Japanese, Chinese and Korean PDFs) gives no text at all.
+ */
+let cMapDir: string | null | undefined;
+function cMapUrl(): string | undefined {
+  if (cMapDir === undefined) {
+    try {
+      cMapDir =
+        join(dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'cmaps') + sep;
+    } catch {
+      cMapDir = null; // pdfjs not installed as a package (bundled): without CMaps, as before
+    }
+  }
+  return cMapDir ?? undefined;
+}
 let pdfjsLoaded: Promise<Pdfjs> | undefined;
 
 /**
@@ -104,11 +124,14 @@ export async function openPdf(bytes: Uint8Array, opts: OpenOptions = {}): Promis
     task = pdfjs.getDocument({
       // pdfjs may take ownership of the buffer it is given, and refuses a Buffer: hand it a plain copy.
       data: new Uint8Array(bytes),
-      // Text extraction needs neither fonts in the page nor the standard font files nor eval'd glyph code.
+      // Text extraction needs neither fonts in the page nor the standard font files nor eval'd glyph code, but
+      // it does need the predefined CMaps (which codes are which characters).
       disableFontFace: true,
       useSystemFonts: false,
       isEvalSupported: false,
       useWorkerFetch: false,
+      cMapUrl: cMapUrl(),
+      cMapPacked: true,
       disableAutoFetch: true,
       disableStream: true,
       verbosity: pdfjs.VerbosityLevel.ERRORS,

@@ -53,6 +53,9 @@ const columnsOf = <T extends Placed>(zones: T[]): T[][] =>
  */
 function bands<T extends Placed>(zones: T[]): T[][] {
   const out: T[][] = [];
+  // The x extent of the last band's columns, kept as it grows: joining a band costs its own zones, not a new
+  // look at every zone above it (which made a page of thousands of rows quadratic).
+  let lastCover: Span[] = [];
   for (const band of split(
     zones,
     (b) => b.y,
@@ -60,14 +63,30 @@ function bands<T extends Placed>(zones: T[]): T[][] {
     0,
   )) {
     const last = out[out.length - 1];
-    if (
-      last &&
-      columnsOf(last).length > 1 &&
-      columnsOf(band).length > 1 &&
-      columnsOf([...last, ...band]).length > 1
-    ) {
-      last.push(...band);
-    } else out.push(band);
+    const bandCover = cover(band.map((z) => [z.bbox.x, z.bbox.x + z.bbox.w]));
+    if (last && lastCover.length > 1 && bandCover.length > 1) {
+      const both = cover([...lastCover, ...bandCover]);
+      if (both.length > 1) {
+        last.push(...band);
+        lastCover = both;
+        continue;
+      }
+    }
+    out.push(band);
+    lastCover = bandCover;
+  }
+  return out;
+}
+
+type Span = [number, number];
+
+/** The x extents of columns (what `columnsOf` splits by): spans joined where less than a column gap apart. */
+function cover(spans: Span[]): Span[] {
+  const out: Span[] = [];
+  for (const [a, b] of [...spans].sort((s, t) => s[0] - t[0])) {
+    const last = out[out.length - 1];
+    if (last && a - last[1] <= MIN_COLUMN_GAP) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { PDFDocument, PDFName, PDFRawStream, StandardFonts } from 'pdf-lib';
 import { makeLayoutPdf } from './make-pdf.js';
+import { writePdf } from './raw-pdf.js';
 
 /** `n` pseudo-random bytes (deterministic for a seed), never starting with a PDF header. */
 export function randomBytes(n: number, seed = 1): Uint8Array {
@@ -20,21 +21,6 @@ export function randomBytes(n: number, seed = 1): Uint8Array {
 export async function truncatedPdf(fraction = 0.05): Promise<Uint8Array> {
   const { bytes } = await makeLayoutPdf();
   return bytes.slice(0, Math.max(16, Math.floor(bytes.length * fraction)));
-}
-
-/** Builds a PDF file from object bodies (object i+1 = bodies[i]) with a correct xref table. */
-function writePdf(bodies: string[], trailer: string): Uint8Array {
-  let out = '%PDF-1.4\n%\u00e2\u00e3\u00cf\u00d3\n';
-  const offsets: number[] = [];
-  bodies.forEach((body, i) => {
-    offsets.push(Buffer.byteLength(out, 'latin1'));
-    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xref = Buffer.byteLength(out, 'latin1');
-  out += `xref\n0 ${bodies.length + 1}\n0000000000 65535 f \n`;
-  for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${bodies.length + 1} ${trailer} >>\nstartxref\n${xref}\n%%EOF\n`;
-  return new Uint8Array(Buffer.from(out, 'latin1'));
 }
 
 /**
