@@ -95,4 +95,73 @@ describe('RoomLeases', () => {
     expect(leases.held()).toEqual({});
     client.close();
   });
+  it('tells a holder each time the room is entered, also when a later holder got in after a failed enter', async () => {
+    const { client, open } = setup();
+    const ws = await open();
+    const leases = new RoomLeases(client as unknown as SynclineClient);
+    const presence = leases.acquire('doc:1', 'join');
+    let entered = 0;
+    presence.onEntered(() => entered++);
+    await tick();
+    ws.deliver({ type: 'nack', id: ws.last('join_room').id, code: 'timeout', message: 'slow network' });
+    await expect(presence.entered).rejects.toMatchObject({ code: 'timeout' });
+    expect(entered).toBe(0);
+    // The document's retry gets in: the presence holder hears of it (its member list is to be fetched now).
+    const doc = leases.acquire('doc:1', 'join', { again: true });
+    await tick();
+    ws.deliver({
+      type: 'ack',
+      id: ws.last('join_room').id,
+      data: { room: 'doc:1', seq: 0, status: 'fresh' },
+    });
+    await doc.entered;
+    await tick();
+    expect(entered).toBe(1);
+    // A holder that comes once the room is entered hears of it at once.
+    let late = 0;
+    leases.acquire('doc:1', 'subscribe').onEntered(() => late++);
+    expect(late).toBe(1);
+    // Released, a holder hears nothing more.
+    presence.release();
+    leases.acquire('doc:1', 'join', { again: true });
+    await tick();
+    ws.deliver({
+      type: 'ack',
+      id: ws.last('join_room').id,
+      data: { room: 'doc:1', seq: 0, status: 'fresh' },
+    });
+    await tick();
+    expect(entered).toBe(1);
+    expect(late).toBe(2);
+    client.close();
+  });
+
+  it('counts the memberships of one client across providers: one leaving keeps the rooms the other holds', async () => {
+    const { client, open } = setup();
+    const ws = await open();
+    const c = client as unknown as SynclineClient;
+    // Two providers given the same client (two React roots on one page).
+    const first = new RoomLeases(c);
+    const second = new RoomLeases(c);
+    const a = first.acquire('doc:1', 'join');
+    first.acquire('doc:2', 'subscribe');
+    const b = second.acquire('doc:1', 'join');
+    await tick();
+    expect(ws.sentOf('join_room').map((m) => m.room)).toEqual(['doc:1']); // entered once
+    for (const m of [...ws.sentOf('join_room'), ...ws.sentOf('subscribe')])
+      ws.deliver({ type: 'ack', id: m.id, data: { room: m.room, seq: 0, status: 'fresh' } });
+    await tick();
+    // The first provider goes: it leaves what only it held, at once, and nothing the second holds.
+    first.leaveAll();
+    a.release(); // its hooks' releases come after and change nothing
+    await tick();
+    expect(ws.sentOf('unsubscribe').map((m) => m.room)).toEqual(['doc:2']);
+    expect(ws.sentOf('leave_room')).toHaveLength(0);
+    expect(second.held()).toEqual({ 'doc:1': { join: 1, subscribe: 0 } });
+    b.release();
+    await tick();
+    expect(ws.sentOf('leave_room').map((m) => m.room)).toEqual(['doc:1']);
+    expect(second.held()).toEqual({});
+    client.close();
+  });
 });

@@ -10,6 +10,78 @@ interface Lease {
   entered: Promise<RoomState>;
   /** The latest enter command failed: the client is not in the room, so the next lease enters it again. */
   failed: boolean;
+  /** The latest enter command succeeded. */
+  in: boolean;
+  /** Told each time an enter command succeeds (the holders' `onEntered`). */
+  readonly listeners: Set<() => void>;
+}
+
+/** A holder's share of a room membership. */
+export interface RoomLease {
+  /** The membership as the server confirmed it when acquired (rejects when that enter command failed). */
+  readonly entered: Promise<RoomState>;
+  /**
+   * Calls `listener` each time the room is entered while this lease is held: at once when it is in already, then
+   * after every enter command that succeeds, such as another holder's retry after a failed join (which `entered`,
+   * rejected, never tells). Not after a reconnect: the client re-enters its rooms on its own then (`welcome`).
+   */
+  onEntered(listener: () => void): Disposer;
+  /** Gives the share back (once; again does nothing). */
+  release: Disposer;
+}
+
+/** The memberships of each client, shared by every provider given the same client. */
+const memberships = new WeakMap<SynclineClient, ClientRooms>();
+
+/**
+ * A provider's room memberships on its client. The counting is shared per client (`ClientRooms`), so two providers
+ * given the same client (two React roots on a page) hold its rooms together: one unmounting (`leaveAll`) gives back
+ * only its own leases, and leaves only the rooms nobody else holds.
+ */
+export class RoomLeases {
+  private readonly rooms: ClientRooms;
+  /** This provider's leases not released yet. */
+  private readonly mine = new Set<Disposer>();
+
+  constructor(client: SynclineClient) {
+    let rooms = memberships.get(client);
+    if (!rooms) {
+      rooms = new ClientRooms(client);
+      memberships.set(client, rooms);
+    }
+    this.rooms = rooms;
+  }
+
+  /** See `ClientRooms.acquire`. */
+  acquire(room: string, mode: RoomMode, options: { again?: boolean } = {}): RoomLease {
+    const lease = this.rooms.acquire(room, mode, options);
+    const release = () => {
+      this.mine.delete(release);
+      lease.release();
+    };
+    this.mine.add(release);
+    return { entered: lease.entered, onEntered: lease.onEntered, release };
+  }
+
+  /** The client's rooms held now, by any provider, with their lease counts (for tests and debugging). */
+  held(): Record<string, { join: number; subscribe: number }> {
+    return this.rooms.held();
+  }
+
+  /** See `ClientRooms.flush`. */
+  flush(): void {
+    this.rooms.flush();
+  }
+
+  /**
+   * Gives back every lease of this provider and settles at once (the provider is going away; its hooks' releases
+   * come after and change nothing): the rooms nobody else holds are left before the client closes, so that others
+   * see me go at once, not after the server's grace.
+   */
+  leaveAll(): void {
+    for (const release of [...this.mine]) release();
+    this.rooms.flush();
+  }
 }
 
 /**
@@ -21,7 +93,7 @@ interface Lease {
  * microtask, so a holder that goes and comes back at once (React StrictMode runs every effect twice, a remount)
  * keeps the membership: no leave and join again, which others would see as the user leaving and coming back.
  */
-export class RoomLeases {
+class ClientRooms {
   private readonly leases = new Map<string, Lease>();
   /** Rooms with a release not settled yet. */
   private readonly unsettled = new Set<string>();
@@ -33,14 +105,18 @@ export class RoomLeases {
    * it again even when already in it, as the client's own `join` does (a holder that was told it is not in the
    * room: a join that timed out, a room the server did not re-enter after a reconnect, `not_joined`).
    */
-  acquire(
-    room: string,
-    mode: RoomMode,
-    options: { again?: boolean } = {},
-  ): { entered: Promise<RoomState>; release: Disposer } {
+  acquire(room: string, mode: RoomMode, options: { again?: boolean } = {}): RoomLease {
     let lease = this.leases.get(room);
     if (!lease) {
-      lease = { join: 0, subscribe: 0, mode, entered: this.enter(room, mode), failed: false };
+      lease = {
+        join: 0,
+        subscribe: 0,
+        mode,
+        entered: this.enter(room, mode),
+        failed: false,
+        in: false,
+        listeners: new Set(),
+      };
       this.watch(lease);
       this.leases.set(room, lease);
     } else if ((mode === 'join' && lease.mode !== 'join') || lease.failed || options.again) {
@@ -52,11 +128,25 @@ export class RoomLeases {
     lease[mode]++;
     const held = lease;
     let released = false;
+    const mine = new Set<() => void>();
     return {
       entered: held.entered,
+      onEntered: (listener) => {
+        if (released) return () => {};
+        const call = () => listener();
+        mine.add(call);
+        held.listeners.add(call);
+        if (held.in) call();
+        return () => {
+          mine.delete(call);
+          held.listeners.delete(call);
+        };
+      },
       release: () => {
         if (released) return;
         released = true;
+        for (const call of mine) held.listeners.delete(call);
+        mine.clear();
         held[mode]--;
         if (this.unsettled.size === 0) queueMicrotask(() => this.flush());
         this.unsettled.add(room);
@@ -79,16 +169,6 @@ export class RoomLeases {
     const rooms = [...this.unsettled];
     this.unsettled.clear();
     for (const room of rooms) this.settle(room);
-  }
-
-  /**
-   * Leaves every room now, whoever holds it (the provider is going away; its hooks' releases come after and
-   * change nothing): before the client closes, so that others see me go at once, not after the server's grace.
-   */
-  leaveAll(): void {
-    this.unsettled.clear();
-    for (const room of [...this.leases.keys()]) this.client.leave(room).catch(() => {});
-    this.leases.clear();
   }
 
   private settle(room: string): void {
@@ -114,13 +194,22 @@ export class RoomLeases {
 
   /**
    * A refusal of the lease's latest enter command is reported to whoever awaits `entered`; the client forgot the
-   * room meanwhile, so the next lease enters it again instead of being handed the same refusal.
+   * room meanwhile, so the next lease enters it again instead of being handed the same refusal. Its success is told
+   * to the holders' `onEntered` listeners.
    */
   private watch(lease: Lease): void {
     const entered = lease.entered;
     lease.failed = false;
-    entered.catch(() => {
-      if (lease.entered === entered) lease.failed = true;
-    });
+    lease.in = false;
+    entered.then(
+      () => {
+        if (lease.entered !== entered) return;
+        lease.in = true;
+        for (const listener of [...lease.listeners]) listener();
+      },
+      () => {
+        if (lease.entered === entered) lease.failed = true;
+      },
+    );
   }
 }

@@ -12,8 +12,9 @@ export interface MaintenanceState {
 const NO_MAINTENANCE: MaintenanceState = Object.freeze({ enabled: false });
 
 /**
- * What a provider owns for one client: shared room memberships, shared document clients, and the client's
- * maintenance announcements and errors forwarded to the notifications.
+ * What a provider owns for one client: its room memberships (counted with those of other providers of the same
+ * client), shared document clients, and the client's maintenance announcements and errors forwarded to the
+ * notifications.
  */
 export class SynclineRuntime {
   readonly rooms: RoomLeases;

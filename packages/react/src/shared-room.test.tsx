@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, render, renderHook } from '@testing-library/react';
+import { act, cleanup, render, renderHook } from '@testing-library/react';
 import { StrictMode } from 'react';
 import { describe, expect, it } from 'vitest';
 import { testZone, until, worldPerTest } from './testing/server.js';
@@ -154,5 +154,42 @@ describe('one room membership per document under a provider', () => {
     });
     expect(presence.filter((p) => p.endsWith('ann'))).toEqual(['join ann']);
     expect(isMember('ann')).toBe(true);
+  });
+  it('shares the memberships of one client between two providers (two React roots): one unmounting leaves nothing the other uses', async () => {
+    const { world, documentId } = setup;
+    const benClient = world.client('ben');
+    const ben = renderHook(() => useRealTimeDocument(documentId), { wrapper: world.wrapper(benClient) });
+    await until(() => ben.result.current.isReady);
+    act(() => void ben.result.current.createZone(zone('z1', 'text')));
+
+    const annClient = world.client('ann');
+    const main: Seen = {};
+    const side: Seen = {};
+    const Wrapper = world.wrapper(annClient);
+    const parts = { doc: true, progress: true, exporter: true };
+    // The same client under two providers, e.g. the page and a panel rendered into another root.
+    render(
+      <Wrapper>
+        <Page documentId={documentId} parts={parts} seen={main} />
+      </Wrapper>,
+    );
+    const panel = render(
+      <Wrapper>
+        <Page documentId={documentId} parts={parts} seen={side} />
+      </Wrapper>,
+    );
+    await until(() => main.doc?.isReady && side.doc?.isReady && isMember('ann'));
+    await until(() => main.collab?.users.length === 2);
+
+    panel.unmount();
+    await act(async () => {
+      await new Promise((res) => setTimeout(res, 100));
+    });
+    expect(isMember('ann')).toBe(true);
+    expect(main.collab?.users.map((u) => u.userId).sort()).toEqual(['ann', 'ben']);
+    await stillLive(main, () => ben.result.current, 'still ');
+    expect(main.doc?.status).toBe('open');
+    cleanup();
+    await until(() => !receives('ann'), 5_000, 'Ann out of the room');
   });
 });

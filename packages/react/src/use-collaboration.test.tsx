@@ -1,4 +1,5 @@
 // @vitest-environment jsdom
+import { SynclineError } from '@syncline/client';
 import { act, render, renderHook, screen } from '@testing-library/react';
 import { useRef } from 'react';
 import { describe, expect, it } from 'vitest';
@@ -98,6 +99,35 @@ describe('useCollaboration', () => {
     ).toEqual(['ann', 'ben']);
     ann.hook.unmount();
     await until(() => ben.current().users.length === 1 && ben.current().cursors.length === 0);
+  });
+
+  it('lists the members once a failed join is retried and gets in, without waiting for a reconnect', async () => {
+    const { world, documentId } = setup;
+    const ben = join('ben');
+    await until(() => world.server.hub.members(`doc:${documentId}`).length === 1);
+    const annClient = world.client('ann');
+    // Ann's first join times out (a slow network): the client forgets the room, as after a real timeout.
+    const realJoin = annClient.join.bind(annClient);
+    let joins = 0;
+    annClient.join = ((room: string, options?: never) =>
+      ++joins === 1
+        ? Promise.reject(new SynclineError('timeout', 'request timed out'))
+        : realJoin(room, options)) as typeof annClient.join;
+    const ann = renderHook(() => useCollaboration(documentId), { wrapper: world.wrapper(annClient) });
+    // The document retries its join (after its backoff) and gets in: Ann is in the room...
+    await until(() => world.server.hub.members(`doc:${documentId}`).length === 2, 5_000, 'Ann joined');
+    expect(joins).toBe(2);
+    // ...and her list has everyone, Ben included, whom only the member list tells her of.
+    await until(
+      () =>
+        ann.result.current.users
+          .map((u) => u.userId)
+          .sort()
+          .join() === 'ann,ben',
+      2_000,
+      "Ann's member list",
+    );
+    await until(() => ben.current().users.length === 2);
   });
 
   it('is inert when disabled', async () => {

@@ -71,9 +71,10 @@ const NO_LOCKS: Readonly<Record<string, ZoneLock>> = Object.freeze({});
 const noLocks = () => NO_LOCKS;
 
 /**
- * Who is in a document and where their cursors are, plus zone locks: presence of `doc:<id>` (seeded with
- * the server's member list, refreshed after every reconnect), throttled cursor updates, and the shared
- * document client's locks. Inert when `enabled` is false or the provider has `enablePresence: false`.
+ * Who is in a document and where their cursors are, plus zone locks: presence of `doc:<id>` (seeded with the
+ * server's member list whenever the room is entered, also on a retry after a failed join, and refreshed after every
+ * reconnect), throttled cursor updates, and the shared document client's locks. Inert when `enabled` is false or the
+ * provider has `enablePresence: false`.
  */
 export function useCollaboration(
   documentId: string | null | undefined,
@@ -94,13 +95,9 @@ export function useCollaboration(
     const room = `doc:${id}`;
     const roomLease = runtime.rooms.acquire(room, 'join');
     const p = new RoomPresence(runtime.client, room, { cursorHz });
-    let live = true;
-    roomLease.entered.then(
-      () => {
-        if (live) p.refresh().catch(() => {});
-      },
-      () => {},
-    );
+    // The member list once in the room, and again whenever the room is entered anew: a join that failed (timed out)
+    // and got in on a retry (the document's) would otherwise show nobody until the next reconnect.
+    const offEntered = roomLease.onEntered(() => void p.refresh().catch(() => {}));
     const offAction = runtime.client.subscribe(
       'app_event',
       (data: EventData<'app_event'>, event: EventMessage) => {
@@ -111,7 +108,7 @@ export function useCollaboration(
     );
     setPresence(p);
     return () => {
-      live = false;
+      offEntered();
       offAction();
       p.close();
       roomLease.release();

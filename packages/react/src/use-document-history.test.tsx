@@ -109,6 +109,27 @@ describe('useDocumentHistory', () => {
     expect(idle.requests.count).toBe(0);
     expect(idle.history().entries).toEqual([]);
   });
+
+  it('is not loading while disabled or without a document, and loads once enabled', async () => {
+    const { world, documentId } = setup;
+    const client = world.client('ann');
+    const requests = countHistoryRequests(client);
+    const hook = renderHook(
+      ({ id, enabled }: { id: string | null; enabled: boolean }) => ({
+        doc: useRealTimeDocument(documentId),
+        history: useDocumentHistory(id, { enabled }),
+      }),
+      { wrapper: world.wrapper(client), initialProps: { id: documentId as string | null, enabled: false } },
+    );
+    await until(() => hook.result.current.doc.isReady);
+    expect(hook.result.current.history).toMatchObject({ entries: [], loading: false, error: null });
+    hook.rerender({ id: null, enabled: true });
+    expect(hook.result.current.history.loading).toBe(false);
+    hook.rerender({ id: documentId, enabled: true });
+    expect(hook.result.current.history.loading).toBe(true);
+    await until(() => !hook.result.current.history.loading);
+    expect(requests.count).toBe(1);
+  });
 });
 
 /** A document replica standing in for `DocumentClient`: its version, `doc.history` requests answered by the test. */

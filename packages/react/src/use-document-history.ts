@@ -16,7 +16,7 @@ export interface DocumentHistoryOptions {
 export interface DocumentHistory {
   /** The latest committed ops, described, oldest first (`doc.history`). */
   entries: HistoryEntry[];
-  /** True until the first page arrived. */
+  /** True until the first page arrived; false while disabled or without a document (nothing is asked). */
   loading: boolean;
   /** Why the last request failed, or null. */
   error: string | null;
@@ -34,6 +34,8 @@ const EMPTY: DocumentHistory = {
   hasOlder: false,
   loadOlder: noOlder,
 };
+/** Disabled, or no document: nothing is asked, so nothing is loading. */
+const IDLE: DocumentHistory = { ...EMPTY, loading: false };
 const NONE = { doc: null, history: EMPTY };
 const hasOlder = (entries: readonly HistoryEntry[]) => (entries[0]?.version ?? 1) > 1;
 
@@ -146,5 +148,6 @@ export function useDocumentHistory(
     };
   }, [doc, enabled, limit, refreshMs]);
 
-  return doc && enabled && state.doc === doc ? state.history : EMPTY;
+  if (!enabled || !documentId) return IDLE;
+  return doc && state.doc === doc ? state.history : EMPTY;
 }

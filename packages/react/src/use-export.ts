@@ -36,6 +36,8 @@ export class ExportTracker {
   private readonly disposers: Disposer[] = [];
   /** Events that arrived before `export.start` answered with the id. */
   private early: { type: string; data: Record<string, unknown> }[] = [];
+  /** `start` calls so far: only the latest one's reply changes the state. */
+  private attempts = 0;
 
   constructor(
     private readonly client: SynclineClient,
@@ -55,7 +57,12 @@ export class ExportTracker {
     return () => this.listeners.delete(listener);
   };
 
+  /**
+   * Starts an export; resolves with its id. A later `start` takes over: an earlier one still in flight settles its
+   * own promise (its export exists on the server all the same) but no longer changes the state.
+   */
   async start(format: ExportFormat): Promise<string> {
+    const attempt = ++this.attempts;
     this.early = [];
     this.set({ ...IDLE_EXPORT, status: 'starting', format });
     try {
@@ -65,12 +72,15 @@ export class ExportTracker {
       });
       if (!reply || typeof reply.exportId !== 'string')
         throw new SynclineError('internal', 'export.start gave no export id');
+      if (attempt !== this.attempts) return reply.exportId; // a later start took over
       this.set({ ...this.state, status: 'running', exportId: reply.exportId });
       for (const e of this.early.splice(0)) this.onEvent(e.type, e.data);
       return reply.exportId;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.set({ ...this.state, status: 'failed', error: message });
+      if (attempt === this.attempts) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.set({ ...this.state, status: 'failed', error: message });
+      }
       throw error;
     }
   }
@@ -116,7 +126,11 @@ export class ExportTracker {
 }
 
 export interface UseExport extends ExportState {
-  /** Starts an export (`rag`, `markdown`, `json`); resolves with its id. */
+  /**
+   * Starts an export (`rag`, `markdown`, `json`); resolves with its id. The latest call is the one followed: an
+   * earlier one answered late still resolves (or rejects) but leaves the state alone. Rejects with `unavailable`
+   * before the provider's client exists.
+   */
   start: (format: ExportFormat) => Promise<string>;
 }
 

@@ -1,9 +1,11 @@
 // @vitest-environment jsdom
+
+import { SynclineError } from '@syncline/server';
 import { act, fireEvent, render, renderHook, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { ProcessingProgress } from './components/processing-progress.js';
 import { countListeners, type TestWorld, trackingWebSocket, until, worldPerTest } from './testing/server.js';
-import { useWebSocketProgress } from './use-websocket-progress.js';
+import { useWebSocketProgress, type WebSocketProgress } from './use-websocket-progress.js';
 
 type Job = {
   jobId: string;
@@ -195,6 +197,72 @@ describe('useWebSocketProgress', () => {
     await until(() => result.current.progress === 0.5);
     expect(result.current.canCancel).toBe(true);
     expect(calls).toHaveLength(2);
+  });
+
+  it('shows why a Cancel failed, beside the buttons, until the job moves on', async () => {
+    const { world, documentId } = setup;
+    const jobs = installJobs(world, documentId);
+    world.server.handle('job.cancel', () => {
+      throw new SynclineError('forbidden', 'only the owner may cancel this job');
+    });
+    const Wrapper = world.wrapper(world.client('ann'));
+    render(
+      <Wrapper>
+        <ProcessingProgress documentId={documentId} />
+      </Wrapper>,
+    );
+    await until(() => screen.queryByRole('button', { name: 'Cancel' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('Could not cancel: only the owner may cancel this job');
+    expect(alert.className).toBe('syncline-progress__action-error');
+    // The job finishes: the failure was about a job that is no longer running, and goes.
+    await jobs.publish('processing_completed', { zones: 3, confidence: 1 });
+    await until(() => screen.getByRole('status').textContent?.startsWith('Processed'));
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('shows why a Retry failed', async () => {
+    const { world, documentId } = setup;
+    installJobs(world, documentId, { state: 'cancelled', progress: 0.4 });
+    world.server.handle('job.retry', () => {
+      throw new SynclineError('invalid', 'the job is running again');
+    });
+    const Wrapper = world.wrapper(world.client('ann'));
+    render(
+      <Wrapper>
+        <ProcessingProgress documentId={documentId} />
+      </Wrapper>,
+    );
+    await until(() => screen.queryByRole('button', { name: 'Retry' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('Could not retry: the job is running again');
+  });
+
+  it('rejects cancel and retry while there is nothing to follow yet, as useExport.start does', async () => {
+    const { world } = setup;
+    const client = world.client('ann');
+    // No document yet (a page still choosing one): there is no job to cancel.
+    const { result } = renderHook(() => useWebSocketProgress(null), { wrapper: world.wrapper(client) });
+    await expect(result.current.cancel()).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(result.current.retry()).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('rejects cancel and retry from before the provider made its client', async () => {
+    const { world, documentId } = setup;
+    const client = world.client('ann');
+    const first: WebSocketProgress[] = [];
+    renderHook(
+      () => {
+        const p = useWebSocketProgress(documentId);
+        if (first.length === 0) first.push(p);
+        return p;
+      },
+      { wrapper: world.wrapper(client) },
+    );
+    await expect(first[0].cancel()).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(first[0].retry()).rejects.toMatchObject({ code: 'unavailable' });
   });
 
   it('works from events alone when the server has no job methods', async () => {

@@ -1,4 +1,5 @@
 'use client';
+import { SynclineError } from '@syncline/client';
 import { useCallback, useMemo } from 'react';
 import {
   IDLE_PROCESSING,
@@ -29,13 +30,24 @@ export interface WebSocketProgress {
   jobId: string | null;
   /** The whole state as one immutable snapshot. */
   state: ProcessingState;
-  /** Cancels the job (`job.cancel`). */
+  /**
+   * Cancels the job (`job.cancel`). Rejects with the server's error (`forbidden`, `not_found`, ...), with `not_found`
+   * when no job is known, and with `unavailable` before the provider's client exists or without a `documentId`
+   * (as `useExport`'s `start` does): nothing is queued for later.
+   */
   cancel: () => Promise<void>;
-  /** Re-queues a failed or cancelled job (`job.retry`). */
+  /** Re-queues a failed or cancelled job (`job.retry`); rejects as `cancel` does. */
   retry: () => Promise<void>;
 }
 
 const idle = () => IDLE_PROCESSING;
+
+/**
+ * Nothing to act on yet: no client (the first render, server rendering) or no document. Rejected rather than queued:
+ * a Cancel clicked now is about a job this hook does not know, and a button should not seem to work when it did not.
+ */
+const notYet = (documentId: string | null | undefined) =>
+  Promise.reject(new SynclineError('unavailable', documentId ? 'not connected yet' : 'no document'));
 
 /**
  * A document's processing progress, live: `processing_started/progress/completed/error` events of the
@@ -43,8 +55,8 @@ const idle = () => IDLE_PROCESSING;
  */
 export function useWebSocketProgress(documentId: string | null | undefined): WebSocketProgress {
   const { tracker: live, state } = useDocumentTracker(ProcessingTracker, documentId, idle);
-  const cancel = useCallback(() => (live ? live.cancel() : Promise.resolve()), [live]);
-  const retry = useCallback(() => (live ? live.retry() : Promise.resolve()), [live]);
+  const cancel = useCallback(() => (live ? live.cancel() : notYet(documentId)), [live, documentId]);
+  const retry = useCallback(() => (live ? live.retry() : notYet(documentId)), [live, documentId]);
   return useMemo(
     () => ({
       progress: state.progress,

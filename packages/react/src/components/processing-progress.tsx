@@ -1,5 +1,6 @@
 'use client';
-import type { ReactNode } from 'react';
+import { type ReactNode, useState } from 'react';
+import type { ProcessingStatus } from '../processing-state.js';
 import { useWebSocketProgress } from '../use-websocket-progress.js';
 
 export interface ProcessingProgressProps {
@@ -18,9 +19,17 @@ const STATUS_LABELS: Record<string, string> = {
   cancelled: 'Cancelled',
 };
 
+/** A Cancel or Retry that failed, with the job's state it was about. */
+interface ActionFailure {
+  message: string;
+  jobId: string | null;
+  status: ProcessingStatus;
+}
+
 /**
  * Processing of a document: stage, page N of M, a progress bar, ETA, Cancel (and Retry after a failure), the buttons
- * only to users the server lets cancel and retry the job.
+ * only to users the server lets cancel and retry the job. A Cancel or Retry the server refuses (or that fails) says
+ * why beside the buttons (`syncline-progress__action-error`, an alert), until the job moves on or the next click.
  */
 export function ProcessingProgress({
   documentId,
@@ -28,8 +37,20 @@ export function ProcessingProgress({
   hideWhenDone = false,
 }: ProcessingProgressProps): ReactNode {
   const p = useWebSocketProgress(documentId);
+  const [failure, setFailure] = useState<ActionFailure | null>(null);
   if (p.processingStatus === 'idle' || (hideWhenDone && p.processingStatus === 'completed')) return null;
   const percent = Math.round(p.progress * 100);
+  const run = (action: 'cancel' | 'retry') => {
+    setFailure(null);
+    const about = { jobId: p.jobId, status: p.processingStatus };
+    (action === 'cancel' ? p.cancel() : p.retry()).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      setFailure({ ...about, message: `Could not ${action}: ${reason}` });
+    });
+  };
+  // Shown while the job is where it was when the action failed: once it moved on, the failure is old news.
+  const shownFailure =
+    failure && failure.jobId === p.jobId && failure.status === p.processingStatus ? failure.message : null;
   return (
     <section
       className={['syncline-progress', className].filter(Boolean).join(' ')}
@@ -63,23 +84,20 @@ export function ProcessingProgress({
         </p>
       ) : null}
       {p.isProcessing && p.canCancel && (
-        <button
-          type="button"
-          className="syncline-progress__cancel"
-          onClick={() => void p.cancel().catch(() => {})}
-        >
+        <button type="button" className="syncline-progress__cancel" onClick={() => run('cancel')}>
           Cancel
         </button>
       )}
       {p.canRetry &&
       ((p.processingStatus === 'failed' && p.recoverable) || p.processingStatus === 'cancelled') ? (
-        <button
-          type="button"
-          className="syncline-progress__retry"
-          onClick={() => void p.retry().catch(() => {})}
-        >
+        <button type="button" className="syncline-progress__retry" onClick={() => run('retry')}>
           Retry
         </button>
+      ) : null}
+      {shownFailure ? (
+        <p className="syncline-progress__action-error" role="alert">
+          {shownFailure}
+        </p>
       ) : null}
     </section>
   );
