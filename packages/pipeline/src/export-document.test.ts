@@ -201,6 +201,43 @@ describe('exportDocument', () => {
     ]);
   });
 
+  it('markdown: zone text never reaches a renderer as HTML, and reads as it was where it cannot', async () => {
+    const zones: Zone[] = [
+      { ...zone('script', 1, 10), text: 'Hello <script>alert(1)</script> world' },
+      { ...zone('img', 1, 40), text: '<img src=x onerror="alert(1)">' },
+      { ...zone('comment', 1, 70), text: 'a <!-- b --> c <!DOCTYPE x> <?php ?> <https://example.com>' },
+      { ...zone('entity', 1, 100), text: 'Copyright &copy; 2024, &#60;b&#x3e; and &amp; as typed' },
+      { ...zone('plain', 1, 130), text: 'AT&T: a < b, 1 <2, x -> y & z; a<b' },
+      { ...zone('head', 1, 160), type: 'heading', label: 'Heading 1', text: '<b>Bold</b> title' },
+      {
+        ...zone('items', 1, 190),
+        type: 'list',
+        label: 'Bulleted list',
+        text: '• <em>one</em>\n1. <i>two</i>',
+      },
+      { ...zone('rows', 1, 220), type: 'table', label: 'Table', text: '<td>cell</td> | &nbsp;' },
+      { ...zone('cap', 1, 250), type: 'caption', label: 'Caption', text: 'Figure <svg onload=x>' },
+      { ...zone('fig', 1, 280), type: 'figure', label: 'Figure', text: '<iframe src=y>' },
+    ];
+    const doc: ZoneDocument = { meta: {}, zones: Object.fromEntries(zones.map((z) => [z.id, z])) };
+    const md = (await exportDocument(doc, 'markdown', { documentId: 'd' })).body;
+    expect(md.split('\n\n')).toEqual([
+      '<!-- page 1 -->',
+      'Hello &lt;script>alert(1)&lt;/script> world',
+      '&lt;img src=x onerror="alert(1)">',
+      'a &lt;!-- b --> c &lt;!DOCTYPE x> &lt;?php ?> &lt;https://example.com>',
+      'Copyright &amp;copy; 2024, &amp;#60;b&amp;#x3e; and &amp;amp; as typed',
+      'AT&T: a < b, 1 <2, x -> y & z; a&lt;b',
+      '# &lt;b>Bold&lt;/b> title',
+      '- &lt;em>one&lt;/em>\n1. &lt;i>two&lt;/i>',
+      '&lt;td>cell&lt;/td> | &amp;nbsp;',
+      '*Figure &lt;svg onload=x>*',
+      '*[Figure: &lt;iframe src=y>]*\n',
+    ]);
+    // The page markers are the only HTML left (comments, which renderers show as nothing).
+    expect(md.match(/<[A-Za-z/!?][^>]*>/g)).toEqual(['<!-- page 1 -->']);
+  });
+
   it('rag: no chunk is longer than RAG_CHUNK_CHARS; a longer zone is split between words, never inside a character', async () => {
     const sentence = (i: number) => `Sentence ${i} of a long paragraph says something. `;
     const long = Array.from({ length: 60 }, (_, i) => sentence(i))

@@ -5,7 +5,8 @@ import { listMarker } from './list-marker.js';
 /**
  * Markdown in reading order: a comment marks each page; `Heading 1` zones become `#`, other headings `##`;
  * list lines become `- item` (numbered items keep their number: `1. item`); table rows are text lines;
- * captions are italic; figures a placeholder. Paragraph text that would read as Markdown syntax is escaped.
+ * captions are italic; figures a placeholder. Paragraph text that would read as Markdown syntax is escaped, and
+ * zone text never reaches a renderer as HTML (`escapeHtml`).
  */
 export async function toMarkdown(zones: Zone[], progress: ExportProgress): Promise<string> {
   const parts: string[] = [];
@@ -17,7 +18,7 @@ export async function toMarkdown(zones: Zone[], progress: ExportProgress): Promi
       page = z.page;
       parts.push(`<!-- page ${page} -->`);
     }
-    const text = z.text.trim();
+    const text = escapeHtml(z.text.trim());
     if (text === '' && z.type !== 'figure') continue;
     switch (z.type) {
       case 'heading':
@@ -49,6 +50,19 @@ export async function toMarkdown(zones: Zone[], progress: ExportProgress): Promi
     }
   }
   return parts.length ? `${parts.join('\n\n')}\n` : '';
+}
+
+/**
+ * Most Markdown renderers pass inline HTML through, so a PDF's `<script>` or `<img onerror=…>` would be HTML to
+ * whoever renders the export. `<` becomes `&lt;` where it could open a tag, comment, declaration or autolink (before a
+ * letter, `/`, `!` or `?`), `&` becomes `&amp;` where it would start an entity (`&copy;`, `&#60;`); elsewhere (`a < b`,
+ * `AT&T`, `->`) they stay as they are, readable as plain text. `>` never opens HTML (at a line's start it is escaped as
+ * a quote by `escapeLine`).
+ */
+function escapeHtml(s: string): string {
+  return s.replace(/<(?=[A-Za-z/!?])|&(?=#\d+;|#[xX][\da-fA-F]+;|[A-Za-z][A-Za-z\d]*;)/g, (c) =>
+    c === '<' ? '&lt;' : '&amp;',
+  );
 }
 
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ');

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
-import { deleteDocument } from '../lib/api.js';
+import { ApiError, deleteDocument } from '../lib/api.js';
 
 /**
  * Delete, then a confirmation in place ("Delete “report.pdf” for everyone?" Delete / Keep): deleting a document
@@ -32,7 +32,10 @@ export function DeleteDocumentButton({
       () => onDeleted(documentId),
       (e: Error) => {
         setState('idle');
-        setProblem(`Not deleted: ${e.message}`);
+        // The server's reason, or (offline) the browser's "Failed to fetch", which says nothing to a user.
+        setProblem(
+          `Not deleted: ${e instanceof ApiError ? e.message : 'no connection to the server; try again once online'}.`,
+        );
       },
     );
   };

@@ -1,7 +1,8 @@
 import { ConnectionStatus, useWebSocketContext } from '@syncline/react';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
 import { ApiError, type DocumentSummary, listDocuments } from '../lib/api.js';
+import { type BlankDocument, blankDocuments, blankSummary, forgetBlank } from '../lib/blank-documents.js';
 import { Banners } from './Banners.js';
 import { DeleteDocumentButton } from './DeleteDocumentButton.js';
 import { UploadDropzone } from './UploadDropzone.js';
@@ -13,23 +14,30 @@ const STATUS_LABELS: Record<string, string> = {
   ready: 'ready',
   cancelled: 'cancelled',
   failed: 'failed',
+  blank: 'blank',
 };
 
 const when = (ms: number) =>
   new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
 
-/** The documents: status, who created them, when they changed; upload; open or start a blank one. */
+/**
+ * The documents: status, who created them, when they changed; upload; open or start a blank one. Uploaded ones come
+ * from the server; blank ones I created from what this browser remembers (the server lists uploads only).
+ */
 export function DocumentList() {
   const { auth, navigate } = useStudio();
   const { client } = useWebSocketContext();
+  const selfId = auth.identity.userId;
   const [documents, setDocuments] = useState<DocumentSummary[] | null>(null);
+  const [blanks, setBlanks] = useState<BlankDocument[]>(() => blankDocuments(selfId));
   const [problem, setProblem] = useState<string | null>(null);
   const [blankName, setBlankName] = useState('');
 
   const refresh = useCallback(() => {
+    setBlanks(blankDocuments(selfId));
     listDocuments(auth).then(
       (docs) => {
-        setDocuments([...docs].sort((a, b) => b.updatedAt - a.updatedAt));
+        setDocuments(docs);
         setProblem(null);
       },
       (e: Error) =>
@@ -39,7 +47,7 @@ export function DocumentList() {
             : `Could not load the documents: ${e.message}`,
         ),
     );
-  }, [auth]);
+  }, [auth, selfId]);
 
   useEffect(() => {
     refresh();
@@ -50,7 +58,10 @@ export function DocumentList() {
       client.subscribe('processing_completed', refresh),
       client.subscribe('processing_error', refresh),
       // One of mine deleted (in another tab, or by an admin).
-      client.subscribe('document_deleted', refresh),
+      client.subscribe('document_deleted', (d) => {
+        forgetBlank(selfId, d.documentId);
+        refresh();
+      }),
       client.on('welcome', refresh),
     ];
     const timer = setInterval(refresh, 10_000);
@@ -58,11 +69,26 @@ export function DocumentList() {
       clearInterval(timer);
       for (const off of offs) off();
     };
-  }, [client, refresh]);
+  }, [client, refresh, selfId]);
 
-  const removed = useCallback((documentId: string) => {
-    setDocuments((docs) => docs?.filter((d) => d.documentId !== documentId) ?? null);
-  }, []);
+  const removed = useCallback(
+    (documentId: string) => {
+      forgetBlank(selfId, documentId);
+      setBlanks((list) => list.filter((d) => d.documentId !== documentId));
+      setDocuments((docs) => docs?.filter((d) => d.documentId !== documentId) ?? null);
+    },
+    [selfId],
+  );
+
+  // Uploaded and blank together, newest first (a blank one the server also lists is the server's).
+  const rows = useMemo(() => {
+    const listed = new Set(documents?.map((d) => d.documentId));
+    const all = [
+      ...(documents ?? []),
+      ...blanks.filter((b) => !listed.has(b.documentId)).map((b) => blankSummary(selfId, b)),
+    ];
+    return all.sort((a, b) => b.updatedAt - a.updatedAt);
+  }, [documents, blanks, selfId]);
 
   const openBlank = (e: FormEvent) => {
     e.preventDefault();
@@ -88,8 +114,8 @@ export function DocumentList() {
         <section aria-labelledby="docs-heading">
           <h2 id="docs-heading">Documents</h2>
           {problem && <p className="note">{problem}</p>}
-          {documents && documents.length === 0 && <p className="empty">No documents yet: upload a PDF.</p>}
-          {documents && documents.length > 0 && (
+          {documents && rows.length === 0 && <p className="empty">No documents yet: upload a PDF.</p>}
+          {rows.length > 0 && (
             <table className="documents">
               <thead>
                 <tr>
@@ -104,7 +130,7 @@ export function DocumentList() {
                 </tr>
               </thead>
               <tbody>
-                {documents.map((d) => (
+                {rows.map((d) => (
                   <tr key={d.documentId} data-document-id={d.documentId}>
                     <td>
                       <a
@@ -123,10 +149,10 @@ export function DocumentList() {
                       </span>
                     </td>
                     <td>{d.pages ?? '–'}</td>
-                    <td>{d.ownerId === auth.identity.userId ? 'you' : d.ownerId.replace(/^dev-/, '')}</td>
+                    <td>{d.ownerId === selfId ? 'you' : d.ownerId.replace(/^dev-/, '')}</td>
                     <td>{when(d.updatedAt)}</td>
                     <td>
-                      {/* The list holds what I may delete: my documents (an admin's: everyone's). */}
+                      {/* The list holds what I may delete: my documents (an admin's: everyone's uploads). */}
                       <DeleteDocumentButton documentId={d.documentId} name={d.name} onDeleted={removed} />
                     </td>
                   </tr>

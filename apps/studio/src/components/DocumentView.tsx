@@ -3,13 +3,16 @@ import {
   UserPresence,
   useCollaboration,
   useDocumentUsers,
+  useNotifications,
   useNotify,
   useRealTimeDocument,
   useWebSocketProgress,
 } from '@syncline/react';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
 import { ApiError, cachedDocument, fetchDocumentFile } from '../lib/api.js';
+import { forgetBlank, rememberBlank } from '../lib/blank-documents.js';
+import { type DocFailure, repeatsFailure } from '../lib/failure-toast.js';
 import { type LoadedPdf, loadPdf } from '../lib/pdf.js';
 import { BLANK_PAGE } from '../lib/zones.js';
 import { stepZoom } from '../lib/zoom.js';
@@ -18,6 +21,18 @@ import { DualPaneViewer } from './DualPaneViewer.js';
 import { ExportPanel } from './ExportPanel.js';
 import { HistoryPanel } from './HistoryPanel.js';
 import { ProcessingPanel } from './ProcessingPanel.js';
+
+/**
+ * The banner tells why the document failed: the "Document error" toast of that same error would only repeat it
+ * (toasts of other errors stay). A layout effect, so the toast goes before it is ever painted.
+ */
+function ToastShownAsBanner({ documentId, failure }: { documentId: string; failure: DocFailure }) {
+  const { notifications, dismiss } = useNotifications();
+  useLayoutEffect(() => {
+    for (const n of notifications) if (repeatsFailure(n, documentId, failure)) dismiss(n.id);
+  }, [notifications, dismiss, documentId, failure]);
+  return null;
+}
 
 /** One document: its PDF and zones side by side, who is here, processing, undo/redo, export. */
 export function DocumentView({ documentId }: { documentId: string }) {
@@ -29,6 +44,8 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const doc = rt.client;
   const [pdf, setPdf] = useState<LoadedPdf | null>(null);
   const [pdfNote, setPdfNote] = useState<string | null>(null);
+  // No PDF: a blank document, opened by name (the list shows it again from what this browser remembers).
+  const [isBlank, setIsBlank] = useState(false);
   const [zoom, setZoom] = useState<number | null>(null);
   const [showHistory, setShowHistory] = useState(false);
   const pane = useRef<HTMLDivElement>(null);
@@ -37,19 +54,46 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const name = summary?.name ?? (typeof metaName === 'string' ? metaName : documentId);
   const selfId = auth.identity.userId;
   // Why the document failed (deleted, refused), from the error it failed with.
-  const [failure, setFailure] = useState<{ code: string; message: string } | null>(null);
+  const [failedWith, setFailedWith] = useState<DocFailure | null>(null);
   useEffect(() => {
     if (rt.status !== 'failed' || !doc) return;
     let live = true;
     doc.whenSynced().catch((e: { code?: string; message?: string }) => {
-      if (live) setFailure({ code: e.code ?? 'internal', message: e.message ?? '' });
+      if (live) setFailedWith({ code: e.code ?? 'internal', message: e.message ?? '' });
     });
     return () => {
       live = false;
     };
   }, [rt.status, doc]);
+  // Until `whenSynced` answers, the error the document just reported (it reports the error it fails with last):
+  // the banner says the right thing from the first frame.
+  const lastError = rt.lastError?.kind === 'error' ? rt.lastError : null;
+  const failure =
+    rt.status !== 'failed'
+      ? null
+      : (failedWith ?? (lastError ? { code: lastError.code, message: lastError.message } : null));
   // The client says who: "the document was deleted by Olga".
-  const deletedBy = failure?.code === 'not_found' ? / by (.+)$/.exec(failure.message)?.[1] : undefined;
+  const deleted = failure?.code === 'not_found';
+  const deletedBy = deleted ? / by (.+)$/.exec(failure.message)?.[1] : undefined;
+
+  // A blank document I created goes on (or up) my list once it is open, with when it last changed as I saw it; off
+  // it once it turns out deleted.
+  const latestChange = useRef(0);
+  latestChange.current = rt.zones.reduce((t, z) => Math.max(t, z.updatedAt), 0);
+  const isOpen = rt.status === 'open';
+  const failed = rt.status === 'failed';
+  useEffect(() => {
+    if (!isBlank || !isOpen || !doc || doc.ownerId !== selfId) return;
+    const remember = () =>
+      rememberBlank(selfId, { documentId, updatedAt: latestChange.current || Date.now() });
+    remember();
+    return () => {
+      if (doc.status !== 'failed') remember();
+    };
+  }, [isBlank, isOpen, doc, selfId, documentId]);
+  useEffect(() => {
+    if (deleted) forgetBlank(selfId, documentId);
+  }, [deleted, selfId, documentId]);
 
   useEffect(() => {
     if (!doc) return;
@@ -65,7 +109,10 @@ export function DocumentView({ documentId }: { documentId: string }) {
     fetchFile().then(
       async (bytes) => {
         if (!bytes) {
-          if (live) setPdfNote('No PDF for this document: zones are shown on blank pages.');
+          if (live) {
+            setPdfNote('No PDF for this document: zones are shown on blank pages.');
+            setIsBlank(true);
+          }
           return;
         }
         const loaded = await loadPdf(bytes);
@@ -186,18 +233,24 @@ export function DocumentView({ documentId }: { documentId: string }) {
             Fit
           </button>
         </div>
-        <button type="button" aria-pressed={showHistory} onClick={() => setShowHistory((v) => !v)}>
+        {/* A failed document's history and exports cannot be had (a deleted one's are gone). */}
+        <button
+          type="button"
+          aria-pressed={showHistory && !failed}
+          onClick={() => setShowHistory((v) => !v)}
+          disabled={failed}
+        >
           History
         </button>
-        <ExportPanel documentId={documentId} name={name} />
+        <ExportPanel documentId={documentId} name={name} disabled={failed} />
         <ConnectionStatus className="connection" />
       </header>
       <Banners pending={rt.pendingCount} />
       {/* A deleted document's job ended with it: its "cancelled" would only confuse. */}
-      {failure?.code !== 'not_found' && <ProcessingPanel progress={progress} />}
+      {!deleted && <ProcessingPanel progress={progress} />}
       {rt.status === 'failed' && (
         <div className="banner banner-error" role="alert" data-failure={failure?.code}>
-          {failure?.code === 'not_found' ? (
+          {deleted ? (
             <>
               <strong>This document was deleted{deletedBy ? ` by ${deletedBy}` : ''}.</strong> Its zones,
               history and files are gone; nothing more can be changed here.{' '}
@@ -208,6 +261,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
           <button type="button" className="link" onClick={() => navigate('/')}>
             Back to documents
           </button>
+          {failure && <ToastShownAsBanner documentId={documentId} failure={failure} />}
         </div>
       )}
       {pdfNote && <p className="note">{pdfNote}</p>}
@@ -233,7 +287,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
             zoom={effectiveZoom}
           />
         )}
-        {showHistory && (
+        {showHistory && !failed && (
           <HistoryPanel
             documentId={documentId}
             zones={rt.document.zones}

@@ -92,6 +92,9 @@ export function DualPaneViewer({
   }, [cursors]);
   const selectedZone = selected ? state.doc.zones[selected] : undefined;
   const writable = state.status !== 'opening' && state.status !== 'failed' && state.status !== 'closed';
+  // Deleted, refused or closed: what is shown stays, but nothing can change it (a restored document that is still
+  // opening takes edits and locks).
+  const gone = state.status === 'failed' || state.status === 'closed';
 
   const act = useCallback(
     (what: string, f: () => unknown) => {
@@ -267,6 +270,7 @@ export function DualPaneViewer({
                 Type
                 <select
                   value={selectedZone.type}
+                  disabled={gone}
                   onChange={(e) =>
                     act('change the type', () =>
                       doc.updateZone(selectedZone.id, { type: e.target.value as ZoneType }),
@@ -283,9 +287,15 @@ export function DualPaneViewer({
               <LockButton
                 action={lockActionOf(selectedZone.id)}
                 holder={lockLabel(selectedZone.id)}
+                disabled={gone}
                 onClick={() => toggleLock(selectedZone.id)}
               />
-              <button type="button" className="danger" onClick={() => remove(selectedZone.id)}>
+              <button
+                type="button"
+                className="danger"
+                disabled={gone}
+                onClick={() => remove(selectedZone.id)}
+              >
                 Delete zone
               </button>
             </>
@@ -338,6 +348,7 @@ export function DualPaneViewer({
               n={i + 1}
               holder={lockLabel(z.id)}
               lockAction={lockActionOf(z.id)}
+              readOnly={gone}
               editors={stableCursors.stable(z.id, editorsOf.get(z.id) ?? [])}
               names={names}
               changedBy={z.updatedBy === selfId ? 'you' : (authorNames.get(z.updatedBy) ?? z.updatedBy)}
@@ -359,6 +370,8 @@ interface ZoneItemProps {
   n: number;
   holder: string | null;
   lockAction: LockAction;
+  /** The document failed: its text and lock cannot be changed. */
+  readOnly: boolean;
   editors: readonly Cursor[];
   names: Map<string, string>;
   /** Who last changed the zone, as shown ("you", a name, or an id). */
@@ -376,6 +389,7 @@ const ZoneItem = memo(function ZoneItem({
   n,
   holder,
   lockAction,
+  readOnly,
   editors,
   names,
   changedBy,
@@ -436,6 +450,7 @@ const ZoneItem = memo(function ZoneItem({
           holder={holder}
           className="small"
           zoneLabel={`zone ${n}`}
+          disabled={readOnly}
           onClick={() => onToggleLock(z.id)}
         />
       </div>
@@ -447,6 +462,7 @@ const ZoneItem = memo(function ZoneItem({
         onFocus={() => onFocus(z)}
         remote={remote}
         onSelection={(selection) => onSelection(z, selection)}
+        readOnly={readOnly}
       />
     </li>
   );
@@ -466,11 +482,14 @@ function LockButton({
   holder,
   className,
   zoneLabel,
+  disabled = false,
   onClick,
 }: {
   action: LockAction;
   holder: string | null;
   className?: string;
+  /** Besides someone else's lock: the document can no longer be changed. */
+  disabled?: boolean;
   /** Named in the accessible label ("Lock zone 3"). */
   zoneLabel?: string;
   onClick: () => void;
@@ -481,7 +500,7 @@ function LockButton({
       type="button"
       className={className}
       onClick={onClick}
-      disabled={action === 'blocked'}
+      disabled={disabled || action === 'blocked'}
       aria-label={zoneLabel ? `${label} ${zoneLabel}` : undefined}
       title={
         action === 'force'

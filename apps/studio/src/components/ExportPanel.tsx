@@ -10,8 +10,19 @@ const FORMATS: { value: ExportFormat; label: string; ext: string }[] = [
   { value: 'json', label: 'JSON', ext: 'json' },
 ];
 
-/** Export as RAG / Markdown / JSON with progress, then a Download button. */
-export function ExportPanel({ documentId, name }: { documentId: string; name: string }) {
+/**
+ * Export as RAG / Markdown / JSON with progress, then a Download button. `disabled` when the document is gone (deleted,
+ * refused): an export would fail, and a finished one's file went with it.
+ */
+export function ExportPanel({
+  documentId,
+  name,
+  disabled = false,
+}: {
+  documentId: string;
+  name: string;
+  disabled?: boolean;
+}) {
   const { auth } = useStudio();
   const notify = useNotify();
   const exp = useExport(documentId);
@@ -42,14 +53,23 @@ export function ExportPanel({ documentId, name }: { documentId: string; name: st
       <label htmlFor={id} className="visually-hidden">
         Export format
       </label>
-      <select id={id} value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
+      <select
+        id={id}
+        value={format}
+        onChange={(e) => setFormat(e.target.value as ExportFormat)}
+        disabled={disabled}
+      >
         {FORMATS.map((f) => (
           <option key={f.value} value={f.value}>
             {f.label}
           </option>
         ))}
       </select>
-      <button type="button" onClick={() => void exp.start(format).catch(() => {})} disabled={busy}>
+      <button
+        type="button"
+        onClick={() => void exp.start(format).catch(() => {})}
+        disabled={busy || disabled}
+      >
         {busy ? 'Exporting…' : 'Export'}
       </button>
       {busy && (
@@ -58,7 +78,12 @@ export function ExportPanel({ documentId, name }: { documentId: string; name: st
         </progress>
       )}
       {exportId && (
-        <button type="button" className="download" onClick={() => void download()} disabled={fetching}>
+        <button
+          type="button"
+          className="download"
+          onClick={() => void download()}
+          disabled={fetching || disabled}
+        >
           Download {exp.format?.toUpperCase()}
         </button>
       )}

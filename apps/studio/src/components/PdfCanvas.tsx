@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 /**
  * One PDF page drawn on a canvas at `zoom` (sharp on high-DPI screens), drawn only once it comes near
  * the visible part of the pane (a long document does not render every page at once); re-drawn when the
- * zoom changes.
+ * zoom changes. `data-drawn` marks a canvas whose drawing has finished (tests and screenshots wait for it).
  */
 export function PdfCanvas({
   pdf,
@@ -40,10 +40,16 @@ export function PdfCanvas({
       if (cancelled || !el) return;
       const dpr = window.devicePixelRatio || 1;
       const viewport = page.getViewport({ scale: zoom * dpr });
+      delete el.dataset.drawn;
       el.width = Math.floor(viewport.width);
       el.height = Math.floor(viewport.height);
       task = page.render({ canvas: el, viewport });
-      task.promise.catch(() => {}); // cancelled by a newer zoom
+      task.promise.then(
+        () => {
+          el.dataset.drawn = '';
+        },
+        () => {}, // cancelled by a newer zoom
+      );
     });
     return () => {
       cancelled = true;

@@ -31,6 +31,8 @@ interface Props {
   remote: readonly RemoteEditor[];
   /** My caret or selection moved (code points), or `null` when I leave the text. */
   onSelection: (selection: TextSelection | null) => void;
+  /** Shown but not editable (the document failed: deleted, refused). */
+  readOnly?: boolean;
 }
 
 const NO_CARETS: readonly RemoteCaret[] = [];
@@ -58,6 +60,7 @@ export const ZoneText = memo(function ZoneText({
   onFocus,
   remote,
   onSelection,
+  readOnly = false,
 }: Props) {
   const notify = useNotify();
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -207,6 +210,7 @@ export const ZoneText = memo(function ZoneText({
       defaultValue={zone.text}
       aria-label={label}
       aria-describedby={describedBy}
+      readOnly={readOnly}
       data-zone-id={zone.id}
       rows={Math.min(12, Math.max(2, Math.ceil(zone.text.length / 60) + 1))}
       onInput={onInput}

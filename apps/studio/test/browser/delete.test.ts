@@ -6,6 +6,26 @@ import { StudioHarness, screenshot, waitForDocOpen } from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
+/**
+ * From the next page load on, notes the text of every toast `page` paints (`window.toastsPainted`): sampled at each
+ * animation frame, so a toast that shows for a frame counts, and one removed before any frame does not.
+ */
+async function recordPaintedToasts(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const painted = new Set<string>();
+    (window as unknown as { toastsPainted: Set<string> }).toastsPainted = painted;
+    const sample = () => {
+      for (const t of Array.from(document.querySelectorAll('.syncline-notification')))
+        painted.add(t.textContent ?? '');
+      requestAnimationFrame(sample);
+    };
+    requestAnimationFrame(sample);
+  });
+}
+
+const paintedToasts = (page: Page): Promise<string[]> =>
+  page.evaluate(() => [...(window as unknown as { toastsPainted: Set<string> }).toastsPainted]);
+
 /** Ada deletes the PDF she uploaded while Ben has it open (and it is still being processed). */
 describe.runIf(chromiumAvailable)('Studio: deleting a document', () => {
   const h = new StudioHarness();
@@ -33,8 +53,11 @@ describe.runIf(chromiumAvailable)('Studio: deleting a document', () => {
     await ada.waitForURL(/\/documents\/[^/]+$/);
     const documentUrl = ada.url();
     await waitForDocOpen(ada);
+    await recordPaintedToasts(ben);
     await ben.goto(documentUrl);
     await waitForDocOpen(ben);
+    // The first page's zones are there when it goes.
+    await ben.getByLabel(/^Text of zone 1 /).waitFor({ timeout: 15_000 });
 
     await ada.getByRole('button', { name: '← Documents' }).click();
     const row = ada.locator('tr', { hasText: 'minutes.pdf' });
@@ -61,11 +84,62 @@ describe.runIf(chromiumAvailable)('Studio: deleting a document', () => {
     await expect(banner.textContent()).resolves.toContain('This document was deleted by Ada.');
     await expect(ben.locator('.viewer').getAttribute('data-doc-status')).resolves.toBe('failed');
     await screenshot(ben, 'document-deleted');
+    // The banner says it once: no "Document error" toast repeats it, not even for a frame.
+    await expect(paintedToasts(ben)).resolves.toEqual([]);
+    // What is shown stays, but nothing offers to change it, nor an export or history that are gone with it.
+    await expect(ben.getByLabel(/^Text of zone 1 /).getAttribute('readonly')).resolves.not.toBeNull();
+    for (const name of ['Lock zone 1', 'Export', 'History', 'Draw zone']) {
+      await expect(ben.getByRole('button', { name, exact: true }).isDisabled(), name).resolves.toBe(true);
+    }
 
     // Coming back to it later says the same, and the list (after a reload) does not bring it back.
     await ben.reload();
     await ben.locator('[role=alert][data-failure="not_found"]').waitFor({ timeout: 10_000 });
+    await ben.evaluate(() => new Promise(requestAnimationFrame));
+    await expect(paintedToasts(ben)).resolves.toEqual([]);
     await ada.reload();
     await ada.getByText('No documents yet').waitFor();
+  });
+
+  it('lists a blank document its creator opened by name, so it can be found again and deleted', async () => {
+    await ada.getByRole('textbox', { name: 'Name' }).fill('meeting notes');
+    await ada.getByRole('button', { name: 'Open', exact: true }).click();
+    await ada.waitForURL(/\/documents\/meeting-notes$/);
+    await waitForDocOpen(ada);
+    await ada.getByText('No PDF for this document').waitFor();
+
+    await ada.getByRole('button', { name: '← Documents' }).click();
+    const row = ada.locator('tr', { hasText: 'meeting-notes' });
+    await row.waitFor();
+    await expect(row.locator('.status').textContent()).resolves.toBe('blank');
+    await ada.reload();
+    await row.waitFor();
+
+    const confirmDelete = async () => {
+      await row.getByRole('button', { name: 'Delete meeting-notes' }).click();
+      await ada
+        .getByRole('group', { name: 'Delete meeting-notes?' })
+        .getByRole('button', { name: 'Delete' })
+        .click();
+    };
+    // Offline it stays, and the list says why in words a user reads.
+    await ada.context().setOffline(true);
+    await confirmDelete();
+    const problem = row.getByRole('alert');
+    await problem.waitFor();
+    await expect(problem.textContent()).resolves.toBe(
+      'Not deleted: no connection to the server; try again once online.',
+    );
+    await ada.context().setOffline(false);
+
+    await confirmDelete();
+    await row.waitFor({ state: 'detached' });
+    await ada.getByText('No documents yet').waitFor();
+    await ada.reload();
+    await ada.getByText('No documents yet').waitFor();
+    await expect(row.count()).resolves.toBe(0);
+    // Gone for good: opening it by name again says so.
+    await ada.goto(`${h.url}/documents/meeting-notes`);
+    await ada.locator('[role=alert][data-failure="not_found"]').waitFor({ timeout: 10_000 });
   });
 });

@@ -129,10 +129,8 @@ describe.runIf(chromiumAvailable)('Studio: upload, processing and export', () =>
     await page.goto(documentUrl);
     await waitForDocOpen(page);
     await page.locator('.zone-box').first().waitFor();
-    // The first page drawn by pdf.js (a canvas keeps its default 300 px width until then).
-    await page.waitForFunction(
-      () => (document.querySelector('canvas.pdf-canvas') as HTMLCanvasElement)?.width !== 300,
-    );
+    // The first page drawn by pdf.js, to the end (its canvas is sized when the drawing starts).
+    await page.locator('canvas.pdf-canvas[data-drawn]').first().waitFor({ timeout: 15_000 });
     await screenshot(page, 'phone-document');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
