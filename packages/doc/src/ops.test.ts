@@ -83,6 +83,20 @@ describe('zoneUpdate', () => {
     expect(apply(apply(d, op), invert(op))).toEqual(d);
   });
 
+  it("moving a zone (page or box) takes away the analysis' reading order; other changes keep it", () => {
+    const d = doc(zone('a', 'hello', { order: 3 }));
+    const relabel = zoneUpdate('a', { label: 'Total' }, { current: d.zones.a, stamp: ann });
+    expect(apply(d, relabel).zones.a.order).toBe(3);
+    const move = zoneUpdate('a', { bbox: { x: 1, y: 2, w: 3, h: 4 } }, { current: d.zones.a, stamp: ann });
+    const moved = apply(d, move);
+    expect(moved.zones.a).not.toHaveProperty('order');
+    expect(validateDocument(moved)).toEqual([]);
+    // Undoing the move gives the order back.
+    expect(apply(moved, invert(move))).toEqual(d);
+    const toPage = zoneUpdate('a', { page: 2 }, { current: d.zones.a });
+    expect(apply(d, toPage).zones.a).not.toHaveProperty('order');
+  });
+
   it('refuses text, unknown attributes and invalid values', () => {
     expect(() => zoneUpdate('a', { text: 'x' } as never)).toThrow(/use zoneEdit/);
     expect(() => zoneUpdate('a', { colour: 'red' } as never)).toThrow(/cannot set "colour"/);

@@ -132,6 +132,13 @@ export function zoneUpdate(zoneId: string, attrs: ZoneAttrs, options: BuildOptio
     entries.push(setEntry([...zonePath(zoneId), attr], cloneJson(value), current, attr));
   }
   if (entries.length === 0) return null;
+  // The analysis' reading order was for the zone where the analysis found it: a zone moved (another page, a box
+  // drawn anew) is read where it now sits, as a zone someone drew. Only with `current`: without it the op cannot
+  // know there is an order to remove.
+  const moved = entries.some((e) => e.path[2] === 'page' || e.path[2] === 'bbox');
+  if (moved && current !== undefined && Object.hasOwn(current, 'order')) {
+    entries.push({ path: [...zonePath(zoneId), 'order'], c: { r: cloneJson(current.order as Json) } });
+  }
   if (stamp) entries.push(...stampEntries(zoneId, stamp, current));
   return opFromComponents(entries);
 }

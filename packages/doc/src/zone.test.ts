@@ -44,6 +44,15 @@ describe('validateZone', () => {
     ]);
   });
 
+  it("accepts the analysis' reading `order` when it is an integer >= 0, and only then", () => {
+    expect(validateZone({ ...good, order: 3 })).toEqual([]);
+    expect(validateZone({ ...good, order: 0 })).toEqual([]);
+    expect(validateZone({ ...good, order: 1.5 }, 'z1')).toEqual([
+      'zone "z1": order must be an integer >= 0 when present, got 1.5',
+    ]);
+    expect(validateZone({ ...good, order: '2' })).toHaveLength(1);
+  });
+
   it('reports missing fields and a key that differs from the id', () => {
     const { updatedBy: _, bbox: __, ...rest } = good;
     expect(validateZone(rest, 'other')).toEqual([

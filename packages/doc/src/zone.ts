@@ -28,6 +28,12 @@ export type Zone = {
   updatedBy: string;
   /** When it was changed last (ms since the epoch). */
   updatedAt: number;
+  /**
+   * Where the layout analysis read this zone within its page (1, 2, …), when it made the zone: exports follow it
+   * (a turned page is not read in the order its boxes sit on the page). Zones people draw have none, and moving a
+   * zone (`zoneUpdate` of its `page` or `bbox`) removes it.
+   */
+  order?: number;
 };
 
 /** The attributes `zoneUpdate` sets (text goes through `zoneEdit`). */
@@ -151,6 +157,9 @@ export function validateZone(z: unknown, key?: string, limits: DocLimits = DEFAU
   }
   if (!Number.isSafeInteger(z.updatedAt) || (z.updatedAt as number) < 0) {
     add(`updatedAt must be a time in ms (an integer >= 0), got ${show(z.updatedAt)}`);
+  }
+  if (z.order !== undefined && !(Number.isSafeInteger(z.order) && (z.order as number) >= 0)) {
+    add(`order must be an integer >= 0 when present, got ${show(z.order)}`);
   }
   return problems;
 }

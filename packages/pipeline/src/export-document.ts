@@ -3,7 +3,7 @@ import type { ExportFormat } from '@syncline/protocol';
 import { toMarkdown } from './export-markdown.js';
 import { ExportProgress } from './export-progress.js';
 import { ragChunks } from './export-rag.js';
-import { readingOrder } from './reading-order.js';
+import { documentOrder } from './reading-order.js';
 
 export type { ExportFormat };
 
@@ -25,14 +25,16 @@ export type ExportResult = {
 
 /**
  * Renders a document: `rag` (JSON Lines, one chunk per line, see `RagChunk`), `markdown`, or `json`
- * (`{documentId, zones}` with the zones in reading order).
+ * (`{documentId, zones}` with the zones in reading order). Reading order is `documentOrder`'s: the analysis'
+ * `order` of the zones it made, page by page.
  */
 export async function exportDocument(
   doc: ZoneDocument,
   format: ExportFormat,
   opts: ExportOptions,
 ): Promise<ExportResult> {
-  const zones = readingOrder(Object.values(doc.zones));
+  // As the analysis read each page (a turned page, vertical writing), with the zones people drew where they sit.
+  const zones = documentOrder(Object.values(doc.zones));
   const progress = new ExportProgress(zones.length, opts.signal, opts.onProgress);
   await progress.step(0);
   let result: ExportResult;

@@ -17,4 +17,4 @@ export { inspectPdf } from './inspect-pdf.js';
 export { DEFAULT_MAX_BYTES, DEFAULT_PAGE_TIMEOUT_MS } from './open-pdf.js';
 export { type ExtractedZone, type PageResult, zoneId } from './page-result.js';
 export { isPipelineError, PipelineError, type PipelineErrorCode } from './pipeline-error.js';
-export { readingOrder } from './reading-order.js';
+export { documentOrder, readingOrder } from './reading-order.js';

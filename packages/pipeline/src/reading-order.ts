@@ -24,6 +24,46 @@ export function readingOrder<T extends Placed>(zones: readonly T[]): T[] {
   return out;
 }
 
+/** A stored zone: the analysis' reading `order` within its page when the analysis made it (see `Zone.order`). */
+type Ordered = Placed & { order?: unknown };
+
+const hasOrder = (z: Ordered): z is Ordered & { order: number } =>
+  typeof z.order === 'number' && Number.isFinite(z.order);
+
+/**
+ * A document's zones in reading order, for exports: by page, and within a page as the layout analysis read them
+ * where it made them (`order`; it read a turned page or vertical writing upright, which the boxes as they sit on
+ * the page no longer tell), else by `readingOrder`. On a page that mixes both (zones people drew or moved, which
+ * have no `order`), each zone without an order stays right after the zone it follows in `readingOrder`: the run of
+ * zones from one zone with an order up to the next moves with it (zones before the first stay first), and the runs
+ * are put in the order of their zones' `order`. A page whose analysis order is its geometric one (any upright
+ * page), and a document without orders (stored before zones kept theirs), read exactly as by `readingOrder`, so
+ * their RAG chunks keep their ids. Returns a new array.
+ */
+export function documentOrder<T extends Ordered>(zones: readonly T[]): T[] {
+  const geometric = readingOrder(zones);
+  if (!geometric.some(hasOrder)) return geometric;
+  const out: T[] = [];
+  for (let start = 0; start < geometric.length; ) {
+    const page = geometric[start].page;
+    let end = start;
+    while (end < geometric.length && geometric[end].page === page) end++;
+    const lead: T[] = [];
+    const runs: { order: number; at: number; zones: T[] }[] = [];
+    for (let i = start; i < end; i++) {
+      const z = geometric[i];
+      if (hasOrder(z)) runs.push({ order: z.order, at: i, zones: [z] });
+      else (runs.at(-1)?.zones ?? lead).push(z);
+    }
+    // Equal orders (a zone copied by hand with its order) keep their geometric order.
+    runs.sort((a, b) => a.order - b.order || a.at - b.at);
+    out.push(...lead);
+    for (const r of runs) out.push(...r.zones);
+    start = end;
+  }
+  return out;
+}
+
 function xyCut<T extends Placed>(zones: T[], out: T[]): void {
   if (zones.length <= 1) {
     out.push(...zones);

@@ -34,6 +34,8 @@ export const zoneSchema = z.looseObject({
   label: z.string().max(256).optional(),
   confidence: unit.optional(),
   text: z.string().optional(),
+  /** The layout analysis' reading order within the page (zones it made; see PROTOCOL.md §13.1). */
+  order: z.number().int().min(0).optional(),
 });
 
 export const EVENTS = {

@@ -80,7 +80,7 @@ const server = new SynclineServer({
     batchWindowMs: int('SYNCLINE_BATCH_WINDOW_MS', 2),
   },
   systemStatusIntervalMs: int('SYNCLINE_SYSTEM_STATUS_MS', 10_000),
-  documents: { lockTtlMs: int('SYNCLINE_LOCK_TTL_MS', 30_000) },
+  documents: { lockTtlMs: int('SYNCLINE_LOCK_TTL_MS', 30_000), maxZones: int('SYNCLINE_MAX_ZONES', 10_000) },
   jobs:
     env.SYNCLINE_JOBS === 'off'
       ? false

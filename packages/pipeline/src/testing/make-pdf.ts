@@ -1,6 +1,6 @@
 import { deflateSync } from 'node:zlib';
 import type { BBox, ZoneType } from '@syncline/doc';
-import { PDFDocument, type PDFFont, type PDFImage, type PDFPage, StandardFonts } from 'pdf-lib';
+import { degrees, PDFDocument, type PDFFont, type PDFImage, type PDFPage, StandardFonts } from 'pdf-lib';
 
 /** A zone the generated PDF is known to contain, in reading order. */
 export type ExpectedZone = { page: number; type: ZoneType; text: string; bbox: BBox };
@@ -264,4 +264,37 @@ export async function makeTwoColumnPdf(): Promise<GeneratedPdf> {
     }
   }
   return { bytes: await pdf.save(), pages: 1, zones: [...w.zones, ...columns] };
+}
+
+/**
+ * Two pages of a heading over two paragraphs; the second page is turned by `/Rotate 90` (a landscape page in a
+ * portrait document), so on the page as shown its heading is the rightmost zone and its paragraphs stand left of it:
+ * read by where the boxes sit, that page comes out backwards. The expected zones are in reading order (their boxes
+ * are those of the unturned page).
+ */
+export async function makeTurnedPdf(): Promise<GeneratedPdf> {
+  const pdf = await PDFDocument.create();
+  const fonts = {
+    regular: await pdf.embedFont(StandardFonts.Helvetica),
+    bold: await pdf.embedFont(StandardFonts.HelveticaBold),
+  };
+  const zones: ExpectedZone[] = [];
+  for (const page of [1, 2]) {
+    const p = pdf.addPage([PAGE_W, PAGE_H]);
+    if (page === 2) p.setRotation(degrees(90));
+    const w = new Writer(p, page, fonts);
+    w.heading(page === 1 ? 'An upright page' : 'A turned page', 20);
+    for (let n = 0; n < 2; n++) {
+      const lines = fill(fonts.regular, 11, 440, page * 10 + n + 1, 3);
+      const bbox = w.lines(
+        lines.map((text) => ({ text, x: LEFT })),
+        11,
+        14,
+        fonts.regular,
+      );
+      zones.push(...w.zones.splice(0), { page, type: 'paragraph', text: lines.join(' '), bbox });
+      w.y -= 30;
+    }
+  }
+  return { bytes: await pdf.save(), pages: 2, zones };
 }

@@ -5,6 +5,7 @@ import {
   checksum,
   conflictAttribute,
   DEFAULT_LIMITS,
+  type DocLimits,
   describeConflict,
   describeOp,
   emptyDocument,
@@ -66,6 +67,13 @@ export interface SequencerOptions {
   checksumIntervalMs?: number;
   /** Zone lock lease. Default 30 s (clients renew at a third of it). */
   lockTtlMs?: number;
+  /**
+   * Most zones a document holds (`DEFAULT_LIMITS.maxZones`, 10,000, by default): an op that would make more is
+   * refused `invalid`, and a processing job stops before the page that would pass it (`zone_limit`). Every replica
+   * hashes and every open sends the whole document, so its cost grows with it: at 50,000 zones of ~300 characters
+   * a snapshot is ~26 MB, and a checksum or a snapshot takes 0.3-1 s of the event loop (docs/architecture.md).
+   */
+  maxZones?: number;
   /** Ops kept in memory per document for transforms (older ones are read from the store). Default 1000. */
   recentOps?: number;
   /** A loaded document nobody has touched for this long is unloaded. Default 5 min. */
@@ -77,6 +85,21 @@ export interface SequencerOptions {
     kind: string;
     zoneIds: string[];
   }): boolean | undefined | Promise<boolean | undefined>;
+}
+
+/** The document a server batch is planned against (see `applyServerOps`), taken in its commit queue. */
+export interface ServerBatchState {
+  /** The document now (changed in place by later commits: read it, do not keep it). */
+  readonly data: ZoneDocument;
+  readonly zoneCount: number;
+  /** The sequencer's zone limit. */
+  readonly maxZones: number;
+}
+
+/** One change a server batch commits (see `applyServerOps`). */
+export interface ServerOpItem {
+  op: Op | ((doc: ZoneDocument) => Op);
+  opId: string;
 }
 
 /**
@@ -177,6 +200,7 @@ export class DocumentSequencer {
   private readonly authors = new Map<string, string>();
   private readonly loading = new Map<string, Promise<LiveDocument>>();
   private readonly opts: Required<Omit<SequencerOptions, 'canEdit'>> & Pick<SequencerOptions, 'canEdit'>;
+  private readonly limits: DocLimits;
   private timer: unknown = null;
 
   constructor(
@@ -191,8 +215,13 @@ export class DocumentSequencer {
       lockTtlMs: 30_000,
       recentOps: 1000,
       idleUnloadMs: 300_000,
+      maxZones: DEFAULT_LIMITS.maxZones,
       ...options,
     };
+    if (!(Number.isSafeInteger(this.opts.maxZones) && this.opts.maxZones >= 1)) {
+      throw new RangeError(`maxZones must be an integer >= 1, got ${this.opts.maxZones}`);
+    }
+    this.limits = { ...DEFAULT_LIMITS, maxZones: this.opts.maxZones };
     const m = hub.methods;
     m.set(DOC_METHODS.open, (data, ctx) => this.open(data, ctx.session));
     m.set(DOC_METHODS.submit, (data, ctx) => this.submit(data, ctx.session));
@@ -222,6 +251,11 @@ export class DocumentSequencer {
       }
     });
     this.timer = hub.clock.setInterval(() => this.sweep(), 1000);
+  }
+
+  /** Most zones a document may hold (`SequencerOptions.maxZones`). */
+  get maxZones(): number {
+    return this.limits.maxZones;
   }
 
   stop(): void {
@@ -407,8 +441,11 @@ export class DocumentSequencer {
       }
       const problems =
         one !== null
-          ? zoneProblems(one, doc.zoneCount)
-          : validateDocument(next, desc.touchesAllZones ? {} : { zoneIds: desc.zoneIds });
+          ? zoneProblems(one, doc.zoneCount, this.limits)
+          : validateDocument(next, {
+              limits: this.limits,
+              ...(desc.touchesAllZones ? {} : { zoneIds: desc.zoneIds }),
+            });
       if (problems.length > 0) throw new SynclineError(ErrorCode.Invalid, problems[0]);
       const record: OpRecord = {
         documentId: doc.id,
@@ -651,19 +688,28 @@ export class DocumentSequencer {
    * Commits several server changes in a row, each its own version and event (as `applyServerOp`), without
    * waiting for each broadcast before the next commit: the events of the batch are stored in the room log
    * together and leave in one frame per watcher (one page of zones from the PDF pipeline). Resolves once
-   * every event of the batch is out.
+   * every event of the batch is out. `items` may be a function of the document as the batch starts (its zone
+   * count and the zone limit), called in the document's commit queue: nothing else this node commits comes between
+   * it and the batch, so a batch planned to fit (whole pages up to the zone limit) does. (With several nodes, a
+   * commit race lost to another node's op still catches up first, and each op is checked against the limit as
+   * always.)
    */
   async applyServerOps(
     documentId: string,
-    items: { op: Op | ((doc: ZoneDocument) => Op); opId: string }[],
+    items: ServerOpItem[] | ((doc: ServerBatchState) => ServerOpItem[]),
     opts: { userId: string; ownerId?: string; name?: string },
   ): Promise<{ version: number; duplicate?: boolean; noop?: boolean }[]> {
     const { doc, user } = await this.serverAuthor(documentId, opts);
     return doc.serial(async () => {
+      if (doc.deleted) throw deletedError();
+      const planned =
+        typeof items === 'function'
+          ? items({ data: doc.data, zoneCount: doc.zoneCount, maxZones: this.limits.maxZones })
+          : items;
       const held: Promise<unknown>[] = [];
       const results: { version: number; duplicate?: boolean; noop?: boolean }[] = [];
       try {
-        for (const { op, opId } of items) {
+        for (const { op, opId } of planned) {
           const built = typeof op === 'function' ? op(doc.data) : op;
           if (built === null) {
             results.push({ version: doc.version, noop: true });
@@ -982,12 +1028,11 @@ export class DocumentSequencer {
 }
 
 /** What `validateDocument` finds in a document after a one-zone op: the zone's problems, the zone limit. */
-function zoneProblems(one: OneZoneResult, zoneCount: number): string[] {
+function zoneProblems(one: OneZoneResult, zoneCount: number, limits: DocLimits): string[] {
   if (one.after === undefined) return [];
-  const problems = validateZone(one.after, one.zoneId);
+  const problems = validateZone(one.after, one.zoneId, limits);
   const count = zoneCount + (one.before === undefined ? 1 : 0);
-  if (count > DEFAULT_LIMITS.maxZones)
-    problems.push(`${count} zones, the limit is ${DEFAULT_LIMITS.maxZones}`);
+  if (count > limits.maxZones) problems.push(`${count} zones, the limit is ${limits.maxZones}`);
   return problems;
 }
 

@@ -107,6 +107,27 @@ describe('JobRunner', () => {
     });
   });
 
+  it('fails at once on a recoverable error that waiting cannot fix, leaving the retry to the user', async () => {
+    const { clock, handler, store, add, runner } = await setup({ maxAttempts: 3 });
+    await add('a');
+    await clock.settle();
+    handler.runs[0].reject(
+      new JobFailure('zone_limit', 'the document is full', true, { retryAutomatically: false }),
+    );
+    await clock.settle();
+    expect(await store.getJob('a')).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      error: { code: 'zone_limit', recoverable: true },
+    });
+    clock.advance(60_000);
+    await clock.settle();
+    expect(handler.runs).toHaveLength(1);
+    expect((await runner.retry('a'))?.state).toBe('queued');
+    await clock.settle();
+    expect(handler.runs).toHaveLength(2);
+  });
+
   it('treats an unexpected error as internal and recoverable', async () => {
     const { clock, handler, store, add } = await setup({ maxAttempts: 1 });
     await add('a');

@@ -8,6 +8,7 @@ import {
   type JobKind,
   type JobPatch,
   type NewJob,
+  retriesAutomatically,
   toJobError,
 } from './job.js';
 import type { JobStore } from './job-store.js';
@@ -426,7 +427,7 @@ export class JobRunner {
       event = 'requeued';
     } else {
       const error = toJobError(failure);
-      if (error.recoverable && live.attempts < this.o.maxAttempts) {
+      if (error.recoverable && retriesAutomatically(failure) && live.attempts < this.o.maxAttempts) {
         retryDelayMs = retryDelay(live.attempts, this.o.backoff);
         patch = { now, state: 'queued', heartbeatAt: null, runAfter: now + retryDelayMs, error };
         event = 'retrying';

@@ -122,17 +122,26 @@ export function jobInfo(job: Job, permissions: JobPermissions): JobInfo {
 /**
  * A failure a job handler reports: a code for programs, a message for people, and whether the same
  * work may succeed later (`recoverable`: retried with backoff, then offered to the user as a retry).
+ * `retryAutomatically: false` marks a recoverable failure that only a change made by someone can fix (the
+ * document is full: delete zones, or raise the limit): the job fails at once, and `job.retry` is offered.
  */
 export class JobFailure extends Error {
+  readonly retryAutomatically: boolean;
   constructor(
     readonly code: string,
     message: string,
     readonly recoverable: boolean,
+    options: { retryAutomatically?: boolean } = {},
   ) {
     super(message);
     this.name = 'JobFailure';
+    this.retryAutomatically = recoverable && (options.retryAutomatically ?? true);
   }
 }
+
+/** Whether the runner may run a job again by itself after it failed with `err` (when `err` is recoverable). */
+export const retriesAutomatically = (err: unknown): boolean =>
+  !(err instanceof JobFailure) || err.retryAutomatically;
 
 /** The error a job ends with, from whatever its handler threw. */
 export function toJobError(err: unknown): JobErrorInfo {

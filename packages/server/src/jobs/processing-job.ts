@@ -52,6 +52,32 @@ const warningsOf = (job: Job, startPage: number): string[] => {
 };
 /** One change the pipeline commits through the sequencer. */
 type ServerItem = { op: (doc: ZoneDocument) => Op; opId: string };
+/** `1,234`: counts in messages people read. */
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/**
+ * The document cannot take the zones of `page` (the sequencer's `maxZones`): what the job ends with (`zone_limit`).
+ * Recoverable (unless the page alone has more zones than the limit), but not retried by itself: once zones are
+ * deleted (or the limit is raised), `job.retry` resumes at this page; the pages before it stay in the document.
+ */
+export function zoneLimitFailure(
+  page: number,
+  pages: number,
+  pageZones: number,
+  held: number,
+  maxZones: number,
+): JobFailure {
+  const rest = page === pages ? `page ${page} was not added` : `pages ${page}-${pages} were not added`;
+  return new JobFailure(
+    'zone_limit',
+    `page ${page} has ${count(pageZones)} zones, but the document already holds ${count(held)} of at most ` +
+      `${count(maxZones)}: the pages before it were added, ${rest}. Delete zones (or have the limit raised) and ` +
+      'resume to add the rest.',
+    // A page with more zones than any document may hold cannot be added by deleting zones.
+    pageZones <= maxZones,
+    { retryAutomatically: false },
+  );
+}
 
 /** What a document's `meta.processing` says. */
 export interface ProcessingMeta {
@@ -135,43 +161,77 @@ export class ProcessingJob implements JobHandler {
     // document's meta ("cancelled at page N") is written after the last page's zones, never before.
     let inFlight: Promise<void> = Promise.resolve();
     const commitPages = async (batch: AnalyzedPage[]) => {
-      // Once cancelled, no further page is committed: what is in the document is whole pages.
-      if (ctx.signal.aborted) return;
+      // Once cancelled, or once a page could not be committed, no further page is committed: what is in the
+      // document is whole pages, up to one page.
+      if (ctx.signal.aborted || commitError !== null) return;
       const at = d.clock.now();
-      // One batch: each zone its own op (a `zone_create` event), page after page, then the page count in
-      // the meta; the batch's events are stored together and reach each watcher in one frame.
-      const items: ServerItem[] = [];
-      const warned: string[] = [];
-      let lastZone: string | null = null;
-      for (const r of batch) {
-        warned.push(...r.warnings.map((w) => `page ${r.page}: ${w}`));
-        if (r.skipped) skipped.push(r.page);
+      const perPage = batch.map((r) => {
         const zones = [...r.zones].sort((a, b) => a.order - b.order);
-        for (const z of zones) items.push(...this.zoneItem(job, z, at));
-        lastZone = zones.at(-1)?.id ?? lastZone;
-      }
-      const last = batch[batch.length - 1];
-      items.push(
-        this.metaItem(job, {
-          status: 'processing',
-          jobId: job.id,
-          pages,
-          pagesDone: last.page,
-          ...(skipped.length > 0 ? { skippedPages: [...skipped] } : {}),
-          updatedAt: at,
-        }),
-      );
-      const results = await d.documents.applyServerOps(job.documentId, items, {
-        userId: PIPELINE_USER,
-        name: PIPELINE_NAME,
-        ownerId: job.ownerId,
+        return { r, zones, items: zones.flatMap((z) => this.zoneItem(job, z, at)) };
       });
+      // One batch: each zone its own op (a `zone_create` event), page after page, then the page count in
+      // the meta; the batch's events are stored together and reach each watcher in one frame. Planned in the
+      // document's commit queue: whole pages while they fit under the zone limit, and none after one that does not.
+      let fitting = perPage;
+      let full: { page: number; failure: JobFailure } | null = null;
+      const results = await d.documents.applyServerOps(
+        job.documentId,
+        ({ data, zoneCount, maxZones }) => {
+          let held = zoneCount;
+          fitting = [];
+          full = null;
+          for (const p of perPage) {
+            // Zones already there (a page committed again after a crash) take no room.
+            const added = p.zones.filter((z) => !Object.hasOwn(data.zones, z.id)).length;
+            if (held + added > maxZones) {
+              full = {
+                page: p.r.page,
+                failure: zoneLimitFailure(p.r.page, pages, p.zones.length, held, maxZones),
+              };
+              break;
+            }
+            held += added;
+            fitting.push(p);
+          }
+          const last = fitting.at(-1);
+          if (!last) return [];
+          for (const p of fitting) if (p.r.skipped) skipped.push(p.r.page);
+          return [
+            ...fitting.flatMap((p) => p.items),
+            this.metaItem(job, {
+              status: 'processing',
+              jobId: job.id,
+              pages,
+              pagesDone: last.r.page,
+              ...(skipped.length > 0 ? { skippedPages: [...skipped] } : {}),
+              updatedAt: at,
+            }),
+          ];
+        },
+        { userId: PIPELINE_USER, name: PIPELINE_NAME, ownerId: job.ownerId },
+      );
+      const stop = full as { page: number; failure: JobFailure } | null;
+      const warned: string[] = [];
+      for (const { r } of fitting) warned.push(...r.warnings.map((w) => `page ${r.page}: ${w}`));
+      const lastZone = fitting.flatMap((p) => p.zones).at(-1)?.id ?? null;
       zonesAdded += results.slice(0, -1).filter((x) => !x.duplicate && !x.noop).length;
+      const last = fitting.at(-1)?.r;
+      if (!last) {
+        // Not even the batch's first page fits: the job stops where it is, saying why in its result.
+        if (stop) {
+          warnings.push(`page ${stop.page}: not added: ${stop.failure.message}`);
+          live = await ctx.commit({ result: { skippedPages: [...skipped], warnings: [...warnings] } });
+          throw stop.failure;
+        }
+        return;
+      }
+      // Past the commit: the page that did not fit is said in the result (always, past the first 100 warnings too).
+      const limitWarning = stop ? [`page ${stop.page}: not added: ${stop.failure.message}`] : [];
       const doneAt = d.clock.now();
-      d.rate.sample(batch.length, doneAt - lastPageAt);
+      d.rate.sample(fitting.length, doneAt - lastPageAt);
       lastPageAt = doneAt;
-      d.onPages?.(batch.length);
-      warnings.push(...warned.slice(0, MAX_WARNINGS - warnings.length));
+      d.onPages?.(fitting.length);
+      warnings.push(...warned.slice(0, MAX_WARNINGS - warnings.length), ...limitWarning);
       // The skipped pages and the warnings (the first 100) are stored with the page they go with, so a resumed run
       // still reports them.
       live = await ctx.commit({
@@ -189,6 +249,7 @@ export class ProcessingJob implements JobHandler {
         etaMs: d.rate.estimateMs(pages - last.page),
         ...(warned.length > 0 ? { warnings: warned.slice(0, 20) } : {}),
       });
+      if (stop) throw stop.failure;
     };
     // Pages finished within COMMIT_WINDOW_MS of each other are committed together: zones still appear page
     // by page (each its own op and event), but each watcher gets one frame per window instead of one per page
@@ -317,6 +378,8 @@ export class ProcessingJob implements JobHandler {
       updatedBy: PIPELINE_USER,
       updatedAt: at,
     };
+    // How the analysis read the page (a turned page, vertical writing): the exports follow it.
+    if (Number.isSafeInteger(z.order) && z.order >= 0) zone.order = z.order;
     const problems = validateZone(zone);
     if (problems.length > 0) {
       this.d.log.warn(
