@@ -66,8 +66,10 @@ describe('analyzePdfInWorker', () => {
       },
     });
     await expect(run).rejects.toMatchObject({ name: 'PipelineError', code: 'cancelled', recoverable: true });
-    // An upper bound (the worker stops at its next text item; it is terminated after 100 ms regardless).
-    expect(performance.now() - abortedAt).toBeLessThan(250);
+    // The worker stops at its next text item and is terminated 100 ms after the abort regardless (the next test),
+    // so this takes well under 250 ms on a quiet machine; the bound is loose because a loaded one (2 cores running
+    // the whole suite) delays timers too. The 58 pages left would take seconds: 1 s still shows the abort cut the run.
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
     expect(pages).toEqual([1, 2]);
     expect(liveWorkers()).toBe(before);
   });
