@@ -303,7 +303,7 @@ export class SynclineClient {
     this.activity?.dispose();
     this.clearRefresh();
     this.connection.close();
-    for (const doc of [...this.docs.values()]) doc.close();
+    for (const doc of [...this.docs.values()]) void doc.close({ timeoutMs: 0 }); // the socket is gone: no waiting
     this.messenger.close();
     this.rooms.rejectAll(new SynclineError(ErrorCode.Closed, 'the client was closed'));
     this.events.clear();
@@ -412,11 +412,12 @@ export class SynclineClient {
 
   /**
    * The collaborative document `documentId`: joined and opened on first use, then the same instance until
-   * its `close()` (`options` apply to the first call only).
+   * its `close()` (`options` apply to the first call only). Called while the instance is closing (sending its
+   * last edits), it gives a new one, which opens once the old one is closed and sends what that one left.
    */
   doc(documentId: string, options?: DocumentClientOptions): DocumentClient {
     let doc = this.docs.get(documentId);
-    if (!doc) {
+    if (!doc || doc.isClosing) {
       const onClose = () => {
         if (this.docs.get(documentId) === doc) this.docs.delete(documentId);
         options?.onClose?.();

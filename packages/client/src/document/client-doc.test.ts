@@ -73,6 +73,52 @@ describe('SynclineClient.doc()', () => {
     expect(again.getSnapshot().status).toBe('closed');
   });
 
+  it('doc() while the instance is closing gives a new one, which opens once the old one has sent my last edit', async () => {
+    const { client, open } = setup();
+    const ws = await open();
+    const doc = client.doc('d1');
+    await tick();
+    ws.deliver({
+      type: 'ack',
+      id: ws.last('join_room').id,
+      data: { room: 'doc:d1', seq: 0, status: 'fresh' },
+    });
+    await tick();
+    const opened = {
+      documentId: 'd1',
+      snapshot: { meta: {}, zones: {} },
+      checksum: '',
+      locks: [],
+      members: [],
+    };
+    ws.deliver({ type: 'response', id: ws.last('request').id, data: { ...opened, version: 0 } });
+    await doc.ready;
+    doc.setMeta('title', 'Last words');
+    const submit = ws.last('request');
+    const closed = doc.close();
+    expect(doc.getSnapshot().status).toBe('closed');
+    const again = client.doc('d1');
+    expect(again).not.toBe(doc);
+    expect(client.doc('d1')).toBe(again);
+    await tick();
+    expect(ws.sentOf('leave_room')).toHaveLength(0); // the old one is still sending
+    expect(ws.sentOf('join_room')).toHaveLength(1); // and the new one waits for it
+
+    ws.deliver({ type: 'response', id: submit.id, data: { version: 1 } });
+    ws.deliver({
+      type: 'doc_op',
+      room: 'doc:d1',
+      seq: 1,
+      ts: T0,
+      data: { documentId: 'd1', version: 1, op: submit.data.op, opId: submit.data.opId, userId: 'u1' },
+    });
+    await closed;
+    await tick();
+    expect(ws.last('leave_room')).toMatchObject({ room: 'doc:d1' });
+    expect(ws.sentOf('join_room')).toHaveLength(2);
+    client.close();
+  });
+
   it('queues nothing in the outbox while offline: the document keeps the edits and sends them after the handshake', async () => {
     const { client, open, net } = setup();
     let ws = await open();

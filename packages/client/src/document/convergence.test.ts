@@ -47,6 +47,7 @@ const ACTIONS = [
   'lock',
   'unlock',
   'reload',
+  'reopen',
 ] as const;
 const NACKS = ['zone_locked', 'forbidden', 'invalid'];
 
@@ -142,9 +143,21 @@ describe('DocumentClient convergence', () => {
                 }
                 case 'reload': {
                   // The page goes away (with whatever was on the wire); a new one restores from storage.
-                  p.doc.close();
+                  void p.doc.close({ timeoutMs: 0 });
                   p.conn.disconnect();
                   peers[k] = connect(p.user, p.persistence);
+                  break;
+                }
+                case 'reopen': {
+                  // The app closes the document and opens it again on the same connection: the closing one sends
+                  // its last edits (as the network lets it), the new one opens once it is done and sends the rest.
+                  void p.doc.close();
+                  const doc = new DocumentClient(p.conn, server.documentId, {
+                    persistence: p.persistence,
+                    timers: noTimers,
+                  });
+                  doc.on('resync', (r) => resyncs.push(r));
+                  peers[k] = { ...p, doc };
                   break;
                 }
               }

@@ -71,6 +71,21 @@ const TRANSIENT_CODES = new Set([
 ]);
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
+/** How long `close()` waits, by default, for the server to confirm my last edits. */
+export const CLOSE_TIMEOUT_MS = 10_000;
+
+/**
+ * The default persistence, one per transport (a `SynclineClient`): in memory, shared by the documents of one
+ * client, so that edits a closed document could not send (offline, or not confirmed in time) are sent by the
+ * next `client.doc()` of the same document. Not across reloads: that takes a persistence such as IndexedDB.
+ */
+const defaultPersistence = new WeakMap<object, DocPersistence>();
+/**
+ * Documents still sending their last edits after `close()`, by persistence and document id: a new client of the
+ * same document on the same persistence loads its record once that is done (else the closing one, saving or
+ * deleting its record as the server answers, would race the new one's saves).
+ */
+const closingDocs = new WeakMap<DocPersistence, Map<string, Promise<void>>>();
 
 /** A zone as the app creates it: the stamp fields are filled in from the user and the clock. */
 export type NewZone = Omit<Zone, 'updatedBy' | 'updatedAt'> & Partial<Pick<Zone, 'updatedBy' | 'updatedAt'>>;
@@ -132,6 +147,13 @@ export class DocumentClient {
   /** Why the document failed (`whenSynced` rejects with it). */
   private failure: SynclineError | null = null;
   private closed = false;
+  /** `close()` was called: waiting (up to `closeTimer`) for my edits to be confirmed before closing. */
+  private closing: { promise: Promise<void>; resolve(): void } | null = null;
+  private closeTimer: TimerHandle | undefined;
+  /** This client asked to enter the document's room (it leaves it on close). */
+  private enteredRoom = false;
+  /** The document was deleted: its saved edits are gone, and nothing is saved again. */
+  private discarded = false;
   /** Re-entering the room after the server said I was not in it (`not_joined`): nothing is sent meanwhile. */
   private rejoining = false;
   /** The retry of an open answered `not_joined` enters the room first. */
@@ -193,7 +215,7 @@ export class DocumentClient {
     this.options = options;
     this.timers = options.timers ?? defaultTimers;
     this.clock = options.clock ?? defaultClock;
-    this.persistence = options.persistence ?? new MemoryDocPersistence();
+    this.persistence = options.persistence ?? sharedMemoryPersistence(transport);
     this.events = new Emitter((error) => this.reportListenerError(error));
     this.undoManager = new UndoManager({ depth: options.undoDepth, captureMs: options.undoCaptureMs ?? 500 });
     this.lockKeeper = new LockKeeper({
@@ -236,7 +258,7 @@ export class DocumentClient {
   }
 
   get status(): DocStatus {
-    if (this.closed) return 'closed';
+    if (this.closed || this.closing) return 'closed'; // closing: the app is done with it (see `close()`)
     if (this.failed) return 'failed';
     if (!this.opened) return 'opening';
     if (this.opening || this.rejoining) return 'resyncing';
@@ -492,25 +514,86 @@ export class DocumentClient {
   // ---- lifecycle --------------------------------------------------------------------------------
 
   /**
-   * Stops everything: every subscription and timer, my locks (released), the room (left). Unconfirmed
-   * edits stay in the persistence for the next client of this document.
+   * Closes the document. For the app at once: its status is `closed` and new edits throw `closed`. Then it
+   * stops everything: every subscription and timer, my locks (released), the room (left); but first, while
+   * connected, it goes on sending my unconfirmed edits for up to `timeoutMs` (default: the `closeTimeoutMs`
+   * option, 10 s) until the server has confirmed (or refused) them all: a document sends one op at a time, so
+   * stopped at once it would leave the last ones typed unsent. No waiting when nothing is unconfirmed, when not
+   * connected (no waiting for a reconnect), when the document failed or is not open yet, or with `timeoutMs: 0`.
+   * Meanwhile `client.doc()` of the same id gives a new client, which opens once this one is done. Edits still
+   * unconfirmed then stay in the persistence for the next client of the document: by default (in memory, one per
+   * `SynclineClient`) the next `client.doc()` of this client; across reloads only with a persistence such as
+   * `IndexedDBDocPersistence`. Resolves once everything is stopped; calling it again returns the same promise
+   * (`timeoutMs: 0` stops now).
+   *
+   * @example
+   * await doc.close(); // my last edits reached the server, or are kept for the next client of the document
+   * doc.close({ timeoutMs: 0 }); // everything stopped on return, unconfirmed edits left in the persistence
    */
-  close(): void {
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (!this.closing) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => {
+        resolve = done;
+      });
+      // What a new client of the document waits for: this close, and any before it still under way (a client
+      // closed while waiting for one).
+      let waiting = closingDocs.get(this.persistence);
+      if (!waiting) closingDocs.set(this.persistence, (waiting = new Map()));
+      const before = waiting.get(this.documentId);
+      const after = before ? Promise.all([before, promise]).then(() => {}) : promise;
+      waiting.set(this.documentId, after);
+      const forget = waiting;
+      void after.then(() => {
+        if (forget.get(this.documentId) === after) forget.delete(this.documentId);
+      });
+      this.closing = { promise, resolve };
+      if (this.closed) resolve();
+      else this.publish(); // `closed` for the app
+    }
+    const timeoutMs = options.timeoutMs ?? this.options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS;
+    if (!(timeoutMs > 0)) this.finishClose();
+    else if (this.closeTimer === undefined && !this.closed) {
+      // (setTimeout takes at most 2^31 - 1 ms: a longer wait, even Infinity, would fire at once.)
+      this.closeTimer = this.timers.setTimeout(() => this.finishClose(), Math.min(timeoutMs, 2 ** 31 - 1));
+      this.settleClose();
+    }
+    return this.closing.promise;
+  }
+
+  /** `close()` was called and the document is still waiting for the server to confirm my last edits. */
+  get isClosing(): boolean {
+    return this.closing !== null && !this.closed;
+  }
+
+  /** While closing: closes once nothing is left worth waiting for (all confirmed, or no way to confirm it now). */
+  private settleClose(): void {
+    if (!this.closing || this.closed) return;
+    const s = this.state;
+    const stuck = this.failed || !this.opened || this.rejoining || this.transport.state !== 'open';
+    if (stuck || s === null || s.unconfirmed === 0) this.finishClose();
+  }
+
+  private finishClose(): void {
     if (this.closed) return;
     this.persistNow(); // so that a client created right after sees the latest edits
     this.closed = true;
+    this.clearTimer('closeTimer');
     for (const dispose of this.disposers.splice(0)) dispose();
     this.lockKeeper.dispose();
     this.clearTimer('retryTimer');
     this.clearTimer('openRetryTimer');
     this.clearTimer('persistRetryTimer');
     this.endJoinRetry();
-    this.transport.leave(docRoom(this.documentId)).catch(() => {});
+    // Not before this client asked to enter it: a client closed while the one before it was closing (see `start`)
+    // would take the room from that one.
+    if (this.enteredRoom) this.transport.leave(docRoom(this.documentId)).catch(() => {});
     if (!this.opened) this.rejectReady(new SynclineError('closed', 'the document was closed'));
     for (const waiter of this.syncedWaiters.splice(0)) waiter.resolve();
     this.publish();
     this.listeners.clear();
     this.events.clear();
+    this.closing?.resolve();
     this.options.onClose?.();
   }
 
@@ -566,7 +649,13 @@ export class DocumentClient {
       }),
       t.on('welcome', (welcome) => this.onWelcome(welcome)),
       // The client emits `welcome` just before its state turns `open`: send what waits on either.
-      t.on('state', (status) => (status.state === 'open' ? this.afterChange() : this.publish())),
+      t.on('state', (status) => {
+        if (status.state === 'open') this.afterChange();
+        else {
+          this.publish();
+          this.settleClose(); // closing: no waiting for a reconnect
+        }
+      }),
       // Also while the first open is under way: its reply may predate the events the reset skipped (answered
       // before the socket dropped, or stored by a server that de-duplicates every request), so open again after.
       t.on('reset', (reset) => {
@@ -576,6 +665,9 @@ export class DocumentClient {
   }
 
   private async start(): Promise<void> {
+    // A client of this document that is closing may still save or delete its record: load what it leaves.
+    const closing = closingDocs.get(this.persistence)?.get(this.documentId);
+    if (closing) await closing;
     try {
       const record = await this.persistence.load(this.documentId);
       if (!this.closed && isPersistedDoc(record) && this.state === null) this.restore(record);
@@ -596,6 +688,7 @@ export class DocumentClient {
     for (;;) {
       if (this.closed || this.failed) return false;
       try {
+        this.enteredRoom = true;
         await this.transport.join(docRoom(this.documentId));
         return !this.closed && !this.failed;
       } catch (error) {
@@ -632,6 +725,10 @@ export class DocumentClient {
    */
   private rejoin(reason: ResyncReason | null): void {
     if (this.rejoining || this.closed || this.failed) return;
+    if (this.closing) {
+      this.finishClose(); // no entering the room again to send the last edits: they stay in the persistence
+      return;
+    }
     this.rejoining = true;
     this.publish();
     void this.enterRoom().then((entered) => {
@@ -884,11 +981,31 @@ export class DocumentClient {
     this.failure = error;
     this.clearTimer('retryTimer');
     this.clearTimer('openRetryTimer');
+    // Deleted (`document_deleted`, or an open or a submit answered `not_found`): its saved edits can never be sent.
+    if (error.code === 'not_found') this.discardPersisted();
     this.events.emit('error', error);
     this.rejectReady(error);
     // Nothing more will be confirmed: whoever waits must not hang (the edits stay in the persistence).
     for (const waiter of this.syncedWaiters.splice(0)) waiter.reject(error);
     this.publish();
+    this.settleClose();
+  }
+
+  /** Deletes the document's saved edits and saves nothing more (it was deleted: a later restore must not send them). */
+  private discardPersisted(): void {
+    this.discarded = true;
+    this.persistScheduled = false;
+    this.clearTimer('persistRetryTimer');
+    let write: Promise<void>;
+    try {
+      write = this.persistence.delete(this.documentId);
+    } catch (cause) {
+      write = Promise.reject(cause);
+    }
+    write.catch((cause) => {
+      if (!this.closed)
+        this.events.emit('error', new SynclineError('internal', 'could not delete saved edits', { cause }));
+    });
   }
 
   private onWelcome(welcome: Welcome): void {
@@ -1162,6 +1279,7 @@ export class DocumentClient {
     // A committed op that did not fit my copy of the server document once it was applied (see SyncState).
     if (!this.opening && this.state?.takeDiverged()) this.open('diverged');
     this.publish();
+    this.settleClose();
   }
 
   private isSynced(): boolean {
@@ -1268,6 +1386,7 @@ export class DocumentClient {
   private persistNow(): void {
     if (!this.persistScheduled) return;
     this.persistScheduled = false;
+    if (this.discarded) return;
     // Remote ops alone need no save: the record as saved (an older version, my ops against it) stays valid,
     // and the server transforms them over what they missed when they are submitted from it.
     const s = this.state;
@@ -1340,7 +1459,7 @@ export class DocumentClient {
   }
 
   private requireState(): SyncState {
-    if (this.closed) throw new SynclineError('closed', 'the document was closed');
+    if (this.closed || this.closing) throw new SynclineError('closed', 'the document was closed');
     if (!this.state) throw new SynclineError('not_open', 'the document is not open yet (await doc.ready)');
     return this.state;
   }
@@ -1357,7 +1476,7 @@ export class DocumentClient {
     return by ? { by, at: Math.floor(this.clock.now()) } : undefined;
   }
 
-  private clearTimer(name: 'retryTimer' | 'openRetryTimer' | 'persistRetryTimer'): void {
+  private clearTimer(name: 'retryTimer' | 'openRetryTimer' | 'persistRetryTimer' | 'closeTimer'): void {
     const timer = this[name];
     if (timer !== undefined) this.timers.clearTimeout(timer);
     this[name] = undefined;
@@ -1401,6 +1520,13 @@ function asDocument(snapshot: unknown): ZoneDocument {
   )
     return snapshot as ZoneDocument;
   return { ...doc, meta: doc.meta ?? {}, zones: doc.zones ?? {} } as ZoneDocument;
+}
+
+/** The default persistence of documents on `transport` (see `defaultPersistence`). */
+function sharedMemoryPersistence(transport: DocTransport): DocPersistence {
+  let persistence = defaultPersistence.get(transport);
+  if (!persistence) defaultPersistence.set(transport, (persistence = new MemoryDocPersistence()));
+  return persistence;
 }
 
 function asError(error: unknown, message: string): SynclineError {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SynclineError } from '../errors.js';
 import { DocumentClient } from './document-client.js';
 import { type FakeConnection, failRequests, quiesce, world } from './fake-doc-server.js';
+import { MemoryDocPersistence } from './persistence.js';
 
 const T0 = 1_000_000;
 // The fake network uses setImmediate, which stays real here.
@@ -53,6 +54,48 @@ describe('DocumentClient, its document deleted', () => {
     await quiesce([ann.conn], tick);
     expect(ann.conn.requests.slice(sent).filter((r) => r.method !== 'doc.unlock')).toEqual([]);
     expect(ann.doc.getSnapshot().status).toBe('failed');
+  });
+
+  it('forgets the edits it saved for the deleted document, and saves none made after', async () => {
+    const persistence = new MemoryDocPersistence();
+    const { open, server } = world();
+    const ann = open('ann', { persistence, auto: false });
+    await tick();
+    ann.conn.drain();
+    await ann.doc.ready;
+    ann.doc.editText('z1', { pos: 0, ins: 'unsaved ' }); // sent, not answered yet
+    await tick();
+    expect(persistence.documentIds).toEqual([server.documentId]);
+
+    deleted(ann.conn, { documentId: server.documentId, deletedBy: 'olga' });
+    ann.conn.deliverDown();
+    await tick();
+    expect(ann.doc.getSnapshot().status).toBe('failed');
+    expect(persistence.documentIds).toEqual([]);
+    ann.doc.editText('z2', { pos: 0, ins: 'too late ' }); // still shown, never kept
+    await tick();
+    await ann.doc.close();
+    expect(persistence.documentIds).toEqual([]);
+    expect(await persistence.load(server.documentId)).toBeUndefined(); // nothing for a later client to submit
+  });
+
+  it('forgets the saved edits of a document found deleted when opened', async () => {
+    const persistence = new MemoryDocPersistence();
+    const { open, server } = world();
+    const first = open('ann', { persistence });
+    await first.doc.ready;
+    first.conn.disconnect();
+    first.doc.editText('z1', { pos: 0, ins: 'offline ' });
+    await first.doc.close();
+    expect(persistence.documentIds).toEqual([server.documentId]);
+
+    const conn = server.connect('ann');
+    failRequests(conn, 'doc.open', ['not_found']);
+    const doc = new DocumentClient(conn, server.documentId, { persistence });
+    await expect(doc.ready).rejects.toMatchObject({ code: 'not_found' });
+    await quiesce([conn], tick);
+    expect(persistence.documentIds).toEqual([]);
+    expect(conn.requests.filter((r) => r.method === 'doc.submit')).toEqual([]);
   });
 
   it('ignores the deletion of another document', async () => {

@@ -11,8 +11,8 @@ import type { DocPersistence } from './persistence.js';
  * - `resyncing`: re-opening after a gap, a room reset or a checksum mismatch; edits are kept;
  * - `failed`: the document could not be opened or its room entered (forbidden, unknown), it was deleted (`not_found`,
  *   also while open: the server's `document_deleted`), or the server cannot take its ops (`unknown_method`); see the
- *   `error` event. Unconfirmed edits stay in the persistence;
- * - `closed`: `close()` was called.
+ *   `error` event. Unconfirmed edits stay in the persistence, except a deleted document's (`not_found`): dropped;
+ * - `closed`: `close()` was called (it may still be sending my last edits: `isClosing`).
  */
 export type DocStatus = 'opening' | 'open' | 'offline' | 'resyncing' | 'failed' | 'closed';
 
@@ -126,8 +126,18 @@ export type DocumentEvents = {
 };
 
 export interface DocumentClientOptions {
-  /** Where unconfirmed edits are kept across reloads. Default: in memory (this instance only). */
+  /**
+   * Where unconfirmed edits are kept for the next client of the document. Default: in memory, shared by the
+   * documents of one transport (`SynclineClient`): a document closed with edits unconfirmed (offline, or not
+   * confirmed within `closeTimeoutMs`) sends them when this client opens it again; gone with the page. Pass an
+   * `IndexedDBDocPersistence` to keep them across reloads.
+   */
   persistence?: DocPersistence;
+  /**
+   * How long `close()` waits, while connected, for the server to confirm my last edits before closing anyway
+   * (they stay in the persistence). Default 10,000 ms; 0: `close()` closes at once.
+   */
+  closeTimeoutMs?: number;
   /** Renew held zone locks this often; default a third of the lease. */
   lockRenewMs?: number;
   /** Undo depth; default 100. */
