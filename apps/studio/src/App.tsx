@@ -10,8 +10,14 @@ import { canShowZone, showZone } from './lib/zone-focus.js';
 
 const wsUrl = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 
-/** One persistence for the app: unconfirmed edits survive reloads and offline periods in IndexedDB. */
-const persistence = typeof indexedDB === 'undefined' ? undefined : new IndexedDBDocPersistence();
+/**
+ * Unconfirmed edits survive reloads and offline periods in IndexedDB: one database per user, so a second account
+ * signed in on the same device neither sees the first one's unsent text nor, by discarding it, loses it for them.
+ */
+const persistenceFor = (userId: string) =>
+  typeof indexedDB === 'undefined'
+    ? undefined
+    : new IndexedDBDocPersistence({ name: `syncline-studio-${encodeURIComponent(userId)}` });
 
 /** A toast about one zone of the document on screen offers to show it (not one that was deleted). */
 const showZoneAction = (n: Notification) => {
@@ -44,7 +50,11 @@ export function App() {
   const studio: Studio | null = useMemo(() => (auth ? { auth, navigate } : null), [auth, navigate]);
   // A fresh token for every connection (a restarted dev server has a new secret).
   const token = useCallback(() => (auth ? auth.token(true) : ''), [auth]);
-  const documentOptions = useMemo(() => ({ persistence, userId: auth?.identity.userId }), [auth]);
+  const userId = auth?.identity.userId;
+  const documentOptions = useMemo(
+    () => ({ persistence: userId === undefined ? undefined : persistenceFor(userId), userId }),
+    [userId],
+  );
 
   if (!studio) return <SignIn onSignedIn={setAuth} />;
   const match = /^\/documents\/([^/]+)\/?$/.exec(path);
