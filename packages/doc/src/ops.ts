@@ -12,7 +12,7 @@ import {
   type TextOp,
   textType,
 } from './ot.js';
-import { hasSurrogates, isTextComponent } from './text-type.js';
+import { hasSurrogates, isCount, isTextComponent } from './text-type.js';
 import {
   attrProblem,
   isStampKey,
@@ -158,8 +158,6 @@ export function codePointLength(s: string): number {
   }
   return n;
 }
-
-const isCount = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
 /** The text-unicode op for a `TextEdit`, normalized; `current` (the text now) checks bounds and fills deletes. */
 export function textOp(edit: TextEdit, current?: string): TextOp {

@@ -86,4 +86,6 @@ export function isTextComponent(c: unknown): boolean {
   return isCount(d) || typeof d === 'string';
 }
 
-const isCount = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+/** A text op's skip or delete count: a safe integer >= 0. */
+export const isCount = (n: unknown): n is number =>
+  typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;

@@ -29,8 +29,9 @@ export type Zone = {
   /** When it was changed last (ms since the epoch). */
   updatedAt: number;
   /**
-   * Where the layout analysis read this zone within its page (1, 2, …), when it made the zone: exports follow it
-   * (a turned page is not read in the order its boxes sit on the page). Zones people draw have none, and moving a
+   * Where the layout analysis read this zone within its page (an integer >= 0, ascending; the built-in analysis
+   * numbers 1, 2, …), when it made the zone: exports follow it (a turned page is not read in the order its boxes sit
+   * on the page). Zones people draw have none, and moving a
    * zone (`zoneUpdate` of its `page` or `bbox`) removes it.
    */
   order?: number;

@@ -1,6 +1,9 @@
 import type { BBox, ZoneType } from '@syncline/doc';
 
-/** A zone found by the analysis. Pages are 1-based; `order` is the reading order within the page (1, 2, …). */
+/**
+ * A zone found by the analysis. Pages are 1-based; `order` is the reading order within the page: an integer >= 0,
+ * ascending (as a stored zone's `order`), which the analysis numbers 1, 2, ….
+ */
 export type ExtractedZone = {
   /** `p<page>-z<order, 3 digits>`, e.g. `p3-z002`: the same PDF always gives the same ids. */
   id: string;

@@ -42,7 +42,10 @@ export interface JobErrorInfo {
 export interface JobPermissions {
   /** `job.cancel` is allowed. */
   cancel: boolean;
-  /** `job.retry` is allowed (once the job is failed or cancelled, with a recoverable error). */
+  /**
+   * This user may retry the job (`job.retry`): whoever may cancel it. Not whether a retry would be accepted now, which
+   * also needs the job `failed` or `cancelled` with a recoverable error (`job.retry` answers `invalid` otherwise).
+   */
   retry: boolean;
 }
 

@@ -1,4 +1,4 @@
-import { type Zone, zoneCreate } from '@syncline/doc';
+import { type Zone, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalBroker, LocalBus } from '../broker/local-broker.js';
 import { SynclineError } from '../core/errors.js';
@@ -26,7 +26,7 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-function sequencer(maxZones?: number) {
+function sequencer(maxZones?: number, store = new MemoryDocStore()) {
   const clock = new FakeClock();
   const broker = new LocalBroker(new LocalBus(() => clock.now()));
   const hub = new Hub({
@@ -37,11 +37,7 @@ function sequencer(maxZones?: number) {
     logger: silentLogger,
   });
   hub.start();
-  const documents = new DocumentSequencer(
-    hub,
-    new MemoryDocStore(),
-    maxZones === undefined ? {} : { maxZones },
-  );
+  const documents = new DocumentSequencer(hub, store, maxZones === undefined ? {} : { maxZones });
   closers.push(async () => {
     documents.stop();
     await broker.close();
@@ -58,7 +54,7 @@ function sequencer(maxZones?: number) {
   }
   const create = (id: string) =>
     run(documents.applyServerOp('d', zoneCreate(zone(id)), { userId: 'u', opId: `c-${id}` }));
-  return { documents, run, create };
+  return { hub, documents, run, create };
 }
 
 describe('DocumentSequencer zone limit', () => {
@@ -101,5 +97,50 @@ describe('DocumentSequencer zone limit', () => {
     );
     expect(seen).toEqual([{ zoneCount: 1, maxZones: 3 }]);
     expect(results.map((r) => r.version)).toEqual([2, 3]);
+  });
+
+  it('refuses only ops that add zones to a document over a limit lowered since it grew', async () => {
+    const store = new MemoryDocStore();
+    const before = sequencer(3, store);
+    for (const id of ['a', 'b', 'c']) await before.create(id);
+    before.documents.stop();
+    const s = sequencer(2, store);
+    const commit = (op: Parameters<DocumentSequencer['applyServerOp']>[1], opId: string) =>
+      s.run(s.documents.applyServerOp('d', op, { userId: 'u', opId }));
+    await commit(['zones', 'a', 'label', { r: true, i: 'x' }], 'label');
+    await commit(zoneEdit('b', { pos: 0, ins: 'more ' }), 'text');
+    await commit(['meta', 'name', { i: 'big' }], 'meta');
+    // Several zones at once (the whole-document path).
+    await commit(
+      ['zones', ['a', 'type', { r: true, i: 'table' }], ['b', 'type', { r: true, i: 'table' }]],
+      'two',
+    );
+    await expect(commit(zoneCreate(zone('d')), 'add')).rejects.toMatchObject({
+      message: '4 zones, the limit is 2',
+    });
+    await expect(
+      commit(['zones', ['c', { r: true }], ['d', { i: zone('d') }], ['e', { i: zone('e') }]], 'add-two'),
+    ).rejects.toMatchObject({ message: '4 zones, the limit is 2' });
+    await commit(zoneDelete('c'), 'delete');
+    const { data } = await s.run(s.documents.read('d'));
+    expect(Object.keys(data.zones)).toEqual(['a', 'b']);
+    expect(data.zones.b.text).toBe('more b');
+  });
+});
+
+describe('DocumentSequencer zone_update events', () => {
+  it('name a field the op removed with null (a moved zone loses its reading order)', async () => {
+    const s = sequencer();
+    const events: { type: string; data: Record<string, unknown> }[] = [];
+    s.hub.onPublished.push((_room, type, data) => {
+      events.push({ type, data: data as Record<string, unknown> });
+    });
+    const read = { ...zone('a'), order: 1 };
+    await s.run(s.documents.applyServerOp('d', zoneCreate(read), { userId: 'u', opId: 'c' }));
+    const move = zoneUpdate('a', { page: 2 }, { current: read });
+    await s.run(s.documents.applyServerOp('d', move, { userId: 'u', opId: 'm' }));
+    const update = events.find((e) => e.type === 'zone_update');
+    expect(update?.data.updates).toEqual({ page: 2, order: null });
+    expect(Object.hasOwn((await s.run(s.documents.read('d'))).data.zones.a, 'order')).toBe(false);
   });
 });

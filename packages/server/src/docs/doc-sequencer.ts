@@ -39,7 +39,7 @@ import { SynclineError } from '../core/errors.js';
 import type { Hub } from '../core/hub.js';
 import type { Identity } from '../core/identity.js';
 import type { Session } from '../core/session.js';
-import type { DocStore, DocUser, DocumentInfo, OpRecord } from './doc-store.js';
+import type { DeletedDocument, DocStore, DocUser, DocumentInfo, OpRecord } from './doc-store.js';
 import { DeletedDocumentError, DuplicateOpError, UnknownDocumentError } from './memory-doc-store.js';
 import { ZoneLocks, type ZoneLockTable } from './zone-locks.js';
 
@@ -201,6 +201,8 @@ export class DocumentSequencer {
   private readonly loading = new Map<string, Promise<LiveDocument>>();
   private readonly opts: Required<Omit<SequencerOptions, 'canEdit'>> & Pick<SequencerOptions, 'canEdit'>;
   private readonly limits: DocLimits;
+  /** `limits` without a zone limit, for ops that add no zone. */
+  private readonly anyZoneCount: DocLimits;
   private timer: unknown = null;
 
   constructor(
@@ -222,6 +224,7 @@ export class DocumentSequencer {
       throw new RangeError(`maxZones must be an integer >= 1, got ${this.opts.maxZones}`);
     }
     this.limits = { ...DEFAULT_LIMITS, maxZones: this.opts.maxZones };
+    this.anyZoneCount = { ...this.limits, maxZones: Number.POSITIVE_INFINITY };
     const m = hub.methods;
     m.set(DOC_METHODS.open, (data, ctx) => this.open(data, ctx.session));
     m.set(DOC_METHODS.submit, (data, ctx) => this.submit(data, ctx.session));
@@ -443,7 +446,9 @@ export class DocumentSequencer {
         one !== null
           ? zoneProblems(one, doc.zoneCount, this.limits)
           : validateDocument(next, {
-              limits: this.limits,
+              // The zone limit is for ops that add zones: a document over it (the limit lowered since) can still
+              // be edited, and shrunk.
+              limits: zoneCountOf(next) > doc.zoneCount ? this.limits : this.anyZoneCount,
               ...(desc.touchesAllZones ? {} : { zoneIds: desc.zoneIds }),
             });
       if (problems.length > 0) throw new SynclineError(ErrorCode.Invalid, problems[0]);
@@ -624,7 +629,7 @@ export class DocumentSequencer {
     if (typeof zoneId !== 'string' || zoneId.length === 0 || zoneId.length > 128) {
       throw new SynclineError(ErrorCode.Invalid, 'zoneId: a string of 1-128 characters');
     }
-    const doc = await this.load(documentId, session.userId);
+    const doc = await this.loadExisting(documentId, session.userId);
     const now = this.hub.clock.now();
     const user = session.identity;
     const lock = await doc.locks.acquire(zoneId, user.userId, user.name, now, this.opts.lockTtlMs);
@@ -644,7 +649,7 @@ export class DocumentSequencer {
     this.requireMember(session, documentId);
     const { zoneId, force } = data as { zoneId?: unknown; force?: unknown };
     if (typeof zoneId !== 'string') throw new SynclineError(ErrorCode.Invalid, 'zoneId: required');
-    const doc = await this.load(documentId, session.userId);
+    const doc = await this.loadExisting(documentId, session.userId);
     const held = await doc.locks.get(zoneId, this.hub.clock.now());
     if (!held) return {};
     const mine = held.userId === session.userId;
@@ -768,6 +773,11 @@ export class DocumentSequencer {
     return DOC_ID.test(documentId) ? this.store.info(documentId) : undefined;
   }
 
+  /** The tombstone of a deleted document (with the owner it had), `undefined` otherwise (`DocStore.deleted`). */
+  async deleted(documentId: string): Promise<DeletedDocument | undefined> {
+    return DOC_ID.test(documentId) ? this.store.deleted(documentId) : undefined;
+  }
+
   /** Whether this node has the document loaded (tests, metrics). */
   isLoaded(documentId: string): boolean {
     return this.docs.has(documentId);
@@ -823,6 +833,19 @@ export class DocumentSequencer {
       this.loading.set(documentId, pending);
     }
     return pending;
+  }
+
+  /**
+   * The loaded document, refused `not_found` once deleted. With several nodes the store is asked too: this node may
+   * have missed the word of a deletion on another (a lost broadcast), and would grant locks on a copy of nothing.
+   */
+  private async loadExisting(documentId: string, userId: string): Promise<LiveDocument> {
+    const doc = await this.load(documentId, userId);
+    if (this.hub.broker.distributed && !doc.deleted && !(await this.store.info(documentId))) {
+      this.forget(documentId);
+    }
+    if (doc.deleted) throw deletedError();
+    return doc;
   }
 
   /**
@@ -1027,21 +1050,40 @@ export class DocumentSequencer {
   }
 }
 
-/** What `validateDocument` finds in a document after a one-zone op: the zone's problems, the zone limit. */
+/**
+ * What `validateDocument` finds in a document after a one-zone op: the zone's problems, and the zone limit when the op
+ * adds the zone (a document over the limit, lowered since it grew, can still be edited).
+ */
 function zoneProblems(one: OneZoneResult, zoneCount: number, limits: DocLimits): string[] {
   if (one.after === undefined) return [];
   const problems = validateZone(one.after, one.zoneId, limits);
-  const count = zoneCount + (one.before === undefined ? 1 : 0);
-  if (count > limits.maxZones) problems.push(`${count} zones, the limit is ${limits.maxZones}`);
+  const count = zoneCount + 1;
+  if (one.before === undefined && count > limits.maxZones) {
+    problems.push(`${count} zones, the limit is ${limits.maxZones}`);
+  }
   return problems;
 }
 
+/** How many zones a document made by an op holds (0 when its `zones` is not an object: it is refused anyway). */
+function zoneCountOf(doc: ZoneDocument | null): number {
+  const zones = (doc as { zones?: unknown } | null)?.zones;
+  return typeof zones === 'object' && zones !== null ? Object.keys(zones).length : 0;
+}
+
+/**
+ * A `zone_update`'s `updates`: each field but `id` and `text` the op changed, with its new value, and `null` for one it
+ * removed (an optional field such as `order`, which a move drops): a reader merging `updates` into its copy of the
+ * zone deletes the `null` ones.
+ */
 function changedAttrs(before: Zone | undefined, after: Zone | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!after) return out;
   for (const [k, v] of Object.entries(after)) {
     if (k === 'text' || k === 'id') continue;
     if (JSON.stringify(before?.[k as keyof Zone]) !== JSON.stringify(v)) out[k] = v;
+  }
+  for (const k of Object.keys(before ?? {})) {
+    if (k !== 'text' && k !== 'id' && !(k in after)) out[k] = null;
   }
   return out;
 }

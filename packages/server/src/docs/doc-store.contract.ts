@@ -522,6 +522,17 @@ export function describeDocStoreContract(
         await expect(store.ensure('doc-a', 'owner', 5)).rejects.toThrow(/deleted/);
       });
 
+      it('keeps a tombstone with the owner the document had (the first deletion’s), none for a live document', async () => {
+        await store.ensure('doc-b', 'olga', 1);
+        expect(await store.deleted('doc-b')).toBeUndefined();
+        await store.delete('doc-b', 7);
+        await store.delete('doc-b', 8);
+        expect(await store.deleted('doc-b')).toEqual({ documentId: 'doc-b', deletedAt: 7, ownerId: 'olga' });
+        await store.delete('doc-never', 9);
+        expect(await store.deleted('doc-never')).toEqual({ documentId: 'doc-never', deletedAt: 9 });
+        expect(await store.deleted('doc-other')).toBeUndefined();
+      });
+
       it('rejects an empty document id', async () => {
         await expect(store.delete('', 1)).rejects.toThrow();
       });

@@ -33,6 +33,15 @@ export interface DocumentInfo {
   createdAt: number;
 }
 
+/** A deleted document's tombstone (`DocStore.deleted`). */
+export interface DeletedDocument {
+  documentId: string;
+  /** When it was deleted (ms since epoch). */
+  deletedAt: number;
+  /** Its owner at the time, if it had a row with one. */
+  ownerId?: string;
+}
+
 /**
  * Someone a document remembers: who opened it, with the name and avatar their token gave them the last time, so
  * its history can name people who are no longer around.
@@ -69,8 +78,11 @@ export interface DocStore {
    * Deletes the document for good: its ops, snapshots and users, and its row. The id is remembered as deleted, so
    * `ensure` refuses to create it again (rejects with a `DeletedDocumentError`); meanwhile `info` reads it as
    * `undefined` and writes to it reject as for an unknown document. Resolves whether there was a document to delete
-   * (an id never ensured is remembered as deleted all the same). Idempotent.
+   * (an id never ensured is remembered as deleted all the same). Idempotent: deleting again keeps the first
+   * tombstone (its time and owner).
    */
   delete(documentId: string, now: number): Promise<boolean>;
+  /** The tombstone of a deleted document (with its owner, so a deletion that failed later on can be finished). */
+  deleted(documentId: string): Promise<DeletedDocument | undefined>;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { DocStore, DocUser, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
+import type { DeletedDocument, DocStore, DocUser, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared by every DocStore adapter (this file has no dependencies, so the SQLite and PostgreSQL adapters import
@@ -175,6 +175,17 @@ export function docUser(
   return u;
 }
 
+/** A tombstone as the stores read it back (no `ownerId` key when it had none). */
+export function deletedDocument(
+  documentId: string,
+  deletedAt: number,
+  ownerId: string | null | undefined,
+): DeletedDocument {
+  const d: DeletedDocument = { documentId, deletedAt };
+  if (ownerId != null) d.ownerId = ownerId;
+  return d;
+}
+
 /** Normalizes `ops` bounds: `from < version <= to`, `to` defaulting to the latest. */
 export function checkOpsRange(documentId: string, from: number, to?: number): { from: number; to: number } {
   checkDocumentId(documentId);
@@ -230,8 +241,8 @@ interface MemoryDocument {
  */
 export class MemoryDocStore implements DocStore {
   private readonly docs = new Map<string, MemoryDocument>();
-  /** Deleted ids -> when. */
-  private readonly deleted = new Map<string, number>();
+  /** Deleted ids -> their tombstones. */
+  private readonly tombstones = new Map<string, DeletedDocument>();
   private closed = false;
 
   async ensure(documentId: string, ownerId: string, now: number): Promise<DocumentInfo> {
@@ -239,7 +250,7 @@ export class MemoryDocStore implements DocStore {
     checkEnsure(documentId, ownerId, now);
     let doc = this.docs.get(documentId);
     if (!doc) {
-      if (this.deleted.has(documentId)) throw new DeletedDocumentError(documentId);
+      if (this.tombstones.has(documentId)) throw new DeletedDocumentError(documentId);
       doc = {
         info: { version: 0, ownerId, createdAt: now },
         ops: [],
@@ -345,14 +356,26 @@ export class MemoryDocStore implements DocStore {
   async delete(documentId: string, now: number): Promise<boolean> {
     this.checkOpen();
     checkDelete(documentId, now);
-    if (!this.deleted.has(documentId)) this.deleted.set(documentId, now);
+    if (!this.tombstones.has(documentId)) {
+      this.tombstones.set(
+        documentId,
+        deletedDocument(documentId, now, this.docs.get(documentId)?.info.ownerId),
+      );
+    }
     return this.docs.delete(documentId);
+  }
+
+  async deleted(documentId: string): Promise<DeletedDocument | undefined> {
+    this.checkOpen();
+    checkDocumentId(documentId);
+    const d = this.tombstones.get(documentId);
+    return d && { ...d };
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.docs.clear();
-    this.deleted.clear();
+    this.tombstones.clear();
   }
 
   private checkOpen(): void {

@@ -105,6 +105,68 @@ describe.skipIf(!hasPostgres)('on PostgreSQL', () => {
       expect(await second.appendOp(op(6))).toBe(true);
     });
 
+    it('does not let a snapshot or a user saved while the document is being deleted outlive the deletion', async () => {
+      // Connections for the blocker, the delete, the two saves and the test's own looks.
+      const pool = schemas.pool({ max: 8 });
+      const store = new PostgresDocStore({ pool });
+      await store.ensure('doc-a', 'alice', 1);
+      for (let v = 1; v <= 3; v++) await store.appendOp(op(v));
+      await store.saveUser('doc-a', { userId: 'u1', seenAt: 1 });
+      /** The backends waiting (directly) for a lock `pid` holds. */
+      const blockedBy = async (pid: number): Promise<number[]> =>
+        (
+          await pool.query<{ pid: number }>(
+            'SELECT pid FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))',
+            [pid],
+          )
+        ).rows.map((r) => r.pid);
+      const until = async (done: () => Promise<boolean>) => {
+        while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 5));
+      };
+      // Another transaction holds the document's users, so the delete stops half-way: its row locked, its ops and
+      // snapshots gone, waiting to remove the users (and then the row).
+      let release = () => {};
+      let blocker = 0;
+      const holding = pool.transaction(async (client) => {
+        blocker = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+        await client.query("SELECT 1 FROM syncline_doc_users WHERE document_id = 'doc-a' FOR UPDATE");
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      });
+      await until(async () => blocker !== 0);
+      const deleting = store.delete('doc-a', 10);
+      let deleter = 0;
+      await until(async () => {
+        [deleter = 0] = await blockedBy(blocker);
+        return deleter !== 0;
+      });
+      // The saves start now: they either wait for the delete or (without the row lock) land in the middle of it.
+      const settled = (p: Promise<unknown>) =>
+        p.then(
+          () => 'saved',
+          (err: Error) => err.message,
+        );
+      let waiting = 0;
+      const saves = [
+        settled(store.saveSnapshot({ documentId: 'doc-a', version: 3, data: { text: 'secret' }, ts: 9 })),
+        settled(store.saveUser('doc-a', { userId: 'u2', name: 'Eve', seenAt: 9 })),
+      ].map((p) => p.finally(() => waiting++));
+      await until(async () => waiting + (await blockedBy(deleter)).length >= 2);
+      release();
+      await holding;
+      expect(await deleting).toBe(true);
+      expect(await Promise.all(saves)).toEqual([
+        expect.stringMatching(/unknown document/),
+        expect.stringMatching(/unknown document/),
+      ]);
+      const left = await pool.query<{ n: string }>(
+        `SELECT (SELECT count(*) FROM syncline_doc_snapshots WHERE document_id = 'doc-a')
+              + (SELECT count(*) FROM syncline_doc_users WHERE document_id = 'doc-a') AS n`,
+      );
+      expect(Number(left.rows[0].n)).toBe(0);
+    });
+
     it('throws a clear error when a stored op is not valid JSON', async () => {
       const pool = schemas.pool();
       const store = new PostgresDocStore({ pool });

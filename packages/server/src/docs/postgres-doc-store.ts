@@ -1,6 +1,6 @@
 import { KeyedQueue } from '../storage/postgres-keyed-queue.js';
 import { PostgresPool, type PostgresPoolOptions } from '../storage/postgres-pool.js';
-import type { DocStore, DocUser, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
+import type { DeletedDocument, DocStore, DocUser, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
 import {
   checkAtOrBelow,
   checkDelete,
@@ -12,6 +12,7 @@ import {
   DeletedDocumentError,
   DuplicateOpError,
   decodeDocData,
+  deletedDocument,
   docUser,
   encodeOp,
   encodeSnapshot,
@@ -121,9 +122,12 @@ export class PostgresDocStore implements DocStore {
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
     this.checkOpen();
     const s = encodeSnapshot(snapshot);
-    // A document's version only grows, so checking it without a lock is safe: a snapshot at or below it stays valid.
+    // The document's row is read `FOR SHARE`: a `delete` (which takes it `FOR UPDATE`) waits for this insert, or this
+    // insert waits for the delete and then finds no row. Without the lock a snapshot save racing a delete could
+    // insert its row after the delete removed the snapshots, bringing back the deleted document's content. (A
+    // document's version only grows, so a snapshot at or below the version read stays valid.)
     const { rows } = await this.db.query<{ current: number | null }>(
-      `WITH doc AS (SELECT version FROM syncline_doc_documents WHERE document_id = $1),
+      `WITH doc AS (SELECT version FROM syncline_doc_documents WHERE document_id = $1 FOR SHARE),
        saved AS (
          INSERT INTO syncline_doc_snapshots (document_id, version, data, ts)
          SELECT $1::text, $2::bigint, $3::text, $4::float8 FROM doc WHERE doc.version >= $2::bigint
@@ -190,10 +194,11 @@ export class PostgresDocStore implements DocStore {
   async saveUser(documentId: string, user: DocUser): Promise<void> {
     this.checkOpen();
     const u = checkDocUser(documentId, user);
-    // Only for a document that exists (no row: the document is unknown).
+    // Only for a document that exists (no row: the document is unknown), its row read `FOR SHARE` so that a racing
+    // `delete` (`FOR UPDATE`) cannot remove the users first and have this one inserted after it (see `saveSnapshot`).
     const { rowCount } = await this.db.query(
       `INSERT INTO syncline_doc_users (document_id, user_id, name, avatar, seen_at)
-       SELECT d.document_id, $2, $3, $4, $5 FROM syncline_doc_documents d WHERE d.document_id = $1
+       SELECT d.document_id, $2, $3, $4, $5 FROM syncline_doc_documents d WHERE d.document_id = $1 FOR SHARE
        ON CONFLICT (document_id, user_id) DO UPDATE
          SET name = excluded.name, avatar = excluded.avatar, seen_at = excluded.seen_at`,
       [documentId, u.userId, u.name ?? null, u.avatar ?? null, u.seenAt],
@@ -225,22 +230,34 @@ export class PostgresDocStore implements DocStore {
     // waits, then finds no document): no op lands after the delete.
     return this.appends.run(documentId, () =>
       this.db.transaction(async (client) => {
-        await client.query(
-          `INSERT INTO syncline_doc_deleted (document_id, deleted_at) VALUES ($1, $2)
-           ON CONFLICT (document_id) DO NOTHING`,
-          [documentId, now],
-        );
-        const { rowCount } = await client.query(
-          'SELECT 1 FROM syncline_doc_documents WHERE document_id = $1 FOR UPDATE',
+        const { rows } = await client.query<{ owner_id: string | null }>(
+          'SELECT owner_id FROM syncline_doc_documents WHERE document_id = $1 FOR UPDATE',
           [documentId],
+        );
+        // The tombstone remembers the owner, so a deletion that failed later on can be finished by them (`deleted`).
+        await client.query(
+          `INSERT INTO syncline_doc_deleted (document_id, deleted_at, owner_id) VALUES ($1, $2, $3)
+           ON CONFLICT (document_id) DO NOTHING`,
+          [documentId, now, rows[0]?.owner_id ?? null],
         );
         await client.query('DELETE FROM syncline_doc_ops WHERE document_id = $1', [documentId]);
         await client.query('DELETE FROM syncline_doc_snapshots WHERE document_id = $1', [documentId]);
         await client.query('DELETE FROM syncline_doc_users WHERE document_id = $1', [documentId]);
         await client.query('DELETE FROM syncline_doc_documents WHERE document_id = $1', [documentId]);
-        return (rowCount ?? 0) > 0;
+        return rows.length > 0;
       }),
     );
+  }
+
+  async deleted(documentId: string): Promise<DeletedDocument | undefined> {
+    this.checkOpen();
+    checkDocumentId(documentId);
+    const { rows } = await this.db.query<{ deleted_at: number; owner_id: string | null }>(
+      'SELECT deleted_at, owner_id FROM syncline_doc_deleted WHERE document_id = $1',
+      [documentId],
+    );
+    const row = rows[0];
+    return row && deletedDocument(documentId, row.deleted_at, row.owner_id);
   }
 
   private async isDeleted(documentId: string): Promise<boolean> {

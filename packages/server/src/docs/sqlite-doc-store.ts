@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { SqliteGroupCommit } from '../storage/sqlite-group-commit.js';
 import { type SqliteFileOptions, type SqliteSharedOptions, storeConnection } from '../storage/sqlite-open.js';
-import type { DocStore, DocUser, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
+import type { DeletedDocument, DocStore, DocUser, DocumentInfo, OpRecord, Snapshot } from './doc-store.js';
 import {
   checkAtOrBelow,
   checkDelete,
@@ -13,6 +13,7 @@ import {
   DeletedDocumentError,
   DuplicateOpError,
   decodeDocData,
+  deletedDocument,
   docUser,
   type EncodedOp,
   type EncodedSnapshot,
@@ -38,6 +39,7 @@ export type SqliteDocStoreOptions = SqliteFileOptions | SqliteSharedOptions;
  * - `doc_snapshots` is a rowid table: snapshots are large rows, which WITHOUT ROWID tables store poorly.
  * - v3: `doc_users`, who opened each document under which name (`saveUser`), so its history can name them.
  * - v4: `doc_deleted`, the ids of deleted documents (`delete`), which `ensure` refuses to create again.
+ * - v5: `doc_deleted.owner_id`, the owner a deleted document had, so they can finish a deletion that failed half-way.
  */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE doc_documents (
@@ -77,6 +79,7 @@ const MIGRATIONS: readonly string[] = [
      document_id TEXT    PRIMARY KEY,
      deleted_at  INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  'ALTER TABLE doc_deleted ADD COLUMN owner_id TEXT;',
 ];
 
 /** The doc schema version this code writes (`doc_schema.version`). */
@@ -214,11 +217,12 @@ export class SqliteDocStore implements DocStore {
     };
 
     const remove = this.db.transaction((documentId: string, now: number): boolean => {
+      // First, while the row still names the owner (the tombstone keeps it).
+      s.insertDeleted.run(documentId, now, documentId);
       s.deleteOps.run(documentId);
       s.deleteSnapshots.run(documentId);
       s.deleteUsers.run(documentId);
       const { changes } = s.deleteDocument.run(documentId);
-      s.insertDeleted.run(documentId, now);
       return changes > 0;
     });
     this.deleteTx = (documentId, now) => {
@@ -296,6 +300,13 @@ export class SqliteDocStore implements DocStore {
     this.checkOpen();
     checkDelete(documentId, now);
     return this.deleteTx(documentId, now);
+  }
+
+  async deleted(documentId: string): Promise<DeletedDocument | undefined> {
+    this.checkOpen();
+    checkDocumentId(documentId);
+    const row = this.stmt.selectTombstone.get(documentId);
+    return row && deletedDocument(documentId, row.deletedAt, row.ownerId);
   }
 
   /** Idempotent. Closes the connection if the store opened it (`{ path }`), not a caller-owned `{ db }`. */
@@ -392,8 +403,13 @@ function prepareStatements(db: Database.Database) {
     selectDeleted: db
       .prepare<[string], number>('SELECT deleted_at FROM doc_deleted WHERE document_id = ?')
       .pluck(),
-    insertDeleted: db.prepare<[string, number]>(
-      'INSERT INTO doc_deleted (document_id, deleted_at) VALUES (?, ?) ON CONFLICT (document_id) DO NOTHING',
+    selectTombstone: db.prepare<[string], { deletedAt: number; ownerId: string | null }>(
+      'SELECT deleted_at AS deletedAt, owner_id AS ownerId FROM doc_deleted WHERE document_id = ?',
+    ),
+    insertDeleted: db.prepare<[string, number, string]>(
+      `INSERT INTO doc_deleted (document_id, deleted_at, owner_id)
+       VALUES (?, ?, (SELECT owner_id FROM doc_documents WHERE document_id = ?))
+       ON CONFLICT (document_id) DO NOTHING`,
     ),
     deleteOps: db.prepare<[string]>('DELETE FROM doc_ops WHERE document_id = ?'),
     deleteSnapshots: db.prepare<[string]>('DELETE FROM doc_snapshots WHERE document_id = ?'),

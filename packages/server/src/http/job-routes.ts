@@ -225,7 +225,7 @@ async function serve(
       }
       if (ctx.stopping?.()) throw stoppingError();
       const uploaded = await jobs.upload(user, name, bytes);
-      await uploadStored(ctx, uploaded.documentId);
+      await stored(ctx, 'upload', uploaded.documentId);
       sendJson(res, 201, uploaded);
       return;
     }
@@ -241,7 +241,7 @@ async function serve(
     }
     case 'delete': {
       await jobs.deleteDocument(user, id);
-      await deletionStored(ctx);
+      await stored(ctx, 'deletion');
       sendJson(res, 200, { documentId: id, deleted: true });
       return;
     }
@@ -304,40 +304,21 @@ async function serveByLink(
   }
 }
 
-/**
- * Waits, at most `durableTimeoutMs`, for a deletion's writes to be committed, as an upload does: a client told the
- * document is gone can rely on it. 503 `unavailable` otherwise (deleting again is safe: it is idempotent).
- */
-async function deletionStored(ctx: JobRoutesContext): Promise<void> {
-  if (!ctx.durable) return;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), ctx.durableTimeoutMs ?? DURABLE_TIMEOUT_MS);
-  });
-  let outcome: 'late' | undefined;
-  try {
-    outcome = await Promise.race([ctx.durable().then(() => undefined), late]);
-  } catch (err) {
-    throw err instanceof SynclineError
-      ? err
-      : new SynclineError(ErrorCode.Unavailable, 'the deletion could not be stored; try again');
-  } finally {
-    clearTimeout(timer);
-  }
-  if (outcome === 'late') {
-    throw new SynclineError(ErrorCode.Unavailable, 'the deletion could not be stored in time; try again');
-  }
-}
-
 const stoppingError = () =>
   new SynclineError(ErrorCode.Unavailable, 'the server is stopping; upload again in a moment');
 
 /**
- * Waits, at most `durableTimeoutMs`, for the upload's writes to be committed. A commit that failed lost them (the
- * server stops: fail-stop), so its file is discarded too; one that is only late may still land, so nothing is undone
- * then (a retried upload is a second document, not a broken one). Either way the answer is 503 `unavailable`.
+ * Waits, at most `durableTimeoutMs`, for what a request wrote (an upload, a deletion) to be committed: a client told
+ * the document is there, or gone, can rely on it. Either way the answer is 503 `unavailable` otherwise: an upload
+ * whose commit failed lost its writes (the server stops: fail-stop), so its file is discarded too (`documentId`); one
+ * that is only late may still land, so nothing is undone then (a retried upload is a second document, not a broken
+ * one). A deletion is simply asked again: deleting again is safe (`DocumentDeletion`).
  */
-async function uploadStored(ctx: JobRoutesContext, documentId: string): Promise<void> {
+async function stored(
+  ctx: JobRoutesContext,
+  what: 'upload' | 'deletion',
+  documentId?: string,
+): Promise<void> {
   if (!ctx.durable) return;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<'late'>((resolve) => {
@@ -349,15 +330,15 @@ async function uploadStored(ctx: JobRoutesContext, documentId: string): Promise<
   } catch (err) {
     // Not awaited: the 503 goes out at once, before the stopping server closes its connections (the discard logs
     // its own failures).
-    void ctx.jobs.discardUpload(documentId);
+    if (documentId !== undefined) void ctx.jobs.discardUpload(documentId);
     throw err instanceof SynclineError
       ? err
-      : new SynclineError(ErrorCode.Unavailable, 'the upload could not be stored; try again');
+      : new SynclineError(ErrorCode.Unavailable, `the ${what} could not be stored; try again`);
   } finally {
     clearTimeout(timer);
   }
   if (outcome === 'late') {
-    throw new SynclineError(ErrorCode.Unavailable, 'the upload could not be stored in time; try again');
+    throw new SynclineError(ErrorCode.Unavailable, `the ${what} could not be stored in time; try again`);
   }
 }
 

@@ -271,8 +271,78 @@ describe('deleting a document', () => {
 
     await c.run(jobs.deleteDocument(identity('root;admin'), documentId));
     expect(await c.jobStore.getDocument(documentId)).toBeUndefined();
-    // Deleted: unknown now.
-    expect((await errorOf(c.run(jobs.deleteDocument(identity('olga'), documentId)))).code).toBe('not_found');
+    // Deleted: still the owner's (and admins') to ask again, which is safe; nobody else's.
+    expect((await errorOf(c.run(jobs.deleteDocument(identity('bob'), documentId)))).code).toBe('forbidden');
+    await c.run(jobs.deleteDocument(identity('olga'), documentId));
+    const log = await c.log.read(`doc:${documentId}`, 0, 100);
+    expect(log.entries.map((e) => e.type)).toEqual(['document_deleted']);
+  });
+
+  it('can be asked again when telling its room failed: the second request tells it and trims the log', async () => {
+    const c = nodes();
+    const { documentId } = await c.uploaded('olga');
+    const { hub, jobs } = c.nodes[0];
+    const room = `doc:${documentId}`;
+    const publish = hub.publish.bind(hub);
+    let failures = 1;
+    hub.publish = async (...args: Parameters<Hub['publish']>) => {
+      if (args[1] === 'document_deleted' && failures-- > 0) throw new Error('log append failed');
+      return publish(...args);
+    };
+    await expect(c.run(jobs.deleteDocument(identity('olga'), documentId))).rejects.toThrow(
+      /log append failed/,
+    );
+    // Still listed, and its content still in the room's log: not done.
+    expect(await c.jobStore.getDocument(documentId)).toBeDefined();
+    expect((await c.log.read(room, 0, 100)).entries.length).toBeGreaterThan(1);
+
+    await c.run(jobs.deleteDocument(identity('olga'), documentId));
+    expect(await c.jobStore.getDocument(documentId)).toBeUndefined();
+    expect((await c.log.read(room, 0, 100)).entries.map((e) => e.type)).toEqual(['document_deleted']);
+  });
+
+  it('can be asked again when trimming its room’s log failed', async () => {
+    const c = nodes();
+    const { documentId } = await c.uploaded('olga');
+    const { jobs } = c.nodes[0];
+    const room = `doc:${documentId}`;
+    const trim = c.log.trimBefore.bind(c.log);
+    let failures = 1;
+    c.log.trimBefore = async (r, seq) => {
+      if (failures-- > 0) throw new Error('trim failed');
+      return trim(r, seq);
+    };
+    await expect(c.run(jobs.deleteDocument(identity('olga'), documentId))).rejects.toThrow(/trim failed/);
+    expect(await c.jobStore.getDocument(documentId)).toBeDefined();
+
+    await c.run(jobs.deleteDocument(identity('olga'), documentId));
+    expect(await c.jobStore.getDocument(documentId)).toBeUndefined();
+    expect((await c.log.read(room, 0, 100)).entries.map((e) => e.type)).toEqual(['document_deleted']);
+  });
+
+  it('of a document opened by name, can be asked again by its creator once its zone document is gone', async () => {
+    const c = nodes();
+    const s = await c.connect(0, 'ann');
+    await c.command(s, { type: 'join_room', room: 'doc:notes' });
+    await c.request(s, 'doc.submit', {
+      documentId: 'notes',
+      v: 0,
+      opId: 'o1',
+      op: ['meta', 'x', { i: 'secret' }],
+    });
+    const { hub, jobs } = c.nodes[0];
+    const publish = hub.publish.bind(hub);
+    let failures = 1;
+    hub.publish = async (...args: Parameters<Hub['publish']>) => {
+      if (args[1] === 'document_deleted' && failures-- > 0) throw new Error('log append failed');
+      return publish(...args);
+    };
+    await expect(c.run(jobs.deleteDocument(identity('ann'), 'notes'))).rejects.toThrow(/log append failed/);
+    expect(await c.docStore.info('notes')).toBeUndefined();
+
+    expect((await errorOf(c.run(jobs.deleteDocument(identity('bob'), 'notes')))).code).toBe('forbidden');
+    await c.run(jobs.deleteDocument(identity('ann'), 'notes'));
+    expect((await c.log.read('doc:notes', 0, 100)).entries.map((e) => e.type)).toEqual(['document_deleted']);
   });
 
   it('deletes a document opened by name (never uploaded), for its creator', async () => {
@@ -285,6 +355,26 @@ describe('deleting a document', () => {
     await c.run(jobs.deleteDocument(identity('ann'), 'notes'));
     expect(await c.docStore.info('notes')).toBeUndefined();
     expect((await c.request(s, 'doc.open', { documentId: 'notes' })).code).toBe('not_found');
+  });
+
+  it('has the same owner for its jobs: the creator of a document opened by name may cancel an export of it', async () => {
+    const c = nodes();
+    const owner = await c.connect(0, 'ann');
+    await c.command(owner, { type: 'join_room', room: 'doc:notes' });
+    await c.request(owner, 'doc.open', { documentId: 'notes' });
+    const reader = await c.connect(0, 'bob');
+    await c.command(reader, { type: 'join_room', room: 'doc:notes' });
+    const started = await c.request(reader, 'export.start', { documentId: 'notes', format: 'markdown' });
+    expect(started.type).toBe('response');
+    const { jobId } = started.data;
+    expect(
+      (await c.request(owner, 'job.get', { documentId: 'notes', kind: 'export' })).data.job,
+    ).toMatchObject({
+      jobId,
+      permissions: { cancel: true, retry: true },
+    });
+    const cancelled = await c.request(owner, 'job.cancel', { jobId });
+    expect([cancelled.type, cancelled.data?.job?.state]).toEqual(['response', 'cancelled']);
   });
 
   it('a failed upload leaves nothing behind: no file, no catalogue entry, no queued zone document', async () => {
@@ -371,6 +461,23 @@ describe('deleting a document, with several nodes', () => {
     });
     expect([submit.type, submit.code]).toEqual(['nack', 'not_found']);
     expect(c.nodes[1].documents.isLoaded(documentId)).toBe(false);
+  });
+
+  it('a node that missed the word refuses to lock or unlock a zone of it (not_found)', async () => {
+    const c = nodes(2);
+    const { documentId } = await c.uploaded();
+    const other = await c.connect(1, 'ann');
+    await c.command(other, { type: 'join_room', room: `doc:${documentId}` });
+    await c.request(other, 'doc.open', { documentId });
+    await c.run(c.nodes[0].jobs.deleteDocument(identity('olga'), documentId));
+    expect(c.nodes[1].documents.isLoaded(documentId)).toBe(true);
+
+    for (const method of ['doc.lock', 'doc.unlock']) {
+      const reply = await c.request(other, method, { documentId, zoneId: 'z1' });
+      expect([method, reply.type, reply.code]).toEqual([method, 'nack', 'not_found']);
+    }
+    expect(c.nodes[1].documents.isLoaded(documentId)).toBe(false);
+    expect(c.nodes[0].broker.zoneLocks(documentId).list(c.clock.now())).toEqual([]);
   });
 
   it('an open on a node still holding a copy answers not_found', async () => {

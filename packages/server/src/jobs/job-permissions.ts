@@ -6,8 +6,8 @@ const NONE: JobPermissions = Object.freeze({ cancel: false, retry: false });
 
 /**
  * Who may cancel or retry a job: its owner (who uploaded or exported), the owner of its document, and admins. Being
- * in the document's room is enough to follow a job, not to stop it. `documentOwnerId` is `undefined` when the document
- * is not in the catalogue (a blank collaborative document).
+ * in the document's room is enough to follow a job, not to stop it. `documentOwnerId` is the document's owner by
+ * `documentOwner` (the catalogue's, else a blank document's creator), `undefined` when it has none.
  */
 export function jobPermissions(
   user: Identity,

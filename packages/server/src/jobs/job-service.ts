@@ -21,6 +21,7 @@ import type { Session } from '../core/session.js';
 import type { DocumentSequencer } from '../docs/doc-sequencer.js';
 import { type CanAccessDocument, DocumentAccess } from './document-access.js';
 import { DocumentDeletion } from './document-deletion.js';
+import { documentOwner } from './document-owner.js';
 import { ExportJob, type ExportResult } from './export-job.js';
 import type { FileStore } from './file-store.js';
 import { type Job, jobInfo } from './job.js';
@@ -315,7 +316,7 @@ export class JobService {
     const job = await this.store.getJob(exportId);
     if (job?.kind !== 'export') throw new SynclineError(ErrorCode.NotFound, 'no such export');
     const doc = await this.store.getDocument(job.documentId);
-    const owner = doc?.ownerId;
+    const owner = doc ? doc.ownerId : await this.ownerOf(job.documentId);
     if (user && user.userId !== job.ownerId && !(await this.access.allows(user, job.documentId, owner))) {
       throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
     }
@@ -327,7 +328,7 @@ export class JobService {
 
   async get(user: Identity, data: unknown): Promise<{ job: JobInfo | null }> {
     const { documentId, kind } = parse(jobGetSchema, data);
-    const owner = (await this.store.getDocument(documentId))?.ownerId;
+    const owner = await this.ownerOf(documentId);
     if (!(await this.access.allows(user, documentId, owner))) {
       throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
     }
@@ -366,7 +367,7 @@ export class JobService {
 
   async startExport(user: Identity, data: unknown): Promise<{ exportId: string; jobId: string }> {
     const { documentId, format } = parse(exportStartSchema, data);
-    const owner = (await this.store.getDocument(documentId))?.ownerId;
+    const owner = await this.ownerOf(documentId);
     if (!(await this.access.allows(user, documentId, owner))) {
       throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
     }
@@ -422,13 +423,18 @@ export class JobService {
     // The document is read only when the job's owner and the user's roles do not decide it.
     let permissions = jobPermissions(user, job, undefined);
     if (!permissions.cancel) {
-      permissions = jobPermissions(user, job, (await this.store.getDocument(job.documentId))?.ownerId);
+      permissions = jobPermissions(user, job, await this.ownerOf(job.documentId));
     }
     if (permissions.cancel) return { job, permissions };
     throw new SynclineError(
       ErrorCode.Forbidden,
       'only the job owner, the document owner or an admin can do this',
     );
+  }
+
+  /** The document's owner (`documentOwner`: the catalogue's, else a blank document's creator), if it has one. */
+  private async ownerOf(documentId: string): Promise<string | undefined> {
+    return (await documentOwner(this.store, this.documents, documentId))?.ownerId;
   }
 
   /** The wire view for one user, with live progress when this node runs the job. */

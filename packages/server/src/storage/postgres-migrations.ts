@@ -229,4 +229,12 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'owner of a deleted document',
+    // The owner the document had (\`delete\`), so its owner can ask again for a deletion that failed half-way.
+    sql: `
+      ALTER TABLE syncline_doc_deleted ADD COLUMN owner_id text;
+    `,
+  },
 ];
