@@ -6,5 +6,6 @@ export * from './nesting.js';
 export * from './one-zone.js';
 export * from './ops.js';
 export * from './ot.js';
+export * from './reading-order.js';
 export * from './undo.js';
 export * from './zone.js';

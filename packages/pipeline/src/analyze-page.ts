@@ -1,3 +1,4 @@
+import { readingOrder } from '@syncline/doc';
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { withDeadline } from './deadline.js';
 import { imageBoxes } from './figures.js';
@@ -6,7 +7,6 @@ import { loadPdfjs } from './open-pdf.js';
 import { clipToPage } from './page-box.js';
 import { type ExtractedZone, type PageResult, zoneId } from './page-result.js';
 import { PipelineError } from './pipeline-error.js';
-import { readingOrder } from './reading-order.js';
 import { textFrame, textTurn } from './text-frame.js';
 import { type ToPage, textItems } from './text-items.js';
 

@@ -28,44 +28,6 @@ const zone = (id: string, page: number, y: number, x = 72, w = 200): Zone => ({
   updatedAt: 0,
 });
 
-describe('readingOrder', () => {
-  it('reads by page, then column by column, then top to bottom', () => {
-    const zones = [
-      zone('right-top', 1, 100, 320, 200),
-      zone('p2', 2, 50),
-      zone('title', 1, 40, 72, 450),
-      zone('left-bottom', 1, 200, 72, 200),
-      zone('left-top', 1, 100, 72, 200),
-      zone('right-bottom', 1, 200, 320, 200),
-      zone('footer', 1, 400, 72, 450),
-    ];
-    expect(readingOrder(zones).map((z) => z.id)).toEqual([
-      'title',
-      'left-top',
-      'left-bottom',
-      'right-top',
-      'right-bottom',
-      'footer',
-      'p2',
-    ]);
-  });
-});
-
-describe('readingOrder at scale', () => {
-  it('orders a page of thousands of zones in two columns under a full-width title without quadratic time', () => {
-    // The title keeps the columns from being cut first, so the page is cut into one band per row, and each
-    // band joins the one above it. Checking every join against all the rows above took 15 s for 10 000 zones.
-    const zones: Zone[] = [zone('title', 1, -40, 72, 450)];
-    for (let i = 0; i < 10_000; i++) zones.push(zone(`z${i}`, 1, Math.floor(i / 2) * 25, i % 2 ? 320 : 72));
-    const t0 = performance.now();
-    const ordered = readingOrder(zones).map((z) => z.id);
-    expect(performance.now() - t0).toBeLessThan(2000);
-    const left = zones.filter((z, i) => i > 0 && z.bbox.x === 72).map((z) => z.id);
-    const right = zones.filter((z) => z.bbox.x === 320).map((z) => z.id);
-    expect(ordered).toEqual(['title', ...left, ...right]);
-  });
-});
-
 describe('exportDocument', () => {
   it('rag: one JSON line per chunk with every field, merging small zones of one section and page', async () => {
     const doc = await analyzedDocument();

@@ -1,9 +1,8 @@
-import type { ZoneDocument } from '@syncline/doc';
+import { documentOrder, type ZoneDocument } from '@syncline/doc';
 import type { ExportFormat } from '@syncline/protocol';
 import { toMarkdown } from './export-markdown.js';
 import { ExportProgress } from './export-progress.js';
 import { ragChunks } from './export-rag.js';
-import { documentOrder } from './reading-order.js';
 
 export type { ExportFormat };
 

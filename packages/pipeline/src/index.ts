@@ -1,3 +1,5 @@
+// The reading order the exports use, defined with the document model so Studio numbers zones the same way.
+export { documentOrder, readingOrder } from '@syncline/doc';
 export { type AnalyzeOptions, type AnalyzeSummary, analyzePdf } from './analyze-pdf.js';
 export {
   activeWorkers,
@@ -17,4 +19,3 @@ export { inspectPdf } from './inspect-pdf.js';
 export { DEFAULT_MAX_BYTES, DEFAULT_PAGE_TIMEOUT_MS } from './open-pdf.js';
 export { type ExtractedZone, type PageResult, zoneId } from './page-result.js';
 export { isPipelineError, PipelineError, type PipelineErrorCode } from './pipeline-error.js';
-export { documentOrder, readingOrder } from './reading-order.js';

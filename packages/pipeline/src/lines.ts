@@ -27,7 +27,7 @@ const PIECE_GAP = 1.2;
 const MIN_GUTTER = 0.5;
 /** A gutter runs down at least this many rows with text on both sides. */
 const GUTTER_ROWS = 3;
-/** Positions tried as gutters per page at most (each try scans the rows around it). */
+/** Gutter tries per page at most (each scans the rows of a run). */
 const MAX_GUTTER_TRIES = 500;
 /** A list marker this close (times the font size) to the text after it is that text's marker (a hanging indent). */
 const MARKER_GAP = 4;
@@ -64,25 +64,30 @@ export function groupRows(items: Glyphs[], check: () => void): Row[] {
 /**
  * Narrow gutters between text columns, per row (x positions to split the row at). Two justified columns set
  * close together (LaTeX's two-column article: 1 em apart) leave less than `PIECE_GAP` between a left line's
- * end and the right line's start, so the gap alone does not tell them from a wide space. A gutter is such a
- * gap (at least `MIN_GUTTER`) at an x that no text crosses on at least `GUTTER_ROWS` consecutive rows with
- * text on both sides; word gaps inside one column's lines do not line up like that.
+ * end and the right line's start, so the gap alone does not tell them from a wide space. A gutter is an x
+ * where at least `GUTTER_ROWS` rows of a run of consecutive rows have a gap of at least `MIN_GUTTER` (text on
+ * both sides), and no row of the run has text across x or a narrower gap at x; only those rows are split there.
+ * Word spaces inside one column's lines do not line up like that: a chance "river" of them is mostly spaces
+ * narrower than a gutter.
  */
 function findGutters(rows: Glyphs[][], check: () => void): number[][] {
   const out: number[][] = rows.map(() => []);
-  const tried = new Set<number>();
+  // Per row, the positions (to half a unit) already tried from a row of its run: a column's gutter is seen from
+  // each of its rows. Per row, not per page: the same gutter resumes below a full-width line that crosses it.
+  const tried: (Set<number> | undefined)[] = rows.map(() => undefined);
+  let tries = 0;
   for (let i = 0; i < rows.length; i++) {
     let right = Number.NEGATIVE_INFINITY;
     for (const g of rows[i]) {
       const gap = g.x - right;
-      if (gap >= MIN_GUTTER * g.size && gap <= PIECE_GAP * g.size && tried.size < MAX_GUTTER_TRIES) {
+      if (gap >= MIN_GUTTER * g.size && gap <= PIECE_GAP * g.size && tries < MAX_GUTTER_TRIES) {
         check();
         const x = (right + g.x) / 2;
-        // One try per position (to half a unit): a column's gutter is seen from each of its rows.
         const key = Math.round(x * 2);
-        if (!tried.has(key)) {
-          tried.add(key);
-          markGutter(rows, i, x, out);
+        // Not again where this row's run already tried it, nor in a gap already split.
+        if (!tried[i]?.has(key) && !out[i].some((at) => right < at && at < g.x)) {
+          tries++;
+          markGutter(rows, i, x, key, out, tried);
         }
       }
       right = Math.max(right, g.x + g.w);
@@ -91,16 +96,43 @@ function findGutters(rows: Glyphs[][], check: () => void): number[][] {
   return out;
 }
 
-function markGutter(rows: Glyphs[][], i: number, x: number, out: number[][]): void {
-  const crosses = (r: Glyphs[]) => r.some((g) => g.x < x && g.x + g.w > x);
+/**
+ * How a row meets a vertical line at x: text across it, a gap there at least as wide as a gutter (text on both
+ * sides), a narrower one, or text on one side only.
+ */
+function atGutter(r: Glyphs[], x: number): 'crosses' | 'gap' | 'narrow' | 'open' {
+  let left = Number.NEGATIVE_INFINITY;
+  for (const g of r) {
+    if (g.x < x && g.x + g.w > x) return 'crosses';
+    if (g.x >= x) {
+      if (left === Number.NEGATIVE_INFINITY) return 'open';
+      return g.x - left >= MIN_GUTTER * g.size ? 'gap' : 'narrow';
+    }
+    left = Math.max(left, g.x + g.w);
+  }
+  return 'open';
+}
+
+function markGutter(
+  rows: Glyphs[][],
+  i: number,
+  x: number,
+  key: number,
+  out: number[][],
+  tried: (Set<number> | undefined)[],
+): void {
+  const ends = (k: number) => {
+    const at = atGutter(rows[k], x);
+    return at === 'crosses' || at === 'narrow';
+  };
   let lo = i;
   let hi = i;
-  while (lo > 0 && !crosses(rows[lo - 1])) lo--;
-  while (hi < rows.length - 1 && !crosses(rows[hi + 1])) hi++;
+  while (lo > 0 && !ends(lo - 1)) lo--;
+  while (hi < rows.length - 1 && !ends(hi + 1)) hi++;
   const split: number[] = [];
   for (let k = lo; k <= hi; k++) {
-    const r = rows[k];
-    if (r[0].x < x && r[r.length - 1].x + r[r.length - 1].w > x) split.push(k);
+    (tried[k] ??= new Set()).add(key);
+    if (atGutter(rows[k], x) === 'gap') split.push(k);
   }
   if (split.length >= GUTTER_ROWS) for (const k of split) out[k].push(x);
 }

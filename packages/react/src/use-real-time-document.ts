@@ -12,7 +12,7 @@ import { useCallback, useMemo, useSyncExternalStore } from 'react';
 import type { DocIssue } from './document-issues.js';
 import { useDocumentLease } from './use-document-lease.js';
 import { useWebSocketContext } from './use-websocket-context.js';
-import { readingOrder } from './zones.js';
+import { useReadingOrder } from './zones.js';
 
 /** The state before the document is open (and during server rendering). */
 export const EMPTY_DOCUMENT_STATE: DocumentState = Object.freeze({
@@ -36,7 +36,7 @@ export interface RealTimeDocument {
   snapshot: DocumentState;
   /** The local document: the server's plus my unconfirmed edits. */
   document: ZoneDocument;
-  /** Zones in reading order (page, then top to bottom, then left to right). */
+  /** Zones in reading order, as the exports read them (`documentOrder` of `@syncline/doc`). */
   zones: readonly Zone[];
   /** The confirmed server version. */
   version: number;
@@ -100,7 +100,7 @@ export function useRealTimeDocument(documentId: string | null | undefined): Real
     lease ? lease.issues.getSnapshot : noIssue,
     noIssue,
   );
-  const zones = useMemo(() => readingOrder(snapshot.doc.zones), [snapshot.doc.zones]);
+  const zones = useReadingOrder(snapshot.doc.zones);
 
   // Edits need an open (or restored) document; before that they do nothing and return the fallback.
   const whenOpen = useCallback(

@@ -1,4 +1,4 @@
-import type { BBox } from '@syncline/doc';
+import type { BBox } from './zone.js';
 
 type Placed = { page: number; bbox: BBox; id?: string };
 
@@ -31,7 +31,8 @@ const hasOrder = (z: Ordered): z is Ordered & { order: number } =>
   typeof z.order === 'number' && Number.isFinite(z.order);
 
 /**
- * A document's zones in reading order, for exports: by page, and within a page as the layout analysis read them
+ * A document's zones in reading order, the one order everything shows them in (the pipeline's exports, Studio's
+ * zone list and its "zone n" numbers): by page, and within a page as the layout analysis read them
  * where it made them (`order`; it read a turned page or vertical writing upright, which the boxes as they sit on
  * the page no longer tell), else by `readingOrder`. On a page that mixes both (zones people drew or moved, which
  * have no `order`), each zone without an order stays right after the zone it follows in `readingOrder`: the run of
