@@ -1,4 +1,3 @@
-import { IndexedDBDocPersistence } from '@syncline/client';
 import { type Notification, NotificationContainer, WebSocketProvider } from '@syncline/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { DocumentList } from './components/DocumentList.js';
@@ -6,18 +5,10 @@ import { DocumentView } from './components/DocumentView.js';
 import { SignIn } from './components/SignIn.js';
 import { type Studio, StudioContext } from './hooks/studio-context.js';
 import { Auth } from './lib/auth.js';
+import { persistenceFor } from './lib/doc-persistence.js';
 import { canShowZone, showZone } from './lib/zone-focus.js';
 
 const wsUrl = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-
-/**
- * Unconfirmed edits survive reloads and offline periods in IndexedDB: one database per user, so a second account
- * signed in on the same device neither sees the first one's unsent text nor, by discarding it, loses it for them.
- */
-const persistenceFor = (userId: string) =>
-  typeof indexedDB === 'undefined'
-    ? undefined
-    : new IndexedDBDocPersistence({ name: `syncline-studio-${encodeURIComponent(userId)}` });
 
 /** A toast about one zone of the document on screen offers to show it (not one that was deleted). */
 const showZoneAction = (n: Notification) => {
@@ -51,6 +42,7 @@ export function App() {
   // A fresh token for every connection (a restarted dev server has a new secret).
   const token = useCallback(() => (auth ? auth.token(true) : ''), [auth]);
   const userId = auth?.identity.userId;
+  // Unconfirmed edits survive reloads and offline periods in IndexedDB, one database per user (persistenceFor).
   const documentOptions = useMemo(
     () => ({ persistence: userId === undefined ? undefined : persistenceFor(userId), userId }),
     [userId],

@@ -13,7 +13,13 @@ export {
   type ConnectionStatus,
 } from './connection-state.js';
 export { diffDocuments } from './document/diff.js';
-export { DocumentClient, type NewZone, type OpenReply } from './document/document-client.js';
+export {
+  CLOSE_TIMEOUT_MS,
+  DocumentClient,
+  defaultDocPersistence,
+  type NewZone,
+  type OpenReply,
+} from './document/document-client.js';
 export {
   IndexedDBDocPersistence,
   type IndexedDBDocPersistenceOptions,

@@ -1,8 +1,10 @@
 import {
+  CLOSE_TIMEOUT_MS,
   type Disposer,
   type DocTransport,
   DocumentClient,
   type DocumentClientOptions,
+  defaultDocPersistence,
   type SynclineClient,
 } from '@syncline/client';
 import { DocumentIssues } from './document-issues.js';
@@ -20,20 +22,25 @@ interface Entry {
   issues: DocumentIssues;
   count: number;
   closeTransport: Disposer;
+  /** How long the document stays open, unused, for the server to confirm my last edits: its `closeTimeoutMs`. */
+  graceMs: number;
   /** Unused but kept open until my edits are confirmed: the deadline after which it closes anyway. */
   grace: ReturnType<typeof setTimeout> | undefined;
 }
-
-/** How long a document nobody uses any more stays open for the server to confirm my last edits. */
-export const CLOSE_GRACE_MS = 30_000;
 
 /**
  * One `DocumentClient` per document for every hook of a provider, reference-counted: the first lease
  * opens it, the last release closes it (releasing its locks and leaving its room). Closing waits for a
  * microtask, so a component that unmounts and mounts again at once (React StrictMode, a key change to
  * the same id) keeps the open document; and, while edits of mine are not confirmed yet, until the server has
- * them (at most `CLOSE_GRACE_MS`): closed at once, those typed just before leaving the page were never sent
- * (a document sends one op at a time). The document's room goes through `RoomLeases`, so closing the
+ * them, for at most the document's `closeTimeoutMs` (default `CLOSE_TIMEOUT_MS`, 10 s): closed at once, those
+ * typed just before leaving the page were never sent (a document sends one op at a time). This wait is the only
+ * one: the document is still open meanwhile, so a lease taken then gets it back as it is (no new client waiting
+ * for the old one's close), my locks but those of the zones these edits touch are released as it starts, and the
+ * document is then closed with `close({ timeoutMs: 0 })`. What was not confirmed stays in
+ * the document's persistence (by default the client's memory, `defaultDocPersistence(client)`, which
+ * `client.doc()` shares) and is sent by the next client of the document. The room is left after the document's
+ * close is done, never while it is still sending. The document's room goes through `RoomLeases`, so closing the
  * document does not take the room from a progress or collaboration hook that shares it.
  */
 export class DocumentLeases {
@@ -50,14 +57,18 @@ export class DocumentLeases {
     let entry = this.entries.get(documentId);
     if (!entry) {
       const transport = leasedTransport(this.client, this.rooms);
+      const options = this.options(documentId);
       const doc = new DocumentClient(transport, documentId, {
-        ...this.options(documentId),
+        ...options,
+        // The client's memory, not one per leased transport: a document opened again finds what this one left.
+        persistence: options.persistence ?? defaultDocPersistence(this.client),
       });
       entry = {
         doc,
         issues: new DocumentIssues(doc, this.notifications),
         count: 0,
         closeTransport: transport.dispose,
+        graceMs: options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS,
         grace: undefined,
       };
       this.entries.set(documentId, entry);
@@ -77,15 +88,17 @@ export class DocumentLeases {
         queueMicrotask(() => {
           if (!this.unused(documentId, held)) return;
           const { pending, inflight, status } = held.doc.getSnapshot();
-          if ((pending === 0 && !inflight) || status === 'failed') {
+          if ((pending === 0 && !inflight) || status === 'failed' || !(held.graceMs > 0)) {
             this.close(documentId, held);
             return;
           }
           // My last edits are still on their way: closed once the server has them (or failed), or after the grace.
+          // Meanwhile others need not see my locks, but those of the zones these edits touch (see releaseIdleLocks).
+          held.doc.releaseIdleLocks();
           const closeIfUnused = () => {
             if (this.unused(documentId, held)) this.close(documentId, held);
           };
-          held.grace = setTimeout(closeIfUnused, CLOSE_GRACE_MS);
+          held.grace = setTimeout(closeIfUnused, Math.min(held.graceMs, 2 ** 31 - 1));
           held.doc.whenSynced().then(closeIfUnused, closeIfUnused);
         });
       },
@@ -96,12 +109,16 @@ export class DocumentLeases {
     return entry.count === 0 && this.entries.get(documentId) === entry;
   }
 
+  /**
+   * Closes the document now (the grace, if any, is over): `timeoutMs: 0`, since the wait for my last edits was the
+   * grace. Its room lease is given back once the close is done, never while it may still send (the server would
+   * answer its ops `not_joined`).
+   */
   private close(documentId: string, entry: Entry): void {
     this.entries.delete(documentId);
     clearTimeout(entry.grace);
     entry.issues.dispose();
-    entry.doc.close();
-    entry.closeTransport();
+    void entry.doc.close({ timeoutMs: 0 }).then(entry.closeTransport, entry.closeTransport);
   }
 
   /** Documents open now (for tests and debugging). */
@@ -109,7 +126,11 @@ export class DocumentLeases {
     return [...this.entries.keys()];
   }
 
-  /** Closes every document (the provider is going away). */
+  /**
+   * Closes every document at once, also those waiting for my last edits to be confirmed (the provider is going
+   * away, and with it usually its client): what is unconfirmed stays in each document's persistence (the client's
+   * memory by default: sent when the document is opened again on the same client; IndexedDB across reloads).
+   */
   closeAll(): void {
     for (const [documentId, entry] of [...this.entries]) this.close(documentId, entry);
   }

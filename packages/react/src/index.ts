@@ -27,6 +27,7 @@ export {
   IDLE_PROCESSING,
   type ProcessingState,
   type ProcessingStatus,
+  processingActions,
 } from './processing-state.js';
 export type { MaintenanceState } from './runtime.js';
 export {

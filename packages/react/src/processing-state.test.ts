@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { fromJob, IDLE_PROCESSING, reduceProcessing, withPermissions } from './processing-state.js';
+import {
+  fromJob,
+  IDLE_PROCESSING,
+  processingActions,
+  reduceProcessing,
+  withPermissions,
+} from './processing-state.js';
 
 describe('processing state', () => {
   const documentId = 'd1';
@@ -121,5 +127,25 @@ describe('processing state', () => {
       data: { documentId, jobId: 'j2', progress: 0.1 },
     });
     expect(next).toMatchObject({ jobId: 'j2', processingStatus: 'processing', progress: 0.1, zones: null });
+  });
+
+  it('offers Cancel while the job runs, Retry after a cancel or a failure a retry can help, each only if permitted', () => {
+    const all = { cancel: true, retry: true };
+    const as = (state: string, error: object | null = null, permissions = all) =>
+      processingActions(fromJob({ jobId: 'j', kind: 'processing', state, error, permissions } as never));
+    expect(as('running')).toEqual({ cancel: true, retry: false });
+    expect(as('queued')).toEqual({ cancel: true, retry: false });
+    expect(as('cancelled')).toEqual({ cancel: false, retry: true });
+    expect(as('failed', { code: 'x', message: 'm', recoverable: true })).toEqual({
+      cancel: false,
+      retry: true,
+    });
+    expect(as('failed', { code: 'x', message: 'm', recoverable: false })).toEqual({
+      cancel: false,
+      retry: false,
+    });
+    expect(as('completed')).toEqual({ cancel: false, retry: false });
+    expect(as('running', null, { cancel: false, retry: false })).toEqual({ cancel: false, retry: false });
+    expect(as('cancelled', null, { cancel: true, retry: false })).toEqual({ cancel: false, retry: false });
   });
 });

@@ -186,6 +186,21 @@ export function fromJob(job: (Partial<JobInfo> & { etaMs?: number | null }) | nu
   });
 }
 
+/**
+ * The buttons to offer this user now, the same in every UI: Cancel while the job is queued or runs, Retry (Resume after
+ * a cancel, which keeps the pages done) after a cancel or after a failure a retry can help (`recoverable`); each only
+ * when the server lets this user (`canCancel`, `canRetry`).
+ */
+export function processingActions(
+  state: Pick<ProcessingState, 'processingStatus' | 'recoverable' | 'canCancel' | 'canRetry'>,
+): { cancel: boolean; retry: boolean } {
+  const status = state.processingStatus;
+  return {
+    cancel: state.canCancel && isProcessing(status),
+    retry: state.canRetry && (status === 'cancelled' || (status === 'failed' && state.recoverable)),
+  };
+}
+
 export function isProcessing(status: ProcessingStatus): boolean {
   return status === 'queued' || status === 'processing';
 }

@@ -43,7 +43,7 @@ export class ProcessingTracker {
   private closed = false;
   /** What this user may do with each job, from the server's replies. */
   private readonly permissions = new Map<string, JobPermissions>();
-  /** Jobs first seen in events whose permissions were asked for (once each). */
+  /** Jobs first seen in events whose permissions are asked for, or were (forgotten when the `job.get` failed). */
   private readonly asked = new Set<string>();
   private refreshing: Promise<void> | null = null;
 
@@ -78,7 +78,7 @@ export class ProcessingTracker {
 
   /** Asks the server for the document's current processing job (`job.get`). */
   refresh(): Promise<void> {
-    const running = this.ask(false).finally(() => {
+    const running: Promise<void> = this.ask(false).then(() => {
       if (this.refreshing === running) this.refreshing = null;
     });
     this.refreshing = running;
@@ -89,22 +89,26 @@ export class ProcessingTracker {
    * `job.get`: the state it gives replaces this one unless events came meanwhile (they are newer) or only the
    * permissions were asked for (`permissionsOnly`: events told of a job, and they stay what tells its state).
    */
-  private async ask(permissionsOnly: boolean): Promise<void> {
-    if (!this.jobMethods || this.closed) return;
+  private async ask(permissionsOnly: boolean): Promise<boolean> {
+    if (!this.jobMethods || this.closed) return true;
     const before = this.eventCount;
     try {
       const reply = await this.client.request<JobReply>(JOB_METHODS.get, {
         documentId: this.documentId,
         kind: 'processing',
       });
-      if (this.closed || !reply) return;
+      if (this.closed) return true;
+      if (!reply) return false; // not sent (offline)
       // The permissions hold even when events made the rest of the reply stale.
       if (reply.job) this.remember(reply.job);
       if (permissionsOnly || this.eventCount !== before) this.set(this.permitted(this.state));
       else this.set(fromJob(reply.job ?? null));
+      return true;
     } catch (error) {
       if (error instanceof SynclineError && error.code === 'unknown_method') this.jobMethods = false;
-      // Other failures (offline, timeout): the next reconnect asks again; events keep flowing meanwhile.
+      // Other failures (offline, timeout): the next reconnect asks again, and so does the job's next event
+      // (`permitted`); events keep flowing meanwhile.
+      return false;
     }
   }
 
@@ -145,8 +149,8 @@ export class ProcessingTracker {
   }
 
   /**
-   * The state with this user's permissions for its job; a job not heard of from the server yet is asked about (once):
-   * until then nothing is offered.
+   * The state with this user's permissions for its job; a job not heard of from the server yet is asked about (one
+   * `job.get` at a time; after a failed one, again at the job's next event): until then nothing is offered.
    */
   private permitted(state: ProcessingState): ProcessingState {
     const jobId = state.jobId;
@@ -155,9 +159,11 @@ export class ProcessingTracker {
       if (this.asked.size >= MAX_KNOWN_JOBS) this.asked.clear();
       this.asked.add(jobId);
       // After the job.get in flight (at start, after a reconnect), which may well answer about this job.
-      void (this.refreshing ?? Promise.resolve()).then(() => {
-        if (!this.closed && !this.permissions.has(jobId)) return this.ask(true);
-      });
+      void (this.refreshing ?? Promise.resolve())
+        .then(() => (!this.closed && !this.permissions.has(jobId) ? this.ask(true) : true))
+        .then((answered) => {
+          if (!answered) this.asked.delete(jobId);
+        });
     }
     return withPermissions(state, known);
   }

@@ -11,7 +11,7 @@ describe('SynclineRuntime', () => {
     vi.useRealTimers();
   });
 
-  it('leaves every room at once when closed, before its owner closes the client', async () => {
+  it('closes its documents and leaves every room at once when closed, before its owner closes the client', async () => {
     const h = setup();
     const ws = await h.open();
     const client = h.client as unknown as SynclineClient; // see room-leases.test.ts
@@ -23,9 +23,20 @@ describe('SynclineRuntime', () => {
     for (const m of [...ws.sentOf('join_room'), ...ws.sentOf('subscribe')])
       ws.deliver({ type: 'ack', id: m.id, data: { room: m.room, seq: 0, status: 'fresh' } });
     await tick();
+    const open = ws.sentOf('request').find((m) => m.method === 'doc.open');
+    ws.deliver({
+      type: 'ack',
+      id: open?.id,
+      data: { documentId: 'd1', version: 0, snapshot: { zones: {}, meta: {} }, locks: [], members: [] },
+    });
+    await tick();
+    lease.doc.setMeta('title', 'unsent'); // in flight, unanswered
+    await tick();
     // The provider unmounts: its cleanup closes the runtime and the client it made before the hooks' cleanups
     // (React cleans a removed tree up from the top), whose releases then change nothing.
     runtime.close();
+    // The document is closed at once (not left sending my edit without its room): the edit stays in its persistence.
+    expect(lease.doc.isClosing).toBe(false);
     client.close();
     expect(ws.sentOf('leave_room').map((m) => m.room)).toEqual(['doc:d1']);
     expect(ws.sentOf('unsubscribe').map((m) => m.room)).toEqual(['doc:d2']);

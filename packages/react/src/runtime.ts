@@ -68,7 +68,10 @@ export class SynclineRuntime {
     return () => this.maintenanceListeners.delete(listener);
   };
 
-  /** Closes every document and stops listening (the client itself is closed by its owner). */
+  /**
+   * Closes every document at once (see `DocumentLeases.closeAll`: unconfirmed edits stay in their persistence),
+   * leaves every room and stops listening (the client itself is closed by its owner).
+   */
   close(): void {
     for (const d of this.disposers.splice(0)) d();
     this.docs.closeAll();

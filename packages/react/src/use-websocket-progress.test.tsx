@@ -199,6 +199,50 @@ describe('useWebSocketProgress', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('asks again, on the next event, about a job whose job.get failed', async () => {
+    const { world, documentId } = setup;
+    const calls: unknown[] = [];
+    let fail = false;
+    let job: object | null = null;
+    world.server.handle('job.get', (data) => {
+      calls.push(data);
+      if (fail) throw new SynclineError('unavailable', 'the job store is busy');
+      return { job };
+    });
+    const client = world.client('ada');
+    const { result } = renderHook(() => useWebSocketProgress(documentId), { wrapper: world.wrapper(client) });
+    await until(() => calls.length === 1 && world.server.hub.room(`doc:${documentId}`).subs.size > 0);
+    job = {
+      jobId: 'j2',
+      kind: 'processing',
+      state: 'running',
+      progress: 0,
+      documentId,
+      permissions: { cancel: true, retry: true },
+    };
+    fail = true;
+    await world.server.broadcast(`doc:${documentId}`, 'processing_started', {
+      documentId,
+      jobId: 'j2',
+      estimatedTime: 1000,
+      pages: 3,
+    } as never);
+    await until(() => result.current.isProcessing && calls.length === 2);
+    // Let the failed answer come back (the in-process server answers within a turn or two).
+    await act(() => new Promise((resolve) => setTimeout(resolve, 10)));
+    expect(result.current.canCancel).toBe(false);
+    fail = false;
+    // No reconnect: the job's next event asks again.
+    await world.server.broadcast(`doc:${documentId}`, 'processing_progress', {
+      documentId,
+      jobId: 'j2',
+      progress: 0.5,
+    } as never);
+    await until(() => result.current.canCancel);
+    expect(result.current).toMatchObject({ progress: 0.5, canRetry: true });
+    expect(calls).toHaveLength(3);
+  });
+
   it('shows why a Cancel failed, beside the buttons, until the job moves on', async () => {
     const { world, documentId } = setup;
     const jobs = installJobs(world, documentId);

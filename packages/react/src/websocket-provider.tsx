@@ -39,7 +39,13 @@ export interface WebSocketProviderProps {
   clientOptions?: Partial<Omit<ClientOptions, 'url' | 'token'>>;
   /** A client made elsewhere (tests, several providers sharing one): used as is, not closed on unmount. */
   client?: SynclineClient;
-  /** Options of each document client, e.g. `{persistence: new IndexedDBDocPersistence()}` to keep offline edits across reloads. Read once per document. */
+  /**
+   * Options of each document client, read once per document. E.g. ``{persistence: new IndexedDBDocPersistence({name:
+   * `app-${userId}`})}`` (one database per user, made once per user) keeps offline edits across reloads; without one,
+   * documents share the client's memory (`defaultDocPersistence(client)`). `closeTimeoutMs` (default 10 s) is how long
+   * a document nobody uses stays open for the server to confirm my last edits; the provider's unmount closes them at
+   * once (unconfirmed edits stay in the persistence).
+   */
   documentOptions?: DocumentClientOptions | ((documentId: string) => DocumentClientOptions);
   /** Toast timing. Read once. */
   notifications?: NotificationCenterOptions;

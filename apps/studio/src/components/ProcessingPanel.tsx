@@ -1,4 +1,4 @@
-import { formatDuration, useNotify, type WebSocketProgress } from '@syncline/react';
+import { formatDuration, processingActions, useNotify, type WebSocketProgress } from '@syncline/react';
 
 /**
  * Processing progress, laid out for Studio's document header (the state is `useWebSocketProgress`'s):
@@ -11,6 +11,7 @@ export function ProcessingPanel({ progress: p }: { progress: WebSocketProgress }
   const status = p.processingStatus;
   if (status === 'idle' || status === 'completed') return null;
   const percent = Math.round(p.progress * 100);
+  const offer = processingActions(p); // the same rule as `<ProcessingProgress>`
   const command = (what: 'cancel' | 'retry') => {
     (what === 'cancel' ? p.cancel() : p.retry()).catch((e: Error) =>
       notify({ kind: 'error', title: `Could not ${what}`, message: e.message }),
@@ -29,7 +30,7 @@ export function ProcessingPanel({ progress: p }: { progress: WebSocketProgress }
               </span>
             ) : null}
             {p.etaMs != null && <span>about {formatDuration(p.etaMs)} left</span>}
-            {p.canCancel && (
+            {offer.cancel && (
               <button type="button" className="small danger" onClick={() => command('cancel')}>
                 Cancel
               </button>
@@ -46,7 +47,7 @@ export function ProcessingPanel({ progress: p }: { progress: WebSocketProgress }
             {p.page != null && p.pages ? ` after page ${p.page} of ${p.pages}` : ''}
           </strong>
           {p.error && status === 'failed' && <span>{p.error}</span>}
-          {p.canRetry && p.recoverable && (
+          {offer.retry && (
             <button type="button" className="small" onClick={() => command('retry')}>
               {status === 'cancelled' ? 'Resume' : 'Retry'}
             </button>

@@ -58,6 +58,23 @@ describe('DocumentClient.close()', () => {
     expect(conn.joined(`doc:${server.documentId}`)).toBe(false);
   });
 
+  it('releases at once the locks of zones my unsent edits do not touch, the others once the edits are confirmed', async () => {
+    const { server, conn, doc } = await openManual();
+    const locked = Promise.all([doc.lock('z1'), doc.lock('z2')]);
+    await quiesce([conn], tick);
+    await locked;
+    const unlocks = () => conn.requests.filter((r) => r.method === 'doc.unlock').map((r) => r.data.zoneId);
+    doc.editText('z1', { pos: 5, ins: ' there' });
+    const closing = closeOf(doc);
+    await settle();
+    expect(unlocks()).toEqual(['z2']); // the edit of z1 is not confirmed yet: someone else's lock would refuse it
+    expect(closing.done).toBe(false);
+    await quiesce([conn], tick);
+    expect(closing.done).toBe(true);
+    expect(unlocks()).toEqual(['z2', 'z1']);
+    expect(server.doc.zones.z1.text).toBe('hello there');
+  });
+
   it('closes at once when everything is confirmed, with timeoutMs 0, when offline, or once failed', async () => {
     const synced = await openManual();
     await synced.doc.close();

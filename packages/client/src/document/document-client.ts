@@ -75,9 +75,10 @@ const RETRY_MAX_MS = 30_000;
 export const CLOSE_TIMEOUT_MS = 10_000;
 
 /**
- * The default persistence, one per transport (a `SynclineClient`): in memory, shared by the documents of one
- * client, so that edits a closed document could not send (offline, or not confirmed in time) are sent by the
- * next `client.doc()` of the same document. Not across reloads: that takes a persistence such as IndexedDB.
+ * The default persistence, one per `SynclineClient` (the transport `client.doc()` gives its documents; see
+ * `defaultDocPersistence`): in memory, shared by the documents of one client, so that edits a closed document could
+ * not send (offline, or not confirmed in time) are sent by the next client of the same document. Not across
+ * reloads: that takes a persistence such as IndexedDB.
  */
 const defaultPersistence = new WeakMap<object, DocPersistence>();
 /**
@@ -215,7 +216,7 @@ export class DocumentClient {
     this.options = options;
     this.timers = options.timers ?? defaultTimers;
     this.clock = options.clock ?? defaultClock;
-    this.persistence = options.persistence ?? sharedMemoryPersistence(transport);
+    this.persistence = options.persistence ?? defaultDocPersistence(transport);
     this.events = new Emitter((error) => this.reportListenerError(error));
     this.undoManager = new UndoManager({ depth: options.undoDepth, captureMs: options.undoCaptureMs ?? 500 });
     this.lockKeeper = new LockKeeper({
@@ -518,7 +519,8 @@ export class DocumentClient {
    * stops everything: every subscription and timer, my locks (released), the room (left); but first, while
    * connected, it goes on sending my unconfirmed edits for up to `timeoutMs` (default: the `closeTimeoutMs`
    * option, 10 s) until the server has confirmed (or refused) them all: a document sends one op at a time, so
-   * stopped at once it would leave the last ones typed unsent. No waiting when nothing is unconfirmed, when not
+   * stopped at once it would leave the last ones typed unsent. Meanwhile only the locks of zones those edits touch
+   * are kept (someone else's lock would get them refused); the others are released as the wait starts. No waiting when nothing is unconfirmed, when not
    * connected (no waiting for a reconnect), when the document failed or is not open yet, or with `timeoutMs: 0`.
    * Meanwhile `client.doc()` of the same id gives a new client, which opens once this one is done. Edits still
    * unconfirmed then stay in the persistence for the next client of the document: by default (in memory, one per
@@ -557,8 +559,26 @@ export class DocumentClient {
       // (setTimeout takes at most 2^31 - 1 ms: a longer wait, even Infinity, would fire at once.)
       this.closeTimer = this.timers.setTimeout(() => this.finishClose(), Math.min(timeoutMs, 2 ** 31 - 1));
       this.settleClose();
+      if (!this.closed) this.releaseIdleLocks();
     }
     return this.closing.promise;
+  }
+
+  /**
+   * Releases my zone locks except those of zones my unconfirmed edits touch: others need not see my locks while a
+   * document I left sends its last edits (`close()` calls it as its wait starts; the React bindings as a document
+   * nobody uses any more waits for them). Those edits' zones stay locked until then: the server refuses an edit in a
+   * zone someone else locked, and another user could take the lock before my edit arrives.
+   */
+  releaseIdleLocks(): void {
+    const s = this.state;
+    const keep = new Set<string>();
+    for (const mine of s ? (s.inflight ? [s.inflight, ...s.pending] : s.pending) : []) {
+      const { zoneIds, touchesAllZones } = describeOp(mine.op);
+      if (touchesAllZones) return; // keep them all
+      for (const zoneId of zoneIds) keep.add(zoneId);
+    }
+    this.lockKeeper.release(keep);
   }
 
   /** `close()` was called and the document is still waiting for the server to confirm my last edits. */
@@ -1522,10 +1542,15 @@ function asDocument(snapshot: unknown): ZoneDocument {
   return { ...doc, meta: doc.meta ?? {}, zones: doc.zones ?? {} } as ZoneDocument;
 }
 
-/** The default persistence of documents on `transport` (see `defaultPersistence`). */
-function sharedMemoryPersistence(transport: DocTransport): DocPersistence {
-  let persistence = defaultPersistence.get(transport);
-  if (!persistence) defaultPersistence.set(transport, (persistence = new MemoryDocPersistence()));
+/**
+ * The memory persistence a document client uses when given none: one per `owner`, normally the `SynclineClient`
+ * (a `DocumentClient` without a `persistence` option uses its transport's). A transport that wraps the client (the
+ * React bindings' one per document) passes `defaultDocPersistence(client)` as the `persistence` option, so that its
+ * documents share the client's memory with `client.doc()` and with each other.
+ */
+export function defaultDocPersistence(owner: object): DocPersistence {
+  let persistence = defaultPersistence.get(owner);
+  if (!persistence) defaultPersistence.set(owner, (persistence = new MemoryDocPersistence()));
   return persistence;
 }
 

@@ -48,6 +48,37 @@ describe('DocPersistence', () => {
     await reopened.close();
   });
 
+  it("moves a user's records from an older database (migrateFrom) before its first use, leaving the others'", async () => {
+    const indexedDB = new IDBFactory();
+    const old = new IndexedDBDocPersistence({ indexedDB }); // the default name, as before a per-user one
+    await old.save(record('d1')); // Ann's
+    await old.save({ ...record('d2'), userId: 'bob' });
+    await old.save({ ...record('d3'), savedAt: 1 }); // Ann's, older than what the new database has
+    await old.close();
+    const seeded = new IndexedDBDocPersistence({ indexedDB, name: 'app-ann' });
+    await seeded.save({ ...record('d3', 9), savedAt: 50 });
+    await seeded.close();
+
+    const from = { name: 'syncline-documents', userId: 'ann' };
+    const ann = new IndexedDBDocPersistence({ indexedDB, name: 'app-ann', migrateFrom: from });
+    expect(await ann.load('d1')).toEqual(record('d1'));
+    expect(await ann.load('d2')).toBeUndefined(); // Bob's stays his
+    expect((await ann.load('d3'))?.version).toBe(9);
+    await ann.close();
+    const left = new IndexedDBDocPersistence({ indexedDB });
+    expect(await left.load('d1')).toBeUndefined(); // moved, not copied: read once
+    expect(await left.load('d3')).toBeUndefined();
+    expect((await left.load('d2'))?.userId).toBe('bob');
+    await left.close();
+
+    // A device that never had the older database: nothing is created.
+    const fresh = new IDBFactory();
+    const carl = new IndexedDBDocPersistence({ indexedDB: fresh, name: 'app-carl', migrateFrom: from });
+    expect(await carl.load('d1')).toBeUndefined();
+    expect((await fresh.databases()).map((db) => db.name)).toEqual(['app-carl']);
+    await carl.close();
+  });
+
   it('rejects when IndexedDB is not available', async () => {
     await expect(new IndexedDBDocPersistence().load('d1')).rejects.toThrow('IndexedDB is not available');
   });

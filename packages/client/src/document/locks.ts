@@ -119,7 +119,16 @@ export class LockKeeper {
   /** Stops every renewal and releases what I hold, or asked for and may be granted (best effort). */
   dispose(): void {
     if (this.disposed) return;
+    this.release(new Set());
     this.disposed = true;
+  }
+
+  /**
+   * Releases what I hold, or asked for and may be granted, except the zones in `keep` (best effort): no longer
+   * renewed, and a grant still to come is not kept.
+   */
+  release(keep: ReadonlySet<string>): void {
+    if (this.disposed) return;
     // A lock whose reply has not come yet is released too: sent after it, the unlock is handled after it
     // (as with `unlock`), while the room is still entered; once the reply came, the room may be left.
     // With replay on, like the lock: a lock asked for offline is queued and goes out after the reconnect, and
@@ -127,6 +136,8 @@ export class LockKeeper {
     // out. If the room is not entered then, both get `not_joined`: harmless.
     const asked = [...this.locking].filter(([zoneId, call]) => this.calls.get(zoneId) === call);
     for (const zoneId of new Set([...this.held.keys(), ...asked.map(([zoneId]) => zoneId)])) {
+      if (keep.has(zoneId)) continue;
+      this.newCall(zoneId); // the reply of a lock still asked for is stale now
       this.stop(zoneId);
       this.options.transport
         .request(DOC_METHODS.unlock, { documentId: this.options.documentId, zoneId })

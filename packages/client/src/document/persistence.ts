@@ -46,9 +46,9 @@ export interface DocPersistence {
 }
 
 /**
- * Keeps records in memory: they survive a `DocumentClient` being closed and created again (share one
- * instance; a document client without a configured persistence uses one per transport, i.e. per `SynclineClient`),
- * not a page reload. Use `IndexedDBDocPersistence` for that.
+ * Keeps records in memory: they survive a `DocumentClient` being closed and created again (share one instance; a
+ * document client without a configured persistence uses one per `SynclineClient`: `defaultDocPersistence`), not a
+ * page reload. Use `IndexedDBDocPersistence` for that.
  */
 export class MemoryDocPersistence implements DocPersistence {
   private readonly records = new Map<string, PersistedDoc>();

@@ -86,4 +86,15 @@ describe('SyncState', () => {
     expect(s.doc.zones.z2.text).toBe('Bworld');
     expect(apply(before, applied)).toEqual(s.doc);
   });
+
+  it('edits, and adds zones to, a document with more zones than the default limit (the server decides that)', () => {
+    const many = Array.from({ length: 10_001 }, (_, i) => zone(`z${i}`, `text ${i}`));
+    const s = new SyncState(docOf(...many), 0);
+    s.applyLocal(zoneEdit('z1', { pos: 0, ins: 'A' }), ids());
+    s.applyLocal(zoneCreate(zone('new', 'more')), ids());
+    expect(s.doc.zones.z1.text).toBe('Atext 1');
+    expect(Object.keys(s.doc.zones)).toHaveLength(10_002);
+    // A zone an edit leaves invalid is still refused here.
+    expect(() => s.applyLocal(zoneCreate(zone('', 'no id')), ids())).toThrow(RangeError);
+  });
 });

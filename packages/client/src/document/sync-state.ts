@@ -2,6 +2,8 @@ import {
   apply,
   canonicalJson,
   compose,
+  DEFAULT_LIMITS,
+  type DocLimits,
   describeOp,
   findConflicts,
   invertWithDoc,
@@ -12,6 +14,14 @@ import {
   type ZoneDocument,
 } from '@syncline/doc';
 import { diffDocuments } from './diff.js';
+
+/**
+ * What a local edit is checked against: the zones it touches, not the number of zones. The server is the authority
+ * on that (its limit is configurable, `SYNCLINE_MAX_ZONES`): checked against the default here, every edit of a
+ * document the server let grow past 10,000 zones would throw. An op adding zones past the server's limit is
+ * refused by the server and rolled back.
+ */
+const LOCAL_LIMITS: DocLimits = { ...DEFAULT_LIMITS, maxZones: Number.POSITIVE_INFINITY };
 
 /**
  * The client's side of the OT protocol, as ShareDB runs it, with no I/O: the confirmed server document
@@ -129,7 +139,10 @@ export class SyncState {
     this.revision++;
     const next = apply(this.doc, op);
     const { zoneIds, touchesAllZones } = describeOp(op);
-    const problems = validateDocument(next, touchesAllZones ? {} : { zoneIds });
+    const problems = validateDocument(
+      next,
+      touchesAllZones ? { limits: LOCAL_LIMITS } : { limits: LOCAL_LIMITS, zoneIds },
+    );
     if (problems.length > 0)
       throw new RangeError(`the op leaves the document invalid: ${problems.join('; ')}`);
     this.doc = next;

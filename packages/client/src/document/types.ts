@@ -128,9 +128,10 @@ export type DocumentEvents = {
 export interface DocumentClientOptions {
   /**
    * Where unconfirmed edits are kept for the next client of the document. Default: in memory, shared by the
-   * documents of one transport (`SynclineClient`): a document closed with edits unconfirmed (offline, or not
-   * confirmed within `closeTimeoutMs`) sends them when this client opens it again; gone with the page. Pass an
-   * `IndexedDBDocPersistence` to keep them across reloads.
+   * documents of one `SynclineClient` (`defaultDocPersistence(client)`; a transport that wraps the client passes it
+   * here): a document closed with edits unconfirmed (offline, or not confirmed within `closeTimeoutMs`) sends them
+   * when this client opens it again; gone with the page. Pass an `IndexedDBDocPersistence` to keep them across
+   * reloads.
    */
   persistence?: DocPersistence;
   /**

@@ -1,6 +1,6 @@
 'use client';
 import { type ReactNode, useState } from 'react';
-import type { ProcessingStatus } from '../processing-state.js';
+import { type ProcessingStatus, processingActions } from '../processing-state.js';
 import { useWebSocketProgress } from '../use-websocket-progress.js';
 
 export interface ProcessingProgressProps {
@@ -40,6 +40,7 @@ export function ProcessingProgress({
   const [failure, setFailure] = useState<ActionFailure | null>(null);
   if (p.processingStatus === 'idle' || (hideWhenDone && p.processingStatus === 'completed')) return null;
   const percent = Math.round(p.progress * 100);
+  const offer = processingActions(p);
   const run = (action: 'cancel' | 'retry') => {
     setFailure(null);
     const about = { jobId: p.jobId, status: p.processingStatus };
@@ -83,13 +84,12 @@ export function ProcessingProgress({
           {p.error}
         </p>
       ) : null}
-      {p.isProcessing && p.canCancel && (
+      {offer.cancel && (
         <button type="button" className="syncline-progress__cancel" onClick={() => run('cancel')}>
           Cancel
         </button>
       )}
-      {p.canRetry &&
-      ((p.processingStatus === 'failed' && p.recoverable) || p.processingStatus === 'cancelled') ? (
+      {offer.retry ? (
         <button type="button" className="syncline-progress__retry" onClick={() => run('retry')}>
           Retry
         </button>
