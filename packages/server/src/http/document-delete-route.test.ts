@@ -1,19 +1,12 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '@syncline/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SynclineError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import type { JobService } from '../jobs/job-service.js';
-import { handleJobRoutes, type JobRoutesContext } from './job-routes.js';
+import type { JobRoutesContext } from './job-routes.js';
+import { closeJobRouteServersAfterEach, serveJobRoutes } from './testing/serve-job-routes.js';
 
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-});
+closeJobRouteServersAfterEach();
 
 /** The job routes on their own HTTP server, over a stand-in job service that records the deletions asked. */
 async function serve(ctx: Partial<JobRoutesContext>, outcome: () => Promise<void> = async () => {}) {
@@ -24,20 +17,7 @@ async function serve(ctx: Partial<JobRoutesContext>, outcome: () => Promise<void
       await outcome();
     },
   } as unknown as JobService;
-  const full: JobRoutesContext = {
-    jobs,
-    authenticate: async (token) => ({ userId: token, roles: [], claims: {} }),
-    ...ctx,
-  };
-  const server = createServer((req, res) => {
-    if (!handleJobRoutes(full, req, res)) {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = await serveJobRoutes(jobs, ctx);
   const call = async (method: string, path: string, token: string | null = 'olga') => {
     const t0 = performance.now();
     const res = await fetch(`${base}${path}`, {

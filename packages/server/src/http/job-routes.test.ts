@@ -1,12 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '@syncline/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DownloadLinks } from '../auth/download-links.js';
 import { SynclineError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import type { JobService } from '../jobs/job-service.js';
-import { handleJobRoutes, type JobRoutesContext } from './job-routes.js';
+import type { JobRoutesContext } from './job-routes.js';
+import { closeJobRouteServersAfterEach, serveJobRoutes } from './testing/serve-job-routes.js';
 
 /** The job routes on their own HTTP server, over a stand-in job service that records what it is asked. */
 async function serve(ctx: Partial<JobRoutesContext>) {
@@ -51,20 +50,7 @@ async function serve(ctx: Partial<JobRoutesContext>) {
       bytes: Buffer.from('%PDF-1.7\n'),
     }),
   } as unknown as JobService;
-  const full: JobRoutesContext = {
-    jobs,
-    authenticate: async (token) => ({ userId: token, roles: [], claims: {} }),
-    ...ctx,
-  };
-  const server = createServer((req, res) => {
-    if (!handleJobRoutes(full, req, res)) {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = await serveJobRoutes(jobs, ctx);
   const upload = async () => {
     const t0 = performance.now();
     const res = await fetch(`${base}/api/documents`, {
@@ -94,16 +80,9 @@ async function serve(ctx: Partial<JobRoutesContext>) {
   return { upload, discarded, uploads, call };
 }
 
-const servers: Server[] = [];
+closeJobRouteServersAfterEach();
 
 describe('POST /api/documents, waiting for the upload to be stored', () => {
-  afterEach(async () => {
-    for (const s of servers.splice(0)) {
-      s.closeAllConnections();
-      await new Promise((r) => s.close(r));
-    }
-  });
-
   it('answers 201 once the commit is done', async () => {
     const { upload, discarded } = await serve({ durable: () => Promise.resolve() });
     expect(await upload()).toMatchObject({ status: 201, body: { documentId: 'pdf-1', jobId: 'job-1' } });
@@ -143,13 +122,6 @@ describe('POST /api/documents, waiting for the upload to be stored', () => {
 });
 
 describe('download links', () => {
-  afterEach(async () => {
-    for (const s of servers.splice(0)) {
-      s.closeAllConnections();
-      await new Promise((r) => s.close(r));
-    }
-  });
-
   const T0 = 1_700_000_000_000;
   const withLinks = (now = () => T0) =>
     serve({
