@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import type { SynclineError } from '@syncline/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup, createClient, signToken, tokenProvider, waitFor, wsUrl } from '../integration/helpers.js';
-import { makeTextPdf } from '../integration/jobs-fixtures.js';
 import { needService } from '../services.js';
-import { startCluster } from './helpers.js';
+import { startCluster, uploadToCluster } from './helpers.js';
 
 const ready = (await needService('postgres')) && (await needService('redis'));
 
@@ -21,26 +20,7 @@ describe.skipIf(!ready)('deleting a document across three nodes (PostgreSQL, Red
     const { servers, ports } = await startCluster(cleanup, 3, {
       options: { jobs: { dataDir, maxPagesPerSecond: 10, pollMs: 200 } },
     });
-    const res = await fetch(`http://127.0.0.1:${ports[0]}/api/documents`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${await signToken('olga')}`,
-        'content-type': 'application/pdf',
-        'x-file-name': 'cluster.pdf',
-      },
-      body: await makeTextPdf(60),
-    });
-    expect(res.status).toBe(201);
-    const { documentId, jobId } = (await res.json()) as { documentId: string; jobId: string };
-    const room = `doc:${documentId}`;
-    const worker = await waitFor(
-      () => {
-        const i = servers.findIndex((s) => s.jobs?.runner.live(jobId));
-        return i >= 0 ? i + 1 : 0;
-      },
-      30_000,
-      'a node to claim the job',
-    ).then((i) => i - 1);
+    const { documentId, jobId, room, worker } = await uploadToCluster({ servers, ports }, 60);
 
     // A client with the document open on each node.
     const docs = ports.map((port, i) => {

@@ -4,7 +4,8 @@ import { SynclineServer, type SynclineServerOptions, silentLogger } from '@syncl
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { TcpBalancer } from '../../packages/server/src/tools/tcp-balancer.js';
-import { type Cleanup, freePort, SECRET, waitFor, wsUrl } from '../integration/helpers.js';
+import { type Cleanup, freePort, SECRET, signToken, waitFor, wsUrl } from '../integration/helpers.js';
+import { makeTextPdf } from '../integration/jobs-fixtures.js';
 import { POSTGRES_URL, REDIS_URL } from '../services.js';
 
 export { POSTGRES_URL, REDIS_URL };
@@ -159,4 +160,35 @@ export class OwnRedis {
     child.kill('SIGKILL');
     await gone;
   }
+}
+
+/**
+ * Uploads a text PDF of `pages` pages as `olga` through node 0 (the file lands on the shared volume; any node may
+ * claim its processing job) and waits for a node to claim the job: its index is `worker`.
+ */
+export async function uploadToCluster(
+  cluster: Pick<Cluster, 'servers' | 'ports'>,
+  pages: number,
+): Promise<{ documentId: string; jobId: string; room: string; worker: number }> {
+  const { servers, ports } = cluster;
+  const res = await fetch(`http://127.0.0.1:${ports[0]}/api/documents`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${await signToken('olga')}`,
+      'content-type': 'application/pdf',
+      'x-file-name': 'cluster.pdf',
+    },
+    body: await makeTextPdf(pages),
+  });
+  if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
+  const { documentId, jobId } = (await res.json()) as { documentId: string; jobId: string };
+  const worker = await waitFor(
+    () => {
+      const i = servers.findIndex((s) => s.jobs?.runner.live(jobId));
+      return i >= 0 ? i + 1 : 0;
+    },
+    30_000,
+    'a node to claim the job',
+  ).then((i) => i - 1);
+  return { documentId, jobId, room: `doc:${documentId}`, worker };
 }

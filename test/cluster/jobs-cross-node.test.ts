@@ -5,10 +5,10 @@ import { analyzePdfInWorker, exportDocument, inspectPdf } from '@syncline/pipeli
 import type { EventMessage, JobInfo } from '@syncline/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PdfPipeline } from '../../packages/server/src/jobs/pdf-pipeline.js';
-import { Cleanup, createClient, signToken, tokenProvider, waitFor, wsUrl } from '../integration/helpers.js';
-import { eventQueries, makeTextPdf, type Progress } from '../integration/jobs-fixtures.js';
+import { Cleanup, createClient, tokenProvider, waitFor, wsUrl } from '../integration/helpers.js';
+import { eventQueries, type Progress } from '../integration/jobs-fixtures.js';
 import { needService } from '../services.js';
-import { startCluster } from './helpers.js';
+import { startCluster, uploadToCluster } from './helpers.js';
 
 const ready = (await needService('postgres')) && (await needService('redis'));
 
@@ -85,28 +85,8 @@ describe.skipIf(!ready)(
       };
 
       // Upload on node 0 (the file lands on the shared volume; any node may claim the job).
-      const res = await fetch(`http://127.0.0.1:${ports[0]}/api/documents`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${await signToken('olga')}`,
-          'content-type': 'application/pdf',
-          'x-file-name': 'cluster.pdf',
-        },
-        body: await makeTextPdf(12),
-      });
-      expect(res.status).toBe(201);
-      const { documentId, jobId } = (await res.json()) as { documentId: string; jobId: string };
-      const room = `doc:${documentId}`;
-
+      const { documentId, jobId, room, worker } = await uploadToCluster({ servers, ports }, 12);
       // Roles relative to the node that claimed the job.
-      const worker = await waitFor(
-        () => {
-          const i = servers.findIndex((s) => s.jobs?.runner.live(jobId));
-          return i >= 0 ? i + 1 : 0;
-        },
-        30_000,
-        'a node to claim the job',
-      ).then((i) => i - 1);
       const b = (worker + 1) % 3;
       const c = (worker + 2) % 3;
 
