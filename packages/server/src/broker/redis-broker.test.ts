@@ -32,6 +32,21 @@ afterAll(async () => {
   await redis.quit();
 });
 
+/** Polls `ok` every 10 ms until it holds, or fails naming `what` after `ms`. */
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !(await ok()); await new Promise((r) => setTimeout(r, 10)))
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A client of `hub` on an in-memory socket, signed in as `user` (its token is its user id). */
+async function connect(hub: Hub, user: string): Promise<MemorySocket> {
+  const s = new MemorySocket();
+  s.attach(hub.open(s, { ip: '127.0.0.1' }));
+  s.write({ type: 'hello', v: PROTOCOL_VERSION, token: user });
+  await until('welcome', () => s.messages().some((m) => m.type === 'welcome'));
+  return s;
+}
+
 describe.skipIf(!hasRedis)('on Redis', () => {
   describeBrokerContract('RedisBroker', () => {
     const prefix = freshPrefix();
@@ -114,17 +129,6 @@ describe.skipIf(!hasRedis)('on Redis', () => {
       const hubs = [a, b].map(
         (broker) => new Hub({ store, broker, authenticate, clock: systemClock, logger: silentLogger }),
       );
-      const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 5000) => {
-        for (const end = Date.now() + ms; !(await ok()); await new Promise((r) => setTimeout(r, 20)))
-          if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      };
-      const connect = async (hub: Hub, user: string) => {
-        const s = new MemorySocket();
-        s.attach(hub.open(s, { ip: '127.0.0.1' }));
-        s.write({ type: 'hello', v: PROTOCOL_VERSION, token: user });
-        await until('welcome', () => s.messages().some((m) => m.type === 'welcome'));
-        return s;
-      };
       const room = 'doc:lost-leave';
       try {
         for (const x of [a, b]) await until('redis', () => x.ready());
@@ -282,17 +286,6 @@ describe.skipIf(!hasRedis)('on Redis', () => {
           (broker) => new Hub({ store, broker, authenticate, clock: systemClock, logger: silentLogger }),
         );
         const redis = new Redis(REDIS_URL);
-        const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 5000) => {
-          for (const end = Date.now() + ms; !(await ok()); await new Promise((r) => setTimeout(r, 10)))
-            if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-        };
-        const connect = async (hub: Hub, user: string) => {
-          const s = new MemorySocket();
-          s.attach(hub.open(s, { ip: '127.0.0.1' }));
-          s.write({ type: 'hello', v: PROTOCOL_VERSION, token: user });
-          await until('welcome', () => s.messages().some((m) => m.type === 'welcome'));
-          return s;
-        };
         const room = 'doc:lost-reply-hubs';
         try {
           for (const x of [a, b]) await until('redis', () => x.ready());
