@@ -58,6 +58,13 @@ export class Connection implements ConnectionHandle {
   private readonly queue = new OutboundQueue();
   /** When ephemeral messages last left (see `HubLimits.ephemeralWindowMs`), and the wait for the next. */
   private ephemeralAt = -1e9; // "long ago", as a small integer (-Infinity would be a boxed number per connection)
+  /**
+   * Bytes of frames larger than the soft buffer limit sent since the buffer was last below it (a big document's
+   * open reply, a history page): the hard limit is counted on top of them. A 5 MB snapshot still draining is what
+   * was asked for, not a consumer falling behind the stream; without this, any event during its drain closed the
+   * connection, and the reconnect asked for the snapshot again.
+   */
+  private largeFrameBytes = 0;
   private ephemeralTimer: unknown = null;
   /** When this connection last sent a frame (`smallMs`; see `HubLimits.batchWindowMs`). */
   private flushedAt = -1e9;
@@ -164,7 +171,8 @@ export class Connection implements ConnectionHandle {
     if (this.state === 'authenticating' && !force) return;
     const { softBufferBytes, hardBufferBytes } = this.hub.limits;
     const buffered = this.socket.bufferedAmount;
-    if (buffered > hardBufferBytes) {
+    if (buffered <= softBufferBytes) this.largeFrameBytes = 0;
+    if (buffered > hardBufferBytes + this.largeFrameBytes) {
       this.hub.stats.slowConsumerCloses++;
       this.close(CloseCode.SlowConsumer);
       return;
@@ -196,6 +204,7 @@ export class Connection implements ConnectionHandle {
         countedBytes = this.codec.byteLength(frame);
       }
       this.hub.stats.bytesOut += countedBytes;
+      if (countedBytes > softBufferBytes) this.largeFrameBytes += countedBytes;
       this.socket.send(frame);
     }
   }

@@ -1154,6 +1154,30 @@ describe('Hub limits', () => {
     expect(fastTypes.filter((t) => t === 'cursor_update')).toHaveLength(2);
   });
 
+  it('counts the hard buffer limit on top of a large reply still draining, not through it', async () => {
+    const h = setup({ limits: { softBufferBytes: 1000, hardBufferBytes: 5000 } });
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    alice.s.take();
+    // One frame larger than the hard limit by itself (a big document's snapshot): sent, as asked for.
+    await h.pub('doc:a', 'app_event', { name: 'big', pad: 'x'.repeat(8000) });
+    await h.settle();
+    expect((alice.s.take() as Msg[]).map((m) => m.type)).toEqual(['app_event']);
+    // While it drains, an event is sent too: the buffer holds what was asked for, not a backlog.
+    alice.s.bufferedAmount = 7000;
+    await h.pub('doc:a', 'app_event', { name: 'during' });
+    await h.settle();
+    expect(alice.s.closeInfo).toBeNull();
+    expect((alice.s.take() as Msg[]).map((m) => m.type)).toEqual(['app_event']);
+    // Once drained below the soft limit the allowance is gone: a backlog past the hard limit closes 4007.
+    alice.s.bufferedAmount = 500;
+    await h.pub('doc:a', 'app_event', { name: 'drained' });
+    await h.settle();
+    alice.s.bufferedAmount = 6000;
+    await h.pub('doc:a', 'app_event', { name: 'behind' });
+    await h.settle();
+    expect(alice.s.closeInfo?.code).toBe(CloseCode.SlowConsumer.code);
+  });
+
   it('queues nothing more for a slow consumer whose close handshake is pending, and counts it once', async () => {
     const h = setup({ limits: { softBufferBytes: 1000, hardBufferBytes: 5000 } });
     const slow = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
