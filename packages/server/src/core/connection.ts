@@ -59,10 +59,11 @@ export class Connection implements ConnectionHandle {
   /** When ephemeral messages last left (see `HubLimits.ephemeralWindowMs`), and the wait for the next. */
   private ephemeralAt = -1e9; // "long ago", as a small integer (-Infinity would be a boxed number per connection)
   /**
-   * Bytes of frames larger than the soft buffer limit sent since the buffer was last below it (a big document's
-   * open reply, a history page): the hard limit is counted on top of them. A 5 MB snapshot still draining is what
-   * was asked for, not a consumer falling behind the stream; without this, any event during its drain closed the
-   * connection, and the reconnect asked for the snapshot again.
+   * The largest frame over the soft buffer limit sent since the buffer was last below it (a big document's open
+   * reply, a history page): the hard limit is counted on top of it. A 5 MB snapshot still draining is what was asked
+   * for, not a consumer falling behind the stream; without this, any event during its drain closed the connection,
+   * and the reconnect asked for the snapshot again. One frame's worth, not their sum: a stream of large events to a
+   * consumer that stopped reading is still a backlog past the limit.
    */
   private largeFrameBytes = 0;
   private ephemeralTimer: unknown = null;
@@ -204,7 +205,8 @@ export class Connection implements ConnectionHandle {
         countedBytes = this.codec.byteLength(frame);
       }
       this.hub.stats.bytesOut += countedBytes;
-      if (countedBytes > softBufferBytes) this.largeFrameBytes += countedBytes;
+      if (countedBytes > softBufferBytes && countedBytes > this.largeFrameBytes)
+        this.largeFrameBytes = countedBytes;
       this.socket.send(frame);
     }
   }

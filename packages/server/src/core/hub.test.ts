@@ -1168,6 +1168,22 @@ describe('Hub limits', () => {
     await h.settle();
     expect(alice.s.closeInfo).toBeNull();
     expect((alice.s.take() as Msg[]).map((m) => m.type)).toEqual(['app_event']);
+    // The allowance is one such frame, not the sum of them: a second large one does not raise it further.
+    await h.pub('doc:a', 'app_event', { name: 'big2', pad: 'x'.repeat(8000) });
+    await h.settle();
+    alice.s.take();
+    alice.s.bufferedAmount = 14_000;
+    await h.pub('doc:a', 'app_event', { name: 'past' });
+    await h.settle();
+    expect(alice.s.closeInfo?.code).toBe(CloseCode.SlowConsumer.code);
+  });
+
+  it('closes 4007 once a drained large reply no longer counts', async () => {
+    const h = setup({ limits: { softBufferBytes: 1000, hardBufferBytes: 5000 } });
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    alice.s.take();
+    await h.pub('doc:a', 'app_event', { name: 'big', pad: 'x'.repeat(8000) });
+    await h.settle();
     // Once drained below the soft limit the allowance is gone: a backlog past the hard limit closes 4007.
     alice.s.bufferedAmount = 500;
     await h.pub('doc:a', 'app_event', { name: 'drained' });
