@@ -42,16 +42,7 @@ function sequencer(maxZones?: number, store = new MemoryDocStore()) {
     documents.stop();
     await broker.close();
   });
-  async function run<T>(p: Promise<T>): Promise<T> {
-    const outcome = p.then(
-      (value) => ({ value }),
-      (error: unknown) => ({ error }),
-    );
-    await clock.settle();
-    const r = await outcome;
-    if ('error' in r) throw r.error;
-    return r.value;
-  }
+  const run = <T>(p: Promise<T>) => clock.run(p);
   const create = (id: string) =>
     run(documents.applyServerOp('d', zoneCreate(zone(id)), { userId: 'u', opId: `c-${id}` }));
   return { hub, documents, run, create };

@@ -95,17 +95,7 @@ function nodes(n = 1) {
   const request = (s: MemorySocket, method: string, data: Record<string, unknown>) =>
     command(s, { type: 'request', method, data });
 
-  /** Runs `p` to its end, settling the fake clock meanwhile. */
-  async function run<T>(p: Promise<T>): Promise<T> {
-    const outcome = p.then(
-      (value) => ({ value }),
-      (error: unknown) => ({ error }),
-    );
-    await settle();
-    const r = await outcome;
-    if ('error' in r) throw r.error;
-    return r.value;
-  }
+  const run = <T>(p: Promise<T>) => clock.run(p);
 
   /** An upload by `owner` on node 0, with a finished export (and its file). */
   async function uploaded(owner = 'olga') {

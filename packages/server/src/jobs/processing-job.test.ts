@@ -94,17 +94,7 @@ async function setup(opts: { pages: number; zonesOn: (page: number) => number; m
     }
     throw new Error('never done');
   };
-  /** Runs `p` to its end, settling the fake clock meanwhile (commits wait for the turn's flush). */
-  async function run<T>(p: Promise<T>): Promise<T> {
-    const outcome = p.then(
-      (value) => ({ value }),
-      (error: unknown) => ({ error }),
-    );
-    await clock.settle();
-    const r = await outcome;
-    if ('error' in r) throw r.error;
-    return r.value;
-  }
+  const run = <T>(p: Promise<T>) => clock.run(p);
   const upload = (name: string) => run(jobs.upload(olga, name, PDF));
   return { clock, hub, documents, jobs, analyzed: fake.analyzed, runUntil, run, upload };
 }

@@ -121,4 +121,16 @@ export class FakeClock implements Clock {
     }
     throw new Error(`FakeClock.settle: still busy after ${maxRounds} rounds`);
   }
+
+  /** Runs `p` to its end, settling the clock meanwhile (work that waits for a deferred flush, a commit). */
+  async run<T>(p: Promise<T>): Promise<T> {
+    const outcome = p.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    await this.settle();
+    const r = await outcome;
+    if ('error' in r) throw r.error;
+    return r.value;
+  }
 }
