@@ -156,7 +156,7 @@ describe('npm run bench -- collab-latency cursors / collab-throughput (tiny)', (
     if (!existsSync(RUN)) throw new Error(`${RUN} missing: run \`npm run build\` first`);
     for (const args of [
       ['collab-latency', 'cursors', ...tiny],
-      ['collab-throughput', '--systems', 'sharedb,sharedb-json1,syncline', ...tiny],
+      ['collab-throughput', '--systems', 'sharedb,sharedb-json1,ot-relay,syncline', ...tiny],
     ]) {
       const r = await runCli(args, 50_000);
       codes.push(r.code);
@@ -200,6 +200,7 @@ describe('npm run bench -- collab-latency cursors / collab-throughput (tiny)', (
     expect(docs['collab-throughput'].results.map((r) => r.system)).toEqual([
       'sharedb',
       'sharedb-json1',
+      'ot-relay',
       'syncline',
     ]);
     expect(docs.cursors.results.map((r) => r.system)).toEqual(['socket.io', 'syncline']);
@@ -211,7 +212,7 @@ describe('npm run bench -- collab-latency cursors / collab-throughput (tiny)', (
   });
 
   it('collab-throughput: ops acknowledged, per server CPU second, replicas converged', () => {
-    for (const s of ['sharedb', 'sharedb-json1', 'syncline']) {
+    for (const s of ['sharedb', 'sharedb-json1', 'ot-relay', 'syncline']) {
       const r = expectConverged('collab-throughput', s);
       expect(r.acked).toBe(r.ops);
       expect(r.ops_per_server_cpu_s as number).toBeGreaterThan(0);

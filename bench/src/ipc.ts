@@ -12,7 +12,8 @@ export type ClientKind =
   | 'syncline'
   | 'sharedb'
   | 'sharedb-json1'
-  | 'hocuspocus';
+  | 'hocuspocus'
+  | 'ot-relay';
 
 /** Subscribers in one room and one publisher, flooding (`fanout`) or paced open-loop (`latency`). */
 export interface PubSubJob {

@@ -13,5 +13,6 @@ export const SOCKETIO_SERVER = at('./servers/socketio-server.js');
 export const SHAREDB_SERVER = at('./servers/sharedb-server.js');
 export const SOCKETIO_REDIS_SERVER = at('./servers/socketio-redis-server.js');
 export const HOCUSPOCUS_SERVER = at('./servers/hocuspocus-server.js');
+export const OT_RELAY = at('./servers/ot-relay.js');
 /** Syncline's CLI; `BENCH_SYNCLINE_CLI` points the bench at another build. */
 export const SYNCLINE_CLI = process.env.BENCH_SYNCLINE_CLI ?? at('../../packages/server/dist/cli.js');

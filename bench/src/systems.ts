@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ClientKind } from './ipc.js';
 import {
   HOCUSPOCUS_SERVER,
+  OT_RELAY,
   PRELOAD_URL,
   REPO_ROOT,
   SHAREDB_SERVER,
@@ -22,6 +23,7 @@ export const SYSTEM_NAMES = [
   'sharedb',
   'sharedb-json1',
   'hocuspocus',
+  'ot-relay',
   'syncline-pg',
   'syncline-pg-3',
   'socket.io-redis',
@@ -122,6 +124,14 @@ export const SYSTEMS: Record<SystemName, SystemSpec> = {
     deflate: false,
     unavailable: () => undefined,
     launch: ({ port }) => ({ script: HOCUSPOCUS_SERVER, env: { PORT: String(port), HOST: '127.0.0.1' } }),
+  },
+  // The floor of server-sequenced OT (servers/ot-relay.ts): what any such server does per op, and nothing more.
+  'ot-relay': {
+    name: 'ot-relay',
+    client: 'ot-relay',
+    deflate: false,
+    unavailable: () => undefined,
+    launch: ({ port }) => ({ script: OT_RELAY, env: { PORT: String(port), HOST: '127.0.0.1' } }),
   },
   // Nodes on PostgreSQL + Redis (Syncline) or the Redis adapter (Socket.IO): see servers/cluster.ts.
   'syncline-pg': clusterSystem('syncline-pg', 'syncline', 1),

@@ -15,6 +15,7 @@ const OPENERS: Partial<Record<ClientKind, () => Promise<ReplicaOpener>>> = {
   sharedb: async () => (await import('./collab/sharedb.js')).openShareDb,
   'sharedb-json1': async () => (await import('./collab/sharedb.js')).openShareDbJson1,
   hocuspocus: async () => (await import('./collab/hocuspocus.js')).openHocuspocus,
+  'ot-relay': async () => (await import('./collab/ot-relay.js')).openOtRelay,
 };
 
 /** The character client `s` types: A-Z, then Latin Extended (one UTF-16 unit, one code point each). */

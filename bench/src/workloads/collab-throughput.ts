@@ -14,11 +14,13 @@ export interface CollabThroughputParams extends TimedParams {
  * the load generator, not the server, sets the pace. At the end the replicas must be equal (`converged`).
  * ShareDB runs twice: as the target names it (`sharedb`, the text one `text-unicode` string) and with Syncline's
  * document model (`sharedb-json1`: a `json1` document of zones, the text in one zone), so the ratios also
- * compare like with like.
+ * compare like with like. `ot-relay` (servers/ot-relay.ts) is the floor: a server-sequenced OT server reduced to
+ * what every one does per op (transform, apply, ack, send to the others), in memory, with nothing else; its
+ * ratios say how far from that floor Syncline and ShareDB are.
  */
 export const collabThroughput: Workload<CollabThroughputParams> = {
   name: 'collab-throughput',
-  systems: ['sharedb', 'sharedb-json1', 'hocuspocus', 'syncline'],
+  systems: ['sharedb', 'sharedb-json1', 'hocuspocus', 'ot-relay', 'syncline'],
   connectConcurrency: 10,
   params: (o: Options) => ({
     clients: knob(o, 'clients', 10, 3),
@@ -74,6 +76,15 @@ export const collabThroughput: Workload<CollabThroughputParams> = {
         syncline_vs_sharedb_json1_ops_per_server_cpu_s: ratio(
           get('syncline', 'ops_per_server_cpu_s'),
           get('sharedb-json1', 'ops_per_server_cpu_s'),
+        ),
+        // Against the floor (a bare in-memory OT relay): how much of it each system keeps.
+        syncline_vs_ot_relay_ops_per_server_cpu_s: ratio(
+          get('syncline', 'ops_per_server_cpu_s'),
+          get('ot-relay', 'ops_per_server_cpu_s'),
+        ),
+        sharedb_vs_ot_relay_ops_per_server_cpu_s: ratio(
+          get('sharedb', 'ops_per_server_cpu_s'),
+          get('ot-relay', 'ops_per_server_cpu_s'),
         ),
         syncline_vs_hocuspocus_ops_per_s: ratio(get('syncline', 'ops_per_s'), get('hocuspocus', 'ops_per_s')),
         syncline_vs_hocuspocus_ops_per_server_cpu_s: ratio(

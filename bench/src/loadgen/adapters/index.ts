@@ -10,4 +10,5 @@ export const CONNECTORS: Record<ClientKind, () => Promise<Connector>> = {
   sharedb: () => Promise.reject(new Error('sharedb has no pub/sub client (collab workloads only)')),
   'sharedb-json1': () => Promise.reject(new Error('sharedb has no pub/sub client (collab workloads only)')),
   hocuspocus: () => Promise.reject(new Error('hocuspocus has no pub/sub client (collab workloads only)')),
+  'ot-relay': () => Promise.reject(new Error('ot-relay has no pub/sub client (collab workloads only)')),
 };
