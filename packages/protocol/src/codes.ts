@@ -43,6 +43,8 @@ export const ErrorCode = {
   Internal: 'internal',
   /** The job, document or export named in the request does not exist. */
   NotFound: 'not_found',
+  /** HTTP: the id asked for is taken (a document with it exists, or existed and was deleted). */
+  Conflict: 'conflict',
   /** HTTP upload: the body is not a PDF (wrong `Content-Type` or no `%PDF-` header). */
   UnsupportedMediaType: 'unsupported_media_type',
   /** HTTP download: the signed link is malformed, forged, or made for another file. */

@@ -85,18 +85,30 @@ export interface DownloadLink {
   expiresAt: number;
 }
 
-/** A document uploaded over HTTP, as `GET /api/documents` lists it. */
+/**
+ * A document of the server's catalogue, as `GET /api/documents` lists it: an uploaded PDF, or a blank document (made
+ * with `POST /api/documents` and a JSON body: no file, `size` 0, `pages` and `jobId` null, `status` `blank`).
+ */
 export interface UploadedDocumentInfo {
   documentId: string;
   name: string;
   ownerId: string;
+  /** The PDF's size in bytes (0 for a blank document). */
   size: number;
   createdAt: number;
   updatedAt: number;
-  /** `uploaded`, `processing`, `processed`, `failed` or `cancelled`. */
+  /** `uploaded`, `processing`, `processed`, `failed` or `cancelled`; `blank` for a document without a PDF. */
   status: string;
   pages: number | null;
   jobId: string | null;
+}
+
+/** The JSON body of `POST /api/documents` that makes a blank document (no PDF). */
+export interface BlankDocumentRequest {
+  /** 1-256 characters (control characters are dropped). */
+  name: string;
+  /** 1-128 characters of `[A-Za-z0-9_.@~|+=:-]`, not taken; default: a new `blank-<uuid>`. */
+  documentId?: string;
 }
 
 const id = z.string().min(1).max(128);

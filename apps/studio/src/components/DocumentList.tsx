@@ -1,8 +1,9 @@
 import { ConnectionStatus, useWebSocketContext } from '@syncline/react';
 import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
-import { ApiError, type DocumentSummary, listDocuments } from '../lib/api.js';
+import { ApiError, createBlankDocument, type DocumentSummary, listDocuments } from '../lib/api.js';
 import { type BlankDocument, blankDocuments, blankSummary, forgetBlank } from '../lib/blank-documents.js';
+import { migrateBlankDocuments } from '../lib/blank-migration.js';
 import { Banners } from './Banners.js';
 import { DeleteDocumentButton } from './DeleteDocumentButton.js';
 import { UploadDropzone } from './UploadDropzone.js';
@@ -21,8 +22,10 @@ const when = (ms: number) =>
   new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
 
 /**
- * The documents: status, who created them, when they changed; upload; open or start a blank one. Uploaded ones come
- * from the server; blank ones I created from what this browser remembers (the server lists uploads only).
+ * The documents: status, who created them, when they changed; upload; open or start a blank one. The server lists
+ * them, uploaded and blank (a blank one started here is made in its catalogue), so every device shows the same list.
+ * Blank ones this browser remembers from before (blank-documents.ts) are moved to the server's list once
+ * (blank-migration.ts), and shown from here until they are.
  */
 export function DocumentList() {
   const { auth, navigate } = useStudio();
@@ -39,6 +42,9 @@ export function DocumentList() {
       (docs) => {
         setDocuments(docs);
         setProblem(null);
+        const listed = new Set(docs.map((d) => d.documentId));
+        const register = (documentId: string) => createBlankDocument(auth, { name: documentId, documentId });
+        void migrateBlankDocuments(selfId, listed, register).then((changed) => changed && refresh());
       },
       (e: Error) =>
         setProblem(
@@ -90,13 +96,24 @@ export function DocumentList() {
     return all.sort((a, b) => b.updatedAt - a.updatedAt);
   }, [documents, blanks, selfId]);
 
-  const openBlank = (e: FormEvent) => {
+  // Made in the server's catalogue (so it is listed everywhere), then opened. Its id is the name's letters, so the same
+  // name opens the same document: a name taken already (409) opens that one, as does a server without a catalogue
+  // (404) or none reachable (this browser then remembers it, and registers it later). A name without such letters
+  // gets an id from the server.
+  const openBlank = async (e: FormEvent) => {
     e.preventDefault();
-    const id = blankName
-      .trim()
-      .replace(/[^A-Za-z0-9._-]+/g, '-')
-      .slice(0, 100);
-    if (id) navigate(`/documents/${encodeURIComponent(id)}`);
+    const name = blankName.trim();
+    const id = name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 100);
+    if (!name) return;
+    const open = (documentId: string) => navigate(`/documents/${encodeURIComponent(documentId)}`);
+    const slug = /[A-Za-z0-9]/.test(id) ? id : undefined;
+    try {
+      open((await createBlankDocument(auth, { name, documentId: slug })).documentId);
+    } catch (error) {
+      const opensAnyway = !(error instanceof ApiError) || error.status === 404 || error.code === 'conflict';
+      if (opensAnyway && slug) open(slug);
+      else setProblem(`Could not create the document: ${(error as Error).message}`);
+    }
   };
 
   return (

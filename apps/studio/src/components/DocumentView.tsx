@@ -44,7 +44,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const doc = rt.client;
   const [pdf, setPdf] = useState<LoadedPdf | null>(null);
   const [pdfNote, setPdfNote] = useState<string | null>(null);
-  // No PDF: a blank document, opened by name (the list shows it again from what this browser remembers).
+  // No PDF: a blank document (the server's list has it when it was made there; see below for one opened by name).
   const [isBlank, setIsBlank] = useState(false);
   const [zoom, setZoom] = useState<number | null>(null);
   const [showHistory, setShowHistory] = useState(false);
@@ -76,21 +76,23 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const deleted = failure?.code === 'not_found';
   const deletedBy = deleted ? / by (.+)$/.exec(failure.message)?.[1] : undefined;
 
-  // A blank document I created goes on (or up) my list once it is open, with when it last changed as I saw it; off
-  // it once it turns out deleted.
+  // A blank document I created that the server does not list (opened by URL, or on a server without a catalogue)
+  // goes on (or up) this browser's list once it is open, with when it last changed as I saw it, until the documents
+  // list registers it with the server (blank-migration.ts); off it once it turns out deleted.
   const latestChange = useRef(0);
   latestChange.current = rt.zones.reduce((t, z) => Math.max(t, z.updatedAt), 0);
   const isOpen = rt.status === 'open';
+  const listed = summary !== undefined;
   const failed = rt.status === 'failed';
   useEffect(() => {
-    if (!isBlank || !isOpen || !doc || doc.ownerId !== selfId) return;
+    if (!isBlank || !isOpen || !doc || doc.ownerId !== selfId || listed) return;
     const remember = () =>
       rememberBlank(selfId, { documentId, updatedAt: latestChange.current || Date.now() });
     remember();
     return () => {
       if (doc.status !== 'failed') remember();
     };
-  }, [isBlank, isOpen, doc, selfId, documentId]);
+  }, [isBlank, isOpen, doc, selfId, documentId, listed]);
   useEffect(() => {
     if (deleted) forgetBlank(selfId, documentId);
   }, [deleted, selfId, documentId]);

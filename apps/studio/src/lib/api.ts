@@ -85,6 +85,32 @@ export function cachedDocument(documentId: string): DocumentSummary | undefined 
 }
 
 /**
+ * Makes a blank document (no PDF) in the server's catalogue (`POST /api/documents` with a JSON body), so the user's
+ * list shows it on every device; resolves its entry, which also goes on the list kept for offline use. An existing
+ * document the user opened by name before is catalogued as it is. Refused `conflict` (409) when the id is taken
+ * (someone's document, or a deleted one), `invalid` (400) for a bad name or id; 404 from a server without a catalogue.
+ */
+export async function createBlankDocument(
+  auth: Auth,
+  blank: { name: string; documentId?: string },
+): Promise<DocumentSummary> {
+  const res = await apiFetch(auth, '/api/documents', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(blank),
+  });
+  const created = (await res.json()) as DocumentSummary;
+  try {
+    const list = JSON.parse(localStorage.getItem(LIST_CACHE_KEY) ?? '[]') as DocumentSummary[];
+    const others = list.filter((d) => d.documentId !== created.documentId);
+    localStorage.setItem(LIST_CACHE_KEY, JSON.stringify([created, ...others]));
+  } catch {
+    // no cached list, or storage full: the next listing brings it
+  }
+  return created;
+}
+
+/**
  * Uploads a PDF (`POST /api/documents`, the bytes as the body) with upload progress; resolves with the new
  * document's id and its processing job.
  */

@@ -1,9 +1,11 @@
 import type { DocumentSummary } from './api.js';
 
 /**
- * The blank documents (opened by name, without a PDF) a user created, as this browser saw them, so the documents list
- * can show them again: the server lists uploaded documents only (`GET /api/documents` reads the uploads'
- * catalogue). Kept in localStorage per user, newest first, at most `MAX_BLANK`.
+ * The blank documents (opened by name, without a PDF) a user created that the server does not list, as this browser
+ * saw them, so the documents list can show them still: made before the server catalogued blank documents, opened by
+ * their address, or on a server without a catalogue. The list registers them with the server (blank-migration.ts),
+ * whose list every device sees, and forgets them here once it has them. Kept in localStorage per user, newest first,
+ * at most `MAX_BLANK`.
  */
 export interface BlankDocument {
   documentId: string;

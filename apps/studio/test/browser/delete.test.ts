@@ -102,6 +102,7 @@ describe.runIf(chromiumAvailable)('Studio: deleting a document', () => {
   });
 
   it('lists a blank document its creator opened by name, so it can be found again and deleted', async () => {
+    // Its name is what she typed; its id (in its address) the name's letters.
     await ada.getByRole('textbox', { name: 'Name' }).fill('meeting notes');
     await ada.getByRole('button', { name: 'Open', exact: true }).click();
     await ada.waitForURL(/\/documents\/meeting-notes$/);
@@ -109,16 +110,16 @@ describe.runIf(chromiumAvailable)('Studio: deleting a document', () => {
     await ada.getByText('No PDF for this document').waitFor();
 
     await ada.getByRole('button', { name: '← Documents' }).click();
-    const row = ada.locator('tr', { hasText: 'meeting-notes' });
+    const row = ada.locator('tr', { hasText: 'meeting notes' });
     await row.waitFor();
     await expect(row.locator('.status').textContent()).resolves.toBe('blank');
     await ada.reload();
     await row.waitFor();
 
     const confirmDelete = async () => {
-      await row.getByRole('button', { name: 'Delete meeting-notes' }).click();
+      await row.getByRole('button', { name: 'Delete meeting notes' }).click();
       await ada
-        .getByRole('group', { name: 'Delete meeting-notes?' })
+        .getByRole('group', { name: 'Delete meeting notes?' })
         .getByRole('button', { name: 'Delete' })
         .click();
     };

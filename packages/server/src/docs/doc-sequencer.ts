@@ -163,7 +163,8 @@ class LiveDocument {
 }
 
 const OPEN_REASONS: ReadonlySet<string> = new Set(DOC_OPEN_REASONS);
-const DOC_ID = /^[A-Za-z0-9_.@~|+=:-]{1,128}$/;
+/** What a document id may be (the id part of its room name `doc:<id>`). */
+export const DOC_ID = /^[A-Za-z0-9_.@~|+=:-]{1,128}$/;
 const SEED_KINDS = new Set(['zone_create', 'zone_update', 'zone_edit', 'zone_delete']);
 /**
  * Lost commit races (another node took the version) retried before a submit is refused as busy. Past the first

@@ -6,6 +6,7 @@ import type { Authenticate } from '../core/hub.js';
 import type { Identity } from '../core/identity.js';
 import type { Logger } from '../core/logger.js';
 import type { JobService } from '../jobs/job-service.js';
+import { readJson } from './read-json.js';
 
 export interface JobRoutesContext {
   jobs: JobService;
@@ -21,7 +22,10 @@ export interface JobRoutesContext {
    * that commit fails: an upload is answered only when its job is stored.
    */
   durable?: () => Promise<void>;
-  /** True once the server is stopping (a shutdown, or fail-stop after a storage failure): uploads get 503. */
+  /**
+   * True once the server is stopping (a shutdown, or fail-stop after a storage failure): uploads and blank documents
+   * get 503.
+   */
   stopping?: () => boolean;
   /** The longest an upload's answer waits for `durable`, then 503 `unavailable`. Default 10 s. */
   durableTimeoutMs?: number;
@@ -41,6 +45,7 @@ const STATUS: Record<string, number> = {
   [ErrorCode.LinkInvalid]: 403,
   [ErrorCode.LinkExpired]: 403,
   [ErrorCode.NotFound]: 404,
+  [ErrorCode.Conflict]: 409,
   [ErrorCode.TooLarge]: 413,
   [ErrorCode.UnsupportedMediaType]: 415,
   [ErrorCode.Unavailable]: 503,
@@ -96,15 +101,25 @@ function sendFile(res: ServerResponse, bytes: Uint8Array, type: string, disposit
   res.end(bytes);
 }
 
-type Route = 'upload' | 'list' | 'delete' | 'file' | 'fileLink' | 'export' | 'exportLink';
+type Route = 'upload' | 'create' | 'list' | 'delete' | 'file' | 'fileLink' | 'export' | 'exportLink';
+
+/** The largest JSON body of `POST /api/documents` (a blank document's name and id). */
+const MAX_JSON_BODY = 16 * 1024;
+
+/** A JSON body (`POST /api/documents` of a blank document) rather than a PDF's bytes. */
+const isJson = (req: IncomingMessage): boolean =>
+  String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase() === 'application/json';
 
 /**
- * The job routes (see PROTOCOL.md §13.12): `POST /api/documents` (upload a PDF, start processing),
- * `GET /api/documents`, `DELETE /api/documents/:id`, `GET /api/documents/:id/file`, `GET /api/exports/:exportId`, and
- * `POST /api/documents/:id/file/link`, `POST /api/exports/:exportId/link` (a short-lived signed URL of that file).
- * Authenticated with `Authorization: Bearer <token>`; the two downloads also with such a URL's `?ticket=` instead
- * (never with the token itself in the URL: it would end up in histories and logs).
- * Errors are JSON `{error: {code, message}}`. Returns false for other paths.
+ * The job routes (see PROTOCOL.md §13.12): `POST /api/documents` (upload a PDF, start processing; or, with a JSON
+ * body, make a blank document), `GET /api/documents`, `DELETE /api/documents/:id`, `GET /api/documents/:id/file`,
+ * `GET /api/exports/:exportId`, and `POST /api/documents/:id/file/link`, `POST /api/exports/:exportId/link` (a
+ * short-lived signed URL of that file). Authenticated with `Authorization: Bearer <token>`; the two downloads also
+ * with such a URL's `?ticket=` instead (never with the token itself in the URL: it would end up in histories and
+ * logs). Errors are JSON `{error: {code, message}}`. Returns false for other paths.
  */
 export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res: ServerResponse): boolean {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -113,7 +128,7 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
   let route: Route | null = null;
   let id = '';
   let m: RegExpExecArray | null;
-  if (path === '/api/documents') route = method === 'POST' ? 'upload' : 'list';
+  if (path === '/api/documents') route = method === 'POST' ? (isJson(req) ? 'create' : 'upload') : 'list';
   else if ((m = /^\/api\/documents\/([^/]+)$/.exec(path))) {
     route = 'delete';
     id = m[1];
@@ -139,7 +154,7 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
   const allowed =
     route === 'delete'
       ? 'DELETE'
-      : route === 'upload' || route === 'fileLink' || route === 'exportLink'
+      : route === 'upload' || route === 'create' || route === 'fileLink' || route === 'exportLink'
         ? 'POST'
         : 'GET';
   if (method !== allowed && !(route === 'list' && method === 'HEAD')) {
@@ -229,6 +244,14 @@ async function serve(
       sendJson(res, 201, uploaded);
       return;
     }
+    case 'create': {
+      const body = await readJson(req, MAX_JSON_BODY);
+      if (ctx.stopping?.()) throw stoppingError('try again');
+      const created = await jobs.createBlank(user, body);
+      await stored(ctx, 'document');
+      sendJson(res, 201, created);
+      return;
+    }
     case 'list': {
       const limit = Number(url.searchParams.get('limit') ?? 100);
       sendJson(res, 200, { documents: await jobs.listDocuments(user, limit) });
@@ -304,19 +327,20 @@ async function serveByLink(
   }
 }
 
-const stoppingError = () =>
-  new SynclineError(ErrorCode.Unavailable, 'the server is stopping; upload again in a moment');
+const stoppingError = (again = 'upload again') =>
+  new SynclineError(ErrorCode.Unavailable, `the server is stopping; ${again} in a moment`);
 
 /**
- * Waits, at most `durableTimeoutMs`, for what a request wrote (an upload, a deletion) to be committed: a client told
- * the document is there, or gone, can rely on it. Either way the answer is 503 `unavailable` otherwise: an upload
- * whose commit failed lost its writes (the server stops: fail-stop), so its file is discarded too (`documentId`); one
- * that is only late may still land, so nothing is undone then (a retried upload is a second document, not a broken
- * one). A deletion is simply asked again: deleting again is safe (`DocumentDeletion`).
+ * Waits, at most `durableTimeoutMs`, for what a request wrote (an upload, a blank document, a deletion) to be
+ * committed: a client told the document is there, or gone, can rely on it. Either way the answer is 503 `unavailable`
+ * otherwise: an upload whose commit failed lost its writes (the server stops: fail-stop), so its file is discarded too
+ * (`documentId`); one that is only late may still land, so nothing is undone then (a retried upload is a second
+ * document, not a broken one). A blank document is asked again with the same id: made anew if its writes were lost,
+ * `conflict` once they landed. A deletion is simply asked again: deleting again is safe (`DocumentDeletion`).
  */
 async function stored(
   ctx: JobRoutesContext,
-  what: 'upload' | 'deletion',
+  what: 'upload' | 'document' | 'deletion',
   documentId?: string,
 ): Promise<void> {
   if (!ctx.durable) return;

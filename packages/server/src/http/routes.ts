@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { DevTokenIssuer } from '../auth/jwt-authenticator.js';
 import type { Hub } from '../core/hub.js';
 import { handleJobRoutes, type JobRoutesContext } from './job-routes.js';
+import { readJson } from './read-json.js';
 
 export interface RouteContext {
   hub: Hub;
@@ -34,28 +35,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T
     timer = setTimeout(() => resolve(fallback), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
-      } catch {
-        reject(new Error('body is not JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
 }
 
 /**
@@ -103,7 +82,7 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
       return true;
     }
     const issuer = ctx.devTokens;
-    readJson(req).then(
+    readJson(req, MAX_BODY).then(
       async (body) => {
         const name = (body as { name?: unknown })?.name;
         if (typeof name !== 'string' || name.trim().length === 0 || name.length > 64) {

@@ -19,8 +19,11 @@ import type { Hub } from '../core/hub.js';
 import { type Identity, isAdmin } from '../core/identity.js';
 import type { Session } from '../core/session.js';
 import type { DocumentSequencer } from '../docs/doc-sequencer.js';
+import { createBlankDocument } from './blank-document.js';
+import { CatalogueTouch } from './catalogue-touch.js';
 import { type CanAccessDocument, DocumentAccess } from './document-access.js';
 import { DocumentDeletion } from './document-deletion.js';
+import { MAX_DOCUMENT_NAME, printable } from './document-name.js';
 import { documentOwner } from './document-owner.js';
 import { ExportJob, type ExportResult } from './export-job.js';
 import type { FileStore } from './file-store.js';
@@ -68,15 +71,24 @@ const parse = <S extends z.ZodType>(schema: S, data: unknown): z.infer<S> => {
   return r.data;
 };
 
-/** The name without control characters. */
-const printable = (name: string): string =>
-  [...name].filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f).join('');
-
 const isPdf = (bytes: Uint8Array): boolean => {
   // The header may follow a little garbage (up to 1024 bytes, as readers allow).
   const head = Buffer.from(bytes.subarray(0, 1024)).toString('latin1');
   return head.includes('%PDF-');
 };
+
+/** A catalogue entry as `GET /api/documents` lists it. */
+const catalogueEntry = (d: UploadedDocument): UploadedDocumentInfo => ({
+  documentId: d.documentId,
+  name: d.name,
+  ownerId: d.ownerId,
+  size: d.size,
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt,
+  status: d.status,
+  pages: d.pages,
+  jobId: d.jobId,
+});
 
 /**
  * Jobs in the server: uploads start `processing` jobs, `export.start` starts `export` jobs; a
@@ -89,6 +101,8 @@ export class JobService {
   readonly events: JobEvents;
   readonly access: DocumentAccess;
   readonly deletion: DocumentDeletion;
+  /** Moves the catalogue's `updatedAt` of the documents edited here. */
+  readonly touch: CatalogueTouch;
   readonly store: JobStore;
   readonly files: FileStore;
   readonly maxUploadBytes: number;
@@ -119,6 +133,7 @@ export class JobService {
       files: opts.files,
       runner: this.runner,
     });
+    this.touch = new CatalogueTouch(hub, opts.store);
     this.runner.register(
       'processing',
       new ProcessingJob({
@@ -177,6 +192,7 @@ export class JobService {
     this.stopListening = null;
     await this.runner.stop();
     this.events.close();
+    await this.touch.close();
     await this.store.close();
   }
 
@@ -195,7 +211,7 @@ export class JobService {
     const documentId = `pdf-${randomUUID()}`;
     const jobId = `job-${randomUUID()}`;
     const now = this.clock.now();
-    const cleanName = printable(name).slice(0, 256) || 'document.pdf';
+    const cleanName = printable(name).slice(0, MAX_DOCUMENT_NAME) || 'document.pdf';
     await this.files.put(pdfKey(documentId), bytes);
     try {
       await this.store.addDocument({
@@ -248,20 +264,19 @@ export class JobService {
     await this.deletion.delete(user, documentId);
   }
 
-  /** The documents a user may list: their own (an admin: everyone's), newest first. */
+  /**
+   * Makes a blank document (no PDF) owned by `user` and catalogues it (`createBlankDocument`): `invalid`, `conflict`.
+   * Resolves its entry as the list shows it.
+   */
+  async createBlank(user: Identity, body: unknown): Promise<UploadedDocumentInfo> {
+    const deps = { store: this.store, documents: this.documents, clock: this.clock, log: this.hub.log };
+    return catalogueEntry(await createBlankDocument(deps, user, body));
+  }
+
+  /** The documents a user may list: their own (an admin: everyone's), uploaded or blank, newest first. */
   async listDocuments(user: Identity, limit?: number): Promise<UploadedDocumentInfo[]> {
     const docs = await this.store.listDocuments({ ownerId: isAdmin(user) ? undefined : user.userId, limit });
-    return docs.map((d) => ({
-      documentId: d.documentId,
-      name: d.name,
-      ownerId: d.ownerId,
-      size: d.size,
-      createdAt: d.createdAt,
-      updatedAt: d.updatedAt,
-      status: d.status,
-      pages: d.pages,
-      jobId: d.jobId,
-    }));
+    return docs.map(catalogueEntry);
   }
 
   /**
@@ -278,13 +293,17 @@ export class JobService {
     return { doc, bytes };
   }
 
-  /** The uploaded document, if it exists and `user` (unless null) may read its PDF: `not_found`, `forbidden`. */
+  /**
+   * The uploaded document, if it exists and `user` (unless null) may read its PDF: `not_found` (also for a blank
+   * document, which has none), `forbidden`.
+   */
   async checkDocumentFile(user: Identity | null, documentId: string): Promise<UploadedDocument> {
     const doc = await this.store.getDocument(documentId);
     if (!doc) throw new SynclineError(ErrorCode.NotFound, 'no such document');
     if (user && !(await this.access.allows(user, documentId, doc.ownerId))) {
       throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
     }
+    if (doc.status === 'blank') throw new SynclineError(ErrorCode.NotFound, 'a blank document has no PDF');
     return doc;
   }
 

@@ -271,6 +271,40 @@ export function describeJobStoreContract(
       expect((await store.listDocuments({ limit: 1 })).map((d) => d.documentId)).toEqual(['d3']);
     });
 
+    it('keeps blank documents (no file) beside the uploads, listed with them', async () => {
+      const blank: UploadedDocument = {
+        ...doc('notes', 200),
+        name: 'Meeting notes',
+        size: 0,
+        status: 'blank',
+        pages: null,
+        jobId: null,
+      };
+      await store.addDocument(doc('d1', 100));
+      await store.addDocument(blank);
+      await store.addDocument(doc('d3', 300, 'bob'));
+      await expect(store.addDocument({ ...blank, createdAt: 400 })).rejects.toThrow();
+      expect(await store.getDocument('notes')).toEqual(blank);
+      expect(await store.listDocuments({ ownerId: 'alice' })).toEqual([blank, doc('d1', 100)]);
+    });
+
+    it('moves a document’s updatedAt forward when it is edited, never back (touchDocument)', async () => {
+      await store.addDocument(doc('d1', 100));
+      await store.addDocument(doc('d2', 100));
+      await store.touchDocument('d1', 500);
+      expect(await store.getDocument('d1')).toEqual({ ...doc('d1', 100), updatedAt: 500 });
+      // An edit recorded late (or by another node) does not date it back.
+      await store.touchDocument('d1', 300);
+      expect((await store.getDocument('d1'))?.updatedAt).toBe(500);
+      expect((await store.getDocument('d2'))?.updatedAt).toBe(100);
+      await store.touchDocument('nope', 600);
+      expect(await store.getDocument('nope')).toBeUndefined();
+      expect((await store.listDocuments()).map((d) => [d.documentId, d.updatedAt])).toEqual([
+        ['d2', 100],
+        ['d1', 500],
+      ]);
+    });
+
     it('removes a document from the catalogue, and only that one', async () => {
       await store.addDocument(doc('d1', 100));
       await store.addDocument(doc('d2', 200));

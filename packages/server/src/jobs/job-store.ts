@@ -19,7 +19,7 @@ export interface JobQuery {
 }
 
 /**
- * Where jobs and the catalogue of uploaded documents live. Every method is async and every state change
+ * Where jobs and the catalogue of documents (uploaded or blank) live. Every method is async and every state change
  * is one atomic step in the store, so several runners (processes, nodes) can share one store:
  * `claimNext` hands a job to exactly one caller, and `updateJob` with `ifState` is a compare-and-set.
  *
@@ -62,10 +62,15 @@ export interface JobStore {
   /** Job counts by state (metrics). */
   countByState(): Promise<Record<JobState, number>>;
 
-  /** Adds a document to the catalogue. Rejects when the id is taken. */
+  /** Adds a document (uploaded, or blank) to the catalogue. Rejects when the id is taken. */
   addDocument(doc: UploadedDocument): Promise<void>;
   getDocument(documentId: string): Promise<UploadedDocument | undefined>;
   updateDocument(documentId: string, patch: UploadedDocumentPatch): Promise<UploadedDocument | undefined>;
+  /**
+   * Moves a document's `updatedAt` to `at` (it was edited then), unless it is later already: an edit recorded late, or
+   * by another node, never dates it back. Nothing else changes; an unknown id is ignored.
+   */
+  touchDocument(documentId: string, at: number): Promise<void>;
   /**
    * Removes a document from the catalogue (a deleted document, or an upload that failed half-way). Resolves whether
    * there was one. Its jobs, if any, are left alone (`deleteJobs`).

@@ -122,6 +122,12 @@ export class MemoryJobStore implements JobStore {
     return copy(doc);
   }
 
+  async touchDocument(documentId: string, at: number): Promise<void> {
+    this.check();
+    const doc = this.documents.get(documentId);
+    if (doc) doc.updatedAt = Math.max(doc.updatedAt, at);
+  }
+
   async deleteJobs(documentId: string): Promise<number> {
     this.check();
     let removed = 0;

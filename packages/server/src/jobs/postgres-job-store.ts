@@ -214,6 +214,14 @@ export class PostgresJobStore implements JobStore {
     return rows[0] && toDocument(rows[0]);
   }
 
+  async touchDocument(documentId: string, at: number): Promise<void> {
+    this.check();
+    await this.db.query(
+      'UPDATE syncline_uploaded_documents SET updated_at = GREATEST(updated_at, $2) WHERE document_id = $1',
+      [documentId, at],
+    );
+  }
+
   async deleteJobs(documentId: string): Promise<number> {
     this.check();
     const { rowCount } = await this.db.query('DELETE FROM syncline_jobs WHERE document_id = $1', [

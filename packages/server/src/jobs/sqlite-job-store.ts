@@ -245,6 +245,11 @@ export class SqliteJobStore implements JobStore {
     return this.getDocument(documentId);
   }
 
+  async touchDocument(documentId: string, at: number): Promise<void> {
+    this.check();
+    this.s.touchDocument.run({ documentId, at });
+  }
+
   async deleteJobs(documentId: string): Promise<number> {
     this.check();
     return this.s.deleteJobs.run(documentId).changes;
@@ -329,6 +334,9 @@ function prepare(db: Database.Database) {
     insertDocument: db.prepare(
       `INSERT INTO job_documents (document_id, name, owner_id, size, created_at, updated_at, status, pages, job_id)
        VALUES (@document_id, @name, @owner_id, @size, @created_at, @updated_at, @status, @pages, @job_id)`,
+    ),
+    touchDocument: db.prepare<[{ documentId: string; at: number }]>(
+      'UPDATE job_documents SET updated_at = MAX(updated_at, @at) WHERE document_id = @documentId',
     ),
     deleteDocument: db.prepare<[string]>('DELETE FROM job_documents WHERE document_id = ?'),
     deleteJobs: db.prepare<[string]>('DELETE FROM job_jobs WHERE document_id = ?'),

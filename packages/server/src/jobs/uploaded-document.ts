@@ -1,12 +1,15 @@
-/** Where an uploaded document is in its life. */
-export type UploadStatus = 'uploaded' | 'processing' | 'processed' | 'failed' | 'cancelled';
+/** Where an uploaded document is in its life; `blank` for a document made without a PDF (it stays so). */
+export type UploadStatus = 'uploaded' | 'processing' | 'processed' | 'failed' | 'cancelled' | 'blank';
 
-/** The catalogue entry of an uploaded document (its bytes live in a `FileStore`). */
+/**
+ * The catalogue entry of a document: an uploaded PDF (its bytes live in a `FileStore`), or a blank document
+ * (`status: 'blank'`, no file: `size` 0, `pages` and `jobId` null; `blank-document.ts`).
+ */
 export interface UploadedDocument {
   documentId: string;
   name: string;
   ownerId: string;
-  /** File size in bytes. */
+  /** File size in bytes (0: no file). */
   size: number;
   createdAt: number;
   updatedAt: number;
