@@ -2,6 +2,7 @@ import { type Notification, NotificationContainer, WebSocketProvider } from '@sy
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { DocumentList } from './components/DocumentList.js';
 import { DocumentView } from './components/DocumentView.js';
+import { ForgetDeletedPdfs } from './components/ForgetDeletedPdfs.js';
 import { SignIn } from './components/SignIn.js';
 import { type Studio, StudioContext } from './hooks/studio-context.js';
 import { Auth } from './lib/auth.js';
@@ -61,6 +62,7 @@ export function App() {
         documentOptions={documentOptions}
       >
         {match ? <DocumentView key={match[1]} documentId={decodeURIComponent(match[1])} /> : <DocumentList />}
+        <ForgetDeletedPdfs userId={studio.auth.identity.userId} />
         <NotificationContainer className="toasts" action={showZoneAction} />
       </WebSocketProvider>
       <footer className="footer">

@@ -1,7 +1,9 @@
 /**
- * Studio's service worker: keeps the app shell (the page, its scripts and styles, pdf.js's worker), the
- * documents list and the PDFs already opened, so that Studio opens offline. Edits made offline live in
- * IndexedDB (the client's document persistence) and sync on reconnect; nothing here touches them.
+ * Studio's service worker: keeps the app shell (the page, its scripts and styles, pdf.js's worker) and the
+ * documents list, so that Studio opens offline. Edits made offline live in IndexedDB (the client's document
+ * persistence) and sync on reconnect; nothing here touches them. Nor the PDFs: those are kept per user by the app
+ * (lib/pdf-cache.ts), not here, where every user of the browser would share them, a deleted document's would
+ * stay, and each new version of Studio would drop them all.
  */
 
 // The few service-worker types used here (the DOM and WebWorker libs cannot share one program).
@@ -80,7 +82,7 @@ sw.addEventListener('fetch', (event) => {
     url.pathname === '/pdf.worker.min.mjs'
   ) {
     event.respondWith(cacheFirst(request));
-  } else if (url.pathname === '/api/documents' || /^\/api\/documents\/[^/]+\/file$/.test(url.pathname)) {
+  } else if (url.pathname === '/api/documents') {
     event.respondWith(networkFirst(request, url.pathname));
   }
 });

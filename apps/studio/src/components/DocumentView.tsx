@@ -14,6 +14,7 @@ import { ApiError, cachedDocument, fetchDocumentFile } from '../lib/api.js';
 import { forgetBlank, rememberBlank } from '../lib/blank-documents.js';
 import { type DocFailure, repeatsFailure } from '../lib/failure-toast.js';
 import { type LoadedPdf, loadPdf } from '../lib/pdf.js';
+import { forgetPdf } from '../lib/pdf-cache.js';
 import { BLANK_PAGE } from '../lib/zones.js';
 import { stepZoom } from '../lib/zoom.js';
 import { Banners } from './Banners.js';
@@ -102,12 +103,24 @@ export function DocumentView({ documentId }: { documentId: string }) {
     let live = true;
     // Access to a shared document's file comes with being in its room: after a refusal, try again once
     // the document is open.
+    // Offline, the PDF comes from the copy this browser kept when it was last opened (pdf-cache.ts).
+    const options = {
+      onCachedCopy: () =>
+        live && setPdfNote('No connection to the server: showing the PDF as this browser kept it.'),
+    };
     const fetchFile = () =>
-      fetchDocumentFile(auth, documentId).catch(async (e: unknown) => {
+      fetchDocumentFile(auth, documentId, options).catch(async (e: unknown) => {
         if (!(e instanceof ApiError) || e.status !== 403) throw e;
         await doc.ready;
-        return fetchDocumentFile(auth, documentId);
+        return fetchDocumentFile(auth, documentId, options);
       });
+    // Deleted (while open, or found so on opening after an offline spell): its kept PDF goes with it.
+    const userId = auth.identity.userId;
+    const forgetIfDeleted = (e: { code?: string }) => {
+      if (e.code === 'not_found' && doc.status === 'failed') void forgetPdf(userId, documentId);
+    };
+    if (doc.status === 'failed') doc.whenSynced().catch(forgetIfDeleted);
+    const offError = doc.on('error', forgetIfDeleted);
     fetchFile().then(
       async (bytes) => {
         if (!bytes) {
@@ -124,6 +137,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
     );
     return () => {
       live = false;
+      offError();
     };
   }, [auth, documentId, doc]);
 

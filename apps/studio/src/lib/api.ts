@@ -1,5 +1,6 @@
 import type { DownloadLink } from '@syncline/protocol';
 import type { Auth } from './auth.js';
+import { type PdfEntry, pdfCacheFor } from './pdf-cache.js';
 
 /** A document uploaded over HTTP, as `GET /api/documents` lists it. */
 export interface DocumentSummary {
@@ -62,10 +63,12 @@ export async function listDocuments(auth: Auth): Promise<DocumentSummary[]> {
 
 /**
  * Deletes a document for good (`DELETE /api/documents/:id`: its owner or an admin): its zones, history, files and
- * jobs. Everyone who has it open is told. Also takes it off the list kept for offline use.
+ * jobs. Everyone who has it open is told. Also takes it off the list kept for offline use, and its PDF out of the
+ * user's cache.
  */
 export async function deleteDocument(auth: Auth, documentId: string): Promise<void> {
   await apiFetch(auth, `/api/documents/${encodeURIComponent(documentId)}`, { method: 'DELETE' });
+  void pdfCacheFor(auth.identity.userId)?.delete(documentId);
   try {
     const list = JSON.parse(localStorage.getItem(LIST_CACHE_KEY) ?? '[]') as DocumentSummary[];
     const kept = list.filter((d) => d.documentId !== documentId);
@@ -179,13 +182,34 @@ export function saveFrom(url: string, name: string): void {
   a.remove();
 }
 
-/** The PDF of a document, or null when it has none (a blank collaborative document). */
-export async function fetchDocumentFile(auth: Auth, documentId: string): Promise<ArrayBuffer | null> {
+/**
+ * The PDF of a document, or null when it has none (a blank collaborative document). Network first, through the
+ * user's PDF cache (pdf-cache.ts): what the server sends is kept; the kept copy is used only when the server cannot
+ * be reached (then `onCachedCopy` is told), never instead of its answer: a refusal (403) or a missing document (404)
+ * stands, and drops the kept copy.
+ */
+export async function fetchDocumentFile(
+  auth: Auth,
+  documentId: string,
+  { onCachedCopy }: { onCachedCopy?: (copy: PdfEntry) => void } = {},
+): Promise<ArrayBuffer | null> {
+  const cache = pdfCacheFor(auth.identity.userId);
   try {
     const res = await apiFetch(auth, `/api/documents/${encodeURIComponent(documentId)}/file`);
-    return await res.arrayBuffer();
+    const bytes = await res.arrayBuffer();
+    void cache?.put(documentId, bytes);
+    return bytes;
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return null;
-    throw error;
+    if (error instanceof ApiError) {
+      if (error.status === 403 || error.status === 404) void cache?.delete(documentId);
+      if (error.status === 404) return null;
+      throw error;
+    }
+    // No answer (offline, the server down, the connection cut mid-file): the copy kept when it was last opened.
+    const copy = await cache?.get(documentId);
+    if (!copy) throw error;
+    const { bytes, ...entry } = copy;
+    onCachedCopy?.(entry);
+    return bytes;
   }
 }
