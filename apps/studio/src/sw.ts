@@ -1,9 +1,8 @@
 /**
- * Studio's service worker: keeps the app shell (the page, its scripts and styles, pdf.js's worker) and the
- * documents list, so that Studio opens offline. Edits made offline live in IndexedDB (the client's document
- * persistence) and sync on reconnect; nothing here touches them. Nor the PDFs: those are kept per user by the app
- * (lib/pdf-cache.ts), not here, where every user of the browser would share them, a deleted document's would
- * stay, and each new version of Studio would drop them all.
+ * Studio's service worker: keeps the app shell (the page, its scripts and styles, pdf.js's worker), so that Studio
+ * opens offline. Nothing a user owns is kept here, where every user of the browser would share it (responses are
+ * cached by URL): edits made offline live in IndexedDB (the client's document persistence), the PDFs in the user's
+ * PDF cache (lib/pdf-cache.ts) and the documents list in the user's entry of localStorage (lib/api.ts), all per user.
  */
 
 // The few service-worker types used here (the DOM and WebWorker libs cannot share one program).
@@ -82,7 +81,5 @@ sw.addEventListener('fetch', (event) => {
     url.pathname === '/pdf.worker.min.mjs'
   ) {
     event.respondWith(cacheFirst(request));
-  } else if (url.pathname === '/api/documents') {
-    event.respondWith(networkFirst(request, url.pathname));
   }
 });

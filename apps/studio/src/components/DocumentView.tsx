@@ -10,9 +10,10 @@ import {
 } from '@syncline/react';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
-import { ApiError, cachedDocument, fetchDocumentFile } from '../lib/api.js';
+import { ApiError, fetchDocumentFile } from '../lib/api.js';
 import { forgetBlank, rememberBlank } from '../lib/blank-documents.js';
 import { type DocFailure, repeatsFailure } from '../lib/failure-toast.js';
+import { cachedDocument } from '../lib/kept-documents.js';
 import { type LoadedPdf, loadPdf } from '../lib/pdf.js';
 import { forgetPdf } from '../lib/pdf-cache.js';
 import { BLANK_PAGE } from '../lib/zones.js';
@@ -50,7 +51,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const [zoom, setZoom] = useState<number | null>(null);
   const [showHistory, setShowHistory] = useState(false);
   const pane = useRef<HTMLDivElement>(null);
-  const summary = cachedDocument(documentId);
+  const summary = cachedDocument(auth.identity.userId, documentId);
   const metaName = rt.document.meta.name;
   const name = summary?.name ?? (typeof metaName === 'string' ? metaName : documentId);
   const selfId = auth.identity.userId;

@@ -1,5 +1,6 @@
 import type { DownloadLink } from '@syncline/protocol';
 import type { Auth } from './auth.js';
+import { forgetKept, keepDocuments, keepFirst, keptList } from './kept-documents.js';
 import { type PdfEntry, pdfCacheFor } from './pdf-cache.js';
 
 /** A document uploaded over HTTP, as `GET /api/documents` lists it. */
@@ -23,8 +24,6 @@ export class ApiError extends Error {
     super(message);
   }
 }
-
-const LIST_CACHE_KEY = 'syncline.studio.documents';
 
 /** Calls Syncline's HTTP API with the user's token (a 401 is retried once with a fresh token). */
 export async function apiFetch(auth: Auth, path: string, init: RequestInit = {}): Promise<Response> {
@@ -51,12 +50,12 @@ export async function listDocuments(auth: Auth): Promise<DocumentSummary[]> {
   try {
     const res = await apiFetch(auth, '/api/documents');
     const { documents } = (await res.json()) as { documents: DocumentSummary[] };
-    localStorage.setItem(LIST_CACHE_KEY, JSON.stringify(documents));
+    keepDocuments(auth.identity.userId, documents);
     return documents;
   } catch (error) {
     if (error instanceof ApiError) throw error;
-    const cached = localStorage.getItem(LIST_CACHE_KEY);
-    if (cached) return JSON.parse(cached) as DocumentSummary[];
+    const kept = keptList(auth.identity.userId);
+    if (kept) return kept;
     throw error;
   }
 }
@@ -68,23 +67,9 @@ export async function listDocuments(auth: Auth): Promise<DocumentSummary[]> {
  */
 export async function deleteDocument(auth: Auth, documentId: string): Promise<void> {
   await apiFetch(auth, `/api/documents/${encodeURIComponent(documentId)}`, { method: 'DELETE' });
-  void pdfCacheFor(auth.identity.userId)?.delete(documentId);
-  try {
-    const list = JSON.parse(localStorage.getItem(LIST_CACHE_KEY) ?? '[]') as DocumentSummary[];
-    const kept = list.filter((d) => d.documentId !== documentId);
-    localStorage.setItem(LIST_CACHE_KEY, JSON.stringify(kept));
-  } catch {
-    // no cached list
-  }
-}
-
-export function cachedDocument(documentId: string): DocumentSummary | undefined {
-  try {
-    const list = JSON.parse(localStorage.getItem(LIST_CACHE_KEY) ?? '[]') as DocumentSummary[];
-    return list.find((d) => d.documentId === documentId);
-  } catch {
-    return undefined;
-  }
+  const userId = auth.identity.userId;
+  void pdfCacheFor(userId)?.delete(documentId);
+  forgetKept(userId, documentId);
 }
 
 /**
@@ -103,13 +88,7 @@ export async function createBlankDocument(
     body: JSON.stringify(blank),
   });
   const created = (await res.json()) as DocumentSummary;
-  try {
-    const list = JSON.parse(localStorage.getItem(LIST_CACHE_KEY) ?? '[]') as DocumentSummary[];
-    const others = list.filter((d) => d.documentId !== created.documentId);
-    localStorage.setItem(LIST_CACHE_KEY, JSON.stringify([created, ...others]));
-  } catch {
-    // no cached list, or storage full: the next listing brings it
-  }
+  keepFirst(auth.identity.userId, created);
   return created;
 }
 
