@@ -43,9 +43,14 @@ export function App() {
   // A fresh token for every connection (a restarted dev server has a new secret).
   const token = useCallback(() => (auth ? auth.token(true) : ''), [auth]);
   const userId = auth?.identity.userId;
-  // Unconfirmed edits survive reloads and offline periods in IndexedDB, one database per user (persistenceFor).
+  // Unconfirmed edits, and each document as the server last confirmed it (`keepConfirmed`), survive reloads and
+  // offline periods in IndexedDB, one database per user (persistenceFor): a document opened before shows offline.
   const documentOptions = useMemo(
-    () => ({ persistence: userId === undefined ? undefined : persistenceFor(userId), userId }),
+    () => ({
+      persistence: userId === undefined ? undefined : persistenceFor(userId),
+      userId,
+      keepConfirmed: true,
+    }),
     [userId],
   );
 

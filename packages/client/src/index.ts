@@ -17,6 +17,7 @@ export {
   CLOSE_TIMEOUT_MS,
   DocumentClient,
   defaultDocPersistence,
+  KEEP_CONFIRMED_EVERY_MS,
   type NewZone,
   type OpenReply,
 } from './document/document-client.js';

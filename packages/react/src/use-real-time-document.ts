@@ -24,6 +24,7 @@ export const EMPTY_DOCUMENT_STATE: DocumentState = Object.freeze({
   canRedo: false,
   locks: Object.freeze({}),
   status: 'opening' as DocStatus,
+  restored: false,
 });
 
 /** The seed's `broadcastZoneUpdate` updates: zone attributes and, optionally, the whole new text. */
@@ -48,8 +49,9 @@ export interface RealTimeDocument {
   isReady: boolean;
   /**
    * Still opening, but showing what this device saved (with a persistence in `documentOptions`): the
-   * document and my unconfirmed edits as they were before a reload, editable at once; they are sent
-   * when the server opens the document.
+   * document and my unconfirmed edits as they were before a reload, or with `keepConfirmed` the document as the
+   * server last confirmed it, editable at once; edits are sent when the server opens the document, which brings
+   * the copy up to date (`snapshot.restored`).
    */
   isRestored: boolean;
   isConnected: boolean;
@@ -144,11 +146,7 @@ export function useRealTimeDocument(documentId: string | null | undefined): Real
       pendingCount: snapshot.pending + (snapshot.inflight ? 1 : 0),
       status: snapshot.status,
       isReady: doc !== null && snapshot.status !== 'opening' && snapshot.status !== 'failed',
-      isRestored:
-        doc !== null &&
-        snapshot.status === 'opening' &&
-        snapshot !== EMPTY_DOCUMENT_STATE &&
-        (snapshot.version > 0 || snapshot.pending > 0 || snapshot.inflight || zones.length > 0),
+      isRestored: doc !== null && snapshot.status === 'opening' && snapshot.restored,
       isConnected,
       connectionStatus,
       canUndo: snapshot.canUndo,

@@ -86,6 +86,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const isOpen = rt.status === 'open';
   const listed = summary !== undefined;
   const failed = rt.status === 'failed';
+  const disconnected = ['offline', 'reconnecting', 'failed'].includes(rt.connectionStatus);
   useEffect(() => {
     if (!isBlank || !isOpen || !doc || doc.ownerId !== selfId || listed) return;
     const remember = () =>
@@ -280,6 +281,13 @@ export function DocumentView({ documentId }: { documentId: string }) {
           </button>
           {failure && <ToastShownAsBanner documentId={documentId} failure={failure} />}
         </div>
+      )}
+      {/* Shown from this browser's copy (offline after a reload): as the PDF note and the offline banner say. */}
+      {rt.isRestored && disconnected && (
+        <p className="note" data-testid="restored-note">
+          No connection to the server: showing the document as this browser kept it. It catches up when the
+          connection is back.
+        </p>
       )}
       {pdfNote && <p className="note">{pdfNote}</p>}
       <div

@@ -91,10 +91,12 @@ export function DualPaneViewer({
     return m;
   }, [cursors]);
   const selectedZone = selected ? state.doc.zones[selected] : undefined;
-  const writable = state.status !== 'opening' && state.status !== 'failed' && state.status !== 'closed';
   // Deleted, refused or closed: what is shown stays, but nothing can change it (a restored document that is still
   // opening takes edits and locks).
   const gone = state.status === 'failed' || state.status === 'closed';
+  // Zones can be drawn and added once the document is open, or shown from this browser's copy (`restored`: offline
+  // after a reload, say): they are sent when it opens.
+  const writable = !gone && (state.status !== 'opening' || state.restored);
 
   const act = useCallback(
     (what: string, f: () => unknown) => {

@@ -65,6 +65,8 @@ describe('DocumentClient convergence', () => {
           async (g, n, steps) => {
             // One run in four against a server that sends no ops with `doc.open`: re-opens rebase onto the snapshot.
             const withOps = g(fc.integer, { min: 0, max: 3 }) !== 0;
+            // One run in two keeps the confirmed state too (`keepConfirmed`): reloads restore from it.
+            const keepConfirmed = g(fc.boolean);
             const server = new FakeDocServer({
               opsOnOpen: withOps,
               doc: docOf(zone('z0', 'ab'), zone('z1', '')),
@@ -81,7 +83,11 @@ describe('DocumentClient convergence', () => {
             const resyncs: DocResync[] = [];
             const connect = (user: string, persistence: MemoryDocPersistence): Peer => {
               const conn = server.connect(user, { auto: false });
-              const doc = new DocumentClient(conn, server.documentId, { persistence, timers: noTimers });
+              const doc = new DocumentClient(conn, server.documentId, {
+                persistence,
+                timers: noTimers,
+                keepConfirmed,
+              });
               doc.on('resync', (r) => resyncs.push(r));
               return { user, conn, doc, persistence };
             };
@@ -155,6 +161,7 @@ describe('DocumentClient convergence', () => {
                   const doc = new DocumentClient(p.conn, server.documentId, {
                     persistence: p.persistence,
                     timers: noTimers,
+                    keepConfirmed,
                   });
                   doc.on('resync', (r) => resyncs.push(r));
                   peers[k] = { ...p, doc };
@@ -190,8 +197,20 @@ describe('DocumentClient convergence', () => {
                 inflight: false,
               });
               expect(p.doc.doc).toEqual(server.doc);
-              expect(p.persistence.documentIds).toEqual([]);
-              p.doc.close();
+              if (!keepConfirmed) {
+                expect(p.persistence.documentIds).toEqual([]);
+                p.doc.close();
+                continue;
+              }
+              // What is kept once closed: the server's document, nothing unconfirmed.
+              await p.doc.close();
+              expect(await p.persistence.load(server.documentId)).toMatchObject({
+                version: server.version,
+                snapshot: server.doc,
+                inflight: null,
+                pending: [],
+                opIds: [],
+              });
             }
           },
         ),

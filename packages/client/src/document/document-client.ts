@@ -34,7 +34,15 @@ import {
   type ZoneLock,
 } from '@syncline/protocol';
 import { type Disposer, Emitter } from '../emitter.js';
-import { type Clock, defaultClock, defaultTimers, type TimerHandle, type Timers } from '../environment.js';
+import {
+  type Clock,
+  defaultClock,
+  defaultTimers,
+  detectBrowserGlobals,
+  listen,
+  type TimerHandle,
+  type Timers,
+} from '../environment.js';
 import { SynclineError } from '../errors.js';
 import { createIdGenerator } from '../ids.js';
 import { diffDocuments } from './diff.js';
@@ -73,6 +81,8 @@ const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 /** How long `close()` waits, by default, for the server to confirm my last edits. */
 export const CLOSE_TIMEOUT_MS = 10_000;
+/** With `keepConfirmed`, the shortest time, by default, between two saves of a record without unconfirmed edits. */
+export const KEEP_CONFIRMED_EVERY_MS = 5_000;
 
 /**
  * The default persistence, one per `SynclineClient` (the transport `client.doc()` gives its documents; see
@@ -199,6 +209,14 @@ export class DocumentClient {
   private persistWrites = 0;
   private persistRetryTimer: TimerHandle | undefined;
   private persistRetryDelay = RETRY_MIN_MS;
+  /** `keepConfirmed`: the coming save of the confirmed state (nothing of mine unconfirmed). */
+  private keepTimer: TimerHandle | undefined;
+  /** `keepConfirmed`: the version of the confirmed state stored as the record (none of my ops in it). */
+  private persistedKeptVersion: number | undefined;
+  /** A kept record (no edits) loaded before anyone said who is signed in: restored once the handshake says it is theirs. */
+  private heldKept: PersistedDoc | null = null;
+  /** What is shown was restored from the persistence and the server has not answered the first open yet. */
+  private restoredView = false;
   /** Whose edits were restored from storage (checked against the user once signed in). */
   private restoredUserId: string | undefined;
   /** The opIds of the restored edits (the rest of my queue was made on this page). */
@@ -243,6 +261,19 @@ export class DocumentClient {
     this.ready.catch(() => {}); // a rejection nobody awaits is not an error
     this.snapshot = this.buildSnapshot();
     this.listen();
+    const globals = options.globals === null ? undefined : (options.globals ?? detectBrowserGlobals());
+    if (options.keepConfirmed && globals) {
+      // The page going away: save the confirmed state now rather than at the next coalesced save, which may never come.
+      const flush = () => this.flushPersist();
+      this.disposers.push(listen(globals, 'pagehide', flush));
+      const page = globals.document;
+      if (page)
+        this.disposers.push(
+          listen(page, 'visibilitychange', () => {
+            if (page.visibilityState === 'hidden') flush();
+          }),
+        );
+    }
     void this.start();
   }
 
@@ -596,7 +627,7 @@ export class DocumentClient {
 
   private finishClose(): void {
     if (this.closed) return;
-    this.persistNow(); // so that a client created right after sees the latest edits
+    this.flushPersist(); // so that a client created right after sees the latest edits (and confirmed state)
     this.closed = true;
     this.clearTimer('closeTimer');
     for (const dispose of this.disposers.splice(0)) dispose();
@@ -604,6 +635,7 @@ export class DocumentClient {
     this.clearTimer('retryTimer');
     this.clearTimer('openRetryTimer');
     this.clearTimer('persistRetryTimer');
+    this.clearTimer('keepTimer');
     this.endJoinRetry();
     // Not before this client asked to enter it: a client closed while the one before it was closing (see `start`)
     // would take the room from that one.
@@ -690,12 +722,35 @@ export class DocumentClient {
     if (closing) await closing;
     try {
       const record = await this.persistence.load(this.documentId);
-      if (!this.closed && isPersistedDoc(record) && this.state === null) this.restore(record);
+      if (!this.closed && isPersistedDoc(record) && this.state === null) {
+        // A kept confirmed state (no edits of mine) is shown only to the user who kept it: to whom the app says is
+        // signed in (`userId`) before the handshake, else once the handshake says who (as the room is entered).
+        const owner = this.keptRecordOwner(record);
+        if (owner === 'me' || owner === 'edits') this.restore(record);
+        else if (owner === 'unknown') this.heldKept = record;
+      }
     } catch (cause) {
       this.events.emit('error', new SynclineError('internal', 'could not load saved edits', { cause }));
     }
     if (this.closed) return;
-    if (await this.enterRoom()) this.open(null);
+    if (await this.enterRoom()) {
+      const held = this.heldKept;
+      this.heldKept = null;
+      if (held && this.state === null && this.keptRecordOwner(held) === 'me') this.restore(held);
+      this.open(null);
+    }
+  }
+
+  /**
+   * Whose record this is, for one without unconfirmed edits (`keepConfirmed`): `me` (the signed-in user, or before
+   * the handshake the `userId` option), `other`, or `unknown` (no one said yet); `edits` for a record with edits
+   * (restored as before: another user's are sorted out once the handshake says who is signed in).
+   */
+  private keptRecordOwner(record: PersistedDoc): 'me' | 'other' | 'unknown' | 'edits' {
+    if (record.inflight !== null || record.pending.length > 0) return 'edits';
+    const me = this.transport.userId ?? this.options.userId;
+    if (me === undefined) return 'unknown';
+    return record.userId === me ? 'me' : 'other';
   }
 
   /**
@@ -781,6 +836,9 @@ export class DocumentClient {
       record.pending.map((p) => restored(p, false)),
     );
     this.persistedEmpty = false;
+    const kept = record.inflight === null && record.pending.length === 0;
+    this.persistedKeptVersion = kept ? record.version : undefined;
+    this.restoredView = true;
     this.emitChange(null, 'resync', undefined, true);
     this.publish();
   }
@@ -904,6 +962,20 @@ export class DocumentClient {
     ]);
 
     const me = this.transport.userId;
+    // A kept confirmed state (no edits) restored for the user the app named (`userId`), and the handshake says
+    // someone else is signed in: not theirs to see, nor a base for their edits: the server's snapshot replaces it.
+    if (
+      this.restoredView &&
+      this.state?.unconfirmed === 0 &&
+      me !== undefined &&
+      this.restoredUserId !== undefined &&
+      this.restoredUserId !== me
+    ) {
+      this.state = null;
+      this.undoManager.clear();
+      this.persistedKeptVersion = undefined; // the stored record is theirs: mine replaces it
+    }
+    this.restoredView = false;
     // The restored edits saved by someone else on this device (a record's `userId`, and its `typedBy`).
     // Only a leading run can be taken out: `typedBy` edits of another user behind my own restored ones stay.
     const notMine = new Set<string>();
@@ -973,6 +1045,7 @@ export class DocumentClient {
         const mine = state.inflight;
         if (mine?.committedAt !== undefined && mine.committedAt <= version) this.ackInflight();
         const change = state.rebase(snapshot, version);
+        this.persistedKeptVersion = undefined; // a confirmed state at that version may differ from this one
         this.recent = [];
         this.undoManager.recordRemote(change);
         this.emitChange(change, 'resync');
@@ -1002,7 +1075,14 @@ export class DocumentClient {
     this.clearTimer('retryTimer');
     this.clearTimer('openRetryTimer');
     // Deleted (`document_deleted`, or an open or a submit answered `not_found`): its saved edits can never be sent.
+    // Refused (`forbidden`): a kept confirmed state goes too (unconfirmed edits stay, as for any other failure).
     if (error.code === 'not_found') this.discardPersisted();
+    else if (
+      error.code === 'forbidden' &&
+      !((this.state?.unconfirmed ?? 0) > 0) &&
+      (!this.persistedEmpty || this.heldKept !== null)
+    )
+      this.discardPersisted();
     this.events.emit('error', error);
     this.rejectReady(error);
     // Nothing more will be confirmed: whoever waits must not hang (the edits stay in the persistence).
@@ -1016,6 +1096,7 @@ export class DocumentClient {
     this.discarded = true;
     this.persistScheduled = false;
     this.clearTimer('persistRetryTimer');
+    this.clearTimer('keepTimer');
     let write: Promise<void>;
     try {
       write = this.persistence.delete(this.documentId);
@@ -1367,6 +1448,7 @@ export class DocumentClient {
       canRedo: this.undoManager.canRedo(),
       locks: this.lockKeeper.all,
       status: this.status,
+      restored: this.restoredView,
     };
   }
 
@@ -1392,30 +1474,65 @@ export class DocumentClient {
     }
   }
 
-  /** Saves the unconfirmed ops, once per turn of the event loop (deletes the record when none is left). */
+  /**
+   * Saves the unconfirmed ops, once per turn of the event loop (deletes the record when none is left; with
+   * `keepConfirmed`, saves the confirmed state instead, at most once every `keepConfirmedEveryMs`).
+   */
   private persistSoon(): void {
     if (this.persistScheduled) return;
     this.persistScheduled = true;
     queueMicrotask(() => this.persistNow());
   }
 
-  /**
-   * Writes the scheduled save now. Writes are issued in order and not chained: IndexedDB applies
-   * read-write transactions on one store in the order they were created (a `DocPersistence` must too).
-   */
+  /** Does the scheduled save now (a save of the confirmed state is only scheduled: `keepTimer`). */
   private persistNow(): void {
     if (!this.persistScheduled) return;
     this.persistScheduled = false;
     if (this.discarded) return;
+    const s = this.state;
+    if (this.options.keepConfirmed && s !== null && s.unconfirmed === 0 && !this.failed) {
+      // Before the server answered, the stored record is the one restored (or none): nothing newer to keep.
+      if (!this.opened) return;
+      if (this.keptUserId() !== undefined) {
+        // Nothing of mine unconfirmed: the confirmed state, coalesced (a busy document is not rewritten per op).
+        // Until then the stored record stays valid: an older version, and ops of mine the server will call duplicates.
+        if (this.persistedKeptVersion === s.version) return;
+        this.keepTimer ??= this.timers.setTimeout(() => {
+          this.keepTimer = undefined;
+          this.writeRecord();
+        }, this.options.keepConfirmedEveryMs ?? KEEP_CONFIRMED_EVERY_MS);
+        return;
+      }
+    }
+    this.clearTimer('keepTimer');
     // Remote ops alone need no save: the record as saved (an older version, my ops against it) stays valid,
     // and the server transforms them over what they missed when they are submitted from it.
-    const s = this.state;
     if (s !== null && s === this.persistedState && s.revision === this.persistedRevision) return;
+    this.writeRecord();
+  }
+
+  /** Writes the scheduled saves now: this turn's, and a coalesced save of the confirmed state (closing, page hidden). */
+  private flushPersist(): void {
+    if (this.closed) return;
+    this.persistNow();
+    if (this.keepTimer === undefined) return;
+    this.clearTimer('keepTimer');
+    this.writeRecord();
+  }
+
+  /**
+   * Writes the record (or deletes it). Writes are issued in order and not chained: IndexedDB applies
+   * read-write transactions on one store in the order they were created (a `DocPersistence` must too).
+   */
+  private writeRecord(): void {
+    if (this.discarded) return;
+    const s = this.state;
     this.persistedState = s;
     this.persistedRevision = s?.revision ?? -1;
     const record = this.record();
     if (record === null && this.persistedEmpty) return;
     this.persistedEmpty = record === null;
+    this.persistedKeptVersion = record !== null && record.opIds.length === 0 ? record.version : undefined;
     const n = ++this.persistWrites;
     let write: Promise<void>;
     try {
@@ -1436,6 +1553,7 @@ export class DocumentClient {
         this.persistedState = null;
         this.persistedRevision = -1;
         this.persistedEmpty = false;
+        this.persistedKeptVersion = undefined;
         if (this.persistRetryTimer !== undefined) return;
         const delay = this.persistRetryDelay;
         this.persistRetryDelay = Math.min(RETRY_MAX_MS, delay * 2);
@@ -1447,9 +1565,30 @@ export class DocumentClient {
     );
   }
 
+  /** Who a kept confirmed state is for: the signed-in user (the app's `userId` before the handshake). */
+  private keptUserId(): string | undefined {
+    return this.transport.userId ?? this.options.userId;
+  }
+
   private record(): PersistedDoc | null {
     const s = this.state;
-    if (!s || s.unconfirmed === 0) return null;
+    if (!s) return null;
+    if (s.unconfirmed === 0) {
+      // `keepConfirmed`: the server's document as it confirmed it (never with edits of mine), for its user.
+      const userId = this.keptUserId();
+      if (!this.options.keepConfirmed || !this.opened || this.failed || userId === undefined) return null;
+      return {
+        format: 1,
+        documentId: this.documentId,
+        userId,
+        version: s.version,
+        snapshot: s.serverDoc,
+        inflight: null,
+        pending: [],
+        opIds: [],
+        savedAt: this.clock.now(),
+      };
+    }
     const inflight = s.inflight ? { opId: s.inflight.opId, op: s.inflight.op } : null;
     const pending = s.pending.map((p) => ({ opId: p.opId, op: p.op }));
     const opIds = [...(inflight ? [inflight.opId] : []), ...pending.map((p) => p.opId)];
@@ -1496,7 +1635,9 @@ export class DocumentClient {
     return by ? { by, at: Math.floor(this.clock.now()) } : undefined;
   }
 
-  private clearTimer(name: 'retryTimer' | 'openRetryTimer' | 'persistRetryTimer' | 'closeTimer'): void {
+  private clearTimer(
+    name: 'retryTimer' | 'openRetryTimer' | 'persistRetryTimer' | 'closeTimer' | 'keepTimer',
+  ): void {
     const timer = this[name];
     if (timer !== undefined) this.timers.clearTimeout(timer);
     this[name] = undefined;

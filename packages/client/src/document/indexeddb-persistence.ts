@@ -19,7 +19,8 @@ const DEFAULT_NAME = 'syncline-documents';
 
 /**
  * Keeps each document's unconfirmed ops in IndexedDB (one record per document id), so edits made
- * offline survive a reload: the next `DocumentClient` for the document restores and re-submits them.
+ * offline survive a reload: the next `DocumentClient` for the document restores and re-submits them. With the
+ * document client's `keepConfirmed`, also the document as the server last confirmed it, so it opens offline.
  */
 export class IndexedDBDocPersistence implements DocPersistence {
   private readonly idb: IndexedDBStore;

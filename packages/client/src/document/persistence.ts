@@ -9,13 +9,18 @@ export interface PersistedOp {
 /**
  * What a document client keeps across reloads, per document: its unconfirmed ops, and the server
  * document (and version) they are expressed against, so that the next client for the same document can
- * show them at once and rebase them onto what the server has committed since.
+ * show them at once and rebase them onto what the server has committed since. With the client's
+ * `keepConfirmed` option, a record without ops is kept too: the server document as last confirmed, which the next
+ * client shows at once and catches up from its version the same way.
  */
 export interface PersistedDoc {
   /** Format of this record. */
   format: 1;
   documentId: string;
-  /** Whose ops these are: a client signed in as someone else does not re-submit them. */
+  /**
+   * Whose ops these are: a client signed in as someone else does not re-submit them. For a record without ops
+   * (`keepConfirmed`), who was signed in: it is shown to no one else.
+   */
   userId?: string;
   /**
    * The last ops (`opIds`), when another user typed them on top of `userId`'s restored ops before a handshake
@@ -37,7 +42,8 @@ export interface PersistedDoc {
 
 /**
  * Where document clients keep their unconfirmed ops. The client saves after every change of them
- * (coalesced to one write per turn of the event loop) and deletes the record once everything is confirmed.
+ * (coalesced to one write per turn of the event loop) and deletes the record once everything is confirmed; with
+ * `keepConfirmed` it saves the confirmed state instead, at most once every `keepConfirmedEveryMs`.
  */
 export interface DocPersistence {
   load(documentId: string): Promise<PersistedDoc | undefined>;

@@ -1,11 +1,11 @@
 import type { UndoNoticeReason, ZoneDocument } from '@syncline/doc';
 import type { DocOpenReason, ZoneLock } from '@syncline/protocol';
-import type { Clock, Logger, Timers } from '../environment.js';
+import type { BrowserGlobals, Clock, Logger, Timers } from '../environment.js';
 import type { SynclineError } from '../errors.js';
 import type { DocPersistence } from './persistence.js';
 
 /**
- * - `opening`: waiting for the first `doc.open` (a restored document is shown meanwhile);
+ * - `opening`: waiting for the first `doc.open` (a restored document is shown meanwhile: `restored`);
  * - `open`: in sync, edits go out as they are made;
  * - `offline`: not connected; edits are kept (and persisted) and go out after the reconnect;
  * - `resyncing`: re-opening after a gap, a room reset or a checksum mismatch; edits are kept;
@@ -34,6 +34,14 @@ export interface DocumentState {
   /** Zone locks by zone id. */
   readonly locks: Readonly<Record<string, ZoneLock>>;
   readonly status: DocStatus;
+  /**
+   * The document shown is the copy this device kept (the persistence's record: my unconfirmed edits, or with
+   * `keepConfirmed` the last confirmed state) and the server has not confirmed it yet: it may be behind what others
+   * did meanwhile. It takes edits (pending, sent once the document opens). True from the restore until the first
+   * `doc.open` answers (then the document is caught up from the kept version), so only while `status` is `opening`
+   * (or `failed`/`closed` before that).
+   */
+  readonly restored: boolean;
 }
 
 export type ChangeSource = 'local' | 'remote' | 'rollback' | 'resync';
@@ -135,6 +143,24 @@ export interface DocumentClientOptions {
    */
   persistence?: DocPersistence;
   /**
+   * Keep the last confirmed state in the persistence too, not only unconfirmed edits (default false): the next
+   * client of the document (after a reload, offline included) shows it at once from that record (`restored`),
+   * takes edits, and catches up from its version when it opens, as it does for a record with unconfirmed edits.
+   * A record without unconfirmed edits is written at most once every `keepConfirmedEveryMs` (a busy document's
+   * whole snapshot is not rewritten on every op), and once more when the client closes or the page is hidden;
+   * while edits are unconfirmed it is saved every turn as usual. It is shown only to the user who kept it (the
+   * signed-in user, or before the handshake the `userId` option), and dropped when the document turns out deleted
+   * (`not_found`) or refused (`forbidden`).
+   */
+  keepConfirmed?: boolean;
+  /** With `keepConfirmed`: the shortest time between two saves of a record without unconfirmed edits. Default 5,000 ms. */
+  keepConfirmedEveryMs?: number;
+  /**
+   * With `keepConfirmed`: the browser window whose `pagehide` (and its document's `visibilitychange` to hidden) saves
+   * the confirmed state at once. Default `globalThis` in a browser; `null`: none.
+   */
+  globals?: BrowserGlobals | null;
+  /**
    * How long `close()` waits, while connected, for the server to confirm my last edits before closing anyway
    * (they stay in the persistence). Default 10,000 ms; 0: `close()` closes at once.
    */
@@ -153,7 +179,10 @@ export interface DocumentClientOptions {
    * fewer, larger ops; a rejection then rolls back the whole group.
    */
   compose?: boolean;
-  /** User id for `updatedBy` stamps before the first handshake (the transport's once known). */
+  /**
+   * User id for `updatedBy` stamps before the first handshake (the transport's once known); with `keepConfirmed`, also
+   * whose kept record may be shown before the handshake (without it, a kept record waits for the handshake).
+   */
   userId?: string;
   timers?: Timers;
   clock?: Clock;

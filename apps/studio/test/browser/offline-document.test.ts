@@ -1,0 +1,116 @@
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { needService } from '../../../../test/services.js';
+import { eventually, openDocument, StudioHarness, waitForDocOpen, zoneText } from './studio-harness.js';
+
+const chromiumAvailable = await needService('chromium');
+
+/**
+ * What this browser keeps of document `documentId` for the signed-in user (the client's IndexedDB record, read
+ * without creating the database): its version, how many edits are unconfirmed, and the zones' texts.
+ */
+function keptRecord(page: Page, documentId: string) {
+  return page.evaluate(async (id) => {
+    const userId = document.querySelector('.footer code')?.textContent ?? '';
+    const name = `syncline-studio-${encodeURIComponent(userId)}`;
+    if (!(await indexedDB.databases()).some((d) => d.name === name)) return null;
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(name);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    try {
+      if (!db.objectStoreNames.contains('documents')) return null;
+      const record = await new Promise<unknown>((resolve, reject) => {
+        const req = db.transaction('documents').objectStore('documents').get(id);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      if (!record) return null;
+      const r = record as {
+        version: number;
+        opIds: string[];
+        snapshot: { zones: Record<string, { text: string }> };
+      };
+      return {
+        version: r.version,
+        unconfirmed: r.opIds.length,
+        texts: Object.values(r.snapshot.zones)
+          .map((z) => z.text)
+          .sort(),
+      };
+    } finally {
+      db.close();
+    }
+  }, documentId);
+}
+
+/** A document Ada had open, all her edits confirmed, shows after a reload offline and takes new zones and text. */
+describe.runIf(chromiumAvailable)('Studio: a document opened before, reloaded offline', () => {
+  const h = new StudioHarness();
+  let context: BrowserContext;
+  let ada: Page;
+  const documentId = `kept-${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    await h.start();
+    context = await h.context();
+    ada = await h.signIn(context, 'Ada');
+  });
+
+  afterAll(() => h.close());
+  afterEach(() => context.setOffline(false));
+
+  it('shows it at once from the copy this browser kept, lets Ada add a zone and type, and sends them once back online', async () => {
+    await openDocument(ada, h.url, documentId);
+    await ada.getByRole('button', { name: 'Add zone' }).click();
+    const one = ada.getByLabel(/^Text of zone 1 /);
+    await one.focus();
+    await ada.keyboard.type('kept online');
+    // Confirmed, then kept (a coalesced save, within seconds) with nothing unconfirmed.
+    await eventually(
+      () => keptRecord(ada, documentId),
+      (r) => r !== null && r.unconfirmed === 0 && r.texts.includes('kept online'),
+      20_000,
+      'the confirmed document kept',
+    );
+    // The app shell must be cached (service worker) before the page can be reloaded offline.
+    await ada.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, {
+      timeout: 10_000,
+    });
+
+    await context.setOffline(true);
+    await ada.reload();
+    await eventually(
+      () => zoneText(ada, 1),
+      (t) => t === 'kept online',
+      10_000,
+      'the document shown offline',
+    );
+    await ada.locator('.viewer[data-restored][data-doc-status="opening"]').waitFor();
+    await ada.getByTestId('restored-note').waitFor();
+    await ada.getByTestId('offline-banner').waitFor();
+    const add = ada.getByRole('button', { name: 'Add zone' });
+    await expect(add.isEnabled()).resolves.toBe(true);
+    await expect(ada.getByRole('button', { name: 'Draw zone' }).isEnabled()).resolves.toBe(true);
+    await add.click();
+    const two = ada.getByLabel(/^Text of zone 2 /);
+    await two.focus();
+    await ada.keyboard.type('added offline');
+    await ada.getByTestId('offline-banner').filter({ hasText: 'waiting' }).waitFor();
+
+    await context.setOffline(false);
+    await waitForDocOpen(ada, 20_000);
+    await ada.getByTestId('offline-banner').waitFor({ state: 'detached' });
+    await ada.getByTestId('restored-note').waitFor({ state: 'detached' });
+    // On the server: Ben, in another browser, sees both zones.
+    const ben = await h.signIn(await h.context(), 'Ben');
+    await openDocument(ben, h.url, documentId);
+    await eventually(
+      async () => [await zoneText(ben, 1), await zoneText(ben, 2)],
+      ([a, b]) => a === 'kept online' && b === 'added offline',
+      15_000,
+      "Ada's offline zone at Ben's",
+    );
+  });
+});
