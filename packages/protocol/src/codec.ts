@@ -1,7 +1,11 @@
 import { Packr } from 'msgpackr';
+import { encodeSpliced, PLACEHOLDER_TOKEN, type Preencoded, placeholder } from './preencoded.js';
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, type Subprotocol } from './version.js';
 
-/** One encoded message or frame: text for JSON, bytes for MessagePack. */
+/**
+ * One encoded message or frame: text for JSON, bytes for MessagePack. A JSON message that carries a `Preencoded`
+ * value is its UTF-8 bytes instead (the value's bytes are made once; a text frame all the same).
+ */
 export type Encoded = string | Uint8Array;
 
 /**
@@ -37,11 +41,68 @@ export const jsonCodec: Codec = {
   name: 'json',
   subprotocol: SUBPROTOCOL_JSON,
   binary: false,
-  encode: (message) => JSON.stringify(message),
+  encode: (message) => encodeSpliced(message, stringify, spliceJson),
   decode: (frame) => JSON.parse(toText(frame)),
-  batch: (items) => (items.length === 1 ? items[0] : `{"type":"batch","items":[${items.join(',')}]}`),
+  batch: (items) => {
+    if (items.length === 1) return items[0];
+    if (items.every((item) => typeof item === 'string'))
+      return `{"type":"batch","items":[${items.join(',')}]}`;
+    // A spliced message among them (UTF-8 bytes): the frame is bytes too, its text encoded once more only in part.
+    const parts: Uint8Array[] = [jsonBatchOpen];
+    items.forEach((item, i) => {
+      if (i > 0) parts.push(jsonComma);
+      parts.push(asBytes(item));
+    });
+    parts.push(jsonBatchClose);
+    return concatBytes(parts);
+  },
   byteLength: (item) => (typeof item === 'string' ? utf8Length(item) : item.byteLength),
 };
+
+const jsonBatchOpen = textEncoder.encode('{"type":"batch","items":[');
+const jsonComma = textEncoder.encode(',');
+const jsonBatchClose = textEncoder.encode(']}');
+
+/** Node's allocation without zero-filling, where there is one: every byte is written at once. */
+const allocUnsafe = (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer
+  ?.allocUnsafe;
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = allocUnsafe !== undefined ? allocUnsafe(size) : new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function stringify(message: unknown): string {
+  return JSON.stringify(message);
+}
+
+/**
+ * Each value's JSON in place of its placeholder, as UTF-8 bytes: the value's bytes are made once, and the text around
+ * them is small (a 5 MB string would be flattened and encoded to UTF-8 again for every socket it is sent to). The
+ * token must occur exactly once per value, in order, each time as the whole string `"<placeholder i>"` (a string
+ * inside a string has its quotes escaped); null otherwise.
+ */
+function spliceJson(text: string, values: readonly Preencoded[]): Uint8Array | null {
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  for (let i = 0; i < values.length; i++) {
+    const quoted = `"${placeholder(i)}"`;
+    const at = text.indexOf(PLACEHOLDER_TOKEN, from) - 1;
+    if (at < from || !text.startsWith(quoted, at)) return null;
+    parts.push(textEncoder.encode(text.slice(from, at)), values[i].bytes(jsonCodec));
+    from = at + quoted.length;
+  }
+  if (text.includes(PLACEHOLDER_TOKEN, from)) return null;
+  parts.push(textEncoder.encode(text.slice(from)));
+  return concatBytes(parts);
+}
 
 /** UTF-8 length of a string without allocating (fast path for ASCII). */
 export function utf8Length(s: string): number {
@@ -80,13 +141,68 @@ function arrayHeader(n: number): Uint8Array {
   return Uint8Array.of(0xdd, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
+function pack(message: unknown): Uint8Array {
+  return packr.pack(message);
+}
+
+const tokenBytes = textEncoder.encode(PLACEHOLDER_TOKEN);
+
+/** Where `needle` next occurs in `bytes` from `from`, or -1. (The messages searched are small: the values are out.) */
+function indexOfBytes(bytes: Uint8Array, needle: Uint8Array, from: number): number {
+  const first = needle[0];
+  const last = bytes.length - needle.length;
+  outer: for (let i = bytes.indexOf(first, from); i !== -1 && i <= last; i = bytes.indexOf(first, i + 1)) {
+    for (let j = 1; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** Length of the MessagePack str header ending at `end` that announces `n` bytes, or 0 when there is none. */
+function strHeaderBefore(bytes: Uint8Array, end: number, n: number): number {
+  if (n < 32 && end >= 1 && bytes[end - 1] === (0xa0 | n)) return 1;
+  if (n < 0x100 && end >= 2 && bytes[end - 2] === 0xd9 && bytes[end - 1] === n) return 2;
+  if (
+    n < 0x10000 &&
+    end >= 3 &&
+    bytes[end - 3] === 0xda &&
+    bytes[end - 2] === n >> 8 &&
+    bytes[end - 1] === (n & 0xff)
+  )
+    return 3;
+  return 0;
+}
+
+/**
+ * Each value's MessagePack in place of its placeholder string (header and bytes): one element replaces another, and
+ * MessagePack counts elements, not bytes, so nothing around it changes. The token must occur exactly once per value,
+ * in order, each time as a whole str element; null otherwise.
+ */
+function spliceMsgpack(bytes: Uint8Array, values: readonly Preencoded[]): Uint8Array | null {
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  for (let i = 0; i < values.length; i++) {
+    const ph = textEncoder.encode(placeholder(i));
+    const at = indexOfBytes(bytes, tokenBytes, from);
+    if (at === -1 || indexOfBytes(bytes, ph, at) !== at) return null;
+    // The placeholder is the whole string: its header announces exactly its length (not that of `<token>10`).
+    const header = strHeaderBefore(bytes, at, ph.length);
+    if (header === 0 || at - header < from) return null;
+    parts.push(bytes.subarray(from, at - header), values[i].bytes(msgpackCodec));
+    from = at + ph.length;
+  }
+  if (indexOfBytes(bytes, tokenBytes, from) !== -1) return null;
+  parts.push(bytes.subarray(from));
+  return concatBytes(parts);
+}
+
 const asBytes = (item: Encoded): Uint8Array => (typeof item === 'string' ? textEncoder.encode(item) : item);
 
 export const msgpackCodec: Codec = {
   name: 'msgpack',
   subprotocol: SUBPROTOCOL_MSGPACK,
   binary: true,
-  encode: (message) => packr.pack(message),
+  encode: (message) => encodeSpliced(message, pack, spliceMsgpack),
   decode: (frame) => {
     if (typeof frame === 'string') throw new TypeError('text frame on a MessagePack connection');
     const bytes = frame instanceof ArrayBuffer ? new Uint8Array(frame) : frame;

@@ -5,6 +5,7 @@ export * from './documents.js';
 export * from './events.js';
 export * from './jobs.js';
 export * from './messages.js';
+export { Preencoded } from './preencoded.js';
 export * from './rooms.js';
 export * from './validate.js';
 export * from './version.js';

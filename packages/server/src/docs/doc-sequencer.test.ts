@@ -1,10 +1,21 @@
-import { type Zone, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
-import { afterEach, describe, expect, it } from 'vitest';
+import { checksum, type Zone, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
+import {
+  type Codec,
+  type DocSnapshot,
+  jsonCodec,
+  msgpackCodec,
+  PROTOCOL_VERSION,
+  Preencoded,
+  type ServerMessage,
+  SUBPROTOCOL_MSGPACK,
+} from '@syncline/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalBroker, LocalBus } from '../broker/local-broker.js';
 import { SynclineError } from '../core/errors.js';
 import { Hub } from '../core/hub.js';
 import { silentLogger } from '../core/logger.js';
 import { FakeClock } from '../core/testing/fake-clock.js';
+import { MemorySocket } from '../core/testing/memory-socket.js';
 import { MemoryLogStore } from '../storage/memory-log-store.js';
 import { DocumentSequencer, type ServerBatchState } from './doc-sequencer.js';
 import { MemoryDocStore } from './memory-doc-store.js';
@@ -133,5 +144,127 @@ describe('DocumentSequencer zone_update events', () => {
     const update = events.find((e) => e.type === 'zone_update');
     expect(update?.data.updates).toEqual({ page: 2, order: null });
     expect(Object.hasOwn((await s.run(s.documents.read('d'))).data.zones.a, 'order')).toBe(false);
+  });
+});
+
+describe('DocumentSequencer doc.open', () => {
+  type Reply = ServerMessage & { id?: string; data?: DocSnapshot };
+
+  /** A sequencer with `zones` zones in document `d`, and clients that joined `doc:d` and open it. */
+  async function opened(zones: number) {
+    const s = sequencer();
+    for (let i = 0; i < zones; i++) await s.create(`z${i}`);
+    let ids = 0;
+    async function client(protocol?: string) {
+      const socket = new MemorySocket(protocol);
+      socket.attach(s.hub.open(socket, { ip: '127.0.0.1' }));
+      socket.write({ type: 'hello', v: PROTOCOL_VERSION, token: 'u' });
+      socket.write({ type: 'join_room', room: 'doc:d', id: `join-${++ids}` });
+      await s.run(Promise.resolve());
+      return socket;
+    }
+    /** Sends `doc.open` from each socket in the same turn, and returns their replies. */
+    async function open(...sockets: MemorySocket[]): Promise<Reply[]> {
+      const sent = sockets.map((socket) => {
+        const id = `open-${++ids}`;
+        socket.write({ type: 'request', id, method: 'doc.open', data: { documentId: 'd' } });
+        return { socket, id };
+      });
+      await s.run(Promise.resolve());
+      return sent.map(({ socket, id }) => {
+        const reply = (socket.messages() as Reply[]).find((m) => m.id === id);
+        if (reply?.type !== 'response') throw new Error(`no response to ${id}: ${JSON.stringify(reply)}`);
+        return reply;
+      });
+    }
+    /** The reply as it was before snapshots were kept: the document read now, hashed now. */
+    async function expected(id: string | undefined): Promise<unknown> {
+      const { version, data, ownerId } = await s.run(s.documents.read('d'));
+      const snap = {
+        documentId: 'd',
+        version,
+        snapshot: data,
+        checksum: checksum(data),
+        locks: [],
+        members: s.hub.members('doc:d'),
+        ownerId,
+      };
+      return JSON.parse(JSON.stringify({ type: 'response', id, data: snap }));
+    }
+    return { ...s, client, open, expected };
+  }
+
+  /** Spies on the codecs: how many times each encoded a whole document (a value with `zones`). */
+  function countDocumentEncodings() {
+    const counts = new Map<Codec, number>();
+    for (const codec of [jsonCodec, msgpackCodec]) {
+      const encode = codec.encode;
+      vi.spyOn(codec, 'encode').mockImplementation((message: unknown) => {
+        if ((message as { zones?: unknown } | null)?.zones !== undefined)
+          counts.set(codec, (counts.get(codec) ?? 0) + 1);
+        return encode(message);
+      });
+    }
+    return counts;
+  }
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('encodes the snapshot of a version once per codec, whoever opens it; each reply decodes as before', async () => {
+    const s = await opened(20);
+    const [a, b, c] = [await s.client(), await s.client(), await s.client(SUBPROTOCOL_MSGPACK)];
+    const counts = countDocumentEncodings();
+    const replies = await s.open(a, b, c);
+    const again = await s.open(b);
+    expect(counts.get(jsonCodec)).toBe(1);
+    expect(counts.get(msgpackCodec)).toBe(1);
+    expect(s.documents.openSnapshotVersion('d')).toBe(20);
+    for (const reply of [...replies, ...again]) {
+      expect(reply.data?.version).toBe(20);
+      expect(reply).toEqual(await s.expected(reply.id));
+    }
+  });
+
+  it('sends the new version’s snapshot after a commit, and drops the old one', async () => {
+    const s = await opened(3);
+    const [a, b] = [await s.client(), await s.client(SUBPROTOCOL_MSGPACK)];
+    const [before] = await s.open(a);
+    expect(before.data?.version).toBe(3);
+    // A one-zone op changes the loaded document in place.
+    await s.run(
+      s.documents.applyServerOp('d', zoneEdit('z1', { pos: 0, ins: 'new ' }), { userId: 'u', opId: 'e' }),
+    );
+    expect(s.documents.openSnapshotVersion('d')).toBeUndefined();
+    const replies = await s.open(a, b);
+    for (const reply of replies) {
+      expect(reply.data?.version).toBe(4);
+      expect((reply.data?.snapshot as { zones: Record<string, Zone> } | undefined)?.zones.z1.text).toBe(
+        'new z1',
+      );
+      expect(reply).toEqual(await s.expected(reply.id));
+    }
+    expect(before.data?.snapshot).not.toEqual(replies[0].data?.snapshot);
+  });
+
+  it('keeps a reply of one version whole when it is encoded after the next commit (another codec)', async () => {
+    const s = await opened(2);
+    const socket = await s.client();
+    const session = [...s.hub.sessions.values()][0];
+    const reply = await s.run(s.documents.open({ documentId: 'd' }, session));
+    expect(reply.snapshot).toBeInstanceOf(Preencoded);
+    jsonCodec.encode({ type: 'response', id: 'x', data: reply });
+    const atTwo = await s.expected('x');
+    await s.run(
+      s.documents.applyServerOp('d', zoneEdit('z0', { pos: 0, ins: 'later ' }), { userId: 'u', opId: 'e' }),
+    );
+    // The reply still says version 2, and its snapshot is version 2's, in either codec.
+    for (const codec of [msgpackCodec, jsonCodec]) {
+      const decoded = codec.decode(codec.encode({ type: 'response', id: 'x', data: reply })) as Reply;
+      expect(decoded.data?.version).toBe(2);
+      expect(decoded).toEqual(atTwo);
+    }
+    expect(socket.closeInfo).toBeNull();
   });
 });

@@ -32,6 +32,7 @@ import {
   docRoom,
   ErrorCode,
   type HistoryEntry,
+  Preencoded,
   userRoom,
   type ZoneLock,
 } from '@syncline/protocol';
@@ -103,6 +104,20 @@ export interface ServerOpItem {
 }
 
 /**
+ * The document at one version as every `doc.open` at that version sends it: one copy of the zone map, its checksum,
+ * and its encoding made at most once per codec and spliced into each reply (`Preencoded`). The reply's other fields
+ * (members, locks, ops) are encoded per reply.
+ */
+export interface OpenSnapshot {
+  readonly version: number;
+  readonly snapshot: Preencoded<ZoneDocument>;
+  readonly checksum: string;
+}
+
+/** What `doc.open` answers on the server: a `DocSnapshot` whose snapshot is encoded once per version and codec. */
+export type DocOpenReply = Omit<DocSnapshot, 'snapshot'> & { snapshot: Preencoded<ZoneDocument> };
+
+/**
  * One loaded document: its state, version, recent ops, locks, and a queue that serializes commits. `data` is
  * changed in place by ops that stay inside one zone (the zone object is replaced, never changed), so it is
  * handed out only as a copy (`copy()`) to anything that keeps it past the current turn.
@@ -127,14 +142,56 @@ class LiveDocument {
   /** Deleted (here or on another node): commits still queued on it are refused. */
   deleted = false;
   private tail: Promise<unknown> = Promise.resolve();
+  private v: number;
+  /** The open snapshot of the current version, once someone opened it; dropped as the version moves. */
+  private opened: OpenSnapshot | undefined;
 
   constructor(
     readonly id: string,
-    public version: number,
+    version: number,
     public data: ZoneDocument,
     readonly ownerId: string | undefined,
   ) {
+    this.v = version;
     this.zoneCount = Object.keys(data.zones).length;
+  }
+
+  /** The latest version applied to `data` (set in the same synchronous step as `data` changes). */
+  get version(): number {
+    return this.v;
+  }
+
+  set version(version: number) {
+    if (version !== this.v) this.opened = undefined;
+    this.v = version;
+  }
+
+  /**
+   * The document at its current version as `doc.open` sends it, made by the first open of the version and shared by
+   * the opens after it until the version moves (a 10,000-zone document is ~5 MB of JSON: encoding it, copying its
+   * zone map and hashing it per reply stalled every socket of the node when many opened it at once).
+   */
+  openSnapshot(): OpenSnapshot {
+    const opened = this.opened;
+    if (opened !== undefined && opened.version === this.v) return opened;
+    // A copy: ops change `data` in place, and replies may be encoded (for another codec) after the version moved.
+    const snap: OpenSnapshot = {
+      version: this.v,
+      snapshot: new Preencoded(this.copy()),
+      checksum: checksum(this.data),
+    };
+    this.opened = snap;
+    return snap;
+  }
+
+  /** The version whose open snapshot is kept, if any (tests, metrics). */
+  get openSnapshotVersion(): number | undefined {
+    return this.opened?.version;
+  }
+
+  /** Lets go of what is kept for opens (the document is unloaded or deleted). */
+  release(): void {
+    this.opened = undefined;
   }
 
   /** The document as it is now, safe to keep while later ops change `data`. */
@@ -275,7 +332,7 @@ export class DocumentSequencer {
 
   // ---- requests ---------------------------------------------------------------------------------
 
-  async open(data: unknown, session: Session): Promise<DocSnapshot> {
+  async open(data: unknown, session: Session): Promise<DocOpenReply> {
     const documentId = documentIdOf(data);
     this.requireMember(session, documentId);
     const { reason, since } = data as { reason?: unknown; since?: unknown };
@@ -294,20 +351,21 @@ export class DocumentSequencer {
     if (doc.deleted) throw deletedError();
     const now = this.hub.clock.now();
     await this.rememberUser(doc, session.identity, now);
-    const snap: DocSnapshot = {
+    // Taken after the awaits above and before those below: `version`, `snapshot` and `checksum` are of one version.
+    const at = doc.openSnapshot();
+    const snap: DocOpenReply = {
       documentId,
-      version: doc.version,
-      // A copy: the reply is encoded later, and ops may change the document in place meanwhile.
-      snapshot: doc.copy(),
-      checksum: checksum(doc.data),
+      version: at.version,
+      snapshot: at.snapshot,
+      checksum: at.checksum,
       locks: await doc.locks.list(now),
       members: this.hub.members(docRoom(documentId)),
     };
     if (doc.ownerId !== undefined) snap.ownerId = doc.ownerId;
     // With `since`, the ops after it (when still stored), so a client can rebase its unconfirmed edits
     // exactly and recognise its own op committed just before a reload.
-    if (typeof since === 'number' && Number.isInteger(since) && since >= 0 && since < doc.version) {
-      const version = doc.version;
+    if (typeof since === 'number' && Number.isInteger(since) && since >= 0 && since < at.version) {
+      const version = at.version;
       const ops = await this.opsSince(doc, since);
       snap.ops = ops
         .filter((r) => r.version <= version)
@@ -766,6 +824,7 @@ export class DocumentSequencer {
     const doc = this.docs.get(documentId);
     if (!doc) return;
     doc.deleted = true;
+    doc.release();
     this.docs.delete(documentId);
   }
 
@@ -782,6 +841,11 @@ export class DocumentSequencer {
   /** Whether this node has the document loaded (tests, metrics). */
   isLoaded(documentId: string): boolean {
     return this.docs.has(documentId);
+  }
+
+  /** The version whose `doc.open` snapshot this node keeps encoded for the document, if any (tests, metrics). */
+  openSnapshotVersion(documentId: string): number | undefined {
+    return this.docs.get(documentId)?.openSnapshotVersion;
   }
 
   /** The document as committed now (its version and data), loading it if needed. */
@@ -1045,8 +1109,10 @@ export class DocumentSequencer {
         );
       }
       const room = this.hub.rooms.get(docRoom(id));
-      if (!room?.subs.size && doc.locks.size === 0 && now - doc.lastUsed > this.opts.idleUnloadMs)
+      if (!room?.subs.size && doc.locks.size === 0 && now - doc.lastUsed > this.opts.idleUnloadMs) {
+        doc.release();
         this.docs.delete(id);
+      }
     }
   }
 }

@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
+import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK } from '@syncline/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Hub } from '../core/hub.js';
-import type { ConnectionHandle, ConnectionInfo } from '../core/server-socket.js';
+import type { ConnectionHandle, ConnectionInfo, ServerSocket } from '../core/server-socket.js';
 import { WsTransport, type WsTransportOptions } from './ws-transport.js';
 
 const OPTS: WsTransportOptions = {
@@ -17,14 +18,16 @@ const OPTS: WsTransportOptions = {
 /** A hub that only records what the transport hands it. */
 function fakeHub() {
   const opened: ConnectionInfo[] = [];
+  const sockets: ServerSocket[] = [];
   const handle: ConnectionHandle = { receive() {}, alive() {}, closed() {} };
   const hub = {
-    open: (_socket: unknown, info: ConnectionInfo) => {
+    open: (socket: ServerSocket, info: ConnectionInfo) => {
       opened.push(info);
+      sockets.push(socket);
       return handle;
     },
   };
-  return { hub: hub as unknown as Hub, opened };
+  return { hub: hub as unknown as Hub, opened, sockets };
 }
 
 const cleanups: (() => unknown)[] = [];
@@ -33,7 +36,7 @@ afterEach(async () => {
 });
 
 async function serve(opts: Partial<WsTransportOptions> = {}) {
-  const { hub, opened } = fakeHub();
+  const { hub, opened, sockets } = fakeHub();
   const transport = new WsTransport(hub, { ...OPTS, ...opts });
   const server: Server = createServer((_req, res) => res.end());
   transport.attach(server, true);
@@ -45,7 +48,7 @@ async function serve(opts: Partial<WsTransportOptions> = {}) {
     return new Promise<void>((r) => server.close(() => r()));
   });
   const connections = () => new Promise<number>((r, j) => server.getConnections((e, n) => (e ? j(e) : r(n))));
-  return { port, opened, connections };
+  return { port, opened, sockets, connections };
 }
 
 const UPGRADE_ELSEWHERE =
@@ -152,5 +155,32 @@ describe('WsTransport maxPayload', () => {
     await c.opened;
     c.ws.send('x'.repeat(1025));
     expect(await c.closed).toBe(1009);
+  });
+});
+
+describe('WsTransport frames', () => {
+  it('sends bytes as a text frame on a JSON connection (a reply with a snapshot spliced in), binary on MessagePack', async () => {
+    const { port, sockets } = await serve();
+    const received: { protocol: string; text: string; isBinary: boolean }[] = [];
+    for (const protocol of [SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK]) {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, protocol);
+      cleanups.push(() => ws.terminate());
+      ws.on('message', (d, isBinary) => received.push({ protocol, text: String(d), isBinary }));
+      await new Promise((r) => ws.once('open', r));
+    }
+    const bytes = new TextEncoder().encode('{"type":"response","id":"é"}');
+    for (const socket of sockets) {
+      socket.send(bytes);
+      socket.send('{"type":"ping"}');
+    }
+    for (let i = 0; i < 200 && received.length < 4; i++) await new Promise((r) => setTimeout(r, 5));
+    // Each socket's frames in order (the two sockets' may interleave).
+    received.sort((a, b) => a.protocol.localeCompare(b.protocol));
+    expect(received).toEqual([
+      { protocol: SUBPROTOCOL_JSON, text: '{"type":"response","id":"é"}', isBinary: false },
+      { protocol: SUBPROTOCOL_JSON, text: '{"type":"ping"}', isBinary: false },
+      { protocol: SUBPROTOCOL_MSGPACK, text: '{"type":"response","id":"é"}', isBinary: true },
+      { protocol: SUBPROTOCOL_MSGPACK, text: '{"type":"ping"}', isBinary: false },
+    ]);
   });
 });

@@ -53,7 +53,8 @@ class WsSocket implements ServerSocket {
   send(frame: Encoded): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     if (typeof frame !== 'string') {
-      this.ws.send(frame, BINARY);
+      // Bytes on a JSON connection are UTF-8 text (a reply with a snapshot spliced in, `Preencoded`).
+      this.ws.send(frame, codecFor(this.ws.protocol).binary ? BINARY : TEXT);
       return;
     }
     // A room's frame goes to every subscriber in a row: encode its text to UTF-8 once, not once per socket.
