@@ -17,7 +17,7 @@ import { silentLogger } from '../core/logger.js';
 import { FakeClock } from '../core/testing/fake-clock.js';
 import { MemorySocket } from '../core/testing/memory-socket.js';
 import { MemoryLogStore } from '../storage/memory-log-store.js';
-import { DocumentSequencer, type ServerBatchState } from './doc-sequencer.js';
+import { DocumentSequencer, type SequencerOptions, type ServerBatchState } from './doc-sequencer.js';
 import { MemoryDocStore } from './memory-doc-store.js';
 
 const zone = (id: string): Zone => ({
@@ -37,7 +37,7 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-function sequencer(maxZones?: number, store = new MemoryDocStore()) {
+function sequencer(maxZones?: number, store = new MemoryDocStore(), options: SequencerOptions = {}) {
   const clock = new FakeClock();
   const broker = new LocalBroker(new LocalBus(() => clock.now()));
   const hub = new Hub({
@@ -48,7 +48,10 @@ function sequencer(maxZones?: number, store = new MemoryDocStore()) {
     logger: silentLogger,
   });
   hub.start();
-  const documents = new DocumentSequencer(hub, store, maxZones === undefined ? {} : { maxZones });
+  const documents = new DocumentSequencer(hub, store, {
+    ...(maxZones === undefined ? {} : { maxZones }),
+    ...options,
+  });
   closers.push(async () => {
     documents.stop();
     await broker.close();
@@ -144,6 +147,35 @@ describe('DocumentSequencer zone_update events', () => {
     const update = events.find((e) => e.type === 'zone_update');
     expect(update?.data.updates).toEqual({ page: 2, order: null });
     expect(Object.hasOwn((await s.run(s.documents.read('d'))).data.zones.a, 'order')).toBe(false);
+  });
+});
+
+describe('DocumentSequencer doc.open with since', () => {
+  it('carries the ops after it up to maxOpenOps; further behind, the snapshot alone', async () => {
+    const s = sequencer(undefined, undefined, { maxOpenOps: 3 });
+    for (let i = 0; i < 6; i++) await s.create(`z${i}`); // versions 1..6
+    const socket = new MemorySocket();
+    socket.attach(s.hub.open(socket, { ip: '127.0.0.1' }));
+    socket.write({ type: 'hello', v: PROTOCOL_VERSION, token: 'u' });
+    socket.write({ type: 'join_room', room: 'doc:d', id: 'join' });
+    await s.run(Promise.resolve());
+    const open = async (since: number) => {
+      const id = `open-${since}`;
+      socket.write({ type: 'request', id, method: 'doc.open', data: { documentId: 'd', since } });
+      await s.run(Promise.resolve());
+      const reply = (socket.messages() as (ServerMessage & { id?: string; data?: DocSnapshot })[]).find(
+        (m) => m.id === id,
+      );
+      if (reply?.type !== 'response') throw new Error(`no response to ${id}`);
+      return reply.data as DocSnapshot;
+    };
+    const near = await open(3);
+    expect(near.version).toBe(6);
+    expect(near.ops?.map((o) => o.version)).toEqual([4, 5, 6]);
+    const far = await open(2);
+    expect(far.version).toBe(6);
+    expect(far.ops).toBeUndefined();
+    expect(Object.keys((far.snapshot as { zones: object }).zones)).toHaveLength(6);
   });
 });
 

@@ -77,6 +77,13 @@ export interface SequencerOptions {
   maxZones?: number;
   /** Ops kept in memory per document for transforms (older ones are read from the store). Default 1000. */
   recentOps?: number;
+  /**
+   * Most ops a `doc.open` with `since` carries (`DocSnapshot.ops`). A client further behind (a copy kept for weeks
+   * while the document was edited) gets the snapshot without `ops` and rebuilds from it, as past the store's
+   * retention: its unconfirmed ops wait for their own answers. Without a bound one open would read, hold and send
+   * every op since. Default 1000.
+   */
+  maxOpenOps?: number;
   /** A loaded document nobody has touched for this long is unloaded. Default 5 min. */
   idleUnloadMs?: number;
   /** Permission hook: may this user make this change? Return false (or throw) to refuse with `forbidden`. */
@@ -274,6 +281,7 @@ export class DocumentSequencer {
       checksumIntervalMs: 1000,
       lockTtlMs: 30_000,
       recentOps: 1000,
+      maxOpenOps: 1000,
       idleUnloadMs: 300_000,
       maxZones: DEFAULT_LIMITS.maxZones,
       ...options,
@@ -362,9 +370,15 @@ export class DocumentSequencer {
       members: this.hub.members(docRoom(documentId)),
     };
     if (doc.ownerId !== undefined) snap.ownerId = doc.ownerId;
-    // With `since`, the ops after it (when still stored), so a client can rebase its unconfirmed edits
-    // exactly and recognise its own op committed just before a reload.
-    if (typeof since === 'number' && Number.isInteger(since) && since >= 0 && since < at.version) {
+    // With `since`, the ops after it (when still stored, and at most `maxOpenOps`), so a client can rebase its
+    // unconfirmed edits exactly and recognise its own op committed just before a reload.
+    if (
+      typeof since === 'number' &&
+      Number.isInteger(since) &&
+      since >= 0 &&
+      since < at.version &&
+      at.version - since <= this.opts.maxOpenOps
+    ) {
       const version = at.version;
       const ops = await this.opsSince(doc, since);
       snap.ops = ops
