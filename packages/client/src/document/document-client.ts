@@ -83,6 +83,8 @@ const RETRY_MAX_MS = 30_000;
 export const CLOSE_TIMEOUT_MS = 10_000;
 /** With `keepConfirmed`, the shortest time, by default, between two saves of a record without unconfirmed edits. */
 export const KEEP_CONFIRMED_EVERY_MS = 5_000;
+/** How many of its own op ids a document client remembers for `keepConfirmed` (see `DocumentClient.mine`). */
+const MINE_KEPT = 10_000;
 
 /**
  * The default persistence, one per `SynclineClient` (the transport `client.doc()` gives its documents; see
@@ -221,6 +223,11 @@ export class DocumentClient {
   private restoredUserId: string | undefined;
   /** The opIds of the restored edits (the rest of my queue was made on this page). */
   private restoredOpIds = new Set<string>();
+  /**
+   * The ids of the ops this client saved or restored (the latest `MINE_KEPT`): a stored record holding only these
+   * may be replaced by my confirmed state (`keepConfirmed`); one holding others is another tab's, left alone.
+   */
+  private readonly mine = new Set<string>();
   /** Restored edits that another user typed on top of `restoredUserId`'s before a handshake (`typedBy`). */
   private restoredTypedBy: { userId: string; opIds: Set<string> } | undefined;
   private syncedWaiters: { resolve(): void; reject(error: SynclineError): void }[] = [];
@@ -829,6 +836,7 @@ export class DocumentClient {
         .filter((id) => !typedBy.has(id)),
     );
     this.restoredTypedBy = record.typedBy ? { userId: record.typedBy.userId, opIds: typedBy } : undefined;
+    this.noteMine(record.opIds);
     this.state = new SyncState(
       record.snapshot,
       record.version,
@@ -1536,7 +1544,15 @@ export class DocumentClient {
     const n = ++this.persistWrites;
     let write: Promise<void>;
     try {
-      write = record ? this.persistence.save(record) : this.persistence.delete(this.documentId);
+      if (record === null) write = this.persistence.delete(this.documentId);
+      else if (record.opIds.length > 0) {
+        this.noteMine(record.opIds);
+        write = this.persistence.save(record);
+      } else {
+        // My confirmed state: never over another tab's unsent edits (kept only by a persistence that can check).
+        const p = this.persistence;
+        write = p.saveKept ? p.saveKept(record, this.mine) : Promise.resolve();
+      }
     } catch (cause) {
       write = Promise.reject(cause);
     }
@@ -1563,6 +1579,16 @@ export class DocumentClient {
         }, delay);
       },
     );
+  }
+
+  private noteMine(opIds: readonly string[]): void {
+    for (const id of opIds) this.mine.add(id);
+    if (this.mine.size <= MINE_KEPT) return;
+    // Oldest first: a record still holding one of those is left as it is (its ops are re-sent and answered duplicate).
+    for (const id of this.mine) {
+      this.mine.delete(id);
+      if (this.mine.size <= MINE_KEPT) break;
+    }
   }
 
   /** Who a kept confirmed state is for: the signed-in user (the app's `userId` before the handshake). */

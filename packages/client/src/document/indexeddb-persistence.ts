@@ -1,5 +1,5 @@
 import { IndexedDBStore } from '../indexeddb-store.js';
-import { type DocPersistence, isPersistedDoc, type PersistedDoc } from './persistence.js';
+import { type DocPersistence, holdsOthersOps, isPersistedDoc, type PersistedDoc } from './persistence.js';
 
 export interface IndexedDBDocPersistenceOptions {
   /** Database name; use one per app and user so two accounts never share unconfirmed edits. */
@@ -43,6 +43,17 @@ export class IndexedDBDocPersistence implements DocPersistence {
 
   async delete(documentId: string): Promise<void> {
     await this.run('readwrite', (store) => store.delete(documentId));
+  }
+
+  /** `save`, unless the stored record holds another client's unsent ops: read and written in one transaction. */
+  async saveKept(record: PersistedDoc, mine: ReadonlySet<string>): Promise<void> {
+    await this.run('readwrite', (store) => {
+      const stored = store.get(record.documentId);
+      stored.onsuccess = () => {
+        if (!holdsOthersOps(stored.result, mine)) store.put(record, record.documentId);
+      };
+      return stored;
+    });
   }
 
   /** Closes the database connection (a later call reopens it). */

@@ -49,7 +49,18 @@ export interface DocPersistence {
   load(documentId: string): Promise<PersistedDoc | undefined>;
   save(record: PersistedDoc): Promise<void>;
   delete(documentId: string): Promise<void>;
+  /**
+   * `keepConfirmed` saves through this, and only when a persistence has it (both built-in ones do): saves `record`
+   * (a confirmed state, no ops) unless the stored record holds an op whose id is not in `mine` (the ops this client
+   * saved or restored), in one atomic step. Another tab of the same user with the document open keeps its unsent
+   * edits in the same record: a blind `save` of my confirmed state would erase them.
+   */
+  saveKept?(record: PersistedDoc, mine: ReadonlySet<string>): Promise<void>;
 }
+
+/** Whether the stored `record` holds an op not among `mine` (another client's unsent edit). */
+export const holdsOthersOps = (record: unknown, mine: ReadonlySet<string>): boolean =>
+  isPersistedDoc(record) && record.opIds.some((id) => !mine.has(id));
 
 /**
  * Keeps records in memory: they survive a `DocumentClient` being closed and created again (share one instance; a
@@ -73,6 +84,11 @@ export class MemoryDocPersistence implements DocPersistence {
 
   async delete(documentId: string): Promise<void> {
     this.records.delete(documentId);
+  }
+
+  async saveKept(record: PersistedDoc, mine: ReadonlySet<string>): Promise<void> {
+    if (!holdsOthersOps(this.records.get(record.documentId), mine))
+      this.records.set(record.documentId, record);
   }
 
   /** Documents with a saved record (for tests and debugging). */
