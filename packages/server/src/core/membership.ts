@@ -9,7 +9,7 @@ import {
 } from '@syncline/protocol';
 import { SynclineError } from './errors.js';
 import type { Hub } from './hub.js';
-import { isAdmin } from './identity.js';
+import { type Identity, isAdmin } from './identity.js';
 import type { Session } from './session.js';
 import { type RoomMode, Subscription } from './subscription.js';
 
@@ -35,7 +35,14 @@ export const autoRooms = (userId: string): string[] => [userRoom(userId), SYSTEM
  * `user:` and `system` rooms only without presence, every other room open to authenticated users.
  */
 async function authorize(hub: Hub, session: Session, room: string, mode: RoomMode): Promise<void> {
-  const user = session.identity;
+  return authorizeRoom(hub, session.identity, room, mode);
+}
+
+/**
+ * The room policy and the app's `onJoin` hooks for `user` entering `room`, without a session (an HTTP route that
+ * acts on a room's document, as making a blank document does): throws `forbidden` when refused.
+ */
+export async function authorizeRoom(hub: Hub, user: Identity, room: string, mode: RoomMode): Promise<void> {
   const kind = roomKind(room);
   if (kind === 'user' && roomId(room) !== user.userId && !isAdmin(user)) {
     throw new SynclineError(ErrorCode.Forbidden, `${room} is another user's private room`);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Extension } from '../core/hooks.js';
 import { Hub } from '../core/hub.js';
 import type { Identity } from '../core/identity.js';
 import { silentLogger } from '../core/logger.js';
@@ -24,13 +25,14 @@ afterEach(() => {
 });
 
 /** A hub with a sequencer and a job service on memory stores (the runner is not started). */
-function server() {
+function server(extensions: Extension[] = []) {
   const clock = new FakeClock();
   const hub = new Hub({
     store: new MemoryLogStore(),
     authenticate: async (t) => identity(t),
     clock,
     logger: silentLogger,
+    extensions,
   });
   hub.start();
   const documents = new DocumentSequencer(hub, new MemoryDocStore());
@@ -56,6 +58,21 @@ function server() {
 }
 
 describe('a blank document (POST /api/documents with a JSON body)', () => {
+  it('is refused when the app would not let its creator open that document (onJoin), and nothing is made', async () => {
+    // The app keeps `doc:acme-*` to Acme's people: a user who may not open one cannot claim its id before Acme.
+    const acmeOnly: Extension = {
+      onJoin: ({ user, room }) => !room.startsWith('doc:acme-') || user.userId.endsWith('@acme'),
+    };
+    const { jobs, documents, store, run, refusal } = server([acmeOnly]);
+    expect(await refusal(jobs.createBlank(olga, { name: 'Q3 plan', documentId: 'acme-q3-plan' }))).toBe(
+      'forbidden',
+    );
+    expect(await store.getDocument('acme-q3-plan')).toBeUndefined();
+    expect((await run(documents.read('acme-q3-plan', 'ann@acme'))).ownerId).toBe('ann@acme');
+    const created = await run(jobs.createBlank(identity('bo@acme'), { name: 'Q4', documentId: 'acme-q4' }));
+    expect(created.ownerId).toBe('bo@acme');
+  });
+
   it('is catalogued for its creator, listed like an upload, and its zone document is theirs with its name', async () => {
     const { jobs, documents, run, clock } = server();
     const created = await run(

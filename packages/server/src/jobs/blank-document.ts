@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { metaSet } from '@syncline/doc';
-import { ErrorCode } from '@syncline/protocol';
+import { docRoom, ErrorCode } from '@syncline/protocol';
 import type { Clock } from '../core/clock.js';
 import { SynclineError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
@@ -11,6 +11,11 @@ import type { JobStore } from './job-store.js';
 import type { UploadedDocument } from './uploaded-document.js';
 
 export interface BlankDocumentDeps {
+  /**
+   * May `user` join `room` (the document's `doc:` room)? The room policy and the app's `onJoin` hooks, as for a
+   * socket opening the document: throws `forbidden` when not.
+   */
+  authorize(user: Identity, room: string): Promise<void>;
   store: JobStore;
   documents: DocumentSequencer;
   clock: Clock;
@@ -51,6 +56,8 @@ export async function createBlankDocument(
   body: unknown,
 ): Promise<UploadedDocument> {
   const { name, documentId } = parseRequest(body);
+  // Whoever could not open the document over a socket must not make it theirs here (an app's onJoin refusing the id).
+  await d.authorize(user, docRoom(documentId));
   if (await d.store.getDocument(documentId)) throw taken(`the document ${documentId} exists already`);
   if (await d.documents.deleted(documentId)) {
     throw taken(`the document ${documentId} was deleted, and its id is not used again`);

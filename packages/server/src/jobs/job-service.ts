@@ -17,6 +17,7 @@ import type { Clock } from '../core/clock.js';
 import { SynclineError } from '../core/errors.js';
 import type { Hub } from '../core/hub.js';
 import { type Identity, isAdmin } from '../core/identity.js';
+import { authorizeRoom } from '../core/membership.js';
 import type { Session } from '../core/session.js';
 import type { DocumentSequencer } from '../docs/doc-sequencer.js';
 import { createBlankDocument } from './blank-document.js';
@@ -269,7 +270,13 @@ export class JobService {
    * Resolves its entry as the list shows it.
    */
   async createBlank(user: Identity, body: unknown): Promise<UploadedDocumentInfo> {
-    const deps = { store: this.store, documents: this.documents, clock: this.clock, log: this.hub.log };
+    const deps = {
+      authorize: (who: Identity, room: string) => authorizeRoom(this.hub, who, room, 'join'),
+      store: this.store,
+      documents: this.documents,
+      clock: this.clock,
+      log: this.hub.log,
+    };
     return catalogueEntry(await createBlankDocument(deps, user, body));
   }
 
