@@ -111,7 +111,8 @@ export function DocumentView({ documentId }: { documentId: string }) {
         live && setPdfNote('No connection to the server: showing the PDF as this browser kept it.'),
     };
     const fetchFile = () =>
-      fetchDocumentFile(auth, documentId, options).catch(async (e: unknown) => {
+      // The first refusal keeps the kept copy (asked again below); a second one drops it.
+      fetchDocumentFile(auth, documentId, { ...options, keepOnRefusal: true }).catch(async (e: unknown) => {
         if (!(e instanceof ApiError) || e.status !== 403) throw e;
         await doc.ready;
         return fetchDocumentFile(auth, documentId, options);

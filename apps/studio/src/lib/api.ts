@@ -165,12 +165,16 @@ export function saveFrom(url: string, name: string): void {
  * The PDF of a document, or null when it has none (a blank collaborative document). Network first, through the
  * user's PDF cache (pdf-cache.ts): what the server sends is kept; the kept copy is used only when the server cannot
  * be reached (then `onCachedCopy` is told), never instead of its answer: a refusal (403) or a missing document (404)
- * stands, and drops the kept copy.
+ * stands, and drops the kept copy; `keepOnRefusal` keeps it on a 403 that the caller will ask again about (a shared
+ * document's file is refused until its room is joined).
  */
 export async function fetchDocumentFile(
   auth: Auth,
   documentId: string,
-  { onCachedCopy }: { onCachedCopy?: (copy: PdfEntry) => void } = {},
+  {
+    onCachedCopy,
+    keepOnRefusal = false,
+  }: { onCachedCopy?: (copy: PdfEntry) => void; keepOnRefusal?: boolean } = {},
 ): Promise<ArrayBuffer | null> {
   const cache = pdfCacheFor(auth.identity.userId);
   try {
@@ -180,7 +184,7 @@ export async function fetchDocumentFile(
     return bytes;
   } catch (error) {
     if (error instanceof ApiError) {
-      if (error.status === 403 || error.status === 404) void cache?.delete(documentId);
+      if ((error.status === 403 && !keepOnRefusal) || error.status === 404) void cache?.delete(documentId);
       if (error.status === 404) return null;
       throw error;
     }

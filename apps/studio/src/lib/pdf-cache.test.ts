@@ -129,7 +129,7 @@ describe('PdfCache', () => {
     const ann = pdfCacheFor('ann@example.com', indexedDB);
     expect(pdfCacheFor('ann@example.com', indexedDB)).toBe(ann);
     expect(pdfCacheFor('bob', indexedDB)).not.toBe(ann);
-    expect(pdfCacheName('ann@example.com')).toBe('syncline-studio-pdfs-ann%40example.com');
+    expect(pdfCacheName('ann@example.com')).toBe('syncline-studio-pdfs:ann%40example.com');
     expect(pdfCacheFor('carl', undefined)).toBeUndefined();
   });
 });
@@ -192,6 +192,18 @@ describe('fetchDocumentFile through the PDF cache', () => {
     await vi.waitFor(async () => expect(await cache?.entries()).toEqual([]));
     vi.stubGlobal('fetch', vi.fn(offline));
     await expect(fetchDocumentFile(auth, 'd1')).rejects.toThrow('Failed to fetch');
+  });
+
+  it('keeps the copy on a refusal the caller will ask again about (keepOnRefusal: a room not joined yet)', async () => {
+    const auth = signIn();
+    const cache = await openedOnline(auth, 'd1');
+    vi.stubGlobal('fetch', answer(403));
+    await expect(fetchDocumentFile(auth, 'd1', { keepOnRefusal: true })).rejects.toMatchObject({
+      status: 403,
+    });
+    expect((await cache?.entries())?.map((e) => e.documentId)).toEqual(['d1']);
+    vi.stubGlobal('fetch', vi.fn(offline));
+    expect(bytesOf(await fetchDocumentFile(auth, 'd1'))).toEqual(Array(8).fill(9));
   });
 
   it('drops the copy of a document the server no longer has (deleted): no PDF, online or off', async () => {

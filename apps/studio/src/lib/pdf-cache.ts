@@ -231,7 +231,8 @@ function browserIndexedDB(): IDBFactory | undefined {
 const byUser = new Map<string, PdfCache>();
 
 /** The database of a user's cached PDFs (beside their unsent edits' `syncline-studio-<user>`). */
-export const pdfCacheName = (userId: string) => `syncline-studio-pdfs-${encodeURIComponent(userId)}`;
+// `:` never occurs in an encoded id, so no user's name here is another's unsent-edits database (`syncline-studio-<id>`).
+export const pdfCacheName = (userId: string) => `syncline-studio-pdfs:${encodeURIComponent(userId)}`;
 
 /**
  * The cache of `userId`'s PDFs: the same object for every use in the page; `undefined` without IndexedDB (the PDF

@@ -16,7 +16,7 @@ const drawnPage = (page: Page) => page.locator('canvas.pdf-canvas[data-drawn]').
 function cachedPdfs(page: Page): Promise<string[]> {
   return page.evaluate(async () => {
     const userId = document.querySelector('.footer code')?.textContent ?? '';
-    const name = `syncline-studio-pdfs-${encodeURIComponent(userId)}`;
+    const name = `syncline-studio-pdfs:${encodeURIComponent(userId)}`;
     if (!(await indexedDB.databases()).some((d) => d.name === name)) return [];
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const req = indexedDB.open(name);
