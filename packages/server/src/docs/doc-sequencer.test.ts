@@ -280,6 +280,17 @@ describe('DocumentSequencer doc.open', () => {
     expect(before.data?.snapshot).not.toEqual(replies[0].data?.snapshot);
   });
 
+  it('lets go of the kept snapshot a minute after its last open, while the document stays loaded', async () => {
+    const s = await opened(3);
+    const a = await s.client();
+    await s.open(a);
+    const clock = s.hub.clock as FakeClock;
+    clock.advance(59_000);
+    expect(s.documents.openSnapshotVersion('d')).toBe(3);
+    clock.advance(2_000);
+    expect(s.documents.openSnapshotVersion('d')).toBeUndefined();
+  });
+
   it('keeps a reply of one version whole when it is encoded after the next commit (another codec)', async () => {
     const s = await opened(2);
     const socket = await s.client();

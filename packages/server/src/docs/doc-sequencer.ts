@@ -150,8 +150,13 @@ class LiveDocument {
   deleted = false;
   private tail: Promise<unknown> = Promise.resolve();
   private v: number;
-  /** The open snapshot of the current version, once someone opened it; dropped as the version moves. */
+  /**
+   * The open snapshot of the current version, once someone opened it; dropped as the version moves, and by the
+   * sweep once nobody opened it for `OPEN_SNAPSHOT_IDLE_MS` (a read-mostly document kept loaded by its viewers would
+   * otherwise hold a copy and its encodings, megabytes, for hours).
+   */
   private opened: OpenSnapshot | undefined;
+  private openedUsedAt = 0;
 
   constructor(
     readonly id: string,
@@ -178,7 +183,8 @@ class LiveDocument {
    * the opens after it until the version moves (a 10,000-zone document is ~5 MB of JSON: encoding it, copying its
    * zone map and hashing it per reply stalled every socket of the node when many opened it at once).
    */
-  openSnapshot(): OpenSnapshot {
+  openSnapshot(now: number): OpenSnapshot {
+    this.openedUsedAt = now;
     const opened = this.opened;
     if (opened !== undefined && opened.version === this.v) return opened;
     // A copy: ops change `data` in place, and replies may be encoded (for another codec) after the version moved.
@@ -199,6 +205,11 @@ class LiveDocument {
   /** Lets go of what is kept for opens (the document is unloaded or deleted). */
   release(): void {
     this.opened = undefined;
+  }
+
+  /** Lets go of the open snapshot if nobody opened the document since `before`. */
+  releaseOpenedIdleSince(before: number): void {
+    if (this.opened !== undefined && this.openedUsedAt < before) this.opened = undefined;
   }
 
   /** The document as it is now, safe to keep while later ops change `data`. */
@@ -239,6 +250,8 @@ const MAX_COMMIT_RETRIES = 12;
 /** Longest zone text (UTF-16 units) that a `zone_edit` event repeats whole in `content`. */
 export const EDIT_CONTENT_MAX = 1024;
 const COMMIT_BACKOFF_MAX_MS = 40;
+/** A document's open snapshot (its copy and encodings, `LiveDocument.openSnapshot`) is let go this long after its last open. */
+const OPEN_SNAPSHOT_IDLE_MS = 60_000;
 /** Past every lease: `expire` with it releases every lock of a document. */
 const END_OF_TIME = Number.MAX_SAFE_INTEGER;
 
@@ -360,7 +373,7 @@ export class DocumentSequencer {
     const now = this.hub.clock.now();
     await this.rememberUser(doc, session.identity, now);
     // Taken after the awaits above and before those below: `version`, `snapshot` and `checksum` are of one version.
-    const at = doc.openSnapshot();
+    const at = doc.openSnapshot(this.hub.clock.now());
     const snap: DocOpenReply = {
       documentId,
       version: at.version,
@@ -1122,6 +1135,7 @@ export class DocumentSequencer {
           () => {}, // the broker is away; the next sweep tries again
         );
       }
+      doc.releaseOpenedIdleSince(now - OPEN_SNAPSHOT_IDLE_MS);
       const room = this.hub.rooms.get(docRoom(id));
       if (!room?.subs.size && doc.locks.size === 0 && now - doc.lastUsed > this.opts.idleUnloadMs) {
         doc.release();
