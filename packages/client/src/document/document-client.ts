@@ -1539,6 +1539,9 @@ export class DocumentClient {
     this.persistedRevision = s?.revision ?? -1;
     const record = this.record();
     if (record === null && this.persistedEmpty) return;
+    // A failed document keeps what is stored (a kept copy, for the next client): only `not_found` and `forbidden`
+    // drop it, through `discardPersisted`.
+    if (record === null && this.failed && this.options.keepConfirmed) return;
     this.persistedEmpty = record === null;
     this.persistedKeptVersion = record !== null && record.opIds.length === 0 ? record.version : undefined;
     const n = ++this.persistWrites;

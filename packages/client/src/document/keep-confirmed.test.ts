@@ -301,6 +301,20 @@ describe('DocumentClient with keepConfirmed', () => {
     expect((await again.persistence.load('d1'))?.pending).toHaveLength(1);
   });
 
+  it('keeps the kept record through any other failure of the document (only not_found and forbidden drop it)', async () => {
+    const { server, persistence } = await keptByAnn();
+    const conn = server.connect('ann');
+    failRequests(conn, 'doc.open', ['invalid']);
+    const doc = new DocumentClient(conn, server.documentId, { persistence, keepConfirmed: true });
+    await expect(doc.ready).rejects.toMatchObject({ code: 'invalid' });
+    conn.disconnect(); // a change after the failure: nothing to write
+    conn.reconnect();
+    await settle();
+    await vi.advanceTimersByTimeAsync(60_000);
+    await doc.close();
+    expect(await persistence.load('d1')).toMatchObject({ version: 1, opIds: [] });
+  });
+
   it("never shows another user's kept record; takes the server's document instead", async () => {
     const { server, persistence } = await keptByAnn();
     server.commit(zoneUpdate('z2', { label: 'two' }), 'bob');
