@@ -6,7 +6,7 @@ import type { Authenticate } from '../core/hub.js';
 import type { Identity } from '../core/identity.js';
 import type { Logger } from '../core/logger.js';
 import type { JobService } from '../jobs/job-service.js';
-import { readJson } from './read-json.js';
+import { readBody, readJson } from './read-body.js';
 
 export interface JobRoutesContext {
   jobs: JobService;
@@ -384,29 +384,7 @@ function readUpload(req: IncomingMessage, max: number): Promise<Uint8Array> {
       new SynclineError(ErrorCode.UnsupportedMediaType, `Content-Type must be application/pdf, got ${type}`),
     );
   }
-  const declared = Number(req.headers['content-length']);
   const tooLarge = () =>
     new SynclineError(ErrorCode.TooLarge, `the file is larger than the limit of ${max} bytes`);
-  if (Number.isFinite(declared) && declared > max) {
-    req.resume();
-    return Promise.reject(tooLarge());
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      if (size > max) {
-        over = true;
-        chunks.length = 0;
-        reject(tooLarge());
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      if (!over) resolve(new Uint8Array(Buffer.concat(chunks)));
-    });
-    req.on('error', reject);
-  });
+  return readBody(req, max, tooLarge).then((bytes) => new Uint8Array(bytes));
 }

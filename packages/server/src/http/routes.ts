@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import type { DevTokenIssuer } from '../auth/jwt-authenticator.js';
 import type { Hub } from '../core/hub.js';
 import { handleJobRoutes, type JobRoutesContext } from './job-routes.js';
-import { readJson } from './read-json.js';
+import { readJson } from './read-body.js';
 
 export interface RouteContext {
   hub: Hub;
