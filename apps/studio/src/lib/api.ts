@@ -45,7 +45,10 @@ export async function apiFetch(auth: Auth, path: string, init: RequestInit = {})
   return res;
 }
 
-/** The documents list; the last one fetched is kept for offline use. */
+/**
+ * The documents list; the last one fetched is kept for offline use, and shown when the server cannot be reached or
+ * answers 5xx (down behind a proxy, or failing), as `fetchDocumentFile` does with a PDF.
+ */
 export async function listDocuments(auth: Auth): Promise<DocumentSummary[]> {
   try {
     const res = await apiFetch(auth, '/api/documents');
@@ -53,7 +56,7 @@ export async function listDocuments(auth: Auth): Promise<DocumentSummary[]> {
     keepDocuments(auth.identity.userId, documents);
     return documents;
   } catch (error) {
-    if (error instanceof ApiError) throw error;
+    if (error instanceof ApiError && error.status < 500) throw error;
     const kept = keptList(auth.identity.userId);
     if (kept) return kept;
     throw error;
@@ -164,9 +167,10 @@ export function saveFrom(url: string, name: string): void {
 /**
  * The PDF of a document, or null when it has none (a blank collaborative document). Network first, through the
  * user's PDF cache (pdf-cache.ts): what the server sends is kept; the kept copy is used only when the server cannot
- * be reached (then `onCachedCopy` is told), never instead of its answer: a refusal (403) or a missing document (404)
- * stands, and drops the kept copy; `keepOnRefusal` keeps it on a 403 that the caller will ask again about (a shared
- * document's file is refused until its room is joined).
+ * be reached or answers that it is down or failing (5xx; then `onCachedCopy` is told), never instead of its answer
+ * on the file: a refusal (403) or a missing document (404) stands, and drops the kept copy; `keepOnRefusal` keeps it
+ * on a 403 that the caller will ask again about (a shared document's file is refused until its room is joined).
+ * Without a kept copy, the error stands as it came.
  */
 export async function fetchDocumentFile(
   auth: Auth,
@@ -183,12 +187,16 @@ export async function fetchDocumentFile(
     void cache?.put(documentId, bytes);
     return bytes;
   } catch (error) {
-    if (error instanceof ApiError) {
+    // A 5xx is the server down or failing, not its word on the file: a reverse proxy in front of a stopped server
+    // answers 502/503/504 where the browser would fail to fetch, our own server 503 `unavailable` while its storage
+    // is out. Only a 4xx stands.
+    if (error instanceof ApiError && error.status < 500) {
       if ((error.status === 403 && !keepOnRefusal) || error.status === 404) void cache?.delete(documentId);
       if (error.status === 404) return null;
       throw error;
     }
-    // No answer (offline, the server down, the connection cut mid-file): the copy kept when it was last opened.
+    // No answer (offline, the server down, the connection cut mid-file) or a 5xx: the copy kept when it was last
+    // opened.
     const copy = await cache?.get(documentId);
     if (!copy) throw error;
     const { bytes, ...entry } = copy;

@@ -34,6 +34,22 @@ describe('the documents list kept for offline use', () => {
     expect(cachedDocument('ada', 'ada-report')?.name).toBe('ada-report');
   });
 
+  it('is shown when a proxy answers for a server that is down (5xx), not when the server refuses (4xx)', async () => {
+    vi.stubGlobal('fetch', listing([row('ada-report')]));
+    await listDocuments(signIn('ada'));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response('<html>Bad Gateway</html>', { status: 502 })),
+    );
+    expect(await listDocuments(signIn('ada'))).toEqual([row('ada-report')]);
+    await expect(listDocuments(signIn('ben'))).rejects.toMatchObject({ status: 502 }); // nothing kept for Ben
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => Response.json({ error: { code: 'forbidden', message: 'no' } }, { status: 403 })),
+    );
+    await expect(listDocuments(signIn('ada'))).rejects.toMatchObject({ status: 403 });
+  });
+
   it('drops the list once kept for everyone, the first time a user’s own is kept', async () => {
     localStorage.setItem(LEGACY_KEY, JSON.stringify([row('someone-elses')]));
     vi.stubGlobal('fetch', listing([]));

@@ -140,14 +140,22 @@ describe('fetchDocumentFile through the PDF cache', () => {
   const signIn = (userId = `user-${++users}-${Date.now()}`) =>
     ({ identity: { userId, name: userId }, token: async () => 'token' }) as unknown as Auth;
   const offline = () => Promise.reject(new TypeError('Failed to fetch'));
+  const codes: Record<number, string> = { 403: 'forbidden', 404: 'not_found', 503: 'unavailable' };
+  /** Our own server's answer: the file, or its JSON error. */
   const answer = (status: number, body: BodyInit | null = null) =>
     vi.fn(async () =>
       status === 200
         ? new Response(body, { status })
-        : Response.json(
-            { error: { code: status === 404 ? 'not_found' : 'forbidden', message: 'no' } },
-            { status },
-          ),
+        : Response.json({ error: { code: codes[status] ?? 'internal', message: 'no' } }, { status }),
+    );
+  /** A reverse proxy's answer for a server behind it that is down: an HTML page, not our JSON. */
+  const proxy = (status: number) =>
+    vi.fn(
+      async () =>
+        new Response(`<html><body><h1>${status}</h1></body></html>`, {
+          status,
+          headers: { 'content-type': 'text/html' },
+        }),
     );
 
   afterEach(() => vi.unstubAllGlobals());
@@ -214,12 +222,53 @@ describe('fetchDocumentFile through the PDF cache', () => {
     await vi.waitFor(async () => expect(await cache?.entries()).toEqual([]));
   });
 
-  it('keeps the copy, but does not answer with it, when the server answers with an error of its own', async () => {
+  it('answers from the kept copy when a proxy says the server behind it is down (5xx), as when it cannot be reached', async () => {
+    const auth = signIn();
+    await openedOnline(auth, 'd1');
+    for (const status of [502, 503, 504]) {
+      vi.stubGlobal('fetch', proxy(status));
+      const onCachedCopy = vi.fn();
+      expect(bytesOf(await fetchDocumentFile(auth, 'd1', { onCachedCopy }))).toEqual(Array(8).fill(9));
+      expect(onCachedCopy).toHaveBeenCalledWith(expect.objectContaining({ documentId: 'd1', size: 8 }));
+    }
+  });
+
+  it("fails with the proxy's 5xx when nothing is kept", async () => {
     const auth = signIn();
     const cache = await openedOnline(auth, 'd1');
-    vi.stubGlobal('fetch', answer(500));
-    await expect(fetchDocumentFile(auth, 'd1')).rejects.toBeInstanceOf(ApiError);
-    expect(await cache?.entries()).toHaveLength(1);
+    if (!cache) throw new Error('no cache');
+    const get = vi.spyOn(cache, 'get');
+    vi.stubGlobal('fetch', proxy(502));
+    const onCachedCopy = vi.fn();
+    const failed = fetchDocumentFile(auth, 'd2', { onCachedCopy });
+    await expect(failed).rejects.toBeInstanceOf(ApiError);
+    await expect(failed).rejects.toMatchObject({ status: 502, code: '502' });
+    expect(get).toHaveBeenCalledWith('d2'); // it looked for a copy, found none: the server's error stands
+    expect(onCachedCopy).not.toHaveBeenCalled();
+  });
+
+  it('answers from the kept copy, and keeps it, when our own server fails (500) or is unavailable (503)', async () => {
+    const auth = signIn();
+    const cache = await openedOnline(auth, 'd1');
+    for (const status of [500, 503]) {
+      vi.stubGlobal('fetch', answer(status));
+      const onCachedCopy = vi.fn();
+      expect(bytesOf(await fetchDocumentFile(auth, 'd1', { onCachedCopy }))).toEqual(Array(8).fill(9));
+      expect(onCachedCopy).toHaveBeenCalledOnce();
+      expect((await cache?.entries())?.map((e) => e.documentId)).toEqual(['d1']);
+    }
+  });
+
+  it('still drops the copy on a 404 after a 5xx answered from it: a deleted document is not shown again', async () => {
+    const auth = signIn();
+    const cache = await openedOnline(auth, 'd1');
+    vi.stubGlobal('fetch', proxy(502));
+    expect(bytesOf(await fetchDocumentFile(auth, 'd1'))).toEqual(Array(8).fill(9));
+    vi.stubGlobal('fetch', answer(404));
+    expect(await fetchDocumentFile(auth, 'd1')).toBeNull();
+    await vi.waitFor(async () => expect(await cache?.entries()).toEqual([]));
+    vi.stubGlobal('fetch', proxy(502));
+    await expect(fetchDocumentFile(auth, 'd1')).rejects.toMatchObject({ status: 502 });
   });
 
   it('drops the copy of a document the user deletes', async () => {

@@ -2,7 +2,8 @@
  * The PDFs a user opened, kept in this browser so that a document opened offline (after a reload) still shows its
  * pages. One IndexedDB database per user, like their unsent edits (`doc-persistence.ts`): a second account signed in
  * on the same browser never reads the first one's files. `fetchDocumentFile` (api.ts) reads through it, network
- * first: the server decides who may read a PDF, the cached copy is used only when the server cannot be reached.
+ * first: the server decides who may read a PDF, the cached copy is used only when the server cannot be reached (or
+ * answers 5xx: down behind a proxy, or failing).
  *
  * IndexedDB rather than the Cache Storage API: the same store Studio already keeps per user, one transaction for the
  * bytes and the size and last use that bound the cache, and testable with fake-indexeddb.
