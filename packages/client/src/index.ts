@@ -28,9 +28,11 @@ export {
 export type { LockLostReason } from './document/locks.js';
 export {
   type DocPersistence,
+  LocalClaims,
   MemoryDocPersistence,
   type PersistedDoc,
   type PersistedOp,
+  type ReleaseClaim,
 } from './document/persistence.js';
 export type { DocTransport } from './document/transport.js';
 export type * from './document/types.js';

@@ -11,11 +11,12 @@ const byUser = new Map<string, IndexedDBDocPersistence>();
  * the same device neither sees the first one's unsent text nor, by discarding it, loses it for them. The user's
  * records in the database all users shared before (`SHARED_DATABASE`) are moved into theirs on first use, so edits
  * left unsent then are sent now. The same object for every sign-in of the user; `undefined` without IndexedDB.
- * `indexedDB` (tests) is read when the user's persistence is made.
+ * `indexedDB` and `keyRange` (tests) are read when the user's persistence is made.
  */
 export function persistenceFor(
   userId: string,
   indexedDB: IDBFactory | undefined = globalThis.indexedDB,
+  keyRange: typeof IDBKeyRange | undefined = globalThis.IDBKeyRange,
 ): IndexedDBDocPersistence | undefined {
   if (indexedDB === undefined) return undefined;
   let persistence = byUser.get(userId);
@@ -23,6 +24,7 @@ export function persistenceFor(
     persistence = new IndexedDBDocPersistence({
       name: `syncline-studio-${encodeURIComponent(userId)}`,
       indexedDB,
+      keyRange,
       migrateFrom: { name: SHARED_DATABASE, userId },
     });
     byUser.set(userId, persistence);

@@ -6,44 +6,54 @@ import { eventually, openDocument, StudioHarness, waitForDocOpen, zoneText } fro
 const chromiumAvailable = await needService('chromium');
 
 /**
- * What this browser keeps of document `documentId` for the signed-in user (the client's IndexedDB record, read
- * without creating the database): its version, how many edits are unconfirmed, and the zones' texts.
+ * What this browser keeps of document `documentId` for the signed-in user (the client's newest IndexedDB record,
+ * read without creating the database): its version, how many edits are unconfirmed, and the zones' texts.
  */
-function keptRecord(page: Page, documentId: string) {
+function keptRecords(page: Page, documentId: string) {
   return page.evaluate(async (id) => {
     const userId = document.querySelector('.footer code')?.textContent ?? '';
     const name = `syncline-studio-${encodeURIComponent(userId)}`;
-    if (!(await indexedDB.databases()).some((d) => d.name === name)) return null;
+    if (!(await indexedDB.databases()).some((d) => d.name === name)) return [];
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const req = indexedDB.open(name);
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
     });
     try {
-      if (!db.objectStoreNames.contains('documents')) return null;
-      const record = await new Promise<unknown>((resolve, reject) => {
-        const req = db.transaction('documents').objectStore('documents').get(id);
+      if (!db.objectStoreNames.contains('documents')) return [];
+      // One record per document client (key `[documentId, clientKey]`), newest first.
+      const records = await new Promise<{ savedAt: number }[]>((resolve, reject) => {
+        const req = db
+          .transaction('documents')
+          .objectStore('documents')
+          .getAll(IDBKeyRange.bound([id], [id, []]));
         req.onsuccess = () => resolve(req.result);
         req.onerror = () => reject(req.error);
       });
-      if (!record) return null;
-      const r = record as {
-        version: number;
-        opIds: string[];
-        snapshot: { zones: Record<string, { text: string }> };
-      };
-      return {
-        version: r.version,
-        unconfirmed: r.opIds.length,
-        texts: Object.values(r.snapshot.zones)
-          .map((z) => z.text)
-          .sort(),
-      };
+      return records
+        .sort((a, b) => b.savedAt - a.savedAt)
+        .map((record) => {
+          const r = record as unknown as {
+            version: number;
+            opIds: string[];
+            snapshot: { zones: Record<string, { text: string }> };
+          };
+          return {
+            version: r.version,
+            unconfirmed: r.opIds.length,
+            texts: Object.values(r.snapshot.zones)
+              .map((z) => z.text)
+              .sort(),
+          };
+        });
     } finally {
       db.close();
     }
   }, documentId);
 }
+
+/** The newest of `keptRecords`, or null. */
+const keptRecord = async (page: Page, documentId: string) => (await keptRecords(page, documentId))[0] ?? null;
 
 /** A document Ada had open, all her edits confirmed, shows after a reload offline and takes new zones and text. */
 describe.runIf(chromiumAvailable)('Studio: a document opened before, reloaded offline', () => {
@@ -51,6 +61,8 @@ describe.runIf(chromiumAvailable)('Studio: a document opened before, reloaded of
   let context: BrowserContext;
   let ada: Page;
   const documentId = `kept-${Date.now().toString(36)}`;
+
+  let ben: Page | undefined;
 
   beforeAll(async () => {
     await h.start();
@@ -104,13 +116,58 @@ describe.runIf(chromiumAvailable)('Studio: a document opened before, reloaded of
     await ada.getByTestId('offline-banner').waitFor({ state: 'detached' });
     await ada.getByTestId('restored-note').waitFor({ state: 'detached' });
     // On the server: Ben, in another browser, sees both zones.
-    const ben = await h.signIn(await h.context(), 'Ben');
+    ben = await h.signIn(await h.context(), 'Ben');
     await openDocument(ben, h.url, documentId);
     await eventually(
-      async () => [await zoneText(ben, 1), await zoneText(ben, 2)],
+      async () => [await zoneText(ben as Page, 1), await zoneText(ben as Page, 2)],
       ([a, b]) => a === 'kept online' && b === 'added offline',
       15_000,
       "Ada's offline zone at Ben's",
     );
+  });
+
+  it('keeps the edits of two tabs that typed offline and were closed, and sends both from the next tab', async () => {
+    const id = `tabs-${Date.now().toString(36)}`;
+    const one = await context.newPage();
+    await openDocument(one, h.url, id);
+    await one.getByRole('button', { name: 'Add zone' }).click();
+    await one.getByRole('button', { name: 'Add zone' }).click();
+    const two = await context.newPage();
+    await openDocument(two, h.url, id);
+    await two.getByLabel(/^Text of zone 2 /).waitFor();
+
+    await context.setOffline(true);
+    await one.getByLabel(/^Text of zone 1 /).focus();
+    await one.keyboard.type('from tab one');
+    await two.getByLabel(/^Text of zone 2 /).focus();
+    await two.keyboard.type('from tab two');
+    // One record per tab: neither tab's save replaced the other's edits.
+    await eventually(
+      () => keptRecords(one, id),
+      (records) => records.filter((r) => r.unconfirmed > 0).length === 2,
+      20_000,
+      "both tabs' edits kept",
+    );
+    await one.close();
+    await two.close();
+
+    await context.setOffline(false);
+    const next = await context.newPage();
+    await openDocument(next, h.url, id);
+    const viewer = ben ?? (await h.signIn(await h.context(), 'Ben'));
+    await openDocument(viewer, h.url, id);
+    await eventually(
+      async () => [await zoneText(viewer, 1), await zoneText(viewer, 2)],
+      ([a, b]) => a === 'from tab one' && b === 'from tab two',
+      15_000,
+      "both tabs' offline edits at Ben's",
+    );
+    await eventually(
+      () => keptRecords(next, id),
+      (records) => records.every((r) => r.unconfirmed === 0),
+      15_000,
+      'nothing left unconfirmed',
+    );
+    await next.close();
   });
 });

@@ -44,17 +44,21 @@ import {
   type Timers,
 } from '../environment.js';
 import { SynclineError } from '../errors.js';
-import { createIdGenerator } from '../ids.js';
+import { createIdGenerator, randomPrefix } from '../ids.js';
 import { diffDocuments } from './diff.js';
 import { LockKeeper } from './locks.js';
 import {
+  clientKeyOf,
   type DocPersistence,
   isPersistedDoc,
+  LocalClaims,
   MemoryDocPersistence,
+  newestRecord,
   type PersistedDoc,
+  type ReleaseClaim,
 } from './persistence.js';
 import { type LocalOp, type PendingConflict, SyncState } from './sync-state.js';
-import { type DocTransport, docRoom } from './transport.js';
+import { type DocTransport, docRoom, sharingRoom } from './transport.js';
 import type {
   ChangeSource,
   DocStatus,
@@ -83,8 +87,11 @@ const RETRY_MAX_MS = 30_000;
 export const CLOSE_TIMEOUT_MS = 10_000;
 /** With `keepConfirmed`, the shortest time, by default, between two saves of a record without unconfirmed edits. */
 export const KEEP_CONFIRMED_EVERY_MS = 5_000;
-/** How many of its own op ids a document client remembers for `keepConfirmed` (see `DocumentClient.mine`). */
-const MINE_KEPT = 10_000;
+/**
+ * How long a client that took over another client's record (`Adoption`) waits for the server to confirm its edits
+ * before it stops and leaves them in the persistence for the next client.
+ */
+const ADOPT_TIMEOUT_MS = 60_000;
 
 /**
  * The default persistence, one per `SynclineClient` (the transport `client.doc()` gives its documents; see
@@ -118,6 +125,16 @@ interface Committed {
 const EMPTY_DOC: ZoneDocument = Object.freeze(emptyDocument()) as ZoneDocument;
 
 /**
+ * Another client's record with edits, taken over (claimed) by a new client of the document, which already restores
+ * one record of its own: a hidden document client restores this one, sends its edits, deletes it once they are
+ * confirmed, and stops. Internal (`DocumentClient`'s fourth argument).
+ */
+export interface Adoption {
+  record: PersistedDoc;
+  release: ReleaseClaim;
+}
+
+/**
  * A collaborative document on the client (get one with `client.doc(id)`). Edits apply at once to the
  * local document and go to the server one op at a time (later ones wait, composed, behind it); remote ops
  * are transformed past mine. A rejected op is rolled back cleanly (my later edits stay) and reported as
@@ -147,6 +164,15 @@ export class DocumentClient {
   private readonly undoManager: UndoManager;
   private readonly lockKeeper: LockKeeper;
   private readonly newOpId = createIdGenerator();
+  /** The key of my record in the persistence: a fresh one, or that of the record I took over. */
+  private clientKey = randomPrefix();
+  /** Gives up my claim on `clientKey` (after my last write). */
+  private releaseClaim: ReleaseClaim | undefined;
+  /** The last write to the persistence issued (the claim is given up once it settled). */
+  private lastWrite: Promise<unknown> = Promise.resolve();
+  /** Hidden clients sending the edits of records of clients that are gone (see `Adoption`). */
+  private readonly adopters = new Set<DocumentClient>();
+  private readonly adoption: Adoption | undefined;
 
   private state: SyncState | null = null;
   private snapshot: DocumentState;
@@ -216,18 +242,13 @@ export class DocumentClient {
   /** `keepConfirmed`: the version of the confirmed state stored as the record (none of my ops in it). */
   private persistedKeptVersion: number | undefined;
   /** A kept record (no edits) loaded before anyone said who is signed in: restored once the handshake says it is theirs. */
-  private heldKept: PersistedDoc | null = null;
+  private heldKept: { record: PersistedDoc; own: boolean } | null = null;
   /** What is shown was restored from the persistence and the server has not answered the first open yet. */
   private restoredView = false;
   /** Whose edits were restored from storage (checked against the user once signed in). */
   private restoredUserId: string | undefined;
   /** The opIds of the restored edits (the rest of my queue was made on this page). */
   private restoredOpIds = new Set<string>();
-  /**
-   * The ids of the ops this client saved or restored (the latest `MINE_KEPT`): a stored record holding only these
-   * may be replaced by my confirmed state (`keepConfirmed`); one holding others is another tab's, left alone.
-   */
-  private readonly mine = new Set<string>();
   /** Restored edits that another user typed on top of `restoredUserId`'s before a handshake (`typedBy`). */
   private restoredTypedBy: { userId: string; opIds: Set<string> } | undefined;
   private syncedWaiters: { resolve(): void; reject(error: SynclineError): void }[] = [];
@@ -235,7 +256,14 @@ export class DocumentClient {
   private rejectReady!: (error: SynclineError) => void;
   private ownerIdValue: string | undefined;
 
-  constructor(transport: DocTransport, documentId: string, options: DocumentClientOptions = {}) {
+  constructor(
+    transport: DocTransport,
+    documentId: string,
+    options: DocumentClientOptions = {},
+    /** Internal: this client sends the edits of another client's record (see `Adoption`). */
+    adoption?: Adoption,
+  ) {
+    this.adoption = adoption;
     this.transport = transport;
     this.documentId = documentId;
     this.options = options;
@@ -563,8 +591,8 @@ export class DocumentClient {
    * Meanwhile `client.doc()` of the same id gives a new client, which opens once this one is done. Edits still
    * unconfirmed then stay in the persistence for the next client of the document: by default (in memory, one per
    * `SynclineClient`) the next `client.doc()` of this client; across reloads only with a persistence such as
-   * `IndexedDBDocPersistence`. Resolves once everything is stopped; calling it again returns the same promise
-   * (`timeoutMs: 0` stops now).
+   * `IndexedDBDocPersistence`. Resolves once everything is stopped and the last save is written; calling it again
+   * returns the same promise (`timeoutMs: 0` stops now).
    *
    * @example
    * await doc.close(); // my last edits reached the server, or are kept for the next client of the document
@@ -636,6 +664,15 @@ export class DocumentClient {
     if (this.closed) return;
     this.flushPersist(); // so that a client created right after sees the latest edits (and confirmed state)
     this.closed = true;
+    // My record is another client's to take over once my last write is done (not before: it could take the edits
+    // that write deletes as confirmed); `close()` resolves after that, so a client made then can take it over.
+    const release = this.releaseClaim;
+    this.releaseClaim = undefined;
+    const written = this.lastWrite.then(
+      () => release?.(),
+      () => release?.(),
+    );
+    for (const adopter of this.adopters) adopter.close({ timeoutMs: 0 });
     this.clearTimer('closeTimer');
     for (const dispose of this.disposers.splice(0)) dispose();
     this.lockKeeper.dispose();
@@ -652,7 +689,8 @@ export class DocumentClient {
     this.publish();
     this.listeners.clear();
     this.events.clear();
-    this.closing?.resolve();
+    const closing = this.closing;
+    if (closing) void written.then(closing.resolve);
     this.options.onClose?.();
   }
 
@@ -727,14 +765,17 @@ export class DocumentClient {
     // A client of this document that is closing may still save or delete its record: load what it leaves.
     const closing = closingDocs.get(this.persistence)?.get(this.documentId);
     if (closing) await closing;
+    // My fresh key is claimed before anything can be saved under it (else another tab could take my record over).
+    const fresh = await this.claim(this.clientKey).catch(() => null);
+    if (fresh) this.holdClaim(fresh);
     try {
-      const record = await this.persistence.load(this.documentId);
-      if (!this.closed && isPersistedDoc(record) && this.state === null) {
+      const found = this.adoption ? this.takeOver(this.adoption) : await this.loadRecord();
+      if (!this.closed && found && this.state === null) {
         // A kept confirmed state (no edits of mine) is shown only to the user who kept it: to whom the app says is
         // signed in (`userId`) before the handshake, else once the handshake says who (as the room is entered).
-        const owner = this.keptRecordOwner(record);
-        if (owner === 'me' || owner === 'edits') this.restore(record);
-        else if (owner === 'unknown') this.heldKept = record;
+        const owner = this.keptRecordOwner(found.record);
+        if (owner === 'me' || owner === 'edits') this.restore(found.record, found.own);
+        else if (owner === 'unknown') this.heldKept = found;
       }
     } catch (cause) {
       this.events.emit('error', new SynclineError('internal', 'could not load saved edits', { cause }));
@@ -743,9 +784,103 @@ export class DocumentClient {
     if (await this.enterRoom()) {
       const held = this.heldKept;
       this.heldKept = null;
-      if (held && this.state === null && this.keptRecordOwner(held) === 'me') this.restore(held);
+      if (held && this.state === null && this.keptRecordOwner(held.record) === 'me')
+        this.restore(held.record, held.own);
       this.open(null);
     }
+  }
+
+  /**
+   * Loads the document's records (one per client that saved one) and takes over those whose clients are gone
+   * (`DocPersistence.claim`): the newest with edits (else the newest without) becomes mine, restored here and saved
+   * under its key from now on; every other one with edits is sent by a hidden client (`adopt`); the others, older
+   * confirmed states, are deleted. Records of live clients (another tab) are left to them; when there is no other,
+   * the newest one's confirmed state (without its edits) is shown until the server answers. Whose edits they are is
+   * sorted out as before, once the handshake says who is signed in (another user's are not sent).
+   */
+  private async loadRecord(): Promise<{ record: PersistedDoc; own: boolean } | undefined> {
+    const records = (await this.persistence.loadAll(this.documentId))
+      .filter(isPersistedDoc)
+      .sort((a, b) => b.savedAt - a.savedAt);
+    const taken: Adoption[] = [];
+    const live: PersistedDoc[] = [];
+    try {
+      for (const record of records) {
+        const release = await this.claim(clientKeyOf(record));
+        if (release === null) live.push(record);
+        else taken.push({ record, release });
+      }
+    } catch (error) {
+      for (const t of taken) t.release(); // else held, unused, for the page's life
+      throw error;
+    }
+    if (this.closed) {
+      for (const t of taken) t.release();
+      return undefined;
+    }
+    const mine = taken.find((t) => hasEdits(t.record)) ?? taken[0];
+    for (const t of taken) {
+      if (t === mine) continue;
+      if (hasEdits(t.record)) this.adopt(t);
+      else void this.persistence.delete(this.documentId, clientKeyOf(t.record)).then(t.release, t.release);
+    }
+    if (mine) return this.takeOver(mine);
+    const view = newestRecord(live);
+    if (!view) return undefined;
+    // Another client's record, in use: its confirmed state only, as if kept by me (its edits are its own to send).
+    const { typedBy: _, ...confirmed } = view;
+    return { record: { ...confirmed, inflight: null, pending: [], opIds: [] }, own: false };
+  }
+
+  /** Makes `adoption`'s record mine: restored here, saved under its key. */
+  private takeOver(adoption: Adoption): { record: PersistedDoc; own: boolean } {
+    const fresh = this.releaseClaim; // nothing was saved under my fresh key
+    this.releaseClaim = undefined;
+    this.clientKey = clientKeyOf(adoption.record);
+    this.holdClaim(adoption.release);
+    fresh?.();
+    return { record: adoption.record, own: true };
+  }
+
+  private claim(clientKey: string): Promise<ReleaseClaim | null> {
+    const p = this.persistence;
+    return p.claim ? p.claim(this.documentId, clientKey) : pageClaims(p).claim(this.documentId, clientKey);
+  }
+
+  /** Keeps `release` until I close (given up at once if I closed meanwhile). */
+  private holdClaim(release: ReleaseClaim): void {
+    if (this.closed) release();
+    else this.releaseClaim = release;
+  }
+
+  /**
+   * A hidden document client for another client's record with edits (`Adoption`): it restores the record, sends
+   * the edits, deletes the record once they are confirmed and stops (after `ADOPT_TIMEOUT_MS` at most, leaving what
+   * is unconfirmed for the next client). It shares my room (`sharingRoom`); its conflicts and notices are mine.
+   */
+  private adopt(adoption: Adoption): void {
+    const adopter: DocumentClient = new DocumentClient(
+      sharingRoom(this.transport),
+      this.documentId,
+      {
+        persistence: this.persistence,
+        timers: this.timers,
+        clock: this.clock,
+        logger: this.options.logger,
+        userId: this.options.userId,
+        globals: null,
+        closeTimeoutMs: ADOPT_TIMEOUT_MS,
+        onClose: () => this.adopters.delete(adopter),
+      },
+      adoption,
+    );
+    this.adopters.add(adopter);
+    adopter.on('conflict', (conflict) => this.events.emit('conflict', conflict));
+    adopter.on('notice', (notice) => this.events.emit('notice', notice));
+    void adopter.ready.then(
+      () => adopter.close(),
+      () => adopter.close({ timeoutMs: 0 }),
+    );
   }
 
   /**
@@ -820,7 +955,8 @@ export class DocumentClient {
     });
   }
 
-  private restore(record: PersistedDoc): void {
+  /** Shows `record` (and will send its edits); `own`: it is my record (else a copy of another client's). */
+  private restore(record: PersistedDoc, own = true): void {
     // Every restored op may have reached the server before the reload: re-sent with its opId.
     const restored = (p: { opId: string; op: Op }, sent: boolean): LocalOp => ({
       opId: p.opId,
@@ -836,16 +972,15 @@ export class DocumentClient {
         .filter((id) => !typedBy.has(id)),
     );
     this.restoredTypedBy = record.typedBy ? { userId: record.typedBy.userId, opIds: typedBy } : undefined;
-    this.noteMine(record.opIds);
     this.state = new SyncState(
       record.snapshot,
       record.version,
       record.inflight ? restored(record.inflight, true) : null,
       record.pending.map((p) => restored(p, false)),
     );
-    this.persistedEmpty = false;
+    this.persistedEmpty = !own;
     const kept = record.inflight === null && record.pending.length === 0;
-    this.persistedKeptVersion = kept ? record.version : undefined;
+    this.persistedKeptVersion = kept && own ? record.version : undefined;
     this.restoredView = true;
     this.emitChange(null, 'resync', undefined, true);
     this.publish();
@@ -1084,13 +1219,13 @@ export class DocumentClient {
     this.clearTimer('openRetryTimer');
     // Deleted (`document_deleted`, or an open or a submit answered `not_found`): its saved edits can never be sent.
     // Refused (`forbidden`): a kept confirmed state goes too (unconfirmed edits stay, as for any other failure).
-    if (error.code === 'not_found') this.discardPersisted();
+    if (error.code === 'not_found') this.discardPersisted(true);
     else if (
       error.code === 'forbidden' &&
       !((this.state?.unconfirmed ?? 0) > 0) &&
       (!this.persistedEmpty || this.heldKept !== null)
     )
-      this.discardPersisted();
+      this.discardPersisted(false);
     this.events.emit('error', error);
     this.rejectReady(error);
     // Nothing more will be confirmed: whoever waits must not hang (the edits stay in the persistence).
@@ -1099,18 +1234,22 @@ export class DocumentClient {
     this.settleClose();
   }
 
-  /** Deletes the document's saved edits and saves nothing more (it was deleted: a later restore must not send them). */
-  private discardPersisted(): void {
+  /**
+   * Deletes my record (`all`: every client's, the document was deleted: a later restore must not send them) and
+   * saves nothing more.
+   */
+  private discardPersisted(all: boolean): void {
     this.discarded = true;
     this.persistScheduled = false;
     this.clearTimer('persistRetryTimer');
     this.clearTimer('keepTimer');
     let write: Promise<void>;
     try {
-      write = this.persistence.delete(this.documentId);
+      write = this.persistence.delete(this.documentId, all ? undefined : this.clientKey);
     } catch (cause) {
       write = Promise.reject(cause);
     }
+    this.lastWrite = write;
     write.catch((cause) => {
       if (!this.closed)
         this.events.emit('error', new SynclineError('internal', 'could not delete saved edits', { cause }));
@@ -1547,18 +1686,14 @@ export class DocumentClient {
     const n = ++this.persistWrites;
     let write: Promise<void>;
     try {
-      if (record === null) write = this.persistence.delete(this.documentId);
-      else if (record.opIds.length > 0) {
-        this.noteMine(record.opIds);
-        write = this.persistence.save(record);
-      } else {
-        // My confirmed state: never over another tab's unsent edits (kept only by a persistence that can check).
-        const p = this.persistence;
-        write = p.saveKept ? p.saveKept(record, this.mine) : Promise.resolve();
-      }
+      write =
+        record === null
+          ? this.persistence.delete(this.documentId, this.clientKey)
+          : this.persistence.save(record);
     } catch (cause) {
       write = Promise.reject(cause);
     }
+    this.lastWrite = write;
     write.then(
       () => {
         if (n === this.persistWrites) this.persistRetryDelay = RETRY_MIN_MS;
@@ -1584,16 +1719,6 @@ export class DocumentClient {
     );
   }
 
-  private noteMine(opIds: readonly string[]): void {
-    for (const id of opIds) this.mine.add(id);
-    if (this.mine.size <= MINE_KEPT) return;
-    // Oldest first: a record still holding one of those is left as it is (its ops are re-sent and answered duplicate).
-    for (const id of this.mine) {
-      this.mine.delete(id);
-      if (this.mine.size <= MINE_KEPT) break;
-    }
-  }
-
   /** Who a kept confirmed state is for: the signed-in user (the app's `userId` before the handshake). */
   private keptUserId(): string | undefined {
     return this.transport.userId ?? this.options.userId;
@@ -1609,6 +1734,7 @@ export class DocumentClient {
       return {
         format: 1,
         documentId: this.documentId,
+        clientKey: this.clientKey,
         userId,
         version: s.version,
         snapshot: s.serverDoc,
@@ -1635,6 +1761,7 @@ export class DocumentClient {
     return {
       format: 1,
       documentId: this.documentId,
+      clientKey: this.clientKey,
       ...(userId === undefined ? {} : { userId }),
       ...(typist !== undefined && mine.length > 0 ? { typedBy: { userId: typist, opIds: mine } } : {}),
       version: s.version,
@@ -1676,6 +1803,17 @@ export class DocumentClient {
     // A throwing listener must not break the document (nor the other listeners).
     this.options.logger?.error?.('syncline: document listener failed', error);
   }
+}
+
+/** Whether a record holds unconfirmed edits (else it is a kept confirmed state). */
+const hasEdits = (record: PersistedDoc): boolean => record.inflight !== null || record.pending.length > 0;
+
+/** Claims for a persistence without `claim`: the clients of this page only. */
+const localClaims = new WeakMap<DocPersistence, LocalClaims>();
+function pageClaims(persistence: DocPersistence): LocalClaims {
+  let claims = localClaims.get(persistence);
+  if (!claims) localClaims.set(persistence, (claims = new LocalClaims()));
+  return claims;
 }
 
 /** Sent, and the server's answer (committed at a version, or a no-op) not known yet. */

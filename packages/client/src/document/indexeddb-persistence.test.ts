@@ -1,4 +1,4 @@
-import { IDBFactory } from 'fake-indexeddb';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { docOf, quiesce, world, zone } from './fake-doc-server.js';
 import { IndexedDBDocPersistence } from './indexeddb-persistence.js';
@@ -32,7 +32,7 @@ describe('DocPersistence', () => {
 
   it('IndexedDBDocPersistence saves, replaces, loads and deletes records by document id', async () => {
     const indexedDB = new IDBFactory();
-    const storage = new IndexedDBDocPersistence({ indexedDB, name: 'app-ann' });
+    const storage = new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange, name: 'app-ann' });
     await storage.save(record('d1'));
     await storage.save(record('d2'));
     await storage.save(record('d1', 7));
@@ -42,30 +42,37 @@ describe('DocPersistence', () => {
     expect(await storage.load('d2')).toBeUndefined();
     await storage.close();
 
-    const reopened = new IndexedDBDocPersistence({ indexedDB, name: 'app-ann' });
+    const reopened = new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange, name: 'app-ann' });
     expect(await reopened.load('d1')).toEqual(record('d1', 7));
-    expect(await new IndexedDBDocPersistence({ indexedDB, name: 'app-bob' }).load('d1')).toBeUndefined();
+    expect(
+      await new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange, name: 'app-bob' }).load('d1'),
+    ).toBeUndefined();
     await reopened.close();
   });
 
   it("moves a user's records from an older database (migrateFrom) before its first use, leaving the others'", async () => {
     const indexedDB = new IDBFactory();
-    const old = new IndexedDBDocPersistence({ indexedDB }); // the default name, as before a per-user one
+    const old = new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange }); // the default name, as before a per-user one
     await old.save(record('d1')); // Ann's
     await old.save({ ...record('d2'), userId: 'bob' });
     await old.save({ ...record('d3'), savedAt: 1 }); // Ann's, older than what the new database has
     await old.close();
-    const seeded = new IndexedDBDocPersistence({ indexedDB, name: 'app-ann' });
+    const seeded = new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange, name: 'app-ann' });
     await seeded.save({ ...record('d3', 9), savedAt: 50 });
     await seeded.close();
 
     const from = { name: 'syncline-documents', userId: 'ann' };
-    const ann = new IndexedDBDocPersistence({ indexedDB, name: 'app-ann', migrateFrom: from });
+    const ann = new IndexedDBDocPersistence({
+      indexedDB,
+      keyRange: IDBKeyRange,
+      name: 'app-ann',
+      migrateFrom: from,
+    });
     expect(await ann.load('d1')).toEqual(record('d1'));
     expect(await ann.load('d2')).toBeUndefined(); // Bob's stays his
     expect((await ann.load('d3'))?.version).toBe(9);
     await ann.close();
-    const left = new IndexedDBDocPersistence({ indexedDB });
+    const left = new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange });
     expect(await left.load('d1')).toBeUndefined(); // moved, not copied: read once
     expect(await left.load('d3')).toBeUndefined();
     expect((await left.load('d2'))?.userId).toBe('bob');
@@ -73,10 +80,71 @@ describe('DocPersistence', () => {
 
     // A device that never had the older database: nothing is created.
     const fresh = new IDBFactory();
-    const carl = new IndexedDBDocPersistence({ indexedDB: fresh, name: 'app-carl', migrateFrom: from });
+    const carl = new IndexedDBDocPersistence({
+      indexedDB: fresh,
+      keyRange: IDBKeyRange,
+      name: 'app-carl',
+      migrateFrom: from,
+    });
     expect(await carl.load('d1')).toBeUndefined();
     expect((await fresh.databases()).map((db) => db.name)).toEqual(['app-carl']);
     await carl.close();
+  });
+
+  it("keeps a record per client, next to an older version's one record per document, and deletes one or all", async () => {
+    const indexedDB = new IDBFactory();
+    const storage = new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange, name: 'app-ann' });
+    await storage.save(record('d1')); // no clientKey: where an older version kept it (key 'd1')
+    await storage.save({ ...record('d1', 4), clientKey: 'k1', savedAt: 6 });
+    await storage.save({ ...record('d1', 5), clientKey: 'k2', savedAt: 7 });
+    await storage.save({ ...record('d10', 5), clientKey: 'k1' }); // another document, its id a prefix of it
+    await storage.save({ ...record('d1', 6), clientKey: 'k1', savedAt: 8 }); // k1's record replaced
+    expect((await storage.loadAll('d1')).map((r) => [r.clientKey ?? '', r.version]).sort()).toEqual([
+      ['', 3],
+      ['k1', 6],
+      ['k2', 5],
+    ]);
+    expect(await storage.load('d1')).toMatchObject({ clientKey: 'k1', version: 6 }); // the newest
+    await storage.delete('d1', '');
+    await storage.delete('d1', 'k2');
+    expect((await storage.loadAll('d1')).map((r) => r.clientKey)).toEqual(['k1']);
+    await storage.save(record('d1'));
+    await storage.delete('d1');
+    expect(await storage.loadAll('d1')).toEqual([]);
+    expect(await storage.loadAll('d10')).toHaveLength(1);
+    await storage.close();
+  });
+
+  it('claims a record with a Web Lock per database, document and client: another tab cannot take it while held', async () => {
+    const held = new Set<string>();
+    const locks = {
+      request(name: string, _options: LockOptions, callback: (lock: Lock | null) => unknown) {
+        if (held.has(name)) return Promise.resolve(callback(null));
+        held.add(name);
+        return Promise.resolve(callback({ name, mode: 'exclusive' } as Lock)).finally(() =>
+          held.delete(name),
+        );
+      },
+    } as unknown as LockManager;
+    const indexedDB = new IDBFactory();
+    const tab1 = new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange, name: 'app-ann', locks });
+    const tab2 = new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange, name: 'app-ann', locks });
+    const release = await tab1.claim('d1', 'k1');
+    expect(release).toBeTypeOf('function');
+    expect(await tab2.claim('d1', 'k1')).toBeNull();
+    expect(await tab2.claim('d1', 'k2')).toBeTypeOf('function');
+    expect(
+      await new IndexedDBDocPersistence({ indexedDB, name: 'app-bob', locks }).claim('d1', 'k1'),
+    ).not.toBeNull();
+    release?.();
+    await tick();
+    expect(await tab2.claim('d1', 'k1')).toBeTypeOf('function');
+    // Without Web Locks: only this page's claims count.
+    const page = new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange, locks: null });
+    const mine = await page.claim('d1', 'k1');
+    expect(await page.claim('d1', 'k1')).toBeNull();
+    mine?.();
+    expect(await page.claim('d1', 'k1')).toBeTypeOf('function');
   });
 
   it('rejects when IndexedDB is not available', async () => {
@@ -92,7 +160,9 @@ describe('DocPersistence', () => {
   it('carries offline edits across a reload through IndexedDB', async () => {
     const indexedDB = new IDBFactory();
     const { server, open } = world();
-    const first = open('ann', { persistence: new IndexedDBDocPersistence({ indexedDB }) });
+    const first = open('ann', {
+      persistence: new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange }),
+    });
     await first.doc.ready;
     first.conn.disconnect();
     first.doc.editText('z1', { pos: 5, ins: ', offline' });
@@ -105,7 +175,7 @@ describe('DocPersistence', () => {
       confidence: 1,
       text: 'new',
     });
-    const storage = new IndexedDBDocPersistence({ indexedDB });
+    const storage = new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange });
     for (let i = 0; i < 50 && !(await storage.load('d1'))?.pending.length; i++) await tick();
     expect((await storage.load('d1'))?.pending).toHaveLength(2);
     first.doc.close(); // the page goes away

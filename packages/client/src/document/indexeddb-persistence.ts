@@ -1,31 +1,52 @@
 import { IndexedDBStore } from '../indexeddb-store.js';
-import { type DocPersistence, holdsOthersOps, isPersistedDoc, type PersistedDoc } from './persistence.js';
+import {
+  clientKeyOf,
+  type DocPersistence,
+  isPersistedDoc,
+  LocalClaims,
+  newestRecord,
+  type PersistedDoc,
+  type ReleaseClaim,
+} from './persistence.js';
 
 export interface IndexedDBDocPersistenceOptions {
   /** Database name; use one per app and user so two accounts never share unconfirmed edits. */
   name?: string;
   /** Default `globalThis.indexedDB`. */
   indexedDB?: IDBFactory;
+  /** The `IDBKeyRange` of that IndexedDB (default `globalThis.IDBKeyRange`): a document's records are a key range. */
+  keyRange?: typeof IDBKeyRange;
   /**
    * An older database of this persistence (such as the default `syncline-documents`, before the app named one per
    * user) whose records of `userId` are moved into this one before its first load, save or delete; the other
    * users' records stay there for them. Nothing is created when that database does not exist.
    */
   migrateFrom?: { name: string; userId: string };
+  /**
+   * Tells live clients' records from those of clients that are gone (`claim`), across the tabs of the browser.
+   * Default `navigator.locks` (the Web Locks API). Without it, only the clients of this page count as live: a new
+   * tab may take over, and send again, the edits of another open tab (the same opIds, answered as duplicates
+   * when they arrive as they were saved).
+   */
+  locks?: LockManager | null;
 }
 
 const STORE = 'documents';
 const DEFAULT_NAME = 'syncline-documents';
 
 /**
- * Keeps each document's unconfirmed ops in IndexedDB (one record per document id), so edits made
- * offline survive a reload: the next `DocumentClient` for the document restores and re-submits them. With the
- * document client's `keepConfirmed`, also the document as the server last confirmed it, so it opens offline.
+ * Keeps each document client's unconfirmed ops in IndexedDB (a record per document and client, under the key
+ * `[documentId, clientKey]`; a record of an older version, one per document, under the key `documentId`), so edits
+ * made offline survive a reload: the next `DocumentClient` for the document restores and re-submits them. With the
+ * document client's `keepConfirmed`, also the document as the server last confirmed it, so it opens offline. A
+ * client holds a Web Lock named after its record while it lives (`claim`), so that another tab leaves its record
+ * alone.
  */
 export class IndexedDBDocPersistence implements DocPersistence {
   private readonly idb: IndexedDBStore;
   /** The move of the older database's records (`migrateFrom`), started on first use. */
   private migration: Promise<void> | undefined;
+  private readonly localClaims = new LocalClaims();
 
   constructor(private readonly options: IndexedDBDocPersistenceOptions = {}) {
     this.idb = new IndexedDBStore(options.name ?? DEFAULT_NAME, STORE, this.factory, (db, store) =>
@@ -33,32 +54,66 @@ export class IndexedDBDocPersistence implements DocPersistence {
     );
   }
 
+  /** The most recently saved record of the document (for tests and debugging). */
   async load(documentId: string): Promise<PersistedDoc | undefined> {
-    return (await this.run('readonly', (store) => store.get(documentId))) as PersistedDoc | undefined;
+    return newestRecord(await this.loadAll(documentId));
+  }
+
+  async loadAll(documentId: string): Promise<PersistedDoc[]> {
+    let legacy: unknown;
+    const records = (await this.run('readonly', (store) => {
+      const old = store.get(documentId);
+      old.onsuccess = () => {
+        legacy = old.result;
+      };
+      return store.getAll(this.clientRange(documentId));
+    })) as unknown[];
+    return [legacy, ...records].filter(isPersistedDoc);
   }
 
   async save(record: PersistedDoc): Promise<void> {
-    await this.run('readwrite', (store) => store.put(record, record.documentId));
+    await this.run('readwrite', (store) => store.put(record, keyOf(record.documentId, clientKeyOf(record))));
   }
 
-  async delete(documentId: string): Promise<void> {
-    await this.run('readwrite', (store) => store.delete(documentId));
-  }
-
-  /** `save`, unless the stored record holds another client's unsent ops: read and written in one transaction. */
-  async saveKept(record: PersistedDoc, mine: ReadonlySet<string>): Promise<void> {
+  async delete(documentId: string, clientKey?: string): Promise<void> {
     await this.run('readwrite', (store) => {
-      const stored = store.get(record.documentId);
-      stored.onsuccess = () => {
-        if (!holdsOthersOps(stored.result, mine)) store.put(record, record.documentId);
-      };
-      return stored;
+      if (clientKey !== undefined) return store.delete(keyOf(documentId, clientKey));
+      store.delete(this.clientRange(documentId));
+      return store.delete(documentId);
+    });
+  }
+
+  claim(documentId: string, clientKey: string): Promise<ReleaseClaim | null> {
+    const locks =
+      this.options.locks === undefined
+        ? (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
+        : this.options.locks;
+    if (!locks) return this.localClaims.claim(documentId, clientKey);
+    const name = `syncline-doc:${JSON.stringify([this.options.name ?? DEFAULT_NAME, documentId, clientKey])}`;
+    return new Promise<ReleaseClaim | null>((resolve, reject) => {
+      locks
+        .request(name, { ifAvailable: true }, (lock) => {
+          if (!lock) {
+            resolve(null);
+            return undefined;
+          }
+          // Held until released: the lock is the callback's promise.
+          return new Promise<void>((release) => resolve(release));
+        })
+        .catch(reject);
     });
   }
 
   /** Closes the database connection (a later call reopens it). */
   close(): Promise<void> {
     return this.idb.close();
+  }
+
+  /** Every `[documentId, clientKey]` key of the document (arrays sort after strings, an empty array after both). */
+  private clientRange(documentId: string): IDBKeyRange {
+    const range = this.options.keyRange ?? (globalThis as { IDBKeyRange?: typeof IDBKeyRange }).IDBKeyRange;
+    if (!range) throw new Error('IDBKeyRange is not available');
+    return range.bound([documentId], [documentId, []]);
   }
 
   private get factory(): IDBFactory | undefined {
@@ -93,13 +148,18 @@ export class IndexedDBDocPersistence implements DocPersistence {
         (r): r is PersistedDoc => isPersistedDoc(r) && r.userId === userId,
       );
       for (const record of records) {
-        const here = await this.idb.run('readonly', (store) => store.get(record.documentId));
+        const key = keyOf(record.documentId, clientKeyOf(record));
+        const here = await this.idb.run('readonly', (store) => store.get(key));
         if (!isPersistedDoc(here) || here.savedAt < record.savedAt)
-          await this.idb.run('readwrite', (store) => store.put(record, record.documentId));
-        await old.run('readwrite', (store) => store.delete(record.documentId));
+          await this.idb.run('readwrite', (store) => store.put(record, key));
+        await old.run('readwrite', (store) => store.delete(key));
       }
     } finally {
       await old.close();
     }
   }
 }
+
+/** A record's key: its document's id for the client key `''` (where an older version kept the one record). */
+const keyOf = (documentId: string, clientKey: string): IDBValidKey =>
+  clientKey === '' ? documentId : [documentId, clientKey];

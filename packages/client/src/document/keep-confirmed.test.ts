@@ -21,13 +21,9 @@ class SpyPersistence extends MemoryDocPersistence {
     this.saves.push(record);
     return super.save(record);
   }
-  override async delete(documentId: string): Promise<void> {
+  override async delete(documentId: string, clientKey?: string): Promise<void> {
     this.deletes++;
-    return super.delete(documentId);
-  }
-  override async saveKept(record: PersistedDoc, mine: ReadonlySet<string>): Promise<void> {
-    this.saves.push(record);
-    return super.saveKept(record, mine);
+    return super.delete(documentId, clientKey);
   }
 }
 
@@ -204,33 +200,32 @@ describe('DocumentClient with keepConfirmed', () => {
     expect(persistence.saves).toHaveLength(sent + 1);
   });
 
-  it("never saves over another tab's unsent edits: two tabs of one user on one persistence", async () => {
+  it("never saves over another tab's unsent edits: two tabs of one user keep a record each", async () => {
     const persistence = new MemoryDocPersistence();
     const { server, open } = world();
     const a = open('ann', { persistence, keepConfirmed: true });
     const b = open('ann', { persistence, keepConfirmed: true });
     await Promise.all([a.doc.ready, b.doc.ready]);
-    // Tab A types, and the network drops before the server confirms it: its edit is in the shared record.
+    // Tab A types, and the network drops before the server confirms it: its edit is in its record.
     a.conn.disconnect();
     a.doc.editText('z1', { pos: 0, ins: 'A' });
     await settle();
-    expect((await persistence.load('d1'))?.pending.map((p) => p.op)).toHaveLength(1);
-    // Tab B, nothing of its own unconfirmed, hears others' edits and keeps its confirmed state: not over A's edit.
+    // Tab B, nothing of its own unconfirmed, hears others' edits and keeps its confirmed state in its own record.
     server.commit(zoneUpdate('z2', { label: 'from bob' }), 'bob');
     await quiesce([b.conn], tick);
     await vi.advanceTimersByTimeAsync(5_000);
     await b.doc.close();
-    const stored = await persistence.load('d1');
-    expect(stored?.pending.length ?? 0).toBe(1);
+    const pendingOf = async () => (await persistence.loadAll('d1')).map((r) => r.pending.length).sort();
+    expect(await pendingOf()).toEqual([0, 1]);
     // A reload (A's tab gone offline): the edit is restored and sent.
     await a.doc.close({ timeoutMs: 0 });
     const reloaded = open('ann', { persistence, keepConfirmed: true });
     await reloaded.doc.ready;
     await quiesce([reloaded.conn], tick);
     expect(server.doc.zones.z1.text).toBe('Ahello');
-    // Once confirmed, the tab that sent it may keep its confirmed state over the record (the ops are its own now).
+    // It took over A's record (B's older confirmed state is dropped), and keeps its confirmed state there.
     await reloaded.doc.close();
-    expect(await persistence.load('d1')).toMatchObject({ pending: [], inflight: null, opIds: [] });
+    expect(await persistence.loadAll('d1')).toMatchObject([{ pending: [], inflight: null, opIds: [] }]);
   });
 
   it('drops the kept record of a document found deleted when it opens, and saves nothing more', async () => {

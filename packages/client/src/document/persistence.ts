@@ -7,9 +7,10 @@ export interface PersistedOp {
 }
 
 /**
- * What a document client keeps across reloads, per document: its unconfirmed ops, and the server
- * document (and version) they are expressed against, so that the next client for the same document can
- * show them at once and rebase them onto what the server has committed since. With the client's
+ * What a document client keeps across reloads: its unconfirmed ops, and the server document (and version) they are
+ * expressed against, so that a later client of the same document can show them at once and rebase them onto what
+ * the server has committed since. Each document client keeps its own record (`clientKey`): two tabs of one user
+ * editing a document offline keep two records, and neither overwrites the other's edits. With the client's
  * `keepConfirmed` option, a record without ops is kept too: the server document as last confirmed, which the next
  * client shows at once and catches up from its version the same way.
  */
@@ -17,6 +18,11 @@ export interface PersistedDoc {
   /** Format of this record. */
   format: 1;
   documentId: string;
+  /**
+   * The document client that wrote it (random, one per client, or the key of the record it took over). Absent in a
+   * record of an older version, which kept one record per document: the key `''`.
+   */
+  clientKey?: string;
   /**
    * Whose ops these are: a client signed in as someone else does not re-submit them. For a record without ops
    * (`keepConfirmed`), who was signed in: it is shown to no one else.
@@ -40,27 +46,64 @@ export interface PersistedDoc {
   savedAt: number;
 }
 
+/** The key a record is stored under, within its document: its client's (`''` for a record of an older version). */
+export const clientKeyOf = (record: PersistedDoc): string => record.clientKey ?? '';
+
 /**
- * Where document clients keep their unconfirmed ops. The client saves after every change of them
- * (coalesced to one write per turn of the event loop) and deletes the record once everything is confirmed; with
- * `keepConfirmed` it saves the confirmed state instead, at most once every `keepConfirmedEveryMs`.
+ * Gives up a claim (`DocPersistence.claim`): the record's client is gone, so a later client may take the record
+ * over.
+ */
+export type ReleaseClaim = () => void;
+
+/**
+ * Where document clients keep their unconfirmed ops: one record per document client (`PersistedDoc.clientKey`). A
+ * client saves its own record after every change of its ops (coalesced to one write per turn of the event loop)
+ * and deletes it once everything is confirmed; with `keepConfirmed` it saves the confirmed state instead, at most
+ * once every `keepConfirmedEveryMs`. A new client of a document loads every record of it, takes over those whose
+ * clients are gone (`claim`) and sends their edits; the records of live clients (another tab) it leaves to them.
+ * Writes must be applied in the order they were issued.
  */
 export interface DocPersistence {
-  load(documentId: string): Promise<PersistedDoc | undefined>;
+  /** Every record of the document, one per client key. */
+  loadAll(documentId: string): Promise<PersistedDoc[]>;
+  /** Writes `record` as its client's record (`clientKeyOf`), replacing only that one. */
   save(record: PersistedDoc): Promise<void>;
-  delete(documentId: string): Promise<void>;
+  /** Deletes the record of the client `clientKey`, or without one every record of the document (it was deleted). */
+  delete(documentId: string, clientKey?: string): Promise<void>;
   /**
-   * `keepConfirmed` saves through this, and only when a persistence has it (both built-in ones do): saves `record`
-   * (a confirmed state, no ops) unless the stored record holds an op whose id is not in `mine` (the ops this client
-   * saved or restored), in one atomic step. Another tab of the same user with the document open keeps its unsent
-   * edits in the same record: a blind `save` of my confirmed state would erase them.
+   * Claims the record `clientKey` of `documentId` for as long as the caller lives: resolves with the function that
+   * gives it up, or with null when a live client holds it (another tab's, which will send its edits itself). A
+   * persistence without `claim` treats every record as its to take (right when one page at a time uses it).
    */
-  saveKept?(record: PersistedDoc, mine: ReadonlySet<string>): Promise<void>;
+  claim?(documentId: string, clientKey: string): Promise<ReleaseClaim | null>;
 }
 
-/** Whether the stored `record` holds an op not among `mine` (another client's unsent edit). */
-export const holdsOthersOps = (record: unknown, mine: ReadonlySet<string>): boolean =>
-  isPersistedDoc(record) && record.opIds.some((id) => !mine.has(id));
+/** The most recently saved of `records`. */
+export const newestRecord = (records: readonly PersistedDoc[]): PersistedDoc | undefined =>
+  records.reduce<PersistedDoc | undefined>(
+    (a, b) => (a === undefined || b.savedAt > a.savedAt ? b : a),
+    undefined,
+  );
+
+/**
+ * Claims held in this page (or process): what `claim` falls back to without the Web Locks API, and all the memory
+ * persistence needs (its records live no longer than the page).
+ */
+export class LocalClaims {
+  private readonly held = new Set<string>();
+
+  claim(documentId: string, clientKey: string): Promise<ReleaseClaim | null> {
+    const key = JSON.stringify([documentId, clientKey]);
+    if (this.held.has(key)) return Promise.resolve(null);
+    this.held.add(key);
+    let released = false;
+    return Promise.resolve(() => {
+      if (released) return;
+      released = true;
+      this.held.delete(key);
+    });
+  }
+}
 
 /**
  * Keeps records in memory: they survive a `DocumentClient` being closed and created again (share one instance; a
@@ -68,32 +111,46 @@ export const holdsOthersOps = (record: unknown, mine: ReadonlySet<string>): bool
  * page reload. Use `IndexedDBDocPersistence` for that.
  */
 export class MemoryDocPersistence implements DocPersistence {
-  private readonly records = new Map<string, PersistedDoc>();
+  private readonly records = new Map<string, Map<string, PersistedDoc>>();
+  private readonly claims = new LocalClaims();
 
+  /** The most recently saved record of the document (for tests and debugging). */
   async load(documentId: string): Promise<PersistedDoc | undefined> {
-    const record = this.records.get(documentId);
+    const record = newestRecord([...(this.records.get(documentId)?.values() ?? [])]);
     return record === undefined ? undefined : structuredClone(record);
+  }
+
+  async loadAll(documentId: string): Promise<PersistedDoc[]> {
+    return [...(this.records.get(documentId)?.values() ?? [])].map((r) => structuredClone(r));
   }
 
   async save(record: PersistedDoc): Promise<void> {
     // Kept as given, not copied: the client writes a fresh record per save and never changes its snapshot
     // or ops afterwards (documents are immutable values), and copying a large document on every turn with
-    // an unconfirmed edit costs more than the edit. `load` hands out copies.
-    this.records.set(record.documentId, record);
+    // an unconfirmed edit costs more than the edit. `loadAll` hands out copies.
+    let byClient = this.records.get(record.documentId);
+    if (!byClient) this.records.set(record.documentId, (byClient = new Map()));
+    byClient.set(clientKeyOf(record), record);
   }
 
-  async delete(documentId: string): Promise<void> {
-    this.records.delete(documentId);
+  async delete(documentId: string, clientKey?: string): Promise<void> {
+    const byClient = this.records.get(documentId);
+    if (clientKey !== undefined) byClient?.delete(clientKey);
+    if (clientKey === undefined || byClient?.size === 0) this.records.delete(documentId);
   }
 
-  async saveKept(record: PersistedDoc, mine: ReadonlySet<string>): Promise<void> {
-    if (!holdsOthersOps(this.records.get(record.documentId), mine))
-      this.records.set(record.documentId, record);
+  claim(documentId: string, clientKey: string): Promise<ReleaseClaim | null> {
+    return this.claims.claim(documentId, clientKey);
   }
 
   /** Documents with a saved record (for tests and debugging). */
   get documentIds(): string[] {
     return [...this.records.keys()];
+  }
+
+  /** How many records the document has, one per client that saved one (for tests and debugging). */
+  recordCount(documentId: string): number {
+    return this.records.get(documentId)?.size ?? 0;
   }
 }
 
@@ -106,6 +163,7 @@ export function isPersistedDoc(value: unknown): value is PersistedDoc {
   return (
     r.format === 1 &&
     typeof r.documentId === 'string' &&
+    (r.clientKey === undefined || typeof r.clientKey === 'string') &&
     Number.isSafeInteger(r.version) &&
     typeof r.snapshot === 'object' &&
     r.snapshot !== null &&

@@ -24,3 +24,25 @@ export interface DocTransport {
 
 /** The room of a document: presence and its events. */
 export const docRoom = (documentId: string) => `doc:${documentId}`;
+
+/**
+ * `transport` for a second document client of a document whose room another client entered (and will leave): its
+ * `leave` does nothing, so that it leaves the room to its owner.
+ */
+export function sharingRoom(transport: DocTransport): DocTransport {
+  return {
+    get userId() {
+      return transport.userId;
+    },
+    get state() {
+      return transport.state;
+    },
+    request: <T = unknown>(method: string, data?: unknown, options?: SendOptions) =>
+      transport.request<T>(method, data, options),
+    subscribe: <T extends EventType>(type: T, handler: EventHandler<T>) => transport.subscribe(type, handler),
+    join: (room: string, options?: RoomOptions) => transport.join(room, options),
+    leave: () => Promise.resolve(),
+    on: <K extends keyof ClientEvents>(name: K, listener: (...args: ClientEvents[K]) => void) =>
+      transport.on(name, listener),
+  };
+}

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { DocumentClient } from './document-client.js';
+import { type FakeDocServer, quiesce, world } from './fake-doc-server.js';
+import { MemoryDocPersistence } from './persistence.js';
+import type { DocConflict } from './types.js';
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+const settle = async (turns = 3) => {
+  for (let i = 0; i < turns; i++) await tick();
+};
+
+/** Two tabs of Ann on one persistence, both offline: each types into its own zone, then both are closed. */
+async function twoTabsOffline(persistence: MemoryDocPersistence) {
+  const w = world();
+  const a = w.open('ann', { persistence });
+  const b = w.open('ann', { persistence });
+  await Promise.all([a.doc.ready, b.doc.ready]);
+  a.conn.disconnect();
+  b.conn.disconnect();
+  a.doc.editText('z1', { pos: 0, ins: 'A:' });
+  b.doc.editText('z2', { pos: 0, ins: 'B:' });
+  await settle();
+  return { ...w, a, b };
+}
+
+const texts = (server: FakeDocServer) => [server.doc.zones.z1.text, server.doc.zones.z2.text];
+
+describe('one record per document client', () => {
+  it('two tabs that edit offline keep a record each; the next client sends both sets of edits', async () => {
+    const persistence = new MemoryDocPersistence();
+    const { server, open, a, b } = await twoTabsOffline(persistence);
+    expect(persistence.recordCount('d1')).toBe(2); // with one record per document, the second save erased the first
+    await a.doc.close({ timeoutMs: 0 });
+    await b.doc.close({ timeoutMs: 0 });
+    expect(persistence.recordCount('d1')).toBe(2);
+
+    const reloaded = open('ann', { persistence });
+    await reloaded.doc.ready;
+    await quiesce([reloaded.conn], tick);
+    await settle();
+    // One record restored here, the other sent by a hidden client; both reached the server once.
+    expect(texts(server)).toEqual(['A:hello', 'B:world']);
+    expect(server.version).toBe(2);
+    expect(reloaded.doc.doc).toEqual(server.doc);
+    expect(persistence.recordCount('d1')).toBe(0); // all confirmed: nothing left to send
+    await reloaded.doc.close();
+  });
+
+  it("leaves an open tab's records alone: each tab sends its own edits", async () => {
+    const persistence = new MemoryDocPersistence();
+    const { server, open, a, b } = await twoTabsOffline(persistence);
+    // Both tabs stay open, offline; a third one opens online.
+    const third = open('ann', { persistence });
+    await third.doc.ready;
+    await quiesce([third.conn], tick);
+    await settle();
+    expect(texts(server)).toEqual(['hello', 'world']);
+    await third.doc.close();
+    expect(persistence.recordCount('d1')).toBe(2);
+    a.conn.reconnect();
+    await quiesce([a.conn], tick);
+    expect(texts(server)).toEqual(['A:hello', 'world']);
+    expect(persistence.recordCount('d1')).toBe(1); // B's, until B is back or its next client
+    await b.doc.close({ timeoutMs: 0 });
+    await a.doc.close();
+  });
+
+  it("takes over a closed tab's record but not an open one's, and shows an open tab's confirmed state offline", async () => {
+    const persistence = new MemoryDocPersistence();
+    const { server, open, a, b } = await twoTabsOffline(persistence);
+    await b.doc.close({ timeoutMs: 0 }); // B gone; A still open offline
+
+    const reloaded = open('ann', { persistence });
+    await reloaded.doc.ready;
+    await quiesce([reloaded.conn], tick);
+    await settle();
+    expect(texts(server)).toEqual(['hello', 'B:world']); // B's edit sent; A's left to A
+    expect(persistence.recordCount('d1')).toBe(1);
+    a.conn.reconnect();
+    await quiesce([a.conn, reloaded.conn], tick);
+    expect(texts(server)).toEqual(['A:hello', 'B:world']);
+    expect(server.version).toBe(2);
+    expect(reloaded.doc.doc).toEqual(server.doc);
+    expect(a.doc.doc).toEqual(server.doc);
+    await reloaded.doc.close();
+    await a.doc.close();
+    expect(persistence.recordCount('d1')).toBe(0);
+
+    // With keepConfirmed: a tab opened offline while another is open shows that tab's confirmed state at once.
+    const kept = new MemoryDocPersistence();
+    const live = open('ann', { persistence: kept, keepConfirmed: true });
+    await live.doc.ready;
+    await live.doc.close(); // its kept record
+    const tab = open('ann', { persistence: kept, keepConfirmed: true });
+    await tab.doc.ready;
+    const conn = server.connect('ann');
+    conn.disconnect();
+    const offline = new DocumentClient(conn, server.documentId, { persistence: kept, keepConfirmed: true });
+    await settle();
+    expect(offline.getSnapshot()).toMatchObject({ status: 'opening', restored: true });
+    expect(offline.doc).toEqual(server.doc);
+    await offline.close({ timeoutMs: 0 });
+    await tab.doc.close();
+  });
+
+  it('tells the app about a conflict of the edits it sends for a closed tab', async () => {
+    const persistence = new MemoryDocPersistence();
+    const { server, open, a, b } = await twoTabsOffline(persistence);
+    await a.doc.close({ timeoutMs: 0 });
+    await b.doc.close({ timeoutMs: 0 });
+    server.commit(['zones', 'z2', { r: true }], 'bob'); // Bob deletes the zone tab B typed into
+    const reloaded = open('ann', { persistence });
+    const conflicts: DocConflict[] = [];
+    reloaded.doc.on('conflict', (c) => conflicts.push(c));
+    await reloaded.doc.ready;
+    await quiesce([reloaded.conn], tick);
+    await settle();
+    expect(server.doc.zones.z1.text).toBe('A:hello');
+    expect(server.doc.zones.z2).toBeUndefined();
+    expect(conflicts.map((c) => c.zoneId)).toContain('z2');
+    expect(reloaded.doc.doc).toEqual(server.doc);
+    expect(persistence.recordCount('d1')).toBe(0);
+    await reloaded.doc.close();
+  });
+});
