@@ -422,7 +422,13 @@ export class SynclineClient {
         if (this.docs.get(documentId) === doc) this.docs.delete(documentId);
         options?.onClose?.();
       };
-      const defaults = { timers: this.timers, clock: this.clock, logger: this.options.logger };
+      // The client's window (`globals`, null: none) is its documents' too (`keepConfirmed` saves on its pagehide).
+      const defaults = {
+        timers: this.timers,
+        clock: this.clock,
+        logger: this.options.logger,
+        ...(this.options.globals === undefined ? {} : { globals: this.options.globals }),
+      };
       doc = new DocumentClient(this, documentId, { ...defaults, ...options, onClose });
       this.docs.set(documentId, doc);
     }

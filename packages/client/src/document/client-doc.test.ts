@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { BrowserGlobals } from '../environment.js';
 import { setup, tick } from '../testing/harness.js';
 import { DocumentClient } from './document-client.js';
+import { MemoryDocPersistence, type PersistedDoc } from './persistence.js';
 
 const T0 = 1_000_000;
 
@@ -71,6 +73,46 @@ describe('SynclineClient.doc()', () => {
     expect(again).not.toBe(doc);
     client.close();
     expect(again.getSnapshot().status).toBe('closed');
+  });
+
+  it("gives its documents the client's window: keepConfirmed saves on the client's pagehide", async () => {
+    const window: BrowserGlobals = Object.assign(new EventTarget(), {
+      document: Object.assign(new EventTarget(), { visibilityState: 'visible' }),
+    });
+    const { client, open } = setup({ globals: window });
+    const ws = await open();
+    const saves: PersistedDoc[] = [];
+    const persistence = new MemoryDocPersistence();
+    const save = persistence.save.bind(persistence);
+    persistence.save = async (record) => {
+      saves.push(record);
+      return save(record);
+    };
+    const doc = client.doc('d1', { persistence, keepConfirmed: true });
+    await tick();
+    ws.deliver({
+      type: 'ack',
+      id: ws.last('join_room').id,
+      data: { room: 'doc:d1', seq: 0, status: 'fresh' },
+    });
+    await tick();
+    ws.deliver({
+      type: 'response',
+      id: ws.last('request').id,
+      data: {
+        documentId: 'd1',
+        version: 3,
+        snapshot: { meta: {}, zones: {} },
+        checksum: '',
+        locks: [],
+        members: [],
+      },
+    });
+    await doc.ready;
+    expect(saves).toHaveLength(0); // the first kept save waits keepConfirmedEveryMs
+    window.dispatchEvent(new Event('pagehide'));
+    expect(saves.map((r) => r.version)).toEqual([3]);
+    client.close();
   });
 
   it('doc() while the instance is closing gives a new one, which opens once the old one has sent my last edit', async () => {
