@@ -170,4 +170,39 @@ describe.runIf(chromiumAvailable)('Studio: a document opened before, reloaded of
     );
     await next.close();
   });
+
+  it('sends, from a tab still open, the edits of another tab that was closed offline', async () => {
+    const id = `tab-left-${Date.now().toString(36)}`;
+    const one = await context.newPage();
+    await openDocument(one, h.url, id);
+    await one.getByRole('button', { name: 'Add zone' }).click();
+    await one.getByRole('button', { name: 'Add zone' }).click();
+    const two = await context.newPage();
+    await openDocument(two, h.url, id);
+    await two.getByLabel(/^Text of zone 2 /).waitFor();
+
+    await context.setOffline(true);
+    await one.getByLabel(/^Text of zone 1 /).focus();
+    await one.keyboard.type('still open');
+    await two.getByLabel(/^Text of zone 2 /).focus();
+    await two.keyboard.type('closed offline');
+    await eventually(
+      () => keptRecords(one, id),
+      (records) => records.filter((r) => r.unconfirmed > 0).length === 2,
+      20_000,
+      "both tabs' edits kept",
+    );
+    await two.close(); // its Web Lock goes with it: tab one takes its record over
+
+    await context.setOffline(false);
+    const viewer = ben ?? (await h.signIn(await h.context(), 'Ben'));
+    await openDocument(viewer, h.url, id);
+    await eventually(
+      async () => [await zoneText(viewer, 1), await zoneText(viewer, 2)],
+      ([a, b]) => a === 'still open' && b === 'closed offline',
+      15_000,
+      "both tabs' offline edits at Ben's",
+    );
+    await one.close();
+  });
 });

@@ -76,9 +76,9 @@ describe('SynclineClient.doc()', () => {
   });
 
   it("gives its documents the client's window: keepConfirmed saves on the client's pagehide", async () => {
-    const window: BrowserGlobals = Object.assign(new EventTarget(), {
+    const window = Object.assign(new EventTarget(), {
       document: Object.assign(new EventTarget(), { visibilityState: 'visible' }),
-    });
+    }) satisfies BrowserGlobals;
     const { client, open } = setup({ globals: window });
     const ws = await open();
     const saves: PersistedDoc[] = [];

@@ -65,6 +65,41 @@ describe('one record per document client', () => {
     await a.doc.close();
   });
 
+  it("takes over an open tab's record as soon as that tab is gone, and sends its edits", async () => {
+    const persistence = new MemoryDocPersistence();
+    const { server, open, a, b } = await twoTabsOffline(persistence);
+    const third = open('ann', { persistence, keepConfirmed: true });
+    await third.doc.ready;
+    await quiesce([third.conn], tick);
+    expect(texts(server)).toEqual(['hello', 'world']);
+    await b.doc.close({ timeoutMs: 0 }); // B's tab closes, its edit unsent: the open third tab sends it
+    await settle();
+    await quiesce([third.conn], tick);
+    expect(texts(server)).toEqual(['hello', 'B:world']);
+    await a.doc.close({ timeoutMs: 0 });
+    await settle();
+    await quiesce([third.conn], tick);
+    expect(texts(server)).toEqual(['A:hello', 'B:world']);
+    expect(third.doc.doc).toEqual(server.doc);
+    expect(persistence.recordCount('d1')).toBe(0); // sent and confirmed; the third keeps its own when it saves
+    await third.doc.close();
+    expect(await persistence.loadAll('d1')).toMatchObject([{ version: 2, opIds: [] }]);
+  });
+
+  it('back online, an open tab sends the edits of a tab opened after it and closed offline', async () => {
+    const persistence = new MemoryDocPersistence();
+    const { server, a, b } = await twoTabsOffline(persistence); // A loaded first: it never saw B's record
+    await b.doc.close({ timeoutMs: 0 });
+    a.conn.reconnect();
+    await quiesce([a.conn], tick);
+    await settle();
+    await quiesce([a.conn], tick);
+    expect(texts(server)).toEqual(['A:hello', 'B:world']);
+    expect(a.doc.doc).toEqual(server.doc);
+    expect(persistence.recordCount('d1')).toBe(0);
+    await a.doc.close();
+  });
+
   it("takes over a closed tab's record but not an open one's, and shows an open tab's confirmed state offline", async () => {
     const persistence = new MemoryDocPersistence();
     const { server, open, a, b } = await twoTabsOffline(persistence);

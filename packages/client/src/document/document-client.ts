@@ -172,6 +172,12 @@ export class DocumentClient {
   private lastWrite: Promise<unknown> = Promise.resolve();
   /** Hidden clients sending the edits of records of clients that are gone (see `Adoption`). */
   private readonly adopters = new Set<DocumentClient>();
+  /** Aborts the waits for live clients' records (`awaitRecord`) when I close. */
+  private readonly stopWaiting = new AbortController();
+  /** The keys of the records `awaitRecord` waits for. */
+  private readonly awaited = new Set<string>();
+  /** A `rescan` is under way. */
+  private scanning = false;
   private readonly adoption: Adoption | undefined;
 
   private state: SyncState | null = null;
@@ -673,6 +679,7 @@ export class DocumentClient {
       () => release?.(),
     );
     for (const adopter of this.adopters) adopter.close({ timeoutMs: 0 });
+    this.stopWaiting.abort();
     this.clearTimer('closeTimer');
     for (const dispose of this.disposers.splice(0)) dispose();
     this.lockKeeper.dispose();
@@ -793,10 +800,10 @@ export class DocumentClient {
   /**
    * Loads the document's records (one per client that saved one) and takes over those whose clients are gone
    * (`DocPersistence.claim`): the newest with edits (else the newest without) becomes mine, restored here and saved
-   * under its key from now on; every other one with edits is sent by a hidden client (`adopt`); the others, older
-   * confirmed states, are deleted. Records of live clients (another tab) are left to them; when there is no other,
-   * the newest one's confirmed state (without its edits) is shown until the server answers. Whose edits they are is
-   * sorted out as before, once the handshake says who is signed in (another user's are not sent).
+   * under its key from now on; the others are taken over as well (`takeOverLater`). Records of live clients
+   * (another tab) are left to them until they are gone (`awaitRecord`); when there is no other, the newest one's
+   * confirmed state (without its edits) is shown until the server answers. Whose edits they are is sorted out as
+   * before, once the handshake says who is signed in (another user's are not sent).
    */
   private async loadRecord(): Promise<{ record: PersistedDoc; own: boolean } | undefined> {
     const records = (await this.persistence.loadAll(this.documentId))
@@ -819,17 +826,81 @@ export class DocumentClient {
       return undefined;
     }
     const mine = taken.find((t) => hasEdits(t.record)) ?? taken[0];
-    for (const t of taken) {
-      if (t === mine) continue;
-      if (hasEdits(t.record)) this.adopt(t);
-      else void this.persistence.delete(this.documentId, clientKeyOf(t.record)).then(t.release, t.release);
-    }
+    for (const t of taken) if (t !== mine) this.takeOverLater(t);
+    for (const record of live) this.awaitRecord(clientKeyOf(record));
     if (mine) return this.takeOver(mine);
     const view = newestRecord(live);
     if (!view) return undefined;
     // Another client's record, in use: its confirmed state only, as if kept by me (its edits are its own to send).
     const { typedBy: _, ...confirmed } = view;
     return { record: { ...confirmed, inflight: null, pending: [], opIds: [] }, own: false };
+  }
+
+  /**
+   * Another claimed record besides mine: its edits are sent by a hidden client (`adopt`); without edits (an older
+   * confirmed state) it is deleted when I keep the confirmed state myself (`keepConfirmed`), else left as it is
+   * (the copy a later client opens offline from).
+   */
+  private takeOverLater(t: Adoption): void {
+    if (hasEdits(t.record)) this.adopt(t);
+    else if (this.options.keepConfirmed)
+      void this.persistence.delete(this.documentId, clientKeyOf(t.record)).then(t.release, t.release);
+    else t.release();
+  }
+
+  /**
+   * Waits for the live client holding the record `clientKey` (another tab) to be gone, then takes that record over
+   * (`takeOverLater`): its edits are sent now rather than at the next load of the document. Stops when I close.
+   */
+  private awaitRecord(clientKey: string): void {
+    const p = this.persistence;
+    const signal = this.stopWaiting.signal;
+    const waiting = p.claim
+      ? p.waitForClaim?.(this.documentId, clientKey, signal)
+      : pageClaims(p).waitForClaim(this.documentId, clientKey, signal);
+    if (!waiting) return;
+    this.awaited.add(clientKey);
+    void waiting.then(async (release) => {
+      this.awaited.delete(clientKey);
+      if (!release) return;
+      try {
+        const record = this.closed
+          ? undefined
+          : (await p.loadAll(this.documentId)).find((r) => isPersistedDoc(r) && clientKeyOf(r) === clientKey);
+        // Gone with nothing left (all confirmed), or I closed meanwhile.
+        if (!record || this.closed) release();
+        else this.takeOverLater({ record, release });
+      } catch (cause) {
+        release();
+        this.events.emit('error', new SynclineError('internal', 'could not load saved edits', { cause }));
+      }
+    });
+  }
+
+  /**
+   * Looks again for records of other clients of the document (after a reconnect): those saved by tabs opened after
+   * my load, which I do not know of. A free one is taken over (`takeOverLater`), a live one awaited (`awaitRecord`).
+   */
+  private async rescan(): Promise<void> {
+    if (this.scanning || this.adoption || this.closed) return;
+    this.scanning = true;
+    try {
+      for (const record of await this.persistence.loadAll(this.documentId)) {
+        const key = isPersistedDoc(record) ? clientKeyOf(record) : this.clientKey;
+        if (key === this.clientKey || this.awaited.has(key)) continue;
+        const release = await this.claim(key);
+        if (this.closed) {
+          release?.();
+          return;
+        }
+        if (release) this.takeOverLater({ record, release });
+        else this.awaitRecord(key);
+      }
+    } catch (cause) {
+      this.events.emit('error', new SynclineError('internal', 'could not load saved edits', { cause }));
+    } finally {
+      this.scanning = false;
+    }
   }
 
   /** Makes `adoption`'s record mine: restored here, saved under its key. */
@@ -1258,7 +1329,10 @@ export class DocumentClient {
 
   private onWelcome(welcome: Welcome): void {
     if (this.closed) return;
-    if (this.opened) this.lockKeeper.resumed();
+    if (this.opened) {
+      this.lockKeeper.resumed();
+      void this.rescan(); // back online: another tab may have closed meanwhile with edits it could not send
+    }
     // An open that failed (timed out offline) waits out its backoff: a new connection is worth trying at once.
     if (this.openRetryTimer !== undefined) this.reopen();
     this.endJoinRetry(); // likewise a join that failed

@@ -2,7 +2,7 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { docOf, quiesce, world, zone } from './fake-doc-server.js';
 import { IndexedDBDocPersistence } from './indexeddb-persistence.js';
-import { isPersistedDoc, MemoryDocPersistence, type PersistedDoc } from './persistence.js';
+import { isPersistedDoc, LocalClaims, MemoryDocPersistence, type PersistedDoc } from './persistence.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -145,6 +145,35 @@ describe('DocPersistence', () => {
     expect(await page.claim('d1', 'k1')).toBeNull();
     mine?.();
     expect(await page.claim('d1', 'k1')).toBeTypeOf('function');
+  });
+
+  it('hands a claim to those waiting for it in order, and a waiter that gives up is passed over', async () => {
+    const claims = new LocalClaims();
+    const first = await claims.claim('d1', 'k');
+    expect(await claims.claim('d1', 'k')).toBeNull();
+    const order: string[] = [];
+    const quit = new AbortController();
+    const wait = (name: string, signal = new AbortController().signal) =>
+      claims.waitForClaim('d1', 'k', signal).then((release) => {
+        order.push(release ? name : `${name} gave up`);
+        return release;
+      });
+    const a = wait('a');
+    const b = wait('b', quit.signal);
+    const c = wait('c');
+    quit.abort();
+    await tick();
+    expect(order).toEqual(['b gave up']);
+    first?.();
+    const releaseA = await a;
+    expect(order).toEqual(['b gave up', 'a']);
+    expect(await claims.claim('d1', 'k')).toBeNull(); // handed over, never free in between
+    releaseA?.();
+    (await c)?.();
+    expect(await b).toBeNull();
+    expect(order).toEqual(['b gave up', 'a', 'c']);
+    expect(await claims.claim('d1', 'k')).toBeTypeOf('function');
+    expect(await claims.waitForClaim('d1', 'other', quit.signal)).toBeNull(); // aborted already
   });
 
   it('rejects when IndexedDB is not available', async () => {

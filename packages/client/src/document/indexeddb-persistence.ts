@@ -84,15 +84,11 @@ export class IndexedDBDocPersistence implements DocPersistence {
   }
 
   claim(documentId: string, clientKey: string): Promise<ReleaseClaim | null> {
-    const locks =
-      this.options.locks === undefined
-        ? (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
-        : this.options.locks;
+    const locks = this.locks;
     if (!locks) return this.localClaims.claim(documentId, clientKey);
-    const name = `syncline-doc:${JSON.stringify([this.options.name ?? DEFAULT_NAME, documentId, clientKey])}`;
     return new Promise<ReleaseClaim | null>((resolve, reject) => {
       locks
-        .request(name, { ifAvailable: true }, (lock) => {
+        .request(this.lockName(documentId, clientKey), { ifAvailable: true }, (lock) => {
           if (!lock) {
             resolve(null);
             return undefined;
@@ -102,6 +98,30 @@ export class IndexedDBDocPersistence implements DocPersistence {
         })
         .catch(reject);
     });
+  }
+
+  waitForClaim(documentId: string, clientKey: string, signal: AbortSignal): Promise<ReleaseClaim | null> {
+    const locks = this.locks;
+    if (!locks) return this.localClaims.waitForClaim(documentId, clientKey, signal);
+    return new Promise<ReleaseClaim | null>((resolve) => {
+      locks
+        .request(
+          this.lockName(documentId, clientKey),
+          { signal },
+          () => new Promise<void>((release) => resolve(release)),
+        )
+        .catch(() => resolve(null)); // aborted while waiting
+    });
+  }
+
+  private get locks(): LockManager | null | undefined {
+    return this.options.locks === undefined
+      ? (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
+      : this.options.locks;
+  }
+
+  private lockName(documentId: string, clientKey: string): string {
+    return `syncline-doc:${JSON.stringify([this.options.name ?? DEFAULT_NAME, documentId, clientKey])}`;
   }
 
   /** Closes the database connection (a later call reopens it). */

@@ -76,6 +76,12 @@ export interface DocPersistence {
    * persistence without `claim` treats every record as its to take (right when one page at a time uses it).
    */
   claim?(documentId: string, clientKey: string): Promise<ReleaseClaim | null>;
+  /**
+   * Like `claim`, but when a live client holds the record, waits until it gives it up (its tab closed) and claims it
+   * then; null once `signal` aborts. A client that left another tab's record alone takes it over this way once that
+   * tab is gone, rather than at the next load of the document.
+   */
+  waitForClaim?(documentId: string, clientKey: string, signal: AbortSignal): Promise<ReleaseClaim | null>;
 }
 
 /** The most recently saved of `records`. */
@@ -90,18 +96,46 @@ export const newestRecord = (records: readonly PersistedDoc[]): PersistedDoc | u
  * persistence needs (its records live no longer than the page).
  */
 export class LocalClaims {
-  private readonly held = new Set<string>();
+  /** Held keys, each with the claims waiting for it in order (`waitForClaim`): one list while the key is held. */
+  private readonly held = new Map<string, (() => void)[]>();
 
   claim(documentId: string, clientKey: string): Promise<ReleaseClaim | null> {
     const key = JSON.stringify([documentId, clientKey]);
     if (this.held.has(key)) return Promise.resolve(null);
-    this.held.add(key);
+    this.held.set(key, []);
+    return Promise.resolve(this.releaser(key));
+  }
+
+  waitForClaim(documentId: string, clientKey: string, signal: AbortSignal): Promise<ReleaseClaim | null> {
+    const key = JSON.stringify([documentId, clientKey]);
+    const waiters = this.held.get(key);
+    if (signal.aborted) return Promise.resolve(null);
+    if (!waiters) return this.claim(documentId, clientKey);
+    return new Promise((resolve) => {
+      const granted = () => {
+        signal.removeEventListener('abort', aborted);
+        resolve(this.releaser(key));
+      };
+      const aborted = () => {
+        const i = waiters.indexOf(granted);
+        if (i >= 0) waiters.splice(i, 1);
+        resolve(null);
+      };
+      waiters.push(granted);
+      signal.addEventListener('abort', aborted, { once: true });
+    });
+  }
+
+  /** Gives the key up: to the first claim waiting for it, else to anyone. */
+  private releaser(key: string): ReleaseClaim {
     let released = false;
-    return Promise.resolve(() => {
+    return () => {
       if (released) return;
       released = true;
-      this.held.delete(key);
-    });
+      const next = this.held.get(key)?.shift();
+      if (next) next();
+      else this.held.delete(key);
+    };
   }
 }
 
@@ -141,6 +175,10 @@ export class MemoryDocPersistence implements DocPersistence {
 
   claim(documentId: string, clientKey: string): Promise<ReleaseClaim | null> {
     return this.claims.claim(documentId, clientKey);
+  }
+
+  waitForClaim(documentId: string, clientKey: string, signal: AbortSignal): Promise<ReleaseClaim | null> {
+    return this.claims.waitForClaim(documentId, clientKey, signal);
   }
 
   /** Documents with a saved record (for tests and debugging). */
