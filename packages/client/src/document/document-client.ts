@@ -172,6 +172,8 @@ export class DocumentClient {
   private lastWrite: Promise<unknown> = Promise.resolve();
   /** Hidden clients sending the edits of records of clients that are gone (see `Adoption`). */
   private readonly adopters = new Set<DocumentClient>();
+  /** Claiming my key and loading the records (`load`): closing waits for it. */
+  private loading: Promise<void> = Promise.resolve();
   /** Aborts the waits for live clients' records (`awaitRecord`) when I close. */
   private readonly stopWaiting = new AbortController();
   /** The keys of the records `awaitRecord` waits for. */
@@ -674,10 +676,7 @@ export class DocumentClient {
     // that write deletes as confirmed); `close()` resolves after that, so a client made then can take it over.
     const release = this.releaseClaim;
     this.releaseClaim = undefined;
-    const written = this.lastWrite.then(
-      () => release?.(),
-      () => release?.(),
-    );
+    const written = Promise.allSettled([this.lastWrite, this.loading]).then(() => release?.());
     for (const adopter of this.adopters) adopter.close({ timeoutMs: 0 });
     this.stopWaiting.abort();
     this.clearTimer('closeTimer');
@@ -772,9 +771,26 @@ export class DocumentClient {
     // A client of this document that is closing may still save or delete its record: load what it leaves.
     const closing = closingDocs.get(this.persistence)?.get(this.documentId);
     if (closing) await closing;
+    if (this.closed) return;
+    // Closing waits for this (claims taken meanwhile are given up at once): a client made right after finds them free.
+    this.loading = this.load();
+    await this.loading;
+    if (this.closed) return;
+    if (await this.enterRoom()) {
+      const held = this.heldKept;
+      this.heldKept = null;
+      if (held && this.state === null && this.keptRecordOwner(held.record) === 'me')
+        this.restore(held.record, held.own);
+      this.open(null);
+    }
+  }
+
+  /** Claims my key, loads the records, and shows the one to restore. */
+  private async load(): Promise<void> {
     // My fresh key is claimed before anything can be saved under it (else another tab could take my record over).
     const fresh = await this.claim(this.clientKey).catch(() => null);
     if (fresh) this.holdClaim(fresh);
+    if (this.closed) return;
     try {
       const found = this.adoption ? this.takeOver(this.adoption) : await this.loadRecord();
       if (!this.closed && found && this.state === null) {
@@ -786,14 +802,6 @@ export class DocumentClient {
       }
     } catch (cause) {
       this.events.emit('error', new SynclineError('internal', 'could not load saved edits', { cause }));
-    }
-    if (this.closed) return;
-    if (await this.enterRoom()) {
-      const held = this.heldKept;
-      this.heldKept = null;
-      if (held && this.state === null && this.keptRecordOwner(held.record) === 'me')
-        this.restore(held.record, held.own);
-      this.open(null);
     }
   }
 
@@ -813,6 +821,7 @@ export class DocumentClient {
     const live: PersistedDoc[] = [];
     try {
       for (const record of records) {
+        if (this.closed) break;
         const release = await this.claim(clientKeyOf(record));
         if (release === null) live.push(record);
         else taken.push({ record, release });
@@ -826,7 +835,9 @@ export class DocumentClient {
       return undefined;
     }
     const mine = taken.find((t) => hasEdits(t.record)) ?? taken[0];
-    for (const t of taken) if (t !== mine) this.takeOverLater(t);
+    // The confirmed state I will keep: older ones are then dropped (see `takeOverLater`).
+    const keeping = mine && !hasEdits(mine.record) ? mine.record.version : undefined;
+    for (const t of taken) if (t !== mine) this.takeOverLater(t, keeping);
     for (const record of live) this.awaitRecord(clientKeyOf(record));
     if (mine) return this.takeOver(mine);
     const view = newestRecord(live);
@@ -837,13 +848,13 @@ export class DocumentClient {
   }
 
   /**
-   * Another claimed record besides mine: its edits are sent by a hidden client (`adopt`); without edits (an older
-   * confirmed state) it is deleted when I keep the confirmed state myself (`keepConfirmed`), else left as it is
-   * (the copy a later client opens offline from).
+   * Another claimed record besides mine: its edits are sent by a hidden client (`adopt`); without edits (a confirmed
+   * state) it is deleted when the confirmed state I keep (`keeping`, its version) is as recent, else left as it is:
+   * the copy a later client opens offline from.
    */
-  private takeOverLater(t: Adoption): void {
+  private takeOverLater(t: Adoption, keeping = this.persistedKeptVersion): void {
     if (hasEdits(t.record)) this.adopt(t);
-    else if (this.options.keepConfirmed)
+    else if (this.options.keepConfirmed && keeping !== undefined && keeping >= t.record.version)
       void this.persistence.delete(this.documentId, clientKeyOf(t.record)).then(t.release, t.release);
     else t.release();
   }
@@ -946,11 +957,19 @@ export class DocumentClient {
       adoption,
     );
     this.adopters.add(adopter);
-    adopter.on('conflict', (conflict) => this.events.emit('conflict', conflict));
+    // Its conflicts noticed here, refusals and failure are mine to tell; the server's conflicts reach me already
+    // (they are sent to the user, and I hear them as it does).
+    adopter.on('conflict', (conflict) => {
+      if (conflict.origin !== 'server') this.events.emit('conflict', conflict);
+    });
     adopter.on('notice', (notice) => this.events.emit('notice', notice));
+    adopter.on('rejected', (rejection) => this.events.emit('rejected', rejection));
     void adopter.ready.then(
       () => adopter.close(),
-      () => adopter.close({ timeoutMs: 0 }),
+      (error: SynclineError) => {
+        if (error.code !== 'closed' && !this.closed) this.events.emit('error', error);
+        adopter.close({ timeoutMs: 0 });
+      },
     );
   }
 

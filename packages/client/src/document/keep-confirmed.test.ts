@@ -223,8 +223,13 @@ describe('DocumentClient with keepConfirmed', () => {
     await reloaded.doc.ready;
     await quiesce([reloaded.conn], tick);
     expect(server.doc.zones.z1.text).toBe('Ahello');
-    // It took over A's record (B's older confirmed state is dropped), and keeps its confirmed state there.
+    // It took over A's record and keeps its confirmed state there; B's older one goes once a load finds it older
+    // than the one it keeps.
     await reloaded.doc.close();
+    expect((await persistence.loadAll('d1')).map((r) => r.opIds.length)).toEqual([0, 0]);
+    const again = open('ann', { persistence, keepConfirmed: true });
+    await again.doc.ready;
+    await again.doc.close();
     expect(await persistence.loadAll('d1')).toMatchObject([{ pending: [], inflight: null, opIds: [] }]);
   });
 
