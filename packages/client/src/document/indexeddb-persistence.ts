@@ -24,9 +24,10 @@ export interface IndexedDBDocPersistenceOptions {
   migrateFrom?: { name: string; userId: string };
   /**
    * Tells live clients' records from those of clients that are gone (`claim`), across the tabs of the browser.
-   * Default `navigator.locks` (the Web Locks API). Without it, only the clients of this page count as live: a new
-   * tab may take over, and send again, the edits of another open tab (the same opIds, answered as duplicates
-   * when they arrive as they were saved).
+   * Default `navigator.locks` (the Web Locks API, in secure contexts: HTTPS or localhost). Without it, only the
+   * clients of this page count as live: a new tab may take over the record of another open tab, and then both save
+   * under one key, as all tabs did with one record per document: the edits of the tab that saved first can be lost
+   * if both close before sending them, and some of them may be sent twice.
    */
   locks?: LockManager | null;
 }
