@@ -178,6 +178,8 @@ export class DocumentClient {
   private readonly stopWaiting = new AbortController();
   /** The keys of the records `awaitRecord` waits for. */
   private readonly awaited = new Set<string>();
+  /** The keys of the records my hidden clients send (`adopt`). */
+  private readonly adopting = new Set<string>();
   /** A `rescan` is under way. */
   private scanning = false;
   private readonly adoption: Adoption | undefined;
@@ -874,6 +876,10 @@ export class DocumentClient {
     void waiting.then(async (release) => {
       this.awaited.delete(clientKey);
       if (!release) return;
+      if (this.failed) {
+        release(); // nothing more is sent from here
+        return;
+      }
       try {
         const record = this.closed
           ? undefined
@@ -893,12 +899,13 @@ export class DocumentClient {
    * my load, which I do not know of. A free one is taken over (`takeOverLater`), a live one awaited (`awaitRecord`).
    */
   private async rescan(): Promise<void> {
-    if (this.scanning || this.adoption || this.closed) return;
+    if (this.scanning || this.adoption || this.closed || this.failed) return;
     this.scanning = true;
     try {
       for (const record of await this.persistence.loadAll(this.documentId)) {
         const key = isPersistedDoc(record) ? clientKeyOf(record) : this.clientKey;
-        if (key === this.clientKey || this.awaited.has(key)) continue;
+        // Not my own adopters' records: one that failed would be taken again, and fail again, at once.
+        if (key === this.clientKey || this.awaited.has(key) || this.adopting.has(key)) continue;
         const release = await this.claim(key);
         if (this.closed) {
           release?.();
@@ -941,6 +948,8 @@ export class DocumentClient {
    * is unconfirmed for the next client). It shares my room (`sharingRoom`); its conflicts and notices are mine.
    */
   private adopt(adoption: Adoption): void {
+    const key = clientKeyOf(adoption.record);
+    this.adopting.add(key);
     const adopter: DocumentClient = new DocumentClient(
       sharingRoom(this.transport),
       this.documentId,
@@ -952,7 +961,10 @@ export class DocumentClient {
         userId: this.options.userId,
         globals: null,
         closeTimeoutMs: ADOPT_TIMEOUT_MS,
-        onClose: () => this.adopters.delete(adopter),
+        onClose: () => {
+          this.adopters.delete(adopter);
+          this.adopting.delete(key);
+        },
       },
       adoption,
     );
