@@ -12,6 +12,7 @@ export {
   type ConnectionState,
   type ConnectionStatus,
 } from './connection-state.js';
+export { BroadcastClaims } from './document/broadcast-claims.js';
 export { diffDocuments } from './document/diff.js';
 export {
   CLOSE_TIMEOUT_MS,

@@ -140,7 +140,12 @@ describe('DocPersistence', () => {
     await tick();
     expect(await tab2.claim('d1', 'k1')).toBeTypeOf('function');
     // Without Web Locks: only this page's claims count.
-    const page = new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange, locks: null });
+    const page = new IndexedDBDocPersistence({
+      indexedDB,
+      keyRange: IDBKeyRange,
+      locks: null,
+      broadcastChannel: null,
+    });
     const mine = await page.claim('d1', 'k1');
     expect(await page.claim('d1', 'k1')).toBeNull();
     mine?.();

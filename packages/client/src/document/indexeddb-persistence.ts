@@ -1,4 +1,5 @@
 import { IndexedDBStore } from '../indexeddb-store.js';
+import { BroadcastClaims } from './broadcast-claims.js';
 import {
   clientKeyOf,
   type DocPersistence,
@@ -24,12 +25,17 @@ export interface IndexedDBDocPersistenceOptions {
   migrateFrom?: { name: string; userId: string };
   /**
    * Tells live clients' records from those of clients that are gone (`claim`), across the tabs of the browser.
-   * Default `navigator.locks` (the Web Locks API, in secure contexts: HTTPS or localhost). Without it, only the
-   * clients of this page count as live: a new tab may take over the record of another open tab, and then both save
-   * under one key, as all tabs did with one record per document: the edits of the tab that saved first can be lost
-   * if both close before sending them, and some of them may be sent twice.
+   * Default `navigator.locks` (the Web Locks API, in secure contexts: HTTPS or localhost). Without it, claims go over
+   * a `BroadcastChannel` (`broadcastChannel`); without either, only the clients of this page count as live: a new
+   * tab may take over the record of another open tab, and then both save under one key, as all tabs did with one
+   * record per document (the edits of the tab that saved first can be lost if both close before sending them).
    */
   locks?: LockManager | null;
+  /**
+   * Without Web Locks, claims go over a `BroadcastChannel` of this name's (`BroadcastClaims`: weaker than a lock,
+   * far better than none). Default `globalThis.BroadcastChannel`; null: only this page's clients count as live.
+   */
+  broadcastChannel?: typeof BroadcastChannel | null;
 }
 
 const STORE = 'documents';
@@ -48,6 +54,7 @@ export class IndexedDBDocPersistence implements DocPersistence {
   /** The move of the older database's records (`migrateFrom`), started on first use. */
   private migration: Promise<void> | undefined;
   private readonly localClaims = new LocalClaims();
+  private broadcastClaims: BroadcastClaims | undefined;
 
   constructor(private readonly options: IndexedDBDocPersistenceOptions = {}) {
     this.idb = new IndexedDBStore(options.name ?? DEFAULT_NAME, STORE, this.factory, (db, store) =>
@@ -84,9 +91,17 @@ export class IndexedDBDocPersistence implements DocPersistence {
     });
   }
 
-  claim(documentId: string, clientKey: string): Promise<ReleaseClaim | null> {
+  async claim(documentId: string, clientKey: string): Promise<ReleaseClaim | null> {
     const locks = this.locks;
-    if (!locks) return this.localClaims.claim(documentId, clientKey);
+    if (!locks) {
+      const broadcast = this.broadcast;
+      if (!broadcast) return this.localClaims.claim(documentId, clientKey);
+      // A key no record has (a client's fresh one) is nobody else's: no need to ask the other pages.
+      const stored = await this.run('readonly', (store) => store.getKey(keyOf(documentId, clientKey)));
+      return stored === undefined
+        ? broadcast.claimNew(documentId, clientKey)
+        : broadcast.claim(documentId, clientKey);
+    }
     return new Promise<ReleaseClaim | null>((resolve, reject) => {
       locks
         .request(this.lockName(documentId, clientKey), { ifAvailable: true }, (lock) => {
@@ -103,7 +118,7 @@ export class IndexedDBDocPersistence implements DocPersistence {
 
   waitForClaim(documentId: string, clientKey: string, signal: AbortSignal): Promise<ReleaseClaim | null> {
     const locks = this.locks;
-    if (!locks) return this.localClaims.waitForClaim(documentId, clientKey, signal);
+    if (!locks) return (this.broadcast ?? this.localClaims).waitForClaim(documentId, clientKey, signal);
     return new Promise<ReleaseClaim | null>((resolve) => {
       locks
         .request(
@@ -113,6 +128,20 @@ export class IndexedDBDocPersistence implements DocPersistence {
         )
         .catch(() => resolve(null)); // aborted while waiting
     });
+  }
+
+  /** Claims over a BroadcastChannel (made on first use), when there is one. */
+  private get broadcast(): BroadcastClaims | undefined {
+    const Channel =
+      this.options.broadcastChannel === undefined
+        ? (globalThis as { BroadcastChannel?: typeof BroadcastChannel }).BroadcastChannel
+        : this.options.broadcastChannel;
+    if (!Channel) return undefined;
+    this.broadcastClaims ??= new BroadcastClaims(
+      `syncline-doc-claims:${this.options.name ?? DEFAULT_NAME}`,
+      Channel,
+    );
+    return this.broadcastClaims;
   }
 
   private get locks(): LockManager | null | undefined {
@@ -125,8 +154,9 @@ export class IndexedDBDocPersistence implements DocPersistence {
     return `syncline-doc:${JSON.stringify([this.options.name ?? DEFAULT_NAME, documentId, clientKey])}`;
   }
 
-  /** Closes the database connection (a later call reopens it). */
+  /** Closes the database connection and the claims' channel (a later call reopens them). */
   close(): Promise<void> {
+    this.broadcastClaims?.close();
     return this.idb.close();
   }
 
