@@ -171,38 +171,71 @@ describe.runIf(chromiumAvailable)('Studio: a document opened before, reloaded of
     await next.close();
   });
 
+  it('sends, from a tab still open, the edits of another tab that was closed offline', () =>
+    tabClosedOffline(h, context, () => ben));
+});
+
+/**
+ * Two tabs of Ada type offline; one is closed; back online, the tab still open sends the closed one's edits (its
+ * record taken over as that tab's claim goes), and Ben sees both.
+ */
+async function tabClosedOffline(h: StudioHarness, context: BrowserContext, viewerOf: () => Page | undefined) {
+  const id = `tab-left-${Date.now().toString(36)}`;
+  const one = await context.newPage();
+  await openDocument(one, h.url, id);
+  await one.getByRole('button', { name: 'Add zone' }).click();
+  await one.getByRole('button', { name: 'Add zone' }).click();
+  const two = await context.newPage();
+  await openDocument(two, h.url, id);
+  await two.getByLabel(/^Text of zone 2 /).waitFor();
+
+  await context.setOffline(true);
+  await one.getByLabel(/^Text of zone 1 /).focus();
+  await one.keyboard.type('still open');
+  await two.getByLabel(/^Text of zone 2 /).focus();
+  await two.keyboard.type('closed offline');
+  await eventually(
+    () => keptRecords(one, id),
+    (records) => records.filter((r) => r.unconfirmed > 0).length === 2,
+    20_000,
+    "both tabs' edits kept",
+  );
+  await two.close(); // its Web Lock goes with it: tab one takes its record over
+
+  await context.setOffline(false);
+  const viewer = viewerOf() ?? (await h.signIn(await h.context(), 'Ben'));
+  await openDocument(viewer, h.url, id);
+  await eventually(
+    async () => [await zoneText(viewer, 1), await zoneText(viewer, 2)],
+    ([a, b]) => a === 'still open' && b === 'closed offline',
+    15_000,
+    "both tabs' offline edits at Ben's",
+  );
+  await one.close();
+}
+
+/** The same over plain HTTP (a name other than 127.0.0.1): no Web Locks, so tabs claim records over a BroadcastChannel. */
+describe.runIf(chromiumAvailable)('Studio over plain HTTP: tabs without Web Locks', () => {
+  const h = new StudioHarness('studio.test');
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    await h.start();
+    context = await h.context();
+    await h.signIn(context, 'Ada');
+  });
+
+  afterAll(() => h.close());
+  afterEach(() => context.setOffline(false));
+
   it('sends, from a tab still open, the edits of another tab that was closed offline', async () => {
-    const id = `tab-left-${Date.now().toString(36)}`;
-    const one = await context.newPage();
-    await openDocument(one, h.url, id);
-    await one.getByRole('button', { name: 'Add zone' }).click();
-    await one.getByRole('button', { name: 'Add zone' }).click();
-    const two = await context.newPage();
-    await openDocument(two, h.url, id);
-    await two.getByLabel(/^Text of zone 2 /).waitFor();
-
-    await context.setOffline(true);
-    await one.getByLabel(/^Text of zone 1 /).focus();
-    await one.keyboard.type('still open');
-    await two.getByLabel(/^Text of zone 2 /).focus();
-    await two.keyboard.type('closed offline');
-    await eventually(
-      () => keptRecords(one, id),
-      (records) => records.filter((r) => r.unconfirmed > 0).length === 2,
-      20_000,
-      "both tabs' edits kept",
-    );
-    await two.close(); // its Web Lock goes with it: tab one takes its record over
-
-    await context.setOffline(false);
-    const viewer = ben ?? (await h.signIn(await h.context(), 'Ben'));
-    await openDocument(viewer, h.url, id);
-    await eventually(
-      async () => [await zoneText(viewer, 1), await zoneText(viewer, 2)],
-      ([a, b]) => a === 'still open' && b === 'closed offline',
-      15_000,
-      "both tabs' offline edits at Ben's",
-    );
-    await one.close();
+    const probe = await context.newPage();
+    await probe.goto(h.url);
+    await expect(probe.evaluate(() => [window.isSecureContext, 'locks' in navigator])).resolves.toEqual([
+      false,
+      false,
+    ]);
+    await probe.close();
+    await tabClosedOffline(h, context, () => undefined);
   });
 });

@@ -36,8 +36,14 @@ export class StudioHarness {
   port = 0;
   private env: Record<string, string> = {};
 
+  /**
+   * `host`: the name pages use for the server. `127.0.0.1` is a secure context (so Studio has Web Locks and a service
+   * worker); any other name (mapped to 127.0.0.1 for Chromium) is plain HTTP as a LAN deployment serves it.
+   */
+  constructor(private readonly host = '127.0.0.1') {}
+
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
 
   async start(env: Record<string, string> = {}): Promise<void> {
@@ -65,6 +71,7 @@ export class StudioHarness {
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        ...(this.host === '127.0.0.1' ? [] : [`--host-resolver-rules=MAP ${this.host} 127.0.0.1`]),
       ],
     });
     this.cleanup.add(() => this.browser.close());
