@@ -5,9 +5,11 @@ import { quiesce, world } from './fake-doc-server.js';
 import { IndexedDBDocPersistence } from './indexeddb-persistence.js';
 
 // Two pages of one browser: two BroadcastClaims on one channel name (Node's BroadcastChannel delivers between them).
+// A channel per test: a page answers for the claims it still holds, also after close().
+let channel = 0;
 const opened: { close(): unknown }[] = [];
 const page = (answerMs = 20) => {
-  const claims = new BroadcastClaims('test-claims', BroadcastChannel, answerMs);
+  const claims = new BroadcastClaims(`test-claims-${channel}`, BroadcastChannel, answerMs);
   opened.push(claims);
   return claims;
 };
@@ -15,6 +17,7 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 afterEach(async () => {
   for (const o of opened.splice(0)) await o.close();
+  channel++;
 });
 
 describe('BroadcastClaims (no Web Locks)', () => {
@@ -65,9 +68,33 @@ describe('BroadcastClaims (no Web Locks)', () => {
     expect(await two.claim('d1', 'fresh')).toBeNull();
   });
 
+  it('asks about any key but a fresh one, also one no record has now (its live client deleted it, all confirmed)', async () => {
+    const indexedDB = new IDBFactory();
+    const options = { indexedDB, keyRange: IDBKeyRange, locks: null, name: `db-${channel}` };
+    const tabA = new IndexedDBDocPersistence(options);
+    const tabB = new IndexedDBDocPersistence(options);
+    opened.push(tabA, tabB);
+    const release = await tabA.claim('d1', 'k1'); // A's key; its record is gone while A lives
+    expect(release).toBeTypeOf('function');
+    expect(await tabB.claim('d1', 'k1')).toBeNull();
+    release?.();
+    await tick();
+    expect(await tabB.claim('d1', 'k1')).toBeTypeOf('function');
+  });
+
+  it('answers for its claims until they are released, even after close()', async () => {
+    const one = page();
+    const two = page();
+    const release = await one.claim('d1', 'k1');
+    one.close();
+    expect(await two.claim('d1', 'k1')).toBeNull();
+    release?.(); // now it closes
+    expect(await two.claim('d1', 'k1')).toBeTypeOf('function');
+  });
+
   it("keeps an open tab's record from a new tab of an IndexedDB persistence without Web Locks", async () => {
     const indexedDB = new IDBFactory();
-    const options = { indexedDB, keyRange: IDBKeyRange, locks: null };
+    const options = { indexedDB, keyRange: IDBKeyRange, locks: null, name: `db-${channel}` };
     const tabA = new IndexedDBDocPersistence(options);
     const tabB = new IndexedDBDocPersistence(options);
     opened.push(tabA, tabB);

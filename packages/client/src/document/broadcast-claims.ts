@@ -24,6 +24,8 @@ export const ASK_AGAIN_MS = 10_000;
 export class BroadcastClaims {
   private readonly page = randomPrefix();
   private channel: BroadcastChannel | undefined;
+  /** `close()` was called: the channel closes once nothing is held (a claim meanwhile keeps it open). */
+  private closing = false;
   /** Records held here. */
   private readonly held = new Set<string>();
   /** Records being claimed here: told when another page says it holds one. */
@@ -40,6 +42,7 @@ export class BroadcastClaims {
   claim(documentId: string, clientKey: string): Promise<ReleaseClaim | null> {
     const key = JSON.stringify([documentId, clientKey]);
     if (this.held.has(key) || this.asking.has(key)) return Promise.resolve(null);
+    this.closing = false;
     const channel = this.open();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -51,6 +54,7 @@ export class BroadcastClaims {
         clearTimeout(timer);
         this.asking.delete(key);
         resolve(null);
+        this.closeIfIdle();
       });
       channel.postMessage({ type: 'ask', key, page: this.page } satisfies Message);
     });
@@ -60,6 +64,7 @@ export class BroadcastClaims {
   claimNew(documentId: string, clientKey: string): ReleaseClaim | null {
     const key = JSON.stringify([documentId, clientKey]);
     if (this.held.has(key) || this.asking.has(key)) return null;
+    this.closing = false;
     this.open(); // to answer for it
     this.held.add(key);
     return this.releaser(key);
@@ -88,6 +93,7 @@ export class BroadcastClaims {
           resolve();
         };
         const timer = setTimeout(wake, ASK_AGAIN_MS);
+        (timer as { unref?: () => void }).unref?.(); // Node: a wait is not what keeps a process alive
         wakers.add(wake);
         signal.addEventListener('abort', wake, { once: true });
       });
@@ -95,8 +101,15 @@ export class BroadcastClaims {
     return null;
   }
 
-  /** Stops listening (a later claim listens again). */
+  /** Stops listening once no claim of this page is held or under way (it answers for them till then). */
   close(): void {
+    this.closing = true;
+    this.closeIfIdle();
+  }
+
+  private closeIfIdle(): void {
+    if (!this.closing || this.held.size > 0 || this.asking.size > 0) return;
+    this.closing = false;
     this.channel?.close();
     this.channel = undefined;
   }
@@ -135,6 +148,7 @@ export class BroadcastClaims {
       this.held.delete(key);
       this.channel?.postMessage({ type: 'released', key } satisfies Message);
       this.wake(key); // waits of this page
+      this.closeIfIdle();
     };
   }
 }

@@ -241,4 +241,31 @@ describe('one record per document client', () => {
     expect(persistence.recordCount('d1')).toBe(0);
     await next.doc.close();
   });
+
+  it('a hidden client closed while it loads gives back the record it was handed', async () => {
+    // Fresh keys claimed slowly: the visible client closes while its hidden one claims its own.
+    class SlowFresh extends MemoryDocPersistence {
+      override async claim(documentId: string, clientKey: string, options?: { fresh?: boolean }) {
+        if (options?.fresh) await new Promise((resolve) => setTimeout(resolve, 10));
+        return super.claim(documentId, clientKey);
+      }
+    }
+    const persistence = new SlowFresh();
+    const { server, open, a, b } = await twoTabsOffline(persistence);
+    await a.doc.close({ timeoutMs: 0 });
+    await b.doc.close({ timeoutMs: 0 });
+    const brief = open('ann', { persistence });
+    brief.conn.disconnect();
+    await new Promise((resolve) => setTimeout(resolve, 15)); // its hidden client is claiming its fresh key
+    await brief.doc.close({ timeoutMs: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const next = open('ann', { persistence });
+    await next.doc.ready;
+    for (let i = 0; i < 50 && persistence.recordCount('d1') > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await quiesce([next.conn], tick);
+    }
+    expect(texts(server)).toEqual(['A:hello', 'B:world']);
+    await next.doc.close();
+  });
 });

@@ -773,7 +773,10 @@ export class DocumentClient {
     // A client of this document that is closing may still save or delete its record: load what it leaves.
     const closing = closingDocs.get(this.persistence)?.get(this.documentId);
     if (closing) await closing;
-    if (this.closed) return;
+    if (this.closed) {
+      this.adoption?.release(); // a hidden client closed before it took its record: the record is free again
+      return;
+    }
     // Closing waits for this (claims taken meanwhile are given up at once): a client made right after finds them free.
     this.loading = this.load();
     await this.loading;
@@ -790,9 +793,12 @@ export class DocumentClient {
   /** Claims my key, loads the records, and shows the one to restore. */
   private async load(): Promise<void> {
     // My fresh key is claimed before anything can be saved under it (else another tab could take my record over).
-    const fresh = await this.claim(this.clientKey).catch(() => null);
+    const fresh = await this.claim(this.clientKey, true).catch(() => null);
     if (fresh) this.holdClaim(fresh);
-    if (this.closed) return;
+    if (this.closed) {
+      this.adoption?.release();
+      return;
+    }
     try {
       const found = this.adoption ? this.takeOver(this.adoption) : await this.loadRecord();
       if (!this.closed && found && this.state === null) {
@@ -821,16 +827,17 @@ export class DocumentClient {
       .sort((a, b) => b.savedAt - a.savedAt);
     const taken: Adoption[] = [];
     const live: PersistedDoc[] = [];
-    try {
-      for (const record of records) {
-        if (this.closed) break;
-        const release = await this.claim(clientKeyOf(record));
-        if (release === null) live.push(record);
-        else taken.push({ record, release });
-      }
-    } catch (error) {
+    // All at once: a claim may take a while (without Web Locks, the time other pages have to answer).
+    const claims = await Promise.allSettled(records.map((record) => this.claim(clientKeyOf(record))));
+    let failure: { reason: unknown } | undefined;
+    claims.forEach((claim, i) => {
+      if (claim.status === 'rejected') failure ??= claim;
+      else if (claim.value === null) live.push(records[i]);
+      else taken.push({ record: records[i], release: claim.value });
+    });
+    if (failure) {
       for (const t of taken) t.release(); // else held, unused, for the page's life
-      throw error;
+      throw failure.reason;
     }
     if (this.closed) {
       for (const t of taken) t.release();
@@ -931,9 +938,12 @@ export class DocumentClient {
     return { record: adoption.record, own: true };
   }
 
-  private claim(clientKey: string): Promise<ReleaseClaim | null> {
+  /** Claims the record `clientKey` (`fresh`: my new random key, nobody else's). */
+  private claim(clientKey: string, fresh = false): Promise<ReleaseClaim | null> {
     const p = this.persistence;
-    return p.claim ? p.claim(this.documentId, clientKey) : pageClaims(p).claim(this.documentId, clientKey);
+    return p.claim
+      ? p.claim(this.documentId, clientKey, { fresh })
+      : pageClaims(p).claim(this.documentId, clientKey);
   }
 
   /** Keeps `release` until I close (given up at once if I closed meanwhile). */

@@ -32,8 +32,9 @@ export interface IndexedDBDocPersistenceOptions {
    */
   locks?: LockManager | null;
   /**
-   * Without Web Locks, claims go over a `BroadcastChannel` of this name's (`BroadcastClaims`: weaker than a lock,
-   * far better than none). Default `globalThis.BroadcastChannel`; null: only this page's clients count as live.
+   * Without Web Locks, claims go over a `BroadcastChannel` named after the database (`BroadcastClaims`: weaker than a
+   * lock, far better than none); this is its constructor. Default `globalThis.BroadcastChannel`; null: only this
+   * page's clients count as live.
    */
   broadcastChannel?: typeof BroadcastChannel | null;
 }
@@ -91,15 +92,19 @@ export class IndexedDBDocPersistence implements DocPersistence {
     });
   }
 
-  async claim(documentId: string, clientKey: string): Promise<ReleaseClaim | null> {
+  claim(
+    documentId: string,
+    clientKey: string,
+    options: { fresh?: boolean } = {},
+  ): Promise<ReleaseClaim | null> {
     const locks = this.locks;
     if (!locks) {
       const broadcast = this.broadcast;
       if (!broadcast) return this.localClaims.claim(documentId, clientKey);
-      // A key no record has (a client's fresh one) is nobody else's: no need to ask the other pages.
-      const stored = await this.run('readonly', (store) => store.getKey(keyOf(documentId, clientKey)));
-      return stored === undefined
-        ? broadcast.claimNew(documentId, clientKey)
+      // A client's fresh key is nobody else's: no need to ask the other pages. Any other key is asked about, even
+      // one no record has now: a live client deletes its record whenever all its edits are confirmed.
+      return options.fresh
+        ? Promise.resolve(broadcast.claimNew(documentId, clientKey))
         : broadcast.claim(documentId, clientKey);
     }
     return new Promise<ReleaseClaim | null>((resolve, reject) => {
@@ -154,7 +159,10 @@ export class IndexedDBDocPersistence implements DocPersistence {
     return `syncline-doc:${JSON.stringify([this.options.name ?? DEFAULT_NAME, documentId, clientKey])}`;
   }
 
-  /** Closes the database connection and the claims' channel (a later call reopens them). */
+  /**
+   * Closes the database connection (a later call reopens it), and the claims' channel once no claim of this page is
+   * held (it answers for them till then).
+   */
   close(): Promise<void> {
     this.broadcastClaims?.close();
     return this.idb.close();

@@ -74,8 +74,9 @@ export interface DocPersistence {
    * Claims the record `clientKey` of `documentId` for as long as the caller lives: resolves with the function that
    * gives it up, or with null when a live client holds it (another tab's, which will send its edits itself). A
    * persistence without `claim` treats every record as its to take (right when one page at a time uses it).
+   * `fresh`: the key is a client's new random one, which nobody else can know yet (no need to ask around).
    */
-  claim?(documentId: string, clientKey: string): Promise<ReleaseClaim | null>;
+  claim?(documentId: string, clientKey: string, options?: { fresh?: boolean }): Promise<ReleaseClaim | null>;
   /**
    * Like `claim`, but when a live client holds the record, waits until it gives it up (its tab closed) and claims it
    * then; null once `signal` aborts. A client that left another tab's record alone takes it over this way once that
