@@ -127,41 +127,17 @@ describe.runIf(chromiumAvailable)('Studio: a document opened before, reloaded of
   });
 
   it('keeps the edits of two tabs that typed offline and were closed, and sends both from the next tab', async () => {
-    const id = `tabs-${Date.now().toString(36)}`;
-    const one = await context.newPage();
-    await openDocument(one, h.url, id);
-    await one.getByRole('button', { name: 'Add zone' }).click();
-    await one.getByRole('button', { name: 'Add zone' }).click();
-    const two = await context.newPage();
-    await openDocument(two, h.url, id);
-    await two.getByLabel(/^Text of zone 2 /).waitFor();
-
-    await context.setOffline(true);
-    await one.getByLabel(/^Text of zone 1 /).focus();
-    await one.keyboard.type('from tab one');
-    await two.getByLabel(/^Text of zone 2 /).focus();
-    await two.keyboard.type('from tab two');
-    // One record per tab: neither tab's save replaced the other's edits.
-    await eventually(
-      () => keptRecords(one, id),
-      (records) => records.filter((r) => r.unconfirmed > 0).length === 2,
-      20_000,
-      "both tabs' edits kept",
-    );
+    const { id, one, two } = await twoTabsTypedOffline(context, h.url, 'tabs', [
+      'from tab one',
+      'from tab two',
+    ]);
     await one.close();
     await two.close();
 
     await context.setOffline(false);
     const next = await context.newPage();
     await openDocument(next, h.url, id);
-    const viewer = ben ?? (await h.signIn(await h.context(), 'Ben'));
-    await openDocument(viewer, h.url, id);
-    await eventually(
-      async () => [await zoneText(viewer, 1), await zoneText(viewer, 2)],
-      ([a, b]) => a === 'from tab one' && b === 'from tab two',
-      15_000,
-      "both tabs' offline edits at Ben's",
-    );
+    await seenByBen(h, ben, id, ['from tab one', 'from tab two']);
     await eventually(
       () => keptRecords(next, id),
       (records) => records.every((r) => r.unconfirmed === 0),
@@ -180,37 +156,14 @@ describe.runIf(chromiumAvailable)('Studio: a document opened before, reloaded of
  * record taken over as that tab's claim goes), and Ben sees both.
  */
 async function tabClosedOffline(h: StudioHarness, context: BrowserContext, viewerOf: () => Page | undefined) {
-  const id = `tab-left-${Date.now().toString(36)}`;
-  const one = await context.newPage();
-  await openDocument(one, h.url, id);
-  await one.getByRole('button', { name: 'Add zone' }).click();
-  await one.getByRole('button', { name: 'Add zone' }).click();
-  const two = await context.newPage();
-  await openDocument(two, h.url, id);
-  await two.getByLabel(/^Text of zone 2 /).waitFor();
-
-  await context.setOffline(true);
-  await one.getByLabel(/^Text of zone 1 /).focus();
-  await one.keyboard.type('still open');
-  await two.getByLabel(/^Text of zone 2 /).focus();
-  await two.keyboard.type('closed offline');
-  await eventually(
-    () => keptRecords(one, id),
-    (records) => records.filter((r) => r.unconfirmed > 0).length === 2,
-    20_000,
-    "both tabs' edits kept",
-  );
+  const { id, one, two } = await twoTabsTypedOffline(context, h.url, 'tab-left', [
+    'still open',
+    'closed offline',
+  ]);
   await two.close(); // its Web Lock goes with it: tab one takes its record over
 
   await context.setOffline(false);
-  const viewer = viewerOf() ?? (await h.signIn(await h.context(), 'Ben'));
-  await openDocument(viewer, h.url, id);
-  await eventually(
-    async () => [await zoneText(viewer, 1), await zoneText(viewer, 2)],
-    ([a, b]) => a === 'still open' && b === 'closed offline',
-    15_000,
-    "both tabs' offline edits at Ben's",
-  );
+  await seenByBen(h, viewerOf(), id, ['still open', 'closed offline']);
   await one.close();
 }
 
@@ -239,3 +192,47 @@ describe.runIf(chromiumAvailable)('Studio over plain HTTP: tabs without Web Lock
     await tabClosedOffline(h, context, () => undefined);
   });
 });
+
+/**
+ * A new document with two zones, open in two tabs of Ada's; offline, tab one types `texts[0]` into zone 1 and tab two
+ * `texts[1]` into zone 2, and each tab's record holds its edit (one record per tab: neither save replaced the other).
+ */
+async function twoTabsTypedOffline(
+  context: BrowserContext,
+  url: string,
+  prefix: string,
+  texts: [string, string],
+) {
+  const id = `${prefix}-${Date.now().toString(36)}`;
+  const one = await context.newPage();
+  await openDocument(one, url, id);
+  await one.getByRole('button', { name: 'Add zone' }).click();
+  await one.getByRole('button', { name: 'Add zone' }).click();
+  const two = await context.newPage();
+  await openDocument(two, url, id);
+  await two.getByLabel(/^Text of zone 2 /).waitFor();
+  await context.setOffline(true);
+  await one.getByLabel(/^Text of zone 1 /).focus();
+  await one.keyboard.type(texts[0]);
+  await two.getByLabel(/^Text of zone 2 /).focus();
+  await two.keyboard.type(texts[1]);
+  await eventually(
+    () => keptRecords(one, id),
+    (records) => records.filter((r) => r.unconfirmed > 0).length === 2,
+    20_000,
+    "both tabs' edits kept",
+  );
+  return { id, one, two };
+}
+
+/** Ben (`viewer`, or signed in now in a browser of his own) sees `texts` in zones 1 and 2 of document `id`. */
+async function seenByBen(h: StudioHarness, viewer: Page | undefined, id: string, texts: [string, string]) {
+  const ben = viewer ?? (await h.signIn(await h.context(), 'Ben'));
+  await openDocument(ben, h.url, id);
+  await eventually(
+    async () => [await zoneText(ben, 1), await zoneText(ben, 2)],
+    ([a, b]) => a === texts[0] && b === texts[1],
+    15_000,
+    "both tabs' offline edits at Ben's",
+  );
+}

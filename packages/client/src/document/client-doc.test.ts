@@ -6,6 +6,25 @@ import { MemoryDocPersistence, type PersistedDoc } from './persistence.js';
 
 const T0 = 1_000_000;
 
+/** The server's side of `client.doc('d1')` on socket `ws`: the room entered, then an empty document at `version`. */
+async function enterAndOpen(ws: Awaited<ReturnType<ReturnType<typeof setup>['open']>>, version = 0) {
+  await tick();
+  ws.deliver({ type: 'ack', id: ws.last('join_room').id, data: { room: 'doc:d1', seq: 0, status: 'fresh' } });
+  await tick();
+  ws.deliver({
+    type: 'response',
+    id: ws.last('request').id,
+    data: {
+      documentId: 'd1',
+      version,
+      snapshot: { meta: {}, zones: {} },
+      checksum: '',
+      locks: [],
+      members: [],
+    },
+  });
+}
+
 describe('SynclineClient.doc()', () => {
   beforeEach(() => vi.useFakeTimers({ now: T0 }));
   afterEach(() => vi.useRealTimers());
@@ -89,25 +108,7 @@ describe('SynclineClient.doc()', () => {
       return save(record);
     };
     const doc = client.doc('d1', { persistence, keepConfirmed: true });
-    await tick();
-    ws.deliver({
-      type: 'ack',
-      id: ws.last('join_room').id,
-      data: { room: 'doc:d1', seq: 0, status: 'fresh' },
-    });
-    await tick();
-    ws.deliver({
-      type: 'response',
-      id: ws.last('request').id,
-      data: {
-        documentId: 'd1',
-        version: 3,
-        snapshot: { meta: {}, zones: {} },
-        checksum: '',
-        locks: [],
-        members: [],
-      },
-    });
+    await enterAndOpen(ws, 3);
     await doc.ready;
     expect(saves).toHaveLength(0); // the first kept save waits keepConfirmedEveryMs
     window.dispatchEvent(new Event('pagehide'));
@@ -165,25 +166,7 @@ describe('SynclineClient.doc()', () => {
     const { client, open, net } = setup();
     let ws = await open();
     const doc = client.doc('d1');
-    await tick();
-    ws.deliver({
-      type: 'ack',
-      id: ws.last('join_room').id,
-      data: { room: 'doc:d1', seq: 0, status: 'fresh' },
-    });
-    await tick();
-    ws.deliver({
-      type: 'response',
-      id: ws.last('request').id,
-      data: {
-        documentId: 'd1',
-        version: 0,
-        snapshot: { meta: {}, zones: {} },
-        checksum: '',
-        locks: [],
-        members: [],
-      },
-    });
+    await enterAndOpen(ws);
     await doc.ready;
     ws.serverClose(1006);
     await tick();
