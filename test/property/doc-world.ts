@@ -209,7 +209,6 @@ export class SimServer {
  * window's online/offline state, and the storage that keeps unconfirmed edits across reloads.
  */
 export class SimDevice {
-  readonly persistence = new MemoryDocPersistence();
   readonly browser = fakeBrowser();
   readonly resyncs: DocResync[] = [];
   client!: SynclineClient;
@@ -219,6 +218,10 @@ export class SimDevice {
   constructor(
     readonly user: string,
     private readonly server: SimServer,
+    /** Shared by two devices of one user: two tabs of one browser (each with its own record in it). */
+    readonly persistence = new MemoryDocPersistence(),
+    /** Which tab of the user's browser this is (message ids must differ between tabs). */
+    private readonly tab = 0,
   ) {
     this.load();
   }
@@ -257,7 +260,7 @@ export class SimDevice {
       clock,
       random: () => 0.5,
       globals: this.browser.window,
-      idPrefix: `${this.user}.${this.pages}`,
+      idPrefix: `${this.user}.${this.tab}.${this.pages}`,
       reconnect: { maxAttempts: Number.POSITIVE_INFINITY },
     });
     this.doc = this.client.doc(DOCUMENT_ID, { persistence: this.persistence });
