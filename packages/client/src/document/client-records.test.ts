@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../environment.js';
 import { DocumentClient } from './document-client.js';
 import { type FakeDocServer, quiesce, world } from './fake-doc-server.js';
-import { MemoryDocPersistence, type ReleaseClaim } from './persistence.js';
+import { MemoryDocPersistence } from './persistence.js';
 import type { DocConflict, DocRejection } from './types.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -10,10 +11,10 @@ const settle = async (turns = 3) => {
 };
 
 /** Two tabs of Ann on one persistence, both offline: each types into its own zone, then both are closed. */
-async function twoTabsOffline(persistence: MemoryDocPersistence) {
+async function twoTabsOffline(persistence: MemoryDocPersistence, clock?: Clock) {
   const w = world();
-  const a = w.open('ann', { persistence });
-  const b = w.open('ann', { persistence });
+  const a = w.open('ann', { persistence, clock });
+  const b = w.open('ann', { persistence, clock });
   await Promise.all([a.doc.ready, b.doc.ready]);
   a.conn.disconnect();
   b.conn.disconnect();
@@ -24,6 +25,48 @@ async function twoTabsOffline(persistence: MemoryDocPersistence) {
 }
 
 const texts = (server: FakeDocServer) => [server.doc.zones.z1.text, server.doc.zones.z2.text];
+
+/**
+ * A memory persistence whose claims that `gated` picks are taken at once but answered only when the test opens the
+ * gate, as a browser's Web Lock may answer later than it is granted. `reached` resolves when one waits.
+ */
+class GatedClaims extends MemoryDocPersistence {
+  readonly gate = gate();
+  constructor(private readonly gated: (clientKey: string, options?: { fresh?: boolean }) => boolean) {
+    super();
+  }
+  override async claim(documentId: string, clientKey: string, options?: { fresh?: boolean }) {
+    const claim = super.claim(documentId, clientKey);
+    if (this.gated(clientKey, options)) await this.gate.pass();
+    return claim;
+  }
+}
+
+/** Passage shut until `open()`; `reached` resolves once something waits at it while shut. */
+function gate() {
+  let isOpen = true;
+  const waiting: (() => void)[] = [];
+  let arrived!: () => void;
+  const g = {
+    reached: Promise.resolve(),
+    shut() {
+      isOpen = false;
+      g.reached = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+    },
+    open() {
+      isOpen = true;
+      for (const pass of waiting.splice(0)) pass();
+    },
+    pass(): Promise<void> {
+      if (isOpen) return Promise.resolve();
+      arrived();
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+  };
+  return g;
+}
 
 describe('one record per document client', () => {
   it('two tabs that edit offline keep a record each; the next client sends both sets of edits', async () => {
@@ -160,8 +203,9 @@ describe('one record per document client', () => {
 
   it('tells the app when the server refuses the edits it sends for a closed tab', async () => {
     const persistence = new MemoryDocPersistence();
-    const { server, open, a, b } = await twoTabsOffline(persistence);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    let time = 1_000;
+    const { server, open, a, b } = await twoTabsOffline(persistence, { now: () => time });
+    time += 10;
     a.doc.editText('z1', { pos: 0, ins: '+' }); // A's record is the newest: restored by the visible client
     await settle();
     await a.doc.close({ timeoutMs: 0 });
@@ -205,67 +249,63 @@ describe('one record per document client', () => {
   });
 
   it('a client closed while it loads gives its claims back before close() resolves', async () => {
-    // A claim of a stored record answered later than it is taken, as a browser's Web Lock may be.
-    class SlowClaims extends MemoryDocPersistence {
-      override async claim(documentId: string, clientKey: string): Promise<ReleaseClaim | null> {
-        const claim = super.claim(documentId, clientKey);
-        const stored = (await this.loadAll(documentId)).some((r) => r.clientKey === clientKey);
-        if (stored) await new Promise((resolve) => setTimeout(resolve, 10));
-        return claim;
-      }
-    }
-    const persistence = new SlowClaims();
+    const persistence = new GatedClaims((_key, options) => !options?.fresh); // a stored record's claim waits
     const { server, open } = world();
     const a = open('ann', { persistence });
+    persistence.gate.open();
     await a.doc.ready;
     a.conn.disconnect();
     a.doc.editText('z1', { pos: 0, ins: 'A:' });
     await a.doc.close({ timeoutMs: 0 }); // its record, unsent
+    persistence.gate.shut();
     const brief = open('ann', { persistence });
-    await new Promise((resolve) => setTimeout(resolve, 3)); // claiming the records
-    await brief.doc.close();
+    await persistence.gate.reached; // claiming A's record: taken, not answered yet
+    let closed = false;
+    const closing = brief.doc.close().then(() => {
+      closed = true;
+    });
+    await settle();
+    expect(closed).toBe(false); // not while its load still holds a claim
+    persistence.gate.open();
+    await closing;
     const next = open('ann', { persistence });
     next.conn.disconnect();
-    for (let i = 0; i < 20 && !next.doc.getSnapshot().restored; i++)
-      await new Promise((resolve) => setTimeout(resolve, 3));
-    // It took a record over as its own (its edits shown), not found it held by the closed client.
+    await settle(6);
+    // It took the record over as its own (its edit shown), not found it held by the closed client.
     const shown = next.doc.getSnapshot();
+    expect(shown).toMatchObject({ restored: true });
     expect(shown.pending + (shown.inflight ? 1 : 0)).toBe(1);
     next.conn.reconnect();
     await next.doc.ready;
-    for (let i = 0; i < 50 && persistence.recordCount('d1') > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 3)); // the hidden client's claims are slow too
-      await quiesce([next.conn], tick);
-    }
+    await quiesce([next.conn], tick);
     expect(texts(server)).toEqual(['A:hello', 'world']);
     expect(persistence.recordCount('d1')).toBe(0);
     await next.doc.close();
   });
 
   it('a hidden client closed while it loads gives back the record it was handed', async () => {
-    // Fresh keys claimed slowly: the visible client closes while its hidden one claims its own.
-    class SlowFresh extends MemoryDocPersistence {
-      override async claim(documentId: string, clientKey: string, options?: { fresh?: boolean }) {
-        if (options?.fresh) await new Promise((resolve) => setTimeout(resolve, 10));
-        return super.claim(documentId, clientKey);
-      }
-    }
-    const persistence = new SlowFresh();
+    let fresh = 0;
+    // The second fresh key claimed (the hidden client's) waits: the visible client closes meanwhile.
+    const persistence = new GatedClaims((_key, options) => options?.fresh === true && ++fresh === 2);
+    persistence.gate.open();
     const { server, open, a, b } = await twoTabsOffline(persistence);
     await a.doc.close({ timeoutMs: 0 });
     await b.doc.close({ timeoutMs: 0 });
+    fresh = 0;
+    persistence.gate.shut();
     const brief = open('ann', { persistence });
     brief.conn.disconnect();
-    await new Promise((resolve) => setTimeout(resolve, 15)); // its hidden client is claiming its fresh key
+    await persistence.gate.reached; // its hidden client is claiming its fresh key
     await brief.doc.close({ timeoutMs: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    persistence.gate.open();
+    await settle();
     const next = open('ann', { persistence });
     await next.doc.ready;
-    for (let i = 0; i < 50 && persistence.recordCount('d1') > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      await quiesce([next.conn], tick);
-    }
+    await quiesce([next.conn], tick);
+    await settle();
+    await quiesce([next.conn], tick);
     expect(texts(server)).toEqual(['A:hello', 'B:world']);
+    expect(persistence.recordCount('d1')).toBe(0);
     await next.doc.close();
   });
 });

@@ -909,8 +909,8 @@ export class DocumentClient {
     if (this.scanning || this.adoption || this.closed || this.failed) return;
     this.scanning = true;
     try {
-      for (const record of await this.persistence.loadAll(this.documentId)) {
-        const key = isPersistedDoc(record) ? clientKeyOf(record) : this.clientKey;
+      for (const record of (await this.persistence.loadAll(this.documentId)).filter(isPersistedDoc)) {
+        const key = clientKeyOf(record);
         // Not my own adopters' records: one that failed would be taken again, and fail again, at once.
         if (key === this.clientKey || this.awaited.has(key) || this.adopting.has(key)) continue;
         const release = await this.claim(key);
