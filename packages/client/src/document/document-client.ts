@@ -56,6 +56,7 @@ import {
   newestRecord,
   type PersistedDoc,
   type ReleaseClaim,
+  recordDocument,
 } from './persistence.js';
 import { type LocalOp, type PendingConflict, SyncState } from './sync-state.js';
 import { type DocTransport, docRoom, sharingRoom } from './transport.js';
@@ -1069,6 +1070,15 @@ export class DocumentClient {
 
   /** Shows `record` (and will send its edits); `own`: it is my record (else a copy of another client's). */
   private restore(record: PersistedDoc, own = true): void {
+    let serverDoc: ZoneDocument;
+    try {
+      serverDoc = recordDocument(record);
+    } catch (cause) {
+      // Its committed ops do not apply to its snapshot (a damaged record): nothing of it can be shown or sent.
+      this.events.emit('error', new SynclineError('internal', 'a saved record is damaged', { cause }));
+      this.persistedEmpty = !own; // my record: the next save replaces it (or deletes it, with nothing to keep)
+      return;
+    }
     // Every restored op may have reached the server before the reload: re-sent with its opId.
     const restored = (p: { opId: string; op: Op }, sent: boolean): LocalOp => ({
       opId: p.opId,
@@ -1085,11 +1095,13 @@ export class DocumentClient {
     );
     this.restoredTypedBy = record.typedBy ? { userId: record.typedBy.userId, opIds: typedBy } : undefined;
     this.state = new SyncState(
-      record.snapshot,
+      serverDoc,
       record.version,
       record.inflight ? restored(record.inflight, true) : null,
       record.pending.map((p) => restored(p, false)),
     );
+    // Saved from here on with the same snapshot and ops: a persistence that stores the snapshot once need not again.
+    if (record.format === 2) this.state.continueJournal(record.snapshot, record.committed ?? []);
     this.persistedEmpty = !own;
     const kept = record.inflight === null && record.pending.length === 0;
     this.persistedKeptVersion = kept && own ? record.version : undefined;
@@ -1847,12 +1859,11 @@ export class DocumentClient {
       const userId = this.keptUserId();
       if (!this.options.keepConfirmed || !this.opened || this.failed || userId === undefined) return null;
       return {
-        format: 1,
+        ...journalOf(s),
         documentId: this.documentId,
         clientKey: this.clientKey,
         userId,
         version: s.version,
-        snapshot: s.serverDoc,
         inflight: null,
         pending: [],
         opIds: [],
@@ -1874,13 +1885,12 @@ export class DocumentClient {
     const userId = theirs.length > 0 ? restored : (typist ?? restored);
     const mine = theirs.length > 0 ? opIds.filter((id) => !this.restoredOpIds.has(id)) : [];
     return {
-      format: 1,
+      ...journalOf(s),
       documentId: this.documentId,
       clientKey: this.clientKey,
       ...(userId === undefined ? {} : { userId }),
       ...(typist !== undefined && mine.length > 0 ? { typedBy: { userId: typist, opIds: mine } } : {}),
       version: s.version,
-      snapshot: s.serverDoc,
       inflight,
       pending,
       opIds,
@@ -1921,6 +1931,22 @@ export class DocumentClient {
 }
 
 /** Whether a record holds unconfirmed edits (else it is a kept confirmed state). */
+/**
+ * The most committed ops a saved record carries after its snapshot (format 2): past that the next save starts
+ * again from the current server document (one write of the whole document every so many ops, not one per edit).
+ */
+export const JOURNAL_SAVE_MAX = 200;
+
+/** A record's snapshot and committed ops: the state's journal, started again when it has grown too long. */
+function journalOf(s: SyncState): Pick<PersistedDoc, 'format' | 'snapshot' | 'committed'> {
+  if (s.journal.ops.length > JOURNAL_SAVE_MAX) s.restartJournal();
+  const { doc, ops } = s.journal;
+  // A copy of the ops: the journal grows on, and a persistence may keep the record as given.
+  return ops.length === 0
+    ? { format: 1, snapshot: doc }
+    : { format: 2, snapshot: doc, committed: ops.slice() };
+}
+
 const hasEdits = (record: PersistedDoc): boolean => record.inflight !== null || record.pending.length > 0;
 
 /** Claims for a persistence without `claim`: the clients of this page only. */

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BrowserGlobals } from '../environment.js';
 import { DocumentClient } from './document-client.js';
 import { type FakeConnection, type FakeDocServer, failRequests, quiesce, world } from './fake-doc-server.js';
-import { MemoryDocPersistence, type PersistedDoc } from './persistence.js';
+import { MemoryDocPersistence, type PersistedDoc, recordDocument } from './persistence.js';
 import type { DocResync } from './types.js';
 
 const T0 = 1_000_000;
@@ -66,14 +66,9 @@ describe('DocumentClient with keepConfirmed', () => {
   for (const opsOnOpen of [true, false]) {
     it(`shows a document reloaded offline at once from the kept confirmed state, takes edits, and catches up from its version on connect (${opsOnOpen ? 'missed ops' : 'snapshot diff, past retention'})`, async () => {
       const { server, persistence } = await keptByAnn(opsOnOpen);
-      expect(await persistence.load('d1')).toMatchObject({
-        userId: 'ann',
-        version: 1,
-        inflight: null,
-        pending: [],
-        opIds: [],
-        snapshot: server.doc,
-      });
+      const kept = await persistence.load('d1');
+      expect(kept).toMatchObject({ userId: 'ann', version: 1, inflight: null, pending: [], opIds: [] });
+      expect(kept && recordDocument(kept)).toEqual(server.doc);
       server.commit(zoneUpdate('z2', { label: 'two' }), 'bob'); // v2: missed while away
 
       const conn = offline(server, 'ann');
@@ -90,7 +85,7 @@ describe('DocumentClient with keepConfirmed', () => {
       const saved = await persistence.load('d1');
       expect(saved).toMatchObject({ version: 1, userId: 'ann', inflight: null });
       expect(saved?.pending).toHaveLength(1);
-      expect(saved?.snapshot.zones.z1.text).toBe('hello');
+      expect(saved && recordDocument(saved).zones.z1.text).toBe('hello');
 
       conn.reconnect();
       await quiesce([conn], tick);
@@ -109,7 +104,9 @@ describe('DocumentClient with keepConfirmed', () => {
         inflight: false,
       });
       await doc.close();
-      expect(await persistence.load('d1')).toMatchObject({ version: 3, opIds: [], snapshot: server.doc });
+      const last = await persistence.load('d1');
+      expect(last).toMatchObject({ version: 3, opIds: [] });
+      expect(last && recordDocument(last)).toEqual(server.doc);
     });
   }
 
@@ -194,7 +191,7 @@ describe('DocumentClient with keepConfirmed', () => {
     // Every record's snapshot is the server's document at the record's version: never an unconfirmed edit.
     const docs: ZoneDocument[] = [initial];
     for (const r of server.log) docs.push(apply(docs[docs.length - 1], r.op as Op));
-    for (const r of persistence.saves) expect(r.snapshot).toEqual(docs[r.version]);
+    for (const r of persistence.saves) expect(recordDocument(r)).toEqual(docs[r.version]);
     expect(persistence.deletes).toBe(0);
     page.dispatchEvent(new Event('visibilitychange')); // closed: no longer listening
     expect(persistence.saves).toHaveLength(sent + 1);

@@ -1,4 +1,4 @@
-import type { Op, ZoneDocument } from '@syncline/doc';
+import { apply, type Op, type ZoneDocument } from '@syncline/doc';
 
 /** An op of mine the server had not confirmed when the state was saved. */
 export interface PersistedOp {
@@ -15,8 +15,12 @@ export interface PersistedOp {
  * client shows at once and catches up from its version the same way.
  */
 export interface PersistedDoc {
-  /** Format of this record. */
-  format: 1;
+  /**
+   * Format of this record: 1, `snapshot` is the server document at `version`; 2, it is the document at an earlier
+   * version, and `committed` holds the ops since (a version earlier than 2 ignores such a record rather than misread
+   * it).
+   */
+  format: 1 | 2;
   documentId: string;
   /**
    * The document client that wrote it (random, one per client, or the key of the record it took over). Absent in a
@@ -33,9 +37,17 @@ export interface PersistedDoc {
    * said who was signed in: theirs, not `userId`'s.
    */
   typedBy?: { userId: string; opIds: string[] };
-  /** The confirmed server version `snapshot` is at. */
+  /** The confirmed server version the ops below are expressed against. */
   version: number;
+  /** The server document at `version` (format 1), or at `version - committed.length` (format 2). */
   snapshot: ZoneDocument;
+  /**
+   * Format 2: the ops the server committed after `snapshot`, in order, up to `version`. A client keeps writing the
+   * same `snapshot` (the same value) with a growing list of ops, and starts again from a newer one now and then
+   * (`JOURNAL_SAVE_MAX`): a persistence can then store the snapshot once and per save only what changed
+   * (`IndexedDBDocPersistence` does), rather than a big document on every edit.
+   */
+  committed?: Op[];
   /** The op that was in flight (it may have been committed: it is re-sent with the same opId). */
   inflight: PersistedOp | null;
   /** Ops not sent yet, in order; each is expressed against the document after the ones before it. */
@@ -193,6 +205,16 @@ export class MemoryDocPersistence implements DocPersistence {
   }
 }
 
+/**
+ * The server document at the record's `version`: its snapshot, with its committed ops applied (format 2). Throws
+ * when they do not apply (a damaged record).
+ */
+export function recordDocument(record: PersistedDoc): ZoneDocument {
+  let doc = record.snapshot;
+  for (const op of record.format === 2 ? (record.committed ?? []) : []) doc = apply(doc, op);
+  return doc;
+}
+
 /** Whether `value` looks like a record this version can restore (storage may hold anything). */
 export function isPersistedDoc(value: unknown): value is PersistedDoc {
   if (typeof value !== 'object' || value === null) return false;
@@ -200,7 +222,11 @@ export function isPersistedDoc(value: unknown): value is PersistedDoc {
   const isOp = (o: unknown) =>
     typeof o === 'object' && o !== null && typeof (o as PersistedOp).opId === 'string' && 'op' in o;
   return (
-    r.format === 1 &&
+    (r.format === 1 ||
+      (r.format === 2 &&
+        Array.isArray(r.committed) &&
+        Number.isSafeInteger(r.version) &&
+        r.committed.length <= (r.version as number))) &&
     typeof r.documentId === 'string' &&
     (r.clientKey === undefined || typeof r.clientKey === 'string') &&
     Number.isSafeInteger(r.version) &&

@@ -1,7 +1,7 @@
 import { apply, describeOp, zoneCreate, zoneDelete, zoneEdit } from '@syncline/doc';
 import { describe, expect, it } from 'vitest';
 import { docOf, zone } from './fake-doc-server.js';
-import { SyncState } from './sync-state.js';
+import { JOURNAL_CAP, SyncState } from './sync-state.js';
 
 const base = () => docOf(zone('z1', 'hello'), zone('z2', 'world'));
 const ids = (() => {
@@ -96,5 +96,48 @@ describe('SyncState', () => {
     expect(Object.keys(s.doc.zones)).toHaveLength(10_002);
     // A zone an edit leaves invalid is still refused here.
     expect(() => s.applyLocal(zoneCreate(zone('', 'no id')), ids())).toThrow(RangeError);
+  });
+
+  it('journals the committed ops after a document that stays the same value, until it starts again', () => {
+    const first = base();
+    const s = new SyncState(first, 4);
+    const replay = () => s.journal.ops.reduce((doc, op) => apply(doc, op), s.journal.doc);
+    s.applyLocal(zoneEdit('z1', { pos: 5, ins: '!' }), 'mine');
+    s.promote();
+    s.applyRemote(zoneEdit('z2', { pos: 0, ins: 'R' })); // while mine is in flight
+    s.ack(); // mine, committed after it
+    s.applyRemote(zoneEdit('z2', { pos: 0, ins: 'S' })); // nothing of mine unconfirmed
+    expect(s.journal).toMatchObject({ version: 4 });
+    expect(s.journal.doc).toBe(first); // the same value: stored once, not again per op
+    expect(s.journal.ops).toHaveLength(3);
+    expect(replay()).toEqual(s.serverDoc);
+    expect(s.serverDoc.zones.z1.text).toBe('hello!');
+
+    s.restartJournal();
+    expect(s.journal).toMatchObject({ version: 7, ops: [] });
+    expect(s.journal.doc).toBe(s.serverDoc);
+
+    // A snapshot whose ops are not known starts it again from that snapshot.
+    s.applyRemote(zoneEdit('z1', { pos: 0, ins: 'T' }));
+    const snapshot = docOf(zone('z1', 'new'), zone('z2', 'world'));
+    s.rebase(snapshot, 20);
+    expect(s.journal).toMatchObject({ version: 20, ops: [] });
+    expect(s.journal.doc).toBe(snapshot);
+
+    // A restored state continues the journal it was saved with.
+    const restored = new SyncState(s.serverDoc, 20);
+    restored.continueJournal(first, [zoneEdit('z1', { pos: 0, ins: 'x' })]);
+    expect(restored.journal).toMatchObject({ version: 19 });
+    expect(restored.journal.doc).toBe(first);
+    expect(() => restored.continueJournal(first, new Array(21).fill(null))).toThrow(RangeError);
+  });
+
+  it('lets go of a journal past JOURNAL_CAP ops (a watched document) and starts again from the current document', () => {
+    const s = new SyncState(base(), 0);
+    for (let i = 0; i < JOURNAL_CAP + 5; i++) s.applyRemote(zoneEdit('z1', { pos: 0, ins: 'a' }));
+    const { doc, version, ops } = s.journal;
+    expect(ops.length).toBeLessThan(JOURNAL_CAP);
+    expect(ops.reduce((d, op) => apply(d, op), doc)).toEqual(s.serverDoc);
+    expect(version + ops.length).toBe(s.version);
   });
 });

@@ -24,6 +24,12 @@ import { diffDocuments } from './diff.js';
 const LOCAL_LIMITS: DocLimits = { ...DEFAULT_LIMITS, maxZones: Number.POSITIVE_INFINITY };
 
 /**
+ * The most ops the journal holds (`SyncState.journal`): past that it starts again from the current server document
+ * when next read. A document only watched (nothing saved) does not hold every op it ever received.
+ */
+export const JOURNAL_CAP = 1000;
+
+/**
  * The client's side of the OT protocol, as ShareDB runs it, with no I/O: the confirmed server document
  * and its version, at most one op in flight (sent, awaiting its commit) and a list of pending ops (not
  * sent yet), and the local document, which is always `serverDoc` + in-flight + pending.
@@ -72,6 +78,14 @@ export class SyncState {
   private behind: Op[] = [];
   /** Bumped whenever my ops change other than by a remote op (what a saved record must follow). */
   revision = 0;
+  /**
+   * The journal: the server document at `journalVersion` (null: start again from the current one when next read)
+   * and the ops committed since, in order. A saved record holds these rather than the current server document, so
+   * a big document's snapshot is not written again for every op (see `journal`).
+   */
+  private journalDoc: ZoneDocument | null;
+  private journalVersion: number;
+  private journalOps: Op[] = [];
   /** An op in `behind` did not fit the server document (the replicas diverged); see `takeDiverged`. */
   private diverged = false;
 
@@ -83,6 +97,8 @@ export class SyncState {
   ) {
     this.base = serverDoc;
     this.version = version;
+    this.journalDoc = serverDoc;
+    this.journalVersion = version;
     this.inflight = inflight;
     this.pending = pending;
     this.doc = serverDoc;
@@ -108,6 +124,42 @@ export class SyncState {
     const d = this.diverged;
     this.diverged = false;
     return d;
+  }
+
+  /**
+   * The server document at an earlier version and the ops committed since (`doc` + `ops` = `serverDoc` at
+   * `version`). The document stays the same value until the journal starts again (`restartJournal`, or past
+   * `JOURNAL_CAP` ops), so a persistence can store it once and, per save, only the ops.
+   */
+  get journal(): { doc: ZoneDocument; version: number; ops: readonly Op[] } {
+    if (this.journalDoc === null) this.restartJournal();
+    return { doc: this.journalDoc as ZoneDocument, version: this.journalVersion, ops: this.journalOps };
+  }
+
+  /** Starts the journal again from the current server document. */
+  restartJournal(): void {
+    this.journalDoc = this.serverDoc;
+    this.journalVersion = this.version;
+    this.journalOps = [];
+  }
+
+  /** Continues a saved journal: `doc` + `ops` is the server document this state was made with. */
+  continueJournal(doc: ZoneDocument, ops: readonly Op[]): void {
+    if (ops.length > this.version) throw new RangeError('more journal ops than versions');
+    this.journalDoc = doc;
+    this.journalVersion = this.version - ops.length;
+    this.journalOps = [...ops];
+  }
+
+  /** A committed op, at the version just taken. Past the cap the journal lets go of its ops and document. */
+  private journalPush(op: Op): void {
+    if (this.journalDoc === null) return;
+    if (this.journalOps.length >= JOURNAL_CAP) {
+      this.journalDoc = null;
+      this.journalOps = [];
+      return;
+    }
+    this.journalOps.push(op);
   }
 
   private catchUp(): void {
@@ -178,6 +230,7 @@ export class SyncState {
       this.serverDoc = next;
       this.doc = next;
       this.version++;
+      this.journalPush(op);
       return { applied: op, conflicts: [] };
     }
     const inflightOp = this.inflight?.op ?? null;
@@ -211,6 +264,7 @@ export class SyncState {
         throw error;
       }
       this.version++;
+      this.journalPush(op);
       this.recompute();
       // `remote` did not apply to my copy, and `recompute` may have dropped ops of mine: what changed in the
       // local document is told by the difference (change events and the undo manager must get that).
@@ -219,6 +273,7 @@ export class SyncState {
     this.behind.push(op);
     this.doc = local;
     this.version++;
+    this.journalPush(op);
     return { applied: remote, conflicts };
   }
 
@@ -231,6 +286,7 @@ export class SyncState {
     if (this.pending.length === 0) this.serverDoc = this.doc;
     else if (inflight.op !== null) this.behind.push(inflight.op);
     this.version++;
+    this.journalPush(inflight.op);
     this.inflight = null;
     return inflight;
   }
@@ -283,6 +339,9 @@ export class SyncState {
     this.serverDoc = snapshot;
     this.diverged = false;
     this.version = version;
+    this.journalDoc = snapshot; // its ops are not known: the journal starts again from it
+    this.journalVersion = version;
+    this.journalOps = [];
     this.pending = this.pending.filter((p) => p.op !== null || p.sent);
     this.recompute();
     return sameDoc(before, this.doc, change) ? change : diffDocuments(before, this.doc);
