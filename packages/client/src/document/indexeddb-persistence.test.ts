@@ -1,8 +1,16 @@
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { describe, expect, it } from 'vitest';
+import type { Op } from '@syncline/doc';
+import { IDBFactory, IDBKeyRange, IDBObjectStore } from 'fake-indexeddb';
+import { describe, expect, it, vi } from 'vitest';
+import { IndexedDBStore } from '../indexeddb-store.js';
 import { docOf, quiesce, world, zone } from './fake-doc-server.js';
 import { IndexedDBDocPersistence } from './indexeddb-persistence.js';
-import { isPersistedDoc, LocalClaims, MemoryDocPersistence, type PersistedDoc } from './persistence.js';
+import {
+  isPersistedDoc,
+  LocalClaims,
+  MemoryDocPersistence,
+  type PersistedDoc,
+  recordDocument,
+} from './persistence.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -115,6 +123,68 @@ describe('DocPersistence', () => {
     await storage.close();
   });
 
+  it('stores the snapshot apart, once per snapshot: a save with the same one writes the rest of the record only', async () => {
+    const indexedDB = new IDBFactory();
+    const options = { indexedDB, keyRange: IDBKeyRange, name: 'app-ann' };
+    const storage = new IndexedDBDocPersistence(options);
+    const rows = new IndexedDBStore('app-ann', 'documents', indexedDB, (db, store) =>
+      db.createObjectStore(store),
+    );
+    const puts = vi.spyOn(IDBObjectStore.prototype, 'put');
+    const snapshotPuts = () =>
+      puts.mock.calls.filter(([row]) => (row as { kind?: string }).kind === 'snapshot');
+    try {
+      const first = { ...record('d1', 3), clientKey: 'k1' };
+      await storage.save(first);
+      const edit: Op = ['zones', 'z1', 'text', { es: [5, '!'] }];
+      const later: PersistedDoc = { ...first, format: 2, version: 4, committed: [edit], savedAt: 6 };
+      await storage.save(later);
+      expect(snapshotPuts()).toHaveLength(1);
+      expect(puts).toHaveBeenCalledTimes(3); // the snapshot once, the record twice
+      const [loaded] = await storage.loadAll('d1');
+      expect(loaded).toEqual(later);
+      expect(recordDocument(loaded).zones.z1.text).toBe('hello!');
+
+      // Another page takes the record over and saves it with the snapshot it loaded: not written again.
+      const other = new IndexedDBDocPersistence(options);
+      const [theirs] = await other.loadAll('d1');
+      await other.save({ ...theirs, savedAt: 7 });
+      expect(snapshotPuts()).toHaveLength(1);
+      // A newer snapshot replaces the older one: one snapshot per record.
+      const newer = { ...first, version: 9, snapshot: docOf(zone('z1', 'newer')), savedAt: 8 };
+      await other.save(newer);
+      expect(snapshotPuts()).toHaveLength(2);
+      expect(await rows.run('readonly', (store) => store.count(IDBKeyRange.bound(['d1'], ['d1', []])))).toBe(
+        2,
+      );
+      expect(await other.loadAll('d1')).toEqual([newer]);
+
+      // The stored snapshot is gone (its save failed after a later one was issued): that later save fails, rather
+      // than leave a record without its snapshot, and the next one writes it again.
+      await rows.run('readwrite', (store) => store.delete(['d1', 'k1', 'snapshot', 9]));
+      await expect(other.save({ ...newer, savedAt: 10 })).rejects.toThrow(/no longer stored/);
+      await other.save({ ...newer, savedAt: 11 });
+      expect(await other.loadAll('d1')).toEqual([{ ...newer, savedAt: 11 }]);
+      expect(snapshotPuts()).toHaveLength(3);
+
+      // A record whose snapshot is missing is left out; a record stored whole (by an older version) is read.
+      await rows.run('readwrite', (store) => store.delete(['d1', 'k1', 'snapshot', 9]));
+      await rows.run('readwrite', (store) =>
+        store.put({ ...record('d1', 2), clientKey: 'k2' }, ['d1', 'k2']),
+      );
+      expect(await storage.loadAll('d1')).toEqual([{ ...record('d1', 2), clientKey: 'k2' }]);
+      await storage.delete('d1');
+      expect(await rows.run('readonly', (store) => store.count(IDBKeyRange.bound(['d1'], ['d1', []])))).toBe(
+        0,
+      );
+      await other.close();
+    } finally {
+      puts.mockRestore();
+      await storage.close();
+      await rows.close();
+    }
+  });
+
   it('claims a record with a Web Lock per database, document and client: another tab cannot take it while held', async () => {
     const held = new Set<string>();
     const locks = {
@@ -187,7 +257,9 @@ describe('DocPersistence', () => {
 
   it('ignores records it cannot restore', () => {
     expect(isPersistedDoc(undefined)).toBe(false);
-    expect(isPersistedDoc({ ...record('d1'), format: 2 })).toBe(false);
+    expect(isPersistedDoc({ ...record('d1'), format: 2 })).toBe(false); // format 2 without its committed ops
+    expect(isPersistedDoc({ ...record('d1', 1), format: 2, committed: [null, null] })).toBe(false);
+    expect(isPersistedDoc({ ...record('d1', 1), format: 2, committed: [null] })).toBe(true);
     expect(isPersistedDoc({ ...record('d1'), pending: [{ op: null }] })).toBe(false);
   });
 

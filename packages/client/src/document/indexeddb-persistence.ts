@@ -1,3 +1,4 @@
+import type { ZoneDocument } from '@syncline/doc';
 import { IndexedDBStore } from '../indexeddb-store.js';
 import { BroadcastClaims } from './broadcast-claims.js';
 import {
@@ -56,6 +57,12 @@ export class IndexedDBDocPersistence implements DocPersistence {
   private migration: Promise<void> | undefined;
   private readonly localClaims = new LocalClaims();
   private broadcastClaims: BroadcastClaims | undefined;
+  /**
+   * The snapshot this page last stored (or loaded) for each record, by `cacheKey`: a save with the same one (the
+   * same value, at the same version) writes only the rest of the record. Held weakly: a snapshot no client holds
+   * any more will not be saved again.
+   */
+  private readonly stored = new Map<string, { snapshot: WeakRef<ZoneDocument>; version: number }>();
 
   constructor(private readonly options: IndexedDBDocPersistenceOptions = {}) {
     this.idb = new IndexedDBStore(options.name ?? DEFAULT_NAME, STORE, this.factory, (db, store) =>
@@ -70,23 +77,83 @@ export class IndexedDBDocPersistence implements DocPersistence {
 
   async loadAll(documentId: string): Promise<PersistedDoc[]> {
     let legacy: unknown;
-    const records = (await this.run('readonly', (store) => {
+    const rows = (await this.run('readonly', (store) => {
       const old = store.get(documentId);
       old.onsuccess = () => {
         legacy = old.result;
       };
       return store.getAll(this.clientRange(documentId));
     })) as unknown[];
-    return [legacy, ...records].filter(isPersistedDoc);
+    const records = assemble([legacy, ...rows]);
+    for (const { record, snapshotVersion } of records) {
+      if (snapshotVersion === undefined) continue;
+      // The client that takes this record over saves it with this same snapshot: no need to write it again. (A
+      // snapshot of this page's own at that version stays: its client saves that one.)
+      const key = cacheKey(documentId, clientKeyOf(record));
+      const known = this.stored.get(key);
+      if (known?.version === snapshotVersion && known.snapshot.deref() !== undefined) continue;
+      this.stored.set(key, {
+        snapshot: new WeakRef(record.snapshot),
+        version: snapshotVersion,
+      });
+    }
+    return records.map((r) => r.record);
   }
 
+  /**
+   * Writes the record, its snapshot stored apart (once per snapshot: a client saves the same one, with the ops
+   * committed since, until it starts again from a newer one), so that an edit of a big document writes its ops and
+   * not the whole document.
+   */
   async save(record: PersistedDoc): Promise<void> {
-    await this.run('readwrite', (store) => store.put(record, keyOf(record.documentId, clientKeyOf(record))));
+    const clientKey = clientKeyOf(record);
+    const cached = cacheKey(record.documentId, clientKey);
+    const { snapshot, ...rest } = record;
+    const version = record.version - (record.format === 2 ? (record.committed?.length ?? 0) : 0);
+    const known = this.stored.get(cached);
+    const stored = known !== undefined && known.snapshot.deref() === snapshot && known.version === version;
+    const entry = { snapshot: new WeakRef(snapshot), version };
+    this.stored.set(cached, entry);
+    const key = keyOf(record.documentId, clientKey);
+    const row = { ...rest, snapshotVersion: version };
+    try {
+      await this.run('readwrite', (store) => {
+        if (!stored) {
+          store.delete(this.snapshotRange(record.documentId, clientKey));
+          const at: StoredSnapshot = {
+            kind: 'snapshot',
+            documentId: record.documentId,
+            clientKey,
+            version,
+            snapshot,
+          };
+          store.put(at, snapshotKey(record.documentId, clientKey, version));
+          return store.put(row, key);
+        }
+        // The snapshot was stored by an earlier save: make sure it still is (that save may have failed after this
+        // one was issued), without reading it. If not, the save fails and the client's retry writes it again.
+        const check = store.count(snapshotKey(record.documentId, clientKey, version));
+        check.onsuccess = () => {
+          if (check.result === 0) store.transaction.abort();
+          else store.put(row, key);
+        };
+        return check;
+      });
+    } catch (cause) {
+      // Whether the snapshot is stored is not known now: the next save writes it.
+      if (this.stored.get(cached) === entry) this.stored.delete(cached);
+      throw cause ?? new Error("the record's snapshot is no longer stored");
+    }
   }
 
   async delete(documentId: string, clientKey?: string): Promise<void> {
+    if (clientKey !== undefined) this.stored.delete(cacheKey(documentId, clientKey));
+    else for (const key of this.stored.keys()) if (JSON.parse(key)[0] === documentId) this.stored.delete(key);
     await this.run('readwrite', (store) => {
-      if (clientKey !== undefined) return store.delete(keyOf(documentId, clientKey));
+      if (clientKey !== undefined) {
+        store.delete(this.snapshotRange(documentId, clientKey));
+        return store.delete(keyOf(documentId, clientKey));
+      }
       store.delete(this.clientRange(documentId));
       return store.delete(documentId);
     });
@@ -168,11 +235,23 @@ export class IndexedDBDocPersistence implements DocPersistence {
     return this.idb.close();
   }
 
-  /** Every `[documentId, clientKey]` key of the document (arrays sort after strings, an empty array after both). */
+  /**
+   * Every `[documentId, clientKey]` key of the document, and every snapshot key `[documentId, clientKey, 'snapshot',
+   * version]` (arrays sort after strings, an empty array after both).
+   */
   private clientRange(documentId: string): IDBKeyRange {
+    return this.keyRange.bound([documentId], [documentId, []]);
+  }
+
+  /** The snapshot keys of one client's record. */
+  private snapshotRange(documentId: string, clientKey: string): IDBKeyRange {
+    return snapshotKeys(this.keyRange, documentId, clientKey);
+  }
+
+  private get keyRange(): typeof IDBKeyRange {
     const range = this.options.keyRange ?? (globalThis as { IDBKeyRange?: typeof IDBKeyRange }).IDBKeyRange;
     if (!range) throw new Error('IDBKeyRange is not available');
-    return range.bound([documentId], [documentId, []]);
+    return range;
   }
 
   private get factory(): IDBFactory | undefined {
@@ -203,21 +282,86 @@ export class IndexedDBDocPersistence implements DocPersistence {
     }
     const old = new IndexedDBStore(name, STORE, factory, (db, store) => db.createObjectStore(store));
     try {
-      const records = ((await old.run('readonly', (store) => store.getAll())) as unknown[]).filter(
-        (r): r is PersistedDoc => isPersistedDoc(r) && r.userId === userId,
-      );
+      const records = assemble((await old.run('readonly', (store) => store.getAll())) as unknown[])
+        .map((r) => r.record)
+        .filter((r) => r.userId === userId);
       for (const record of records) {
         const key = keyOf(record.documentId, clientKeyOf(record));
-        const here = await this.idb.run('readonly', (store) => store.get(key));
-        if (!isPersistedDoc(here) || here.savedAt < record.savedAt)
+        const here = (await this.idb.run('readonly', (store) => store.get(key))) as
+          | { savedAt?: unknown }
+          | undefined;
+        if (typeof here?.savedAt !== 'number' || here.savedAt < record.savedAt)
           await this.idb.run('readwrite', (store) => store.put(record, key));
-        await old.run('readwrite', (store) => store.delete(key));
+        await old.run('readwrite', (store) => {
+          store.delete(snapshotKeys(this.keyRange, record.documentId, clientKeyOf(record)));
+          return store.delete(key);
+        });
       }
     } finally {
       await old.close();
     }
   }
 }
+
+/**
+ * The records among stored rows: those stored whole (by an older version) as they are, the others with the snapshot
+ * stored apart that they name (`snapshotVersion`); a record whose snapshot is missing is left out.
+ */
+function assemble(rows: readonly unknown[]): { record: PersistedDoc; snapshotVersion?: number }[] {
+  const snapshots = new Map<string, ZoneDocument>();
+  for (const row of rows) {
+    if (isStoredSnapshot(row))
+      snapshots.set(JSON.stringify([row.documentId, row.clientKey, row.version]), row.snapshot);
+  }
+  const records: { record: PersistedDoc; snapshotVersion?: number }[] = [];
+  for (const row of rows) {
+    if (isStoredSnapshot(row) || typeof row !== 'object' || row === null) continue;
+    const { snapshotVersion, ...rest } = row as { snapshotVersion?: unknown } & Record<string, unknown>;
+    if (snapshotVersion === undefined) {
+      if (isPersistedDoc(rest)) records.push({ record: rest });
+      continue;
+    }
+    const key = typeof rest.clientKey === 'string' ? rest.clientKey : '';
+    const record = {
+      ...rest,
+      snapshot: snapshots.get(JSON.stringify([rest.documentId, key, snapshotVersion])),
+    };
+    if (record.snapshot !== undefined && isPersistedDoc(record))
+      records.push({ record, snapshotVersion: snapshotVersion as number });
+  }
+  return records;
+}
+
+/** A snapshot stored apart from its record (`save`), under `snapshotKey`. */
+interface StoredSnapshot {
+  kind: 'snapshot';
+  documentId: string;
+  clientKey: string;
+  version: number;
+  snapshot: ZoneDocument;
+}
+
+const isStoredSnapshot = (row: unknown): row is StoredSnapshot =>
+  typeof row === 'object' &&
+  row !== null &&
+  (row as StoredSnapshot).kind === 'snapshot' &&
+  typeof (row as StoredSnapshot).clientKey === 'string' &&
+  Number.isSafeInteger((row as StoredSnapshot).version) &&
+  typeof (row as StoredSnapshot).snapshot === 'object' &&
+  (row as StoredSnapshot).snapshot !== null;
+
+const snapshotKey = (documentId: string, clientKey: string, version: number): IDBValidKey => [
+  documentId,
+  clientKey,
+  'snapshot',
+  version,
+];
+
+/** The keys of the snapshots stored apart for one client's record. */
+const snapshotKeys = (range: typeof IDBKeyRange, documentId: string, clientKey: string): IDBKeyRange =>
+  range.bound([documentId, clientKey, 'snapshot'], [documentId, clientKey, 'snapshot', []]);
+
+const cacheKey = (documentId: string, clientKey: string): string => JSON.stringify([documentId, clientKey]);
 
 /** A record's key: its document's id for the client key `''` (where an older version kept the one record). */
 const keyOf = (documentId: string, clientKey: string): IDBValidKey =>
