@@ -73,9 +73,13 @@ describe.runIf(chromiumAvailable)('Studio: PDFs kept for offline use', () => {
     await waitForDocOpen(page);
     await drawnPage(page).waitFor({ timeout: 15_000 });
     // The app shell must be cached (service worker) before the page can be reloaded offline.
-    await page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, {
-      timeout: 10_000,
-    });
+    // Registered and active: a reload goes through it (whether or not this page is controlled yet: a page loaded
+    // while the worker was activating may never be, and its reload is still served by it).
+    await page.waitForFunction(
+      async () => (await navigator.serviceWorker?.getRegistration())?.active?.state === 'activated',
+      undefined,
+      { timeout: 30_000, polling: 250 },
+    );
     await eventually(
       () => cachedPdfs(page),
       (ids) => ids.includes(documentId),
