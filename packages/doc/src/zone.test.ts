@@ -107,6 +107,22 @@ describe('validateDocument', () => {
     const doc = { meta: {}, zones: { z1: good, z2: { ...good, id: 'z2' } } };
     expect(validateDocument(doc, { limits })).toEqual(['2 zones, the limit is 1']);
     expect(isValidDocument(doc)).toBe(true);
+    // The count needs every zone listed; with some zones asked for and no limit, the zones are not listed (a
+    // client checks each keystroke this way, and listing 10,000 zones per key costs more than the check).
+    let listed = 0;
+    const zones = new Proxy(doc.zones, {
+      ownKeys: (target) => {
+        listed++;
+        return Reflect.ownKeys(target);
+      },
+    });
+    const unlimited = { ...limits, maxZones: Number.POSITIVE_INFINITY };
+    expect(validateDocument({ ...doc, zones }, { limits: unlimited, zoneIds: ['z1'] })).toEqual([]);
+    expect(listed).toBe(0);
+    expect(validateDocument({ ...doc, zones }, { limits, zoneIds: ['z1'] })).toEqual([
+      '2 zones, the limit is 1',
+    ]);
+    expect(listed).toBe(1);
   });
 
   it('limits how deep meta nests, so that every accepted document can be encoded and sent', () => {
