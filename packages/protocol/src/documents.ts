@@ -77,6 +77,11 @@ export interface DocSnapshot {
   ownerId?: string;
   /** With `doc.open {since}`: the committed ops after `since`, up to `version`. */
   ops?: DocOpEventData[];
+  /**
+   * With `doc.open {opIds}` and no `ops`: those of the caller's op ids the document committed (at or below `version`),
+   * with their versions.
+   */
+  committed?: { opId: string; version: number }[];
 }
 
 export interface DocSubmit {

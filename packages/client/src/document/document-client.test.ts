@@ -246,8 +246,14 @@ describe('DocumentClient', () => {
       server.commit([...['zones', 'z1', 'text'], { es: [5, { d: 1 }, 'H'] }], 'bob'); // 'once Hello'
 
       const again = open('ann', { persistence });
+      const shown: string[] = [];
+      again.doc.on('change', () => shown.push(again.doc.doc.zones.z1?.text ?? ''));
       await again.doc.ready;
       await quiesce([again.conn], tick);
+      // Shown once all along: without ops the open's reply says the snapshot holds it (`committed`), else the
+      // snapshot's copy and mine were both shown until the re-sent op was answered as a duplicate.
+      expect(shown.filter((t) => t.includes('once once'))).toEqual([]);
+      expect(server.opens.at(-1)?.data).toMatchObject({ opIds: [expect.any(String)] });
       expect(server.doc.zones.z1.text).toBe('once Hello');
       expect(server.doc.zones.z2.text).toBe('(offline) then world');
       expect(again.doc.doc).toEqual(server.doc);

@@ -1121,10 +1121,15 @@ export class DocumentClient {
     this.opening = true;
     const token = ++this.openToken;
     const since = this.state?.version;
+    // My op in flight, which the server may have committed already (its answer lost): should the reply carry no
+    // ops, it says whether and where (`committed`), so the snapshot holding it does not show it twice.
+    const flying = this.state?.inflight;
+    const maybe = flying && unanswered(flying) ? [flying.opId] : [];
     const data = {
       documentId: this.documentId,
       ...(since === undefined ? {} : { since }),
       ...(reason ? { reason } : {}),
+      ...(maybe.length > 0 ? { opIds: maybe } : {}),
     };
     this.publish();
     this.transport.request<OpenReply>(DOC_METHODS.open, data).then(
@@ -1188,7 +1193,7 @@ export class DocumentClient {
     const mine = s?.inflight;
     if (!s || !mine || !this.opened || !unanswered(mine) || reply.version <= s.version) return false;
     if (coversOps(reply.ops, s.version, reply.version)) return false;
-    if (this.committedIn(reply.ops, mine, s.version, reply.version) !== undefined) return false;
+    if (this.committedIn(reply, mine, s.version, reply.version) !== undefined) return false;
     if (this.awaitingReply !== mine && this.retryTimer === undefined) {
       if (this.transport.state !== 'open') return false;
       this.send(mine);
@@ -1209,13 +1214,18 @@ export class DocumentClient {
     this.applyOpen(held.reply, held.reason);
   }
 
-  /** The version at which an open's `ops` (those in `(from, to]`) committed my op, if they hold it. */
-  private committedIn(ops: DocOpEventData[] | undefined, mine: LocalOp, from: number, to: number) {
+  /**
+   * The version in `(from, to]` at which the server committed my op, if an open's reply says: its `ops` hold it, or
+   * (without ops) its `committed` names it (the server looked up the op ids the open sent).
+   */
+  private committedIn(reply: OpenReply, mine: LocalOp, from: number, to: number): number | undefined {
     const me = this.transport.userId;
-    return ops?.find(
-      (r) =>
-        r.opId === mine.opId && r.version > from && r.version <= to && (me === undefined || r.userId === me),
-    )?.version;
+    const version =
+      reply.ops?.find((r) => r.opId === mine.opId && (me === undefined || r.userId === me))?.version ??
+      (Array.isArray(reply.committed)
+        ? reply.committed.find((c) => c?.opId === mine.opId && Number.isSafeInteger(c.version))?.version
+        : undefined);
+    return version !== undefined && version > from && version <= to ? version : undefined;
   }
 
   private applyOpen(reply: OpenReply, reason: ResyncReason | null): void {
@@ -1299,10 +1309,11 @@ export class DocumentClient {
           if (this.applyCommitted(toCommitted(rec)) !== 'ok') break;
         }
       }
-      // The ops tell whether the snapshot holds my in-flight op (its reply may come after this one, or never).
+      // The ops (or `committed`) tell whether the snapshot holds my in-flight op (its reply may come after this one,
+      // or never).
       const flying = state.inflight;
       if (flying && unanswered(flying))
-        flying.committedAt = this.committedIn(reply.ops, flying, state.version, version);
+        flying.committedAt = this.committedIn(reply, flying, state.version, version);
       if (state.version !== version || checksum(state.serverDoc) !== checksum(snapshot)) {
         method = 'snapshot';
         // My in-flight op is in the snapshot (its reply, or the ops, said so): it is part of the server document

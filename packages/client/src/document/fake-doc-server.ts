@@ -48,6 +48,8 @@ export interface FakeDocServerOptions {
   ownerId?: string;
   /** Put the committed ops after `since` in `doc.open` replies (the extension the client asks for). Default true. */
   opsOnOpen?: boolean;
+  /** Without ops, say in `doc.open` replies which of the caller's `opIds` were committed (`committed`). Default true. */
+  committedOnOpen?: boolean;
   /** Refuse a submission (after transformation): return a nack, or null to accept. */
   refuse?: (submission: { userId: string; op: Op; opId: string }) => { code: string; message: string } | null;
   /** Whether the submitter gets the reply before the broadcast of its op. Default: yes. */
@@ -178,7 +180,18 @@ export class FakeDocServer {
       members: [],
       ...(this.options.ownerId ? { ownerId: this.options.ownerId } : {}),
       ...(withOps ? { ops: this.log.slice(since as number) } : {}),
+      ...(!withOps && this.options.committedOnOpen !== false && Array.isArray(data.opIds)
+        ? this.committedOf(userId, data.opIds)
+        : {}),
     };
+  }
+
+  /** `committed` for a `doc.open` without ops: which of the caller's `opIds` were committed, and at what version. */
+  private committedOf(userId: string, opIds: unknown[]): { committed?: { opId: string; version: number }[] } {
+    const committed = this.log
+      .filter((r) => r.userId === userId && opIds.includes(r.opId))
+      .map((r) => ({ opId: r.opId, version: r.version }));
+    return committed.length > 0 ? { committed } : {};
   }
 
   /** `doc.history` as the server answers it (from < version ≤ from + limit), times from `now`. */

@@ -68,8 +68,28 @@ describe('undo across a resync from a snapshot', () => {
     expect(doc.doc).toEqual(server.doc);
   });
 
-  it('holds an open without ops until my in-flight op is answered, then keeps my undo step', async () => {
-    const { server, conn, doc } = await resyncWhileInFlight({ opsOnOpen: false });
+  it('knows from an open without ops that its snapshot holds my in-flight op (committed), and keeps my undo step', async () => {
+    const { server, conn, doc, resyncs } = await resyncWhileInFlight({ opsOnOpen: false });
+    expect(server.opens.at(-1)?.data).toMatchObject({ opIds: [expect.any(String)] });
+    doc.editText('z1', { pos: 1, ins: 'Y' }); // typed after X, not sent yet
+    conn.deliverDown(); // my op's event (buffered: opening)
+    conn.deliverDown(); // the open: not held, its `committed` names my op
+    await settle();
+    expect(resyncs).toMatchObject([{ reason: 'checksum', method: 'snapshot' }]);
+    expect(doc.getSnapshot()).toMatchObject({ status: 'open', version: 1 });
+    expect(doc.doc.zones.z1.text).toBe('XYhello'); // not twice, Y still after X
+    await quiesce([conn], tick);
+    expect(server.doc.zones.z1.text).toBe('XYhello');
+    expect(doc.doc).toEqual(server.doc);
+    expect(doc.undo()).toBe(true); // Y
+    expect(doc.undo()).toBe(true); // my X, not an empty step
+    expect(doc.doc.zones.z1.text).toBe('hello');
+    await quiesce([conn], tick);
+    expect(doc.doc).toEqual(server.doc);
+  });
+
+  it('holds an open without ops (from a server that does not say what it committed) until my in-flight op is answered, then keeps my undo step', async () => {
+    const { server, conn, doc } = await resyncWhileInFlight({ opsOnOpen: false, committedOnOpen: false });
     conn.deliverDown(); // my op's event (buffered)
     conn.deliverDown(); // the open: whether it holds my op, only the submit's reply can tell
     await settle();
@@ -120,7 +140,7 @@ describe('undo across a resync from a snapshot', () => {
 
   it('asks again about my in-flight op whose reply was lost before holding the open for it', async () => {
     const { timers, delays, run } = manualTimers();
-    const { server, open } = world({ opsOnOpen: false });
+    const { server, open } = world({ opsOnOpen: false, committedOnOpen: false });
     const { conn, doc } = open('ann', { auto: false, timers });
     await quiesce([conn], tick);
     await doc.ready;

@@ -159,23 +159,40 @@ describe('DocumentSequencer doc.open with since', () => {
     socket.write({ type: 'hello', v: PROTOCOL_VERSION, token: 'u' });
     socket.write({ type: 'join_room', room: 'doc:d', id: 'join' });
     await s.run(Promise.resolve());
-    const open = async (since: number) => {
-      const id = `open-${since}`;
-      socket.write({ type: 'request', id, method: 'doc.open', data: { documentId: 'd', since } });
+    let ids = 0;
+    const reply = async (data: Record<string, unknown>) => {
+      const id = `open-${++ids}`;
+      socket.write({ type: 'request', id, method: 'doc.open', data: { documentId: 'd', ...data } });
       await s.run(Promise.resolve());
-      const reply = (socket.messages() as (ServerMessage & { id?: string; data?: DocSnapshot })[]).find(
+      return (socket.messages() as (ServerMessage & { id?: string; data?: DocSnapshot })[]).find(
         (m) => m.id === id,
       );
-      if (reply?.type !== 'response') throw new Error(`no response to ${id}`);
-      return reply.data as DocSnapshot;
     };
-    const near = await open(3);
+    const open = async (data: Record<string, unknown>) => {
+      const r = await reply(data);
+      if (r?.type !== 'response') throw new Error(`no response to doc.open ${JSON.stringify(data)}`);
+      return r.data as DocSnapshot;
+    };
+    const near = await open({ since: 3, opIds: ['c-z4'] });
     expect(near.version).toBe(6);
     expect(near.ops?.map((o) => o.version)).toEqual([4, 5, 6]);
-    const far = await open(2);
+    expect(near.committed).toBeUndefined(); // the ops say it
+    const far = await open({ since: 2 });
     expect(far.version).toBe(6);
     expect(far.ops).toBeUndefined();
     expect(Object.keys((far.snapshot as { zones: object }).zones)).toHaveLength(6);
+    // Without ops: which of my op ids the snapshot holds (an op whose answer I lost), and at what version.
+    const mine = await open({ since: 2, opIds: ['c-z4', 'never-sent'] });
+    expect(mine.ops).toBeUndefined();
+    expect(mine.committed).toEqual([{ opId: 'c-z4', version: 5 }]);
+    expect((await open({ since: 2, opIds: ['never-sent'] })).committed).toBeUndefined();
+    for (const opIds of ['c-z4', [''], [7], Array.from({ length: 17 }, (_, i) => `op-${i}`)]) {
+      expect(await reply({ since: 2, opIds })).toMatchObject({
+        type: 'nack',
+        code: 'invalid',
+        message: 'opIds: at most 16 op ids, strings of 1-128 characters',
+      });
+    }
   });
 });
 

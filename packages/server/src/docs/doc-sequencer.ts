@@ -122,6 +122,9 @@ export interface OpenSnapshot {
 }
 
 /** What `doc.open` answers on the server: a `DocSnapshot` whose snapshot is encoded once per version and codec. */
+/** The most op ids a `doc.open` asks about (`opIds`): a client asks about its first unconfirmed op. */
+export const MAX_OPEN_OP_IDS = 16;
+
 export type DocOpenReply = Omit<DocSnapshot, 'snapshot'> & { snapshot: Preencoded<ZoneDocument> };
 
 /**
@@ -356,7 +359,18 @@ export class DocumentSequencer {
   async open(data: unknown, session: Session): Promise<DocOpenReply> {
     const documentId = documentIdOf(data);
     this.requireMember(session, documentId);
-    const { reason, since } = data as { reason?: unknown; since?: unknown };
+    const { reason, since, opIds } = data as { reason?: unknown; since?: unknown; opIds?: unknown };
+    if (
+      opIds !== undefined &&
+      (!Array.isArray(opIds) ||
+        opIds.length > MAX_OPEN_OP_IDS ||
+        !opIds.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 128))
+    ) {
+      throw new SynclineError(
+        ErrorCode.Invalid,
+        `opIds: at most ${MAX_OPEN_OP_IDS} op ids, strings of 1-128 characters`,
+      );
+    }
     // A re-open for any reason but a plain resume means the client's replica had to be repaired.
     // Counted under the known reasons only: the string is the client's, and each new one would stay in the table.
     if (typeof reason === 'string' && reason !== 'resume') {
@@ -404,6 +418,16 @@ export class DocumentSequencer {
           userId: r.userId,
           zoneIds: describeOp(r.op as Op).zoneIds,
         }));
+    }
+    // Without ops, which of the caller's op ids (those it may have had committed: sent, their answer lost) the
+    // snapshot holds, so that it does not show them twice while their re-sends are answered.
+    if (snap.ops === undefined && Array.isArray(opIds) && opIds.length > 0) {
+      const committed: { opId: string; version: number }[] = [];
+      for (const opId of opIds as string[]) {
+        const r = await this.store.findOp(documentId, session.userId, opId);
+        if (r !== undefined && r.version <= at.version) committed.push({ opId, version: r.version });
+      }
+      if (committed.length > 0) snap.committed = committed;
     }
     return snap;
   }
