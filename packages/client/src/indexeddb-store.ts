@@ -17,7 +17,15 @@ export class IndexedDBStore {
     const db = await this.open();
     return new Promise((resolve, reject) => {
       const tx = db.transaction(this.store, mode);
-      const request = work(tx.objectStore(this.store));
+      let request: IDBRequest;
+      try {
+        request = work(tx.objectStore(this.store));
+      } catch (error) {
+        // Nothing of it may commit: the requests made before the throw are undone with the transaction.
+        tx.abort();
+        reject(error);
+        return;
+      }
       tx.oncomplete = () => resolve(request.result);
       tx.onerror = () => reject(tx.error);
       tx.onabort = () => reject(tx.error);

@@ -56,7 +56,7 @@ import {
   newestRecord,
   type PersistedDoc,
   type ReleaseClaim,
-  recordDocument,
+  replayRecord,
 } from './persistence.js';
 import { type LocalOp, type PendingConflict, SyncState } from './sync-state.js';
 import { type DocTransport, docRoom, sharingRoom } from './transport.js';
@@ -1070,15 +1070,7 @@ export class DocumentClient {
 
   /** Shows `record` (and will send its edits); `own`: it is my record (else a copy of another client's). */
   private restore(record: PersistedDoc, own = true): void {
-    let serverDoc: ZoneDocument;
-    try {
-      serverDoc = recordDocument(record);
-    } catch (cause) {
-      // Its committed ops do not apply to its snapshot (a damaged record): nothing of it can be shown or sent.
-      this.events.emit('error', new SynclineError('internal', 'a saved record is damaged', { cause }));
-      this.persistedEmpty = !own; // my record: the next save replaces it (or deletes it, with nothing to keep)
-      return;
-    }
+    const { doc: serverDoc, complete } = replayRecord(record);
     // Every restored op may have reached the server before the reload: re-sent with its opId.
     const restored = (p: { opId: string; op: Op }, sent: boolean): LocalOp => ({
       opId: p.opId,
@@ -1101,7 +1093,7 @@ export class DocumentClient {
       record.pending.map((p) => restored(p, false)),
     );
     // Saved from here on with the same snapshot and ops: a persistence that stores the snapshot once need not again.
-    if (record.format === 2) this.state.continueJournal(record.snapshot, record.committed ?? []);
+    if (record.format === 2 && complete) this.state.continueJournal(record.snapshot, record.committed ?? []);
     this.persistedEmpty = !own;
     const kept = record.inflight === null && record.pending.length === 0;
     this.persistedKeptVersion = kept && own ? record.version : undefined;

@@ -64,9 +64,11 @@ describe('DocPersistence', () => {
     await old.save(record('d1')); // Ann's
     await old.save({ ...record('d2'), userId: 'bob' });
     await old.save({ ...record('d3'), savedAt: 1 }); // Ann's, older than what the new database has
+    await old.save({ ...record('d4'), savedAt: 9 }); // Ann's, newer than what the new database has
     await old.close();
     const seeded = new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange, name: 'app-ann' });
     await seeded.save({ ...record('d3', 9), savedAt: 50 });
+    await seeded.save({ ...record('d4', 2), savedAt: 0 });
     await seeded.close();
 
     const from = { name: 'syncline-documents', userId: 'ann' };
@@ -79,7 +81,15 @@ describe('DocPersistence', () => {
     expect(await ann.load('d1')).toEqual(record('d1'));
     expect(await ann.load('d2')).toBeUndefined(); // Bob's stays his
     expect((await ann.load('d3'))?.version).toBe(9);
+    expect(await ann.load('d4')).toEqual({ ...record('d4'), savedAt: 9 });
     await ann.close();
+    // Moved in whole over the older record: no snapshot of that one left behind.
+    const rows = new IndexedDBStore('app-ann', 'documents', indexedDB, (db, store) =>
+      db.createObjectStore(store),
+    );
+    expect(await rows.run('readonly', (store) => store.count(IDBKeyRange.bound(['d4'], ['d4', []])))).toBe(0);
+    expect(await rows.run('readonly', (store) => store.count('d4'))).toBe(1);
+    await rows.close();
     const left = new IndexedDBDocPersistence({ indexedDB, keyRange: IDBKeyRange });
     expect(await left.load('d1')).toBeUndefined(); // moved, not copied: read once
     expect(await left.load('d3')).toBeUndefined();
@@ -159,13 +169,17 @@ describe('DocPersistence', () => {
       );
       expect(await other.loadAll('d1')).toEqual([newer]);
 
-      // The stored snapshot is gone (its save failed after a later one was issued): that later save fails, rather
-      // than leave a record without its snapshot, and the next one writes it again.
+      // The stored snapshot is gone (its save failed after a later one was issued, or another page saved under
+      // this key): the save finds out in its transaction and writes it again, rather than leave a record without it.
       await rows.run('readwrite', (store) => store.delete(['d1', 'k1', 'snapshot', 9]));
-      await expect(other.save({ ...newer, savedAt: 10 })).rejects.toThrow(/no longer stored/);
       await other.save({ ...newer, savedAt: 11 });
-      expect(await other.loadAll('d1')).toEqual([{ ...newer, savedAt: 11 }]);
       expect(snapshotPuts()).toHaveLength(3);
+      expect(await other.loadAll('d1')).toEqual([{ ...newer, savedAt: 11 }]);
+
+      // A save that throws half-way (its snapshot cannot be stored) changes nothing: the older snapshot stays.
+      const unstorable = { ...newer, version: 10, snapshot: { ...newer.snapshot, meta: { f: () => 1 } } };
+      await expect(other.save(unstorable as unknown as PersistedDoc)).rejects.toThrow();
+      expect(await other.loadAll('d1')).toEqual([{ ...newer, savedAt: 11 }]);
 
       // A record whose snapshot is missing is left out; a record stored whole (by an older version) is read.
       await rows.run('readwrite', (store) => store.delete(['d1', 'k1', 'snapshot', 9]));

@@ -116,33 +116,36 @@ export class IndexedDBDocPersistence implements DocPersistence {
     this.stored.set(cached, entry);
     const key = keyOf(record.documentId, clientKey);
     const row = { ...rest, snapshotVersion: version };
+    const at: StoredSnapshot = {
+      kind: 'snapshot',
+      documentId: record.documentId,
+      clientKey,
+      version,
+      snapshot,
+    };
+    const writeSnapshot = (store: IDBObjectStore) => {
+      store.delete(this.snapshotRange(record.documentId, clientKey));
+      store.put(at, snapshotKey(record.documentId, clientKey, version));
+    };
     try {
       await this.run('readwrite', (store) => {
         if (!stored) {
-          store.delete(this.snapshotRange(record.documentId, clientKey));
-          const at: StoredSnapshot = {
-            kind: 'snapshot',
-            documentId: record.documentId,
-            clientKey,
-            version,
-            snapshot,
-          };
-          store.put(at, snapshotKey(record.documentId, clientKey, version));
+          writeSnapshot(store);
           return store.put(row, key);
         }
-        // The snapshot was stored by an earlier save: make sure it still is (that save may have failed after this
-        // one was issued), without reading it. If not, the save fails and the client's retry writes it again.
+        // Stored by an earlier save: make sure it still is, without reading it (that save may have failed after
+        // this one was issued, or another page may have saved under this key since); if not, written again here.
         const check = store.count(snapshotKey(record.documentId, clientKey, version));
         check.onsuccess = () => {
-          if (check.result === 0) store.transaction.abort();
-          else store.put(row, key);
+          if (check.result === 0) writeSnapshot(store);
+          store.put(row, key);
         };
         return check;
       });
     } catch (cause) {
       // Whether the snapshot is stored is not known now: the next save writes it.
       if (this.stored.get(cached) === entry) this.stored.delete(cached);
-      throw cause ?? new Error("the record's snapshot is no longer stored");
+      throw cause ?? new Error('could not save the record');
     }
   }
 
@@ -291,7 +294,11 @@ export class IndexedDBDocPersistence implements DocPersistence {
           | { savedAt?: unknown }
           | undefined;
         if (typeof here?.savedAt !== 'number' || here.savedAt < record.savedAt)
-          await this.idb.run('readwrite', (store) => store.put(record, key));
+          await this.idb.run('readwrite', (store) => {
+            // Stored whole here: a snapshot stored apart for the key would be left over.
+            store.delete(snapshotKeys(this.keyRange, record.documentId, clientKeyOf(record)));
+            return store.put(record, key);
+          });
         await old.run('readwrite', (store) => {
           store.delete(snapshotKeys(this.keyRange, record.documentId, clientKeyOf(record)));
           return store.delete(key);

@@ -206,13 +206,27 @@ export class MemoryDocPersistence implements DocPersistence {
 }
 
 /**
- * The server document at the record's `version`: its snapshot, with its committed ops applied (format 2). Throws
- * when they do not apply (a damaged record).
+ * The server document at the record's `version`: its snapshot, with its committed ops applied (format 2). An op that
+ * does not apply is passed over, as a client whose copy diverged from the server's goes on without it: the document
+ * is then not the server's, and the next open finds that out (its checksum) and rebases onto the server's snapshot,
+ * as it would from a record saved whole while the copy had diverged.
  */
 export function recordDocument(record: PersistedDoc): ZoneDocument {
+  return replayRecord(record).doc;
+}
+
+/** `recordDocument`, and whether every committed op applied. */
+export function replayRecord(record: PersistedDoc): { doc: ZoneDocument; complete: boolean } {
   let doc = record.snapshot;
-  for (const op of record.format === 2 ? (record.committed ?? []) : []) doc = apply(doc, op);
-  return doc;
+  let complete = true;
+  for (const op of record.format === 2 ? (record.committed ?? []) : []) {
+    try {
+      doc = apply(doc, op);
+    } catch {
+      complete = false; // passed over (see above)
+    }
+  }
+  return { doc, complete };
 }
 
 /** Whether `value` looks like a record this version can restore (storage may hold anything). */

@@ -132,6 +132,21 @@ describe('SyncState', () => {
     expect(() => restored.continueJournal(first, new Array(21).fill(null))).toThrow(RangeError);
   });
 
+  it('starts the journal again when a committed op turns out not to fit the server document (the copy diverged)', () => {
+    const s = new SyncState(base(), 0);
+    s.applyLocal(zoneDelete('z2'), 'del');
+    s.promote();
+    // Past the end of the server's 'world' (its copy differs from mine): nothing here once past my delete, so it
+    // is only queued for the server document, and journalled.
+    s.applyRemote(zoneEdit('z2', { pos: 9, ins: '!' }));
+    expect(s.journal.ops).toHaveLength(1);
+    expect(s.serverDoc.zones.z2.text).toBe('world'); // the op did not fit: left out
+    expect(s.takeDiverged()).toBe(true);
+    const { doc, ops } = s.journal;
+    expect(ops).toEqual([]);
+    expect(doc).toBe(s.serverDoc);
+  });
+
   it('lets go of a journal past JOURNAL_CAP ops (a watched document) and starts again from the current document', () => {
     const s = new SyncState(base(), 0);
     for (let i = 0; i < JOURNAL_CAP + 5; i++) s.applyRemote(zoneEdit('z1', { pos: 0, ins: 'a' }));

@@ -169,6 +169,7 @@ export class SyncState {
         doc = apply(doc, op);
       } catch {
         this.diverged = true;
+        this.journalDoc = null; // it holds that op too: start it again from what the server document is here
         break;
       }
     }
