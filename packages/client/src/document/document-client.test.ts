@@ -315,6 +315,38 @@ describe('DocumentClient', () => {
     ]);
     expect(server.version).toBe(0);
     expect(other.doc.doc).toEqual(server.doc);
+    await other.doc.close();
+    // Ann's edits are still hers on this device: her next client sends them.
+    const ann = open('ann', { persistence });
+    await ann.doc.ready;
+    await quiesce([ann.conn], tick);
+    expect(server.doc.zones.z1.text).toBe('ann: hello');
+    expect(server.log.map((r) => r.userId)).toEqual(['ann']);
+    await ann.doc.close();
+  });
+
+  it("leaves another user's record alone when it has its own to restore (no hidden client sends theirs)", async () => {
+    const persistence = new MemoryDocPersistence();
+    const { server, open } = world();
+    const offlineEdit = async (userId: string, text: string) => {
+      const c = open(userId, { persistence });
+      await c.doc.ready;
+      c.conn.disconnect();
+      c.doc.editText('z1', { pos: 0, ins: text });
+      await settle();
+      c.doc.close();
+    };
+    await offlineEdit('ann', 'ann: ');
+    await offlineEdit('bob', 'bob: '); // the newer record
+    const bob = open('bob', { persistence });
+    const notices = record<DocNotice>(bob.doc, 'notice');
+    await bob.doc.ready;
+    await quiesce([bob.conn], tick);
+    await settle();
+    expect(notices).toEqual([]);
+    expect(server.log.map((r) => r.userId)).toEqual(['bob']);
+    expect((await persistence.loadAll(server.documentId)).map((r) => r.userId)).toEqual(['ann']);
+    await bob.doc.close();
   });
 
   it('undoes only my own changes: text typed by others stays', async () => {

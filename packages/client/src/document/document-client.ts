@@ -262,6 +262,11 @@ export class DocumentClient {
   private restoredOpIds = new Set<string>();
   /** Restored edits that another user typed on top of `restoredUserId`'s before a handshake (`typedBy`). */
   private restoredTypedBy: { userId: string; opIds: Set<string> } | undefined;
+  /**
+   * The record I restored and took over (its key is mine now), as it was loaded: given back as it was if the
+   * handshake says it is another user's (`disown`).
+   */
+  private restoredRecord: PersistedDoc | undefined;
   private syncedWaiters: { resolve(): void; reject(error: SynclineError): void }[] = [];
   private resolveReady!: () => void;
   private rejectReady!: (error: SynclineError) => void;
@@ -863,7 +868,10 @@ export class DocumentClient {
    * the copy a later client opens offline from.
    */
   private takeOverLater(t: Adoption, keeping = this.persistedKeptVersion): void {
-    if (hasEdits(t.record)) this.adopt(t);
+    const me = this.transport.userId ?? this.options.userId;
+    // Another user's: theirs to send (their next client of the document on this device), not mine.
+    if (me !== undefined && t.record.userId !== undefined && t.record.userId !== me) t.release();
+    else if (hasEdits(t.record)) this.adopt(t);
     else if (this.options.keepConfirmed && keeping !== undefined && keeping >= t.record.version)
       void this.persistence.delete(this.documentId, clientKeyOf(t.record)).then(t.release, t.release);
     else t.release();
@@ -945,6 +953,48 @@ export class DocumentClient {
     return p.claim
       ? p.claim(this.documentId, clientKey, { fresh })
       : pageClaims(p).claim(this.documentId, clientKey);
+  }
+
+  /**
+   * The record I restored and took over is another user's (the handshake says who I am): it is written back as it was
+   * loaded (their edits in it, without any I typed on top before the handshake) and given back, and from now on I
+   * save under a new key of my own. Before, my saves (their edits taken out) replaced it, and the edits another user
+   * left unsent on this device were lost.
+   */
+  private disown(): void {
+    const original = this.restoredRecord;
+    this.restoredRecord = undefined;
+    if (!original || clientKeyOf(original) !== this.clientKey) return;
+    const release = this.releaseClaim;
+    this.releaseClaim = undefined;
+    this.clientKey = randomPrefix();
+    let write: Promise<void>;
+    try {
+      write = this.persistence.save(original);
+    } catch (cause) {
+      write = Promise.reject(cause);
+    }
+    this.lastWrite = write;
+    write.then(
+      () => release?.(),
+      (cause) => {
+        release?.();
+        if (!this.closed)
+          this.events.emit('error', new SynclineError('internal', 'could not save edits', { cause }));
+      },
+    );
+    // Nothing of mine is stored under the new key yet.
+    this.persistedEmpty = true;
+    this.persistedState = null;
+    this.persistedRevision = -1;
+    this.persistedKeptVersion = undefined;
+    void this.claim(this.clientKey, true).then(
+      (claimed) => {
+        if (claimed) this.holdClaim(claimed);
+      },
+      () => {},
+    );
+    this.persistSoon();
   }
 
   /** Keeps `release` until I close (given up at once if I closed meanwhile). */
@@ -1079,6 +1129,7 @@ export class DocumentClient {
       mayBeIncluded: true,
     });
     this.restoredUserId = record.userId;
+    this.restoredRecord = own ? record : undefined;
     const typedBy = new Set(record.typedBy?.opIds);
     this.restoredOpIds = new Set(
       [...(record.inflight ? [record.inflight] : []), ...record.pending]
@@ -1231,6 +1282,8 @@ export class DocumentClient {
     ]);
 
     const me = this.transport.userId;
+    // The record I restored is another user's: theirs to send (or to open offline), not mine to overwrite.
+    if (me !== undefined && this.restoredUserId !== undefined && this.restoredUserId !== me) this.disown();
     // A kept confirmed state (no edits) restored for the user the app named (`userId`), and the handshake says
     // someone else is signed in: not theirs to see, nor a base for their edits: the server's snapshot replaces it.
     if (
@@ -1283,6 +1336,7 @@ export class DocumentClient {
       }
     }
     this.restoredUserId = undefined;
+    this.restoredRecord = undefined;
     this.restoredOpIds.clear();
     this.restoredTypedBy = undefined;
 

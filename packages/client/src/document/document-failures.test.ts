@@ -279,6 +279,16 @@ describe('DocumentClient failures', () => {
     expect(other.doc.doc).toEqual(server.doc);
     expect(other.doc.undo()).toBe(true); // Bob's last edit is still his to undo
     expect(other.doc.doc.zones.z1.text).toBe('hello');
+    await quiesce([other.conn], tick);
+    await other.doc.close();
+    // Ann's record was given back as she left it (without what Bob typed on top): her next client sends her edit.
+    const bobs = server.log.length;
+    const ann = open('ann', { persistence });
+    await ann.doc.ready;
+    await quiesce([ann.conn], tick);
+    expect(server.doc.zones.z1.text).toBe('ann: hello');
+    expect(server.log.slice(bobs).map((r) => r.userId)).toEqual(['ann']);
+    await ann.doc.close();
   });
 
   it("keeps my edits saved before the handshake on top of another user's restored edits, across a reload", async () => {

@@ -352,6 +352,7 @@ describe('DocumentClient with keepConfirmed', () => {
     await doc.close();
 
     // Named Ann by the app (`userId`): shown at once. The handshake then says Bob: the server's document replaces it.
+    const annKept = await persistence.load('d1');
     let whoNow: string | undefined;
     const conn2 = offline(server, 'bob');
     const connected2 = beforeHandshake(conn2, () => whoNow);
@@ -370,7 +371,10 @@ describe('DocumentClient with keepConfirmed', () => {
     expect(named.getSnapshot()).toMatchObject({ status: 'open', restored: false });
     expect(named.doc).toEqual(server.doc);
     await named.close();
-    expect(await persistence.load('d1')).toMatchObject({ userId: 'bob' });
+    // Ann's kept copy is hers still (given back as it was), and Bob keeps his own.
+    const kept = await persistence.loadAll('d1');
+    expect(kept.map((r) => r.userId).sort()).toEqual(['ann', 'bob']);
+    expect(kept.find((r) => r.userId === 'ann')).toEqual(annKept);
 
     // Named Bob by the app: Ann's record is not shown.
     const { server: s3, persistence: p3 } = await keptByAnn();
