@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arbDoc, FC_PARAMS } from '../test/arbitraries.js';
-import { canonicalJson, checksum, cyrb53 } from './checksum.js';
+import { canonicalJson, checksum, checksumSteps, cyrb53 } from './checksum.js';
 import { zoneEdit } from './ops.js';
 import { apply } from './ot.js';
 
@@ -26,6 +26,20 @@ describe('cyrb53', () => {
 });
 
 describe('checksum', () => {
+  it('comes out the same in steps, one stop per zonesPerStep zones', () => {
+    fc.assert(
+      fc.property(arbDoc, fc.integer({ min: 1, max: 4 }), (doc, every) => {
+        const steps = checksumSteps(doc, every);
+        let stops = 0;
+        let step = steps.next();
+        for (; !step.done; step = steps.next()) stops++;
+        expect(step.value).toBe(checksum(doc));
+        expect(stops).toBe(Math.max(0, Math.ceil(Object.keys(doc.zones).length / every) - 1));
+      }),
+      FC_PARAMS,
+    );
+  });
+
   it('ignores key order and changes with any content', () => {
     expect(checksum({ zones: {}, meta: { a: 1, b: 2 } })).toBe(checksum({ meta: { b: 2, a: 1 }, zones: {} }));
     expect(checksum({ meta: {}, zones: {} })).toMatch(/^[0-9a-f]{14}$/);

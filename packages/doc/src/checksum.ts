@@ -67,8 +67,22 @@ class Cyrb53 {
 
 /** The checksum of a document: cyrb53 of its canonical JSON, as 14 hex digits. */
 export function checksum(doc: unknown): string {
+  const steps = checksumSteps(doc, Number.POSITIVE_INFINITY);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `checksum(doc)` in steps: the generator stops after every `zonesPerStep` zones, and returns the checksum when done,
+ * so that a page can spread a big document's checksum over several tasks (10,000 zones: ~190 ms the first time in
+ * Node, ~23 ms after, in one task otherwise). `doc` must not change meanwhile (documents here never do: every edit
+ * makes a new one).
+ */
+export function* checksumSteps(doc: unknown, zonesPerStep = 500): Generator<void, string, void> {
   const h = new Cyrb53();
-  hashCanonicalDocument(h, doc);
+  yield* hashCanonicalDocument(h, doc, zonesPerStep);
   return h.digest().toString(16).padStart(14, '0');
 }
 
@@ -84,8 +98,8 @@ const zoneJson = new WeakMap<object, string>();
 const isPlainObject = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** Hashes `canonicalJson(doc)`, with the zones' canonical JSON taken from `zoneJson`. */
-function hashCanonicalDocument(h: Cyrb53, doc: unknown): void {
+/** Hashes `canonicalJson(doc)`, with the zones' canonical JSON taken from `zoneJson`; stops every `every` zones. */
+function* hashCanonicalDocument(h: Cyrb53, doc: unknown, every: number): Generator<void, void, void> {
   if (!isPlainObject(doc) || !isPlainObject(doc.zones)) {
     h.update(canonicalJson(doc));
     return;
@@ -97,16 +111,25 @@ function hashCanonicalDocument(h: Cyrb53, doc: unknown): void {
     if (v === undefined || typeof v === 'function') continue;
     h.update(first ? `${JSON.stringify(key)}:` : `,${JSON.stringify(key)}:`);
     first = false;
-    if (key === 'zones') hashCanonicalZones(h, v as Record<string, unknown>);
+    if (key === 'zones') yield* hashCanonicalZones(h, v as Record<string, unknown>, every);
     else h.update(canonicalJson(v));
   }
   h.update('}');
 }
 
-function hashCanonicalZones(h: Cyrb53, zones: Record<string, unknown>): void {
+function* hashCanonicalZones(
+  h: Cyrb53,
+  zones: Record<string, unknown>,
+  every: number,
+): Generator<void, void, void> {
   h.update('{');
   let first = true;
+  let n = 0;
   for (const id of Object.keys(zones).sort()) {
+    if (++n > every) {
+      n = 1;
+      yield;
+    }
     const z = zones[id];
     if (z === undefined || typeof z === 'function') continue;
     let json: string | undefined;

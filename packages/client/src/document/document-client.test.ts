@@ -349,6 +349,41 @@ describe('DocumentClient', () => {
     await bob.doc.close();
   });
 
+  it("works out a big document's checksum a slice per task, then re-opens if it differs", async () => {
+    const zones = Array.from({ length: 1500 }, (_, i) => zone(`z${i}`, `text ${i}`));
+    const { server, open } = world({ doc: docOf(...zones) });
+    let now = 0;
+    const clock = { now: () => (now += 3) }; // every look at the clock: 3 ms later
+    const { timers, delays, run } = manualTimers();
+    const { conn, doc } = open('ann', { clock, timers });
+    await doc.ready;
+    await quiesce([conn], tick);
+    const resyncs = record<DocResync>(doc, 'resync');
+    const opens = server.opens.length;
+    server.tamper(['zones', 'z7', 'label', { r: '', i: 'differs' }]);
+    server.sendChecksum();
+    await quiesce([conn], tick);
+    // The first slice ran, the rest waits for the next tasks: no re-open yet.
+    expect(server.opens).toHaveLength(opens);
+    expect(delays.filter((d) => d === 0)).toHaveLength(1);
+    let slices = 1;
+    while (server.opens.length === opens && slices < 50) {
+      run();
+      slices++;
+    }
+    expect(slices).toBeGreaterThan(2);
+    await quiesce([conn], tick);
+    expect(resyncs.map((r) => r.reason)).toEqual(['checksum']);
+    expect(doc.doc).toEqual(server.doc);
+    // A checksum that matches: worked out all the same, no re-open.
+    server.sendChecksum();
+    await quiesce([conn], tick);
+    for (let i = 0; i < 50; i++) run();
+    await quiesce([conn], tick);
+    expect(resyncs).toHaveLength(1);
+    await doc.close();
+  });
+
   it('undoes only my own changes: text typed by others stays', async () => {
     const { server, open } = world({ doc: docOf(zone('z1', '')) });
     const ann = open('ann');

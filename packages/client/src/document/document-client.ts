@@ -2,6 +2,7 @@ import {
   caretBack,
   caretThrough,
   checksum,
+  checksumSteps,
   conflictAttribute,
   describeConflict,
   describeOp,
@@ -250,6 +251,8 @@ export class DocumentClient {
   private persistRetryDelay = RETRY_MIN_MS;
   /** `keepConfirmed`: the coming save of the confirmed state (nothing of mine unconfirmed). */
   private keepTimer: TimerHandle | undefined;
+  /** The next slice of a big document's checksum (`verifyChecksum`). */
+  private checksumTimer: TimerHandle | undefined;
   /** `keepConfirmed`: the version of the confirmed state stored as the record (none of my ops in it). */
   private persistedKeptVersion: number | undefined;
   /** A kept record (no edits) loaded before anyone said who is signed in: restored once the handshake says it is theirs. */
@@ -694,6 +697,7 @@ export class DocumentClient {
     this.clearTimer('openRetryTimer');
     this.clearTimer('persistRetryTimer');
     this.clearTimer('keepTimer');
+    this.clearTimer('checksumTimer');
     this.endJoinRetry();
     // Not before this client asked to enter it: a client closed while the one before it was closing (see `start`)
     // would take the room from that one.
@@ -1579,7 +1583,33 @@ export class DocumentClient {
     this.tryAck();
     if (this.opening) return;
     if (version > s.version) this.open('gap');
-    else if (version === s.version && checksum(s.serverDoc) !== sum) this.open('checksum');
+    else if (version === s.version) this.verifyChecksum(s, sum);
+  }
+
+  /**
+   * Compares my copy of the server document with the server's checksum of it (`open('checksum')` if they differ).
+   * A big document's checksum is worked out a slice at a time (`CHECKSUM_SLICE_MS` of each task, then the next task),
+   * never as one long task (10,000 zones: 80-250 ms in Chromium, the page frozen meanwhile); the check then comes a
+   * few tasks later, against the document as it was at that version. A re-open meanwhile compared it already.
+   */
+  private verifyChecksum(s: SyncState, sum: string): void {
+    this.clearTimer('checksumTimer');
+    const steps = checksumSteps(s.serverDoc, CHECKSUM_STEP_ZONES);
+    const token = this.openToken;
+    const slice = (): void => {
+      this.checksumTimer = undefined;
+      if (this.closed || this.state !== s || this.openToken !== token || this.opening) return;
+      const until = this.clock.now() + CHECKSUM_SLICE_MS;
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done) {
+          if (step.value !== sum) this.open('checksum');
+          return;
+        }
+        if (this.clock.now() >= until) break;
+      }
+      this.checksumTimer = this.timers.setTimeout(slice, 0);
+    };
+    slice();
   }
 
   /** After an open: the checksum that arrived meanwhile. */
@@ -1974,7 +2004,13 @@ export class DocumentClient {
   }
 
   private clearTimer(
-    name: 'retryTimer' | 'openRetryTimer' | 'persistRetryTimer' | 'closeTimer' | 'keepTimer',
+    name:
+      | 'retryTimer'
+      | 'openRetryTimer'
+      | 'persistRetryTimer'
+      | 'closeTimer'
+      | 'keepTimer'
+      | 'checksumTimer',
   ): void {
     const timer = this[name];
     if (timer !== undefined) this.timers.clearTimeout(timer);
@@ -1988,6 +2024,11 @@ export class DocumentClient {
 }
 
 /** Whether a record holds unconfirmed edits (else it is a kept confirmed state). */
+/** Zones hashed between two looks at the clock while a checksum is worked out (`verifyChecksum`). */
+const CHECKSUM_STEP_ZONES = 250;
+/** The main-thread time a checksum takes per task before it goes on in the next one (`verifyChecksum`). */
+export const CHECKSUM_SLICE_MS = 8;
+
 /**
  * The most committed ops a saved record carries after its snapshot (format 2): past that the next save starts
  * again from the current server document (one write of the whole document every so many ops, not one per edit).
