@@ -7,9 +7,10 @@
  */
 export const DOC_METHODS = {
   /**
-   * `{documentId, since?, reason?}` -> `DocSnapshot`. Creates an empty document on first open. With
-   * `since`, the snapshot also carries the ops after it; `reason` (checksum, gap, reset, ...) counts a
-   * repaired replica in the server's metrics (`resume` does not).
+   * `{documentId, since?, reason?, opIds?}` -> `DocSnapshot`. Creates an empty document on first open. With
+   * `since`, the snapshot also carries the ops after it; without them, `committed` says which of the caller's
+   * `opIds` it holds; `reason` (checksum, gap, reset, ...) counts a repaired replica in the server's metrics
+   * (`resume` does not).
    */
   open: 'doc.open',
   /** `{documentId, op, v, opId}` -> `{version}`: `v` is the version the op was made against. */

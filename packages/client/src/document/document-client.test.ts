@@ -1,4 +1,4 @@
-import { checksum, zoneDelete, zoneUpdate } from '@syncline/doc';
+import { checksum, type Op, zoneDelete, zoneUpdate } from '@syncline/doc';
 import { describe, expect, it } from 'vitest';
 import type { Timers } from '../environment.js';
 import { SynclineError } from '../errors.js';
@@ -253,13 +253,48 @@ describe('DocumentClient', () => {
       // Shown once all along: without ops the open's reply says the snapshot holds it (`committed`), else the
       // snapshot's copy and mine were both shown until the re-sent op was answered as a duplicate.
       expect(shown.filter((t) => t.includes('once once'))).toEqual([]);
-      expect(server.opens.at(-1)?.data).toMatchObject({ opIds: [expect.any(String)] });
+      // Asked about: my op in flight, and the restored one after it (it may have been sent before the reload).
+      expect((server.opens.at(-1)?.data.opIds as string[] | undefined)?.length).toBe(2);
       expect(server.doc.zones.z1.text).toBe('once Hello');
       expect(server.doc.zones.z2.text).toBe('(offline) then world');
       expect(again.doc.doc).toEqual(server.doc);
       expect(server.log.filter((r) => r.userId === 'ann')).toHaveLength(2); // the two z2 edits were composed
     });
   }
+
+  it('shows once the restored ops an open without ops says its snapshot holds, the one in flight and the one after it', async () => {
+    const persistence = new MemoryDocPersistence();
+    const { server, open } = world({ opsOnOpen: false });
+    const a: Op = ['zones', 'z1', 'text', { es: ['A'] }];
+    const b: Op = ['zones', 'z2', 'text', { es: ['B'] }];
+    // Both were sent and committed before a reload, and the record was saved before the second was sent.
+    server.commit(a, 'ann', 'k:1');
+    server.commit(b, 'ann', 'k:2');
+    await persistence.save({
+      format: 1,
+      documentId: server.documentId,
+      userId: 'ann',
+      version: 0,
+      snapshot: docOf(zone('z1', 'hello'), zone('z2', 'world')),
+      inflight: { opId: 'k:1', op: a },
+      pending: [{ opId: 'k:2', op: b }],
+      opIds: ['k:1', 'k:2'],
+      savedAt: 1,
+    });
+    const again = open('ann', { persistence });
+    const shown: string[] = [];
+    again.doc.on('change', () =>
+      shown.push(`${again.doc.doc.zones.z1?.text}|${again.doc.doc.zones.z2?.text}`),
+    );
+    await again.doc.ready;
+    await quiesce([again.conn], tick);
+    expect(server.opens.at(-1)?.data.opIds).toEqual(['k:1', 'k:2']);
+    expect(shown.filter((t) => t.includes('AA') || t.includes('BB'))).toEqual([]);
+    expect(server.version).toBe(2);
+    expect(again.doc.doc).toEqual(server.doc);
+    expect(again.doc.getSnapshot()).toMatchObject({ version: 2, pending: 0, inflight: false });
+    await again.doc.close();
+  });
 
   it('holds op and checksum events that arrive before the first open of a restored document (no gap resync)', async () => {
     const persistence = new MemoryDocPersistence();

@@ -796,6 +796,7 @@ export class DocumentClient {
       this.heldKept = null;
       if (held && this.state === null && this.keptRecordOwner(held.record) === 'me')
         this.restore(held.record, held.own);
+      else if (held?.own) this.giveBack(null); // not mine after all: their kept copy stays theirs
       this.open(null);
     }
   }
@@ -817,6 +818,7 @@ export class DocumentClient {
         const owner = this.keptRecordOwner(found.record);
         if (owner === 'me' || owner === 'edits') this.restore(found.record, found.own);
         else if (owner === 'unknown') this.heldKept = found;
+        else if (found.own) this.giveBack(null); // another user's kept copy: theirs, not mine to save over
       }
     } catch (cause) {
       this.events.emit('error', new SynclineError('internal', 'could not load saved edits', { cause }));
@@ -874,7 +876,13 @@ export class DocumentClient {
   private takeOverLater(t: Adoption, keeping = this.persistedKeptVersion): void {
     const me = this.transport.userId ?? this.options.userId;
     // Another user's: theirs to send (their next client of the document on this device), not mine.
-    if (me !== undefined && t.record.userId !== undefined && t.record.userId !== me) t.release();
+    if (
+      me !== undefined &&
+      t.record.userId !== undefined &&
+      t.record.userId !== me &&
+      t.record.typedBy?.userId !== me // with edits of mine typed on top: adopted (it sends mine, gives theirs back)
+    )
+      t.release();
     else if (hasEdits(t.record)) this.adopt(t);
     else if (this.options.keepConfirmed && keeping !== undefined && keeping >= t.record.version)
       void this.persistence.delete(this.documentId, clientKeyOf(t.record)).then(t.release, t.release);
@@ -961,24 +969,47 @@ export class DocumentClient {
 
   /**
    * The record I restored and took over is another user's (the handshake says who I am): it is written back as it was
-   * loaded (their edits in it, without any I typed on top before the handshake) and given back, and from now on I
-   * save under a new key of my own. Before, my saves (their edits taken out) replaced it, and the edits another user
-   * left unsent on this device were lost.
+   * loaded, without any edits of mine typed on top before a handshake (`typedBy`: I send those), and given back
+   * (`giveBack`). Before, my saves (their edits taken out) replaced it, and the edits another user left unsent on this
+   * device were lost.
    */
   private disown(): void {
     const original = this.restoredRecord;
     this.restoredRecord = undefined;
     if (!original || clientKeyOf(original) !== this.clientKey) return;
+    const me = this.transport.userId;
+    const mine = new Set(original.typedBy?.userId === me ? original.typedBy?.opIds : []);
+    const { typedBy: _, ...theirs } = original;
+    const record: PersistedDoc =
+      mine.size === 0
+        ? original
+        : {
+            ...theirs,
+            // Mine are the last ones (typed on top of theirs): what is left is still expressed as it was.
+            inflight: original.inflight && mine.has(original.inflight.opId) ? null : original.inflight,
+            pending: original.pending.filter((p) => !mine.has(p.opId)),
+            opIds: original.opIds.filter((id) => !mine.has(id)),
+          };
+    this.giveBack(record);
+  }
+
+  /**
+   * Gives back the record whose key I took over (another user's): written back as `record` first when given, its claim
+   * given up after that, and my saves go under a new key of my own from now on.
+   */
+  private giveBack(record: PersistedDoc | null): void {
     const release = this.releaseClaim;
     this.releaseClaim = undefined;
     this.clientKey = randomPrefix();
-    let write: Promise<void>;
-    try {
-      write = this.persistence.save(original);
-    } catch (cause) {
-      write = Promise.reject(cause);
+    let write: Promise<void> = Promise.resolve();
+    if (record !== null) {
+      try {
+        write = this.persistence.save(record);
+      } catch (cause) {
+        write = Promise.reject(cause);
+      }
+      this.lastWrite = write;
     }
-    this.lastWrite = write;
     write.then(
       () => release?.(),
       (cause) => {
@@ -1125,6 +1156,14 @@ export class DocumentClient {
   /** Shows `record` (and will send its edits); `own`: it is my record (else a copy of another client's). */
   private restore(record: PersistedDoc, own = true): void {
     const { doc: serverDoc, complete } = replayRecord(record);
+    if (!complete) {
+      // Saved while my copy had diverged: shown as the live client had it; the open rebases it onto the server's
+      // snapshot, and a restored edit that no longer fits is dropped (said here, as nothing else would).
+      this.events.emit(
+        'error',
+        new SynclineError('internal', 'a saved record did not apply in full: it is repaired from the server'),
+      );
+    }
     // Every restored op may have reached the server before the reload: re-sent with its opId.
     const restored = (p: { opId: string; op: Op }, sent: boolean): LocalOp => ({
       opId: p.opId,
@@ -1168,10 +1207,16 @@ export class DocumentClient {
     this.opening = true;
     const token = ++this.openToken;
     const since = this.state?.version;
-    // My op in flight, which the server may have committed already (its answer lost): should the reply carry no
-    // ops, it says whether and where (`committed`), so the snapshot holding it does not show it twice.
-    const flying = this.state?.inflight;
-    const maybe = flying && unanswered(flying) ? [flying.opId] : [];
+    // My op in flight, and the restored ones after it that may have been sent before a reload (a record is saved a
+    // turn after a send), which the server may have committed already (their answers lost): should the reply carry no
+    // ops, it says which and where (`committed`), so the snapshot holding them does not show them twice.
+    const s = this.state;
+    const maybe: string[] = [];
+    if (s?.inflight && unanswered(s.inflight)) maybe.push(s.inflight.opId);
+    for (const p of s?.pending ?? []) {
+      if (!p.mayBeIncluded || maybe.length >= MAX_OPEN_OP_IDS) break;
+      maybe.push(p.opId);
+    }
     const data = {
       documentId: this.documentId,
       ...(since === undefined ? {} : { since }),
@@ -1370,8 +1415,17 @@ export class DocumentClient {
         // the snapshot follows, as its event would have made it. Rebased while in flight, it would be shown twice
         // (my copy and the snapshot's, which `change` brings as someone else's), and taking my copy out then would
         // empty my undo step and put what I typed after it before it.
-        const mine = state.inflight;
-        if (mine?.committedAt !== undefined && mine.committedAt <= version) this.ackInflight();
+        // So are the restored ops after it that the reply names: acked in turn (the rebase sets the version).
+        for (;;) {
+          const mine = state.inflight;
+          if (mine?.committedAt === undefined || mine.committedAt > version) break;
+          this.ackInflight();
+          const next = state.pending[0];
+          const at = next?.mayBeIncluded ? this.committedIn(reply, next, fromVersion, version) : undefined;
+          if (at === undefined || state.promote() !== next) break;
+          next.sent = true;
+          next.committedAt = at;
+        }
         const change = state.rebase(snapshot, version);
         this.persistedKeptVersion = undefined; // a confirmed state at that version may differ from this one
         this.recent = [];
@@ -2024,6 +2078,9 @@ export class DocumentClient {
 }
 
 /** Whether a record holds unconfirmed edits (else it is a kept confirmed state). */
+/** The most op ids a `doc.open` asks about (`opIds`; the server's limit). */
+const MAX_OPEN_OP_IDS = 16;
+
 /** Zones hashed between two looks at the clock while a checksum is worked out (`verifyChecksum`). */
 const CHECKSUM_STEP_ZONES = 250;
 /** The main-thread time a checksum takes per task before it goes on in the next one (`verifyChecksum`). */

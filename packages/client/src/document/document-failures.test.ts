@@ -324,6 +324,15 @@ describe('DocumentClient failures', () => {
     expect(server.doc.zones.z2.text).toBe('world!'); // Bob's is kept
     expect(server.log.every((r) => r.userId === 'bob')).toBe(true);
     expect(bob.doc.doc).toEqual(server.doc);
+    await bob.doc.close();
+    // Ann's record was given back without Bob's edit in it: she sends hers, and his is not sent twice.
+    const ann = open('ann', { persistence });
+    await ann.doc.ready;
+    await quiesce([ann.conn], tick);
+    expect(server.doc.zones.z1.text).toBe('ann: hello');
+    expect(server.doc.zones.z2.text).toBe('world!');
+    expect(server.log.map((r) => r.userId)).toEqual(['bob', 'ann']);
+    await ann.doc.close();
   });
 
   it("does not submit another user's restored edits as mine once my later edits made me the record's user", async () => {

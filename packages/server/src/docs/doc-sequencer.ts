@@ -121,10 +121,10 @@ export interface OpenSnapshot {
   readonly checksum: string;
 }
 
-/** What `doc.open` answers on the server: a `DocSnapshot` whose snapshot is encoded once per version and codec. */
-/** The most op ids a `doc.open` asks about (`opIds`): a client asks about its first unconfirmed op. */
+/** The most op ids a `doc.open` asks about (`opIds`): a client asks about its op in flight and the restored ones after it. */
 export const MAX_OPEN_OP_IDS = 16;
 
+/** What `doc.open` answers on the server: a `DocSnapshot` whose snapshot is encoded once per version and codec. */
 export type DocOpenReply = Omit<DocSnapshot, 'snapshot'> & { snapshot: Preencoded<ZoneDocument> };
 
 /**
@@ -422,11 +422,11 @@ export class DocumentSequencer {
     // Without ops, which of the caller's op ids (those it may have had committed: sent, their answer lost) the
     // snapshot holds, so that it does not show them twice while their re-sends are answered.
     if (snap.ops === undefined && Array.isArray(opIds) && opIds.length > 0) {
-      const committed: { opId: string; version: number }[] = [];
-      for (const opId of opIds as string[]) {
-        const r = await this.store.findOp(documentId, session.userId, opId);
-        if (r !== undefined && r.version <= at.version) committed.push({ opId, version: r.version });
-      }
+      const ids = [...new Set(opIds as string[])];
+      const found = await Promise.all(ids.map((opId) => this.store.findOp(documentId, session.userId, opId)));
+      const committed = found.flatMap((r, i) =>
+        r !== undefined && r.version <= at.version ? [{ opId: ids[i], version: r.version }] : [],
+      );
       if (committed.length > 0) snap.committed = committed;
     }
     return snap;
