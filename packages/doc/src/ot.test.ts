@@ -6,6 +6,7 @@ import { docOf, testZone } from '../test/fixtures.js';
 import { zoneEdit } from './ops.js';
 import {
   apply,
+  applyOps,
   CONFLICT,
   checkOp,
   compose,
@@ -56,6 +57,47 @@ describe('apply', () => {
     const raw = textEdit('a', [0, 'X']);
     expect(() => apply(d, raw)).toThrow(/Skip components must be >0/);
     expect(apply(d, normalize(raw)).zones.a.text).toBe('Xhi');
+  });
+});
+
+describe('applyOps', () => {
+  it('gives what apply gives one op after the other, the documents before untouched', () => {
+    fc.assert(
+      fc.property(arbDoc, fc.gen(), fc.integer({ min: 0, max: 12 }), (start, g, n) => {
+        const ops: Op[] = [];
+        let one = deepFreeze(start);
+        for (let i = 0; i < n; i++) {
+          const op = genOp(g, one, 'ann');
+          ops.push(op);
+          one = deepFreeze(apply(one, op));
+        }
+        const { doc, failed } = applyOps(deepFreeze(start), ops);
+        expect(failed).toEqual([]);
+        expect(doc).toEqual(one);
+      }),
+      FC_PARAMS,
+    );
+  });
+
+  it('copies the zones once for a run of single-zone edits, and stops at (or skips) an op that does not fit', () => {
+    const d = deepFreeze(docWith(zone('a', 'hi'), zone('b', 'yo')));
+    const ops = [
+      textEdit('a', [2, '!']),
+      textEdit('b', [2, '?']),
+      textEdit('a', [9, 'X']),
+      textEdit('a', ['>']),
+    ];
+    const stopped = applyOps(d, ops);
+    expect(stopped.failed).toEqual([2]);
+    expect(stopped.doc.zones.a.text).toBe('hi!');
+    expect(stopped.doc.zones.b.text).toBe('yo?');
+    const skipped = applyOps(d, ops, 'skip');
+    expect(skipped.failed).toEqual([2]);
+    expect(skipped.doc.zones.a.text).toBe('>hi!');
+    expect(d.zones.a.text).toBe('hi');
+    // A zone created and then edited in the same run (json1's path for the create, the fast one after).
+    const created = applyOps(d, [insertOp(['zones', 'c'], zone('c', 'new')), textEdit('c', [3, '.'])]);
+    expect(created.doc.zones.c.text).toBe('new.');
   });
 });
 

@@ -8,6 +8,7 @@ import {
   normalizeZoneLocal,
   transformZoneLocal,
   zoneLocalFromParts,
+  zoneLocalStep,
 } from './zone-local.js';
 
 /**
@@ -60,6 +61,65 @@ export function apply<T extends Json = Json>(doc: T, op: Op): T {
     if (local !== undefined) return local;
   }
   return json1.apply(doc, op) as T;
+}
+
+/**
+ * Applies `ops` in order, as `apply` would one after the other, but a run of single-zone ops copies the zones object
+ * once, not once per op: replaying many ops on a big document costs the ops, not the ops times the zone count (200
+ * text edits on 10,000 zones: one copy of the zones instead of 200). `doc` is not mutated. An op that does not fit
+ * stops the replay (`stop`, default: `failed` holds its index, `doc` is the document before it) or is passed over
+ * (`skip`: every such index in `failed`).
+ */
+export function applyOps<T extends Json = Json>(
+  doc: T,
+  ops: readonly Op[],
+  onError: 'stop' | 'skip' = 'stop',
+): { doc: T; failed: number[] } {
+  let current: unknown = doc;
+  // The zones being written (a copy of `current.zones`, once per run of single-zone ops), or null.
+  let zones: Record<string, unknown> | null = null;
+  const settle = () => {
+    if (zones !== null) current = { ...(current as Record<string, unknown>), zones };
+    zones = null;
+  };
+  const failed: number[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    if (op === null) continue;
+    const base: Record<string, unknown> | null = zones ?? zonesOf(current);
+    let step: ReturnType<typeof zoneLocalStep>;
+    try {
+      step = base === null ? undefined : zoneLocalStep(base as never, op);
+    } catch {
+      // A text edit that does not fit its text (the same error `apply` throws).
+      failed.push(i);
+      if (onError === 'stop') break;
+      continue;
+    }
+    if (step !== undefined) {
+      zones ??= { ...base };
+      zones[step.id] = step.zone;
+      continue;
+    }
+    settle();
+    try {
+      current = apply(current as Json, op);
+    } catch {
+      failed.push(i);
+      if (onError === 'stop') break;
+    }
+  }
+  settle();
+  return { doc: current as T, failed };
+}
+
+/** A document's `zones` object (a plain object), or null. */
+function zonesOf(doc: unknown): Record<string, unknown> | null {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return null;
+  const zones = (doc as { zones?: unknown }).zones;
+  return typeof zones === 'object' && zones !== null && !Array.isArray(zones)
+    ? (zones as Record<string, unknown>)
+    : null;
 }
 
 /** `compose(a, b)` is one op equivalent to applying `a` then `b`. Drops inversion info. */

@@ -281,10 +281,20 @@ const isObject = (x: unknown): x is JsonObject => typeof x === 'object' && x !==
  * not a string, ...): json1 then applies the op or throws its own error.
  */
 export function applyZoneLocal<T>(doc: T, op: JSONOp): T | undefined {
+  if (!isObject(doc) || !isObject(doc.zones)) return undefined;
+  const step = zoneLocalStep(doc.zones, op);
+  return step === undefined ? undefined : ({ ...doc, zones: { ...doc.zones, [step.id]: step.zone } } as T);
+}
+
+/**
+ * The zone an op of the shape above makes of its zone in `zones` (a new object; `zones` is not changed), as
+ * `applyZoneLocal` would: `undefined` whenever json1 has to decide.
+ */
+export function zoneLocalStep(zones: JsonObject, op: JSONOp): { id: string; zone: JsonObject } | undefined {
   const a = zoneLocal(op);
-  if (a === null || !isObject(doc) || !isObject(doc.zones) || a.zone === '__proto__') return undefined;
-  const zone = doc.zones[a.zone];
-  if (!isObject(zone) || !Object.hasOwn(doc.zones, a.zone)) return undefined;
+  if (a === null || a.zone === '__proto__') return undefined;
+  const zone = zones[a.zone];
+  if (!isObject(zone) || !Object.hasOwn(zones, a.zone)) return undefined;
   const next: JsonObject = { ...zone };
   for (let i = 0; i < a.keys.length; i++) {
     const key = a.keys[i];
@@ -298,7 +308,7 @@ export function applyZoneLocal<T>(doc: T, op: JSONOp): T | undefined {
       next[key] = c.i;
     }
   }
-  return { ...doc, zones: { ...doc.zones, [a.zone]: next } } as T;
+  return { id: a.zone, zone: next };
 }
 
 /**

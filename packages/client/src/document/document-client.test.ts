@@ -363,8 +363,10 @@ describe('DocumentClient', () => {
   it("leaves another user's record alone when it has its own to restore (no hidden client sends theirs)", async () => {
     const persistence = new MemoryDocPersistence();
     const { server, open } = world();
+    let t = 0;
+    const clock = { now: () => ++t }; // Bob's record is the newer one, whatever the machine's pace
     const offlineEdit = async (userId: string, text: string) => {
-      const c = open(userId, { persistence });
+      const c = open(userId, { persistence, clock });
       await c.doc.ready;
       c.conn.disconnect();
       c.doc.editText('z1', { pos: 0, ins: text });
@@ -373,7 +375,7 @@ describe('DocumentClient', () => {
     };
     await offlineEdit('ann', 'ann: ');
     await offlineEdit('bob', 'bob: '); // the newer record
-    const bob = open('bob', { persistence });
+    const bob = open('bob', { persistence, clock });
     const notices = record<DocNotice>(bob.doc, 'notice');
     await bob.doc.ready;
     await quiesce([bob.conn], tick);

@@ -1,4 +1,4 @@
-import { apply, type Op, type ZoneDocument } from '@syncline/doc';
+import { applyOps, type Op, type ZoneDocument } from '@syncline/doc';
 
 /** An op of mine the server had not confirmed when the state was saved. */
 export interface PersistedOp {
@@ -217,16 +217,10 @@ export function recordDocument(record: PersistedDoc): ZoneDocument {
 
 /** `recordDocument`, and whether every committed op applied. */
 export function replayRecord(record: PersistedDoc): { doc: ZoneDocument; complete: boolean } {
-  let doc = record.snapshot;
-  let complete = true;
-  for (const op of record.format === 2 ? (record.committed ?? []) : []) {
-    try {
-      doc = apply(doc, op);
-    } catch {
-      complete = false; // passed over (see above)
-    }
-  }
-  return { doc, complete };
+  if (record.format !== 2) return { doc: record.snapshot, complete: true };
+  // In one pass: up to 200 ops, which one by one would copy a big document's zones 200 times.
+  const { doc, failed } = applyOps(record.snapshot, record.committed ?? [], 'skip');
+  return { doc, complete: failed.length === 0 };
 }
 
 /** Whether `value` looks like a record this version can restore (storage may hold anything). */

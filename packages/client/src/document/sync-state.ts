@@ -1,5 +1,6 @@
 import {
   apply,
+  applyOps,
   canonicalJson,
   compose,
   DEFAULT_LIMITS,
@@ -163,15 +164,12 @@ export class SyncState {
   }
 
   private catchUp(): void {
-    let doc = this.base;
-    for (const op of this.behind) {
-      try {
-        doc = apply(doc, op);
-      } catch {
-        this.diverged = true;
-        this.journalDoc = null; // it holds that op too: start it again from what the server document is here
-        break;
-      }
+    // In one pass (`applyOps`): a typist's acks queue an op each here, and applying them one by one copied a big
+    // document's zones once per op (50 ops on 10,000 zones: ~350 ms in Chromium, at every checksum).
+    const { doc, failed } = applyOps(this.base, this.behind);
+    if (failed.length > 0) {
+      this.diverged = true;
+      this.journalDoc = null; // it holds that op too: start it again from what the server document is here
     }
     this.base = doc;
     this.behind = [];
