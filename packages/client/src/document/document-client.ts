@@ -172,6 +172,11 @@ export class DocumentClient {
   private releaseClaim: ReleaseClaim | undefined;
   /** The last write to the persistence issued (the claim is given up once it settled). */
   private lastWrite: Promise<unknown> = Promise.resolve();
+  /**
+   * While the claim on a new key of mine (`giveBack`) is not granted yet: settles once it is (or failed). My writes
+   * wait for it, in order: a record under a key nobody claims is another page's to take over.
+   */
+  private claimGate: Promise<void> | undefined;
   /** Hidden clients sending the edits of records of clients that are gone (see `Adoption`). */
   private readonly adopters = new Set<DocumentClient>();
   /** Claiming my key and loading the records (`load`): closing waits for it. */
@@ -1018,24 +1023,31 @@ export class DocumentClient {
           this.events.emit('error', new SynclineError('internal', 'could not save edits', { cause }));
       },
     );
-    // Nothing of mine is stored under the new key yet.
+    // Nothing of mine is stored under the new key yet, and nothing is until it is claimed (`claimGate`). A claim that
+    // fails does not stop my saves: unclaimed, they can be taken over, but not saving would lose my edits on a reload.
     this.persistedEmpty = true;
     this.persistedState = null;
     this.persistedRevision = -1;
     this.persistedKeptVersion = undefined;
-    void this.claim(this.clientKey, true).then(
+    const gate = this.claim(this.clientKey, true).then(
       (claimed) => {
         if (claimed) this.holdClaim(claimed);
       },
       () => {},
     );
+    this.claimGate = gate;
+    // Registered before any write waits on the gate, so it runs first: a write issued after it goes straight out, and
+    // those that waited are issued before it (all at once, in order, in the jobs that follow).
+    void gate.then(() => {
+      if (this.claimGate === gate) this.claimGate = undefined;
+    });
     this.persistSoon();
   }
 
-  /** Keeps `release` until I close (given up at once if I closed meanwhile). */
+  /** Keeps `release` until I close; if I closed meanwhile, gives it up once my last write is done. */
   private holdClaim(release: ReleaseClaim): void {
-    if (this.closed) release();
-    else this.releaseClaim = release;
+    if (!this.closed) this.releaseClaim = release;
+    else void Promise.allSettled([this.lastWrite]).then(() => release());
   }
 
   /**
@@ -1952,14 +1964,17 @@ export class DocumentClient {
     this.persistedEmpty = record === null;
     this.persistedKeptVersion = record !== null && record.opIds.length === 0 ? record.version : undefined;
     const n = ++this.persistWrites;
+    const key = this.clientKey;
+    const issue = () =>
+      record === null ? this.persistence.delete(this.documentId, key) : this.persistence.save(record);
     let write: Promise<void>;
-    try {
-      write =
-        record === null
-          ? this.persistence.delete(this.documentId, this.clientKey)
-          : this.persistence.save(record);
-    } catch (cause) {
-      write = Promise.reject(cause);
+    if (this.claimGate) write = this.claimGate.then(issue);
+    else {
+      try {
+        write = issue();
+      } catch (cause) {
+        write = Promise.reject(cause);
+      }
     }
     this.lastWrite = write;
     write.then(

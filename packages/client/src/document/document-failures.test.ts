@@ -291,6 +291,55 @@ describe('DocumentClient failures', () => {
     await ann.doc.close();
   });
 
+  it("saves under my new key only once it is claimed, after giving another user's record back", async () => {
+    // Claims of new keys granted a few turns late (another page may have to answer first), and every claim and save
+    // written down in order.
+    const log: string[] = [];
+    class SlowFreshClaims extends MemoryDocPersistence {
+      override async claim(documentId: string, clientKey: string, options?: { fresh?: boolean }) {
+        if (options?.fresh) await settle(2);
+        const release = await super.claim(documentId, clientKey);
+        if (release) log.push(`claimed ${clientKey}`);
+        return release;
+      }
+      override async save(record: PersistedDoc) {
+        log.push(`saved ${record.clientKey}`);
+        return super.save(record);
+      }
+    }
+    const persistence = new SlowFreshClaims();
+    const { server, open } = world();
+    const first = open('ann', { persistence });
+    await first.doc.ready;
+    first.conn.disconnect();
+    first.doc.editText('z1', { pos: 0, ins: 'ann: ' });
+    await settle();
+    await first.doc.close();
+
+    const bob = open('bob', { persistence });
+    await settle();
+    bob.doc.editText('z2', { pos: 5, ins: '!' }); // before the handshake: saved under Ann's key, which Bob holds
+    await bob.doc.ready; // the handshake: Ann's record is given back, Bob's saves go under a new key
+    bob.doc.editText('z2', { pos: 6, ins: '?' });
+    await settle(4);
+    const saved = log.filter((e) => e.startsWith('saved '));
+    expect(new Set(saved).size).toBeGreaterThanOrEqual(2); // Ann's key, and Bob's new one
+    for (const entry of saved) {
+      const key = entry.slice('saved '.length);
+      expect(log.indexOf(`claimed ${key}`), `${key} claimed before ${entry}`).toBeGreaterThanOrEqual(0);
+      expect(log.indexOf(`claimed ${key}`)).toBeLessThan(log.indexOf(entry));
+    }
+    await quiesce([bob.conn], tick);
+    expect(server.doc.zones.z2.text).toBe('world!?');
+    await bob.doc.close();
+    // Bob's record was written under his key once claimed: his close deleted it (all confirmed); Ann's is hers.
+    const ann = open('ann', { persistence });
+    await ann.doc.ready;
+    await quiesce([ann.conn], tick);
+    expect(server.doc.zones.z1.text).toBe('ann: hello');
+    await ann.doc.close();
+  });
+
   it("keeps my edits saved before the handshake on top of another user's restored edits, across a reload", async () => {
     const persistence = new MemoryDocPersistence();
     const { server, open } = world();
