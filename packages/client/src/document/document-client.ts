@@ -1029,9 +1029,12 @@ export class DocumentClient {
     this.persistedState = null;
     this.persistedRevision = -1;
     this.persistedKeptVersion = undefined;
-    const gate = this.claim(this.clientKey, true).then(
+    const key = this.clientKey;
+    const gate = this.claim(key, true).then(
       (claimed) => {
-        if (claimed) this.holdClaim(claimed);
+        if (!claimed) return;
+        if (key === this.clientKey) this.holdClaim(claimed);
+        else void Promise.allSettled([this.lastWrite]).then(() => claimed()); // given back again meanwhile
       },
       () => {},
     );
