@@ -53,7 +53,7 @@ describe('presence', () => {
     return { ...started, room, tab, serverView, view, settled };
   }
 
-  it('two tabs of one user make one user_join and one user_leave', async () => {
+  it('two tabs of one user make one user_join and one user_leave, and everyone sees her on two', async () => {
     const { tab, view } = await setup();
     const watcher = await tab('wes');
     const a1 = await tab('ann');
@@ -62,10 +62,16 @@ describe('presence', () => {
     const annEvents = (type: string) =>
       watcher.events.filter((e) => e.type === type && (e.data as { userId: string }).userId === 'ann');
     expect(annEvents('user_join')).toHaveLength(1);
-    expect(watcher.presence.getSnapshot().users.find((u) => u.userId === 'ann')?.connections).toBe(1);
+    const tabsOf = (t: { presence: RoomPresence }) =>
+      t.presence.getSnapshot().users.find((u) => u.userId === 'ann')?.connections;
+    await waitFor(() => tabsOf(watcher) === 2, 2000, 'wes sees ann on two tabs');
+    await waitFor(() => tabsOf(a1) === 2 && tabsOf(a2) === 2, 2000, 'both of her tabs say two');
     a1.client.close();
+    await waitFor(() => tabsOf(watcher) === 1, 2000, 'wes sees ann on one tab');
+    await waitFor(() => tabsOf(a2) === 1, 2000, 'her remaining tab says one');
     await new Promise((r) => setTimeout(r, 400)); // past the presence grace: ann still has a tab
     expect(view(watcher)).toContain('ann');
+    expect(tabsOf(watcher)).toBe(1);
     a2.client.close();
     await waitFor(() => !view(watcher).includes('ann'), 3000);
     expect(annEvents('user_join')).toHaveLength(1);
@@ -78,20 +84,24 @@ describe('presence', () => {
     const a1 = await tab('ann');
     const a2 = await tab('ann');
     const statusOf = () => watcher.presence.getSnapshot().users.find((u) => u.userId === 'ann')?.status;
+    /** Ann's `user_status` events: her status, and on how many tabs. */
     const statuses = () =>
       watcher.events
         .filter((e) => e.type === 'user_status' && (e.data as { userId: string }).userId === 'ann')
-        .map((e) => (e.data as { status: string }).status);
+        .map((e) => {
+          const d = e.data as { status: string; connections: number };
+          return `${d.status} on ${d.connections}`;
+        });
     const serverStatus = () => server.hub.members(room).find((m) => m.userId === 'ann')?.status;
 
     a1.client.setPresenceStatus('idle'); // her other tab is still in use
     await settled(a1.client, watcher.client);
-    expect(statuses()).toEqual([]);
+    expect(statuses()).toEqual(['active on 2']); // her second tab
     expect(serverStatus()).toBeUndefined();
 
     a2.client.setPresenceStatus('idle');
     await waitFor(() => statusOf() === 'idle', 2000, 'ann idle for wes');
-    expect(statuses()).toEqual(['idle']);
+    expect(statuses()).toEqual(['active on 2', 'idle on 2']);
     expect(serverStatus()).toBe('idle');
     // A joiner learns it from the member list.
     const late = await tab('lou');
@@ -99,11 +109,11 @@ describe('presence', () => {
 
     a1.client.setPresenceStatus('active');
     await waitFor(() => statusOf() === undefined, 2000, 'ann active again');
-    expect(statuses()).toEqual(['idle', 'active']);
-    // The active tab goes: her remaining tab is idle, so she is.
+    expect(statuses()).toEqual(['active on 2', 'idle on 2', 'active on 2']);
+    // The active tab goes: on one tab at once; once the presence grace is over her remaining tab is idle, so she is.
     a1.client.close();
     await waitFor(() => statusOf() === 'idle', 2000, 'ann idle after her active tab closed');
-    expect(statuses()).toEqual(['idle', 'active', 'idle']);
+    expect(statuses()).toEqual(['active on 2', 'idle on 2', 'active on 2', 'active on 1', 'idle on 1']);
     expect(() => a2.client.setPresenceStatus('idle')).not.toThrow(); // unchanged: nothing sent
     await expect(a2.client.request('presence.status', { status: 'away' })).rejects.toMatchObject({
       code: 'invalid',

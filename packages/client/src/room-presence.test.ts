@@ -61,6 +61,31 @@ describe('RoomPresence', () => {
     presence.close();
   });
 
+  it("follows a user's status and number of tabs from user_status", async () => {
+    const { client, deliver } = fakeClient();
+    const presence = new RoomPresence(client, ROOM);
+    const notified = vi.fn();
+    presence.subscribe(notified);
+    const ann = () => presence.getSnapshot().users.find((u) => u.userId === 'ann');
+    deliver('user_join', { userId: 'ann', userName: 'Ann' });
+    await tick();
+    expect(ann()).toEqual({ userId: 'ann', userName: 'Ann', connections: 1 });
+    deliver('user_status', { userId: 'ann', status: 'active', connections: 2 }); // a second tab
+    await tick();
+    expect(ann()).toEqual({ userId: 'ann', userName: 'Ann', connections: 2 });
+    deliver('user_status', { userId: 'ann', status: 'idle', connections: 2 });
+    await tick();
+    expect(ann()).toEqual({ userId: 'ann', userName: 'Ann', connections: 2, status: 'idle' });
+    deliver('user_status', { userId: 'ann', status: 'idle' }); // an older server says no count: kept
+    await tick();
+    expect(ann()?.connections).toBe(2);
+    deliver('user_status', { userId: 'ann', status: 'active', connections: 1 });
+    await tick();
+    expect(ann()).toEqual({ userId: 'ann', userName: 'Ann', connections: 1 });
+    expect(notified).toHaveBeenCalledTimes(4); // the repeat changed nothing
+    presence.close();
+  });
+
   it('notifies nobody after close', async () => {
     const { client, deliver } = fakeClient();
     const presence = new RoomPresence(client, ROOM);

@@ -28,8 +28,8 @@ type CursorInput = Omit<Cursor, 'userId' | 'at'>;
 
 /**
  * Who is in a room and where their cursors are: seeded with the server's list when started (so a joiner
- * sees everyone at once), kept current by `user_join` / `user_leave` / `user_status` (idle or active) /
- * `cursor_update`, re-seeded after every reconnect. A user's cursor goes when the user leaves. Your own cursor
+ * sees everyone at once), kept current by `user_join` / `user_leave` / `user_status` (idle or active, on how many
+ * connections) / `cursor_update`, re-seeded after every reconnect. A user's cursor goes when the user leaves. Your own cursor
  * goes out at most `cursorHz` times a second (default 30), the last position always.
  *
  * `getSnapshot` and `subscribe` fit React's `useSyncExternalStore`. The changes one frame brings (a hundred
@@ -68,9 +68,12 @@ export class RoomPresence {
       }),
       client.subscribe('user_status', (d, e) => {
         const m = mine(e) ? this.users.get(d.userId) : undefined;
-        if (!m || (m.status ?? 'active') === d.status) return;
+        if (!m) return;
+        const connections = d.connections ?? m.connections;
+        if ((m.status ?? 'active') === d.status && connections === m.connections) return;
         const { status: _, ...rest } = m;
-        this.users.set(d.userId, d.status === 'idle' ? { ...rest, status: 'idle' } : rest);
+        const next = { ...rest, connections };
+        this.users.set(d.userId, d.status === 'idle' ? { ...next, status: 'idle' } : next);
         this.changed();
       }),
       client.subscribe('user_leave', (d, e) => {

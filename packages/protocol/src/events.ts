@@ -95,7 +95,13 @@ export const EVENTS = {
     publisher: 'server',
   }),
   user_status: spec({
-    schema: z.looseObject({ userId: id, status: z.enum(['active', 'idle']), documentId: id.optional() }),
+    schema: z.looseObject({
+      userId: id,
+      status: z.enum(['active', 'idle']),
+      /** How many of the user's connections (tabs, devices) are in the room; absent from an older server. */
+      connections: z.number().int().min(1).optional(),
+      documentId: id.optional(),
+    }),
     delivery: 'normal',
     publisher: 'server',
   }),

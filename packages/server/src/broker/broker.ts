@@ -14,8 +14,10 @@ export interface EphemeralEvent {
 
 /** One node's presence of one user in one room. */
 export interface NodePresence {
-  /** Sessions of the user joined to the room on that node. */
+  /** Sessions of the user joined to the room on that node (those kept by the presence grace included). */
   connections: number;
+  /** How many of those sessions have a connection (tabs, devices); absent: all of them (an older node). */
+  live?: number;
   name?: string;
   avatar?: string;
   /** Every one of those sessions is idle (`presence.status`); absent: at least one is active. */

@@ -252,12 +252,21 @@ describe('hubs on a shared log and broker', () => {
     const presenceEvents = () =>
       (watcher.s.take() as Msg[])
         .filter((m) => m.type.startsWith('user_'))
-        .map((m) => `${m.type} ${m.data.userId}${m.data.status ? ` ${m.data.status}` : ''}`);
+        .map(
+          (m) =>
+            `${m.type} ${m.data.userId}${m.data.status ? ` ${m.data.status}` : ''}${m.data.connections ? ` on ${m.data.connections}` : ''}`,
+        );
     expect(presenceEvents()).toEqual(['user_leave ann', 'user_leave bob']);
     // Node 0 finds out (its next heartbeat) and writes its presence again.
     handlerOf(c.brokers[0]).reconnected();
     await c.settle();
-    expect(presenceEvents()).toEqual(['user_join ann', 'user_join bob', 'user_status bob idle']);
+    // Ann's join says one connection; she has two tabs, which her status says.
+    expect(presenceEvents()).toEqual([
+      'user_join ann',
+      'user_status ann active on 2',
+      'user_join bob',
+      'user_status bob idle on 1',
+    ]);
     const members = c.hubs[1].members(room).map((m) => `${m.userId}:${m.connections}${m.status ?? ''}`);
     expect(members.sort()).toEqual(['ann:2', 'bob:1idle', 'watcher:1']);
     // A reconnect that lost nothing announces nothing.
@@ -291,8 +300,38 @@ describe('hubs on a shared log and broker', () => {
       ['user_join', { userId: 'ann', userName: 'User ann', documentId: 'grace' }],
     ]);
     const members = (hub: Hub) => hub.members(room).find((m) => m.userId === 'ann');
-    expect(members(c.hubs[1])).toEqual({ userId: 'ann', userName: 'User ann', connections: 1 });
+    // Present, on no connection (the grace keeps her): so every node says.
+    expect(members(c.hubs[1])).toEqual({ userId: 'ann', userName: 'User ann', connections: 0 });
     expect(members(c.hubs[0])).toEqual({ userId: 'ann', userName: 'User ann', connections: 0 });
+  });
+
+  it('announce how many tabs a user has in a room across nodes, once per change', async () => {
+    const c = cluster(2);
+    const room = 'doc:tabs';
+    const watcher = await c.hello(c.hubs[1], 'watcher');
+    await c.command(watcher.s, { type: 'join_room', room });
+    const first = await c.hello(c.hubs[0], 'ann');
+    await c.command(first.s, { type: 'join_room', room });
+    await c.settle();
+    const events = () =>
+      (watcher.s.take() as Msg[])
+        .filter((m) => m.type.startsWith('user_'))
+        .map((m) => `${m.type} ${m.data.userId}${m.data.connections ? ` on ${m.data.connections}` : ''}`);
+    expect(events()).toEqual(['user_join watcher', 'user_join ann']);
+    const ann = () => c.hubs.map((h) => h.members(room).find((m) => m.userId === 'ann')?.connections);
+    const second = await c.hello(c.hubs[1], 'ann'); // another tab, through the other node
+    await c.command(second.s, { type: 'join_room', room });
+    await c.settle();
+    expect(events()).toEqual(['user_status ann on 2']);
+    expect(ann()).toEqual([2, 2]);
+    first.s.drop(); // the first tab closes: within the presence grace she is in the room, on one tab
+    await c.settle();
+    expect(events()).toEqual(['user_status ann on 1']);
+    expect(ann()).toEqual([1, 1]);
+    second.s.drop(); // her last tab: no connection, still present (a reload would come back): nothing announced
+    await c.settle();
+    expect(events()).toEqual([]);
+    expect(ann()).toEqual([0, 0]);
   });
 
   it('write a presence change lost with the broker’s command connection again once it is back', async () => {

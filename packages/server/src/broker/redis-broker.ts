@@ -471,10 +471,11 @@ export class RedisBroker implements Broker {
   }
 }
 
-type Compact = { c: number; n?: string; a?: string; i?: 1 };
+type Compact = { c: number; l?: number; n?: string; a?: string; i?: 1 };
 
 function compact(p: NodePresence): Compact {
   const c: Compact = { c: p.connections };
+  if (p.live !== undefined) c.l = p.live;
   if (p.name !== undefined) c.n = p.name;
   if (p.avatar !== undefined) c.a = p.avatar;
   if (p.idle) c.i = 1;
@@ -483,6 +484,7 @@ function compact(p: NodePresence): Compact {
 
 function expand(c: Compact): NodePresence {
   const p: NodePresence = { connections: c.c };
+  if (typeof c.l === 'number') p.live = c.l;
   if (c.n !== undefined) p.name = c.n;
   if (c.a !== undefined) p.avatar = c.a;
   if (c.i === 1) p.idle = true;

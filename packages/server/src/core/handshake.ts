@@ -78,7 +78,7 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
   }
   if (session.conn && session.conn !== conn) {
     const old = session.conn;
-    hub.detach(session);
+    hub.detach(session, true);
     old.close(CloseCode.SessionTakenOver);
   }
   session.identity = identity;
@@ -124,7 +124,9 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
     }
     if (conn.state !== 'authenticating' || session.conn !== conn) return;
   }
-  hub.presence.setPresent(session, true);
+  // A session resumed within the presence grace is present still: only its number of connections changed.
+  if (session.present) hub.presence.connectionsChanged(session);
+  else hub.presence.setPresent(session, true);
 
   const L = hub.limits;
   const welcome: Welcome = {

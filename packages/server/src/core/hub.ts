@@ -535,8 +535,11 @@ export class Hub {
     }
   }
 
-  /** A session loses its socket: its subscriptions stop receiving, but are kept for a resume. */
-  detach(session: Session): void {
+  /**
+   * A session loses its socket: its subscriptions stop receiving, but are kept for a resume. `replaced`: a new
+   * socket takes the session over at once (its presence is announced as that one attaches).
+   */
+  detach(session: Session, replaced = false): void {
     session.conn = null;
     session.detachedAt = this.clock.now();
     for (const sub of session.subs.values()) {
@@ -546,6 +549,7 @@ export class Hub {
       sub.batch = null;
     }
     this.saveSession(session);
+    if (!replaced) this.presence.connectionsChanged(session); // kept present for the grace, without a connection
   }
 
   // ---- rooms ------------------------------------------------------------------------------------

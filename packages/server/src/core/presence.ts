@@ -21,9 +21,9 @@ export interface PresenceHost {
 
 /**
  * Who is in each room, per user: the sessions that joined it count (a user's first makes `user_join`, the last
- * to go `user_leave`), and whether the user is idle (all of those sessions said so; each change makes
- * `user_status`). With several nodes the broker keeps every node's count, and the cluster-wide first join and
- * last leave are announced once.
+ * to go `user_leave`), whether the user is idle (all of those sessions said so) and on how many connections (tabs,
+ * devices); a change of either makes `user_status`. With several nodes the broker keeps every node's count, and
+ * the cluster-wide first join and last leave are announced once.
  */
 export class Presence {
   /**
@@ -85,22 +85,60 @@ export class Presence {
     if (!session.present) return; // counted when it goes present
     for (const sub of session.subs.values()) {
       if (sub.mode !== 'join') continue;
-      const room = sub.room;
-      countIdle(room, session.userId, idle ? 1 : -1);
-      if (!this.hub.broker.distributed) {
-        this.refreshStatus(room, session.userId);
-        continue;
-      }
-      const presence = this.nodePresence(room.name, session.userId, session);
-      Promise.resolve(this.hub.broker.setPresence(room.name, session.userId, presence)).then(
-        (change) => {
-          // Normally none; a join whose reply was lost can be answered here (see `Broker.setPresence`).
-          this.announceChange(room, session.userId, change, session);
-          this.refreshStatus(room, session.userId);
-        },
-        (err) => this.failed(room.name, session.userId, err),
-      );
+      countIdle(sub.room, session.userId, idle ? 1 : -1);
+      this.rewrite(sub.room, session);
     }
+  }
+
+  /**
+   * A present session got or lost its connection (its socket closed, or it was resumed within the presence grace):
+   * its user's number of connections changed in every room it joined, which `user_status` announces. A session kept
+   * only by the grace counts in presence but not as a connection, so a reload (the old page's session kept, a new
+   * one joining) does not show the user on two devices.
+   */
+  connectionsChanged(session: Session): void {
+    if (!session.present) return;
+    for (const sub of session.subs.values()) if (sub.mode === 'join') this.rewrite(sub.room, session);
+  }
+
+  /** The session's presence in `room` changed but not whether it counts: written for other nodes, and announced. */
+  private rewrite(room: Room, session: Session): void {
+    if (!this.hub.broker.distributed) {
+      this.refreshStatus(room, session.userId);
+      return;
+    }
+    const presence = this.nodePresence(room.name, session.userId, session);
+    Promise.resolve(this.hub.broker.setPresence(room.name, session.userId, presence)).then(
+      (change) => {
+        // Normally none; a join whose reply was lost can be answered here (see `Broker.setPresence`).
+        this.announceChange(room, session.userId, change, session);
+        this.refreshStatus(room, session.userId);
+      },
+      (err) => this.failed(room.name, session.userId, err),
+    );
+  }
+
+  /**
+   * How many connections of the user are in the room (joined), on every node: a session kept present only by the
+   * presence grace (its socket closed) counts in presence but not here.
+   */
+  private connectionsOf(room: Room, userId: string): number {
+    let n = this.localConnections(room.name, userId);
+    for (const users of room.remote?.values() ?? []) {
+      const p = users.get(userId);
+      if (p && p.connections > 0) n += p.live ?? p.connections;
+    }
+    return n;
+  }
+
+  /** How many of this node's connections of the user have a present session that joined the room. */
+  private localConnections(roomName: string, userId: string): number {
+    let n = 0;
+    for (const c of this.hub.userConnections.get(userId) ?? []) {
+      const s = c.session;
+      if (s !== null && s.conn === c && s.present && s.subs.get(roomName)?.mode === 'join') n++;
+    }
+    return n;
   }
 
   /** A user's status in a room: idle when every session of theirs there, on every node, is idle. */
@@ -122,24 +160,35 @@ export class Presence {
   }
 
   /**
-   * Compares a present user's status with the one last announced in the room and, when it changed, records it;
-   * the node that leads the user in the room (`leads`) also publishes `user_status`. Every node keeps the record,
-   * whichever node made the change, so the next leader goes on from it.
+   * Compares a present user's status and number of connections with those last announced in the room and, when
+   * either changed, records them; the node that leads the user in the room (`leads`) also publishes `user_status`
+   * with both. Every node keeps the record, whichever node made the change, so the next leader goes on from it.
+   * No connection at all (a reload, a reconnect: the user is kept present by the grace) changes nothing announced.
    */
   private refreshStatus(room: Room, userId: string): void {
     if ((room.members?.get(userId) ?? 0) === 0 && !this.presentElsewhere(room, userId)) {
       room.idleUsers?.delete(userId);
+      room.shownConnections?.delete(userId);
       return;
     }
     const status = this.statusOf(room, userId);
     const wasIdle = room.idleUsers?.has(userId) ?? false;
-    if ((status === 'idle') === wasIdle) return;
+    const shown = room.shownConnections?.get(userId) ?? 1;
+    const connections = this.connectionsOf(room, userId) || shown;
+    if ((status === 'idle') === wasIdle && connections === shown) return;
     if (status === 'idle') (room.idleUsers ??= new Set()).add(userId);
     else room.idleUsers?.delete(userId);
+    if (connections === 1) room.shownConnections?.delete(userId);
+    else (room.shownConnections ??= new Map()).set(userId, connections);
     if (!this.leads(room, userId)) return;
     const documentId = room.name.startsWith('doc:') ? room.name.slice(4) : undefined;
     this.hub
-      .publish(room.name, 'user_status', { userId, status, ...(documentId ? { documentId } : {}) })
+      .publish(room.name, 'user_status', {
+        userId,
+        status,
+        connections,
+        ...(documentId ? { documentId } : {}),
+      })
       .catch((err) => this.hub.log.error({ err, room: room.name }, 'presence status event failed'));
   }
 
@@ -148,7 +197,7 @@ export class Presence {
     const identity = session?.identity ?? this.localIdentity(roomName, userId);
     const room = this.hub.rooms.get(roomName);
     const connections = room?.members?.get(userId) ?? 0;
-    const p: NodePresence = { connections };
+    const p: NodePresence = { connections, live: this.localConnections(roomName, userId) };
     if (identity?.name !== undefined) p.name = identity.name;
     if (identity?.avatar !== undefined) p.avatar = identity.avatar;
     if (connections > 0 && (room?.idleSessions?.get(userId) ?? 0) >= connections) p.idle = true;
@@ -187,6 +236,8 @@ export class Presence {
 
   /** Publishes user_join / user_leave (`userGone`: another node's last session of the user left). */
   announce(roomName: string, userId: string, joined: boolean, session: Session | null): void {
+    // A join says one connection (a later count comes as `user_status`); a leave, none.
+    this.hub.rooms.get(roomName)?.shownConnections?.delete(userId);
     const documentId = roomName.startsWith('doc:') ? roomName.slice(4) : undefined;
     const publish = (type: 'user_join' | 'user_leave', data: Record<string, unknown>) =>
       this.hub
@@ -220,11 +271,8 @@ export class Presence {
     const out: PresenceMember[] = [];
     if (!room?.members && !room?.remote) return out;
     for (const [userId] of room.members ?? []) {
-      const conns = [...(this.hub.userConnections.get(userId) ?? [])].filter((c) =>
-        c.session?.subs.get(roomName),
-      );
-      const identity = (conns[0]?.session ?? this.localSession(roomName, userId))?.identity;
-      const m: PresenceMember = { userId, connections: conns.length };
+      const identity = this.localSession(roomName, userId)?.identity;
+      const m: PresenceMember = { userId, connections: this.localConnections(roomName, userId) };
       if (identity?.name !== undefined) m.userName = identity.name;
       if (identity?.avatar !== undefined) m.avatar = identity.avatar;
       if (this.statusOf(room, userId) === 'idle') m.status = 'idle';
@@ -238,10 +286,10 @@ export class Presence {
           if (p.connections <= 0) continue;
           const m = byUser.get(userId);
           if (m) {
-            m.connections += p.connections;
+            m.connections += p.live ?? p.connections;
             continue;
           }
-          const added: PresenceMember = { userId, connections: p.connections };
+          const added: PresenceMember = { userId, connections: p.live ?? p.connections };
           if (p.name !== undefined) added.userName = p.name;
           if (p.avatar !== undefined) added.avatar = p.avatar;
           if (this.statusOf(room, userId) === 'idle') added.status = 'idle';

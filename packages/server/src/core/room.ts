@@ -45,6 +45,11 @@ export class Room {
   idleSessions: Map<string, number> | null = null;
   /** Users present here whose status was last announced as idle (cluster-wide, as this node sees it). */
   idleUsers: Set<string> | null = null;
+  /**
+   * Users whose last announced number of connections in the room is not 1 (what a `user_join` says), with that
+   * number (cluster-wide, as this node sees it); allocated on the first such user.
+   */
+  shownConnections: Map<string, number> | null = null;
   /** Other nodes' presence in this room (node -> user -> presence); allocated when another node has some. */
   remote: Map<string, Map<string, NodePresence>> | null = null;
   /** Resolves once the broker delivers other nodes' entries of this room (several nodes only). */
