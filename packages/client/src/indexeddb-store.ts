@@ -13,7 +13,11 @@ export class IndexedDBStore {
     private readonly create: (db: IDBDatabase, store: string) => void,
   ) {}
 
-  async run(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest): Promise<unknown> {
+  async run(
+    mode: IDBTransactionMode,
+    work: (store: IDBObjectStore) => IDBRequest,
+    options: { commit?: boolean } = {},
+  ): Promise<unknown> {
     const db = await this.open();
     return new Promise((resolve, reject) => {
       const tx = db.transaction(this.store, mode);
@@ -26,6 +30,10 @@ export class IndexedDBStore {
         reject(error);
         return;
       }
+      // `commit`: `work` made every request of the transaction (none waits for a result): it is committed now, not
+      // after a round trip to the database for each request's result. A page closed in that round trip aborts a
+      // transaction not committed yet: an edit saved just before the tab closes would be lost.
+      if (options.commit) tx.commit?.();
       tx.oncomplete = () => resolve(request.result);
       tx.onerror = () => reject(tx.error);
       tx.onabort = () => reject(tx.error);

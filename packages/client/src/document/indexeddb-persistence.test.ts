@@ -169,20 +169,29 @@ describe('DocPersistence', () => {
       );
       expect(await other.loadAll('d1')).toEqual([newer]);
 
-      // The stored snapshot is gone (its save failed after a later one was issued, or another page saved under
-      // this key): the save finds out in its transaction and writes it again, rather than leave a record without it.
-      await rows.run('readwrite', (store) => store.delete(['d1', 'k1', 'snapshot', 9]));
-      await other.save({ ...newer, savedAt: 11 });
-      expect(snapshotPuts()).toHaveLength(3);
-      expect(await other.loadAll('d1')).toEqual([{ ...newer, savedAt: 11 }]);
+      // A save issued while the one that writes its snapshot is still under way writes the snapshot too: that one
+      // may yet fail (here: a full disk), and a record saved without the snapshot would then point at nothing.
+      const fresh = { ...newer, version: 12, snapshot: docOf(zone('z1', 'fresh')), savedAt: 11 };
+      puts.mockImplementationOnce(() => {
+        throw new DOMException('the disk is full', 'QuotaExceededError');
+      });
+      const [failed, saved] = await Promise.allSettled([
+        other.save(fresh),
+        other.save({ ...fresh, savedAt: 12 }),
+      ]);
+      expect([failed.status, saved.status]).toEqual(['rejected', 'fulfilled']);
+      expect(await other.loadAll('d1')).toEqual([{ ...fresh, savedAt: 12 }]);
+      const written = snapshotPuts().length;
+      await other.save({ ...fresh, savedAt: 13 }); // known to be stored now: the rest of the record only
+      expect(snapshotPuts()).toHaveLength(written);
 
       // A save that throws half-way (its snapshot cannot be stored) changes nothing: the older snapshot stays.
-      const unstorable = { ...newer, version: 10, snapshot: { ...newer.snapshot, meta: { f: () => 1 } } };
+      const unstorable = { ...fresh, version: 14, snapshot: { ...fresh.snapshot, meta: { f: () => 1 } } };
       await expect(other.save(unstorable as unknown as PersistedDoc)).rejects.toThrow();
-      expect(await other.loadAll('d1')).toEqual([{ ...newer, savedAt: 11 }]);
+      expect(await other.loadAll('d1')).toEqual([{ ...fresh, savedAt: 13 }]);
 
       // A record whose snapshot is missing is left out; a record stored whole (by an older version) is read.
-      await rows.run('readwrite', (store) => store.delete(['d1', 'k1', 'snapshot', 9]));
+      await rows.run('readwrite', (store) => store.delete(['d1', 'k1', 'snapshot', 12]));
       await rows.run('readwrite', (store) =>
         store.put({ ...record('d1', 2), clientKey: 'k2' }, ['d1', 'k2']),
       );

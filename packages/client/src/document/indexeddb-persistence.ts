@@ -58,11 +58,12 @@ export class IndexedDBDocPersistence implements DocPersistence {
   private readonly localClaims = new LocalClaims();
   private broadcastClaims: BroadcastClaims | undefined;
   /**
-   * The snapshot this page last stored (or loaded) for each record, by `cacheKey`: a save with the same one (the
-   * same value, at the same version) writes only the rest of the record. Held weakly: a snapshot no client holds
-   * any more will not be saved again.
+   * The snapshot this page last saved (or loaded) for each record, by `cacheKey`, and whether it is known to be in the
+   * database (`written`: loaded, or the save that wrote it completed): a save with the same one (the same value, at
+   * the same version) then writes only the rest of the record. Held weakly: a snapshot no client holds any more will
+   * not be saved again.
    */
-  private readonly stored = new Map<string, { snapshot: WeakRef<ZoneDocument>; version: number }>();
+  private readonly stored = new Map<string, StoredEntry>();
 
   constructor(private readonly options: IndexedDBDocPersistenceOptions = {}) {
     this.idb = new IndexedDBStore(options.name ?? DEFAULT_NAME, STORE, this.factory, (db, store) =>
@@ -91,10 +92,12 @@ export class IndexedDBDocPersistence implements DocPersistence {
       // snapshot of this page's own at that version stays: its client saves that one.)
       const key = cacheKey(documentId, clientKeyOf(record));
       const known = this.stored.get(key);
-      if (known?.version === snapshotVersion && known.snapshot.deref() !== undefined) continue;
+      if (known?.version === snapshotVersion && known.written && known.snapshot.deref() !== undefined)
+        continue;
       this.stored.set(key, {
         snapshot: new WeakRef(record.snapshot),
         version: snapshotVersion,
+        written: true,
       });
     }
     return records.map((r) => r.record);
@@ -111,8 +114,12 @@ export class IndexedDBDocPersistence implements DocPersistence {
     const { snapshot, ...rest } = record;
     const version = record.version - (record.format === 2 ? (record.committed?.length ?? 0) : 0);
     const known = this.stored.get(cached);
-    const stored = known !== undefined && known.snapshot.deref() === snapshot && known.version === version;
-    const entry = { snapshot: new WeakRef(snapshot), version };
+    // Only a snapshot known to be stored is left out: one whose save is still under way may yet fail (a full disk),
+    // and a record saved after it, without it, would then point at nothing, in place of the record before.
+    const stored =
+      known?.written === true && known.snapshot.deref() === snapshot && known.version === version;
+    const entry: StoredEntry =
+      stored && known ? known : { snapshot: new WeakRef(snapshot), version, written: false };
     this.stored.set(cached, entry);
     const key = keyOf(record.documentId, clientKey);
     const row = { ...rest, snapshotVersion: version };
@@ -123,25 +130,21 @@ export class IndexedDBDocPersistence implements DocPersistence {
       version,
       snapshot,
     };
-    const writeSnapshot = (store: IDBObjectStore) => {
-      store.delete(this.snapshotRange(record.documentId, clientKey));
-      store.put(at, snapshotKey(record.documentId, clientKey, version));
-    };
     try {
-      await this.run('readwrite', (store) => {
-        if (!stored) {
-          writeSnapshot(store);
+      // Every request at once, and committed at once (no read first): what a keystroke saves is stored even when
+      // the tab closes a moment later. (No other page saves under this key while my client holds its claim.)
+      await this.run(
+        'readwrite',
+        (store) => {
+          if (!stored) {
+            store.delete(this.snapshotRange(record.documentId, clientKey));
+            store.put(at, snapshotKey(record.documentId, clientKey, version));
+          }
           return store.put(row, key);
-        }
-        // Stored by an earlier save: make sure it still is, without reading it (that save may have failed after
-        // this one was issued, or another page may have saved under this key since); if not, written again here.
-        const check = store.count(snapshotKey(record.documentId, clientKey, version));
-        check.onsuccess = () => {
-          if (check.result === 0) writeSnapshot(store);
-          store.put(row, key);
-        };
-        return check;
-      });
+        },
+        { commit: true },
+      );
+      entry.written = true;
     } catch (cause) {
       // Whether the snapshot is stored is not known now: the next save writes it.
       if (this.stored.get(cached) === entry) this.stored.delete(cached);
@@ -152,14 +155,18 @@ export class IndexedDBDocPersistence implements DocPersistence {
   async delete(documentId: string, clientKey?: string): Promise<void> {
     if (clientKey !== undefined) this.stored.delete(cacheKey(documentId, clientKey));
     else for (const key of this.stored.keys()) if (JSON.parse(key)[0] === documentId) this.stored.delete(key);
-    await this.run('readwrite', (store) => {
-      if (clientKey !== undefined) {
-        store.delete(this.snapshotRange(documentId, clientKey));
-        return store.delete(keyOf(documentId, clientKey));
-      }
-      store.delete(this.clientRange(documentId));
-      return store.delete(documentId);
-    });
+    await this.run(
+      'readwrite',
+      (store) => {
+        if (clientKey !== undefined) {
+          store.delete(this.snapshotRange(documentId, clientKey));
+          return store.delete(keyOf(documentId, clientKey));
+        }
+        store.delete(this.clientRange(documentId));
+        return store.delete(documentId);
+      },
+      { commit: true },
+    );
   }
 
   claim(
@@ -261,14 +268,18 @@ export class IndexedDBDocPersistence implements DocPersistence {
     return this.options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
   }
 
-  private async run(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest): Promise<unknown> {
+  private async run(
+    mode: IDBTransactionMode,
+    work: (store: IDBObjectStore) => IDBRequest,
+    options?: { commit?: boolean },
+  ): Promise<unknown> {
     const from = this.options.migrateFrom;
     if (from) {
       // A failed move leaves the records where they were: tried again by the next instance (the next page load).
       this.migration ??= this.migrate(from.name, from.userId).catch(() => {});
       await this.migration;
     }
-    return this.idb.run(mode, work);
+    return this.idb.run(mode, work, options);
   }
 
   /**
@@ -340,6 +351,13 @@ function assemble(rows: readonly unknown[]): { record: PersistedDoc; snapshotVer
 }
 
 /** A snapshot stored apart from its record (`save`), under `snapshotKey`. */
+/** What `IndexedDBDocPersistence` knows of a record's stored snapshot (see its `stored`). */
+interface StoredEntry {
+  snapshot: WeakRef<ZoneDocument>;
+  version: number;
+  written: boolean;
+}
+
 interface StoredSnapshot {
   kind: 'snapshot';
   documentId: string;
