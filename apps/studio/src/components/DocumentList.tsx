@@ -4,6 +4,7 @@ import { useStudio } from '../hooks/studio-context.js';
 import { ApiError, createBlankDocument, type DocumentSummary, listDocuments } from '../lib/api.js';
 import { type BlankDocument, blankDocuments, blankSummary, forgetBlank } from '../lib/blank-documents.js';
 import { migrateBlankDocuments } from '../lib/blank-migration.js';
+import { blankRefusal } from '../lib/blank-refusal.js';
 import { Banners } from './Banners.js';
 import { DeleteDocumentButton } from './DeleteDocumentButton.js';
 import { UploadDropzone } from './UploadDropzone.js';
@@ -35,6 +36,8 @@ export function DocumentList() {
   const [blanks, setBlanks] = useState<BlankDocument[]>(() => blankDocuments(selfId));
   const [problem, setProblem] = useState<string | null>(null);
   const [blankName, setBlankName] = useState('');
+  // Why the name asked for could not be made (a deleted document's, say), shown by the form until the next try.
+  const [blankProblem, setBlankProblem] = useState<string | null>(null);
 
   const refresh = useCallback(() => {
     setBlanks(blankDocuments(selfId));
@@ -98,21 +101,22 @@ export function DocumentList() {
 
   // Made in the server's catalogue (so it is listed everywhere), then opened. Its id is the name's letters, so the same
   // name opens the same document: a name taken already (409) opens that one, as does a server without a catalogue
-  // (404) or none reachable (this browser then remembers it, and registers it later). A name without such letters
-  // gets an id from the server.
+  // (404) or none reachable (this browser then remembers it, and registers it later); a deleted document's name is
+  // refused, with why (blank-refusal.ts). A name without such letters gets an id from the server.
   const openBlank = async (e: FormEvent) => {
     e.preventDefault();
     const name = blankName.trim();
     const id = name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 100);
     if (!name) return;
+    setBlankProblem(null);
     const open = (documentId: string) => navigate(`/documents/${encodeURIComponent(documentId)}`);
     const slug = /[A-Za-z0-9]/.test(id) ? id : undefined;
     try {
       open((await createBlankDocument(auth, { name, documentId: slug })).documentId);
     } catch (error) {
-      const opensAnyway = !(error instanceof ApiError) || error.status === 404 || error.code === 'conflict';
-      if (opensAnyway && slug) open(slug);
-      else setProblem(`Could not create the document: ${(error as Error).message}`);
+      const outcome = blankRefusal(error, name, slug);
+      if ('open' in outcome) open(outcome.open);
+      else setBlankProblem(outcome.problem);
     }
   };
 
@@ -191,6 +195,11 @@ export function DocumentList() {
             </label>
             <button type="submit">Open</button>
           </form>
+          {blankProblem && (
+            <p className="note" role="alert" data-testid="blank-problem">
+              {blankProblem}
+            </p>
+          )}
         </section>
       </main>
     </div>

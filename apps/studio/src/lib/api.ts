@@ -20,6 +20,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Why, where the server says more than the code: a `conflict` of a taken id is `exists` or `deleted`. */
+    readonly reason?: string,
   ) {
     super(message);
   }
@@ -35,11 +37,14 @@ export async function apiFetch(auth: Auth, path: string, init: RequestInit = {})
   let res = await send(false);
   if (res.status === 401) res = await send(true);
   if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+    const body = (await res.json().catch(() => ({}))) as {
+      error?: { code?: string; message?: string; reason?: string };
+    };
     throw new ApiError(
       res.status,
       body.error?.code ?? String(res.status),
       body.error?.message ?? `the server answered ${res.status}`,
+      typeof body.error?.reason === 'string' ? body.error.reason : undefined,
     );
   }
   return res;
@@ -78,8 +83,9 @@ export async function deleteDocument(auth: Auth, documentId: string): Promise<vo
 /**
  * Makes a blank document (no PDF) in the server's catalogue (`POST /api/documents` with a JSON body), so the user's
  * list shows it on every device; resolves its entry, which also goes on the list kept for offline use. An existing
- * document the user opened by name before is catalogued as it is. Refused `conflict` (409) when the id is taken
- * (someone's document, or a deleted one), `invalid` (400) for a bad name or id; 404 from a server without a catalogue.
+ * document the user opened by name before is catalogued as it is. Refused `conflict` (409) when the id is taken, with
+ * `reason` `exists` (someone's document) or `deleted` (a deleted one's: never used again), `invalid` (400) for a bad
+ * name or id; 404 from a server without a catalogue.
  */
 export async function createBlankDocument(
   auth: Auth,

@@ -2,6 +2,7 @@ import { ErrorCode } from '@syncline/protocol';
 import { describe, expect, it } from 'vitest';
 import { SynclineError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
+import { DocumentIdTaken } from '../jobs/document-id-taken.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { JobRoutesContext } from './job-routes.js';
 import { closeJobRouteServersAfterEach, serveJobRoutes } from './testing/serve-job-routes.js';
@@ -95,6 +96,16 @@ describe('POST /api/documents with a JSON body (a blank document)', () => {
       expect(await post('{"name":"x","documentId":"taken"}')).toMatchObject({
         status,
         body: { error: { code, message: `said ${code}` } },
+      });
+    }
+  });
+
+  it('says why an id is taken (reason exists or deleted) beside the 409 conflict', async () => {
+    for (const reason of ['exists', 'deleted'] as const) {
+      const { post } = await serve({}, new DocumentIdTaken(reason, `taken: ${reason}`));
+      expect(await post('{"name":"x","documentId":"taken"}')).toMatchObject({
+        status: 409,
+        body: { error: { code: 'conflict', reason, message: `taken: ${reason}` } },
       });
     }
   });

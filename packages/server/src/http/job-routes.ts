@@ -5,6 +5,7 @@ import { SynclineError } from '../core/errors.js';
 import type { Authenticate } from '../core/hub.js';
 import type { Identity } from '../core/identity.js';
 import type { Logger } from '../core/logger.js';
+import { DocumentIdTaken } from '../jobs/document-id-taken.js';
 import type { JobService } from '../jobs/job-service.js';
 import { readBody, readJson } from './read-body.js';
 
@@ -76,7 +77,14 @@ function sendJson(
 
 function sendError(res: ServerResponse, err: unknown, extra: Record<string, string> = {}): void {
   if (err instanceof SynclineError) {
-    sendJson(res, STATUS[err.code] ?? 500, { error: { code: err.code, message: err.message } }, extra);
+    // A taken id says why (`exists`, `deleted`), for a client to tell them apart without reading the message.
+    const reason = err instanceof DocumentIdTaken ? { reason: err.reason } : {};
+    sendJson(
+      res,
+      STATUS[err.code] ?? 500,
+      { error: { code: err.code, message: err.message, ...reason } },
+      extra,
+    );
   } else {
     sendJson(res, 500, { error: { code: ErrorCode.Internal, message: 'internal error' } }, extra);
   }
@@ -119,7 +127,8 @@ const isJson = (req: IncomingMessage): boolean =>
  * `GET /api/exports/:exportId`, and `POST /api/documents/:id/file/link`, `POST /api/exports/:exportId/link` (a
  * short-lived signed URL of that file). Authenticated with `Authorization: Bearer <token>`; the two downloads also
  * with such a URL's `?ticket=` instead (never with the token itself in the URL: it would end up in histories and
- * logs). Errors are JSON `{error: {code, message}}`. Returns false for other paths.
+ * logs). Errors are JSON `{error: {code, message}}` (with `reason` on a 409 of a taken id). Returns false for other
+ * paths.
  */
 export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res: ServerResponse): boolean {
   const url = new URL(req.url ?? '/', 'http://localhost');

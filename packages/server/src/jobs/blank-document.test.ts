@@ -134,20 +134,33 @@ describe('a blank document (POST /api/documents with a JSON body)', () => {
     expect((await run(jobs.createBlank(olga, { name: 'é'.repeat(256) }))).name).toHaveLength(256);
   });
 
-  it('refuses an id that is taken (conflict): catalogued, someone else’s document, or deleted', async () => {
-    const { jobs, documents, run, refusal } = server();
+  it('refuses an id that is taken (conflict), saying why: catalogued or someone else’s (exists), or deleted', async () => {
+    const { jobs, documents, run } = server();
+    /** The code and reason `p` is refused with. */
+    const taken = (p: Promise<unknown>) =>
+      run(p).then(
+        () => 'resolved',
+        (e: { code?: string; reason?: string }) => `${e.code} ${e.reason}`,
+      );
     await run(jobs.createBlank(olga, { name: 'notes', documentId: 'notes' }));
-    expect(await refusal(jobs.createBlank(olga, { name: 'again', documentId: 'notes' }))).toBe('conflict');
-    expect(await refusal(jobs.createBlank(identity('ben'), { name: 'mine', documentId: 'notes' }))).toBe(
-      'conflict',
+    expect(await taken(jobs.createBlank(olga, { name: 'again', documentId: 'notes' }))).toBe(
+      'conflict exists',
+    );
+    expect(await taken(jobs.createBlank(identity('ben'), { name: 'mine', documentId: 'notes' }))).toBe(
+      'conflict exists',
     );
     // Ben opened `plan` by name first: it is his.
     await run(documents.read('plan', 'ben'));
-    expect(await refusal(jobs.createBlank(olga, { name: 'plan', documentId: 'plan' }))).toBe('conflict');
+    expect(await taken(jobs.createBlank(olga, { name: 'plan', documentId: 'plan' }))).toBe('conflict exists');
     expect(await jobs.listDocuments(olga)).toHaveLength(1);
     // A deleted id is never used again.
     await run(jobs.deleteDocument(olga, 'notes'));
-    expect(await refusal(jobs.createBlank(olga, { name: 'notes', documentId: 'notes' }))).toBe('conflict');
+    expect(await taken(jobs.createBlank(olga, { name: 'notes', documentId: 'notes' }))).toBe(
+      'conflict deleted',
+    );
+    expect(await taken(jobs.createBlank(identity('ben'), { name: 'notes', documentId: 'notes' }))).toBe(
+      'conflict deleted',
+    );
   });
 
   it('catalogues a document its creator opened by name before, leaving its content as it is', async () => {

@@ -6,6 +6,7 @@ import { SynclineError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import type { Logger } from '../core/logger.js';
 import { DOC_ID, type DocumentSequencer } from '../docs/doc-sequencer.js';
+import { DocumentIdTaken } from './document-id-taken.js';
 import { MAX_DOCUMENT_NAME, printable } from './document-name.js';
 import type { JobStore } from './job-store.js';
 import type { UploadedDocument } from './uploaded-document.js';
@@ -23,7 +24,8 @@ export interface BlankDocumentDeps {
 }
 
 const invalid = (message: string) => new SynclineError(ErrorCode.Invalid, message);
-const taken = (message: string) => new SynclineError(ErrorCode.Conflict, message);
+const exists = (documentId: string) =>
+  new DocumentIdTaken('exists', `the document ${documentId} exists already`);
 
 /** The request's `name` and `documentId` (a new `blank-<uuid>` when none is given), or `invalid`. */
 function parseRequest(body: unknown): { name: string; documentId: string } {
@@ -47,8 +49,9 @@ function parseRequest(body: unknown): { name: string; documentId: string } {
  * listed like an upload on every device of its owner and deleted the same way. Its zone document is created with
  * `user` as its owner and `meta.name` set, unless it exists already: a document opened by name before (created on
  * demand by `doc.open`) whose owner is `user` is catalogued as it is (named only if it was never edited), which is how
- * blank documents made before the catalogue knew them get listed. Refused `conflict` when the id is catalogued already, was deleted (ids are never
- * used again), or names someone else's document; `invalid` for a bad name or id. Resolves the catalogue entry.
+ * blank documents made before the catalogue knew them get listed. Refused `conflict` (`DocumentIdTaken`) when the id
+ * is catalogued already or names someone else's document (reason `exists`), or was deleted (`deleted`: ids are never
+ * used again); `invalid` for a bad name or id. Resolves the catalogue entry.
  */
 export async function createBlankDocument(
   d: BlankDocumentDeps,
@@ -58,13 +61,16 @@ export async function createBlankDocument(
   const { name, documentId } = parseRequest(body);
   // Whoever could not open the document over a socket must not make it theirs here (an app's onJoin refusing the id).
   await d.authorize(user, docRoom(documentId));
-  if (await d.store.getDocument(documentId)) throw taken(`the document ${documentId} exists already`);
+  if (await d.store.getDocument(documentId)) throw exists(documentId);
   if (await d.documents.deleted(documentId)) {
-    throw taken(`the document ${documentId} was deleted, and its id is not used again`);
+    throw new DocumentIdTaken(
+      'deleted',
+      `the document ${documentId} was deleted, and its id is not used again`,
+    );
   }
   // Creates it (owned by the caller) unless it exists, atomically in the store: the owner read here is the one it has.
   const existing = await d.documents.read(documentId, user.userId);
-  if (existing.ownerId !== user.userId) throw taken(`the document ${documentId} exists already`);
+  if (existing.ownerId !== user.userId) throw exists(documentId);
   // A new (or never edited) document is named, as an upload is; one with content is catalogued as it is, unchanged
   // (no op in its history, nothing sent to whoever has it open).
   if (existing.version === 0) {
@@ -91,7 +97,7 @@ export async function createBlankDocument(
     await d.store.addDocument(entry);
   } catch (err) {
     // The same id asked twice at once: one of them catalogued it.
-    if (await d.store.getDocument(documentId)) throw taken(`the document ${documentId} exists already`);
+    if (await d.store.getDocument(documentId)) throw exists(documentId);
     throw err;
   }
   d.log.info({ documentId, userId: user.userId }, 'blank document created');
