@@ -13,11 +13,12 @@ import { useStudio } from '../hooks/studio-context.js';
 import { ApiError, fetchDocumentFile } from '../lib/api.js';
 import { forgetBlank, rememberBlank } from '../lib/blank-documents.js';
 import { type DocFailure, repeatsFailure } from '../lib/failure-toast.js';
+import { hasPdf } from '../lib/has-pdf.js';
 import { cachedDocument } from '../lib/kept-documents.js';
 import { type LoadedPdf, loadPdf } from '../lib/pdf.js';
 import { forgetPdf } from '../lib/pdf-cache.js';
 import { BLANK_PAGE } from '../lib/zones.js';
-import { stepZoom } from '../lib/zoom.js';
+import { fitZoom, stepZoom } from '../lib/zoom.js';
 import { Banners } from './Banners.js';
 import { DualPaneViewer } from './DualPaneViewer.js';
 import { ExportPanel } from './ExportPanel.js';
@@ -50,7 +51,6 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const [isBlank, setIsBlank] = useState(false);
   const [zoom, setZoom] = useState<number | null>(null);
   const [showHistory, setShowHistory] = useState(false);
-  const pane = useRef<HTMLDivElement>(null);
   const summary = cachedDocument(auth.identity.userId, documentId);
   const metaName = rt.document.meta.name;
   const name = summary?.name ?? (typeof metaName === 'string' ? metaName : documentId);
@@ -100,8 +100,23 @@ export function DocumentView({ documentId }: { documentId: string }) {
     if (deleted) forgetBlank(selfId, documentId);
   }, [deleted, selfId, documentId]);
 
+  // Whether there is a PDF to ask for (has-pdf.ts): a blank document has none, and its file is never asked for. Once
+  // told, it stays: the PDF is asked for once.
+  const pdfExpected = hasPdf({
+    summary,
+    known: rt.isReady || rt.isRestored,
+    meta: rt.document.meta,
+    unreachable: failed || disconnected,
+  });
+  const [withPdf, setWithPdf] = useState(pdfExpected);
+  if (withPdf === undefined && pdfExpected !== undefined) setWithPdf(pdfExpected);
   useEffect(() => {
-    if (!doc) return;
+    if (!doc || withPdf === undefined) return;
+    if (!withPdf) {
+      setPdfNote('No PDF for this document: zones are shown on blank pages.');
+      setIsBlank(true);
+      return;
+    }
     let live = true;
     // Access to a shared document's file comes with being in its room: after a refusal, try again once
     // the document is open.
@@ -142,23 +157,22 @@ export function DocumentView({ documentId }: { documentId: string }) {
       live = false;
       offError();
     };
-  }, [auth, documentId, doc]);
+  }, [auth, documentId, doc, withPdf]);
 
-  // Fit the page width to the pane until the user picks a zoom.
+  // Fit the page width to the pages pane until the user picks a zoom: measured on the pane itself, once it is there
+  // (the viewer shows it once the document client is), and again whenever its width changes (the window, a phone
+  // turned).
   const pageWidth = pdf?.sizes[0]?.width ?? BLANK_PAGE.width;
+  const [pagesPane, setPagesPane] = useState<HTMLElement | null>(null);
   const [fit, setFit] = useState(1);
   useEffect(() => {
-    const el = pane.current;
-    if (!el) return;
-    const measure = () => {
-      const w = el.querySelector('.pdf-pane')?.clientWidth ?? el.clientWidth;
-      setFit(Math.max(0.3, Math.min(2, (w - 32) / pageWidth)));
-    };
+    if (!pagesPane) return;
+    const measure = () => setFit(fitZoom(pagesPane.clientWidth, pageWidth));
     measure();
     const ro = new ResizeObserver(measure);
-    ro.observe(el);
+    ro.observe(pagesPane);
     return () => ro.disconnect();
-  }, [pageWidth]);
+  }, [pagesPane, pageWidth]);
   const effectiveZoom = zoom ?? fit;
 
   // Ctrl/Cmd+Z undoes my last edit, Shift+Ctrl/Cmd+Z (or Ctrl+Y) redoes it: the document's, not the field's.
@@ -293,7 +307,6 @@ export function DocumentView({ documentId }: { documentId: string }) {
       {pdfNote && <p className="note">{pdfNote}</p>}
       <div
         className="viewer"
-        ref={pane}
         data-doc-status={rt.status}
         data-restored={rt.isRestored || undefined}
         data-version={rt.version}
@@ -311,6 +324,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
             pdf={pdf?.pdf ?? null}
             sizes={pdf?.sizes ?? (summary?.pages ? Array(summary.pages).fill(BLANK_PAGE) : [])}
             zoom={effectiveZoom}
+            pagesPaneRef={setPagesPane}
           />
         )}
         {showHistory && !failed && (

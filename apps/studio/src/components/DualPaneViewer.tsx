@@ -35,6 +35,8 @@ interface Props {
   pdf: PDFDocumentProxy | null;
   sizes: { width: number; height: number }[];
   zoom: number;
+  /** Given the pages pane (and null when it goes): "Fit" measures its width. */
+  pagesPaneRef?: (pane: HTMLElement | null) => void;
 }
 
 /**
@@ -53,10 +55,22 @@ export function DualPaneViewer({
   pdf,
   sizes,
   zoom,
+  pagesPaneRef,
 }: Props) {
   const notify = useNotify();
   const [selected, setSelected] = useState<string | null>(null);
   const [drawing, setDrawing] = useState(false);
+  // Escape leaves "Draw zone", wherever the focus is.
+  useEffect(() => {
+    if (!drawing) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      e.preventDefault();
+      setDrawing(false);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [drawing]);
   const numbers = useMemo(() => new Map(zones.map((z, i) => [z.id, i + 1])), [zones]);
   const pageCount = Math.max(
     sizes.length,
@@ -238,14 +252,14 @@ export function DualPaneViewer({
 
   return (
     <div className="dual-pane">
-      <section className="pane pdf-pane" aria-label="Pages">
+      <section className="pane pdf-pane" aria-label="Pages" ref={pagesPaneRef}>
         <div className="pane-toolbar" role="toolbar" aria-label="Zone tools">
           <button
             type="button"
             aria-pressed={drawing}
             onClick={() => setDrawing((d) => !d)}
             disabled={!writable}
-            title="Drag on a page to draw a zone (or hold Shift while dragging)"
+            title="Drag on a page to draw a zone (or hold Shift while dragging); Escape stops"
           >
             {drawing ? 'Drawing… (drag on a page)' : 'Draw zone'}
           </button>

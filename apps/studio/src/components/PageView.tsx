@@ -3,7 +3,7 @@ import type { Zone } from '@syncline/doc';
 import type { ZoneLock } from '@syncline/protocol';
 import { userColor } from '@syncline/react';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
-import { memo, type PointerEvent, useRef, useState } from 'react';
+import { memo, type PointerEvent, useEffect, useRef, useState } from 'react';
 import { ZONE_COLORS } from '../lib/colors.js';
 import { LockIcon } from './LockIcon.js';
 import { PdfCanvas } from './PdfCanvas.js';
@@ -46,6 +46,16 @@ const pct = (v: number) => `${(v * 100).toFixed(4)}%`;
 export const PageView = memo(function PageView(p: PageProps) {
   const el = useRef<HTMLDivElement>(null);
   const [rect, setRect] = useState<Rect | null>(null);
+  // Escape drops the rectangle being drawn (and, in DualPaneViewer, leaves "Draw zone").
+  const dragging = rect !== null;
+  useEffect(() => {
+    if (!dragging) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setRect(null);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [dragging]);
   const at = (e: PointerEvent) => {
     const box = el.current?.getBoundingClientRect();
     if (!box || box.width === 0 || box.height === 0) return { x: 0, y: 0 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stepZoom, ZOOMS } from './zoom.js';
+import { FIT_MAX, FIT_MIN, fitZoom, stepZoom, ZOOMS } from './zoom.js';
 
 describe('stepZoom', () => {
   it('moves one step from a zoom that is a step', () => {
@@ -32,5 +32,18 @@ describe('stepZoom', () => {
       seen.push(z);
     }
     expect(seen).toEqual(ZOOMS);
+  });
+});
+
+describe('fitZoom', () => {
+  it('fits the page width, padding aside, into the pages pane', () => {
+    // A US Letter page (612 pt) in the pages pane of a 1280 px window (767 px): 120 %.
+    expect(fitZoom(767, 612)).toBeCloseTo(1.2, 2);
+    expect(fitZoom(767, 612) * 612 + 32).toBeLessThanOrEqual(767);
+  });
+
+  it('stays within its bounds', () => {
+    expect(fitZoom(5000, 612)).toBe(FIT_MAX);
+    expect(fitZoom(100, 612)).toBe(FIT_MIN);
   });
 });

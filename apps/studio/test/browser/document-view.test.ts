@@ -1,0 +1,141 @@
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
+import { needService } from '../../../../test/services.js';
+import { fitZoom } from '../../src/lib/zoom.js';
+import { StudioHarness, waitForDocOpen } from './studio-harness.js';
+
+const chromiumAvailable = await needService('chromium');
+
+/** The first page drawn by pdf.js, to the end. */
+const drawnPage = (page: Page) => page.locator('canvas.pdf-canvas[data-drawn]').first();
+
+/** The zoom shown, the pages pane's inner width and the first page's width (px). */
+const layout = (page: Page) =>
+  page.evaluate(() => ({
+    zoom: document.querySelector('[aria-label="Zoom level"]')?.textContent ?? '',
+    pane: document.querySelector('.pdf-pane')?.clientWidth ?? 0,
+    page: document.querySelector('.page-frame')?.getBoundingClientRect().width ?? 0,
+  }));
+
+/** What `page` asks the server for, from now on, as `<status> <path>` (its own requests, also through its worker). */
+function responses(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('response', (r) => seen.push(`${r.status()} ${new URL(r.url()).pathname}`));
+  return seen;
+}
+
+/** The document view at a 1280x800 window: zoom, blank documents, drawing, and names of deleted documents. */
+describe.runIf(chromiumAvailable)('Studio: the document view', () => {
+  const h = new StudioHarness();
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    await h.start();
+    context = await h.context();
+    page = await h.signIn(context, 'Ada');
+  });
+
+  afterAll(() => h.close());
+
+  it('fits the page width to the pages pane when a PDF document is opened by its address, and on Fit', async () => {
+    const pdf = await makeLargePdf(2);
+    await page.locator('input[type=file]').setInputFiles({
+      name: 'letter.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from(pdf.bytes),
+    });
+    await page.waitForURL(/\/documents\/[^/]+$/);
+    const url = page.url();
+    await waitForDocOpen(page);
+    await drawnPage(page).waitFor({ timeout: 15_000 });
+
+    // Opened by its address in a new tab, and reloaded: the PDF's page (US Letter) fits the pane, as it is then.
+    const tab = await context.newPage();
+    for (const open of [() => tab.goto(url), () => tab.reload()]) {
+      await open();
+      await waitForDocOpen(tab);
+      await drawnPage(tab).waitFor({ timeout: 15_000 });
+      const shown = await layout(tab);
+      const fit = fitZoom(shown.pane, 612);
+      expect(shown.pane).toBeGreaterThan(0);
+      expect(shown.zoom).toBe(`${Math.round(fit * 100)}%`);
+      expect(shown.page).toBeLessThanOrEqual(shown.pane - 32 + 1);
+      expect(shown.page).toBeCloseTo(612 * fit, 0);
+    }
+    // Zoomed in, then Fit: back to the fitted width.
+    const fitted = await layout(tab);
+    await tab.getByRole('button', { name: 'Zoom in' }).click();
+    expect((await layout(tab)).zoom).not.toBe(fitted.zoom);
+    await tab.getByRole('button', { name: 'Fit' }).click();
+    await expect(layout(tab)).resolves.toEqual(fitted);
+    // The pane gets narrower with the window: the page follows.
+    await tab.setViewportSize({ width: 900, height: 800 });
+    await expect
+      .poll(async () => {
+        const shown = await layout(tab);
+        return shown.page <= shown.pane - 32 + 1 && shown.pane < fitted.pane;
+      })
+      .toBe(true);
+    await tab.close();
+  });
+
+  it('never asks for the file of a blank document, nor for anything the server does not have', async () => {
+    const tab = await context.newPage();
+    const seen = responses(tab);
+    // Opened by its address, the first time (made by opening it), then again (its creator's list has it).
+    for (let i = 0; i < 2; i++) {
+      await tab.goto(`${h.url}/documents/plain-notes`);
+      await waitForDocOpen(tab);
+      await tab.getByText('No PDF for this document: zones are shown on blank pages.').waitFor();
+      await tab.getByRole('button', { name: '← Documents' }).click();
+      await tab.locator('tr', { hasText: 'plain-notes' }).waitFor();
+    }
+    // Made from the list.
+    await tab.getByLabel('Name').fill('Agenda');
+    await tab.getByRole('button', { name: 'Open' }).click();
+    await waitForDocOpen(tab);
+    await tab.getByText('No PDF for this document: zones are shown on blank pages.').waitFor();
+    await tab.waitForTimeout(300);
+    expect(seen.filter((r) => r.endsWith('/file'))).toEqual([]);
+    expect(seen.filter((r) => !r.startsWith('2') && !r.startsWith('3'))).toEqual([]);
+    await expect(tab.locator('link[rel="icon"]').count()).resolves.toBe(1);
+    await tab.close();
+  });
+
+  it('leaves "Draw zone" with Escape', async () => {
+    await page.goto(`${h.url}/documents/drawing-board`);
+    await waitForDocOpen(page);
+    const draw = page.getByRole('button', { name: /^(Draw zone|Drawing…)/ });
+    await draw.click();
+    await expect(draw.getAttribute('aria-pressed')).resolves.toBe('true');
+    await page.keyboard.press('Escape');
+    await expect(draw.getAttribute('aria-pressed')).resolves.toBe('false');
+    await expect(page.locator('.page.drawing').count()).resolves.toBe(0);
+  });
+
+  it('says that the name of a deleted document cannot be used again, and does not open it', async () => {
+    await page.goto(h.url);
+    await page.getByLabel('Name').fill('Old plan');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.waitForURL(/\/documents\/Old-plan$/);
+    await waitForDocOpen(page);
+    await page.getByRole('button', { name: '← Documents' }).click();
+    const row = page.locator('tr', { hasText: 'Old plan' });
+    await row.getByRole('button', { name: 'Delete Old plan' }).click();
+    await page
+      .getByRole('group', { name: 'Delete Old plan?' })
+      .getByRole('button', { name: 'Delete' })
+      .click();
+    await row.waitFor({ state: 'detached' });
+
+    await page.getByLabel('Name').fill('Old plan');
+    await page.getByRole('button', { name: 'Open' }).click();
+    const problem = page.getByTestId('blank-problem');
+    await problem.waitFor();
+    expect(await problem.textContent()).toMatch(/“Old plan” .*deleted.*cannot be used again/);
+    expect(new URL(page.url()).pathname).toBe('/');
+    await expect(page.locator('.viewer').count()).resolves.toBe(0);
+  });
+});
