@@ -42,6 +42,27 @@ describe('historyItems', () => {
     expect(entries[1].zoneIds).toEqual(['z1']); // the entries are left as they were
   });
 
+  it('lists the lines newest first by their last op, a run that went on after another line above it', () => {
+    version = 0;
+    const entries = [
+      entry('ann', 'zone_edit', ['z1'], 1_000),
+      entry('ann', 'zone_edit', ['z1'], 2_000),
+      entry('ben', 'zone_edit', ['z2'], 3_000), // ben types once, while ann goes on
+      entry('ann', 'zone_edit', ['z1'], 4_000),
+      entry('cy', 'zone_edit', ['z1'], 4_500),
+      entry('cy', 'zone_edit', ['z1'], 5_000),
+      entry('ann', 'zone_edit', ['z1'], 6_000),
+    ];
+    const items = historyItems(entries);
+    expect(items.map((i) => [i.userId, i.from, i.to, i.count, i.ts])).toEqual([
+      ['ann', 1, 7, 4, 6_000],
+      ['cy', 5, 6, 2, 5_000],
+      ['ben', 3, 3, 1, 3_000],
+    ]);
+    // The times shown never go up down the list.
+    for (let i = 1; i < items.length; i++) expect(items[i].ts).toBeLessThanOrEqual(items[i - 1].ts);
+  });
+
   it("carries the author's name the history gives, the latest of a run", () => {
     version = 0;
     const named = (e: HistoryEntry, userName: string) => ({ ...e, userName });

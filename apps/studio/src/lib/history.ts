@@ -24,6 +24,8 @@ export const RUN_GAP_MS = 2 * 60_000;
  * text edits comes between them (other people typing at the same time, in that zone or another, does not
  * split it) and no more than `RUN_GAP_MS` passes between two of them: a paragraph typed is one line, not one
  * per keystroke, and three people typing together are three lines. Everything else is a line of its own.
+ * Lines are ordered by their last op, the one whose time they show: a run that went on after someone else's
+ * line began is above it, so the times only ever go back down the list.
  */
 export function historyItems(entries: readonly HistoryEntry[]): HistoryItem[] {
   const items: HistoryItem[] = [];
@@ -48,7 +50,8 @@ export function historyItems(entries: readonly HistoryEntry[]): HistoryItem[] {
       items.push(item);
     }
   }
-  return items.reverse();
+  // Each line's `to` is its own (versions are unique): newest last op first.
+  return items.sort((a, b) => b.to - a.to);
 }
 
 /** The line `e` (a one-zone text edit) continues: its user's latest in the trailing run of text edits. */
