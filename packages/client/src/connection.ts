@@ -87,7 +87,7 @@ export class Connection {
   private generation = 0;
   private welcomed = false;
   private codec: Codec = jsonCodec;
-  private maxPayload: number = DEFAULTS.maxPayload;
+  private payloadLimit: number = DEFAULTS.maxPayload;
   private session: { id: string; key: string; graceMs: number; closedAt?: number } | undefined;
   private unauthorizedRetried = false;
   private networkDown = false;
@@ -115,6 +115,11 @@ export class Connection {
 
   get status(): ConnectionStatus {
     return this.current;
+  }
+
+  /** The largest frame the server takes, in bytes (its `welcome`'s `maxPayload`). */
+  get maxPayload(): number {
+    return this.payloadLimit;
   }
 
   /** Whether the handshake completed on the current socket, i.e. messages can be sent. */
@@ -159,7 +164,7 @@ export class Connection {
     const ws = this.ws;
     if (!ws || !this.welcomed) return 'not_open';
     const frame = this.codec.encode(message);
-    if (this.codec.byteLength(frame) > this.maxPayload) return 'too_large';
+    if (this.codec.byteLength(frame) > this.payloadLimit) return 'too_large';
     this.write(ws, message, frame);
     return 'sent';
   }
@@ -247,7 +252,7 @@ export class Connection {
     this.retry.reset();
     this.unauthorizedRetried = false;
     this.session = { id: welcome.sessionId, key: welcome.resumeKey, graceMs: welcome.sessionGraceMs };
-    this.maxPayload = welcome.maxPayload ?? DEFAULTS.maxPayload;
+    this.payloadLimit = welcome.maxPayload ?? DEFAULTS.maxPayload;
     this.heartbeat.start(
       welcome.heartbeatMs ?? DEFAULTS.heartbeatMs,
       welcome.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs,

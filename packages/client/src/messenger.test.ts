@@ -237,6 +237,12 @@ describe('Messenger', () => {
     const p = track(messenger.call({ type: 'publish', data: 'x'.repeat(100) }));
     await vi.advanceTimersByTimeAsync(0);
     expect(p.error?.code).toBe('too_large');
+    expect(p.error?.message).toBe('too large to send');
+    // With the server's limit known, the message says it (in KB).
+    Object.assign(transport, { maxPayload: 65_536 });
+    const q = track(messenger.call({ type: 'publish', data: 'x'.repeat(100) }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(q.error?.message).toBe('too large to send: the server takes at most 64 KB at once');
   });
 
   it('resolves non-replayable messages with undefined when the socket drops, and never queues them', async () => {

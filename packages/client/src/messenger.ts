@@ -38,6 +38,8 @@ export interface RestoredReply {
 /** The socket, as the messenger sees it. */
 export interface Transport {
   readonly ready: boolean;
+  /** The largest frame the server takes, in bytes (for the message of a `too_large`). */
+  readonly maxPayload?: number;
   send(message: object): 'sent' | 'too_large' | 'not_open';
 }
 
@@ -223,10 +225,10 @@ export class Messenger {
     this.inflight.set(entry.message.id, entry);
     // `not_open` (the socket just went away) needs nothing: the entry stays in flight and is re-sent.
     if (this.options.transport.send(entry.message) === 'too_large') {
-      this.settle(
-        entry,
-        new SynclineError(ErrorCode.TooLarge, `${entry.message.type} is larger than maxPayload`),
-      );
+      const limit = this.options.transport.maxPayload;
+      const most =
+        limit === undefined ? '' : `: the server takes at most ${Math.floor(limit / 1024)} KB at once`;
+      this.settle(entry, new SynclineError(ErrorCode.TooLarge, `too large to send${most}`));
     }
   }
 

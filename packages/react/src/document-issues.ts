@@ -67,7 +67,8 @@ function rejectionMessage(doc: DocumentClient, r: DocRejection): string {
     const lock = r.zoneIds.map((id) => doc.locks[id]).find((l) => l !== undefined);
     if (lock) return `${lock.userName ?? lock.userId} has locked this zone. Your change was undone.`;
   }
-  return `${r.message}. Your change was undone.`;
+  // Server and client messages start in lower case ("too large to send: ..."): a sentence here.
+  return `${r.message.charAt(0).toUpperCase()}${r.message.slice(1)}. Your change was undone.`;
 }
 
 /**
