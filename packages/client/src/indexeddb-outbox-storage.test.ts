@@ -1,4 +1,4 @@
-import { IDBFactory } from 'fake-indexeddb';
+import { IDBFactory, IDBIndex, IDBTransaction } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IndexedDBOutboxStorage } from './indexeddb-outbox-storage.js';
 import type { RestoredReply } from './messenger.js';
@@ -32,6 +32,22 @@ describe('IndexedDBOutboxStorage', () => {
     await storage.clear();
     expect(await storage.load()).toEqual([]);
     await storage.close();
+  });
+
+  it('commits a new message at once, reading nothing first (a tab may close right after)', async () => {
+    const storage = new IndexedDBOutboxStorage({ indexedDB: new IDBFactory() });
+    await storage.load(); // the database open
+    const commit = vi.spyOn(IDBTransaction.prototype, 'commit');
+    const reads = vi.spyOn(IDBIndex.prototype, 'getKey');
+    try {
+      await storage.put(stored('a:1'));
+      expect(commit).toHaveBeenCalledTimes(1);
+      expect(reads).not.toHaveBeenCalled();
+      expect(await storage.load()).toEqual([stored('a:1')]);
+    } finally {
+      commit.mockRestore();
+      reads.mockRestore();
+    }
   });
 
   it('is shared by instances opening the same database (a reload)', async () => {

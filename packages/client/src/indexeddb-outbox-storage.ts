@@ -36,15 +36,22 @@ export class IndexedDBOutboxStorage implements OutboxStorage {
   }
 
   async put(message: StoredMessage): Promise<void> {
-    await this.run('readwrite', (store) => {
-      // Replace an earlier record of the same id, if any, so ids stay unique.
-      const existing = store.index('id').getKey(message.id);
-      existing.onsuccess = () => {
-        if (existing.result !== undefined) store.delete(existing.result);
-        store.add(message);
-      };
-      return existing;
-    });
+    try {
+      // Added and committed at once, with no read first: a message queued just before the tab closes is kept (an
+      // unloading page aborts a transaction not committed yet, and one waiting for a read's result is not).
+      await this.run('readwrite', (store) => store.add(message), { commit: true });
+    } catch (error) {
+      if ((error as { name?: unknown } | null)?.name !== 'ConstraintError') throw error;
+      // A record of this id already (the unique index refused it): replaced, so ids stay unique.
+      await this.run('readwrite', (store) => {
+        const existing = store.index('id').getKey(message.id);
+        existing.onsuccess = () => {
+          if (existing.result !== undefined) store.delete(existing.result);
+          store.add(message);
+        };
+        return existing;
+      });
+    }
   }
 
   async delete(id: string): Promise<void> {
@@ -66,7 +73,11 @@ export class IndexedDBOutboxStorage implements OutboxStorage {
     return this.idb.close();
   }
 
-  private run(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest): Promise<unknown> {
-    return this.idb.run(mode, work);
+  private run(
+    mode: IDBTransactionMode,
+    work: (store: IDBObjectStore) => IDBRequest,
+    options?: { commit?: boolean },
+  ): Promise<unknown> {
+    return this.idb.run(mode, work, options);
   }
 }

@@ -35,7 +35,8 @@ export class IndexedDBStore {
       // transaction not committed yet: an edit saved just before the tab closes would be lost.
       if (options.commit) tx.commit?.();
       tx.oncomplete = () => resolve(request.result);
-      tx.onerror = () => reject(tx.error);
+      // A request's error reaches the transaction before its abort sets `tx.error`: the request says what failed.
+      tx.onerror = (event) => reject((event.target as IDBRequest | null)?.error ?? tx.error);
       tx.onabort = () => reject(tx.error);
     });
   }
