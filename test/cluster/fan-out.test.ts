@@ -137,8 +137,10 @@ describe.skipIf(!ready)('three nodes behind a round-robin balancer', () => {
     const [watcher, ...rest] = await clients(3, 'idle');
     const twin = await twinOf('idle1', rest[0]);
     const statuses: string[] = [];
+    // Each of idle1's user_status events: the status, and on how many connections (a second one, the twin).
     watcher.subscribe('user_status', (data, event) => {
-      if (event.room === room && data.userId === 'idle1') statuses.push(data.status);
+      if (event.room === room && data.userId === 'idle1')
+        statuses.push(`${data.status} on ${data.connections}`);
     });
     for (const c of [watcher, ...rest, twin]) await c.join(room);
     const statusOn = async (c: SynclineClient) => {
@@ -202,19 +204,19 @@ describe.skipIf(!ready)('three nodes behind a round-robin balancer', () => {
     await twin.publish(room, 'app_event', { name: 'idle-barrier' });
     await waitFor(() => markers.includes('idle-barrier'), 10_000, 'the marker from the twin’s node');
     await everywhere('active');
-    expect(statuses).toEqual([]);
+    expect(statuses).toEqual(['active on 2']); // the twin's join; nothing since
 
     twin.setPresenceStatus('idle');
     await everywhere('idle');
-    await waitFor(() => statuses.includes('idle'), 10_000, 'user_status idle');
+    await waitFor(() => statuses.includes('idle on 2'), 10_000, 'user_status idle');
     rest[0].setPresenceStatus('active');
     await everywhere('active');
-    await waitFor(() => statuses.at(-1) === 'active', 10_000, 'user_status active');
+    await waitFor(() => statuses.at(-1) === 'active on 2', 10_000, 'user_status active');
     // With clients of the user on two nodes, one node announces each change: once. A duplicate would come from a
     // node either on the reply of its own presence write or on hearing the other node's; a barrier for both, on
     // both nodes, puts anything either of them published of idle1 before what the watcher awaits here.
     await presenceBarrier(room, watcher, [rest[0], twin], 'final', markers);
-    expect(statuses).toEqual(['idle', 'active']);
+    expect(statuses).toEqual(['active on 2', 'idle on 2', 'active on 2']);
   });
 
   /**
