@@ -198,14 +198,15 @@ export function describeBrokerContract(name: string, makeCluster: () => BrokerCl
       const [a, ha] = node();
       const [b, hb] = node();
       await a.subscribe('doc:1');
-      await b.setPresence('doc:1', 'u1', { connections: 2, name: 'Ann', avatar: 'a.png' });
+      // Two sessions, one of them without a connection (kept by the presence grace): `live` 1.
+      await b.setPresence('doc:1', 'u1', { connections: 2, live: 1, name: 'Ann', avatar: 'a.png' });
       await b.setPresence('doc:1', 'u2', { connections: 1 });
       await a.setPresence('doc:1', 'u3', { connections: 1 });
       const seen = await a.presenceOf('doc:1');
       expect([...seen.keys()]).toEqual([b.nodeId]); // not its own
       expect(seen.get(b.nodeId)).toEqual(
         new Map([
-          ['u1', { connections: 2, name: 'Ann', avatar: 'a.png' }],
+          ['u1', { connections: 2, live: 1, name: 'Ann', avatar: 'a.png' }],
           ['u2', { connections: 1 }],
         ]),
       );
@@ -213,7 +214,14 @@ export function describeBrokerContract(name: string, makeCluster: () => BrokerCl
       await eventually(() =>
         expect(ha.presences).toContainEqual({ room: 'doc:1', node: b.nodeId, userId: 'u2', presence: null }),
       );
-      expect(ha.presences.filter((x) => x.userId === 'u1')).toHaveLength(1);
+      expect(ha.presences.filter((x) => x.userId === 'u1')).toEqual([
+        {
+          room: 'doc:1',
+          node: b.nodeId,
+          userId: 'u1',
+          presence: { connections: 2, live: 1, name: 'Ann', avatar: 'a.png' },
+        },
+      ]);
       expect(hb.presences).toEqual([]); // b is not subscribed to doc:1
       expect(await b.presenceOf('doc:2')).toEqual(new Map());
     });
