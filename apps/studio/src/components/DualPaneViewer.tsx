@@ -229,6 +229,35 @@ export function DualPaneViewer({
       }),
     [doc, pageElement],
   );
+  // A zone I was working in (selected) deleted by someone else just vanished: say who deleted it. Not when I had
+  // edits not yet confirmed: a conflict may follow for them ("your edit in it was dropped"), and says it better.
+  const namesRef = useRef({ names, authorNames });
+  namesRef.current = { names, authorNames };
+  useEffect(
+    () =>
+      doc.on('change', (change) => {
+        const zoneId = selectedRef.current;
+        if (change.source !== 'remote' || zoneId === null || !change.zoneIds.includes(zoneId)) return;
+        if (doc.zone(zoneId) !== undefined) return;
+        const zone = zonesRef.current[zoneId]; // as last shown
+        setSelected(null);
+        const mine = doc.getSnapshot();
+        if (mine.inflight || mine.pending > 0) return;
+        const by = change.userId;
+        const who =
+          by === undefined
+            ? 'Someone'
+            : (namesRef.current.names.get(by) ?? namesRef.current.authorNames.get(by) ?? by);
+        const what = zone?.label ? `the zone “${zone.label}”` : 'the zone';
+        notify({
+          kind: 'info',
+          title: 'Zone deleted',
+          message: `${who} deleted ${what} you were working on.`,
+          documentId: doc.documentId,
+        });
+      }),
+    [doc, notify],
+  );
   const onPointer = useCallback(
     (index: number, x: number, y: number) => {
       // The pointer moves on the page while the caret may still be in a zone's text: it stays shown.

@@ -299,4 +299,17 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     );
     await panel.getByRole('button', { name: 'Close history' }).click();
   });
+
+  it('tells Ben who deleted the zone he was working in', async () => {
+    await openDocument(ada, h.url, documentId); // back (the test before took her away)
+    await ada.getByRole('button', { name: 'Add zone' }).click();
+    await ben.getByLabel(/^Text of zone 2 /).waitFor();
+    await ben.getByLabel(/^Text of zone 2 /).focus(); // Ben works in it: it is his selected zone
+    await ben.locator('.zone-box.selected[aria-label^="Zone 2:"]').waitFor();
+    await ada.getByLabel(/^Text of zone 2 /).focus();
+    await ada.getByRole('button', { name: 'Delete zone' }).click();
+    await ben.getByRole('status').filter({ hasText: 'Ada deleted the zone you were working on.' }).waitFor();
+    expect(await ada.getByRole('status').filter({ hasText: 'deleted the zone' }).count()).toBe(0); // hers
+    await dismissToasts(ben);
+  });
 });
