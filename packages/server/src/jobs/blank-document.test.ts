@@ -135,7 +135,7 @@ describe('a blank document (POST /api/documents with a JSON body)', () => {
   });
 
   it('refuses an id that is taken (conflict), saying why: catalogued or someone else’s (exists), or deleted', async () => {
-    const { jobs, documents, run } = server();
+    const { jobs, documents, store, run } = server();
     /** The code and reason `p` is refused with. */
     const taken = (p: Promise<unknown>) =>
       run(p).then(
@@ -161,6 +161,18 @@ describe('a blank document (POST /api/documents with a JSON body)', () => {
     expect(await taken(jobs.createBlank(identity('ben'), { name: 'notes', documentId: 'notes' }))).toBe(
       'conflict deleted',
     );
+    // A deletion whose last step (the catalogue entry) failed: the id is deleted all the same, not `exists`.
+    await run(jobs.createBlank(olga, { name: 'memo', documentId: 'memo' }));
+    const removeEntry = store.deleteDocument.bind(store);
+    store.deleteDocument = async () => {
+      throw new Error('the database is down');
+    };
+    await expect(run(jobs.deleteDocument(olga, 'memo'))).rejects.toThrow();
+    expect(await jobs.listDocuments(olga)).toHaveLength(1); // its entry is still there
+    expect(await taken(jobs.createBlank(olga, { name: 'memo', documentId: 'memo' }))).toBe(
+      'conflict deleted',
+    );
+    store.deleteDocument = removeEntry;
   });
 
   it('catalogues a document its creator opened by name before, leaving its content as it is', async () => {

@@ -61,13 +61,12 @@ export async function createBlankDocument(
   const { name, documentId } = parseRequest(body);
   // Whoever could not open the document over a socket must not make it theirs here (an app's onJoin refusing the id).
   await d.authorize(user, docRoom(documentId));
+  // Deleted first: a deletion marks the document deleted before it takes its catalogue entry away (last), so during
+  // one, or after one that failed half-way, the entry is still there.
+  const deleted = () =>
+    new DocumentIdTaken('deleted', `the document ${documentId} was deleted, and its id is not used again`);
+  if (await d.documents.deleted(documentId)) throw deleted();
   if (await d.store.getDocument(documentId)) throw exists(documentId);
-  if (await d.documents.deleted(documentId)) {
-    throw new DocumentIdTaken(
-      'deleted',
-      `the document ${documentId} was deleted, and its id is not used again`,
-    );
-  }
   // Creates it (owned by the caller) unless it exists, atomically in the store: the owner read here is the one it has.
   const existing = await d.documents.read(documentId, user.userId);
   if (existing.ownerId !== user.userId) throw exists(documentId);
@@ -96,7 +95,8 @@ export async function createBlankDocument(
   try {
     await d.store.addDocument(entry);
   } catch (err) {
-    // The same id asked twice at once: one of them catalogued it.
+    // The same id asked twice at once: one of them catalogued it (or it was deleted meanwhile).
+    if (await d.documents.deleted(documentId)) throw deleted();
     if (await d.store.getDocument(documentId)) throw exists(documentId);
     throw err;
   }
