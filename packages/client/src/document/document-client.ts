@@ -1047,6 +1047,19 @@ export class DocumentClient {
     this.persistSoon();
   }
 
+  /**
+   * Issues a write to the persistence now, or, while the claim on my new key is asked for (`claimGate`), once it is
+   * settled: writes keep the order they were made in either way.
+   */
+  private issueWrite(write: () => Promise<void>): Promise<void> {
+    if (this.claimGate) return this.claimGate.then(write);
+    try {
+      return write();
+    } catch (cause) {
+      return Promise.reject(cause);
+    }
+  }
+
   /** Keeps `release` until I close; if I closed meanwhile, gives it up once my last write is done. */
   private holdClaim(release: ReleaseClaim): void {
     if (!this.closed) this.releaseClaim = release;
@@ -1497,12 +1510,9 @@ export class DocumentClient {
     this.persistScheduled = false;
     this.clearTimer('persistRetryTimer');
     this.clearTimer('keepTimer');
-    let write: Promise<void>;
-    try {
-      write = this.persistence.delete(this.documentId, all ? undefined : this.clientKey);
-    } catch (cause) {
-      write = Promise.reject(cause);
-    }
+    const key = this.clientKey;
+    // Through the claim gate as my saves: a save waiting there, issued after this, would bring the record back.
+    const write = this.issueWrite(() => this.persistence.delete(this.documentId, all ? undefined : key));
     this.lastWrite = write;
     write.catch((cause) => {
       if (!this.closed)
@@ -1968,17 +1978,9 @@ export class DocumentClient {
     this.persistedKeptVersion = record !== null && record.opIds.length === 0 ? record.version : undefined;
     const n = ++this.persistWrites;
     const key = this.clientKey;
-    const issue = () =>
-      record === null ? this.persistence.delete(this.documentId, key) : this.persistence.save(record);
-    let write: Promise<void>;
-    if (this.claimGate) write = this.claimGate.then(issue);
-    else {
-      try {
-        write = issue();
-      } catch (cause) {
-        write = Promise.reject(cause);
-      }
-    }
+    const write = this.issueWrite(() =>
+      record === null ? this.persistence.delete(this.documentId, key) : this.persistence.save(record),
+    );
     this.lastWrite = write;
     write.then(
       () => {

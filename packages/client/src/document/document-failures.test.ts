@@ -340,6 +340,50 @@ describe('DocumentClient failures', () => {
     await ann.doc.close();
   });
 
+  it('deletes what it saved when the document is deleted, also saves that waited for the claim on its new key', async () => {
+    // The claim of Bob's second new key (the one after giving Ann's record back) is held until let go.
+    let letGo: (() => void) | undefined;
+    let fresh = 0;
+    class HeldClaim extends MemoryDocPersistence {
+      override async claim(documentId: string, clientKey: string, options?: { fresh?: boolean }) {
+        if (options?.fresh && ++fresh === 3) await new Promise<void>((resolve) => (letGo = resolve));
+        return super.claim(documentId, clientKey);
+      }
+    }
+    const persistence = new HeldClaim();
+    const { server, open } = world();
+    const first = open('ann', { persistence });
+    await first.doc.ready;
+    first.conn.disconnect();
+    first.doc.editText('z1', { pos: 0, ins: 'ann: ' });
+    await settle();
+    await first.doc.close();
+
+    const bob = open('bob', { persistence });
+    bob.doc.on('error', () => {});
+    await settle();
+    bob.doc.editText('z2', { pos: 5, ins: '!' });
+    await bob.doc.ready; // Ann's record is given back; the claim of Bob's new key is held
+    expect(letGo).toBeDefined();
+    // Bob's edits stay unconfirmed (the server does not answer them), and the document is deleted meanwhile.
+    const request = bob.conn.request.bind(bob.conn);
+    bob.conn.request = ((method: string, data?: unknown, options?: object) => {
+      if (method === 'doc.submit') return new Promise(() => {});
+      if (method === 'doc.open')
+        return Promise.reject(new SynclineError('not_found', 'the document was deleted'));
+      return request(method, data, options);
+    }) as typeof bob.conn.request;
+    bob.doc.editText('z2', { pos: 6, ins: '?' }); // a save that waits for the claim
+    await settle();
+    server.sendChecksum('00000000000000'); // a mismatch: the open that follows says not_found
+    await settle();
+    expect(bob.doc.getSnapshot().status).toBe('failed');
+    letGo?.();
+    await settle(6);
+    expect(await persistence.loadAll(server.documentId)).toEqual([]); // nothing saved comes back
+    await bob.doc.close();
+  });
+
   it("keeps my edits saved before the handshake on top of another user's restored edits, across a reload", async () => {
     const persistence = new MemoryDocPersistence();
     const { server, open } = world();
