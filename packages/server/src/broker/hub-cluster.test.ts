@@ -260,11 +260,12 @@ describe('hubs on a shared log and broker', () => {
     // Node 0 finds out (its next heartbeat) and writes its presence again.
     handlerOf(c.brokers[0]).reconnected();
     await c.settle();
-    // Ann's join says one connection; she has two tabs, which her status says.
+    // Ann's join says one connection; she has two tabs, which her status says (once the node has read the others'
+    // presence back: then the statuses of all).
     expect(presenceEvents()).toEqual([
       'user_join ann',
-      'user_status ann active on 2',
       'user_join bob',
+      'user_status ann active on 2',
       'user_status bob idle on 1',
     ]);
     const members = c.hubs[1].members(room).map((m) => `${m.userId}:${m.connections}${m.status ?? ''}`);
@@ -332,6 +333,40 @@ describe('hubs on a shared log and broker', () => {
     await c.settle();
     expect(events()).toEqual([]);
     expect(ann()).toEqual([0, 0]);
+  });
+
+  it('keep a user’s tab count across a broker reconnect, and correct it when a node with some of them goes', async () => {
+    const c = cluster(2);
+    const room = 'doc:recount';
+    const handlerOf = (b: LocalBroker) => (b as unknown as { handler: BrokerHandler }).handler;
+    const watcher = await c.hello(c.hubs[1], 'watcher');
+    await c.command(watcher.s, { type: 'join_room', room });
+    for (const hub of c.hubs) {
+      const tab = await c.hello(hub, 'ann'); // a tab of Ann's through each node
+      await c.command(tab.s, { type: 'join_room', room });
+    }
+    await c.settle();
+    const events = () =>
+      (watcher.s.take() as Msg[])
+        .filter((m) => m.type.startsWith('user_'))
+        .map((m) => `${m.type} ${m.data.userId}${m.data.connections ? ` on ${m.data.connections}` : ''}`);
+    expect(events()).toEqual(['user_join watcher', 'user_join ann', 'user_status ann on 2']);
+    const ann = () => c.hubs.map((h) => h.members(room).find((m) => m.userId === 'ann')?.connections);
+    // A broker reconnect on either node loses nothing: it announces nothing (it used to say "on 1" until the other
+    // node's presence was read back, and then nothing corrected it).
+    for (const broker of c.brokers) {
+      handlerOf(broker).reconnected();
+      await c.settle();
+      expect(events()).toEqual([]);
+      expect(ann()).toEqual([2, 2]);
+    }
+    // Node 0 goes (its presence dropped, as when it closes or is reaped): Ann is on one tab, which is said.
+    const node0 = c.brokers[0].nodeId;
+    c.bus.presence.get(room)?.delete(node0);
+    handlerOf(c.brokers[1]).presence(room, node0, null, null);
+    await c.settle();
+    expect(events()).toEqual(['user_status ann on 1']);
+    expect(ann()[1]).toBe(1);
   });
 
   it('write a presence change lost with the broker’s command connection again once it is back', async () => {

@@ -568,12 +568,13 @@ export class Hub {
   /** Several nodes: subscribes to the room's traffic and loads the other nodes' presence in it. */
   private watchRoom(room: Room): void {
     const broker = this.broker;
+    room.remoteLoading = true;
     room.subscribed = broker.subscribe(room.name).catch((err) => {
       // The broker is away: serve from the log; the reconnect fills what was missed.
       this.log.warn({ err: String(err), room: room.name }, 'subscribing a room on the broker failed');
     });
-    void room.subscribed
-      .then(() => broker.presenceOf(room.name))
+    const read = room.subscribed.then(() => broker.presenceOf(room.name));
+    void read
       .then(
         (others) => {
           if (others.size === 0) return;
@@ -586,7 +587,14 @@ export class Hub {
           }
         },
         (err) => this.log.warn({ err: String(err), room: room.name }, 'reading cluster presence failed'),
-      );
+      )
+      .then(() => {
+        // A later read (another reconnect) is the one that ends the wait; a room unloaded meanwhile has none.
+        if (read !== room.presenceRead || this.rooms.get(room.name) !== room) return;
+        room.remoteLoading = false;
+        this.presence.refreshAll(room);
+      });
+    room.presenceRead = read;
   }
 
   /** What the broker calls: other nodes' entries, ephemeral events and presence. */
@@ -606,7 +614,10 @@ export class Hub {
         const room = this.rooms.get(roomName);
         if (!room) return;
         if (userId === null) {
+          // That node is gone (closed, or reaped): its users' status and count are what the others have.
+          const gone = room.remote?.get(node);
           room.remote?.delete(node);
+          for (const u of gone?.keys() ?? []) this.presence.heard(room, u);
           return;
         }
         const remote = (room.remote ??= new Map());

@@ -166,6 +166,7 @@ export class Presence {
    * No connection at all (a reload, a reconnect: the user is kept present by the grace) changes nothing announced.
    */
   private refreshStatus(room: Room, userId: string): void {
+    if (room.remoteLoading) return; // `refreshAll` once the other nodes' presence is in
     if ((room.members?.get(userId) ?? 0) === 0 && !this.presentElsewhere(room, userId)) {
       room.idleUsers?.delete(userId);
       room.shownConnections?.delete(userId);
@@ -304,6 +305,15 @@ export class Presence {
   /** Another node's presence of a user in a room changed (the broker): its status may have too. */
   heard(room: Room, userId: string): void {
     this.refreshStatus(room, userId);
+  }
+
+  /** The other nodes' presence in the room was read (`Room.remoteLoading`): every user's status and count. */
+  refreshAll(room: Room): void {
+    const users = new Set(room.members?.keys());
+    for (const byUser of room.remote?.values() ?? []) for (const u of byUser.keys()) users.add(u);
+    for (const u of room.idleUsers ?? []) users.add(u);
+    for (const u of room.shownConnections?.keys() ?? []) users.add(u);
+    for (const u of users) this.refreshStatus(room, u);
   }
 
   /**

@@ -52,6 +52,13 @@ export class Room {
   shownConnections: Map<string, number> | null = null;
   /** Other nodes' presence in this room (node -> user -> presence); allocated when another node has some. */
   remote: Map<string, Map<string, NodePresence>> | null = null;
+  /**
+   * The other nodes' presence is being read (a room new here, or after a broker reconnect): until it is, this node
+   * neither records nor announces a user's status or count (it would take its own sessions for all of them).
+   */
+  remoteLoading = false;
+  /** The read of the other nodes' presence under way (the latest one, `remoteLoading`). */
+  presenceRead: Promise<unknown> | null = null;
   /** Resolves once the broker delivers other nodes' entries of this room (several nodes only). */
   subscribed: Promise<void> | null = null;
   private loaded = false;
