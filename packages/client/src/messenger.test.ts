@@ -243,6 +243,10 @@ describe('Messenger', () => {
     const q = track(messenger.call({ type: 'publish', data: 'x'.repeat(100) }));
     await vi.advanceTimersByTimeAsync(0);
     expect(q.error?.message).toBe('too large to send: the server takes at most 64 KB at once');
+    Object.assign(transport, { maxPayload: 512 });
+    const r = track(messenger.call({ type: 'publish', data: 'x'.repeat(100) }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.error?.message).toBe('too large to send: the server takes at most 512 bytes at once');
   });
 
   it('resolves non-replayable messages with undefined when the socket drops, and never queues them', async () => {

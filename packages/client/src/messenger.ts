@@ -226,8 +226,9 @@ export class Messenger {
     // `not_open` (the socket just went away) needs nothing: the entry stays in flight and is re-sent.
     if (this.options.transport.send(entry.message) === 'too_large') {
       const limit = this.options.transport.maxPayload;
-      const most =
-        limit === undefined ? '' : `: the server takes at most ${Math.floor(limit / 1024)} KB at once`;
+      const size =
+        limit === undefined ? '' : limit < 1024 ? `${limit} bytes` : `${Math.floor(limit / 1024)} KB`;
+      const most = size && `: the server takes at most ${size} at once`;
       this.settle(entry, new SynclineError(ErrorCode.TooLarge, `too large to send${most}`));
     }
   }
