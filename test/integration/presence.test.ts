@@ -17,7 +17,9 @@ describe('presence', () => {
   afterEach(() => cleanup.run());
 
   async function setup() {
-    const started = await startServer(cleanup, { limits: { presenceGraceMs: 300 } });
+    const started = await startServer(cleanup, {
+      limits: { presenceGraceMs: 300, presenceCountSettleMs: 200 },
+    });
     const room = uniqueRoom();
     const tab = async (userId: string) => {
       const client = createClient(cleanup, {

@@ -327,12 +327,39 @@ describe('hubs on a shared log and broker', () => {
     expect(ann()).toEqual([2, 2]);
     first.s.drop(); // the first tab closes: within the presence grace she is in the room, on one tab
     await c.settle();
-    expect(events()).toEqual(['user_status ann on 1']);
     expect(ann()).toEqual([1, 1]);
+    expect(events()).toEqual([]); // said once it has lasted (a blip would be over by then)
+    c.clock.advance(2_000); // the tick after presenceCountSettleMs
+    await c.settle();
+    expect(events()).toEqual(['user_status ann on 1']);
     second.s.drop(); // her last tab: no connection, still present (a reload would come back): nothing announced
     await c.settle();
     expect(events()).toEqual([]);
     expect(ann()).toEqual([0, 0]);
+  });
+
+  it('announce nothing for a tab whose socket drops and comes back within presenceCountSettleMs (a blip)', async () => {
+    const c = cluster(1);
+    const room = 'doc:blip';
+    const watcher = await c.hello(c.hubs[0], 'watcher');
+    await c.command(watcher.s, { type: 'join_room', room });
+    const tabs = [await c.hello(c.hubs[0], 'ann'), await c.hello(c.hubs[0], 'ann')];
+    for (const t of tabs) await c.command(t.s, { type: 'join_room', room });
+    await c.settle();
+    const statuses = () =>
+      (watcher.s.take() as Msg[]).filter((m) => m.type === 'user_status').map((m) => m.data.connections);
+    expect(statuses()).toEqual([2]);
+    tabs[1].s.drop(); // its socket drops...
+    await c.settle();
+    c.clock.advance(1_000);
+    await c.settle();
+    const back = await c.hello(c.hubs[0], 'ann', {
+      session: { id: tabs[1].welcome.sessionId, key: tabs[1].welcome.resumeKey },
+    });
+    expect(back.welcome.resumed).toBe(true); // ...and is resumed a second later
+    c.clock.advance(3_000);
+    await c.settle();
+    expect(statuses()).toEqual([]);
   });
 
   it('keep a user’s tab count across a broker reconnect, and correct it when a node with some of them goes', async () => {
@@ -365,8 +392,10 @@ describe('hubs on a shared log and broker', () => {
     c.bus.presence.get(room)?.delete(node0);
     handlerOf(c.brokers[1]).presence(room, node0, null, null);
     await c.settle();
-    expect(events()).toEqual(['user_status ann on 1']);
     expect(ann()[1]).toBe(1);
+    c.clock.advance(2_000);
+    await c.settle();
+    expect(events()).toEqual(['user_status ann on 1']);
   });
 
   it('write a presence change lost with the broker’s command connection again once it is back', async () => {

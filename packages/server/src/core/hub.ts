@@ -50,6 +50,11 @@ export interface HubLimits {
   sessionGraceMs: number;
   /** A detached session stops counting in presence after this long. */
   presenceGraceMs: number;
+  /**
+   * A user's number of connections in a room going down is announced once it stayed down this long (looked at every
+   * tick): a user's sockets that drop together (a network blip) are back by then. Going up is announced at once.
+   */
+  presenceCountSettleMs: number;
   /** 0 = unlimited. */
   maxConnectionsPerUser: number;
   dedupWindow: number;
@@ -87,6 +92,7 @@ export const DEFAULT_LIMITS: HubLimits = {
   heartbeatTimeoutMs: DEFAULTS.heartbeatTimeoutMs,
   sessionGraceMs: DEFAULTS.sessionGraceMs,
   presenceGraceMs: 10_000,
+  presenceCountSettleMs: 2_000,
   maxConnectionsPerUser: 20,
   dedupWindow: 1024,
   softBufferBytes: 256 * 1024,
@@ -810,6 +816,7 @@ export class Hub {
         conn.socket.ping?.();
       }
     }
+    this.presence.settle();
     for (const session of this.sessions.values()) {
       if (session.conn) continue;
       const away = now - session.detachedAt;

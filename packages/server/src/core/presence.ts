@@ -17,7 +17,11 @@ export interface PresenceHost {
   readonly userConnections: Map<string, SmallSet<Connection>>;
   readonly log: Logger;
   publish(roomName: string, type: string, data: unknown): Promise<unknown>;
+  readonly clock: { now(): number };
+  readonly limits: { readonly presenceCountSettleMs: number };
 }
+
+
 
 /**
  * Who is in each room, per user: the sessions that joined it count (a user's first makes `user_join`, the last
@@ -33,6 +37,8 @@ export class Presence {
    * user stayed present cluster-wide for as long as this node lived.
    */
   private unsent: Map<string, Set<string>> | null = null;
+  /** Rooms with users whose count went down, each with when (`presenceCountSettleMs`): looked at again by `settle`. */
+  private lower = new Map<Room, Map<string, number>>();
 
   constructor(private readonly hub: PresenceHost) {}
 
@@ -163,19 +169,30 @@ export class Presence {
    * Compares a present user's status and number of connections with those last announced in the room and, when
    * either changed, records them; the node that leads the user in the room (`leads`) also publishes `user_status`
    * with both. Every node keeps the record, whichever node made the change, so the next leader goes on from it.
-   * No connection at all (a reload, a reconnect: the user is kept present by the grace) changes nothing announced.
+   * No connection at all (a reload, a reconnect: the user is kept present by the grace) changes nothing announced,
+   * and fewer connections are announced once that has lasted (`presenceCountSettleMs`).
    */
   private refreshStatus(room: Room, userId: string): void {
     if (room.remoteLoading) return; // `refreshAll` once the other nodes' presence is in
     if ((room.members?.get(userId) ?? 0) === 0 && !this.presentElsewhere(room, userId)) {
       room.idleUsers?.delete(userId);
       room.shownConnections?.delete(userId);
+      this.settled(room, userId);
       return;
     }
     const status = this.statusOf(room, userId);
     const wasIdle = room.idleUsers?.has(userId) ?? false;
     const shown = room.shownConnections?.get(userId) ?? 1;
-    const connections = this.connectionsOf(room, userId) || shown;
+    let connections = this.connectionsOf(room, userId) || shown;
+    if (connections < shown) {
+      // Fewer connections: said once that has lasted `presenceCountSettleMs` (`settle`); until then the count shown stands.
+      const waiting = this.lower.get(room) ?? new Map<string, number>();
+      this.lower.set(room, waiting);
+      const since = waiting.get(userId) ?? this.hub.clock.now();
+      waiting.set(userId, since);
+      if (this.hub.clock.now() - since < this.hub.limits.presenceCountSettleMs) connections = shown;
+      else this.settled(room, userId);
+    } else this.settled(room, userId);
     if ((status === 'idle') === wasIdle && connections === shown) return;
     if (status === 'idle') (room.idleUsers ??= new Set()).add(userId);
     else room.idleUsers?.delete(userId);
@@ -191,6 +208,25 @@ export class Presence {
         ...(documentId ? { documentId } : {}),
       })
       .catch((err) => this.hub.log.error({ err, room: room.name }, 'presence status event failed'));
+  }
+
+  /** No lower count of the user waits in the room any more. */
+  private settled(room: Room, userId: string): void {
+    const waiting = this.lower.get(room);
+    if (waiting?.delete(userId) && waiting.size === 0) this.lower.delete(room);
+  }
+
+  /** The hub's tick: counts that went down `presenceCountSettleMs` ago or more and are still down are announced. */
+  settle(): void {
+    const now = this.hub.clock.now();
+    for (const [room, waiting] of [...this.lower]) {
+      if (this.hub.rooms.get(room.name) !== room) {
+        this.lower.delete(room); // unloaded
+        continue;
+      }
+      for (const [userId, since] of [...waiting])
+        if (now - since >= this.hub.limits.presenceCountSettleMs) this.refreshStatus(room, userId);
+    }
   }
 
   /** This node's presence of a user in a room, as other nodes see it. */
