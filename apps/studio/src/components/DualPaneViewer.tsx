@@ -160,12 +160,15 @@ export function DualPaneViewer({
   const toggleLock = useCallback(
     (zoneId: string) => {
       const lock = doc.locks[zoneId];
-      const forced = lock !== undefined && lock.userId !== selfId;
-      const p = doc.holdsLock(zoneId)
-        ? doc.unlock(zoneId)
-        : forced
-          ? doc.unlock(zoneId, { force: true })
-          : doc.lock(zoneId);
+      // Mine, whichever of my tabs or devices took it (the button says "Unlock"): released, not taken again.
+      const mine = lock !== undefined && lock.userId === selfId;
+      const forced = lock !== undefined && !mine;
+      const p =
+        doc.holdsLock(zoneId) || mine
+          ? doc.unlock(zoneId)
+          : forced
+            ? doc.unlock(zoneId, { force: true })
+            : doc.lock(zoneId);
       p.catch((e: Error) =>
         notify({ kind: 'error', title: forced ? 'Could not unlock' : 'Could not lock', message: e.message }),
       );
@@ -192,9 +195,15 @@ export function DualPaneViewer({
     (z: Zone) => {
       setSelected(z.id);
       cursorAtZone(z);
+      follow('.pdf-pane', z.id); // its box on the page comes into view
     },
     [cursorAtZone],
   );
+  // A zone box clicked on a page: selected, and its text comes into view.
+  const selectOnPage = useCallback((zoneId: string | null) => {
+    setSelected(zoneId);
+    if (zoneId !== null) follow('.text-pane', zoneId);
+  }, []);
   // My caret in a zone's text goes with my cursor (at the zone's centre on the page), for others to draw.
   const lastSelection = useRef<{ zoneId: string; selection: TextSelection } | null>(null);
   const reportSelection = useCallback(
@@ -369,7 +378,7 @@ export function DualPaneViewer({
               names={names}
               selected={selected}
               drawing={drawing && writable}
-              onSelect={setSelected}
+              onSelect={selectOnPage}
               onCreate={create}
               onDelete={remove}
               onPointer={onPointer}
@@ -407,6 +416,23 @@ export function DualPaneViewer({
       </section>
     </div>
   );
+}
+
+/**
+ * Brings zone `zoneId`'s element in the pane `pane` (`.pdf-pane`, `.text-pane`) into view, when the two panes are side
+ * by side: in a long document the other pane is otherwise thousands of pixels away. On a narrow screen (panes one
+ * above the other) it would scroll the page away from what was just touched, so it does nothing there.
+ */
+function follow(pane: string, zoneId: string): void {
+  const target = document.querySelector<HTMLElement>(pane);
+  const other = document.querySelector<HTMLElement>(pane === '.pdf-pane' ? '.text-pane' : '.pdf-pane');
+  if (!target || !other) return;
+  const a = target.getBoundingClientRect();
+  const b = other.getBoundingClientRect();
+  if (a.top >= b.bottom || b.top >= a.bottom) return; // not side by side
+  target
+    .querySelector<HTMLElement>(`[data-zone-id="${CSS.escape(zoneId)}"]`)
+    ?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }
 
 interface ZoneItemProps {

@@ -136,7 +136,10 @@ export const PageView = memo(function PageView(p: PageProps) {
               onKeyDown={(e) => {
                 if (e.key === 'Delete' || e.key === 'Backspace') {
                   e.preventDefault();
+                  const next = neighbourBox(e.currentTarget);
                   p.onDelete(z.id);
+                  // The focus goes to the next zone box (else the one before), not to the page's body.
+                  if (next) requestAnimationFrame(() => next.isConnected && next.focus());
                 }
               }}
             >
@@ -174,3 +177,10 @@ export const PageView = memo(function PageView(p: PageProps) {
     </section>
   );
 });
+
+/** The zone box after `box` among all pages' boxes, else the one before it. */
+function neighbourBox(box: HTMLElement): HTMLElement | undefined {
+  const boxes = [...(box.closest('.pages')?.querySelectorAll<HTMLElement>('.zone-box') ?? [])];
+  const i = boxes.indexOf(box);
+  return boxes[i + 1] ?? boxes[i - 1];
+}

@@ -99,6 +99,32 @@ describe('DocumentClient locks', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('stops renewing my lock once I release it on another device, without a notice', async () => {
+    const { open } = world({ lockTtlMs: 30_000, now: () => Date.now() });
+    const one = open('ann');
+    const two = open('ann'); // the same user on another device
+    await Promise.all([one.doc.ready, two.doc.ready]);
+    const notices: DocNotice[] = [];
+    one.doc.on('notice', (n) => notices.push(n));
+    await one.doc.lock('z1');
+    await quiesce([one.conn, two.conn], tick);
+    expect(two.doc.locks.z1).toMatchObject({ userId: 'ann' });
+    expect(two.doc.holdsLock('z1')).toBe(false); // the first device holds and renews it
+    await two.doc.unlock('z1');
+    await quiesce([one.conn, two.conn], tick);
+    expect(one.doc.locks).toEqual({});
+    expect(one.doc.holdsLock('z1')).toBe(false);
+    const renewals = () => one.conn.requests.filter((r) => r.method === 'doc.lock').length;
+    const before = renewals();
+    await vi.advanceTimersByTimeAsync(60_000);
+    await quiesce([one.conn, two.conn], tick);
+    expect(renewals()).toBe(before); // not locked again by a renewal
+    expect(two.doc.locks).toEqual({});
+    expect(notices).toEqual([]);
+    one.doc.close();
+    two.doc.close();
+  });
+
   it('does not keep (and renew) a lock released before the reply to its lock came', async () => {
     const { server, open } = world({ lockTtlMs: 30_000, now: () => Date.now() });
     const ann = open('ann');

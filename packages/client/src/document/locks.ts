@@ -73,9 +73,10 @@ export class LockKeeper {
   unlocked(zoneId: string, userId: string, reason: string): void {
     if (this.locks[zoneId]?.userId !== userId) return; // an older lock's end
     this.remove(zoneId);
-    if (this.held.has(zoneId) && userId === this.options.transport.userId && reason !== 'released') {
-      this.lost(zoneId, reason === 'forced' || reason === 'left' ? reason : 'expired');
-    }
+    if (!this.held.has(zoneId) || userId !== this.options.transport.userId) return;
+    // Released by me on another device (or tab): no longer mine to renew, which would lock it again; nothing lost.
+    if (reason === 'released') this.stop(zoneId);
+    else this.lost(zoneId, reason === 'forced' || reason === 'left' ? reason : 'expired');
   }
 
   /** Locks `zoneId` (or renews my lock), and keeps renewing it until `unlock`. */
