@@ -1,5 +1,5 @@
 import type { Cursor, DocumentClient, DocumentState } from '@syncline/client';
-import { ZONE_TYPES, type Zone, type ZoneType } from '@syncline/doc';
+import { DEFAULT_LIMITS, ZONE_TYPES, type Zone, type ZoneType } from '@syncline/doc';
 import {
   type CollaborationCursor,
   type CursorPosition,
@@ -338,6 +338,12 @@ export function DualPaneViewer({
                   ))}
                 </select>
               </label>
+              <LabelField
+                key={selectedZone.id}
+                label={selectedZone.label}
+                disabled={gone}
+                onCommit={(label) => act('rename the zone', () => doc.updateZone(selectedZone.id, { label }))}
+              />
               <LockButton
                 action={lockActionOf(selectedZone.id)}
                 holder={lockLabel(selectedZone.id)}
@@ -435,6 +441,53 @@ function follow(pane: string, zoneId: string): void {
     ?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }
 
+/**
+ * The selected zone's label, set as a whole when the field is left (or on Enter), not per keystroke: a label is an
+ * attribute, and each change of it is an op that another user's change of it can overwrite. Escape puts it back.
+ * While it is being edited, another user's change of it does not overwrite the draft; once left, it shows theirs.
+ */
+function LabelField({
+  label,
+  disabled,
+  onCommit,
+}: {
+  label: string;
+  disabled: boolean;
+  onCommit: (label: string) => void;
+}) {
+  const [draft, setDraft] = useState(label);
+  const [editing, setEditing] = useState(false);
+  if (!editing && draft !== label) setDraft(label);
+  const commit = () => {
+    setEditing(false);
+    const next = draft.trim();
+    if (next !== label) onCommit(next);
+    else setDraft(label);
+  };
+  return (
+    <label className="inline-field">
+      Label
+      <input
+        type="text"
+        value={draft}
+        maxLength={DEFAULT_LIMITS.maxLabelLength}
+        disabled={disabled}
+        onFocus={() => setEditing(true)}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') e.currentTarget.blur();
+          else if (e.key === 'Escape') {
+            e.preventDefault();
+            setDraft(label);
+            setEditing(false);
+          }
+        }}
+      />
+    </label>
+  );
+}
+
 interface ZoneItemProps {
   doc: DocumentClient;
   zone: Zone;
@@ -497,6 +550,7 @@ const ZoneItem = memo(function ZoneItem({
         </span>
         <span className="zone-meta">
           p.{page} · {z.type}
+          {z.label && z.label.toLowerCase() !== z.type ? ` · ${z.label}` : ''}
         </span>
         {z.updatedBy && (
           <span

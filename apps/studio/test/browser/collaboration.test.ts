@@ -312,4 +312,25 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     expect(await ada.getByRole('status').filter({ hasText: 'deleted the zone' }).count()).toBe(0); // hers
     await dismissToasts(ben);
   });
+
+  it('lets Ada rename a zone (its label, set when she leaves the field); Ben sees the new label', async () => {
+    await ada.getByLabel(/^Text of zone 1 /).focus(); // selects it
+    const field = ada.getByLabel('Label', { exact: true });
+    await field.fill('Quarterly summary');
+    await ada.keyboard.press('Enter');
+    await eventually(
+      () => ben.locator('.zone-item').first().locator('.zone-meta').textContent(),
+      (t) => t?.endsWith(' · Quarterly summary') === true,
+      5000,
+      'the label at Ben',
+    );
+    // Escape puts the field back as it was, and sends nothing.
+    await field.fill('Not this');
+    await field.press('Escape');
+    expect(await field.inputValue()).toBe('Quarterly summary');
+    await ada.getByLabel(/^Text of zone 1 /).focus();
+    expect(await ben.locator('.zone-item').first().locator('.zone-meta').textContent()).toMatch(
+      /Quarterly summary$/,
+    );
+  });
 });
