@@ -230,7 +230,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const zoomTo = (step: number) => setZoom(stepZoom(effectiveZoom, step));
 
   return (
-    <div className="document-view">
+    <main className="document-view">
       <header className="topbar">
         <button type="button" className="link" onClick={() => navigate('/')}>
           ← Documents
@@ -338,6 +338,6 @@ export function DocumentView({ documentId }: { documentId: string }) {
           />
         )}
       </div>
-    </div>
+    </main>
   );
 }

@@ -48,6 +48,7 @@ describe.runIf(chromiumAvailable)('Studio: a long document, with the keyboard an
   afterAll(() => h.close());
 
   it('brings a zone’s text into view when its box is clicked on a page, and its box when its text is focused', async () => {
+    expect(await ada.getByRole('main').count()).toBe(1); // the document view is the page's main landmark
     const last = ada.locator('.zone-box').last();
     const lastId = (await last.getAttribute('data-zone-id')) ?? '';
     expect(await inView(ada, '.text-pane', lastId)).toBe(false);
