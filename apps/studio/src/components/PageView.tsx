@@ -5,6 +5,7 @@ import { userColor } from '@syncline/react';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
 import { memo, type PointerEvent, useEffect, useRef, useState } from 'react';
 import { ZONE_COLORS } from '../lib/colors.js';
+import { useNearness } from '../lib/nearness.js';
 import { LockIcon } from './LockIcon.js';
 import { PdfCanvas } from './PdfCanvas.js';
 
@@ -45,6 +46,8 @@ const pct = (v: number) => `${(v * 100).toFixed(4)}%`;
  */
 export const PageView = memo(function PageView(p: PageProps) {
   const el = useRef<HTMLDivElement>(null);
+  const frame = useRef<HTMLElement>(null);
+  const nearness = useNearness(frame);
   const [rect, setRect] = useState<Rect | null>(null);
   // Escape drops the rectangle being drawn (and, in DualPaneViewer, leaves "Draw zone").
   const dragging = rect !== null;
@@ -97,20 +100,26 @@ export const PageView = memo(function PageView(p: PageProps) {
   };
   return (
     <section
+      ref={frame}
       className="page-frame"
       aria-label={`Page ${p.index + 1}`}
       style={{ width: p.size.width * p.zoom, height: p.size.height * p.zoom }}
     >
       <div
         ref={el}
-        className={`page${p.drawing ? ' drawing' : ''}`}
+        // While drawing, touch draws a rectangle; otherwise it scrolls and zooms the pane.
+        className={`page${p.drawing || dragging ? ' drawing' : ''}`}
         data-page={p.index}
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
         onPointerUp={onPointerUp}
         onPointerCancel={() => setRect(null)}
       >
-        {p.pdf ? <PdfCanvas pdf={p.pdf} pageIndex={p.index} zoom={p.zoom} /> : <div className="blank-page" />}
+        {p.pdf ? (
+          <PdfCanvas pdf={p.pdf} pageIndex={p.index} zoom={p.zoom} nearness={nearness} />
+        ) : (
+          <div className="blank-page" />
+        )}
         {p.zones.map((z, zi) => {
           const lock = p.locks[z.id];
           const lockedByOther = lock && lock.userId !== p.selfId;
