@@ -21,8 +21,6 @@ export interface PresenceHost {
   readonly limits: { readonly presenceCountSettleMs: number };
 }
 
-
-
 /**
  * Who is in each room, per user: the sessions that joined it count (a user's first makes `user_join`, the last
  * to go `user_leave`), whether the user is idle (all of those sessions said so) and on how many connections (tabs,
