@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
 import { needService } from '../../../../test/services.js';
 import { fitZoom } from '../../src/lib/zoom.js';
-import { StudioHarness, waitForDocOpen } from './studio-harness.js';
+import { StudioHarness, uploadPdf, waitForDocOpen } from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -41,12 +41,7 @@ describe.runIf(chromiumAvailable)('Studio: the document view', () => {
 
   it('fits the page width to the pages pane when a PDF document is opened by its address, and on Fit', async () => {
     const pdf = await makeLargePdf(2);
-    await page.locator('input[type=file]').setInputFiles({
-      name: 'letter.pdf',
-      mimeType: 'application/pdf',
-      buffer: Buffer.from(pdf.bytes),
-    });
-    await page.waitForURL(/\/documents\/[^/]+$/);
+    await uploadPdf(page, 'letter.pdf', pdf.bytes);
     const url = page.url();
     await waitForDocOpen(page);
     await drawnPage(page).waitFor({ timeout: 15_000 });

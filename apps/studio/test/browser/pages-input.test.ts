@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
 import { needService } from '../../../../test/services.js';
-import { openDocument, StudioHarness, waitForDocOpen } from './studio-harness.js';
+import { openDocument, StudioHarness, uploadPdf, waitForDocOpen } from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -61,12 +61,7 @@ describe.runIf(chromiumAvailable)('Studio: the pages by touch and keyboard', () 
     h.cleanup.add(() => context.close());
     const page = await h.signIn(context, 'Ada');
     const pdf = await makeLargePdf(3);
-    await page.locator('input[type=file]').setInputFiles({
-      name: 'three.pdf',
-      mimeType: 'application/pdf',
-      buffer: Buffer.from(pdf.bytes),
-    });
-    await page.waitForURL(/\/documents\/[^/]+$/);
+    await uploadPdf(page, 'three.pdf', pdf.bytes);
     await waitForDocOpen(page);
     await page.locator('canvas.pdf-canvas[data-drawn]').first().waitFor({ timeout: 15_000 });
 

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
 import { needService } from '../../../../test/services.js';
-import { StudioHarness, waitForDocOpen } from './studio-harness.js';
+import { StudioHarness, uploadPdf, waitForDocOpen } from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -119,12 +119,7 @@ describe.runIf(chromiumAvailable)('Studio: the images of the pages of a long doc
     await h.start();
     page = await h.signIn(await h.context(), 'Ada');
     const pdf = await makeLargePdf(PAGES);
-    await page.locator('input[type=file]').setInputFiles({
-      name: 'long.pdf',
-      mimeType: 'application/pdf',
-      buffer: Buffer.from(pdf.bytes),
-    });
-    await page.waitForURL(/\/documents\/[^/]+$/);
+    await uploadPdf(page, 'long.pdf', pdf.bytes);
     await waitForDocOpen(page);
     await page.locator('canvas.pdf-canvas[data-drawn]').first().waitFor({ timeout: 15_000 });
   });

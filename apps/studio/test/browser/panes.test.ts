@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
 import { needService } from '../../../../test/services.js';
-import { eventually, StudioHarness, waitForDocOpen } from './studio-harness.js';
+import { eventually, StudioHarness, uploadPdf, waitForDocOpen } from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -29,12 +29,7 @@ describe.runIf(chromiumAvailable)('Studio: a long document, with the keyboard an
     await h.start({ SYNCLINE_LOCK_TTL_MS: '3000' }); // renewed every second: a renewal that should not come, comes fast
     ada = await h.signIn(await h.context(), 'Ada');
     const pdf = await makeLargePdf(12);
-    await ada.locator('input[type=file]').setInputFiles({
-      name: 'long.pdf',
-      mimeType: 'application/pdf',
-      buffer: Buffer.from(pdf.bytes),
-    });
-    await ada.waitForURL(/\/documents\/[^/]+$/);
+    await uploadPdf(ada, 'long.pdf', pdf.bytes);
     url = ada.url();
     await waitForDocOpen(ada);
     await eventually(

@@ -158,3 +158,14 @@ export async function dismissToasts(page: Page): Promise<void> {
   const buttons = page.getByRole('button', { name: /^Dismiss: / });
   while ((await buttons.count()) > 0) await buttons.first().click();
 }
+
+/** Uploads `bytes` as the PDF `name` from the documents list; resolves the document's address once Studio shows it. */
+export async function uploadPdf(page: Page, name: string, bytes: Uint8Array): Promise<string> {
+  await page.locator('input[type=file]').setInputFiles({
+    name,
+    mimeType: 'application/pdf',
+    buffer: Buffer.from(bytes),
+  });
+  await page.waitForURL(/\/documents\/[^/]+$/);
+  return page.url();
+}
