@@ -5,13 +5,29 @@ import type { Emitter } from '../emitter.js';
 import { SynclineError } from '../errors.js';
 import { DocumentClient } from './document-client.js';
 import { failRequests, manualTimers, quiesce, world } from './fake-doc-server.js';
-import { MemoryDocPersistence, type PersistedDoc } from './persistence.js';
+import { type DocPersistence, MemoryDocPersistence, type PersistedDoc } from './persistence.js';
 import type { DocNotice, DocResync } from './types.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const settle = async (turns = 3) => {
   for (let i = 0; i < turns; i++) await tick();
 };
+
+/**
+ * Ann types an edit offline and closes her client: her record, with that unsent edit, stays in `persistence` (a device
+ * she shares). Resolves once she asked to close; `closed` settles when her client is closed.
+ */
+async function annLeavesAnEdit(
+  open: ReturnType<typeof world>['open'],
+  persistence: DocPersistence,
+): Promise<{ closed: Promise<void> }> {
+  const first = open('ann', { persistence });
+  await first.doc.ready;
+  first.conn.disconnect();
+  first.doc.editText('z1', { pos: 0, ins: 'ann: ' });
+  await settle();
+  return { closed: first.doc.close() };
+}
 
 describe('DocumentClient failures', () => {
   it('retries a transient failure to join the room (slow network) with backoff, and opens', async () => {
@@ -254,12 +270,7 @@ describe('DocumentClient failures', () => {
   it("keeps my edits made before the first open when it discards another user's saved edits", async () => {
     const persistence = new MemoryDocPersistence();
     const { server, open } = world();
-    const first = open('ann', { persistence });
-    await first.doc.ready;
-    first.conn.disconnect();
-    first.doc.editText('z1', { pos: 0, ins: 'ann: ' });
-    await settle();
-    first.doc.close();
+    await annLeavesAnEdit(open, persistence); // her close not waited for
 
     const other = open('bob', { persistence, auto: false });
     const notices: DocNotice[] = [];
@@ -309,12 +320,7 @@ describe('DocumentClient failures', () => {
     }
     const persistence = new SlowFreshClaims();
     const { server, open } = world();
-    const first = open('ann', { persistence });
-    await first.doc.ready;
-    first.conn.disconnect();
-    first.doc.editText('z1', { pos: 0, ins: 'ann: ' });
-    await settle();
-    await first.doc.close();
+    await (await annLeavesAnEdit(open, persistence)).closed;
 
     const bob = open('bob', { persistence });
     await settle();
@@ -352,12 +358,7 @@ describe('DocumentClient failures', () => {
     }
     const persistence = new HeldClaim();
     const { server, open } = world();
-    const first = open('ann', { persistence });
-    await first.doc.ready;
-    first.conn.disconnect();
-    first.doc.editText('z1', { pos: 0, ins: 'ann: ' });
-    await settle();
-    await first.doc.close();
+    await (await annLeavesAnEdit(open, persistence)).closed;
 
     const bob = open('bob', { persistence });
     bob.doc.on('error', () => {});
@@ -387,12 +388,7 @@ describe('DocumentClient failures', () => {
   it("keeps my edits saved before the handshake on top of another user's restored edits, across a reload", async () => {
     const persistence = new MemoryDocPersistence();
     const { server, open } = world();
-    const first = open('ann', { persistence });
-    await first.doc.ready;
-    first.conn.disconnect();
-    first.doc.editText('z1', { pos: 0, ins: 'ann: ' });
-    await settle();
-    first.doc.close();
+    await annLeavesAnEdit(open, persistence); // her close not waited for
 
     // Bob, offline: the app knows who he is (`userId`), the server has not said it yet.
     const conn = server.connect('bob', { auto: true });
@@ -431,12 +427,7 @@ describe('DocumentClient failures', () => {
   it("does not submit another user's restored edits as mine once my later edits made me the record's user", async () => {
     const persistence = new MemoryDocPersistence();
     const { server, open } = world();
-    const first = open('ann', { persistence });
-    await first.doc.ready;
-    first.conn.disconnect();
-    first.doc.editText('z1', { pos: 0, ins: 'ann: ' });
-    await settle();
-    first.doc.close();
+    await annLeavesAnEdit(open, persistence); // her close not waited for
 
     const conn = server.connect('bob', { auto: true });
     conn.disconnect();
