@@ -40,8 +40,8 @@ interface Props {
 }
 
 /**
- * The document side by side: left, the pages with zone boxes (draw to create, select to change type,
- * lock or delete) and other users' cursors; right, the zones' text in reading order, each editable.
+ * The document side by side: left, the pages with zone boxes (draw to create, select to move, resize, change
+ * type, lock or delete) and other users' cursors; right, the zones' text in reading order, each editable.
  */
 export function DualPaneViewer({
   doc,
@@ -146,6 +146,11 @@ export function DualPaneViewer({
         doc.deleteZone(zoneId);
         setSelected((s) => (s === zoneId ? null : s));
       }),
+    [act, doc],
+  );
+  // A zone box moved or resized on its page: one op, when the drag ends (or the arrow key goes up).
+  const move = useCallback(
+    (zoneId: string, bbox: Zone['bbox']) => act('move the zone', () => doc.updateZone(zoneId, { bbox })),
     [act, doc],
   );
   const isOwner = doc.ownerId !== undefined && doc.ownerId === selfId;
@@ -387,6 +392,7 @@ export function DualPaneViewer({
               onSelect={selectOnPage}
               onCreate={create}
               onDelete={remove}
+              onMove={writable ? move : undefined}
               onPointer={onPointer}
             />
           ))}

@@ -1,13 +1,11 @@
 import type { Cursor } from '@syncline/client';
 import type { Zone } from '@syncline/doc';
 import type { ZoneLock } from '@syncline/protocol';
-import { userColor } from '@syncline/react';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
 import { memo, type PointerEvent, useEffect, useRef, useState } from 'react';
-import { ZONE_COLORS } from '../lib/colors.js';
 import { useNearness } from '../lib/nearness.js';
-import { LockIcon } from './LockIcon.js';
 import { PdfCanvas } from './PdfCanvas.js';
+import { ZoneBox } from './ZoneBox.js';
 
 export interface PageProps {
   index: number;
@@ -27,6 +25,8 @@ export interface PageProps {
   onSelect: (zoneId: string | null) => void;
   onCreate: (page: number, bbox: Zone['bbox']) => void;
   onDelete: (zoneId: string) => void;
+  /** Sets a zone's box (moved or resized on the page); absent when the document cannot be changed. */
+  onMove?: (zoneId: string, bbox: Zone['bbox']) => void;
   onPointer: (page: number, x: number, y: number) => void;
 }
 
@@ -41,8 +41,9 @@ const pct = (v: number) => `${(v * 100).toFixed(4)}%`;
 
 /**
  * One page of the left pane: the PDF page (or a blank one), the zone boxes over it (with who is editing
- * them), and rectangle drawing. Everything over the page is placed in fractions of the page, so it stays
- * right at any zoom and scroll; pointer positions are reported as such fractions (0..1).
+ * them; the selected one moves and resizes, see `ZoneBox`), and rectangle drawing. Everything over the page
+ * is placed in fractions of the page, so it stays right at any zoom and scroll; pointer positions are
+ * reported as such fractions (0..1).
  */
 export const PageView = memo(function PageView(p: PageProps) {
   const el = useRef<HTMLDivElement>(null);
@@ -120,57 +121,22 @@ export const PageView = memo(function PageView(p: PageProps) {
         ) : (
           <div className="blank-page" />
         )}
-        {p.zones.map((z, zi) => {
-          const lock = p.locks[z.id];
-          const lockedByOther = lock && lock.userId !== p.selfId;
-          const editors = p.cursors.filter((c) => c.zoneId === z.id);
-          const n = p.numbers[zi] ?? 0;
-          return (
-            <button
-              type="button"
-              key={z.id}
-              className={`zone-box${p.selected === z.id ? ' selected' : ''}${editors.length ? ' others-editing' : ''}${lockedByOther ? ' locked' : ''}`}
-              data-zone-id={z.id}
-              style={{
-                left: pct(z.bbox.x / p.size.width),
-                top: pct(z.bbox.y / p.size.height),
-                width: pct(z.bbox.w / p.size.width),
-                height: pct(z.bbox.h / p.size.height),
-                borderColor: ZONE_COLORS[z.type] ?? ZONE_COLORS.other,
-                outlineColor: editors[0] ? userColor(editors[0].userId) : undefined,
-              }}
-              aria-label={`Zone ${n}: ${z.type}${lock ? `, locked by ${lock.userName ?? p.names.get(lock.userId) ?? lock.userId}` : ''}`}
-              aria-pressed={p.selected === z.id}
-              onClick={() => p.onSelect(z.id)}
-              onKeyDown={(e) => {
-                if (e.key === 'Delete' || e.key === 'Backspace') {
-                  e.preventDefault();
-                  const next = neighbourBox(e.currentTarget);
-                  p.onDelete(z.id);
-                  // The focus goes to the next zone box (else the one before), not to the page's body.
-                  if (next) requestAnimationFrame(() => next.isConnected && next.focus());
-                }
-              }}
-            >
-              <span className="zone-number" style={{ background: ZONE_COLORS[z.type] ?? ZONE_COLORS.other }}>
-                {n}
-              </span>
-              {lock && (
-                <span className="lock-badge" style={{ background: userColor(lock.userId) }}>
-                  <LockIcon />{' '}
-                  {lock.userId === p.selfId
-                    ? 'you'
-                    : (lock.userName ?? p.names.get(lock.userId) ?? lock.userId)}
-                </span>
-              )}
-              {editors.length > 0 && !lock && (
-                <span className="editing-badge" style={{ background: userColor(editors[0].userId) }}>
-                  {p.names.get(editors[0].userId) ?? editors[0].userId} editing
-                </span>
-              )}
-            </button>
-          );
-        })}
+        {p.zones.map((z, zi) => (
+          <ZoneBox
+            key={z.id}
+            zone={z}
+            n={p.numbers[zi] ?? 0}
+            page={p.size}
+            lock={p.locks[z.id]}
+            selfId={p.selfId}
+            names={p.names}
+            editors={p.cursors.filter((c) => c.zoneId === z.id)}
+            selected={p.selected === z.id}
+            onSelect={p.onSelect}
+            onDelete={p.onDelete}
+            onMove={p.onMove}
+          />
+        ))}
         {rect && (
           <div
             className="draw-rect"
@@ -186,10 +152,3 @@ export const PageView = memo(function PageView(p: PageProps) {
     </section>
   );
 });
-
-/** The zone box after `box` among all pages' boxes, else the one before it. */
-function neighbourBox(box: HTMLElement): HTMLElement | undefined {
-  const boxes = [...(box.closest('.pages')?.querySelectorAll<HTMLElement>('.zone-box') ?? [])];
-  const i = boxes.indexOf(box);
-  return boxes[i + 1] ?? boxes[i - 1];
-}
