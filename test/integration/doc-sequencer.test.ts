@@ -209,7 +209,10 @@ describe('document sequencer', () => {
       zoneId: 'z1',
       byUserId: 'alice',
       zoneLabel: 'Abstract',
-      message: 'alice has locked zone “Abstract”; your change was not saved.',
+      zoneType: 'paragraph',
+      zonePage: 0,
+      zoneExcerpt: 'locked text',
+      message: 'alice has locked the paragraph “Abstract” on page 1; your change was not saved.',
     });
     // The holder's own edits pass; bob cannot unlock, alice can.
     expect(
@@ -229,8 +232,11 @@ describe('document sequencer', () => {
     const { documentId, make } = await setup();
     const alice = await make('alice', 'Alice Liddell');
     const bob = await make('bob');
-    await submit(alice.client, documentId, zoneCreate(zone('z1', 'text')), 0, 'a1');
-    await submit(alice.client, documentId, zoneDelete('z1', zone('z1', 'text')), 1, 'a2');
+    // A label as the pipeline writes it, no more than the type: the zone is named by its page and first words.
+    const z1 = { ...zone('z1', 'Revenue grew by 12% in the third quarter.'), page: 3, label: 'Paragraph' };
+    await submit(alice.client, documentId, zoneCreate(z1), 0, 'a1');
+    // Gone by the time Bob's edit comes: named as the deletion carried it.
+    await submit(alice.client, documentId, zoneDelete('z1', z1), 1, 'a2');
     // Bob edits z1 against version 1 (before the delete).
     const r = await submit(bob.client, documentId, zoneEdit('z1', { pos: 0, ins: 'hi ' }), 1, 'b1');
     expect(r.noop).toBe(true);
@@ -240,11 +246,16 @@ describe('document sequencer', () => {
       zoneId: 'z1',
       byUserId: 'alice',
       byUserName: 'Alice Liddell',
-      message: 'Alice Liddell deleted a zone you were editing; your edit in it was dropped.',
+      zoneLabel: 'Paragraph',
+      zoneType: 'paragraph',
+      zonePage: 3,
+      zoneExcerpt: 'Revenue grew by 12% in…',
+      message:
+        'Alice Liddell deleted the paragraph on page 3 (“Revenue grew by 12% in…”) while you were editing it; your edit in it was dropped.',
     });
   });
 
-  it('names the zone by its label and the attribute both set when one value wins', async () => {
+  it('names the zone by its label, type and page, and the attribute both set when one value wins', async () => {
     const { documentId, make } = await setup();
     const alice = await make('alice', 'Alice Liddell');
     const bob = await make('bob', 'Bob');
@@ -261,7 +272,7 @@ describe('document sequencer', () => {
       byUserId: 'bob',
       zoneLabel: 'Intro',
       attribute: 'type',
-      message: 'Bob changed the type of zone “Intro” after you; their value was kept.',
+      message: 'Bob changed the type of the heading “Intro” on page 1 after you; their value was kept.',
     });
   });
 

@@ -1,15 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { conflictAttribute, describeConflict } from './conflict-message.js';
+import { conflictAttribute, conflictZoneWords, describeConflict, removedZone } from './conflict-message.js';
 import { findConflicts } from './conflicts.js';
-import { metaSet, zoneUpdate } from './ops.js';
+import { metaSet, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from './ops.js';
+import type { Zone } from './zone.js';
 
 const server = { origin: 'server' as const, by: 'Ada', zoneId: 'z1' };
+const revenue: Zone = {
+  id: 'z1',
+  page: 3,
+  bbox: { x: 0, y: 0, w: 10, h: 10 },
+  type: 'paragraph',
+  label: 'Paragraph',
+  confidence: 0.9,
+  text: 'Revenue grew by 12% in the third quarter.',
+  updatedBy: 'ann',
+  updatedAt: 1,
+};
 const client = { ...server, origin: 'client' as const };
 
 describe('describeConflict', () => {
   it('names the zone by its label, else says "a zone", and never shows its id', () => {
     expect(describeConflict({ ...server, kind: 'edit_on_deleted', zoneLabel: 'Intro' })).toBe(
-      'Ada deleted zone “Intro” while you were editing it; your edit in it was dropped.',
+      'Ada deleted the zone “Intro” while you were editing it; your edit in it was dropped.',
     );
     expect(describeConflict({ ...server, kind: 'edit_on_deleted', zoneLabel: '' })).toBe(
       'Ada deleted a zone you were editing; your edit in it was dropped.',
@@ -27,11 +39,11 @@ describe('describeConflict', () => {
       'Ada deleted a zone you had just edited.',
     );
     expect(describeConflict({ ...client, kind: 'delete_of_edited', zoneLabel: 'Intro' })).toBe(
-      'You deleted zone “Intro” just after Ada changed it; their change went with it.',
+      'You deleted the zone “Intro” just after Ada changed it; their change went with it.',
     );
     expect(
       describeConflict({ ...server, kind: 'same_attribute', attribute: 'bbox', zoneLabel: 'Intro' }),
-    ).toBe('Ada changed the position of zone “Intro” after you; their value was kept.');
+    ).toBe('Ada changed the position of the zone “Intro” after you; their value was kept.');
     expect(describeConflict({ ...client, kind: 'same_attribute', attribute: 'label' })).toBe(
       'You and Ada changed the label of a zone at once; yours, made later, was kept.',
     );
@@ -42,9 +54,26 @@ describe('describeConflict', () => {
       'Ada changed the same setting of a zone after you; their value was kept.',
     );
     expect(describeConflict({ ...server, kind: 'locked', zoneLabel: 'Intro' })).toBe(
-      'Ada has locked zone “Intro”; your change was not saved.',
+      'Ada has locked the zone “Intro”; your change was not saved.',
     );
     expect(describeConflict({ ...server, kind: 'other', zoneId: null })).toBe(
+      "Your change to the document's details collided with Ada's.",
+    );
+  });
+
+  it('names a zone whose label says no more than its type by its type, page and first words', () => {
+    const words = { zoneLabel: 'Paragraph', zoneType: 'paragraph', zonePage: 3, zoneExcerpt: revenue.text };
+    expect(describeConflict({ ...server, kind: 'edit_on_deleted', ...words })).toBe(
+      'Ada deleted the paragraph on page 3 (“Revenue grew by 12% in…”) while you were editing it; your edit in it was dropped.',
+    );
+    expect(describeConflict({ ...client, kind: 'delete_of_edited', ...words, zoneLabel: undefined })).toBe(
+      'You deleted the paragraph on page 3 (“Revenue grew by 12% in…”) just after Ada changed it; their change went with it.',
+    );
+    expect(describeConflict({ ...server, kind: 'locked', ...words, zoneLabel: 'Revenue' })).toBe(
+      'Ada has locked the paragraph “Revenue” on page 3; your change was not saved.',
+    );
+    // The document's meta has no zone to name, whatever came with it.
+    expect(describeConflict({ ...server, kind: 'other', zoneId: null, ...words })).toBe(
       "Your change to the document's details collided with Ada's.",
     );
   });
@@ -68,5 +97,36 @@ describe('conflictAttribute', () => {
     expect(
       conflictAttribute({ kind: 'edit_on_deleted', zoneId: 'z1', path: ['zones', 'z1'] }),
     ).toBeUndefined();
+  });
+});
+
+describe('conflictZoneWords', () => {
+  it('takes the label (when there is one), type, page and an excerpt of the text, never the whole text', () => {
+    expect(conflictZoneWords(revenue)).toEqual({
+      zoneLabel: 'Paragraph',
+      zoneType: 'paragraph',
+      zonePage: 3,
+      zoneExcerpt: 'Revenue grew by 12% in…',
+    });
+    expect(conflictZoneWords({ ...revenue, label: '', text: '' })).toEqual({
+      zoneType: 'paragraph',
+      zonePage: 3,
+    });
+    expect(conflictZoneWords(undefined)).toEqual({});
+    // A removed value out of an op is unchecked: what does not fit is left out.
+    expect(conflictZoneWords({ label: 7, type: 'table', page: 'two', text: null })).toEqual({
+      zoneType: 'table',
+    });
+  });
+});
+
+describe('removedZone', () => {
+  it('is the zone an op removes when the op carries it', () => {
+    expect(removedZone(zoneDelete('z1', revenue), 'z1')).toEqual(revenue);
+    expect(removedZone(zoneDelete('z1'), 'z1')).toBeUndefined();
+    expect(removedZone(zoneDelete('z1', revenue), 'z2')).toBeUndefined();
+    expect(removedZone(zoneEdit('z1', { pos: 0, ins: 'x' }), 'z1')).toBeUndefined();
+    expect(removedZone(zoneCreate({ ...revenue, id: 'z2' }), 'z2')).toBeUndefined();
+    expect(removedZone(null, 'z1')).toBeUndefined();
   });
 });

@@ -9,3 +9,4 @@ export * from './ot.js';
 export * from './reading-order.js';
 export * from './undo.js';
 export * from './zone.js';
+export * from './zone-name.js';

@@ -246,10 +246,17 @@ export const EVENTS = {
       byUserName: z.string().max(128).optional(),
       /** The zone's label when the server knew it (a deleted zone's is gone, so readers cannot look it up). */
       zoneLabel: z.string().max(256).optional(),
+      /** The zone's type (`paragraph`, ...), page and first words, when the server knew them (as `zoneLabel`). */
+      zoneType: z.string().max(64).optional(),
+      zonePage: z.number().int().min(0).optional(),
+      zoneExcerpt: z.string().max(64).optional(),
       /** `same_attribute`: the attribute (`label`, `bbox`, ...) or meta key both set. */
       attribute: z.string().max(128).optional(),
       opId: id.optional(),
-      /** A sentence for the user (`describeConflict` of @syncline/doc): by name, the zone by its label. */
+      /**
+       * A sentence for the user (`describeConflict` of @syncline/doc): by name, the zone by its label when that
+       * tells it apart, else by its type, page and first words.
+       */
       message: z.string().max(500),
     }),
     delivery: 'critical',

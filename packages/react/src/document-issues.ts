@@ -6,7 +6,7 @@ import type {
   DocumentClient,
   SynclineError,
 } from '@syncline/client';
-import { describeConflict } from '@syncline/doc';
+import { conflictZoneWords, describeConflict } from '@syncline/doc';
 import type { NotificationCenter, NotificationInput } from './notification-center.js';
 
 /** Something the user should know about a document: a conflict, a refused edit, a notice, an error. */
@@ -45,18 +45,21 @@ const LOCK_LOST_MESSAGES: Record<string, string> = {
 };
 
 /**
- * What the user reads about a conflict: who (by name when known), what happened to which zone (by its label as
- * this replica knows it, else as the server knew it, never its id), from the point of view of the one who
- * receives it (`describeConflict` of @syncline/doc).
+ * What the user reads about a conflict: who (by name when known), what happened to which zone (named by
+ * `zoneName` of @syncline/doc: its label, type, page and first words as this replica knows them, else as the one
+ * who found the conflict knew them; never its id), from the point of view of the one who receives it
+ * (`describeConflict` of @syncline/doc).
  */
 export function conflictMessage(doc: Pick<DocumentClient, 'zone'>, c: DocConflict): string {
-  const zoneLabel = (c.zoneId === null ? undefined : doc.zone(c.zoneId)?.label) || c.zoneLabel;
+  const zone = c.zoneId === null ? undefined : doc.zone(c.zoneId);
   return describeConflict({
     kind: c.kind,
     origin: c.origin,
     by: c.byUserName ?? c.byUserId,
     zoneId: c.zoneId,
-    zoneLabel,
+    ...(zone === undefined
+      ? { zoneLabel: c.zoneLabel, zoneType: c.zoneType, zonePage: c.zonePage, zoneExcerpt: c.zoneExcerpt }
+      : conflictZoneWords(zone)),
     ...(c.attribute === undefined ? {} : { attribute: c.attribute }),
   });
 }

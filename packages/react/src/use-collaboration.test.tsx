@@ -44,7 +44,7 @@ describe('useCollaboration', () => {
     return { client, current: () => hook.result.current, hook };
   }
 
-  it('lists everyone once (with their device count), shows cursors and locks, and relays actions', async () => {
+  it('lists everyone once (with their count of tabs and devices), shows cursors and locks, and relays actions', async () => {
     const { world, documentId } = setup;
     const actions: { action: string; data: Record<string, unknown> }[] = [];
     const ann = join('ann');

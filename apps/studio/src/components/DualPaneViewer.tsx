@@ -1,5 +1,5 @@
 import type { Cursor, DocumentClient, DocumentState } from '@syncline/client';
-import { DEFAULT_LIMITS, ZONE_TYPES, type Zone, type ZoneType } from '@syncline/doc';
+import { DEFAULT_LIMITS, ZONE_TYPES, type Zone, type ZoneType, zoneName } from '@syncline/doc';
 import {
   type CollaborationCursor,
   type CursorPosition,
@@ -262,11 +262,10 @@ export function DualPaneViewer({
           by === undefined
             ? 'Someone'
             : (namesRef.current.names.get(by) ?? namesRef.current.authorNames.get(by) ?? by);
-        const what = zone?.label ? `the zone “${zone.label}”` : 'the zone';
         notify({
           kind: 'info',
           title: 'Zone deleted',
-          message: `${who} deleted ${what} you were working on.`,
+          message: `${who} deleted ${(zone && zoneName(zone)) ?? 'the zone'}, which you were working on.`,
           documentId: doc.documentId,
         });
       }),

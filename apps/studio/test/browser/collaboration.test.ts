@@ -308,8 +308,11 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     await ben.locator('.zone-box.selected[aria-label^="Zone 2:"]').waitFor();
     await ada.getByLabel(/^Text of zone 2 /).focus();
     await ada.getByRole('button', { name: 'Delete zone' }).click();
-    await ben.getByRole('status').filter({ hasText: 'Ada deleted the zone you were working on.' }).waitFor();
-    expect(await ada.getByRole('status').filter({ hasText: 'deleted the zone' }).count()).toBe(0); // hers
+    await ben
+      .getByRole('status')
+      .filter({ hasText: 'Ada deleted the paragraph on page 1, which you were working on.' })
+      .waitFor();
+    expect(await ada.getByRole('status').filter({ hasText: 'you were working on' }).count()).toBe(0); // hers
     await dismissToasts(ben);
   });
 

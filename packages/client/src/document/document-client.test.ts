@@ -1,4 +1,4 @@
-import { checksum, type Op, zoneDelete, zoneUpdate } from '@syncline/doc';
+import { checksum, type Op, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
 import { describe, expect, it } from 'vitest';
 import type { Timers } from '../environment.js';
 import { SynclineError } from '../errors.js';
@@ -480,8 +480,13 @@ describe('DocumentClient', () => {
         kind: 'edit_on_deleted',
         zoneId: 'z2',
         byUserId: 'bob',
+        // Gone from my copy: named as I saw it, my edit included.
+        zoneType: 'paragraph',
+        zonePage: 0,
+        zoneExcerpt: 'mine world',
         opId: expect.any(String),
-        message: 'bob deleted a zone you were editing; your edit in it was dropped.',
+        message:
+          'bob deleted the paragraph on page 1 (“mine world”) while you were editing it; your edit in it was dropped.',
         origin: 'client',
       },
     ]);
@@ -497,6 +502,28 @@ describe('DocumentClient', () => {
     await quiesce([ann.conn], tick);
     expect(conflicts.at(-1)).toMatchObject({ kind: 'edit_on_deleted', zoneId: 'z1', origin: 'server' });
     expect(ann.doc.doc).toEqual(server.doc);
+  });
+
+  it('names a zone I deleted, not confirmed yet, as the server has it', async () => {
+    const { open, server } = world();
+    const ann = open('ann', { auto: false });
+    await quiesce([ann.conn], tick);
+    await ann.doc.ready;
+    const conflicts = record<DocConflict>(ann.doc, 'conflict');
+    ann.doc.editText('z1', { pos: 0, ins: 'first ' }); // in flight (not delivered yet)
+    ann.doc.deleteZone('z2'); // pending behind it: gone from my copy
+    server.commit(zoneEdit('z2', { pos: 5, ins: ' wide web' }), 'bob');
+    ann.conn.deliverDown();
+    expect(conflicts).toEqual([
+      expect.objectContaining({
+        kind: 'delete_of_edited',
+        zoneId: 'z2',
+        zoneExcerpt: 'world wide web',
+        message:
+          'You deleted the paragraph on page 1 (“world wide web”) just after bob changed it; their change went with it.',
+        origin: 'client',
+      }),
+    ]);
   });
 
   it('names the author of a change that conflicts with mine when it knows their name', async () => {
@@ -517,7 +544,8 @@ describe('DocumentClient', () => {
       expect.objectContaining({
         byUserId: 'bob',
         byUserName: 'Bob Builder',
-        message: 'Bob Builder deleted a zone you were editing; your edit in it was dropped.',
+        message:
+          'Bob Builder deleted the paragraph on page 1 (“mine world”) while you were editing it; your edit in it was dropped.',
         origin: 'client',
       }),
     ]);

@@ -4,6 +4,7 @@ import {
   checksum,
   checksumSteps,
   conflictAttribute,
+  conflictZoneWords,
   describeConflict,
   describeOp,
   emptyDocument,
@@ -135,6 +136,10 @@ export interface Adoption {
   record: PersistedDoc;
   release: ReleaseClaim;
 }
+
+/** A zone of `doc` (an own key only: a zone id may be any string). */
+const zoneIn = (doc: ZoneDocument | undefined, zoneId: string): Zone | undefined =>
+  doc !== undefined && Object.hasOwn(doc.zones, zoneId) ? doc.zones[zoneId] : undefined;
 
 /**
  * A collaborative document on the client (get one with `client.doc(id)`). Edits apply at once to the
@@ -751,6 +756,9 @@ export class DocumentClient {
           byUserId: d.byUserId ?? null,
           ...(d.byUserName === undefined ? {} : { byUserName: d.byUserName }),
           ...(d.zoneLabel === undefined ? {} : { zoneLabel: d.zoneLabel }),
+          ...(d.zoneType === undefined ? {} : { zoneType: d.zoneType }),
+          ...(d.zonePage === undefined ? {} : { zonePage: d.zonePage }),
+          ...(d.zoneExcerpt === undefined ? {} : { zoneExcerpt: d.zoneExcerpt }),
           ...(d.attribute === undefined ? {} : { attribute: d.attribute }),
           ...(d.opId === undefined ? {} : { opId: d.opId }),
           message: d.message,
@@ -1585,6 +1593,7 @@ export class DocumentClient {
       return 'ok';
     }
     let result: { applied: Op; conflicts: PendingConflict[] };
+    const before = s.doc;
     try {
       result = s.applyRemote(rec.op);
     } catch {
@@ -1592,7 +1601,8 @@ export class DocumentClient {
     }
     this.remember(rec);
     this.undoManager.recordRemote(result.applied);
-    for (const { opId, conflict } of result.conflicts) this.emitLocalConflict(opId, conflict, rec.userId);
+    for (const { opId, conflict } of result.conflicts)
+      this.emitLocalConflict(opId, conflict, rec.userId, before);
     this.emitChange(result.applied, 'remote', rec.userId);
     return 'ok';
   }
@@ -1843,10 +1853,22 @@ export class DocumentClient {
     });
   }
 
-  private emitLocalConflict(opId: string, conflict: OpConflict, byUserId: string | undefined): void {
+  /** `before`: the local document before the remote op, which may have deleted the zone. */
+  private emitLocalConflict(
+    opId: string,
+    conflict: OpConflict,
+    byUserId: string | undefined,
+    before: ZoneDocument,
+  ): void {
     const byUserName = byUserId === undefined ? undefined : this.people.get(byUserId)?.name;
     const { kind, zoneId } = conflict;
-    const zoneLabel = (zoneId === null ? undefined : this.zone(zoneId)?.label) || undefined;
+    // The zone as I see it now; one they deleted as I saw it; one I deleted (not confirmed yet) as the server's
+    // copy has it (reading that copy costs an apply of the ops behind it, only here, for a conflict).
+    const zone =
+      zoneId === null
+        ? undefined
+        : (this.zone(zoneId) ?? zoneIn(before, zoneId) ?? zoneIn(this.state?.serverDoc, zoneId));
+    const words = conflictZoneWords(zone);
     const attribute = conflictAttribute(conflict);
     const by = byUserName ?? byUserId;
     this.events.emit('conflict', {
@@ -1854,10 +1876,10 @@ export class DocumentClient {
       zoneId,
       byUserId: byUserId ?? null,
       ...(byUserName === undefined ? {} : { byUserName }),
-      ...(zoneLabel === undefined ? {} : { zoneLabel }),
+      ...words,
       ...(attribute === undefined ? {} : { attribute }),
       opId,
-      message: describeConflict({ kind, origin: 'client', by, zoneId, zoneLabel, attribute }),
+      message: describeConflict({ kind, origin: 'client', by, zoneId, ...words, attribute }),
       origin: 'client',
     });
   }

@@ -1,12 +1,14 @@
 import {
   apply,
   checksum,
+  conflictZoneWords,
   describeConflict,
   describeOp,
   emptyDocument,
   findConflicts,
   normalize,
   type Op,
+  removedZone,
   transform,
   validateDocument,
   type Zone,
@@ -224,17 +226,27 @@ export class FakeDocServer {
     let op = normalize(data.op);
     for (const committed of this.log.slice(v)) {
       for (const c of findConflicts(op, committed.op as Op)) {
+        // As the sequencer: the zone as it is now, else as the op that deleted it carried it.
+        const words = conflictZoneWords(
+          c.zoneId === null
+            ? undefined
+            : Object.hasOwn(this.doc.zones, c.zoneId)
+              ? this.doc.zones[c.zoneId]
+              : removedZone(committed.op as Op, c.zoneId),
+        );
         this.toUser(userId, 'conflict', {
           documentId: this.documentId,
           zoneId: c.zoneId,
           kind: c.kind,
           byUserId: committed.userId,
+          ...words,
           opId,
           message: describeConflict({
             kind: c.kind,
             origin: 'server',
             by: committed.userId,
             zoneId: c.zoneId,
+            ...words,
           }),
         });
       }

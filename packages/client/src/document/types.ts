@@ -68,11 +68,18 @@ export interface DocConflict {
   byUserName?: string;
   /** The zone's label when the one who found the conflict knew it (a deleted zone's may be gone here). */
   zoneLabel?: string;
+  /** The zone's type, page and first words (`zoneExcerpt` of @syncline/doc), known as `zoneLabel` is. */
+  zoneType?: string;
+  zonePage?: number;
+  zoneExcerpt?: string;
   /** `same_attribute`: the attribute (`label`, `bbox`, ...) or meta key both set. */
   attribute?: string;
   /** My op concerned, when known. */
   opId?: string;
-  /** A sentence for the user: who, by name; the zone by its label (`describeConflict` of @syncline/doc). */
+  /**
+   * A sentence for the user: who, by name; the zone by its label when that tells it apart, else by its type, page
+   * and first words (`describeConflict` of @syncline/doc).
+   */
   message: string;
   /** `server`: the server altered my in-flight op; `client`: found while rebasing my pending edits. */
   origin: 'server' | 'client';

@@ -11,9 +11,11 @@ export interface UserPresenceProps {
 }
 
 /**
- * One avatar per user (initials or picture, in the user's colour), with a badge when on several devices. An idle
- * user (away: every tab of theirs hidden or untouched for a while) is marked `data-status="idle"` and says so in
- * the label, for the stylesheet to fade.
+ * One avatar per user (initials or picture, in the user's colour), with a badge counting their connections when
+ * they have several: "Ann, in 2 tabs or devices". A connection is a tab (or window) as much as a device, and the
+ * server cannot tell two tabs of one browser from two computers, so the label names both. An idle user (away:
+ * every tab of theirs hidden or untouched for a while) is marked `data-status="idle"` and says so in the label,
+ * for the stylesheet to fade.
  */
 export function UserPresence({ users, className, max = 8 }: UserPresenceProps): ReactNode {
   const shown = users.slice(0, max);
@@ -24,7 +26,7 @@ export function UserPresence({ users, className, max = 8 }: UserPresenceProps): 
       aria-label={`${users.length} ${users.length === 1 ? 'person' : 'people'} here`}
     >
       {shown.map((u) => {
-        const devices = u.connections > 1 ? `, on ${u.connections} devices` : '';
+        const devices = u.connections > 1 ? `, in ${u.connections} tabs or devices` : '';
         const idle = u.status === 'idle';
         const label = `${u.name}${u.isSelf ? ' (you)' : ''}${devices}${idle ? ', idle' : ''}`;
         return (

@@ -1,9 +1,11 @@
 import {
   apply,
   applyOneZone,
+  type ConflictZoneWords,
   checkOp,
   checksum,
   conflictAttribute,
+  conflictZoneWords,
   DEFAULT_LIMITS,
   type DocLimits,
   describeConflict,
@@ -16,6 +18,7 @@ import {
   type OneZoneResult,
   type Op,
   type OpConflict,
+  removedZone,
   setOneZone,
   transform,
   validateDocument,
@@ -49,9 +52,13 @@ interface ConflictNotice {
   to: string;
   conflict: OpConflict;
   by: string;
-  /** The zone's label at the time, when it still had one. */
-  zoneLabel: string | undefined;
+  /** What names the zone (label, type, page, first words) at the time, as far as the server knew it. */
+  zone: ConflictZoneWords;
 }
+
+/** A zone of the document as it is now (an own key only: a zone id may be any string). */
+const zoneNow = (doc: LiveDocument, zoneId: string): Zone | undefined =>
+  Object.hasOwn(doc.data.zones, zoneId) ? doc.data.zones[zoneId] : undefined;
 
 export interface SequencerOptions {
   /** Save a snapshot every this many ops. Default 100. */
@@ -488,12 +495,18 @@ export class DocumentSequencer {
             // Who lost: an edit into a deleted zone is the submitter's loss; an attribute overwritten or
             // a zone deleted under someone's edit is the earlier author's.
             const mine = c.kind === 'edit_on_deleted' || c.kind === 'other';
-            // The label as it is now: a deleted zone's is gone (the reader may still know it).
-            const zoneLabel = (c.zoneId === null ? undefined : doc.data.zones[c.zoneId]?.label) || undefined;
+            // The zone as it is now; a deleted one as the deletion carried it, if it did (the SDK's do).
+            const zone = conflictZoneWords(
+              c.zoneId === null
+                ? undefined
+                : (zoneNow(doc, c.zoneId) ??
+                    removedZone(rec.op as Op, c.zoneId) ??
+                    removedZone(submitted, c.zoneId)),
+            );
             notices.push(
               mine
-                ? { to: user.userId, conflict: c, by: rec.userId, zoneLabel }
-                : { to: rec.userId, conflict: c, by: user.userId, zoneLabel },
+                ? { to: user.userId, conflict: c, by: rec.userId, zone }
+                : { to: rec.userId, conflict: c, by: user.userId, zone },
             );
           }
         }
@@ -508,7 +521,7 @@ export class DocumentSequencer {
       const lock = await doc.locks.blocking(desc.zoneIds, desc.touchesAllZones, user.userId, now);
       if (lock) {
         hub.stats.bump(hub.stats.docConflicts, 'locked');
-        const zoneLabel = doc.data.zones[lock.zoneId]?.label || undefined;
+        const zone = conflictZoneWords(zoneNow(doc, lock.zoneId));
         const by = lock.userName ?? lock.userId;
         void hub
           .publish(userRoom(user.userId), 'conflict', {
@@ -517,14 +530,14 @@ export class DocumentSequencer {
             kind: 'locked',
             byUserId: lock.userId,
             ...(lock.userName === undefined ? {} : { byUserName: lock.userName }),
-            ...(zoneLabel === undefined ? {} : { zoneLabel }),
+            ...zone,
             opId,
             message: describeConflict({
               kind: 'locked',
               origin: 'server',
               by,
               zoneId: lock.zoneId,
-              zoneLabel,
+              ...zone,
             }),
           })
           .catch(() => {});
@@ -1078,7 +1091,7 @@ export class DocumentSequencer {
   }
 
   private sendConflicts(doc: LiveDocument, notices: ConflictNotice[], opId: string): void {
-    for (const { to, conflict, by, zoneLabel } of notices) {
+    for (const { to, conflict, by, zone } of notices) {
       this.hub.stats.bump(this.hub.stats.docConflicts, conflict.kind);
       const byName = doc.people.get(by)?.name;
       const attribute = conflictAttribute(conflict);
@@ -1090,7 +1103,7 @@ export class DocumentSequencer {
           kind,
           byUserId: by,
           ...(byName === undefined ? {} : { byUserName: byName }),
-          ...(zoneLabel === undefined ? {} : { zoneLabel }),
+          ...zone,
           ...(attribute === undefined ? {} : { attribute }),
           opId,
           message: describeConflict({
@@ -1098,7 +1111,7 @@ export class DocumentSequencer {
             origin: 'server',
             by: byName ?? by,
             zoneId,
-            zoneLabel,
+            ...zone,
             attribute,
           }),
         })
