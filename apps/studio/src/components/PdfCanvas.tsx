@@ -10,6 +10,12 @@ import type { Nearness } from '../lib/nearness.js';
  * document thus holds the images of a few screens of pages, at any zoom. The canvas fills its page's
  * frame, so the layout does not change when its image is released. `data-drawn` marks a canvas whose
  * rendering has finished (tests and screenshots wait for it).
+ *
+ * To assistive technology the canvas is an image named "PDF page 3 of 12" (whether drawn or released: the name
+ * is what the image is, not its pixels). The page's frame is a region named "Page 3", which is how one moves
+ * between pages; the image's name stands alone, as in a screen reader's list of images where that region is not
+ * read, so it carries the number too, and adds what the region does not say: that this is the PDF's page, and
+ * of how many.
  */
 export function PdfCanvas({
   pdf,
@@ -76,7 +82,14 @@ export function PdfCanvas({
       }
     };
   }, [pdf, pageIndex, zoom, nearness]);
-  return <canvas ref={canvas} className="pdf-canvas" />;
+  return (
+    <canvas
+      ref={canvas}
+      className="pdf-canvas"
+      role="img"
+      aria-label={`PDF page ${pageIndex + 1} of ${pdf.numPages}`}
+    />
+  );
 }
 
 /** Frees the canvas's pixels (the page keeps its size: the canvas is sized by CSS). */
