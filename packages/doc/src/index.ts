@@ -2,6 +2,7 @@ export * from './caret.js';
 export * from './checksum.js';
 export * from './conflict-message.js';
 export * from './conflicts.js';
+export * from './json-value.js';
 export * from './nesting.js';
 export * from './one-zone.js';
 export * from './ops.js';

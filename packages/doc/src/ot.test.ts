@@ -15,6 +15,7 @@ import {
   invert,
   invertWithDoc,
   type Json,
+  MAX_OP_DEPTH,
   makeInvertible,
   normalize,
   type Op,
@@ -122,6 +123,28 @@ describe('checkOp', () => {
     expect(checkOp([])).toMatch(/Empty descent/);
     expect(checkOp(['zones', { x: 1 }])).toMatch(/Invalid component/);
     expect(checkOp('nope')).toBeTruthy();
+  });
+  it('refuses ops nested deeper than MAX_OP_DEPTH, before json1 recurses into them', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(checkOp(['meta', 'k', { i: deep }])).toBe(`op nests more than ${MAX_OP_DEPTH} levels deep`);
+    let nested: unknown = { i: 1 };
+    for (let i = 0; i < 10_000; i++) nested = ['k', nested];
+    expect(checkOp(nested)).toBe(`op nests more than ${MAX_OP_DEPTH} levels deep`);
+  });
+  it('refuses values that are not plain JSON in what an op inserts, removes or adds', () => {
+    expect(checkOp(['meta', 'at', { i: new Date(0) }])).toBe(
+      'i at ["meta","at"]: a Date is not a JSON value',
+    );
+    expect(checkOp(['meta', 'n', { i: 5n }])).toBe(
+      'i at ["meta","n"]: a big integer is not a JSON value (JSON has none)',
+    );
+    expect(checkOp(['meta', 'b', { r: new Uint8Array(1) }])).toBe(
+      'r at ["meta","b"]: a Uint8Array is not a JSON value',
+    );
+    expect(checkOp(['meta', 'n', { ena: Number.NaN }])).toBe('ena at ["meta","n"]: NaN is not a JSON number');
+    expect(checkOp(['meta', 'n', { ena: 2 }])).toBeNull();
+    expect(checkOp(['meta', 'o', { r: true, i: { a: [1, null, 'x'] } }])).toBeNull();
   });
   it('looks into text edits: refuses what normalize cannot clean up, accepts what it can', () => {
     const text = (es: unknown) => ['zones', 'a', 'text', { es }] as Op;

@@ -1,5 +1,7 @@
 import { type Conflict, type JSONOp, type JSONOpComponent, type as json1, type Path } from 'ot-json1';
 import type { TextOp } from 'ot-text-unicode';
+import { jsonValueProblem } from './json-value.js';
+import { nestsDeeperThan } from './nesting.js';
 import { isTextComponent, textUnicodeType } from './text-type.js';
 import {
   applyZoneLocal,
@@ -309,21 +311,37 @@ export function isNoop(op: Op): boolean {
 }
 
 /**
+ * How deep an op may nest (objects and arrays, as `nestsDeeperThan` counts them): room for a value as deep as a
+ * document may hold (`MAX_META_DEPTH`) under a long path, far below where json1's recursive walks overflow the stack.
+ */
+export const MAX_OP_DEPTH = 100;
+
+/**
  * Problems with an op's structure (not whether it fits a document), or `null` when it is well formed: then
  * `normalize(op)` is an op that `transform`, `compose` and `findConflicts` take without throwing. json1's own
  * check does not look into text edits (text-unicode has no `checkValidOp`), and `normalize` only drops their
  * zero skips, empty inserts and deletes: a negative or fractional count would throw later (or apply nonsense).
+ * What the op writes (`i`), says it removed (`r`) or adds (`ena`) must be plain JSON (`jsonValueProblem`), and the
+ * op nest at most `MAX_OP_DEPTH` levels.
  */
 export function checkOp(op: unknown): string | null {
+  // json1's walks recurse: an op nested thousands of levels deep would overflow the stack in them.
+  if (nestsDeeperThan(op, MAX_OP_DEPTH)) return `op nests more than ${MAX_OP_DEPTH} levels deep`;
   try {
     json1.checkValidOp(op as Op);
   } catch (e) {
     return e instanceof Error && e.message ? e.message : 'malformed op';
   }
   for (const { path, c } of opComponents(op as Op)) {
+    const at = JSON.stringify(path);
+    // What an op writes (or says it removed) is plain JSON, read alike by every replica and encoder.
+    for (const key of ['i', 'r', 'ena'] as const) {
+      const p = c[key] === undefined ? null : jsonValueProblem(c[key], MAX_OP_DEPTH);
+      if (p !== null) return `${key} at ${at}: ${p}`;
+    }
+    if (c.ena !== undefined && typeof c.ena !== 'number') return `ena at ${at}: not a number`;
     const text = c.es !== undefined ? c.es : isTextType(c.et) ? c.e : undefined;
     if (text === undefined) continue;
-    const at = JSON.stringify(path);
     if (!Array.isArray(text)) return `text edit at ${at}: not a list of components`;
     const bad = (text as unknown[]).find((part) => !isTextComponent(part));
     if (bad !== undefined) return `text edit at ${at}: invalid component ${brief(bad)}`;

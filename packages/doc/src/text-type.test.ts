@@ -14,6 +14,21 @@ const ours = textUnicodeType as typeof textUnicodeType & Invertible;
 const theirs = shipped as typeof shipped & Invertible;
 
 describe('textUnicodeType', () => {
+  it('refuses a delete past the end of the text, as it refuses a skip', () => {
+    expect(() => textUnicodeType.apply('hello', [{ d: 100 }])).toThrow('deletes past the end');
+    expect(() => textUnicodeType.apply('h😀llo', [2, { d: 4 }])).toThrow('deletes past the end');
+    expect(() => textUnicodeType.apply('hello', [9, 'x'])).toThrow('too long');
+    expect(textUnicodeType.apply('h😀llo', [1, { d: 4 }])).toBe('h');
+  });
+
+  it('refuses a delete naming text that is not there (it would be stored, and undone, as that text)', () => {
+    expect(() => textUnicodeType.apply('abc', [{ d: 'zzz' }])).toThrow('deletes text that is not there');
+    expect(() => textUnicodeType.apply('abc', [1, { d: 'bd' }])).toThrow('deletes text that is not there');
+    expect(() => textUnicodeType.apply('a😀bc', [1, { d: '😀c' }])).toThrow('deletes text that is not there');
+    expect(textUnicodeType.apply('a😀bc', [1, { d: '😀b' }])).toBe('ac');
+    expect(textUnicodeType.apply('😀abc', [1, 'x', { d: 1 }, { d: 'b' }, 'y'])).toBe('😀xyc');
+  });
+
   it('applies every op exactly as the shipped type, with and without astral characters', () => {
     fc.assert(
       fc.property(

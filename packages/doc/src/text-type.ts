@@ -52,7 +52,9 @@ const stringRope: Rope<string> = {
         out.push(s);
       },
       del(n) {
-        rest = rest.slice(offsetOf(rest, plain, n));
+        const offset = offsetOf(rest, plain, n);
+        if (offset > rest.length) throw Error('The op deletes past the end of the text');
+        rest = rest.slice(offset);
       },
       build() {
         // Concatenated, not joined: V8 makes a rope of the pieces, flattened (one copy) when next read.
@@ -71,7 +73,38 @@ const stringRope: Rope<string> = {
   },
 };
 
-export const textUnicodeType: TextType<string> = makeType(stringRope);
+const shipped = makeType(stringRope);
+
+/**
+ * The type, whose `apply` also refuses a delete that names its text (`{d: "abc"}`, as invertible ops and undo carry
+ * it) when the text there is another: the package deletes as many characters whatever they are, and the op would be
+ * stored saying it removed what it did not (its inverse, an undo, would then put back the wrong text).
+ */
+export const textUnicodeType: TextType<string> = {
+  ...shipped,
+  apply(doc, op) {
+    checkNamedDeletes(doc, op);
+    return shipped.apply(doc, op);
+  },
+};
+
+/** Throws when a `{d: string}` component of `op` does not match the text of `doc` at its place. */
+function checkNamedDeletes(doc: string, op: readonly unknown[]): void {
+  if (!op.some((c) => typeof (c as { d?: unknown } | null)?.d === 'string')) return;
+  const plain = !hasSurrogates(doc);
+  let at = 0; // UTF-16 offset in `doc`
+  const skip = (n: number) => (plain ? n : codePointOffset(doc.slice(at), n));
+  for (const c of op) {
+    if (typeof c === 'number') at += skip(c);
+    else if (typeof c === 'object' && c !== null) {
+      const d = (c as { d: number | string }).d;
+      if (typeof d === 'string') {
+        if (!doc.startsWith(d, at)) throw Error('The op deletes text that is not there');
+        at += d.length;
+      } else at += skip(d);
+    }
+  }
+}
 
 /**
  * A component that text-unicode's `normalize` turns into a valid one (or drops): a skip (an integer >= 0), an

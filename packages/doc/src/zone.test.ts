@@ -30,6 +30,21 @@ describe('validateZone', () => {
     expect(validateZone({ ...good, language: 'de' })).toEqual([]);
   });
 
+  it('holds plain JSON only, nested no deeper than meta may, in every field', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 40; i++) deep = [deep];
+    expect(validateZone({ ...good, extra: deep })).toEqual(['zone: extra: nested more than 32 levels deep']);
+    expect(validateZone({ ...good, bbox: { ...good.bbox, note: deep } })).toEqual([
+      'zone: bbox: nested more than 32 levels deep',
+    ]);
+    expect(validateZone({ ...good, seen: new Date(0) })).toEqual(['zone: seen: a Date is not a JSON value']);
+    expect(validateZone({ ...good, raw: new Uint8Array(1) })).toEqual([
+      'zone: raw: a Uint8Array is not a JSON value',
+    ]);
+    expect(validateZone({ ...good, n: Number.NaN })).toEqual(['zone: n: NaN is not a JSON number']);
+    expect(validateZone({ ...good, extra: { a: [1, { b: null }] } })).toEqual([]);
+  });
+
   it('names each problem clearly', () => {
     const problems = validateZone(
       { ...good, page: -1, type: 'banner', confidence: 2, bbox: { x: 0, y: 0, w: -1, h: 1 }, text: 5 },
@@ -128,8 +143,22 @@ describe('validateDocument', () => {
   it('limits how deep meta nests, so that every accepted document can be encoded and sent', () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 32; i++) deep = i % 2 ? { a: deep } : [deep];
-    expect(validateDocument({ meta: { deep }, zones: {} })).toEqual(['meta nests more than 32 levels deep']);
+    expect(validateDocument({ meta: { deep }, zones: {} })).toEqual([
+      'meta: nested more than 32 levels deep',
+    ]);
     expect(validateDocument({ meta: deep as Record<string, unknown>, zones: {} })).toEqual([]);
+  });
+
+  it('keeps meta plain JSON: a number add on a missing key (NaN), a MessagePack timestamp or big integer', () => {
+    expect(validateDocument({ meta: { n: Number.NaN }, zones: {} })).toEqual([
+      'meta: NaN is not a JSON number',
+    ]);
+    expect(validateDocument({ meta: { at: new Date(0) }, zones: {} })).toEqual([
+      'meta: a Date is not a JSON value',
+    ]);
+    expect(validateDocument({ meta: { n: [2n] }, zones: {} })).toEqual([
+      'meta: a big integer is not a JSON value (JSON has none)',
+    ]);
   });
 
   it('accepts every generated document', () => {

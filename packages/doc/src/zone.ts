@@ -1,4 +1,4 @@
-import { nestsDeeperThan } from './nesting.js';
+import { jsonValueProblem } from './json-value.js';
 import type { Json } from './ot.js';
 
 /**
@@ -57,7 +57,10 @@ export type DocLimits = {
   /** In UTF-16 code units (what `string.length` counts). */
   maxTextLength: number;
   maxZones: number;
-  /** How deep `meta` may nest (objects and arrays, measured by `nestsDeeperThan`): `MAX_META_DEPTH`. */
+  /**
+   * How deep `meta` may nest (objects and arrays, measured by `nestsDeeperThan`): `MAX_META_DEPTH`. Each field of a
+   * zone, `meta` and every zone field hold plain JSON only (`jsonValueProblem`).
+   */
   maxMetaDepth: number;
 };
 
@@ -162,6 +165,13 @@ export function validateZone(z: unknown, key?: string, limits: DocLimits = DEFAU
   if (z.order !== undefined && !(Number.isSafeInteger(z.order) && (z.order as number) >= 0)) {
     add(`order must be an integer >= 0 when present, got ${show(z.order)}`);
   }
+  // Every field plain JSON (the other fields are kept, whatever they are), nested no deeper than `meta` may. Looked
+  // at once the fields above are right, which says more of theirs.
+  if (problems.length > 0) return problems;
+  for (const [field, v] of Object.entries(z)) {
+    const p = jsonValueProblem(v, limits.maxMetaDepth);
+    if (p !== null) add(`${field}: ${p}`);
+  }
   return problems;
 }
 
@@ -171,8 +181,9 @@ export function validateDocument(doc: unknown, options: ValidateOptions = {}): s
   if (!isObject(doc)) return [`document must be an object {meta, zones}, got ${show(doc)}`];
   const problems: string[] = [];
   if (!isObject(doc.meta)) problems.push(`meta must be an object, got ${show(doc.meta)}`);
-  else if (nestsDeeperThan(doc.meta, limits.maxMetaDepth)) {
-    problems.push(`meta nests more than ${limits.maxMetaDepth} levels deep`);
+  else {
+    const p = jsonValueProblem(doc.meta, limits.maxMetaDepth);
+    if (p !== null) problems.push(`meta: ${p}`);
   }
   if (!isObject(doc.zones)) {
     problems.push(`zones must be an object keyed by zone id, got ${show(doc.zones)}`);

@@ -1,4 +1,4 @@
-import { nestsDeeperThan } from '@syncline/doc';
+import { jsonValueProblem } from '@syncline/doc';
 import {
   type BatchableClientMessage,
   docRoom,
@@ -33,21 +33,15 @@ const roomOf = (msg: { room?: string; documentId?: string }): string => msg.room
 export const MAX_DATA_DEPTH = 100;
 
 /**
- * Why published data cannot be encoded for every subscriber (a MessagePack big integer, which JSON cannot write;
- * nesting that overflows the encoders), or null. Checked before the event is stored or fanned out: encoding fails
- * only later, in the store (failing the turn's other publishes to the room) or in the flush (outside any handler).
+ * Why published data cannot be sent alike to every subscriber, or null: it must be plain JSON (`jsonValueProblem`),
+ * nested at most `MAX_DATA_DEPTH` levels. A MessagePack big integer JSON cannot write; a timestamp or binary data JSON
+ * subscribers would read as something else; nesting past the limit overflows the encoders. Checked before the event
+ * is stored or fanned out: encoding fails only later, in the store (failing the turn's other publishes to the room)
+ * or in the flush (outside any handler).
  */
 function unencodable(value: unknown): string | null {
-  // The depth first: it stops at the limit, and the search for big integers then goes no deeper.
-  if (nestsDeeperThan(value, MAX_DATA_DEPTH)) return `data: nested more than ${MAX_DATA_DEPTH} levels deep`;
-  return hasBigInt(value) ? 'data: big integers cannot be sent (JSON has none)' : null;
-}
-
-function hasBigInt(value: unknown): boolean {
-  if (typeof value === 'bigint') return true;
-  if (value === null || typeof value !== 'object') return false;
-  for (const v of Array.isArray(value) ? value : Object.values(value)) if (hasBigInt(v)) return true;
-  return false;
+  const p = jsonValueProblem(value, MAX_DATA_DEPTH);
+  return p === null ? null : `data: ${p}`;
 }
 
 /** Carries out one validated, de-duplicated, rate-checked client message. */

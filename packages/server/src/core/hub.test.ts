@@ -333,6 +333,34 @@ describe('Hub data that cannot be encoded', () => {
     ]);
     expect(bob.s.take()).toEqual([]);
   });
+
+  it('refuses a MessagePack timestamp, which JSON subscribers would read as something else', async () => {
+    const h = setup();
+    const mallory = await h.hello(
+      'mallory',
+      { rooms: [{ room: 'doc:a', mode: 'join' }] },
+      SUBPROTOCOL_MSGPACK,
+    );
+    const bob = await h.hello('bob', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    mallory.s.take();
+    bob.s.take();
+    // The timestamp extension (fixext4, type -1) for second 0, spliced in where the string "BIG" was.
+    const frame = msgpackCodec.encode({
+      type: 'publish',
+      id: 'c1',
+      room: 'doc:a',
+      event: 'app_event',
+      data: { name: 'when', at: 'BIG' },
+    }) as Uint8Array;
+    const hex = Buffer.from(frame).toString('hex').replace('a3424947', 'd6ff00000000');
+    expect((msgpackCodec.decode(Buffer.from(hex, 'hex')) as Msg).data.at).toEqual(new Date(0));
+    mallory.s.writeRaw(Buffer.from(hex, 'hex'));
+    await h.settle();
+    expect(mallory.s.take()).toEqual([
+      { type: 'nack', id: 'c1', code: ErrorCode.Invalid, message: 'data: a Date is not a JSON value' },
+    ]);
+    expect(bob.s.take()).toEqual([]);
+  });
 });
 
 describe('Hub method results that cannot be encoded', () => {

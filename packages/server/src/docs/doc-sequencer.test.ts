@@ -133,6 +133,58 @@ describe('DocumentSequencer zone limit', () => {
   });
 });
 
+describe('DocumentSequencer values that would break a document', () => {
+  it('refuses them with invalid, and the document, its checksum and its snapshot stay whole', async () => {
+    const s = sequencer();
+    await s.create('a');
+    const commit = (op: unknown, opId: string) =>
+      s.run(
+        s.documents.applyServerOp('d', op as Parameters<DocumentSequencer['applyServerOp']>[1], {
+          userId: 'u',
+          opId,
+        }),
+      );
+    let deep: unknown = 'x';
+    for (let i = 0; i < 4000; i++) deep = [deep];
+    const refusals: [unknown, string][] = [
+      // A zone field nested thousands of levels deep: the checksum, the encoders and json1 would overflow the stack.
+      [['zones', 'z', { i: { ...zone('z'), extra: deep } }], `op: op nests more than 100 levels deep`],
+      [
+        [
+          'zones',
+          'z',
+          { i: { ...zone('z'), extra: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]] } },
+        ],
+        'zone "z": extra: nested more than 32 levels deep',
+      ],
+      // A number add on a missing key: NaN, which JSON sends as null (every replica would differ from the server).
+      [['meta', 'count', { ena: 1 }], 'meta: NaN is not a JSON number'],
+      // MessagePack's timestamps and binary data: read back as something else by JSON peers.
+      [['meta', 'at', { i: new Date(0) }], 'op: i at ["meta","at"]: a Date is not a JSON value'],
+      [
+        ['zones', 'a', 'raw', { i: new Uint8Array(2) }],
+        'op: i at ["zones","a","raw"]: a Uint8Array is not a JSON value',
+      ],
+      // Text deletes that do not fit the text.
+      [
+        ['zones', 'a', 'text', { es: [{ d: 100 }] }],
+        'op does not apply: The op deletes past the end of the text',
+      ],
+      [
+        ['zones', 'a', 'text', { es: [{ d: 'zz' }] }],
+        'op does not apply: The op deletes text that is not there',
+      ],
+    ];
+    for (const [i, [op, message]] of refusals.entries())
+      await expect(commit(op, `bad-${i}`)).rejects.toMatchObject({ code: 'invalid', message });
+    await commit(['zones', 'a', 'text', { es: [{ d: 'a' }, 'b'] }], 'fine');
+    const { data, version } = await s.run(s.documents.read('d'));
+    expect(version).toBe(2);
+    expect(data).toEqual({ meta: {}, zones: { a: { ...zone('a'), text: 'b' } } });
+    expect(() => checksum(data)).not.toThrow();
+  });
+});
+
 describe('DocumentSequencer zone_update events', () => {
   it('name a field the op removed with null (a moved zone loses its reading order)', async () => {
     const s = sequencer();
