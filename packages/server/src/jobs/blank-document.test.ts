@@ -126,6 +126,9 @@ describe('a blank document (POST /api/documents with a JSON body)', () => {
       { name: 'notes', documentId: 'a/b' },
       { name: 'notes', documentId: 'x'.repeat(129) },
       { name: 'notes', documentId: 7 },
+      // A URL path cannot name these (it would be deleted through `/api/documents/..`, which is `/api`).
+      { name: 'notes', documentId: '.' },
+      { name: 'notes', documentId: '..' },
     ]) {
       expect(await refusal(jobs.createBlank(olga, body))).toBe('invalid');
     }
@@ -200,5 +203,15 @@ describe('a blank document (POST /api/documents with a JSON body)', () => {
     expect(await documents.deleted('notes')).toMatchObject({ ownerId: 'olga' });
     // Asking again is safe.
     await run(jobs.deleteDocument(olga, 'notes'));
+  });
+
+  it('is deleted whatever characters its id has ("|" and dots are a file key\'s too)', async () => {
+    const { jobs, documents, store, run } = server();
+    for (const documentId of ['a|b', 'a.b', '...x', 'u@v~w+x=y:z-_']) {
+      await run(jobs.createBlank(olga, { name: 'notes', documentId }));
+      await run(jobs.deleteDocument(olga, documentId));
+      expect(await store.getDocument(documentId)).toBeUndefined();
+      expect(await documents.deleted(documentId)).toMatchObject({ ownerId: 'olga' });
+    }
   });
 });

@@ -41,6 +41,8 @@ function parseRequest(body: unknown): { name: string; documentId: string } {
   if (typeof rawId !== 'string' || !DOC_ID.test(rawId)) {
     throw invalid('documentId: 1-128 characters of [A-Za-z0-9_.@~|+=:-]');
   }
+  // A URL path cannot name them (`/api/documents/..` is `/api`): the document could never be deleted.
+  if (/^\.+$/.test(rawId)) throw invalid('documentId: not dots alone (a URL cannot name it)');
   return { name, documentId: rawId };
 }
 

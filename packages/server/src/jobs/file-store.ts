@@ -18,7 +18,8 @@ export interface FileStore {
   delete(key: string): Promise<void>;
 }
 
-const KEY = /^[A-Za-z0-9_.@~+=:-]+(\/[A-Za-z0-9_.@~+=:-]+)*$/;
+// The characters of document ids (the room key's, `|` included) and `/` between parts.
+const KEY = /^[A-Za-z0-9_.@~|+=:-]+(\/[A-Za-z0-9_.@~|+=:-]+)*$/;
 
 /** Refuses keys that could leave the store's directory (`..`, absolute paths, odd characters). */
 export function checkFileKey(key: string): void {
