@@ -69,3 +69,24 @@ describe('dev mode in production', () => {
     }
   });
 });
+
+describe('the dev token route', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+
+  it('answers bad requests as every route does: 413 too_large, 405 with Allow, 400 invalid', async () => {
+    const cli = new CliServer({ ...NO_SECRET, NODE_ENV: 'development' });
+    cleanup.add(() => cli.kill());
+    const url = `http://127.0.0.1:${await cli.start()}/api/dev/token`;
+    const big = await fetch(url, { method: 'POST', body: JSON.stringify({ name: 'x'.repeat(20_000) }) });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ error: { code: 'too_large' } });
+    const get = await fetch(url);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    expect(await get.json()).toMatchObject({ error: { code: 'method_not_allowed' } });
+    const garbled = await fetch(url, { method: 'POST', body: '{"name":' });
+    expect(garbled.status).toBe(400);
+    expect(await garbled.json()).toMatchObject({ error: { code: 'invalid' } });
+  });
+});

@@ -27,6 +27,14 @@ describe('parseHello', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.code).toBe(code);
   });
+
+  it('names the failing field by its whole path, a first item (index 0) too', () => {
+    const rooms = [{ room: 'doc:ok' }, { room: 'Bad Room' }];
+    for (const [i, list] of [rooms.slice(1), rooms].entries()) {
+      const r = parseHello({ type: 'hello', v: 1, token: 't', rooms: list });
+      expect(r.ok ? '' : r.message).toBe(`rooms.${i}.room: invalid room name`);
+    }
+  });
 });
 
 describe('parseClientMessages', () => {

@@ -24,7 +24,7 @@ function describe(error: z.ZodError, root = 'message'): string {
   const issue = error.issues[0];
   if (!issue) return `invalid ${root}`;
   const path = issue.path.length
-    ? [root === 'message' ? '' : root, ...issue.path].filter(Boolean).join('.')
+    ? [...(root === 'message' ? [] : [root]), ...issue.path].map(String).join('.')
     : root;
   return `${path}: ${issue.message}`;
 }

@@ -186,7 +186,11 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
     req.resume();
     // A store failing under a stopping server (fail-stop after a storage failure, a shutdown closing the stores):
     // not a bug to report as 500, but a 503 to retry later or elsewhere.
-    sendError(res, !(err instanceof SynclineError) && ctx.stopping?.() ? stoppingError() : err);
+    const stopping = !(err instanceof SynclineError) && ctx.stopping?.();
+    // Unexpected: the reply says `internal`, the log says what (PROTOCOL §19).
+    if (!(err instanceof SynclineError) && !stopping)
+      ctx.log?.error({ err, method: req.method, route }, 'request failed');
+    sendError(res, stopping ? stoppingError() : err);
   });
   return true;
 }

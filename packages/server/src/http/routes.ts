@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode } from '@syncline/protocol';
 import type { Registry } from 'prom-client';
 import type { DevTokenIssuer } from '../auth/jwt-authenticator.js';
+import { SynclineError } from '../core/errors.js';
 import type { Hub } from '../core/hub.js';
 import { handleJobRoutes, type JobRoutesContext } from './job-routes.js';
 import { readJson } from './read-body.js';
@@ -18,9 +20,13 @@ export interface RouteContext {
   jobs?: JobRoutesContext;
 }
 
-const json = (res: ServerResponse, status: number, body: unknown) => {
+const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(text);
 };
 
@@ -78,7 +84,7 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
   }
   if (path === '/api/dev/token' && ctx.devTokens) {
     if (req.method !== 'POST') {
-      json(res, 405, { error: { code: 'method_not_allowed', message: 'use POST' } });
+      json(res, 405, { error: { code: 'method_not_allowed', message: 'use POST' } }, { allow: 'POST' });
       return true;
     }
     const issuer = ctx.devTokens;
@@ -93,7 +99,16 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
         }
         json(res, 200, await issuer.issue(name));
       },
-      (err) => json(res, 400, { error: { code: 'invalid', message: String((err as Error).message) } }),
+      (err: unknown) => {
+        // Over the limit: 413 too_large, as on every other route; unreadable JSON: 400 invalid.
+        const tooLarge = err instanceof SynclineError && err.code === ErrorCode.TooLarge;
+        json(res, tooLarge ? 413 : 400, {
+          error: {
+            code: tooLarge ? ErrorCode.TooLarge : ErrorCode.Invalid,
+            message: String((err as Error).message),
+          },
+        });
+      },
     );
     return true;
   }
