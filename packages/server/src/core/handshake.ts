@@ -74,7 +74,7 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
   hub.stats.bump(hub.stats.resumes, resumed ? 'resumed' : hello.session ? 'expired' : 'new');
   if (!session) {
     session = new Session(randomId(12), randomId(24), identity, hub.limits.dedupWindow);
-    hub.sessions.set(session.id, session);
+    hub.addSession(session);
   }
   if (session.conn && session.conn !== conn) {
     const old = session.conn;
@@ -178,7 +178,7 @@ async function adoptSession(
   const existing = hub.sessions.get(record.id);
   if (existing) return existing.userId === identity.userId ? existing : undefined;
   const session = new Session(record.id, record.key, identity, hub.limits.dedupWindow);
-  hub.sessions.set(session.id, session);
+  hub.addSession(session);
   for (const r of record.rooms) {
     const room = hub.room(r.room);
     const sub = new Subscription(session, room, r.mode, r.types ? new Set(r.types) : null);

@@ -831,6 +831,38 @@ describe('Hub sessions', () => {
     expect(mallory.welcome.resumed).toBe(false);
   });
 
+  it("keeps at most maxSessionsPerUser of a user's sessions: a new one drops their oldest without a socket", async () => {
+    const h = setup({ limits: { maxSessionsPerUser: 3 } });
+    const live = await h.hello('alice'); // connected all along: never dropped
+    const gone: Welcome[] = [];
+    for (let i = 0; i < 4; i++) {
+      const a = await h.hello('alice');
+      a.s.drop();
+      gone.push(a.welcome);
+    }
+    await h.settle();
+    const bob = await h.hello('bob'); // another user's sessions are theirs to count
+    const kept = [...h.hub.sessions.keys()];
+    expect(kept).toEqual([
+      live.welcome.sessionId,
+      gone[2].sessionId,
+      gone[3].sessionId,
+      bob.welcome.sessionId,
+    ]);
+    // The newest still resumes; a dropped one starts afresh.
+    const newest = await h.hello('alice', { session: { id: gone[3].sessionId, key: gone[3].resumeKey } });
+    expect(newest.welcome.resumed).toBe(true);
+    const oldest = await h.hello('alice', { session: { id: gone[0].sessionId, key: gone[0].resumeKey } });
+    expect(oldest.welcome.resumed).toBe(false);
+  });
+
+  it('counts closes by code, the codes clients choose themselves as one: other', async () => {
+    const h = setup();
+    for (const code of [1006, 1000, 3000, 4999, 4321, 1006]) (await h.hello('alice')).s.drop(code);
+    await h.settle();
+    expect(Object.fromEntries(h.hub.stats.closesByCode)).toEqual({ 1000: 1, 1006: 2, other: 3 });
+  });
+
   it('starts a new session once the grace period is over', async () => {
     const h = setup({ limits: { sessionGraceMs: 10_000 } });
     const alice = await disconnectedAfter(h, 'doc:a');

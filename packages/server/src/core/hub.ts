@@ -42,6 +42,9 @@ import type { SmallSet } from './small-set.js';
 import { Stats } from './stats.js';
 import type { Subscription } from './subscription.js';
 
+/** The close codes this server sends (a client's own close codes are counted together, as `other`). */
+const SERVER_CLOSE_CODES: ReadonlySet<number> = new Set(Object.values(CloseCode).map((c) => c.code));
+
 export interface HubLimits {
   maxPayload: number;
   handshakeTimeoutMs: number;
@@ -57,6 +60,12 @@ export interface HubLimits {
   presenceCountSettleMs: number;
   /** 0 = unlimited. */
   maxConnectionsPerUser: number;
+  /**
+   * Sessions of one user this node keeps (each kept `sessionGraceMs` after its socket closed, to be resumed): past
+   * it, a new session drops the user's oldest one without a socket. A loop of hellos would otherwise pile up
+   * sessions (~4 KB each) as fast as it can connect. 0 = unlimited.
+   */
+  maxSessionsPerUser: number;
   dedupWindow: number;
   /** Above this many buffered bytes a connection's ephemeral traffic is dropped. */
   softBufferBytes: number;
@@ -94,6 +103,7 @@ export const DEFAULT_LIMITS: HubLimits = {
   presenceGraceMs: 10_000,
   presenceCountSettleMs: 2_000,
   maxConnectionsPerUser: 20,
+  maxSessionsPerUser: 100,
   dedupWindow: 1024,
   softBufferBytes: 256 * 1024,
   hardBufferBytes: 4 * 1024 * 1024,
@@ -204,6 +214,8 @@ export class Hub {
   /** Sockets with a session. */
   readonly connections = new Set<Connection>();
   readonly sessions = new Map<string, Session>();
+  /** Each user's sessions on this node, oldest first (`addSession`, `dropSession`). */
+  private readonly userSessions = new Map<string, Set<Session>>();
   readonly userConnections = new Map<string, SmallSet<Connection>>();
   readonly userBuckets = new Map<string, ClassBuckets>();
   readonly rooms = new Map<string, Room>();
@@ -521,7 +533,11 @@ export class Hub {
   /** The transport reports a closed socket. */
   release(conn: Connection, code: number, reason: string): void {
     this.stats.connectionsClosed++;
-    this.stats.bump(this.stats.closesByCode, code);
+    // A client picks its own close code (3000-4999): one label each would let it grow the metrics without bound.
+    this.stats.bump(
+      this.stats.closesByCode,
+      (code >= 1000 && code <= 1015) || SERVER_CLOSE_CODES.has(code) ? code : 'other',
+    );
     this.pending.delete(conn);
     const session = conn.session;
     if (session && this.connections.delete(conn)) {
@@ -870,11 +886,31 @@ export class Hub {
     this.broker.saveSession(record, this.limits.sessionGraceMs + this.limits.heartbeatMs);
   }
 
+  /**
+   * Keeps a new session (made by a hello, or taken over from another node). Past `maxSessionsPerUser` of the user's,
+   * their oldest session without a socket is dropped, as the grace would drop it later.
+   */
+  addSession(session: Session): void {
+    this.sessions.set(session.id, session);
+    let mine = this.userSessions.get(session.userId);
+    if (!mine) this.userSessions.set(session.userId, (mine = new Set()));
+    mine.add(session);
+    const max = this.limits.maxSessionsPerUser;
+    if (max <= 0 || mine.size <= max) return;
+    for (const old of mine) {
+      if (old.conn || old === session) continue;
+      this.dropSession(old);
+      return;
+    }
+  }
+
   dropSession(session: Session): void {
     this.presence.setPresent(session, false);
     for (const sub of session.subs.values()) sub.room.subs.delete(sub);
     session.subs.clear();
     this.sessions.delete(session.id);
+    const mine = this.userSessions.get(session.userId);
+    if (mine?.delete(session) && mine.size === 0) this.userSessions.delete(session.userId);
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------

@@ -5,7 +5,8 @@
 export class Stats {
   connectionsOpened = 0;
   connectionsClosed = 0;
-  readonly closesByCode = new Map<number, number>();
+  /** By close code: the WebSocket standard's (1000-1015) and Syncline's; any other a client chose counts as `other`. */
+  readonly closesByCode = new Map<number | 'other', number>();
   readonly messagesIn = new Map<string, number>();
   bytesIn = 0;
   readonly messagesOut = new Map<string, number>();
@@ -28,8 +29,8 @@ export class Stats {
   /** Round-trip times (ms) measured since the last scrape. */
   rttSamples: number[] = [];
 
-  bump(map: Map<string, number> | Map<number, number>, key: string | number, n = 1): void {
-    (map as Map<string | number, number>).set(key, ((map as Map<string | number, number>).get(key) ?? 0) + n);
+  bump<K>(map: Map<K, number>, key: K, n = 1): void {
+    map.set(key, (map.get(key) ?? 0) + n);
   }
 
   sampleRtt(ms: number): void {
