@@ -60,12 +60,22 @@ describe('processing jobs, bad input', () => {
     await bystanderIsServed(1);
   });
 
+  it('says an empty file is empty, not that it is not a PDF', async () => {
+    const r = await s.upload('olga', new Uint8Array(0));
+    expect(r.status).toBe(415);
+    expect(r.body.error).toMatchObject({ code: 'unsupported_media_type', message: 'the file is empty' });
+  });
+
   it('refuses a file over the limit with 413', async () => {
     const big = new Uint8Array(300 * 1024);
     big.set(new TextEncoder().encode('%PDF-1.7\n'));
     const r = await s.upload('olga', big);
     expect(r.status).toBe(413);
-    expect(r.body.error).toMatchObject({ code: 'too_large' });
+    // The limit in units people read (the server's is 256 KiB here; 50 MB by default).
+    expect(r.body.error).toMatchObject({
+      code: 'too_large',
+      message: 'the file is larger than the 256 KB limit',
+    });
     expect(
       ((await (await s.get('olga', '/api/documents')).json()) as { documents: unknown[] }).documents,
     ).toEqual([]);

@@ -2,6 +2,12 @@ import type { Disposer } from '@syncline/client';
 
 export type NotificationKind = 'conflict' | 'rejected' | 'error' | 'maintenance' | 'info' | 'success';
 
+/** A button on a toast beside Dismiss; clicking it runs `run` and dismisses the toast. */
+export interface NotificationAction {
+  label: string;
+  run: () => void;
+}
+
 export interface Notification {
   id: string;
   kind: NotificationKind;
@@ -14,6 +20,11 @@ export interface Notification {
   createdAt: number;
   /** Stays until dismissed (or, for maintenance, until it ends). */
   sticky: boolean;
+  /**
+   * The toast's own action ("Open" on "report.pdf uploaded"), offered by `<NotificationContainer>` before any its
+   * `action` prop would give.
+   */
+  action?: NotificationAction;
 }
 
 export type NotificationInput = Omit<Notification, 'id' | 'createdAt' | 'sticky'> & {

@@ -86,4 +86,29 @@ describe('NotificationContainer and useMaintenance', () => {
     expect(screen.queryByText('Edit conflict')).toBeNull();
     expect(screen.getByText('Saved')).toBeTruthy();
   });
+
+  it('offers the action a toast carries itself, before the container’s', async () => {
+    const client = world.client('ann');
+    const Wrapper = world.wrapper(client);
+    let notify: ReturnType<typeof useNotify> = () => '';
+    const opened: string[] = [];
+    render(
+      <Wrapper>
+        <Notifier onReady={(n) => (notify = n)} />
+        <NotificationContainer action={() => ({ label: 'Show zone', run: () => {} })} />
+      </Wrapper>,
+    );
+    act(() => {
+      notify({
+        kind: 'success',
+        title: 'Uploaded',
+        message: 'report.pdf uploaded',
+        action: { label: 'Open', run: () => opened.push('report') },
+      });
+    });
+    expect(screen.queryByRole('button', { name: 'Show zone' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Open' }));
+    expect(opened).toEqual(['report']);
+    expect(screen.queryByText('report.pdf uploaded')).toBeNull();
+  });
 });

@@ -39,6 +39,74 @@ describe('processing state', () => {
     expect(late).toBe(s);
   });
 
+  it('keeps the skipped pages and warnings: from progress ticks, completion, a resumed run and job.get', () => {
+    let s = reduceProcessing(IDLE_PROCESSING, {
+      type: 'processing_started',
+      data: { documentId, jobId: 'j1', estimatedTime: 5000, pages: 3, startPage: 1 } as never,
+    });
+    s = reduceProcessing(s, {
+      type: 'processing_progress',
+      data: {
+        documentId,
+        jobId: 'j1',
+        progress: 2 / 3,
+        page: 2,
+        pages: 3,
+        warnings: ['page 2: skipped: cannot be parsed (bad)'],
+      },
+    });
+    expect(s.warnings).toEqual(['page 2: skipped: cannot be parsed (bad)']);
+    // A resumed run of the same job keeps them; a tick repeating one does not add it twice.
+    s = reduceProcessing(s, {
+      type: 'processing_started',
+      data: { documentId, jobId: 'j1', estimatedTime: 1000, pages: 3, startPage: 3 } as never,
+    });
+    s = reduceProcessing(s, {
+      type: 'processing_progress',
+      data: {
+        documentId,
+        jobId: 'j1',
+        progress: 1,
+        page: 3,
+        pages: 3,
+        warnings: ['page 2: skipped: cannot be parsed (bad)'],
+      },
+    });
+    expect(s.warnings).toHaveLength(1);
+    s = reduceProcessing(s, {
+      type: 'processing_completed',
+      data: {
+        documentId,
+        jobId: 'j1',
+        zones: 4,
+        confidence: 0.9,
+        pages: 3,
+        skippedPages: [2],
+        warnings: ['page 2: skipped: cannot be parsed (bad)'],
+      } as never,
+    });
+    expect(s).toMatchObject({
+      processingStatus: 'completed',
+      skippedPages: [2],
+      warnings: [expect.any(String)],
+    });
+    // Opened later: the job's result says the same.
+    expect(
+      fromJob({
+        jobId: 'j1',
+        kind: 'processing',
+        state: 'completed',
+        result: { pages: 3, zones: 4, confidence: 0.9, skippedPages: [2], warnings: ['page 2: skipped: x'] },
+      }),
+    ).toMatchObject({ skippedPages: [2], warnings: ['page 2: skipped: x'], zones: 4 });
+    // Another job starts clean.
+    const next = reduceProcessing(s, {
+      type: 'processing_started',
+      data: { documentId, jobId: 'j2', estimatedTime: 1000, pages: 3, startPage: 1 } as never,
+    });
+    expect(next).toMatchObject({ skippedPages: [], warnings: [] });
+  });
+
   it('tells a cancellation from a failure', () => {
     const running = fromJob({
       jobId: 'j1',

@@ -22,6 +22,13 @@ export interface ProcessingState {
   readonly zones: number | null;
   readonly confidence: number | null;
   /**
+   * The pages the analysis could not read and skipped, and the pages' warnings (each `page N: …`; the first 100), as
+   * `processing_progress` (warnings only), `processing_completed` and a `job.get` reply's `result` say: kept across a
+   * resumed run of the same job.
+   */
+  readonly skippedPages: readonly number[];
+  readonly warnings: readonly string[];
+  /**
    * Whether this user may cancel / retry the job (`JobInfo.permissions` of a `job.*` reply: the job's owner, the
    * document's owner, admins). False until the server said so: room events are the same for everyone and carry no
    * per-user flag.
@@ -42,9 +49,14 @@ export const IDLE_PROCESSING: ProcessingState = Object.freeze({
   recoverable: false,
   zones: null,
   confidence: null,
+  skippedPages: Object.freeze([]),
+  warnings: Object.freeze([]),
   canCancel: false,
   canRetry: false,
 });
+
+/** As many warnings as the server keeps of a job. */
+const MAX_WARNINGS = 100;
 
 export type ProcessingEvent =
   | { type: 'processing_started'; data: EventData<'processing_started'> }
@@ -53,6 +65,17 @@ export type ProcessingEvent =
   | { type: 'processing_error'; data: EventData<'processing_error'> };
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const pageList = (v: unknown): readonly number[] | null =>
+  Array.isArray(v) ? Object.freeze(v.filter((p): p is number => num(p) !== null)) : null;
+const stringList = (v: unknown): readonly string[] | null =>
+  Array.isArray(v)
+    ? Object.freeze(v.filter((w): w is string => typeof w === 'string').slice(0, MAX_WARNINGS))
+    : null;
+/** `known` and the new warnings not in it, in order (a progress tick names only its own pages'). */
+const withWarnings = (known: readonly string[], more: readonly string[] | null): readonly string[] => {
+  const fresh = (more ?? []).filter((w) => !known.includes(w));
+  return fresh.length === 0 ? known : Object.freeze([...known, ...fresh].slice(0, MAX_WARNINGS));
+};
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /** The state after a `processing_*` event. */
@@ -66,8 +89,12 @@ export function reduceProcessing(state: ProcessingState, event: ProcessingEvent)
       const pages = num(d.pages) ?? base.pages;
       const startPage = num(d.startPage);
       const page = startPage !== null ? Math.max(0, startPage - 1) : 0;
+      // A resumed run of the same job keeps what the earlier runs found.
+      const same = base.jobId === jobId;
       return freeze({
         ...IDLE_PROCESSING,
+        skippedPages: same ? base.skippedPages : IDLE_PROCESSING.skippedPages,
+        warnings: same ? base.warnings : IDLE_PROCESSING.warnings,
         jobId,
         processingStatus: 'processing',
         progress: pages ? page / pages : 0,
@@ -89,6 +116,7 @@ export function reduceProcessing(state: ProcessingState, event: ProcessingEvent)
         pages: num(d.pages) ?? base.pages,
         etaMs: d.etaMs === null ? null : (num(d.etaMs) ?? base.etaMs),
         error: null,
+        warnings: withWarnings(base.warnings, stringList(d.warnings)),
       });
     }
     case 'processing_completed': {
@@ -105,6 +133,8 @@ export function reduceProcessing(state: ProcessingState, event: ProcessingEvent)
         recoverable: false,
         zones,
         confidence: num(d.confidence),
+        skippedPages: pageList(d.skippedPages) ?? base.skippedPages,
+        warnings: stringList(d.warnings) ?? base.warnings,
       });
     }
     case 'processing_error': {
@@ -170,8 +200,16 @@ export function fromJob(job: (Partial<JobInfo> & { etaMs?: number | null }) | nu
       ? (error as { recoverable?: unknown }).recoverable === true
       : false;
   const permissions = permissionsOf(job);
+  const result = (typeof job.result === 'object' && job.result !== null ? job.result : {}) as Record<
+    string,
+    unknown
+  >;
   return freeze({
     ...IDLE_PROCESSING,
+    skippedPages: pageList(result.skippedPages) ?? IDLE_PROCESSING.skippedPages,
+    warnings: stringList(result.warnings) ?? IDLE_PROCESSING.warnings,
+    zones: status === 'completed' ? num(result.zones) : null,
+    confidence: status === 'completed' ? num(result.confidence) : null,
     canCancel: permissions.cancel,
     canRetry: permissions.retry,
     jobId: str(job.jobId),

@@ -22,6 +22,12 @@ export interface WebSocketProgress {
   error: string | null;
   recoverable: boolean;
   /**
+   * The pages the analysis could not read and skipped, and the pages' warnings (`page N: …`), so far or in the end:
+   * a job can complete with pages missing, and a UI should say so.
+   */
+  skippedPages: readonly number[];
+  warnings: readonly string[];
+  /**
    * Whether this user may cancel / retry the job, as the server said in its reply to `job.get` (the job's owner, the
    * document's owner, admins). False until it has: offer Cancel and Retry only when true.
    */
@@ -68,6 +74,8 @@ export function useWebSocketProgress(documentId: string | null | undefined): Web
       etaMs: state.etaMs,
       error: state.error,
       recoverable: state.recoverable,
+      skippedPages: state.skippedPages,
+      warnings: state.warnings,
       canCancel: state.canCancel,
       canRetry: state.canRetry,
       jobId: state.jobId,

@@ -2,7 +2,13 @@ import { ConnectionStatus, useWebSocketContext } from '@syncline/react';
 import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
 import { ApiError, createBlankDocument, type DocumentSummary, listDocuments } from '../lib/api.js';
-import { type BlankDocument, blankDocuments, blankSummary, forgetBlank } from '../lib/blank-documents.js';
+import {
+  type BlankDocument,
+  blankDocuments,
+  blankSummary,
+  forgetBlank,
+  rememberBlank,
+} from '../lib/blank-documents.js';
 import { migrateBlankDocuments } from '../lib/blank-migration.js';
 import { blankRefusal } from '../lib/blank-refusal.js';
 import { Banners } from './Banners.js';
@@ -115,6 +121,11 @@ export function DocumentList() {
       open((await createBlankDocument(auth, { name, documentId: slug })).documentId);
     } catch (error) {
       const outcome = blankRefusal(error, name, slug);
+      // Not made in the server's catalogue (offline, or a server without one): this browser remembers making it, so
+      // the document opens as a blank one of mine (not as an address typed by chance: "not found"), the list shows
+      // it, and registers it with the server later (blank-migration.ts). A name taken (409) is a document that exists.
+      if ('open' in outcome && !(error instanceof ApiError && error.code === 'conflict'))
+        rememberBlank(selfId, { documentId: outcome.open, updatedAt: Date.now() });
       if ('open' in outcome) open(outcome.open);
       else setBlankProblem(outcome.problem);
     }
@@ -156,6 +167,7 @@ export function DocumentList() {
                     <td>
                       <a
                         href={`/documents/${encodeURIComponent(d.documentId)}`}
+                        title={d.name}
                         onClick={(e) => {
                           e.preventDefault();
                           navigate(`/documents/${encodeURIComponent(d.documentId)}`);

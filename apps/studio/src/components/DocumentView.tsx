@@ -10,13 +10,15 @@ import {
 } from '@syncline/react';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
-import { ApiError, fetchDocumentFile } from '../lib/api.js';
-import { forgetBlank, rememberBlank } from '../lib/blank-documents.js';
+import { ApiError, fetchDocumentFile, listDocuments } from '../lib/api.js';
+import { blankDocuments, forgetBlank, rememberBlank } from '../lib/blank-documents.js';
+import { existenceOf } from '../lib/document-existence.js';
 import { type DocFailure, repeatsFailure } from '../lib/failure-toast.js';
 import { hasPdf } from '../lib/has-pdf.js';
 import { cachedDocument } from '../lib/kept-documents.js';
 import { type LoadedPdf, loadPdf } from '../lib/pdf.js';
 import { forgetPdf } from '../lib/pdf-cache.js';
+import { pdfProblem, pdfRetryDelay } from '../lib/pdf-problem.js';
 import { BLANK_PAGE } from '../lib/zones.js';
 import { fitZoom, stepZoom } from '../lib/zoom.js';
 import { Banners } from './Banners.js';
@@ -24,6 +26,8 @@ import { DualPaneViewer } from './DualPaneViewer.js';
 import { ExportPanel } from './ExportPanel.js';
 import { HistoryPanel } from './HistoryPanel.js';
 import { ProcessingPanel } from './ProcessingPanel.js';
+
+const NO_PDF_NOTE = 'No PDF for this document: zones are shown on blank pages.';
 
 /**
  * The banner tells why the document failed: the "Document error" toast of that same error would only repeat it
@@ -78,24 +82,55 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const deleted = failure?.code === 'not_found';
   const deletedBy = deleted ? / by (.+)$/.exec(failure.message)?.[1] : undefined;
 
-  // A blank document I created that the server does not list (opened by URL, or on a server without a catalogue)
-  // goes on (or up) this browser's list once it is open, with when it last changed as I saw it, until the documents
-  // list registers it with the server (blank-migration.ts); off it once it turns out deleted.
+  // A blank document I created that the server does not list (made offline, on a server without a catalogue, or
+  // remembered by an older Studio) goes on (or up) this browser's list once it is open, with when it last changed as I
+  // saw it, until the documents list registers it with the server (blank-migration.ts); off it once it turns out
+  // deleted. Only one known to exist (document-existence.ts): an address typed or made up is "not found", never made
+  // into a document of mine.
   const latestChange = useRef(0);
   latestChange.current = rt.zones.reduce((t, z) => Math.max(t, z.updatedAt), 0);
   const isOpen = rt.status === 'open';
   const listed = summary !== undefined;
   const failed = rt.status === 'failed';
   const disconnected = ['offline', 'reconnecting', 'failed'].includes(rt.connectionStatus);
+  const onRecord = listed || blankDocuments(selfId).some((d) => d.documentId === documentId);
+  const clue =
+    isOpen && doc
+      ? existenceOf({
+          onRecord,
+          ownerId: doc.ownerId ?? null,
+          selfId,
+          version: rt.version,
+          zones: rt.zones.length,
+          metaKeys: Object.keys(rt.document.meta).length,
+        })
+      : null;
+  // `known` once told; `missing` when the server's list has no such document of mine (asked once).
+  const [existence, setExistence] = useState<'known' | 'missing' | null>(null);
+  if (existence === null && clue === 'known') setExistence('known');
+  const asking = clue === 'ask' && existence === null;
   useEffect(() => {
-    if (!isBlank || !isOpen || !doc || doc.ownerId !== selfId || listed) return;
+    if (!asking) return;
+    let live = true;
+    listDocuments(auth).then(
+      (docs) => live && setExistence(docs.some((d) => d.documentId === documentId) ? 'known' : 'missing'),
+      // The list cannot be had (a server without a catalogue): shown as it is, as before.
+      () => live && setExistence('known'),
+    );
+    return () => {
+      live = false;
+    };
+  }, [asking, auth, documentId]);
+  const notFound = existence === 'missing';
+  useEffect(() => {
+    if (!isBlank || !isOpen || !doc || doc.ownerId !== selfId || listed || existence !== 'known') return;
     const remember = () =>
       rememberBlank(selfId, { documentId, updatedAt: latestChange.current || Date.now() });
     remember();
     return () => {
       if (doc.status !== 'failed') remember();
     };
-  }, [isBlank, isOpen, doc, selfId, documentId, listed]);
+  }, [isBlank, isOpen, doc, selfId, documentId, listed, existence]);
   useEffect(() => {
     if (deleted) forgetBlank(selfId, documentId);
   }, [deleted, selfId, documentId]);
@@ -110,20 +145,34 @@ export function DocumentView({ documentId }: { documentId: string }) {
   });
   const [withPdf, setWithPdf] = useState(pdfExpected);
   if (withPdf === undefined && pdfExpected !== undefined) setWithPdf(pdfExpected);
+  // The PDF is asked for again (`pdfAttempt`) while it could not be had from the server (unreachable, or only this
+  // browser's copy shown: `pdfTries` such answers in a row), once the connection is back, with a growing wait.
+  const [pdfAttempt, setPdfAttempt] = useState(0);
+  const [pdfTries, setPdfTries] = useState(0);
+  const connected = rt.connectionStatus === 'open';
+  useEffect(() => {
+    if (!connected || pdfTries === 0 || failed) return;
+    const timer = setTimeout(() => setPdfAttempt((n) => n + 1), pdfRetryDelay(pdfTries));
+    return () => clearTimeout(timer);
+  }, [connected, pdfTries, failed]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `pdfAttempt` asks again once the connection is back
   useEffect(() => {
     if (!doc || withPdf === undefined) return;
     if (!withPdf) {
-      setPdfNote('No PDF for this document: zones are shown on blank pages.');
+      setPdfNote(NO_PDF_NOTE);
       setIsBlank(true);
       return;
     }
     let live = true;
+    let fromCache = false;
     // Access to a shared document's file comes with being in its room: after a refusal, try again once
     // the document is open.
     // Offline, the PDF comes from the copy this browser kept when it was last opened (pdf-cache.ts).
     const options = {
-      onCachedCopy: () =>
-        live && setPdfNote('No connection to the server: showing the PDF as this browser kept it.'),
+      onCachedCopy: () => {
+        fromCache = true;
+        if (live) setPdfNote('No connection to the server: showing the PDF as this browser kept it.');
+      },
     };
     const fetchFile = () =>
       // The first refusal keeps the kept copy (asked again below); a second one drops it.
@@ -143,21 +192,31 @@ export function DocumentView({ documentId }: { documentId: string }) {
       async (bytes) => {
         if (!bytes) {
           if (live) {
-            setPdfNote('No PDF for this document: zones are shown on blank pages.');
+            setPdfNote(NO_PDF_NOTE);
             setIsBlank(true);
+            setPdfTries(0);
           }
           return;
         }
         const loaded = await loadPdf(bytes);
-        if (live) setPdf(loaded);
+        if (!live) return;
+        setPdf(loaded);
+        // This browser's copy: the server's is asked for once the connection is back.
+        setPdfTries((n) => (fromCache ? n + 1 : 0));
+        if (!fromCache) setPdfNote(null);
       },
-      (e: Error) => live && setPdfNote(`The PDF could not be loaded (${e.message}): showing blank pages.`),
+      (e: unknown) => {
+        if (!live) return;
+        const problem = pdfProblem(e);
+        setPdfNote(problem.note);
+        setPdfTries((n) => (problem.unreachable ? n + 1 : 0));
+      },
     );
     return () => {
       live = false;
       offError();
     };
-  }, [auth, documentId, doc, withPdf]);
+  }, [auth, documentId, doc, withPdf, pdfAttempt]);
 
   // Fit the page width to the pages pane until the user picks a zoom: measured on the pane itself, once it is there
   // (the viewer shows it once the document client is), and again whenever its width changes (the window, a phone
@@ -228,6 +287,17 @@ export function DocumentView({ documentId }: { documentId: string }) {
   );
 
   const zoomTo = (step: number) => setZoom(stepZoom(effectiveZoom, step));
+  // An export made now covers the pages processed so far.
+  const exportDuring = useMemo(
+    () => (progress.isProcessing ? { page: progress.page, pages: progress.pages } : null),
+    [progress.isProcessing, progress.page, progress.pages],
+  );
+  // What processing found, for its notes (nothing, or no text: a scanned document), once the content is known.
+  const withText = rt.zones.filter((z) => z.text.trim() !== '').length;
+  const zoneCounts = useMemo(
+    () => (rt.isReady ? { count: rt.zones.length, withText } : null),
+    [rt.isReady, rt.zones.length, withText],
+  );
 
   return (
     <main className="document-view">
@@ -269,18 +339,33 @@ export function DocumentView({ documentId }: { documentId: string }) {
         {/* A failed document's history and exports cannot be had (a deleted one's are gone). */}
         <button
           type="button"
-          aria-pressed={showHistory && !failed}
+          aria-pressed={showHistory && !failed && !notFound}
           onClick={() => setShowHistory((v) => !v)}
-          disabled={failed}
+          disabled={failed || notFound}
         >
           History
         </button>
-        <ExportPanel documentId={documentId} name={name} disabled={failed} />
+        <ExportPanel
+          documentId={documentId}
+          name={name}
+          disabled={failed || notFound}
+          version={rt.version}
+          processing={exportDuring}
+        />
         <ConnectionStatus className="connection" />
       </header>
       <Banners pending={rt.pendingCount} />
       {/* A deleted document's job ended with it: its "cancelled" would only confuse. */}
-      {!deleted && <ProcessingPanel progress={progress} />}
+      {!deleted && !notFound && <ProcessingPanel progress={progress} zones={zoneCounts} />}
+      {notFound && (
+        <div className="banner banner-error" role="alert" data-failure="not_found" data-testid="not-found">
+          <strong>Document not found.</strong> There is no document at this address: check the link, or start
+          a blank document from the list.{' '}
+          <button type="button" className="link" onClick={() => navigate('/')}>
+            Back to documents
+          </button>
+        </div>
+      )}
       {rt.status === 'failed' && (
         <div className="banner banner-error" role="alert" data-failure={failure?.code}>
           {deleted ? (
@@ -304,14 +389,19 @@ export function DocumentView({ documentId }: { documentId: string }) {
           connection is back.
         </p>
       )}
-      {pdfNote && <p className="note">{pdfNote}</p>}
+      {/* Not under the banner of a document that failed (deleted, refused): it has no pages to speak of. */}
+      {pdfNote && !failed && !notFound && !asking && (
+        <p className="note" data-testid="pdf-note">
+          {pdfNote}
+        </p>
+      )}
       <div
         className="viewer"
         data-doc-status={rt.status}
         data-restored={rt.isRestored || undefined}
         data-version={rt.version}
       >
-        {doc && (
+        {doc && !notFound && !asking && (
           <DualPaneViewer
             doc={doc}
             state={rt.snapshot}
@@ -327,7 +417,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
             pagesPaneRef={setPagesPane}
           />
         )}
-        {showHistory && !failed && (
+        {showHistory && !failed && !notFound && (
           <HistoryPanel
             documentId={documentId}
             zones={rt.document.zones}

@@ -12,25 +12,36 @@ const FORMATS: { value: ExportFormat; label: string; ext: string }[] = [
 
 /**
  * Export as RAG / Markdown / JSON with progress, then a Download button. `disabled` when the document is gone (deleted,
- * refused): an export would fail, and a finished one's file went with it.
+ * refused): an export would fail, and a finished one's file went with it. The Download says what its file may lack:
+ * the pages not processed yet when it was made (an export during processing), and the edits made since (the
+ * document's `version` moved on): the file stays there to download, and Export makes a fresh one.
  */
 export function ExportPanel({
   documentId,
   name,
   disabled = false,
+  version,
+  processing,
 }: {
   documentId: string;
   name: string;
   disabled?: boolean;
+  /** The document's version now. */
+  version: number;
+  /** While the PDF is being processed: the pages done so far, of how many (when known). */
+  processing: { page: number | null; pages: number | null } | null;
 }) {
   const { auth } = useStudio();
   const notify = useNotify();
   const exp = useExport(documentId);
   const [format, setFormat] = useState<ExportFormat>('rag');
   const [fetching, setFetching] = useState(false);
+  // What the document was when the export on show was started.
+  const [made, setMade] = useState<{ version: number; processing: typeof processing } | null>(null);
   const id = useId();
   const busy = exp.status === 'starting' || exp.status === 'running';
-  const ext = FORMATS.find((f) => f.value === exp.format)?.ext ?? 'txt';
+  const shown = FORMATS.find((f) => f.value === exp.format);
+  const ext = shown?.ext ?? 'txt';
   const exportId = exp.downloadUrl ? exp.exportId : null;
 
   // A link cannot send the Authorization header, and the token must not go in a URL: each click asks for a signed
@@ -67,7 +78,10 @@ export function ExportPanel({
       </select>
       <button
         type="button"
-        onClick={() => void exp.start(format).catch(() => {})}
+        onClick={() => {
+          setMade({ version, processing });
+          void exp.start(format).catch(() => {});
+        }}
         disabled={busy || disabled}
       >
         {busy ? 'Exporting…' : 'Export'}
@@ -84,8 +98,22 @@ export function ExportPanel({
           onClick={() => void download()}
           disabled={fetching || disabled}
         >
-          Download {exp.format?.toUpperCase()}
+          Download {shown?.label ?? exp.format}
         </button>
+      )}
+      {exportId && made?.processing && (
+        <span className="export-note" data-testid="export-partial">
+          Made during processing: it covers only the pages done by then
+          {made.processing.page != null && made.processing.pages
+            ? ` (${made.processing.page} of ${made.processing.pages})`
+            : ''}
+          .
+        </span>
+      )}
+      {exportId && made && version > made.version && (
+        <span className="export-note" data-testid="export-stale">
+          Older than the latest edits: export again to include them.
+        </span>
       )}
       {exp.error && (
         <span className="error" role="alert">

@@ -1,15 +1,67 @@
 import { formatDuration, processingActions, useNotify, type WebSocketProgress } from '@syncline/react';
+import { useState } from 'react';
+import { processingNotes, stageLabel, timeLeft } from '../lib/processing-notes.js';
 
 /**
  * Processing progress, laid out for Studio's document header (the state is `useWebSocketProgress`'s):
  * stage, page N of M, ETA, Cancel; Resume after a cancel, Retry after a failure that a retry can help. The buttons
  * are there only for those the server lets cancel and retry the job (its owner, the document's owner, admins);
- * everyone else in the document follows the progress.
+ * everyone else in the document follows the progress. What the processing leaves to say (pages skipped, nothing or no
+ * text found: processing-notes.ts) stays after it is done, until dismissed.
  */
-export function ProcessingPanel({ progress: p }: { progress: WebSocketProgress }) {
+export function ProcessingPanel({
+  progress: p,
+  zones,
+}: {
+  progress: WebSocketProgress;
+  /** The document's zones and how many hold text, once its content is known (null before). */
+  zones: { count: number; withText: number } | null;
+}) {
   const notify = useNotify();
+  // The job whose notes were dismissed (a new job's come back).
+  const [dismissed, setDismissed] = useState<string | null>(null);
   const status = p.processingStatus;
-  if (status === 'idle' || status === 'completed') return null;
+  if (status === 'idle') return null;
+  const finished = status === 'completed';
+  const { notes, details } = processingNotes({
+    finished: finished && zones !== null,
+    skippedPages: p.skippedPages,
+    warnings: p.warnings,
+    zones: zones?.count ?? 0,
+    zonesWithText: zones?.withText ?? 0,
+  });
+  const said =
+    (notes.length > 0 || details.length > 0) && dismissed !== p.jobId ? (
+      <div className="processing-notes" role="status" data-testid="processing-notes">
+        {notes.map((n) => (
+          <p key={n}>{n}</p>
+        ))}
+        {details.length > 0 && (
+          <details>
+            <summary>
+              {details.length === 1 ? '1 warning' : `${details.length} warnings`} from the analysis
+            </summary>
+            <ul>
+              {details.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          </details>
+        )}
+        {finished && (
+          <button type="button" className="small" onClick={() => setDismissed(p.jobId)}>
+            Dismiss
+          </button>
+        )}
+      </div>
+    ) : null;
+  if (finished) {
+    return said ? (
+      <section className="processing processing-completed" aria-label="Processing" data-testid="processing">
+        {said}
+      </section>
+    ) : null;
+  }
   const percent = Math.round(p.progress * 100);
   const offer = processingActions(p); // the same rule as `<ProcessingProgress>`
   const command = (what: 'cancel' | 'retry') => {
@@ -22,14 +74,14 @@ export function ProcessingPanel({ progress: p }: { progress: WebSocketProgress }
       {p.isProcessing ? (
         <>
           <div className="processing-line">
-            <strong>Processing</strong>
-            <span data-testid="processing-stage">{p.stage ?? status}</span>
+            <strong>Processing:</strong>
+            <span data-testid="processing-stage">{stageLabel(p.stage, status)}</span>
             {p.pages ? (
               <span data-testid="processing-pages">
                 page {Math.min(p.pages, (p.page ?? 0) + (p.progress < 1 ? 1 : 0))} of {p.pages}
               </span>
             ) : null}
-            {p.etaMs != null && <span>about {formatDuration(p.etaMs)} left</span>}
+            {p.etaMs != null && <span>{timeLeft(p.etaMs, formatDuration)}</span>}
             {offer.cancel && (
               <button type="button" className="small danger" onClick={() => command('cancel')}>
                 Cancel
@@ -54,6 +106,7 @@ export function ProcessingPanel({ progress: p }: { progress: WebSocketProgress }
           )}
         </div>
       )}
+      {said}
     </section>
   );
 }

@@ -1,45 +1,110 @@
 import { useNotify } from '@syncline/react';
-import { type DragEvent, useId, useRef, useState } from 'react';
+import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
 import { uploadDocument } from '../lib/api.js';
+import { isPdfFile, mayTakeUserAway } from '../lib/upload-arrival.js';
 
-/** Upload a PDF by picking it or dropping it here; opens the document once uploaded. */
+/** The upload under way: which file (of how many chosen together) and how far. */
+interface Uploading {
+  name: string;
+  index: number;
+  count: number;
+  progress: number;
+}
+
+/**
+ * Upload PDFs by picking or dropping them here. One file opens once uploaded, if the user is still on the list and
+ * has not started something else meanwhile (upload-arrival.ts); otherwise, and for several files, the list shows
+ * them and a toast offers to open each. Several files go up one after the other. While an upload runs the input is
+ * disabled (and says what it is uploading): a second choice would start a second race to open a document.
+ */
 export function UploadDropzone({ onUploaded }: { onUploaded: () => void }) {
   const { auth, navigate } = useStudio();
   const notify = useNotify();
   const [over, setOver] = useState(false);
-  const [progress, setProgress] = useState<number | null>(null);
+  const [uploading, setUploading] = useState<Uploading | null>(null);
+  const busy = useRef(false);
+  const mounted = useRef(true);
   const input = useRef<HTMLInputElement>(null);
   const id = useId();
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
 
-  const upload = async (file: File | undefined) => {
-    if (!file) return;
-    if (file.type !== 'application/pdf' && !file.name.toLowerCase().endsWith('.pdf')) {
-      notify({ kind: 'error', title: 'Not uploaded', message: `${file.name} is not a PDF.` });
+  const upload = async (chosen: readonly File[]) => {
+    if (chosen.length === 0 || busy.current) return;
+    const files = chosen.filter((file) => {
+      const problem = !isPdfFile(file) ? 'is not a PDF' : file.size === 0 ? 'is empty' : null;
+      if (problem) notify({ kind: 'error', title: 'Not uploaded', message: `${file.name} ${problem}.` });
+      return problem === null;
+    });
+    if (files.length === 0) {
+      if (input.current) input.current.value = '';
       return;
     }
-    setProgress(0);
+    busy.current = true;
+    // Where the user started the upload, and what had the focus: a document opens by itself only if they are both
+    // still so when it is done.
+    const startedAt = location.pathname;
+    const focusedAtStart = document.activeElement;
     try {
-      const { documentId } = await uploadDocument(auth, file, setProgress);
-      onUploaded();
-      navigate(`/documents/${encodeURIComponent(documentId)}`);
-    } catch (e) {
-      notify({ kind: 'error', title: 'Upload failed', message: (e as Error).message });
+      for (const [index, file] of files.entries()) {
+        setUploading({ name: file.name, index, count: files.length, progress: 0 });
+        try {
+          const { documentId } = await uploadDocument(auth, file, (progress) =>
+            setUploading({ name: file.name, index, count: files.length, progress }),
+          );
+          onUploaded();
+          const open = () => navigate(`/documents/${encodeURIComponent(documentId)}`);
+          const away = mayTakeUserAway({
+            single: files.length === 1,
+            mounted: mounted.current,
+            startedAt,
+            now: location.pathname,
+            focusedAtStart,
+            focused: document.activeElement,
+          });
+          if (away) open();
+          else
+            notify({
+              kind: 'success',
+              title: 'Uploaded',
+              message: `${file.name} uploaded`,
+              action: { label: 'Open', run: open },
+            });
+        } catch (e) {
+          notify({ kind: 'error', title: 'Upload failed', message: `${file.name}: ${(e as Error).message}` });
+        }
+      }
     } finally {
-      setProgress(null);
+      busy.current = false;
+      if (mounted.current) setUploading(null);
       if (input.current) input.current.value = '';
     }
   };
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
-    void upload(e.dataTransfer.files[0]);
+    if (busy.current) {
+      notify({
+        kind: 'info',
+        title: 'Upload under way',
+        message: 'Wait for the current upload to finish, then drop more PDFs.',
+      });
+      return;
+    }
+    void upload([...e.dataTransfer.files]);
   };
+  const percent = uploading ? Math.round(uploading.progress * 100) : 0;
 
   return (
     <section
-      className={`dropzone${over ? ' over' : ''}`}
+      className={`dropzone${over ? ' over' : ''}${uploading ? ' uploading' : ''}`}
       aria-label="Upload a PDF"
+      aria-busy={uploading !== null}
       onDragOver={(e) => {
         e.preventDefault();
         setOver(true);
@@ -47,22 +112,28 @@ export function UploadDropzone({ onUploaded }: { onUploaded: () => void }) {
       onDragLeave={() => setOver(false)}
       onDrop={onDrop}
     >
-      <p>Drop a PDF here, or</p>
-      <label htmlFor={id} className="button">
-        Choose a PDF…
+      <p>Drop PDFs here, or</p>
+      <label htmlFor={id} className="button" aria-disabled={uploading !== null || undefined}>
+        {uploading ? 'Uploading…' : 'Choose a PDF…'}
       </label>
       <input
         id={id}
         ref={input}
         className="visually-hidden"
         type="file"
+        multiple
         accept="application/pdf,.pdf"
-        onChange={(e) => void upload(e.target.files?.[0])}
+        disabled={uploading !== null}
+        onChange={(e) => void upload([...(e.target.files ?? [])])}
       />
-      {progress !== null && (
-        <progress max={100} value={Math.round(progress * 100)} aria-label="Upload progress">
-          {Math.round(progress * 100)}%
-        </progress>
+      {uploading && (
+        <p className="upload-status" role="status" data-testid="upload-status">
+          Uploading {uploading.name}
+          {uploading.count > 1 ? ` (${uploading.index + 1} of ${uploading.count})` : ''}…{' '}
+          <progress max={100} value={percent} aria-label="Upload progress">
+            {percent}%
+          </progress>
+        </p>
       )}
     </section>
   );

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
 import { needService } from '../../../../test/services.js';
 import { fitZoom } from '../../src/lib/zoom.js';
-import { StudioHarness, uploadPdf, waitForDocOpen } from './studio-harness.js';
+import { createBlank, StudioHarness, uploadPdf, waitForDocOpen } from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -79,7 +79,8 @@ describe.runIf(chromiumAvailable)('Studio: the document view', () => {
   it('never asks for the file of a blank document, nor for anything the server does not have', async () => {
     const tab = await context.newPage();
     const seen = responses(tab);
-    // Opened by its address, the first time (made by opening it), then again (its creator's list has it).
+    // Made (as the list's form does: an address alone makes nothing), then opened by its address, twice.
+    await createBlank(tab, h.url, 'plain-notes');
     for (let i = 0; i < 2; i++) {
       await tab.goto(`${h.url}/documents/plain-notes`);
       await waitForDocOpen(tab);
@@ -100,6 +101,7 @@ describe.runIf(chromiumAvailable)('Studio: the document view', () => {
   });
 
   it('leaves "Draw zone" with Escape', async () => {
+    await createBlank(page, h.url, 'drawing-board');
     await page.goto(`${h.url}/documents/drawing-board`);
     await waitForDocOpen(page);
     const draw = page.getByRole('button', { name: /^(Draw zone|Drawing…)/ });

@@ -1,19 +1,16 @@
 'use client';
 import type { ReactNode } from 'react';
-import type { Notification } from '../notification-center.js';
+import type { Notification, NotificationAction } from '../notification-center.js';
 import { useNotifications } from '../use-notifications.js';
 
-/** A button on a toast beside Dismiss; clicking it runs `run` and dismisses the toast. */
-export interface NotificationAction {
-  label: string;
-  run: () => void;
-}
+export type { NotificationAction };
 
 export interface NotificationContainerProps {
   className?: string;
   /**
    * The action a toast offers, if any: say "Show zone" for one about zones (`zoneIds`, `documentId`) of the
-   * document on screen. Asked at every render; `null` for none.
+   * document on screen. Asked at every render; `null` for none. A toast given its own `action` (`notify({…, action})`)
+   * offers that one instead.
    */
   action?: (n: Notification) => NotificationAction | null;
 }
@@ -33,7 +30,7 @@ export function NotificationContainer({ className, action }: NotificationContain
     >
       {notifications.map((n) => {
         const urgent = n.kind === 'error' || n.kind === 'rejected' || n.kind === 'maintenance';
-        const offered = action?.(n) ?? null;
+        const offered = n.action ?? action?.(n) ?? null;
         return (
           <div
             key={n.id}

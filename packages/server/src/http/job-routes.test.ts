@@ -4,7 +4,7 @@ import { DownloadLinks } from '../auth/download-links.js';
 import { SynclineError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import type { JobService } from '../jobs/job-service.js';
-import type { JobRoutesContext } from './job-routes.js';
+import { type JobRoutesContext, sizeText } from './job-routes.js';
 import { closeJobRouteServersAfterEach, serveJobRoutes } from './testing/serve-job-routes.js';
 
 /** The job routes on their own HTTP server, over a stand-in job service that records what it is asked. */
@@ -213,5 +213,14 @@ describe('download links', () => {
     expect(await call('GET', '/api/documents/pdf-1/file?token=olga', null)).toMatchObject({ status: 401 });
     // The header still works.
     expect(await call('GET', '/api/exports/e1')).toMatchObject({ status: 200 });
+  });
+});
+
+describe('sizeText', () => {
+  it('says a size limit in units people read', () => {
+    expect(sizeText(52_428_800)).toBe('50 MB');
+    expect(sizeText(256 * 1024)).toBe('256 KB');
+    expect(sizeText(1.5 * 1024 * 1024)).toBe('1.5 MB');
+    expect(sizeText(500)).toBe('500 bytes');
   });
 });

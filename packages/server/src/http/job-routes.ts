@@ -244,6 +244,9 @@ async function serve(
   switch (route) {
     case 'upload': {
       const bytes = await readUpload(req, jobs.maxUploadBytes);
+      // Said as it is: "not a PDF" would send the user looking for a wrong format.
+      if (bytes.byteLength === 0)
+        throw new SynclineError(ErrorCode.UnsupportedMediaType, 'the file is empty');
       const rawName = req.headers['x-file-name'];
       let name = typeof rawName === 'string' ? rawName : 'document.pdf';
       try {
@@ -381,6 +384,15 @@ async function stored(
 
 const PDF_TYPES = new Set(['application/pdf', 'application/x-pdf', 'application/octet-stream']);
 
+/** A size limit as people read it: 52428800 → "50 MB", 262144 → "256 KB" (binary units, as the default is set). */
+export function sizeText(bytes: number): string {
+  const MB = 1024 * 1024;
+  const round = (n: number) => String(Math.round(n * 10) / 10);
+  if (bytes >= MB) return `${round(bytes / MB)} MB`;
+  if (bytes >= 1024) return `${round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
+
 /**
  * Reads an upload body up to `max` bytes. Over the limit (by `Content-Length`, or while streaming) it
  * answers `too_large` at once and discards the rest of the body; a declared type other than a PDF (or
@@ -398,6 +410,6 @@ function readUpload(req: IncomingMessage, max: number): Promise<Uint8Array> {
     );
   }
   const tooLarge = () =>
-    new SynclineError(ErrorCode.TooLarge, `the file is larger than the limit of ${max} bytes`);
+    new SynclineError(ErrorCode.TooLarge, `the file is larger than the ${sizeText(max)} limit`);
   return readBody(req, max, tooLarge).then((bytes) => new Uint8Array(bytes));
 }

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from './api.js';
+import { pdfProblem, pdfRetryDelay } from './pdf-problem.js';
+
+describe('pdfProblem', () => {
+  it('says the server cannot be reached, not the browser’s "Failed to fetch", and that it will load later', () => {
+    const p = pdfProblem(new TypeError('Failed to fetch'));
+    expect(p.unreachable).toBe(true);
+    expect(p.note).not.toContain('Failed to fetch');
+    expect(p.note).toBe(
+      'The PDF could not be loaded (the server cannot be reached): showing blank pages. It will load when the connection is back.',
+    );
+    expect(pdfProblem(new ApiError(502, '502', 'the server answered 502')).unreachable).toBe(true);
+  });
+
+  it('takes a refusal as the server’s word: no retry', () => {
+    const p = pdfProblem(new ApiError(403, 'forbidden', 'no access'));
+    expect(p.unreachable).toBe(false);
+    expect(p.note).toContain('you do not have access');
+  });
+});
+
+describe('pdfRetryDelay', () => {
+  it('backs off from half a second to at most 30 s', () => {
+    expect([1, 2, 3].map(pdfRetryDelay)).toEqual([500, 1000, 2000]);
+    expect(pdfRetryDelay(20)).toBe(30_000);
+  });
+});

@@ -1,0 +1,27 @@
+import { ApiError } from './api.js';
+
+/**
+ * Why a document's PDF is not shown, as a note for the user, and whether asking again once the connection is back
+ * may help (`unreachable`: no answer, or the server down or failing). The browser's own words ("Failed to fetch")
+ * mean nothing to a user: they are never shown.
+ */
+export function pdfProblem(error: unknown): { note: string; unreachable: boolean } {
+  if (!(error instanceof ApiError) || error.status === 0 || error.status >= 500) {
+    return {
+      note: 'The PDF could not be loaded (the server cannot be reached): showing blank pages. It will load when the connection is back.',
+      unreachable: true,
+    };
+  }
+  if (error.status === 403) {
+    return {
+      note: 'The PDF could not be loaded (you do not have access to its file): showing blank pages.',
+      unreachable: false,
+    };
+  }
+  return { note: `The PDF could not be loaded (${error.message}): showing blank pages.`, unreachable: false };
+}
+
+/** The wait before asking again for a PDF the server could not give, after `tries` such failures (0.5 s, 1 s, … 30 s). */
+export function pdfRetryDelay(tries: number): number {
+  return Math.min(30_000, 500 * 2 ** Math.max(0, tries - 1));
+}
