@@ -120,4 +120,15 @@ describe('zoneOrderer', () => {
       ),
     );
   });
+
+  it('takes a zone deleted and another added in one change (as many zones) for a change of the order', () => {
+    const stamped = (z: ReturnType<typeof zone>): Zone => ({ ...z, ...stamp });
+    const a = stamped(zone('a', 1, 0, 0));
+    const b = stamped(zone('b', 1, 0, 100));
+    const order = zoneOrderer();
+    expect(ids(order({ a, b }))).toEqual(['a', 'b']);
+    const c = stamped(zone('c', 1, 0, 50));
+    expect(ids(order({ a, c }))).toEqual(['a', 'c']);
+    expect(ids(order({ b, c }))).toEqual(['c', 'b']);
+  });
 });

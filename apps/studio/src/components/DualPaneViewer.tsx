@@ -9,15 +9,16 @@ import {
   userColor,
 } from '@syncline/react';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type CSSProperties, memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ZONE_COLORS } from '../lib/colors.js';
 import { clockTime } from '../lib/history.js';
 import { StableLists } from '../lib/stable.js';
 import { registerZoneShower } from '../lib/zone-focus.js';
+import { useInWindow, useZoneWindow, type ZoneWindow } from '../lib/zone-window.js';
 import { BLANK_PAGE, newZoneId, pageIndex, pageNumber } from '../lib/zones.js';
 import { LockIcon } from './LockIcon.js';
-import { PageView } from './PageView.js';
-import { ZoneText } from './ZoneText.js';
+import { type PageProps, PageView } from './PageView.js';
+import { ZoneText, zoneTextRows } from './ZoneText.js';
 
 interface Props {
   /** The shared document client of `useRealTimeDocument` (zone text editing listens to its changes). */
@@ -82,6 +83,10 @@ export function DualPaneViewer({
   useEffect(() => {
     doc.keepOpsForCarets();
   }, [doc]);
+  // Which zones' texts are near the visible part of the text pane: only those (and the few that must stay, see
+  // ZoneItem) are full editors; thousands of textareas mounted at once froze the tab.
+  const listRef = useRef<HTMLOListElement>(null);
+  const zoneWindow = useZoneWindow(listRef, zones);
   const stableZones = useRef(new StableLists<Zone>()).current;
   const stableCursors = useRef(new StableLists<Cursor>()).current;
   const stableNumbers = useRef(new StableLists<number>()).current;
@@ -99,6 +104,48 @@ export function DualPaneViewer({
     }
     return m;
   }, [zones]);
+  // The pages in groups of a few (see `PageGroup`), each with its pages' zones, numbers and others' cursors: lists
+  // that keep their identity while they hold the same things, so a keystroke renders one group again, not every page.
+  const stableGroupSizes = useRef(new StableLists<PageSize>()).current;
+  const stableGroupZones = useRef(new StableLists<readonly Zone[]>()).current;
+  const stableGroupNumbers = useRef(new StableLists<readonly number[]>()).current;
+  const stableGroupCursors = useRef(new StableLists<readonly Cursor[]>()).current;
+  const cursorsByPage = new Map<number, Cursor[]>();
+  for (const c of cursors) {
+    const z = c.zoneId ? state.doc.zones[c.zoneId] : undefined;
+    if (!z) continue;
+    const list = cursorsByPage.get(pageIndex(z.page));
+    if (list) list.push(c);
+    else cursorsByPage.set(pageIndex(z.page), [c]);
+  }
+  const pageGroups: PageGroupData[] = [];
+  for (let from = 0; from < pageCount; from += PAGES_PER_GROUP) {
+    const g = {
+      sizes: [] as PageSize[],
+      zones: [] as (readonly Zone[])[],
+      numbers: [] as (readonly number[])[],
+    };
+    const groupCursors: (readonly Cursor[])[] = [];
+    for (let i = from; i < Math.min(pageCount, from + PAGES_PER_GROUP); i++) {
+      const onPage = byPage.get(i) ?? [];
+      g.sizes.push(sizes[i] ?? sizes[0] ?? BLANK_PAGE);
+      g.zones.push(stableZones.stable(i, onPage));
+      g.numbers.push(
+        stableNumbers.stable(
+          i,
+          onPage.map((z) => numbers.get(z.id) ?? 0),
+        ),
+      );
+      groupCursors.push(stableCursors.stable(i, cursorsByPage.get(i) ?? []));
+    }
+    pageGroups.push({
+      from,
+      sizes: stableGroupSizes.stable(from, g.sizes),
+      zones: stableGroupZones.stable(from, g.zones),
+      numbers: stableGroupNumbers.stable(from, g.numbers),
+      cursors: stableGroupCursors.stable(from, groupCursors),
+    });
+  }
   const editorsOf = useMemo(() => {
     const m = new Map<string, Cursor[]>();
     for (const c of cursors) if (c.zoneId) m.set(c.zoneId, [...(m.get(c.zoneId) ?? []), c]);
@@ -156,12 +203,7 @@ export function DualPaneViewer({
   const isOwner = doc.ownerId !== undefined && doc.ownerId === selfId;
   // What the lock button of a zone does: lock it, unlock my lock, or (the document's owner) force another
   // user's lock open; others' locks cannot be taken ('blocked').
-  const lockActionOf = (zoneId: string): LockAction => {
-    const lock = state.locks[zoneId];
-    if (!lock) return 'lock';
-    if (lock.userId === selfId) return 'unlock';
-    return isOwner ? 'force' : 'blocked';
-  };
+  const lockActionOf = (zoneId: string): LockAction => lockAction(state.locks[zoneId], selfId, isOwner);
   const toggleLock = useCallback(
     (zoneId: string) => {
       const lock = doc.locks[zoneId];
@@ -232,13 +274,27 @@ export function DualPaneViewer({
     () =>
       registerZoneShower(doc.documentId, {
         has: (zoneId) => zonesRef.current[zoneId] !== undefined,
-        show: (zoneId) => {
+        show: (zoneId, options) => {
           setSelected(zoneId);
           const zone = zonesRef.current[zoneId];
           if (zone) pageElement(zone.page)?.scrollIntoView({ block: 'nearest' });
-          for (const el of document.querySelectorAll<HTMLElement>(`[data-zone-id="${CSS.escape(zoneId)}"]`)) {
-            el.scrollIntoView({ block: 'center', inline: 'nearest' });
-          }
+          const reveal = () => {
+            for (const el of document.querySelectorAll<HTMLElement>(
+              `[data-zone-id="${CSS.escape(zoneId)}"]`,
+            )) {
+              el.scrollIntoView({ block: 'center', inline: 'nearest' });
+            }
+          };
+          reveal();
+          // Its text was a placeholder until selected: once the editor is in, centred again as it now is (and given
+          // the caret, if asked).
+          requestAnimationFrame(() => {
+            reveal();
+            if (!options?.focus) return;
+            document
+              .querySelector<HTMLTextAreaElement>(`textarea.zone-text[data-zone-id="${CSS.escape(zoneId)}"]`)
+              ?.focus({ preventScroll: true });
+          });
         },
       }),
     [doc, pageElement],
@@ -286,11 +342,21 @@ export function DualPaneViewer({
     },
     [updateCursor],
   );
-  const lockLabel = (zoneId: string) => {
-    const lock = state.locks[zoneId];
-    if (!lock) return null;
-    return lock.userId === selfId ? 'you' : (lock.userName ?? names.get(lock.userId) ?? lock.userId);
-  };
+  const lockLabel = (zoneId: string) => lockHolder(state.locks[zoneId], selfId, names);
+  // The text pane in groups of zones of a few pages each: a keystroke changes one zone, and only its group renders
+  // again, not thousands of items.
+  const stableGroups = useRef(new StableLists<Zone>()).current;
+  const groups = useMemo(() => {
+    const out: { key: number; first: number; zones: readonly Zone[] }[] = [];
+    let start = 0;
+    for (let i = 1; i <= zones.length; i++) {
+      const key = groupOf(zones[start]);
+      if (i < zones.length && groupOf(zones[i]) === key) continue;
+      out.push({ key, first: start, zones: stableGroups.stable(key, zones.slice(start, i)) });
+      start = i;
+    }
+    return out;
+  }, [zones, stableGroups]);
 
   return (
     <div className="dual-pane">
@@ -366,25 +432,19 @@ export function DualPaneViewer({
           )}
         </div>
         <div className="pages" ref={pagesRef}>
-          {pageSizes.map((size, i) => (
-            <PageView
-              // biome-ignore lint/suspicious/noArrayIndexKey: pages are identified by their index
-              key={i}
-              index={i}
-              size={size}
+          {pageGroups.map((g) => (
+            <PageGroup
+              key={g.from}
+              from={g.from}
+              sizes={g.sizes}
+              zones={g.zones}
+              numbers={g.numbers}
+              cursors={g.cursors}
               zoom={zoom}
-              pdf={pdf && i < sizes.length ? pdf : null}
-              zones={stableZones.stable(i, byPage.get(i) ?? [])}
-              numbers={stableNumbers.stable(
-                i,
-                (byPage.get(i) ?? []).map((z) => numbers.get(z.id) ?? 0),
-              )}
+              pdf={pdf}
+              pdfPages={sizes.length}
               locks={state.locks}
               selfId={selfId}
-              cursors={stableCursors.stable(
-                i,
-                cursors.filter((c) => c.zoneId && byPage.get(i)?.some((z) => z.id === c.zoneId)),
-              )}
               names={names}
               selected={selected}
               drawing={drawing && writable}
@@ -404,23 +464,27 @@ export function DualPaneViewer({
             No zones yet. They appear here as pages are processed, or draw one on a page with “Draw zone”.
           </p>
         )}
-        <ol className="zone-list">
-          {zones.map((z, i) => (
-            <ZoneItem
-              key={z.id}
+        <ol className="zone-list" ref={listRef}>
+          {groups.map((g) => (
+            <ZoneGroup
+              // A zone stays in its group while it stays on its pages: its editor is not mounted again.
+              key={g.key}
+              zones={g.zones}
+              first={g.first}
               doc={doc}
-              zone={z}
-              n={i + 1}
-              holder={lockLabel(z.id)}
-              lockAction={lockActionOf(z.id)}
+              locks={state.locks}
+              selfId={selfId}
+              isOwner={isOwner}
               readOnly={gone}
-              editors={stableCursors.stable(z.id, editorsOf.get(z.id) ?? [])}
+              editorsOf={editorsOf}
+              stableCursors={stableCursors}
               names={names}
-              changedBy={z.updatedBy === selfId ? 'you' : (authorNames.get(z.updatedBy) ?? z.updatedBy)}
-              selected={selected === z.id}
+              authorNames={authorNames}
+              selected={selected}
               onFocus={focusZone}
               onSelection={reportSelection}
               onToggleLock={toggleLock}
+              zoneWindow={zoneWindow}
             />
           ))}
         </ol>
@@ -428,6 +492,126 @@ export function DualPaneViewer({
     </div>
   );
 }
+
+type PageSize = { width: number; height: number };
+
+/** Pages per group of the pages pane (see `PageGroup`). */
+const PAGES_PER_GROUP = 8;
+
+interface PageGroupData {
+  /** The index of the group's first page. */
+  from: number;
+  sizes: readonly PageSize[];
+  /** Each page's zones, numbers and others' cursors (as `PageView` takes them). */
+  zones: readonly (readonly Zone[])[];
+  numbers: readonly (readonly number[])[];
+  cursors: readonly (readonly Cursor[])[];
+}
+
+type PageGroupProps = PageGroupData &
+  Omit<PageProps, 'index' | 'size' | 'pdf' | 'zones' | 'numbers' | 'cursors'> & {
+    pdf: PDFDocumentProxy | null;
+    /** Pages of the PDF (the others, zones' pages past its end, are blank). */
+    pdfPages: number;
+  };
+
+/** A few pages of the pages pane (a fragment: the pages are the pane's own). */
+const PageGroup = memo(function PageGroup({
+  from,
+  sizes,
+  zones,
+  numbers,
+  cursors,
+  pdf,
+  pdfPages,
+  ...shared
+}: PageGroupProps) {
+  return sizes.map((size, k) => (
+    <PageView
+      // biome-ignore lint/suspicious/noArrayIndexKey: pages are identified by their index
+      key={from + k}
+      {...shared}
+      index={from + k}
+      size={size}
+      pdf={pdf && from + k < pdfPages ? pdf : null}
+      zones={zones[k]}
+      numbers={numbers[k]}
+      cursors={cursors[k]}
+    />
+  ));
+});
+
+/** Pages per group of the text pane (see `ZoneGroup`). */
+const GROUP_PAGES = 4;
+const groupOf = (z: Zone) => Math.floor(pageIndex(z.page) / GROUP_PAGES);
+
+/** Who holds `lock`, as shown ("you", a name, or an id), or null when the zone is not locked. */
+function lockHolder(
+  lock: Lock | undefined,
+  selfId: string,
+  names: ReadonlyMap<string, string>,
+): string | null {
+  if (!lock) return null;
+  return lock.userId === selfId ? 'you' : (lock.userName ?? names.get(lock.userId) ?? lock.userId);
+}
+
+/** What a zone's lock button does for me: lock it, unlock my lock, (the owner) force another's open, or nothing. */
+function lockAction(lock: Lock | undefined, selfId: string, isOwner: boolean): LockAction {
+  if (!lock) return 'lock';
+  if (lock.userId === selfId) return 'unlock';
+  return isOwner ? 'force' : 'blocked';
+}
+
+type Lock = DocumentState['locks'][string];
+
+interface ZoneGroupProps {
+  /** The group's zones, in reading order (an identity kept while none of them changed). */
+  zones: readonly Zone[];
+  /** The index of the first in the whole list. */
+  first: number;
+  doc: DocumentClient;
+  locks: DocumentState['locks'];
+  selfId: string;
+  isOwner: boolean;
+  readOnly: boolean;
+  editorsOf: ReadonlyMap<string, Cursor[]>;
+  stableCursors: StableLists<Cursor>;
+  names: Map<string, string>;
+  authorNames: ReadonlyMap<string, string>;
+  selected: string | null;
+  onFocus: (zone: Zone) => void;
+  onSelection: (zone: Zone, selection: TextSelection | null) => void;
+  onToggleLock: (zoneId: string) => void;
+  zoneWindow: ZoneWindow;
+}
+
+/** A few pages' zones of the text pane (a fragment: the items are the list's own). */
+const ZoneGroup = memo(function ZoneGroup({
+  zones,
+  first,
+  locks,
+  selfId,
+  isOwner,
+  editorsOf,
+  stableCursors,
+  authorNames,
+  selected,
+  ...shared
+}: ZoneGroupProps) {
+  return zones.map((z, i) => (
+    <ZoneItem
+      key={z.id}
+      {...shared}
+      zone={z}
+      n={first + i + 1}
+      holder={lockHolder(locks[z.id], selfId, shared.names)}
+      lockAction={lockAction(locks[z.id], selfId, isOwner)}
+      editors={stableCursors.stable(z.id, editorsOf.get(z.id) ?? [])}
+      changedBy={z.updatedBy === selfId ? 'you' : (authorNames.get(z.updatedBy) ?? z.updatedBy)}
+      selected={selected === z.id}
+    />
+  ));
+});
 
 /**
  * Brings zone `zoneId`'s element in the pane `pane` (`.pdf-pane`, `.text-pane`) into view, when the two panes are side
@@ -441,9 +625,13 @@ function follow(pane: string, zoneId: string): void {
   const a = target.getBoundingClientRect();
   const b = other.getBoundingClientRect();
   if (a.top >= b.bottom || b.top >= a.bottom) return; // not side by side
-  target
-    .querySelector<HTMLElement>(`[data-zone-id="${CSS.escape(zoneId)}"]`)
-    ?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  const reveal = () =>
+    target
+      .querySelector<HTMLElement>(`[data-zone-id="${CSS.escape(zoneId)}"]`)
+      ?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  reveal();
+  // A zone's text far away was a placeholder of about its height: once its editor is in, in view as it now is.
+  requestAnimationFrame(reveal);
 }
 
 /**
@@ -509,10 +697,58 @@ interface ZoneItemProps {
   onFocus: (zone: Zone) => void;
   onSelection: (zone: Zone, selection: TextSelection | null) => void;
   onToggleLock: (zoneId: string) => void;
+  /** Which zones are near the visible part of the pane (by index: `n - 1`). */
+  zoneWindow: ZoneWindow;
 }
 
-/** One zone of the text pane: its number, page and type, who is in it, its lock, and its text. */
-const ZoneItem = memo(function ZoneItem({
+/**
+ * One zone of the text pane. Its editor is there while it is near the visible part of the pane, has the focus, is
+ * selected, or others are in it (their carets are drawn in it); otherwise a placeholder of about the editor's
+ * height stands in, with the zone's text as plain text (so the browser's find still finds it).
+ */
+const ZoneItem = memo(function ZoneItem(props: ZoneItemProps) {
+  const { zone: z, n, selected, editors, zoneWindow } = props;
+  const near = useInWindow(zoneWindow, n - 1);
+  const [focused, setFocused] = useState(false);
+  const live = near || focused || selected || editors.length > 0;
+  return (
+    <li
+      className={`zone-item${selected ? ' selected' : ''}${editors.length ? ' others-editing' : ''}`}
+      data-zone-id={z.id}
+      onFocus={() => {
+        setFocused(true);
+        zoneWindow.focus(n - 1);
+      }}
+      onBlur={(e) => {
+        if (e.currentTarget.contains(e.relatedTarget)) return;
+        setFocused(false);
+        // To another zone, that zone says so as it gets the focus: its neighbours must not go before it has it.
+        const toZone = e.relatedTarget && e.currentTarget.parentElement?.contains(e.relatedTarget);
+        if (!toZone && zoneWindow.focusedIndex === n - 1) zoneWindow.focus(null);
+      }}
+    >
+      {live ? <ZoneEditor {...props} /> : <ZonePlaceholder text={z.text} />}
+    </li>
+  );
+});
+
+/**
+ * A zone far from view: its text as plain text, in the editor's height (its head line and text box). The content is
+ * `hidden="until-found"`: the browser neither lays it out nor paints it (nor watches it, as it would each frame for
+ * `content-visibility: auto`), yet its find (Ctrl+F) finds the text, reveals it and scrolls to it, and the editor
+ * comes in there.
+ */
+function ZonePlaceholder({ text }: { text: string }) {
+  const hide = useCallback((el: HTMLDivElement | null) => el?.setAttribute('hidden', 'until-found'), []);
+  return (
+    <div ref={hide} className="zone-placeholder" style={{ '--rows': zoneTextRows(text) } as CSSProperties}>
+      {text}
+    </div>
+  );
+}
+
+/** A zone's editor: its number, page and type, who is in it, its lock, and its text. */
+function ZoneEditor({
   doc,
   zone: z,
   n,
@@ -522,7 +758,6 @@ const ZoneItem = memo(function ZoneItem({
   editors,
   names,
   changedBy,
-  selected,
   onFocus,
   onSelection,
   onToggleLock,
@@ -545,10 +780,7 @@ const ZoneItem = memo(function ZoneItem({
     [editors, names],
   );
   return (
-    <li
-      className={`zone-item${selected ? ' selected' : ''}${editors.length ? ' others-editing' : ''}`}
-      data-zone-id={z.id}
-    >
+    <>
       <div className="zone-head">
         <span className="zone-number" style={{ background: ZONE_COLORS[z.type] ?? ZONE_COLORS.other }}>
           {n}
@@ -594,9 +826,9 @@ const ZoneItem = memo(function ZoneItem({
         onSelection={(selection) => onSelection(z, selection)}
         readOnly={readOnly}
       />
-    </li>
+    </>
   );
-});
+}
 
 type LockAction = 'lock' | 'unlock' | 'force' | 'blocked';
 const LOCK_LABELS: Record<LockAction, string> = {

@@ -2,6 +2,7 @@ import type { Zone } from '@syncline/doc';
 import { useDocumentHistory, userColor } from '@syncline/react';
 import { useEffect, useMemo, useState } from 'react';
 import { type HistoryItem, historyItems, historyVerb, relativeTime } from '../lib/history.js';
+import { showZone } from '../lib/zone-focus.js';
 
 /** How many of the latest ops the panel asks for (typing runs make them fewer lines). */
 const LIMIT = 300;
@@ -15,13 +16,6 @@ interface Props {
   names: ReadonlyMap<string, string>;
   selfId: string;
   onClose: () => void;
-}
-
-/** Brings a zone's text into view and puts the caret in it (which selects the zone, as a click would). */
-function focusZone(zoneId: string): void {
-  const item = document.querySelector<HTMLElement>(`.zone-item[data-zone-id="${CSS.escape(zoneId)}"]`);
-  item?.scrollIntoView({ block: 'center' });
-  item?.querySelector<HTMLTextAreaElement>('textarea')?.focus({ preventScroll: true });
 }
 
 /**
@@ -56,7 +50,7 @@ export function HistoryPanel({ documentId, zones, numbers, names, selfId, onClos
             <button
               type="button"
               className="link history-zone"
-              onClick={() => focusZone(id)}
+              onClick={() => showZone(documentId, id, { focus: true })}
               title={zone.label || zone.text.slice(0, 80) || `Zone ${n}`}
             >
               zone {n}

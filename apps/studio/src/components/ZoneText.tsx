@@ -37,6 +37,10 @@ interface Props {
 
 const NO_CARETS: readonly RemoteCaret[] = [];
 
+/** How many lines a zone's text box shows: about one per 60 characters and one to type on, 2 to 12. */
+export const zoneTextRows = (text: string): number =>
+  Math.min(12, Math.max(2, Math.ceil(text.length / 60) + 1));
+
 /** `r`'s caret drawn at code points `start`..`end` of `text`. */
 const caretAt = (r: RemoteEditor, text: string, start: number, end: number): RemoteCaret => ({
   userId: r.userId,
@@ -75,10 +79,12 @@ export const ZoneText = memo(function ZoneText({
   });
   const caretsRef = useRef(carets.list);
   const [scroll, setScroll] = useState({ top: 0, gutter: 0 });
-  // Where the textarea's text is scrolled to, and how wide its scrollbar is (the copy must wrap as it does).
+  // Where the textarea's text is scrolled to, and how wide its scrollbar is (the copy must wrap as it does). Only
+  // while others' carets are drawn: reading the sizes forces a layout, and one per zone as thousands of zones mount
+  // (a long document arriving page by page) froze the tab for seconds.
   const measure = useCallback(() => {
     const ta = ref.current;
-    if (!ta) return;
+    if (!ta || caretsRef.current.length === 0) return;
     const gutter = Math.max(0, ta.offsetWidth - ta.clientWidth - 2); // less the 1 px borders
     setScroll((s) => (s.top === ta.scrollTop && s.gutter === gutter ? s : { top: ta.scrollTop, gutter }));
   }, []);
@@ -116,8 +122,9 @@ export const ZoneText = memo(function ZoneText({
       });
       caretsRef.current = list;
       setCarets({ text, list });
+      measure(); // the text may now need a scrollbar, or no longer
     },
-    [place],
+    [place, measure],
   );
 
   // My caret and selection go to the others (throttled by the SDK); unchanged ones are not sent again.
@@ -212,7 +219,7 @@ export const ZoneText = memo(function ZoneText({
       aria-describedby={describedBy}
       readOnly={readOnly}
       data-zone-id={zone.id}
-      rows={Math.min(12, Math.max(2, Math.ceil(zone.text.length / 60) + 1))}
+      rows={zoneTextRows(zone.text)}
       onInput={onInput}
       onFocus={() => {
         onFocus();

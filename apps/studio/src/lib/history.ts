@@ -97,7 +97,12 @@ export function relativeTime(ts: number, now: number): string {
 export function clockTime(ts: number, now: number): string {
   const d = new Date(ts);
   const sameDay = d.toDateString() === new Date(now).toDateString();
-  return sameDay
-    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
-    : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+  return (sameDay ? timeFormat() : dayFormat()).format(d);
 }
+
+// Made once: toLocaleTimeString builds a formatter on every call (most of a long document's render time once).
+let times: Intl.DateTimeFormat | undefined;
+let days: Intl.DateTimeFormat | undefined;
+const timeFormat = () =>
+  (times ??= new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }));
+const dayFormat = () => (days ??= new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' }));

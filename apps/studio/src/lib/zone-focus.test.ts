@@ -21,4 +21,19 @@ describe('zone focus', () => {
     expect(canShowZone('d1', 'z9')).toBe(false);
     expect(shown).toEqual(['z1', 'newer:z9']);
   });
+
+  it('passes on whether to put the caret in the zone', () => {
+    const shown: unknown[] = [];
+    const off = registerZoneShower('d3', {
+      has: () => true,
+      show: (id, options) => shown.push([id, options]),
+    });
+    showZone('d3', 'z1', { focus: true });
+    showZone('d3', 'z2');
+    expect(shown).toEqual([
+      ['z1', { focus: true }],
+      ['z2', undefined],
+    ]);
+    off();
+  });
 });

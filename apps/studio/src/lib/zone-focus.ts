@@ -5,8 +5,13 @@
 export interface ZoneShower {
   /** The zone is in the document (a deleted zone cannot be shown). */
   has(zoneId: string): boolean;
-  /** Selects the zone and scrolls it into view in both panes. */
-  show(zoneId: string): void;
+  /** Selects the zone and scrolls it into view in both panes; with `focus`, puts the caret in its text. */
+  show(zoneId: string, options?: ShowOptions): void;
+}
+
+export interface ShowOptions {
+  /** Put the caret in the zone's text too (its editor may come in only once the zone is selected). */
+  focus?: boolean;
 }
 
 const showers = new Map<string, ZoneShower>();
@@ -25,9 +30,9 @@ export function canShowZone(documentId: string, zoneId: string): boolean {
 }
 
 /** Shows `zoneId` if its document is on screen and still has it; says whether it did. */
-export function showZone(documentId: string, zoneId: string): boolean {
+export function showZone(documentId: string, zoneId: string, options?: ShowOptions): boolean {
   const shower = showers.get(documentId);
   if (!shower?.has(zoneId)) return false;
-  shower.show(zoneId);
+  shower.show(zoneId, options);
   return true;
 }
