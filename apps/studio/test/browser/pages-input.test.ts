@@ -52,13 +52,7 @@ describe.runIf(chromiumAvailable)('Studio: the pages by touch and keyboard', () 
   afterAll(() => h.close());
 
   it('scrolls the pages pane when a page is swiped on a phone, and draws a zone instead in "Draw zone"', async () => {
-    const context = await h.browser.newContext({
-      viewport: { width: 390, height: 844 },
-      hasTouch: true,
-      isMobile: true,
-      deviceScaleFactor: 2,
-    });
-    h.cleanup.add(() => context.close());
+    const context = await h.phoneContext();
     const page = await h.signIn(context, 'Ada');
     const pdf = await makeLargePdf(3);
     await uploadPdf(page, 'three.pdf', pdf.bytes);

@@ -95,6 +95,18 @@ export class StudioHarness {
     return context;
   }
 
+  /** A phone's context: 390×844, touch, mobile viewport, 2× pixels. */
+  async phoneContext(): Promise<BrowserContext> {
+    const context = await this.browser.newContext({
+      viewport: { width: 390, height: 844 },
+      hasTouch: true,
+      isMobile: true,
+      deviceScaleFactor: 2,
+    });
+    this.cleanup.add(() => context.close());
+    return context;
+  }
+
   /** A new page signed in as `name` (dev mode), on the documents list. */
   async signIn(context: BrowserContext, name: string): Promise<Page> {
     const page = await context.newPage();

@@ -297,13 +297,7 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
   });
 
   it('moves the selected zone by a finger on a phone, and scrolls nothing while doing it', async () => {
-    const context = await h.browser.newContext({
-      viewport: { width: 390, height: 844 },
-      hasTouch: true,
-      isMobile: true,
-      deviceScaleFactor: 2,
-    });
-    h.cleanup.add(() => context.close());
+    const context = await h.phoneContext();
     const phone = await h.signIn(context, 'Ada');
     await openDocument(phone, h.url, documentId);
     const start = await shownBox(phone);
