@@ -13,6 +13,7 @@ import { useStudio } from '../hooks/studio-context.js';
 import { ApiError, fetchDocumentFile, listDocuments } from '../lib/api.js';
 import { blankDocuments, forgetBlank, rememberBlank } from '../lib/blank-documents.js';
 import { existenceOf } from '../lib/document-existence.js';
+import { emptyNote } from '../lib/empty-note.js';
 import { type DocFailure, repeatsFailure } from '../lib/failure-toast.js';
 import { hasPdf } from '../lib/has-pdf.js';
 import { cachedDocument } from '../lib/kept-documents.js';
@@ -415,6 +416,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
             sizes={pdf?.sizes ?? (summary?.pages ? Array(summary.pages).fill(BLANK_PAGE) : [])}
             zoom={effectiveZoom}
             pagesPaneRef={setPagesPane}
+            emptyNote={emptyNote(isBlank, progress.processingStatus)}
           />
         )}
         {showHistory && !failed && !notFound && (

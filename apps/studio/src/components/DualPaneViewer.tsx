@@ -38,7 +38,12 @@ interface Props {
   zoom: number;
   /** Given the pages pane (and null when it goes): "Fit" measures its width. */
   pagesPaneRef?: (pane: HTMLElement | null) => void;
+  /** What the text pane says while there is no zone (by default: they come as pages are processed). */
+  emptyNote?: string;
 }
+
+const EMPTY_WHILE_PROCESSING =
+  'No zones yet. They appear here as pages are processed, or draw one on a page with “Draw zone”.';
 
 /**
  * The document side by side: left, the pages with zone boxes (draw to create, select to move, resize, change
@@ -57,6 +62,7 @@ export function DualPaneViewer({
   sizes,
   zoom,
   pagesPaneRef,
+  emptyNote,
 }: Props) {
   const notify = useNotify();
   const [selected, setSelected] = useState<string | null>(null);
@@ -459,11 +465,7 @@ export function DualPaneViewer({
         </div>
       </section>
       <section className="pane text-pane" aria-label="Zone text in reading order">
-        {zones.length === 0 && (
-          <p className="empty">
-            No zones yet. They appear here as pages are processed, or draw one on a page with “Draw zone”.
-          </p>
-        )}
+        {zones.length === 0 && <p className="empty">{emptyNote ?? EMPTY_WHILE_PROCESSING}</p>}
         <ol className="zone-list" ref={listRef}>
           {groups.map((g) => (
             <ZoneGroup

@@ -85,6 +85,8 @@ describe.runIf(chromiumAvailable)('Studio: the document view', () => {
       await tab.goto(`${h.url}/documents/plain-notes`);
       await waitForDocOpen(tab);
       await tab.getByText('No PDF for this document: zones are shown on blank pages.').waitFor();
+      // No processing to wait for: the empty text pane says how zones are made here.
+      await tab.getByText('No zones yet: draw one on a page with “Draw zone”.').waitFor();
       await tab.getByRole('button', { name: '← Documents' }).click();
       await tab.locator('tr', { hasText: 'plain-notes' }).waitFor();
     }
