@@ -38,6 +38,8 @@ describe.runIf(chromiumAvailable)('Studio: a long document, with the keyboard an
       60_000,
       'the zones of every page',
     );
+    // Processing over (its panel gone): no zones arrive, and the panes' layout stays, while the tests scroll.
+    await ada.getByTestId('processing').waitFor({ state: 'detached', timeout: 60_000 });
   });
 
   afterAll(() => h.close());
