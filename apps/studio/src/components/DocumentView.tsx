@@ -19,7 +19,7 @@ import { hasPdf } from '../lib/has-pdf.js';
 import { cachedDocument } from '../lib/kept-documents.js';
 import { type LoadedPdf, loadPdf } from '../lib/pdf.js';
 import { forgetPdf } from '../lib/pdf-cache.js';
-import { pdfProblem, pdfRetryDelay } from '../lib/pdf-problem.js';
+import { pdfProblem, pdfRetryDelay, UNREADABLE_PDF_NOTE } from '../lib/pdf-problem.js';
 import { BLANK_PAGE } from '../lib/zones.js';
 import { fitZoom, stepZoom } from '../lib/zoom.js';
 import { Banners } from './Banners.js';
@@ -199,7 +199,17 @@ export function DocumentView({ documentId }: { documentId: string }) {
           }
           return;
         }
-        const loaded = await loadPdf(bytes);
+        let loaded: LoadedPdf;
+        try {
+          loaded = await loadPdf(bytes);
+        } catch {
+          // pdf.js cannot read it (processing says why it failed): blank pages, not an uncaught error.
+          if (live) {
+            setPdfNote(UNREADABLE_PDF_NOTE);
+            setPdfTries(0);
+          }
+          return;
+        }
         if (!live) return;
         setPdf(loaded);
         // This browser's copy: the server's is asked for once the connection is back.

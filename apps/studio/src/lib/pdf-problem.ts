@@ -21,6 +21,10 @@ export function pdfProblem(error: unknown): { note: string; unreachable: boolean
   return { note: `The PDF could not be loaded (${error.message}): showing blank pages.`, unreachable: false };
 }
 
+/** The note for a file the server gave but pdf.js cannot read (damaged, or not a PDF): asking again will not help. */
+export const UNREADABLE_PDF_NOTE =
+  'The PDF cannot be displayed (the file is damaged or not a PDF): showing blank pages.';
+
 /** The wait before asking again for a PDF the server could not give, after `tries` such failures (0.5 s, 1 s, … 30 s). */
 export function pdfRetryDelay(tries: number): number {
   return Math.min(30_000, 500 * 2 ** Math.max(0, tries - 1));

@@ -107,6 +107,22 @@ describe.runIf(chromiumAvailable)('Studio: a document’s life', () => {
     await notes.waitFor({ state: 'detached' });
   });
 
+  it('shows blank pages, with a note and no uncaught error, for a PDF pdf.js cannot read', async () => {
+    const errors: string[] = [];
+    const onError = (e: Error) => errors.push(e.message);
+    page.on('pageerror', onError);
+    await page.goto(h.url);
+    // It passes the upload's checks (the header), and neither processing nor pdf.js can read it.
+    await uploadPdf(page, 'garbage.pdf', new TextEncoder().encode('%PDF-1.4 garbage'));
+    await waitForDocOpen(page);
+    await page
+      .getByTestId('pdf-note')
+      .filter({ hasText: 'The PDF cannot be displayed (the file is damaged or not a PDF)' })
+      .waitFor();
+    page.off('pageerror', onError);
+    expect(errors).toEqual([]);
+  });
+
   it('keeps the documents list within the window for a long name without spaces (390 and 1280 px wide)', async () => {
     await page.goto(h.url);
     const long = `${'quarterly-report-final-version-'.repeat(8)}x.pdf`.replace(/-/g, '_');
