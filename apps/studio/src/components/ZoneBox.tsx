@@ -177,6 +177,8 @@ export function ZoneBox({
   const onKeyDown = (e: KeyboardEvent<HTMLButtonElement>) => {
     if (e.key === 'Delete' || e.key === 'Backspace') {
       e.preventDefault();
+      // Another's lock: the server would refuse it (and the box would vanish and come back). Nothing, as for moves.
+      if (lockedByOther) return;
       const next = neighbourBox(e.currentTarget);
       onDelete(z.id);
       // The focus goes to the next zone box (else the one before), not to the page's body.

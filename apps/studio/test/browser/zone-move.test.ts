@@ -250,6 +250,10 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     await zoneBox(ada).focus();
     await ada.keyboard.press('ArrowRight');
     expect(await shownBox(ada)).toEqual(start);
+    // Nor deleting it (the server would refuse it, and the box would vanish and come back).
+    await ada.keyboard.press('Delete');
+    await ada.waitForTimeout(200);
+    expect(await zoneBox(ada).count()).toBe(1);
     expect(adaSubmits).toHaveLength(sent);
 
     // Ben holds the lock: he moves it, and Ada sees it move.
