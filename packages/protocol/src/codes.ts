@@ -51,7 +51,7 @@ export const ErrorCode = {
   LinkInvalid: 'link_invalid',
   /** HTTP download: the signed link's time is up; ask for a fresh one. */
   LinkExpired: 'link_expired',
-  /** Client-side only: no reply arrived in time. */
+  /** Client-side: no reply arrived in time. HTTP (408): a request body went silent before its end. */
   Timeout: 'timeout',
   /** Client-side only: a queued message expired in the outbox before it could be sent. */
   Expired: 'expired',

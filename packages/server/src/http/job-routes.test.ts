@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { ErrorCode } from '@syncline/protocol';
 import { describe, expect, it } from 'vitest';
 import { DownloadLinks } from '../auth/download-links.js';
@@ -6,6 +7,9 @@ import type { Identity } from '../core/identity.js';
 import type { JobService } from '../jobs/job-service.js';
 import { type JobRoutesContext, sizeText } from './job-routes.js';
 import { closeJobRouteServersAfterEach, serveJobRoutes } from './testing/serve-job-routes.js';
+
+/** The address of the server `serve` started last. */
+let lastBase = '';
 
 /** The job routes on their own HTTP server, over a stand-in job service that records what it is asked. */
 async function serve(ctx: Partial<JobRoutesContext>) {
@@ -51,6 +55,7 @@ async function serve(ctx: Partial<JobRoutesContext>) {
     }),
   } as unknown as JobService;
   const base = await serveJobRoutes(jobs, ctx);
+  lastBase = base;
   const upload = async () => {
     const t0 = performance.now();
     const res = await fetch(`${base}/api/documents`, {
@@ -111,6 +116,27 @@ describe('POST /api/documents, waiting for the upload to be stored', () => {
       body: { error: { code: 'unavailable', message: 'storage failed' } },
     });
     expect(discarded).toEqual(['pdf-1']);
+  });
+
+  it('answers 408 timeout, and closes the connection, when the body stops short of its Content-Length', async () => {
+    const { uploads } = await serve({ durable: () => Promise.resolve(), bodyIdleTimeoutMs: 150 });
+    const { port } = new URL(lastBase);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => {});
+    let answer = '';
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString();
+    });
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(
+      'POST /api/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer olga\r\n' +
+        'Content-Type: application/pdf\r\nContent-Length: 500\r\n\r\n%PDF-1.7\n',
+    );
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1.1 408/);
+    expect(answer).toMatch(/connection: close/i);
+    expect(answer).toContain('"code":"timeout"');
+    expect(uploads).toEqual([]);
   });
 
   it('answers 503 unavailable while the server is stopping, without storing anything', async () => {

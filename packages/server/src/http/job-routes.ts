@@ -7,7 +7,7 @@ import type { Identity } from '../core/identity.js';
 import type { Logger } from '../core/logger.js';
 import { DocumentIdTaken } from '../jobs/document-id-taken.js';
 import type { JobService } from '../jobs/job-service.js';
-import { readBody, readJson } from './read-body.js';
+import { closesConnection, readBody, readJson } from './read-body.js';
 
 export interface JobRoutesContext {
   jobs: JobService;
@@ -30,6 +30,8 @@ export interface JobRoutesContext {
   stopping?: () => boolean;
   /** The longest an upload's answer waits for `durable`, then 503 `unavailable`. Default 10 s. */
   durableTimeoutMs?: number;
+  /** How long a request body may go without a byte, then 408 `timeout`. Default `BODY_IDLE_TIMEOUT_MS` (30 s). */
+  bodyIdleTimeoutMs?: number;
 }
 
 /**
@@ -46,6 +48,7 @@ const STATUS: Record<string, number> = {
   [ErrorCode.LinkInvalid]: 403,
   [ErrorCode.LinkExpired]: 403,
   [ErrorCode.NotFound]: 404,
+  [ErrorCode.Timeout]: 408,
   [ErrorCode.Conflict]: 409,
   [ErrorCode.TooLarge]: 413,
   [ErrorCode.UnsupportedMediaType]: 415,
@@ -183,6 +186,8 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
     return true;
   }
   void serve(ctx, req, res, route, id, url).catch((err) => {
+    // The client went away in the middle of its request (its body cut short): there is no one to answer.
+    if (req.destroyed && !(err instanceof SynclineError)) return;
     req.resume();
     // A store failing under a stopping server (fail-stop after a storage failure, a shutdown closing the stores):
     // not a bug to report as 500, but a 503 to retry later or elsewhere.
@@ -190,7 +195,7 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
     // Unexpected: the reply says `internal`, the log says what (PROTOCOL §19).
     if (!(err instanceof SynclineError) && !stopping)
       ctx.log?.error({ err, method: req.method, route }, 'request failed');
-    sendError(res, stopping ? stoppingError() : err);
+    sendError(res, stopping ? stoppingError() : err, closesConnection(err) ? { connection: 'close' } : {});
   });
   return true;
 }
@@ -243,7 +248,7 @@ async function serve(
   const user = await identify(ctx, req, url);
   switch (route) {
     case 'upload': {
-      const bytes = await readUpload(req, jobs.maxUploadBytes);
+      const bytes = await readUpload(req, jobs.maxUploadBytes, ctx.bodyIdleTimeoutMs);
       // Said as it is: "not a PDF" would send the user looking for a wrong format.
       if (bytes.byteLength === 0)
         throw new SynclineError(ErrorCode.UnsupportedMediaType, 'the file is empty');
@@ -261,7 +266,7 @@ async function serve(
       return;
     }
     case 'create': {
-      const body = await readJson(req, MAX_JSON_BODY);
+      const body = await readJson(req, MAX_JSON_BODY, ctx.bodyIdleTimeoutMs);
       if (ctx.stopping?.()) throw stoppingError('try again');
       const created = await jobs.createBlank(user, body);
       await stored(ctx, 'document');
@@ -398,7 +403,7 @@ export function sizeText(bytes: number): string {
  * answers `too_large` at once and discards the rest of the body; a declared type other than a PDF (or
  * raw bytes) is `unsupported_media_type`.
  */
-function readUpload(req: IncomingMessage, max: number): Promise<Uint8Array> {
+function readUpload(req: IncomingMessage, max: number, idleMs?: number): Promise<Uint8Array> {
   const type = String(req.headers['content-type'] ?? '')
     .split(';')[0]
     .trim()
@@ -411,5 +416,5 @@ function readUpload(req: IncomingMessage, max: number): Promise<Uint8Array> {
   }
   const tooLarge = () =>
     new SynclineError(ErrorCode.TooLarge, `the file is larger than the ${sizeText(max)} limit`);
-  return readBody(req, max, tooLarge).then((bytes) => new Uint8Array(bytes));
+  return readBody(req, max, tooLarge, idleMs).then((bytes) => new Uint8Array(bytes));
 }

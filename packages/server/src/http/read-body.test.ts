@@ -1,19 +1,32 @@
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
+import { ErrorCode } from '@syncline/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DISCARD_MAX_BYTES, readBody } from './read-body.js';
+import { SynclineError } from '../core/errors.js';
+import { closesConnection, DISCARD_MAX_BYTES, readBody } from './read-body.js';
 
 const LIMIT = 1024;
 let server: Server | undefined;
+/** How each request's body ended: its length, or the error's code or message. */
+let outcomes: string[] = [];
 
-/** A server answering 200 with the body's length, or 413 when `readBody` refuses it. */
-async function serve(): Promise<number> {
+/**
+ * A server answering 200 with the body's length, 413 when `readBody` refuses it, 408 (closing the connection) when
+ * it stopped coming for `idleMs`.
+ */
+async function serve(idleMs?: number): Promise<number> {
+  outcomes = [];
   server = createServer((req, res) => {
-    readBody(req, LIMIT, () => new Error('too large')).then(
-      (body) => res.end(String(body.length)),
-      () => {
-        res.statusCode = 413;
-        res.end('too large');
+    readBody(req, LIMIT, () => new Error('too large'), idleMs).then(
+      (body) => {
+        outcomes.push(String(body.length));
+        res.end(String(body.length));
+      },
+      (err: Error) => {
+        outcomes.push(err instanceof SynclineError ? err.code : err.message);
+        if (closesConnection(err)) res.setHeader('connection', 'close');
+        res.statusCode = err instanceof SynclineError && err.code === ErrorCode.Timeout ? 408 : 413;
+        res.end(err.message);
       },
     );
   });
@@ -22,6 +35,21 @@ async function serve(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
 }
+
+/** A raw connection to `port`, collecting what the server answers until it closes. */
+async function rawConnection(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  socket.on('error', () => {});
+  let answer = '';
+  socket.on('data', (d: Buffer) => {
+    answer += d.toString();
+  });
+  const closed = new Promise<string>((resolve) => socket.once('close', () => resolve(answer)));
+  return { socket, closed };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 afterEach(async () => {
   server?.closeAllConnections();
@@ -70,5 +98,41 @@ describe('readBody', () => {
     await closed;
     expect(sent).toBeLessThan(ceiling);
     expect(answer).toMatch(/^HTTP\/1.1 413/);
+  });
+
+  it('answers 408 and closes the connection when a body stops short of its Content-Length', async () => {
+    const port = await serve(150);
+    const { socket, closed } = await rawConnection(port);
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
+    socket.write('x'.repeat(40)); // and then nothing
+    const answer = await closed;
+    expect(answer).toMatch(/^HTTP\/1.1 408/);
+    expect(answer).toMatch(/connection: close/i);
+    expect(answer).toContain('no part of the body arrived');
+    expect(outcomes).toEqual([ErrorCode.Timeout]);
+  });
+
+  it('keeps reading a slow body: only silence counts, not the total time', async () => {
+    const port = await serve(150);
+    const { socket, closed } = await rawConnection(port);
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n');
+    for (let i = 0; i < 10; i++) {
+      socket.write('x');
+      await sleep(50); // 500 ms in all, never 150 ms without a byte
+    }
+    expect(await closed).toMatch(/^HTTP\/1.1 200[\s\S]*\r\n\r\n10$/);
+  });
+
+  it('settles when the client goes away in the middle of its body', async () => {
+    const port = await serve(60_000);
+    const { socket, closed } = await rawConnection(port);
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
+    socket.write('x'.repeat(40));
+    await sleep(50);
+    socket.destroy();
+    await closed;
+    const deadline = Date.now() + 2000;
+    while (outcomes.length === 0 && Date.now() < deadline) await sleep(10);
+    expect(outcomes).toEqual(['aborted']);
   });
 });

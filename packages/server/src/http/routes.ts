@@ -5,7 +5,7 @@ import type { DevTokenIssuer } from '../auth/jwt-authenticator.js';
 import { SynclineError } from '../core/errors.js';
 import type { Hub } from '../core/hub.js';
 import { handleJobRoutes, type JobRoutesContext } from './job-routes.js';
-import { readJson } from './read-body.js';
+import { closesConnection, readJson } from './read-body.js';
 
 export interface RouteContext {
   hub: Hub;
@@ -100,14 +100,22 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
         json(res, 200, await issuer.issue(name));
       },
       (err: unknown) => {
-        // Over the limit: 413 too_large, as on every other route; unreadable JSON: 400 invalid.
-        const tooLarge = err instanceof SynclineError && err.code === ErrorCode.TooLarge;
-        json(res, tooLarge ? 413 : 400, {
-          error: {
-            code: tooLarge ? ErrorCode.TooLarge : ErrorCode.Invalid,
-            message: String((err as Error).message),
+        // Over the limit: 413 too_large, as on every other route; a body that stopped coming: 408 timeout (and the
+        // connection closes); unreadable JSON: 400 invalid.
+        if (req.destroyed && !(err instanceof SynclineError)) return; // the client went away
+        const code = err instanceof SynclineError ? err.code : ErrorCode.Invalid;
+        const status = code === ErrorCode.TooLarge ? 413 : code === ErrorCode.Timeout ? 408 : 400;
+        json(
+          res,
+          status,
+          {
+            error: {
+              code: status === 400 ? ErrorCode.Invalid : code,
+              message: String((err as Error).message),
+            },
           },
-        });
+          closesConnection(err) ? { connection: 'close' } : {},
+        );
       },
     );
     return true;
