@@ -871,6 +871,26 @@ describe('Hub sessions', () => {
     expect(names(again.s.take() as Msg[])).toEqual(['after reset']);
   });
 
+  it('trims every room by its kind’s policy, and rooms of any other kind, even unseen here, by the default', async () => {
+    const h = setup({
+      retention: {
+        doc: { maxEvents: 3, maxAgeMs: 86_400_000 },
+        default: { maxEvents: 1, maxAgeMs: 86_400_000 },
+      },
+    });
+    const evs = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ type: 'app_event', data: { i }, ts: 0, from: 'u' }));
+    // Written straight to the store: rooms this node never entered (another node's, or from before a restart).
+    for (const room of ['doc:a', 'doc', 'user:u', 'system', 'board:1', 'zz-invented:2'])
+      await h.store.append(room, evs(5));
+    await h.hub.trim(0);
+    const kept: Record<string, number> = {};
+    for (const room of ['doc:a', 'doc', 'user:u', 'system', 'board:1', 'zz-invented:2'])
+      kept[room] = (await h.store.read(room, 0, 100)).entries.length;
+    // user and system keep their own (default) policies: 1,000 and 100 events.
+    expect(kept).toEqual({ 'doc:a': 3, doc: 1, 'user:u': 5, system: 5, 'board:1': 1, 'zz-invented:2': 1 });
+  });
+
   it('replays from the log for a join with `since`', async () => {
     const h = setup();
     for (const name of ['a', 'b', 'c']) await h.pub('doc:a', 'app_event', { name });

@@ -14,7 +14,6 @@ import {
   type PresenceMember,
   parseClientMessages,
   parseHello,
-  roomKind,
   type ServerMessage,
   utf8Length,
 } from '@syncline/protocol';
@@ -221,7 +220,6 @@ export class Hub {
   readonly rooms = new Map<string, Room>();
   /** Who is in each room, per user (user_join / user_leave / user_status, `room.members`). */
   readonly presence: Presence = new Presence(this);
-  private readonly roomKinds = new Set<string>();
   /** What every room needs from the hub (one object shared by all rooms). */
   private readonly roomHost: RoomHost;
   private tickTimer: unknown = null;
@@ -581,7 +579,6 @@ export class Hub {
     if (!room) {
       room = new Room(name, this.roomHost);
       this.rooms.set(name, room);
-      this.roomKinds.add(roomKind(name));
       if (this.broker.distributed) this.watchRoom(room);
     }
     return room;
@@ -857,12 +854,21 @@ export class Hub {
     }
   }
 
+  /**
+   * Applies retention: each kind with a policy of its own (`doc`, `user`, `system`, and any the config names) by
+   * that policy, then every other room in the store, whatever its kind and whichever node made it, by the default
+   * policy in one call. So the work does not grow with the kinds clients invent (a kind is any `[a-z][a-z0-9_-]*`).
+   */
   async trim(now = this.clock.now()): Promise<void> {
-    for (const kind of new Set([...this.roomKinds, ...Object.keys(this.retention)])) {
-      if (kind === 'default') continue;
-      const policy = this.retention[kind] ?? this.retention.default;
+    const prefixOf = (kind: string) => (kind === 'system' ? 'system' : `${kind}:`);
+    const own = Object.keys(this.retention).filter((kind) => kind !== 'default');
+    const steps: [kind: string, prefix: string, policy: RetentionPolicy, except?: string[]][] = [
+      ...own.map((kind): [string, string, RetentionPolicy] => [kind, prefixOf(kind), this.retention[kind]]),
+      ['default', '', this.retention.default, own.map(prefixOf)],
+    ];
+    for (const [kind, prefix, policy, except] of steps) {
       try {
-        await this.store.trim(kind === 'system' ? 'system' : `${kind}:`, policy, now);
+        await this.store.trim(prefix, policy, now, except);
       } catch (err) {
         this.log.error({ err, kind }, 'retention trim failed');
       }

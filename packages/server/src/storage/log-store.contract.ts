@@ -286,6 +286,42 @@ export function describeLogStoreContract(
         expect(await store.read('system', 0, 10)).toEqual({ entries: [], firstSeq: 5, lastSeq: 4 });
       });
 
+      it('leaves alone the rooms starting with an excepted prefix, taken literally', async () => {
+        const rooms = [
+          'a:1',
+          'doc',
+          'doc:a',
+          'doc:b',
+          'doc;',
+          'docs:1',
+          'system',
+          'systemx:1',
+          'u%:1',
+          'ux:1',
+          'z',
+        ];
+        for (const room of rooms) await store.append(room, evs(1, 3));
+        const policy = { maxEvents: 1, maxAgeMs: noAgeLimit };
+        expect(await store.trim('', policy, 0, ['doc:', 'system', 'u%:'])).toBe(2 * 6);
+        const counts: Record<string, number> = {};
+        for (const room of rooms) counts[room] = (await store.read(room, 0, 100)).entries.length;
+        expect(counts).toEqual({
+          'a:1': 1,
+          doc: 1,
+          'doc:a': 3,
+          'doc:b': 3,
+          'doc;': 1,
+          'docs:1': 1,
+          system: 3,
+          'systemx:1': 3,
+          'u%:1': 3,
+          'ux:1': 1,
+          z: 1,
+        });
+        expect(await store.trim('doc:', policy, 0, ['doc:'])).toBe(0);
+        expect(await store.trim('doc:', policy, 0, [])).toBe(4);
+      });
+
       it('trims many rooms in one call', async () => {
         for (let r = 0; r < 150; r++) await store.append(`user:${r}`, evs(1, 3));
         expect(await store.trim('user:', { maxEvents: 1, maxAgeMs: noAgeLimit }, 0)).toBe(300);

@@ -70,10 +70,12 @@ export interface LogStore {
   /** Highest seq assigned in the room (0 if none). Survives trimming. */
   lastSeq(room: string): Promise<number>;
   /**
-   * Applies retention to every room whose name starts with `prefix` (`'doc:'`, `'user:'`, `'system'`).
-   * Never forgets a room's lastSeq. Returns how many entries were removed.
+   * Applies retention to every room whose name starts with `prefix` (`'doc:'`, `'user:'`, `'system'`, or `''` for
+   * all), except those whose name starts with one of `except` (the kinds with a policy of their own, when `prefix`
+   * is `''`: the hub trims every other room, whatever its kind, with the default policy in this one call). Never
+   * forgets a room's lastSeq. Returns how many entries were removed.
    */
-  trim(prefix: string, policy: RetentionPolicy, now: number): Promise<number>;
+  trim(prefix: string, policy: RetentionPolicy, now: number, except?: readonly string[]): Promise<number>;
   /**
    * Removes a room's entries with `seq < beforeSeq` (what a deleted document said: only its deletion stays), as
    * retention would: `lastSeq` is kept and a reader from before them sees `firstSeq > afterSeq + 1`. Never removes

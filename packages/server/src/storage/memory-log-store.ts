@@ -84,12 +84,17 @@ export class MemoryLogStore implements LogStore {
     return this.rooms.get(room)?.lastSeq ?? 0;
   }
 
-  async trim(prefix: string, policy: RetentionPolicy, now: number): Promise<number> {
+  async trim(
+    prefix: string,
+    policy: RetentionPolicy,
+    now: number,
+    except: readonly string[] = [],
+  ): Promise<number> {
     this.checkOpen();
     const { maxEvents, cutoff } = checkPolicy(policy, now);
     let removed = 0;
     for (const [room, log] of this.rooms) {
-      if (!room.startsWith(prefix)) continue;
+      if (!room.startsWith(prefix) || except.some((p) => room.startsWith(p))) continue;
       // Keep the newest `maxEvents`, then drop the leading run of old entries. Only a prefix is ever removed,
       // so the retained log stays gap-free (an old entry behind a younger one waits for it).
       let drop = Math.max(0, log.entries.length - maxEvents);

@@ -119,7 +119,12 @@ export class PostgresLogStore implements LogStore {
     return rows[0]?.last_seq ?? 0;
   }
 
-  async trim(prefix: string, policy: RetentionPolicy, now: number): Promise<number> {
+  async trim(
+    prefix: string,
+    policy: RetentionPolicy,
+    now: number,
+    except: readonly string[] = [],
+  ): Promise<number> {
     this.checkOpen();
     if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
     const { maxEvents, cutoff } = checkPolicy(policy, now);
@@ -138,10 +143,11 @@ export class PostgresLogStore implements LogStore {
     const rows = await this.db.transaction(async (client) => {
       const locked = await client.query<{ room: string }>(
         `SELECT r.room FROM syncline_rooms r
-         WHERE r.room LIKE $1 ESCAPE '\\' AND r.first_seq <= r.last_seq
+         WHERE r.room LIKE $1 ESCAPE '\\' AND NOT (r.room LIKE ANY ($2::text[]))
+           AND r.first_seq <= r.last_seq
          ORDER BY r.room
          FOR UPDATE`,
-        [`${escapeLike(prefix)}%`],
+        [`${escapeLike(prefix)}%`, except.map((p) => `${escapeLike(p)}%`)],
       );
       if (locked.rows.length === 0) return [];
       const result = await client.query<{ removed: number }>(

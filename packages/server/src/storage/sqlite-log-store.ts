@@ -223,16 +223,33 @@ export class SqliteLogStore implements LogStore {
     return this.stmt.selectRoom.get(room)?.lastSeq ?? 0;
   }
 
-  async trim(prefix: string, policy: RetentionPolicy, now: number): Promise<number> {
+  async trim(
+    prefix: string,
+    policy: RetentionPolicy,
+    now: number,
+    except: readonly string[] = [],
+  ): Promise<number> {
     this.checkOpen();
     if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
     const { maxEvents, cutoff } = checkPolicy(policy, now);
+    if (except.some((p) => prefix.startsWith(p))) return 0;
     // Rooms sharing a prefix are contiguous in the primary key's (binary) order: scan from the prefix and stop
-    // at the first room that does not match. No LIKE, so '%' and '_' in a prefix are literal.
+    // at the first room that does not match; on reaching an excepted prefix, go on from just past its rooms. No
+    // LIKE, so '%' and '_' in a prefix are literal.
     const rooms: string[] = [];
-    for (const room of this.stmt.selectRoomsFrom.iterate(prefix)) {
-      if (!room.startsWith(prefix)) break;
-      rooms.push(room);
+    let from: string | null = prefix;
+    while (from !== null) {
+      const start: string = from;
+      from = null;
+      for (const room of this.stmt.selectRoomsFrom.iterate(start)) {
+        if (!room.startsWith(prefix)) break;
+        const skipped = except.find((p) => room.startsWith(p));
+        if (skipped !== undefined) {
+          from = pastPrefix(skipped);
+          break;
+        }
+        rooms.push(room);
+      }
     }
     let removed = 0;
     for (let i = 0; i < rooms.length; i++) {
@@ -277,6 +294,12 @@ export class SqliteLogStore implements LogStore {
     if (row.fromUser !== null) entry.from = row.fromUser;
     return entry;
   }
+}
+
+/** The first string after every string starting with `prefix` (not empty), in binary order: `doc:` -> `doc;`. */
+function pastPrefix(prefix: string): string {
+  const last = prefix.length - 1;
+  return prefix.slice(0, last) + String.fromCharCode(prefix.charCodeAt(last) + 1);
 }
 
 /** Brings the schema to `SQLITE_LOG_SCHEMA_VERSION`, refusing a database written by a newer version. */
