@@ -22,6 +22,11 @@ export interface NodePresence {
   avatar?: string;
   /** Every one of those sessions is idle (`presence.status`); absent: at least one is active. */
   idle?: true;
+  /**
+   * Every one of the sessions with a connection is idle (there is one at least): a session kept only by the grace
+   * may still say active. Absent: one of them is active, or none has a connection (an older node: see `idle`).
+   */
+  liveIdle?: true;
 }
 
 /** What a presence write makes its node announce: `user_join`, `user_leave`, or nothing. */

@@ -338,6 +338,36 @@ describe('hubs on a shared log and broker', () => {
     expect(ann()).toEqual([0, 0]);
   });
 
+  it.each([
+    ['on another node than her idle tab', 0, 1],
+    ['on the node of her idle tab, watched from another', 0, 0],
+  ])('say a user idle once her active tab closed (%s), not after the presence grace', async (_, a, b) => {
+    const c = cluster(2);
+    const room = 'doc:idle-tabs';
+    const watcher = await c.hello(c.hubs[1], 'watcher');
+    await c.command(watcher.s, { type: 'join_room', room });
+    const active = await c.hello(c.hubs[a], 'ann');
+    await c.command(active.s, { type: 'join_room', room });
+    const idle = await c.hello(c.hubs[b], 'ann');
+    await c.command(idle.s, { type: 'join_room', room });
+    await c.command(idle.s, { type: 'request', method: 'presence.status', data: { status: 'idle' } });
+    await c.settle();
+    const events = () =>
+      (watcher.s.take() as Msg[])
+        .filter((m) => m.type === 'user_status')
+        .map((m) => `${m.data.userId} ${m.data.status} on ${m.data.connections}`);
+    expect(events()).toEqual(['ann active on 2']);
+    const status = () =>
+      c.hubs.map((h) => h.members(room).find((m) => m.userId === 'ann')?.status ?? 'active');
+    active.s.drop(); // her active tab closes: the grace (10 s) keeps its session, which said active
+    await c.settle();
+    expect(events()).toEqual([]); // a reload would be back by then: nothing yet
+    c.clock.advance(2_000); // the tick after presenceCountSettleMs
+    await c.settle();
+    expect(events()).toEqual(['ann idle on 1']);
+    expect(status()).toEqual(['idle', 'idle']);
+  });
+
   it('announce nothing for a tab whose socket drops and comes back within presenceCountSettleMs (a blip)', async () => {
     const c = cluster(1);
     const room = 'doc:blip';

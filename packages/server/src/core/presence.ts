@@ -135,6 +135,16 @@ export class Presence {
     return n;
   }
 
+  /** Whether one of this node's connections of the user has a present, active session that joined the room. */
+  private liveActiveHere(roomName: string, userId: string): boolean {
+    for (const c of this.hub.userConnections.get(userId) ?? []) {
+      const s = c.session;
+      if (s !== null && s.conn === c && s.present && !s.idle && s.subs.get(roomName)?.mode === 'join')
+        return true;
+    }
+    return false;
+  }
+
   /** How many of this node's connections of the user have a present session that joined the room. */
   private localConnections(roomName: string, userId: string): number {
     let n = 0;
@@ -145,8 +155,22 @@ export class Presence {
     return n;
   }
 
-  /** A user's status in a room: idle when every session of theirs there, on every node, is idle. */
-  private statusOf(room: Room, userId: string): 'active' | 'idle' {
+  /**
+   * A user's status in a room. While any of their sessions there, on any node, has a connection, those decide: idle
+   * when every one of them is idle (a tab that closed, kept present by the grace, no longer counts). With none
+   * (a reload, a reconnect) or when `kept` (a lost connection not settled yet, see `refreshStatus`), every session
+   * the grace keeps decides too, so the status does not flicker.
+   */
+  private statusOf(room: Room, userId: string, kept = false): 'active' | 'idle' {
+    if (!kept && this.connectionsOf(room, userId) > 0) {
+      if (this.liveActiveHere(room.name, userId)) return 'active';
+      for (const users of room.remote?.values() ?? []) {
+        const p = users.get(userId);
+        if (p && p.connections > 0 && (p.live ?? p.connections) > 0 && !(p.liveIdle ?? p.idle))
+          return 'active';
+      }
+      return 'idle';
+    }
     const here = room.members?.get(userId) ?? 0;
     if (here > (room.idleSessions?.get(userId) ?? 0)) return 'active';
     for (const users of room.remote?.values() ?? []) {
@@ -178,19 +202,23 @@ export class Presence {
       this.settled(room, userId);
       return;
     }
-    const status = this.statusOf(room, userId);
     const wasIdle = room.idleUsers?.has(userId) ?? false;
     const shown = room.shownConnections?.get(userId) ?? 1;
     let connections = this.connectionsOf(room, userId) || shown;
+    let kept = false;
     if (connections < shown) {
-      // Fewer connections: said once that has lasted `presenceCountSettleMs` (`settle`); until then the count shown stands.
+      // Fewer connections: said once that has lasted `presenceCountSettleMs` (`settle`); until then the count shown
+      // stands, and so does the status the lost connection's session gave (a reload of the active tab is no change).
       const waiting = this.lower.get(room) ?? new Map<string, number>();
       this.lower.set(room, waiting);
       const since = waiting.get(userId) ?? this.hub.clock.now();
       waiting.set(userId, since);
-      if (this.hub.clock.now() - since < this.hub.limits.presenceCountSettleMs) connections = shown;
-      else this.settled(room, userId);
+      if (this.hub.clock.now() - since < this.hub.limits.presenceCountSettleMs) {
+        connections = shown;
+        kept = true;
+      } else this.settled(room, userId);
     } else this.settled(room, userId);
+    const status = this.statusOf(room, userId, kept);
     if ((status === 'idle') === wasIdle && connections === shown) return;
     if (status === 'idle') (room.idleUsers ??= new Set()).add(userId);
     else room.idleUsers?.delete(userId);
@@ -236,6 +264,7 @@ export class Presence {
     if (identity?.name !== undefined) p.name = identity.name;
     if (identity?.avatar !== undefined) p.avatar = identity.avatar;
     if (connections > 0 && (room?.idleSessions?.get(userId) ?? 0) >= connections) p.idle = true;
+    if (p.live && !this.liveActiveHere(roomName, userId)) p.liveIdle = true;
     return p;
   }
 
