@@ -45,6 +45,11 @@ export type UndoNotice = {
   zoneIds: string[];
   /** Part of the change could still be undone (`op` is not null). */
   partial: boolean;
+  /**
+   * Who made the changes behind `reason`, as far as their ops were recorded with an author (`recordRemote(op, by)`):
+   * each once, ordered by their latest such change (the last is the most recent). Absent when none is known.
+   */
+  byUserIds?: string[];
 };
 
 export type UndoResult = {
@@ -78,6 +83,8 @@ type Entry = {
    */
   keys: string[] | null;
   lost: Map<Lost, Set<string>>;
+  /** Who made the changes behind each reason of `lost`, when known (see `UndoNotice.byUserIds`). */
+  lostBy?: Map<Lost, Set<string>>;
   later: Later[];
   /**
    * A typing step: the zone whose text it edits, when it was last extended, and how many edits it holds
@@ -85,8 +92,8 @@ type Entry = {
    */
   typing?: { zoneId: string; at: number; edits: number };
 };
-/** An op queued on an entry, with its footprint. */
-type Later = { op: Op; keys: string[] | null };
+/** An op queued on an entry, with its footprint and, when known, who made it (several: ops composed). */
+type Later = { op: Op; keys: string[] | null; by?: readonly string[] };
 
 export const DEFAULT_UNDO_DEPTH = 100;
 
@@ -166,15 +173,17 @@ export class UndoManager {
 
   /**
    * An op that is not mine, as applied to the local document after the ops recorded so far: a remote op
-   * (transformed past my pending ops), or the rollback of a rejected op of mine.
+   * (transformed past my pending ops), or the rollback of a rejected op of mine. `by`: who made it, when known
+   * (a notice it causes names them: `byUserIds`).
    */
-  recordRemote(op: Op): void {
+  recordRemote(op: Op, by?: string): void {
     // Without its stamps: the steps never hold stamps (they are set anew when a step is applied), so the
     // stamps' parts transform nothing, and a queued op without them is about half the size.
     const queued = withoutStamps(op);
     if (queued === null) return;
-    rebase(this.#undo, queued);
-    rebase(this.#redo, queued);
+    const authors = by === undefined ? undefined : [by];
+    rebase(this.#undo, queued, authors);
+    rebase(this.#redo, queued, authors);
   }
 
   canUndo(): boolean {
@@ -273,7 +282,7 @@ export const MAX_LATER = 64;
  * chain when it arrived; but entries that drop off the bottom of the stack (or are cleared) never pay
  * for it: in a shared zone with a stack of 100 steps, that saves 100 transforms on every remote keystroke.
  */
-function rebase(stack: Entry[], op: Op) {
+function rebase(stack: Entry[], op: Op, by?: readonly string[]) {
   const top = stack[stack.length - 1];
   if (top === undefined || op === null) return;
   const keys = footprint(op);
@@ -285,7 +294,7 @@ function rebase(stack: Entry[], op: Op) {
   if (!touches) return;
   // A move (nothing the builders make) can carry a step's edit to another key: from then on any op may touch it.
   if (moves(op)) for (const entry of stack) entry.keys = null;
-  top.later.push({ op, keys });
+  top.later.push(by === undefined ? { op, keys } : { op, keys, by });
   if (top.later.length > MAX_LATER) settle(stack, stack.length - 1);
 }
 
@@ -367,7 +376,23 @@ function composedRun(ops: Later[]): Later[] {
   } catch {
     return ops; // not expected for ops that follow each other; one at a time is always right
   }
-  return op === null ? [] : [{ op, keys: footprint(op) }];
+  if (op === null) return [];
+  const by = authorsOf(ops);
+  return [by === undefined ? { op, keys: footprint(op) } : { op, keys: footprint(op), by }];
+}
+
+/** Who made `ops`, each once, in the order of their latest op; `undefined` when no author is known. */
+function authorsOf(ops: Later[]): readonly string[] | undefined {
+  let by: Set<string> | undefined;
+  for (const item of ops) {
+    if (item.by === undefined) continue;
+    by ??= new Set();
+    for (const u of item.by) {
+      by.delete(u);
+      by.add(u);
+    }
+  }
+  return by === undefined ? undefined : [...by];
 }
 
 /** Transforms `entry` past `other` (noting what it loses) and returns `other` transformed past `entry`. */
@@ -384,11 +409,13 @@ function carry(entry: Entry, item: Later): Later {
         : c.kind === 'edit_on_deleted'
           ? 'zone_deleted'
           : 'overwritten';
-    note(entry, reason, c.zoneId);
+    note(entry, reason, c.zoneId, item.by);
   }
   const next = transform(other, entry.op, 'left');
   entry.op = transform(entry.op, other, 'right');
-  return { op: next, keys: footprint(next) };
+  return item.by === undefined
+    ? { op: next, keys: footprint(next) }
+    : { op: next, keys: footprint(next), by: item.by };
 }
 
 /**
@@ -415,10 +442,18 @@ function spareEditedZones(entry: Entry, doc: ZoneDocument): { op: Op; kept: Op }
   };
 }
 
-function note(entry: Entry, reason: Lost, zoneId: string) {
+function note(entry: Entry, reason: Lost, zoneId: string, by: readonly string[] | undefined) {
   const zones = entry.lost.get(reason) ?? new Set<string>();
   entry.lost.set(reason, zones);
   zones.add(zoneId);
+  if (by === undefined) return;
+  entry.lostBy ??= new Map();
+  const who = entry.lostBy.get(reason) ?? new Set<string>();
+  entry.lostBy.set(reason, who);
+  for (const u of by) {
+    who.delete(u); // the latest last
+    who.add(u);
+  }
 }
 
 function noticeOf(entry: Entry): UndoNotice | null {
@@ -426,7 +461,10 @@ function noticeOf(entry: Entry): UndoNotice | null {
   if (reason === undefined) return null;
   const zoneIds = new Set<string>();
   for (const zones of entry.lost.values()) for (const z of zones) zoneIds.add(z);
-  return { reason, zoneIds: [...zoneIds].sort(), partial: entry.op !== null };
+  const notice: UndoNotice = { reason, zoneIds: [...zoneIds].sort(), partial: entry.op !== null };
+  const by = entry.lostBy?.get(reason);
+  if (by !== undefined && by.size > 0) notice.byUserIds = [...by];
+  return notice;
 }
 
 function step(

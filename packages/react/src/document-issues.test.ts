@@ -1,7 +1,7 @@
-import type { DocConflict, DocumentClient } from '@syncline/client';
+import type { DocConflict, DocNotice, DocRejection, DocumentClient } from '@syncline/client';
 import type { Zone } from '@syncline/doc';
 import { describe, expect, it } from 'vitest';
-import { conflictMessage, DocumentIssues } from './document-issues.js';
+import { conflictMessage, DocumentIssues, noticeMessage, rejectionMessage } from './document-issues.js';
 
 const zones: Record<string, Partial<Zone>> = {
   z1: { id: 'z1', label: 'Intro' },
@@ -92,5 +92,147 @@ describe('conflictMessage', () => {
     });
     issues.dispose();
     expect(handlers.size).toBe(0);
+  });
+});
+
+const notice = (reason: DocNotice['reason'], extra: Partial<DocNotice> = {}): DocNotice => ({
+  reason,
+  zoneIds: ['z3'],
+  partial: false,
+  action: 'undo',
+  ...extra,
+});
+const bob = { byUserId: 'u-b0b', byUserName: 'Bob', byUserIds: ['u-b0b'] };
+
+describe('noticeMessage', () => {
+  it('names who got in the way of an undo, and the zone, never "Someone" or "that zone" when known', () => {
+    expect(noticeMessage(doc, notice('overwritten', bob))).toBe(
+      'Bob changed the paragraph on page 2 (“Revenue grew by 12% in…”) since; their change was kept',
+    );
+    expect(noticeMessage(doc, notice('edited_by_others', { ...bob, zoneIds: ['z1'] }))).toBe(
+      'Bob changed the zone “Intro” since; their work was kept',
+    );
+    // A deleted zone: as the SDK last knew it; redone, not undone, for a redo.
+    const gone = { zoneIds: ['z9'], zoneLabel: 'Results', zoneType: 'heading', zonePage: 3 };
+    expect(noticeMessage(doc, notice('zone_deleted', { ...bob, ...gone }))).toBe(
+      'Bob deleted the heading “Results” on page 3; your change to it could not be undone',
+    );
+    expect(noticeMessage(doc, notice('zone_deleted', { ...bob, ...gone, action: 'redo' }))).toBe(
+      'Bob deleted the heading “Results” on page 3; your change to it could not be redone',
+    );
+    // The zone as this replica has it wins over the words of the notice.
+    expect(noticeMessage(doc, notice('overwritten', { ...bob, zoneLabel: 'Old' }))).toMatch(
+      /^Bob changed the paragraph on page 2 /,
+    );
+  });
+
+  it('says how many others there were, the id without a name, and nobody when no one is known', () => {
+    const many = { byUserId: 'u-c', byUserName: 'Carol', byUserIds: ['u-b0b', 'u-d', 'u-c'] };
+    expect(noticeMessage(doc, notice('edited_by_others', many))).toBe(
+      'Carol and 2 others changed the paragraph on page 2 (“Revenue grew by 12% in…”) since; their work was kept',
+    );
+    const two = { byUserId: 'u-c', byUserName: 'Carol', byUserIds: ['u-b0b', 'u-c'] };
+    expect(noticeMessage(doc, notice('overwritten', { ...two, zoneIds: ['z1'] }))).toBe(
+      'Carol and someone else changed the zone “Intro” since; their change was kept',
+    );
+    expect(noticeMessage(doc, notice('overwritten', { byUserId: 'u-b0b', zoneIds: ['z1'] }))).toBe(
+      'u-b0b changed the zone “Intro” since; their change was kept',
+    );
+    expect(noticeMessage(doc, notice('overwritten', { zoneIds: ['z1'] }))).toBe(
+      'The zone “Intro” was changed since; that change was kept',
+    );
+    expect(noticeMessage(doc, notice('edited_by_others'))).toBe(
+      'The paragraph on page 2 (“Revenue grew by 12% in…”) was changed by others since; their work was kept',
+    );
+    expect(noticeMessage(doc, notice('zone_deleted', { zoneIds: ['z9'] }))).toBe(
+      'That zone was deleted; your change to it could not be undone',
+    );
+    // Nothing known of the zone: "that zone", "those zones"; a deleted one among several is not known here.
+    expect(noticeMessage(doc, notice('overwritten', { ...bob, zoneIds: ['z2'] }))).toBe(
+      'Bob changed that zone since; their change was kept',
+    );
+    expect(noticeMessage(doc, notice('overwritten', { zoneIds: ['z1', 'z3'] }))).toBe(
+      'Those zones were changed since; that change was kept',
+    );
+    expect(noticeMessage(doc, notice('zone_deleted', { ...bob, zoneIds: ['z1', 'z9'] }))).toBe(
+      'Bob deleted a zone you had changed; your change to it could not be undone',
+    );
+    // ...unless the SDK named the deleted one.
+    expect(
+      noticeMessage(doc, notice('zone_deleted', { ...bob, zoneIds: ['z1', 'z9'], zoneLabel: 'Results' })),
+    ).toBe('Bob deleted the zone “Results”; your change to it could not be undone');
+  });
+
+  it('names the zone of a lock I lost, and who took it', () => {
+    const lost = (detail: string, extra: Partial<DocNotice> = {}) =>
+      noticeMessage(doc, notice('lock_lost', { action: 'lock', detail, ...extra }));
+    expect(lost('expired')).toBe('Your lock on the paragraph on page 2 (“Revenue grew by 12% in…”) expired');
+    expect(lost('forced', { zoneIds: ['z1'] })).toBe(
+      "The document's owner released your lock on the zone “Intro”",
+    );
+    expect(lost('taken', { ...bob, zoneIds: ['z1'] })).toBe(
+      'Your lock on the zone “Intro” ended and Bob locked it',
+    );
+    expect(lost('taken', { zoneIds: ['z1'] })).toBe(
+      'Your lock on the zone “Intro” ended and another user locked it',
+    );
+    expect(lost('refused', { ...bob, zoneIds: ['z1'] })).toBe(
+      'Your lock on the zone “Intro” could not be renewed: Bob has locked it',
+    );
+    expect(lost('left', { zoneIds: ['z1'] })).toBe('Your lock on the zone “Intro” ended');
+    expect(lost('expired', { zoneIds: ['z9'], zoneType: 'figure', zonePage: 1 })).toBe(
+      'Your lock on the figure on page 1 expired',
+    );
+    expect(lost('expired', { zoneIds: ['z9'] })).toBe('Your lock on that zone expired');
+  });
+});
+
+describe('rejectionMessage', () => {
+  const locked = (zoneIds: string[]): DocRejection => ({
+    code: 'zone_locked',
+    message: 'zone z3 is locked',
+    zoneIds,
+    opId: 'o1',
+  });
+  const withLock = {
+    ...doc,
+    locks: { z3: { zoneId: 'z3', userId: 'u-b0b', userName: 'Bob', expiresAt: 0 } },
+  };
+
+  it('names who locked which zone', () => {
+    expect(rejectionMessage(withLock, locked(['z1', 'z3']))).toBe(
+      'Bob has locked the paragraph on page 2 (“Revenue grew by 12% in…”). Your change was undone.',
+    );
+    const gone = { ...withLock, zone: () => undefined };
+    expect(rejectionMessage(gone, locked(['z3']))).toBe('Bob has locked that zone. Your change was undone.');
+    expect(rejectionMessage({ ...doc, locks: {} }, locked(['z3']))).toBe(
+      'Zone z3 is locked. Your change was undone.',
+    );
+  });
+});
+
+describe('DocumentIssues notices', () => {
+  it('records a notice with the zone and who, and skips nothing-to-undo', () => {
+    const handlers = new Map<string, (x: unknown) => void>();
+    const fake = {
+      documentId: 'd1',
+      ...doc,
+      locks: {},
+      on: (name: string, fn: (x: unknown) => void) => {
+        handlers.set(name, fn);
+        return () => handlers.delete(name);
+      },
+    } as unknown as DocumentClient;
+    const issues = new DocumentIssues(fake, null);
+    handlers.get('notice')?.(notice('nothing_to_undo'));
+    expect(issues.getSnapshot()).toBeNull();
+    handlers.get('notice')?.(notice('overwritten', { ...bob, zoneIds: ['z1'] }));
+    expect(issues.getSnapshot()).toMatchObject({
+      kind: 'notice',
+      code: 'overwritten',
+      message: 'Bob changed the zone “Intro” since; their change was kept',
+      zoneIds: ['z1'],
+    });
+    issues.dispose();
   });
 });

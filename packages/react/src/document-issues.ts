@@ -6,7 +6,7 @@ import type {
   DocumentClient,
   SynclineError,
 } from '@syncline/client';
-import { conflictZoneWords, describeConflict } from '@syncline/doc';
+import { type ConflictZoneWords, conflictZoneWords, describeConflict, zoneName } from '@syncline/doc';
 import type { NotificationCenter, NotificationInput } from './notification-center.js';
 
 /** Something the user should know about a document: a conflict, a refused edit, a notice, an error. */
@@ -28,21 +28,86 @@ const REJECTED_TITLES: Record<string, string> = {
   too_large: 'Edit refused: too large',
 };
 
-const NOTICE_MESSAGES: Record<string, string> = {
-  lock_lost: 'Your lock on this zone ended',
-  zone_deleted: 'Someone deleted that zone; it could not be restored',
-  edited_by_others: 'Someone changed that zone since; their work was kept',
-  overwritten: 'Someone changed that since; their change was kept',
-  discarded_other_user: 'Offline edits of another user on this device were not sent',
+/**
+ * What a notice says is made of: the zone (`zoneName` words, else "that zone", "those zones"), `was` or `were` for it,
+ * who made the change (by name, else their id; `undefined` when the SDK could not know who), `undone` or `redone`.
+ */
+type NoticeWords = { zone: string; was: string; by: string | undefined; done: string };
+
+const NOTICE_MESSAGES: Record<string, (w: NoticeWords) => string> = {
+  lock_lost: ({ zone }) => `Your lock on ${zone} ended`,
+  zone_deleted: ({ zone, by, done }) =>
+    by
+      ? `${by} deleted ${zone}; your change to it could not be ${done}`
+      : `${sentence(zone)} was deleted; your change to it could not be ${done}`,
+  edited_by_others: ({ zone, was, by }) =>
+    by
+      ? `${by} changed ${zone} since; their work was kept`
+      : `${sentence(zone)} ${was} changed by others since; their work was kept`,
+  overwritten: ({ zone, was, by }) =>
+    by
+      ? `${by} changed ${zone} since; their change was kept`
+      : `${sentence(zone)} ${was} changed since; that change was kept`,
+  discarded_other_user: () => 'Offline edits of another user on this device were not sent',
 };
 
 /** Why a lock of mine ended (`DocNotice.detail` of `lock_lost`). */
-const LOCK_LOST_MESSAGES: Record<string, string> = {
-  forced: "The document's owner released your lock on this zone",
-  expired: 'Your lock on this zone expired',
-  refused: 'Your lock on this zone could not be renewed',
-  taken: 'Your lock on this zone ended and someone else locked it',
+const LOCK_LOST_MESSAGES: Record<string, (w: NoticeWords) => string> = {
+  forced: ({ zone }) => `The document's owner released your lock on ${zone}`,
+  expired: ({ zone }) => `Your lock on ${zone} expired`,
+  refused: ({ zone, by }) =>
+    by
+      ? `Your lock on ${zone} could not be renewed: ${by} has locked it`
+      : `Your lock on ${zone} could not be renewed`,
+  taken: ({ zone, by }) => `Your lock on ${zone} ended and ${by ?? 'another user'} locked it`,
 };
+
+/** `text` as the start of a sentence. */
+const sentence = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+
+/**
+ * The zone a notice or a refusal is about, as the user tells it apart (`zoneName` of @syncline/doc: "the heading
+ * “Introduction” on page 2"): the one zone of `zoneIds` as this replica has it, else the words the SDK gave (a deleted
+ * zone as it last was); `undefined` when nothing is known.
+ */
+function zoneWords(
+  doc: Pick<DocumentClient, 'zone'>,
+  zoneIds: readonly string[],
+  known: ConflictZoneWords,
+): string | undefined {
+  const zone = zoneIds.length === 1 ? doc.zone(zoneIds[0]) : undefined;
+  const w = zone === undefined ? known : conflictZoneWords(zone);
+  return zoneName({ label: w.zoneLabel, type: w.zoneType, page: w.zonePage, text: w.zoneExcerpt });
+}
+
+/** Who a notice names: the latest author by name (else id), and how many others there were. */
+function noticeBy(n: DocNotice): string | undefined {
+  if (n.byUserId === undefined) return undefined;
+  const by = n.byUserName ?? n.byUserId;
+  const others = (n.byUserIds?.length ?? 1) - 1;
+  return others <= 0 ? by : `${by} and ${others === 1 ? 'someone else' : `${others} others`}`;
+}
+
+/**
+ * What the user reads about a notice of the document: an undo or redo that could not take back all of my change
+ * (who got in the way, and which zone), a lock of mine that ended (on which zone, and who took it), ...
+ */
+export function noticeMessage(doc: Pick<DocumentClient, 'zone'>, n: DocNotice): string {
+  const name = zoneWords(doc, n.zoneIds, n);
+  const many = name === undefined && n.zoneIds.length > 1;
+  const words: NoticeWords = {
+    // Several zones, one of them deleted (the SDK names it when it knows which): the one deleted is not known here.
+    zone:
+      name ?? (!many ? 'that zone' : n.reason === 'zone_deleted' ? 'a zone you had changed' : 'those zones'),
+    was: many && n.reason !== 'zone_deleted' ? 'were' : 'was',
+    by: noticeBy(n),
+    done: n.action === 'redo' ? 'redone' : 'undone',
+  };
+  const message =
+    (n.reason === 'lock_lost' && n.detail !== undefined ? LOCK_LOST_MESSAGES[n.detail] : undefined) ??
+    NOTICE_MESSAGES[n.reason];
+  return message === undefined ? n.reason : message(words);
+}
 
 /**
  * What the user reads about a conflict: who (by name when known), what happened to which zone (named by
@@ -64,11 +129,18 @@ export function conflictMessage(doc: Pick<DocumentClient, 'zone'>, c: DocConflic
   });
 }
 
-/** What the user reads about a refused edit: who holds the lock, when that is why, and that it was undone. */
-function rejectionMessage(doc: DocumentClient, r: DocRejection): string {
+/**
+ * What the user reads about a refused edit: who holds the lock on which zone (`zoneName` words), when that is why,
+ * and that it was undone.
+ */
+export function rejectionMessage(doc: Pick<DocumentClient, 'zone' | 'locks'>, r: DocRejection): string {
   if (r.code === 'zone_locked') {
-    const lock = r.zoneIds.map((id) => doc.locks[id]).find((l) => l !== undefined);
-    if (lock) return `${lock.userName ?? lock.userId} has locked this zone. Your change was undone.`;
+    const zoneId = r.zoneIds.find((id) => doc.locks[id] !== undefined);
+    const lock = zoneId === undefined ? undefined : doc.locks[zoneId];
+    if (zoneId !== undefined && lock) {
+      const zone = zoneWords(doc, [zoneId], {}) ?? 'that zone';
+      return `${lock.userName ?? lock.userId} has locked ${zone}. Your change was undone.`;
+    }
   }
   // Server and client messages start in lower case ("too large to send: ..."): a sentence here.
   return `${r.message.charAt(0).toUpperCase()}${r.message.slice(1)}. Your change was undone.`;
@@ -112,12 +184,8 @@ export class DocumentIssues {
       ),
       doc.on('notice', (n: DocNotice) => {
         if (n.reason === 'nothing_to_undo' || n.reason === 'nothing_to_redo') return;
-        const message =
-          (n.reason === 'lock_lost' && n.detail !== undefined ? LOCK_LOST_MESSAGES[n.detail] : undefined) ??
-          NOTICE_MESSAGES[n.reason] ??
-          n.reason;
         this.add(
-          { kind: 'notice', code: n.reason, message, zoneIds: n.zoneIds },
+          { kind: 'notice', code: n.reason, message: noticeMessage(doc, n), zoneIds: n.zoneIds },
           { kind: 'info', title: n.action === 'lock' ? 'Lock lost' : 'Note', documentId },
         );
       }),

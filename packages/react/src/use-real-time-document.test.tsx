@@ -121,7 +121,7 @@ describe('useRealTimeDocument', () => {
     expect(bDoc?.document.zones.z1.text).toBe('original'); // rolled back
     expect(bDoc?.lastError?.kind).toBe('rejected');
     const toast = await screen.findByRole('alert');
-    expect(toast.textContent).toContain('ann has locked this zone');
+    expect(toast.textContent).toContain('ann has locked the paragraph on page 1 (“original”).');
     expect(toast.getAttribute('data-code')).toBe('zone_locked');
 
     // Refused again (each keystroke is): still one toast, not one per refusal.

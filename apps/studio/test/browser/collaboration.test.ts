@@ -166,7 +166,7 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     await b.focus();
     await ben.keyboard.press('End');
     await ben.keyboard.type('XYZ');
-    await ben.getByRole('alert').filter({ hasText: 'Ada has locked this zone' }).waitFor();
+    await ben.getByRole('alert').filter({ hasText: 'Ada has locked the paragraph on page 1' }).waitFor();
     await eventually(
       () => zoneText(ben, 1),
       (t) => t === before,
@@ -195,7 +195,7 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     await ben.getByRole('button', { name: 'Lock zone 1' }).click();
     await ada.getByText('locked by Ben').waitFor();
     await ada.getByRole('button', { name: 'Force unlock zone 1' }).click();
-    await ben.getByText("The document's owner released your lock on this zone").waitFor();
+    await ben.getByText("The document's owner released your lock on the paragraph on page 1").waitFor();
     await ada.getByText('locked by Ben').waitFor({ state: 'detached' });
     await ben.getByRole('button', { name: 'Lock zone 1' }).waitFor(); // his button offers the lock again
     await dismissToasts(ben);

@@ -460,7 +460,20 @@ describe('DocumentClient', () => {
     bob.doc.deleteZone('z2');
     await quiesce([ann.conn, bob.conn], tick);
     expect(ann.doc.undo()).toBe(false);
-    expect(notices).toEqual([{ reason: 'zone_deleted', zoneIds: ['z2'], partial: false, action: 'undo' }]);
+    // Who deleted it (the name when known: not here), and the zone as this replica last had it.
+    expect(notices).toEqual([
+      {
+        reason: 'zone_deleted',
+        zoneIds: ['z2'],
+        partial: false,
+        action: 'undo',
+        byUserId: 'bob',
+        byUserIds: ['bob'],
+        zoneType: 'paragraph',
+        zonePage: 0,
+        zoneExcerpt: 'my world',
+      },
+    ]);
     expect(ann.doc.undo()).toBe(false);
     expect(notices.at(-1)).toMatchObject({ reason: 'nothing_to_undo' });
   });

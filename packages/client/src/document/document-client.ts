@@ -1,4 +1,5 @@
 import {
+  type ConflictZoneWords,
   caretBack,
   caretThrough,
   checksum,
@@ -64,6 +65,8 @@ import { type LocalOp, type PendingConflict, SyncState } from './sync-state.js';
 import { type DocTransport, docRoom, sharingRoom } from './transport.js';
 import type {
   ChangeSource,
+  DocNotice,
+  DocNoticeReason,
   DocStatus,
   DocumentClientOptions,
   DocumentEvents,
@@ -95,6 +98,8 @@ export const KEEP_CONFIRMED_EVERY_MS = 5_000;
  * before it stops and leaves them in the persistence for the next client.
  */
 const ADOPT_TIMEOUT_MS = 60_000;
+/** How many zones others deleted a document client remembers the names of (for `zone_deleted` notices). */
+const GONE_ZONES_KEPT = 64;
 
 /**
  * The default persistence, one per `SynclineClient` (the transport `client.doc()` gives its documents; see
@@ -234,6 +239,11 @@ export class DocumentClient {
    * `users()`, the server's conflict notices): conflict notices found here name them, and apps read it (`user`).
    */
   private readonly people = new Map<string, DocUserInfo>();
+  /**
+   * The zones others deleted lately (the last `GONE_ZONES_KEPT`), as this replica last had them: what names a
+   * deleted zone in a notice (`zone_deleted`) once it is gone from the document.
+   */
+  private readonly goneZones = new Map<string, ConflictZoneWords>();
   /** Ids `lookUpUsers` asked the server for (once each per replica; again after a failed request). */
   private readonly askedUsers = new Set<string>();
   /** A checksum for a version not reached yet. */
@@ -308,14 +318,21 @@ export class DocumentClient {
       clock: this.clock,
       renewMs: options.lockRenewMs,
       onChange: () => this.publish(),
-      onLost: (zoneId, reason) =>
+      onLost: (zoneId, reason) => {
+        // Taken (or my renewal refused): the lock is someone else's now, when the lock list says so.
+        const holder = reason === 'taken' || reason === 'refused' ? this.lockKeeper.all[zoneId] : undefined;
+        const by =
+          holder !== undefined && holder.userId !== this.transport.userId ? holder.userId : undefined;
         this.events.emit('notice', {
           reason: 'lock_lost',
           zoneIds: [zoneId],
           partial: false,
           action: 'lock',
           detail: reason,
-        }),
+          ...(by === undefined ? {} : this.noticeAuthors([by])),
+          ...this.noticeZoneWords([zoneId], 'lock_lost'),
+        });
+      },
       onError: (error) => this.events.emit('error', error),
     });
     this.ready = new Promise<void>((resolve, reject) => {
@@ -1462,7 +1479,9 @@ export class DocumentClient {
           next.sent = true;
           next.committedAt = at;
         }
+        const shown = state.doc;
         const change = state.rebase(snapshot, version);
+        this.noteGoneZones(change, shown, state.doc);
         this.persistedKeptVersion = undefined; // a confirmed state at that version may differ from this one
         this.recent = [];
         this.undoManager.recordRemote(change);
@@ -1600,7 +1619,8 @@ export class DocumentClient {
       return 'error'; // the op does not fit our copy of the server's document
     }
     this.remember(rec);
-    this.undoManager.recordRemote(result.applied);
+    this.noteGoneZones(result.applied, before, s.doc);
+    this.undoManager.recordRemote(result.applied, rec.userId);
     for (const { opId, conflict } of result.conflicts)
       this.emitLocalConflict(opId, conflict, rec.userId, before);
     this.emitChange(result.applied, 'remote', rec.userId);
@@ -1727,7 +1747,15 @@ export class DocumentClient {
     const stamp = this.stamp();
     const { op, notice } =
       action === 'undo' ? this.undoManager.undo(s.doc, stamp) : this.undoManager.redo(s.doc, stamp);
-    if (notice) this.events.emit('notice', { ...notice, action });
+    if (notice) {
+      const { byUserIds, ...rest } = notice;
+      this.events.emit('notice', {
+        ...rest,
+        action,
+        ...(byUserIds === undefined ? {} : this.noticeAuthors(byUserIds)),
+        ...this.noticeZoneWords(notice.zoneIds, notice.reason),
+      });
+    }
     if (op !== null) this.applyLocal(op, true);
     else this.publish();
     return op !== null;
@@ -1882,6 +1910,50 @@ export class DocumentClient {
       message: describeConflict({ kind, origin: 'client', by, zoneId, ...words, attribute }),
       origin: 'client',
     });
+  }
+
+  /** Keeps what named the zones `op` deleted (applied to `before`, giving `after`), for `noticeZoneWords`. */
+  private noteGoneZones(op: Op, before: ZoneDocument, after: ZoneDocument): void {
+    if (op === null) return;
+    const { kind, zoneIds, touchesAllZones } = describeOp(op);
+    if (!touchesAllZones && kind !== 'zone_delete' && kind !== 'mixed') return; // nearly every op: no zone goes
+    const ids = touchesAllZones ? Object.keys(before.zones) : zoneIds;
+    for (const id of ids) {
+      const zone = zoneIn(before, id);
+      if (zone === undefined || zoneIn(after, id) !== undefined) continue;
+      this.goneZones.delete(id); // deleted again (after an undo): the latest last, for the eviction
+      this.goneZones.set(id, conflictZoneWords(zone));
+      if (this.goneZones.size > GONE_ZONES_KEPT) {
+        const oldest = this.goneZones.keys().next().value;
+        if (oldest !== undefined) this.goneZones.delete(oldest);
+      }
+    }
+  }
+
+  /**
+   * What a notice says of the zone it is about: the one zone of `zoneIds`, or for `zone_deleted` the one of them
+   * that is gone; as this replica has it, else as it last had it before others deleted it (`goneZones`), else as
+   * the server's copy has it (one I deleted, not confirmed yet). `{}` when the notice is about several zones, or
+   * nothing is known.
+   */
+  private noticeZoneWords(zoneIds: readonly string[], reason: DocNoticeReason): ConflictZoneWords {
+    const gone = reason === 'zone_deleted' ? zoneIds.filter((id) => this.zone(id) === undefined) : [];
+    const zoneId = zoneIds.length === 1 ? zoneIds[0] : gone.length === 1 ? gone[0] : undefined;
+    if (zoneId === undefined) return {};
+    const zone = this.zone(zoneId);
+    if (zone !== undefined) return conflictZoneWords(zone);
+    // The server's copy last: reading it costs an apply of the ops behind it.
+    return this.goneZones.get(zoneId) ?? conflictZoneWords(zoneIn(this.state?.serverDoc, zoneId));
+  }
+
+  /** The authors of a notice (`byUserIds`, the latest last), with the latest one's name when known. */
+  private noticeAuthors(
+    byUserIds: readonly string[],
+  ): Pick<DocNotice, 'byUserId' | 'byUserName' | 'byUserIds'> {
+    const byUserId = byUserIds[byUserIds.length - 1];
+    if (byUserId === undefined) return {};
+    const byUserName = this.people.get(byUserId)?.name;
+    return { byUserId, ...(byUserName === undefined ? {} : { byUserName }), byUserIds: [...byUserIds] };
   }
 
   /** Takes in names (and avatars) heard of people; tells a `users` event which ones changed. */

@@ -86,7 +86,16 @@ describe('DocumentClient locks', () => {
     server.expireLock('z1');
     await quiesce([ann.conn, bob.conn], tick);
     expect(notices).toEqual([
-      { reason: 'lock_lost', zoneIds: ['z1'], partial: false, action: 'lock', detail: 'expired' },
+      {
+        reason: 'lock_lost',
+        zoneIds: ['z1'],
+        partial: false,
+        action: 'lock',
+        detail: 'expired',
+        zoneType: 'paragraph',
+        zonePage: 0,
+        zoneExcerpt: 'hello',
+      },
     ]);
     await bob.doc.unlock('z2', { force: true }); // the owner
     await quiesce([ann.conn, bob.conn], tick);

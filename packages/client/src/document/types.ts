@@ -111,6 +111,26 @@ export interface DocNotice {
   action?: 'undo' | 'redo' | 'lock' | 'restore';
   /** For `lock_lost`: why (`expired`, `forced`, `taken`, `left`, `refused`). */
   detail?: string;
+  /**
+   * Who made the change the notice is about, when this replica knows: for `overwritten`, `edited_by_others` and
+   * `zone_deleted`, the latest author of the changes that got in the way of the undo/redo (their ops as they
+   * arrived; a change that came with a re-open's snapshot, or the rollback of a refused edit, has none); for a
+   * `lock_lost` that is `taken` (or `refused`), who holds the lock now.
+   */
+  byUserId?: string;
+  /** Their display name, when known (a message names them by it). */
+  byUserName?: string;
+  /** Everyone known to have made such changes, each once, the latest (`byUserId`) last. */
+  byUserIds?: string[];
+  /**
+   * The zone the notice is about, when it is about one (for `zone_deleted`, the deleted one): its label, type, page
+   * and first words (`zoneExcerpt` of @syncline/doc) as this replica has it, or last had it before others deleted
+   * it; each only when known, as in `DocConflict`. A message names the zone with them (`zoneName` of @syncline/doc).
+   */
+  zoneLabel?: string;
+  zoneType?: string;
+  zonePage?: number;
+  zoneExcerpt?: string;
 }
 
 /**
