@@ -1,3 +1,4 @@
+export * from './box-change.js';
 export * from './caret.js';
 export * from './checksum.js';
 export * from './conflict-message.js';

@@ -121,4 +121,10 @@ export interface HistoryEntry {
   opId: string;
   kind: string;
   zoneIds: string[];
+  /**
+   * For an op that changed nothing but zones' boxes (`bbox`, with the page and reading order a move may change):
+   * `moved` when each box kept its size, `resized` when one's size changed. Absent for any other op, and for one
+   * that does not hold the box it replaced.
+   */
+  box?: 'moved' | 'resized';
 }

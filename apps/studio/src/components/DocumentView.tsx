@@ -8,11 +8,18 @@ import {
   useRealTimeDocument,
   useWebSocketProgress,
 } from '@syncline/react';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
 import { ApiError, fetchDocumentFile, listDocuments } from '../lib/api.js';
+import { cachedNames, isName, nameAuthors, rememberNames } from '../lib/author-names.js';
 import { blankDocuments, forgetBlank, rememberBlank } from '../lib/blank-documents.js';
-import { existenceOf } from '../lib/document-existence.js';
+import { persistenceFor } from '../lib/doc-persistence.js';
+import {
+  type DocumentShown,
+  documentShown,
+  existenceOf,
+  keptShowsDocument,
+} from '../lib/document-existence.js';
 import { emptyNote } from '../lib/empty-note.js';
 import { type DocFailure, repeatsFailure } from '../lib/failure-toast.js';
 import { hasPdf } from '../lib/has-pdf.js';
@@ -122,7 +129,29 @@ export function DocumentView({ documentId }: { documentId: string }) {
       live = false;
     };
   }, [asking, auth, documentId]);
-  const notFound = existence === 'missing';
+  // This browser's copy of the document (its client's records, per user in IndexedDB): one it had open before, which
+  // shows offline too. Looked at only while nothing else tells that the document exists.
+  const [kept, setKept] = useState<boolean | null>(null);
+  const lookHere = !onRecord && existence === null;
+  useEffect(() => {
+    if (!lookHere) return;
+    const persistence = persistenceFor(selfId);
+    if (!persistence) {
+      setKept(false);
+      return;
+    }
+    let live = true;
+    persistence.loadAll(documentId).then(
+      (records) => live && setKept(keptShowsDocument(records)),
+      () => live && setKept(false),
+    );
+    return () => {
+      live = false;
+    };
+  }, [lookHere, selfId, documentId]);
+  // The document, or a page that says why there is none: not found, or (offline, an address this browser knows nothing
+  // of) that it cannot be checked until the connection is back, when it is checked by itself (the client opens it).
+  const shown = documentShown({ existence, onRecord, kept, failed, reachable: !disconnected });
   useEffect(() => {
     if (!isBlank || !isOpen || !doc || doc.ownerId !== selfId || listed || existence !== 'known') return;
     const remember = () =>
@@ -245,25 +274,32 @@ export function DocumentView({ documentId }: { documentId: string }) {
   }, [pagesPane, pageWidth]);
   const effectiveZoom = zoom ?? fit;
 
-  // Ctrl/Cmd+Z undoes my last edit, Shift+Ctrl/Cmd+Z (or Ctrl+Y) redoes it: the document's, not the field's.
+  // Ctrl/Cmd+Z undoes my last edit, Shift+Ctrl/Cmd+Z (or Ctrl+Y) redoes it: the document's, not the field's. A
+  // failure says which of the two failed, from the keys as from the buttons.
   const { undo, redo } = rt;
+  const step = useCallback(
+    (action: 'undo' | 'redo') => {
+      try {
+        if (action === 'redo') redo();
+        else undo();
+      } catch (error) {
+        notify({ kind: 'error', title: `Could not ${action}`, message: (error as Error).message });
+      }
+    },
+    [undo, redo, notify],
+  );
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
       const key = e.key.toLowerCase();
       if (key === 'z' || key === 'y') {
         e.preventDefault();
-        try {
-          if (key === 'y' || e.shiftKey) redo();
-          else undo();
-        } catch (error) {
-          notify({ kind: 'error', title: 'Could not undo', message: (error as Error).message });
-        }
+        step(key === 'y' || e.shiftKey ? 'redo' : 'undo');
       }
     };
     window.addEventListener('keydown', onKey, true);
     return () => window.removeEventListener('keydown', onKey, true);
-  }, [undo, redo, notify]);
+  }, [step]);
 
   // Names change rarely (cursors often): the map keeps its identity until someone joins or leaves.
   const namesKey = [
@@ -274,22 +310,35 @@ export function DocumentView({ documentId }: { documentId: string }) {
     () => new Map(namesKey ? namesKey.split('\n').map((line) => line.split('\t') as [string, string]) : []),
     [namesKey],
   );
-  // The history names people who may have left: every name seen here stays known while the page is open.
+  // The history names people who may have left: every name seen here stays known while the page is open (a lock's
+  // holder without a name is not a name).
   const seenNames = useRef(new Map<string, string>());
   const knownNames = useMemo(() => {
-    for (const [id, n] of names) seenNames.current.set(id, n);
+    for (const [id, n] of names) if (isName(id, n)) seenNames.current.set(id, n);
     return new Map(seenNames.current);
   }, [names]);
-  // Who last changed each zone, named also when they have left (the names the document remembers).
+  // Who last changed each zone, named also when they have left (the names the document remembers) and offline (the
+  // names this browser kept from before, author-names.ts); a server-side author by what it is, never by its id.
   const authorIds = rt.zones.flatMap((z) =>
     z.updatedBy && !knownNames.has(z.updatedBy) ? [z.updatedBy] : [],
   );
   const remembered = useDocumentUsers(documentId, authorIds);
-  const authorNames = useMemo(() => {
-    const all = new Map(knownNames);
-    for (const [id, u] of remembered) if (u.name !== undefined && !all.has(id)) all.set(id, u.name);
-    return all;
-  }, [knownNames, remembered]);
+  const rememberedNames = useMemo(
+    () =>
+      new Map([...remembered].flatMap(([id, u]) => (u.name === undefined ? [] : [[id, u.name] as const]))),
+    [remembered],
+  );
+  const keptNames = useMemo(() => cachedNames(selfId), [selfId]);
+  useEffect(() => {
+    rememberNames(selfId, [...knownNames, ...rememberedNames]);
+  }, [selfId, knownNames, rememberedNames]);
+  const authorKey = [...new Set(authorIds)].sort().join('\n');
+  const authorNames = useMemo(
+    () => nameAuthors(authorKey ? authorKey.split('\n') : [], knownNames, rememberedNames, keptNames),
+    [authorKey, knownNames, rememberedNames, keptNames],
+  );
+  // For History: the names not heard here (History's own come between these and them).
+  const otherNames = useMemo(() => nameAuthors([], rememberedNames, keptNames), [rememberedNames, keptNames]);
   const zoneNumbers = useMemo(() => new Map(rt.zones.map((z, i) => [z.id, i + 1])), [rt.zones]);
   // Me first, then the others as the server lists them.
   const users = useMemo(
@@ -310,6 +359,9 @@ export function DocumentView({ documentId }: { documentId: string }) {
     [rt.isReady, rt.zones.length, withText],
   );
 
+  if (shown !== 'document')
+    return <NoDocument shown={shown} documentId={documentId} failure={failure} deletedBy={deletedBy} />;
+
   return (
     <main className="document-view">
       <header className="topbar">
@@ -321,12 +373,17 @@ export function DocumentView({ documentId }: { documentId: string }) {
         </h1>
         <UserPresence users={users} />
         <div className="toolbar" role="toolbar" aria-label="Edit">
-          <button type="button" onClick={undo} disabled={!rt.canUndo} aria-keyshortcuts="Control+Z Meta+Z">
+          <button
+            type="button"
+            onClick={() => step('undo')}
+            disabled={!rt.canUndo}
+            aria-keyshortcuts="Control+Z Meta+Z"
+          >
             Undo
           </button>
           <button
             type="button"
-            onClick={redo}
+            onClick={() => step('redo')}
             disabled={!rt.canRedo}
             aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z"
           >
@@ -350,16 +407,16 @@ export function DocumentView({ documentId }: { documentId: string }) {
         {/* A failed document's history and exports cannot be had (a deleted one's are gone). */}
         <button
           type="button"
-          aria-pressed={showHistory && !failed && !notFound}
+          aria-pressed={showHistory && !failed}
           onClick={() => setShowHistory((v) => !v)}
-          disabled={failed || notFound}
+          disabled={failed}
         >
           History
         </button>
         <ExportPanel
           documentId={documentId}
           name={name}
-          disabled={failed || notFound}
+          disabled={failed}
           version={rt.version}
           processing={exportDuring}
         />
@@ -367,16 +424,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
       </header>
       <Banners pending={rt.pendingCount} />
       {/* A deleted document's job ended with it: its "cancelled" would only confuse. */}
-      {!deleted && !notFound && <ProcessingPanel progress={progress} zones={zoneCounts} />}
-      {notFound && (
-        <div className="banner banner-error" role="alert" data-failure="not_found" data-testid="not-found">
-          <strong>Document not found.</strong> There is no document at this address: check the link, or start
-          a blank document from the list.{' '}
-          <button type="button" className="link" onClick={() => navigate('/')}>
-            Back to documents
-          </button>
-        </div>
-      )}
+      {!deleted && <ProcessingPanel progress={progress} zones={zoneCounts} />}
       {rt.status === 'failed' && (
         <div className="banner banner-error" role="alert" data-failure={failure?.code}>
           {deleted ? (
@@ -401,7 +449,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
         </p>
       )}
       {/* Not under the banner of a document that failed (deleted, refused): it has no pages to speak of. */}
-      {pdfNote && !failed && !notFound && !asking && (
+      {pdfNote && !failed && !asking && (
         <p className="note" data-testid="pdf-note">
           {pdfNote}
         </p>
@@ -412,7 +460,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
         data-restored={rt.isRestored || undefined}
         data-version={rt.version}
       >
-        {doc && !notFound && !asking && (
+        {doc && !asking && (
           <DualPaneViewer
             doc={doc}
             state={rt.snapshot}
@@ -429,17 +477,93 @@ export function DocumentView({ documentId }: { documentId: string }) {
             emptyNote={emptyNote(isBlank, progress.processingStatus)}
           />
         )}
-        {showHistory && !failed && !notFound && (
+        {showHistory && !failed && (
           <HistoryPanel
             documentId={documentId}
             zones={rt.document.zones}
             numbers={zoneNumbers}
             names={knownNames}
+            otherNames={otherNames}
             selfId={selfId}
             onClose={() => setShowHistory(false)}
           />
         )}
       </div>
+    </main>
+  );
+}
+
+/**
+ * The page of a document address with no document to show, without the document's toolbar (nothing to edit, export
+ * or browse): not found; offline, at an address this browser knows nothing of (it cannot be checked: it opens by
+ * itself once the connection is back); still being looked up; or failed on opening (deleted, refused). Each with the
+ * way back to the list.
+ */
+function NoDocument({
+  shown,
+  documentId,
+  failure,
+  deletedBy,
+}: {
+  shown: Exclude<DocumentShown, 'document'>;
+  documentId: string;
+  failure: DocFailure | null;
+  deletedBy: string | undefined;
+}) {
+  const { navigate } = useStudio();
+  const back = (
+    <button type="button" className="button" onClick={() => navigate('/')}>
+      Back to documents
+    </button>
+  );
+  return (
+    <main className="document-view no-document" data-shown={shown}>
+      <header className="topbar">
+        <button type="button" className="link" onClick={() => navigate('/')}>
+          ← Documents
+        </button>
+        {shown !== 'not-found' && <ConnectionStatus className="connection" />}
+      </header>
+      {shown === 'not-found' && (
+        <section className="no-document-card" role="alert" data-failure="not_found" data-testid="not-found">
+          <h1>Document not found</h1>
+          <p>
+            There is no document at this address: check the link, or start a blank document from the list.
+          </p>
+          {back}
+        </section>
+      )}
+      {shown === 'unverifiable' && (
+        <section className="no-document-card" role="status" data-testid="offline-unknown">
+          <h1>This document can’t be checked offline</h1>
+          <p>
+            There is no connection to the server, and this browser has no copy of a document at this address,
+            so it cannot tell whether there is one. It opens here by itself once the connection is back.
+          </p>
+          {back}
+        </section>
+      )}
+      {shown === 'checking' && (
+        <section className="no-document-card" role="status" data-testid="opening">
+          <p>Opening the document…</p>
+        </section>
+      )}
+      {shown === 'failed' && (
+        <section className="no-document-card" role="alert" data-failure={failure?.code}>
+          <h1>
+            {failure?.code === 'not_found'
+              ? `This document was deleted${deletedBy ? ` by ${deletedBy}` : ''}`
+              : 'This document could not be opened'}
+          </h1>
+          <p>
+            {failure?.code === 'not_found'
+              ? 'Its zones, history and files are gone.'
+              : failure?.message || 'The server refused to open it.'}
+          </p>
+          {back}
+          {failure && <ToastShownAsBanner documentId={documentId} failure={failure} />}
+        </section>
+      )}
     </main>
   );
 }

@@ -1,6 +1,7 @@
 import type { Zone } from '@syncline/doc';
 import { useDocumentHistory, userColor } from '@syncline/react';
 import { useEffect, useMemo, useState } from 'react';
+import { rememberNames, unnamedAuthor } from '../lib/author-names.js';
 import { type HistoryItem, historyItems, historyVerb, relativeTime } from '../lib/history.js';
 import { showZone } from '../lib/zone-focus.js';
 
@@ -14,6 +15,8 @@ interface Props {
   numbers: ReadonlyMap<string, number>;
   /** Names of the users seen in this document (presence, locks); others show the name the history gives. */
   names: ReadonlyMap<string, string>;
+  /** Names from elsewhere (the document's own, those this browser kept), for authors the history does not name. */
+  otherNames?: ReadonlyMap<string, string>;
   selfId: string;
   onClose: () => void;
 }
@@ -22,9 +25,16 @@ interface Props {
  * Who changed what, and when: the document's history from the server (`useDocumentHistory`), newest first,
  * a run of typing in one zone as one line. Zones that still exist are links to their text.
  */
-export function HistoryPanel({ documentId, zones, numbers, names, selfId, onClose }: Props) {
+export function HistoryPanel({ documentId, zones, numbers, names, otherNames, selfId, onClose }: Props) {
   const history = useDocumentHistory(documentId, { limit: LIMIT });
   const items = useMemo(() => historyItems(history.entries), [history.entries]);
+  // The names the history gives are kept, to name these people later (offline too: author-names.ts).
+  useEffect(() => {
+    rememberNames(
+      selfId,
+      history.entries.flatMap((e) => (e.userName === undefined ? [] : [[e.userId, e.userName] as const])),
+    );
+  }, [selfId, history.entries]);
   const [loadingOlder, setLoadingOlder] = useState(false);
   // "2 min ago" moves on by itself.
   const [, setTick] = useState(0);
@@ -35,7 +45,12 @@ export function HistoryPanel({ documentId, zones, numbers, names, selfId, onClos
   const now = Date.now();
 
   const who = (item: HistoryItem) =>
-    item.userId === selfId ? 'You' : (names.get(item.userId) ?? item.userName ?? item.userId);
+    item.userId === selfId
+      ? 'You'
+      : (names.get(item.userId) ??
+        item.userName ??
+        otherNames?.get(item.userId) ??
+        unnamedAuthor(item.userId, true));
   const zoneRef = (item: HistoryItem) => {
     if (item.kind === 'meta') return null;
     if (item.zoneIds.length > 2) return <>{item.zoneIds.length} zones</>;
@@ -83,7 +98,7 @@ export function HistoryPanel({ documentId, zones, numbers, names, selfId, onClos
           <li key={item.from} className="history-item" data-user={item.userId} data-kind={item.kind}>
             <span className="history-dot" style={{ background: userColor(item.userId) }} aria-hidden="true" />
             <span className="history-text">
-              <strong>{who(item)}</strong> {historyVerb(item.kind)} {zoneRef(item)}
+              <strong>{who(item)}</strong> {historyVerb(item.kind, item.box)} {zoneRef(item)}
               {item.count > 1 && <span className="history-count"> ({item.count} edits)</span>}
               <time
                 dateTime={new Date(item.ts).toISOString()}

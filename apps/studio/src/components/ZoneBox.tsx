@@ -8,14 +8,16 @@ import {
   type ReactElement,
   useCallback,
   useEffect,
+  useLayoutEffect,
   useRef,
   useState,
 } from 'react';
 import {
   type DragKind,
   dragBox,
-  HANDLES,
+  HANDLE_PX,
   type Handle,
+  handleLayout,
   isArrowKey,
   isDrag,
   keyBox,
@@ -64,7 +66,7 @@ const pct = (v: number) => `${(v * 100).toFixed(4)}%`;
 
 const KEYS_HELP =
   'Arrow keys move the zone (Shift: 10 times as far), Alt+arrow keys resize it, Delete removes it.';
-const DRAG_HELP = `Drag to move, drag a corner or edge to resize. ${KEYS_HELP}`;
+const DRAG_HELP = `Drag to move, drag a handle to resize. ${KEYS_HELP}`;
 
 /**
  * One zone box on a page: click to select it; the selected one (not locked by someone else) moves by dragging its
@@ -197,6 +199,31 @@ export function ZoneBox({
     if (isArrowKey(e.key)) sendKeyed();
   };
 
+  // How large the box is on screen decides where its handles go (box-drag.ts `handleLayout`): a small one keeps its
+  // inside for moving. Measured while it is movable, again at every change of zoom or size (a resize under way too).
+  const el = useRef<HTMLButtonElement>(null);
+  const [px, setPx] = useState<{ w: number; h: number } | null>(null);
+  useLayoutEffect(() => {
+    const box = el.current;
+    if (!movable || !box) return;
+    const measure = () => {
+      const w = box.offsetWidth;
+      const h = box.offsetHeight;
+      setPx((was) => (was?.w === w && was.h === h ? was : { w, h }));
+    };
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, [movable]);
+  const coarse = movable && typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
+  const layout = handleLayout(
+    px?.w ?? Number.POSITIVE_INFINITY,
+    px?.h ?? Number.POSITIVE_INFINITY,
+    coarse ? HANDLE_PX.coarse : HANDLE_PX.fine,
+  );
+
   const bbox = preview ?? z.bbox;
   const editor = editors[0];
   const color = ZONE_COLORS[z.type] ?? ZONE_COLORS.other;
@@ -204,7 +231,8 @@ export function ZoneBox({
   return (
     <button
       type="button"
-      className={`zone-box${selected ? ' selected' : ''}${editors.length ? ' others-editing' : ''}${lockedByOther ? ' locked' : ''}${movable ? ' movable' : ''}${preview ? ' moving' : ''}`}
+      ref={el}
+      className={`zone-box${selected ? ' selected' : ''}${editors.length ? ' others-editing' : ''}${lockedByOther ? ' locked' : ''}${movable ? ' movable' : ''}${movable && layout.outside ? ' handles-outside' : ''}${preview ? ' moving' : ''}`}
       data-zone-id={z.id}
       style={{
         left: pct(bbox.x / page.width),
@@ -242,7 +270,9 @@ export function ZoneBox({
         </span>
       )}
       {movable &&
-        HANDLES.map((h) => <span key={h} className="zone-handle" data-handle={h} aria-hidden="true" />)}
+        layout.handles.map((h) => (
+          <span key={h} className="zone-handle" data-handle={h} aria-hidden="true" />
+        ))}
     </button>
   );
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   dragBox,
+  HANDLE_PX,
+  HANDLES,
+  handleLayout,
   isDrag,
   KEY_STEP_LARGE,
   keyBox,
@@ -133,5 +136,31 @@ describe('sameBox', () => {
   it('compares the four numbers', () => {
     expect(sameBox(box, { ...box })).toBe(true);
     expect(sameBox(box, { ...box, h: 51 })).toBe(false);
+  });
+});
+
+describe('handleLayout', () => {
+  const corners = ['nw', 'ne', 'se', 'sw'];
+  it('puts all eight handles on the edge of a box large enough for them', () => {
+    expect(handleLayout(300, 60, HANDLE_PX.fine)).toEqual({ handles: [...HANDLES], outside: false });
+    expect(handleLayout(30, 30, HANDLE_PX.fine)).toEqual({ handles: [...HANDLES], outside: false });
+  });
+
+  it('leaves the inside of a small box to moving it: the corners outside the edge, no edge handles', () => {
+    // The smallest box at 100 %: 6.12 × 3.96 px.
+    const tiny = handleLayout(6.12, 3.96, HANDLE_PX.fine);
+    expect(tiny).toEqual({ handles: corners, outside: true });
+  });
+
+  it('keeps the edge handles there is room for between the corners', () => {
+    // A flat box (a line of text, or the smallest height): top and bottom handles, outside.
+    expect(handleLayout(300, 5, HANDLE_PX.fine)).toEqual({ handles: ['n', 's', ...corners], outside: true });
+    // A narrow one: the side handles.
+    expect(handleLayout(8, 200, HANDLE_PX.fine)).toEqual({ handles: ['e', 'w', ...corners], outside: true });
+  });
+
+  it('makes room for a finger’s bigger handles', () => {
+    expect(handleLayout(40, 40, HANDLE_PX.fine).outside).toBe(false);
+    expect(handleLayout(40, 40, HANDLE_PX.coarse)).toEqual({ handles: corners, outside: true });
   });
 });

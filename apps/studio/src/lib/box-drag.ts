@@ -19,6 +19,35 @@ export interface PageSize {
 /** The order the handles are drawn in: corners last, so on a box too small for all eight, the corners are on top. */
 export const HANDLES: readonly Handle[] = ['n', 'e', 's', 'w', 'nw', 'ne', 'se', 'sw'];
 
+/** A handle's side in CSS px (styles.css `.zone-handle`): bigger for a finger (a coarse pointer). */
+export const HANDLE_PX = { fine: 10, coarse: 18 } as const;
+
+export interface HandleLayout {
+  /** The handles to draw, in `HANDLES` order. */
+  handles: Handle[];
+  /**
+   * The handles sit outside the box's edge instead of centred on it: on a box too small for them, the inside is
+   * left for moving it.
+   */
+  outside: boolean;
+}
+
+/**
+ * Which handles a selected box of `width` × `height` CSS px shows, with handles of `size` px, and where. A box at
+ * least three handles wide and tall has all eight on its edge. A smaller one keeps its whole inside for moving: its
+ * handles go outside the edge, and an edge handle goes where there is no room for it between the corners (the top
+ * and bottom ones on a narrow box, the side ones on a flat one); the corners always stay, so every box can be
+ * resized both ways by mouse (and by Alt+arrows).
+ */
+export function handleLayout(width: number, height: number, size: number): HandleLayout {
+  const wide = width >= 3 * size;
+  const tall = height >= 3 * size;
+  return {
+    handles: HANDLES.filter((h) => h.length === 2 || (h === 'n' || h === 's' ? wide : tall)),
+    outside: !wide || !tall,
+  };
+}
+
 /** The smallest box, in fractions of its page: what drawing a zone accepts. */
 export const MIN_FRACTION = { w: 0.01, h: 0.005 } as const;
 

@@ -80,6 +80,30 @@ describe('historyItems', () => {
   });
 });
 
+describe('moves and resizes', () => {
+  it('says "moved" or "resized" for a change of a zone\'s box alone, "changed" for any other change', () => {
+    version = 0;
+    const boxed = (e: HistoryEntry, box: 'moved' | 'resized') => ({ ...e, box });
+    const entries = [
+      boxed(entry('ann', 'zone_update', ['z1'], 1_000), 'moved'),
+      boxed(entry('ann', 'zone_update', ['z1'], 2_000), 'resized'),
+      entry('ann', 'zone_update', ['z1'], 3_000), // its type, say
+    ];
+    const items = historyItems(entries);
+    expect(items.map((i) => historyVerb(i.kind, i.box))).toEqual(['changed', 'resized', 'moved']);
+    // Two moves in a row stay two lines (each is one drop of the box, one undo).
+    expect(historyItems([entries[0], { ...entries[0], version: 9 }])).toHaveLength(2);
+  });
+
+  it('names a box change as such only for an attribute change', () => {
+    expect(historyVerb('zone_update', 'moved')).toBe('moved');
+    expect(historyVerb('zone_update', 'resized')).toBe('resized');
+    expect(historyVerb('zone_update')).toBe('changed');
+    expect(historyVerb('mixed', 'moved')).toBe('changed');
+    expect(historyVerb('zone_edit', 'moved')).toBe('edited the text of');
+  });
+});
+
 describe('clockTime', () => {
   it('gives the time of day for today and the date before', () => {
     const now = new Date(2026, 10, 26, 15, 40).getTime();

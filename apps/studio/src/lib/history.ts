@@ -14,6 +14,8 @@ export interface HistoryItem {
   ts: number;
   /** How many ops the line stands for. */
   count: number;
+  /** A change of nothing but the zone's box: `moved` (its size kept) or `resized` (`HistoryEntry.box`). */
+  box?: 'moved' | 'resized';
 }
 
 /** Typing in one zone by one user merges into one line while no more than this passes between two ops. */
@@ -47,6 +49,7 @@ export function historyItems(entries: readonly HistoryEntry[]): HistoryItem[] {
         count: 1,
       };
       if (e.userName !== undefined) item.userName = e.userName;
+      if (e.box !== undefined) item.box = e.box;
       items.push(item);
     }
   }
@@ -75,9 +78,13 @@ const VERBS: Record<string, string> = {
   mixed: 'changed',
 };
 
-/** What a line says was done, before the zones it names: "edited the text of", "deleted", ... */
-export function historyVerb(kind: string): string {
+/**
+ * What a line says was done, before the zones it names: "edited the text of", "deleted", ...; a change of a zone's
+ * box alone says whether it was "moved" or "resized" (`box`), not just "changed".
+ */
+export function historyVerb(kind: string, box?: HistoryItem['box']): string {
   if (kind === 'meta') return "changed the document's details";
+  if (kind === 'zone_update' && box !== undefined) return box;
   return VERBS[kind] ?? 'changed';
 }
 

@@ -145,10 +145,15 @@ describe.runIf(chromiumAvailable)('Studio: a document’s life', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  it('says "Document not found" for an address that leads nowhere, and does not list it', async () => {
+  it('says "Document not found" for an address that leads nowhere, on a page of its own, and does not list it', async () => {
     await page.goto(`${h.url}/documents/pdf-doesnotexist-123`);
     const notFound = page.getByTestId('not-found');
-    await notFound.filter({ hasText: 'Document not found.' }).waitFor({ timeout: 15_000 });
+    await notFound.filter({ hasText: 'Document not found' }).waitFor({ timeout: 15_000 });
+    // Nothing of a document's page: no toolbar (undo, zoom), History, Export, people, nor pages.
+    await expect(page.getByRole('toolbar').count()).resolves.toBe(0);
+    for (const name of ['Undo', 'History', 'Export'])
+      await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(0);
+    await expect(page.locator('.syncline-presence, .viewer').count()).resolves.toBe(0);
     await notFound.getByRole('button', { name: 'Back to documents' }).click();
     await page.getByRole('heading', { name: 'Documents' }).waitFor();
     await page.reload();
@@ -165,6 +170,9 @@ describe.runIf(chromiumAvailable)('Studio: a document’s life', () => {
       await page.getByLabel('Name').fill('Made offline');
       await page.getByRole('button', { name: 'Open' }).click();
       await page.waitForURL(/\/documents\/Made-offline$/);
+      // Offline already it shows as the document it is (this browser made it), not as an address to check.
+      await page.locator('.viewer .dual-pane').waitFor({ timeout: 15_000 });
+      await expect(page.getByTestId('offline-unknown').count()).resolves.toBe(0);
     } finally {
       await context.setOffline(false);
     }
@@ -174,6 +182,37 @@ describe.runIf(chromiumAvailable)('Studio: a document’s life', () => {
     await page.goto(`${h.url}/documents/Made-offline`);
     await waitForDocOpen(page);
     await expect(page.getByTestId('not-found').count()).resolves.toBe(0);
+  });
+
+  it('offline, says an address this browser knows nothing of cannot be checked, and checks it once back online', async () => {
+    await page.goto(h.url);
+    await row(page, 'slow upload.pdf').waitFor();
+    await context.setOffline(true);
+    try {
+      // A mistyped address (Studio is already loaded: followed as a link in it is).
+      await page.evaluate(() => {
+        history.pushState(null, '', '/documents/Made-ofline');
+        dispatchEvent(new PopStateEvent('popstate'));
+      });
+      const unknown = page.getByTestId('offline-unknown');
+      await unknown.waitFor({ timeout: 15_000 });
+      await expect(unknown.textContent()).resolves.toMatch(
+        /can’t be checked offline.*opens here by itself once the connection is back/,
+      );
+      // Not a blank document to type into, nor a document's toolbar.
+      await expect(page.getByRole('button', { name: 'Add zone' }).count()).resolves.toBe(0);
+      await expect(page.getByRole('toolbar').count()).resolves.toBe(0);
+      await expect(page.locator('.viewer').count()).resolves.toBe(0);
+    } finally {
+      await context.setOffline(false);
+    }
+    // Back online, it is checked without a reload: there is no such document.
+    await page.getByTestId('not-found').waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('offline-unknown').count()).resolves.toBe(0);
+    // And a document this browser made offline is a document once back online, as it was offline.
+    await page.getByRole('button', { name: 'Back to documents' }).click();
+    await row(page, 'Made-offline').getByRole('link').click();
+    await waitForDocOpen(page);
   });
 
   it('shows where the keyboard is on "Choose a PDF…", says an empty file is empty, and names formats as people do', async () => {

@@ -1,7 +1,15 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
 import { needService } from '../../../../test/services.js';
-import { eventually, openDocument, StudioHarness, waitForDocOpen, zoneText } from './studio-harness.js';
+import {
+  eventually,
+  openDocument,
+  StudioHarness,
+  uploadPdf,
+  waitForDocOpen,
+  zoneText,
+} from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -149,6 +157,56 @@ describe.runIf(chromiumAvailable)('Studio: a document opened before, reloaded of
 
   it('sends, from a tab still open, the edits of another tab that was closed offline', () =>
     tabClosedOffline(h, context, () => ben));
+
+  it('names who last changed each zone offline too: people by the names heard before, the pipeline as "Pipeline"', async () => {
+    await ada.goto(h.url);
+    const url = await uploadPdf(ada, 'named.pdf', (await makeLargePdf(1)).bytes);
+    const id = decodeURIComponent(url.split('/').pop() ?? '');
+    await waitForDocOpen(ada);
+    const changed = (page: Page) => page.locator('.zone-item .zone-changed').allTextContents();
+    await eventually(
+      () => changed(ada),
+      (t) => t.length >= 2 && t.every((c) => c.startsWith('changed by Pipeline · ')),
+      30_000,
+      'the zones the pipeline found',
+    );
+    // Ben, in the document with Ada, changes the text of zone 1.
+    const viewer = ben ?? (await h.signIn(await h.context(), 'Ben'));
+    await viewer.goto(url);
+    await waitForDocOpen(viewer);
+    await viewer.getByLabel(/^Text of zone 1 /).focus();
+    await viewer.keyboard.type(' (checked)');
+    await eventually(
+      () => changed(ada),
+      (t) => t[0]?.startsWith('changed by Ben · ') === true,
+      10_000,
+      "Ben's change at Ada's",
+    );
+    await viewer.goto(h.url); // he leaves
+    await eventually(
+      async () => ({
+        record: await keptRecord(ada, id),
+        version: Number(await ada.locator('.viewer').getAttribute('data-version')),
+      }),
+      ({ record, version }) => record !== null && record.unconfirmed === 0 && record.version === version,
+      20_000,
+      'the confirmed document kept',
+    );
+
+    // Offline, after a reload: nobody is here to name them, and the server cannot be asked.
+    await context.setOffline(true);
+    await ada.reload();
+    await eventually(
+      () => changed(ada),
+      (t) => t.length >= 2,
+      10_000,
+      'the document shown offline',
+    );
+    const offline = await changed(ada);
+    expect(offline[0]).toMatch(/^changed by Ben · /);
+    expect(offline.slice(1).every((c) => c.startsWith('changed by Pipeline · '))).toBe(true);
+    expect(offline.join()).not.toMatch(/system:|dev-/);
+  });
 });
 
 /**

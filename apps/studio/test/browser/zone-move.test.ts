@@ -326,4 +326,55 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     expect(await scrollTop()).toBe(before);
     await benSees(await shownBox(phone));
   });
+
+  it('moves a box of the smallest size by dragging its body (its handles outside it), and resizes it by a corner', async () => {
+    await zoneBox(ada).click();
+    await zoneBox(ada).and(ada.locator('.movable')).waitFor();
+    // The smallest box drawing allows: its bottom-right corner dragged past its top-left one.
+    const r = await zoneBox(ada).boundingBox();
+    if (!r) throw new Error('no zone box');
+    await drag(ada, await handleOf(ada, 'se'), -(r.width + 20), -(r.height + 20));
+    const tiny = await shownBox(ada);
+    expect({ w: tiny.w, h: tiny.h }).toEqual({ w: 6.12, h: 3.96 });
+    await benSees(tiny);
+    // A few pixels: its corners' handles sit outside it, so the pointer at its middle is on the box itself.
+    const handles = () =>
+      zoneBox(ada)
+        .locator('.zone-handle')
+        .evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.handle));
+    await eventually(handles, (h) => h.join() === 'nw,ne,se,sw', 5_000, 'the corner handles only');
+    const b = await zoneBox(ada).boundingBox();
+    if (!b) throw new Error('no zone box');
+    const middle = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+    expect(
+      await ada.evaluate(
+        ({ x, y }) => document.elementFromPoint(x, y)?.classList.contains('zone-box'),
+        middle,
+      ),
+    ).toBe(true);
+    const u = await unitsPerPx(ada);
+    await drag(ada, middle, 40, 30);
+    const moved = await shownBox(ada);
+    expect(near(moved, { ...tiny, x: tiny.x + 40 * u.x, y: tiny.y + 30 * u.y }, 0.05)).toBe(true);
+    await benSees(moved);
+    // A corner still resizes it.
+    await drag(ada, await handleOf(ada, 'se'), 30, 20);
+    const grown = await shownBox(ada);
+    expect(near(grown, { ...moved, w: moved.w + 30 * u.x, h: moved.h + 20 * u.y }, 0.05)).toBe(true);
+    await benSees(grown);
+
+    // History says what each was: resized, moved (not "changed").
+    await ada.getByRole('button', { name: 'History' }).click();
+    const lines = ada.getByTestId('history').locator('.history-item');
+    await eventually(
+      () => lines.allTextContents(),
+      (l) =>
+        l[0]?.startsWith('You resized zone 1') === true &&
+        l[1]?.startsWith('You moved zone 1') === true &&
+        l[2]?.startsWith('You resized zone 1') === true,
+      10_000,
+      'the history of the box',
+    );
+    await ada.getByRole('button', { name: 'Close history' }).click();
+  });
 });

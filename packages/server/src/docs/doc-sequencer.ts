@@ -1,6 +1,7 @@
 import {
   apply,
   applyOneZone,
+  boxChange,
   type ConflictZoneWords,
   checkOp,
   checksum,
@@ -655,6 +656,8 @@ export class DocumentSequencer {
         };
         const name = names.get(r.userId);
         if (name !== undefined) entry.userName = name;
+        const box = d.kind === 'zone_update' ? boxChange(r.op as Op) : undefined;
+        if (box !== undefined) entry.box = box;
         return entry;
       }),
     };

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { boxChange } from './box-change.js';
+import { stampOp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from './ops.js';
+import type { Op } from './ot.js';
+import { emptyDocument, type Zone } from './zone.js';
+
+const zone: Zone = {
+  id: 'z1',
+  page: 1,
+  bbox: { x: 10, y: 20, w: 100, h: 50 },
+  type: 'paragraph',
+  label: '',
+  confidence: 1,
+  text: 'hello',
+  updatedBy: 'ann',
+  updatedAt: 1,
+};
+const stamp = { by: 'ben', at: 2 };
+const update = (attrs: Parameters<typeof zoneUpdate>[1], current: Zone = zone) =>
+  zoneUpdate('z1', attrs, { current, stamp });
+
+describe('boxChange', () => {
+  it('says a box that kept its size moved, and one whose size changed was resized', () => {
+    expect(boxChange(update({ bbox: { x: 30, y: 40, w: 100, h: 50 } }))).toBe('moved');
+    expect(boxChange(update({ bbox: { x: 10, y: 20, w: 120, h: 50 } }))).toBe('resized');
+    expect(boxChange(update({ bbox: { x: 0, y: 20, w: 110, h: 50 } }))).toBe('resized'); // by its left edge
+    expect(boxChange(update({ bbox: { x: 10, y: 20, w: 100, h: 49 } }))).toBe('resized');
+  });
+
+  it('counts a move that drops the reading order or changes the page as a move', () => {
+    const ordered = { ...zone, order: 3 };
+    expect(boxChange(update({ bbox: { x: 30, y: 40, w: 100, h: 50 } }, ordered))).toBe('moved');
+    expect(boxChange(update({ page: 2, bbox: { x: 30, y: 40, w: 100, h: 50 } }))).toBe('moved');
+  });
+
+  it('says the same of an undo (the op inverted) and of a box changed field by field', () => {
+    const undo: Op = ['zones', 'z1', 'bbox', { r: { x: 30, y: 40, w: 100, h: 50 }, i: zone.bbox }];
+    expect(boxChange(undo)).toBe('moved');
+    expect(boxChange(['zones', 'z1', 'bbox', 'x', { r: 10, i: 12 }])).toBe('moved');
+    expect(boxChange(['zones', 'z1', 'bbox', 'w', { r: 100, i: 90 }])).toBe('resized');
+    expect(boxChange(['zones', 'z1', 'bbox', 'h', { ena: 5 }])).toBe('resized');
+  });
+
+  it('says nothing of other changes, of a box with other attributes, or when the old box is not in the op', () => {
+    expect(boxChange(update({ type: 'heading' }))).toBeUndefined();
+    expect(boxChange(update({ bbox: { x: 30, y: 40, w: 100, h: 50 }, type: 'heading' }))).toBeUndefined();
+    expect(boxChange(zoneUpdate('z1', { bbox: { x: 30, y: 40, w: 100, h: 50 } }))).toBeUndefined();
+    expect(boxChange(zoneCreate(zone))).toBeUndefined();
+    expect(boxChange(zoneDelete('z1', zone))).toBeUndefined();
+    expect(boxChange(zoneEdit('z1', { pos: 0, ins: 'x' }, { current: zone }))).toBeUndefined();
+    expect(boxChange(['meta', 'name', { i: 'x' }])).toBeUndefined();
+    expect(boxChange(null)).toBeUndefined();
+  });
+
+  it('reads the op as the server stamps it', () => {
+    const doc = { ...emptyDocument(), zones: { z1: zone } };
+    const op = zoneUpdate('z1', { bbox: { x: 30, y: 40, w: 100, h: 50 } }, { current: zone });
+    expect(boxChange(stampOp(op, stamp, doc))).toBe('moved');
+  });
+});
