@@ -14,8 +14,9 @@ export type CanAccessDocument = (ctx: {
 
 /**
  * Who may read a document's files and see its jobs. The default rule: the document's owner, an admin,
- * and any user who is in the document's room `doc:<id>` right now (joined or subscribed — which the app's
- * `onJoin` hooks allowed). An app's `canAccess` hook decides first when it returns a boolean.
+ * and any user who is in the document's room `doc:<id>` right now (joined or subscribed on this node, joined on
+ * any node — which the app's `onJoin` hooks allowed). An app's `canAccess` hook decides first when it returns a
+ * boolean.
  */
 export class DocumentAccess {
   constructor(
@@ -29,7 +30,25 @@ export class DocumentAccess {
       if (typeof decided === 'boolean') return decided;
     }
     if (isAdmin(user) || (ownerId !== undefined && user.userId === ownerId)) return true;
-    return this.inRoom(user.userId, docRoom(documentId));
+    const room = docRoom(documentId);
+    return this.inRoom(user.userId, room) || (await this.presentElsewhere(user.userId, room));
+  }
+
+  /**
+   * Several nodes: whether the user is present in the room (joined) on another node, as the broker's presence says.
+   * Without it, a request for a file that a load balancer sent to another node than the user's socket was refused.
+   * A broker that cannot answer refuses (the owner and admins are still let in).
+   */
+  private async presentElsewhere(userId: string, room: string): Promise<boolean> {
+    const broker = this.hub.broker;
+    if (!broker.distributed) return false;
+    try {
+      for (const users of (await broker.presenceOf(room)).values())
+        if ((users.get(userId)?.connections ?? 0) > 0) return true;
+    } catch {
+      // the broker is away: refused, like a user in no room
+    }
+    return false;
   }
 
   /** Whether a session of this user is in the room now. */
