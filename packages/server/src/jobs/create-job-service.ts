@@ -40,6 +40,13 @@ export function createJobService(
       : new MemoryJobStore());
   const files: FileStore =
     opts.files ?? (memory ? new MemoryFileStore() : new DiskFileStore(join(dataDir, 'files')));
+  if (hub.broker.distributed && opts.files === undefined && !memory) {
+    // A job runs on whichever node claims it, and a download may reach any node: they must all read one store.
+    hub.log.info(
+      { dir: join(dataDir, 'files') },
+      'uploads are kept in this directory: with several nodes it must be one that every node shares',
+    );
+  }
   return new JobService(hub, documents, {
     ...opts,
     store,

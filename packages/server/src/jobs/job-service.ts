@@ -148,6 +148,7 @@ export class JobService {
         log: hub.log,
         maxBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
         maxPagesPerSecond: opts.maxPagesPerSecond,
+        sharedFiles: hub.broker.distributed,
         onPages: (n) => {
           this.pagesProcessed += n;
         },

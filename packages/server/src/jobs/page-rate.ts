@@ -26,8 +26,12 @@ export class PageRate {
     this.rate = this.rate * (1 - this.alpha) + r * this.alpha;
   }
 
-  /** Estimated time for `pages` more pages, in ms. */
-  estimateMs(pages: number): number {
-    return Math.max(0, Math.round((pages / this.rate) * 1000));
+  /**
+   * Estimated time for `pages` more pages, in ms: at the measured rate, or at `maxPagesPerSecond` (the server's
+   * pace, `jobs.maxPagesPerSecond`) when that is slower.
+   */
+  estimateMs(pages: number, maxPagesPerSecond = Number.POSITIVE_INFINITY): number {
+    const rate = Math.min(this.rate, maxPagesPerSecond > 0 ? maxPagesPerSecond : Number.POSITIVE_INFINITY);
+    return Math.max(0, Math.round((pages / rate) * 1000));
   }
 }

@@ -58,9 +58,18 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-async function setup(opts: { pages: number; zonesOn: (page: number) => number; maxZones: number }) {
+async function setup(opts: {
+  pages: number;
+  zonesOn: (page: number) => number;
+  maxZones: number;
+  /** Another node on the broker's bus: the server is one of several. */
+  otherNode?: boolean;
+  files?: MemoryFileStore;
+}) {
   const clock = new FakeClock();
-  const broker = new LocalBroker(new LocalBus(() => clock.now()));
+  const bus = new LocalBus(() => clock.now());
+  const broker = new LocalBroker(bus);
+  const other = opts.otherNode ? new LocalBroker(bus) : null;
   const hub = new Hub({
     store: new MemoryLogStore(),
     broker,
@@ -73,7 +82,7 @@ async function setup(opts: { pages: number; zonesOn: (page: number) => number; m
   const fake = fakePipeline(clock, opts.pages, opts.zonesOn);
   const jobs = new JobService(hub, documents, {
     store: new MemoryJobStore(),
-    files: new MemoryFileStore(),
+    files: opts.files ?? new MemoryFileStore(),
     pipeline: fake.pipeline,
     recoverOnStart: false,
     // Were the failure retried by itself, the second run would come after 1 s.
@@ -83,6 +92,7 @@ async function setup(opts: { pages: number; zonesOn: (page: number) => number; m
     await jobs.close();
     documents.stop();
     await broker.close();
+    await other?.close();
   });
   await jobs.start();
   /** Runs fake time until `done` holds (or fails after `maxMs`). */
@@ -180,5 +190,50 @@ describe('a processing job and the zone limit', () => {
       recoverable: false,
     });
     expect(Object.keys((await s.run(s.documents.read(documentId))).data.zones)).toHaveLength(5);
+  });
+});
+
+/** A file store that keeps nothing it is given (a node whose data directory is not the one the upload went to). */
+class ForgetfulFileStore extends MemoryFileStore {
+  override async get(): Promise<undefined> {
+    return undefined;
+  }
+}
+
+describe('a processing job whose uploaded file is not there', () => {
+  it('fails for good on a single server', async () => {
+    const s = await setup({ pages: 1, zonesOn: () => 1, maxZones: 100, files: new ForgetfulFileStore() });
+    const { jobId } = await s.upload('gone.pdf');
+    await s.runUntil(async () => (await s.jobs.store.getJob(jobId))?.state === 'failed');
+    expect(await s.jobs.store.getJob(jobId)).toMatchObject({
+      attempts: 1,
+      error: { code: 'file_missing', recoverable: false, message: 'the uploaded file is no longer stored' },
+    });
+  });
+
+  it('is retried with several nodes (another node may read the upload), then fails', async () => {
+    const s = await setup({
+      pages: 1,
+      zonesOn: () => 1,
+      maxZones: 100,
+      otherNode: true,
+      files: new ForgetfulFileStore(),
+    });
+    const { jobId } = await s.upload('elsewhere.pdf');
+    await s.runUntil(async () => (await s.jobs.store.getJob(jobId))?.attempts === 1);
+    await s.runUntil(async () => (await s.jobs.store.getJob(jobId))?.state !== 'running');
+    expect(await s.jobs.store.getJob(jobId)).toMatchObject({
+      state: 'queued',
+      error: { code: 'file_missing', recoverable: true },
+    });
+    await s.runUntil(async () => (await s.jobs.store.getJob(jobId))?.state === 'failed');
+    expect(await s.jobs.store.getJob(jobId)).toMatchObject({
+      attempts: 3,
+      error: {
+        code: 'file_missing',
+        recoverable: true,
+        message: 'the uploaded file is not stored where this server can read it',
+      },
+    });
   });
 });

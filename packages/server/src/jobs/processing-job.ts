@@ -107,6 +107,11 @@ export interface ProcessingDeps {
   maxPagesPerSecond?: number;
   /** Counts pages finished (metrics). */
   onPages?(n: number): void;
+  /**
+   * Several nodes share the uploads: a file missing here may be on the others' store (this node's is not shared),
+   * so a job without it is retried rather than failed for good.
+   */
+  sharedFiles?: boolean;
 }
 
 /**
@@ -124,7 +129,21 @@ export class ProcessingJob implements JobHandler {
     const { d } = this;
     const job = ctx.job;
     const bytes = await d.files.get(pdfKey(job.documentId));
-    if (!bytes) throw new JobFailure('file_missing', 'the uploaded file is no longer stored', false);
+    if (!bytes) {
+      if (!d.sharedFiles)
+        throw new JobFailure('file_missing', 'the uploaded file is no longer stored', false);
+      // Several nodes: this node's file store may not be the one the upload went to (a data directory that is
+      // not shared). Retried (with backoff, up to the runner's attempts), so another node may take it; and said.
+      d.log.error(
+        { jobId: job.id, documentId: job.documentId },
+        "a job's uploaded file is not in this node's file store: with several nodes, every node must share it (jobs.dataDir on a shared volume, or jobs.files)",
+      );
+      throw new JobFailure(
+        'file_missing',
+        'the uploaded file is not stored where this server can read it',
+        true,
+      );
+    }
     ctx.report({ stage: 'inspecting' });
     // Opening a large or damaged PDF can take seconds (up to its 30 s deadline): a cancel meanwhile stops it at
     // once, and nothing (meta, `processing_started`) is written for a job already cancelled.
@@ -151,7 +170,11 @@ export class ProcessingJob implements JobHandler {
       page: startPage - 1,
       progress: (startPage - 1) / pages,
     });
-    await d.events.processingStarted(live, d.rate.estimateMs(pages - startPage + 1), pages);
+    await d.events.processingStarted(
+      live,
+      d.rate.estimateMs(pages - startPage + 1, d.maxPagesPerSecond),
+      pages,
+    );
 
     // Like the skipped pages, the warnings of pages committed by earlier runs are known only from the job's result.
     const warnings: string[] = warningsOf(job, startPage);
@@ -246,7 +269,7 @@ export class ProcessingJob implements JobHandler {
         stage: last.page === pages ? 'finishing' : 'analyzing',
         page: last.page,
         pages,
-        etaMs: d.rate.estimateMs(pages - last.page),
+        etaMs: d.rate.estimateMs(pages - last.page, d.maxPagesPerSecond),
         ...(warned.length > 0 ? { warnings: warned.slice(0, 20) } : {}),
       });
       if (stop) throw stop.failure;
