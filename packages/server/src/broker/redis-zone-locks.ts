@@ -1,5 +1,6 @@
-import type { ZoneLock } from '@syncline/protocol';
+import { ErrorCode, type ZoneLock } from '@syncline/protocol';
 import type { Redis } from 'ioredis';
+import { SynclineError } from '../core/errors.js';
 import type { ZoneLockTable } from '../docs/zone-locks.js';
 import { ACQUIRE_LOCK, RELEASE_LOCK, REMOVE_LOCKS } from './redis-scripts.js';
 
@@ -7,6 +8,17 @@ import { ACQUIRE_LOCK, RELEASE_LOCK, REMOVE_LOCKS } from './redis-scripts.js';
 const KEY_SLACK_MS = 60_000;
 
 const parse = (json: string): ZoneLock => JSON.parse(json) as ZoneLock;
+
+/**
+ * A Redis command that failed (the connection lost, its retries given up): `unavailable`, which a client retries
+ * (an edit stays pending) and an app can word ("try again"), rather than `internal`.
+ */
+const brokerDown = (): never => {
+  throw new SynclineError(
+    ErrorCode.Unavailable,
+    'zone locks cannot be checked right now (the server lost its connection to the broker); try again',
+  );
+};
 
 /**
  * The zone locks of one document as leases in Redis (one hash per document, zone -> lock JSON), shared by every
@@ -24,7 +36,7 @@ export class RedisZoneLocks implements ZoneLockTable {
   ) {}
 
   async get(zoneId: string, now: number): Promise<ZoneLock | undefined> {
-    const json = await this.redis.hget(this.key, zoneId);
+    const json = await this.redis.hget(this.key, zoneId).catch(brokerDown);
     const l = json ? parse(json) : undefined;
     return l && l.expiresAt > now ? l : undefined;
   }
@@ -38,22 +50,26 @@ export class RedisZoneLocks implements ZoneLockTable {
   ): Promise<ZoneLock> {
     const lock: ZoneLock = { zoneId, userId, expiresAt: now + ttlMs };
     if (userName !== undefined) lock.userName = userName;
-    const json = (await this.redis.eval(
-      ACQUIRE_LOCK,
-      1,
-      this.key,
-      zoneId,
-      userId,
-      String(now),
-      JSON.stringify(lock),
-      String(ttlMs + KEY_SLACK_MS),
-    )) as string;
+    const json = (await this.redis
+      .eval(
+        ACQUIRE_LOCK,
+        1,
+        this.key,
+        zoneId,
+        userId,
+        String(now),
+        JSON.stringify(lock),
+        String(ttlMs + KEY_SLACK_MS),
+      )
+      .catch(brokerDown)) as string;
     this.size = Math.max(this.size, 1);
     return parse(json);
   }
 
   async release(zoneId: string, holder?: string): Promise<ZoneLock | undefined> {
-    const json = (await this.redis.eval(RELEASE_LOCK, 1, this.key, zoneId, holder ?? '')) as string | null;
+    const json = (await this.redis.eval(RELEASE_LOCK, 1, this.key, zoneId, holder ?? '').catch(brokerDown)) as
+      | string
+      | null;
     return json ? parse(json) : undefined;
   }
 
@@ -63,7 +79,7 @@ export class RedisZoneLocks implements ZoneLockTable {
 
   async expire(now: number): Promise<ZoneLock[]> {
     const out = await this.remove('expired', String(now));
-    this.size = await this.redis.hlen(this.key);
+    this.size = await this.redis.hlen(this.key).catch(brokerDown);
     return out;
   }
 
@@ -79,13 +95,13 @@ export class RedisZoneLocks implements ZoneLockTable {
   }
 
   async list(now: number): Promise<ZoneLock[]> {
-    const all = await this.redis.hvals(this.key);
+    const all = await this.redis.hvals(this.key).catch(brokerDown);
     this.size = all.length;
     return all.map(parse).filter((l) => l.expiresAt > now);
   }
 
   private async remove(filter: 'user' | 'expired', arg: string): Promise<ZoneLock[]> {
-    const out = (await this.redis.eval(REMOVE_LOCKS, 1, this.key, filter, arg)) as string[];
+    const out = (await this.redis.eval(REMOVE_LOCKS, 1, this.key, filter, arg).catch(brokerDown)) as string[];
     return out.map(parse);
   }
 }
