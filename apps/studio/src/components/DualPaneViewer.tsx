@@ -9,7 +9,16 @@ import {
   userColor,
 } from '@syncline/react';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
-import { type CSSProperties, memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  type CSSProperties,
+  memo,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import { ZONE_COLORS } from '../lib/colors.js';
 import { clockTime } from '../lib/history.js';
 import { StableLists } from '../lib/stable.js';
@@ -18,7 +27,7 @@ import { useInWindow, useZoneWindow, type ZoneWindow } from '../lib/zone-window.
 import { BLANK_PAGE, newZoneId, pageIndex, pageNumber } from '../lib/zones.js';
 import { LockIcon } from './LockIcon.js';
 import { type PageProps, PageView } from './PageView.js';
-import { ZoneText, zoneTextRows } from './ZoneText.js';
+import { ZonePlaceholder, ZoneText, zoneTextRows } from './ZoneText.js';
 
 interface Props {
   /** The shared document client of `useRealTimeDocument` (zone text editing listens to its changes). */
@@ -47,9 +56,39 @@ const EMPTY_WHILE_PROCESSING =
 
 /**
  * The document side by side: left, the pages with zone boxes (draw to create, select to move, resize, change
- * type, lock or delete) and other users' cursors; right, the zones' text in reading order, each editable.
+ * type, lock or delete) and other users' cursors; right, the zones' text in reading order, each editable. Not
+ * rendered again for what it does not show (see `sameViewerProps`).
  */
-export function DualPaneViewer({
+export const DualPaneViewer = memo(Viewer, sameViewerProps);
+
+/**
+ * Whether the viewer shows the same with props `next` as with `prev`. The document's state is a new object at each
+ * change of it, among them the server's confirmation of each of my keystrokes (its version, what is pending), which the
+ * viewer does not show: rendering it again for that went through thousands of zones after every keystroke. The page
+ * sizes come as a new list of the same sizes.
+ */
+function sameViewerProps(prev: Props, next: Props): boolean {
+  const keys = Object.keys(next) as (keyof Props)[];
+  if (keys.length !== Object.keys(prev).length) return false;
+  for (const key of keys) {
+    if (Object.is(prev[key], next[key])) continue;
+    if (key === 'state' && sameShown(prev.state, next.state)) continue;
+    if (
+      key === 'sizes' &&
+      prev.sizes.length === next.sizes.length &&
+      prev.sizes.every((s, i) => s === next.sizes[i])
+    )
+      continue;
+    return false;
+  }
+  return true;
+}
+
+/** Whether states `a` and `b` are the same in what the viewer reads of them (one it reads more of goes here too). */
+const sameShown = (a: DocumentState, b: DocumentState): boolean =>
+  a.doc === b.doc && a.locks === b.locks && a.status === b.status && a.restored === b.restored;
+
+function Viewer({
   doc,
   state,
   zones,
@@ -91,7 +130,7 @@ export function DualPaneViewer({
   }, [doc]);
   // Which zones' texts are near the visible part of the text pane: only those (and the few that must stay, see
   // ZoneItem) are full editors; thousands of textareas mounted at once froze the tab.
-  const listRef = useRef<HTMLOListElement>(null);
+  const listRef = useRef<HTMLDivElement>(null);
   const zoneWindow = useZoneWindow(listRef, zones);
   const stableZones = useRef(new StableLists<Zone>()).current;
   const stableCursors = useRef(new StableLists<Cursor>()).current;
@@ -466,7 +505,10 @@ export function DualPaneViewer({
       </section>
       <section className="pane text-pane" aria-label="Zone text in reading order">
         {zones.length === 0 && <p className="empty">{emptyNote ?? EMPTY_WHILE_PROCESSING}</p>}
-        <ol className="zone-list" ref={listRef}>
+        {/* One list of the zones, its items in groups of a few pages (see `ZoneGroup`): `li`s in `div`s would not be
+            a list's items, these are (the groups are no element to assistive technology). */}
+        {/* biome-ignore lint/a11y/useSemanticElements: see above */}
+        <div className="zone-list" role="list" ref={listRef}>
           {groups.map((g) => (
             <ZoneGroup
               // A zone stays in its group while it stays on its pages: its editor is not mounted again.
@@ -489,7 +531,7 @@ export function DualPaneViewer({
               zoneWindow={zoneWindow}
             />
           ))}
-        </ol>
+        </div>
       </section>
     </div>
   );
@@ -587,7 +629,13 @@ interface ZoneGroupProps {
   zoneWindow: ZoneWindow;
 }
 
-/** A few pages' zones of the text pane (a fragment: the items are the list's own). */
+/**
+ * A few pages' zones of the text pane, in an element of their own: typing in one lays out its group and the list of
+ * groups again (tens of boxes), not a list of thousands (about 9 ms a keystroke with 2000 zones), and the groups far
+ * from the screen are skipped whole (`content-visibility: auto`: neither laid out, painted nor hit-tested, which took
+ * about 4 ms at each keystroke's layout change). The zones are the list's items (`role`), the groups nothing to
+ * assistive technology.
+ */
 const ZoneGroup = memo(function ZoneGroup({
   zones,
   first,
@@ -600,7 +648,7 @@ const ZoneGroup = memo(function ZoneGroup({
   selected,
   ...shared
 }: ZoneGroupProps) {
-  return zones.map((z, i) => (
+  const items = zones.map((z, i) => (
     <ZoneItem
       key={z.id}
       {...shared}
@@ -613,6 +661,17 @@ const ZoneGroup = memo(function ZoneGroup({
       selected={selected === z.id}
     />
   ));
+  // Its height before it was ever drawn (`content-visibility: auto` skips the groups far from the screen; see the
+  // stylesheet): its zones as placeholders are, their rows.
+  const rows = zones.reduce((sum, z) => sum + zoneTextRows(z.text), 0);
+  return (
+    <div
+      className="zone-group"
+      style={{ '--group-rows': rows, '--group-zones': zones.length } as CSSProperties}
+    >
+      {items}
+    </div>
+  );
 });
 
 /**
@@ -706,52 +765,80 @@ interface ZoneItemProps {
 /**
  * One zone of the text pane. Its editor is there while it is near the visible part of the pane, has the focus, is
  * selected, or others are in it (their carets are drawn in it); otherwise a placeholder of about the editor's
- * height stands in, with the zone's text as plain text (so the browser's find still finds it).
+ * height stands in, with the zone's text as plain text (so the browser's find still finds it). A placeholder the find
+ * revealed stays, under the zone's head line, until clicked or left far behind (see `ZonePlaceholder`).
  */
 const ZoneItem = memo(function ZoneItem(props: ZoneItemProps) {
-  const { zone: z, n, selected, editors, zoneWindow } = props;
+  const { doc, zone: z, n, selected, editors, zoneWindow } = props;
   const near = useInWindow(zoneWindow, n - 1);
   const [focused, setFocused] = useState(false);
-  const live = near || focused || selected || editors.length > 0;
+  const [found, setFound] = useState(false);
+  const live = focused || selected || editors.length > 0 || (near && !found);
+  // Found, then left far behind (it came near as the find scrolled to it): a placeholder like the others again.
+  const wasNear = useRef(false);
+  useEffect(() => {
+    if (!found) wasNear.current = false;
+    else if (near) wasNear.current = true;
+    else if (wasNear.current) setFound(false);
+  }, [found, near]);
+  // Found, then clicked or selected in: its editor takes the focus, with the caret or selection where it was.
+  const item = useRef<HTMLDivElement>(null);
+  const pending = useRef<{ start: number; end: number } | null>(null);
+  const edit = useCallback(
+    (selection: { start: number; end: number }) => {
+      pending.current = selection;
+      setFound(false);
+      zoneWindow.focus(n - 1); // near, wherever it is
+    },
+    [zoneWindow, n],
+  );
+  useLayoutEffect(() => {
+    const ta = item.current?.querySelector('textarea');
+    const selection = pending.current;
+    if (!live || !ta || !selection) return;
+    pending.current = null;
+    ta.focus({ preventScroll: true });
+    ta.setSelectionRange(selection.start, selection.end);
+  }, [live]);
   return (
-    <li
+    // biome-ignore lint/a11y/useSemanticElements: an item of the zone list, in its group (see `ZoneGroup`)
+    <div
+      ref={item}
+      role="listitem"
       className={`zone-item${selected ? ' selected' : ''}${editors.length ? ' others-editing' : ''}`}
       data-zone-id={z.id}
       onFocus={() => {
         setFocused(true);
+        setFound(false);
         zoneWindow.focus(n - 1);
       }}
       onBlur={(e) => {
         if (e.currentTarget.contains(e.relatedTarget)) return;
         setFocused(false);
         // To another zone, that zone says so as it gets the focus: its neighbours must not go before it has it.
-        const toZone = e.relatedTarget && e.currentTarget.parentElement?.contains(e.relatedTarget);
+        const toZone = e.relatedTarget && e.currentTarget.closest('.zone-list')?.contains(e.relatedTarget);
         if (!toZone && zoneWindow.focusedIndex === n - 1) zoneWindow.focus(null);
       }}
     >
-      {live ? <ZoneEditor {...props} /> : <ZonePlaceholder text={z.text} />}
-    </li>
+      {live || found ? <ZoneHead {...props} /> : null}
+      {live ? (
+        <ZoneTextEditor {...props} />
+      ) : (
+        <ZonePlaceholder
+          documentId={doc.documentId}
+          zoneId={z.id}
+          text={z.text}
+          found={found}
+          onFound={() => setFound(true)}
+          onEdit={edit}
+        />
+      )}
+    </div>
   );
 });
 
-/**
- * A zone far from view: its text as plain text, in the editor's height (its head line and text box). The content is
- * `hidden="until-found"`: the browser neither lays it out nor paints it (nor watches it, as it would each frame for
- * `content-visibility: auto`), yet its find (Ctrl+F) finds the text, reveals it and scrolls to it, and the editor
- * comes in there.
- */
-function ZonePlaceholder({ text }: { text: string }) {
-  const hide = useCallback((el: HTMLDivElement | null) => el?.setAttribute('hidden', 'until-found'), []);
-  return (
-    <div ref={hide} className="zone-placeholder" style={{ '--rows': zoneTextRows(text) } as CSSProperties}>
-      {text}
-    </div>
-  );
-}
-
-/** A zone's editor: its number, page and type, who is in it, its lock, and its text. */
-function ZoneEditor({
-  doc,
+/** A zone's head line: its number, page and type, who last changed it, who is in it, and its lock. */
+function ZoneHead({
   zone: z,
   n,
   holder,
@@ -760,9 +847,59 @@ function ZoneEditor({
   editors,
   names,
   changedBy,
+  onToggleLock,
+}: ZoneItemProps) {
+  const page = pageNumber(pageIndex(z.page));
+  return (
+    <div className="zone-head">
+      <span className="zone-number" style={{ background: ZONE_COLORS[z.type] ?? ZONE_COLORS.other }}>
+        {n}
+      </span>
+      <span className="zone-meta">
+        p.{page} · {z.type}
+        {z.label && z.label.toLowerCase() !== z.type ? ` · ${z.label}` : ''}
+      </span>
+      {z.updatedBy && (
+        <span
+          className="zone-changed"
+          title={`Last changed by ${changedBy}, ${new Date(z.updatedAt).toLocaleString()}`}
+        >
+          changed by {changedBy} · {clockTime(z.updatedAt, Date.now())}
+        </span>
+      )}
+      {editors.map((c) => (
+        <span key={c.userId} className="chip" style={{ background: userColor(c.userId) }}>
+          {names.get(c.userId) ?? c.userId}
+        </span>
+      ))}
+      {holder && (
+        <span className="lock-note" id={`lock-${z.id}`}>
+          <LockIcon /> locked by {holder}
+        </span>
+      )}
+      <LockButton
+        action={lockAction}
+        holder={holder}
+        className="small"
+        zoneLabel={`zone ${n}`}
+        disabled={readOnly}
+        onClick={() => onToggleLock(z.id)}
+      />
+    </div>
+  );
+}
+
+/** A zone's text editor, with others' carets in it. */
+function ZoneTextEditor({
+  doc,
+  zone: z,
+  n,
+  holder,
+  readOnly,
+  editors,
+  names,
   onFocus,
   onSelection,
-  onToggleLock,
 }: ZoneItemProps) {
   const page = pageNumber(pageIndex(z.page));
   const remote = useMemo(
@@ -782,53 +919,16 @@ function ZoneEditor({
     [editors, names],
   );
   return (
-    <>
-      <div className="zone-head">
-        <span className="zone-number" style={{ background: ZONE_COLORS[z.type] ?? ZONE_COLORS.other }}>
-          {n}
-        </span>
-        <span className="zone-meta">
-          p.{page} · {z.type}
-          {z.label && z.label.toLowerCase() !== z.type ? ` · ${z.label}` : ''}
-        </span>
-        {z.updatedBy && (
-          <span
-            className="zone-changed"
-            title={`Last changed by ${changedBy}, ${new Date(z.updatedAt).toLocaleString()}`}
-          >
-            changed by {changedBy} · {clockTime(z.updatedAt, Date.now())}
-          </span>
-        )}
-        {editors.map((c) => (
-          <span key={c.userId} className="chip" style={{ background: userColor(c.userId) }}>
-            {names.get(c.userId) ?? c.userId}
-          </span>
-        ))}
-        {holder && (
-          <span className="lock-note" id={`lock-${z.id}`}>
-            <LockIcon /> locked by {holder}
-          </span>
-        )}
-        <LockButton
-          action={lockAction}
-          holder={holder}
-          className="small"
-          zoneLabel={`zone ${n}`}
-          disabled={readOnly}
-          onClick={() => onToggleLock(z.id)}
-        />
-      </div>
-      <ZoneText
-        doc={doc}
-        zone={z}
-        label={`Text of zone ${n} (${z.type}, page ${page})`}
-        describedBy={holder ? `lock-${z.id}` : undefined}
-        onFocus={() => onFocus(z)}
-        remote={remote}
-        onSelection={(selection) => onSelection(z, selection)}
-        readOnly={readOnly}
-      />
-    </>
+    <ZoneText
+      doc={doc}
+      zone={z}
+      label={`Text of zone ${n} (${z.type}, page ${page})`}
+      describedBy={holder ? `lock-${z.id}` : undefined}
+      onFocus={() => onFocus(z)}
+      remote={remote}
+      onSelection={(selection) => onSelection(z, selection)}
+      readOnly={readOnly}
+    />
   );
 }
 

@@ -1,7 +1,8 @@
 import type { DocumentClient } from '@syncline/client';
 import type { Zone } from '@syncline/doc';
 import { type TextSelection, useNotify } from '@syncline/react';
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { type CSSProperties, memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import {
   moveCaret,
   moveSelection,
@@ -11,6 +12,7 @@ import {
   toCodePoints,
   toUnits,
 } from '../lib/text-splice.js';
+import { textHeights } from '../lib/zone-window.js';
 import { type RemoteCaret, RemoteCarets } from './RemoteCarets.js';
 
 /** Another user editing this zone: where their caret or selection is (code points, from their cursor). */
@@ -70,6 +72,9 @@ export const ZoneText = memo(function ZoneText({
   const ref = useRef<HTMLTextAreaElement>(null);
   const zoneId = zone.id;
   const shown = useRef(zone.text);
+  // The text it mounts with: after that the textarea's text is written by `sync` (a new `defaultValue` at each
+  // keystroke would replace the textarea's child text in the DOM for nothing).
+  const [initialText] = useState(zone.text);
 
   // Others' carets, in offsets of the text shown: placed from their last cursor update, then moved through
   // every change of the text (theirs, mine, anyone's) until their next update places them again.
@@ -168,6 +173,17 @@ export const ZoneText = memo(function ZoneText({
     [doc, zoneId, moveCarets],
   );
 
+  // The height its text box was dragged to (its resizer) before it went off screen: taken again, and left behind for
+  // its placeholder and its next mount when it goes.
+  useLayoutEffect(() => {
+    const ta = ref.current;
+    if (!ta) return;
+    const documentId = doc.documentId;
+    const height = textHeights.get(documentId, zoneId);
+    if (height) ta.style.height = height;
+    return () => textHeights.set(documentId, zoneId, ta.style.height);
+  }, [doc, zoneId]);
+
   useLayoutEffect(() => {
     sync();
     return doc.on('change', (change) => {
@@ -214,7 +230,7 @@ export const ZoneText = memo(function ZoneText({
     <textarea
       ref={ref}
       className="zone-text"
-      defaultValue={zone.text}
+      defaultValue={initialText}
       aria-label={label}
       aria-describedby={describedBy}
       readOnly={readOnly}
@@ -252,3 +268,113 @@ export const ZoneText = memo(function ZoneText({
     </div>
   );
 });
+
+/** The space a zone's head line (number, page, type, lock) takes above its text box, as `.zone-placeholder` counts it. */
+const HEAD_HEIGHT = '2.5rem';
+
+/**
+ * A zone far from view: its text as plain text, in the editor's height (its head line and text box). The content is
+ * `hidden="until-found"`: the browser neither lays it out nor paints it (nor watches it, as it would each frame for
+ * `content-visibility: auto`), yet its find (Ctrl+F) finds the text.
+ *
+ * When the find reveals it (`beforematch`, then it scrolls there and highlights the match in this very text), it is
+ * `found`: it stays as it is, the same text, in its text box's place and size (the head line comes above it), instead of
+ * becoming the editor as zones coming near do: an editor put in its place would take the text, and the highlight with
+ * it, away. The find goes on from it (Enter, the next match). Clicked, or selected in (the find, closed with Escape,
+ * selects its match), it becomes the editor (`onEdit`), with the caret or selection where it was.
+ */
+export function ZonePlaceholder({
+  documentId,
+  zoneId,
+  text,
+  found,
+  onFound,
+  onEdit,
+}: {
+  documentId: string;
+  zoneId: string;
+  text: string;
+  found: boolean;
+  /** The browser's find revealed it (called in `flushSync`: `found` is in before the browser scrolls there). */
+  onFound: () => void;
+  /** Found, then clicked or selected in: the selection (UTF-16 offsets in `text`) to give its editor. */
+  onEdit: (selection: { start: number; end: number }) => void;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  // `hidden="until-found"` is an attribute React does not know: set here, and again when no longer found.
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    if (found) el.removeAttribute('hidden');
+    else el.setAttribute('hidden', 'until-found');
+    // A text box dragged to a height (see ZoneText) stands in at that height.
+    const height = textHeights.get(documentId, zoneId);
+    el.style.height = height ? (found ? height : `calc(${height} + ${HEAD_HEIGHT})`) : '';
+  }, [found, documentId, zoneId]);
+  const calls = useRef({ onFound, onEdit });
+  calls.current = { onFound, onEdit };
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const reveal = () => flushSync(() => calls.current.onFound());
+    el.addEventListener('beforematch', reveal);
+    return () => el.removeEventListener('beforematch', reveal);
+  }, []);
+  // Found: a click in it (once the button is up: a drag selects), or a selection made in it otherwise, makes it the
+  // editor.
+  useEffect(() => {
+    const el = ref.current;
+    if (!found || !el) return;
+    let pressed = false;
+    const edit = () => {
+      const selection = selectionIn(el);
+      if (selection) calls.current.onEdit(selection);
+    };
+    const down = (e: PointerEvent) => {
+      pressed = e.target instanceof Node && el.contains(e.target);
+    };
+    const up = () => {
+      if (!pressed) return;
+      pressed = false;
+      edit();
+    };
+    const change = () => {
+      if (!pressed) edit();
+    };
+    document.addEventListener('pointerdown', down, true);
+    document.addEventListener('mouseup', up, true);
+    document.addEventListener('selectionchange', change);
+    return () => {
+      document.removeEventListener('pointerdown', down, true);
+      document.removeEventListener('mouseup', up, true);
+      document.removeEventListener('selectionchange', change);
+    };
+  }, [found]);
+  return (
+    <div
+      ref={ref}
+      className={found ? 'zone-placeholder found' : 'zone-placeholder'}
+      style={{ '--rows': zoneTextRows(text) } as CSSProperties}
+    >
+      {text}
+    </div>
+  );
+}
+
+/** The document's selection as offsets in the text of `el`, when it is in it; `null` otherwise. */
+export function selectionIn(el: Element): { start: number; end: number } | null {
+  const selection = document.getSelection();
+  if (!selection || selection.rangeCount === 0) return null;
+  const range = selection.getRangeAt(0);
+  if (!el.contains(range.startContainer) || !el.contains(range.endContainer)) return null;
+  const offset = (node: Node, at: number) => {
+    const before = document.createRange();
+    before.selectNodeContents(el);
+    before.setEnd(node, at);
+    return before.toString().length;
+  };
+  return {
+    start: offset(range.startContainer, range.startOffset),
+    end: offset(range.endContainer, range.endOffset),
+  };
+}

@@ -63,8 +63,9 @@ export class ZoneWindow {
   }
 
   /**
-   * Keeps the range of the list `list` (its children are the items) up to date until `dispose()`; `update()` measures
-   * it again (at the next frame). `margin`: how many heights of the visible part above and below count as near.
+   * Keeps the range of the list `list` (its children are groups of items, see `groupedRange`) up to date until
+   * `dispose()`; `update()` measures it again (at the next frame). `margin`: how many heights of the visible part above
+   * and below count as near.
    */
   track(list: HTMLElement, margin = 1): { update: () => void; dispose: () => void } {
     let frame = 0;
@@ -72,15 +73,7 @@ export class ZoneWindow {
       frame = 0;
       const view = visibleBand(scrollParent(list));
       const height = view.bottom - view.top;
-      const items = list.children;
-      this.set(
-        rangeIn(
-          items.length,
-          (i) => items[i].getBoundingClientRect(),
-          view.top - margin * height,
-          view.bottom + margin * height,
-        ),
-      );
+      this.set(groupedRange(list.children, view.top - margin * height, view.bottom + margin * height));
     };
     const update = () => {
       if (!frame) frame = requestAnimationFrame(measure);
@@ -102,6 +95,64 @@ export class ZoneWindow {
     };
   }
 }
+
+/** An element of a list, where it is (in the band's coordinates, as `rangeIn` takes them). */
+interface Box {
+  getBoundingClientRect(): { top: number; bottom: number };
+}
+
+/**
+ * The items overlapping the band `[top, bottom)` of a list of `groups` of items (the text pane's zones in groups of a
+ * few pages: a keystroke lays out one group and the list of groups again, not thousands of items), counted through
+ * all groups: the groups overlapping it (`rangeIn`), then the items in the first and the last of them. No other item's
+ * box is read: a group far from the screen is skipped by the browser (`content-visibility: auto`), and reading the box
+ * of anything in it would lay it out.
+ */
+export function groupedRange(
+  groups: ArrayLike<Box & { readonly children: ArrayLike<Box> }>,
+  top: number,
+  bottom: number,
+): IndexRange {
+  const g = rangeIn(groups.length, (i) => groups[i].getBoundingClientRect(), top, bottom);
+  let start = 0;
+  for (let i = 0; i < g.from; i++) start += groups[i].children.length;
+  if (g.from === g.to) return { from: start, to: start };
+  const within = (k: number) => {
+    const items = groups[k].children;
+    return rangeIn(items.length, (i) => items[i].getBoundingClientRect(), top, bottom);
+  };
+  const first = within(g.from);
+  let lastStart = start;
+  for (let i = g.from; i < g.to - 1; i++) lastStart += groups[i].children.length;
+  const last = g.to - 1 === g.from ? first : within(g.to - 1);
+  return { from: start + first.from, to: lastStart + last.to };
+}
+
+/**
+ * What a zone's editor leaves behind for when it is mounted again, per document and zone, for the session: the height
+ * its text box was dragged to (its resizer), for the editor to take again and its placeholder to stand in with.
+ */
+export class TextHeights {
+  private readonly heights = new Map<string, string>();
+
+  private static key(documentId: string, zoneId: string): string {
+    return `${documentId}\n${zoneId}`;
+  }
+
+  /** The height (a CSS length, `150px`) zone `zoneId`'s text box was left at, if it was resized. */
+  get(documentId: string, zoneId: string): string | undefined {
+    return this.heights.get(TextHeights.key(documentId, zoneId));
+  }
+
+  /** Remembers the text box's inline height (`''`: not resized, as the text sets it). */
+  set(documentId: string, zoneId: string, height: string): void {
+    if (height) this.heights.set(TextHeights.key(documentId, zoneId), height);
+    else this.heights.delete(TextHeights.key(documentId, zoneId));
+  }
+}
+
+/** The text box heights of this tab. */
+export const textHeights = new TextHeights();
 
 /**
  * Lists of at most this many zones are editors whole (their find, Ctrl+F, finds text in every one of them, and

@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../../../test/integration/helpers.js';
 import { needService } from '../../../../test/services.js';
+import { addRenderProbe, countRenders } from './render-probe.js';
 import { eventually, openDocument, StudioHarness } from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
@@ -38,6 +39,42 @@ const inView = (page: Page, pane: string, zoneId: string) =>
 /** Resolves after two frames: what a scroll changes (measured at the next frame) is rendered. */
 const frames = (page: Page) =>
   page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+
+/** The confirmed version of the document (`data-version`): it goes up as the server confirms each of my edits. */
+const version = (page: Page) => page.locator('.viewer').getAttribute('data-version').then(Number);
+
+/** Zone `zoneId`'s placeholder element (none while it is an editor). */
+const placeholder = (page: Page, zoneId: string) =>
+  page.locator(`.zone-item[data-zone-id="${zoneId}"] .zone-placeholder`);
+
+/**
+ * What the browser's find (Ctrl+F) does when its next match is in the hidden text of zone `zoneId`'s placeholder (a
+ * find cannot be driven from a test, and `window.find()` neither reveals nor fires `beforematch`): `beforematch` at it,
+ * `hidden` taken off, the match (`Paragraph <n>`) scrolled to the centre. The match's text node is kept as
+ * `window.__match`, where the find's highlight would be.
+ */
+const findInPlaceholder = (page: Page, zoneId: string) =>
+  page.evaluate((zoneId) => {
+    const el = document.querySelector(`.zone-item[data-zone-id="${CSS.escape(zoneId)}"] .zone-placeholder`);
+    const text = el?.firstChild;
+    if (el?.getAttribute('hidden') !== 'until-found' || !(text instanceof Text)) return false;
+    (window as unknown as { __match: Text }).__match = text;
+    el.dispatchEvent(new Event('beforematch', { bubbles: true }));
+    el.removeAttribute('hidden');
+    const match = document.createRange();
+    match.setStart(text, 0);
+    match.setEnd(text, text.data.indexOf(':'));
+    (match.startContainer.parentElement as HTMLElement).scrollIntoView({ block: 'center' });
+    return true;
+  }, zoneId);
+
+/** Whether the text node of the last `findInPlaceholder` is still in the page and shown (its highlight with it). */
+const matchShown = (page: Page) =>
+  page.evaluate(() => {
+    const text = (window as unknown as { __match?: Text }).__match;
+    const el = text?.parentElement;
+    return !!text?.isConnected && !!el && !el.hasAttribute('hidden') && el.checkVisibility();
+  });
 
 const scrollTextPane = (page: Page, to: 'top' | 'middle' | 'bottom') =>
   page.locator('.text-pane').evaluate((el, to) => {
@@ -78,7 +115,9 @@ describe.runIf(chromiumAvailable)('Studio: a document of 2000 zones', () => {
     await doc.close();
     client.close();
 
-    ada = await h.signIn(await h.context(), 'Ada');
+    const context = await h.context();
+    await addRenderProbe(context);
+    ada = await h.signIn(context, 'Ada');
     await openDocument(ada, h.url, documentId);
     await eventually(
       () => ada.locator('.zone-item').count(),
@@ -195,5 +234,147 @@ describe.runIf(chromiumAvailable)('Studio: a document of 2000 zones', () => {
     expect(seen.filter((s) => s.startsWith('Lock zone'))).toEqual(
       Array.from({ length: 15 }, (_, i) => `Lock zone ${i + 2}`),
     );
+  });
+  it('renders only the zone typed in at each keystroke, and nothing more when the server confirms it', async () => {
+    await scrollTextPane(ada, 'top');
+    const text = ada.getByLabel(/^Text of zone 5 /);
+    await text.click();
+    await ada.keyboard.press('End');
+    await frames(ada);
+    const renders = await countRenders(ada, async () => {
+      for (const key of 'abcde') {
+        const before = await version(ada);
+        await ada.keyboard.press(key);
+        await eventually(
+          () => version(ada),
+          (v) => v > before,
+          5000,
+          'the key confirmed',
+        );
+        await frames(ada);
+      }
+    });
+    await expect(text.inputValue()).resolves.toMatch(/abcde$/);
+    // Its row and editor once a key; the viewer (both panes) and the group of rows once a key too, not again for the
+    // server's confirmation (a new state of the document, the same zones).
+    expect(renders.rows).toEqual({ [zoneId(4)]: 5 });
+    expect(renders.editors).toEqual({ [zoneId(4)]: 5 });
+    expect(renders.groups).toBe(5);
+    expect(renders.viewers).toBe(5);
+  });
+
+  it('keeps the height a text box was dragged to when it goes off screen and comes back', async () => {
+    await scrollTextPane(ada, 'top');
+    const id = zoneId(2);
+    const item = ada.locator(`.zone-item[data-zone-id="${id}"]`);
+    const text = ada.locator(`textarea[data-zone-id="${id}"]`);
+    const before = await text.evaluate((ta) => ta.getBoundingClientRect().height);
+    // Its resizer, bottom right, dragged down 150 px.
+    const box = (await text.boundingBox())!;
+    await ada.mouse.move(box.x + box.width - 3, box.y + box.height - 3);
+    await ada.mouse.down();
+    await ada.mouse.move(box.x + box.width - 3, box.y + box.height + 147, { steps: 5 });
+    await ada.mouse.up();
+    const dragged = await text.evaluate((ta) => ta.getBoundingClientRect().height);
+    expect(dragged).toBeGreaterThan(before + 100);
+    const itemHeight = await item.evaluate((el) => el.getBoundingClientRect().height);
+    await ada.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await ada.getByLabel(/^Text of zone 1 /).click(); // zone 3 is neither focused nor selected
+    await scrollTextPane(ada, 'bottom');
+    await eventually(
+      () => mounted(ada, id),
+      (m) => !m,
+      5000,
+      'zone 3 a placeholder',
+    );
+    // Its placeholder stands in at its height (the pane does not jump when it comes back)...
+    const standIn = await item.evaluate((el) => el.getBoundingClientRect().height);
+    expect(Math.abs(standIn - itemHeight)).toBeLessThan(4);
+    // ... and its text box has it again.
+    await scrollTextPane(ada, 'top');
+    await text.waitFor();
+    expect(await text.evaluate((ta) => ta.getBoundingClientRect().height)).toBeCloseTo(dragged, 0);
+  });
+
+  it("keeps the browser's find's match in view, shown where it was, until clicked", async () => {
+    await scrollTextPane(ada, 'top');
+    await ada.getByLabel(/^Text of zone 1 /).click();
+    const id = zoneId(1199);
+    expect(await findInPlaceholder(ada, id)).toBe(true);
+    await frames(ada);
+    await frames(ada);
+    // Its zones around are editors now, it is still the text the find highlights, under its zone's head line.
+    expect(await mounted(ada, zoneId(1198))).toBe(true);
+    expect(await mounted(ada, zoneId(1200))).toBe(true);
+    expect(await mounted(ada, id)).toBe(false);
+    expect(await matchShown(ada)).toBe(true);
+    await expect(ada.locator(`.zone-item[data-zone-id="${id}"] .zone-number`).textContent()).resolves.toBe(
+      '1200',
+    );
+    // The find closed with Escape selects its match: the editor comes in with it selected, ready to type over.
+    await ada.evaluate(() => {
+      const text = (window as unknown as { __match: Text }).__match;
+      getSelection()?.setBaseAndExtent(text, 0, text, text.data.indexOf(':'));
+    });
+    await eventually(
+      () => ada.evaluate(() => document.activeElement?.getAttribute('data-zone-id') ?? null),
+      (focused) => focused === id,
+      5000,
+      'its editor focused',
+    );
+    const text = ada.locator(`textarea[data-zone-id="${id}"]`);
+    expect(await text.evaluate((ta: HTMLTextAreaElement) => [ta.selectionStart, ta.selectionEnd])).toEqual([
+      0, 14,
+    ]);
+    expect(await inView(ada, '.text-pane', id)).toBe(true);
+  });
+
+  it('puts the caret where a found text is clicked, and hides the text again once left far behind', async () => {
+    await scrollTextPane(ada, 'top');
+    await ada.getByLabel(/^Text of zone 1 /).click();
+    const id = zoneId(1299);
+    expect(await findInPlaceholder(ada, id)).toBe(true);
+    await frames(ada);
+    await frames(ada);
+    expect(await matchShown(ada)).toBe(true);
+    // Clicked just before its colon ("Paragraph 1300|:").
+    const at = await ada.evaluate(() => {
+      const text = (window as unknown as { __match: Text }).__match;
+      const r = document.createRange();
+      r.setStart(text, 13);
+      r.setEnd(text, 14);
+      const box = r.getBoundingClientRect();
+      return { x: box.right - 1, y: box.top + box.height / 2 };
+    });
+    await ada.mouse.click(at.x, at.y);
+    await eventually(
+      () => ada.evaluate(() => document.activeElement?.getAttribute('data-zone-id') ?? null),
+      (focused) => focused === id,
+      5000,
+      'its editor focused',
+    );
+    const text = ada.locator(`textarea[data-zone-id="${id}"]`);
+    expect(await text.evaluate((ta: HTMLTextAreaElement) => [ta.selectionStart, ta.selectionEnd])).toEqual([
+      14, 14,
+    ]);
+    await ada.keyboard.type('!');
+    await expect(text.inputValue()).resolves.toMatch(/^Paragraph 1300!:/);
+
+    // Another found, then the pane scrolled far away: a hidden placeholder again, which a find can reveal again.
+    await scrollTextPane(ada, 'top');
+    await ada.getByLabel(/^Text of zone 1 /).click();
+    const other = zoneId(1399);
+    expect(await findInPlaceholder(ada, other)).toBe(true);
+    await frames(ada);
+    await frames(ada);
+    expect(await matchShown(ada)).toBe(true);
+    await scrollTextPane(ada, 'top');
+    await eventually(
+      () => placeholder(ada, other).getAttribute('hidden'),
+      (hidden) => hidden === 'until-found',
+      5000,
+      'hidden until found again',
+    );
+    expect(await placeholder(ada, other).getAttribute('class')).toBe('zone-placeholder');
   });
 });
