@@ -187,7 +187,7 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
   }
   void serve(ctx, req, res, route, id, url).catch((err) => {
     // The client went away in the middle of its request (its body cut short): there is no one to answer.
-    if (req.destroyed && !(err instanceof SynclineError)) return;
+    if (req.socket.destroyed && !(err instanceof SynclineError)) return;
     req.resume();
     // A store failing under a stopping server (fail-stop after a storage failure, a shutdown closing the stores):
     // not a bug to report as 500, but a 503 to retry later or elsewhere.

@@ -102,7 +102,7 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
       (err: unknown) => {
         // Over the limit: 413 too_large, as on every other route; a body that stopped coming: 408 timeout (and the
         // connection closes); unreadable JSON: 400 invalid.
-        if (req.destroyed && !(err instanceof SynclineError)) return; // the client went away
+        if (req.socket.destroyed && !(err instanceof SynclineError)) return; // the client went away
         const code = err instanceof SynclineError ? err.code : ErrorCode.Invalid;
         const status = code === ErrorCode.TooLarge ? 413 : code === ErrorCode.Timeout ? 408 : 400;
         json(
