@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Cleanup, createClient, SECRET, whenOpen, wsUrl } from '../../../../test/integration/helpers.js';
 import { needService } from '../../../../test/services.js';
-import { StudioHarness, screenshot, waitForDocOpen } from './studio-harness.js';
+import { openDocument, StudioHarness, screenshot } from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -37,8 +37,8 @@ describe.runIf(chromiumAvailable)('Studio: tokens from an identity provider, mai
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('Signed in as').waitFor();
     await page.getByText('Dana', { exact: true }).first().waitFor();
-    await page.goto(`${h.url}/documents/idp-${Date.now().toString(36)}`);
-    await waitForDocOpen(page);
+    // A document of hers (made through the API with her token), opened.
+    await openDocument(page, h.url, `idp-${Date.now().toString(36)}`);
   });
 
   it('shows the maintenance banner when an admin announces maintenance', async () => {
