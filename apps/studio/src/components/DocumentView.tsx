@@ -1,3 +1,4 @@
+import type { Zone } from '@syncline/doc';
 import {
   ConnectionStatus,
   UserPresence,
@@ -36,6 +37,15 @@ import { HistoryPanel } from './HistoryPanel.js';
 import { ProcessingPanel } from './ProcessingPanel.js';
 
 const NO_PDF_NOTE = 'No PDF for this document: zones are shown on blank pages.';
+const NO_NUMBERS: ReadonlyMap<string, number> = new Map();
+
+/** Whether a zone has text other than blanks; kept per zone object (a keystroke changes one zone, not thousands). */
+const textful = new WeakMap<Zone, boolean>();
+function hasText(z: Zone): boolean {
+  let has = textful.get(z);
+  if (has === undefined) textful.set(z, (has = z.text.trim() !== ''));
+  return has;
+}
 
 /**
  * The banner tells why the document failed: the "Document error" toast of that same error would only repeat it
@@ -95,8 +105,9 @@ export function DocumentView({ documentId }: { documentId: string }) {
   // saw it, until the documents list registers it with the server (blank-migration.ts); off it once it turns out
   // deleted. Only one known to exist (document-existence.ts): an address typed or made up is "not found", never made
   // into a document of mine.
-  const latestChange = useRef(0);
-  latestChange.current = rt.zones.reduce((t, z) => Math.max(t, z.updatedAt), 0);
+  // The zones as now, for when the document last changed (read when it is remembered, not at every keystroke).
+  const zonesNow = useRef(rt.zones);
+  zonesNow.current = rt.zones;
   const isOpen = rt.status === 'open';
   const listed = summary !== undefined;
   const failed = rt.status === 'failed';
@@ -155,7 +166,10 @@ export function DocumentView({ documentId }: { documentId: string }) {
   useEffect(() => {
     if (!isBlank || !isOpen || !doc || doc.ownerId !== selfId || listed || existence !== 'known') return;
     const remember = () =>
-      rememberBlank(selfId, { documentId, updatedAt: latestChange.current || Date.now() });
+      rememberBlank(selfId, {
+        documentId,
+        updatedAt: zonesNow.current.reduce((t, z) => Math.max(t, z.updatedAt), 0) || Date.now(),
+      });
     remember();
     return () => {
       if (doc.status !== 'failed') remember();
@@ -339,7 +353,11 @@ export function DocumentView({ documentId }: { documentId: string }) {
   );
   // For History: the names not heard here (History's own come between these and them).
   const otherNames = useMemo(() => nameAuthors([], rememberedNames, keptNames), [rememberedNames, keptNames]);
-  const zoneNumbers = useMemo(() => new Map(rt.zones.map((z, i) => [z.id, i + 1])), [rt.zones]);
+  // Only History names zones by number: not made again at every keystroke while it is closed.
+  const zoneNumbers = useMemo(
+    () => (showHistory ? new Map(rt.zones.map((z, i) => [z.id, i + 1])) : NO_NUMBERS),
+    [showHistory, rt.zones],
+  );
   // Me first, then the others as the server lists them.
   const users = useMemo(
     () => [...collaboration.users].sort((a, b) => Number(b.isSelf) - Number(a.isSelf)),
@@ -353,7 +371,8 @@ export function DocumentView({ documentId }: { documentId: string }) {
     [progress.isProcessing, progress.page, progress.pages],
   );
   // What processing found, for its notes (nothing, or no text: a scanned document), once the content is known.
-  const withText = rt.zones.filter((z) => z.text.trim() !== '').length;
+  let withText = 0;
+  for (const z of rt.zones) if (hasText(z)) withText++;
   const zoneCounts = useMemo(
     () => (rt.isReady ? { count: rt.zones.length, withText } : null),
     [rt.isReady, rt.zones.length, withText],
