@@ -7,6 +7,7 @@ import { SignIn } from './components/SignIn.js';
 import { type Studio, StudioContext } from './hooks/studio-context.js';
 import { Auth } from './lib/auth.js';
 import { persistenceFor } from './lib/doc-persistence.js';
+import { offlineBlankOptions } from './lib/offline-blank.js';
 import { canShowZone, showZone } from './lib/zone-focus.js';
 
 const wsUrl = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -44,15 +45,18 @@ export function App() {
   const token = useCallback(() => (auth ? auth.token(true) : ''), [auth]);
   const userId = auth?.identity.userId;
   // Unconfirmed edits, and each document as the server last confirmed it (`keepConfirmed`), survive reloads and
-  // offline periods in IndexedDB, one database per user (persistenceFor): a document opened before shows offline.
-  const documentOptions = useMemo(
-    () => ({
-      persistence: userId === undefined ? undefined : persistenceFor(userId),
+  // offline periods in IndexedDB, one database per user (persistenceFor): a document opened before shows offline. A
+  // blank document made here offline starts empty, editable offline, and is made on the server before it is opened
+  // (offline-blank.ts).
+  const documentOptions = useMemo(() => {
+    const persistence = userId === undefined ? undefined : persistenceFor(userId);
+    return (documentId: string) => ({
+      persistence,
       userId,
       keepConfirmed: true,
-    }),
-    [userId],
-  );
+      ...(auth ? offlineBlankOptions(auth, documentId) : {}),
+    });
+  }, [userId, auth]);
 
   if (!studio) return <SignIn onSignedIn={setAuth} />;
   const match = /^\/documents\/([^/]+)\/?$/.exec(path);

@@ -51,7 +51,8 @@ export interface RealTimeDocument {
    * Still opening, but showing what this device saved (with a persistence in `documentOptions`): the
    * document and my unconfirmed edits as they were before a reload, or with `keepConfirmed` the document as the
    * server last confirmed it, editable at once; edits are sent when the server opens the document, which brings
-   * the copy up to date (`snapshot.restored`).
+   * the copy up to date (`snapshot.restored`). Also a new document's empty start (`initial: 'empty'` in
+   * `documentOptions`), editable at once the same way.
    */
   isRestored: boolean;
   isConnected: boolean;

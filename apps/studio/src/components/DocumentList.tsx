@@ -11,6 +11,8 @@ import {
 } from '../lib/blank-documents.js';
 import { migrateBlankDocuments } from '../lib/blank-migration.js';
 import { blankRefusal } from '../lib/blank-refusal.js';
+import { cachedDocument } from '../lib/kept-documents.js';
+import { createOnServer } from '../lib/offline-blank.js';
 import { Banners } from './Banners.js';
 import { DeleteDocumentButton } from './DeleteDocumentButton.js';
 import { UploadDropzone } from './UploadDropzone.js';
@@ -52,7 +54,7 @@ export function DocumentList() {
         setDocuments(docs);
         setProblem(null);
         const listed = new Set(docs.map((d) => d.documentId));
-        const register = (documentId: string) => createBlankDocument(auth, { name: documentId, documentId });
+        const register = (blank: BlankDocument) => createOnServer(auth, blank);
         void migrateBlankDocuments(selfId, listed, register).then((changed) => changed && refresh());
       },
       (e: Error) =>
@@ -124,8 +126,16 @@ export function DocumentList() {
       // Not made in the server's catalogue (offline, or a server without one): this browser remembers making it, so
       // the document opens as a blank one of mine (not as an address typed by chance: "not found"), the list shows
       // it, and registers it with the server later (blank-migration.ts). A name taken (409) is a document that exists.
-      if ('open' in outcome && !(error instanceof ApiError && error.code === 'conflict'))
-        rememberBlank(selfId, { documentId: outcome.open, updatedAt: Date.now() });
+      // Made offline (no answer, and not a document this browser knows already): it opens empty and takes edits at
+      // once, and is made on the server, with its name, before it is opened (offline-blank.ts).
+      if ('open' in outcome && !(error instanceof ApiError && error.code === 'conflict')) {
+        const offline = !(error instanceof ApiError) && !cachedDocument(selfId, outcome.open);
+        rememberBlank(selfId, {
+          documentId: outcome.open,
+          updatedAt: Date.now(),
+          ...(offline ? { madeOffline: true, name } : {}),
+        });
+      }
       if ('open' in outcome) open(outcome.open);
       else setBlankProblem(outcome.problem);
     }

@@ -25,6 +25,7 @@ import { emptyNote } from '../lib/empty-note.js';
 import { type DocFailure, repeatsFailure } from '../lib/failure-toast.js';
 import { hasPdf } from '../lib/has-pdf.js';
 import { cachedDocument } from '../lib/kept-documents.js';
+import { onBlankCreation } from '../lib/offline-blank.js';
 import { type LoadedPdf, loadPdf } from '../lib/pdf.js';
 import { forgetPdf } from '../lib/pdf-cache.js';
 import { pdfProblem, pdfRetryDelay, UNREADABLE_PDF_NOTE } from '../lib/pdf-problem.js';
@@ -74,9 +75,12 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const [zoom, setZoom] = useState<number | null>(null);
   const [showHistory, setShowHistory] = useState(false);
   const summary = cachedDocument(auth.identity.userId, documentId);
-  const metaName = rt.document.meta.name;
-  const name = summary?.name ?? (typeof metaName === 'string' ? metaName : documentId);
   const selfId = auth.identity.userId;
+  // A blank document of mine this browser remembers (blank-documents.ts): one made here offline is not on the server
+  // yet, and is named by what was typed for it until the server's list names it.
+  const blank = blankDocuments(selfId).find((d) => d.documentId === documentId);
+  const metaName = rt.document.meta.name;
+  const name = summary?.name ?? (typeof metaName === 'string' ? metaName : (blank?.name ?? documentId));
   // Why the document failed (deleted, refused), from the error it failed with.
   const [failedWith, setFailedWith] = useState<DocFailure | null>(null);
   useEffect(() => {
@@ -112,7 +116,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const listed = summary !== undefined;
   const failed = rt.status === 'failed';
   const disconnected = ['offline', 'reconnecting', 'failed'].includes(rt.connectionStatus);
-  const onRecord = listed || blankDocuments(selfId).some((d) => d.documentId === documentId);
+  const onRecord = listed || blank !== undefined;
   const clue =
     isOpen && doc
       ? existenceOf({
@@ -178,6 +182,21 @@ export function DocumentView({ documentId }: { documentId: string }) {
   useEffect(() => {
     if (deleted) forgetBlank(selfId, documentId);
   }, [deleted, selfId, documentId]);
+  // Made offline, and its id turned out to be a document already once the server could be asked: that document is
+  // the one opened, and what was done here offline is added to it (its own content stays). Said, not left to surprise.
+  useEffect(
+    () =>
+      onBlankCreation(selfId, documentId, (outcome, madeAs) => {
+        if (outcome !== 'existed') return;
+        notify({
+          kind: 'info',
+          title: 'Added to an existing document',
+          message: `A document named “${madeAs}” existed already: what you did offline is added to it.`,
+          documentId,
+        });
+      }),
+    [selfId, documentId, notify],
+  );
 
   // Whether there is a PDF to ask for (has-pdf.ts): a blank document has none, and its file is never asked for. Once
   // told, it stays: the PDF is asked for once.
@@ -460,8 +479,15 @@ export function DocumentView({ documentId }: { documentId: string }) {
           {failure && <ToastShownAsBanner documentId={documentId} failure={failure} />}
         </div>
       )}
+      {/* Made here offline: not on the server yet, kept in this browser meanwhile. */}
+      {rt.isRestored && disconnected && blank?.madeOffline && (
+        <p className="note" data-testid="made-offline-note">
+          No connection to the server: this new document is kept in this browser, and made on the server, with
+          what you do in it, once the connection is back.
+        </p>
+      )}
       {/* Shown from this browser's copy (offline after a reload): as the PDF note and the offline banner say. */}
-      {rt.isRestored && disconnected && (
+      {rt.isRestored && disconnected && !blank?.madeOffline && (
         <p className="note" data-testid="restored-note">
           No connection to the server: showing the document as this browser kept it. It catches up when the
           connection is back.

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from './api.js';
-import { blankDocuments, rememberBlank } from './blank-documents.js';
+import { type BlankDocument, blankDocuments, rememberBlank } from './blank-documents.js';
 import { migrateBlankDocuments } from './blank-migration.js';
 
 describe('migrateBlankDocuments', () => {
@@ -14,7 +14,7 @@ describe('migrateBlankDocuments', () => {
     rememberBlank('ada', { documentId: 'offline', updatedAt: 4 });
     rememberBlank('ben', { documentId: 'bens', updatedAt: 5 });
     const asked: string[] = [];
-    const register = async (documentId: string) => {
+    const register = async ({ documentId }: BlankDocument) => {
       asked.push(documentId);
       if (documentId === 'deleted') throw new ApiError(409, 'conflict', 'the document deleted was deleted');
       if (documentId === 'offline') throw new TypeError('Failed to fetch');
@@ -37,5 +37,11 @@ describe('migrateBlankDocuments', () => {
     };
     expect(await migrateBlankDocuments('cy', new Set(), register)).toBe(false);
     expect(blankDocuments('cy')).toEqual([{ documentId: 'notes', updatedAt: 1 }]);
+  });
+
+  it('keeps one the registration says has no catalogue to go in (createOnServer: `no-catalogue`)', async () => {
+    rememberBlank('dee', { documentId: 'notes', updatedAt: 1 });
+    expect(await migrateBlankDocuments('dee', new Set(), async () => 'no-catalogue')).toBe(false);
+    expect(blankDocuments('dee')).toEqual([{ documentId: 'notes', updatedAt: 1 }]);
   });
 });

@@ -1,11 +1,14 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needService } from '../../../../test/services.js';
-import { StudioHarness, waitForDocOpen } from './studio-harness.js';
+import { eventually, openDocument, StudioHarness, waitForDocOpen, zoneText } from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
-/** Ada makes blank documents in one browser and finds them, and deletes them, in another. */
+/**
+ * Ada makes blank documents in one browser and finds them, and deletes them, in another; and one offline, which she
+ * edits at once.
+ */
 describe.runIf(chromiumAvailable)('Studio: blank documents on every device', () => {
   const h = new StudioHarness();
   let here: Page;
@@ -60,5 +63,69 @@ describe.runIf(chromiumAvailable)('Studio: blank documents on every device', () 
     await here.reload();
     await row(here, 'old-notes').waitFor();
     await expect(row(here, 'Team notes').count()).resolves.toBe(0);
+  });
+
+  it('makes one offline that can be edited at once, keeps it over a reload offline, and makes it, edits and all, once back online', async () => {
+    const context = here.context();
+    await here.goto(h.url);
+    // The app shell cached (service worker), so the page can be reloaded offline.
+    await here.waitForFunction(
+      async () => (await navigator.serviceWorker?.getRegistration())?.active?.state === 'activated',
+      undefined,
+      { timeout: 30_000, polling: 250 },
+    );
+    await context.setOffline(true);
+    try {
+      await here.getByLabel('Name').fill('Train notes');
+      await here.getByRole('button', { name: 'Open' }).click();
+      await here.waitForURL(/\/documents\/Train-notes$/);
+      await here.getByTestId('made-offline-note').waitFor({ timeout: 15_000 });
+      await expect(here.locator('.doc-title').textContent()).resolves.toBe('Train notes');
+      const add = here.getByRole('button', { name: 'Add zone' });
+      await expect(add.isEnabled()).resolves.toBe(true);
+      await add.click();
+      await here.getByLabel(/^Text of zone 1 /).focus();
+      await here.keyboard.type('typed on a train');
+      // Undo works offline: a second zone, taken back.
+      await add.click();
+      await here.getByLabel(/^Text of zone 2 /).waitFor();
+      await here.getByRole('button', { name: 'Undo', exact: true }).click();
+      await here.getByLabel(/^Text of zone 2 /).waitFor({ state: 'detached' });
+      await here.getByTestId('offline-banner').filter({ hasText: 'waiting' }).waitFor();
+
+      // A reload, still offline: the zone and its text are this browser's, and it still takes edits.
+      await here.reload();
+      await eventually(
+        () => zoneText(here, 1),
+        (t) => t === 'typed on a train',
+        15_000,
+        'the document made offline, after a reload',
+      );
+      await here.getByTestId('made-offline-note').waitFor();
+      await here.getByLabel(/^Text of zone 1 /).focus();
+      await here.keyboard.press('End');
+      await here.keyboard.type(', reloaded');
+    } finally {
+      await context.setOffline(false);
+    }
+    await waitForDocOpen(here, 30_000);
+    await here.getByTestId('offline-banner').waitFor({ state: 'detached', timeout: 15_000 });
+    await expect(here.getByTestId('made-offline-note').count()).resolves.toBe(0);
+
+    // Made on the server under the name typed, with the zone: Ben, elsewhere, sees it.
+    const ben = await h.signIn(await h.context(), 'Ben');
+    await openDocument(ben, h.url, 'Train-notes');
+    await eventually(
+      () => zoneText(ben, 1),
+      (t) => t === 'typed on a train, reloaded',
+      15_000,
+      "the offline zone at Ben's",
+    );
+    await expect(ben.getByLabel(/^Text of zone 2 /).count()).resolves.toBe(0);
+    // Created (named) before anything opened it: the server's document carries the name.
+    await expect(ben.locator('.doc-title').textContent()).resolves.toBe('Train notes');
+    await here.getByRole('button', { name: '← Documents' }).click();
+    await row(here, 'Train notes').waitFor();
+    await expect(row(here, 'Train notes').locator('.status').textContent()).resolves.toBe('blank');
   });
 });

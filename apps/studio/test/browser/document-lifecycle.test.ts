@@ -178,7 +178,7 @@ describe.runIf(chromiumAvailable)('Studio: a document’s life', () => {
     }
     await waitForDocOpen(page, 30_000);
     await page.getByRole('button', { name: '← Documents' }).click();
-    await row(page, 'Made-offline').waitFor();
+    await row(page, 'Made offline').waitFor();
     await page.goto(`${h.url}/documents/Made-offline`);
     await waitForDocOpen(page);
     await expect(page.getByTestId('not-found').count()).resolves.toBe(0);
@@ -211,7 +211,7 @@ describe.runIf(chromiumAvailable)('Studio: a document’s life', () => {
     await expect(page.getByTestId('offline-unknown').count()).resolves.toBe(0);
     // And a document this browser made offline is a document once back online, as it was offline.
     await page.getByRole('button', { name: 'Back to documents' }).click();
-    await row(page, 'Made-offline').getByRole('link').click();
+    await row(page, 'Made offline').getByRole('link').click();
     await waitForDocOpen(page);
   });
 

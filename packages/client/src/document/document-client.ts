@@ -277,8 +277,15 @@ export class DocumentClient {
   private persistedKeptVersion: number | undefined;
   /** A kept record (no edits) loaded before anyone said who is signed in: restored once the handshake says it is theirs. */
   private heldKept: { record: PersistedDoc; own: boolean } | null = null;
-  /** What is shown was restored from the persistence and the server has not answered the first open yet. */
+  /**
+   * What is shown was restored from the persistence (or is a new document's empty start: `initial`) and the server
+   * has not answered the first open yet.
+   */
   private restoredView = false;
+  /** The app's `beforeOpen`, called once (`openGate`): the room is entered, and the document opened, after it. */
+  private gate: Promise<void> | undefined;
+  /** The error `beforeOpen` failed with (my hidden clients fail with it too: told once, by me). */
+  private gateError: SynclineError | undefined;
   /** Whose edits were restored from storage (checked against the user once signed in). */
   private restoredUserId: string | undefined;
   /** The opIds of the restored edits (the rest of my queue was made on this page). */
@@ -817,9 +824,18 @@ export class DocumentClient {
       this.adoption?.release(); // a hidden client closed before it took its record: the record is free again
       return;
     }
+    // The app's creation of a new document, under way while the records load (`beforeOpen`).
+    const gate = this.openGate();
     // Closing waits for this (claims taken meanwhile are given up at once): a client made right after finds them free.
     this.loading = this.load();
     await this.loading;
+    if (this.closed) return;
+    try {
+      await gate;
+    } catch (error) {
+      this.fail(error as SynclineError);
+      return;
+    }
     if (this.closed) return;
     if (await this.enterRoom()) {
       const held = this.heldKept;
@@ -853,6 +869,45 @@ export class DocumentClient {
     } catch (cause) {
       this.events.emit('error', new SynclineError('internal', 'could not load saved edits', { cause }));
     }
+    // A new document with nothing of it saved here: shown, and editable, from its empty start (`initial`).
+    if (!this.closed && this.state === null && this.heldKept === null && this.options.initial === 'empty')
+      this.startEmpty();
+  }
+
+  /**
+   * Starts a new document from the empty document at version 0: what every document is at version 0 on the server,
+   * so my edits made from it are based on a version the server has, and are transformed over whatever it committed
+   * after it (the creation's, or the content of a document whose id turned out taken) when they are submitted.
+   */
+  private startEmpty(): void {
+    this.state = new SyncState(emptyDocument(), 0);
+    this.restoredView = true;
+    this.publish();
+  }
+
+  /**
+   * The app's `beforeOpen`, called once (in a later job: never inside the constructor), its failure as a
+   * `SynclineError`. Resolves at once without one.
+   */
+  private openGate(): Promise<void> {
+    if (!this.gate) {
+      const beforeOpen = this.options.beforeOpen;
+      const signal = this.stopWaiting.signal;
+      this.gate = beforeOpen
+        ? Promise.resolve()
+            .then(() => beforeOpen({ signal }))
+            .then(
+              () => {},
+              (error: unknown) => {
+                const e = asError(error, error instanceof Error ? error.message : 'beforeOpen failed');
+                this.gateError = e;
+                throw e;
+              },
+            )
+        : Promise.resolve();
+      this.gate.catch(() => {}); // told by `fail`
+    }
+    return this.gate;
   }
 
   /**
@@ -1110,6 +1165,8 @@ export class DocumentClient {
         userId: this.options.userId,
         globals: null,
         closeTimeoutMs: ADOPT_TIMEOUT_MS,
+        // Not opened before the document is created (a deleted id's open would drop every record of it).
+        ...(this.options.beforeOpen ? { beforeOpen: () => this.openGate() } : {}),
         onClose: () => {
           this.adopters.delete(adopter);
           this.adopting.delete(key);
@@ -1128,7 +1185,9 @@ export class DocumentClient {
     void adopter.ready.then(
       () => adopter.close(),
       (error: SynclineError) => {
-        if (error.code !== 'closed' && !this.closed) this.events.emit('error', error);
+        // `beforeOpen`'s failure is mine too, told by me.
+        if (error.code !== 'closed' && !this.closed && error !== this.gateError)
+          this.events.emit('error', error);
         adopter.close({ timeoutMs: 0 });
       },
     );

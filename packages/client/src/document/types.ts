@@ -39,7 +39,8 @@ export interface DocumentState {
    * `keepConfirmed` the last confirmed state) and the server has not confirmed it yet: it may be behind what others
    * did meanwhile. It takes edits (pending, sent once the document opens). True from the restore until the first
    * `doc.open` answers (then the document is caught up from the kept version), so only while `status` is `opening`
-   * (or `failed`/`closed` before that).
+   * (or `failed`/`closed` before that). Also for a new document started empty (`initial: 'empty'`): its empty
+   * start is shown, and takes edits, the same way.
    */
   readonly restored: boolean;
 }
@@ -134,7 +135,8 @@ export interface DocNotice {
 }
 
 /**
- * Why the document was re-opened: `restore` (edits restored from storage, rebased on open), `checksum`
+ * Why the document was re-opened: `restore` (edits restored from storage, or made from a new document's empty start
+ * (`initial`), rebased on open), `checksum`
  * (my copy differed from the server's), `gap` (ops were missed), `reset` (the room's log was past its
  * retention), `bad_version`, `diverged` (an op did not fit my copy), `resume` (a reconnect replayed nothing).
  */
@@ -180,6 +182,28 @@ export interface DocumentClientOptions {
    * (`not_found`) or refused (`forbidden`).
    */
   keepConfirmed?: boolean;
+  /**
+   * Where the document starts before the server's first answer. `'empty'`: for a document this device is making,
+   * which the server may not have yet (made offline): the empty document at version 0, which is exactly what every
+   * document is at version 0 on the server (PROTOCOL.md §13.3). It shows and takes edits at once, offline too
+   * (`restored` until the first `doc.open` answers); they are pending (persisted), and once the server opens the
+   * document they are sent as any offline edits: based on version 0 and transformed over everything committed since
+   * (a name the creation set, or, if the id turns out to be taken, the content the document had: the server's state
+   * stays, my edits are added to it, never in place of it). A record of the document in the persistence (edits made
+   * before a reload) is restored instead, as always. Default: nothing is shown, and edits throw `not_open`, until
+   * the first `doc.open` answers (or a record is restored).
+   */
+  initial?: 'empty';
+  /**
+   * Awaited before the document's room is entered and it is first opened: the app's creation of a new document
+   * (an HTTP call, say), so that nothing opens the document on the server before it is created. It may wait as long
+   * as it needs (for the connection to come back: it is the app's to retry); edits are taken meanwhile (with
+   * `initial: 'empty'`, or a restored record) and wait for the open. `signal` aborts when the client closes. A
+   * rejection fails the document with that error (a `SynclineError` as it is, anything else as `internal`): its
+   * unconfirmed edits stay in the persistence. Called once per client, and shared with its hidden clients of other
+   * records of the document.
+   */
+  beforeOpen?: (context: { signal: AbortSignal }) => Promise<unknown>;
   /** With `keepConfirmed`: the shortest time between two saves of a record without unconfirmed edits. Default 5,000 ms. */
   keepConfirmedEveryMs?: number;
   /**
