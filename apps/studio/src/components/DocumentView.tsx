@@ -166,7 +166,17 @@ export function DocumentView({ documentId }: { documentId: string }) {
   }, [lookHere, selfId, documentId]);
   // The document, or a page that says why there is none: not found, or (offline, an address this browser knows nothing
   // of) that it cannot be checked until the connection is back, when it is checked by itself (the client opens it).
-  const shown = documentShown({ existence, onRecord, kept, failed, reachable: !disconnected });
+  // Whether the document was open on this page (a failure after that keeps it shown, under the banner).
+  const opened = useRef(false);
+  if (isOpen) opened.current = true;
+  const shown = documentShown({
+    existence,
+    onRecord,
+    kept,
+    failed,
+    opened: opened.current,
+    reachable: !disconnected,
+  });
   useEffect(() => {
     if (!isBlank || !isOpen || !doc || doc.ownerId !== selfId || listed || existence !== 'known') return;
     const remember = () =>

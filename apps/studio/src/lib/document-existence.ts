@@ -60,22 +60,28 @@ export interface ShownClues {
   kept: boolean | null;
   /** The document failed (deleted, refused). */
   failed: boolean;
+  /**
+   * The document was open on this page before it failed (someone deleted it while it was shown): it stays, read-only,
+   * under the failure's banner. One that fails on opening (deleted since this browser last had it) gets a page of its
+   * own, even if this browser has it on record or a copy of it.
+   */
+  opened?: boolean;
   /** The server can be asked now (not offline, reconnecting or given up on). */
   reachable: boolean;
 }
 
 /**
  * What the page at a document's address shows: the `document` once it is known to exist (the server said so, or this
- * browser has it on record or a copy of it, offline too), with the failure's banner if it failed after that;
- * `not-found` when the server has no such document; `failed` when it failed before anything showed it exists;
+ * browser has it on record or a copy of it, offline too), with the failure's banner if it failed after it was open;
+ * `not-found` when the server has no such document; `failed` when it failed before it was open (deleted since);
  * `unverifiable` offline for an address this browser knows nothing of: not an empty document to edit, since nothing
  * can tell whether it exists (the client opens it once the connection is back, and it is known or not found then);
  * `checking` meanwhile.
  */
 export function documentShown(c: ShownClues): DocumentShown {
   if (c.existence === 'missing') return 'not-found';
+  if (c.failed && !c.opened) return 'failed';
   if (c.existence === 'known' || c.onRecord || c.kept === true) return 'document';
-  if (c.failed) return 'failed';
   if (c.kept === null) return 'checking';
   return c.reachable ? 'checking' : 'unverifiable';
 }

@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokenPagePdf } from '../../../../packages/pipeline/src/testing/bad-pdfs.js';
 import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
 import { needService } from '../../../../test/services.js';
-import { dismissToasts, eventually, StudioHarness, uploadPdf, waitForDocOpen } from './studio-harness.js';
+import {
+  dismissToasts,
+  eventually,
+  openDocument,
+  StudioHarness,
+  uploadPdf,
+  waitForDocOpen,
+} from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -160,6 +167,30 @@ describe.runIf(chromiumAvailable)('Studio: a document’s life', () => {
     await page.getByRole('heading', { name: 'Documents' }).waitFor();
     await row(page, 'slow upload.pdf').waitFor();
     await expect(row(page, 'pdf-doesnotexist-123').count()).resolves.toBe(0);
+  });
+
+  it('says on a page of its own that a document this browser had was deleted since, without its tools', async () => {
+    const id = `gone-${Date.now().toString(36)}`;
+    await openDocument(page, h.url, id); // on this browser's record (its list, its copy) from now on
+    await page.goto(h.url);
+    await page.getByRole('heading', { name: 'Documents' }).waitFor();
+    // Deleted from elsewhere (another device of hers).
+    const status = await page.evaluate(async (documentId) => {
+      const { token } = JSON.parse(localStorage.getItem('syncline.studio.session') ?? '{}') as {
+        token?: string;
+      };
+      const res = await fetch(`/api/documents/${documentId}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return res.status;
+    }, id);
+    expect(status).toBeLessThan(300);
+    await page.goto(`${h.url}/documents/${id}`);
+    const card = page.locator('.no-document-card[data-failure="not_found"]');
+    await card.filter({ hasText: 'This document was deleted' }).waitFor({ timeout: 15_000 });
+    await expect(page.getByRole('toolbar').count()).resolves.toBe(0);
+    await expect(page.locator('.viewer').count()).resolves.toBe(0);
   });
 
   it('opens a blank document made offline as the user’s own once back online, and lists it', async () => {
