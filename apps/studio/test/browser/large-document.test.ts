@@ -1,9 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from '../../../../test/integration/helpers.js';
 import { needService } from '../../../../test/services.js';
 import { addRenderProbe, countRenders } from './render-probe.js';
-import { eventually, openDocument, StudioHarness } from './studio-harness.js';
+import { eventually, makeLongDocument, openDocument, StudioHarness } from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -95,25 +94,7 @@ describe.runIf(chromiumAvailable)('Studio: a document of 2000 zones', () => {
       method: 'POST',
       body: JSON.stringify({ name: 'Ada' }),
     }).then((r) => r.json())) as { token: string };
-    const client = createClient(h.cleanup, { url: `${h.url.replace('http', 'ws')}/ws`, token });
-    client.connect();
-    const doc = client.doc(documentId);
-    await doc.ready;
-    for (let i = 0; i < ZONES; i++) {
-      const row = i % PER_PAGE;
-      doc.createZone({
-        id: zoneId(i),
-        page: Math.floor(i / PER_PAGE) + 1,
-        bbox: { x: 60, y: 40 + row * 72, w: 490, h: 60 },
-        type: 'paragraph',
-        label: '',
-        confidence: 1,
-        text: `Paragraph ${i + 1}: ${'layout analysis groups text into zones '.repeat(1 + (i % 3))}`.trim(),
-      });
-    }
-    await doc.whenSynced();
-    await doc.close();
-    client.close();
+    await makeLongDocument(h, token, documentId, { count: ZONES, perPage: PER_PAGE, zoneId });
 
     const context = await h.context();
     await addRenderProbe(context);

@@ -6,6 +6,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import {
   Cleanup,
   CliServer,
+  createClient,
   freePort,
   ROOT,
   tempDir,
@@ -203,4 +204,35 @@ export async function uploadPdf(page: Page, name: string, bytes: Uint8Array): Pr
   });
   await page.waitForURL(/\/documents\/[^/]+$/);
   return page.url();
+}
+
+/**
+ * Makes a long document through the SDK, as its author (`token`): `count` paragraph zones of one to three lines,
+ * `perPage` to a page, with ids `zoneId(i)`, one op each; resolves once the server has them all.
+ */
+export async function makeLongDocument(
+  h: StudioHarness,
+  token: string,
+  documentId: string,
+  opts: { count: number; perPage: number; zoneId: (i: number) => string },
+): Promise<void> {
+  const client = createClient(h.cleanup, { url: `${h.url.replace('http', 'ws')}/ws`, token });
+  client.connect();
+  const doc = client.doc(documentId);
+  await doc.ready;
+  for (let i = 0; i < opts.count; i++) {
+    const row = i % opts.perPage;
+    doc.createZone({
+      id: opts.zoneId(i),
+      page: Math.floor(i / opts.perPage) + 1,
+      bbox: { x: 60, y: 40 + row * 72, w: 490, h: 60 },
+      type: 'paragraph',
+      label: '',
+      confidence: 1,
+      text: `Paragraph ${i + 1}: ${'layout analysis groups text into zones '.repeat(1 + (i % 3))}`.trim(),
+    });
+  }
+  await doc.whenSynced();
+  await doc.close();
+  client.close();
 }

@@ -1,9 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from '../../../../test/integration/helpers.js';
 import { needService } from '../../../../test/services.js';
 import { addRenderProbe, countRenders } from './render-probe.js';
-import { eventually, openDocument, StudioHarness } from './studio-harness.js';
+import { eventually, makeLongDocument, openDocument, StudioHarness } from './studio-harness.js';
 
 /**
  * How long a keystroke takes to show in a long document, measured, not asserted (a shared machine's timings say
@@ -62,25 +61,7 @@ describe.runIf(measuring)('Studio: typing latency (measured)', () => {
   for (const size of SIZES) {
     it(`at ${size} zones`, async () => {
       const documentId = `typing-${size}`;
-      const client = createClient(h.cleanup, { url: `${h.url.replace('http', 'ws')}/ws`, token });
-      client.connect();
-      const doc = client.doc(documentId);
-      await doc.ready;
-      for (let i = 0; i < size; i++) {
-        const row = i % 10;
-        doc.createZone({
-          id: zoneId(i),
-          page: Math.floor(i / 10) + 1,
-          bbox: { x: 60, y: 40 + row * 72, w: 490, h: 60 },
-          type: 'paragraph',
-          label: '',
-          confidence: 1,
-          text: `Paragraph ${i + 1}: ${'layout analysis groups text into zones '.repeat(1 + (i % 3))}`.trim(),
-        });
-      }
-      await doc.whenSynced();
-      await doc.close();
-      client.close();
+      await makeLongDocument(h, token, documentId, { count: size, perPage: 10, zoneId });
 
       const context = await h.context();
       await addRenderProbe(context);
