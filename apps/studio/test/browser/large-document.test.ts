@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needService } from '../../../../test/services.js';
 import { addRenderProbe, countRenders } from './render-probe.js';
@@ -21,6 +21,20 @@ const mounted = (page: Page, zoneId: string) =>
   page.locator(`.text-pane textarea[data-zone-id="${zoneId}"]`).count().then(Boolean);
 
 /** Whether zone `zoneId`'s element in `pane` (`.pdf-pane`, `.text-pane`) is within that pane's visible area. */
+/** Waits until the zone's editor has the focus, and returns its textarea. */
+async function focusedEditor(page: Page, zoneId: string) {
+  await eventually(
+    () => page.evaluate(() => document.activeElement?.getAttribute('data-zone-id') ?? null),
+    (focused) => focused === zoneId,
+    5000,
+    'its editor focused',
+  );
+  return page.locator(`textarea[data-zone-id="${zoneId}"]`);
+}
+
+const selectionOf = (text: Locator) =>
+  text.evaluate((ta: HTMLTextAreaElement) => [ta.selectionStart, ta.selectionEnd]);
+
 const inView = (page: Page, pane: string, zoneId: string) =>
   page.evaluate(
     ([pane, zoneId]) => {
@@ -297,16 +311,8 @@ describe.runIf(chromiumAvailable)('Studio: a document of 2000 zones', () => {
       const text = (window as unknown as { __match: Text }).__match;
       getSelection()?.setBaseAndExtent(text, 0, text, text.data.indexOf(':'));
     });
-    await eventually(
-      () => ada.evaluate(() => document.activeElement?.getAttribute('data-zone-id') ?? null),
-      (focused) => focused === id,
-      5000,
-      'its editor focused',
-    );
-    const text = ada.locator(`textarea[data-zone-id="${id}"]`);
-    expect(await text.evaluate((ta: HTMLTextAreaElement) => [ta.selectionStart, ta.selectionEnd])).toEqual([
-      0, 14,
-    ]);
+    const text = await focusedEditor(ada, id);
+    expect(await selectionOf(text)).toEqual([0, 14]);
     expect(await inView(ada, '.text-pane', id)).toBe(true);
   });
 
@@ -328,16 +334,8 @@ describe.runIf(chromiumAvailable)('Studio: a document of 2000 zones', () => {
       return { x: box.right - 1, y: box.top + box.height / 2 };
     });
     await ada.mouse.click(at.x, at.y);
-    await eventually(
-      () => ada.evaluate(() => document.activeElement?.getAttribute('data-zone-id') ?? null),
-      (focused) => focused === id,
-      5000,
-      'its editor focused',
-    );
-    const text = ada.locator(`textarea[data-zone-id="${id}"]`);
-    expect(await text.evaluate((ta: HTMLTextAreaElement) => [ta.selectionStart, ta.selectionEnd])).toEqual([
-      14, 14,
-    ]);
+    const text = await focusedEditor(ada, id);
+    expect(await selectionOf(text)).toEqual([14, 14]);
     await ada.keyboard.type('!');
     await expect(text.inputValue()).resolves.toMatch(/^Paragraph 1300!:/);
 
