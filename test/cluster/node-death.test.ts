@@ -106,11 +106,15 @@ describe.skipIf(!ready || !built)('kill -9 of one node of three', () => {
       code: 'zone_locked',
     });
     const leaves: { userId: string; at: number }[] = [];
-    readers
-      .find((r) => r.node !== doomed)!
-      .client.subscribe('user_leave', (data, event) => {
-        if (event.room === room) leaves.push({ userId: (data as { userId: string }).userId, at: Date.now() });
-      });
+    const observer = readers.find((r) => r.node !== doomed)!.client;
+    observer.subscribe('user_leave', (data, event) => {
+      if (event.room === room) leaves.push({ userId: (data as { userId: string }).userId, at: Date.now() });
+    });
+    const statuses: string[] = [];
+    observer.subscribe('user_status', (data, event) => {
+      const { userId, connections } = data as { userId: string; connections: number };
+      if (event.room === room) statuses.push(`${userId} on ${connections}`);
+    });
 
     const TOTAL = 400;
     let killedAt = 0;
@@ -136,6 +140,9 @@ describe.skipIf(!ready || !built)('kill -9 of one node of three', () => {
     await waitFor(() => leaves.some((l) => l.userId === 'ghost'), 12_000, 'ghost leaves');
     expect(leaves.find((l) => l.userId === 'ghost')!.at - killedAt).toBeLessThan(10_000);
     expect(leaves.map((l) => l.userId)).toEqual(['ghost']);
+    // The readers who moved resumed their sessions on other nodes: one tab each all along, never "in 2 tabs" while
+    // the dead node still listed them.
+    expect(statuses).toEqual([]);
     const members = await editor.client.request<{ members: { userId: string }[] }>('room.members', {
       room: `doc:${documentId}`,
     });

@@ -198,15 +198,22 @@ export function describeBrokerContract(name: string, makeCluster: () => BrokerCl
       const [a, ha] = node();
       const [b, hb] = node();
       await a.subscribe('doc:1');
-      // Two sessions, one of them without a connection (kept by the presence grace): `live` 1.
-      await b.setPresence('doc:1', 'u1', { connections: 2, live: 1, name: 'Ann', avatar: 'a.png' });
+      // Two sessions, one of them without a connection (kept by the presence grace): `live` 1, idle, and which.
+      await b.setPresence('doc:1', 'u1', {
+        connections: 2,
+        live: 1,
+        liveIds: ['s1'],
+        liveIdle: true,
+        name: 'Ann',
+        avatar: 'a.png',
+      });
       await b.setPresence('doc:1', 'u2', { connections: 1 });
       await a.setPresence('doc:1', 'u3', { connections: 1 });
       const seen = await a.presenceOf('doc:1');
       expect([...seen.keys()]).toEqual([b.nodeId]); // not its own
       expect(seen.get(b.nodeId)).toEqual(
         new Map([
-          ['u1', { connections: 2, live: 1, name: 'Ann', avatar: 'a.png' }],
+          ['u1', { connections: 2, live: 1, liveIds: ['s1'], liveIdle: true, name: 'Ann', avatar: 'a.png' }],
           ['u2', { connections: 1 }],
         ]),
       );
@@ -219,7 +226,14 @@ export function describeBrokerContract(name: string, makeCluster: () => BrokerCl
           room: 'doc:1',
           node: b.nodeId,
           userId: 'u1',
-          presence: { connections: 2, live: 1, name: 'Ann', avatar: 'a.png' },
+          presence: {
+            connections: 2,
+            live: 1,
+            liveIds: ['s1'],
+            liveIdle: true,
+            name: 'Ann',
+            avatar: 'a.png',
+          },
         },
       ]);
       expect(hb.presences).toEqual([]); // b is not subscribed to doc:1

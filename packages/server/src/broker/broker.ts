@@ -27,6 +27,12 @@ export interface NodePresence {
    * may still say active. Absent: one of them is active, or none has a connection (an older node: see `idle`).
    */
   liveIdle?: true;
+  /**
+   * The ids of the sessions with a connection (`live` of them). A session resumed on another node is the same
+   * session: counted once, not once per node, while the node it left (dead, or not yet aware that its socket
+   * closed) still lists it. Absent: an older node (its `live` is counted as it is).
+   */
+  liveIds?: string[];
 }
 
 /** What a presence write makes its node announce: `user_join`, `user_leave`, or nothing. */

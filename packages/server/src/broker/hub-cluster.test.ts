@@ -338,6 +338,42 @@ describe('hubs on a shared log and broker', () => {
     expect(ann()).toEqual([0, 0]);
   });
 
+  it('count a tab resumed on another node once while the node it left still lists it (dead, not reaped yet)', async () => {
+    const c = cluster(2);
+    const room = 'doc:moved-tab';
+    const watcher = await c.hello(c.hubs[1], 'watcher');
+    await c.command(watcher.s, { type: 'join_room', room });
+    const tab = await c.hello(c.hubs[0], 'ann');
+    await c.command(tab.s, { type: 'join_room', room });
+    await c.settle();
+    const events = () =>
+      (watcher.s.take() as Msg[])
+        .filter((m) => m.type.startsWith('user_'))
+        .map((m) => `${m.type} ${m.data.userId}${m.data.connections ? ` on ${m.data.connections}` : ''}`);
+    expect(events()).toEqual(['user_join watcher', 'user_join ann']);
+    const ann = () => c.hubs.map((h) => h.members(room).find((m) => m.userId === 'ann')?.connections);
+    // Node 0 stops answering (its socket to her is not closed, its presence not reaped yet): her tab reconnects
+    // through node 1 and resumes its session there.
+    const moved = await c.hello(c.hubs[1], 'ann', {
+      session: { id: tab.welcome.sessionId, key: tab.welcome.resumeKey },
+      rooms: [{ room, mode: 'join' }],
+    });
+    expect(moved.welcome.resumed).toBe(true);
+    await c.settle();
+    c.clock.advance(3_000);
+    await c.settle();
+    expect(ann()).toEqual([1, 1]); // one tab, not "in 2 tabs" until node 0 is reaped
+    expect(events()).toEqual([]);
+    // Node 0 is reaped: still one tab, nothing to say.
+    const node0 = c.brokers[0].nodeId;
+    c.bus.presence.get(room)?.delete(node0);
+    (c.brokers[1] as unknown as { handler: BrokerHandler }).handler.presence(room, node0, null, null);
+    c.clock.advance(3_000);
+    await c.settle();
+    expect(ann()[1]).toBe(1);
+    expect(events()).toEqual([]);
+  });
+
   it.each([
     ['on another node than her idle tab', 0, 1],
     ['on the node of her idle tab, watched from another', 0, 0],

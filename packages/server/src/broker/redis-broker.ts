@@ -471,7 +471,7 @@ export class RedisBroker implements Broker {
   }
 }
 
-type Compact = { c: number; l?: number; n?: string; a?: string; i?: 1 };
+type Compact = { c: number; l?: number; n?: string; a?: string; i?: 1; li?: 1; s?: string[] };
 
 function compact(p: NodePresence): Compact {
   const c: Compact = { c: p.connections };
@@ -479,6 +479,8 @@ function compact(p: NodePresence): Compact {
   if (p.name !== undefined) c.n = p.name;
   if (p.avatar !== undefined) c.a = p.avatar;
   if (p.idle) c.i = 1;
+  if (p.liveIdle) c.li = 1;
+  if (p.liveIds !== undefined) c.s = p.liveIds;
   return c;
 }
 
@@ -488,5 +490,7 @@ function expand(c: Compact): NodePresence {
   if (c.n !== undefined) p.name = c.n;
   if (c.a !== undefined) p.avatar = c.a;
   if (c.i === 1) p.idle = true;
+  if (c.li === 1) p.liveIdle = true;
+  if (Array.isArray(c.s) && c.s.every((id) => typeof id === 'string')) p.liveIds = c.s;
   return p;
 }

@@ -124,15 +124,19 @@ export class Presence {
 
   /**
    * How many connections of the user are in the room (joined), on every node: a session kept present only by the
-   * presence grace (its socket closed) counts in presence but not here.
+   * presence grace (its socket closed) counts in presence but not here. A session is counted once: one resumed here
+   * from another node is still listed by that node until it notices (or, dead, is reaped), and one tab is not two.
    */
   private connectionsOf(room: Room, userId: string): number {
-    let n = this.localConnections(room.name, userId);
+    const ids = new Set(this.liveSessionIds(room.name, userId));
+    let others = 0; // of nodes that do not list their sessions (older ones)
     for (const users of room.remote?.values() ?? []) {
       const p = users.get(userId);
-      if (p && p.connections > 0) n += p.live ?? p.connections;
+      if (!p || p.connections <= 0) continue;
+      if (p.liveIds) for (const id of p.liveIds) ids.add(id);
+      else others += p.live ?? p.connections;
     }
-    return n;
+    return ids.size + others;
   }
 
   /** Whether one of this node's connections of the user has a present, active session that joined the room. */
@@ -147,12 +151,17 @@ export class Presence {
 
   /** How many of this node's connections of the user have a present session that joined the room. */
   private localConnections(roomName: string, userId: string): number {
-    let n = 0;
+    return this.liveSessionIds(roomName, userId).length;
+  }
+
+  /** The ids of the present sessions of the user that joined the room and have a connection on this node. */
+  private liveSessionIds(roomName: string, userId: string): string[] {
+    const ids: string[] = [];
     for (const c of this.hub.userConnections.get(userId) ?? []) {
       const s = c.session;
-      if (s !== null && s.conn === c && s.present && s.subs.get(roomName)?.mode === 'join') n++;
+      if (s !== null && s.conn === c && s.present && s.subs.get(roomName)?.mode === 'join') ids.push(s.id);
     }
-    return n;
+    return ids;
   }
 
   /**
@@ -260,7 +269,8 @@ export class Presence {
     const identity = session?.identity ?? this.localIdentity(roomName, userId);
     const room = this.hub.rooms.get(roomName);
     const connections = room?.members?.get(userId) ?? 0;
-    const p: NodePresence = { connections, live: this.localConnections(roomName, userId) };
+    const liveIds = this.liveSessionIds(roomName, userId);
+    const p: NodePresence = { connections, live: liveIds.length, liveIds };
     if (identity?.name !== undefined) p.name = identity.name;
     if (identity?.avatar !== undefined) p.avatar = identity.avatar;
     if (connections > 0 && (room?.idleSessions?.get(userId) ?? 0) >= connections) p.idle = true;
@@ -329,37 +339,29 @@ export class Presence {
     return undefined;
   }
 
-  /** Who is present in a room: one entry per user, with how many of their connections are in it. */
+  /** Who is present in a room: one entry per user, with how many of their connections are in it (every node's). */
   members(roomName: string): PresenceMember[] {
     const room = this.hub.rooms.get(roomName);
     const out: PresenceMember[] = [];
     if (!room?.members && !room?.remote) return out;
-    for (const [userId] of room.members ?? []) {
-      const identity = this.localSession(roomName, userId)?.identity;
-      const m: PresenceMember = { userId, connections: this.localConnections(roomName, userId) };
+    const add = (userId: string, identity: { name?: string; avatar?: string } | undefined) => {
+      const m: PresenceMember = { userId, connections: this.connectionsOf(room, userId) };
       if (identity?.name !== undefined) m.userName = identity.name;
       if (identity?.avatar !== undefined) m.avatar = identity.avatar;
       if (this.statusOf(room, userId) === 'idle') m.status = 'idle';
       out.push(m);
+    };
+    const seen = new Set<string>();
+    for (const [userId] of room.members ?? []) {
+      seen.add(userId);
+      add(userId, this.localSession(roomName, userId)?.identity);
     }
-    if (room.remote) {
-      // Other nodes' users: one entry per user, their connections summed over nodes.
-      const byUser = new Map(out.map((m) => [m.userId, m]));
-      for (const users of room.remote.values()) {
-        for (const [userId, p] of users) {
-          if (p.connections <= 0) continue;
-          const m = byUser.get(userId);
-          if (m) {
-            m.connections += p.live ?? p.connections;
-            continue;
-          }
-          const added: PresenceMember = { userId, connections: p.live ?? p.connections };
-          if (p.name !== undefined) added.userName = p.name;
-          if (p.avatar !== undefined) added.avatar = p.avatar;
-          if (this.statusOf(room, userId) === 'idle') added.status = 'idle';
-          byUser.set(userId, added);
-          out.push(added);
-        }
+    // Other nodes' users: one entry per user.
+    for (const users of room.remote?.values() ?? []) {
+      for (const [userId, p] of users) {
+        if (p.connections <= 0 || seen.has(userId)) continue;
+        seen.add(userId);
+        add(userId, p);
       }
     }
     return out;
