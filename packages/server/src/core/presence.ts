@@ -149,11 +149,6 @@ export class Presence {
     return false;
   }
 
-  /** How many of this node's connections of the user have a present session that joined the room. */
-  private localConnections(roomName: string, userId: string): number {
-    return this.liveSessionIds(roomName, userId).length;
-  }
-
   /** The ids of the present sessions of the user that joined the room and have a connection on this node. */
   private liveSessionIds(roomName: string, userId: string): string[] {
     const ids: string[] = [];
