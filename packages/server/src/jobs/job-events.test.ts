@@ -207,6 +207,41 @@ describe('JobEvents', () => {
     events.close();
   });
 
+  it('sends ticks once to an owner watching the document from another node', async () => {
+    // Two nodes on one bus: Olga's job runs on node 0; she watches its document from node 1.
+    const clock = new FakeClock();
+    const store = new MemoryLogStore();
+    const bus = new LocalBus(() => clock.now());
+    const nodes = [0, 1].map(() => {
+      const hub = new Hub({ store, broker: new LocalBroker(bus), authenticate, clock, logger: silentLogger });
+      hubs.push(hub);
+      hub.start();
+      return { hub, events: new JobEvents(hub, clock, 100) };
+    });
+    const away = await connectTo(nodes[1].hub, clock, 'olga', []);
+    const job = runningJob(clock);
+    const tick = (page: number) => {
+      nodes[0].events.processingProgress(job, {
+        progress: page / 10,
+        currentZone: null,
+        stage: 'analyzing',
+        page,
+        pages: 10,
+        etaMs: 5,
+      });
+      clock.advance(200);
+      return clock.settle();
+    };
+    await tick(1);
+    expect(of(away, 'processing_progress').map((m) => m.room)).toEqual(['user:olga']);
+    const watching = await connectTo(nodes[1].hub, clock, 'olga', ['doc:d1']);
+    await tick(2);
+    expect(of(watching, 'processing_progress').map((m) => `${m.room} ${m.data.page}`)).toEqual(['doc:d1 2']);
+    expect(of(away, 'processing_progress')).toEqual([]);
+    for (const n of nodes) n.events.close();
+    await Promise.all(nodes.map((n) => n.hub.broker.close()));
+  });
+
   it('on another node, never sends a session the stored progress after a newer live tick', async () => {
     // Two nodes on one bus: the job runs on node 0; Ann watches from node 1.
     const clock = new FakeClock();

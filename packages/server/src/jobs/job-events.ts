@@ -244,10 +244,15 @@ export class JobEvents {
     }
   }
 
+  /**
+   * Whether the user is in the room: through a session on this node (joined or subscribed), or present (joined) on
+   * another node, as that node's presence says: there the document's room reaches them as well.
+   */
   private userInRoom(userId: string, room: string): boolean {
     const r = this.hub.rooms.get(room);
     if (!r) return false;
     for (const sub of r.subs) if (sub.session.userId === userId) return true;
+    for (const users of r.remote?.values() ?? []) if ((users.get(userId)?.connections ?? 0) > 0) return true;
     return false;
   }
 }
