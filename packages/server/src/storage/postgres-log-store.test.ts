@@ -126,6 +126,40 @@ describe.skipIf(!hasPostgres)('on PostgreSQL', () => {
       }
     });
 
+    it('does not lock, or wait for, a room it has nothing to remove from', async () => {
+      const pool = schemas.pool();
+      const store = new PostgresLogStore({ pool });
+      await store.append('doc:old', [ev(1), ev(2)]); // old by the policy below
+      await store.append('doc:young', [ev(950)]);
+      const other = new pg.Client({
+        connectionString: POSTGRES_URL,
+        options: `-c search_path=${pool.schema}`,
+      });
+      await other.connect();
+      try {
+        // An append to the young room in flight on another node: its row is locked until it commits.
+        await other.query('BEGIN');
+        await other.query(
+          `SELECT * FROM syncline_log_append('doc:young', ARRAY['test.event'], ARRAY['{"n":3}'], ARRAY[1000::float8],
+             ARRAY[NULL::text], ARRAY[NULL::text])`,
+        );
+        // The trim (the default policy's, over every room) goes on without it, and leaves it alone.
+        const policy = { maxEvents: Number.POSITIVE_INFINITY, maxAgeMs: 100 };
+        const trimming = store.trim('', policy, 1000);
+        let timer: NodeJS.Timeout | undefined;
+        const blocked = new Promise<'blocked'>((resolve) => {
+          timer = setTimeout(() => resolve('blocked'), 5_000);
+        });
+        expect(await Promise.race([trimming, blocked])).toBe(2);
+        clearTimeout(timer);
+        await other.query('COMMIT');
+        expect((await store.read('doc:young', 0, 10)).entries.map((e) => e.seq)).toEqual([1, 2]);
+        expect((await store.read('doc:old', 0, 10)).entries).toEqual([]);
+      } finally {
+        await other.end();
+      }
+    });
+
     it('reads a row whose data is not valid JSON as null, reporting it', async () => {
       const pool = schemas.pool();
       const warnings: Record<string, unknown>[] = [];

@@ -35,6 +35,8 @@ interface ReadRow {
 
 /** Highest bound passed to PostgreSQL for seqs (`bigint`); seqs never get near it. */
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+/** Rooms trimmed per transaction (their rows locked meanwhile). */
+const TRIM_CHUNK = 256;
 
 /**
  * The `LogStore` on PostgreSQL, for several nodes sharing one log.
@@ -140,16 +142,40 @@ export class PostgresLogStore implements LogStore {
     // statement (a fresh READ COMMITTED snapshot, taken while no append to these rooms can run) sees them.
     const maxEventsArg = Number.isFinite(maxEvents) ? Math.min(maxEvents, MAX_SEQ) : null;
     const cutoffArg = Number.isFinite(cutoff) ? cutoff : null;
-    const rows = await this.db.transaction(async (client) => {
+    // Only the rooms with something to remove are locked, a chunk at a time: locking every room with a log (as this
+    // did) held every append of the whole cluster behind each minute's trim of the default policy. The candidates are
+    // read without locks: a room over `maxEvents`, or whose oldest entry is older than the cutoff. A room that becomes
+    // one meanwhile is trimmed next time; one that no longer is (trimmed by another node) is left as it is below.
+    const candidates = await this.db.query<{ room: string }>(
+      `SELECT r.room FROM syncline_rooms r
+       WHERE r.room LIKE $1 ESCAPE '\\' AND NOT (r.room LIKE ANY ($2::text[]))
+         AND r.first_seq <= r.last_seq
+         AND (($3::bigint IS NOT NULL AND r.last_seq - r.first_seq + 1 > $3::bigint)
+              OR ($4::float8 IS NOT NULL AND (SELECT e.ts FROM syncline_events e
+                                             WHERE e.room = r.room AND e.seq >= r.first_seq
+                                             ORDER BY e.seq LIMIT 1) < $4::float8))
+       ORDER BY r.room`,
+      [`${escapeLike(prefix)}%`, except.map((p) => `${escapeLike(p)}%`), maxEventsArg, cutoffArg],
+    );
+    let removed = 0;
+    const rooms = candidates.rows.map((r) => r.room);
+    for (let i = 0; i < rooms.length; i += TRIM_CHUNK) {
+      removed += await this.trimRooms(rooms.slice(i, i + TRIM_CHUNK), maxEventsArg, cutoffArg);
+    }
+    return removed;
+  }
+
+  /** Trims `rooms` (in name order) by the policy, in one transaction that locks them. */
+  private trimRooms(rooms: string[], maxEvents: number | null, cutoff: number | null): Promise<number> {
+    return this.db.transaction(async (client) => {
       const locked = await client.query<{ room: string }>(
         `SELECT r.room FROM syncline_rooms r
-         WHERE r.room LIKE $1 ESCAPE '\\' AND NOT (r.room LIKE ANY ($2::text[]))
-           AND r.first_seq <= r.last_seq
+         WHERE r.room = ANY($1::text[]) AND r.first_seq <= r.last_seq
          ORDER BY r.room
          FOR UPDATE`,
-        [`${escapeLike(prefix)}%`, except.map((p) => `${escapeLike(p)}%`)],
+        [rooms],
       );
-      if (locked.rows.length === 0) return [];
+      if (locked.rows.length === 0) return 0;
       const result = await client.query<{ removed: number }>(
         `WITH bounds AS (
            SELECT r.room, r.first_seq, r.last_seq,
@@ -181,11 +207,10 @@ export class PostgresLogStore implements LogStore {
            RETURNING 1
          )
          SELECT count(*)::int AS removed FROM deleted`,
-        [locked.rows.map((r) => r.room), maxEventsArg, cutoffArg],
+        [locked.rows.map((r) => r.room), maxEvents, cutoff],
       );
-      return result.rows;
+      return result.rows[0]?.removed ?? 0;
     });
-    return rows[0]?.removed ?? 0;
   }
 
   async trimBefore(room: string, beforeSeq: number): Promise<number> {
