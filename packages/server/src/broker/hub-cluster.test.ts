@@ -82,6 +82,12 @@ async function lostEntries(room: string) {
   return { c, s, room };
 }
 
+/** The presence events `s` received since the last take: `user_join ann`, `user_status ann on 2`, ... */
+const presenceEvents = (s: MemorySocket) =>
+  (s.take() as Msg[])
+    .filter((m) => m.type.startsWith('user_'))
+    .map((m) => `${m.type} ${m.data.userId}${m.data.connections ? ` on ${m.data.connections}` : ''}`);
+
 const appEvents = (s: MemorySocket, room: string) =>
   (s.messages() as Msg[]).filter((m) => m.type === 'app_event' && m.room === room);
 
@@ -314,10 +320,7 @@ describe('hubs on a shared log and broker', () => {
     const first = await c.hello(c.hubs[0], 'ann');
     await c.command(first.s, { type: 'join_room', room });
     await c.settle();
-    const events = () =>
-      (watcher.s.take() as Msg[])
-        .filter((m) => m.type.startsWith('user_'))
-        .map((m) => `${m.type} ${m.data.userId}${m.data.connections ? ` on ${m.data.connections}` : ''}`);
+    const events = () => presenceEvents(watcher.s);
     expect(events()).toEqual(['user_join watcher', 'user_join ann']);
     const ann = () => c.hubs.map((h) => h.members(room).find((m) => m.userId === 'ann')?.connections);
     const second = await c.hello(c.hubs[1], 'ann'); // another tab, through the other node
@@ -346,10 +349,7 @@ describe('hubs on a shared log and broker', () => {
     const tab = await c.hello(c.hubs[0], 'ann');
     await c.command(tab.s, { type: 'join_room', room });
     await c.settle();
-    const events = () =>
-      (watcher.s.take() as Msg[])
-        .filter((m) => m.type.startsWith('user_'))
-        .map((m) => `${m.type} ${m.data.userId}${m.data.connections ? ` on ${m.data.connections}` : ''}`);
+    const events = () => presenceEvents(watcher.s);
     expect(events()).toEqual(['user_join watcher', 'user_join ann']);
     const ann = () => c.hubs.map((h) => h.members(room).find((m) => m.userId === 'ann')?.connections);
     // Node 0 stops answering (its socket to her is not closed, its presence not reaped yet): her tab reconnects
@@ -439,10 +439,7 @@ describe('hubs on a shared log and broker', () => {
       await c.command(tab.s, { type: 'join_room', room });
     }
     await c.settle();
-    const events = () =>
-      (watcher.s.take() as Msg[])
-        .filter((m) => m.type.startsWith('user_'))
-        .map((m) => `${m.type} ${m.data.userId}${m.data.connections ? ` on ${m.data.connections}` : ''}`);
+    const events = () => presenceEvents(watcher.s);
     expect(events()).toEqual(['user_join watcher', 'user_join ann', 'user_status ann on 2']);
     const ann = () => c.hubs.map((h) => h.members(room).find((m) => m.userId === 'ann')?.connections);
     // A broker reconnect on either node loses nothing: it announces nothing (it used to say "on 1" until the other
