@@ -1,5 +1,5 @@
 import type { SynclineClient } from '@syncline/client';
-import { type Op, type Zone, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
+import { checksum, type Op, type Zone, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
 import type { DocSnapshot, EventData, EventMessage, HistoryEntry } from '@syncline/protocol';
 import { MemoryDocStore } from '@syncline/server';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -341,6 +341,37 @@ describe('document sequencer', () => {
     });
     const update = alice.events.find((e) => e.type === 'zone_update');
     expect(update?.data).toMatchObject({ zoneId: 'z1', updates: { label: 'L1' } });
+  });
+
+  it('checksums a big document a slice at a time: each checksum is of its version, and one comes once it is quiet', async () => {
+    const { server, documentId, make } = await setup({
+      documents: { checksumEvery: 5, checksumIntervalMs: 0 },
+    });
+    const docs = server.documents;
+    if (!docs) throw new Error('documents are on');
+    // 1,500 zones of 1,500 characters: hashing them takes several slices of the event loop.
+    const zones: Record<string, Zone> = {};
+    for (let i = 0; i < 1_500; i++) zones[`z${i}`] = zone(`z${i}`, `${i} `.padEnd(1_500, 'lorem ipsum '));
+    await docs.applyServerOp(documentId, ['zones', { r: true, i: zones }], { userId: 'seed', opId: 'seed' });
+    const alice = await make('alice');
+    const base = alice.snap.snapshot as { meta: Record<string, unknown>; zones: Record<string, Zone> };
+    // 60 ops, a few ms apart: they land between the slices of the checksums they interrupt.
+    for (let v = 1; v <= 60; v++) {
+      await docs.applyServerOp(documentId, zoneEdit('z7', { pos: 0, ins: 'x' }), {
+        userId: 'bot',
+        opId: `x${v}`,
+      });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await waitFor(() =>
+      alice.events.some((e) => e.type === 'doc_checksum' && (e.data as DocChecksum).version === 61),
+    );
+    // Each checksum is of the document at its version (never of a version that moved on under it).
+    const sums = alice.events.filter((e) => e.type === 'doc_checksum').map((e) => e.data as DocChecksum);
+    for (const { version, checksum: sum } of sums) {
+      const z7 = { ...base.zones.z7, text: 'x'.repeat(version - 1) + base.zones.z7.text };
+      expect(sum).toBe(checksum({ ...base, zones: { ...base.zones, z7 } }));
+    }
   });
 
   it('answers doc.users with the names the document remembers, and refuses bad ids', async () => {

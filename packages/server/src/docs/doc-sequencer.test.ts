@@ -17,7 +17,12 @@ import { silentLogger } from '../core/logger.js';
 import { FakeClock } from '../core/testing/fake-clock.js';
 import { MemorySocket } from '../core/testing/memory-socket.js';
 import { MemoryLogStore } from '../storage/memory-log-store.js';
-import { DocumentSequencer, type SequencerOptions, type ServerBatchState } from './doc-sequencer.js';
+import {
+  DocumentSequencer,
+  type SequencerOptions,
+  type ServerBatchState,
+  snapshotInterval,
+} from './doc-sequencer.js';
 import { MemoryDocStore } from './memory-doc-store.js';
 
 const zone = (id: string): Zone => ({
@@ -61,6 +66,15 @@ function sequencer(maxZones?: number, store = new MemoryDocStore(), options: Seq
     run(documents.applyServerOp('d', zoneCreate(zone(id)), { userId: 'u', opId: `c-${id}` }));
   return { hub, documents, run, create };
 }
+
+describe('snapshotInterval', () => {
+  it('saves a bigger document less often: by the power of two at or above its zones per thousand', () => {
+    const at = (zones: number) => snapshotInterval(100, zones);
+    expect([0, 1_000, 1_001, 2_000, 4_001, 10_000, 16_000, 16_001].map(at)).toEqual([
+      100, 100, 200, 200, 800, 1_600, 1_600, 3_200,
+    ]);
+  });
+});
 
 describe('DocumentSequencer zone limit', () => {
   it('is 10,000 by default and a server option', () => {

@@ -5,6 +5,7 @@ import {
   type ConflictZoneWords,
   checkOp,
   checksum,
+  checksumSteps,
   conflictAttribute,
   conflictZoneWords,
   DEFAULT_LIMITS,
@@ -62,7 +63,12 @@ const zoneNow = (doc: LiveDocument, zoneId: string): Zone | undefined =>
   Object.hasOwn(doc.data.zones, zoneId) ? doc.data.zones[zoneId] : undefined;
 
 export interface SequencerOptions {
-  /** Save a snapshot every this many ops. Default 100. */
+  /**
+   * Save a snapshot every this many ops. Default 100. A bigger document is saved less often: every this many times
+   * the power of two at or above its zones per thousand (10,000 zones: every 1,600 ops), since each snapshot is the
+   * whole document (~6 MB at 10,000 zones, ~35 ms of the event loop to encode and write) and loading replays the ops
+   * after it in place (one-zone ops: microseconds each).
+   */
   snapshotEvery?: number;
   /** Publish `doc_checksum` every this many ops. Default 50. */
   checksumEvery?: number;
@@ -150,6 +156,8 @@ class LiveDocument {
   /** When this node last published a checksum of the document, and whether one was skipped since. */
   checksumAt = Number.NEGATIVE_INFINITY;
   checksumOwed = false;
+  /** A big document's checksum being worked out a slice at a time (`publishChecksum`), for this version. */
+  checksumRun: number | null = null;
   /** The last version this node committed and broadcast (ops caught up from other nodes are theirs to announce). */
   broadcastVersion = 0;
   /**
@@ -263,6 +271,12 @@ export const EDIT_CONTENT_MAX = 1024;
 const COMMIT_BACKOFF_MAX_MS = 40;
 /** A document's open snapshot (its copy and encodings, `LiveDocument.openSnapshot`) is let go this long after its last open. */
 const OPEN_SNAPSHOT_IDLE_MS = 60_000;
+/** Documents with more zones than this are checksummed a slice at a time (`publishChecksum`). */
+const SLICED_CHECKSUM_ZONES = 1_000;
+/** Zones hashed between two looks at the clock in a sliced checksum. */
+const CHECKSUM_STEP_ZONES = 100;
+/** The event-loop time a sliced checksum takes per task before it goes on in the next one. */
+const CHECKSUM_SLICE_MS = 4;
 /** Past every lease: `expire` with it releases every lock of a document. */
 const END_OF_TIME = Number.MAX_SAFE_INTEGER;
 
@@ -617,7 +631,7 @@ export class DocumentSequencer {
       if (held) held.push(broadcast);
       else await broadcast;
       this.sendConflicts(doc, notices, opId);
-      if (record.version % this.opts.snapshotEvery === 0) {
+      if (record.version % snapshotInterval(this.opts.snapshotEvery, doc.zoneCount) === 0) {
         this.store
           // Stores encode the snapshot before their first await, so later in-place changes cannot reach it.
           .saveSnapshot({ documentId: doc.id, version: record.version, data: doc.data, ts: now })
@@ -1124,11 +1138,20 @@ export class DocumentSequencer {
 
   /**
    * Publishes the checksum of the document at its current version, after that version's event (`data` and
-   * `version` change together, in one synchronous step of a commit or a catch-up).
+   * `version` change together, in one synchronous step of a commit or a catch-up). A document of more than
+   * `SLICED_CHECKSUM_ZONES` zones is hashed a slice at a time instead (`CHECKSUM_SLICE_MS` of each task): hashing
+   * 10,000 zones in one go held the node's event loop for 90-160 ms every second the document was edited, and every
+   * other socket of the node with it. The slices read `data` as it is, so the run is given up when the version moves
+   * (an op came) and owed again: the next sweep after the interval starts it over. A busy big document is thus
+   * checksummed in its pauses.
    */
   private publishChecksum(doc: LiveDocument, now: number): void {
     doc.checksumAt = now;
     doc.checksumOwed = false;
+    if (doc.zoneCount > SLICED_CHECKSUM_ZONES) {
+      this.checksumInSlices(doc);
+      return;
+    }
     let sum: string;
     try {
       sum = checksum(doc.data);
@@ -1137,8 +1160,44 @@ export class DocumentSequencer {
       this.hub.log.error({ err, documentId: doc.id }, 'checksum failed');
       return;
     }
+    this.announceChecksum(doc, doc.version, sum);
+  }
+
+  private checksumInSlices(doc: LiveDocument): void {
+    if (doc.checksumRun !== null) return; // one at a time; the one under way gives up if it is outdated
+    const version = doc.version;
+    const clock = this.hub.clock;
+    const steps = checksumSteps(doc.data, CHECKSUM_STEP_ZONES);
+    doc.checksumRun = version;
+    const slice = (): void => {
+      if (doc.deleted || this.docs.get(doc.id) !== doc || doc.version !== version) {
+        doc.checksumRun = null;
+        if (!doc.deleted) doc.checksumOwed = true;
+        return;
+      }
+      const until = clock.now() + CHECKSUM_SLICE_MS;
+      try {
+        for (let step = steps.next(); ; step = steps.next()) {
+          if (step.done) {
+            doc.checksumRun = null;
+            this.announceChecksum(doc, version, step.value);
+            return;
+          }
+          if (clock.now() >= until) break;
+        }
+      } catch (err) {
+        doc.checksumRun = null;
+        this.hub.log.error({ err, documentId: doc.id }, 'checksum failed');
+        return;
+      }
+      clock.defer(slice);
+    };
+    clock.defer(slice);
+  }
+
+  private announceChecksum(doc: LiveDocument, version: number, sum: string): void {
     void this.hub
-      .publish(docRoom(doc.id), 'doc_checksum', { documentId: doc.id, version: doc.version, checksum: sum })
+      .publish(docRoom(doc.id), 'doc_checksum', { documentId: doc.id, version, checksum: sum })
       .catch(() => {});
   }
 
@@ -1187,6 +1246,13 @@ export class DocumentSequencer {
       }
     }
   }
+}
+
+/** Ops between two snapshots of a document of `zoneCount` zones (see `SequencerOptions.snapshotEvery`). */
+export function snapshotInterval(every: number, zoneCount: number): number {
+  let scale = 1;
+  while (scale * 1_000 < zoneCount) scale *= 2;
+  return every * scale;
 }
 
 /**
