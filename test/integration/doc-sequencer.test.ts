@@ -372,6 +372,19 @@ describe('document sequencer', () => {
       const z7 = { ...base.zones.z7, text: 'x'.repeat(version - 1) + base.zones.z7.text };
       expect(sum).toBe(checksum({ ...base, zones: { ...base.zones, z7 } }));
     }
+    // An open's checksum (also worked out in slices, from the snapshot's copy) is the snapshot's, while ops go on.
+    const opening = alice.client.request<DocSnapshot>('doc.open', { documentId });
+    const more = (async () => {
+      for (let v = 1; v <= 10; v++) {
+        await docs.applyServerOp(documentId, zoneEdit('z7', { pos: 0, ins: 'y' }), {
+          userId: 'bot',
+          opId: `y${v}`,
+        });
+      }
+    })();
+    const opened = await opening;
+    await more;
+    expect(opened.checksum).toBe(checksum(opened.snapshot));
   });
 
   it('answers doc.users with the names the document remembers, and refuses bad ids', async () => {

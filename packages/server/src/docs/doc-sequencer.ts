@@ -41,6 +41,7 @@ import {
   userRoom,
   type ZoneLock,
 } from '@syncline/protocol';
+import type { Clock } from '../core/clock.js';
 import { SynclineError } from '../core/errors.js';
 import type { Hub } from '../core/hub.js';
 import type { Identity } from '../core/identity.js';
@@ -132,7 +133,8 @@ export interface ServerOpItem {
 export interface OpenSnapshot {
   readonly version: number;
   readonly snapshot: Preencoded<ZoneDocument>;
-  readonly checksum: string;
+  /** Of a big document, worked out a slice at a time (`checksumInTasks`) from the snapshot's copy. */
+  readonly checksum: string | Promise<string>;
 }
 
 /** The most op ids a `doc.open` asks about (`opIds`): a client asks about its op in flight and the restored ones after it. */
@@ -202,15 +204,20 @@ class LiveDocument {
    * the opens after it until the version moves (a 10,000-zone document is ~5 MB of JSON: encoding it, copying its
    * zone map and hashing it per reply stalled every socket of the node when many opened it at once).
    */
-  openSnapshot(now: number): OpenSnapshot {
+  openSnapshot(now: number, clock: Clock): OpenSnapshot {
     this.openedUsedAt = now;
     const opened = this.opened;
     if (opened !== undefined && opened.version === this.v) return opened;
     // A copy: ops change `data` in place, and replies may be encoded (for another codec) after the version moved.
+    // Its zone objects are never changed (replaced), so a big one is hashed a slice at a time, after this turn.
+    const copy = this.copy();
     const snap: OpenSnapshot = {
       version: this.v,
-      snapshot: new Preencoded(this.copy()),
-      checksum: checksum(this.data),
+      snapshot: new Preencoded(copy),
+      checksum:
+        this.zoneCount > SLICED_CHECKSUM_ZONES
+          ? checksumInTasks(checksumSteps(copy, CHECKSUM_STEP_ZONES), clock).then((sum) => sum ?? '')
+          : checksum(this.data),
     };
     this.opened = snap;
     return snap;
@@ -409,12 +416,12 @@ export class DocumentSequencer {
     const now = this.hub.clock.now();
     await this.rememberUser(doc, session.identity, now);
     // Taken after the awaits above and before those below: `version`, `snapshot` and `checksum` are of one version.
-    const at = doc.openSnapshot(this.hub.clock.now());
+    const at = doc.openSnapshot(this.hub.clock.now(), this.hub.clock);
     const snap: DocOpenReply = {
       documentId,
       version: at.version,
       snapshot: at.snapshot,
-      checksum: at.checksum,
+      checksum: await at.checksum,
       locks: await doc.locks.list(now),
       members: this.hub.members(docRoom(documentId)),
     };
@@ -1166,33 +1173,19 @@ export class DocumentSequencer {
   private checksumInSlices(doc: LiveDocument): void {
     if (doc.checksumRun !== null) return; // one at a time; the one under way gives up if it is outdated
     const version = doc.version;
-    const clock = this.hub.clock;
-    const steps = checksumSteps(doc.data, CHECKSUM_STEP_ZONES);
     doc.checksumRun = version;
-    const slice = (): void => {
-      if (doc.deleted || this.docs.get(doc.id) !== doc || doc.version !== version) {
+    const outdated = () => doc.deleted || this.docs.get(doc.id) !== doc || doc.version !== version;
+    checksumInTasks(checksumSteps(doc.data, CHECKSUM_STEP_ZONES), this.hub.clock, outdated).then(
+      (sum) => {
         doc.checksumRun = null;
-        if (!doc.deleted) doc.checksumOwed = true;
-        return;
-      }
-      const until = clock.now() + CHECKSUM_SLICE_MS;
-      try {
-        for (let step = steps.next(); ; step = steps.next()) {
-          if (step.done) {
-            doc.checksumRun = null;
-            this.announceChecksum(doc, version, step.value);
-            return;
-          }
-          if (clock.now() >= until) break;
-        }
-      } catch (err) {
+        if (sum !== null) this.announceChecksum(doc, version, sum);
+        else if (!doc.deleted) doc.checksumOwed = true;
+      },
+      (err) => {
         doc.checksumRun = null;
         this.hub.log.error({ err, documentId: doc.id }, 'checksum failed');
-        return;
-      }
-      clock.defer(slice);
-    };
-    clock.defer(slice);
+      },
+    );
   }
 
   private announceChecksum(doc: LiveDocument, version: number, sum: string): void {
@@ -1246,6 +1239,40 @@ export class DocumentSequencer {
       }
     }
   }
+}
+
+/**
+ * Runs a checksum's steps (`checksumSteps`) `CHECKSUM_SLICE_MS` of the event loop at a time, each slice in a task of
+ * its own; `null` when `stop` says so before a slice (the document it reads changed).
+ */
+function checksumInTasks(
+  steps: Generator<void, string, void>,
+  clock: Clock,
+  stop: () => boolean = () => false,
+): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const slice = (): void => {
+      if (stop()) {
+        resolve(null);
+        return;
+      }
+      const until = clock.now() + CHECKSUM_SLICE_MS;
+      try {
+        for (let step = steps.next(); ; step = steps.next()) {
+          if (step.done) {
+            resolve(step.value);
+            return;
+          }
+          if (clock.now() >= until) break;
+        }
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      clock.defer(slice);
+    };
+    clock.defer(slice);
+  });
 }
 
 /** Ops between two snapshots of a document of `zoneCount` zones (see `SequencerOptions.snapshotEvery`). */
