@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryDocPersistence, type SynclineClient } from '@syncline/client';
+import { type DocConflict, MemoryDocPersistence, type SynclineClient } from '@syncline/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -94,6 +94,56 @@ describe('collaborative documents end to end', () => {
     // The holder can still edit; everyone sees it.
     a.doc.editText('z1', { pos: 8, ins: '!' });
     await waitFor(() => b.doc.zone('z1')?.text === 'original!');
+  });
+
+  it("undoes a move of a box past another user's later resize of it, and tells only two moves at once apart", async () => {
+    const { open } = await setup();
+    const a = await open('ann');
+    const b = await open('ben');
+    const notices: { reason: string }[] = [];
+    a.doc.on('notice', (n) => notices.push(n));
+    const conflicts: DocConflict[] = [];
+    a.doc.on('conflict', (c) => conflicts.push(c));
+    b.doc.on('conflict', (c) => conflicts.push(c));
+    a.doc.createZone({ ...newZone('z1'), bbox: { x: 10, y: 20, w: 100, h: 50 } });
+    await waitFor(() => b.doc.zone('z1'));
+    // Ann moves the box across; Ben, seeing it, narrows it; Ann undoes her move.
+    a.doc.updateZone('z1', { bbox: { x: 300, y: 20, w: 100, h: 50 } });
+    await waitFor(() => b.doc.zone('z1')?.bbox.x === 300);
+    b.doc.updateZone('z1', { bbox: { x: 300, y: 20, w: 60, h: 50 } });
+    await waitFor(() => a.doc.zone('z1')?.bbox.w === 60);
+    expect(a.doc.undo()).toBe(true);
+    await a.doc.whenSynced();
+    const back = { x: 10, y: 20, w: 60, h: 50 };
+    await waitFor(() => b.doc.zone('z1')?.bbox.x === 10);
+    expect(a.doc.zone('z1')?.bbox).toEqual(back);
+    expect(b.doc.zone('z1')?.bbox).toEqual(back);
+    expect(notices).toEqual([]);
+    const history = await a.doc.history();
+    expect(history.map((e) => [e.userId, e.box])).toEqual([
+      ['ann', undefined],
+      ['ann', 'moved'],
+      ['ben', 'resized'],
+      ['ann', 'moved'],
+    ]);
+
+    // Moved across by one and narrowed by the other at once: both kept, no notice.
+    const base = a.doc.version;
+    await waitFor(() => b.doc.version === base);
+    a.doc.updateZone('z1', { bbox: { x: 200, y: 20, w: 60, h: 50 } });
+    b.doc.updateZone('z1', { bbox: { x: 10, y: 20, w: 40, h: 50 } });
+    await Promise.all([a.doc.whenSynced(), b.doc.whenSynced()]);
+    await waitFor(() => a.doc.version === base + 2 && b.doc.version === base + 2);
+    expect(a.doc.zone('z1')?.bbox).toEqual({ x: 200, y: 20, w: 40, h: 50 });
+    expect(b.doc.zone('z1')?.bbox).toEqual({ x: 200, y: 20, w: 40, h: 50 });
+    // Both move it at once: one wins, and the one whose move lost gets one notice, about the box.
+    a.doc.updateZone('z1', { bbox: { x: 100, y: 30, w: 40, h: 50 } });
+    b.doc.updateZone('z1', { bbox: { x: 150, y: 70, w: 40, h: 50 } });
+    await Promise.all([a.doc.whenSynced(), b.doc.whenSynced()]);
+    await waitFor(() => a.doc.version === base + 4 && b.doc.version === base + 4);
+    await waitFor(() => conflicts.length > 0);
+    expect(a.doc.zone('z1')?.bbox).toEqual(b.doc.zone('z1')?.bbox);
+    expect(conflicts).toEqual([expect.objectContaining({ kind: 'same_attribute', attribute: 'bbox' })]);
   });
 
   it('lists the history of the document from the server: every committed op, who made it and when', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { boxChange } from './box-change.js';
 import { stampOp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from './ops.js';
-import type { Op } from './ot.js';
+import { type Op, transform } from './ot.js';
 import { emptyDocument, type Zone } from './zone.js';
 
 const zone: Zone = {
@@ -39,6 +39,22 @@ describe('boxChange', () => {
     expect(boxChange(['zones', 'z1', 'bbox', 'x', { r: 10, i: 12 }])).toBe('moved');
     expect(boxChange(['zones', 'z1', 'bbox', 'w', { r: 100, i: 90 }])).toBe('resized');
     expect(boxChange(['zones', 'z1', 'bbox', 'h', { ena: 5 }])).toBe('resized');
+  });
+
+  it('tells a move from a resize by the coordinates the builder sets, also once the server transformed the op', () => {
+    const move = update({ bbox: { x: 300, y: 20, w: 100, h: 50 } });
+    const narrow = update({ bbox: { x: 10, y: 20, w: 60, h: 50 } });
+    const byLeftEdge = update({ bbox: { x: 50, y: 20, w: 60, h: 50 } });
+    expect([boxChange(move), boxChange(narrow), boxChange(byLeftEdge)]).toEqual([
+      'moved',
+      'resized',
+      'resized',
+    ]);
+    // Transformed past another op of the box, a set loses its old value (`r: true`): still told apart.
+    const other = zoneUpdate('z1', { bbox: { x: 10, y: 90, w: 100, h: 50 } }, { current: zone, stamp });
+    expect(boxChange(transform(move, other, 'left'))).toBe('moved');
+    expect(boxChange(transform(narrow, other, 'left'))).toBe('resized');
+    expect(boxChange(transform(byLeftEdge, move, 'left'))).toBe('resized');
   });
 
   it('says nothing of other changes, of a box with other attributes, or when the old box is not in the op', () => {

@@ -34,6 +34,36 @@ describe('findConflicts', () => {
     ]);
   });
 
+  it('reports two moves of one box as one conflict about its box, and none for changes of different coordinates', () => {
+    const z = testZone('a', '', { bbox: { x: 10, y: 20, w: 100, h: 50 } });
+    const set = (bbox: Zone['bbox'], by: typeof ann) => zoneUpdate('a', { bbox }, { current: z, ...by });
+    const moveMine = set({ x: 30, y: 40, w: 100, h: 50 }, ann);
+    const moveTheirs = set({ x: 50, y: 60, w: 100, h: 50 }, bob);
+    expect(findConflicts(moveMine, moveTheirs)).toEqual([
+      { kind: 'same_attribute', zoneId: 'a', path: ['zones', 'a', 'bbox'] },
+    ]);
+    // A move across against a narrowing, or against a move down: each keeps its coordinates, nothing is lost.
+    expect(
+      findConflicts(set({ x: 300, y: 20, w: 100, h: 50 }, ann), set({ x: 10, y: 20, w: 60, h: 50 }, bob)),
+    ).toEqual([]);
+    expect(
+      findConflicts(set({ x: 300, y: 20, w: 100, h: 50 }, ann), set({ x: 10, y: 90, w: 100, h: 50 }, bob)),
+    ).toEqual([]);
+    // Nor when both put an edge in the same place.
+    expect(
+      findConflicts(set({ x: 0, y: 20, w: 110, h: 50 }, ann), set({ x: 0, y: 20, w: 100, h: 50 }, bob)),
+    ).toEqual([]);
+    // A narrowing by the left edge moves x: against a move across, that is one conflict about the box.
+    expect(
+      findConflicts(set({ x: 300, y: 20, w: 100, h: 50 }, ann), set({ x: 50, y: 20, w: 60, h: 50 }, bob)),
+    ).toEqual([{ kind: 'same_attribute', zoneId: 'a', path: ['zones', 'a', 'bbox'] }]);
+    // A box replaced whole (an older client, or a builder without the zone) against coordinates, either way round.
+    const whole = zoneUpdate('a', { bbox: { x: 0, y: 0, w: 1, h: 1 } }, bob);
+    const box = [{ kind: 'same_attribute', zoneId: 'a', path: ['zones', 'a', 'bbox'] }];
+    expect(findConflicts(moveMine, whole)).toEqual(box);
+    expect(findConflicts(whole, moveMine)).toEqual(box);
+  });
+
   it('stays quiet for concurrent text edits in one zone and for changes to different zones', () => {
     const mine = zoneEdit('a', { pos: 0, ins: 'x' }, ann);
     expect(findConflicts(mine, zoneEdit('a', { pos: 0, ins: 'y' }, bob))).toEqual([]);

@@ -7,7 +7,9 @@ import { collidingSets } from './zone-local.js';
  * The conflicts between two concurrent ops that are worth telling a user about, seen from `mine`:
  * - `edit_on_deleted`: my change inside a zone they deleted is lost;
  * - `delete_of_edited`: my deletion of a zone drops their change inside it;
- * - `same_attribute`: we both set the same attribute (or meta key) to different values; one wins;
+ * - `same_attribute`: we both set the same attribute (or meta key) to different values; one wins. Its `path` is the
+ *   attribute's, also when the two set the same coordinate of a box (`bbox.x`): two moves of one box are one
+ *   conflict about `bbox`, and changes of different coordinates (one moves a box, the other narrows it) none;
  * - `other`: anything else json1 resolved by dropping a change (both created the same zone id, moves).
  *
  * json1's `tryTransform` stops at the first conflict, and every builder op writes `updatedBy`/`updatedAt`,
@@ -35,6 +37,8 @@ const zoneOf = (p: Path): string | null => (p[0] === 'zones' && typeof p[1] === 
 const isRemove = (e: OpEntry) => e.c.r !== undefined && e.c.i === undefined;
 const isMove = (e: OpEntry) => e.c.p !== undefined || e.c.d !== undefined;
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** The path of the zone attribute `p` is in (`['zones', id, 'bbox']` for a box coordinate), or `p` itself. */
+const attributePath = (p: Path): Path => (zoneOf(p) !== null && p.length > 3 ? p.slice(0, 3) : p);
 
 /** Components not inside a subtree the same op removes (json1 nests `{r}` below a removed zone). */
 function topComponents(op: Op): OpEntry[] {
@@ -95,13 +99,13 @@ function classify(m: OpEntry, t: OpEntry, type: number): OpConflict | null {
     if (zoneId !== null && removed.length === 2) {
       return { kind: theyRemoved ? 'edit_on_deleted' : 'delete_of_edited', zoneId, path: removed };
     }
-    return { kind: 'same_attribute', zoneId: zoneOf(removed), path: removed };
+    return { kind: 'same_attribute', zoneId: zoneOf(removed), path: attributePath(removed) };
   }
   if (type === CONFLICT.DROP_COLLISION) {
     if (isStampPath(m.path) || sameJson(m.c.i, t.c.i)) return null;
     const zoneId = zoneOf(m.path);
     if (zoneId !== null && m.path.length === 2) return { kind: 'other', zoneId, path: m.path };
-    return { kind: 'same_attribute', zoneId, path: m.path };
+    return { kind: 'same_attribute', zoneId, path: attributePath(m.path) };
   }
   return { kind: 'other', zoneId: zoneOf(m.path), path: m.path };
 }

@@ -21,6 +21,7 @@ import { validateDocument, type Zone, type ZoneDocument } from './zone.js';
 const zone = (id: string, text = 'hello', extra: Partial<Zone> = {}): Zone => testZone(id, text, extra);
 const doc = docOf;
 const ann = { by: 'ann', at: 5 };
+const bob = { by: 'bob', at: 6 };
 
 describe('zoneCreate', () => {
   it('inserts the zone, stamped when given a user', () => {
@@ -95,6 +96,82 @@ describe('zoneUpdate', () => {
     expect(apply(moved, invert(move))).toEqual(d);
     const toPage = zoneUpdate('a', { page: 2 }, { current: d.zones.a });
     expect(apply(d, toPage).zones.a).not.toHaveProperty('order');
+  });
+
+  it('with the current zone: sets only the coordinates of the box that changed, each with its old value', () => {
+    const z = zone('a', 'hello', { bbox: { x: 10, y: 20, w: 100, h: 50 } });
+    const d = doc(z);
+    const set = (bbox: Zone['bbox']) => zoneUpdate('a', { bbox }, { current: z });
+    // A move sets x (and y), a resize by the right edge w, one by the left edge x and w.
+    expect(set({ x: 30, y: 20, w: 100, h: 50 })).toEqual(['zones', 'a', 'bbox', 'x', { r: 10, i: 30 }]);
+    expect(set({ x: 30, y: 25, w: 100, h: 50 })).toEqual([
+      'zones',
+      'a',
+      'bbox',
+      ['x', { r: 10, i: 30 }],
+      ['y', { r: 20, i: 25 }],
+    ]);
+    expect(set({ x: 10, y: 20, w: 60, h: 50 })).toEqual(['zones', 'a', 'bbox', 'w', { r: 100, i: 60 }]);
+    expect(set({ x: 0, y: 20, w: 110, h: 50 })).toEqual([
+      'zones',
+      'a',
+      'bbox',
+      ['w', { r: 100, i: 110 }],
+      ['x', { r: 10, i: 0 }],
+    ]);
+    // The same box with its keys in another order is no change.
+    expect(set({ h: 50, w: 100, y: 20, x: 10 })).toBeNull();
+    // Whatever changed, the zone ends with exactly the box given, and the op undoes.
+    for (const bbox of [
+      { x: 30, y: 20, w: 100, h: 50 },
+      { x: 1, y: 2, w: 3, h: 4 },
+      { x: 10, y: 20, w: 100, h: 49.5 },
+    ]) {
+      const op = zoneUpdate('a', { bbox, label: 'L' }, { current: z, stamp: ann });
+      const after = apply(d, op);
+      expect(after.zones.a.bbox).toEqual(bbox);
+      expect(after.zones.a).toMatchObject({ label: 'L', updatedBy: 'ann' });
+      expect(apply(after, invert(op))).toEqual(d);
+    }
+  });
+
+  it('keeps the box exactly as given when the current one carries other keys or is not a box', () => {
+    const odd = zone('a', '', { bbox: { x: 1, y: 2, w: 3, h: 4, rotation: 90 } as Zone['bbox'] });
+    const d = doc(odd);
+    const op = zoneUpdate('a', { bbox: { x: 5, y: 2, w: 3, h: 4 } }, { current: odd });
+    expect(op).toEqual(['zones', 'a', 'bbox', ['rotation', { r: 90 }], ['x', { r: 1, i: 5 }]]);
+    expect(apply(d, op).zones.a.bbox).toEqual({ x: 5, y: 2, w: 3, h: 4 });
+    expect(apply(apply(d, op), invert(op))).toEqual(d);
+    const broken = { ...zone('b'), bbox: null } as unknown as Zone;
+    expect(zoneUpdate('b', { bbox: { x: 5, y: 2, w: 3, h: 4 } }, { current: broken })).toEqual([
+      'zones',
+      'b',
+      'bbox',
+      { r: null, i: { x: 5, y: 2, w: 3, h: 4 } },
+    ]);
+  });
+
+  it("merges one user's move of a box with another's concurrent resize of it, in either order", () => {
+    const z = zone('a', '', { bbox: { x: 10, y: 20, w: 100, h: 50 } });
+    const d = doc(z);
+    const move = zoneUpdate('a', { bbox: { x: 300, y: 20, w: 100, h: 50 } }, { current: z, stamp: ann });
+    const narrow = zoneUpdate('a', { bbox: { x: 10, y: 20, w: 60, h: 50 } }, { current: z, stamp: bob });
+    for (const [first, second] of [
+      [move, narrow],
+      [narrow, move],
+    ]) {
+      const merged = apply(apply(d, first), transform(second, first, 'left'));
+      expect(merged.zones.a.bbox).toEqual({ x: 300, y: 20, w: 60, h: 50 });
+      expect(validateDocument(merged)).toEqual([]);
+    }
+    // A box replaced as one value (without the zone) still works, and still replaces the box whole.
+    const whole = zoneUpdate('a', { bbox: { x: 0, y: 0, w: 1, h: 1 } }, { stamp: bob });
+    expect(apply(apply(d, move), transform(whole, move, 'left')).zones.a.bbox).toEqual({
+      x: 0,
+      y: 0,
+      w: 1,
+      h: 1,
+    });
   });
 
   it('refuses text, unknown attributes and invalid values', () => {

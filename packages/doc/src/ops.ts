@@ -112,6 +112,16 @@ export function zoneDelete(zoneId: string, current?: Zone): Op {
 /**
  * Set attributes of a zone (`page`, `bbox`, `type`, `label`, `confidence`). With `current`, attributes
  * that already have the value are left out, and `null` is returned when none is left.
+ *
+ * With `current`, a `bbox` is set coordinate by coordinate: only the coordinates that differ from the current box
+ * (`bbox.x` and `bbox.y` for a move, the edges' coordinates for a resize), each with its old value. Concurrent
+ * changes of different coordinates then merge (one user moves a box while another narrows it: both are kept), and
+ * undoing a move puts back its `x`/`y` past someone's later change of the size. Without `current` the box is
+ * replaced as one value, which fits any valid zone.
+ *
+ * @example
+ * zoneUpdate('z7', { bbox: { x: 60, y: 60, w: 500, h: 30 } }, { current }) // current.bbox = {x: 40, y: 60, w: 500, h: 30}
+ * // → ['zones', 'z7', 'bbox', 'x', { r: 40, i: 60 }]
  */
 export function zoneUpdate(zoneId: string, attrs: ZoneAttrs, options: BuildOptions = {}): Op {
   checkZoneId(zoneId);
@@ -129,9 +139,12 @@ export function zoneUpdate(zoneId: string, attrs: ZoneAttrs, options: BuildOptio
     const problem = attrProblem(attr, value);
     if (problem) throw new RangeError(`zoneUpdate: ${problem}`);
     if (current !== undefined && sameJson(current[attr], value)) continue;
-    entries.push(setEntry([...zonePath(zoneId), attr], cloneJson(value), current, attr));
+    const box =
+      attr === 'bbox' && current !== undefined ? boxEntries(zoneId, current.bbox, value as Json) : null;
+    if (box !== null) entries.push(...box);
+    else entries.push(setEntry([...zonePath(zoneId), attr], cloneJson(value), current, attr));
   }
-  if (entries.length === 0) return null;
+  if (entries.length === 0) return null; // (a box with its keys in another order is the same box)
   // The analysis' reading order was for the zone where the analysis found it: a zone moved (another page, a box
   // drawn anew) is read where it now sits, as a zone someone drew. Only with `current`: without it the op cannot
   // know there is an order to remove.
@@ -141,6 +154,30 @@ export function zoneUpdate(zoneId: string, attrs: ZoneAttrs, options: BuildOptio
   }
   if (stamp) entries.push(...stampEntries(zoneId, stamp, current));
   return opFromComponents(entries);
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The components that turn the box `before` into `after`, key by key (`x`, `y`, `w`, `h`, and any other key a box
+ * may carry): a changed key replaced with its old value in the op, a new one inserted, one `after` lacks removed,
+ * so the zone ends with exactly `after`, as replacing the box would leave it. `null` when `before` is no object (a
+ * zone that is not valid): the box is then replaced as one value.
+ */
+function boxEntries(zoneId: string, before: unknown, after: Json): OpEntry[] | null {
+  if (!isPlainObject(before) || !isPlainObject(after)) return null;
+  const path = [...zonePath(zoneId), 'bbox'];
+  const entries: OpEntry[] = [];
+  for (const key of Object.keys(after)) {
+    if (Object.hasOwn(before, key) && sameJson(before[key], after[key])) continue;
+    entries.push(setEntry([...path, key], cloneJson(after[key] as Json), before, key));
+  }
+  for (const key of Object.keys(before)) {
+    if (!Object.hasOwn(after, key))
+      entries.push({ path: [...path, key], c: { r: cloneJson(before[key] as Json) } });
+  }
+  return entries;
 }
 
 /** Number of Unicode code points in `s` (what text-unicode positions count). */

@@ -97,6 +97,30 @@ describe('UndoManager', () => {
     expect(l.doc.zones.a).toMatchObject({ label: 'Theirs', page: 0 });
   });
 
+  it("undoes my move of a box past another user's later resize of it: my position back, their size kept", () => {
+    const box = { x: 10, y: 20, w: 100, h: 50 };
+    const l = start(testZone('a', '', { bbox: box }));
+    l.mine(zoneUpdate('a', { bbox: { ...box, x: 300 } }, { current: l.doc.zones.a, stamp: ann })); // moved right
+    l.remote(zoneUpdate('a', { bbox: { ...box, x: 300, w: 60 } }, { current: l.doc.zones.a, stamp: bob })); // narrowed
+    expect(l.pressUndo(ann)).toMatchObject({ notice: null });
+    expect(l.doc.zones.a.bbox).toEqual({ ...box, w: 60 });
+    expect(l.doc.zones.a.updatedBy).toBe('ann');
+    l.pressRedo(ann);
+    expect(l.doc.zones.a.bbox).toEqual({ ...box, x: 300, w: 60 });
+  });
+
+  it('undoes what is left of my move when another user moved the box since along one axis, and says so', () => {
+    const l = start(zone('a'));
+    l.mine(zoneUpdate('a', { bbox: { x: 30, y: 40, w: 10, h: 10 } }, { current: l.doc.zones.a, stamp: ann }));
+    l.remote(
+      zoneUpdate('a', { bbox: { x: 35, y: 40, w: 10, h: 10 } }, { current: l.doc.zones.a, stamp: bob }),
+    );
+    expect(l.pressUndo(ann)).toMatchObject({
+      notice: { reason: 'overwritten', zoneIds: ['a'], partial: true },
+    });
+    expect(l.doc.zones.a.bbox).toEqual({ x: 35, y: 0, w: 10, h: 10 });
+  });
+
   it('returns null and a notice when the zone I edited was deleted by another user', () => {
     const l = start(zone('a', 'hi'), zone('b', ''));
     l.mine(zoneEdit('b', { pos: 0, ins: 'first' }));

@@ -94,11 +94,23 @@ export function genOp(g: fc.GeneratorValue, doc: ZoneDocument, user: User, at = 
   if (kind === 'create') return zoneCreate(g(arbZone, free[g(nat, free.length - 1)], ALPHABET[user]), stamp);
   const z = doc.zones[existing[g(nat, existing.length - 1)]];
   if (kind === 'delete') return zoneDelete(z.id, z);
-  if (kind === 'update') return zoneUpdate(z.id, g(attrs), { current: z, stamp });
+  if (kind === 'update') {
+    const a = g(attrs);
+    // A box moved or resized keeps some of its coordinates (a move its size, a resize the opposite edges): the
+    // builder sets only the others, so concurrent changes of one box often meet on different coordinates.
+    if (a.bbox !== undefined) a.bbox = keepSome(z.bbox, a.bbox, g(nat, 15));
+    return zoneUpdate(z.id, a, { current: z, stamp });
+  }
   const len = Array.from(z.text).length;
   const pos = g(nat, len);
   const del = g(nat, len - pos);
   return zoneEdit(z.id, { pos, del, ins: g(arbText, ALPHABET[user], 4) }, { current: z, stamp });
+}
+
+/** `next` with the coordinates whose bit is clear in `mask` (x 1, y 2, w 4, h 8) kept from `box`. */
+function keepSome(box: BBox, next: BBox, mask: number): BBox {
+  const keys = ['x', 'y', 'w', 'h'] as const;
+  return Object.fromEntries(keys.map((k, i) => [k, mask & (1 << i) ? next[k] : box[k]])) as BBox;
 }
 
 /** Freeze a JSON value deeply, so that a library mutating its input throws in strict mode. */

@@ -15,6 +15,7 @@ import {
 import {
   type DragKind,
   dragBox,
+  gestureOnto,
   HANDLE_PX,
   type Handle,
   handleLayout,
@@ -51,6 +52,8 @@ interface Gesture {
   pointerType: string;
   kind: DragKind;
   start: BBox;
+  /** The box when the gesture began (before the arrow keys moved it, when a drag takes over from them). */
+  origin: BBox;
   x0: number;
   y0: number;
   /** Page units per CSS px, across and down (the zoom, as it was when the drag started). */
@@ -73,7 +76,8 @@ const DRAG_HELP = `Drag to move, drag a handle to resize. ${KEYS_HELP}`;
  * body or the arrow keys, and resizes by its handles or Alt+arrows. What is dragged shows here at once, and is sent
  * as one `onMove` when the pointer is released (one per key press, or per key held down, from the keyboard): one op
  * in the log, in History and for undo, not one per pixel. Until then another user's change of the zone's box does
- * not move the box under the pointer; when it is dropped, its box is sent and the server sorts out the two.
+ * not move the box under the pointer; when it is dropped, the coordinates the gesture changed are sent (a move its
+ * `x`/`y`), so another user's change of the others meanwhile stays, and the server sorts out the rest.
  */
 export function ZoneBox({
   zone: z,
@@ -95,10 +99,13 @@ export function ZoneBox({
   const gesture = useRef<Gesture | null>(null);
   /** The box arrow keys have moved it to, sent when the key goes up. */
   const keyed = useRef<BBox | null>(null);
+  /** The box before the arrow keys moved it, while `keyed` holds one not sent yet. */
+  const keyStart = useRef<BBox | null>(null);
 
   const cancel = useCallback(() => {
     if (gesture.current) gesture.current.cancelled = true;
     keyed.current = null;
+    keyStart.current = null;
     setPreview(null);
   }, []);
   // Deselected, locked by someone else meanwhile, or the document gone: what was being dragged goes back.
@@ -118,8 +125,10 @@ export function ZoneBox({
     return () => window.removeEventListener('keydown', onKey);
   }, [previewing, cancel]);
 
-  const send = (bbox: BBox) => {
-    if (onMove && !sameBox(bbox, z.bbox)) onMove(z.id, bbox);
+  /** Sends what a gesture from `origin` to `bbox` changed, onto the zone's box as it is now. */
+  const send = (origin: BBox, bbox: BBox) => {
+    const next = gestureOnto(origin, bbox, z.bbox);
+    if (onMove && !sameBox(next, z.bbox)) onMove(z.id, next);
   };
   const dragged = (g: Gesture, e: PointerEvent) =>
     dragBox(g.start, g.kind, (e.clientX - g.x0) * g.ux, (e.clientY - g.y0) * g.uy, page);
@@ -137,6 +146,7 @@ export function ZoneBox({
       pointerType: e.pointerType,
       kind: handle ?? 'move',
       start: keyed.current ?? z.bbox,
+      origin: keyStart.current ?? z.bbox,
       x0: e.clientX,
       y0: e.clientY,
       ux: page.width / frame.width,
@@ -145,6 +155,7 @@ export function ZoneBox({
       cancelled: false,
     };
     keyed.current = null;
+    keyStart.current = null;
     e.currentTarget.setPointerCapture(e.pointerId);
   };
   const onPointerMove = (e: PointerEvent<HTMLButtonElement>) => {
@@ -160,7 +171,7 @@ export function ZoneBox({
     gesture.current = null;
     setPreview(null);
     // A press that did not go past the threshold is a click: it selects (onClick), as before.
-    if (g.moved && !g.cancelled) send(dragged(g, e));
+    if (g.moved && !g.cancelled) send(g.origin, dragged(g, e));
   };
   // The browser took the pointer (a touch became a scroll, the window lost it): nothing is sent.
   const onPointerGone = (e: PointerEvent<HTMLButtonElement>) => {
@@ -171,10 +182,12 @@ export function ZoneBox({
 
   const sendKeyed = () => {
     const bbox = keyed.current;
+    const origin = keyStart.current;
     if (!bbox) return;
     keyed.current = null;
+    keyStart.current = null;
     setPreview(null);
-    send(bbox);
+    send(origin ?? z.bbox, bbox);
   };
   const onKeyDown = (e: KeyboardEvent<HTMLButtonElement>) => {
     if (e.key === 'Delete' || e.key === 'Backspace') {
@@ -191,6 +204,7 @@ export function ZoneBox({
     const next = keyBox(keyed.current ?? z.bbox, e.key, e, page);
     if (!next) return;
     e.preventDefault(); // no scrolling of the pane (nor Alt+Left's "back")
+    if (keyed.current === null) keyStart.current = z.bbox;
     keyed.current = next;
     setPreview(next);
   };

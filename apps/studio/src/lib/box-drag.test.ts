@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   dragBox,
+  gestureOnto,
   HANDLE_PX,
   HANDLES,
   handleLayout,
@@ -30,6 +31,12 @@ describe('moveBox', () => {
     const moved = moveBox({ x: 10, y: 10, w: 100.333, h: 20 }, 1000, 0, A4);
     expect(moved.x + moved.w).toBeLessThanOrEqual(A4.width);
     expect(moved.x).toBe(494.94);
+  });
+
+  it('brings a box that reaches past the page (two users’ changes merged) back onto it, by a move or its edge', () => {
+    const past = { x: 500, y: 100, w: 200, h: 50 }; // moved to the right edge by one, widened by the other
+    expect(moveBox(past, 0, 1, LETTER)).toEqual({ x: 412, y: 101, w: 200, h: 50 });
+    expect(resizeBox(past, 'e', -1, 0, LETTER)).toEqual({ x: 500, y: 100, w: 112, h: 50 });
   });
 
   it('puts a box larger than the page at its top-left corner', () => {
@@ -129,6 +136,22 @@ describe('keyboard', () => {
     expect(keyDrag('ArrowLeft', { ...plain, ctrlKey: true })).toBeNull();
     expect(keyDrag('ArrowLeft', { ...plain, metaKey: true })).toBeNull();
     expect(keyBox(box, 'a', plain, LETTER)).toBeNull();
+  });
+});
+
+describe('gestureOnto', () => {
+  it('sends the coordinates the gesture changed, onto the box as another user left it meanwhile', () => {
+    const moved = moveBox(box, 50, 0, LETTER);
+    // Ben narrowed it while Ada dragged it across: moved and narrowed.
+    expect(gestureOnto(box, moved, { ...box, w: 120 })).toEqual({ x: 150, y: 200, w: 120, h: 50 });
+    // Ben moved it down meanwhile: Ada's x and y, both set by her drag, win.
+    const across = moveBox(box, 50, 10, LETTER);
+    expect(gestureOnto(box, across, { ...box, y: 400 })).toEqual(across);
+    // A resize by the left edge sets x and w; a change of the height meanwhile stays.
+    const left = resizeBox(box, 'w', -20, 0, LETTER);
+    expect(gestureOnto(box, left, { ...box, h: 80 })).toEqual({ x: 80, y: 200, w: 320, h: 80 });
+    // Nothing changed meanwhile: the gesture's box.
+    expect(gestureOnto(box, left, box)).toEqual(left);
   });
 });
 

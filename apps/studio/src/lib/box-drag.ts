@@ -154,6 +154,17 @@ export function isArrowKey(key: string): boolean {
   return Object.hasOwn(ARROWS, key);
 }
 
+/**
+ * What a gesture that took a box from `start` to `end` sends, once the document has the box as `now`: `now` with the
+ * coordinates the gesture changed set as `end` has them. Another user's change of the other coordinates meanwhile
+ * stays (narrowed while I moved it: moved and narrowed), as it would had it come a moment later; the op sets only the
+ * coordinates that differ from `now` (`zoneUpdate`).
+ */
+export function gestureOnto(start: BBox, end: BBox, now: BBox): BBox {
+  const pick = (k: keyof BBox) => (end[k] === start[k] ? now[k] : end[k]);
+  return { x: pick('x'), y: pick('y'), w: pick('w'), h: pick('h') };
+}
+
 export function sameBox(a: BBox, b: BBox): boolean {
   return a.x === b.x && a.y === b.y && a.w === b.w && a.h === b.h;
 }

@@ -377,4 +377,83 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     );
     await ada.getByRole('button', { name: 'Close history' }).click();
   });
+
+  it("undoes Ada's move past Ben's later narrowing of the box: her position back, his width kept, no notice", async () => {
+    await zoneBox(ada).click();
+    await zoneBox(ada).and(ada.locator('.movable')).waitFor();
+    // A box wide enough to narrow by its right edge.
+    await drag(ada, await handleOf(ada, 'se'), 200, 40);
+    const start = await shownBox(ada);
+    await benSees(start);
+    const u = await unitsPerPx(ada);
+    // Ada moves it across (straight: only its x changes)...
+    await drag(ada, await bodyOf(ada), 60, 0);
+    const moved = await shownBox(ada);
+    expect(near(moved, { ...start, x: start.x + 60 * u.x }, 0.05)).toBe(true);
+    expect(moved.y).toBe(start.y);
+    await benSees(moved);
+    // ...then Ben narrows it by its right edge...
+    await zoneBox(ben).click();
+    await zoneBox(ben).and(ben.locator('.movable')).waitFor();
+    await drag(ben, await handleOf(ben, 'e'), -80, 0);
+    const narrowed = await shownBox(ben);
+    expect(narrowed.x).toBe(moved.x);
+    expect(narrowed.w).toBeLessThan(moved.w - 40);
+    await eventually(
+      () => shownBox(ada),
+      (b) => near(b, narrowed),
+      10_000,
+      "Ada sees Ben's narrowing",
+    );
+    // ...and Ada undoes her move: the box goes back where it was, as narrow as Ben made it, on both pages.
+    await ada.keyboard.press('Control+z');
+    const undone = { ...narrowed, x: start.x };
+    await eventually(
+      () => shownBox(ada),
+      (b) => near(b, undone),
+      10_000,
+      "Ada's undo",
+    );
+    await benSees(undone);
+    expect(await ada.getByText(/their change was kept/).count()).toBe(0);
+    // History: Ben resized it, Ada moved it (twice: the move and its undo).
+    await ada.getByRole('button', { name: 'History' }).click();
+    const lines = ada.getByTestId('history').locator('.history-item');
+    await eventually(
+      () => lines.allTextContents(),
+      (l) =>
+        l[0]?.startsWith('You moved zone 1') === true &&
+        l[1]?.startsWith('Ben resized zone 1') === true &&
+        l[2]?.startsWith('You moved zone 1') === true,
+      10_000,
+      'the history of the box',
+    );
+    await ada.getByRole('button', { name: 'Close history' }).click();
+  });
+
+  it("keeps Ben's narrowing made while Ada drags the box across: her drop sends only where she moved it", async () => {
+    await zoneBox(ada).click();
+    await zoneBox(ada).and(ada.locator('.movable')).waitFor();
+    const start = await shownBox(ada);
+    await benSees(start);
+    const u = await unitsPerPx(ada);
+    await drag(ada, await bodyOf(ada), -50, 20, false);
+    const dragged = { ...start, x: start.x - 50 * u.x, y: start.y + 20 * u.y };
+    // Ben narrows it by 10 meanwhile (Alt+Shift+Left: its right edge); Ada's copy gets it, her box stays under the mouse.
+    await zoneBox(ben).focus();
+    await ben.keyboard.press('Alt+Shift+ArrowLeft');
+    const changedBy = ada.locator('.zone-item .zone-changed');
+    await changedBy.filter({ hasText: 'changed by Ben' }).waitFor();
+    expect(near(await shownBox(ada), dragged, 0.05)).toBe(true);
+    await ada.mouse.up();
+    // Where Ada dropped it, as narrow as Ben made it, on both pages.
+    const both = { ...dragged, w: start.w - 10 };
+    await eventually(
+      () => shownBox(ada),
+      (b) => near(b, both, 0.05),
+      10_000,
+      "Ada's drop",
+    );
+    await benSees(await shownBox(ada));
+  });
 });
