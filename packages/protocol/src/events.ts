@@ -231,6 +231,9 @@ export const EVENTS = {
       zoneId: id,
       userId: id,
       reason: z.enum(['released', 'expired', 'left', 'forced']),
+      /** `forced`: who released it (the document's owner), and their display name when the server knows it. */
+      byUserId: id.optional(),
+      byUserName: z.string().max(128).optional(),
     }),
     delivery: 'critical',
     publisher: 'server',

@@ -170,6 +170,14 @@ describe('noticeMessage', () => {
     expect(lost('forced', { zoneIds: ['z1'] })).toBe(
       "The document's owner released your lock on the zone “Intro”",
     );
+    // Who forced it, by name: "Olga (the document's owner)"; by their role, never their id, without one.
+    const olga = { byUserId: 'u-01', byUserName: 'Olga', byUserIds: ['u-01'] };
+    expect(lost('forced', olga)).toBe(
+      "Olga (the document's owner) released your lock on the paragraph on page 2 (“Revenue grew by 12% in…”)",
+    );
+    expect(lost('forced', { byUserId: 'u-01', byUserIds: ['u-01'], zoneIds: ['z1'] })).toBe(
+      "The document's owner released your lock on the zone “Intro”",
+    );
     expect(lost('taken', { ...bob, zoneIds: ['z1'] })).toBe(
       'Your lock on the zone “Intro” ended and Bob locked it',
     );

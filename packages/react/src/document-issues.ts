@@ -30,9 +30,16 @@ const REJECTED_TITLES: Record<string, string> = {
 
 /**
  * What a notice says is made of: the zone (`zoneName` words, else "that zone", "those zones"), `was` or `were` for it,
- * who made the change (by name, else their id; `undefined` when the SDK could not know who), `undone` or `redone`.
+ * who made the change (by name, else their id; `undefined` when the SDK could not know who), the same by name only
+ * (`named`: for a notice that can say who by their role instead), `undone` or `redone`.
  */
-type NoticeWords = { zone: string; was: string; by: string | undefined; done: string };
+type NoticeWords = {
+  zone: string;
+  was: string;
+  by: string | undefined;
+  named: string | undefined;
+  done: string;
+};
 
 const NOTICE_MESSAGES: Record<string, (w: NoticeWords) => string> = {
   lock_lost: ({ zone }) => `Your lock on ${zone} ended`,
@@ -53,7 +60,11 @@ const NOTICE_MESSAGES: Record<string, (w: NoticeWords) => string> = {
 
 /** Why a lock of mine ended (`DocNotice.detail` of `lock_lost`). */
 const LOCK_LOST_MESSAGES: Record<string, (w: NoticeWords) => string> = {
-  forced: ({ zone }) => `The document's owner released your lock on ${zone}`,
+  // By name when known ("Olga (the document's owner) released..."); else the role says who, not an id.
+  forced: ({ zone, named }) =>
+    named
+      ? `${named} (the document's owner) released your lock on ${zone}`
+      : `The document's owner released your lock on ${zone}`,
   expired: ({ zone }) => `Your lock on ${zone} expired`,
   refused: ({ zone, by }) =>
     by
@@ -101,6 +112,7 @@ export function noticeMessage(doc: Pick<DocumentClient, 'zone'>, n: DocNotice): 
       name ?? (!many ? 'that zone' : n.reason === 'zone_deleted' ? 'a zone you had changed' : 'those zones'),
     was: many && n.reason !== 'zone_deleted' ? 'were' : 'was',
     by: noticeBy(n),
+    named: n.byUserId !== undefined && n.byUserName?.trim() ? n.byUserName : undefined,
     done: n.action === 'redo' ? 'redone' : 'undone',
   };
   const message =

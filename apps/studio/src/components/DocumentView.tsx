@@ -12,7 +12,14 @@ import {
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
 import { ApiError, fetchDocumentFile, listDocuments } from '../lib/api.js';
-import { cachedNames, isName, nameAuthors, rememberNames } from '../lib/author-names.js';
+import {
+  cachedNames,
+  isName,
+  knownName,
+  nameAuthors,
+  namePeople,
+  rememberNames,
+} from '../lib/author-names.js';
 import { blankDocuments, forgetBlank, rememberBlank } from '../lib/blank-documents.js';
 import { persistenceFor } from '../lib/doc-persistence.js';
 import {
@@ -100,9 +107,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
     rt.status !== 'failed'
       ? null
       : (failedWith ?? (lastError ? { code: lastError.code, message: lastError.message } : null));
-  // The client says who: "the document was deleted by Olga".
   const deleted = failure?.code === 'not_found';
-  const deletedBy = deleted ? / by (.+)$/.exec(failure.message)?.[1] : undefined;
 
   // A blank document I created that the server does not list (made offline, on a server without a catalogue, or
   // remembered by an older Studio) goes on (or up) this browser's list once it is open, with when it last changed as I
@@ -212,6 +217,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
   // told, it stays: the PDF is asked for once.
   const pdfExpected = hasPdf({
     summary,
+    blank: blank !== undefined,
     known: rt.isReady || rt.isRestored,
     meta: rt.document.meta,
     unreachable: failed || disconnected,
@@ -344,10 +350,13 @@ export function DocumentView({ documentId }: { documentId: string }) {
     return () => window.removeEventListener('keydown', onKey, true);
   }, [step]);
 
-  // Names change rarely (cursors often): the map keeps its identity until someone joins or leaves.
+  // Names change rarely (cursors often): the map keeps its identity until someone joins or leaves. A lock's holder
+  // without a name has none here (see `shownNames`).
   const namesKey = [
     ...collaboration.users.map((u) => `${u.userId}\t${u.name}`),
-    ...Object.values(rt.locks).map((l) => `${l.userId}\t${l.userName ?? l.userId}`),
+    ...Object.values(rt.locks).flatMap((l) =>
+      isName(l.userId, l.userName) ? [`${l.userId}\t${l.userName}`] : [],
+    ),
   ].join('\n');
   const names = useMemo(
     () => new Map(namesKey ? namesKey.split('\n').map((line) => line.split('\t') as [string, string]) : []),
@@ -362,9 +371,15 @@ export function DocumentView({ documentId }: { documentId: string }) {
   }, [names]);
   // Who last changed each zone, named also when they have left (the names the document remembers) and offline (the
   // names this browser kept from before, author-names.ts); a server-side author by what it is, never by its id.
-  const authorIds = rt.zones.flatMap((z) =>
-    z.updatedBy && !knownNames.has(z.updatedBy) ? [z.updatedBy] : [],
-  );
+  // The people the viewer names (present, with a caret, holding a lock): those without a name heard here are looked
+  // up as the zones' authors are.
+  const shownKey = [...new Set([...names.keys(), ...Object.values(rt.locks).map((l) => l.userId)])]
+    .sort()
+    .join('\n');
+  const authorIds = [
+    ...rt.zones.flatMap((z) => (z.updatedBy && !knownNames.has(z.updatedBy) ? [z.updatedBy] : [])),
+    ...(shownKey ? shownKey.split('\n').filter((id) => !knownNames.has(id)) : []),
+  ];
   const remembered = useDocumentUsers(documentId, authorIds);
   const rememberedNames = useMemo(
     () =>
@@ -382,6 +397,23 @@ export function DocumentView({ documentId }: { documentId: string }) {
   );
   // For History: the names not heard here (History's own come between these and them).
   const otherNames = useMemo(() => nameAuthors([], rememberedNames, keptNames), [rememberedNames, keptNames]);
+  // The viewer's names of the people it shows (lock holders in lock badges and titles, carets, editors): by the
+  // names heard here, the document's, then those kept here; else "someone" ("Pipeline"), never an id.
+  const shownNames = useMemo(
+    () => namePeople(shownKey ? shownKey.split('\n') : [], [knownNames, rememberedNames, keptNames]),
+    [shownKey, knownNames, rememberedNames, keptNames],
+  );
+  // Deleted while open here: by whom, as the user would say it. By me (another tab or device of mine): so said, not
+  // by my own name; by someone else: by name when one is known (never an id); the server does not say who to one
+  // that finds it deleted on opening.
+  const deletion = deleted ? (doc?.deletion ?? null) : null;
+  const deletedBy =
+    deletion?.byUserId === undefined || deletion.byMe
+      ? undefined
+      : knownName(deletion.byUserId, [() => deletion.byUserName, knownNames, rememberedNames, keptNames]);
+  const deletedWords = deletion?.byMe
+    ? 'You deleted this document (in another tab or on another device)'
+    : `This document was deleted${deletedBy ? ` by ${deletedBy}` : ''}`;
   // Only History names zones by number: not made again at every keystroke while it is closed.
   const zoneNumbers = useMemo(
     () => (showHistory ? new Map(rt.zones.map((z, i) => [z.id, i + 1])) : NO_NUMBERS),
@@ -408,7 +440,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
   );
 
   if (shown !== 'document')
-    return <NoDocument shown={shown} documentId={documentId} failure={failure} deletedBy={deletedBy} />;
+    return <NoDocument shown={shown} documentId={documentId} failure={failure} deletedWords={deletedWords} />;
 
   return (
     <main className="document-view">
@@ -477,8 +509,8 @@ export function DocumentView({ documentId }: { documentId: string }) {
         <div className="banner banner-error" role="alert" data-failure={failure?.code}>
           {deleted ? (
             <>
-              <strong>This document was deleted{deletedBy ? ` by ${deletedBy}` : ''}.</strong> Its zones,
-              history and files are gone; nothing more can be changed here.{' '}
+              <strong>{deletedWords}.</strong> Its zones, history and files are gone; nothing more can be
+              changed here.{' '}
             </>
           ) : (
             <>This document could not be opened{failure?.message ? `: ${failure.message}` : ''}. </>
@@ -522,7 +554,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
             zones={rt.zones}
             updateCursor={collaboration.updateCursor}
             cursors={collaboration.cursors}
-            names={names}
+            names={shownNames}
             authorNames={authorNames}
             selfId={selfId}
             pdf={pdf?.pdf ?? null}
@@ -558,12 +590,13 @@ function NoDocument({
   shown,
   documentId,
   failure,
-  deletedBy,
+  deletedWords,
 }: {
   shown: Exclude<DocumentShown, 'document'>;
   documentId: string;
   failure: DocFailure | null;
-  deletedBy: string | undefined;
+  /** What the page says of a deleted document ("This document was deleted by Olga"). */
+  deletedWords: string;
 }) {
   const { navigate } = useStudio();
   const back = (
@@ -605,11 +638,7 @@ function NoDocument({
       )}
       {shown === 'failed' && (
         <section className="no-document-card" role="alert" data-failure={failure?.code}>
-          <h1>
-            {failure?.code === 'not_found'
-              ? `This document was deleted${deletedBy ? ` by ${deletedBy}` : ''}`
-              : 'This document could not be opened'}
-          </h1>
+          <h1>{failure?.code === 'not_found' ? deletedWords : 'This document could not be opened'}</h1>
           <p>
             {failure?.code === 'not_found'
               ? 'Its zones, history and files are gone.'

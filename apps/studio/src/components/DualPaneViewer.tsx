@@ -1,5 +1,5 @@
 import type { Cursor, DocumentClient, DocumentState } from '@syncline/client';
-import { DEFAULT_LIMITS, ZONE_TYPES, type Zone, type ZoneType, zoneName } from '@syncline/doc';
+import { DEFAULT_LIMITS, ZONE_TYPES, type Zone, type ZoneType } from '@syncline/doc';
 import {
   type CollaborationCursor,
   type CursorPosition,
@@ -22,6 +22,7 @@ import {
 import { ZONE_COLORS } from '../lib/colors.js';
 import { clockTime } from '../lib/history.js';
 import { StableLists } from '../lib/stable.js';
+import { zoneDeletedMessage } from '../lib/zone-deleted.js';
 import { registerZoneShower } from '../lib/zone-focus.js';
 import { useInWindow, useZoneWindow, type ZoneWindow } from '../lib/zone-window.js';
 import { BLANK_PAGE, newZoneId, pageIndex, pageNumber } from '../lib/zones.js';
@@ -344,10 +345,11 @@ function Viewer({
       }),
     [doc, pageElement],
   );
-  // A zone I was working in (selected) deleted by someone else just vanished: say who deleted it. Not when I had
-  // edits not yet confirmed: a conflict may follow for them ("your edit in it was dropped"), and says it better.
-  const namesRef = useRef({ names, authorNames });
-  namesRef.current = { names, authorNames };
+  // A zone I was working in (selected) deleted by someone else (or by me elsewhere) just vanished: say who deleted it,
+  // by name, never by id. Not when I had edits not yet confirmed: a conflict may follow for them ("your edit in it was
+  // dropped"), and says it better.
+  const namesRef = useRef({ names, authorNames, selfId });
+  namesRef.current = { names, authorNames, selfId };
   useEffect(
     () =>
       doc.on('change', (change) => {
@@ -358,15 +360,12 @@ function Viewer({
         setSelected(null);
         const mine = doc.getSnapshot();
         if (mine.inflight || mine.pending > 0) return;
-        const by = change.userId;
-        const who =
-          by === undefined
-            ? 'Someone'
-            : (namesRef.current.names.get(by) ?? namesRef.current.authorNames.get(by) ?? by);
+        const { names: shown, authorNames: authors, selfId: me } = namesRef.current;
         notify({
           kind: 'info',
           title: 'Zone deleted',
-          message: `${who} deleted ${(zone && zoneName(zone)) ?? 'the zone'}, which you were working on.`,
+          // Presence and lock holders' names, the zones' authors' (the document's, those kept here), the replica's.
+          message: zoneDeletedMessage(change.userId, me, zone, [shown, authors, (id) => doc.user(id)?.name]),
           documentId: doc.documentId,
         });
       }),

@@ -3,8 +3,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   cachedNames,
   isSystemAuthor,
+  knownName,
   MAX_NAMES,
   nameAuthors,
+  nameOf,
+  namePeople,
   rememberNames,
   unnamedAuthor,
 } from './author-names.js';
@@ -80,5 +83,32 @@ describe('author names', () => {
     expect(
       nameAuthors(['system:pipeline'], new Map([['system:pipeline', 'PDF analysis']])).get('system:pipeline'),
     ).toBe('PDF analysis');
+  });
+
+  it('names one person, or the people a view shows (lock holders, carets), from the first real name, never the id', () => {
+    const presence = new Map([
+      ['u-ann', 'Ann'],
+      ['u-lock', 'u-lock'], // a lock holder with no name
+      ['u-dee', 'someone'], // what a map of shown names holds for someone unnamed
+    ]);
+    const documents = (id: string) => (id === 'u-lock' ? 'Lou' : undefined);
+    const kept = new Map([['u-cy', 'Cy']]);
+    const sources = [presence, documents, kept];
+    expect(knownName('u-ann', sources)).toBe('Ann');
+    expect(knownName('u-lock', sources)).toBe('Lou');
+    expect(knownName('u-cy', sources)).toBe('Cy');
+    expect(knownName('u-dee', sources)).toBeUndefined();
+    expect(knownName('system:pipeline', sources)).toBeUndefined();
+    expect(nameOf('u-dee', sources)).toBe('someone');
+    expect(nameOf('u-x', sources, true)).toBe('Someone');
+    expect(nameOf('system:pipeline', sources, true)).toBe('Pipeline');
+    expect(
+      Object.fromEntries(namePeople(['u-ann', 'u-lock', 'u-x', 'system:pipeline', 'u-ann'], sources)),
+    ).toEqual({
+      'u-ann': 'Ann',
+      'u-lock': 'Lou',
+      'u-x': 'someone',
+      'system:pipeline': 'Pipeline',
+    });
   });
 });

@@ -67,6 +67,39 @@ export function rememberNames(userId: string, names: Iterable<readonly [string, 
   }
 }
 
+/** Where a name may be found: a map of user id → name, or a look-up (the document's names, `DocumentClient.user`). */
+export type NameSource = ReadonlyMap<string, string> | ((userId: string) => string | undefined);
+
+/**
+ * The first real name `sources` have for `userId` (the most trusted first), or `undefined`. What stands in for a name
+ * (an id, "someone" that `nameAuthors` or `namePeople` put in a map) is not one.
+ */
+export function knownName(userId: string, sources: readonly NameSource[]): string | undefined {
+  for (const source of sources) {
+    const name = typeof source === 'function' ? source(userId) : source.get(userId);
+    if (isName(userId, name) && name !== unnamedAuthor(userId)) return name;
+  }
+  return undefined;
+}
+
+/**
+ * What to call `userId` in a sentence: its `knownName`, else `unnamedAuthor` ("someone", `Someone` with `atStart`;
+ * "Pipeline" for the pipeline). Never the id.
+ */
+export function nameOf(userId: string, sources: readonly NameSource[], atStart = false): string {
+  return knownName(userId, sources) ?? unnamedAuthor(userId, atStart);
+}
+
+/**
+ * `shown` (the people a view names, by id: present, with a caret, holding a lock) each with a name from `sources`
+ * (`nameOf`): a lock holder or a user present without a name is "someone" there, not an id.
+ */
+export function namePeople(shown: Iterable<string>, sources: readonly NameSource[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const id of shown) if (!out.has(id)) out.set(id, nameOf(id, sources));
+  return out;
+}
+
 /**
  * A name for each of `authorIds` (the zones' `updatedBy`), with every real name of `sources` too: each from the first
  * source that has a real name for it (the most trusted first: presence, the document's own, then those kept here),

@@ -22,4 +22,14 @@ describe('hasPdf', () => {
     expect(hasPdf({ ...none, unreachable: true })).toBe(true);
     expect(hasPdf({ ...none, unreachable: true, known: true, meta: {} })).toBe(false);
   });
+
+  it('knows a blank document this browser remembers has none, offline before its content shows (one made offline)', () => {
+    expect(hasPdf({ ...none, blank: true, unreachable: true })).toBe(false);
+    expect(hasPdf({ ...none, blank: true })).toBe(false);
+    // The server's word, and then the content, come first.
+    expect(hasPdf({ ...none, blank: true, summary: { status: 'processed' } })).toBe(true);
+    expect(hasPdf({ ...none, blank: true, known: true, meta: { processing: { status: 'done' } } })).toBe(
+      true,
+    );
+  });
 });

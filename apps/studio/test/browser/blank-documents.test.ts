@@ -81,6 +81,10 @@ describe.runIf(chromiumAvailable)('Studio: blank documents on every device', () 
       await here.waitForURL(/\/documents\/Train-notes$/);
       await here.getByTestId('made-offline-note').waitFor({ timeout: 15_000 });
       await expect(here.locator('.doc-title').textContent()).resolves.toBe('Train notes');
+      // It has no PDF, offline as online: not one that could not be loaded.
+      await expect(here.getByTestId('pdf-note').textContent()).resolves.toBe(
+        'No PDF for this document: zones are shown on blank pages.',
+      );
       const add = here.getByRole('button', { name: 'Add zone' });
       await expect(add.isEnabled()).resolves.toBe(true);
       await add.click();
@@ -102,6 +106,9 @@ describe.runIf(chromiumAvailable)('Studio: blank documents on every device', () 
         'the document made offline, after a reload',
       );
       await here.getByTestId('made-offline-note').waitFor();
+      await expect(here.getByTestId('pdf-note').textContent()).resolves.toBe(
+        'No PDF for this document: zones are shown on blank pages.',
+      );
       await here.getByLabel(/^Text of zone 1 /).focus();
       await here.keyboard.press('End');
       await here.keyboard.type(', reloaded');

@@ -195,7 +195,8 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     await ben.getByRole('button', { name: 'Lock zone 1' }).click();
     await ada.getByText('locked by Ben').waitFor();
     await ada.getByRole('button', { name: 'Force unlock zone 1' }).click();
-    await ben.getByText("The document's owner released your lock on the paragraph on page 1").waitFor();
+    // By name: the owner who released it.
+    await ben.getByText("Ada (the document's owner) released your lock on the paragraph on page 1").waitFor();
     await ada.getByText('locked by Ben').waitFor({ state: 'detached' });
     await ben.getByRole('button', { name: 'Lock zone 1' }).waitFor(); // his button offers the lock again
     await dismissToasts(ben);

@@ -58,6 +58,10 @@ describe.runIf(chromiumAvailable)('Studio: deleting a document', () => {
     await waitForDocOpen(ben);
     // The first page's zones are there when it goes.
     await ben.getByLabel(/^Text of zone 1 /).waitFor({ timeout: 15_000 });
+    // Ada has it open in another tab too.
+    const adaTab = await ada.context().newPage();
+    await adaTab.goto(documentUrl);
+    await waitForDocOpen(adaTab);
 
     await ada.getByRole('button', { name: '← Documents' }).click();
     const row = ada.locator('tr', { hasText: 'minutes.pdf' });
@@ -84,6 +88,14 @@ describe.runIf(chromiumAvailable)('Studio: deleting a document', () => {
     await expect(banner.textContent()).resolves.toContain('This document was deleted by Ada.');
     await expect(ben.locator('.viewer').getAttribute('data-doc-status')).resolves.toBe('failed');
     await screenshot(ben, 'document-deleted');
+    // Ada's other tab is told she did it, not "by Ada".
+    const hers = adaTab.locator('[role=alert][data-failure="not_found"]');
+    await hers.waitFor({ timeout: 10_000 });
+    await expect(hers.textContent()).resolves.toContain(
+      'You deleted this document (in another tab or on another device).',
+    );
+    await expect(hers.textContent()).resolves.not.toContain('by Ada');
+    await adaTab.close();
     // The banner says it once: no "Document error" toast repeats it, not even for a frame.
     await expect(paintedToasts(ben)).resolves.toEqual([]);
     // What is shown stays, but nothing offers to change it, nor an export or history that are gone with it.

@@ -65,6 +65,7 @@ import { type LocalOp, type PendingConflict, SyncState } from './sync-state.js';
 import { type DocTransport, docRoom, sharingRoom } from './transport.js';
 import type {
   ChangeSource,
+  DocDeletion,
   DocNotice,
   DocNoticeReason,
   DocStatus,
@@ -301,6 +302,7 @@ export class DocumentClient {
   private resolveReady!: () => void;
   private rejectReady!: (error: SynclineError) => void;
   private ownerIdValue: string | undefined;
+  private deletionValue: DocDeletion | null = null;
 
   constructor(
     transport: DocTransport,
@@ -325,11 +327,11 @@ export class DocumentClient {
       clock: this.clock,
       renewMs: options.lockRenewMs,
       onChange: () => this.publish(),
-      onLost: (zoneId, reason) => {
-        // Taken (or my renewal refused): the lock is someone else's now, when the lock list says so.
+      onLost: (zoneId, reason, forcedBy) => {
+        // Taken (or my renewal refused): the lock is someone else's now, when the lock list says so. Forced: by whom
+        // the server said (the document's owner).
         const holder = reason === 'taken' || reason === 'refused' ? this.lockKeeper.all[zoneId] : undefined;
-        const by =
-          holder !== undefined && holder.userId !== this.transport.userId ? holder.userId : undefined;
+        const by = holder !== undefined && holder.userId !== this.transport.userId ? holder.userId : forcedBy;
         this.events.emit('notice', {
           reason: 'lock_lost',
           zoneIds: [zoneId],
@@ -393,6 +395,15 @@ export class DocumentClient {
   /** The document's owner (may force-unlock), from `doc.open`. */
   get ownerId(): string | undefined {
     return this.ownerIdValue;
+  }
+
+  /**
+   * Who deleted the document, once the server said it was deleted while it was open here (`document_deleted`; the
+   * client then fails with `not_found`); `null` otherwise, also for one found deleted on opening (the server does not
+   * say who then).
+   */
+  get deletion(): DocDeletion | null {
+    return this.deletionValue;
   }
 
   get canUndo(): boolean {
@@ -769,7 +780,9 @@ export class DocumentClient {
         });
       }),
       t.subscribe('zone_unlock', (d) => {
-        if (mine(d)) this.lockKeeper.unlocked(d.zoneId, d.userId, d.reason);
+        if (!mine(d)) return;
+        if (d.byUserId) this.learnUsers([{ userId: d.byUserId, name: d.byUserName }]);
+        this.lockKeeper.unlocked(d.zoneId, d.userId, d.reason, d.byUserId);
       }),
       t.subscribe('conflict', (d) => {
         if (!mine(d)) return;
@@ -796,7 +809,14 @@ export class DocumentClient {
       t.subscribe('document_deleted', (d) => {
         if (!mine(d) || this.closed) return;
         this.lockKeeper.dispose();
-        const by = d.deletedByName ?? d.deletedBy;
+        const byMe = d.deletedBy !== undefined && d.deletedBy === this.transport.userId;
+        this.deletionValue = {
+          ...(d.deletedBy === undefined ? {} : { byUserId: d.deletedBy }),
+          ...(d.deletedByName === undefined ? {} : { byUserName: d.deletedByName }),
+          byMe,
+        };
+        // Deleted by me (another tab or device of mine): said so, not by my own name.
+        const by = byMe ? 'you' : (d.deletedByName ?? d.deletedBy);
         this.fail(new SynclineError('not_found', `the document was deleted${by ? ` by ${by}` : ''}`));
       }),
       t.on('welcome', (welcome) => this.onWelcome(welcome)),

@@ -116,6 +116,24 @@ describe('DocumentClient, its document deleted', () => {
     deleted(ann.conn, { documentId: server.documentId, deletedBy: 'olga' });
     await quiesce([ann.conn], tick);
     expect(errors).toEqual(['the document was deleted by olga']);
+    expect(ann.doc.deletion).toEqual({ byUserId: 'olga', byMe: false });
+  });
+
+  it('says I deleted it (in another tab or on another device), not by my own name, and tells an app it was me', async () => {
+    const { open, server } = world();
+    const ann = open('ann');
+    await ann.doc.ready;
+    expect(ann.doc.deletion).toBeNull();
+    const errors: string[] = [];
+    ann.doc.on('error', (e) => errors.push(e.message));
+    deleted(ann.conn, { documentId: server.documentId, deletedBy: 'ann', deletedByName: 'Ann' });
+    await quiesce([ann.conn], tick);
+    expect(errors).toEqual(['the document was deleted by you']);
+    expect(ann.doc.deletion).toEqual({ byUserId: 'ann', byUserName: 'Ann', byMe: true });
+    await expect(ann.doc.whenSynced()).rejects.toMatchObject({
+      code: 'not_found',
+      message: 'the document was deleted by you',
+    });
   });
 
   it('a document deleted before it was opened fails at once on not_found, without retrying', async () => {

@@ -314,11 +314,14 @@ export class FakeDocServer {
     if (held.userId !== userId && !(force && userId === this.options.ownerId))
       throw new SynclineError('forbidden', 'not your lock');
     this.locks.delete(zoneId);
+    const mine = held.userId === userId;
     this.publish('zone_unlock', {
       documentId: this.documentId,
       zoneId,
       userId: held.userId,
-      reason: held.userId === userId ? 'released' : 'forced',
+      reason: mine ? 'released' : 'forced',
+      // As the sequencer: who forced it (which adds their token name, `byUserName`: connections here have none).
+      ...(mine ? {} : { byUserId: userId }),
     });
     return {};
   }

@@ -99,13 +99,138 @@ describe('DocumentClient locks', () => {
     ]);
     await bob.doc.unlock('z2', { force: true }); // the owner
     await quiesce([ann.conn, bob.conn], tick);
-    expect(notices.at(-1)).toMatchObject({ zoneIds: ['z2'], detail: 'forced' });
+    expect(notices.at(-1)).toMatchObject({ zoneIds: ['z2'], detail: 'forced', byUserId: 'bob' });
     expect(ann.doc.locks).toEqual({});
     expect(ann.doc.holdsLock('z2')).toBe(false);
     await expect(ann.doc.unlock('z9', { force: true })).resolves.toBeUndefined(); // nothing to release
     ann.doc.close();
     bob.doc.close();
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('names the owner who forced my lock open, by the name the server gave', async () => {
+    const { server, open } = world({ ownerId: 'olga', now: () => Date.now() });
+    const ann = open('ann');
+    await ann.doc.ready;
+    const notices: DocNotice[] = [];
+    ann.doc.on('notice', (n) => notices.push(n));
+    await ann.doc.lock('z1');
+    // The sequencer's `zone_unlock` of a forced lock: who forced it, and their token's name.
+    const room = server.room;
+    ann.conn.push({
+      kind: 'event',
+      room,
+      event: {
+        seq: server.roomSeq(room) + 1,
+        type: 'zone_unlock',
+        data: {
+          documentId: server.documentId,
+          zoneId: 'z1',
+          userId: 'ann',
+          reason: 'forced',
+          byUserId: 'olga',
+          byUserName: 'Olga',
+        },
+      },
+    });
+    await quiesce([ann.conn], tick);
+    expect(notices).toEqual([
+      expect.objectContaining({
+        reason: 'lock_lost',
+        detail: 'forced',
+        byUserId: 'olga',
+        byUserName: 'Olga',
+        byUserIds: ['olga'],
+      }),
+    ]);
+    expect(ann.doc.user('olga')).toEqual({ userId: 'olga', name: 'Olga' }); // remembered, as other names heard
+    expect(ann.doc.holdsLock('z1')).toBe(false);
+    ann.doc.close();
+  });
+
+  it('tells me who took my lock while I was away, though the room replays its end before the new lock', async () => {
+    const { server, open } = world({ now: () => Date.now() });
+    const ann = open('ann');
+    const bob = open('bob');
+    await Promise.all([ann.doc.ready, bob.doc.ready]);
+    const notices: DocNotice[] = [];
+    ann.doc.on('notice', (n) => notices.push(n));
+    await ann.doc.lock('z1');
+    ann.conn.disconnect();
+    // Away, its lease runs out, and bob locks the zone.
+    server.expireLock('z1');
+    await bob.doc.lock('z1');
+    await quiesce([bob.conn], tick);
+    // Back: the room replays zone_unlock (expired) then bob's zone_lock; the renewal sent on reconnecting is refused.
+    ann.conn.reconnect();
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(notices).toEqual([
+      expect.objectContaining({ reason: 'lock_lost', detail: 'taken', byUserId: 'bob', zoneIds: ['z1'] }),
+    ]);
+    expect(ann.doc.holdsLock('z1')).toBe(false);
+    expect(ann.doc.locks.z1).toMatchObject({ userId: 'bob' });
+    ann.doc.close();
+    bob.doc.close();
+  });
+
+  it('tells me my lock was taken while I was away when the refused renewal overtakes the replayed new lock', async () => {
+    const { server, open } = world({ now: () => Date.now() });
+    const ann = open('ann');
+    const bob = open('bob');
+    await Promise.all([ann.doc.ready, bob.doc.ready]);
+    const notices: DocNotice[] = [];
+    ann.doc.on('notice', (n) => notices.push(n));
+    await ann.doc.lock('z1');
+    ann.conn.disconnect();
+    server.expireLock('z1');
+    await bob.doc.lock('z1');
+    await quiesce([bob.conn], tick);
+    ann.conn.auto = false;
+    ann.conn.reconnect();
+    await tick();
+    while (ann.conn.deliverUp()) {} // the renewal, refused: bob holds the zone
+    // A long replay, sent a page at a time: the answer comes between its zone_unlock and bob's zone_lock.
+    const [unlock, lock, ...rest] = ann.conn.downlink.splice(0);
+    expect([unlock, lock].map((d) => d.kind === 'event' && d.event.type)).toEqual([
+      'zone_unlock',
+      'zone_lock',
+    ]);
+    ann.conn.downlink.push(unlock, ...rest);
+    while (ann.conn.deliverDown()) {}
+    await tick(); // the refusal is handled before bob's zone_lock comes
+    ann.conn.downlink.push(lock);
+    ann.conn.auto = true;
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(notices).toEqual([
+      expect.objectContaining({ reason: 'lock_lost', detail: 'taken', zoneIds: ['z1'] }),
+    ]);
+    expect(ann.doc.holdsLock('z1')).toBe(false);
+    ann.doc.close();
+    bob.doc.close();
+  });
+
+  it('keeps, without a notice, my lock whose lease ran out while I was away when nobody took the zone', async () => {
+    const { server, open } = world({ lockTtlMs: 30_000, now: () => Date.now() });
+    const ann = open('ann');
+    await ann.doc.ready;
+    const notices: DocNotice[] = [];
+    ann.doc.on('notice', (n) => notices.push(n));
+    await ann.doc.lock('z1');
+    ann.conn.disconnect();
+    server.expireLock('z1');
+    ann.conn.reconnect(); // the replayed zone_unlock (expired) comes before the renewal is granted
+    await quiesce([ann.conn], tick);
+    expect(notices).toEqual([]);
+    expect(ann.doc.holdsLock('z1')).toBe(true);
+    expect(server.locks.get('z1')).toMatchObject({ userId: 'ann', expiresAt: T0 + 30_000 });
+    expect(ann.doc.locks.z1).toMatchObject({ userId: 'ann' });
+    // Still renewed, as any lock I hold.
+    await vi.advanceTimersByTimeAsync(10_000);
+    await quiesce([ann.conn], tick);
+    expect(server.locks.get('z1')?.expiresAt).toBe(T0 + 40_000);
+    ann.doc.close();
+    await quiesce([ann.conn], tick);
+    expect(server.locks.size).toBe(0);
   });
 
   it('stops renewing my lock once I release it on another device, without a notice', async () => {

@@ -14,8 +14,8 @@ export interface LockKeeperOptions {
   renewMs?: number;
   /** The set of locks changed. */
   onChange(): void;
-  /** A lock I held is gone (expired, forced by the owner, refused on renewal). */
-  onLost(zoneId: string, reason: LockLostReason): void;
+  /** A lock I held is gone (expired, forced by the owner, refused on renewal); `by`: who forced it (a user id), if told. */
+  onLost(zoneId: string, reason: LockLostReason, by?: string): void;
   onError(error: SynclineError): void;
 }
 
@@ -28,8 +28,14 @@ const MAX_RENEW_MS = 60_000;
  */
 export class LockKeeper {
   private locks: Readonly<Record<string, ZoneLock>> = Object.freeze({});
-  /** Zones I hold, with their renewal timer. */
+  /** Zones I hold, with their renewal timer (`undefined`: a renewal is on its way, or waits for the reconnect). */
   private readonly held = new Map<string, TimerHandle | undefined>();
+  /**
+   * Zones I hold whose lease the server said ended (expired, or I had left) while their renewal was on its way: after
+   * a reconnect, the room's missed events come before the renewal's answer, the end of my lock before whoever took
+   * the zone next. The renewal decides: granted, the lock is mine again; refused, someone took it (told as `taken`).
+   */
+  private readonly lapsed = new Set<string>();
   /** The latest `lock`/`unlock` call per zone: a lock reply that an `unlock` (or a newer `lock`) followed is stale. */
   private readonly calls = new Map<string, number>();
   /** Zones whose `lock` request awaits its reply (by that call). */
@@ -56,8 +62,11 @@ export class LockKeeper {
     this.locks = Object.freeze(next);
     for (const zoneId of [...this.held.keys()]) {
       const lock = next[zoneId];
-      if (!lock) this.lost(zoneId, 'expired');
-      else if (lock.userId !== this.options.transport.userId) this.lost(zoneId, 'taken');
+      if (lock && lock.userId !== this.options.transport.userId) this.lost(zoneId, 'taken');
+      else if (lock) continue;
+      // Gone while its renewal is on its way (a re-open after a reconnect): the renewal says what became of it.
+      else if (this.held.get(zoneId) === undefined) this.lapsed.add(zoneId);
+      else this.lost(zoneId, 'expired');
     }
     this.options.onChange();
   }
@@ -69,14 +78,18 @@ export class LockKeeper {
       this.lost(lock.zoneId, 'taken');
   }
 
-  /** A `zone_unlock` event. */
-  unlocked(zoneId: string, userId: string, reason: string): void {
+  /** A `zone_unlock` event; `by`: who ended it (a user id), when not its holder (`forced`: the document's owner). */
+  unlocked(zoneId: string, userId: string, reason: string, by?: string): void {
     if (this.locks[zoneId]?.userId !== userId) return; // an older lock's end
     this.remove(zoneId);
     if (!this.held.has(zoneId) || userId !== this.options.transport.userId) return;
     // Released by me on another device (or tab): no longer mine to renew, which would lock it again; nothing lost.
     if (reason === 'released') this.stop(zoneId);
-    else this.lost(zoneId, reason === 'forced' || reason === 'left' ? reason : 'expired');
+    else if (reason === 'forced') this.lost(zoneId, 'forced', by);
+    // Its lease ended while I was away (the renewal sent on reconnecting is not answered yet): not told yet, as the
+    // renewal, or the `zone_lock` of whoever took it meanwhile (`locked`), says what became of it.
+    else if (this.held.get(zoneId) === undefined) this.lapsed.add(zoneId);
+    else this.lost(zoneId, reason === 'left' ? 'left' : 'expired');
   }
 
   /** Locks `zoneId` (or renews my lock), and keeps renewing it until `unlock`. */
@@ -194,7 +207,9 @@ export class LockKeeper {
       (error: unknown) => {
         if (this.disposed || !this.held.has(zoneId)) return;
         const code = error instanceof SynclineError ? error.code : undefined;
-        if (code === 'zone_locked' || code === 'forbidden') this.lost(zoneId, 'refused');
+        // Refused after its lease ended while I was away: someone took the zone meanwhile.
+        if (code === 'zone_locked' || code === 'forbidden')
+          this.lost(zoneId, this.lapsed.has(zoneId) ? 'taken' : 'refused');
         else {
           // Transient (timeout, unavailable): try again at the next period.
           this.options.onError(
@@ -216,10 +231,11 @@ export class LockKeeper {
     const timer = this.held.get(zoneId);
     if (timer !== undefined) this.options.timers.clearTimeout(timer);
     this.held.delete(zoneId);
+    this.lapsed.delete(zoneId); // let go, or granted again (`schedule`): nothing left to tell
   }
 
-  private lost(zoneId: string, reason: LockLostReason): void {
+  private lost(zoneId: string, reason: LockLostReason, by?: string): void {
     this.stop(zoneId);
-    this.options.onLost(zoneId, reason);
+    this.options.onLost(zoneId, reason, by);
   }
 }

@@ -96,6 +96,15 @@ export interface DocRejection {
   opId: string;
 }
 
+/** Who deleted a document that was open (`DocumentClient.deletion`), as the server's `document_deleted` said. */
+export interface DocDeletion {
+  /** Their user id, and display name, when the server said (older servers do not). */
+  byUserId?: string;
+  byUserName?: string;
+  /** I did (the same user id as mine): in another tab, on another device, or through another client. */
+  byMe: boolean;
+}
+
 export type DocNoticeReason =
   | UndoNoticeReason
   /** A zone lock I held is gone: expired, forced by the owner, or taken. */
@@ -110,13 +119,17 @@ export interface DocNotice {
   partial: boolean;
   /** Which action the notice is about. */
   action?: 'undo' | 'redo' | 'lock' | 'restore';
-  /** For `lock_lost`: why (`expired`, `forced`, `taken`, `left`, `refused`). */
+  /**
+   * For `lock_lost`: why (`expired`, `forced`: by the document's owner, `taken`: it ended (while I was away, say) and
+   * someone else locked the zone, `left`, `refused`: my renewal was refused).
+   */
   detail?: string;
   /**
    * Who made the change the notice is about, when this replica knows: for `overwritten`, `edited_by_others` and
    * `zone_deleted`, the latest author of the changes that got in the way of the undo/redo (their ops as they
    * arrived; a change that came with a re-open's snapshot, or the rollback of a refused edit, has none); for a
-   * `lock_lost` that is `taken` (or `refused`), who holds the lock now.
+   * `lock_lost` that is `taken` (or `refused`), who holds the lock now; for one `forced`, who released it (the
+   * document's owner), when the server said.
    */
   byUserId?: string;
   /** Their display name, when known (a message names them by it). */

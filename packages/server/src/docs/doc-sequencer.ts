@@ -807,7 +807,9 @@ export class DocumentSequencer {
     }
     // Only the lock checked above: past its lease another user may have taken the zone since.
     const released = await doc.locks.release(zoneId, held.userId);
-    if (released) this.announceUnlock(doc, released, mine ? 'released' : 'forced');
+    // Forced: the holder is told who released it (their notice names the owner).
+    if (released)
+      this.announceUnlock(doc, released, mine ? 'released' : 'forced', mine ? undefined : session.identity);
     return {};
   }
 
@@ -1194,10 +1196,12 @@ export class DocumentSequencer {
       .catch(() => {});
   }
 
+  /** Publishes the end of `lock`; `by`: who ended it when that is not its holder (the owner forcing it). */
   private announceUnlock(
     doc: Pick<LiveDocument, 'id'>,
     lock: ZoneLock,
     reason: 'released' | 'expired' | 'left' | 'forced',
+    by?: Pick<Identity, 'userId' | 'name'>,
   ): void {
     void this.hub
       .publish(docRoom(doc.id), 'zone_unlock', {
@@ -1205,6 +1209,8 @@ export class DocumentSequencer {
         zoneId: lock.zoneId,
         userId: lock.userId,
         reason,
+        ...(by === undefined ? {} : { byUserId: by.userId }),
+        ...(by?.name === undefined ? {} : { byUserName: by.name.slice(0, 128) }),
       })
       .catch(() => {});
   }

@@ -1,0 +1,135 @@
+import type { DocNotice, SynclineClient } from '@syncline/client';
+import type { EventData } from '@syncline/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { noticeMessage } from '../../packages/react/src/document-issues.js';
+import {
+  Cleanup,
+  createClient,
+  freePort,
+  startServer,
+  tokenProvider,
+  uniqueRoom,
+  waitFor,
+  wsUrl,
+} from './helpers.js';
+
+/**
+ * Zone locks ending against a real server, as their holder is told: forced open by the document's owner (who, by
+ * name), and taken by someone else while the holder was away (the room replays the end of the lock before the new
+ * one).
+ */
+describe('zone locks, as their holder is told', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+
+  const paragraph = {
+    id: 'z1',
+    page: 1,
+    bbox: { x: 0, y: 0, w: 100, h: 20 },
+    type: 'paragraph' as const,
+    label: '',
+    confidence: 1,
+    text: 'Quarterly report',
+  };
+
+  async function setup(options: Parameters<typeof startServer>[1] = {}) {
+    const { url, server } = await startServer(cleanup, options);
+    const documentId = uniqueRoom().slice(4);
+    const open = async (userId: string, name: string, client?: SynclineClient) => {
+      const c = client ?? createClient(cleanup, { url, token: tokenProvider(userId, { name }) });
+      const doc = c.doc(documentId);
+      await doc.ready;
+      const notices: DocNotice[] = [];
+      doc.on('notice', (n) => notices.push(n));
+      return { client: c, doc, notices };
+    };
+    return { server, url, documentId, open };
+  }
+
+  it("names the document's owner who forced my lock open, on the wire and in the notice", async () => {
+    const { open } = await setup();
+    const olga = await open('u-olga', 'Olga'); // opened first: the owner
+    olga.doc.createZone(paragraph);
+    await olga.doc.whenSynced();
+    const ben = await open('u-ben', 'Ben');
+    const unlocks: EventData<'zone_unlock'>[] = [];
+    ben.client.subscribe('zone_unlock', (d) => unlocks.push(d));
+    await ben.doc.lock('z1');
+    await waitFor(() => olga.doc.locks.z1?.userId === 'u-ben');
+
+    await olga.doc.unlock('z1', { force: true });
+    await waitFor(() => ben.notices.length > 0);
+    expect(unlocks).toEqual([
+      expect.objectContaining({
+        zoneId: 'z1',
+        userId: 'u-ben',
+        reason: 'forced',
+        byUserId: 'u-olga',
+        byUserName: 'Olga',
+      }),
+    ]);
+    expect(ben.notices).toEqual([
+      expect.objectContaining({
+        reason: 'lock_lost',
+        detail: 'forced',
+        byUserId: 'u-olga',
+        byUserName: 'Olga',
+      }),
+    ]);
+    expect(noticeMessage(ben.doc, ben.notices[0])).toBe(
+      "Olga (the document's owner) released your lock on the paragraph on page 1 (“Quarterly report”)",
+    );
+    expect(ben.doc.holdsLock('z1')).toBe(false);
+    // Releasing my own lock says nothing of who.
+    await olga.doc.lock('z1');
+    await olga.doc.unlock('z1');
+    await waitFor(() => unlocks.length === 2);
+    expect(unlocks[1]).toEqual({
+      documentId: expect.any(String),
+      zoneId: 'z1',
+      userId: 'u-olga',
+      reason: 'released',
+    });
+  });
+
+  it('tells me, back online, that my lock was taken while I was away, and by whom', async () => {
+    // A short lease (renewed every second), so that it runs out while Ann is away, long before her presence ends.
+    const { server, url, open } = await setup({ documents: { lockTtlMs: 2_000 } });
+    let current = url;
+    const dead = wsUrl(await freePort());
+    const annClient = createClient(cleanup, {
+      url: () => current,
+      token: tokenProvider('u-ann', { name: 'Ann' }),
+    });
+    const ann = await open('u-ann', 'Ann', annClient);
+    ann.doc.createZone(paragraph);
+    await ann.doc.whenSynced();
+    const ben = await open('u-ben', 'Ben');
+    await ann.doc.lock('z1');
+    await waitFor(() => ben.doc.locks.z1?.userId === 'u-ann');
+
+    // Ann's network goes: every reconnect fails meanwhile. Her lease runs out, and Ben locks the zone.
+    current = dead;
+    for (const conn of server.hub.connections) if (conn.session?.userId === 'u-ann') conn.socket.terminate();
+    await waitFor(() => annClient.state !== 'open');
+    await waitFor(() => ben.doc.locks.z1 === undefined, 10_000, 'the lease of the lock ran out');
+    await ben.doc.lock('z1');
+
+    current = url;
+    await waitFor(() => ann.notices.length > 0, 10_000, 'ann is told');
+    await waitFor(() => ann.doc.locks.z1?.userId === 'u-ben');
+    expect(ann.notices).toEqual([
+      expect.objectContaining({
+        reason: 'lock_lost',
+        detail: 'taken',
+        zoneIds: ['z1'],
+        byUserId: 'u-ben',
+        byUserName: 'Ben',
+      }),
+    ]);
+    expect(noticeMessage(ann.doc, ann.notices[0])).toBe(
+      'Your lock on the paragraph on page 1 (“Quarterly report”) ended and Ben locked it',
+    );
+    expect(ann.doc.holdsLock('z1')).toBe(false);
+  });
+});
