@@ -92,6 +92,47 @@ describe('zone locks, as their holder is told', () => {
     });
   });
 
+  it('tells me, back online, that the owner released my lock while I was away, and does not lock it again', async () => {
+    const { server, url, documentId, open } = await setup();
+    let current = url;
+    const dead = wsUrl(await freePort());
+    const olga = await open('u-olga', 'Olga'); // opened first: the owner
+    olga.doc.createZone(paragraph);
+    await olga.doc.whenSynced();
+    const annClient = createClient(cleanup, {
+      url: () => current,
+      token: tokenProvider('u-ann', { name: 'Ann' }),
+    });
+    const ann = await open('u-ann', 'Ann', annClient);
+    await ann.doc.lock('z1');
+    await waitFor(() => olga.doc.locks.z1?.userId === 'u-ann');
+    // A renewal never makes a lock: of a zone nobody holds, it is refused.
+    await expect(
+      olga.client.request('doc.lock', { documentId, zoneId: 'z2', renew: true }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+
+    current = dead;
+    for (const conn of server.hub.connections) if (conn.session?.userId === 'u-ann') conn.socket.terminate();
+    await waitFor(() => annClient.state !== 'open');
+    await olga.doc.unlock('z1', { force: true });
+    current = url;
+    await waitFor(() => ann.notices.length > 0, 10_000, 'ann is told');
+    expect(ann.notices).toEqual([
+      expect.objectContaining({
+        reason: 'lock_lost',
+        detail: 'forced',
+        byUserId: 'u-olga',
+        byUserName: 'Olga',
+      }),
+    ]);
+    // Her renewal on reconnecting did not take the zone back.
+    await ann.doc.whenSynced();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(olga.doc.locks.z1).toBeUndefined();
+    expect(ann.doc.holdsLock('z1')).toBe(false);
+    await olga.doc.lock('z1'); // free for anyone
+  });
+
   it('tells me, back online, that my lock was taken while I was away, and by whom', async () => {
     // A short lease (renewed every second), so that it runs out while Ann is away, long before her presence ends.
     const { server, url, open } = await setup({ documents: { lockTtlMs: 2_000 } });

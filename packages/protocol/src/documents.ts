@@ -22,7 +22,7 @@ export const DOC_METHODS = {
    * (who last opened it under which name), to name the authors of zones and ops who are not around.
    */
   users: 'doc.users',
-  /** `{documentId, zoneId}` -> `ZoneLock` (locks, or renews your lock). */
+  /** `{documentId, zoneId, renew?}` -> `ZoneLock` (locks; with `renew: true` only extends a lock still yours, else `not_found`). */
   lock: 'doc.lock',
   /** `{documentId, zoneId, force?}` -> `{}`; `force` is for the document's owner. */
   unlock: 'doc.unlock',

@@ -156,7 +156,7 @@ export class FakeDocServer {
         return { users: ids.flatMap((id) => this.users.get(id) ?? []) };
       }
       case 'doc.lock':
-        return this.lock(conn.userId, data.zoneId as string);
+        return this.lock(conn.userId, data.zoneId as string, data.renew === true);
       case 'doc.unlock':
         return this.unlock(conn.userId, data.zoneId as string, data.force === true);
       default:
@@ -297,11 +297,14 @@ export class FakeDocServer {
     return reply;
   }
 
-  private lock(userId: string, zoneId: string): ZoneLock {
+  private lock(userId: string, zoneId: string, renew: boolean): ZoneLock {
     const now = this.now();
     const held = this.locks.get(zoneId);
     if (held && held.userId !== userId && held.expiresAt > now)
       throw new SynclineError('zone_locked', `zone ${zoneId} is locked by ${held.userId}`);
+    // As the server: a renewal extends a lock still in force, and never makes one.
+    if (renew && !(held && held.expiresAt > now))
+      throw new SynclineError('not_found', `no lock of yours on zone ${zoneId} to renew: it ended`);
     const lock: ZoneLock = { zoneId, userId, expiresAt: now + (this.options.lockTtlMs ?? 30_000) };
     this.locks.set(zoneId, lock);
     this.publish('zone_lock', { documentId: this.documentId, ...lock });

@@ -209,7 +209,7 @@ describe('DocumentClient locks', () => {
     bob.doc.close();
   });
 
-  it('keeps, without a notice, my lock whose lease ran out while I was away when nobody took the zone', async () => {
+  it('tells me my lock expired while I was away when nobody took the zone: the renewal does not make it again', async () => {
     const { server, open } = world({ lockTtlMs: 30_000, now: () => Date.now() });
     const ann = open('ann');
     await ann.doc.ready;
@@ -218,19 +218,40 @@ describe('DocumentClient locks', () => {
     await ann.doc.lock('z1');
     ann.conn.disconnect();
     server.expireLock('z1');
-    ann.conn.reconnect(); // the replayed zone_unlock (expired) comes before the renewal is granted
+    ann.conn.reconnect(); // the replayed zone_unlock (expired) comes before the renewal's answer (refused: it ended)
     await quiesce([ann.conn], tick);
-    expect(notices).toEqual([]);
-    expect(ann.doc.holdsLock('z1')).toBe(true);
-    expect(server.locks.get('z1')).toMatchObject({ userId: 'ann', expiresAt: T0 + 30_000 });
-    expect(ann.doc.locks.z1).toMatchObject({ userId: 'ann' });
-    // Still renewed, as any lock I hold.
-    await vi.advanceTimersByTimeAsync(10_000);
-    await quiesce([ann.conn], tick);
-    expect(server.locks.get('z1')?.expiresAt).toBe(T0 + 40_000);
-    ann.doc.close();
+    expect(notices).toEqual([
+      expect.objectContaining({ reason: 'lock_lost', detail: 'expired', zoneIds: ['z1'] }),
+    ]);
+    expect(ann.doc.holdsLock('z1')).toBe(false);
+    expect(server.locks.size).toBe(0);
+    // Not renewed any more.
+    await vi.advanceTimersByTimeAsync(40_000);
     await quiesce([ann.conn], tick);
     expect(server.locks.size).toBe(0);
+    ann.doc.close();
+  });
+
+  it('tells me the owner released my lock while I was away, and does not take it again', async () => {
+    const { server, open } = world({ lockTtlMs: 30_000, now: () => Date.now(), ownerId: 'olga' });
+    const olga = open('olga'); // the document's owner
+    await olga.doc.ready;
+    const ann = open('ann');
+    await ann.doc.ready;
+    const notices: DocNotice[] = [];
+    ann.doc.on('notice', (n) => notices.push(n));
+    await ann.doc.lock('z1');
+    ann.conn.disconnect();
+    await olga.doc.unlock('z1', { force: true });
+    ann.conn.reconnect();
+    await quiesce([ann.conn, olga.conn], tick);
+    expect(notices).toEqual([
+      expect.objectContaining({ reason: 'lock_lost', detail: 'forced', zoneIds: ['z1'], byUserId: 'olga' }),
+    ]);
+    expect(ann.doc.holdsLock('z1')).toBe(false);
+    expect(server.locks.size).toBe(0);
+    ann.doc.close();
+    olga.doc.close();
   });
 
   it('stops renewing my lock once I release it on another device, without a notice', async () => {

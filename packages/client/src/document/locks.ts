@@ -33,9 +33,10 @@ export class LockKeeper {
   /**
    * Zones I hold whose lease the server said ended (expired, or I had left) while their renewal was on its way: after
    * a reconnect, the room's missed events come before the renewal's answer, the end of my lock before whoever took
-   * the zone next. The renewal decides: granted, the lock is mine again; refused, someone took it (told as `taken`).
+   * the zone next. The renewal decides: refused as locked, someone took it (told as `taken`); refused as ended (a
+   * renewal never makes a new lock), it ended as the event said; granted (an older server), the lock is mine again.
    */
-  private readonly lapsed = new Set<string>();
+  private readonly lapsed = new Map<string, 'expired' | 'left'>();
   /** The latest `lock`/`unlock` call per zone: a lock reply that an `unlock` (or a newer `lock`) followed is stale. */
   private readonly calls = new Map<string, number>();
   /** Zones whose `lock` request awaits its reply (by that call). */
@@ -65,7 +66,7 @@ export class LockKeeper {
       if (lock && lock.userId !== this.options.transport.userId) this.lost(zoneId, 'taken');
       else if (lock) continue;
       // Gone while its renewal is on its way (a re-open after a reconnect): the renewal says what became of it.
-      else if (this.held.get(zoneId) === undefined) this.lapsed.add(zoneId);
+      else if (this.held.get(zoneId) === undefined) this.lapsed.set(zoneId, 'expired');
       else this.lost(zoneId, 'expired');
     }
     this.options.onChange();
@@ -88,7 +89,8 @@ export class LockKeeper {
     else if (reason === 'forced') this.lost(zoneId, 'forced', by);
     // Its lease ended while I was away (the renewal sent on reconnecting is not answered yet): not told yet, as the
     // renewal, or the `zone_lock` of whoever took it meanwhile (`locked`), says what became of it.
-    else if (this.held.get(zoneId) === undefined) this.lapsed.add(zoneId);
+    else if (this.held.get(zoneId) === undefined)
+      this.lapsed.set(zoneId, reason === 'left' ? 'left' : 'expired');
     else this.lost(zoneId, reason === 'left' ? 'left' : 'expired');
   }
 
@@ -197,7 +199,9 @@ export class LockKeeper {
     const timer = this.held.get(zoneId);
     if (timer !== undefined) this.options.timers.clearTimeout(timer);
     this.held.set(zoneId, undefined);
-    transport.request<ZoneLock | undefined>(DOC_METHODS.lock, { documentId, zoneId }, { replay: false }).then(
+    // `renew`: only a lock still mine is extended; one that ended meanwhile is not made again (`not_found`).
+    const params = { documentId, zoneId, renew: true };
+    transport.request<ZoneLock | undefined>(DOC_METHODS.lock, params, { replay: false }).then(
       (lock) => {
         // `undefined`: not connected; `resumed()` renews after the next handshake.
         if (!lock || this.disposed || !this.held.has(zoneId)) return;
@@ -210,6 +214,8 @@ export class LockKeeper {
         // Refused after its lease ended while I was away: someone took the zone meanwhile.
         if (code === 'zone_locked' || code === 'forbidden')
           this.lost(zoneId, this.lapsed.has(zoneId) ? 'taken' : 'refused');
+        // Ended meanwhile (its lease ran out while I was offline; the owner's release is told by its own event).
+        else if (code === 'not_found') this.lost(zoneId, this.lapsed.get(zoneId) ?? 'expired');
         else {
           // Transient (timeout, unavailable): try again at the next period.
           this.options.onError(

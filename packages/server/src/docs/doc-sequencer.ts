@@ -779,6 +779,13 @@ export class DocumentSequencer {
     const doc = await this.loadExisting(documentId, session.userId);
     const now = this.hub.clock.now();
     const user = session.identity;
+    // A renewal extends a lock that is still mine and never makes a new one: a lock that ended meanwhile (its lease ran
+    // out while its holder was offline, or the document's owner released it) stays ended, and its holder is told.
+    if ((data as { renew?: unknown }).renew === true) {
+      const held = await doc.locks.get(zoneId, now);
+      if (!held)
+        throw new SynclineError(ErrorCode.NotFound, `no lock of yours on zone ${zoneId} to renew: it ended`);
+    }
     const lock = await doc.locks.acquire(zoneId, user.userId, user.name, now, this.opts.lockTtlMs);
     if (lock.userId !== user.userId) {
       throw new SynclineError(
