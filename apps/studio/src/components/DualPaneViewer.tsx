@@ -9,16 +9,7 @@ import {
   userColor,
 } from '@syncline/react';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
-import {
-  type CSSProperties,
-  memo,
-  useCallback,
-  useEffect,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-} from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { ZONE_COLORS } from '../lib/colors.js';
 import { clockTime } from '../lib/history.js';
 import { StableLists } from '../lib/stable.js';
@@ -28,7 +19,7 @@ import { useInWindow, useZoneWindow, type ZoneWindow } from '../lib/zone-window.
 import { BLANK_PAGE, newZoneId, pageIndex, pageNumber } from '../lib/zones.js';
 import { LockIcon } from './LockIcon.js';
 import { type PageProps, PageView } from './PageView.js';
-import { ZonePlaceholder, ZoneText, zoneTextRows } from './ZoneText.js';
+import { placeholderName, ZonePlaceholder, ZoneText } from './ZoneText.js';
 
 interface Props {
   /** The shared document client of `useRealTimeDocument` (zone text editing listens to its changes). */
@@ -630,10 +621,12 @@ interface ZoneGroupProps {
 
 /**
  * A few pages' zones of the text pane, in an element of their own: typing in one lays out its group and the list of
- * groups again (tens of boxes), not a list of thousands (about 9 ms a keystroke with 2000 zones), and the groups far
- * from the screen are skipped whole (`content-visibility: auto`: neither laid out, painted nor hit-tested, which took
- * about 4 ms at each keystroke's layout change). The zones are the list's items (`role`), the groups nothing to
- * assistive technology.
+ * groups again (tens of boxes), not a list of thousands (about 9 ms a keystroke with 2000 zones). The zones are the
+ * list's items (`role`), the groups nothing to assistive technology. The groups far from the screen are not skipped
+ * (`content-visibility: auto`): Chromium leaves a skipped group's items out of the accessibility tree, and a screen
+ * reader would find the list's end a screen or two away. Their zones are placeholders, cheap to lay out and passed over
+ * by hit tests (see `ZonePlaceholder`): at 2000 zones a keystroke takes as long to show as with the groups skipped, for
+ * about 1 ms more work.
  */
 const ZoneGroup = memo(function ZoneGroup({
   zones,
@@ -660,17 +653,7 @@ const ZoneGroup = memo(function ZoneGroup({
       selected={selected === z.id}
     />
   ));
-  // Its height before it was ever drawn (`content-visibility: auto` skips the groups far from the screen; see the
-  // stylesheet): its zones as placeholders are, their rows.
-  const rows = zones.reduce((sum, z) => sum + zoneTextRows(z.text), 0);
-  return (
-    <div
-      className="zone-group"
-      style={{ '--group-rows': rows, '--group-zones': zones.length } as CSSProperties}
-    >
-      {items}
-    </div>
-  );
+  return <div className="zone-group">{items}</div>;
 });
 
 /**
@@ -799,13 +782,27 @@ const ZoneItem = memo(function ZoneItem(props: ZoneItemProps) {
     ta.focus({ preventScroll: true });
     ta.setSelectionRange(selection.start, selection.end);
   }, [live]);
+  // Its place in the list (`aria-posinset`, `aria-setsize`): a screen reader says "12 of 1,500" wherever it is, even
+  // far from the screen. The size is written in by the item itself (see `ZoneWindow.onCount`).
+  useLayoutEffect(() => {
+    const el = item.current;
+    if (!el) return;
+    return zoneWindow.onCount((count) => el.setAttribute('aria-setsize', String(count)));
+  }, [zoneWindow]);
+  const placeholder = !live && !found;
   return (
+    // An item far from view is named (its text is hidden), and a click on it (a screen reader's activation of it, say)
+    // makes it the editor, with the caret at the start.
     // biome-ignore lint/a11y/useSemanticElements: an item of the zone list, in its group (see `ZoneGroup`)
+    // biome-ignore lint/a11y/useKeyWithClickEvents: from the keyboard, Tab goes from zone to zone (see `ZoneWindow.has`)
     <div
       ref={item}
       role="listitem"
+      aria-posinset={n}
+      aria-label={placeholder ? placeholderName(z, n, pageNumber(pageIndex(z.page))) : undefined}
       className={`zone-item${selected ? ' selected' : ''}${editors.length ? ' others-editing' : ''}`}
       data-zone-id={z.id}
+      onClick={placeholder ? () => edit({ start: 0, end: 0 }) : undefined}
       onFocus={() => {
         setFocused(true);
         setFound(false);

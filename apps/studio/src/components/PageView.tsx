@@ -99,10 +99,12 @@ export const PageView = memo(function PageView(p: PageProps) {
       h: round(h * height),
     });
   };
+  // Above the next page, for the selected box's handles at the bottom edge (see `.page-frame.holds-selected`).
+  const holdsSelected = p.selected !== null && p.zones.some((z) => z.id === p.selected);
   return (
     <section
       ref={frame}
-      className="page-frame"
+      className={holdsSelected ? 'page-frame holds-selected' : 'page-frame'}
       aria-label={`Page ${p.index + 1}`}
       style={{ width: p.size.width * p.zoom, height: p.size.height * p.zoom }}
     >

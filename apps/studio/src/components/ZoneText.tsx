@@ -269,13 +269,47 @@ export const ZoneText = memo(function ZoneText({
   );
 });
 
+/** How many characters of a zone's text the name of its placeholder gives (see `placeholderName`). */
+const EXCERPT_LENGTH = 80;
+
+/**
+ * The start of `text` for a name: white space collapsed, at most `EXCERPT_LENGTH` characters, cut at a word when one
+ * ends in its last third, `…` when cut; `no text` for none.
+ */
+export function excerpt(text: string): string {
+  const flat = text
+    .slice(0, 4 * EXCERPT_LENGTH)
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = Array.from(flat); // code points: an emoji is not cut in two
+  if (chars.length === 0) return 'no text';
+  if (chars.length <= EXCERPT_LENGTH && text.length <= 4 * EXCERPT_LENGTH) return flat;
+  let cut = chars.slice(0, EXCERPT_LENGTH).join('');
+  const space = cut.lastIndexOf(' ');
+  if (space > (EXCERPT_LENGTH * 2) / 3) cut = cut.slice(0, space);
+  return `${cut.trimEnd()}…`;
+}
+
+/**
+ * What a zone far from view is called to assistive technology (its list item's `aria-label`): its placeholder's text
+ * is hidden (`hidden="until-found"`), so a screen reader would find an empty item. Its number, type, page and label as
+ * its editor's name gives them, and the start of its text: `Zone 1200 (paragraph, page 120): Paragraph 1200: layout…`.
+ */
+export function placeholderName(zone: Zone, n: number, page: number): string {
+  const label = zone.label && zone.label.toLowerCase() !== zone.type ? `, ${zone.label}` : '';
+  return `Zone ${n} (${zone.type}, page ${page}${label}): ${excerpt(zone.text)}`;
+}
+
 /** The space a zone's head line (number, page, type, lock) takes above its text box, as `.zone-placeholder` counts it. */
 const HEAD_HEIGHT = '2.5rem';
 
 /**
  * A zone far from view: its text as plain text, in the editor's height (its head line and text box). The content is
  * `hidden="until-found"`: the browser neither lays it out nor paints it (nor watches it, as it would each frame for
- * `content-visibility: auto`), yet its find (Ctrl+F) finds the text.
+ * `content-visibility: auto`), yet its find (Ctrl+F) finds the text. Until found it is `visibility: hidden` but for its
+ * text (see `.zone-placeholder`): such an element is a layer of its own, and thousands of visible ones made each hit
+ * test (one after every keystroke, under the mouse) look at every one of them; hidden, they are passed over, and the
+ * text in them, visible, is still what the find looks for.
  *
  * When the find reveals it (`beforematch`, then it scrolls there and highlights the match in this very text), it is
  * `found`: it stays as it is, the same text, in its text box's place and size (the head line comes above it), instead of
@@ -356,7 +390,7 @@ export function ZonePlaceholder({
       className={found ? 'zone-placeholder found' : 'zone-placeholder'}
       style={{ '--rows': zoneTextRows(text) } as CSSProperties}
     >
-      {text}
+      <span className="zone-placeholder-text">{text}</span>
     </div>
   );
 }

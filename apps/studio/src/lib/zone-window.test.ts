@@ -31,6 +31,20 @@ describe('ZoneWindow', () => {
     expect(win.has(5)).toBe(true);
   });
 
+  it('tells the count of items to each subscriber at once and at each change, not again when it stays', () => {
+    const win = new ZoneWindow();
+    const seen: number[] = [];
+    const off = win.onCount((n) => seen.push(n));
+    win.setCount(1500);
+    win.setCount(1500);
+    win.setCount(1501);
+    expect(seen).toEqual([0, 1500, 1501]);
+    expect(win.count).toBe(1501);
+    off();
+    win.setCount(3);
+    expect(seen).toEqual([0, 1500, 1501]);
+  });
+
   it('takes every item for near in a short list', () => {
     const win = new ZoneWindow();
     win.set({ from: 0, to: 10 });

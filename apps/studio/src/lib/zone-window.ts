@@ -7,12 +7,16 @@ import { type IndexRange, rangeIn, visibleBand } from './visible-range.js';
  * and below): a store items subscribe to, each for its own index, so a change re-renders only the items that came
  * near or went away. Kept up to date from the container's scrolling and the list's size (zones arriving, texts
  * growing), at most once a frame: no observer per item (thousands of them cost every frame, typing included).
+ *
+ * It also says how many items the list has (`count`), for each item to tell assistive technology (`aria-setsize`).
  */
 export class ZoneWindow {
   private range: IndexRange = { from: 0, to: 0 };
   private focused: number | null = null;
   private everything = false;
   private readonly listeners = new Set<() => void>();
+  private items = 0;
+  private readonly countListeners = new Set<(count: number) => void>();
 
   /** Subscribes to changes of the range; returns the unsubscription. */
   subscribe = (listener: () => void): (() => void) => {
@@ -56,6 +60,27 @@ export class ZoneWindow {
     if (range.from === this.range.from && range.to === this.range.to) return;
     this.range = range;
     this.notify();
+  }
+
+  /** How many items the list has. */
+  get count(): number {
+    return this.items;
+  }
+
+  setCount(count: number): void {
+    if (count === this.items) return;
+    this.items = count;
+    for (const l of [...this.countListeners]) l(count);
+  }
+
+  /**
+   * Calls `listener` with the count now and at each change of it; returns the unsubscription. An item writes it into
+   * its element itself: as a prop, each zone arriving or deleted would render every item of a long list again.
+   */
+  onCount(listener: (count: number) => void): () => void {
+    this.countListeners.add(listener);
+    listener(this.items);
+    return () => this.countListeners.delete(listener);
   }
 
   private notify(): void {
@@ -105,8 +130,7 @@ interface Box {
  * The items overlapping the band `[top, bottom)` of a list of `groups` of items (the text pane's zones in groups of a
  * few pages: a keystroke lays out one group and the list of groups again, not thousands of items), counted through
  * all groups: the groups overlapping it (`rangeIn`), then the items in the first and the last of them. No other item's
- * box is read: a group far from the screen is skipped by the browser (`content-visibility: auto`), and reading the box
- * of anything in it would lay it out.
+ * box is read: about 2·log₂ of the groups' and of two groups' items, however long the list.
  */
 export function groupedRange(
   groups: ArrayLike<Box & { readonly children: ArrayLike<Box> }>,
@@ -162,8 +186,8 @@ export const WHOLE_UP_TO = 250;
 
 /**
  * A `ZoneWindow` tracking the list of `listRef`, of `zones` (any value that changes with them: the items may have
- * moved without the list changing size, so the range is measured again); every item is near in a list of at most
- * `WHOLE_UP_TO`.
+ * moved without the list changing size, so the range is measured again), counting them; every item is near in a list
+ * of at most `WHOLE_UP_TO`.
  */
 export function useZoneWindow(listRef: RefObject<HTMLElement | null>, zones: readonly unknown[]): ZoneWindow {
   const whole = zones.length <= WHOLE_UP_TO;
@@ -173,6 +197,8 @@ export function useZoneWindow(listRef: RefObject<HTMLElement | null>, zones: rea
     return w;
   });
   useLayoutEffect(() => win.setEverything(whole), [win, whole]);
+  // After the items' own layout effects: new ones have subscribed to the count, and all take the new one.
+  useLayoutEffect(() => win.setCount(zones.length), [win, zones.length]);
   const tracker = useRef<{ update: () => void } | null>(null);
   useEffect(() => {
     const list = listRef.current;

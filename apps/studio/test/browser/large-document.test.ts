@@ -2,7 +2,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needService } from '../../../../test/services.js';
 import { addRenderProbe, countRenders } from './render-probe.js';
-import { eventually, makeLongDocument, openDocument, StudioHarness } from './studio-harness.js';
+import { devToken, eventually, openLongDocument, StudioHarness } from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -69,7 +69,7 @@ const placeholder = (page: Page, zoneId: string) =>
 const findInPlaceholder = (page: Page, zoneId: string) =>
   page.evaluate((zoneId) => {
     const el = document.querySelector(`.zone-item[data-zone-id="${CSS.escape(zoneId)}"] .zone-placeholder`);
-    const text = el?.firstChild;
+    const text = el?.querySelector('.zone-placeholder-text')?.firstChild;
     if (el?.getAttribute('hidden') !== 'until-found' || !(text instanceof Text)) return false;
     (window as unknown as { __match: Text }).__match = text;
     el.dispatchEvent(new Event('beforematch', { bubbles: true }));
@@ -104,23 +104,14 @@ describe.runIf(chromiumAvailable)('Studio: a document of 2000 zones', () => {
   beforeAll(async () => {
     await h.start({ SYNCLINE_RATE_LIMIT: 'off' });
     // The zones, made through the SDK by Ada herself (her dev identity), one op each.
-    const { token } = (await fetch(`${h.url}/api/dev/token`, {
-      method: 'POST',
-      body: JSON.stringify({ name: 'Ada' }),
-    }).then((r) => r.json())) as { token: string };
-    await makeLongDocument(h, token, documentId, { count: ZONES, perPage: PER_PAGE, zoneId });
-
-    const context = await h.context();
-    await addRenderProbe(context);
-    ada = await h.signIn(context, 'Ada');
-    await openDocument(ada, h.url, documentId);
-    await eventually(
-      () => ada.locator('.zone-item').count(),
-      (n) => n === ZONES,
-      30_000,
-      'every zone listed',
-    );
-    await ada.getByLabel(/^Text of zone 1 /).waitFor();
+    const token = await devToken(h, 'Ada');
+    ({ page: ada } = await openLongDocument(
+      h,
+      token,
+      documentId,
+      { count: ZONES, perPage: PER_PAGE, zoneId },
+      addRenderProbe,
+    ));
   }, 180_000);
 
   afterAll(() => h.close());

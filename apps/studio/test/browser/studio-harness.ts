@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { DocumentClient, NewZone } from '@syncline/client';
+import type { Zone } from '@syncline/doc';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import {
   Cleanup,
   CliServer,
@@ -206,33 +208,167 @@ export async function uploadPdf(page: Page, name: string, bytes: Uint8Array): Pr
   return page.url();
 }
 
+/** A token for user `name` from the server's dev mode (`POST /api/dev/token`), as a test's SDK client signs in. */
+export async function devToken(h: StudioHarness, name: string): Promise<string> {
+  const { token } = (await fetch(`${h.url}/api/dev/token`, {
+    method: 'POST',
+    body: JSON.stringify({ name }),
+  }).then((r) => r.json())) as { token: string };
+  return token;
+}
+
 /**
- * Makes a long document through the SDK, as its author (`token`): `count` paragraph zones of one to three lines,
- * `perPage` to a page, with ids `zoneId(i)`, one op each; resolves once the server has them all.
+ * Changes document `documentId` through the SDK, as the user of `token`: `change` submits its ops on the document;
+ * resolves once the server has them all.
  */
-export async function makeLongDocument(
+export async function changeDocument(
   h: StudioHarness,
   token: string,
   documentId: string,
-  opts: { count: number; perPage: number; zoneId: (i: number) => string },
+  change: (doc: DocumentClient) => void,
 ): Promise<void> {
   const client = createClient(h.cleanup, { url: `${h.url.replace('http', 'ws')}/ws`, token });
   client.connect();
   const doc = client.doc(documentId);
   await doc.ready;
-  for (let i = 0; i < opts.count; i++) {
-    const row = i % opts.perPage;
-    doc.createZone({
-      id: opts.zoneId(i),
-      page: Math.floor(i / opts.perPage) + 1,
-      bbox: { x: 60, y: 40 + row * 72, w: 490, h: 60 },
-      type: 'paragraph',
-      label: '',
-      confidence: 1,
-      text: `Paragraph ${i + 1}: ${'layout analysis groups text into zones '.repeat(1 + (i % 3))}`.trim(),
-    });
-  }
+  change(doc);
   await doc.whenSynced();
   await doc.close();
   client.close();
+}
+
+/** A zone of `text` at `bbox` on page `page` (1-based), as a test makes one (`changeDocument`). */
+export const zoneAt = (id: string, page: number, bbox: Zone['bbox'], text = ''): NewZone => ({
+  id,
+  page,
+  bbox,
+  type: 'paragraph',
+  label: '',
+  confidence: 1,
+  text,
+});
+
+/**
+ * Makes a long document through the SDK, as its author (`token`): `count` paragraph zones of one to three lines,
+ * `perPage` to a page, with ids `zoneId(i)`, one op each; resolves once the server has them all.
+ */
+export function makeLongDocument(
+  h: StudioHarness,
+  token: string,
+  documentId: string,
+  opts: { count: number; perPage: number; zoneId: (i: number) => string },
+): Promise<void> {
+  return changeDocument(h, token, documentId, (doc) => {
+    for (let i = 0; i < opts.count; i++) {
+      const row = i % opts.perPage;
+      doc.createZone(
+        zoneAt(
+          opts.zoneId(i),
+          Math.floor(i / opts.perPage) + 1,
+          { x: 60, y: 40 + row * 72, w: 490, h: 60 },
+          `Paragraph ${i + 1}: ${'layout analysis groups text into zones '.repeat(1 + (i % 3))}`.trim(),
+        ),
+      );
+    }
+  });
+}
+
+/**
+ * Signs Ada in, opens document `documentId` in a new context, and makes its zones as her through the SDK (`change`, as
+ * `changeDocument`). Returns her page.
+ */
+export async function openWithZones(
+  h: StudioHarness,
+  documentId: string,
+  change: (doc: DocumentClient) => void,
+): Promise<Page> {
+  const ada = await h.signIn(await h.context(), 'Ada');
+  await openDocument(ada, h.url, documentId);
+  await changeDocument(h, await devToken(h, 'Ada'), documentId, change);
+  return ada;
+}
+
+/**
+ * Opens document `documentId` of `count` zones (`makeLongDocument`, `perPage` to a page) as Ada in a new context and
+ * waits until the text pane lists them all and zone 1's editor is there. `prepare` runs on the context before Ada signs
+ * in (init scripts). Returns the page and its context.
+ */
+export async function openLongDocument(
+  h: StudioHarness,
+  token: string,
+  documentId: string,
+  opts: { count: number; perPage: number; zoneId: (i: number) => string; timeoutMs?: number },
+  prepare?: (context: BrowserContext) => Promise<void>,
+): Promise<{ page: Page; context: BrowserContext }> {
+  await makeLongDocument(h, token, documentId, opts);
+  const context = await h.context();
+  await prepare?.(context);
+  const page = await h.signIn(context, 'Ada');
+  await openDocument(page, h.url, documentId);
+  await eventually(
+    () => page.locator('.zone-item').count(),
+    (n) => n === opts.count,
+    opts.timeoutMs ?? 30_000,
+    'every zone listed',
+  );
+  await page.getByLabel(/^Text of zone 1 /).waitFor();
+  return { page, context };
+}
+
+/** A blank page's size in page units (US Letter, as Studio shows a page without a PDF). */
+export const BLANK_PAGE_SIZE = { width: 612, height: 792 };
+export type PageBox = { x: number; y: number; w: number; h: number };
+export type Point = { x: number; y: number };
+
+/** Zone `zoneId`'s box on the pages pane. */
+export const zoneBoxOf = (page: Page, zoneId: string): Locator =>
+  page.locator(`.zone-box[data-zone-id="${zoneId}"]`);
+
+/** Zone `zoneId`'s box as `page` shows it, in page units of a blank page (two decimals), from where it is placed. */
+export const shownBoxOf = (page: Page, zoneId: string): Promise<PageBox> => shownBox(zoneBoxOf(page, zoneId));
+
+/** The zone box `box` as placed on its page (its style's percentages), in page units of a `size` page (two decimals). */
+export function shownBox(box: Locator, size = BLANK_PAGE_SIZE): Promise<PageBox> {
+  return box.evaluate((el, size) => {
+    const s = (el as HTMLElement).style;
+    const at = (v: string, of: number) => Math.round((Number.parseFloat(v) / 100) * of * 100) / 100;
+    return {
+      x: at(s.left, size.width),
+      y: at(s.top, size.height),
+      w: at(s.width, size.width),
+      h: at(s.height, size.height),
+    };
+  }, size);
+}
+
+/** Whether boxes `a` and `b` are the same within `tolerance` page units. */
+export const nearBox = (a: PageBox, b: PageBox, tolerance = 0.05): boolean =>
+  (['x', 'y', 'w', 'h'] as const).every((k) => Math.abs(a[k] - b[k]) <= tolerance);
+
+/** Where `locator`'s element is on the screen (it must be shown). */
+export async function rectOf(
+  locator: Locator,
+): Promise<{ x: number; y: number; width: number; height: number }> {
+  const r = await locator.boundingBox();
+  if (!r) throw new Error('not shown');
+  return r;
+}
+
+export const centreOf = (r: { x: number; y: number; width: number; height: number }): Point => ({
+  x: r.x + r.width / 2,
+  y: r.y + r.height / 2,
+});
+
+/** Presses the mouse at `from`, moves it by `dx`, `dy` px in steps, and releases it. */
+export async function dragBy(page: Page, from: Point, dx: number, dy: number): Promise<void> {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + dx, from.y + dy, { steps: 8 });
+  await page.mouse.up();
+}
+
+/** Page units of a blank page per CSS px, across and down (the zoom of `page`'s first page). */
+export async function unitsPerPx(page: Page): Promise<Point> {
+  const r = await rectOf(page.locator('.page[data-page="0"]'));
+  return { x: BLANK_PAGE_SIZE.width / r.width, y: BLANK_PAGE_SIZE.height / r.height };
 }

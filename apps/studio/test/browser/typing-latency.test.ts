@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needService } from '../../../../test/services.js';
 import { addRenderProbe, countRenders } from './render-probe.js';
-import { eventually, makeLongDocument, openDocument, StudioHarness } from './studio-harness.js';
+import { devToken, openLongDocument, StudioHarness } from './studio-harness.js';
 
 /**
  * How long a keystroke takes to show in a long document, measured, not asserted (a shared machine's timings say
@@ -51,28 +51,22 @@ describe.runIf(measuring)('Studio: typing latency (measured)', () => {
     // Another build of Studio to compare with (`SYNCLINE_MEASURE_DIST`: its folder), else this one.
     const dist = process.env.SYNCLINE_MEASURE_DIST;
     await h.start({ SYNCLINE_RATE_LIMIT: 'off', ...(dist ? { SYNCLINE_STUDIO_DIR: dist } : {}) });
-    ({ token } = (await fetch(`${h.url}/api/dev/token`, {
-      method: 'POST',
-      body: JSON.stringify({ name: 'Ada' }),
-    }).then((r) => r.json())) as { token: string });
+    token = await devToken(h, 'Ada');
   }, 60_000);
   afterAll(() => h.close());
 
   for (const size of SIZES) {
     it(`at ${size} zones`, async () => {
       const documentId = `typing-${size}`;
-      await makeLongDocument(h, token, documentId, { count: size, perPage: 10, zoneId });
-
-      const context = await h.context();
-      await addRenderProbe(context);
-      await context.addInitScript(installLatency);
-      const page = await h.signIn(context, 'Ada');
-      await openDocument(page, h.url, documentId);
-      await eventually(
-        () => page.locator('.zone-item').count(),
-        (n) => n === size,
-        60_000,
-        'every zone listed',
+      const { page, context } = await openLongDocument(
+        h,
+        token,
+        documentId,
+        { count: size, perPage: 10, zoneId, timeoutMs: 60_000 },
+        async (context) => {
+          await addRenderProbe(context);
+          await context.addInitScript(installLatency);
+        },
       );
       const text = page.getByLabel(/^Text of zone 3 /);
       await text.click();

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needService } from '../../../../test/services.js';
-import { eventually, openDocument, StudioHarness, screenshot, waitFor } from './studio-harness.js';
+import { eventually, openDocument, StudioHarness, screenshot, shownBox, waitFor } from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -12,21 +12,7 @@ type Box = { x: number; y: number; w: number; h: number };
 const zoneBox = (page: Page) => page.locator('.page[data-page="0"] .zone-box').first();
 
 /** The first zone's box as `page` shows it, in page units (two decimals), from where it is placed on the page. */
-function shownBox(page: Page): Promise<Box> {
-  return zoneBox(page).evaluate(
-    (el, size) => {
-      const s = (el as HTMLElement).style;
-      const at = (v: string, of: number) => Math.round((Number.parseFloat(v) / 100) * of * 100) / 100;
-      return {
-        x: at(s.left, size.width),
-        y: at(s.top, size.height),
-        w: at(s.width, size.width),
-        h: at(s.height, size.height),
-      };
-    },
-    { width: PAGE.width, height: PAGE.height },
-  );
-}
+const shownFirstBox = (page: Page): Promise<Box> => shownBox(zoneBox(page), PAGE);
 
 const near = (a: Box, b: Box, tolerance = 0.02) =>
   Math.abs(a.x - b.x) <= tolerance &&
@@ -93,7 +79,7 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
   /** Waits until Ben's page shows the zone where Ada's does (and returns it). */
   const benSees = (box: Box) =>
     eventually(
-      () => shownBox(ben),
+      () => shownFirstBox(ben),
       (b) => near(b, box),
       10_000,
       "Ben's box",
@@ -121,7 +107,7 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
   afterAll(() => h.close());
 
   it('selects a zone by a click (a small wobble included) without moving it, and shows its handles', async () => {
-    const start = await shownBox(ada);
+    const start = await shownFirstBox(ada);
     expect(start).toEqual({ x: 61.2, y: 79.2, w: 489.6, h: 63.36 });
     // Not selected: no handles. A click with a 2 px wobble selects it.
     await expect(zoneBox(ada).locator('.zone-handle').count()).resolves.toBe(0);
@@ -137,19 +123,19 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     expect(await zoneBox(ada).evaluate((el) => getComputedStyle(el).touchAction)).toBe('none');
     // A click on the selected box: still nothing moves.
     await drag(ada, await bodyOf(ada), 1, 2);
-    expect(await shownBox(ada)).toEqual(start);
+    expect(await shownFirstBox(ada)).toEqual(start);
     expect(adaSubmits).toHaveLength(0);
   });
 
   it('moves the selected zone by dragging its body, live while dragging, with one op when it is dropped', async () => {
-    const start = await shownBox(ada);
+    const start = await shownFirstBox(ada);
     const u = await unitsPerPx(ada);
     await drag(ada, await bodyOf(ada), 30, 40, false);
     // Shown at its new place while the mouse is still down...
     const expected = { ...start, x: round2(start.x + 30 * u.x), y: round2(start.y + 40 * u.y) };
-    expect(near(await shownBox(ada), expected, 0.05)).toBe(true);
+    expect(near(await shownFirstBox(ada), expected, 0.05)).toBe(true);
     await ada.mouse.up();
-    const moved = await shownBox(ada);
+    const moved = await shownFirstBox(ada);
     expect(near(moved, expected, 0.05)).toBe(true);
     expect({ w: moved.w, h: moved.h }).toEqual({ w: start.w, h: start.h });
     // ...and Ben's page shows it where Ada dropped it.
@@ -158,15 +144,15 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
   });
 
   it('resizes the zone by its corner handles, keeping the opposite corner in place', async () => {
-    const start = await shownBox(ada);
+    const start = await shownFirstBox(ada);
     const u = await unitsPerPx(ada);
     await drag(ada, await handleOf(ada, 'se'), -30, 20);
-    const grown = await shownBox(ada);
+    const grown = await shownFirstBox(ada);
     expect(near(grown, { ...start, w: start.w - 30 * u.x, h: start.h + 20 * u.y }, 0.05)).toBe(true);
     await benSees(grown);
 
     await drag(ada, await handleOf(ada, 'nw'), 40, 10);
-    const shrunk = await shownBox(ada);
+    const shrunk = await shownFirstBox(ada);
     expect(
       near(
         shrunk,
@@ -180,37 +166,37 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     // The top edge dragged above the page stops at the page; dragged below the bottom edge, at the smallest size.
     const n = await handleOf(ada, 'n');
     await drag(ada, n, 0, (await pageRect(ada)).y - 20 - n.y);
-    const top = await shownBox(ada);
+    const top = await shownFirstBox(ada);
     expect(top).toMatchObject({ x: shrunk.x, y: 0, w: shrunk.w });
     expect(top.h).toBeCloseTo(shrunk.y + shrunk.h, 1);
     const px = (await zoneBox(ada).boundingBox())?.height ?? 0;
     await drag(ada, await handleOf(ada, 'n'), 0, px + 50);
-    const flat = await shownBox(ada);
+    const flat = await shownFirstBox(ada);
     expect(flat.h).toBe(3.96); // 0.5 % of the page
     expect(flat.y + flat.h).toBeCloseTo(top.h, 1);
     await benSees(flat);
     // Back to a usable height.
     await drag(ada, await handleOf(ada, 's'), 0, 80);
-    expect((await shownBox(ada)).h).toBeGreaterThan(60);
+    expect((await shownFirstBox(ada)).h).toBeGreaterThan(60);
   });
 
   it('puts the box back, and sends nothing, when Escape is pressed during a drag', async () => {
-    const start = await shownBox(ada);
+    const start = await shownFirstBox(ada);
     const sent = adaSubmits.length;
     await drag(ada, await bodyOf(ada), 80, 80, false);
-    expect(near(await shownBox(ada), start)).toBe(false); // it moved with the mouse
+    expect(near(await shownFirstBox(ada), start)).toBe(false); // it moved with the mouse
     await ada.keyboard.press('Escape');
-    expect(await shownBox(ada)).toEqual(start);
+    expect(await shownFirstBox(ada)).toEqual(start);
     await ada.mouse.move(300, 300, { steps: 4 }); // the rest of that drag does nothing
     await ada.mouse.up();
-    expect(await shownBox(ada)).toEqual(start);
+    expect(await shownFirstBox(ada)).toEqual(start);
     expect(adaSubmits).toHaveLength(sent);
     // Still selected, with its handles.
     expect(await zoneBox(ada).locator('.zone-handle').count()).toBe(8);
   });
 
   it('moves the focused zone with the arrow keys (Shift: further) and resizes it with Alt+arrows', async () => {
-    const start = await shownBox(ada);
+    const start = await shownFirstBox(ada);
     const sent = adaSubmits.length;
     await zoneBox(ada).focus();
     for (let i = 0; i < 3; i++) await ada.keyboard.press('ArrowRight');
@@ -218,7 +204,7 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     await ada.keyboard.press('Alt+ArrowRight');
     await ada.keyboard.press('Alt+Shift+ArrowDown');
     const keyed = { x: start.x + 3, y: start.y + 10, w: start.w + 1, h: start.h + 10 };
-    expect(near(await shownBox(ada), keyed)).toBe(true);
+    expect(near(await shownFirstBox(ada), keyed)).toBe(true);
     // The pane did not scroll away and the focus stayed on the box.
     expect(await ada.evaluate(() => document.activeElement?.classList.contains('zone-box'))).toBe(true);
     await benSees(keyed);
@@ -229,14 +215,14 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     // Held down, the key repeats: the box follows, and one op goes when the key is released.
     const before = adaSubmits.length;
     for (let i = 0; i < 5; i++) await ada.keyboard.down('ArrowLeft');
-    expect(near(await shownBox(ada), { ...keyed, x: keyed.x - 5 })).toBe(true);
+    expect(near(await shownFirstBox(ada), { ...keyed, x: keyed.x - 5 })).toBe(true);
     await ada.keyboard.up('ArrowLeft');
     await benSees({ ...keyed, x: keyed.x - 5 });
     expect(adaSubmits).toHaveLength(before + 1);
   });
 
   it('offers neither handles nor moving on a zone another user has locked, and his lock lets him move it', async () => {
-    const start = await shownBox(ada);
+    const start = await shownFirstBox(ada);
     await ben.getByRole('button', { name: 'Lock zone 1' }).click();
     await zoneBox(ada).and(ada.locator('.locked')).waitFor();
     await zoneBox(ada).click();
@@ -245,11 +231,11 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     expect(await zoneBox(ada).getAttribute('aria-description')).toBeNull();
     const sent = adaSubmits.length;
     await drag(ada, await bodyOf(ada), 70, 50, false);
-    expect(await shownBox(ada)).toEqual(start); // not even a preview
+    expect(await shownFirstBox(ada)).toEqual(start); // not even a preview
     await ada.mouse.up();
     await zoneBox(ada).focus();
     await ada.keyboard.press('ArrowRight');
-    expect(await shownBox(ada)).toEqual(start);
+    expect(await shownFirstBox(ada)).toEqual(start);
     // Nor deleting it (the server would refuse it, and the box would vanish and come back).
     await ada.keyboard.press('Delete');
     await ada.waitForTimeout(200);
@@ -261,10 +247,10 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     await zoneBox(ben).and(ben.locator('.movable')).waitFor();
     const u = await unitsPerPx(ben);
     await drag(ben, await bodyOf(ben), -40, 30);
-    const moved = await shownBox(ben);
+    const moved = await shownFirstBox(ben);
     expect(near(moved, { ...start, x: start.x - 40 * u.x, y: start.y + 30 * u.y }, 0.05)).toBe(true);
     await eventually(
-      () => shownBox(ada),
+      () => shownFirstBox(ada),
       (b) => near(b, moved),
       10_000,
       "Ada sees Ben's move",
@@ -280,22 +266,22 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     await zoneBox(ada).and(ada.locator('.movable')).waitFor();
     // Ada changed it last (so that Ben's change shows as his, below).
     await ada.keyboard.press('ArrowRight');
-    const start = await shownBox(ada);
+    const start = await shownFirstBox(ada);
     await benSees(start);
     const changedBy = ada.locator('.zone-item .zone-changed');
     expect(await changedBy.textContent()).toMatch(/^changed by you/);
     const u = await unitsPerPx(ada);
     await drag(ada, await bodyOf(ada), 20, 30, false);
     const dragged = { ...start, x: start.x + 20 * u.x, y: start.y + 30 * u.y };
-    expect(near(await shownBox(ada), dragged, 0.05)).toBe(true);
+    expect(near(await shownFirstBox(ada), dragged, 0.05)).toBe(true);
     // Ben moves it meanwhile (down 10 with the keyboard); Ada's copy of the zone gets it...
     await zoneBox(ben).focus();
     await ben.keyboard.press('Shift+ArrowDown');
     await changedBy.filter({ hasText: 'changed by Ben' }).waitFor();
     // ...but her box stays under her mouse.
-    expect(near(await shownBox(ada), dragged, 0.05)).toBe(true);
+    expect(near(await shownFirstBox(ada), dragged, 0.05)).toBe(true);
     await ada.mouse.up();
-    const dropped = await shownBox(ada);
+    const dropped = await shownFirstBox(ada);
     expect(near(dropped, dragged, 0.05)).toBe(true);
     await benSees(dropped);
   });
@@ -304,7 +290,7 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     const context = await h.phoneContext();
     const phone = await h.signIn(context, 'Ada');
     await openDocument(phone, h.url, documentId);
-    const start = await shownBox(phone);
+    const start = await shownFirstBox(phone);
     await zoneBox(phone).tap();
     await zoneBox(phone).locator('.zone-handle').first().waitFor();
     const scrollTop = () => phone.locator('.pdf-pane').evaluate((el) => el.scrollTop);
@@ -322,9 +308,9 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
     await cdp.detach();
     const expected = { ...start, x: start.x + 30 * u.x, y: start.y + 50 * u.y };
-    await waitFor(async () => near(await shownBox(phone), expected, 0.1), 5_000);
+    await waitFor(async () => near(await shownFirstBox(phone), expected, 0.1), 5_000);
     expect(await scrollTop()).toBe(before);
-    await benSees(await shownBox(phone));
+    await benSees(await shownFirstBox(phone));
   });
 
   it('moves a box of the smallest size by dragging its body (its handles outside it), and resizes it by a corner', async () => {
@@ -334,7 +320,7 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     const r = await zoneBox(ada).boundingBox();
     if (!r) throw new Error('no zone box');
     await drag(ada, await handleOf(ada, 'se'), -(r.width + 20), -(r.height + 20));
-    const tiny = await shownBox(ada);
+    const tiny = await shownFirstBox(ada);
     expect({ w: tiny.w, h: tiny.h }).toEqual({ w: 6.12, h: 3.96 });
     await benSees(tiny);
     // A few pixels: its corners' handles sit outside it, so the pointer at its middle is on the box itself.
@@ -354,12 +340,12 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     ).toBe(true);
     const u = await unitsPerPx(ada);
     await drag(ada, middle, 40, 30);
-    const moved = await shownBox(ada);
+    const moved = await shownFirstBox(ada);
     expect(near(moved, { ...tiny, x: tiny.x + 40 * u.x, y: tiny.y + 30 * u.y }, 0.05)).toBe(true);
     await benSees(moved);
     // A corner still resizes it.
     await drag(ada, await handleOf(ada, 'se'), 30, 20);
-    const grown = await shownBox(ada);
+    const grown = await shownFirstBox(ada);
     expect(near(grown, { ...moved, w: moved.w + 30 * u.x, h: moved.h + 20 * u.y }, 0.05)).toBe(true);
     await benSees(grown);
 
@@ -383,12 +369,12 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     await zoneBox(ada).and(ada.locator('.movable')).waitFor();
     // A box wide enough to narrow by its right edge.
     await drag(ada, await handleOf(ada, 'se'), 200, 40);
-    const start = await shownBox(ada);
+    const start = await shownFirstBox(ada);
     await benSees(start);
     const u = await unitsPerPx(ada);
     // Ada moves it across (straight: only its x changes)...
     await drag(ada, await bodyOf(ada), 60, 0);
-    const moved = await shownBox(ada);
+    const moved = await shownFirstBox(ada);
     expect(near(moved, { ...start, x: start.x + 60 * u.x }, 0.05)).toBe(true);
     expect(moved.y).toBe(start.y);
     await benSees(moved);
@@ -396,11 +382,11 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     await zoneBox(ben).click();
     await zoneBox(ben).and(ben.locator('.movable')).waitFor();
     await drag(ben, await handleOf(ben, 'e'), -80, 0);
-    const narrowed = await shownBox(ben);
+    const narrowed = await shownFirstBox(ben);
     expect(narrowed.x).toBe(moved.x);
     expect(narrowed.w).toBeLessThan(moved.w - 40);
     await eventually(
-      () => shownBox(ada),
+      () => shownFirstBox(ada),
       (b) => near(b, narrowed),
       10_000,
       "Ada sees Ben's narrowing",
@@ -409,7 +395,7 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     await ada.keyboard.press('Control+z');
     const undone = { ...narrowed, x: start.x };
     await eventually(
-      () => shownBox(ada),
+      () => shownFirstBox(ada),
       (b) => near(b, undone),
       10_000,
       "Ada's undo",
@@ -434,7 +420,7 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
   it("keeps Ben's narrowing made while Ada drags the box across: her drop sends only where she moved it", async () => {
     await zoneBox(ada).click();
     await zoneBox(ada).and(ada.locator('.movable')).waitFor();
-    const start = await shownBox(ada);
+    const start = await shownFirstBox(ada);
     await benSees(start);
     const u = await unitsPerPx(ada);
     await drag(ada, await bodyOf(ada), -50, 20, false);
@@ -444,16 +430,16 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     await ben.keyboard.press('Alt+Shift+ArrowLeft');
     const changedBy = ada.locator('.zone-item .zone-changed');
     await changedBy.filter({ hasText: 'changed by Ben' }).waitFor();
-    expect(near(await shownBox(ada), dragged, 0.05)).toBe(true);
+    expect(near(await shownFirstBox(ada), dragged, 0.05)).toBe(true);
     await ada.mouse.up();
     // Where Ada dropped it, as narrow as Ben made it, on both pages.
     const both = { ...dragged, w: start.w - 10 };
     await eventually(
-      () => shownBox(ada),
+      () => shownFirstBox(ada),
       (b) => near(b, both, 0.05),
       10_000,
       "Ada's drop",
     );
-    await benSees(await shownBox(ada));
+    await benSees(await shownFirstBox(ada));
   });
 });
