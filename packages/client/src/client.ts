@@ -326,7 +326,12 @@ export class SynclineClient {
 
   // ---- rooms --------------------------------------------------------------------------------------
 
-  /** Joins `room` (with presence). Remembered and re-entered, resuming from the last seq, after reconnects. */
+  /**
+   * Joins `room` (with presence). Remembered and re-entered, resuming from the last seq, after reconnects. A refusal
+   * (`forbidden`, `invalid_room`, …) rejects and forgets the room; a transient failure (`timeout`, `unavailable`,
+   * `internal`, `rate_limited`) rejects but keeps it: it is re-entered on the next connection, and a new `join`
+   * resumes from its last seq. `leave` gives it up.
+   */
   join(room: string, options?: RoomOptions): Promise<RoomState> {
     return this.enterRoom(room, 'join', options);
   }

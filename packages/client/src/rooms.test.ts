@@ -1,4 +1,6 @@
+import { ErrorCode } from '@syncline/protocol';
 import { describe, expect, it } from 'vitest';
+import { SynclineError } from './errors.js';
 import { RoomRegistry } from './rooms.js';
 
 const ev = (room: string, seq?: number) => ({ room, seq });
@@ -39,6 +41,24 @@ describe('RoomRegistry', () => {
       { room: 'doc:1', mode: 'join', since: 7, types: ['zone_update'] },
       { room: 'doc:2', mode: 'subscribe' },
     ]);
+  });
+
+  it('forgets a refused room but keeps one whose entry failed transiently, with its last seq', async () => {
+    const rooms = new RoomRegistry();
+    const first = rooms.enter('doc:1', 'join');
+    rooms.entered('doc:1', { room: 'doc:1', seq: 5, status: 'fresh' });
+    await first;
+    rooms.accept(ev('doc:1', 6));
+    // A silently dead socket: the re-entry times out. The room and its place stay, so the retry resumes.
+    const retry = rooms.enter('doc:1', 'join');
+    rooms.refused('doc:1', new SynclineError(ErrorCode.Timeout, 'no reply'), rooms.token('doc:1'));
+    await expect(retry).rejects.toMatchObject({ code: 'timeout' });
+    expect(rooms.command('doc:1')).toEqual({ type: 'join_room', room: 'doc:1', since: 6 });
+    expect(rooms.helloRooms()).toEqual([{ room: 'doc:1', mode: 'join', since: 6 }]);
+    const again = rooms.enter('doc:1', 'join');
+    rooms.refused('doc:1', new SynclineError(ErrorCode.Forbidden, 'no'), rooms.token('doc:1'));
+    await expect(again).rejects.toMatchObject({ code: 'forbidden' });
+    expect(rooms.has('doc:1')).toBe(false);
   });
 
   it('applies a welcome: resolves waiters, remembers automatic rooms, reports refused ones', async () => {

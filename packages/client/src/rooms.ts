@@ -4,6 +4,14 @@ import { SynclineError } from './errors.js';
 /** Most rooms `hello.rooms` may list (`helloSchema` in the protocol). */
 export const MAX_HELLO_ROOMS = 256;
 
+/** Failures to enter a room that say nothing about the room: the wish to be in it stands. */
+const TRANSIENT: ReadonlySet<string> = new Set([
+  ErrorCode.Timeout,
+  ErrorCode.Unavailable,
+  ErrorCode.Internal,
+  ErrorCode.RateLimited,
+]);
+
 /** `join`: membership with presence; `subscribe`: events only. */
 export type RoomMode = 'join' | 'subscribe';
 
@@ -103,12 +111,17 @@ export class RoomRegistry {
     for (const w of entry.waiters.splice(0)) w.resolve(state);
   }
 
-  /** The server refused `room`: forget it and reject whoever waits. `token`: see `token()`. */
+  /**
+   * Entering `room` failed: reject whoever waits. A refusal (`forbidden`, `invalid_room`, …) forgets the room; a
+   * transient failure (`timeout`, `unavailable`, `internal`, `rate_limited`: the server may even have entered it)
+   * keeps it with its last seq, so a retry or the next `hello` asks for what was missed since, not from now.
+   * `token`: see `token()`.
+   */
   refused(room: string, error: SynclineError, token?: object): void {
     const entry = this.rooms.get(room);
     if (!entry || (token !== undefined && entry !== token)) return;
-    this.rooms.delete(room);
-    for (const w of entry.waiters) w.reject(error);
+    if (!TRANSIENT.has(error.code)) this.rooms.delete(room);
+    for (const w of entry.waiters.splice(0)) w.reject(error);
   }
 
   /** `reset`: the gap was older than the room's retention; continue from `seq`. */

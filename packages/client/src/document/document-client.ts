@@ -1247,7 +1247,8 @@ export class DocumentClient {
           return false;
         }
         this.events.emit('error', e);
-        // The registry forgot the room (`RoomRegistry.refused`): joining again re-enters it.
+        // The registry kept the room and its last seq (`RoomRegistry.refused`): joining again asks for what was
+        // missed since, and the next connection's `hello` re-enters it anyway.
         await new Promise<void>((resume) => {
           this.joinRetry = { timer: this.timers.setTimeout(() => this.endJoinRetry(), delay), resume };
         });
