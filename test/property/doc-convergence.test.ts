@@ -2,6 +2,13 @@ import { metaSet, validateDocument, type ZoneDocument } from '@syncline/doc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  BOX_DIGITS,
+  expectOthersBoxesKept,
+  GESTURES,
+  othersBoxes,
+  replacedBox,
+} from '../../packages/doc/test/box-edits.js';
+import {
   type Ack,
   DOCUMENT_ID,
   SEED_USER,
@@ -14,7 +21,8 @@ import {
 /**
  * The document convergence property, end to end in memory: 3-5 `SynclineClient`s with their
  * `DocumentClient`s against the server's real `Hub` and `DocumentSequencer` (with a `MemoryDocStore`),
- * over a simulated network whose every frame is delivered when the run says so. Random edits, undo and
+ * over a simulated network whose every frame is delivered when the run says so (one at a time, or all in flight
+ * at once). Random edits (boxes moved and resized too), undo (one step or several) and
  * redo, zone locks, delivery order and delays, cut connections (noticed at once or only by heartbeats),
  * offline periods, page reloads (unconfirmed edits restored from storage; in a quarter of the runs the first user has
  * two tabs on one storage), refused ops, room resets
@@ -25,7 +33,10 @@ import {
  * - the history replays to a valid document, and no replica had to heal (no checksum/diverged resync,
  *   no inexact rebase) but a corrupted one, which heals with a checksum resync (its unconfirmed ops, perhaps
  *   committed already, rebased onto a snapshot and re-sent: the server answers `duplicate` for those);
- * - an undo never removes text someone else typed (checked on the undoing replica as it happens).
+ * - an undo never removes text someone else typed, nor a box coordinate someone else set (checked on the undoing
+ *   replica as it happens).
+ * Boxes are moved and resized as Studio does (`updateZone` with the zone: only the coordinates that changed), and now
+ * and then replaced whole, as older clients send them, so concurrent changes of one box merge coordinate by coordinate.
  *
  * Seeded: a failure prints the seed and path to replay (FC_SEED, FC_PATH); FC_RUNS sets the count;
  * FC_NO_SHRINK stops at the first failure (shrinking runs the scenario many times).
@@ -53,6 +64,8 @@ const ACTIONS = [
   ...Array<'edit'>(5).fill('edit'),
   ...Array<'deliver'>(8).fill('deliver'),
   'flush',
+  'calm',
+  'calm',
   'burst',
   'burst',
   'undo',
@@ -119,7 +132,8 @@ describe('document convergence against the real sequencer', () => {
                   edit(g, d);
                   break;
                 case 'undo':
-                  undo(d);
+                  // Ctrl+Z pressed once to four times: older steps, past more of others' changes since.
+                  for (let u = int(3); u >= 0; u--) undo(d);
                   break;
                 case 'redo':
                   if (d.doc.getSnapshot().status !== 'opening') d.doc.redo();
@@ -142,6 +156,10 @@ describe('document convergence against the real sequencer', () => {
                   }
                   break;
                 }
+                case 'calm':
+                  // A calm moment: everything in flight arrives, so the next change is made on what others did.
+                  await deliverAll(server);
+                  break;
                 case 'burst':
                   // The next frame from every client in one turn of the server: ops of several users committed in
                   // one turn, so replies and other users' events leave in the same frames (replies first).
@@ -302,12 +320,17 @@ function othersText(doc: ZoneDocument, user: string): Map<string, number> {
   return counts;
 }
 
-/** Undoes the user's latest step, checking that no one else's text left the user's replica with it. */
+/**
+ * Undoes the user's latest step, checking that no one else's text left the user's replica with it, and that no box
+ * coordinate someone else set changed with it (an undo puts back my coordinates, never over theirs).
+ */
 function undo(d: SimDevice): void {
   if (d.doc.getSnapshot().status === 'opening' && d.doc.version === 0) return;
   let before: Map<string, number>;
+  let boxes: Map<string, number>;
   try {
     before = othersText(d.doc.doc, d.user);
+    boxes = othersBoxes(d.doc.doc, d.user);
     d.doc.undo();
   } catch (e) {
     if (e instanceof Error && /not open/.test(e.message)) return;
@@ -320,6 +343,7 @@ function undo(d: SimDevice): void {
       `${d.user}'s undo removed someone else's text (${key})`,
     ).toBeGreaterThanOrEqual(count);
   }
+  expectOthersBoxesKept(boxes, d.doc.doc, d.user);
 }
 
 /** One random edit by the device's user on its local document (nothing when it has none yet). */
@@ -330,24 +354,37 @@ function edit(g: fc.GeneratorValue, d: SimDevice): void {
   const zones = Object.keys(doc.doc.zones);
   const free = ZONE_IDS.filter((id) => !zones.includes(id));
   const int = (max: number) => g(fc.integer, { min: 0, max });
+  const pick = <T>(list: readonly T[]): T => list[int(list.length - 1)];
   const chars = CHARS[d.user];
   const text = (max: number) => Array.from({ length: int(max) }, () => chars[int(chars.length - 1)]).join('');
+  /** A coordinate only this user sets (few values, so that two users' boxes often share some). */
+  const coord = () => 10 * int(30) + BOX_DIGITS[d.user];
   const kinds = [
     'meta',
     ...(free.length ? ['create'] : []),
-    ...(zones.length ? ['text', 'text', 'text', 'text', 'label', 'delete'] : []),
+    ...(zones.length ? ['text', 'text', 'text', 'text', 'label', 'box', 'box', 'delete'] : []),
   ];
   const kind = kinds[int(kinds.length - 1)];
   try {
     if (kind === 'meta') doc.setMeta('title', g(fc.constantFrom, 'A', 'B', undefined));
     else if (kind === 'create') {
-      const { updatedBy: _b, updatedAt: _a, ...z } = zone(free[int(free.length - 1)], text(3));
+      const bbox = { x: coord(), y: coord(), w: coord(), h: coord() };
+      const { updatedBy: _b, updatedAt: _a, ...z } = zone(free[int(free.length - 1)], text(3), { bbox });
       doc.createZone(z);
     } else {
       const z = doc.doc.zones[zones[int(zones.length - 1)]];
       if (kind === 'delete') doc.deleteZone(z.id);
       else if (kind === 'label') doc.updateZone(z.id, { label: g(fc.constantFrom, '', 'Total', 'Note') });
-      else {
+      else if (kind === 'box') {
+        // Moved or resized, as Studio sends it (the coordinates that changed); one in four replaced whole. Mostly
+        // the first zone's box, so that users often change one box in turn (and undo past each other's changes).
+        const b = doc.doc.zones[int(3) === 0 ? z.id : [...zones].sort()[0]];
+        const bbox = { ...b.bbox };
+        for (const k of pick(GESTURES)) bbox[k] = coord();
+        if (int(3) === 0)
+          doc.submit(replacedBox(b, bbox, { by: d.user, at: b.updatedAt + 1 }, g(fc.boolean)));
+        else doc.updateZone(b.id, { bbox });
+      } else {
         const len = Array.from(z.text).length;
         const pos = int(len);
         doc.editText(z.id, { pos, del: int(Math.min(2, len - pos)), ins: text(3) });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { boxChange } from './box-change.js';
+import { boxChange, boxesByCoordinate } from './box-change.js';
 import { stampOp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from './ops.js';
-import { type Op, transform } from './ot.js';
+import { apply, type Op, transform } from './ot.js';
 import { emptyDocument, type Zone } from './zone.js';
 
 const zone: Zone = {
@@ -72,5 +72,31 @@ describe('boxChange', () => {
     const doc = { ...emptyDocument(), zones: { z1: zone } };
     const op = zoneUpdate('z1', { bbox: { x: 30, y: 40, w: 100, h: 50 } }, { current: zone });
     expect(boxChange(stampOp(op, stamp, doc))).toBe('moved');
+  });
+});
+
+describe('boxesByCoordinate', () => {
+  const doc = { ...emptyDocument(), zones: { z1: zone } };
+  const moved = { x: 30, y: 20, w: 100, h: 60 };
+
+  it('sets only the coordinates a box replaced whole changed, to the same effect', () => {
+    const whole: Op = ['zones', 'z1', 'bbox', { r: zone.bbox, i: moved }];
+    const split = boxesByCoordinate(whole);
+    expect(split).toEqual(['zones', 'z1', 'bbox', ['h', { r: 50, i: 60 }], ['x', { r: 10, i: 30 }]]);
+    expect(apply(doc, split)).toEqual(apply(doc, whole));
+    // Past another user's change of the width, the split one keeps it; the whole one would not.
+    const narrowed = update({ bbox: { ...zone.bbox, w: 70 } });
+    const after = apply(doc, narrowed);
+    expect(apply(after, transform(split, narrowed, 'left')).zones.z1.bbox).toEqual({ ...moved, w: 70 });
+    expect(apply(after, transform(whole, narrowed, 'left')).zones.z1.bbox).toEqual(moved);
+  });
+
+  it('leaves everything else as it is', () => {
+    const noOld: Op = ['zones', 'z1', 'bbox', { i: moved }];
+    const odd: Op = ['zones', 'z1', 'bbox', { r: zone.bbox, i: { ...moved, z: 1 } }];
+    const label = update({ label: 'x' });
+    for (const op of [noOld, odd, label, null]) expect(boxesByCoordinate(op)).toBe(op);
+    // A box replaced by itself sets nothing.
+    expect(boxesByCoordinate(['zones', 'z1', 'bbox', { r: zone.bbox, i: { ...zone.bbox } }])).toBeNull();
   });
 });

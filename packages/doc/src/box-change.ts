@@ -1,4 +1,4 @@
-import { type Op, opComponents } from './ot.js';
+import { type Op, type OpEntry, opComponents, opFromComponents } from './ot.js';
 import { isStampKey } from './zone.js';
 
 /** Zone keys a move may change besides the box: the page it is on, and the reading order it drops. */
@@ -45,4 +45,44 @@ export function boxChange(op: Op): 'moved' | 'resized' | undefined {
   }
   if (!box) return undefined;
   return resized ? 'resized' : 'moved';
+}
+
+const BOX_KEYS = ['x', 'y', 'w', 'h'] as const;
+
+/** `v` as a box (four finite numbers, nothing else), or null. */
+function asBox(v: unknown): Record<(typeof BOX_KEYS)[number], number> | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const keys = Object.keys(v);
+  if (keys.length !== BOX_KEYS.length) return null;
+  const box = v as Record<string, unknown>;
+  return BOX_KEYS.every((k) => typeof box[k] === 'number')
+    ? (box as Record<(typeof BOX_KEYS)[number], number>)
+    : null;
+}
+
+/**
+ * `op` with every zone box it replaces whole, old box and new (`{r: box, i: box}` at `zones/<id>/bbox`), set
+ * coordinate by coordinate instead: only the coordinates that differ. The two do the same to the document, but
+ * transform differently: a replaced box overwrites a coordinate someone set meanwhile, set coordinates only meet
+ * theirs where both set the same one. Undo records its steps so (the inverse of a box replaced whole, by an older
+ * client or a resync's diff, would otherwise put back the whole old box over others' later changes).
+ */
+export function boxesByCoordinate(op: Op): Op {
+  if (op === null) return op;
+  const entries = opComponents(op);
+  let split = false;
+  const out: OpEntry[] = [];
+  for (const e of entries) {
+    const { path, c } = e;
+    const before = path.length === 3 && path[0] === 'zones' && path[2] === 'bbox' ? asBox(c.r) : null;
+    const after = before && asBox(c.i);
+    if (!before || !after || Object.keys(c).length !== 2) {
+      out.push(e);
+      continue;
+    }
+    split = true;
+    for (const k of BOX_KEYS)
+      if (before[k] !== after[k]) out.push({ path: [...path, k], c: { r: before[k], i: after[k] } });
+  }
+  return split ? opFromComponents(out) : op;
 }

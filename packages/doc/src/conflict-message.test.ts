@@ -41,9 +41,6 @@ describe('describeConflict', () => {
     expect(describeConflict({ ...client, kind: 'delete_of_edited', zoneLabel: 'Intro' })).toBe(
       'You deleted the zone “Intro” just after Ada changed it; their change went with it.',
     );
-    expect(
-      describeConflict({ ...server, kind: 'same_attribute', attribute: 'bbox', zoneLabel: 'Intro' }),
-    ).toBe('Ada changed the position of the zone “Intro” after you; their value was kept.');
     expect(describeConflict({ ...client, kind: 'same_attribute', attribute: 'label' })).toBe(
       'You and Ada changed the label of a zone at once; yours, made later, was kept.',
     );
@@ -58,6 +55,35 @@ describe('describeConflict', () => {
     );
     expect(describeConflict({ ...server, kind: 'other', zoneId: null })).toBe(
       "Your change to the document's details collided with Ada's.",
+    );
+  });
+
+  it('words a conflict about a box as its position or size, and keeps what only one of the two changed', () => {
+    const box = { kind: 'same_attribute', attribute: 'bbox', zoneLabel: 'Intro' };
+    expect(describeConflict({ ...server, ...box })).toBe(
+      'Ada changed the position or size of the zone “Intro” after you; where you both changed it, theirs was kept.',
+    );
+    expect(describeConflict({ ...client, ...box })).toBe(
+      'You and Ada changed the position or size of the zone “Intro” at once; where you both changed it, yours, made later, was kept.',
+    );
+    // Two resizes of one box by the same edge are one conflict about `bbox`, worded the same way as two moves.
+    const z = { ...revenue, label: 'Intro', bbox: { x: 10, y: 20, w: 100, h: 50 } };
+    const set = (bbox: Zone['bbox'], by: string) =>
+      zoneUpdate('z1', { bbox }, { current: z, stamp: { by, at: 2 } });
+    for (const [mine, theirs] of [
+      [set({ ...z.bbox, w: 80 }, 'ann'), set({ ...z.bbox, w: 60 }, 'bob')],
+      [set({ ...z.bbox, x: 30, y: 40 }, 'ann'), set({ ...z.bbox, x: 50, y: 60 }, 'bob')],
+    ]) {
+      const [conflict] = findConflicts(mine, theirs);
+      const attribute = conflict && conflictAttribute(conflict);
+      expect(attribute).toBe('bbox');
+      expect(
+        describeConflict({ ...server, kind: 'same_attribute', attribute, zoneLabel: z.label }),
+      ).toContain('the position or size of the zone “Intro”');
+    }
+    // A meta key of that name is no box.
+    expect(describeConflict({ ...server, kind: 'same_attribute', zoneId: null, attribute: 'bbox' })).toBe(
+      "Ada changed the document's bbox after you; their value was kept.",
     );
   });
 

@@ -31,8 +31,12 @@ export interface ConflictWords {
   attribute?: string;
 }
 
-/** How an attribute is named to a user. */
-const ATTRIBUTE_NAMES: Record<string, string> = { bbox: 'position' };
+/**
+ * How a zone attribute is named to a user. A conflict about `bbox` is about some coordinates both set (two moves, two
+ * resizes by one edge, a move and a resize by the left or top edge, a box replaced whole): the position, the size or
+ * both; coordinates only one of the two set merged, and stay.
+ */
+const ATTRIBUTE_NAMES: Record<string, string> = { bbox: 'position or size' };
 
 /**
  * The attribute (`label`, `bbox`, ...) or meta key a `same_attribute` conflict is about, `undefined` for the
@@ -113,7 +117,11 @@ export function describeConflict(w: ConflictWords): string {
         ? `You deleted ${name} just after ${by} changed it; their change went with it.`
         : `You deleted a zone ${by} had just changed; their change went with it.`;
     case 'same_attribute': {
-      const attr = w.attribute === undefined ? undefined : (ATTRIBUTE_NAMES[w.attribute] ?? w.attribute);
+      // A meta key is named as it is (`bbox` there is no box).
+      const attr =
+        w.attribute === undefined || w.zoneId === null
+          ? w.attribute
+          : (ATTRIBUTE_NAMES[w.attribute] ?? w.attribute);
       const what =
         attr === undefined
           ? w.zoneId === null
@@ -122,8 +130,15 @@ export function describeConflict(w: ConflictWords): string {
           : w.zoneId === null
             ? `the document's ${attr}`
             : `the ${attr} of ${zone}`;
-      return w.origin === 'server'
-        ? `${by} changed ${what} after you; their value was kept.`
+      // A box keeps what only one of the two changed: only where both did does one win.
+      const box = w.zoneId !== null && w.attribute === 'bbox';
+      if (w.origin === 'server') {
+        return box
+          ? `${by} changed ${what} after you; where you both changed it, theirs was kept.`
+          : `${by} changed ${what} after you; their value was kept.`;
+      }
+      return box
+        ? `You and ${by} changed ${what} at once; where you both changed it, yours, made later, was kept.`
         : `You and ${by} changed ${what} at once; yours, made later, was kept.`;
     }
     case 'locked':

@@ -109,6 +109,22 @@ describe('UndoManager', () => {
     expect(l.doc.zones.a.bbox).toEqual({ ...box, x: 300, w: 60 });
   });
 
+  it("undoes my box replaced whole (an older client's move) past another user's later resize: their size kept", () => {
+    const box = { x: 10, y: 20, w: 100, h: 50 };
+    const l = start(testZone('a', '', { bbox: box }));
+    const moved = { ...box, x: 300 };
+    // The box replaced as one value, old and new: the inverse would put back the whole old box.
+    l.mine(['zones', 'a', 'bbox', { r: box, i: moved }]);
+    l.remote(zoneUpdate('a', { bbox: { ...moved, w: 60 } }, { current: l.doc.zones.a, stamp: bob }));
+    expect(l.pressUndo(ann)).toMatchObject({ notice: null });
+    expect(l.doc.zones.a.bbox).toEqual({ ...box, w: 60 });
+    l.remote(
+      zoneUpdate('a', { bbox: { ...l.doc.zones.a.bbox, h: 80 } }, { current: l.doc.zones.a, stamp: bob }),
+    );
+    l.pressRedo(ann);
+    expect(l.doc.zones.a.bbox).toEqual({ ...box, x: 300, w: 60, h: 80 });
+  });
+
   it('undoes what is left of my move when another user moved the box since along one axis, and says so', () => {
     const l = start(zone('a'));
     l.mine(zoneUpdate('a', { bbox: { x: 30, y: 40, w: 10, h: 10 } }, { current: l.doc.zones.a, stamp: ann }));

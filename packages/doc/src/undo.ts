@@ -1,3 +1,4 @@
+import { boxesByCoordinate } from './box-change.js';
 import { findConflicts } from './conflicts.js';
 import { describeOp, type Stamp, stampOp, withoutStamps } from './ops.js';
 import {
@@ -125,7 +126,7 @@ export class UndoManager {
    */
   recordOwn(op: Op, before: ZoneDocument, at?: number): void {
     if (op === null) return;
-    const inverse = withoutStamps(invertWithDoc(op, before));
+    const inverse = boxesByCoordinate(withoutStamps(invertWithDoc(op, before)));
     this.#redo = [];
     if (inverse === null) {
       // Nothing to undo (a stamp-only change): the entries below must still apply after it.
@@ -492,7 +493,7 @@ function step(
       continue;
     }
     const op = stamp ? stampOp(entry.op, stamp, doc) : entry.op;
-    const back = withoutStamps(invertWithDoc(op, doc));
+    const back = boxesByCoordinate(withoutStamps(invertWithDoc(op, doc)));
     if (back !== null) push(to, { op: back, keys: footprint(back), lost: new Map(), later: [] }, depth);
     else rebase(to, op);
     return { op, notice };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { type as shippedText, type TextOp } from 'ot-text-unicode';
 import { metaSet, type Stamp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '../src/ops.js';
-import type { Json, Op } from '../src/ot.js';
+import { type Json, type Op, opComponents, opFromComponents } from '../src/ot.js';
 import { type BBox, ZONE_TYPES, type Zone, type ZoneAttrs, type ZoneDocument } from '../src/zone.js';
 
 /** Seeded, so a failure replays; override with FC_SEED / FC_RUNS to fuzz longer. */
@@ -98,13 +98,27 @@ export function genOp(g: fc.GeneratorValue, doc: ZoneDocument, user: User, at = 
     const a = g(attrs);
     // A box moved or resized keeps some of its coordinates (a move its size, a resize the opposite edges): the
     // builder sets only the others, so concurrent changes of one box often meet on different coordinates.
-    if (a.bbox !== undefined) a.bbox = keepSome(z.bbox, a.bbox, g(nat, 15));
-    return zoneUpdate(z.id, a, { current: z, stamp });
+    if (a.bbox === undefined) return zoneUpdate(z.id, a, { current: z, stamp });
+    const mask = g(nat, 19);
+    if (mask < 16)
+      return zoneUpdate(z.id, { ...a, bbox: keepSome(z.bbox, a.bbox, mask) }, { current: z, stamp });
+    // One in five replaced as one value, as older clients send a move or a resize (with the old box), so that it meets
+    // concurrent changes of single coordinates. `mask - 13`: x and y (a move), w, x and w, or y and w.
+    const bbox = keepSome(z.bbox, a.bbox, mask - 13);
+    return wholeBox(zoneUpdate(z.id, { ...a, bbox }, { current: z, stamp }), z, bbox);
   }
   const len = Array.from(z.text).length;
   const pos = g(nat, len);
   const del = g(nat, len - pos);
   return zoneEdit(z.id, { pos, del, ins: g(arbText, ALPHABET[user], 4) }, { current: z, stamp });
+}
+
+/** `op` (an update of zone `z`) with the box it sets, `bbox`, replaced as one value, not coordinate by coordinate. */
+function wholeBox(op: Op, z: Zone, bbox: BBox): Op {
+  const entries = opComponents(op);
+  const rest = entries.filter((e) => e.path[2] !== 'bbox');
+  if (rest.length === entries.length) return op; // the box as it was: left out
+  return opFromComponents([...rest, { path: ['zones', z.id, 'bbox'], c: { r: z.bbox, i: bbox } }]);
 }
 
 /** `next` with the coordinates whose bit is clear in `mask` (x 1, y 2, w 4, h 8) kept from `box`. */

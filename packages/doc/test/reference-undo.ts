@@ -1,3 +1,4 @@
+import { boxesByCoordinate } from '../src/box-change.js';
 import { findConflicts } from '../src/conflicts.js';
 import { describeOp, type Stamp, stampOp, withoutStamps } from '../src/ops.js';
 import {
@@ -32,7 +33,7 @@ export class ReferenceUndo {
 
   recordOwn(op: Op, before: ZoneDocument, at?: number): void {
     if (op === null) return;
-    const inverse = withoutStamps(invertWithDoc(op, before));
+    const inverse = boxesByCoordinate(withoutStamps(invertWithDoc(op, before)));
     this.#redo = [];
     if (inverse === null) {
       rebase(this.#undo, op);
@@ -160,7 +161,7 @@ function step(
       continue;
     }
     const op = stamp ? stampOp(entry.op, stamp, doc) : entry.op;
-    const back = withoutStamps(invertWithDoc(op, doc));
+    const back = boxesByCoordinate(withoutStamps(invertWithDoc(op, doc)));
     if (back !== null) push(to, { op: back, lost: new Map() }, depth);
     else rebase(to, op);
     return { op, notice };

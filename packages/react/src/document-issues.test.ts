@@ -53,7 +53,7 @@ describe('conflictMessage', () => {
       'Ada deleted the zone “Notes” while you were editing it; your edit in it was dropped.',
     );
     expect(conflictMessage(doc, conflict('same_attribute', { attribute: 'bbox', zoneLabel: 'Old' }))).toBe(
-      'Ada changed the position of the zone “Intro” after you; their value was kept.',
+      'Ada changed the position or size of the zone “Intro” after you; where you both changed it, theirs was kept.',
     );
     // A label that says no more than the type: the type, page and first words, from this replica if it has the
     // zone, else from the notice.

@@ -1,6 +1,13 @@
 import { validateDocument } from '@syncline/doc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import {
+  BOX_DIGITS,
+  expectOthersBoxesKept,
+  GESTURES,
+  othersBoxes,
+  replacedBox,
+} from '../../../doc/test/box-edits.js';
 import type { Timers } from '../environment.js';
 import { DocumentClient } from './document-client.js';
 import { docOf, type FakeConnection, FakeDocServer, quiesce, zone } from './fake-doc-server.js';
@@ -37,6 +44,7 @@ const ACTIONS = [
   'down',
   'down',
   'down',
+  'calm',
   'undo',
   'redo',
   'disconnect',
@@ -109,8 +117,14 @@ describe('DocumentClient convergence', () => {
                 case 'down':
                   p.conn.deliverDown();
                   break;
+                case 'calm':
+                  // A calm moment: everything in flight arrives, so the next change is made on what others did.
+                  await quiesce(conns(), tick);
+                  break;
                 case 'undo':
-                  if (p.doc.getSnapshot().status !== 'opening') p.doc.undo();
+                  // Ctrl+Z pressed once to four times: older steps, past more of others' changes since.
+                  if (p.doc.getSnapshot().status !== 'opening')
+                    for (let u = g(fc.integer, { min: 0, max: 3 }); u >= 0; u--) undo(p);
                   break;
                 case 'redo':
                   if (p.doc.getSnapshot().status !== 'opening') p.doc.redo();
@@ -218,6 +232,13 @@ describe('DocumentClient convergence', () => {
   );
 });
 
+/** Undoes `p`'s latest step, checking that no box coordinate someone else set changed with it. */
+function undo(p: Peer): void {
+  const before = othersBoxes(p.doc.doc, p.user);
+  p.doc.undo();
+  expectOthersBoxesKept(before, p.doc.doc, p.user);
+}
+
 /** One random edit by `p`'s user on its local document (nothing when it is not open yet). */
 function edit(g: fc.GeneratorValue, p: Peer): void {
   const { doc } = p;
@@ -229,22 +250,34 @@ function edit(g: fc.GeneratorValue, p: Peer): void {
   const int = (max: number) => g(fc.integer, { min: 0, max });
   const chars = CHARS[p.user];
   const text = (max: number) => Array.from({ length: int(max) }, () => chars[int(chars.length - 1)]).join('');
+  /** A coordinate only this user sets (few values, so that two users' boxes often share some). */
+  const coord = () => 10 * int(30) + BOX_DIGITS[p.user];
   const kinds = [
     'meta',
     ...(free.length ? ['create'] : []),
-    ...(zones.length ? ['text', 'text', 'text', 'label', 'delete'] : []),
+    ...(zones.length ? ['text', 'text', 'text', 'label', 'box', 'box', 'delete'] : []),
   ];
   const kind = kinds[int(kinds.length - 1)];
   try {
     if (kind === 'meta') doc.setMeta('title', g(fc.constantFrom, 'A', 'B', undefined));
     else if (kind === 'create') {
-      const { updatedBy: _b, updatedAt: _a, ...z } = zone(free[int(free.length - 1)], text(3));
+      const bbox = { x: coord(), y: coord(), w: coord(), h: coord() };
+      const { updatedBy: _b, updatedAt: _a, ...z } = zone(free[int(free.length - 1)], text(3), { bbox });
       doc.createZone(z);
     } else {
       const z = doc.doc.zones[zones[int(zones.length - 1)]];
       if (kind === 'delete') doc.deleteZone(z.id);
       else if (kind === 'label') doc.updateZone(z.id, { label: g(fc.constantFrom, '', 'Total', 'Note') });
-      else {
+      else if (kind === 'box') {
+        // Moved or resized, as Studio sends it (the coordinates that changed); one in four replaced whole. Mostly
+        // the first zone's box, so that users often change one box in turn (and undo past each other's changes).
+        const b = doc.doc.zones[int(3) === 0 ? z.id : [...zones].sort()[0]];
+        const bbox = { ...b.bbox };
+        for (const k of GESTURES[int(GESTURES.length - 1)]) bbox[k] = coord();
+        if (int(3) === 0)
+          doc.submit(replacedBox(b, bbox, { by: p.user, at: b.updatedAt + 1 }, g(fc.boolean)));
+        else doc.updateZone(b.id, { bbox });
+      } else {
         const len = Array.from(z.text).length;
         const pos = int(len);
         doc.editText(z.id, { pos, del: int(Math.min(2, len - pos)), ins: text(3) });
