@@ -125,6 +125,23 @@ describe('UndoManager', () => {
     expect(l.doc.zones.a.bbox).toEqual({ ...box, x: 300, w: 60, h: 80 });
   });
 
+  it('undoes my set made before a remote set of the same key, but committed after it, to their value', () => {
+    const l = start(zone('a'));
+    l.mine(zoneUpdate('a', { label: 'X' }, { current: l.doc.zones.a, stamp: ann })); // confirmed
+    const was = l.doc.zones.a.label;
+    l.mine(zoneUpdate('a', { label: 'M1' }, { current: l.doc.zones.a, stamp: ann })); // unconfirmed
+    l.mine(zoneUpdate('a', { label: 'M2' }, { current: l.doc.zones.a, stamp: ann })); // unconfirmed
+    // Bob set the label to 'Bob' on 'X'; the server puts my two after it. Here it changes nothing (mine win).
+    l.undo.recordShadowed(['zones', 'a', 'label'], 'Bob', was, 'bob');
+    l.pressUndo();
+    expect(l.doc.zones.a.label).toBe('M1');
+    l.pressUndo();
+    expect(l.doc.zones.a.label).toBe('Bob');
+    // My first set was made before his: he overwrote it, so undoing it leaves his.
+    expect(l.pressUndo()).toMatchObject({ op: null, notice: { reason: 'overwritten', byUserIds: ['bob'] } });
+    expect(l.doc.zones.a.label).toBe('Bob');
+  });
+
   it('undoes what is left of my move when another user moved the box since along one axis, and says so', () => {
     const l = start(zone('a'));
     l.mine(zoneUpdate('a', { bbox: { x: 30, y: 40, w: 10, h: 10 } }, { current: l.doc.zones.a, stamp: ann }));

@@ -4,6 +4,7 @@ import { describeOp, type Stamp, stampOp, withoutStamps } from './ops.js';
 import {
   compose,
   invertWithDoc,
+  type Json,
   type Op,
   type OpEntry,
   opComponents,
@@ -185,6 +186,43 @@ export class UndoManager {
     const authors = by === undefined ? undefined : [by];
     rebase(this.#undo, queued, authors);
     rebase(this.#redo, queued, authors);
+  }
+
+  /**
+   * A remote op set `path` to `value` (the document had `was` there before it), but unconfirmed ops of mine, which
+   * the server applies after it, set `path` too: the op as applied here (`recordRemote`) does not set it, and my
+   * value stays. In the server's order their change came first, so the step that undoes my first set of `path` must
+   * put back `value`, not `was`, as it would had their change arrived before mine (online); and the steps below it
+   * (made before their change) take it in as others' changes: it overwrote what they would put back. That step is
+   * the topmost one putting back `was` at `path` (`undefined`: removing what is there); none: nothing to do.
+   */
+  recordShadowed(path: readonly (string | number)[], value: Json, was: Json | undefined, by?: string): void {
+    const stack = this.#undo;
+    for (let i = stack.length - 1; i >= 0; i--) {
+      settle(stack, i); // up to date, its queue passed on below (in order: older than this change)
+      const entry = stack[i];
+      if (entry.op === null) continue;
+      const entries = opComponents(entry.op);
+      // `was` none: the step removes what my op inserted there.
+      const putsBack = (c: OpEntry['c']) =>
+        was === undefined
+          ? c.i === undefined && c.r !== undefined
+          : c.i !== undefined && sameJson(c.i as Json, was);
+      const at = entries.findIndex((e) => samePath(e.path, path) && putsBack(e.c));
+      if (at < 0) continue;
+      entries[at] = { path: entries[at].path, c: { ...entries[at].c, i: value } };
+      entry.op = opFromComponents(entries);
+      const below = stack[i - 1];
+      if (below !== undefined) {
+        const op = opFromComponents([
+          { path: [...path], c: was === undefined ? { i: value } : { r: was, i: value } },
+        ]);
+        const keys = footprint(op);
+        below.later.push(by === undefined ? { op, keys } : { op, keys, by: [by] });
+        if (below.later.length > MAX_LATER) settle(stack, i - 1);
+      }
+      return;
+    }
   }
 
   canUndo(): boolean {
@@ -499,4 +537,18 @@ function step(
     return { op, notice };
   }
   return { op: null, notice: { reason: empty, zoneIds: [], partial: false } };
+}
+
+const samePath = (a: readonly (string | number)[], b: readonly (string | number)[]) =>
+  a.length === b.length && a.every((k, i) => k === b[i]);
+
+/** Whether two JSON values are equal (keys in any order). */
+function sameJson(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => k in b && sameJson((a as Record<string, Json>)[k], (b as Record<string, Json>)[k]));
 }

@@ -449,6 +449,32 @@ describe('DocumentClient', () => {
     expect(bob.doc.doc).toEqual(server.doc);
   });
 
+  it('undoes an attribute set offline to the value another user set meanwhile, as online (theirs came first)', async () => {
+    const { server, open } = world({ doc: docOf(zone('z1', '', { label: 'orig', type: 'paragraph' })) });
+    const ann = open('ann');
+    const bob = open('bob');
+    await Promise.all([ann.doc.ready, bob.doc.ready]);
+    ann.conn.disconnect();
+    ann.doc.updateZone('z1', { label: 'Ann 1', type: 'table' });
+    ann.doc.updateZone('z1', { label: 'Ann 2' });
+    bob.doc.updateZone('z1', { label: 'Bob', type: 'heading' });
+    await quiesce([bob.conn], tick);
+    ann.conn.reconnect();
+    await quiesce([ann.conn, bob.conn], tick);
+    // The server's order: Bob's change, then Ann's two.
+    expect(server.doc.zones.z1).toMatchObject({ label: 'Ann 2', type: 'table' });
+    expect(ann.doc.undo()).toBe(true);
+    expect(ann.doc.doc.zones.z1).toMatchObject({ label: 'Ann 1', type: 'table' });
+    expect(ann.doc.undo()).toBe(true);
+    // Her first change undone: Bob's values, which it replaced, are back (not those from before his).
+    expect(ann.doc.doc.zones.z1).toMatchObject({ label: 'Bob', type: 'heading' });
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(server.doc.zones.z1).toMatchObject({ label: 'Bob', type: 'heading' });
+    expect(bob.doc.doc).toEqual(server.doc);
+    expect(ann.doc.redo()).toBe(true);
+    expect(ann.doc.doc.zones.z1).toMatchObject({ label: 'Ann 1', type: 'table' });
+  });
+
   it('tells why an undo could not be done (the zone was deleted by someone else)', async () => {
     const { open } = world();
     const ann = open('ann');

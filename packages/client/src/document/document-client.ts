@@ -61,7 +61,7 @@ import {
   type ReleaseClaim,
   replayRecord,
 } from './persistence.js';
-import { type LocalOp, type PendingConflict, SyncState } from './sync-state.js';
+import { type LocalOp, type PendingConflict, type Shadowed, SyncState } from './sync-state.js';
 import { type DocTransport, docRoom, sharingRoom } from './transport.js';
 import type {
   ChangeSource,
@@ -1691,7 +1691,7 @@ export class DocumentClient {
       this.ackInflight();
       return 'ok';
     }
-    let result: { applied: Op; conflicts: PendingConflict[] };
+    let result: { applied: Op; conflicts: PendingConflict[]; shadowed: Shadowed[] };
     const before = s.doc;
     try {
       result = s.applyRemote(rec.op);
@@ -1701,6 +1701,8 @@ export class DocumentClient {
     this.remember(rec);
     this.noteGoneZones(result.applied, before, s.doc);
     this.undoManager.recordRemote(result.applied, rec.userId);
+    for (const { path, value, was } of result.shadowed)
+      this.undoManager.recordShadowed(path, value, was, rec.userId);
     for (const { opId, conflict } of result.conflicts)
       this.emitLocalConflict(opId, conflict, rec.userId, before);
     this.emitChange(result.applied, 'remote', rec.userId);

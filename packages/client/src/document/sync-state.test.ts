@@ -1,4 +1,4 @@
-import { apply, describeOp, zoneCreate, zoneDelete, zoneEdit } from '@syncline/doc';
+import { apply, describeOp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
 import { describe, expect, it } from 'vitest';
 import { docOf, zone } from './fake-doc-server.js';
 import { JOURNAL_CAP, SyncState } from './sync-state.js';
@@ -35,6 +35,27 @@ describe('SyncState', () => {
       { opId: 'b', conflict: { kind: 'edit_on_deleted', zoneId: 'z2', path: ['zones', 'z2'] } },
     ]);
     expect(s.applyRemote(['zones', 'z1', { r: true }]).conflicts).toEqual([]); // in flight: the server's job
+  });
+
+  it('tells which values a remote op set that my unconfirmed ops overwrite, with the server value before it', () => {
+    const s = new SyncState(docOf(zone('z1', 'hello', { label: 'orig' })), 0);
+    s.applyLocal(zoneUpdate('z1', { label: 'Mine' }), 'a');
+    s.promote(); // in flight
+    s.applyLocal(zoneUpdate('z1', { type: 'table' }), 'b');
+    const theirs = zoneUpdate(
+      'z1',
+      { label: 'Theirs', type: 'heading', confidence: 0.5 },
+      { stamp: { by: 'bob', at: 9 } },
+    );
+    const { applied, shadowed } = s.applyRemote(theirs);
+    expect(shadowed).toEqual([
+      { path: ['zones', 'z1', 'label'], value: 'Theirs', was: 'orig' },
+      { path: ['zones', 'z1', 'type'], value: 'heading', was: 'paragraph' },
+    ]);
+    expect(s.doc.zones.z1).toMatchObject({ label: 'Mine', type: 'table', confidence: 0.5 });
+    expect(describeOp(applied).kind).toBe('zone_update');
+    // Nothing of mine unconfirmed on those keys: nothing overwritten.
+    expect(s.applyRemote(zoneEdit('z1', { pos: 0, ins: 'x' })).shadowed).toEqual([]);
   });
 
   it('drops the in-flight op (rejected) and transforms the pending ops past its inverse', () => {

@@ -8,8 +8,11 @@ import {
   describeOp,
   findConflicts,
   invertWithDoc,
+  isStampPath,
+  type Json,
   type Op,
   type OpConflict,
+  opComponents,
   transform,
   validateDocument,
   type ZoneDocument,
@@ -62,6 +65,17 @@ export interface LocalOp {
 export interface PendingConflict {
   opId: string;
   conflict: OpConflict;
+}
+
+/**
+ * A value a remote op set that my unconfirmed ops overwrite (the server applies them after it): the op as applied
+ * here does not set it. `was`: the server document's value there before the remote op.
+ */
+export interface Shadowed {
+  path: (string | number)[];
+  value: Json;
+  /** `undefined`: there was none. */
+  was: Json | undefined;
 }
 
 export class SyncState {
@@ -222,7 +236,7 @@ export class SyncState {
    * and the conflicts it had with my pending ops (the server reports those with my in-flight op).
    * Throws, changing nothing, when the op does not fit the server document (the replicas diverged).
    */
-  applyRemote(op: Op): { applied: Op; conflicts: PendingConflict[] } {
+  applyRemote(op: Op): { applied: Op; conflicts: PendingConflict[]; shadowed: Shadowed[] } {
     if (this.unconfirmed === 0) {
       // The local document is the server's (the same value): one apply serves both.
       const next = apply(this.doc, op);
@@ -230,7 +244,7 @@ export class SyncState {
       this.doc = next;
       this.version++;
       this.journalPush(op);
-      return { applied: op, conflicts: [] };
+      return { applied: op, conflicts: [], shadowed: [] };
     }
     const inflightOp = this.inflight?.op ?? null;
     const pendingOps = this.pending.map((p) => p.op);
@@ -267,13 +281,41 @@ export class SyncState {
       this.recompute();
       // `remote` did not apply to my copy, and `recompute` may have dropped ops of mine: what changed in the
       // local document is told by the difference (change events and the undo manager must get that).
-      return { applied: diffDocuments(before, this.doc), conflicts };
+      return { applied: diffDocuments(before, this.doc), conflicts, shadowed: [] };
     }
+    const shadowed = this.shadowedBy(op, remote);
     this.behind.push(op);
     this.doc = local;
     this.version++;
     this.journalPush(op);
-    return { applied: remote, conflicts };
+    return { applied: remote, conflicts, shadowed };
+  }
+
+  /**
+   * The values remote op `op` sets (a key replaced or inserted, not text edited) that it no longer sets once
+   * transformed past my unconfirmed ops (`applied`): my ops set them after it. Called before `op` joins the server
+   * document, whose values before it are read only when there is one (rare: two users setting one attribute).
+   */
+  private shadowedBy(op: Op, applied: Op): Shadowed[] {
+    let sets: { path: (string | number)[]; value: Json }[] | undefined;
+    for (const { path, c } of opComponents(op)) {
+      if (
+        c.i === undefined ||
+        c.e !== undefined ||
+        c.es !== undefined ||
+        c.p !== undefined ||
+        c.d !== undefined
+      )
+        continue;
+      if (isStampPath(path)) continue; // who changed a zone last: no undo step holds it
+      (sets ??= []).push({ path, value: c.i as Json });
+    }
+    if (sets === undefined) return [];
+    const kept = new Set(opComponents(applied).map((e) => pathKey(e.path)));
+    const lost = sets.filter((s) => !kept.has(pathKey(s.path)));
+    if (lost.length === 0) return [];
+    const server = this.serverDoc;
+    return lost.map(({ path, value }) => ({ path, value, was: valueAt(server, path) }));
   }
 
   /** The in-flight op was committed at `version + 1`. */
@@ -393,4 +435,16 @@ function sameDoc(before: ZoneDocument, after: ZoneDocument, op: Op): boolean {
   } catch {
     return false;
   }
+}
+
+const pathKey = (path: readonly (string | number)[]) => path.join('\u0000');
+
+/** The value at `path` in `doc` (`undefined` where there is none). */
+function valueAt(doc: Json, path: readonly (string | number)[]): Json | undefined {
+  let v: Json | undefined = doc;
+  for (const k of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<string | number, Json | undefined>)[k];
+  }
+  return v;
 }
