@@ -2,6 +2,7 @@ import type { DocConflict, DocNotice, DocRejection, DocumentClient } from '@sync
 import type { Zone } from '@syncline/doc';
 import { describe, expect, it } from 'vitest';
 import { conflictMessage, DocumentIssues, noticeMessage, rejectionMessage } from './document-issues.js';
+import { NotificationCenter } from './notification-center.js';
 
 const zones: Record<string, Partial<Zone>> = {
   z1: { id: 'z1', label: 'Intro' },
@@ -92,6 +93,33 @@ describe('conflictMessage', () => {
     });
     issues.dispose();
     expect(handlers.size).toBe(0);
+  });
+
+  it('shows two conflicts on one zone as two toasts, and the same one again in place of the first', () => {
+    const handlers = new Map<string, (x: unknown) => void>();
+    const fake = {
+      documentId: 'd1',
+      ...doc,
+      on: (name: string, fn: (x: unknown) => void) => {
+        handlers.set(name, fn);
+        return () => handlers.delete(name);
+      },
+    } as unknown as DocumentClient;
+    const center = new NotificationCenter({ durationMs: 0 });
+    const issues = new DocumentIssues(fake, center);
+    handlers.get('conflict')?.(conflict('same_attribute', { attribute: 'label' }));
+    handlers.get('conflict')?.(conflict('same_attribute', { attribute: 'type' }));
+    handlers.get('conflict')?.(
+      conflict('same_attribute', { attribute: 'label', byUserId: 'u-b0b', byUserName: 'Bob' }),
+    );
+    handlers.get('conflict')?.(conflict('same_attribute', { attribute: 'label' }));
+    expect(center.getSnapshot().map((n) => n.message)).toEqual([
+      'Ada changed the type of the zone “Intro” after you; their value was kept.',
+      'Bob changed the label of the zone “Intro” after you; their value was kept.',
+      'Ada changed the label of the zone “Intro” after you; their value was kept.',
+    ]);
+    issues.dispose();
+    center.dispose();
   });
 });
 

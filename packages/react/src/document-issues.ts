@@ -186,6 +186,8 @@ export class DocumentIssues {
             zoneIds: c.zoneId ? [c.zoneId] : [],
           },
           { kind: 'conflict', title: 'Edit conflict', documentId },
+          // Two conflicts on one zone (its label and its type, or two users) are two toasts; the same again replaces.
+          `${c.attribute ?? ''}/${c.byUserId ?? ''}`,
         );
       }),
       doc.on('rejected', (r: DocRejection) =>
@@ -222,15 +224,17 @@ export class DocumentIssues {
     this.listeners.clear();
   }
 
+  /** `detail`: what else tells this issue from another of the same kind, code and zones (a toast each). */
   private add(
     issue: Omit<DocIssue, 'seq' | 'at'>,
     toast: Pick<NotificationInput, 'kind' | 'title' | 'documentId'>,
+    detail = '',
   ): void {
     this.last = Object.freeze({ ...issue, seq: ++this.seq, at: Date.now() });
     this.notifications?.notify({
       ...toast,
       // The same issue again (each keystroke into a locked zone is refused) replaces its toast.
-      id: `doc:${toast.documentId}:${issue.kind}:${issue.code}:${issue.zoneIds.join(',')}`,
+      id: `doc:${toast.documentId}:${issue.kind}:${issue.code}:${issue.zoneIds.join(',')}${detail && `:${detail}`}`,
       message: issue.message,
       code: issue.code,
       zoneIds: issue.zoneIds,
