@@ -47,6 +47,19 @@ import { ProcessingPanel } from './ProcessingPanel.js';
 const NO_PDF_NOTE = 'No PDF for this document: zones are shown on blank pages.';
 const NO_NUMBERS: ReadonlyMap<string, number> = new Map();
 
+/** The kinds of `<input>` one types text into: the browser's own undo works in them. */
+const TEXT_INPUTS = new Set(['text', 'search', 'url', 'tel', 'email', 'password', 'number']);
+
+/**
+ * Whether `target` is a text field with the browser's own undo (a zone's label, say), where Ctrl+Z is the field's and
+ * must not undo an edit of the document elsewhere. Not a zone's text (`.zone-text`): its undo is the document's.
+ */
+function hasOwnUndo(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement) || target.classList.contains('zone-text')) return false;
+  if (target.isContentEditable || target instanceof HTMLTextAreaElement) return true;
+  return target instanceof HTMLInputElement && TEXT_INPUTS.has(target.type);
+}
+
 /** Whether a zone has text other than blanks; kept per zone object (a keystroke changes one zone, not thousands). */
 const textful = new WeakMap<Zone, boolean>();
 function hasText(z: Zone): boolean {
@@ -323,8 +336,9 @@ export function DocumentView({ documentId }: { documentId: string }) {
   }, [pagesPane, pageWidth]);
   const effectiveZoom = zoom ?? fit;
 
-  // Ctrl/Cmd+Z undoes my last edit, Shift+Ctrl/Cmd+Z (or Ctrl+Y) redoes it: the document's, not the field's. A
-  // failure says which of the two failed, from the keys as from the buttons.
+  // Ctrl/Cmd+Z undoes my last edit, Shift+Ctrl/Cmd+Z (or Ctrl+Y) redoes it: the document's, also in a zone's text (it
+  // has no undo of its own, see ZoneText). In another text field (a zone's label) they are the field's own. A failure
+  // says which of the two failed, from the keys as from the buttons.
   const { undo, redo } = rt;
   const step = useCallback(
     (action: 'undo' | 'redo') => {
@@ -339,7 +353,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
   );
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+      if (!(e.ctrlKey || e.metaKey) || e.altKey || hasOwnUndo(e.target)) return;
       const key = e.key.toLowerCase();
       if (key === 'z' || key === 'y') {
         e.preventDefault();

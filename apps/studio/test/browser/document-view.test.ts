@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
 import { needService } from '../../../../test/services.js';
 import { fitZoom } from '../../src/lib/zoom.js';
-import { createBlank, StudioHarness, uploadPdf, waitForDocOpen } from './studio-harness.js';
+import { createBlank, StudioHarness, uploadPdf, waitForDocOpen, zoneText } from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -112,6 +112,34 @@ describe.runIf(chromiumAvailable)('Studio: the document view', () => {
     await page.keyboard.press('Escape');
     await expect(draw.getAttribute('aria-pressed')).resolves.toBe('false');
     await expect(page.locator('.page.drawing').count()).resolves.toBe(0);
+  });
+
+  it('leaves Ctrl+Z in a zone’s Label field to the field, and undoes the document’s edits from a zone’s text', async () => {
+    await createBlank(page, h.url, 'undo-in-fields');
+    await page.goto(`${h.url}/documents/undo-in-fields`);
+    await waitForDocOpen(page);
+    await page.getByRole('button', { name: 'Add zone' }).click();
+    const text = page.getByLabel(/^Text of zone 1 /);
+    await text.click();
+    await page.keyboard.type('hello');
+    await expect.poll(() => zoneText(page, 1)).toBe('hello');
+    // The selected zone's label: Ctrl+Z takes back what was typed in the field, not the zone's text.
+    const label = page.getByLabel('Label', { exact: true });
+    await label.click();
+    await page.keyboard.type('Intro');
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => label.inputValue()).toBe('');
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => label.inputValue()).toBe('Intro');
+    await page.waitForTimeout(200);
+    expect(await zoneText(page, 1)).toBe('hello');
+    expect(await page.locator('.zone-item').count()).toBe(1);
+    // In the zone's text, Ctrl+Z is the document's undo (the label, set when the field was left, first).
+    await text.click();
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => label.inputValue()).toBe('');
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => zoneText(page, 1)).toBe('');
   });
 
   it('says that the name of a deleted document cannot be used again, and does not open it', async () => {
