@@ -12,7 +12,9 @@ import type { PDFDocumentProxy } from 'pdfjs-dist';
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { ZONE_COLORS } from '../lib/colors.js';
 import { clockTime } from '../lib/history.js';
+import { pageInView } from '../lib/page-in-view.js';
 import { StableLists } from '../lib/stable.js';
+import { visibleBand } from '../lib/visible-range.js';
 import { zoneDeletedMessage } from '../lib/zone-deleted.js';
 import { registerZoneShower } from '../lib/zone-focus.js';
 import { useInWindow, useZoneWindow, type ZoneWindow } from '../lib/zone-window.js';
@@ -377,6 +379,22 @@ function Viewer({
     },
     [updateCursor],
   );
+  // The page "Add zone" adds to: the one in view in the pages pane (below its toolbar), the selected zone's while it
+  // shows, so that from the keyboard too a zone can be added to any page.
+  const pageForAdding = () => {
+    const pages = pagesRef.current;
+    const pane = pages?.parentElement;
+    if (!pages || !pane) return 0;
+    const frames = pages.querySelectorAll<HTMLElement>('.page-frame');
+    const band = visibleBand(pane);
+    const toolbar = pane.querySelector('.pane-toolbar')?.getBoundingClientRect().bottom ?? band.top;
+    return pageInView(
+      frames.length,
+      (i) => frames[i].getBoundingClientRect(),
+      { top: Math.max(band.top, toolbar), bottom: band.bottom },
+      selectedZone ? pageIndex(selectedZone.page) : undefined,
+    );
+  };
   const lockLabel = (zoneId: string) => lockHolder(state.locks[zoneId], selfId, names);
   // The text pane in groups of zones of a few pages each: a keystroke changes one zone, and only its group renders
   // again, not thousands of items.
@@ -410,10 +428,11 @@ function Viewer({
             type="button"
             disabled={!writable}
             onClick={() => {
-              // On the first page, below the zones added this way before (one row per zone).
-              const size = pageSizes[0];
-              const row = (byPage.get(0)?.length ?? 0) % 8;
-              create(0, {
+              // On the page in view, below the zones added this way before (one row per zone).
+              const index = pageForAdding();
+              const size = pageSizes[index] ?? BLANK_PAGE;
+              const row = (byPage.get(index)?.length ?? 0) % 8;
+              create(index, {
                 x: size.width * 0.1,
                 y: size.height * (0.1 + row * 0.1),
                 w: size.width * 0.8,

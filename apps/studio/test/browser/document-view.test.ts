@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
 import { needService } from '../../../../test/services.js';
 import { fitZoom } from '../../src/lib/zoom.js';
-import { createBlank, StudioHarness, uploadPdf, waitForDocOpen, zoneText } from './studio-harness.js';
+import {
+  changeDocument,
+  createBlank,
+  devToken,
+  StudioHarness,
+  uploadPdf,
+  waitForDocOpen,
+  zoneAt,
+  zoneText,
+} from './studio-harness.js';
 
 const chromiumAvailable = await needService('chromium');
 
@@ -140,6 +149,33 @@ describe.runIf(chromiumAvailable)('Studio: the document view', () => {
     await expect.poll(() => label.inputValue()).toBe('');
     await page.keyboard.press('Control+z');
     await expect.poll(() => zoneText(page, 1)).toBe('');
+  });
+
+  it('adds a zone with "Add zone" to the page in view, or to the selected zone’s page while it shows', async () => {
+    await createBlank(page, h.url, 'three-pages');
+    await changeDocument(h, await devToken(h, 'Ada'), 'three-pages', (doc) => {
+      doc.createZone(zoneAt('z-p3', 3, { x: 60, y: 600, w: 490, h: 60 }, 'On page 3'));
+    });
+    await page.goto(`${h.url}/documents/three-pages`);
+    await waitForDocOpen(page);
+    const boxesOn = (index: number) => page.locator(`.page[data-page="${index}"] .zone-box`);
+    await boxesOn(2).waitFor();
+    // Page 2 in view: from the keyboard, the zone goes there.
+    await page.locator('.page[data-page="1"]').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.getByRole('button', { name: 'Add zone' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => boxesOn(1).count()).toBe(1);
+    expect(await boxesOn(0).count()).toBe(0);
+    // The zone on page 3 selected, then the pane scrolled back until only the top of its page shows: there.
+    await boxesOn(2).first().click();
+    await page.locator('.page[data-page="2"]').evaluate((el) => {
+      const pane = el.closest('.pdf-pane') as HTMLElement;
+      pane.scrollTop += el.getBoundingClientRect().top - (pane.getBoundingClientRect().bottom - 100);
+    });
+    await page.getByRole('button', { name: 'Add zone' }).click();
+    await expect.poll(() => boxesOn(2).count()).toBe(2);
+    expect(await boxesOn(1).count()).toBe(1);
+    expect(await boxesOn(0).count()).toBe(0);
   });
 
   it('says that the name of a deleted document cannot be used again, and does not open it', async () => {
