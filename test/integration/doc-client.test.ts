@@ -248,6 +248,54 @@ describe('collaborative documents end to end', () => {
     await waitFor(() => after.zone('z1')?.text === 'ann: shared + ben offline');
   });
 
+  it("tells a user whose change an offline user's later change overwrote, though his client transformed it", async () => {
+    const { open, server, documentId, url } = await setup();
+    const a = await open('ann');
+    a.doc.createZone({ ...newZone('z1', 'text'), label: 'Intro' });
+    const conflicts: DocConflict[] = [];
+    a.doc.on('conflict', (c) => conflicts.push(c));
+    const persistence = new MemoryDocPersistence();
+    let current = url;
+    const first = createClient(cleanup, { url: () => current, token: tokenProvider('ben') });
+    const before = first.doc(documentId, { persistence });
+    await before.ready;
+    await waitFor(() => before.zone('z1')?.label === 'Intro');
+    current = wsUrl(await freePort()); // Ben offline: every reconnect fails
+    for (const conn of server.hub.connections) if (conn.session?.userId === 'ben') conn.socket.terminate();
+    await waitFor(() => first.state !== 'open');
+    before.updateZone('z1', { label: 'Summary' });
+    a.doc.updateZone('z1', { label: 'Overview' });
+    await a.doc.whenSynced();
+    before.close();
+    first.close();
+    // Ben's next page rebases his change onto Ann's before sending it: the server never transforms the two, yet Ann,
+    // whose label his replaced, is told (`made`), and Ben was told by his client.
+    current = url;
+    const second = createClient(cleanup, { url: () => current, token: tokenProvider('ben') });
+    const benConflicts: DocConflict[] = [];
+    const after = second.doc(documentId, { persistence });
+    after.on('conflict', (c) => benConflicts.push(c));
+    await after.ready;
+    await waitFor(() => a.doc.zone('z1')?.label === 'Summary', 10_000, 'ann gets ben’s label');
+    await waitFor(() => conflicts.length > 0, 5_000, 'ann is told');
+    expect(conflicts).toEqual([
+      expect.objectContaining({ kind: 'same_attribute', attribute: 'label', zoneId: 'z1', byUserId: 'ben' }),
+    ]);
+    expect(benConflicts).toEqual([
+      expect.objectContaining({
+        kind: 'same_attribute',
+        attribute: 'label',
+        origin: 'client',
+        byUserId: 'ann',
+      }),
+    ]);
+    // Nothing more: no notice for ops the client saw before it made its change.
+    after.updateZone('z1', { label: 'Summary 2' });
+    await after.whenSynced();
+    await waitFor(() => a.doc.zone('z1')?.label === 'Summary 2');
+    expect(conflicts).toHaveLength(1);
+  });
+
   it('keeps edits made while disconnected and delivers them after the reconnect', async () => {
     const { open, server } = await setup();
     const a = await open('ann');

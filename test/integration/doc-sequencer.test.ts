@@ -276,6 +276,71 @@ describe('document sequencer', () => {
     });
   });
 
+  it('tells the authors of ops a client rebased its op past (`made`) what it overwrote, and no one else', async () => {
+    const { documentId, make } = await setup();
+    const alice = await make('alice', 'Alice');
+    const bob = await make('bob', 'Bob');
+    const carol = await make('carol', 'Carol');
+    const z1 = { ...zone('z1', 'text'), label: 'Intro' };
+    await submit(alice.client, documentId, zoneCreate(z1), 0, 'a1');
+    await submit(alice.client, documentId, zoneCreate(zone('z2', 'other')), 1, 'a2');
+    // Made on version 2 offline; meanwhile Alice set the label (3), Carol typed in z2 (4), Alice typed in z1 (5).
+    await submit(alice.client, documentId, zoneUpdate('z1', { label: 'Overview' }), 2, 'a3');
+    await submit(carol.client, documentId, zoneEdit('z2', { pos: 0, ins: 'c' }), 3, 'c1');
+    await submit(alice.client, documentId, zoneEdit('z1', { pos: 0, ins: 'a' }), 4, 'a4');
+    // Bob's client rebased his label change (and his deletion of z2) onto version 5 itself.
+    const rebased = zoneUpdate('z1', { label: 'Summary' });
+    await expect(
+      bob.client.request('doc.submit', { documentId, op: rebased, v: 5, opId: 'b0', made: 6 }),
+    ).rejects.toMatchObject({
+      code: 'invalid',
+      message: 'made: the version the op was made on (an integer from 0 to v)',
+    });
+    await expect(
+      bob.client.request('doc.submit', { documentId, op: rebased, v: 5, opId: 'b0', made: 1.5 }),
+    ).rejects.toMatchObject({ code: 'invalid' });
+    await bob.client.request('doc.submit', { documentId, op: rebased, v: 5, opId: 'b1', made: 2 });
+    await bob.client.request('doc.submit', {
+      documentId,
+      op: zoneDelete('z2', { ...zone('z2', 'cother') }),
+      v: 6,
+      opId: 'b2',
+      made: 2,
+    });
+    await waitFor(() => alice.events.some((e) => e.type === 'conflict'));
+    await waitFor(() => carol.events.some((e) => e.type === 'conflict'));
+    const told = (events: EventMessage[]) => events.filter((e) => e.type === 'conflict').map((e) => e.data);
+    expect(told(alice.events)).toEqual([
+      expect.objectContaining({
+        kind: 'same_attribute',
+        zoneId: 'z1',
+        attribute: 'label',
+        byUserId: 'bob',
+        opId: 'b1',
+      }),
+    ]);
+    expect(told(carol.events)).toEqual([
+      expect.objectContaining({ kind: 'delete_of_edited', zoneId: 'z2', byUserId: 'bob', opId: 'b2' }),
+    ]);
+    // Without `made` (or with `made` = v) nothing is told: the client saw those ops.
+    await bob.client.request('doc.submit', {
+      documentId,
+      op: zoneUpdate('z1', { label: 'Again' }),
+      v: 7,
+      opId: 'b3',
+    });
+    await bob.client.request('doc.submit', {
+      documentId,
+      op: zoneUpdate('z1', { label: 'Once more' }),
+      v: 8,
+      opId: 'b4',
+      made: 8,
+    });
+    await bob.client.request('doc.open', { documentId });
+    expect(told(alice.events)).toHaveLength(1);
+    expect(told(bob.events)).toEqual([]);
+  });
+
   it('re-opens with the ops after a given version', async () => {
     const { documentId, make } = await setup();
     const alice = await make('alice');

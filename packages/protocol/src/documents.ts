@@ -13,7 +13,7 @@ export const DOC_METHODS = {
    * (`resume` does not).
    */
   open: 'doc.open',
-  /** `{documentId, op, v, opId}` -> `{version}`: `v` is the version the op was made against. */
+  /** `{documentId, op, v, opId, made?}` -> `{version}`: `v` is the version the op is based on; `made`, the one it was made on when the client rebased it. */
   submit: 'doc.submit',
   /** `{documentId, from?, limit?}` -> `{entries: HistoryEntry[]}`. */
   history: 'doc.history',

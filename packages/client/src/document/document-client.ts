@@ -58,6 +58,7 @@ import {
   MemoryDocPersistence,
   newestRecord,
   type PersistedDoc,
+  type PersistedOp,
   type ReleaseClaim,
   replayRecord,
 } from './persistence.js';
@@ -1298,11 +1299,16 @@ export class DocumentClient {
       );
     }
     // Every restored op may have reached the server before the reload: re-sent with its opId.
-    const restored = (p: { opId: string; op: Op }, sent: boolean): LocalOp => ({
+    const restored = (p: PersistedOp, sent: boolean): LocalOp => ({
       opId: p.opId,
       op: p.op,
       sent,
       mayBeIncluded: true,
+      // A record of an older version, or a value that is not a version there: the version they are expressed against.
+      madeAt:
+        Number.isSafeInteger(p.madeAt) && (p.madeAt as number) >= 0 && (p.madeAt as number) <= record.version
+          ? p.madeAt
+          : record.version,
     });
     this.restoredUserId = record.userId;
     this.restoredRecord = own ? record : undefined;
@@ -1866,7 +1872,9 @@ export class DocumentClient {
     op.sent = true;
     this.awaitingReply = op;
     this.persistSoon();
-    const data = { documentId: this.documentId, op: op.op, v: s.version, opId: op.opId };
+    // Made on an older version and transformed here past what others did since: `made` has the server tell them.
+    const made = op.madeAt !== undefined && op.madeAt < s.version ? { made: op.madeAt } : {};
+    const data = { documentId: this.documentId, op: op.op, v: s.version, opId: op.opId, ...made };
     this.transport
       .request<{ version?: number; noop?: boolean } | undefined>(DOC_METHODS.submit, data, { replay: false })
       .then(
@@ -2207,8 +2215,10 @@ export class DocumentClient {
         savedAt: this.clock.now(),
       };
     }
-    const inflight = s.inflight ? { opId: s.inflight.opId, op: s.inflight.op } : null;
-    const pending = s.pending.map((p) => ({ opId: p.opId, op: p.op }));
+    const persisted = (p: LocalOp): PersistedOp =>
+      p.madeAt === undefined ? { opId: p.opId, op: p.op } : { opId: p.opId, op: p.op, madeAt: p.madeAt };
+    const inflight = s.inflight ? persisted(s.inflight) : null;
+    const pending = s.pending.map(persisted);
     const opIds = [...(inflight ? [inflight.opId] : []), ...pending.map((p) => p.opId)];
     // Who typed the edits made here: as in `stamp()`. Restored edits of another user that the handshake has not
     // checked yet stay theirs (`userId`), the later ones are labelled `typedBy`: one label for both would, on the

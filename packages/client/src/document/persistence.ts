@@ -4,6 +4,8 @@ import { applyOps, type Op, type ZoneDocument } from '@syncline/doc';
 export interface PersistedOp {
   opId: string;
   op: Op;
+  /** `LocalOp.madeAt`: the confirmed version it was made on (absent in a record of an older version). */
+  madeAt?: number;
 }
 
 /**

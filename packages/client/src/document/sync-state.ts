@@ -55,6 +55,11 @@ export interface LocalOp {
   /** The version the server says it was committed at (its reply came, its event maybe not yet). */
   committedAt?: number;
   /**
+   * The confirmed version it (its oldest part) was made on. Sent as `made` when it is older than the version the op
+   * goes with, so the server tells those whose changes it overwrites (their ops were transformed here, not there).
+   */
+  madeAt?: number;
+  /**
    * The server's version when it answered `noop`: the op was not committed, the ops up to that version
    * transformed it to nothing (once they are applied here, so did they my copy of it).
    */
@@ -216,7 +221,7 @@ export class SyncState {
       last.op = compose(last.op, op);
       if (last.op === null) this.pending.pop(); // undone before it was sent: nothing to send
     } else {
-      this.pending.push({ opId, op, sent: false, mayBeIncluded: false });
+      this.pending.push({ opId, op, sent: false, mayBeIncluded: false, madeAt: this.version });
     }
   }
 

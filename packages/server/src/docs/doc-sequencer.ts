@@ -273,6 +273,8 @@ const SEED_KINDS = new Set(['zone_create', 'zone_update', 'zone_edit', 'zone_del
  * fall out of lockstep instead of losing to each other again: bounded at ~0.3 s of pauses in all.
  */
 const MAX_COMMIT_RETRIES = 12;
+/** How many ops before `v` a submit's `made` makes the sequencer look through for notices (`rebasedOver`). */
+export const MAX_REBASED_NOTICE_OPS = 1_000;
 /** Longest zone text (UTF-16 units) that a `zone_edit` event repeats whole in `content`. */
 export const EDIT_CONTENT_MAX = 1024;
 const COMMIT_BACKOFF_MAX_MS = 40;
@@ -467,9 +469,20 @@ export class DocumentSequencer {
   ): Promise<{ version: number; duplicate?: boolean; noop?: boolean }> {
     const documentId = documentIdOf(data);
     this.requireMember(session, documentId);
-    const { op: rawOp, v, opId } = data as { op?: unknown; v?: unknown; opId?: unknown };
+    const {
+      op: rawOp,
+      v,
+      opId,
+      made,
+    } = data as { op?: unknown; v?: unknown; opId?: unknown; made?: unknown };
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
       throw new SynclineError(ErrorCode.Invalid, 'v: the version the op is based on (an integer >= 0)');
+    }
+    if (made !== undefined && (typeof made !== 'number' || !Number.isInteger(made) || made < 0 || made > v)) {
+      throw new SynclineError(
+        ErrorCode.Invalid,
+        'made: the version the op was made on (an integer from 0 to v)',
+      );
     }
     if (typeof opId !== 'string' || opId.length === 0 || opId.length > 128) {
       throw new SynclineError(ErrorCode.Invalid, 'opId: a string of 1-128 characters');
@@ -481,7 +494,9 @@ export class DocumentSequencer {
     // The next submit may commit while this one's broadcast is being stored: the room log keeps the order
     // of the calls, and the answer still waits until the event is out.
     const held: Promise<unknown>[] = [];
-    const result = await doc.serial(() => this.commit(doc, user, normalize(rawOp as Op), v, opId, held));
+    const result = await doc.serial(() =>
+      this.commit(doc, user, normalize(rawOp as Op), v, opId, held, made as number | undefined),
+    );
     await Promise.all(held);
     return result;
   }
@@ -494,6 +509,8 @@ export class DocumentSequencer {
     opId: string,
     /** Server batches: collect the broadcast here instead of waiting for it (see `applyServerOps`). */
     held?: Promise<unknown>[],
+    /** The version the op was made on, before its client rebased it onto `v` (`doc.submit`'s `made`). */
+    made?: number,
   ): Promise<{ version: number; duplicate?: boolean; noop?: boolean }> {
     const { hub } = this;
     for (let attempt = 0; ; attempt++) {
@@ -510,7 +527,8 @@ export class DocumentSequencer {
         );
       }
       let op = submitted;
-      const notices: ConflictNotice[] = [];
+      const notices: ConflictNotice[] =
+        made !== undefined && made < v ? await this.rebasedOver(doc, user, submitted, made, v) : [];
       for (const rec of await this.opsSince(doc, v)) {
         if (rec.userId !== user.userId) {
           for (const c of findConflicts(op, rec.op as Op)) {
@@ -1079,6 +1097,41 @@ export class DocumentSequencer {
     // Trimmed a quarter at a time, not one op per commit (a shift of the whole array each time).
     const keep = this.opts.recentOps;
     if (doc.recent.length > keep + Math.ceil(keep / 4)) doc.recent.splice(0, doc.recent.length - keep);
+  }
+
+  /**
+   * The notices owed to other users for ops of theirs, committed after `made` and up to `v`, that the submitter's
+   * client transformed its op past before sending it (made offline, or while others' ops arrived): their attribute
+   * overwritten, or their change inside a zone the op deletes. The server never transformed these, so it would not
+   * tell them otherwise. What the submitter lost was told by its client. At most `MAX_REBASED_NOTICE_OPS` ops back.
+   */
+  private async rebasedOver(
+    doc: LiveDocument,
+    user: Identity,
+    submitted: Op,
+    made: number,
+    v: number,
+  ): Promise<ConflictNotice[]> {
+    const notices: ConflictNotice[] = [];
+    const from = Math.max(made, v - MAX_REBASED_NOTICE_OPS);
+    for (const rec of await this.opsSince(doc, from)) {
+      if (rec.version > v) break;
+      if (rec.userId === user.userId) continue;
+      let found: OpConflict[];
+      try {
+        found = findConflicts(submitted, rec.op as Op);
+      } catch {
+        continue; // information only: an op that does not compare (not concurrent with it) tells nothing
+      }
+      for (const c of found) {
+        if (c.kind !== 'same_attribute' && c.kind !== 'delete_of_edited') continue;
+        const zone = conflictZoneWords(
+          c.zoneId === null ? undefined : (zoneNow(doc, c.zoneId) ?? removedZone(submitted, c.zoneId)),
+        );
+        notices.push({ to: rec.userId, conflict: c, by: user.userId, zone });
+      }
+    }
+    return notices;
   }
 
   private async opsSince(doc: LiveDocument, v: number): Promise<OpRecord[]> {
