@@ -320,10 +320,11 @@ export function DocumentView({ documentId }: { documentId: string }) {
     };
   }, [auth, documentId, doc, withPdf, pdfAttempt]);
 
-  // Fit the page width to the pages pane until the user picks a zoom: measured on the pane itself, once it is there
-  // (the viewer shows it once the document client is), and again whenever its width changes (the window, a phone
-  // turned).
-  const pageWidth = pdf?.sizes[0]?.width ?? BLANK_PAGE.width;
+  // Fit the width of the widest page to the pages pane until the user picks a zoom (pages of a PDF may differ: a
+  // landscape one among portrait ones; fitting a narrower one left the others, the first too, partly out of the pane):
+  // measured on the pane itself, once it is there (the viewer shows it once the document client is), and again whenever
+  // its width changes (the window, a phone turned).
+  const pageWidth = pdf?.sizes.reduce((w, s) => Math.max(w, s.width), 0) || BLANK_PAGE.width;
   const [pagesPane, setPagesPane] = useState<HTMLElement | null>(null);
   const [fit, setFit] = useState(1);
   useEffect(() => {

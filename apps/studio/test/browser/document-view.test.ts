@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
+import { makeLargePdf, makeTurnedPdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
 import { needService } from '../../../../test/services.js';
 import { fitZoom } from '../../src/lib/zoom.js';
 import {
@@ -83,6 +83,38 @@ describe.runIf(chromiumAvailable)('Studio: the document view', () => {
       })
       .toBe(true);
     await tab.close();
+  });
+
+  it('fits the widest page to the pages pane, so that no page is cut off, the first neither', async () => {
+    // US Letter, then a page turned to landscape (792 pt wide).
+    await page.goto(h.url);
+    await uploadPdf(page, 'turned.pdf', (await makeTurnedPdf()).bytes);
+    await waitForDocOpen(page);
+    await drawnPage(page).waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.locator('.page-frame').count()).toBe(2);
+    /** Each page's room left and right of it inside the pane, as scrolled, with the zoom and the pane's width. */
+    const pages = () =>
+      page.evaluate(() => {
+        const pane = document.querySelector('.pdf-pane') as HTMLElement;
+        const left = pane.getBoundingClientRect().left + pane.clientLeft;
+        return {
+          zoom: document.querySelector('[aria-label="Zoom level"]')?.textContent ?? '',
+          pane: pane.clientWidth,
+          scrolls: pane.scrollWidth > pane.clientWidth,
+          room: Array.from(document.querySelectorAll('.page-frame'), (f) => {
+            const r = f.getBoundingClientRect();
+            return Math.min(r.left - left, left + pane.clientWidth - r.right);
+          }),
+        };
+      });
+    for (const fit of [() => Promise.resolve(), () => page.getByRole('button', { name: 'Fit' }).click()]) {
+      await fit();
+      const shown = await pages();
+      expect(shown.zoom).toBe(`${Math.round(fitZoom(shown.pane, 792) * 100)}%`);
+      expect(shown.scrolls).toBe(false);
+      for (const room of shown.room) expect(room).toBeGreaterThanOrEqual(0);
+      await page.getByRole('button', { name: 'Zoom in' }).click();
+    }
   });
 
   it('never asks for the file of a blank document, nor for anything the server does not have', async () => {
