@@ -475,6 +475,31 @@ describe('DocumentClient', () => {
     expect(ann.doc.doc.zones.z1).toMatchObject({ label: 'Ann 1', type: 'table' });
   });
 
+  it('says the version an op was made on when it was transformed here past a change it clashes with', async () => {
+    const { open } = world({ doc: docOf(zone('z1', 'x'), zone('z2', 'y'), zone('z3', 'z')) });
+    const ann = open('ann');
+    const bob = open('bob');
+    await Promise.all([ann.doc.ready, bob.doc.ready]);
+    ann.conn.disconnect();
+    ann.doc.updateZone('z2', { label: 'Ann' }); // in flight: the server transforms it, and tells
+    ann.doc.updateZone('z1', { label: 'Ann' }); // waits: transformed here
+    ann.doc.updateZone('z3', { label: 'Ann' }); // waits too, but nobody changed z3: nothing to tell
+    bob.doc.updateZone('z1', { label: 'Bob' }); // clashes with Ann's second
+    bob.doc.editText('z2', { pos: 0, ins: 'b' }); // with none
+    await quiesce([bob.conn], tick);
+    ann.conn.reconnect();
+    await quiesce([ann.conn, bob.conn], tick);
+    const sent = ann.conn.requests
+      .filter((r) => r.method === 'doc.submit')
+      .map((r) => r.data as { v: number; made?: number });
+    expect(sent.map(({ v, made }) => ({ v, made }))).toEqual([
+      { v: 0, made: undefined },
+      { v: 3, made: 0 },
+      { v: 4, made: undefined },
+    ]);
+    expect(ann.doc.doc).toEqual(bob.doc.doc);
+  });
+
   it('tells why an undo could not be done (the zone was deleted by someone else)', async () => {
     const { open } = world();
     const ann = open('ann');

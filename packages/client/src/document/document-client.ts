@@ -1309,6 +1309,7 @@ export class DocumentClient {
         Number.isSafeInteger(p.madeAt) && (p.madeAt as number) >= 0 && (p.madeAt as number) <= record.version
           ? p.madeAt
           : record.version,
+      clashed: true,
     });
     this.restoredUserId = record.userId;
     this.restoredRecord = own ? record : undefined;
@@ -1872,8 +1873,9 @@ export class DocumentClient {
     op.sent = true;
     this.awaitingReply = op;
     this.persistSoon();
-    // Made on an older version and transformed here past what others did since: `made` has the server tell them.
-    const made = op.madeAt !== undefined && op.madeAt < s.version ? { made: op.madeAt } : {};
+    // Made on an older version and transformed here past a clashing change of others since: `made` has the server
+    // tell them (only then: the server looks back through every op since for it).
+    const made = op.clashed && op.madeAt !== undefined && op.madeAt < s.version ? { made: op.madeAt } : {};
     const data = { documentId: this.documentId, op: op.op, v: s.version, opId: op.opId, ...made };
     this.transport
       .request<{ version?: number; noop?: boolean } | undefined>(DOC_METHODS.submit, data, { replay: false })

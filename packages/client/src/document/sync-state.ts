@@ -56,9 +56,15 @@ export interface LocalOp {
   committedAt?: number;
   /**
    * The confirmed version it (its oldest part) was made on. Sent as `made` when it is older than the version the op
-   * goes with, so the server tells those whose changes it overwrites (their ops were transformed here, not there).
+   * goes with and it `clashed`, so the server tells those whose changes it overwrites (their ops were transformed
+   * here, not there).
    */
   madeAt?: number;
+  /**
+   * It was transformed here past a remote op it conflicts with (`applyRemote`'s conflicts), or it was restored from
+   * storage (rebased onto a snapshot: unknown). Only then is `made` worth the server's look back.
+   */
+  clashed?: boolean;
   /**
    * The server's version when it answered `noop`: the op was not committed, the ops up to that version
    * transformed it to nothing (once they are applied here, so did they my copy of it).
@@ -262,7 +268,10 @@ export class SyncState {
     }
     for (const p of this.pending) {
       const mine = p.op;
-      for (const conflict of findConflicts(mine, remote)) conflicts.push({ opId: p.opId, conflict });
+      for (const conflict of findConflicts(mine, remote)) {
+        conflicts.push({ opId: p.opId, conflict });
+        p.clashed = true;
+      }
       p.op = transform(mine, remote, 'left');
       remote = transform(remote, mine, 'right');
     }
