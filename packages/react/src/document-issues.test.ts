@@ -215,7 +215,10 @@ describe('noticeMessage', () => {
     expect(lost('refused', { ...bob, zoneIds: ['z1'] })).toBe(
       'Your lock on the zone “Intro” could not be renewed: Bob has locked it',
     );
-    expect(lost('left', { zoneIds: ['z1'] })).toBe('Your lock on the zone “Intro” ended');
+    // Gone past the grace period (offline): said so, not just "ended".
+    expect(lost('left', { zoneIds: ['z1'] })).toBe(
+      'Your lock on the zone “Intro” was released while you were away',
+    );
     expect(lost('expired', { zoneIds: ['z9'], zoneType: 'figure', zonePage: 1 })).toBe(
       'Your lock on the figure on page 1 expired',
     );

@@ -66,6 +66,8 @@ const LOCK_LOST_MESSAGES: Record<string, (w: NoticeWords) => string> = {
       ? `${named} (the document's owner) released your lock on ${zone}`
       : `The document's owner released your lock on ${zone}`,
   expired: ({ zone }) => `Your lock on ${zone} expired`,
+  // Every connection of mine was gone past the grace period (offline, the laptop asleep): the server let it go.
+  left: ({ zone }) => `Your lock on ${zone} was released while you were away`,
   refused: ({ zone, by }) =>
     by
       ? `Your lock on ${zone} could not be renewed: ${by} has locked it`
