@@ -38,6 +38,7 @@ import { forgetPdf } from '../lib/pdf-cache.js';
 import { pdfProblem, pdfRetryDelay, UNREADABLE_PDF_NOTE } from '../lib/pdf-problem.js';
 import { BLANK_PAGE } from '../lib/zones.js';
 import { fitZoom, stepZoom } from '../lib/zoom.js';
+import { anchorAt, scrollToAnchor, type ZoomAnchor } from '../lib/zoom-anchor.js';
 import { Banners } from './Banners.js';
 import { DualPaneViewer } from './DualPaneViewer.js';
 import { ExportPanel } from './ExportPanel.js';
@@ -440,7 +441,19 @@ export function DocumentView({ documentId }: { documentId: string }) {
     [collaboration.users],
   );
 
-  const zoomTo = (step: number) => setZoom(stepZoom(effectiveZoom, step));
+  // Zoomed in, out or to fit, the point of the pages at the centre of the pane stays there (see `scrollToAnchor`).
+  const zoomAnchor = useRef<ZoomAnchor | null>(null);
+  const zoomAt = (next: number | null) => {
+    if ((next ?? fit) !== effectiveZoom) zoomAnchor.current = pagesPane && anchorAt(pagesPane);
+    setZoom(next);
+  };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once the pages are shown at the new zoom
+  useLayoutEffect(() => {
+    const anchor = zoomAnchor.current;
+    zoomAnchor.current = null;
+    if (anchor && pagesPane) scrollToAnchor(pagesPane, anchor);
+  }, [effectiveZoom, pagesPane]);
+  const zoomTo = (step: number) => zoomAt(stepZoom(effectiveZoom, step));
   // An export made now covers the pages processed so far.
   const exportDuring = useMemo(
     () => (progress.isProcessing ? { page: progress.page, pages: progress.pages } : null),
@@ -495,7 +508,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
           <button type="button" onClick={() => zoomTo(1)} aria-label="Zoom in">
             +
           </button>
-          <button type="button" onClick={() => setZoom(null)}>
+          <button type="button" onClick={() => zoomAt(null)}>
             Fit
           </button>
         </div>

@@ -117,6 +117,42 @@ describe.runIf(chromiumAvailable)('Studio: the document view', () => {
     }
   });
 
+  it('keeps the place in the pages when zoomed in, out and to fit', async () => {
+    await page.goto(h.url);
+    await uploadPdf(page, 'six pages.pdf', (await makeLargePdf(6)).bytes);
+    await waitForDocOpen(page);
+    await expect.poll(() => page.locator('.page-frame').count()).toBe(6);
+    // Processing over (its panel gone): the pane's height stays.
+    await page.getByTestId('processing').waitFor({ state: 'detached', timeout: 60_000 });
+    await page
+      .locator('.page-frame')
+      .nth(3)
+      .evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    /** The page at the centre of the pages pane, and where on it (fractions of its width and height). */
+    const centre = () =>
+      page.evaluate(() => {
+        const pane = document.querySelector('.pdf-pane') as HTMLElement;
+        const r = pane.getBoundingClientRect();
+        const x = r.left + pane.clientLeft + pane.clientWidth / 2;
+        const y = r.top + pane.clientTop + pane.clientHeight / 2;
+        const frames = Array.from(document.querySelectorAll('.page-frame'), (f) => f.getBoundingClientRect());
+        const index = frames.findIndex((f) => f.top <= y && y < f.bottom);
+        const f = frames[index];
+        return f ? { index, x: (x - f.left) / f.width, y: (y - f.top) / f.height } : { index, x: 0, y: 0 };
+      });
+    const start = await centre();
+    expect(start.index).toBe(3);
+    for (const button of ['Zoom in', 'Zoom in', 'Zoom out', 'Zoom out', 'Zoom out', 'Fit']) {
+      const zoom = await page.getByLabel('Zoom level').textContent();
+      await page.getByRole('button', { name: button, exact: true }).click();
+      await expect.poll(() => page.getByLabel('Zoom level').textContent()).not.toBe(zoom);
+      const shown = await centre();
+      expect(shown.index, button).toBe(3);
+      expect(Math.abs(shown.x - start.x), button).toBeLessThan(0.01);
+      expect(Math.abs(shown.y - start.y), button).toBeLessThan(0.01);
+    }
+  });
+
   it('never asks for the file of a blank document, nor for anything the server does not have', async () => {
     const tab = await context.newPage();
     const seen = responses(tab);
