@@ -1,6 +1,6 @@
 import type { Zone } from '@syncline/doc';
 import { useDocumentHistory, userColor } from '@syncline/react';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { rememberNames, unnamedAuthor } from '../lib/author-names.js';
 import { type HistoryItem, historyItems, historyVerb, relativeTime } from '../lib/history.js';
 import { showZone } from '../lib/zone-focus.js';
@@ -43,6 +43,19 @@ export function HistoryPanel({ documentId, zones, numbers, names, otherNames, se
     return () => clearInterval(t);
   }, []);
   const now = Date.now();
+  // Opened, it takes the focus: it comes after the whole zone list, which Tab would have to go through first. Closed
+  // with Escape or Close, the focus goes back to what opened it (the History button).
+  const panel = useRef<HTMLElement>(null);
+  const opener = useRef<Element | null>(null);
+  useEffect(() => {
+    opener.current = document.activeElement;
+    panel.current?.focus();
+  }, []);
+  const close = () => {
+    onClose();
+    const back = opener.current;
+    if (back instanceof HTMLElement && back.isConnected) back.focus();
+  };
 
   const who = (item: HistoryItem) =>
     item.userId === selfId
@@ -79,10 +92,21 @@ export function HistoryPanel({ documentId, zones, numbers, names, otherNames, se
   };
 
   return (
-    <aside className="history-panel" aria-label="History" data-testid="history">
+    <aside
+      ref={panel}
+      className="history-panel"
+      aria-label="History"
+      data-testid="history"
+      tabIndex={-1}
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape' || e.defaultPrevented) return;
+        e.preventDefault();
+        close();
+      }}
+    >
       <div className="history-head">
         <h2>History</h2>
-        <button type="button" className="small" onClick={onClose} aria-label="Close history">
+        <button type="button" className="small" onClick={close} aria-label="Close history">
           Close
         </button>
       </div>

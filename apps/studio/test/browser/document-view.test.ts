@@ -153,6 +153,32 @@ describe.runIf(chromiumAvailable)('Studio: the document view', () => {
     }
   });
 
+  it('opens History from the keyboard with the focus in it, and closes it with Escape, the focus back on its button', async () => {
+    await createBlank(page, h.url, 'history-keys');
+    await page.goto(`${h.url}/documents/history-keys`);
+    await waitForDocOpen(page);
+    await page.getByRole('button', { name: 'Add zone' }).click();
+    const focusIn = () =>
+      page.evaluate(() => {
+        const el = document.activeElement;
+        return el?.closest('[data-testid="history"]') ? 'history' : (el?.textContent ?? '');
+      });
+    const button = page.getByRole('button', { name: 'History', exact: true });
+    const panel = page.getByTestId('history');
+    for (const close of ['Escape', 'Close']) {
+      await button.focus();
+      await page.keyboard.press('Enter');
+      await panel.waitFor();
+      await expect.poll(focusIn).toBe('history');
+      await page.keyboard.press('Tab'); // its Close button, first in it
+      await expect.poll(focusIn).toBe('history');
+      if (close === 'Escape') await page.keyboard.press('Escape');
+      else await page.keyboard.press('Enter');
+      await panel.waitFor({ state: 'detached' });
+      await expect.poll(focusIn).toBe('History');
+    }
+  });
+
   it('never asks for the file of a blank document, nor for anything the server does not have', async () => {
     const tab = await context.newPage();
     const seen = responses(tab);
