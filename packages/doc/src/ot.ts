@@ -6,6 +6,7 @@ import { isTextComponent, textUnicodeType } from './text-type.js';
 import {
   applyZoneLocal,
   composeZoneLocal,
+  copyObject,
   invertZoneLocal,
   normalizeZoneLocal,
   transformZoneLocal,
@@ -99,7 +100,7 @@ export function applyOps<T extends Json = Json>(
       continue;
     }
     if (step !== undefined) {
-      zones ??= { ...base };
+      zones ??= copyObject(base ?? {});
       zones[step.id] = step.zone;
       continue;
     }

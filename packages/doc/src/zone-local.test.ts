@@ -10,6 +10,7 @@ import {
   applyZoneLocal,
   collidingSets,
   composeZoneLocal,
+  copyObject,
   invertZoneLocal,
   normalizeZoneLocal,
   transformZoneLocal,
@@ -498,5 +499,18 @@ describe('zone-local fast paths on astral text and raw text ops', () => {
     // A delete past the end of the text deletes nothing, and json1's inverse is no op at all.
     expect(invertZoneLocal(['zones', 'a', 'text', { es: [3, { d: 2 }] }], doc)).toBeNull();
     expect(json1.invertWithDoc(['zones', 'a', 'text', { es: [3, { d: 2 }] }], doc)).toBeNull();
+  });
+});
+
+describe('copyObject', () => {
+  it('copies own keys in order, as a spread does, and defines a `__proto__` key rather than setting the prototype', () => {
+    const o = JSON.parse('{"b":1,"2":2,"a":{"x":1},"__proto__":{"polluted":true},"1":3}');
+    const copy = copyObject(o);
+    expect(copy).not.toBe(o);
+    expect(Object.keys(copy)).toEqual(Object.keys({ ...o }));
+    expect(copy.a).toBe(o.a);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value).toEqual({ polluted: true });
+    expect((copy as { polluted?: unknown }).polluted).toBeUndefined();
   });
 });
