@@ -26,6 +26,20 @@ const conflict = (kind: string, extra: Partial<DocConflict> = {}): DocConflict =
   ...extra,
 });
 
+/** A document client that only keeps the handlers given to `on`, by event name. */
+function fakeDocument() {
+  const handlers = new Map<string, (x: unknown) => void>();
+  const fake = {
+    documentId: 'd1',
+    ...doc,
+    on: (name: string, fn: (x: unknown) => void) => {
+      handlers.set(name, fn);
+      return () => handlers.delete(name);
+    },
+  } as unknown as DocumentClient;
+  return { handlers, fake };
+}
+
 describe('conflictMessage', () => {
   it('says who did what from the reader’s side, by name, and never shows ids', () => {
     expect(conflictMessage(doc, conflict('edit_on_deleted', { zoneId: 'z9' }))).toBe(
@@ -72,15 +86,7 @@ describe('conflictMessage', () => {
   });
 
   it('is what DocumentIssues records for a conflict (a lock conflict is told by the rejection instead)', () => {
-    const handlers = new Map<string, (x: unknown) => void>();
-    const fake = {
-      documentId: 'd1',
-      ...doc,
-      on: (name: string, fn: (x: unknown) => void) => {
-        handlers.set(name, fn);
-        return () => handlers.delete(name);
-      },
-    } as unknown as DocumentClient;
+    const { handlers, fake } = fakeDocument();
     const issues = new DocumentIssues(fake, null);
     handlers.get('conflict')?.(conflict('locked'));
     expect(issues.getSnapshot()).toBeNull();
@@ -96,15 +102,7 @@ describe('conflictMessage', () => {
   });
 
   it('shows two conflicts on one zone as two toasts, and the same one again in place of the first', () => {
-    const handlers = new Map<string, (x: unknown) => void>();
-    const fake = {
-      documentId: 'd1',
-      ...doc,
-      on: (name: string, fn: (x: unknown) => void) => {
-        handlers.set(name, fn);
-        return () => handlers.delete(name);
-      },
-    } as unknown as DocumentClient;
+    const { handlers, fake } = fakeDocument();
     const center = new NotificationCenter({ durationMs: 0 });
     const issues = new DocumentIssues(fake, center);
     handlers.get('conflict')?.(conflict('same_attribute', { attribute: 'label' }));
