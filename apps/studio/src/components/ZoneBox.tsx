@@ -191,6 +191,8 @@ export function ZoneBox({
   };
   const onKeyDown = (e: KeyboardEvent<HTMLButtonElement>) => {
     if (e.key === 'Delete' || e.key === 'Backspace') {
+      // Only the selected zone: one that merely has the focus (tabbing through the boxes) stays.
+      if (!selected) return;
       e.preventDefault();
       // Another's lock: the server would refuse it (and the box would vanish and come back). Nothing, as for moves.
       if (lockedByOther) return;

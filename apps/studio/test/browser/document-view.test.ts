@@ -179,6 +179,28 @@ describe.runIf(chromiumAvailable)('Studio: the document view', () => {
     }
   });
 
+  it('deletes with the Delete key only the selected zone, not one that merely has the focus', async () => {
+    await createBlank(page, h.url, 'delete-keys');
+    await page.goto(`${h.url}/documents/delete-keys`);
+    await waitForDocOpen(page);
+    const add = page.getByRole('button', { name: 'Add zone' });
+    await add.click();
+    await add.click(); // the second zone is the one selected
+    const boxes = page.locator('.zone-box');
+    await expect.poll(() => boxes.count()).toBe(2);
+    const first = boxes.first();
+    await expect(first.getAttribute('aria-pressed')).resolves.toBe('false');
+    await first.focus();
+    for (const key of ['Delete', 'Backspace']) await page.keyboard.press(key);
+    await page.waitForTimeout(200);
+    expect(await boxes.count()).toBe(2);
+    // Selected (Enter), it goes.
+    await page.keyboard.press('Enter');
+    await expect(first.getAttribute('aria-pressed')).resolves.toBe('true');
+    await page.keyboard.press('Delete');
+    await expect.poll(() => boxes.count()).toBe(1);
+  });
+
   it('never asks for the file of a blank document, nor for anything the server does not have', async () => {
     const tab = await context.newPage();
     const seen = responses(tab);

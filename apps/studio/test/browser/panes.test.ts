@@ -66,6 +66,7 @@ describe.runIf(chromiumAvailable)('Studio: a long document, with the keyboard an
     const third = boxes.nth(2);
     const next = await boxes.nth(3).getAttribute('data-zone-id');
     await third.focus();
+    await ada.keyboard.press('Enter'); // selected: Delete removes only the selected zone
     await ada.keyboard.press('Delete');
     await eventually(
       () => boxes.count(),
