@@ -218,6 +218,8 @@ export class DocumentClient {
   /** `close()` was called: waiting (up to `closeTimer`) for my edits to be confirmed before closing. */
   private closing: { promise: Promise<void>; resolve(): void } | null = null;
   private closeTimer: TimerHandle | undefined;
+  /** Locks asked for while the document was not open, waiting for it to be (`lock`): their tokens by zone. */
+  private readonly lockWishes = new Map<string, object>();
   /** This client asked to enter the document's room (it leaves it on close). */
   private enteredRoom = false;
   /** The document was deleted: its saved edits are gone, and nothing is saved again. */
@@ -628,14 +630,51 @@ export class DocumentClient {
 
   // ---- locks ------------------------------------------------------------------------------------
 
-  /** Locks a zone for me (renewed while held); rejects with `zone_locked` when someone else holds it. */
-  lock(zoneId: string): Promise<ZoneLock> {
+  /**
+   * Locks a zone for me (renewed while held); rejects with `zone_locked` when someone else holds it. Asked while
+   * the document is not open (still being opened or created, offline, resyncing), the lock is asked for once it is
+   * (the server would answer `not_joined` before): an `unlock` meanwhile gives it up (rejecting with `closed`), and
+   * so do a failure and `close()`.
+   */
+  async lock(zoneId: string): Promise<ZoneLock> {
+    if (this.snapshot.status !== 'open') {
+      const wish = {};
+      this.lockWishes.set(zoneId, wish);
+      const given = () => this.lockWishes.get(zoneId) !== wish;
+      try {
+        await this.whenOpen();
+      } catch (error) {
+        if (!given()) this.lockWishes.delete(zoneId);
+        throw error;
+      }
+      if (given())
+        throw new SynclineError('closed', `the lock of ${zoneId} was given up before it was asked for`);
+      this.lockWishes.delete(zoneId);
+    }
     return this.lockKeeper.lock(zoneId);
   }
 
   /** Releases my lock; `force` (the owner) releases anyone's. */
   unlock(zoneId: string, options: { force?: boolean } = {}): Promise<void> {
+    this.lockWishes.delete(zoneId);
     return this.lockKeeper.unlock(zoneId, options.force);
+  }
+
+  /** Resolves once the document is open (its room entered), rejects when it fails or is closed first. */
+  private whenOpen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const { status } = this.snapshot;
+        if (status === 'open') resolve();
+        else if (status === 'failed' || status === 'closed')
+          reject(this.failure ?? new SynclineError('closed', 'the document was closed'));
+        else return false;
+        stop();
+        return true;
+      };
+      const stop = this.subscribe(check);
+      check();
+    });
   }
 
   /** Whether I hold (and renew) the lock of `zoneId`. */

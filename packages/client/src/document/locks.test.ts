@@ -50,6 +50,31 @@ describe('DocumentClient locks', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('asks for a lock wanted before the document is open once it is; an unlock meanwhile gives it up', async () => {
+    const { open } = world({ lockTtlMs: 30_000, now: () => Date.now() });
+    const ann = open('ann');
+    expect(ann.doc.getSnapshot().status).toBe('opening');
+    const early = ann.doc.lock('z1'); // the room not entered yet: the server would say not_joined
+    const givenUp = ann.doc.lock('z2');
+    void ann.doc.unlock('z2').catch(() => {});
+    await expect(givenUp).rejects.toMatchObject({ code: 'closed' });
+    await expect(early).resolves.toMatchObject({ zoneId: 'z1', userId: 'ann' });
+    expect(ann.doc.holdsLock('z1')).toBe(true);
+    expect(ann.doc.holdsLock('z2')).toBe(false);
+    // Offline: asked for after the reconnect.
+    ann.conn.disconnect();
+    const offline = ann.doc.lock('z2');
+    ann.conn.reconnect();
+    await quiesce([ann.conn], tick);
+    await expect(offline).resolves.toMatchObject({ zoneId: 'z2', userId: 'ann' });
+    // Closed before: rejected.
+    ann.conn.disconnect();
+    const never = ann.doc.lock('z3');
+    ann.doc.close();
+    await expect(never).rejects.toMatchObject({ code: 'closed' });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('rolls back an edit of a zone someone else locked, and tells why', async () => {
     const { server, open } = world({ now: () => Date.now() });
     const ann = open('ann');
