@@ -164,6 +164,22 @@ describe('noticeMessage', () => {
     expect(noticeMessage(doc, notice('overwritten', { byUserId: 'u-b0b', zoneIds: ['z1'] }))).toBe(
       'u-b0b changed the zone “Intro” since; their change was kept',
     );
+    // ...unless the replica knows the name (from the open's member list, a join, a lock, `users()`).
+    const knows = {
+      ...doc,
+      user: (id: string) => (id === 'u-b0b' ? { userId: id, name: 'Bob' } : undefined),
+    };
+    expect(noticeMessage(knows, notice('overwritten', { byUserId: 'u-b0b', zoneIds: ['z1'] }))).toBe(
+      'Bob changed the zone “Intro” since; their change was kept',
+    );
+    expect(
+      conflictMessage(knows, conflict('same_attribute', { byUserId: 'u-b0b', byUserName: undefined })),
+    ).toBe('Bob changed the same setting of the zone “Intro” after you; their value was kept.');
+    expect(
+      noticeMessage(knows, notice('lock_lost', { action: 'lock', detail: 'forced', byUserId: 'u-b0b' })),
+    ).toBe(
+      "Bob (the document's owner) released your lock on the paragraph on page 2 (“Revenue grew by 12% in…”)",
+    );
     expect(noticeMessage(doc, notice('overwritten', { zoneIds: ['z1'] }))).toBe(
       'The zone “Intro” was changed since; that change was kept',
     );

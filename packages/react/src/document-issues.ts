@@ -93,10 +93,23 @@ function zoneWords(
   return zoneName({ label: w.zoneLabel, type: w.zoneType, page: w.zonePage, text: w.zoneExcerpt });
 }
 
+/** The document as the messages read it: its zones, and (optional) the people its replica knows by name. */
+type DocWords = Pick<DocumentClient, 'zone'> & Partial<Pick<DocumentClient, 'user'>>;
+
+/** `userId`'s name: the one the event gave, else the one the replica knows; `undefined` when neither. */
+function knownName(doc: DocWords, userId: string, given: string | undefined): string | undefined {
+  const name = given?.trim() ? given : doc.user?.(userId)?.name;
+  return name?.trim() ? name : undefined;
+}
+
+/** What to call `userId`: its `knownName`, else the id. */
+const nameOf = (doc: DocWords, userId: string, given: string | undefined): string =>
+  knownName(doc, userId, given) ?? userId;
+
 /** Who a notice names: the latest author by name (else id), and how many others there were. */
-function noticeBy(n: DocNotice): string | undefined {
+function noticeBy(doc: DocWords, n: DocNotice): string | undefined {
   if (n.byUserId === undefined) return undefined;
-  const by = n.byUserName ?? n.byUserId;
+  const by = nameOf(doc, n.byUserId, n.byUserName);
   const others = (n.byUserIds?.length ?? 1) - 1;
   return others <= 0 ? by : `${by} and ${others === 1 ? 'someone else' : `${others} others`}`;
 }
@@ -105,7 +118,7 @@ function noticeBy(n: DocNotice): string | undefined {
  * What the user reads about a notice of the document: an undo or redo that could not take back all of my change
  * (who got in the way, and which zone), a lock of mine that ended (on which zone, and who took it), ...
  */
-export function noticeMessage(doc: Pick<DocumentClient, 'zone'>, n: DocNotice): string {
+export function noticeMessage(doc: DocWords, n: DocNotice): string {
   const name = zoneWords(doc, n.zoneIds, n);
   const many = name === undefined && n.zoneIds.length > 1;
   const words: NoticeWords = {
@@ -113,8 +126,8 @@ export function noticeMessage(doc: Pick<DocumentClient, 'zone'>, n: DocNotice): 
     zone:
       name ?? (!many ? 'that zone' : n.reason === 'zone_deleted' ? 'a zone you had changed' : 'those zones'),
     was: many && n.reason !== 'zone_deleted' ? 'were' : 'was',
-    by: noticeBy(n),
-    named: n.byUserId !== undefined && n.byUserName?.trim() ? n.byUserName : undefined,
+    by: noticeBy(doc, n),
+    named: n.byUserId === undefined ? undefined : knownName(doc, n.byUserId, n.byUserName),
     done: n.action === 'redo' ? 'redone' : 'undone',
   };
   const message =
@@ -129,12 +142,12 @@ export function noticeMessage(doc: Pick<DocumentClient, 'zone'>, n: DocNotice): 
  * who found the conflict knew them; never its id), from the point of view of the one who receives it
  * (`describeConflict` of @syncline/doc).
  */
-export function conflictMessage(doc: Pick<DocumentClient, 'zone'>, c: DocConflict): string {
+export function conflictMessage(doc: DocWords, c: DocConflict): string {
   const zone = c.zoneId === null ? undefined : doc.zone(c.zoneId);
   return describeConflict({
     kind: c.kind,
     origin: c.origin,
-    by: c.byUserName ?? c.byUserId,
+    by: c.byUserId === null ? (c.byUserName ?? null) : nameOf(doc, c.byUserId, c.byUserName),
     zoneId: c.zoneId,
     ...(zone === undefined
       ? { zoneLabel: c.zoneLabel, zoneType: c.zoneType, zonePage: c.zonePage, zoneExcerpt: c.zoneExcerpt }
@@ -147,13 +160,13 @@ export function conflictMessage(doc: Pick<DocumentClient, 'zone'>, c: DocConflic
  * What the user reads about a refused edit: who holds the lock on which zone (`zoneName` words), when that is why,
  * and that it was undone.
  */
-export function rejectionMessage(doc: Pick<DocumentClient, 'zone' | 'locks'>, r: DocRejection): string {
+export function rejectionMessage(doc: DocWords & Pick<DocumentClient, 'locks'>, r: DocRejection): string {
   if (r.code === 'zone_locked') {
     const zoneId = r.zoneIds.find((id) => doc.locks[id] !== undefined);
     const lock = zoneId === undefined ? undefined : doc.locks[zoneId];
     if (zoneId !== undefined && lock) {
       const zone = zoneWords(doc, [zoneId], {}) ?? 'that zone';
-      return `${lock.userName ?? lock.userId} has locked ${zone}. Your change was undone.`;
+      return `${nameOf(doc, lock.userId, lock.userName)} has locked ${zone}. Your change was undone.`;
     }
   }
   // Server and client messages start in lower case ("too large to send: ..."): a sentence here.
