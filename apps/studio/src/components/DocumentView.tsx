@@ -35,7 +35,7 @@ import { cachedDocument } from '../lib/kept-documents.js';
 import { onBlankCreation } from '../lib/offline-blank.js';
 import { type LoadedPdf, loadPdf } from '../lib/pdf.js';
 import { forgetPdf } from '../lib/pdf-cache.js';
-import { pdfProblem, pdfRetryDelay, UNREADABLE_PDF_NOTE } from '../lib/pdf-problem.js';
+import { LOCKED_PDF_NOTE, pdfProblem, pdfRetryDelay, unreadablePdfNote } from '../lib/pdf-problem.js';
 import { BLANK_PAGE } from '../lib/zones.js';
 import { fitZoom, stepZoom } from '../lib/zoom.js';
 import { anchorAt, scrollToAnchor, type ZoomAnchor } from '../lib/zoom-anchor.js';
@@ -294,10 +294,10 @@ export function DocumentView({ documentId }: { documentId: string }) {
         let loaded: LoadedPdf;
         try {
           loaded = await loadPdf(bytes);
-        } catch {
-          // pdf.js cannot read it (processing says why it failed): blank pages, not an uncaught error.
+        } catch (e) {
+          // pdf.js cannot read it (damaged, or protected by a password): blank pages, not an uncaught error.
           if (live) {
-            setPdfNote(UNREADABLE_PDF_NOTE);
+            setPdfNote(unreadablePdfNote(e));
             setPdfTries(0);
           }
           return;
@@ -532,7 +532,14 @@ export function DocumentView({ documentId }: { documentId: string }) {
       </header>
       <Banners pending={rt.pendingCount} />
       {/* A deleted document's job ended with it: its "cancelled" would only confuse. */}
-      {!deleted && <ProcessingPanel progress={progress} zones={zoneCounts} />}
+      {!deleted && (
+        <ProcessingPanel
+          progress={progress}
+          zones={zoneCounts}
+          // A PDF protected by a password: its note says it all, the failed processing only the same again.
+          failureSaid={pdfNote === LOCKED_PDF_NOTE}
+        />
+      )}
       {rt.status === 'failed' && (
         <div className="banner banner-error" role="alert" data-failure={failure?.code}>
           {deleted ? (

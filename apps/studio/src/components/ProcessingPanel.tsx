@@ -12,16 +12,19 @@ import { processingNotes, stageLabel, timeLeft } from '../lib/processing-notes.j
 export function ProcessingPanel({
   progress: p,
   zones,
+  failureSaid = false,
 }: {
   progress: WebSocketProgress;
   /** The document's zones and how many hold text, once its content is known (null before). */
   zones: { count: number; withText: number } | null;
+  /** Why processing failed is said already (the PDF's note, for one protected by a password): a failure is not shown. */
+  failureSaid?: boolean;
 }) {
   const notify = useNotify();
   // The job whose notes were dismissed (a new job's come back).
   const [dismissed, setDismissed] = useState<string | null>(null);
   const status = p.processingStatus;
-  if (status === 'idle') return null;
+  if (status === 'idle' || (status === 'failed' && failureSaid)) return null;
   const finished = status === 'completed';
   const { notes, details } = processingNotes({
     finished: finished && zones !== null,

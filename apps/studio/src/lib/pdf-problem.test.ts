@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api.js';
-import { pdfProblem, pdfRetryDelay } from './pdf-problem.js';
+import {
+  LOCKED_PDF_NOTE,
+  pdfProblem,
+  pdfRetryDelay,
+  UNREADABLE_PDF_NOTE,
+  unreadablePdfNote,
+} from './pdf-problem.js';
 
 describe('pdfProblem', () => {
   it('says the server cannot be reached, not the browser’s "Failed to fetch", and that it will load later', () => {
@@ -17,6 +23,21 @@ describe('pdfProblem', () => {
     const p = pdfProblem(new ApiError(403, 'forbidden', 'no access'));
     expect(p.unreachable).toBe(false);
     expect(p.note).toContain('you do not have access');
+  });
+});
+
+describe('unreadablePdfNote', () => {
+  it('says that a PDF protected by a password is, not that it is damaged', () => {
+    // As pdf.js rejects `getDocument` for a PDF that needs a password (its `PasswordException`).
+    const error = Object.assign(new Error('No password given'), { name: 'PasswordException', code: 1 });
+    expect(unreadablePdfNote(error)).toBe(LOCKED_PDF_NOTE);
+    expect(LOCKED_PDF_NOTE).not.toContain('damaged');
+  });
+
+  it('says that any other file pdf.js cannot open is damaged or not a PDF', () => {
+    const error = Object.assign(new Error('Invalid PDF structure.'), { name: 'InvalidPDFException' });
+    expect(unreadablePdfNote(error)).toBe(UNREADABLE_PDF_NOTE);
+    expect(unreadablePdfNote('nonsense')).toBe(UNREADABLE_PDF_NOTE);
   });
 });
 

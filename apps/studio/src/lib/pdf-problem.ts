@@ -25,6 +25,22 @@ export function pdfProblem(error: unknown): { note: string; unreachable: boolean
 export const UNREADABLE_PDF_NOTE =
   'The PDF cannot be displayed (the file is damaged or not a PDF): showing blank pages.';
 
+/**
+ * The note for a PDF protected by a password: neither pdf.js here nor processing can read it (processing fails, and its
+ * failure says no more than this note, see `ProcessingPanel`'s `failureSaid`).
+ */
+export const LOCKED_PDF_NOTE =
+  'The PDF is protected by a password: it can neither be displayed nor processed, so its pages are blank. Upload a copy without the password to work on it.';
+
+/**
+ * The note for a file the server gave that pdf.js could not open (`error`, what it threw): one protected by a password
+ * says so (pdf.js's `PasswordException`), not that the file is damaged.
+ */
+export function unreadablePdfNote(error: unknown): string {
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return name === 'PasswordException' ? LOCKED_PDF_NOTE : UNREADABLE_PDF_NOTE;
+}
+
 /** The wait before asking again for a PDF the server could not give, after `tries` such failures (0.5 s, 1 s, … 30 s). */
 export function pdfRetryDelay(tries: number): number {
   return Math.min(30_000, 500 * 2 ** Math.max(0, tries - 1));

@@ -1,6 +1,6 @@
 import type { BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brokenPagePdf } from '../../../../packages/pipeline/src/testing/bad-pdfs.js';
+import { brokenPagePdf, encryptedPdf } from '../../../../packages/pipeline/src/testing/bad-pdfs.js';
 import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
 import { needService } from '../../../../test/services.js';
 import {
@@ -128,6 +128,35 @@ describe.runIf(chromiumAvailable)('Studio: a document’s life', () => {
       .waitFor();
     page.off('pageerror', onError);
     expect(errors).toEqual([]);
+  });
+
+  it('says in one note that an encrypted PDF cannot be shown or processed', async () => {
+    await page.goto(h.url);
+    await uploadPdf(page, 'locked.pdf', encryptedPdf());
+    await waitForDocOpen(page);
+    await page
+      .getByTestId('pdf-note')
+      .filter({ hasText: 'The PDF is protected by a password: it can neither be displayed nor processed' })
+      .waitFor();
+    // Processing has failed meanwhile (it cannot read it either): that is not said a second time, nor otherwise.
+    const documentId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+    await eventually(
+      () =>
+        page.evaluate(async (id) => {
+          const { token } = JSON.parse(localStorage.getItem('syncline.studio.session') ?? '{}') as {
+            token?: string;
+          };
+          const res = await fetch('/api/documents', { headers: { authorization: `Bearer ${token}` } });
+          const { documents } = (await res.json()) as { documents: { documentId: string; status: string }[] };
+          return documents.find((d) => d.documentId === id)?.status;
+        }, documentId),
+      (status) => status === 'failed',
+      30_000,
+      'processing failed',
+    );
+    await page.waitForTimeout(300); // as the page heard it
+    await expect(page.getByTestId('processing').count()).resolves.toBe(0);
+    await expect(page.getByText(/damaged|not a PDF/).count()).resolves.toBe(0);
   });
 
   it('keeps the documents list within the window for a long name without spaces (390 and 1280 px wide)', async () => {
