@@ -383,6 +383,27 @@ describe('document sequencer', () => {
       code: 'invalid',
       message: 'op: text edit at ["zones","z1","text"]: invalid component -1',
     });
+    // A number added to a text would append it ("hello1"), and no text edit could then be transformed past it.
+    await expect(
+      submit(alice.client, documentId, ['zones', 'z1', 'text', { ena: 1 }], 2, 'x7'),
+    ).rejects.toMatchObject({
+      code: 'invalid',
+      message: 'op: ena at ["zones","z1","text"]: adds to a string, not a number',
+    });
+    await submit(alice.client, documentId, ['zones', 'z1', 'confidence', { ena: -0.5 }], 2, 'x8');
+    // Text its type cannot read: invalid, never internal (which a client retries for ever).
+    await expect(
+      submit(alice.client, documentId, ['zones', 'z1', 'text', { es: [0, '\ud800'] }], 3, 'x9'),
+    ).rejects.toMatchObject({ code: 'invalid' });
+    await expect(
+      submit(alice.client, documentId, ['zones', 'z1', 'text', { es: [{ d: '\ud83d' }] }], 3, 'x10'),
+    ).rejects.toMatchObject({ code: 'invalid' });
+    const reopened = await alice.client.request<DocSnapshot>('doc.open', { documentId });
+    expect(reopened.version).toBe(3);
+    expect((reopened.snapshot as { zones: Record<string, Zone> }).zones.z1).toMatchObject({
+      text: 'ahello',
+      confidence: 0.4,
+    });
   });
 
   it('lists history with user and time, and publishes checksums every N ops', async () => {

@@ -5,6 +5,7 @@ export * from './conflict-message.js';
 export * from './conflicts.js';
 export * from './json-value.js';
 export * from './nesting.js';
+export * from './number-adds.js';
 export * from './one-zone.js';
 export * from './ops.js';
 export * from './ot.js';

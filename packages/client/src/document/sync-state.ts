@@ -10,6 +10,7 @@ import {
   invertWithDoc,
   isStampPath,
   type Json,
+  numberAddProblem,
   type Op,
   type OpConflict,
   opComponents,
@@ -212,6 +213,8 @@ export class SyncState {
    */
   applyLocal(op: Op, opId: string, composeWithLast = true): void {
     if (op === null) return;
+    const adds = numberAddProblem(this.doc, op);
+    if (adds !== null) throw new RangeError(`the op does not fit the document: ${adds}`);
     this.revision++;
     const next = apply(this.doc, op);
     const { zoneIds, touchesAllZones } = describeOp(op);

@@ -17,6 +17,7 @@ import {
   isNoop,
   type Json,
   normalize,
+  numberAddProblem,
   type OneZoneResult,
   type Op,
   type OpConflict,
@@ -489,13 +490,20 @@ export class DocumentSequencer {
     }
     const problem = checkOp(rawOp);
     if (problem) throw new SynclineError(ErrorCode.Invalid, `op: ${problem}`);
+    let normalized: Op;
+    try {
+      normalized = normalize(rawOp as Op);
+    } catch (err) {
+      // A text edit its type cannot read (a lone surrogate, a delete that splits a character): invalid, not internal.
+      throw new SynclineError(ErrorCode.Invalid, `op: ${(err as Error).message}`);
+    }
     const user = session.identity;
     const doc = await this.load(documentId, user.userId);
     // The next submit may commit while this one's broadcast is being stored: the room log keeps the order
     // of the calls, and the answer still waits until the event is out.
     const held: Promise<unknown>[] = [];
     const result = await doc.serial(() =>
-      this.commit(doc, user, normalize(rawOp as Op), v, opId, held, made as number | undefined),
+      this.commit(doc, user, normalized, v, opId, held, made as number | undefined),
     );
     await Promise.all(held);
     return result;
@@ -530,27 +538,16 @@ export class DocumentSequencer {
       const notices: ConflictNotice[] =
         made !== undefined && made < v ? await this.rebasedOver(doc, user, submitted, made, v) : [];
       for (const rec of await this.opsSince(doc, v)) {
-        if (rec.userId !== user.userId) {
-          for (const c of findConflicts(op, rec.op as Op)) {
-            // Who lost: an edit into a deleted zone is the submitter's loss; an attribute overwritten or
-            // a zone deleted under someone's edit is the earlier author's.
-            const mine = c.kind === 'edit_on_deleted' || c.kind === 'other';
-            // The zone as it is now; a deleted one as the deletion carried it, if it did (the SDK's do).
-            const zone = conflictZoneWords(
-              c.zoneId === null
-                ? undefined
-                : (zoneNow(doc, c.zoneId) ??
-                    removedZone(rec.op as Op, c.zoneId) ??
-                    removedZone(submitted, c.zoneId)),
-            );
-            notices.push(
-              mine
-                ? { to: user.userId, conflict: c, by: rec.userId, zone }
-                : { to: rec.userId, conflict: c, by: user.userId, zone },
-            );
-          }
+        try {
+          op = this.transformPast(doc, user, submitted, op, rec, notices);
+        } catch (err) {
+          // An op that cannot go past a committed one (a text edit its type refuses there): refused, not `internal`,
+          // which a client would retry for ever.
+          throw new SynclineError(
+            ErrorCode.Invalid,
+            `op does not transform past version ${rec.version}: ${(err as Error).message}`,
+          );
         }
-        op = transform(op, rec.op as Op, 'left');
       }
       const now = hub.clock.now();
       if (isNoop(op)) {
@@ -597,6 +594,8 @@ export class DocumentSequencer {
       }
       // An op inside one zone is worked out on that zone alone and put in place once stored; any other
       // op makes a new document.
+      const adds = numberAddProblem(doc.data as unknown as Json, op);
+      if (adds !== null) throw new SynclineError(ErrorCode.Invalid, `op: ${adds}`);
       let one: OneZoneResult | null;
       let next: ZoneDocument | null = null;
       try {
@@ -1097,6 +1096,41 @@ export class DocumentSequencer {
     // Trimmed a quarter at a time, not one op per commit (a shift of the whole array each time).
     const keep = this.opts.recentOps;
     if (doc.recent.length > keep + Math.ceil(keep / 4)) doc.recent.splice(0, doc.recent.length - keep);
+  }
+
+  /**
+   * `op` (what `submitted` has become so far) transformed past the committed op `rec`, noting in `notices` the
+   * conflicts with it worth telling (another user's op). Throws where json1 cannot transform the two.
+   */
+  private transformPast(
+    doc: LiveDocument,
+    user: Identity,
+    submitted: Op,
+    op: Op,
+    rec: OpRecord,
+    notices: ConflictNotice[],
+  ): Op {
+    if (rec.userId !== user.userId) {
+      for (const c of findConflicts(op, rec.op as Op)) {
+        // Who lost: an edit into a deleted zone is the submitter's loss; an attribute overwritten or
+        // a zone deleted under someone's edit is the earlier author's.
+        const mine = c.kind === 'edit_on_deleted' || c.kind === 'other';
+        // The zone as it is now; a deleted one as the deletion carried it, if it did (the SDK's do).
+        const zone = conflictZoneWords(
+          c.zoneId === null
+            ? undefined
+            : (zoneNow(doc, c.zoneId) ??
+                removedZone(rec.op as Op, c.zoneId) ??
+                removedZone(submitted, c.zoneId)),
+        );
+        notices.push(
+          mine
+            ? { to: user.userId, conflict: c, by: rec.userId, zone }
+            : { to: rec.userId, conflict: c, by: user.userId, zone },
+        );
+      }
+    }
+    return transform(op, rec.op as Op, 'left');
   }
 
   /**
