@@ -2,6 +2,7 @@ import { type Conflict, type JSONOp, type JSONOpComponent, type as json1, type P
 import type { TextOp } from 'ot-text-unicode';
 import { jsonValueProblem } from './json-value.js';
 import { nestsDeeperThan } from './nesting.js';
+import { applyByBranches } from './apply-branches.js';
 import { isTextComponent, textUnicodeType } from './text-type.js';
 import {
   applyZoneLocal,
@@ -62,6 +63,9 @@ export function apply<T extends Json = Json>(doc: T, op: Op): T {
   if (op !== null) {
     const local = applyZoneLocal(doc, op);
     if (local !== undefined) return local;
+    // Many changes in one op (zones deleted at once, many keys set): each object written copied once.
+    const branched = applyByBranches(doc, op);
+    if (branched !== undefined) return branched as T;
   }
   return json1.apply(doc, op) as T;
 }
