@@ -174,14 +174,18 @@ export class Connection implements ConnectionHandle {
     const buffered = this.socket.bufferedAmount;
     if (buffered <= softBufferBytes) this.largeFrameBytes = 0;
     if (buffered > hardBufferBytes + this.largeFrameBytes) {
-      this.hub.stats.slowConsumerCloses++;
-      this.close(CloseCode.SlowConsumer);
+      this.cutSlowConsumer();
       return;
     }
     if (this.queue.hasEphemeral) this.ephemeralAt = this.hub.clock.now();
     let drained: ReturnType<OutboundQueue['drain']>;
     try {
-      drained = this.queue.drain(this.codec, buffered > softBufferBytes, this.ephemeralGroups);
+      drained = this.queue.drain(
+        this.codec,
+        buffered > softBufferBytes,
+        this.ephemeralGroups,
+        softBufferBytes,
+      );
     } catch (err) {
       // A message its codec cannot write got past the checks at its source. The flush runs outside any handler:
       // a throw here would crash the process and stop the other connections' frames of the turn. The queue was
@@ -208,13 +212,31 @@ export class Connection implements ConnectionHandle {
       if (countedBytes > softBufferBytes && countedBytes > this.largeFrameBytes)
         this.largeFrameBytes = countedBytes;
       this.socket.send(frame);
+      // One turn's frames can pass the limit by themselves (a client that stopped reading and asked for a hundred
+      // big snapshots): checked after each, not only before the first.
+      if (this.socket.bufferedAmount > hardBufferBytes + this.largeFrameBytes) {
+        this.cutSlowConsumer();
+        return;
+      }
     }
+  }
+
+  /**
+   * The send buffer is past the hard limit: the client does not read what it is sent. Closed with `4007` and cut at
+   * once: a close frame would wait behind the buffered bytes (never read), and they would be held until the close
+   * timeout, however many megabytes they are.
+   */
+  private cutSlowConsumer(): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.hub.stats.slowConsumerCloses++;
+    this.abandon(CloseCode.SlowConsumer);
+    this.socket.terminate();
   }
 
   /** Flushes what is queued, then closes with a documented code. */
   close(info: CloseCodeInfo, reason: string = info.reason): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    if (info !== CloseCode.SlowConsumer) this.flush(true);
+    this.flush(true);
     this.abandon(info, reason);
   }
 

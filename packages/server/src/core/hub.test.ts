@@ -499,15 +499,21 @@ describe('Hub rooms and delivery', () => {
     ]);
   });
 
-  it('encodes a broadcast once for three subscribers', async () => {
+  it('encodes a broadcast once for three subscribers, its data once for the log and the frames', async () => {
     const h = setup();
     const subs = await Promise.all(['a', 'b', 'c'].map((u) => h.hello(u, { rooms: [{ room: 'doc:x' }] })));
     const before = subs.map(({ s }) => s.frames.length);
     const encode = vi.spyOn(jsonCodec, 'encode');
+    const stringify = vi.spyOn(JSON, 'stringify');
     await h.pub('doc:x', 'app_event', { name: 'news' });
     await h.settle();
-    const encodes = encode.mock.calls.filter(([m]) => (m as Msg).type === 'app_event');
-    expect(encodes).toHaveLength(1);
+    // The event's frame is its stored data with the other fields around it: neither it nor its data is serialized
+    // again per subscriber.
+    expect(encode.mock.calls.filter(([m]) => (m as Msg).type === 'app_event')).toHaveLength(0);
+    expect(
+      stringify.mock.calls.filter(([v]) => (v as { name?: unknown } | null)?.name === 'news'),
+    ).toHaveLength(1);
+    stringify.mockRestore();
     const sent = subs.map(({ s }, i) => s.frames.slice(before[i]));
     for (const frames of sent) expect(frames).toEqual(sent[0]);
     expect(sent[0]).toHaveLength(1);
@@ -1252,23 +1258,39 @@ describe('Hub limits', () => {
     expect(alice.s.closeInfo?.code).toBe(CloseCode.SlowConsumer.code);
   });
 
-  it('queues nothing more for a slow consumer whose close handshake is pending, and counts it once', async () => {
+  it('cuts a slow consumer at once, though it never answers the close, and counts it once', async () => {
     const h = setup({ limits: { softBufferBytes: 1000, hardBufferBytes: 5000 } });
     const slow = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
-    slow.s.holdClose = true; // it does not read, so it never answers the close
+    slow.s.holdClose = true; // it does not read, so it would never answer the close
     slow.s.bufferedAmount = 6000;
     await h.pub('doc:a', 'app_event', { name: 'trigger' });
     await h.settle();
     expect(slow.s.closeInfo?.code).toBe(4007);
+    // Terminated: what it buffered is let go now, not after the close timeout.
+    expect(slow.s.terminated).toBe(true);
     for (let i = 0; i < 5; i++) await h.pub('doc:a', 'app_event', { name: `more${i}` });
     await h.settle();
     expect(h.hub.stats.slowConsumerCloses).toBe(1);
-    // Only the turn that found it over the limit is still queued; nothing was added after the close.
-    const conn = [...h.hub.connections][0] as unknown as { queue: OutboundQueue };
-    expect(conn.queue.drain(jsonCodec, false).messages).toBe(1);
-    slow.s.release();
-    await h.settle();
     expect(h.hub.connections.size).toBe(0);
+  });
+
+  it('cuts a slow consumer whose one turn of replies passes the hard limit, after the frame that passed it', async () => {
+    const h = setup({ limits: { softBufferBytes: 1000, hardBufferBytes: 5000 } });
+    const slow = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    slow.s.take();
+    // The socket keeps every byte it is given (the client reads nothing).
+    const send = slow.s.send.bind(slow.s);
+    slow.s.send = (frame) => {
+      send(frame);
+      slow.s.bufferedAmount += typeof frame === 'string' ? frame.length : frame.byteLength;
+    };
+    for (let i = 0; i < 10; i++)
+      void h.hub.publish('doc:a', 'app_event', { name: `e${i}`, pad: 'x'.repeat(1500) });
+    await h.settle();
+    expect(slow.s.closeInfo?.code).toBe(4007);
+    expect(slow.s.terminated).toBe(true);
+    expect(h.hub.stats.slowConsumerCloses).toBe(1);
+    expect(slow.s.bufferedAmount).toBeLessThan(5000 + 2 * 1700);
   });
 
   it('terminates a silent peer with 4010 after heartbeatMs + heartbeatTimeoutMs', async () => {

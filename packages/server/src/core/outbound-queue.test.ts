@@ -116,6 +116,23 @@ describe('OutboundQueue', () => {
     expect(jsonCodec.decode(single)).toEqual({ type: 'pong' });
   });
 
+  it('splits a turn into frames of about maxFrameBytes, a bigger message alone, in order', () => {
+    const q = new OutboundQueue();
+    for (const [i, size] of [10, 10, 500, 10, 10, 10].entries())
+      q.pushControl(msg('response', { id: `${i}`, pad: 'x'.repeat(size) }));
+    const { frames, messages } = q.drain(jsonCodec, false, false, 100);
+    expect(messages).toBe(6);
+    expect(frames.map((f) => decode(f).map((m) => m.id))).toEqual([['0', '1'], ['2'], ['3', '4'], ['5']]);
+    // A room's shared batch too, when it is larger.
+    const batch = new SharedBatch();
+    batch.push(msg('zone_edit', { pad: 'x'.repeat(80) }));
+    batch.push(msg('zone_edit', { pad: 'y'.repeat(80) }));
+    q.pushLogged(batch);
+    expect(q.drain(jsonCodec, false, false, 100).frames).toHaveLength(2);
+    q.pushLogged(batch);
+    expect(q.drain(jsonCodec, false).frames).toHaveLength(1);
+  });
+
   it('coalesces ephemeral messages by key: the latest value wins and takes the latest position', () => {
     const q = new OutboundQueue();
     q.pushEphemeral('cursor:a', msg('cursor_update', { x: 1 }));

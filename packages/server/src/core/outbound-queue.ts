@@ -68,12 +68,16 @@ export class OutboundQueue {
   /**
    * Takes everything queued as frames for `codec`. With `dropEphemeral`, coalesced ephemeral messages are
    * discarded (their count is returned) instead of sent. With `groups` (a JSON client that reads `ephemeral`
-   * messages), each run of ephemeral events of one room and type leaves as one `ephemeral` message.
+   * messages), each run of ephemeral events of one room and type leaves as one `ephemeral` message. A frame holds
+   * at most `MAX_ITEMS_PER_FRAME` messages and about `maxFrameBytes` (a message larger than that alone): the
+   * connection checks its send buffer between frames, so a turn of a hundred big replies cannot pass its hard limit
+   * as one frame.
    */
   drain(
     codec: Codec,
     dropEphemeral: boolean,
     groups = false,
+    maxFrameBytes = Number.POSITIVE_INFINITY,
   ): { frames: Encoded[]; messages: number; dropped: number } {
     const { control, logged, ephemeral } = this;
     this.control = this.logged = this.ephemeral = null;
@@ -82,8 +86,14 @@ export class OutboundQueue {
     if (control === null && (ephemeral === null || dropEphemeral) && logged?.length === 1) {
       const only = logged[0];
       if (only instanceof SharedBatch && only.items.length <= MAX_ITEMS_PER_FRAME) {
-        dropped = ephemeral?.size ?? 0;
-        return { frames: [only.frame(codec)], messages: only.items.length, dropped };
+        const frame = only.frame(codec); // encoded once for every subscriber
+        if (
+          only.items.length === 1 ||
+          (typeof frame === 'string' ? frame.length : frame.byteLength) <= maxFrameBytes
+        ) {
+          dropped = ephemeral?.size ?? 0;
+          return { frames: [frame], messages: only.items.length, dropped };
+        }
       }
     }
     const items: Encoded[] = [];
@@ -100,9 +110,19 @@ export class OutboundQueue {
       else for (const m of ephemeral.values()) items.push(m.encode(codec));
     }
     const frames: Encoded[] = [];
-    for (let i = 0; i < items.length; i += MAX_ITEMS_PER_FRAME) {
-      frames.push(codec.batch(items.slice(i, i + MAX_ITEMS_PER_FRAME)));
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      const size = typeof item === 'string' ? item.length : item.byteLength;
+      if (i > start && (i - start >= MAX_ITEMS_PER_FRAME || bytes + size > maxFrameBytes)) {
+        frames.push(codec.batch(items.slice(start, i)));
+        start = i;
+        bytes = 0;
+      }
+      bytes += size;
     }
+    if (start < items.length) frames.push(start === 0 ? codec.batch(items) : codec.batch(items.slice(start)));
     return { frames, messages: items.length, dropped };
   }
 }
