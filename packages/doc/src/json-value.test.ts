@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsonValueProblem } from './json-value.js';
 import { nestsDeeperThan } from './nesting.js';
+import { checkOp } from './ot.js';
 
 describe('jsonValueProblem', () => {
   it('accepts plain JSON values', () => {
@@ -29,5 +30,15 @@ describe('jsonValueProblem', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(jsonValueProblem(deep, 32)).toBe('nested more than 32 levels deep');
+  });
+
+  it('refuses half a character (a lone surrogate), in a value or a key; whole ones pass', () => {
+    expect(jsonValueProblem({ a: 'emoji 😀 and 中' }, 32)).toBeNull();
+    expect(jsonValueProblem({ a: ['x', 'a\ud800b'] }, 32)).toMatch(/lone surrogate/);
+    expect(jsonValueProblem({ 'k\udc00': 1 }, 32)).toMatch(/^key "k\\udc00": a string with a lone surrogate/);
+    expect(checkOp(['zones', 'z1', 'text', { es: [0, '\ud83d'] }])).toMatch(/invalid component/);
+    expect(checkOp(['zones', 'z1', 'text', { es: [{ d: '\ud83d' }] }])).toMatch(/invalid component/);
+    expect(checkOp(['zones', 'z1', 'label', { r: true, i: 'x\udfff' }])).toMatch(/lone surrogate/);
+    expect(checkOp(['zones', 'z1', 'text', { es: [0, '😀'] }])).toBeNull();
   });
 });

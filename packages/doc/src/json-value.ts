@@ -15,9 +15,19 @@ export function jsonValueProblem(value: unknown, maxDepth: number): string | nul
   return problemAt(value, maxDepth, 0);
 }
 
+/**
+ * Whether `s` is well-formed UTF-16: no lone surrogate (half of a character outside the BMP). MessagePack writes one
+ * as three bytes that read back as U+FFFD, so a MessagePack peer's copy would differ from a JSON peer's for good.
+ */
+export const wellFormed = (s: string): boolean =>
+  (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+const LONE_SURROGATE = 'a string with a lone surrogate (half a character) is not text every peer reads alike';
+
 function problemAt(value: unknown, maxDepth: number, depth: number): string | null {
   switch (typeof value) {
     case 'string':
+      return wellFormed(value) ? null : LONE_SURROGATE;
     case 'boolean':
       return null;
     case 'number':
@@ -39,7 +49,8 @@ function problemAt(value: unknown, maxDepth: number, depth: number): string | nu
         const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
         return `a ${typeof name === 'string' && name ? name : 'non-plain object'} is not a JSON value`;
       }
-      for (const v of Object.values(value)) {
+      for (const [k, v] of Object.entries(value)) {
+        if (!wellFormed(k)) return `key ${JSON.stringify(k)}: ${LONE_SURROGATE}`;
         const p = problemAt(v, maxDepth, depth + 1);
         if (p !== null) return p;
       }

@@ -1,4 +1,5 @@
 import { makeType, type Rope, type TextType } from 'ot-text-unicode';
+import { wellFormed } from './json-value.js';
 
 /**
  * ot-text-unicode over plain JS strings, as the package ships it, with one change in how a string is walked:
@@ -113,10 +114,12 @@ function checkNamedDeletes(doc: string, op: readonly unknown[]): void {
  * throws on it (or, for a fractional one, applies nonsense).
  */
 export function isTextComponent(c: unknown): boolean {
-  if (typeof c === 'string' || isCount(c)) return true;
+  // A string inserted or deleted must be whole characters: a lone surrogate reads differently on MessagePack peers.
+  if (typeof c === 'string') return wellFormed(c);
+  if (isCount(c)) return true;
   if (typeof c !== 'object' || c === null) return false;
   const d = (c as { d?: unknown }).d;
-  return isCount(d) || typeof d === 'string';
+  return isCount(d) || (typeof d === 'string' && wellFormed(d));
 }
 
 /** A text op's skip or delete count: a safe integer >= 0. */
