@@ -373,6 +373,17 @@ describe('document sequencer', () => {
     await expect(alice.client.request('doc.open', { documentId: 'not-joined' })).rejects.toMatchObject({
       code: 'not_joined',
     });
+    // Locks and unlocks check the zone id alike; room.members names what is missing.
+    for (const method of ['doc.lock', 'doc.unlock'])
+      for (const zoneId of ['z'.repeat(129), 7, ''])
+        await expect(alice.client.request(method, { documentId, zoneId })).rejects.toMatchObject({
+          code: 'invalid',
+          message: 'zoneId: a string of 1-128 characters',
+        });
+    await expect(alice.client.request('room.members', {})).rejects.toMatchObject({ code: 'invalid' });
+    await expect(alice.client.request('room.members', { room: 'doc:elsewhere' })).rejects.toMatchObject({
+      code: 'not_joined',
+    });
     // A text edit json1 lets through but text-unicode refuses (a negative skip): refused up front, also when it
     // would be transformed past a later op (and checked for conflicts with it) first.
     await submit(alice.client, documentId, zoneCreate(zone('z1', 'hello')), 0, 'x4');

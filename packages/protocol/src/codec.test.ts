@@ -54,6 +54,8 @@ describe('codecs', () => {
   it('rejects undecodable frames by throwing', () => {
     expect(() => jsonCodec.decode('{nope')).toThrow();
     expect(() => msgpackCodec.decode('text frame')).toThrow();
+    // 0xC1, the one byte MessagePack never uses: its decoder returns a marker instead of throwing.
+    expect(() => msgpackCodec.decode(Uint8Array.of(0xc1))).toThrow('0xC1 is not a MessagePack value');
   });
 
   it('decodes JSON sent as binary UTF-8', () => {

@@ -1,4 +1,4 @@
-import { Packr } from 'msgpackr';
+import { C1, Packr } from 'msgpackr';
 import { encodeSpliced, PLACEHOLDER_TOKEN, type Preencoded, placeholder } from './preencoded.js';
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, type Subprotocol } from './version.js';
 
@@ -206,7 +206,10 @@ export const msgpackCodec: Codec = {
   decode: (frame) => {
     if (typeof frame === 'string') throw new TypeError('text frame on a MessagePack connection');
     const bytes = frame instanceof ArrayBuffer ? new Uint8Array(frame) : frame;
-    return packr.unpack(bytes);
+    const message = packr.unpack(bytes);
+    // 0xC1 ("never used") reads back as a marker object, not an error: a frame that is only that is malformed.
+    if (message === C1) throw new TypeError('0xC1 is not a MessagePack value');
+    return message;
   },
   batch: (items) => {
     if (items.length === 1) return items[0];

@@ -292,6 +292,15 @@ const END_OF_TIME = Number.MAX_SAFE_INTEGER;
 
 const deletedError = () => new SynclineError(ErrorCode.NotFound, 'the document was deleted');
 
+/** `data.zoneId` of `doc.lock` / `doc.unlock`, checked alike: a string of 1-128 characters. */
+function zoneIdOf(data: unknown): string {
+  const zoneId = (data as { zoneId?: unknown }).zoneId;
+  if (typeof zoneId !== 'string' || zoneId.length === 0 || zoneId.length > 128) {
+    throw new SynclineError(ErrorCode.Invalid, 'zoneId: a string of 1-128 characters');
+  }
+  return zoneId;
+}
+
 function documentIdOf(data: unknown): string {
   const id = (data as { documentId?: unknown } | null)?.documentId;
   if (typeof id !== 'string' || !DOC_ID.test(id)) {
@@ -789,10 +798,7 @@ export class DocumentSequencer {
   async lock(data: unknown, session: Session): Promise<ZoneLock> {
     const documentId = documentIdOf(data);
     this.requireMember(session, documentId);
-    const zoneId = (data as { zoneId?: unknown }).zoneId;
-    if (typeof zoneId !== 'string' || zoneId.length === 0 || zoneId.length > 128) {
-      throw new SynclineError(ErrorCode.Invalid, 'zoneId: a string of 1-128 characters');
-    }
+    const zoneId = zoneIdOf(data);
     const doc = await this.loadExisting(documentId, session.userId);
     const now = this.hub.clock.now();
     const user = session.identity;
@@ -818,8 +824,8 @@ export class DocumentSequencer {
   async unlock(data: unknown, session: Session): Promise<Record<string, never>> {
     const documentId = documentIdOf(data);
     this.requireMember(session, documentId);
-    const { zoneId, force } = data as { zoneId?: unknown; force?: unknown };
-    if (typeof zoneId !== 'string') throw new SynclineError(ErrorCode.Invalid, 'zoneId: required');
+    const zoneId = zoneIdOf(data);
+    const { force } = data as { force?: unknown };
     const doc = await this.loadExisting(documentId, session.userId);
     const held = await doc.locks.get(zoneId, this.hub.clock.now());
     if (!held) return {};
