@@ -54,4 +54,34 @@ describe('DedupWindow', () => {
     expect(w.get('c')).toBeUndefined();
     expect(w.get('b')).toBe(PENDING);
   });
+
+  it('forgets exactly what a plain ordered map would, through many ids, forgets and re-begins', () => {
+    // The reference: a Map in insertion order, the oldest key dropped past the bound.
+    const ref = new Map<string, number | typeof PENDING>();
+    const refSet = (id: string, v: number | typeof PENDING) => {
+      ref.delete(id);
+      ref.set(id, v);
+      if (ref.size > 8) ref.delete(ref.keys().next().value as string);
+    };
+    const w = new DedupWindow<number>(8);
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 40;
+    for (let i = 0; i < 3000; i++) {
+      const id = `m${next()}`;
+      const what = next() % 4;
+      if (what === 0) {
+        w.begin(id);
+        refSet(id, PENDING);
+      } else if (what === 1) {
+        w.settle(id, i);
+        if (ref.has(id)) ref.set(id, i);
+        else refSet(id, i);
+      } else if (what === 2) {
+        w.forget(id);
+        ref.delete(id);
+      }
+      expect(w.size).toBe(ref.size);
+      for (let k = 0; k < 40; k++) expect(w.get(`m${k}`)).toBe(ref.get(`m${k}`));
+    }
+  });
 });
