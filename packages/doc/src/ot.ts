@@ -1,8 +1,8 @@
 import { type Conflict, type JSONOp, type JSONOpComponent, type as json1, type Path } from 'ot-json1';
 import type { TextOp } from 'ot-text-unicode';
+import { applyByBranches } from './apply-branches.js';
 import { jsonValueProblem } from './json-value.js';
 import { nestsDeeperThan } from './nesting.js';
-import { applyByBranches } from './apply-branches.js';
 import { isTextComponent, textUnicodeType } from './text-type.js';
 import {
   applyZoneLocal,
@@ -338,18 +338,19 @@ export function checkOp(op: unknown): string | null {
     return e instanceof Error && e.message ? e.message : 'malformed op';
   }
   for (const { path, c } of opComponents(op as Op)) {
-    const at = JSON.stringify(path);
+    // The path as the message names it, written only for a problem (every op of every client passes here).
+    const at = () => JSON.stringify(path);
     // What an op writes (or says it removed) is plain JSON, read alike by every replica and encoder.
     for (const key of ['i', 'r', 'ena'] as const) {
       const p = c[key] === undefined ? null : jsonValueProblem(c[key], MAX_OP_DEPTH);
-      if (p !== null) return `${key} at ${at}: ${p}`;
+      if (p !== null) return `${key} at ${at()}: ${p}`;
     }
-    if (c.ena !== undefined && typeof c.ena !== 'number') return `ena at ${at}: not a number`;
+    if (c.ena !== undefined && typeof c.ena !== 'number') return `ena at ${at()}: not a number`;
     const text = c.es !== undefined ? c.es : isTextType(c.et) ? c.e : undefined;
     if (text === undefined) continue;
-    if (!Array.isArray(text)) return `text edit at ${at}: not a list of components`;
+    if (!Array.isArray(text)) return `text edit at ${at()}: not a list of components`;
     const bad = (text as unknown[]).find((part) => !isTextComponent(part));
-    if (bad !== undefined) return `text edit at ${at}: invalid component ${brief(bad)}`;
+    if (bad !== undefined) return `text edit at ${at()}: invalid component ${brief(bad)}`;
   }
   return null;
 }
