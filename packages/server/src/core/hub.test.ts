@@ -499,15 +499,21 @@ describe('Hub rooms and delivery', () => {
     ]);
   });
 
-  it('encodes a broadcast once for three subscribers', async () => {
+  it('encodes a broadcast once for three subscribers, its data once for the log and the frames', async () => {
     const h = setup();
     const subs = await Promise.all(['a', 'b', 'c'].map((u) => h.hello(u, { rooms: [{ room: 'doc:x' }] })));
     const before = subs.map(({ s }) => s.frames.length);
     const encode = vi.spyOn(jsonCodec, 'encode');
+    const stringify = vi.spyOn(JSON, 'stringify');
     await h.pub('doc:x', 'app_event', { name: 'news' });
     await h.settle();
-    const encodes = encode.mock.calls.filter(([m]) => (m as Msg).type === 'app_event');
-    expect(encodes).toHaveLength(1);
+    // The event's frame is its stored data with the other fields around it: neither it nor its data is serialized
+    // again per subscriber.
+    expect(encode.mock.calls.filter(([m]) => (m as Msg).type === 'app_event')).toHaveLength(0);
+    expect(
+      stringify.mock.calls.filter(([v]) => (v as { name?: unknown } | null)?.name === 'news'),
+    ).toHaveLength(1);
+    stringify.mockRestore();
     const sent = subs.map(({ s }, i) => s.frames.slice(before[i]));
     for (const frames of sent) expect(frames).toEqual(sent[0]);
     expect(sent[0]).toHaveLength(1);

@@ -1,4 +1,4 @@
-import type { Codec, Encoded } from '@syncline/protocol';
+import type { Codec, Encoded, EventMessage } from '@syncline/protocol';
 
 /**
  * A server message on its way out, encoded at most once per codec however many connections it goes to.
@@ -11,7 +11,36 @@ export class OutMessage {
 
   encode(codec: Codec): Encoded {
     if (codec.binary) return (this.packed ??= codec.encode(this.message));
-    return (this.json ??= codec.encode(this.message));
+    return (this.json ??= this.encodeJson(codec));
+  }
+
+  protected encodeJson(codec: Codec): Encoded {
+    return codec.encode(this.message);
+  }
+}
+
+/**
+ * A logged room event whose `data` is JSON text already, as the log stored it: its JSON encoding is that text with
+ * the event's other fields around it (in `toEventMessage`'s order), not a second serialization of the data. Other
+ * codecs encode the message as usual.
+ */
+export class LoggedEvent extends OutMessage {
+  constructor(
+    message: EventMessage,
+    /** `JSON.stringify(message.data)`, null when it has none. */
+    private readonly dataJson: string | null,
+    /** `JSON.stringify(message.room)` (the room's, made once). */
+    private readonly roomJson: string,
+  ) {
+    super(message);
+  }
+
+  protected override encodeJson(): Encoded {
+    const m = this.message as EventMessage;
+    // Numbers as JSON writes them: seq is an integer, ts a finite number (the stores check it).
+    const from = m.from === undefined ? '' : `,"from":${JSON.stringify(m.from)}`;
+    const data = this.dataJson === null ? '' : `,"data":${this.dataJson}`;
+    return `{"type":${JSON.stringify(m.type)},"room":${this.roomJson},"seq":${m.seq},"ts":${m.ts}${from}${data}}`;
   }
 }
 

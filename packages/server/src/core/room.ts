@@ -1,8 +1,9 @@
 import type { Delivery, EventMessage } from '@syncline/protocol';
 import type { Broker, NodePresence } from '../broker/broker.js';
+import { encodeData } from '../storage/log-data.js';
 import type { AppendInput, AppendResult, LogEntry, LogStore } from '../storage/log-store.js';
 import type { Flusher } from './flusher.js';
-import { EphemeralEvent, OutMessage, SharedBatch } from './out-message.js';
+import { EphemeralEvent, LoggedEvent, OutMessage, SharedBatch } from './out-message.js';
 import { SmallSet } from './small-set.js';
 import type { Subscription } from './subscription.js';
 
@@ -69,6 +70,8 @@ export class Room {
   private fillToEnd = false;
   private loading: Promise<void> | null = null;
   private batch: SharedBatch | null = null;
+  /** `JSON.stringify(name)`, for the events' frames (`LoggedEvent`). */
+  private nameJson: string | undefined;
   private pending: PendingAppend[] | null = null;
   private appending = false;
 
@@ -131,6 +134,13 @@ export class Room {
     if (this.appending || batch === null) return;
     this.pending = null;
     const { store } = this.host;
+    // Each event's data serialized once, here: the store writes that text and the frames carry it (`LoggedEvent`).
+    try {
+      for (const p of batch) if (p.input.json === undefined) p.input.json = encodeData(p.input.data);
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
     if (this.loaded && store.appendSync) {
       // Synchronous store: append and fan out now, so this turn's flush carries the events.
       let results: AppendResult[];
@@ -180,7 +190,7 @@ export class Room {
         ts: input.ts,
       };
       if (input.from !== undefined) entry.from = input.from;
-      this.receive(entry, except);
+      this.receive(entry, except, input.json);
       broker?.publishEntry(entry);
     });
     results.forEach((r, i) => {
@@ -194,10 +204,10 @@ export class Room {
    * next one at once; one further ahead waits while the gap before it is read from the log, so nothing is
    * ever skipped; one already fanned out is dropped (so a node's own entries are not delivered twice).
    */
-  receive(entry: LogEntry, except?: Subscription): void {
+  receive(entry: LogEntry, except?: Subscription, dataJson?: string | null): void {
     if (entry.seq <= this.lastSeq) return;
     if (entry.seq === this.lastSeq + 1 && this.held === null && this.loaded) {
-      this.deliverLogged(entry, except);
+      this.deliverLogged(entry, except, dataJson);
       return;
     }
     (this.held ??= new Map()).set(entry.seq, { entry, except });
@@ -281,10 +291,13 @@ export class Room {
    * subscribers that are in the turn's shared batch from its first item get the entry through the batch;
    * the others get it as a single message.
    */
-  deliverLogged(entry: LogEntry, except?: Subscription): void {
+  deliverLogged(entry: LogEntry, except?: Subscription, dataJson?: string | null): void {
     if (entry.seq <= this.lastSeq) return; // already fanned out here
     this.lastSeq = entry.seq;
-    const msg = new OutMessage(toEventMessage(entry));
+    const msg =
+      dataJson === undefined
+        ? new OutMessage(toEventMessage(entry))
+        : new LoggedEvent(toEventMessage(entry), dataJson, (this.nameJson ??= JSON.stringify(this.name)));
     const batch = this.sharedBatch();
     let n = 0;
     for (const sub of this.subs) {

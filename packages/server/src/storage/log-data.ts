@@ -65,9 +65,12 @@ export function encodeInputs(inputs: readonly AppendInput[]): EncodedInput[] {
     if (input.dedupKey !== undefined && typeof input.dedupKey !== 'string') {
       throw new TypeError(`inputs[${i}].dedupKey must be a string when set`);
     }
+    if (input.json !== undefined && input.json !== null && typeof input.json !== 'string') {
+      throw new TypeError(`inputs[${i}].json must be a string or null when set`);
+    }
     return {
       type: input.type,
-      json: encodeData(input.data),
+      json: input.json !== undefined ? input.json : encodeData(input.data),
       ts: input.ts,
       from: input.from ?? null,
       dedupKey: input.dedupKey ?? null,

@@ -29,6 +29,11 @@ export interface AppendInput {
    * the room's retained log appends nothing and returns the existing entry's seq with `duplicate: true`.
    */
   dedupKey?: string;
+  /**
+   * `data` already serialized as `encodeData` writes it (null: no data), when the caller has it: the room encodes
+   * an event's data once, for the log and for the frames that carry it. Stores write it as is.
+   */
+  json?: string | null;
 }
 
 export interface AppendResult {
