@@ -373,6 +373,20 @@ describe('document sequencer', () => {
     await expect(alice.client.request('doc.open', { documentId: 'not-joined' })).rejects.toMatchObject({
       code: 'not_joined',
     });
+    // Names every JavaScript object has cannot be zone ids or meta keys: refused, saying why.
+    const reserved = 'cannot be a zone id or a meta key (every JavaScript object has it)';
+    await expect(
+      submit(alice.client, documentId, zoneCreate(zone('constructor')), 0, 'r1'),
+    ).rejects.toMatchObject({
+      code: 'invalid',
+      message: `op: "constructor" ${reserved}`,
+    });
+    await expect(
+      submit(alice.client, documentId, ['meta', 'toString', { r: true }], 0, 'r2'),
+    ).rejects.toMatchObject({
+      code: 'invalid',
+      message: `op: "toString" ${reserved}`,
+    });
     // Locks and unlocks check the zone id alike; room.members names what is missing.
     for (const method of ['doc.lock', 'doc.unlock'])
       for (const zoneId of ['z'.repeat(129), 7, ''])

@@ -10,6 +10,7 @@ export * from './one-zone.js';
 export * from './ops.js';
 export * from './ot.js';
 export * from './reading-order.js';
+export * from './reserved-keys.js';
 export * from './undo.js';
 export * from './zone.js';
 export * from './zone-name.js';

@@ -22,6 +22,7 @@ import {
   type Op,
   type OpConflict,
   removedZone,
+  reservedKey,
   setOneZone,
   transform,
   validateDocument,
@@ -607,6 +608,16 @@ export class DocumentSequencer {
       if (adds !== null) throw new SynclineError(ErrorCode.Invalid, `op: ${adds}`);
       let one: OneZoneResult | null;
       let next: ZoneDocument | null = null;
+      // Names every JavaScript object has: json1 takes them for present (inherited). Zone ids are checked from the
+      // op's description, the paths of other ops (meta keys) in full.
+      const reserved =
+        desc.zoneIds.find((id) => id in Object.prototype) ??
+        (desc.kind === 'zone_edit' || desc.kind === 'zone_update' ? null : reservedKey(op));
+      if (reserved != null)
+        throw new SynclineError(
+          ErrorCode.Invalid,
+          `op: "${reserved}" cannot be a zone id or a meta key (every JavaScript object has it)`,
+        );
       try {
         one = applyOneZone(doc.data, op);
         if (one === null) next = apply(doc.data as unknown as Json, op) as unknown as ZoneDocument;
