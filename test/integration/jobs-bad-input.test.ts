@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { JobInfo } from '@syncline/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -80,6 +81,23 @@ describe('processing jobs, bad input', () => {
       ((await (await s.get('olga', '/api/documents')).json()) as { documents: unknown[] }).documents,
     ).toEqual([]);
     await bystanderIsServed(2);
+  });
+
+  it('answers a request it cannot read with 400 and an error body, not a bare status line', async () => {
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(s.port, '127.0.0.1');
+      let text = '';
+      socket.on('error', () => {});
+      socket.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
+      socket.on('close', () => resolve(text));
+      socket.write('POST /api/documents HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
+    });
+    expect(answer).toMatch(/^HTTP\/1.1 400/);
+    expect(answer).toMatch(/content-type: application\/json/i);
+    expect(answer).toContain('"code":"invalid"');
+    expect(await bystander.client.request('room.members', { room: bystanderRoom })).toBeTruthy();
   });
 
   it('refuses an upload without valid credentials with 401', async () => {

@@ -257,6 +257,19 @@ export class SynclineServer {
         res.end(JSON.stringify({ error: { code: 'not_found', message: 'no such route' } }));
       }
     });
+    // A request Node cannot read (a body cut short, a malformed header): its own bare 400 would carry no error body.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable || err.code === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
+      const body = JSON.stringify({
+        error: { code: 'invalid', message: `unreadable request: ${err.code ?? err.message}` },
+      });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    });
     this.httpServer = server;
     this.transport.attach(server, true);
     await new Promise<void>((resolve, reject) => {
