@@ -275,7 +275,8 @@ export class Hub {
     // Built in: the presence of a room the caller is in (joiners get the full list at once).
     this.methods.set('room.members', (data, { session }) => {
       const room = (data as { room?: unknown } | null)?.room;
-      if (typeof room !== 'string') throw new SynclineError(ErrorCode.Invalid, 'room: required (a room name)');
+      if (typeof room !== 'string')
+        throw new SynclineError(ErrorCode.Invalid, 'room: required (a room name)');
       if (!session.subs.get(room)) {
         throw new SynclineError(ErrorCode.NotJoined, 'room: a room you have joined or subscribed to');
       }

@@ -174,7 +174,10 @@ describe('DocumentSequencer values that would break a document', () => {
       // A number add on a missing key (json1 would make NaN, which JSON sends as null), or on a string (json1 would
       // append it: "hello1", and text edits could no longer be transformed past it).
       [['meta', 'count', { ena: 1 }], 'op: ena at ["meta","count"]: adds to nothing, not a number'],
-      [['zones', 'a', 'label', { ena: 1 }], 'op: ena at ["zones","a","label"]: adds to a string, not a number'],
+      [
+        ['zones', 'a', 'label', { ena: 1 }],
+        'op: ena at ["zones","a","label"]: adds to a string, not a number',
+      ],
       // MessagePack's timestamps and binary data: read back as something else by JSON peers.
       [['meta', 'at', { i: new Date(0) }], 'op: i at ["meta","at"]: a Date is not a JSON value'],
       [
