@@ -16,7 +16,6 @@ import { SynclineError } from './errors.js';
 import { DEFAULT_LIMITS, Hub, type HubOptions } from './hub.js';
 import type { Identity } from './identity.js';
 import { silentLogger } from './logger.js';
-import type { OutboundQueue } from './outbound-queue.js';
 import type { RateLimitOptions } from './rate-limiter.js';
 import { FakeClock } from './testing/fake-clock.js';
 import { MemorySocket } from './testing/memory-socket.js';
