@@ -1,7 +1,7 @@
 import { useNotify } from '@syncline/react';
 import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
-import { uploadDocument } from '../lib/api.js';
+import { UploadCancelled, uploadDocument } from '../lib/api.js';
 import { isPdfFile, mayTakeUserAway } from '../lib/upload-arrival.js';
 
 /** The upload under way: which file (of how many chosen together) and how far. */
@@ -16,7 +16,9 @@ interface Uploading {
  * Upload PDFs by picking or dropping them here. One file opens once uploaded, if the user is still on the list and
  * has not started something else meanwhile (upload-arrival.ts); otherwise, and for several files, the list shows
  * them and a toast offers to open each. Several files go up one after the other. While an upload runs the input is
- * disabled (and says what it is uploading): a second choice would start a second race to open a document.
+ * disabled (and says what it is uploading): a second choice would start a second race to open a document. Cancel
+ * stops the upload under way, and the files chosen with it that have not gone up yet; it leaves no document behind
+ * (`uploadDocument`), and the focus goes back to "Choose a PDF…".
  */
 export function UploadDropzone({ onUploaded }: { onUploaded: () => void }) {
   const { auth, navigate } = useStudio();
@@ -26,6 +28,9 @@ export function UploadDropzone({ onUploaded }: { onUploaded: () => void }) {
   const busy = useRef(false);
   const mounted = useRef(true);
   const input = useRef<HTMLInputElement>(null);
+  // Aborted by Cancel: the upload under way, and the rest of its files.
+  const cancelling = useRef<AbortController | null>(null);
+  const refocus = useRef(false);
   const id = useId();
   useEffect(() => {
     mounted.current = true;
@@ -46,6 +51,8 @@ export function UploadDropzone({ onUploaded }: { onUploaded: () => void }) {
       return;
     }
     busy.current = true;
+    const controller = new AbortController();
+    cancelling.current = controller;
     // Where the user started the upload, and what had the focus: a document opens by itself only if they are both
     // still so when it is done.
     const startedAt = location.pathname;
@@ -54,8 +61,11 @@ export function UploadDropzone({ onUploaded }: { onUploaded: () => void }) {
       for (const [index, file] of files.entries()) {
         setUploading({ name: file.name, index, count: files.length, progress: 0 });
         try {
-          const { documentId } = await uploadDocument(auth, file, (progress) =>
-            setUploading({ name: file.name, index, count: files.length, progress }),
+          const { documentId } = await uploadDocument(
+            auth,
+            file,
+            (progress) => setUploading({ name: file.name, index, count: files.length, progress }),
+            controller.signal,
           );
           onUploaded();
           const open = () => navigate(`/documents/${encodeURIComponent(documentId)}`);
@@ -76,15 +86,45 @@ export function UploadDropzone({ onUploaded }: { onUploaded: () => void }) {
               action: { label: 'Open', run: open },
             });
         } catch (e) {
+          if (e instanceof UploadCancelled) {
+            cancelled(file.name, files.length - index - 1, e.leftBehind !== null);
+            break;
+          }
           notify({ kind: 'error', title: 'Upload failed', message: `${file.name}: ${(e as Error).message}` });
         }
       }
     } finally {
+      if (cancelling.current === controller) cancelling.current = null;
       busy.current = false;
       if (mounted.current) setUploading(null);
       if (input.current) input.current.value = '';
     }
   };
+  // Said once the upload has stopped; the list is fetched again, so that it shows what the server has.
+  const cancelled = (name: string, rest: number, leftBehind: boolean) => {
+    onUploaded();
+    const others =
+      rest === 0 ? '' : rest === 1 ? ', nor the file after it' : `, nor the ${rest} files after it`;
+    notify(
+      leftBehind
+        ? {
+            kind: 'error',
+            title: 'Upload cancelled too late',
+            message: `${name} had reached the server and could not be deleted: delete it from the list${others === '' ? '' : ` (the files after it were not uploaded)`}.`,
+          }
+        : { kind: 'info', title: 'Upload cancelled', message: `${name} was not uploaded${others}.` },
+    );
+  };
+  const cancel = () => {
+    refocus.current = true;
+    cancelling.current?.abort();
+  };
+  // The Cancel button goes with the upload: the focus goes to "Choose a PDF…" (enabled again) rather than to the page.
+  useEffect(() => {
+    if (uploading !== null || !refocus.current) return;
+    refocus.current = false;
+    input.current?.focus();
+  }, [uploading]);
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
@@ -134,6 +174,11 @@ export function UploadDropzone({ onUploaded }: { onUploaded: () => void }) {
             {percent}%
           </progress>
         </p>
+      )}
+      {uploading && (
+        <button type="button" className="upload-cancel" onClick={cancel}>
+          Cancel<span className="visually-hidden"> the upload</span>
+        </button>
       )}
     </section>
   );

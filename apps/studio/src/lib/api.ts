@@ -101,25 +101,73 @@ export async function createBlankDocument(
   return created;
 }
 
+/** Why an upload did not finish: `signal` (uploadDocument's) was aborted, by the user's Cancel. */
+export class UploadCancelled extends Error {
+  constructor(
+    /**
+     * The document made all the same, that could not be deleted (offline by then, say): the list shows it. Null when
+     * nothing was left behind.
+     */
+    readonly leftBehind: string | null = null,
+  ) {
+    super(leftBehind ? 'cancelled, but the document was made and could not be deleted' : 'cancelled');
+  }
+}
+
 /**
  * Uploads a PDF (`POST /api/documents`, the bytes as the body) with upload progress; resolves with the new
- * document's id and its processing job.
+ * document's id and its processing job. Aborting `signal` cancels it (rejecting with `UploadCancelled`) and leaves no
+ * document: while the bytes are still going, the request is aborted (the server reads the body to its end before it
+ * makes anything, and drops one cut short); once they have all gone, the server may be making the document already, so
+ * its answer is awaited and the document it made deleted. The browser does not always say when the last byte went (a
+ * small file's upload events may come only with the answer), so after an abort the user's list is checked too: a
+ * document of that name that was not there before the upload is the one the server made all the same, and is deleted.
+ * (One the server is still making by then stays, and the list shows it: the server goes on with a body it has read
+ * whole even when its client has gone, and only its answer says which document it made.)
  */
 export async function uploadDocument(
   auth: Auth,
   file: File,
   onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
 ): Promise<{ documentId: string; jobId: string }> {
+  if (signal?.aborted) throw new UploadCancelled();
   const token = await auth.token();
-  return new Promise((resolve, reject) => {
+  // What the user had before, to find the document an aborted request made after all (`cancelledMade`).
+  const listed = await listedNow(auth);
+  const before = listed && new Set(listed.map((d) => d.documentId));
+  if (signal?.aborted) throw new UploadCancelled();
+  let aborted = false;
+  const made = await new Promise<{ documentId: string; jobId: string }>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    // Whether the whole body was sent: from then on, aborting could leave a document made without its answer.
+    let sent = false;
+    const cancel = () => {
+      if (sent) return;
+      aborted = true;
+      xhr.abort();
+      reject(new UploadCancelled());
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
+    const settled = () => signal?.removeEventListener('abort', cancel);
     xhr.open('POST', '/api/documents');
     xhr.setRequestHeader('authorization', `Bearer ${token}`);
     xhr.setRequestHeader('content-type', 'application/pdf');
     xhr.setRequestHeader('x-file-name', encodeURIComponent(file.name));
-    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-    xhr.onerror = () => reject(new ApiError(0, 'network', 'the upload failed: no connection to the server'));
+    xhr.upload.onprogress = (e) => {
+      if (!e.lengthComputable) return;
+      if (e.loaded >= e.total) sent = true;
+      onProgress(e.loaded / e.total);
+    };
+    xhr.upload.onload = () => {
+      sent = true;
+    };
+    xhr.onerror = () => {
+      settled();
+      reject(new ApiError(0, 'network', 'the upload failed: no connection to the server'));
+    };
     xhr.onload = () => {
+      settled();
       let body: { documentId?: string; jobId?: string; error?: { code?: string; message?: string } } = {};
       try {
         body = JSON.parse(xhr.responseText);
@@ -128,6 +176,9 @@ export async function uploadDocument(
       }
       if (xhr.status >= 200 && xhr.status < 300 && body.documentId) {
         resolve({ documentId: body.documentId, jobId: body.jobId ?? '' });
+      } else if (signal?.aborted) {
+        // Cancelled after the bytes had gone, and nothing was made after all.
+        reject(new UploadCancelled());
       } else {
         reject(
           new ApiError(
@@ -139,7 +190,43 @@ export async function uploadDocument(
       }
     };
     xhr.send(file);
+  }).catch(async (error: unknown) => {
+    if (aborted && before) await deleteMadeAnyway(auth, file.name, before);
+    throw error;
   });
+  if (!signal?.aborted) return made;
+  // Cancelled once the bytes were all sent: the server made the document, so it goes again.
+  try {
+    await deleteDocument(auth, made.documentId);
+  } catch {
+    throw new UploadCancelled(made.documentId);
+  }
+  throw new UploadCancelled();
+}
+
+/** The documents the server lists for the user (not the list kept for offline use), or null when it cannot say. */
+async function listedNow(auth: Auth): Promise<DocumentSummary[] | null> {
+  try {
+    const res = await apiFetch(auth, '/api/documents');
+    return ((await res.json()) as { documents: DocumentSummary[] }).documents;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Deletes what an upload of `name` aborted at its last bytes made all the same: the user's documents of that name not
+ * in `before`. Rejects with `UploadCancelled` naming the one left behind when it cannot be deleted.
+ */
+async function deleteMadeAnyway(auth: Auth, name: string, before: Set<string>): Promise<void> {
+  for (const d of (await listedNow(auth)) ?? []) {
+    if (before.has(d.documentId) || d.name !== name || d.ownerId !== auth.identity.userId) continue;
+    try {
+      await deleteDocument(auth, d.documentId);
+    } catch {
+      throw new UploadCancelled(d.documentId);
+    }
+  }
 }
 
 /**
