@@ -525,6 +525,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
           documentId={documentId}
           name={name}
           disabled={failed}
+          offline={disconnected}
           version={rt.version}
           processing={exportDuring}
         />

@@ -2,7 +2,7 @@ import type { ExportFormat } from '@syncline/protocol';
 import { useExport, useNotify } from '@syncline/react';
 import { useId, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
-import { downloadLink, saveFrom } from '../lib/api.js';
+import { ApiError, downloadLink, saveFrom } from '../lib/api.js';
 
 const FORMATS: { value: ExportFormat; label: string; ext: string }[] = [
   { value: 'rag', label: 'RAG chunks', ext: 'jsonl' },
@@ -14,18 +14,23 @@ const FORMATS: { value: ExportFormat; label: string; ext: string }[] = [
  * Export as RAG / Markdown / JSON with progress, then a Download button. `disabled` when the document is gone (deleted,
  * refused): an export would fail, and a finished one's file went with it. The Download says what its file may lack:
  * the pages not processed yet when it was made (an export during processing), and the edits made since (the
- * document's `version` moved on): the file stays there to download, and Export makes a fresh one.
+ * document's `version` moved on): the file stays there to download, and Export makes a fresh one. Both need the
+ * server: `offline`, they are disabled, and a note beside them says so (a download that finds no server says so too,
+ * not the browser's "Failed to fetch").
  */
 export function ExportPanel({
   documentId,
   name,
   disabled = false,
+  offline = false,
   version,
   processing,
 }: {
   documentId: string;
   name: string;
   disabled?: boolean;
+  /** No connection to the server (offline, reconnecting): an export cannot start, nor a download be fetched. */
+  offline?: boolean;
   /** The document's version now. */
   version: number;
   /** While the PDF is being processed: the pages done so far, of how many (when known). */
@@ -39,6 +44,9 @@ export function ExportPanel({
   // What the document was when the export on show was started.
   const [made, setMade] = useState<{ version: number; processing: typeof processing } | null>(null);
   const id = useId();
+  const offlineNoteId = useId();
+  // Offline, the buttons say why they are disabled (the note, by aria-describedby); a gone document's say nothing more.
+  const needsConnection = offline && !disabled;
   const busy = exp.status === 'starting' || exp.status === 'running';
   const shown = FORMATS.find((f) => f.value === exp.format);
   const ext = shown?.ext ?? 'txt';
@@ -53,7 +61,12 @@ export function ExportPanel({
       const { url } = await downloadLink(auth, { exportId });
       saveFrom(url, `${name.replace(/\.pdf$/i, '')}.${ext}`);
     } catch (e) {
-      notify({ kind: 'error', title: 'Could not download', message: (e as Error).message });
+      // No answer at all (fetch's TypeError): the connection, not the file.
+      const message =
+        e instanceof ApiError
+          ? e.message
+          : 'No connection to the server: downloading needs one. Try again once the connection is back.';
+      notify({ kind: 'error', title: 'Could not download', message });
     } finally {
       setFetching(false);
     }
@@ -82,7 +95,8 @@ export function ExportPanel({
           setMade({ version, processing });
           void exp.start(format).catch(() => {});
         }}
-        disabled={busy || disabled}
+        disabled={busy || disabled || offline}
+        aria-describedby={needsConnection ? offlineNoteId : undefined}
       >
         {busy ? 'Exporting…' : 'Export'}
       </button>
@@ -96,10 +110,16 @@ export function ExportPanel({
           type="button"
           className="download"
           onClick={() => void download()}
-          disabled={fetching || disabled}
+          disabled={fetching || disabled || offline}
+          aria-describedby={needsConnection ? offlineNoteId : undefined}
         >
           Download {shown?.label ?? exp.format}
         </button>
+      )}
+      {needsConnection && (
+        <span className="export-note" id={offlineNoteId} data-testid="export-offline">
+          {exportId ? 'Export and download need' : 'Export needs'} a connection to the server.
+        </span>
       )}
       {exportId && made?.processing && (
         <span className="export-note" data-testid="export-partial">
