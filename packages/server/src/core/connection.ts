@@ -39,6 +39,9 @@ export type ConnectionState = 'handshake' | 'authenticating' | 'open' | 'closing
  * One socket as the core sees it: its codec, outbound queue, liveness, rate-limit buckets, and the
  * session attached to it after `hello`. It knows nothing of the transport behind `ServerSocket`.
  */
+
+/** How long a slow consumer's `4007` close may take before its socket is cut (`Connection.cutSlowConsumer`). */
+export const SLOW_CONSUMER_CUT_MS = 1_000;
 export class Connection implements ConnectionHandle {
   state: ConnectionState = 'handshake';
   session: Session | null = null;
@@ -67,6 +70,8 @@ export class Connection implements ConnectionHandle {
    */
   private largeFrameBytes = 0;
   private ephemeralTimer: unknown = null;
+  /** A slow consumer's cut, due `SLOW_CONSUMER_CUT_MS` after its `4007` close unless the close completes first. */
+  private cutTimer: unknown = null;
   /** When this connection last sent a frame (`smallMs`; see `HubLimits.batchWindowMs`). */
   private flushedAt = -1e9;
 
@@ -106,6 +111,10 @@ export class Connection implements ConnectionHandle {
     if (this.ephemeralTimer !== null) {
       this.hub.clock.clearTimeout(this.ephemeralTimer);
       this.ephemeralTimer = null;
+    }
+    if (this.cutTimer !== null) {
+      this.hub.clock.clearTimeout(this.cutTimer);
+      this.cutTimer = null;
     }
     this.hub.release(this, code, reason);
   }
@@ -222,15 +231,19 @@ export class Connection implements ConnectionHandle {
   }
 
   /**
-   * The send buffer is past the hard limit: the client does not read what it is sent. Closed with `4007` and cut at
-   * once: a close frame would wait behind the buffered bytes (never read), and they would be held until the close
-   * timeout, however many megabytes they are.
+   * The send buffer is past the hard limit: the client does not read what it is sent. Closed with `4007`, and cut
+   * `SLOW_CONSUMER_CUT_MS` later unless the close completes first: the close frame waits behind the buffered bytes,
+   * which a client that stopped reading never takes, and they would be held until the close timeout (seconds),
+   * however many megabytes they are. A client that reads again soon still learns why (`4007`).
    */
   private cutSlowConsumer(): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.hub.stats.slowConsumerCloses++;
     this.abandon(CloseCode.SlowConsumer);
-    this.socket.terminate();
+    this.cutTimer = this.hub.clock.setTimeout(() => {
+      this.cutTimer = null;
+      if (this.state !== 'closed') this.socket.terminate();
+    }, SLOW_CONSUMER_CUT_MS);
   }
 
   /** Flushes what is queued, then closes with a documented code. */
