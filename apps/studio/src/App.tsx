@@ -17,7 +17,8 @@ const showZoneAction = (n: Notification) => {
   const zoneId = n.zoneIds?.length === 1 ? n.zoneIds[0] : undefined;
   if (!n.documentId || !zoneId || !canShowZone(n.documentId, zoneId)) return null;
   const documentId = n.documentId;
-  return { label: 'Show zone', run: () => void showZone(documentId, zoneId) };
+  // With the caret in its text: the toast and its button go, and the focus with them would fall to the page's body.
+  return { label: 'Show zone', run: () => void showZone(documentId, zoneId, { focus: true }) };
 };
 
 const clientOptions = { logger: { error: (...args: unknown[]) => console.error(...args) } };

@@ -1,5 +1,5 @@
 import { ConnectionStatus, useWebSocketContext } from '@syncline/react';
-import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useStudio } from '../hooks/studio-context.js';
 import { ApiError, createBlankDocument, type DocumentSummary, listDocuments } from '../lib/api.js';
 import {
@@ -88,8 +88,14 @@ export function DocumentList() {
     };
   }, [client, refresh, selfId]);
 
+  // The row a deleted document's focus goes to (its Delete's question had it): the next one's link, else the one before.
+  const focusAfterRemoval = useRef<string | null>(null);
+  const rowsRef = useRef<readonly DocumentSummary[]>([]);
   const removed = useCallback(
     (documentId: string) => {
+      const list = rowsRef.current;
+      const at = list.findIndex((d) => d.documentId === documentId);
+      focusAfterRemoval.current = (list[at + 1] ?? list[at - 1])?.documentId ?? '';
       forgetBlank(selfId, documentId);
       setBlanks((list) => list.filter((d) => d.documentId !== documentId));
       setDocuments((docs) => docs?.filter((d) => d.documentId !== documentId) ?? null);
@@ -106,6 +112,20 @@ export function DocumentList() {
     ];
     return all.sort((a, b) => b.updatedAt - a.updatedAt);
   }, [documents, blanks, selfId]);
+  rowsRef.current = rows;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once the rows are drawn without the deleted one
+  useEffect(() => {
+    const next = focusAfterRemoval.current;
+    if (next === null) return;
+    focusAfterRemoval.current = null;
+    const active = document.activeElement;
+    if (active && active !== document.body) return; // the user is elsewhere already
+    const link = next
+      ? document.querySelector<HTMLElement>(`tr[data-document-id="${CSS.escape(next)}"] a`)
+      : null;
+    // None left: the upload ("Choose a PDF…"), where the empty list sends them.
+    (link ?? document.querySelector<HTMLElement>('.dropzone input[type=file]'))?.focus();
+  }, [rows]);
 
   // Made in the server's catalogue (so it is listed everywhere), then opened. Its id is the name's letters, so the same
   // name opens the same document: a name taken already (409) opens that one, as does a server without a catalogue

@@ -10,6 +10,7 @@ import {
 } from '@syncline/react';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useFocusRescue } from '../hooks/use-focus-rescue.js';
 import { ZONE_COLORS } from '../lib/colors.js';
 import { clockTime } from '../lib/history.js';
 import { pageInView } from '../lib/page-in-view.js';
@@ -411,8 +412,13 @@ function Viewer({
     return out;
   }, [zones, stableGroups]);
 
+  // A zone deleted (here, elsewhere, by an undo) takes the focus with it: it goes to the next zone instead.
+  const viewerRef = useRef<HTMLDivElement>(null);
+  const addZoneRef = useRef<HTMLButtonElement>(null);
+  useFocusRescue(viewerRef, zones, selected, addZoneRef);
+
   return (
-    <div className="dual-pane">
+    <div className="dual-pane" ref={viewerRef}>
       <section className="pane pdf-pane" aria-label="Pages" ref={pagesPaneRef}>
         <div className="pane-toolbar" role="toolbar" aria-label="Zone tools">
           <button
@@ -426,6 +432,7 @@ function Viewer({
           </button>
           <button
             type="button"
+            ref={addZoneRef}
             disabled={!writable}
             onClick={() => {
               // On the page in view, below the zones added this way before (one row per zone).

@@ -196,10 +196,8 @@ export function ZoneBox({
       e.preventDefault();
       // Another's lock: the server would refuse it (and the box would vanish and come back). Nothing, as for moves.
       if (lockedByOther) return;
-      const next = neighbourBox(e.currentTarget);
+      // The focus goes to the next zone box (else the one before), not to the page's body: `useFocusRescue`.
       onDelete(z.id);
-      // The focus goes to the next zone box (else the one before), not to the page's body.
-      if (next) requestAnimationFrame(() => next.isConnected && next.focus());
       return;
     }
     if (!movable || gesture.current) return;
@@ -291,11 +289,4 @@ export function ZoneBox({
         ))}
     </button>
   );
-}
-
-/** The zone box after `box` among all pages' boxes, else the one before it. */
-function neighbourBox(box: HTMLElement): HTMLElement | undefined {
-  const boxes = [...(box.closest('.pages')?.querySelectorAll<HTMLElement>('.zone-box') ?? [])];
-  const i = boxes.indexOf(box);
-  return boxes[i + 1] ?? boxes[i - 1];
 }
