@@ -324,13 +324,27 @@ export function DocumentView({ documentId }: { documentId: string }) {
   // Fit the width of the widest page to the pages pane until the user picks a zoom (pages of a PDF may differ: a
   // landscape one among portrait ones; fitting a narrower one left the others, the first too, partly out of the pane):
   // measured on the pane itself, once it is there (the viewer shows it once the document client is), and again whenever
-  // its width changes (the window, a phone turned).
+  // its width changes (the window, a phone turned). A fit the pane's new width changes keeps the place in the pages as
+  // the zoom buttons do (`zoomAnchor`): the point that was at the centre of the pane as it was is at its centre again.
   const pageWidth = pdf?.sizes.reduce((w, s) => Math.max(w, s.width), 0) || BLANK_PAGE.width;
   const [pagesPane, setPagesPane] = useState<HTMLElement | null>(null);
   const [fit, setFit] = useState(1);
+  // Zoomed in, out or to fit, the point of the pages at the centre of the pane stays there (see `scrollToAnchor`).
+  const zoomAnchor = useRef<ZoomAnchor | null>(null);
+  const chosenZoom = useRef(zoom);
+  chosenZoom.current = zoom;
   useEffect(() => {
     if (!pagesPane) return;
-    const measure = () => setFit(fitZoom(pagesPane.clientWidth, pageWidth));
+    // The pane's size and fit when last measured: by the time the observer tells, the pane has its new size, the pages
+    // still their old zoom, and the place is where the centre of the pane as it was falls on them.
+    let was: { width: number; height: number; fit: number } | null = null;
+    const measure = () => {
+      const next = fitZoom(pagesPane.clientWidth, pageWidth);
+      if (was && chosenZoom.current === null && next !== was.fit)
+        zoomAnchor.current = anchorAt(pagesPane, was);
+      was = { width: pagesPane.clientWidth, height: pagesPane.clientHeight, fit: next };
+      setFit(next);
+    };
     measure();
     const ro = new ResizeObserver(measure);
     ro.observe(pagesPane);
@@ -441,8 +455,6 @@ export function DocumentView({ documentId }: { documentId: string }) {
     [collaboration.users],
   );
 
-  // Zoomed in, out or to fit, the point of the pages at the centre of the pane stays there (see `scrollToAnchor`).
-  const zoomAnchor = useRef<ZoomAnchor | null>(null);
   const zoomAt = (next: number | null) => {
     if ((next ?? fit) !== effectiveZoom) zoomAnchor.current = pagesPane && anchorAt(pagesPane);
     setZoom(next);

@@ -7,20 +7,32 @@ export interface ZoomAnchor {
   y: number;
 }
 
-/** The pages (`.page-frame`s) of the pages pane `pane`, in order, and the centre of what it shows, on screen. */
-function pagesOf(pane: HTMLElement) {
+/** The inside size of a pages pane (its `clientWidth` and `clientHeight`). */
+export interface PaneSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * The pages (`.page-frame`s) of the pages pane `pane`, in order, and the centre of what it shows, on screen: of what
+ * it shows now, or of what it showed at size `size` (the same scroll offsets, before a resize).
+ */
+function pagesOf(pane: HTMLElement, size: PaneSize = { width: pane.clientWidth, height: pane.clientHeight }) {
   const frames = pane.querySelectorAll<HTMLElement>('.page-frame');
   const r = pane.getBoundingClientRect();
   return {
     frames,
-    cx: r.left + pane.clientLeft + pane.clientWidth / 2,
-    cy: r.top + pane.clientTop + pane.clientHeight / 2,
+    cx: r.left + pane.clientLeft + size.width / 2,
+    cy: r.top + pane.clientTop + size.height / 2,
   };
 }
 
-/** The point of the pages at the centre of the pages pane `pane` (null without pages). */
-export function anchorAt(pane: HTMLElement): ZoomAnchor | null {
-  const { frames, cx, cy } = pagesOf(pane);
+/**
+ * The point of the pages at the centre of the pages pane `pane` (null without pages). With `size`, at the centre of
+ * the pane as it was at that size: a pane just resized (its pages not yet zoomed to its new width) was showing that.
+ */
+export function anchorAt(pane: HTMLElement, size?: PaneSize): ZoomAnchor | null {
+  const { frames, cx, cy } = pagesOf(pane, size);
   if (frames.length === 0) return null;
   // The page under the centre (in the gap between two pages, the one below it).
   const { from } = rangeIn(frames.length, (i) => frames[i].getBoundingClientRect(), cy, cy + 1);

@@ -34,6 +34,19 @@ function responses(page: Page): string[] {
   return seen;
 }
 
+/** The page at the centre of the pages pane, and where on it (fractions of its width and height). */
+const pagesCentre = (page: Page) =>
+  page.evaluate(() => {
+    const pane = document.querySelector('.pdf-pane') as HTMLElement;
+    const r = pane.getBoundingClientRect();
+    const x = r.left + pane.clientLeft + pane.clientWidth / 2;
+    const y = r.top + pane.clientTop + pane.clientHeight / 2;
+    const frames = Array.from(document.querySelectorAll('.page-frame'), (f) => f.getBoundingClientRect());
+    const index = frames.findIndex((f) => f.top <= y && y < f.bottom);
+    const f = frames[index];
+    return f ? { index, x: (x - f.left) / f.width, y: (y - f.top) / f.height } : { index, x: 0, y: 0 };
+  });
+
 /** The document view at a 1280x800 window: zoom, blank documents, drawing, and names of deleted documents. */
 describe.runIf(chromiumAvailable)('Studio: the document view', () => {
   const h = new StudioHarness();
@@ -128,18 +141,7 @@ describe.runIf(chromiumAvailable)('Studio: the document view', () => {
       .locator('.page-frame')
       .nth(3)
       .evaluate((el) => el.scrollIntoView({ block: 'center' }));
-    /** The page at the centre of the pages pane, and where on it (fractions of its width and height). */
-    const centre = () =>
-      page.evaluate(() => {
-        const pane = document.querySelector('.pdf-pane') as HTMLElement;
-        const r = pane.getBoundingClientRect();
-        const x = r.left + pane.clientLeft + pane.clientWidth / 2;
-        const y = r.top + pane.clientTop + pane.clientHeight / 2;
-        const frames = Array.from(document.querySelectorAll('.page-frame'), (f) => f.getBoundingClientRect());
-        const index = frames.findIndex((f) => f.top <= y && y < f.bottom);
-        const f = frames[index];
-        return f ? { index, x: (x - f.left) / f.width, y: (y - f.top) / f.height } : { index, x: 0, y: 0 };
-      });
+    const centre = () => pagesCentre(page);
     const start = await centre();
     expect(start.index).toBe(3);
     for (const button of ['Zoom in', 'Zoom in', 'Zoom out', 'Zoom out', 'Zoom out', 'Fit']) {
@@ -150,6 +152,34 @@ describe.runIf(chromiumAvailable)('Studio: the document view', () => {
       expect(shown.index, button).toBe(3);
       expect(Math.abs(shown.x - start.x), button).toBeLessThan(0.01);
       expect(Math.abs(shown.y - start.y), button).toBeLessThan(0.01);
+    }
+  });
+
+  it('keeps the place in the pages when a resize of the window changes the fit, as the zoom buttons do', async () => {
+    // Fitted (the last test's Fit), page 4 at the centre of the pane.
+    await page.getByRole('button', { name: 'Fit' }).click();
+    await page
+      .locator('.page-frame')
+      .nth(3)
+      .evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    const start = await pagesCentre(page);
+    expect(start.index).toBe(3);
+    try {
+      for (const size of [
+        { width: 960, height: 800 },
+        { width: 1200, height: 700 },
+      ]) {
+        const zoom = await page.getByLabel('Zoom level').textContent();
+        await page.setViewportSize(size);
+        await expect.poll(() => page.getByLabel('Zoom level').textContent()).not.toBe(zoom);
+        const shown = await pagesCentre(page);
+        const at = `${size.width}x${size.height}`;
+        expect(shown.index, at).toBe(3);
+        expect(Math.abs(shown.x - start.x), at).toBeLessThan(0.01);
+        expect(Math.abs(shown.y - start.y), at).toBeLessThan(0.01);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
     }
   });
 
