@@ -309,6 +309,62 @@ describe('useWebSocketProgress', () => {
     await expect(first[0].retry()).rejects.toMatchObject({ code: 'unavailable' });
   });
 
+  it('says the error code of a job that fails, from its event, and of one that had failed, from job.get', async () => {
+    const { world, documentId } = setup;
+    const jobs = installJobs(world, documentId);
+    const client = world.client('ann');
+    const { result } = renderHook(() => useWebSocketProgress(documentId), { wrapper: world.wrapper(client) });
+    await until(() => result.current.isProcessing);
+    expect(result.current.errorCode).toBeNull();
+    const error = {
+      code: 'encrypted_pdf',
+      message: 'the PDF is encrypted and needs a password',
+      recoverable: false,
+    };
+    Object.assign(jobs.job, { state: 'failed', error });
+    await world.server.broadcast(`doc:${documentId}`, 'processing_error', {
+      documentId,
+      jobId: jobs.job.jobId,
+      error: error.message,
+      code: error.code,
+      recoverable: false,
+    } as never);
+    await until(() => result.current.processingStatus === 'failed');
+    await until(() => result.current.errorCode === 'encrypted_pdf');
+    // An export's failure of the same document says nothing of the processing job.
+    await world.server.broadcast(`doc:${documentId}`, 'processing_error', {
+      documentId,
+      jobId: 'e1',
+      exportId: 'e1',
+      kind: 'export',
+      error: 'disk full',
+      code: 'internal',
+      recoverable: true,
+    } as never);
+    // A new job (a retry) is not failed: no code, until it fails in turn.
+    await world.server.broadcast(`doc:${documentId}`, 'processing_started', {
+      documentId,
+      jobId: 'job-2',
+      estimatedTime: 1000,
+      pages: 3,
+    } as never);
+    await until(() => result.current.jobId === 'job-2' && result.current.isProcessing);
+    expect(result.current.errorCode).toBeNull();
+
+    // Opened after the job failed: job.get's error says why.
+    const other = `${documentId}-failed`;
+    installJobs(world, other, {
+      state: 'failed',
+      stage: 'failed',
+      error: { code: 'corrupt_pdf', message: 'the PDF is damaged', recoverable: false },
+    });
+    const late = renderHook(() => useWebSocketProgress(other), { wrapper: world.wrapper(client) });
+    await until(() => late.result.current.processingStatus === 'failed');
+    await until(() => late.result.current.errorCode === 'corrupt_pdf');
+    expect(late.result.current.error).toBe('the PDF is damaged');
+    late.unmount();
+  });
+
   it('works from events alone when the server has no job methods', async () => {
     const { world, documentId } = setup;
     const client = world.client('ann');
@@ -330,10 +386,12 @@ describe('useWebSocketProgress', () => {
       documentId,
       jobId: 'j9',
       error: 'the PDF is encrypted',
+      code: 'encrypted_pdf',
       recoverable: false,
-    });
+    } as never);
     await until(() => result.current.processingStatus === 'failed');
     expect(result.current.error).toBe('the PDF is encrypted');
+    await until(() => result.current.errorCode === 'encrypted_pdf');
     unmount();
     await act(async () => {
       await new Promise((r) => setTimeout(r, 0));

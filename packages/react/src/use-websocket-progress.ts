@@ -1,6 +1,8 @@
 'use client';
 import { SynclineError } from '@syncline/client';
-import { useCallback, useMemo } from 'react';
+import { JOB_METHODS, type JobInfo } from '@syncline/protocol';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useSynclineContext } from './context.js';
 import {
   IDLE_PROCESSING,
   isProcessing,
@@ -20,6 +22,12 @@ export interface WebSocketProgress {
   pages: number | null;
   etaMs: number | null;
   error: string | null;
+  /**
+   * Why the job failed, as a code a UI can match (`error` is a message for people): the job's `error.code`, e.g.
+   * `encrypted_pdf`, `corrupt_pdf`, `not_pdf`, `empty_pdf`, `too_large`. Null unless the job failed, and while its code
+   * is not known yet (it comes with the `processing_error` event, or, for a job that failed before, from `job.get`).
+   */
+  errorCode: string | null;
   recoverable: boolean;
   /**
    * The pages the analysis could not read and skipped, and the pages' warnings (`page N: …`), so far or in the end:
@@ -55,12 +63,74 @@ const idle = () => IDLE_PROCESSING;
 const notYet = (documentId: string | null | undefined) =>
   Promise.reject(new SynclineError('unavailable', documentId ? 'not connected yet' : 'no document'));
 
+/** A failed job's error code, as `processing_error` or `job.get` said it (null: it said none). */
+interface FailureCode {
+  documentId: string;
+  jobId: string | null;
+  code: string | null;
+}
+
+const codeOf = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
+
+/**
+ * The error code of the failed job `jobId` of `documentId` (null while unknown, or until it fails): from the
+ * `processing_error` event of the document (the tracker's state keeps its message, not its code), or, for a job that had
+ * failed before (a page opened after it), asked once of `job.get`.
+ */
+function useFailureCode(documentId: string | null | undefined, jobId: string | null, failed: boolean) {
+  const { runtime } = useSynclineContext();
+  const client = runtime?.client ?? null;
+  const [known, setKnown] = useState<FailureCode | null>(null);
+  useEffect(() => {
+    if (!client || !documentId) return;
+    return client.subscribe('processing_error', (data) => {
+      // An export's failure travels as `processing_error` too: not the processing job's.
+      if (
+        data.documentId !== documentId ||
+        (data as { kind?: unknown }).kind === 'export' ||
+        'exportId' in data
+      )
+        return;
+      const d = data as { jobId?: unknown; code?: unknown };
+      setKnown({ documentId, jobId: codeOf(d.jobId), code: codeOf(d.code) });
+    });
+  }, [client, documentId]);
+  const isKnown = known !== null && known.documentId === documentId && known.jobId === jobId;
+  useEffect(() => {
+    if (!client || !documentId || !failed || isKnown) return;
+    let live = true;
+    client
+      .request<{ job?: Partial<JobInfo> | null } | undefined>(JOB_METHODS.get, {
+        documentId,
+        kind: 'processing',
+      })
+      .then(
+        (reply) => {
+          const job = reply?.job;
+          if (!live || !job || job.jobId !== jobId) return;
+          // The event's code, if it came meanwhile, stands.
+          setKnown((was) =>
+            was?.documentId === documentId && was.jobId === jobId
+              ? was
+              : { documentId, jobId, code: codeOf(job.error?.code) },
+          );
+        },
+        () => {}, // offline, or a server without job methods: unknown, as before
+      );
+    return () => {
+      live = false;
+    };
+  }, [client, documentId, jobId, failed, isKnown]);
+  return failed && isKnown ? known.code : null;
+}
+
 /**
  * A document's processing progress, live: `processing_started/progress/completed/error` events of the
  * document's room, and the server's view of the job (`job.get`) on mount and after every reconnect.
  */
 export function useWebSocketProgress(documentId: string | null | undefined): WebSocketProgress {
   const { tracker: live, state } = useDocumentTracker(ProcessingTracker, documentId, idle);
+  const errorCode = useFailureCode(documentId, state.jobId, state.processingStatus === 'failed');
   const cancel = useCallback(() => (live ? live.cancel() : notYet(documentId)), [live, documentId]);
   const retry = useCallback(() => (live ? live.retry() : notYet(documentId)), [live, documentId]);
   return useMemo(
@@ -73,6 +143,7 @@ export function useWebSocketProgress(documentId: string | null | undefined): Web
       pages: state.pages,
       etaMs: state.etaMs,
       error: state.error,
+      errorCode,
       recoverable: state.recoverable,
       skippedPages: state.skippedPages,
       warnings: state.warnings,
@@ -83,6 +154,6 @@ export function useWebSocketProgress(documentId: string | null | undefined): Web
       cancel,
       retry,
     }),
-    [state, cancel, retry],
+    [state, errorCode, cancel, retry],
   );
 }

@@ -35,7 +35,7 @@ import { cachedDocument } from '../lib/kept-documents.js';
 import { onBlankCreation } from '../lib/offline-blank.js';
 import { type LoadedPdf, loadPdf } from '../lib/pdf.js';
 import { forgetPdf } from '../lib/pdf-cache.js';
-import { LOCKED_PDF_NOTE, pdfProblem, pdfRetryDelay, unreadablePdfNote } from '../lib/pdf-problem.js';
+import { pdfProblem, pdfRetryDelay, processingFailure, unreadablePdfNote } from '../lib/pdf-problem.js';
 import { BLANK_PAGE } from '../lib/zones.js';
 import { fitZoom, stepZoom } from '../lib/zoom.js';
 import { anchorAt, scrollToAnchor, type ZoomAnchor } from '../lib/zoom-anchor.js';
@@ -91,6 +91,8 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const doc = rt.client;
   const [pdf, setPdf] = useState<LoadedPdf | null>(null);
   const [pdfNote, setPdfNote] = useState<string | null>(null);
+  // How processing's failure is said, by its cause: not at all when the PDF's note says it (see ProcessingPanel).
+  const jobFailure = processingFailure(progress.errorCode, pdfNote);
   // No PDF: a blank document (the server's list has it when it was made there; see below for one opened by name).
   const [isBlank, setIsBlank] = useState(false);
   const [zoom, setZoom] = useState<number | null>(null);
@@ -549,8 +551,10 @@ export function DocumentView({ documentId }: { documentId: string }) {
         <ProcessingPanel
           progress={progress}
           zones={zoneCounts}
-          // A PDF protected by a password: its note says it all, the failed processing only the same again.
-          failureSaid={pdfNote === LOCKED_PDF_NOTE}
+          // A PDF protected by a password: its note says it all, the failed processing only the same again. Matched by
+          // the job's error code: a failure of another cause is shown, and one of the password is said so.
+          failureSaid={jobFailure.said}
+          failureMessage={jobFailure.message}
         />
       )}
       {rt.status === 'failed' && (

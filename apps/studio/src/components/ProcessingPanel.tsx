@@ -13,12 +13,15 @@ export function ProcessingPanel({
   progress: p,
   zones,
   failureSaid = false,
+  failureMessage = null,
 }: {
   progress: WebSocketProgress;
   /** The document's zones and how many hold text, once its content is known (null before). */
   zones: { count: number; withText: number } | null;
   /** Why processing failed is said already (the PDF's note, for one protected by a password): a failure is not shown. */
   failureSaid?: boolean;
+  /** What to say of a failure instead of the job's own message (its cause, in the user's words: `processingFailure`). */
+  failureMessage?: string | null;
 }) {
   const notify = useNotify();
   // The job whose notes were dismissed (a new job's come back).
@@ -101,7 +104,9 @@ export function ProcessingPanel({
             {status === 'cancelled' ? 'Processing cancelled' : 'Processing failed'}
             {p.page != null && p.pages ? ` after page ${p.page} of ${p.pages}` : ''}
           </strong>
-          {p.error && status === 'failed' && <span>{p.error}</span>}
+          {p.error && status === 'failed' && (
+            <span data-testid="processing-error">{failureMessage ?? p.error}</span>
+          )}
           {offer.retry && (
             <button type="button" className="small" onClick={() => command('retry')}>
               {status === 'cancelled' ? 'Resume' : 'Retry'}

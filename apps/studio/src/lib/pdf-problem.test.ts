@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from './api.js';
 import {
   LOCKED_PDF_NOTE,
+  LOCKED_PDF_PROCESSING_NOTE,
   pdfProblem,
   pdfRetryDelay,
+  processingFailure,
   UNREADABLE_PDF_NOTE,
   unreadablePdfNote,
 } from './pdf-problem.js';
@@ -45,5 +47,32 @@ describe('pdfRetryDelay', () => {
   it('backs off from half a second to at most 30 s', () => {
     expect([1, 2, 3].map(pdfRetryDelay)).toEqual([500, 1000, 2000]);
     expect(pdfRetryDelay(20)).toBe(30_000);
+  });
+});
+
+describe('processingFailure', () => {
+  it('is said by the PDF’s note when both pdf.js and processing found the password', () => {
+    expect(processingFailure('encrypted_pdf', LOCKED_PDF_NOTE)).toEqual({ said: true, message: null });
+  });
+
+  it('says the password in its own words when pdf.js opened the PDF (only an owner’s password), or it is not shown', () => {
+    expect(processingFailure('encrypted_pdf', null)).toEqual({
+      said: false,
+      message: LOCKED_PDF_PROCESSING_NOTE,
+    });
+    expect(processingFailure('encrypted_pdf', UNREADABLE_PDF_NOTE)).toEqual({
+      said: false,
+      message: LOCKED_PDF_PROCESSING_NOTE,
+    });
+  });
+
+  it('shows a failure of another cause, even beside the password note', () => {
+    expect(processingFailure('worker_failed', LOCKED_PDF_NOTE)).toEqual({ said: false, message: null });
+    expect(processingFailure('corrupt_pdf', null)).toEqual({ said: false, message: null });
+  });
+
+  it('goes by pdf.js’s error alone while the job’s code is not known', () => {
+    expect(processingFailure(null, LOCKED_PDF_NOTE)).toEqual({ said: true, message: null });
+    expect(processingFailure(null, null)).toEqual({ said: false, message: null });
   });
 });

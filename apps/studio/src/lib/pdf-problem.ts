@@ -32,6 +32,34 @@ export const UNREADABLE_PDF_NOTE =
 export const LOCKED_PDF_NOTE =
   'The PDF is protected by a password: it can neither be displayed nor processed, so its pages are blank. Upload a copy without the password to work on it.';
 
+/** The processing job's error code for a PDF it cannot read without its password (`useWebSocketProgress`'s `errorCode`). */
+export const ENCRYPTED_PDF = 'encrypted_pdf';
+
+/**
+ * What the processing panel says of a job that failed for the PDF's password when the PDF's note does not say it
+ * already: pdf.js here opened it (a PDF with only an owner's password, which restricts printing or copying, not
+ * reading), or the PDF is not shown for another reason (offline, say).
+ */
+export const LOCKED_PDF_PROCESSING_NOTE =
+  'The PDF is protected by a password, so processing cannot read it: upload a copy without the password to work on it.';
+
+/**
+ * How a processing failure is said, from its cause (`errorCode`, null while unknown) and the PDF's note: `said` when
+ * the note says it already (a password, as pdf.js found: its failure would only repeat it); otherwise `message`, the
+ * words to show for it (null: the job's own error message). A failure of another cause than the password is shown
+ * even beside the password note: it is not the same thing. Without a code (a server that sends none), pdf.js's error is
+ * all there is to go by, as before.
+ */
+export function processingFailure(
+  errorCode: string | null,
+  pdfNote: string | null,
+): { said: boolean; message: string | null } {
+  const locked = pdfNote === LOCKED_PDF_NOTE;
+  if (errorCode === null) return { said: locked, message: null };
+  if (errorCode !== ENCRYPTED_PDF) return { said: false, message: null };
+  return { said: locked, message: locked ? null : LOCKED_PDF_PROCESSING_NOTE };
+}
+
 /**
  * The note for a file the server gave that pdf.js could not open (`error`, what it threw): one protected by a password
  * says so (pdf.js's `PasswordException`), not that the file is damaged.

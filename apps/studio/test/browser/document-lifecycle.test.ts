@@ -159,6 +159,28 @@ describe.runIf(chromiumAvailable)('Studio: a document’s life', () => {
     await expect(page.getByText(/damaged|not a PDF/).count()).resolves.toBe(0);
   });
 
+  it('says a processing failure for the password by its cause, also when pdf.js opened the PDF', async () => {
+    // pdf.js here gets a PDF it can read (as one with only an owner's password is): only the job knows the password.
+    const readable = (await makeLargePdf(1)).bytes;
+    const serveReadable = (route: Route) =>
+      route.fulfill({ status: 200, contentType: 'application/pdf', body: Buffer.from(readable) });
+    await page.route('**/api/documents/*/file', serveReadable);
+    try {
+      await page.goto(h.url);
+      await uploadPdf(page, 'owner-locked.pdf', encryptedPdf());
+      await waitForDocOpen(page);
+      await drawnPage(page).waitFor({ timeout: 30_000 });
+      const said = page.getByTestId('processing-error');
+      await said.waitFor({ timeout: 30_000 });
+      await expect(said.textContent()).resolves.toBe(
+        'The PDF is protected by a password, so processing cannot read it: upload a copy without the password to work on it.',
+      );
+      await expect(page.getByTestId('pdf-note').count()).resolves.toBe(0);
+    } finally {
+      await page.unroute('**/api/documents/*/file', serveReadable);
+    }
+  });
+
   it('keeps the documents list within the window for a long name without spaces (390 and 1280 px wide)', async () => {
     await page.goto(h.url);
     const long = `${'quarterly-report-final-version-'.repeat(8)}x.pdf`.replace(/-/g, '_');
