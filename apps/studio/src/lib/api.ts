@@ -122,8 +122,7 @@ export class UploadCancelled extends Error {
  * its answer is awaited and the document it made deleted. The browser does not always say when the last byte went (a
  * small file's upload events may come only with the answer), so after an abort the user's list is checked too: a
  * document of that name that was not there before the upload is the one the server made all the same, and is deleted.
- * (One the server is still making by then stays, and the list shows it: the server goes on with a body it has read
- * whole even when its client has gone, and only its answer says which document it made.)
+ * (One the server is still making by then, it deletes itself once it finds its client gone before the answer.)
  */
 export async function uploadDocument(
   auth: Auth,

@@ -15,6 +15,7 @@ let lastBase = '';
 async function serve(ctx: Partial<JobRoutesContext>) {
   const discarded: string[] = [];
   const uploads: string[] = [];
+  const deleted: string[] = [];
   const jobs = {
     maxUploadBytes: 1024,
     upload: async () => {
@@ -23,6 +24,9 @@ async function serve(ctx: Partial<JobRoutesContext>) {
     },
     discardUpload: async (documentId: string) => {
       discarded.push(documentId);
+    },
+    deleteDocument: async (_user: Identity, documentId: string) => {
+      deleted.push(documentId);
     },
     // Exports: `e1` is olga's; `e2` is someone else's, `e-gone` olga's whose file was deleted since.
     checkExport: async (user: Identity | null, exportId: string) => {
@@ -82,7 +86,7 @@ async function serve(ctx: Partial<JobRoutesContext>) {
     }
     return { status: res.status, body, headers: res.headers };
   };
-  return { upload, discarded, uploads, call };
+  return { upload, discarded, uploads, deleted, call };
 }
 
 closeJobRouteServersAfterEach();
@@ -137,6 +141,28 @@ describe('POST /api/documents, waiting for the upload to be stored', () => {
     expect(answer).toMatch(/connection: close/i);
     expect(answer).toContain('"code":"timeout"');
     expect(uploads).toEqual([]);
+  });
+
+  it('deletes the document of an upload whose client left before the answer (cancelled at the last byte)', async () => {
+    let committed: () => void = () => {};
+    const { deleted } = await serve({ durable: () => new Promise<void>((resolve) => (committed = resolve)) });
+    const { port } = new URL(lastBase);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => {});
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(
+      'POST /api/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer olga\r\n' +
+        'Content-Type: application/pdf\r\nContent-Length: 9\r\n\r\n%PDF-1.7\n',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the body is read, the commit awaited
+    socket.destroy();
+    await closed;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(deleted).toEqual([]);
+    committed();
+    const deadline = Date.now() + 2_000;
+    while (deleted.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(deleted).toEqual(['pdf-1']);
   });
 
   it('answers 503 unavailable while the server is stopping, without storing anything', async () => {

@@ -262,6 +262,12 @@ async function serve(
       if (ctx.stopping?.()) throw stoppingError();
       const uploaded = await jobs.upload(user, name, bytes);
       await stored(ctx, 'upload', uploaded.documentId);
+      if (req.socket.destroyed) {
+        // The client went away before it heard of the document (its user cancelled, or its connection broke): it
+        // cannot know the id, and takes the upload for failed. Nothing it did not hear of stays behind.
+        await undoUnanswered(ctx, user, uploaded.documentId);
+        return;
+      }
       sendJson(res, 201, uploaded);
       return;
     }
@@ -384,6 +390,16 @@ async function stored(
   }
   if (outcome === 'late') {
     throw new SynclineError(ErrorCode.Unavailable, `the ${what} could not be stored in time; try again`);
+  }
+}
+
+/** Deletes the document an upload made whose client left before the answer (a deletion, told to the owner's list). */
+async function undoUnanswered(ctx: JobRoutesContext, user: Identity, documentId: string): Promise<void> {
+  try {
+    await ctx.jobs.deleteDocument(user, documentId);
+    ctx.log?.info({ documentId, userId: user.userId }, 'upload deleted: its client left before the answer');
+  } catch (err) {
+    ctx.log?.warn({ err, documentId }, 'an upload whose client left could not be deleted');
   }
 }
 

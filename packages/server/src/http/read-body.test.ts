@@ -14,9 +14,10 @@ let outcomes: string[] = [];
  * A server answering 200 with the body's length, 413 when `readBody` refuses it, 408 (closing the connection) when
  * it stopped coming for `idleMs`.
  */
-async function serve(idleMs?: number): Promise<number> {
+async function serve(idleMs?: number, delayMs = 0): Promise<number> {
   outcomes = [];
-  server = createServer((req, res) => {
+  server = createServer(async (req, res) => {
+    if (delayMs > 0) await sleep(delayMs); // as an asynchronous token check before the body is read
     readBody(req, LIMIT, () => new Error('too large'), idleMs).then(
       (body) => {
         outcomes.push(String(body.length));
@@ -125,6 +126,19 @@ describe('readBody', () => {
 
   it('settles when the client goes away in the middle of its body', async () => {
     const port = await serve(60_000);
+    const { socket, closed } = await rawConnection(port);
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
+    socket.write('x'.repeat(40));
+    await sleep(50);
+    socket.destroy();
+    await closed;
+    const deadline = Date.now() + 2000;
+    while (outcomes.length === 0 && Date.now() < deadline) await sleep(10);
+    expect(outcomes).toEqual(['aborted']);
+  });
+
+  it('settles at once for a client that went away before its body was read (during a token check)', async () => {
+    const port = await serve(60_000, 200);
     const { socket, closed } = await rawConnection(port);
     socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
     socket.write('x'.repeat(40));

@@ -19,7 +19,8 @@ export const BODY_IDLE_TIMEOUT_MS = 30_000;
  * Reads a request's body of at most `maxBytes`. Over the limit, declared (`Content-Length`) or counted, it rejects with
  * `tooLarge()` at once and drops the rest of the body (so the answer can still be sent), up to `DISCARD_MAX_BYTES`;
  * past that the connection is closed. A body silent for `idleMs` rejects with `timeout` (answer it, then close the
- * connection: `closesConnection`); one whose client went away rejects with the socket's error.
+ * connection: `closesConnection`); one whose client went away, before or while it is read, rejects at once with the
+ * socket's error (or `aborted`).
  */
 export function readBody(
   req: IncomingMessage,
@@ -31,6 +32,13 @@ export function readBody(
   if (Number.isFinite(declared) && declared > maxBytes) {
     discard(req, 0);
     return Promise.reject(tooLarge());
+  }
+  // Read after an asynchronous step (a token check): the client may have gone away meanwhile, and its request's
+  // `error` and `close` were emitted with no one listening. Waiting for a body that cannot come would hold the
+  // request until the idle timeout.
+  if (req.destroyed) {
+    req.resume();
+    return Promise.reject(new Error('aborted'));
   }
   return new Promise((resolve, reject) => {
     let size = 0;
@@ -74,6 +82,13 @@ export function readBody(
     req.on('error', (err) => {
       done();
       reject(err);
+    });
+    // Closed before its end without an error (the socket destroyed by the server, or torn down quietly): settled too.
+    req.once('close', () => {
+      if (req.readableEnded) return;
+      done();
+      chunks.length = 0;
+      reject(new Error('aborted'));
     });
   });
 }
