@@ -1081,6 +1081,35 @@ describe('Hub limits', () => {
     expect(s.closeInfo).toBeNull();
   });
 
+  it('nacks a rate-limited command that is not de-duplicated (join_room, auth) with its id', async () => {
+    const big = { ratePerS: 1000, burst: 1000 };
+    const h = setup({
+      rateLimits: {
+        connection: { critical: { ratePerS: 1, burst: 1 }, normal: big, ephemeral: big },
+        user: { critical: big, normal: big, ephemeral: big },
+        abuseRefusals: 100,
+        abuseWindowMs: 10_000,
+      },
+    });
+    const { s } = await h.hello('alice');
+    s.write({ type: 'join_room', id: 'j1', room: 'doc:a' });
+    s.write({ type: 'join_room', id: 'j2', room: 'doc:b' });
+    s.write({ type: 'auth', id: 'a1', token: 'alice' });
+    await h.settle();
+    const msgs = s.take() as Msg[];
+    expect(msgs.find((m) => m.id === 'j1')?.type).toBe('ack');
+    for (const id of ['j2', 'a1']) {
+      expect(msgs.find((m) => m.id === id)).toEqual({
+        type: 'nack',
+        id,
+        code: ErrorCode.RateLimited,
+        message: 'over the critical rate limit',
+        retryAfterMs: expect.any(Number),
+      });
+    }
+    expect(msgs.filter((m) => m.type === 'error')).toEqual([]);
+  });
+
   it('closes 4006 on sustained traffic over the limit', async () => {
     const h = setup({ rateLimits: tight({ ratePerS: 1, burst: 1 }) });
     const { s } = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });

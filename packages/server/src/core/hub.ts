@@ -428,8 +428,11 @@ export class Hub {
     const wait = this.takeToken(conn, delivery);
     if (wait > 0) {
       this.stats.rateLimited++;
-      if (id !== undefined) {
-        conn.send(nack(id, ErrorCode.RateLimited, `over the ${delivery} rate limit`, wait));
+      // Every message with an id is answered by it, de-duplicated or not (a join_room, an auth, a read request):
+      // an `error` without the id would leave its sender waiting for a reply that never comes.
+      const replyId = 'id' in msg ? msg.id : undefined;
+      if (replyId !== undefined) {
+        conn.send(nack(replyId, ErrorCode.RateLimited, `over the ${delivery} rate limit`, wait));
       } else if (msg.type !== 'pong') {
         conn.error(ErrorCode.RateLimited, `over the ${delivery} rate limit`);
       }
