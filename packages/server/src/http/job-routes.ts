@@ -7,6 +7,7 @@ import type { Identity } from '../core/identity.js';
 import type { Logger } from '../core/logger.js';
 import { DocumentIdTaken } from '../jobs/document-id-taken.js';
 import type { JobService } from '../jobs/job-service.js';
+import { clientIp } from '../transport/client-ip.js';
 import { closesConnection, readBody, readJson } from './read-body.js';
 
 export interface JobRoutesContext {
@@ -213,13 +214,8 @@ async function identify(ctx: JobRoutesContext, req: IncomingMessage, url: URL): 
     );
   }
   if (!token) throw new SynclineError(ErrorCode.Unauthorized, 'send Authorization: Bearer <token>');
-  const forwarded = ctx.trustProxy
-    ? String(req.headers['x-forwarded-for'] ?? '')
-        .split(',')[0]
-        ?.trim()
-    : '';
   const info = {
-    ip: forwarded || req.socket.remoteAddress || '',
+    ip: clientIp(req, ctx.trustProxy),
     origin: req.headers.origin,
     userAgent: req.headers['user-agent'],
   };

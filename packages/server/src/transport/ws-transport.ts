@@ -1,10 +1,10 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode, codecFor, type Encoded, SUBPROTOCOLS } from '@syncline/protocol';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Hub } from '../core/hub.js';
 import type { ConnectionHandle, ConnectionInfo, ServerSocket } from '../core/server-socket.js';
+import { clientIp } from './client-ip.js';
 
 export interface WsTransportOptions {
   path: string;
@@ -162,22 +162,11 @@ export class WsTransport {
     this.servers.length = 0;
   }
 
-  private clientIp(req: IncomingMessage): string {
-    if (this.opts.trustProxy) {
-      // The last entry: a proxy appends the address it saw to what the client sent, so the first entries are the
-      // client's to choose (any address: around the per-address cap, or using up another address's).
-      const fwd = req.headers['x-forwarded-for'];
-      const last = (Array.isArray(fwd) ? fwd.join(',') : fwd)?.split(',').pop()?.trim();
-      if (last && isIP(last) !== 0) return last;
-    }
-    return req.socket.remoteAddress ?? '';
-  }
-
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const origin = req.headers.origin;
     const ua = req.headers['user-agent'];
-    const info: ConnectionInfo = { ip: this.clientIp(req) };
+    const info: ConnectionInfo = { ip: clientIp(req, this.opts.trustProxy) };
     if (origin !== undefined) info.origin = origin;
     if (ua !== undefined) info.userAgent = ua.slice(0, 256);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws as TaggedSocket, info));
