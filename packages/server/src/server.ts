@@ -142,6 +142,8 @@ export class SynclineServer {
   private readonly staticFiles: StaticHandler | null;
   /** Signs and checks the download URLs of exports and uploaded PDFs, when jobs are on. */
   private readonly links: DownloadLinks | null;
+  /** Whether the client address is the last `X-Forwarded-For` entry (`SYNCLINE_TRUST_PROXY`), for HTTP as for upgrades. */
+  private readonly trustProxy: boolean;
   /** The PostgreSQL pool the stores share, when `storage` is `{ postgres }`; ended on close. */
   private readonly postgres: PostgresPool | null;
   /** The SQLite connection the stores share, when `storage` is a SQLite file (the default); closed on close. */
@@ -200,12 +202,13 @@ export class SynclineServer {
       (commit) => this.hub.flusher.atTurnCommit(commit),
       (err) => this.storageFailed(err, opts.onFatal),
     );
+    this.trustProxy = opts.trustProxy ?? false;
     this.transport = new WsTransport(this.hub, {
       path: this.path,
       maxPayload: this.hub.limits.maxPayload,
       allowedOrigins: opts.allowedOrigins,
       maxConnectionsPerIp: opts.maxConnectionsPerIp ?? 1000,
-      trustProxy: opts.trustProxy ?? false,
+      trustProxy: this.trustProxy,
       compression: opts.compression
         ? {
             threshold: opts.compression.threshold ?? 1024,
@@ -308,6 +311,7 @@ export class SynclineServer {
               jobs: this.jobs,
               authenticate: this.hub.authenticate,
               links: this.links ?? undefined,
+              trustProxy: this.trustProxy,
               log: this.log,
               durable: () => this.durable(),
               stopping: () => this.hub.isStopping,
