@@ -45,6 +45,8 @@ export const ErrorCode = {
   NotFound: 'not_found',
   /** HTTP: the id asked for is taken (a document with it exists, or existed and was deleted). */
   Conflict: 'conflict',
+  /** HTTP (405): the route does not take this method; the `Allow` header names the one it does. */
+  MethodNotAllowed: 'method_not_allowed',
   /** HTTP upload: the body is not a PDF (wrong `Content-Type` or no `%PDF-` header). */
   UnsupportedMediaType: 'unsupported_media_type',
   /** HTTP download: the signed link is malformed, forged, or made for another file. */

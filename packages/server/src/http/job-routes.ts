@@ -175,7 +175,7 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
     sendJson(
       res,
       405,
-      { error: { code: 'method_not_allowed', message: `use ${allowed}` } },
+      { error: { code: ErrorCode.MethodNotAllowed, message: `use ${allowed}` } },
       { allow: allowed },
     );
     return true;

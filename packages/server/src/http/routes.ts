@@ -84,7 +84,7 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
   }
   if (path === '/api/dev/token' && ctx.devTokens) {
     if (req.method !== 'POST') {
-      json(res, 405, { error: { code: 'method_not_allowed', message: 'use POST' } }, { allow: 'POST' });
+      json(res, 405, { error: { code: ErrorCode.MethodNotAllowed, message: 'use POST' } }, { allow: 'POST' });
       return true;
     }
     const issuer = ctx.devTokens;
