@@ -2,7 +2,8 @@
  * The Lua scripts of `RedisBroker` (each runs atomically in Redis, so two nodes changing the same user's presence at
  * once still announce `user_join` / `user_leave` exactly once). Keys, with the broker's prefix `P`:
  *
- * - `P p:<room>`  hash  `<node>|<user>` -> that node's presence JSON (`{c, n?, a?}`)
+ * - `P p:<room>`  hash  `<node>|<user>` -> that node's presence JSON (`{c, l?, n?, a?, i?, li?, s?}`: sessions, live
+ *   connections, name, avatar, idle, all live ones idle, live session ids; `compact` in redis-broker.ts)
  * - `P pu:<room>` hash  `<user>` -> how many nodes have the user in the room
  * - `P pt:<room>` hash  `<user>` -> `<node>|<write id>|<j, l or nothing>`: the write that made the user's last
  *   cluster-wide change and what its node has to announce for it (see SET_PRESENCE)
