@@ -111,4 +111,30 @@ describe('NotificationContainer and useMaintenance', () => {
     expect(opened).toEqual(['report']);
     expect(screen.queryByText('report.pdf uploaded')).toBeNull();
   });
+
+  it('gives the focus of a toast that goes to the next one, and with none left, back to where it came from', async () => {
+    const client = world.client('ann');
+    const Wrapper = world.wrapper(client);
+    let notify: ReturnType<typeof useNotify> = () => '';
+    render(
+      <Wrapper>
+        <Notifier onReady={(n) => (notify = n)} />
+        <input aria-label="Field" />
+        <NotificationContainer />
+      </Wrapper>,
+    );
+    act(() => {
+      for (const title of ['One', 'Two', 'Three'])
+        notify({ kind: 'info', title, message: title, sticky: true });
+    });
+    const dismiss = (title: string) => screen.getByRole('button', { name: `Dismiss: ${title}` });
+    act(() => screen.getByLabelText('Field').focus());
+    act(() => dismiss('Two').focus());
+    fireEvent.click(dismiss('Two'));
+    expect(document.activeElement).toBe(dismiss('Three')); // the next one
+    fireEvent.click(dismiss('Three'));
+    expect(document.activeElement).toBe(dismiss('One')); // none after it: the one before
+    fireEvent.click(dismiss('One'));
+    expect(document.activeElement).toBe(screen.getByLabelText('Field')); // none left: where it came from
+  });
 });

@@ -1,5 +1,6 @@
 import { formatDuration, processingActions, useNotify, type WebSocketProgress } from '@syncline/react';
-import { useState } from 'react';
+import { type FocusEvent, useLayoutEffect, useRef, useState } from 'react';
+import { firstTabbableFrom } from '../lib/focus-rescue.js';
 import { processingNotes, stageLabel, timeLeft } from '../lib/processing-notes.js';
 
 /**
@@ -8,6 +9,10 @@ import { processingNotes, stageLabel, timeLeft } from '../lib/processing-notes.j
  * are there only for those the server lets cancel and retry the job (its owner, the document's owner, admins);
  * everyone else in the document follows the progress. What the processing leaves to say (pages skipped, nothing or no
  * text found: processing-notes.ts) stays after it is done, until dismissed.
+ *
+ * A button that goes while it has the focus (Cancel, Resume or Retry once the job's state changes, Dismiss) passes it
+ * to the panel's button now there (Resume after a cancel, Cancel once resumed), else to the panel; a panel gone with it
+ * (Dismiss) to what follows it in the page, as if it had never been there: not to the page's body.
  */
 export function ProcessingPanel({
   progress: p,
@@ -26,6 +31,32 @@ export function ProcessingPanel({
   const notify = useNotify();
   // The job whose notes were dismissed (a new job's come back).
   const [dismissed, setDismissed] = useState<string | null>(null);
+  const panel = useRef<HTMLElement>(null);
+  // What had the focus in the panel, and what followed the panel in the page when it was last shown.
+  const had = useRef<Element | null>(null);
+  const after = useRef<Element | null>(null);
+  useLayoutEffect(() => {
+    const here = panel.current;
+    if (here) after.current = here.nextElementSibling;
+    const lost = had.current;
+    if (!lost || lost.isConnected) return;
+    had.current = null;
+    const active = document.activeElement;
+    if (active && active !== document.body) return; // it went somewhere already
+    (here ? (here.querySelector<HTMLElement>('button') ?? here) : firstTabbableFrom(after.current))?.focus();
+  });
+  // On the panel (which takes the focus when its button went and no other is there).
+  const focusKept = {
+    ref: panel,
+    tabIndex: -1,
+    onFocus: (e: FocusEvent<HTMLElement>) => {
+      had.current = e.target;
+    },
+    onBlur: (e: FocusEvent<HTMLElement>) => {
+      // Gone elsewhere in the page (none: the window lost the focus, or the element went, for the effect above).
+      if (e.relatedTarget instanceof Node && !e.currentTarget.contains(e.relatedTarget)) had.current = null;
+    },
+  };
   const status = p.processingStatus;
   if (status === 'idle' || (status === 'failed' && failureSaid)) return null;
   const finished = status === 'completed';
@@ -63,7 +94,12 @@ export function ProcessingPanel({
     ) : null;
   if (finished) {
     return said ? (
-      <section className="processing processing-completed" aria-label="Processing" data-testid="processing">
+      <section
+        className="processing processing-completed"
+        aria-label="Processing"
+        data-testid="processing"
+        {...focusKept}
+      >
         {said}
       </section>
     ) : null;
@@ -76,7 +112,12 @@ export function ProcessingPanel({
     );
   };
   return (
-    <section className={`processing processing-${status}`} aria-label="Processing" data-testid="processing">
+    <section
+      className={`processing processing-${status}`}
+      aria-label="Processing"
+      data-testid="processing"
+      {...focusKept}
+    >
       {p.isProcessing ? (
         <>
           <div className="processing-line">

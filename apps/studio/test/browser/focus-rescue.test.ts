@@ -1,13 +1,18 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { brokenPagePdf } from '../../../../packages/pipeline/src/testing/bad-pdfs.js';
+import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
 import { needService } from '../../../../test/services.js';
 import {
   changeDocument,
   createBlank,
   devToken,
+  dismissToasts,
   eventually,
   openDocument,
   StudioHarness,
+  uploadPdf,
+  waitForDocOpen,
   zoneAt,
   zoneBoxOf,
 } from './studio-harness.js';
@@ -110,6 +115,57 @@ describe.runIf(chromiumAvailable)('Studio: where the focus goes when what had it
     await ben.getByRole('button', { name: 'Unlock zone 1' }).click();
   });
 
+  it('a toast’s Dismiss gives the focus to the next toast, and the last one’s back to where it was', async () => {
+    await dismissToasts(ada);
+    const lockOf = (page: Page, zoneId: string) =>
+      page
+        .locator('.zone-item', { has: page.locator(`textarea.zone-text[data-zone-id="${zoneId}"]`) })
+        .getByRole('button', { name: /^(Lock|Unlock) zone/ });
+    await lockOf(ben, 'z1').click();
+    await lockOf(ben, 'z4').click();
+    await eventually(
+      () => ada.getByText('locked by Ben').count(),
+      (n) => n === 2,
+      10_000,
+      'zones z1 and z4 locked by Ben',
+    );
+    // A refused edit in each: two toasts, z1's then z4's; the focus in z4's text.
+    for (const zoneId of ['z1', 'z4']) {
+      const text = ada.locator(`textarea.zone-text[data-zone-id="${zoneId}"]`);
+      await text.focus();
+      await ada.keyboard.press('End');
+      await ada.keyboard.type('X');
+    }
+    const toasts = ada.locator('.syncline-notification');
+    await eventually(
+      () => toasts.count(),
+      (n) => n === 2,
+      10_000,
+      'two toasts',
+    );
+    await toasts
+      .nth(0)
+      .getByRole('button', { name: /^Dismiss: / })
+      .focus();
+    await ada.keyboard.press('Enter');
+    await eventually(
+      () => toasts.count(),
+      (n) => n === 1,
+      10_000,
+      'one toast left',
+    );
+    await focusIs(
+      ada,
+      (f) => f.startsWith('button.syncline-notification__dismiss '),
+      'the focus on the next toast’s Dismiss',
+    );
+    await ada.keyboard.press('Enter');
+    await toasts.first().waitFor({ state: 'detached' });
+    await focusIs(ada, (f) => f.startsWith('textarea.zone-text@z4'), 'the focus back in zone z4’s text');
+    await lockOf(ben, 'z1').click();
+    await lockOf(ben, 'z4').click();
+  });
+
   it('Keep and Escape put the focus back on Delete, and a deleted document’s row gives it to the next row', async () => {
     await createBlank(ada, h.url, 'spare');
     await ada.goto(h.url);
@@ -129,3 +185,54 @@ describe.runIf(chromiumAvailable)('Studio: where the focus goes when what had it
     await focusIs(ada, 'a. "focus-doc"', 'the focus on the next document’s link');
   });
 });
+
+/** Pages of the PDF whose processing is cancelled and resumed: at 5 pages a second, a minute's work, time enough. */
+const PAGES = 300;
+
+/** The processing panel's buttons go as they are pressed (Cancel, Resume, Dismiss): the focus does not fall to <body>. */
+describe.runIf(chromiumAvailable)(
+  'Studio: where the focus goes when the processing panel’s button goes',
+  () => {
+    const h = new StudioHarness();
+    let ada: Page;
+
+    beforeAll(async () => {
+      await h.start({ SYNCLINE_JOB_MAX_PAGES_PER_SECOND: '5' });
+      ada = await h.signIn(await h.context(), 'Ada');
+    });
+
+    afterAll(() => h.close());
+
+    it('Cancel gives the focus to Resume, and Resume to Cancel', async () => {
+      await uploadPdf(ada, 'long.pdf', (await makeLargePdf(PAGES)).bytes);
+      await waitForDocOpen(ada);
+      const panel = ada.getByTestId('processing');
+      await panel.getByRole('button', { name: 'Cancel' }).click();
+      await ada
+        .getByTestId('processing-state')
+        .filter({ hasText: 'Processing cancelled' })
+        .waitFor({ timeout: 15_000 });
+      await focusIs(ada, 'button.small "Resume"', 'the focus on Resume');
+      await ada.keyboard.press('Enter');
+      await panel.getByRole('button', { name: 'Cancel' }).waitFor({ timeout: 15_000 });
+      await focusIs(ada, 'button.small "Cancel"', 'the focus on Cancel');
+      // Stopped again, by the keyboard: it does not run on for the rest of the file.
+      await ada.keyboard.press('Enter');
+      await focusIs(ada, 'button.small "Resume"', 'the focus on Resume again');
+    });
+
+    it('Dismiss of what processing left to say gives the focus to what follows the panel', async () => {
+      await ada.goto(h.url);
+      await uploadPdf(ada, 'damaged.pdf', await brokenPagePdf(3, 2));
+      await waitForDocOpen(ada);
+      const notes = ada.getByTestId('processing-notes');
+      await notes
+        .filter({ hasText: 'Page 2 could not be read and was skipped.' })
+        .waitFor({ timeout: 30_000 });
+      await notes.getByRole('button', { name: 'Dismiss' }).click();
+      await notes.waitFor({ state: 'detached' });
+      // The first control after it: the pages' zone tools.
+      await focusIs(ada, (f) => f.endsWith('"Draw zone"'), 'the focus on Draw zone');
+    });
+  },
+);

@@ -1,5 +1,5 @@
 'use client';
-import type { ReactNode } from 'react';
+import { type FocusEvent, type ReactNode, useEffect, useLayoutEffect, useRef } from 'react';
 import type { Notification, NotificationAction } from '../notification-center.js';
 import { useNotifications } from '../use-notifications.js';
 
@@ -15,18 +15,86 @@ export interface NotificationContainerProps {
   action?: (n: Notification) => NotificationAction | null;
 }
 
+/** Before paint in a browser; no warning from React 18 when rendered on a server (where it never runs anyway). */
+const useBrowserLayoutEffect = typeof document === 'undefined' ? useEffect : useLayoutEffect;
+
+/** What had the focus among the toasts, and in which toast. */
+interface Had {
+  el: Element;
+  id: string | null;
+}
+
+/**
+ * The toast to give the focus to when what had it in toast `lost` went: that toast if it is still there, else the next
+ * one still shown, in the order `before` they were shown in, else the one before it; null when none is left.
+ */
+function toastToFocus(before: readonly string[], now: readonly string[], lost: string): string | null {
+  const left = new Set(now);
+  if (left.has(lost)) return lost; // only its button went
+  const at = before.indexOf(lost);
+  if (at === -1) return now[now.length - 1] ?? null;
+  for (let i = at + 1; i < before.length; i++) if (left.has(before[i])) return before[i];
+  for (let i = at - 1; i >= 0; i--) if (left.has(before[i])) return before[i];
+  return null;
+}
+
 /**
  * The provider's toasts: conflicts, refused edits (`zone_locked`, `forbidden`), errors, maintenance.
  * Errors and refusals are announced assertively, the rest politely; each has a Dismiss button, and the
  * action `action` offers for it, if any.
+ *
+ * A toast that goes while it has the focus (Dismiss, its action, its time up) does not leave the keyboard on the page's
+ * body: the focus goes to the next toast's Dismiss (else the one before's), and with no toast left, back to the element
+ * that had it before it came into the toasts, if that is still in the page. An action that puts the focus somewhere
+ * itself (Studio's Show zone: in the zone's text) has it there.
  */
 export function NotificationContainer({ className, action }: NotificationContainerProps): ReactNode {
   const { notifications, dismiss } = useNotifications();
+  const region = useRef<HTMLElement>(null);
+  const had = useRef<Had | null>(null);
+  // Where the focus came into the toasts from, to go back to.
+  const cameFrom = useRef<HTMLElement | null>(null);
+  // The toasts as last shown: the order the focus was lost in.
+  const shown = useRef<readonly string[]>([]);
+  const outside = (el: EventTarget | null): el is HTMLElement =>
+    el instanceof HTMLElement && !region.current?.contains(el);
+  const onFocus = (e: FocusEvent<HTMLElement>) => {
+    // Coming in from an element of the page (not moving between toasts, nor put on one here after a toast went).
+    if (outside(e.relatedTarget)) cameFrom.current = e.relatedTarget;
+    had.current = {
+      el: e.target,
+      id: e.target.closest('[data-notification-id]')?.getAttribute('data-notification-id') ?? null,
+    };
+  };
+  const onBlur = (e: FocusEvent<HTMLElement>) => {
+    // Gone elsewhere in the page. (No related target: the window lost the focus, or the element went, for the effect.)
+    if (outside(e.relatedTarget)) had.current = null;
+  };
+  useBrowserLayoutEffect(() => {
+    const before = shown.current;
+    shown.current = notifications.map((n) => n.id);
+    const lost = had.current;
+    if (!lost || lost.el.isConnected) return;
+    had.current = null;
+    const active = document.activeElement;
+    if (active && active !== document.body) return; // it went somewhere already (a toast's action put it there)
+    const next = lost.id !== null ? toastToFocus(before, shown.current, lost.id) : shown.current.at(-1);
+    const dismissOf = (id: string) =>
+      Array.from(region.current?.querySelectorAll<HTMLElement>('.syncline-notification__dismiss') ?? []).find(
+        (b) => b.closest('[data-notification-id]')?.getAttribute('data-notification-id') === id,
+      );
+    const back = cameFrom.current;
+    const target = next ? dismissOf(next) : back?.isConnected ? back : null;
+    target?.focus();
+  });
   return (
     <section
+      ref={region}
       className={['syncline-notifications', className].filter(Boolean).join(' ')}
       aria-label="Notifications"
       aria-live="polite"
+      onFocus={onFocus}
+      onBlur={onBlur}
     >
       {notifications.map((n) => {
         const urgent = n.kind === 'error' || n.kind === 'rejected' || n.kind === 'maintenance';
@@ -35,6 +103,7 @@ export function NotificationContainer({ className, action }: NotificationContain
           <div
             key={n.id}
             className="syncline-notification"
+            data-notification-id={n.id}
             data-kind={n.kind}
             data-code={n.code}
             role={urgent ? 'alert' : 'status'}
