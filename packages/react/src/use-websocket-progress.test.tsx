@@ -120,11 +120,14 @@ describe('useWebSocketProgress', () => {
     expect(screen.getByRole('status').textContent).toContain('ocr');
     expect(screen.getByLabelText('50% processed')).toBeTruthy();
 
-    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    const cancel = screen.getByRole('button', { name: 'Cancel' });
+    cancel.focus();
+    fireEvent.click(cancel);
     await until(() => screen.getByRole('status').textContent?.startsWith('Cancelled'));
     expect(jobs.calls.find((c) => c.method === 'job.cancel')?.data).toEqual({ jobId: 'job-1' });
     expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
-    expect(screen.getByRole('button', { name: 'Retry' })).toBeTruthy();
+    // The keyboard stays where it was: on the button that took Cancel's place, not on the page's body.
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Retry' }));
   });
 
   it('offers Cancel and Retry only to a user the server lets cancel and retry the job', async () => {

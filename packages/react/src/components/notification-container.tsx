@@ -1,6 +1,7 @@
 'use client';
-import { type FocusEvent, type ReactNode, useEffect, useLayoutEffect, useRef } from 'react';
+import { type FocusEvent, type ReactNode, useRef } from 'react';
 import type { Notification, NotificationAction } from '../notification-center.js';
+import { useBrowserLayoutEffect } from '../use-browser-layout-effect.js';
 import { useNotifications } from '../use-notifications.js';
 
 export type { NotificationAction };
@@ -14,9 +15,6 @@ export interface NotificationContainerProps {
    */
   action?: (n: Notification) => NotificationAction | null;
 }
-
-/** Before paint in a browser; no warning from React 18 when rendered on a server (where it never runs anyway). */
-const useBrowserLayoutEffect = typeof document === 'undefined' ? useEffect : useLayoutEffect;
 
 /** What had the focus among the toasts, and in which toast. */
 interface Had {

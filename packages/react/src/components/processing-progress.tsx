@@ -1,6 +1,7 @@
 'use client';
-import { type ReactNode, useState } from 'react';
+import { type FocusEvent, type ReactNode, useRef, useState } from 'react';
 import { type ProcessingStatus, processingActions } from '../processing-state.js';
+import { useBrowserLayoutEffect } from '../use-browser-layout-effect.js';
 import { useWebSocketProgress } from '../use-websocket-progress.js';
 
 export interface ProcessingProgressProps {
@@ -30,6 +31,9 @@ interface ActionFailure {
  * Processing of a document: stage, page N of M, a progress bar, ETA, Cancel (and Retry after a failure), the buttons
  * only to users the server lets cancel and retry the job. A Cancel or Retry the server refuses (or that fails) says
  * why beside the buttons (`syncline-progress__action-error`, an alert), until the job moves on or the next click.
+ * A button that goes while it has the focus (Cancel once the job is cancelled, Retry once it runs again) passes it to
+ * the button now there (Retry, Cancel), else to the section: not to the page's body, which would send a keyboard user
+ * back to the top of the page.
  */
 export function ProcessingProgress({
   documentId,
@@ -38,6 +42,18 @@ export function ProcessingProgress({
 }: ProcessingProgressProps): ReactNode {
   const p = useWebSocketProgress(documentId);
   const [failure, setFailure] = useState<ActionFailure | null>(null);
+  const section = useRef<HTMLElement>(null);
+  // What had the focus in the section: when it is gone from the page, the focus went with it.
+  const had = useRef<Element | null>(null);
+  useBrowserLayoutEffect(() => {
+    const lost = had.current;
+    if (!lost || lost.isConnected) return;
+    had.current = null;
+    const active = document.activeElement;
+    if (active && active !== document.body) return; // it went somewhere already
+    const here = section.current;
+    (here?.querySelector<HTMLElement>('button') ?? here)?.focus();
+  });
   if (p.processingStatus === 'idle' || (hideWhenDone && p.processingStatus === 'completed')) return null;
   const percent = Math.round(p.progress * 100);
   const offer = processingActions(p);
@@ -57,6 +73,15 @@ export function ProcessingProgress({
       className={['syncline-progress', className].filter(Boolean).join(' ')}
       data-status={p.processingStatus}
       aria-label="Processing progress"
+      ref={section}
+      tabIndex={-1}
+      onFocus={(e: FocusEvent<HTMLElement>) => {
+        had.current = e.target;
+      }}
+      onBlur={(e: FocusEvent<HTMLElement>) => {
+        // Gone elsewhere in the page (none: the window lost the focus, or the element went, for the effect above).
+        if (e.relatedTarget instanceof Node && !e.currentTarget.contains(e.relatedTarget)) had.current = null;
+      }}
     >
       <div className="syncline-progress__status" role="status" aria-live="polite">
         {STATUS_LABELS[p.processingStatus]}
