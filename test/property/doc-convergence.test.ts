@@ -279,11 +279,19 @@ async function deliverAll(server: SimServer): Promise<void> {
   throw new Error('the network never went quiet');
 }
 
+/**
+ * The device's document is open, at `version`, with nothing of its own to send, and no hidden client of it is still
+ * sending edits another tab left (`adopters`: a reloaded tab's record taken over by the other tab, whose join can wait
+ * for a silently cut socket to be found dead). Without that last part the run could end before those edits were sent,
+ * with their record still saved.
+ */
 function synced(d: SimDevice, version: number): boolean {
   const s = d.doc.getSnapshot();
+  const adopters = (d.doc as unknown as { adopters: ReadonlySet<unknown> }).adopters;
   return (
     d.client.state === 'open' &&
     s.status === 'open' &&
+    adopters.size === 0 &&
     s.version === version &&
     s.pending === 0 &&
     !s.inflight
