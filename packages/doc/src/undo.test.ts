@@ -179,6 +179,27 @@ describe('UndoManager', () => {
     expect(l.text('n')).toBe('draft by Bob');
   });
 
+  it('keeps a zone my creation replaced (theirs came first at the server) if they edited it since', () => {
+    // Bob and I created zone n at once; the server put his first, so mine replaced his: undoing my creation would
+    // put his back as he first made it, and take away the change he made since to the zone as it is.
+    const l = start();
+    l.mine(zoneCreate({ ...zone('n', 'mine'), bbox: { x: 13, y: 13, w: 13, h: 13 } }, ann));
+    const his = { ...zone('n', 'his'), bbox: { x: 32, y: 32, w: 32, h: 32 } };
+    l.undo.recordShadowed(['zones', 'n'], his, undefined, 'bob');
+    l.remote(
+      zoneUpdate('n', { bbox: { x: 62, y: 13, w: 13, h: 13 } }, { current: l.doc.zones.n, stamp: bob }),
+    );
+    l.undo.recordRemote(zoneUpdate('n', { label: 'Bob' }, { current: l.doc.zones.n, stamp: bob }), 'bob');
+    l.doc = apply(l.doc, zoneUpdate('n', { label: 'Bob' }, { current: l.doc.zones.n, stamp: bob }));
+    expect(l.pressUndo()).toEqual({
+      op: null,
+      notice: { reason: 'edited_by_others', zoneIds: ['n'], partial: false, byUserIds: ['bob'] },
+    });
+    expect(l.doc.zones.n).toMatchObject({ bbox: { x: 62, y: 13 }, label: 'Bob', text: 'mine' });
+    // Redo has nothing of it to take back, and the step below me (none here) is not confused by the zone kept.
+    expect(l.undo.canUndo()).toBe(false);
+  });
+
   it('skips steps that others made pointless, such as text of mine they deleted', () => {
     const l = start(zone('a', ''));
     l.mine(zoneEdit('a', { pos: 0, ins: 'keep ' }));

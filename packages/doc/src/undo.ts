@@ -25,7 +25,8 @@ import { zoneLocal } from './zone-local.js';
  * wins (entries transform as `'right'`), which is why an undo never reverts someone else's work.
  *
  * Policy for what transforming cannot express:
- * - an entry that would delete a zone others edited since (undoing my creation of it) keeps the zone,
+ * - an entry that would delete a zone others edited since (undoing my creation of it), or replace it whole
+ *   (undoing my creation that replaced theirs, made at once and committed first), keeps the zone as it is,
  *   with notice `edited_by_others` (decided at undo time; the steps below then see the zone kept);
  * - parts lost because others deleted the zone or overwrote the attribute are reported with the undo
  *   that would have carried them (`zone_deleted`, `overwritten`); if nothing is left, `undo()` returns
@@ -458,26 +459,35 @@ function carry(entry: Entry, item: Later): Later {
 }
 
 /**
- * Spare the zones that others edited since my entry was made, if it would delete them: returns the entry
- * without those deletions, and the op that turns "zone deleted" into "zone kept" for the entries below
- * (re-inserting the zone as it is in `doc`), or `null` when nothing was spared.
+ * Spare the zones that others edited since my entry was made, if it would delete them, or replace them whole (my
+ * creation replaced theirs, made at the same time and committed first: `recordShadowed` makes undoing it put theirs
+ * back as they first made it, which would take away what they changed since): returns the entry without those
+ * deletions or replacements, and the op that turns "zone deleted" (or "their first zone back") into "zone kept" for
+ * the entries below (the zone as it is in `doc`), or `null` when nothing was spared.
  */
 function spareEditedZones(entry: Entry, doc: ZoneDocument): { op: Op; kept: Op } | null {
   const zoneIds = entry.lost.get('edited_by_others');
   if (!zoneIds || entry.op === null) return null;
   const entries = opComponents(entry.op);
-  const deletes = (e: OpEntry, z: string) =>
-    e.path.length === 2 &&
-    e.path[0] === 'zones' &&
-    e.path[1] === z &&
-    e.c.r !== undefined &&
-    e.c.i === undefined;
-  const spared = [...zoneIds].filter((z) => doc.zones[z] !== undefined && entries.some((e) => deletes(e, z)));
+  // The component removing (and maybe replacing) zone `z` whole.
+  const removal = (z: string) =>
+    entries.find(
+      (e) => e.path.length === 2 && e.path[0] === 'zones' && e.path[1] === z && e.c.r !== undefined,
+    );
+  const spared = [...zoneIds].filter((z) => doc.zones[z] !== undefined && removal(z) !== undefined);
   if (spared.length === 0) return null;
   const inSpared = (e: OpEntry) => e.path[0] === 'zones' && spared.includes(e.path[1] as string);
   return {
     op: opFromComponents(entries.filter((e) => !inSpared(e))),
-    kept: opFromComponents(spared.map((z) => ({ path: ['zones', z], c: { i: doc.zones[z] } }))),
+    kept: opFromComponents(
+      spared.map((z) => {
+        const put = removal(z)?.c.i;
+        return {
+          path: ['zones', z],
+          c: put === undefined ? { i: doc.zones[z] } : { r: put, i: doc.zones[z] },
+        };
+      }),
+    ),
   };
 }
 
