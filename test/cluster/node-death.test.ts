@@ -92,9 +92,11 @@ describe.skipIf(!ready || !built)('kill -9 of one node of three', () => {
     expect(readers.filter((r) => r.node === doomed)).toHaveLength(2);
 
     // A user only on the doomed node, who will not come back, holding a zone lock there.
-    let ghost = await connect('ghost', { reconnect: { initialMs: 600_000, maxMs: 600_000, maxAttempts: 1 } });
-    while (ghost.node !== doomed)
-      ghost = await connect('ghost', { reconnect: { initialMs: 600_000, maxMs: 600_000, maxAttempts: 1 } });
+    // No retry at all: a backoff with full jitter draws its first delay from [0, initialMs), however long that is, and
+    // a ghost that came back early would resume its session on a live node and never leave.
+    const never = { reconnect: { maxAttempts: 0 } };
+    let ghost = await connect('ghost', never);
+    while (ghost.node !== doomed) ghost = await connect('ghost', never);
     await ghost.client.join(room);
     await ghost.client.join(`doc:${documentId}`);
     await ghost.client.request('doc.lock', { documentId, zoneId: 'z1' });
