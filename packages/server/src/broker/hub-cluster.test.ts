@@ -192,6 +192,45 @@ describe('hubs on a shared log and broker', () => {
     expect(leaves()).toEqual(['ann']);
   });
 
+  it('answer room.members and doc.open with every node’s users while a node reads their presence again', async () => {
+    const c = cluster(2);
+    const docs = new MemoryDocStore();
+    const seqs = c.hubs.map((hub) => new DocumentSequencer(hub, docs));
+    closers.push(async () => {
+      for (const s of seqs) s.stop();
+    });
+    const room = 'doc:reread';
+    const ann = await c.hello(c.hubs[0], 'ann');
+    await c.command(ann.s, { type: 'join_room', room });
+    const bob = await c.hello(c.hubs[1], 'bob');
+    await c.command(bob.s, { type: 'join_room', room });
+    await c.settle();
+    // Node 1 reads the other nodes' presence again (its broker reconnected, or it found itself reaped), slowly.
+    const handlerOf = (b: LocalBroker) => (b as unknown as { handler: BrokerHandler }).handler;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const presenceOf = c.brokers[1].presenceOf.bind(c.brokers[1]);
+    c.brokers[1].presenceOf = async (r) => {
+      await gate;
+      return presenceOf(r);
+    };
+    handlerOf(c.brokers[1]).reconnected();
+    await c.settle();
+    expect(c.hubs[1].members(room).map((m) => m.userId)).toEqual(['bob']); // what node 1 knows meanwhile
+    bob.s.write({ type: 'request', id: 'members', method: 'room.members', data: { room } });
+    bob.s.write({ type: 'request', id: 'open', method: 'doc.open', data: { documentId: 'reread' } });
+    await c.settle();
+    const reply = (id: string) => (bob.s.messages() as Msg[]).find((m) => m.id === id);
+    expect(reply('members')).toBeUndefined(); // not this node's users alone: it waits for the read
+    release();
+    await c.settle();
+    const users = (members: { userId: string }[]) => members.map((m) => m.userId).sort();
+    expect(users(reply('members')?.data.members)).toEqual(['ann', 'bob']);
+    expect(users(reply('open')?.data.members)).toEqual(['ann', 'bob']);
+  });
+
   it('resume a session on another node: resumed, with every event it missed', async () => {
     const c = cluster(2);
     const room = 'doc:resume';

@@ -168,6 +168,7 @@ const RETRYABLE = new Set<string>([ErrorCode.RateLimited, ErrorCode.Unavailable,
 /** Commands later messages of the same session must wait for. */
 const BLOCKING = new Set(['join_room', 'subscribe', 'leave_room', 'unsubscribe', 'auth']);
 const TRIM_EVERY_MS = 60_000;
+const noop = (): void => {};
 
 /**
  * The transport-independent core: sessions, rooms, the durable log, delivery and limits. A transport
@@ -280,7 +281,7 @@ export class Hub {
       if (!session.subs.get(room)) {
         throw new SynclineError(ErrorCode.NotJoined, 'room: a room you have joined or subscribed to');
       }
-      return { room, members: this.members(room) };
+      return this.membersKnown(room).then((members) => ({ room, members }));
     });
     // Built in: the client says its user is idle or active again (counted in every room the session joined).
     this.methods.set('presence.status', (data, { session }) => {
@@ -598,7 +599,7 @@ export class Hub {
       this.log.warn({ err: String(err), room: room.name }, 'subscribing a room on the broker failed');
     });
     const read = room.subscribed.then(() => broker.presenceOf(room.name));
-    void read
+    const known: Promise<void> = read
       .then(
         (others) => {
           if (others.size === 0) return;
@@ -614,11 +615,11 @@ export class Hub {
       )
       .then(() => {
         // A later read (another reconnect) is the one that ends the wait; a room unloaded meanwhile has none.
-        if (read !== room.presenceRead || this.rooms.get(room.name) !== room) return;
+        if (known !== room.presenceRead || this.rooms.get(room.name) !== room) return;
         room.remoteLoading = false;
         this.presence.refreshAll(room);
       });
-    room.presenceRead = read;
+    room.presenceRead = known;
   }
 
   /** What the broker calls: other nodes' entries, ephemeral events and presence. */
@@ -880,9 +881,31 @@ export class Hub {
     }
   }
 
-  /** Who is in a room (one entry per user, with how many of their connections and whether they are idle). */
+  /**
+   * Who is in a room (one entry per user, with how many of their connections and whether they are idle), as this node
+   * knows it now: while it reads the other nodes' presence in the room (a room new here, after a broker reconnect, or
+   * after finding itself reaped as dead) that is its own users alone. What clients are told is `membersKnown`.
+   */
   members(roomName: string): PresenceMember[] {
     return this.presence.members(roomName);
+  }
+
+  /**
+   * `members`, once this node has read the other nodes' presence in the room. A client takes the list as the truth
+   * (`room.members` after every reconnect, `doc.open`): one answered during the read dropped every user of the other
+   * nodes from its view until their next change. The read ends (Redis commands give up after a few retries).
+   */
+  async membersKnown(roomName: string): Promise<PresenceMember[]> {
+    let waited: Promise<unknown> | null = null;
+    for (;;) {
+      const room = this.rooms.get(roomName);
+      const read = room?.remoteLoading ? room.presenceRead : null;
+      // Done, or the read waited for settled without ending the wait (it failed to apply): answer with what is known.
+      if (read === null || read === waited) break;
+      waited = read;
+      await read.then(noop, noop); // a later read, begun meanwhile, is the next one waited for
+    }
+    return this.members(roomName);
   }
 
   /** Keeps a session resumable on another node (several nodes only). */

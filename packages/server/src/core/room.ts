@@ -58,7 +58,7 @@ export class Room {
    * neither records nor announces a user's status or count (it would take its own sessions for all of them).
    */
   remoteLoading = false;
-  /** The read of the other nodes' presence under way (the latest one, `remoteLoading`). */
+  /** The read of the other nodes' presence under way (the latest one, `remoteLoading`): settles once it is applied. */
   presenceRead: Promise<unknown> | null = null;
   /** Resolves once the broker delivers other nodes' entries of this room (several nodes only). */
   subscribed: Promise<void> | null = null;

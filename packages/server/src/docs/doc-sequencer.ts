@@ -428,6 +428,7 @@ export class DocumentSequencer {
     if (doc.deleted) throw deletedError();
     const now = this.hub.clock.now();
     await this.rememberUser(doc, session.identity, now);
+    const members = await this.hub.membersKnown(docRoom(documentId));
     // Taken after the awaits above and before those below: `version`, `snapshot` and `checksum` are of one version.
     const at = doc.openSnapshot(this.hub.clock.now(), this.hub.clock);
     const snap: DocOpenReply = {
@@ -436,7 +437,7 @@ export class DocumentSequencer {
       snapshot: at.snapshot,
       checksum: await at.checksum,
       locks: await doc.locks.list(now),
-      members: this.hub.members(docRoom(documentId)),
+      members,
     };
     if (doc.ownerId !== undefined) snap.ownerId = doc.ownerId;
     // With `since`, the ops after it (when still stored, and at most `maxOpenOps`), so a client can rebase its
