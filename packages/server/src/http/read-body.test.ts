@@ -114,14 +114,16 @@ describe('readBody', () => {
   });
 
   it('keeps reading a slow body: only silence counts, not the total time', async () => {
-    const port = await serve(150);
+    // A byte every 25 ms for 1.2 s in all, against a silence limit of 600 ms: a 24-fold margin, so a busy machine
+    // (the whole suite in parallel on two cores) that sleeps late does not make a gap of 600 ms.
+    const port = await serve(600);
     const { socket, closed } = await rawConnection(port);
-    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n');
-    for (let i = 0; i < 10; i++) {
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 48\r\nConnection: close\r\n\r\n');
+    for (let i = 0; i < 48; i++) {
       socket.write('x');
-      await sleep(50); // 500 ms in all, never 150 ms without a byte
+      await sleep(25);
     }
-    expect(await closed).toMatch(/^HTTP\/1.1 200[\s\S]*\r\n\r\n10$/);
+    expect(await closed).toMatch(/^HTTP\/1.1 200[\s\S]*\r\n\r\n48$/);
   });
 
   it('settles when the client goes away in the middle of its body', async () => {
