@@ -391,6 +391,50 @@ describe.skipIf(!hasRedis)('on Redis', () => {
       }
     });
 
+    it('lets in the backlog a reaped node wakes to before the hub reads presence again', async () => {
+      // The hub resets its copy of the other nodes' presence on reconnected() and reads it again; an update that
+      // arrives after that wins over the read, so a stale one from the backlog must not arrive after it.
+      const prefix = freshPrefix();
+      const b = new RedisBroker({ url: REDIS_URL, prefix, heartbeatMs: 50, nodeTtlMs: 60_000 });
+      const internals = b as unknown as { timer: NodeJS.Timeout | null; heartbeat(): void };
+      const BACKLOG = 9000;
+      let heardAtReconnect = -1;
+      const hb = new (class extends RecordingHandler {
+        override presence(...args: Parameters<RecordingHandler['presence']>): void {
+          super.presence(...args);
+          // b wakes and heartbeats while it reads the backlog (a few MB: several turns of its event loop).
+          if (this.presences.length === 100) internals.heartbeat();
+        }
+        override reconnected(): void {
+          super.reconnected();
+          heardAtReconnect = this.presences.length;
+        }
+      })();
+      b.start(hb);
+      const redis = new Redis(REDIS_URL);
+      try {
+        await b.subscribe('doc:w');
+        for (let i = 0; !(await b.ready()) && i < 100; i++) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 150)); // b's heartbeat written
+        // b stalls: no heartbeat, and meanwhile it is reaped (what the reaper does to the nodes set; b has no
+        // presence) and 6 MB of presence updates reach its room's channel.
+        clearInterval(internals.timer as NodeJS.Timeout);
+        internals.timer = null;
+        await redis.zrem(`${prefix}nodes`, b.nodeId);
+        const update = JSON.stringify(['p', 'other', 'u1', { c: 1, n: 'x'.repeat(700) }]);
+        const sent = Array.from({ length: BACKLOG }, () => redis.publish(`${prefix}r:doc:w`, update));
+        for (const stop = Date.now() + 400; Date.now() < stop; ) {
+          // a blocked event loop: the publishes went out, Redis fills b's socket meanwhile
+        }
+        await Promise.all(sent);
+        await until('reconnected', () => hb.reconnects === 1, 10_000);
+        expect(heardAtReconnect).toBe(BACKLOG);
+      } finally {
+        redis.disconnect();
+        await b.close();
+      }
+    });
+
     it('tells the hub after a lost connection comes back, subscribed again', async () => {
       const prefix = freshPrefix();
       const a = new RedisBroker({ url: REDIS_URL, prefix });

@@ -441,7 +441,17 @@ export class RedisBroker implements Broker {
         this.registered = true;
         if (reaped && !this.closed) {
           this.log?.warn({ node: this.nodeId }, 'this node was reaped as dead; restoring its presence');
-          this.handler?.reconnected();
+          // A node stalled long enough to be reaped (a stopped process, a blocked event loop) wakes with everything
+          // published meanwhile waiting on its subscriber connection, and reads that in several turns. The hub now
+          // reads the other nodes' presence again, and updates that arrive after its reset win over that read (they
+          // are newer, normally): a stale one from the backlog would undo a change the read has. A PING on the
+          // subscriber connection answers after every message before it, so the backlog is in first.
+          this.sub
+            .ping()
+            .catch(() => {})
+            .then(() => {
+              if (!this.closed) this.handler?.reconnected();
+            });
         }
       },
       () => {},
