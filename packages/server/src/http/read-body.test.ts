@@ -109,7 +109,7 @@ describe('readBody', () => {
     const answer = await closed;
     expect(answer).toMatch(/^HTTP\/1.1 408/);
     expect(answer).toMatch(/connection: close/i);
-    expect(answer).toContain('no part of the body arrived');
+    expect(answer).toContain('no part of the body arrived for 150 ms');
     expect(outcomes).toEqual([ErrorCode.Timeout]);
   });
 

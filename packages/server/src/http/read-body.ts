@@ -55,7 +55,7 @@ export function readBody(
       reject(
         new SynclineError(
           ErrorCode.Timeout,
-          `no part of the body arrived for ${Math.round(idleMs / 1000)} s; send it again`,
+          `no part of the body arrived for ${idleMs >= 1000 ? `${Math.round(idleMs / 1000)} s` : `${idleMs} ms`}; send it again`,
         ),
       );
     };
