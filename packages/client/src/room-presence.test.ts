@@ -5,8 +5,15 @@ import { RoomPresence, roundCoordinate } from './room-presence.js';
 
 const ROOM = 'doc:1';
 
-/** The part of a client RoomPresence uses, in memory: `deliver` hands it room events as a frame would. */
-function fakeClient(members: { userId: string; connections: number }[] = []) {
+type Member = { userId: string; connections: number; status?: 'idle' };
+
+/**
+ * The part of a client RoomPresence uses, in memory: `deliver` hands it room events as a frame would; `room.members`
+ * answers `members`, or, with `held`, waits for the test to `answer` it (the list on its way).
+ */
+function fakeClient(members: Member[] = [], held = false) {
+  const waiting: ((list: Member[]) => void)[] = [];
+  const answer = (list: Member[]) => waiting.shift()?.({ members: list } as never);
   const handlers = new Map<string, ((data: unknown, event: EventMessage) => void)[]>();
   const published: { room: string; type: string; data: unknown }[] = [];
   const client = {
@@ -18,7 +25,7 @@ function fakeClient(members: { userId: string; connections: number }[] = []) {
       return () => list.splice(list.indexOf(handler), 1);
     },
     on: () => () => {},
-    request: async () => ({ members }),
+    request: () => (held ? new Promise((resolve) => waiting.push(resolve)) : Promise.resolve({ members })),
     publish: async (room: string, type: string, data: unknown) => {
       published.push({ room, type, data });
       return {};
@@ -28,7 +35,7 @@ function fakeClient(members: { userId: string; connections: number }[] = []) {
     const event = { type, room, ts: 1, data, ...(from ? { from } : {}) } as EventMessage;
     for (const h of handlers.get(type) ?? []) h(data, event);
   };
-  return { client: client as unknown as SynclineClient, deliver, published };
+  return { client: client as unknown as SynclineClient, deliver, published, answer };
 }
 
 const tick = () => new Promise<void>((resolve) => queueMicrotask(resolve));
@@ -114,5 +121,134 @@ describe('RoomPresence', () => {
     expect(roundCoordinate(0.000004)).toBe(0);
     expect(roundCoordinate(120.5)).toBe(120.5);
     presence.close();
+  });
+
+  describe("the server's list after a reconnect", () => {
+    const ids = (presence: RoomPresence) =>
+      presence
+        .getSnapshot()
+        .users.map((u) => u.userId)
+        .sort();
+
+    it('replaces the view: users missed while away come, users gone meanwhile go', async () => {
+      const { client, deliver, answer } = fakeClient([], true);
+      const presence = new RoomPresence(client, ROOM);
+      deliver('user_join', { userId: 'ann' });
+      deliver('user_join', { userId: 'bob' });
+      deliver('cursor_update', { page: 0, x: 0.1, y: 0.1 }, 'bob');
+      const refreshed = presence.refresh();
+      answer([
+        { userId: 'ann', connections: 2 },
+        { userId: 'cy', connections: 1 },
+      ]);
+      await refreshed;
+      await tick();
+      expect(presence.getSnapshot().users).toEqual([
+        { userId: 'ann', connections: 2 },
+        { userId: 'cy', connections: 1 },
+      ]);
+      expect(presence.getSnapshot().cursors).toEqual([]); // bob's cursor went with him
+      presence.close();
+    });
+
+    it('keeps a join heard while the list was on its way, though the list lacks the user', async () => {
+      // Several nodes: the answering node delivered dan's user_join (read from the log) before it heard the other
+      // node's presence change, so its list lacks dan, and no later event would bring him back.
+      const { client, deliver, answer } = fakeClient([], true);
+      const presence = new RoomPresence(client, ROOM);
+      const refreshed = presence.refresh();
+      deliver('user_join', { userId: 'dan', userName: 'Dan' });
+      answer([{ userId: 'ann', connections: 1 }]);
+      await refreshed;
+      await tick();
+      expect(ids(presence)).toEqual(['ann', 'dan']);
+      expect(presence.getSnapshot().users.find((u) => u.userId === 'dan')).toEqual({
+        userId: 'dan',
+        userName: 'Dan',
+        connections: 1,
+      });
+      presence.close();
+    });
+
+    it("takes the list's fuller entry for a user whose join was heard meanwhile", async () => {
+      const { client, deliver, answer } = fakeClient([], true);
+      const presence = new RoomPresence(client, ROOM);
+      const refreshed = presence.refresh();
+      deliver('user_join', { userId: 'dan' });
+      answer([{ userId: 'dan', connections: 3 }]);
+      await refreshed;
+      await tick();
+      expect(presence.getSnapshot().users).toEqual([{ userId: 'dan', connections: 3 }]);
+      presence.close();
+    });
+
+    it('drops a user whose leave was heard while the list was on its way, though the list has them', async () => {
+      const { client, deliver, answer } = fakeClient([], true);
+      const presence = new RoomPresence(client, ROOM);
+      deliver('user_join', { userId: 'ann' });
+      const refreshed = presence.refresh();
+      deliver('user_leave', { userId: 'ann' });
+      answer([{ userId: 'ann', connections: 1 }]);
+      await refreshed;
+      await tick();
+      expect(ids(presence)).toEqual([]);
+      presence.close();
+    });
+
+    it('keeps a status heard meanwhile over the list, and the list for users the status did not know', async () => {
+      const { client, deliver, answer } = fakeClient([], true);
+      const presence = new RoomPresence(client, ROOM);
+      deliver('user_join', { userId: 'ann' });
+      const refreshed = presence.refresh();
+      deliver('user_status', { userId: 'ann', status: 'idle', connections: 1 });
+      deliver('user_status', { userId: 'eve', status: 'idle', connections: 1 }); // not known here yet
+      answer([
+        { userId: 'ann', connections: 1 },
+        { userId: 'eve', connections: 2 },
+      ]);
+      await refreshed;
+      await tick();
+      expect(presence.getSnapshot().users).toEqual([
+        { userId: 'ann', connections: 1, status: 'idle' },
+        { userId: 'eve', connections: 2 },
+      ]);
+      presence.close();
+    });
+
+    it("ends at the log's order when a replay brings a join before the list and its leave after", async () => {
+      // Away, fay joined and left again; the list (made after both) lacks her; the replay of the log straddles it.
+      const { client, deliver, answer } = fakeClient([], true);
+      const presence = new RoomPresence(client, ROOM);
+      const refreshed = presence.refresh();
+      deliver('user_join', { userId: 'fay' });
+      answer([]);
+      await refreshed;
+      expect(ids(presence)).toEqual(['fay']); // until the rest of the replay comes
+      deliver('user_leave', { userId: 'fay' });
+      await tick();
+      expect(ids(presence)).toEqual([]);
+      presence.close();
+    });
+
+    it('forgets what it heard once the list is in, and when asking for it fails', async () => {
+      const { client, deliver, answer } = fakeClient([], true);
+      const presence = new RoomPresence(client, ROOM);
+      const first = presence.refresh();
+      answer([]);
+      await first;
+      deliver('user_join', { userId: 'gus' }); // heard after the list: the next list decides
+      const second = presence.refresh();
+      answer([]);
+      await second;
+      expect(ids(presence)).toEqual([]);
+      const failing = new RoomPresence(
+        { ...client, request: () => Promise.reject(new Error('closed')) } as unknown as SynclineClient,
+        ROOM,
+      );
+      await expect(failing.refresh()).rejects.toThrow('closed');
+      expect((failing as unknown as { heard: Set<unknown> }).heard.size).toBe(0);
+      failing.close();
+      presence.close();
+    });
   });
 });

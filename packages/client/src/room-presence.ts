@@ -32,11 +32,20 @@ type CursorInput = Omit<Cursor, 'userId' | 'at'>;
  * connections) / `cursor_update`, re-seeded after every reconnect. A user's cursor goes when the user leaves. Your own cursor
  * goes out at most `cursorHz` times a second (default 30), the last position always.
  *
+ * A list is an answer as of when the server made it, and the events heard while it was on its way are newer than
+ * the client's view but not always older than the list: a reconnect's replay brings events from before the answer
+ * after it, and with several nodes a node can answer before it has heard another node's presence change whose event
+ * it already delivered. So for a user with an event heard while the list was asked for, that event stands (a leave
+ * removes them, a join keeps them, a status keeps its status) and the list says the rest; later events go on as
+ * usual, so the view ends at the log's order either way.
+ *
  * `getSnapshot` and `subscribe` fit React's `useSyncExternalStore`. The changes one frame brings (a hundred
  * users' cursors) make one new snapshot and one notification, right after the frame (a microtask).
  */
 export class RoomPresence {
   private users = new Map<string, PresenceMember>();
+  /** Per `refresh` in flight: the users whose presence events were heard meanwhile, with the last one's kind. */
+  private readonly heard = new Set<Map<string, 'join' | 'leave' | 'status'>>();
   private cursors = new Map<string, Cursor>();
   private snapshot: PresenceSnapshot = { users: [], cursors: [] };
   private readonly listeners = new Set<() => void>();
@@ -59,7 +68,9 @@ export class RoomPresence {
     const mine = (e: EventMessage) => e.room === room;
     this.disposers.push(
       client.subscribe('user_join', (d, e) => {
-        if (!mine(e) || this.users.has(d.userId)) return;
+        if (!mine(e)) return;
+        this.hear(d.userId, 'join');
+        if (this.users.has(d.userId)) return;
         const m: PresenceMember = { userId: d.userId, connections: 1 };
         if (d.userName !== undefined) m.userName = d.userName;
         if (d.avatar !== undefined) m.avatar = d.avatar;
@@ -67,7 +78,9 @@ export class RoomPresence {
         this.changed();
       }),
       client.subscribe('user_status', (d, e) => {
-        const m = mine(e) ? this.users.get(d.userId) : undefined;
+        if (!mine(e)) return;
+        this.hear(d.userId, 'status');
+        const m = this.users.get(d.userId);
         if (!m) return;
         const connections = d.connections ?? m.connections;
         if ((m.status ?? 'active') === d.status && connections === m.connections) return;
@@ -78,6 +91,7 @@ export class RoomPresence {
       }),
       client.subscribe('user_leave', (d, e) => {
         if (!mine(e)) return;
+        this.hear(d.userId, 'leave');
         const had = this.users.delete(d.userId);
         if (this.cursors.delete(d.userId) || had) this.changed();
       }),
@@ -94,10 +108,23 @@ export class RoomPresence {
 
   /** Fetches the server's list of members (call once joined; done again after each reconnect). */
   async refresh(): Promise<void> {
-    const { members } = await this.client.request<{ members: PresenceMember[] }>('room.members', {
-      room: this.room,
-    });
-    this.users = new Map(members.map((m) => [m.userId, m]));
+    const heard = new Map<string, 'join' | 'leave' | 'status'>();
+    this.heard.add(heard);
+    let members: PresenceMember[];
+    try {
+      ({ members } = await this.client.request<{ members: PresenceMember[] }>('room.members', {
+        room: this.room,
+      }));
+    } finally {
+      this.heard.delete(heard);
+    }
+    const users = new Map(members.map((m) => [m.userId, m]));
+    for (const [userId, kind] of heard) {
+      const mine = this.users.get(userId); // a join always made one; a status only for a user known here
+      if (kind === 'leave') users.delete(userId);
+      else if (mine && (kind === 'status' || !users.has(userId))) users.set(userId, mine); // a join: the list's is fuller
+    }
+    this.users = users;
     for (const id of [...this.cursors.keys()]) if (!this.users.has(id)) this.cursors.delete(id);
     this.changed();
   }
@@ -117,6 +144,11 @@ export class RoomPresence {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   };
+
+  /** A presence event of `userId` arrived: the lists asked for meanwhile do not override it (see the class). */
+  private hear(userId: string, kind: 'join' | 'leave' | 'status'): void {
+    for (const heard of this.heard) heard.set(userId, kind);
+  }
 
   close(): void {
     this.throttle.cancel();
