@@ -162,17 +162,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Small deterministic PRNG (mulberry32) for seeded randomized tests. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG (mulberry32) for seeded randomized tests: the bench's. */
+export { seededRandom } from '../../bench/src/loadgen/seeded-random.js';
 
 /** Unique room names per test run, so rooms never carry state from another test. */
 let roomCounter = 0;

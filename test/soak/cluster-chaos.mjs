@@ -35,6 +35,7 @@ import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { seededRandom } from '../../bench/dist/loadgen/seeded-random.js';
 
 const { values: args } = parseArgs({
   allowNegative: true,
@@ -73,18 +74,8 @@ for (const [name, v] of [
 
 // ---- helpers ------------------------------------------------------------------------------------------------
 
-/** mulberry32: the chaos' and the clients' choices, from `--seed` (timing still varies between runs). */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(SEED);
+// mulberry32: the chaos' and the clients' choices, from `--seed` (timing still varies between runs).
+const random = seededRandom(SEED);
 const pick = (list) => list[Math.floor(random() * list.length)];
 const between = (lo, hi) => lo + Math.floor(random() * (hi - lo));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

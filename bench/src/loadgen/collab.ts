@@ -6,8 +6,9 @@ import { signToken } from '../tokens.js';
 import type { CollabReplica, ReplicaOpener } from './collab/replica.js';
 import { cpuMsSince, loadgenCpuMetrics } from './cpu.js';
 import { GcPauses } from './gc-pauses.js';
-import { LatencyBuffer, runPaced, seededRandom } from './pacer.js';
+import { LatencyBuffer, runPaced } from './pacer.js';
 import { mapLimit } from './pool.js';
+import { seededRandom } from './seeded-random.js';
 import { round, type Session } from './session.js';
 
 const OPENERS: Partial<Record<ClientKind, () => Promise<ReplicaOpener>>> = {

@@ -1,0 +1,14 @@
+/**
+ * A small deterministic PRNG (mulberry32): the same insert positions for every system in a bench, the same choices
+ * in a seeded integration test (`test/integration/helpers.ts` re-exports it) and in the chaos soak (from `dist`).
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
