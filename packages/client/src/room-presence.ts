@@ -25,6 +25,8 @@ export interface PresenceSnapshot {
 }
 
 type CursorInput = Omit<Cursor, 'userId' | 'at'>;
+/** Which presence event was last heard of a user while a list was on its way (see `RoomPresence.refresh`). */
+type Heard = 'join' | 'leave' | 'status';
 
 /**
  * Who is in a room and where their cursors are: seeded with the server's list when started (so a joiner
@@ -45,7 +47,7 @@ type CursorInput = Omit<Cursor, 'userId' | 'at'>;
 export class RoomPresence {
   private users = new Map<string, PresenceMember>();
   /** Per `refresh` in flight: the users whose presence events were heard meanwhile, with the last one's kind. */
-  private readonly heard = new Set<Map<string, 'join' | 'leave' | 'status'>>();
+  private readonly heard = new Set<Map<string, Heard>>();
   private cursors = new Map<string, Cursor>();
   private snapshot: PresenceSnapshot = { users: [], cursors: [] };
   private readonly listeners = new Set<() => void>();
@@ -108,7 +110,7 @@ export class RoomPresence {
 
   /** Fetches the server's list of members (call once joined; done again after each reconnect). */
   async refresh(): Promise<void> {
-    const heard = new Map<string, 'join' | 'leave' | 'status'>();
+    const heard = new Map<string, Heard>();
     this.heard.add(heard);
     let members: PresenceMember[];
     try {
@@ -146,7 +148,7 @@ export class RoomPresence {
   };
 
   /** A presence event of `userId` arrived: the lists asked for meanwhile do not override it (see the class). */
-  private hear(userId: string, kind: 'join' | 'leave' | 'status'): void {
+  private hear(userId: string, kind: Heard): void {
     for (const heard of this.heard) heard.set(userId, kind);
   }
 
