@@ -92,6 +92,31 @@ describe('zone locks, as their holder is told', () => {
     });
   });
 
+  it('keeps a lock taken after leaving the room and joining it again (the user_leave still being stored)', async () => {
+    const { documentId, url, open } = await setup();
+    const olga = await open('u-olga', 'Olga');
+    olga.doc.createZone(paragraph);
+    await olga.doc.whenSynced();
+    const unlocks: EventData<'zone_unlock'>[] = [];
+    olga.client.subscribe('zone_unlock', (d) => unlocks.push(d));
+    const ann = createClient(cleanup, { url, token: tokenProvider('u-ann', { name: 'Ann' }) });
+    const room = `doc:${documentId}`;
+    await ann.join(room);
+    await ann.request('doc.open', { documentId });
+    // Sent together: the leave's user_leave is stored while Ann is back and locking (a tab that remounts the document).
+    await Promise.all([
+      ann.leave(room),
+      ann.join(room),
+      ann.request('doc.lock', { documentId, zoneId: 'z1' }),
+    ]);
+    await waitFor(() => olga.doc.locks.z1?.userId === 'u-ann');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(unlocks).toEqual([]);
+    expect(olga.doc.locks.z1?.userId).toBe('u-ann');
+    const reopened = (await ann.request('doc.open', { documentId })) as { locks: { userId: string }[] };
+    expect(reopened.locks).toEqual([expect.objectContaining({ zoneId: 'z1', userId: 'u-ann' })]);
+  });
+
   it('tells me, back online, that the owner released my lock while I was away, and does not lock it again', async () => {
     const { server, url, documentId, open } = await setup();
     let current = url;

@@ -142,8 +142,8 @@ return cur
 `;
 
 /**
- * Removes the locks matching a filter and returns them: ARGV[1] = 'user' (held by ARGV[2]) or 'expired'
- * (expiresAt <= ARGV[2]). KEYS: lock hash.
+ * Removes the locks matching a filter and returns them: ARGV[1] = 'user' (held by ARGV[2], and when ARGV[3] is not
+ * empty with expiresAt < ARGV[3]) or 'expired' (expiresAt <= ARGV[2]). KEYS: lock hash.
  */
 export const REMOVE_LOCKS = `
 local out = {}
@@ -151,7 +151,11 @@ local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   local l = cjson.decode(all[i + 1])
   local hit
-  if ARGV[1] == 'user' then hit = l.userId == ARGV[2] else hit = l.expiresAt <= tonumber(ARGV[2]) end
+  if ARGV[1] == 'user' then
+    hit = l.userId == ARGV[2] and (ARGV[3] == '' or l.expiresAt < tonumber(ARGV[3]))
+  else
+    hit = l.expiresAt <= tonumber(ARGV[2])
+  end
   if hit then
     redis.call('HDEL', KEYS[1], all[i])
     table.insert(out, all[i + 1])

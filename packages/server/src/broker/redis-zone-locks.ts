@@ -73,8 +73,8 @@ export class RedisZoneLocks implements ZoneLockTable {
     return json ? parse(json) : undefined;
   }
 
-  async releaseUser(userId: string): Promise<ZoneLock[]> {
-    return this.remove('user', userId);
+  async releaseUser(userId: string, expiringBefore?: number): Promise<ZoneLock[]> {
+    return this.remove('user', userId, expiringBefore === undefined ? '' : String(expiringBefore));
   }
 
   async expire(now: number): Promise<ZoneLock[]> {
@@ -100,8 +100,10 @@ export class RedisZoneLocks implements ZoneLockTable {
     return all.map(parse).filter((l) => l.expiresAt > now);
   }
 
-  private async remove(filter: 'user' | 'expired', arg: string): Promise<ZoneLock[]> {
-    const out = (await this.redis.eval(REMOVE_LOCKS, 1, this.key, filter, arg).catch(brokerDown)) as string[];
+  private async remove(filter: 'user' | 'expired', arg: string, before = ''): Promise<ZoneLock[]> {
+    const out = (await this.redis
+      .eval(REMOVE_LOCKS, 1, this.key, filter, arg, before)
+      .catch(brokerDown)) as string[];
     return out.map(parse);
   }
 }

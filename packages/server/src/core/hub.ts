@@ -198,8 +198,8 @@ export class Hub {
    * reconnect).
    */
   readonly readMethods = new Set<string>();
-  /** Called after an event is published (stored, when logged) — not for duplicates. */
-  readonly onPublished: ((room: string, type: string, data: unknown) => void)[] = [];
+  /** Called after an event is published (stored, when logged) — not for duplicates. `ts`: the event's time. */
+  readonly onPublished: ((room: string, type: string, data: unknown, ts: number) => void)[] = [];
   /** Called for each ephemeral event another node published, as it arrives here (several nodes only). */
   readonly onHeard: ((room: string, type: string, data: unknown) => void)[] = [];
   /** Called when a connection has been welcomed (its welcome is queued). */
@@ -692,12 +692,12 @@ export class Hub {
       if (this.broker.distributed) {
         this.broker.publishEphemeral({ room: roomName, type, data, key, ts: now, from: opts.from });
       }
-      for (const fn of this.onPublished) fn(roomName, type, data);
+      for (const fn of this.onPublished) fn(roomName, type, data, now);
       return {};
     }
     const input = { type, data, ts: now, from: opts.from, dedupKey: opts.dedupKey };
     const r = await room.append(input, opts.except, opts.onStored);
-    if (!r.duplicate) for (const fn of this.onPublished) fn(roomName, type, data);
+    if (!r.duplicate) for (const fn of this.onPublished) fn(roomName, type, data, now);
     return r.duplicate ? { seq: r.seq, duplicate: true } : { seq: r.seq };
   }
 

@@ -360,8 +360,11 @@ export class DocumentSequencer {
     hub.readMethods.add(DOC_METHODS.open);
     hub.readMethods.add(DOC_METHODS.history);
     hub.readMethods.add(DOC_METHODS.users);
-    // A user who left the document (last tab gone past the presence grace) releases their locks.
-    hub.onPublished.push((room, type, data) => {
+    // A user who left the document (last tab gone past the presence grace) releases their locks: those taken before
+    // the leave. The user_leave is stored before this runs, and meanwhile the user may have come back and taken a
+    // lock (a tab that left the room and joined it again), which stays theirs: a lock taken or renewed at or after
+    // `ts` has a lease ending at or after `ts + lockTtlMs`.
+    hub.onPublished.push((room, type, data, ts) => {
       if (type !== 'user_leave' || !room.startsWith('doc:')) return;
       const documentId = room.slice(4);
       const doc = this.docs.get(documentId);
@@ -369,7 +372,7 @@ export class DocumentSequencer {
       // Several nodes: the locks are shared, so this node releases them even without the document loaded.
       const locks = doc?.locks ?? (hub.broker.distributed ? hub.broker.zoneLocks(documentId) : undefined);
       if (locks && userId) {
-        Promise.resolve(locks.releaseUser(userId)).then(
+        Promise.resolve(locks.releaseUser(userId, ts + this.opts.lockTtlMs)).then(
           (ls) => {
             for (const l of ls) this.announceUnlock({ id: documentId }, l, 'left');
           },

@@ -21,7 +21,11 @@ export interface ZoneLockTable {
    * may have run out and been taken by someone else meanwhile, whose lock stays.
    */
   release(zoneId: string, holder?: string): MaybePromise<ZoneLock | undefined>;
-  releaseUser(userId: string): MaybePromise<ZoneLock[]>;
+  /**
+   * Removes and returns the locks a user holds; with `expiringBefore`, only those whose lease ends before it (taken
+   * or renewed before `expiringBefore - ttl`: a lock taken after the user left and came back is theirs again).
+   */
+  releaseUser(userId: string, expiringBefore?: number): MaybePromise<ZoneLock[]>;
   expire(now: number): MaybePromise<ZoneLock[]>;
   blocking(
     zoneIds: readonly string[],
@@ -70,11 +74,11 @@ export class ZoneLocks implements ZoneLockTable {
     return l;
   }
 
-  /** Removes and returns every lock held by a user. */
-  releaseUser(userId: string): ZoneLock[] {
+  /** Removes and returns the locks held by a user (with `expiringBefore`, those whose lease ends before it). */
+  releaseUser(userId: string, expiringBefore = Number.POSITIVE_INFINITY): ZoneLock[] {
     const out: ZoneLock[] = [];
     for (const [zoneId, l] of this.locks) {
-      if (l.userId === userId) {
+      if (l.userId === userId && l.expiresAt < expiringBefore) {
         this.locks.delete(zoneId);
         out.push(l);
       }
