@@ -538,6 +538,16 @@ describe('SynclineClient', () => {
       client.close();
     });
 
+    it("reckons the server's clock from the welcome (serverNow), its own clock before one", async () => {
+      const { client, open } = setup();
+      expect(client.serverNow()).toBe(Date.now());
+      await open({ serverTime: Date.now() + 60_000, heartbeatMs: 1e9 });
+      expect(client.serverNow()).toBe(Date.now() + 60_000);
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(client.serverNow()).toBe(Date.now() + 60_000);
+      client.close();
+    });
+
     it('does not schedule refreshes for a fixed token', async () => {
       const { client, open } = setup({ token: 'fixed' });
       const ws = await open({ tokenExp: (T0 + 60_000) / 1000, heartbeatMs: 1e9 });

@@ -236,6 +236,14 @@ export class SynclineClient {
     return this.lastWelcome?.userId;
   }
 
+  /**
+   * The server's clock now, as this client reckons it (its own clock plus the difference the last `welcome`'s
+   * `serverTime` showed; its own clock before the first). For times the server gives, such as a lock's `expiresAt`.
+   */
+  serverNow(): number {
+    return this.clock.now() + this.serverClockOffset;
+  }
+
   get sessionId(): string | undefined {
     return this.lastWelcome?.sessionId;
   }
@@ -522,7 +530,7 @@ export class SynclineClient {
     this.clearRefresh();
     const settings = this.options.tokenRefresh;
     if (tokenExp === undefined || settings === false || typeof this.options.token !== 'function') return;
-    const serverNow = this.clock.now() + this.serverClockOffset;
+    const serverNow = this.serverNow();
     const delay = refreshDelay(tokenExp, serverNow, { ...DEFAULT_TOKEN_REFRESH, ...settings });
     if (delay > MAX_TIMER_DELAY_MS) {
       // A longer delay would fire at once, and each refresh's ack would schedule the next at once: an

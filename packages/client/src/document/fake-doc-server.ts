@@ -355,7 +355,8 @@ export class FakeDocServer {
     }
   }
 
-  private now(): number {
+  /** The server's clock (`options.now`, else `Date.now()`). */
+  now(): number {
     return this.options.now?.() ?? Date.now();
   }
 }
@@ -390,6 +391,10 @@ export class FakeConnection implements DocTransport {
   ) {}
 
   // ---- DocTransport ------------------------------------------------------------------------------
+
+  serverNow(): number {
+    return this.server.now();
+  }
 
   request<T = unknown>(method: string, data?: unknown, options: SendOptions = {}): Promise<T> {
     this.requests.push({ method, data: data as Record<string, unknown> });

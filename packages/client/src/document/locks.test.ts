@@ -50,6 +50,32 @@ describe('DocumentClient locks', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("renews on the server's clock: a client whose clock is a minute behind keeps its lock", async () => {
+    // The server's clock is 60 s ahead: a lease reckoned on the client's clock looked 90 s long, renewed after 30 s,
+    // when the 30 s lease had already ended.
+    const { open } = world({ lockTtlMs: 30_000, now: () => Date.now() + 60_000 });
+    const ann = open('ann');
+    const bob = open('bob');
+    await Promise.all([ann.doc.ready, bob.doc.ready]);
+    const notices: DocNotice[] = [];
+    ann.doc.on('notice', (n) => notices.push(n));
+    const lock = await ann.doc.lock('z1');
+    expect(lock.expiresAt).toBe(T0 + 90_000);
+    const renewals = () => ann.conn.requests.filter((r) => r.method === 'doc.lock').length;
+    await vi.advanceTimersByTimeAsync(10_000);
+    await quiesce([ann.conn, bob.conn], tick);
+    expect(renewals()).toBe(2);
+    for (let i = 0; i < 12; i++) {
+      await vi.advanceTimersByTimeAsync(5_000);
+      await quiesce([ann.conn, bob.conn], tick);
+    }
+    expect(ann.doc.holdsLock('z1')).toBe(true);
+    expect(bob.doc.locks.z1?.userId).toBe('ann');
+    expect(notices).toEqual([]);
+    ann.doc.close();
+    bob.doc.close();
+  });
+
   it('asks for a lock wanted before the document is open once it is; an unlock meanwhile gives it up', async () => {
     const { open } = world({ lockTtlMs: 30_000, now: () => Date.now() });
     const ann = open('ann');

@@ -181,7 +181,9 @@ export class LockKeeper {
 
   private schedule(zoneId: string, lock: ZoneLock): void {
     this.stop(zoneId);
-    const lease = lock.expiresAt - this.options.clock.now();
+    // `expiresAt` is the server's time: a client clock a minute behind would otherwise renew after the lease ended.
+    const { transport, clock } = this.options;
+    const lease = lock.expiresAt - (transport.serverNow ? transport.serverNow() : clock.now());
     const every =
       this.options.renewMs ??
       Math.min(MAX_RENEW_MS, Math.max(MIN_RENEW_MS, lease > 0 ? Math.floor(lease / 3) : 10_000));

@@ -20,6 +20,8 @@ export interface DocTransport {
   join(room: string, options?: RoomOptions): Promise<RoomState>;
   leave(room: string): Promise<void>;
   on<K extends keyof ClientEvents>(name: K, listener: (...args: ClientEvents[K]) => void): Disposer;
+  /** The server's clock now (`SynclineClient.serverNow`); without it, the document client's own clock. */
+  serverNow?(): number;
 }
 
 /** The room of a document: presence and its events. */
@@ -42,6 +44,7 @@ export function sharingRoom(transport: DocTransport): DocTransport {
     subscribe: <T extends EventType>(type: T, handler: EventHandler<T>) => transport.subscribe(type, handler),
     join: (room: string, options?: RoomOptions) => transport.join(room, options),
     leave: () => Promise.resolve(),
+    serverNow: transport.serverNow ? () => transport.serverNow!() : undefined,
     on: <K extends keyof ClientEvents>(name: K, listener: (...args: ClientEvents[K]) => void) =>
       transport.on(name, listener),
   };
