@@ -488,4 +488,69 @@ describe('JobRunner across nodes', () => {
     await a.stop();
     await b.stop();
   });
+
+  it('a cancel on a runner whose run lost its claim cancels the job where it runs now', async () => {
+    const store = new MemoryJobStore();
+    const clock = new FakeClock();
+    const opts = { heartbeatMs: 5000, staleAfterMs: 10_000, recoverOnStart: false };
+    const a = new JobRunner(store, clock, silentLogger, opts);
+    const b = new JobRunner(store, clock, silentLogger, opts);
+    const onA = new ManualHandler();
+    const onB = new ManualHandler();
+    a.register('processing', { run: (ctx) => onA.run(ctx), settled: onA.settledHook });
+    b.register('processing', { run: (ctx) => onB.run(ctx), settled: onB.settledHook });
+    const heard: JobEvent[] = [];
+    a.on((_job, e) => heard.push(e));
+    await a.start();
+    await a.enqueue({ id: 'j', kind: 'processing', ownerId: 'u', documentId: 'd' });
+    await clock.settle();
+    // A stalls: its heartbeats stop reaching the store, and B takes the job over.
+    await store.updateJob('j', { now: clock.now(), heartbeatAt: clock.now() - 60_000 });
+    await b.start();
+    await clock.settle();
+    expect(onB.runs).toHaveLength(1);
+    // The user's cancel reaches A before A noticed: it stops its stale run, and the job is cancelled all the same.
+    expect((await a.cancel('j'))?.state).toBe('cancelled');
+    expect(onA.runs[0].ctx.signal.aborted).toBe(true);
+    expect((await store.getJob('j'))?.state).toBe('cancelled');
+    expect(heard).toContain('cancelling');
+    expect(await b.abortCancelled('j')).toBe(true);
+    await clock.settle();
+    expect(onB.runs[0].ctx.signal.aborted).toBe(true);
+    expect(onB.settled.map((j) => j.state)).toEqual(['cancelled']);
+    await a.stop();
+    await b.stop();
+  });
+
+  it('a cancel that lands while this runner claims the job stops the run as soon as it starts', async () => {
+    const store = new MemoryJobStore();
+    const clock = new FakeClock();
+    // The claim takes a moment (a round trip to the database); the cancel arrives meanwhile.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const claim = store.claimNext.bind(store);
+    store.claimNext = async (o) => {
+      const job = await claim(o);
+      if (job) await gate;
+      return job;
+    };
+    const runner = new JobRunner(store, clock, silentLogger, { heartbeatMs: 5000, recoverOnStart: false });
+    const handler = new ManualHandler();
+    runner.register('processing', { run: (ctx) => handler.run(ctx), settled: handler.settledHook });
+    await runner.start();
+    await runner.enqueue({ id: 'j', kind: 'processing', ownerId: 'u', documentId: 'd' });
+    await clock.settle();
+    expect(handler.runs).toHaveLength(0);
+    expect((await runner.cancel('j'))?.state).toBe('cancelled');
+    release();
+    await clock.settle();
+    // It started (the claim was made), and stopped before any heartbeat.
+    expect(handler.runs).toHaveLength(1);
+    expect(handler.runs[0].ctx.signal.aborted).toBe(true);
+    expect(handler.settled.map((j) => j.state)).toEqual(['cancelled']);
+    expect((await store.getJob('j'))?.state).toBe('cancelled');
+    await runner.stop();
+  });
 });

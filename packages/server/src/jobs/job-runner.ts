@@ -191,12 +191,12 @@ export class JobRunner {
    * running on another runner (node) is marked cancelled in the store (a compare-and-set from `running`) and
    * the listeners hear `cancelling`, to tell that runner (`abortCancelled`); it also sees the change at its
    * next heartbeat or commit, whichever comes first, stops the job and settles it; a run that ends before it
-   * hears (its end is refused by the store) settles cancelled all the same. A job in a final state is returned
+   * hears (its end is refused by the store) settles cancelled all the same. A run here that had lost its claim to
+   * another run is stopped, and the job is then cancelled where it runs now. A job in a final state is returned
    * unchanged.
    */
   async cancel(jobId: string): Promise<Job | undefined> {
-    const r = this.running.get(jobId);
-    if (r) {
+    for (let r = this.running.get(jobId); r; r = this.running.get(jobId)) {
       if (!r.controller.signal.aborted) r.controller.abort(new JobAbort('cancel'));
       const ended = await r.done;
       // The run may have ended otherwise just before the abort (it failed, and its end was being stored as
@@ -204,7 +204,9 @@ export class JobRunner {
       if (ended.state === 'queued' && !this.stopped) {
         return (await this.cancelQueued(jobId)) ?? (await this.store.getJob(jobId)) ?? ended;
       }
-      return ended;
+      // Still running: this run had lost its claim (it stalled past its heartbeat, and another runner, or this one
+      // again, took the job over). The cancel is for the job: it goes on to the run that holds it now.
+      if (ended.state !== 'running') return ended;
     }
     const job = await this.cancelQueued(jobId);
     if (job) return job;
@@ -216,6 +218,9 @@ export class JobRunner {
     );
     if (elsewhere) {
       this.emit(elsewhere, 'cancelling');
+      // This runner may be claiming the job right now (its claim on its way back from the store, so not running
+      // here yet): once the claim is in, its run stops at once, not at its first heartbeat or commit.
+      void this.idle.then(() => this.abortCancelled(jobId)).catch(() => {});
       return elsewhere;
     }
     return this.store.getJob(jobId);
