@@ -1403,6 +1403,7 @@ export class DocumentClient {
       ...(maybe.length > 0 ? { opIds: maybe } : {}),
     };
     this.publish();
+    this.lockKeeper.opening();
     this.transport.request<OpenReply>(DOC_METHODS.open, data).then(
       (reply) => {
         if (token !== this.openToken || this.closed) return;

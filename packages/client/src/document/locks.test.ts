@@ -50,6 +50,63 @@ describe('DocumentClient locks', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  /**
+   * The server reads its lock list, then an unlock is published and reaches the client before the `doc.open` answer
+   * that carries the list: the list's lock has ended (the event was handled first).
+   */
+  async function unlockBeforeTheAnswer(annKnowsTheLock: boolean) {
+    const { open } = world({ lockTtlMs: 30_000, now: () => Date.now() });
+    const bob = open('bob');
+    await bob.doc.ready;
+    await bob.doc.lock('z1');
+    const ann = open('ann', { auto: annKnowsTheLock });
+    if (annKnowsTheLock) {
+      await ann.doc.ready;
+      await quiesce([ann.conn, bob.conn], tick);
+      expect(ann.doc.locks.z1?.userId).toBe('bob');
+      // A reconnect past the room's retention: the document opens again, with the network in the test's hands.
+      ann.conn.auto = false;
+      ann.conn.disconnect();
+      ann.conn.reconnect({ reset: true });
+      await tick();
+    }
+    // Up to the server's answer to the open (it read the list: z1 is bob's), which stays on its way.
+    const down = ann.conn.downlink;
+    const answerAt = () =>
+      down.findIndex((d) => d.kind === 'reply' && (d.result as { locks?: unknown })?.locks);
+    for (let i = 0; i < 20 && answerAt() < 0; i++) {
+      await tick();
+      while (ann.conn.deliverUp()) {}
+      if (answerAt() < 0) while (ann.conn.deliverDown()) {}
+    }
+    await bob.doc.unlock('z1');
+    await quiesce([bob.conn], tick);
+    const unlock = down.findIndex((d) => d.kind === 'event' && d.event.type === 'zone_unlock');
+    const answer = answerAt();
+    expect(answer).toBeGreaterThanOrEqual(0);
+    expect(unlock).toBeGreaterThan(answer);
+    down.splice(answer, 0, ...down.splice(unlock, 1)); // the event overtakes the answer
+    ann.conn.auto = true;
+    await quiesce([ann.conn, bob.conn], tick);
+    await ann.doc.ready;
+    return { ann, bob };
+  }
+
+  it('an unlock heard while doc.open is on its way stands over the lock in its answer (a lock known before)', async () => {
+    const { ann, bob } = await unlockBeforeTheAnswer(true);
+    expect(ann.doc.locks).toEqual({});
+    expect(bob.doc.locks).toEqual({});
+    ann.doc.close();
+    bob.doc.close();
+  });
+
+  it('an unlock heard while doc.open is on its way stands over the lock in its answer (a first open)', async () => {
+    const { ann, bob } = await unlockBeforeTheAnswer(false);
+    expect(ann.doc.locks).toEqual({});
+    ann.doc.close();
+    bob.doc.close();
+  });
+
   it("renews on the server's clock: a client whose clock is a minute behind keeps its lock", async () => {
     // The server's clock is 60 s ahead: a lease reckoned on the client's clock looked 90 s long, renewed after 30 s,
     // when the 30 s lease had already ended.

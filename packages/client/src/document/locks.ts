@@ -43,6 +43,13 @@ export class LockKeeper {
   private readonly locking = new Map<string, number>();
   private callCount = 0;
   private disposed = false;
+  /**
+   * Since the last `doc.open` was sent: the last lock change heard per zone (events, my lock and unlock answers): a
+   * lock, or the end of that user's lock. The server reads its list before it answers, so a change heard before the
+   * answer may be newer than the list; it stands over the list's entry for that zone (`replace`). A change heard
+   * before the open was sent is in its list; one heard after the answer comes after it.
+   */
+  private heard: Map<string, ZoneLock | { endedFor: string }> | null = null;
 
   constructor(private readonly options: LockKeeperOptions) {}
 
@@ -56,10 +63,20 @@ export class LockKeeper {
     return this.held.has(zoneId);
   }
 
-  /** The locks as `doc.open` reported them. */
+  /** A `doc.open` is sent: the lock changes heard until its answer (`replace`) stand over its list. */
+  opening(): void {
+    this.heard = new Map();
+  }
+
+  /** The locks as `doc.open` reported them, with the changes heard since it was sent over them. */
   replace(list: readonly ZoneLock[]): void {
     const next: Record<string, ZoneLock> = {};
     for (const lock of list) next[lock.zoneId] = lock;
+    for (const [zoneId, change] of this.heard ?? []) {
+      if (!('endedFor' in change)) next[zoneId] = change;
+      else if (next[zoneId]?.userId === change.endedFor) delete next[zoneId];
+    }
+    this.heard = null;
     this.locks = Object.freeze(next);
     for (const zoneId of [...this.held.keys()]) {
       const lock = next[zoneId];
@@ -81,7 +98,10 @@ export class LockKeeper {
 
   /** A `zone_unlock` event; `by`: who ended it (a user id), when not its holder (`forced`: the document's owner). */
   unlocked(zoneId: string, userId: string, reason: string, by?: string): void {
-    if (this.locks[zoneId]?.userId !== userId) return; // an older lock's end
+    const known = this.locks[zoneId];
+    // Unknown here: it may be in the list of the open on its way (read before it ended).
+    if (known === undefined) this.heard?.set(zoneId, { endedFor: userId });
+    if (known?.userId !== userId) return; // an older lock's end
     this.remove(zoneId);
     if (!this.held.has(zoneId) || userId !== this.options.transport.userId) return;
     // Released by me on another device (or tab): no longer mine to renew, which would lock it again; nothing lost.
@@ -168,12 +188,14 @@ export class LockKeeper {
   }
 
   private set(lock: ZoneLock): void {
+    this.heard?.set(lock.zoneId, lock);
     this.locks = Object.freeze({ ...this.locks, [lock.zoneId]: lock });
     this.options.onChange();
   }
 
   private remove(zoneId: string): void {
     if (!Object.hasOwn(this.locks, zoneId)) return;
+    this.heard?.set(zoneId, { endedFor: this.locks[zoneId].userId });
     const { [zoneId]: _gone, ...rest } = this.locks;
     this.locks = Object.freeze(rest);
     this.options.onChange();
