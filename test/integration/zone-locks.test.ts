@@ -117,6 +117,26 @@ describe('zone locks, as their holder is told', () => {
     expect(reopened.locks).toEqual([expect.objectContaining({ zoneId: 'z1', userId: 'u-ann' })]);
   });
 
+  it('ends a lapsed lock with zone_unlock (expired) before the zone is taken, even before the sweep saw it', async () => {
+    const { documentId, url, open } = await setup({ documents: { lockTtlMs: 300 } });
+    const olga = await open('u-olga', 'Olga');
+    olga.doc.createZone(paragraph);
+    await olga.doc.whenSynced();
+    const seen: string[] = [];
+    olga.client.subscribe('zone_lock', (d) => seen.push(`lock ${d.userId}`));
+    olga.client.subscribe('zone_unlock', (d) => seen.push(`unlock ${d.userId} ${d.reason}`));
+    const [ann, ben] = ['u-ann', 'u-ben'].map((id) =>
+      createClient(cleanup, { url, token: tokenProvider(id) }),
+    );
+    for (const c of [ann, ben]) await c.join(`doc:${documentId}`);
+    // Ann's lock, never renewed: Ben takes the zone the moment its lease is over (the sweep runs once a second).
+    const lock = await ann.request<{ expiresAt: number }>('doc.lock', { documentId, zoneId: 'z1' });
+    await new Promise((r) => setTimeout(r, Math.max(0, lock.expiresAt - Date.now() + 5)));
+    await ben.request('doc.lock', { documentId, zoneId: 'z1' });
+    await waitFor(() => seen.includes('lock u-ben'));
+    expect(seen).toEqual(['lock u-ann', 'unlock u-ann expired', 'lock u-ben']);
+  });
+
   it('tells me, back online, that the owner released my lock while I was away, and does not lock it again', async () => {
     const { server, url, documentId, open } = await setup();
     let current = url;

@@ -823,6 +823,10 @@ export class DocumentSequencer {
       const held = await doc.locks.get(zoneId, now);
       if (!held)
         throw new SynclineError(ErrorCode.NotFound, `no lock of yours on zone ${zoneId} to renew: it ended`);
+    } else {
+      // Leases that ran out since the last sweep end here, said as the sweep says it (`expired`), before the zone is
+      // taken: otherwise a lock taken over a lapsed one would replace it with no zone_unlock ever published.
+      for (const l of await doc.locks.expire(now)) this.announceUnlock(doc, l, 'expired');
     }
     const lock = await doc.locks.acquire(zoneId, user.userId, user.name, now, this.opts.lockTtlMs);
     if (lock.userId !== user.userId) {
