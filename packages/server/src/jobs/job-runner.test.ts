@@ -553,4 +553,30 @@ describe('JobRunner across nodes', () => {
     expect((await store.getJob('j'))?.state).toBe('cancelled');
     await runner.stop();
   });
+
+  it('a job claimed as the runner stops goes back to the queue without using up an attempt', async () => {
+    const store = new MemoryJobStore();
+    const clock = new FakeClock();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const claim = store.claimNext.bind(store);
+    store.claimNext = async (o) => {
+      const job = await claim(o);
+      if (job) await gate;
+      return job;
+    };
+    const runner = new JobRunner(store, clock, silentLogger, { recoverOnStart: false });
+    const handler = new ManualHandler();
+    runner.register('processing', { run: (ctx) => handler.run(ctx) });
+    await runner.start();
+    await runner.enqueue({ id: 'j', kind: 'processing', ownerId: 'u', documentId: 'd' });
+    await clock.settle();
+    const stopped = runner.stop();
+    release();
+    await stopped;
+    expect(handler.runs).toHaveLength(0);
+    expect(await store.getJob('j')).toMatchObject({ state: 'queued', attempts: 0 });
+  });
 });

@@ -311,7 +311,14 @@ export class JobRunner {
             });
             if (!job) break;
             if (this.stopped) {
-              await this.store.updateJob(job.id, { now, state: 'queued', heartbeatAt: null }, ['running']);
+              // Claimed as the runner stopped: back to the queue, and the claim does not count as an attempt (as for
+              // a run the shutdown stopped).
+              await this.store.updateJob(
+                job.id,
+                { now, state: 'queued', heartbeatAt: null, attempts: Math.max(0, job.attempts - 1) },
+                ['running'],
+                job.run,
+              );
               break;
             }
             this.execute(job);
