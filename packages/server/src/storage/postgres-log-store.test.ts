@@ -62,6 +62,23 @@ describe.skipIf(!hasPostgres)('on PostgreSQL', () => {
       expect(lastSeq).toBe(fresh.length);
     });
 
+    it('works in a schema whose name has capitals (quoted in the search path too, never folded)', async () => {
+      const schema = schemas.newSchema('Tenant_');
+      const store = track(new PostgresLogStore({ url: POSTGRES_URL, schema }));
+      expect(await store.append('doc:a', [ev(1)])).toEqual([{ seq: 1, duplicate: false }]);
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          'SELECT table_schema FROM information_schema.tables WHERE lower(table_schema) = lower($1) GROUP BY 1',
+          [schema],
+        );
+        expect(rows).toEqual([{ table_schema: schema }]);
+      } finally {
+        await client.end();
+      }
+    });
+
     it('lets exactly one of two pools append a dedup key', async () => {
       const schema = schemas.newSchema();
       const a = track(new PostgresLogStore({ url: POSTGRES_URL, schema, max: 4 }));

@@ -274,7 +274,8 @@ function connectionConfig(url: string, schema: string | undefined): pg.PoolConfi
   if (schema === undefined) return { connectionString: url };
   const own = parsed.searchParams.get('options');
   parsed.searchParams.delete('options');
-  const searchPath = `-c search_path=${schema}`;
+  // Quoted, as the schema is created (`quoteIdent`): unquoted, PostgreSQL would fold `Tenant_A` to `tenant_a`.
+  const searchPath = `-c search_path="${schema}"`;
   return { connectionString: parsed.toString(), options: own ? `${own} ${searchPath}` : searchPath };
 }
 

@@ -17,9 +17,9 @@ export class PostgresTestSchemas {
 
   constructor(readonly url: string) {}
 
-  /** A new schema name, remembered for `dropAll`. */
-  newSchema(): string {
-    const name = `t_${randomBytes(6).toString('hex')}`;
+  /** A new schema name (`<prefix><random>`), remembered for `dropAll`. */
+  newSchema(prefix = 't_'): string {
+    const name = `${prefix}${randomBytes(6).toString('hex')}`;
     this.names.push(name);
     return name;
   }
