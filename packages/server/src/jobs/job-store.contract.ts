@@ -147,6 +147,14 @@ export function describeJobStoreContract(
       expect(early).toMatchObject({ id: 'early', attempts: 1 });
     });
 
+    it('claims a job of the kinds asked for behind any number of older jobs of other kinds', async () => {
+      for (let i = 0; i < 120; i++) await store.createJob(job(`p${i}`, i));
+      await store.createJob(job('e1', 500, { kind: 'export' }));
+      expect((await store.claimNext({ now: 1_000, kinds: ['export'] }))?.id).toBe('e1');
+      expect((await store.claimNext({ now: 1_000, kinds: ['processing'] }))?.id).toBe('p0');
+      expect((await store.claimNext({ now: 1_000 }))?.id).toBe('p1');
+    });
+
     it('claims a running job again only once its heartbeat is stale, keeping startedAt', async () => {
       await store.createJob(job('j1', 100));
       await store.claimNext({ now: 200 });

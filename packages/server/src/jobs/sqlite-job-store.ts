@@ -103,8 +103,11 @@ export class SqliteJobStore implements JobStore {
     this.ownsDb = conn.ownsDb;
     const s = this.s;
     const claim = this.db.transaction((o: ClaimOptions): Job | undefined => {
-      const rows = s.claimable.all({ now: o.now, stale: o.staleBefore ?? Number.MIN_SAFE_INTEGER });
-      const row = rows.find((r) => !o.kinds || o.kinds.includes(r.kind as Job['kind']));
+      const row = s.claimable.get({
+        now: o.now,
+        stale: o.staleBefore ?? Number.MIN_SAFE_INTEGER,
+        kinds: o.kinds ? JSON.stringify(o.kinds) : null,
+      });
       if (!row) return undefined;
       s.markClaimed.run({ id: row.id, now: o.now });
       return toJob(s.selectJob.get(row.id)!);
@@ -314,11 +317,17 @@ function prepare(db: Database.Database) {
          @createdAt, @updatedAt, @startedAt, @finishedAt, @attempts, @run, @runAfter, @heartbeatAt, @error, @result)`,
     ),
     selectJob: db.prepare<[string], JobRow>('SELECT * FROM job_jobs WHERE id = ?'),
-    claimable: db.prepare<[{ now: number; stale: number }], { id: string; kind: string }>(
+    // The kinds in the query (a JSON list, or NULL for any): filtered after a LIMIT, 100 older jobs of other kinds
+    // hid a claimable one.
+    claimable: db.prepare<
+      [{ now: number; stale: number; kinds: string | null }],
+      { id: string; kind: string }
+    >(
       `SELECT id, kind FROM job_jobs
-       WHERE (state = 'queued' AND run_after <= @now)
-          OR (state = 'running' AND COALESCE(heartbeat_at, 0) < @stale)
-       ORDER BY created_at, seq LIMIT 100`,
+       WHERE ((state = 'queued' AND run_after <= @now)
+          OR (state = 'running' AND COALESCE(heartbeat_at, 0) < @stale))
+         AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
+       ORDER BY created_at, seq LIMIT 1`,
     ),
     markClaimed: db.prepare<[{ id: string; now: number }]>(
       `UPDATE job_jobs SET state = 'running', attempts = attempts + 1, run = run + 1, started_at = COALESCE(started_at, @now),
