@@ -13,7 +13,12 @@ import { ROOM_PATTERN } from './rooms.js';
  * Client-generated message id. Must be unique per *user* across sessions, tabs and reloads (e.g.
  * `<random prefix>:<counter>`): logged publishes are de-duplicated durably by `<userId>/<id>`.
  */
-export const messageId = z.string().min(1).max(64);
+export const messageId = z
+  .string()
+  .min(1)
+  .max(64)
+  // U+0000: PostgreSQL's text cannot hold it, and a logged publish's id is stored (its dedup key).
+  .refine((s) => !s.includes('\u0000'), 'a message id must not contain U+0000');
 export const roomName = z.string().regex(ROOM_PATTERN, 'invalid room name');
 const seq = z.number().int().min(0);
 const eventTypeFilter = z.array(z.string().min(1).max(64)).max(64);

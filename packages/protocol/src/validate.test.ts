@@ -60,6 +60,12 @@ describe('parseClientMessages', () => {
     if (!r.ok) expect(r.message).toMatch(/^since: /);
   });
 
+  it('refuses a message id with U+0000 (it is stored, and PostgreSQL text cannot hold it)', () => {
+    const [r] = parseClientMessages({ type: 'publish', id: 'a\u0000', room: 'doc:1', event: 'app_event' });
+    expect(r).toMatchObject({ ok: false, code: ErrorCode.Invalid });
+    if (!r.ok) expect(r.message).toMatch(/^id: a message id must not contain U\+0000/);
+  });
+
   it('requires a room or documentId on room commands', () => {
     const [r] = parseClientMessages({ type: 'join_room', id: 'j' });
     expect(r).toMatchObject({ ok: false, code: ErrorCode.Invalid });

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createJwtVerifier } from './jwt-authenticator.js';
+import { createJwtVerifier, identityFromClaims } from './jwt-authenticator.js';
 
 const SECRET = 'a-test-secret-of-at-least-32-bytes!!';
 const sign = (sub: string, expS: number, secret = SECRET) =>
@@ -36,5 +36,18 @@ describe('createJwtVerifier', () => {
     const [h, p, s] = good.split('.');
     const altered = `${h}.${p}.${s.slice(0, -2)}${s.endsWith('AA') ? 'BB' : 'AA'}`;
     await expect(verify(altered)).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+});
+
+describe('identityFromClaims', () => {
+  it('refuses a user id with U+0000 and drops it from a name or avatar (PostgreSQL text cannot hold it)', () => {
+    expect(() => identityFromClaims({ sub: 'ann\u0000' })).toThrow(/no valid sub claim/);
+    expect(
+      identityFromClaims({ sub: 'ann', name: 'A\u0000nn', picture: 'https://x/\u0000a.png' }),
+    ).toMatchObject({
+      userId: 'ann',
+      name: 'Ann',
+      avatar: 'https://x/a.png',
+    });
   });
 });

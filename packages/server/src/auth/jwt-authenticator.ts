@@ -27,8 +27,11 @@ const NO_ROLES: readonly string[] = Object.freeze([]);
 
 export type TokenVerifier = (token: string) => Promise<Identity>;
 
+/** U+0000, which PostgreSQL's text cannot hold: a user id with it is refused, a name or avatar loses it. */
+const withoutNul = (s: string): string => s.replaceAll('\u0000', '');
+
 export function identityFromClaims(p: JWTPayload): Identity {
-  if (typeof p.sub !== 'string' || p.sub.length === 0 || p.sub.length > 128) {
+  if (typeof p.sub !== 'string' || p.sub.length === 0 || p.sub.length > 128 || p.sub.includes('\u0000')) {
     throw new SynclineError(ErrorCode.Unauthorized, 'token has no valid sub claim');
   }
   let roles: readonly string[] = NO_ROLES;
@@ -38,9 +41,9 @@ export function identityFromClaims(p: JWTPayload): Identity {
     roles = list;
   }
   const id: Identity = { userId: p.sub, roles, claims: p };
-  if (typeof p.name === 'string') id.name = p.name.slice(0, 128);
+  if (typeof p.name === 'string') id.name = withoutNul(p.name).slice(0, 128);
   const avatar = p.picture ?? p.avatar;
-  if (typeof avatar === 'string') id.avatar = avatar.slice(0, 2048);
+  if (typeof avatar === 'string') id.avatar = withoutNul(avatar).slice(0, 2048);
   if (typeof p.exp === 'number') id.exp = p.exp;
   return id;
 }

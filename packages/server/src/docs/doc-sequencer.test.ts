@@ -221,6 +221,30 @@ describe('DocumentSequencer zone_update events', () => {
   });
 });
 
+describe('DocumentSequencer doc.submit', () => {
+  it('refuses an opId with U+0000 (stored as it is: PostgreSQL text cannot hold it), as invalid', async () => {
+    const s = sequencer();
+    await s.create('a');
+    const socket = new MemorySocket();
+    socket.attach(s.hub.open(socket, { ip: '127.0.0.1' }));
+    socket.write({ type: 'hello', v: PROTOCOL_VERSION, token: 'u' });
+    socket.write({ type: 'join_room', room: 'doc:d', id: 'join' });
+    const op = zoneEdit('a', { pos: 0, ins: 'x' });
+    socket.write({
+      type: 'request',
+      id: 'r1',
+      method: 'doc.submit',
+      data: { documentId: 'd', op, v: 1, opId: 'o\u0000' },
+    });
+    await s.run(Promise.resolve());
+    expect((socket.messages() as { id?: string }[]).find((m) => m.id === 'r1')).toMatchObject({
+      type: 'nack',
+      code: 'invalid',
+      message: 'opId: a string of 1-128 characters without U+0000',
+    });
+  });
+});
+
 describe('DocumentSequencer doc.open with since', () => {
   it('carries the ops after it up to maxOpenOps; further behind, the snapshot alone', async () => {
     const s = sequencer(undefined, undefined, { maxOpenOps: 3 });
@@ -257,11 +281,11 @@ describe('DocumentSequencer doc.open with since', () => {
     expect(mine.ops).toBeUndefined();
     expect(mine.committed).toEqual([{ opId: 'c-z4', version: 5 }]);
     expect((await open({ since: 2, opIds: ['never-sent'] })).committed).toBeUndefined();
-    for (const opIds of ['c-z4', [''], [7], Array.from({ length: 17 }, (_, i) => `op-${i}`)]) {
+    for (const opIds of ['c-z4', [''], [7], ['a\u0000'], Array.from({ length: 17 }, (_, i) => `op-${i}`)]) {
       expect(await reply({ since: 2, opIds })).toMatchObject({
         type: 'nack',
         code: 'invalid',
-        message: 'opIds: at most 16 op ids, strings of 1-128 characters',
+        message: 'opIds: at most 16 op ids, strings of 1-128 characters without U+0000',
       });
     }
   });

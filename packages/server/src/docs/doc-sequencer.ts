@@ -409,11 +409,13 @@ export class DocumentSequencer {
       opIds !== undefined &&
       (!Array.isArray(opIds) ||
         opIds.length > MAX_OPEN_OP_IDS ||
-        !opIds.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 128))
+        !opIds.every(
+          (id) => typeof id === 'string' && id.length > 0 && id.length <= 128 && !id.includes('\u0000'),
+        ))
     ) {
       throw new SynclineError(
         ErrorCode.Invalid,
-        `opIds: at most ${MAX_OPEN_OP_IDS} op ids, strings of 1-128 characters`,
+        `opIds: at most ${MAX_OPEN_OP_IDS} op ids, strings of 1-128 characters without U+0000`,
       );
     }
     // A re-open for any reason but a plain resume means the client's replica had to be repaired.
@@ -499,8 +501,9 @@ export class DocumentSequencer {
         'made: the version the op was made on (an integer from 0 to v)',
       );
     }
-    if (typeof opId !== 'string' || opId.length === 0 || opId.length > 128) {
-      throw new SynclineError(ErrorCode.Invalid, 'opId: a string of 1-128 characters');
+    // U+0000: PostgreSQL's text cannot hold it (the op id is stored as it is).
+    if (typeof opId !== 'string' || opId.length === 0 || opId.length > 128 || opId.includes('\u0000')) {
+      throw new SynclineError(ErrorCode.Invalid, 'opId: a string of 1-128 characters without U+0000');
     }
     const problem = checkOp(rawOp);
     if (problem) throw new SynclineError(ErrorCode.Invalid, `op: ${problem}`);
