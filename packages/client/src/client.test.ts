@@ -538,6 +538,38 @@ describe('SynclineClient', () => {
       client.close();
     });
 
+    it('forgets the rooms a refreshed token no longer allows, and says why', async () => {
+      const { client, net, open } = setup();
+      const ws = await open({ heartbeatMs: 1e9 });
+      client.join('doc:1');
+      client.subscribeRoom('user:u2');
+      ws.deliver(
+        { type: 'ack', id: ws.last('join_room').id, data: { room: 'doc:1', seq: 5, status: 'fresh' } },
+        { type: 'ack', id: ws.last('subscribe').id, data: { room: 'user:u2', seq: 0, status: 'fresh' } },
+      );
+      await tick();
+      const errors: { code: string; message: string }[] = [];
+      client.on('error', (e) => errors.push({ code: e.code, message: e.message }));
+      const refreshed = client.refreshToken();
+      await tick();
+      const message = "user:u2 is another user's private room";
+      ws.deliver({
+        type: 'ack',
+        id: ws.last('auth').id,
+        data: { tokenExp: null, left: [{ room: 'user:u2', code: 'forbidden', message }] },
+      });
+      await refreshed;
+      expect(errors).toEqual([{ code: 'forbidden', message }]);
+      // Not asked for again after a reconnect.
+      ws.serverClose(1006);
+      await vi.advanceTimersByTimeAsync(500);
+      await tick();
+      net.current.accept();
+      expect((net.current.sent[0].rooms as { room: string }[]).map((r) => r.room)).not.toContain('user:u2');
+      expect((net.current.sent[0].rooms as { room: string }[]).map((r) => r.room)).toContain('doc:1');
+      client.close();
+    });
+
     it("reckons the server's clock from the welcome (serverNow), its own clock before one", async () => {
       const { client, open } = setup();
       expect(client.serverNow()).toBe(Date.now());

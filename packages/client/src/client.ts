@@ -411,7 +411,17 @@ export class SynclineClient {
     const reply = (await this.messenger.call(
       { type: 'auth', token },
       { replay: false, timeoutMs: this.requestTimeoutMs },
-    )) as { tokenExp?: number } | undefined;
+    )) as { tokenExp?: number; left?: { room: string; code: string; message: string }[] } | undefined;
+    // Rooms the new token no longer allows (a role taken away): the server left them; so does the client, and the
+    // app hears why through `error`.
+    for (const l of Array.isArray(reply?.left) ? reply.left : []) {
+      const error = new SynclineError(
+        (l.code ?? ErrorCode.Forbidden) as ErrorCode,
+        l.message ?? `left ${l.room}`,
+      );
+      this.rooms.refused(l.room, error);
+      this.report(error);
+    }
     if (reply) this.scheduleRefresh(reply.tokenExp);
     return reply?.tokenExp;
   }

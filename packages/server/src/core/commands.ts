@@ -13,7 +13,7 @@ import {
 import { SynclineError } from './errors.js';
 import { type Hub, nack } from './hub.js';
 import { isAdmin } from './identity.js';
-import { enterRoom, leaveRoom } from './membership.js';
+import { authorizeRoom, autoRooms, enterRoom, leaveRoom } from './membership.js';
 import { encodedOrNull } from './out-message.js';
 import type { Session } from './session.js';
 
@@ -82,7 +82,29 @@ export async function handleCommand(hub: Hub, session: Session, msg: BatchableCl
         return;
       }
       session.identity = identity;
-      hub.replyTo(session, msg.id, { type: 'ack', id: msg.id, data: { tokenExp: identity.exp ?? null } });
+      // The new token may say less (a role taken away): every room is authorized again (the policy and the app's
+      // join hooks, as on entering it), and a room now refused is left, named in the answer. A hook that fails
+      // otherwise (its own bug, a database away) leaves the room as it was: it was allowed, and is checked again at
+      // the next refresh or entry.
+      const left: { room: string; code: string; message: string }[] = [];
+      const own = autoRooms(identity.userId);
+      for (const [name, sub] of [...session.subs]) {
+        if (own.includes(name)) continue;
+        try {
+          await authorizeRoom(hub, identity, name, sub.mode);
+        } catch (err) {
+          if (!(err instanceof SynclineError)) {
+            hub.log.error({ err, room: name }, 'authorizing a room again after a token refresh failed');
+            continue;
+          }
+          if (session.subs.get(name) !== sub) continue;
+          leaveRoom(hub, session, name);
+          left.push({ room: name, code: err.code, message: err.message });
+        }
+      }
+      const data =
+        left.length > 0 ? { tokenExp: identity.exp ?? null, left } : { tokenExp: identity.exp ?? null };
+      hub.replyTo(session, msg.id, { type: 'ack', id: msg.id, data });
       return;
     }
     case 'join_room':

@@ -1407,6 +1407,31 @@ describe('Hub limits', () => {
     expect([...h.hub.sessions.values()][0].userId).toBe('alice');
     expect(await h.subscribe(alice.s, 'user:bob')).toMatchObject({ code: ErrorCode.Forbidden });
   });
+
+  it('leaves the rooms a refreshed token no longer allows, naming them in the answer', async () => {
+    const h = setup();
+    const alice = await h.hello('alice;admin');
+    expect(await h.subscribe(alice.s, 'user:bob')).toMatchObject({ type: 'ack' });
+    expect(await h.join(alice.s, 'doc:a')).toMatchObject({ type: 'ack' });
+    // The same user, the admin role taken away.
+    expect(await h.command(alice.s, { type: 'auth', token: 'alice' })).toMatchObject({
+      type: 'ack',
+      data: {
+        tokenExp: null,
+        left: [
+          { room: 'user:bob', code: ErrorCode.Forbidden, message: "user:bob is another user's private room" },
+        ],
+      },
+    });
+    alice.s.take();
+    await h.pub('user:bob', 'app_event', { name: 'for-bob' });
+    await h.pub('doc:a', 'app_event', { name: 'for-doc' });
+    expect(names(alice.s.take() as Msg[])).toEqual(['for-doc']);
+    // A refresh that changes nothing answers as before.
+    expect(await h.command(alice.s, { type: 'auth', token: 'alice' })).toEqual(
+      expect.objectContaining({ type: 'ack', data: { tokenExp: null } }),
+    );
+  });
 });
 
 describe('Hub presence', () => {
