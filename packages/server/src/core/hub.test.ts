@@ -1110,6 +1110,21 @@ describe('Hub limits', () => {
     expect(msgs.filter((m) => m.type === 'error')).toEqual([]);
   });
 
+  it('charges a re-send of an answered message its token, like any message (no free replies)', async () => {
+    const h = setup({ rateLimits: tight({ ratePerS: 1, burst: 2 }) });
+    const { s } = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    s.write(zone('p'));
+    await h.settle();
+    expect((s.take() as Msg[]).find((m) => m.id === 'p')?.type).toBe('ack');
+    for (let i = 0; i < 20; i++) s.write(zone('p'));
+    await h.settle();
+    const msgs = s.take() as Msg[];
+    // One more token in the bucket: the first re-send gets the stored ack, then refusals, until the abuse close.
+    expect(msgs.filter((m) => m.type === 'ack').length).toBe(1);
+    expect(msgs.filter((m) => m.code === ErrorCode.RateLimited).length).toBe(5);
+    expect(s.closeInfo?.code).toBe(CloseCode.RateLimited.code);
+  });
+
   it('closes 4006 on sustained traffic over the limit', async () => {
     const h = setup({ rateLimits: tight({ ratePerS: 1, burst: 1 }) });
     const { s } = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });

@@ -407,6 +407,23 @@ export class Hub {
       msg.type === 'publish' || (msg.type === 'request' && !this.readMethods.has(msg.method))
         ? msg.id
         : undefined;
+    // Every message takes its token, a re-send of one already answered too: answering it from the window costs an
+    // encode and a write, and unthrottled it was a way to make the server send as fast as a client can ask.
+    const delivery = this.deliveryOf(msg);
+    const wait = this.takeToken(conn, delivery);
+    if (wait > 0) {
+      this.stats.rateLimited++;
+      // Every message with an id is answered by it, de-duplicated or not (a join_room, an auth, a read request):
+      // an `error` without the id would leave its sender waiting for a reply that never comes.
+      const replyId = 'id' in msg ? msg.id : undefined;
+      if (replyId !== undefined) {
+        conn.send(nack(replyId, ErrorCode.RateLimited, `over the ${delivery} rate limit`, wait));
+      } else if (msg.type !== 'pong') {
+        conn.error(ErrorCode.RateLimited, `over the ${delivery} rate limit`);
+      }
+      this.refuse(conn);
+      return;
+    }
     if (id !== undefined) {
       const seen = session.dedup.get(id);
       if (seen === PENDING) return; // the reply is on its way
@@ -424,21 +441,6 @@ export class Hub {
         conn.send(out);
         return;
       }
-    }
-    const delivery = this.deliveryOf(msg);
-    const wait = this.takeToken(conn, delivery);
-    if (wait > 0) {
-      this.stats.rateLimited++;
-      // Every message with an id is answered by it, de-duplicated or not (a join_room, an auth, a read request):
-      // an `error` without the id would leave its sender waiting for a reply that never comes.
-      const replyId = 'id' in msg ? msg.id : undefined;
-      if (replyId !== undefined) {
-        conn.send(nack(replyId, ErrorCode.RateLimited, `over the ${delivery} rate limit`, wait));
-      } else if (msg.type !== 'pong') {
-        conn.error(ErrorCode.RateLimited, `over the ${delivery} rate limit`);
-      }
-      this.refuse(conn);
-      return;
     }
     if (id !== undefined) session.dedup.begin(id);
     session.serial.run(() => this.execute(session, msg));
