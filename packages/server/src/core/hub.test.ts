@@ -1110,6 +1110,29 @@ describe('Hub limits', () => {
     expect(msgs.filter((m) => m.type === 'error')).toEqual([]);
   });
 
+  it("answers a hook's refusal of a publish without id with an error (with one, a nack)", async () => {
+    const h = setup({
+      extensions: [
+        {
+          name: 'no-cursors',
+          onMessage: ({ message }) => {
+            if (message.type === 'publish' && message.event === 'cursor_update')
+              throw new SynclineError(ErrorCode.Forbidden, 'no cursors here');
+          },
+        },
+      ],
+    });
+    const { s } = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });
+    const cursor = { type: 'publish', room: 'doc:a', event: 'cursor_update', data: { page: 0, x: 0, y: 0 } };
+    s.write(cursor);
+    s.write({ ...cursor, id: 'c1' });
+    await h.settle();
+    expect(s.take()).toEqual([
+      { type: 'error', code: ErrorCode.Forbidden, message: 'no cursors here' },
+      { type: 'nack', id: 'c1', code: ErrorCode.Forbidden, message: 'no cursors here' },
+    ]);
+  });
+
   it('charges a re-send of an answered message its token, like any message (no free replies)', async () => {
     const h = setup({ rateLimits: tight({ ratePerS: 1, burst: 2 }) });
     const { s } = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });

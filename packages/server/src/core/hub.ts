@@ -456,6 +456,9 @@ export class Hub {
     const hooks = this.messageHooks;
     const fail = (err: unknown) => {
       if ('id' in msg && msg.id !== undefined) this.replyError(session, msg.id, err);
+      // Without an id (a fire-and-forget publish), a refusal (a hook's SynclineError) is said with `error`, as PROTOCOL
+      // 9.2 promises; only a failure that is not one is the server's to log.
+      else if (err instanceof SynclineError) session.conn?.error(err.code, err.message);
       else this.log.error({ err }, 'command failed');
     };
     if (hooks.length > 0 && msg.type !== 'ping' && msg.type !== 'pong') {
