@@ -16,11 +16,14 @@ const int = (name: string, fallback: number): number => {
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
   return n;
 };
-const list = (name: string) =>
-  env[name]
+/** A comma-separated list; empty (or unset) is unset, as for every variable here (an empty allowlist refused all). */
+const list = (name: string) => {
+  const items = env[name]
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  return items?.length ? items : undefined;
+};
 
 // Dev mode is what a missing secret means, and in it anyone can mint a token for any `dev-*` user and read every
 // document. A production deployment whose secret did not reach the environment (a misspelt variable, a secret that
@@ -55,7 +58,7 @@ const staticDir = existsSync(join(studioDir, 'index.html')) ? studioDir : undefi
 
 const server = new SynclineServer({
   storage,
-  path: env.SYNCLINE_WS_PATH ?? '/ws',
+  path: env.SYNCLINE_WS_PATH || '/ws',
   auth: {
     secret: env.SYNCLINE_JWT_SECRET || undefined,
     jwksUrl: env.SYNCLINE_JWKS_URL || undefined,
@@ -105,6 +108,8 @@ const server = new SynclineServer({
 });
 
 const port = int('PORT', 8000);
+// Read now, not at the signal: a bad value fails the start, not the graceful shutdown.
+const restartHintMs = int('SYNCLINE_RESTART_HINT_MS', 1000);
 const { port: bound } = await server.listen(port, env.HOST || undefined);
 server.log.warn(
   { port: bound, ws: server.path, dev: server.devTokens !== null, studio: staticDir ?? null },
@@ -119,7 +124,7 @@ const stop = (signal: string) => {
   stopping = true;
   server.log.warn({ signal }, 'shutting down');
   server
-    .close({ restartHintMs: int('SYNCLINE_RESTART_HINT_MS', 1000) })
+    .close({ restartHintMs })
     .then(() => process.exit(0))
     .catch((err) => {
       server.log.error({ err }, 'shutdown failed');
