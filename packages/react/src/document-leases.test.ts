@@ -6,9 +6,12 @@ import { DocumentLeases } from './document-leases.js';
 import { RoomLeases } from './room-leases.js';
 
 /** A client on fake sockets with the provider's room and document leases over it. */
-async function leased(options: DocumentClientOptions = {}) {
+async function leased(
+  options: DocumentClientOptions = {},
+  welcomed: Parameters<ReturnType<typeof setup>['open']>[0] = {},
+) {
   const h = setup();
-  const ws = await h.open();
+  const ws = await h.open(welcomed);
   // The harness builds its client from the client's src (see room-leases.test.ts): one class, seen twice.
   const client = h.client as unknown as SynclineClient;
   const rooms = new RoomLeases(client);
@@ -108,6 +111,26 @@ describe('DocumentLeases', () => {
     await tick();
     // The document asks to join again: the client must send the command, not trust the old membership.
     expect(ws2.sentOf('join_room').map((m) => m.room)).toEqual(['doc:d1']);
+    lease.release();
+    client.close();
+  });
+
+  it("renews a document's zone lock on the server's clock (the device's clock a minute behind)", async () => {
+    const { ws, docs, client } = await leased({}, { serverTime: Date.now() + 60_000 });
+    const lease = docs.acquire('d1');
+    await answerOpen(ws);
+    const locked = lease.doc.lock('z0');
+    await tick();
+    const locks = () => ws.sentOf('request').filter((m) => m.method === 'doc.lock');
+    // A 30 s lease by the server's clock: renewed after 10 s (on the device's clock it looked 90 s long).
+    ws.deliver({
+      type: 'ack',
+      id: locks()[0]?.id,
+      data: { zoneId: 'z0', userId: 'u1', expiresAt: Date.now() + 90_000 },
+    });
+    await locked;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(locks()).toHaveLength(2);
     lease.release();
     client.close();
   });

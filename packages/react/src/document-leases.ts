@@ -149,6 +149,8 @@ function leasedTransport(client: SynclineClient, rooms: RoomLeases): DocTranspor
     request: (method, data, options) => client.request(method, data, options),
     subscribe: (type, handler) => client.subscribe(type, handler),
     on: (name, listener) => client.on(name, listener),
+    // Lock leases are reckoned on the server's clock (a device clock minutes off would renew too late).
+    serverNow: () => client.serverNow(),
     join(room) {
       // A document joins again when told it is not in the room (its join failed, the server did not re-enter the
       // room after a reconnect, `not_joined`): the room is entered again, as the client's own `join` would.

@@ -1114,7 +1114,6 @@ describe('Hub limits', () => {
     const h = setup({
       extensions: [
         {
-          name: 'no-cursors',
           onMessage: ({ message }) => {
             if (message.type === 'publish' && message.event === 'cursor_update')
               throw new SynclineError(ErrorCode.Forbidden, 'no cursors here');
