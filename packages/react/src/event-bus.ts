@@ -7,6 +7,12 @@ export type AnyEventHandler = (data: any, event: EventMessage) => void;
 interface Sub {
   type: string;
   handler: AnyEventHandler;
+  /**
+   * What the client is given: a function of this subscription's own. The client keeps a set of listeners, so two
+   * subscriptions of one handler (two components sharing a module-level function) would be one listener there,
+   * delivered once, and the first to go would end both.
+   */
+  listener: AnyEventHandler;
   dispose: Disposer | null;
 }
 
@@ -22,15 +28,15 @@ export class EventBus {
   attach(client: SynclineClient | null): void {
     for (const sub of this.subs) {
       sub.dispose?.();
-      sub.dispose = client ? client.subscribe(sub.type as '*', sub.handler) : null;
+      sub.dispose = client ? client.subscribe(sub.type as '*', sub.listener) : null;
     }
     this.client = client;
   }
 
   /** Calls `handler(data, event)` for every event of `type` (`'*'`: all) in any room the client is in. */
   subscribe(type: string, handler: AnyEventHandler): Disposer {
-    const sub: Sub = { type, handler, dispose: null };
-    if (this.client) sub.dispose = this.client.subscribe(type as '*', handler);
+    const sub: Sub = { type, handler, listener: (data, event) => handler(data, event), dispose: null };
+    if (this.client) sub.dispose = this.client.subscribe(type as '*', sub.listener);
     this.subs.add(sub);
     return () => {
       sub.dispose?.();
