@@ -29,6 +29,22 @@ describe('SynclineClient.doc()', () => {
   beforeEach(() => vi.useFakeTimers({ now: T0 }));
   afterEach(() => vi.useRealTimers());
 
+  it('a document asked of a closed client closes at once: ready rejects closed, nothing hangs', async () => {
+    const { client, open } = setup();
+    await open();
+    client.close();
+    const doc = client.doc('d1');
+    const ready = doc.ready.then(
+      () => 'resolved',
+      (e: { code: string }) => `rejected ${e.code}`,
+    );
+    for (let i = 0; i < 5; i++) await tick();
+    expect(await ready).toBe('rejected closed');
+    expect(doc.getSnapshot().status).toBe('closed');
+    await expect(doc.whenSynced()).resolves.toBeUndefined();
+    expect(client.doc('d1')).not.toBe(doc); // not kept
+  });
+
   it('joins and opens the document over the real client, submits ops and takes their broadcast as the ack', async () => {
     const { client, open } = setup();
     const ws = await open();

@@ -1281,7 +1281,12 @@ export class DocumentClient {
       } catch (error) {
         if (this.closed) return false;
         const e = asError(error, 'could not join the document');
-        if (e.code === 'closed') return false;
+        if (e.code === 'closed') {
+          // The client is closed (this document was made on a closed client, or the client closed as it joined):
+          // nothing will open it, so it closes too (`ready` rejects `closed`), rather than wait for ever.
+          void this.close({ timeoutMs: 0 });
+          return false;
+        }
         if (!TRANSIENT_CODES.has(e.code)) {
           this.fail(e);
           return false;
