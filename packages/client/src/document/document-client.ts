@@ -218,8 +218,11 @@ export class DocumentClient {
   /** `close()` was called: waiting (up to `closeTimer`) for my edits to be confirmed before closing. */
   private closing: { promise: Promise<void>; resolve(): void } | null = null;
   private closeTimer: TimerHandle | undefined;
-  /** Locks asked for while the document was not open, waiting for it to be (`lock`): their tokens by zone. */
-  private readonly lockWishes = new Map<string, object>();
+  /**
+   * Locks asked for while the document was not open, waiting for it to be (`lock`), by zone: one wish however many
+   * calls wait on it (`waiting`); `unlock` (or a failure) gives it up for all of them.
+   */
+  private readonly lockWishes = new Map<string, { waiting: number }>();
   /** This client asked to enter the document's room (it leaves it on close). */
   private enteredRoom = false;
   /** The document was deleted: its saved edits are gone, and nothing is saved again. */
@@ -638,18 +641,27 @@ export class DocumentClient {
    */
   async lock(zoneId: string): Promise<ZoneLock> {
     if (this.snapshot.status !== 'open') {
-      const wish = {};
-      this.lockWishes.set(zoneId, wish);
-      const given = () => this.lockWishes.get(zoneId) !== wish;
+      // A second call for the zone meanwhile (two components, a StrictMode effect run twice) waits on the same wish:
+      // its own would have made the first one look given up.
+      let wish = this.lockWishes.get(zoneId);
+      if (!wish) this.lockWishes.set(zoneId, (wish = { waiting: 0 }));
+      const mine = wish;
+      mine.waiting++;
+      const given = () => this.lockWishes.get(zoneId) !== mine;
+      const done = () => {
+        if (--mine.waiting === 0 && !given()) this.lockWishes.delete(zoneId);
+      };
       try {
         await this.whenOpen();
       } catch (error) {
-        if (!given()) this.lockWishes.delete(zoneId);
+        done();
         throw error;
       }
-      if (given())
+      if (given()) {
+        mine.waiting--;
         throw new SynclineError('closed', `the lock of ${zoneId} was given up before it was asked for`);
-      this.lockWishes.delete(zoneId);
+      }
+      done();
     }
     return this.lockKeeper.lock(zoneId);
   }

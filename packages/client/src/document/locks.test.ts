@@ -133,6 +133,26 @@ describe('DocumentClient locks', () => {
     bob.doc.close();
   });
 
+  it('two calls for one lock before the document is open both get it (one is not taken for given up)', async () => {
+    const { open } = world({ lockTtlMs: 30_000, now: () => Date.now() });
+    const ann = open('ann');
+    expect(ann.doc.getSnapshot().status).toBe('opening');
+    const first = ann.doc.lock('z1');
+    const second = ann.doc.lock('z1');
+    await expect(first).resolves.toMatchObject({ zoneId: 'z1', userId: 'ann' });
+    await expect(second).resolves.toMatchObject({ zoneId: 'z1', userId: 'ann' });
+    expect(ann.doc.holdsLock('z1')).toBe(true);
+    // One unlock gives up a wish however many calls wait on it.
+    const bob = open('bob');
+    const a = bob.doc.lock('z2');
+    const b = bob.doc.lock('z2');
+    void bob.doc.unlock('z2').catch(() => {});
+    await expect(a).rejects.toMatchObject({ code: 'closed' });
+    await expect(b).rejects.toMatchObject({ code: 'closed' });
+    ann.doc.close();
+    bob.doc.close();
+  });
+
   it('asks for a lock wanted before the document is open once it is; an unlock meanwhile gives it up', async () => {
     const { open } = world({ lockTtlMs: 30_000, now: () => Date.now() });
     const ann = open('ann');
