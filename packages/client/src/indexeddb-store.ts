@@ -4,6 +4,8 @@
  */
 export class IndexedDBStore {
   private db: Promise<IDBDatabase> | undefined;
+  /** The connection `db` resolved to, once it did. */
+  private current: IDBDatabase | undefined;
 
   constructor(
     private readonly name: string,
@@ -18,9 +20,19 @@ export class IndexedDBStore {
     work: (store: IDBObjectStore) => IDBRequest,
     options: { commit?: boolean } = {},
   ): Promise<unknown> {
-    const db = await this.open();
+    let db = await this.open();
+    let tx: IDBTransaction;
+    try {
+      tx = db.transaction(this.store, mode);
+    } catch (error) {
+      // The connection closed under us (the browser closed it, or another version was opened) before `onclose`
+      // said so: open it again, once.
+      if ((error as { name?: string } | null)?.name !== 'InvalidStateError') throw error;
+      this.forget(db);
+      db = await this.open();
+      tx = db.transaction(this.store, mode);
+    }
     return new Promise((resolve, reject) => {
-      const tx = db.transaction(this.store, mode);
       let request: IDBRequest;
       try {
         request = work(tx.objectStore(this.store));
@@ -45,19 +57,50 @@ export class IndexedDBStore {
   async close(): Promise<void> {
     const db = this.db;
     this.db = undefined;
-    if (db) (await db).close();
+    this.current = undefined;
+    if (db) (await db.catch(() => undefined))?.close();
   }
 
+  /**
+   * The connection, opened on first use. A failed open is not kept (the next call tries again: one transient error,
+   * "connection to IndexedDB server lost", must not end persistence for the page's life), nor is a connection the
+   * browser closed or another version asked to close.
+   */
   private open(): Promise<IDBDatabase> {
     const factory = this.factory;
     if (!factory) return Promise.reject(new Error('IndexedDB is not available'));
-    this.db ??= new Promise<IDBDatabase>((resolve, reject) => {
+    if (this.db) return this.db;
+    const opening = new Promise<IDBDatabase>((resolve, reject) => {
       const request = factory.open(this.name, 1);
       request.onupgradeneeded = () => this.create(request.result, this.store);
-      request.onsuccess = () => resolve(request.result);
+      request.onsuccess = () => {
+        const db = request.result;
+        db.onclose = () => this.forget(db);
+        db.onversionchange = () => {
+          db.close();
+          this.forget(db);
+        };
+        resolve(db);
+      };
       request.onerror = () => reject(request.error);
       request.onblocked = () => reject(new Error('IndexedDB open blocked'));
     });
-    return this.db;
+    this.db = opening;
+    opening.then(
+      (db) => {
+        this.current = db;
+      },
+      () => {
+        if (this.db === opening) this.db = undefined;
+      },
+    );
+    return opening;
+  }
+
+  /** Drops the cached connection if it is `db` (closed under us): the next call opens a new one. */
+  private forget(db: IDBDatabase): void {
+    if (this.current !== db) return;
+    this.current = undefined;
+    this.db = undefined;
   }
 }
