@@ -42,6 +42,19 @@ describe.skipIf(!hasPostgres)('on PostgreSQL', () => {
       for (const c of closers.splice(0).reverse()) await c.close();
     });
 
+    it('never leaves a document alive beside its tombstone when two nodes ensure and delete it at once', async () => {
+      const schema = schemas.newSchema();
+      const a = open(schema);
+      const b = open(schema);
+      let alive = 0;
+      for (let i = 0; i < 150; i++) {
+        const id = `race-${i}`;
+        await Promise.allSettled([a.ensure(id, 'o', 1), b.delete(id, 2)]);
+        if ((await a.info(id)) !== undefined && (await a.deleted(id)) !== undefined) alive++;
+      }
+      expect(alive).toBe(0);
+    });
+
     it('lets exactly one of two nodes commit each version; the loser retries at the next one', async () => {
       const schema = schemas.newSchema();
       const a = open(schema);

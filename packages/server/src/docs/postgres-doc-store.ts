@@ -43,6 +43,14 @@ interface OpRow {
 const MAX_VERSION = Number.MAX_SAFE_INTEGER;
 
 /**
+ * `pg_advisory_xact_lock(DOCUMENT_LOCK_CLASS, hashtext(id))`: taken by `delete` and by `ensure` when it creates, so the
+ * two never interleave. A delete of an id with no row yet locks no row: an ensure whose statement began before the
+ * tombstone was committed could still insert the document, live beside its tombstone.
+ */
+const DOCUMENT_LOCK_CLASS = 0x53594f; // "SYO"
+const LOCK_DOCUMENT = `SELECT pg_advisory_xact_lock(${DOCUMENT_LOCK_CLASS}, hashtext($1))`;
+
+/**
  * The `DocStore` on PostgreSQL, for several nodes sequencing the same documents.
  *
  * `appendOp` is one call of `syncline_doc_append_op`, which locks the document's row, checks that the op's version
@@ -71,10 +79,19 @@ export class PostgresDocStore implements DocStore {
     this.checkOpen();
     checkEnsure(documentId, ownerId, now);
     // Opening an existing document (the common case) is one read; a new one is created once even if several
-    // nodes ensure it together (ON CONFLICT DO NOTHING waits for the other insert, then the read finds its row).
+    // nodes ensure it together (ON CONFLICT DO NOTHING waits for the other insert, then the read finds its row),
+    // under the document's lock, which a delete takes too (its tombstone is then seen, or its delete sees the row).
+    const existing = await this.db.query<DocumentRow>(
+      'SELECT version, owner_id, created_at FROM syncline_doc_documents WHERE document_id = $1',
+      [documentId],
+    );
+    if (existing.rows.length > 0) return toInfo(documentId, existing.rows[0]);
     for (let attempt = 0; ; attempt++) {
-      const { rows } = await this.db.query<DocumentRow>(
-        `WITH created AS (
+      const rows = await this.db.transaction(async (client) => {
+        await client.query(LOCK_DOCUMENT, [documentId]);
+        return (
+          await client.query<DocumentRow>(
+            `WITH created AS (
            INSERT INTO syncline_doc_documents (document_id, version, owner_id, created_at)
            SELECT $1::text, 0, $2::text, $3::float8
            WHERE NOT EXISTS (SELECT 1 FROM syncline_doc_documents WHERE document_id = $1)
@@ -85,8 +102,10 @@ export class PostgresDocStore implements DocStore {
          SELECT version, owner_id, created_at FROM created
          UNION ALL
          SELECT version, owner_id, created_at FROM syncline_doc_documents WHERE document_id = $1`,
-        [documentId, ownerId, now],
-      );
+            [documentId, ownerId, now],
+          )
+        ).rows;
+      });
       // The statement's snapshot may predate a concurrent creator's commit: then neither branch has a row, and
       // the next attempt (a new snapshot) reads it.
       if (rows.length > 0) return toInfo(documentId, rows[0]);
@@ -230,6 +249,7 @@ export class PostgresDocStore implements DocStore {
     // waits, then finds no document): no op lands after the delete.
     return this.appends.run(documentId, () =>
       this.db.transaction(async (client) => {
+        await client.query(LOCK_DOCUMENT, [documentId]);
         const { rows } = await client.query<{ owner_id: string | null }>(
           'SELECT owner_id FROM syncline_doc_documents WHERE document_id = $1 FOR UPDATE',
           [documentId],
