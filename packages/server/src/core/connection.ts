@@ -176,9 +176,14 @@ export class Connection implements ConnectionHandle {
 
   /** Sends everything queued this turn as one frame (or a few, for very large turns). */
   flush(force = false): void {
-    if (this.ending || this.queue.empty) return;
+    if (this.ending) return;
     // Nothing but the welcome may go first: hold output until the handshake completes.
     if (this.state === 'authenticating' && !force) return;
+    this.sendQueued();
+  }
+
+  private sendQueued(): void {
+    if (this.queue.empty) return;
     const { softBufferBytes, hardBufferBytes } = this.hub.limits;
     const buffered = this.socket.bufferedAmount;
     if (buffered <= softBufferBytes) this.largeFrameBytes = 0;
@@ -246,9 +251,24 @@ export class Connection implements ConnectionHandle {
     }, SLOW_CONSUMER_CUT_MS);
   }
 
-  /** Flushes what is queued, then closes with a documented code. */
+  /**
+   * Flushes what is queued, then closes with a documented code. In a turn whose writes are not committed yet, what is
+   * queued may answer them (an ack of a publish stored in this turn): it leaves after the turn's commit, then the
+   * close; if that commit fails, it never leaves (the server stops: `Hub.abort`). Either way nothing more is read or
+   * queued from now on.
+   */
   close(info: CloseCodeInfo, reason: string = info.reason): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.state !== 'authenticating' && this.hub.flusher.commitPending) {
+      this.state = 'closing';
+      this.closingAt = this.hub.clock.now();
+      this.hub.flusher.afterSend(() => {
+        if (this.state !== 'closing') return;
+        this.sendQueued();
+        this.socket.close(info.code, reason);
+      });
+      return;
+    }
     this.flush(true);
     this.abandon(info, reason);
   }

@@ -52,6 +52,14 @@ export class Flusher {
     }, ms);
   }
 
+  /**
+   * Whether the current turn wrote something that is not committed yet (its commit runs at the flush): what is queued
+   * now may answer those writes, and must not leave before it.
+   */
+  get commitPending(): boolean {
+    return this.beforeSend.length > 0;
+  }
+
   /** Runs `fn` once at the end of the current turn, before the flush (the turn's appends). */
   atTurnEnd(fn: () => void): void {
     this.beforeFlush.push(fn);

@@ -1471,6 +1471,39 @@ describe('Hub limits', () => {
   });
 });
 
+describe('Hub close in a turn with writes not committed yet', () => {
+  /** A connection with an ack queued (as for a publish stored this turn) and a commit to come in this turn. */
+  async function queuedBeforeCommit(commits: boolean) {
+    const h = setup();
+    const { s } = await h.hello('alice');
+    const conn = [...h.hub.connections][0];
+    h.hub.flusher.atTurnCommit(() => commits);
+    conn.send({ type: 'ack', id: 'p1', data: { seq: 1 } });
+    // Closed meanwhile (a protocol error, the abuse limit, a heartbeat timeout in the tick).
+    conn.close(CloseCode.ProtocolError);
+    return { h, s, conn };
+  }
+
+  it('sends what is queued after the commit, then closes', async () => {
+    const { h, s } = await queuedBeforeCommit(true);
+    expect(s.take()).toEqual([]);
+    expect(s.closeInfo).toBeNull();
+    h.hub.flusher.flushNow();
+    expect(s.take()).toEqual([{ type: 'ack', id: 'p1', data: { seq: 1 } }]);
+    expect(s.closeInfo?.code).toBe(CloseCode.ProtocolError.code);
+  });
+
+  it('never sends it when the commit fails (the ack would speak of a write that is not stored)', async () => {
+    const { h, s, conn } = await queuedBeforeCommit(false);
+    h.hub.flusher.flushNow();
+    expect(s.take()).toEqual([]);
+    // Nothing more is read meanwhile; the fail-stop drops the socket.
+    expect(conn.open).toBe(false);
+    h.hub.abort('storage failure');
+    expect(s.take()).toEqual([]);
+  });
+});
+
 describe('Hub presence', () => {
   const presence = (msgs: Msg[]) =>
     msgs.filter((m) => m.type === 'user_join' || m.type === 'user_leave').map((m) => [m.type, m.data.userId]);
