@@ -69,7 +69,9 @@ export async function handleCommand(hub: Hub, session: Session, msg: BatchableCl
         hub.replyTo(
           session,
           msg.id,
-          nack(msg.id, code, err instanceof Error ? err.message : 'invalid token'),
+          // As at hello: a refusal says why; any other failure (an app's authenticate hook that threw) is not the
+          // client's to read.
+          nack(msg.id, code, err instanceof SynclineError ? err.message : 'invalid token'),
         );
         return;
       }

@@ -1445,6 +1445,21 @@ describe('Hub limits', () => {
     expect(await h.subscribe(alice.s, 'user:bob')).toMatchObject({ code: ErrorCode.Forbidden });
   });
 
+  it("does not tell the client what an authenticate hook's own failure said, at a refresh as at hello", async () => {
+    const h = setup({
+      authenticate: async (token: string) => {
+        if (token === 'boom') throw new Error('connection to the user database refused (10.0.0.7:5432)');
+        return { userId: token, roles: [], claims: {} };
+      },
+    });
+    const alice = await h.hello('alice');
+    expect(await h.command(alice.s, { type: 'auth', token: 'boom' })).toMatchObject({
+      type: 'nack',
+      code: ErrorCode.Unauthorized,
+      message: 'invalid token',
+    });
+  });
+
   it('leaves the rooms a refreshed token no longer allows, naming them in the answer', async () => {
     const h = setup();
     const alice = await h.hello('alice;admin');
