@@ -1,7 +1,7 @@
 import { apply, describeOp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
 import { describe, expect, it } from 'vitest';
 import { docOf, zone } from './fake-doc-server.js';
-import { JOURNAL_CAP, SyncState } from './sync-state.js';
+import { JOURNAL_CAP, MAX_COMPOSED_OP_CHARS, SyncState } from './sync-state.js';
 
 const base = () => docOf(zone('z1', 'hello'), zone('z2', 'world'));
 const ids = (() => {
@@ -23,6 +23,19 @@ describe('SyncState', () => {
     for (const p of s.pending) doc = apply(doc, p.op);
     expect(s.doc).toEqual(doc);
     expect(s.doc.zones.z2.text).toBe('worldB');
+  });
+
+  it('composes my edits of one zone into one pending op, but never past what one frame may carry', () => {
+    const s = new SyncState(base(), 0);
+    for (let i = 0; i < 5; i++) s.applyLocal(zoneEdit('z1', { pos: 0, ins: 'x' }), ids());
+    expect(s.pending).toHaveLength(1); // typing: one op
+    // Two pastes that fit a frame each (offline, say): two ops, not one too large to send.
+    const big = 'a'.repeat(MAX_COMPOSED_OP_CHARS * 0.7);
+    s.applyLocal(zoneEdit('z1', { pos: 0, ins: big }), ids());
+    s.applyLocal(zoneEdit('z1', { pos: 0, ins: big }), ids());
+    expect(s.pending.length).toBeGreaterThanOrEqual(2);
+    for (const p of s.pending) expect(JSON.stringify(p.op).length).toBeLessThanOrEqual(MAX_COMPOSED_OP_CHARS);
+    expect(s.doc.zones.z1.text).toBe(`${big}${big}xxxxxhello`);
   });
 
   it('reports conflicts of my pending ops only', () => {

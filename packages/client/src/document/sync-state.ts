@@ -35,6 +35,14 @@ const LOCAL_LIMITS: DocLimits = { ...DEFAULT_LIMITS, maxZones: Number.POSITIVE_I
 export const JOURNAL_CAP = 1000;
 
 /**
+ * The most JSON characters (UTF-16 units) a pending op grows to by composing my edits into it. Each edit fits a frame
+ * on its own (the server's limit is 64 KiB by default), but composed they could pass it: a zone typed or pasted into
+ * offline went out as one op, refused `too_large`, and every one of those edits was rolled back. 16,000 units are at
+ * most 48 KB of UTF-8, with room for the envelope.
+ */
+export const MAX_COMPOSED_OP_CHARS = 16_000;
+
+/**
  * The client's side of the OT protocol, as ShareDB runs it, with no I/O: the confirmed server document
  * and its version, at most one op in flight (sent, awaiting its commit) and a list of pending ops (not
  * sent yet), and the local document, which is always `serverDoc` + in-flight + pending.
@@ -226,7 +234,14 @@ export class SyncState {
       throw new RangeError(`the op leaves the document invalid: ${problems.join('; ')}`);
     this.doc = next;
     const last = this.pending[this.pending.length - 1];
-    if (composeWithLast && last && !last.sent && !last.mayBeIncluded && sameScope(last.op, op)) {
+    if (
+      composeWithLast &&
+      last &&
+      !last.sent &&
+      !last.mayBeIncluded &&
+      sameScope(last.op, op) &&
+      JSON.stringify(last.op).length + JSON.stringify(op).length <= MAX_COMPOSED_OP_CHARS
+    ) {
       last.op = compose(last.op, op);
       if (last.op === null) this.pending.pop(); // undone before it was sent: nothing to send
     } else {
