@@ -199,6 +199,8 @@ export function DocumentList() {
                         href={`/documents/${encodeURIComponent(d.documentId)}`}
                         title={d.name}
                         onClick={(e) => {
+                          // A new tab or window (Ctrl/Cmd/Shift/Alt, a middle click) is the browser's to open.
+                          if (e.ctrlKey || e.metaKey || e.shiftKey || e.altKey || e.button !== 0) return;
                           e.preventDefault();
                           navigate(`/documents/${encodeURIComponent(d.documentId)}`);
                         }}

@@ -372,14 +372,35 @@ export function DocumentView({ documentId }: { documentId: string }) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey) || e.altKey || hasOwnUndo(e.target)) return;
-      const key = e.key.toLowerCase();
+      // The letter the layout gives (AZERTY's Z is where QWERTY's W is); a layout without Latin letters (Russian,
+      // Greek, Hebrew: Ctrl+Я) says it by the key's place, as browsers' own Ctrl+Z does.
+      const key = /^[a-z]$/i.test(e.key)
+        ? e.key.toLowerCase()
+        : e.code === 'KeyZ'
+          ? 'z'
+          : e.code === 'KeyY'
+            ? 'y'
+            : '';
       if (key === 'z' || key === 'y') {
         e.preventDefault();
         step(key === 'y' || e.shiftKey ? 'redo' : 'undo');
       }
     };
+    // The textarea's own undo, asked for another way (the context menu, the Edit menu, a key the handler above
+    // missed), would take back some of my typing locally and send that as a new edit: it is the document's undo
+    // instead. A native listener: React's onBeforeInput is made from other events and never sees these.
+    const onBeforeInput = (e: InputEvent) => {
+      if (e.inputType !== 'historyUndo' && e.inputType !== 'historyRedo') return;
+      if (!(e.target instanceof HTMLElement) || !e.target.classList.contains('zone-text')) return;
+      e.preventDefault();
+      step(e.inputType === 'historyRedo' ? 'redo' : 'undo');
+    };
     window.addEventListener('keydown', onKey, true);
-    return () => window.removeEventListener('keydown', onKey, true);
+    window.addEventListener('beforeinput', onBeforeInput, true);
+    return () => {
+      window.removeEventListener('keydown', onKey, true);
+      window.removeEventListener('beforeinput', onBeforeInput, true);
+    };
   }, [step]);
 
   // Names change rarely (cursors often): the map keeps its identity until someone joins or leaves. A lock's holder

@@ -250,11 +250,6 @@ export const ZoneText = memo(function ZoneText({
         onSelection(null);
       }}
       onScroll={measure}
-      onBeforeInput={(e) => {
-        // Undo/redo are the document's (my edits only), not the textarea's own history.
-        const type = (e.nativeEvent as InputEvent).inputType;
-        if (type === 'historyUndo' || type === 'historyRedo') e.preventDefault();
-      }}
       spellCheck
     />
   );

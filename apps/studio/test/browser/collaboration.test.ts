@@ -234,6 +234,72 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     );
   });
 
+  it("runs the document's undo, not the textarea's, for Ctrl+Z on a non-Latin layout and for the Edit menu's Undo", async () => {
+    const a = ada.getByLabel(/^Text of zone 1 /);
+    await a.focus();
+    await ada.keyboard.press('End');
+    await ada.waitForTimeout(600);
+    await ada.keyboard.type('?');
+    const withMine = await eventually(
+      () => zoneText(ben, 1),
+      (t) => t.endsWith('?'),
+      5000,
+      'the edit reaches Ben',
+    );
+    const without = withMine.slice(0, -1);
+    // Ctrl+Я: a Russian layout's key where Z is (the key says 'я', its code KeyZ).
+    const cdp = await ada.context().newCDPSession(ada);
+    const key = (type: string, k: string, code: string, vk: number, modifiers: number) =>
+      cdp.send('Input.dispatchKeyEvent', {
+        type: type as 'rawKeyDown',
+        key: k,
+        code,
+        windowsVirtualKeyCode: vk,
+        nativeVirtualKeyCode: vk,
+        modifiers,
+      });
+    await key('rawKeyDown', 'Control', 'ControlLeft', 17, 2);
+    await key('rawKeyDown', 'я', 'KeyZ', 90, 2);
+    await key('keyUp', 'я', 'KeyZ', 90, 2);
+    await key('keyUp', 'Control', 'ControlLeft', 17, 0);
+    await cdp.detach();
+    await eventually(
+      () => zoneText(ben, 1),
+      (t) => t === without,
+      5000,
+      'the undo reaches Ben',
+    );
+    // It was the document's undo (the textarea's would have sent a new edit, and left nothing to redo).
+    await ada.keyboard.press('Control+Shift+z');
+    await eventually(
+      () => zoneText(ben, 1),
+      (t) => t === withMine,
+      5000,
+      'the redo reaches Ben',
+    );
+    // The textarea's own Undo as the Edit menu or the context menu ask for it (a beforeinput historyUndo): the
+    // document's undo, and the textarea's is cancelled.
+    const cancelled = await a.evaluate((ta) => {
+      const e = new InputEvent('beforeinput', { inputType: 'historyUndo', cancelable: true, bubbles: true });
+      ta.dispatchEvent(e);
+      return e.defaultPrevented;
+    });
+    expect(cancelled).toBe(true);
+    await eventually(
+      () => zoneText(ben, 1),
+      (t) => t === without,
+      5000,
+      'the second undo reaches Ben',
+    );
+    await ada.keyboard.press('Control+Shift+z'); // as it was, for the tests after this one
+    await eventually(
+      () => zoneText(ben, 1),
+      (t) => t === withMine,
+      5000,
+      'the second redo reaches Ben',
+    );
+  });
+
   it('lists who changed what in the History panel, newest first, and follows new changes live', async () => {
     await ben.getByRole('button', { name: 'History' }).click();
     const panel = ben.getByTestId('history');

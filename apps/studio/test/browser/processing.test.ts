@@ -95,6 +95,12 @@ describe.runIf(chromiumAvailable)('Studio: upload, processing and export', () =>
     await row.waitFor();
     await expect(row.textContent()).resolves.toMatch(/cancelled.*you/i);
     await screenshot(ada, 'documents');
+    // Ctrl+click opens it in a new tab, as any link does; the list stays where it is.
+    const opened = ada.context().waitForEvent('page');
+    await row.getByRole('link').click({ modifiers: ['Control'] });
+    const tab = await opened;
+    await tab.close();
+    expect(new URL(ada.url()).pathname).toBe('/');
     await row.getByRole('link').click();
     await waitForDocOpen(ada);
   });
