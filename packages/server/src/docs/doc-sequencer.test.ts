@@ -221,6 +221,38 @@ describe('DocumentSequencer zone_update events', () => {
   });
 });
 
+describe('DocumentSequencer on several nodes', () => {
+  it('read() includes what another node committed since this node loaded the document', async () => {
+    const clock = new FakeClock();
+    const bus = new LocalBus(() => clock.now());
+    const store = new MemoryDocStore();
+    const node = () => {
+      const broker = new LocalBroker(bus);
+      const hub = new Hub({
+        store: new MemoryLogStore(),
+        broker,
+        authenticate: async () => ({ userId: 'u', roles: [], claims: {} }),
+        clock,
+        logger: silentLogger,
+      });
+      hub.start();
+      const documents = new DocumentSequencer(hub, store, {});
+      closers.push(async () => {
+        documents.stop();
+        await broker.close();
+      });
+      return documents;
+    };
+    const [a, b] = [node(), node()];
+    await clock.run(a.applyServerOp('d', zoneCreate(zone('z1')), { userId: 'u', opId: 'c1' }));
+    expect(Object.keys((await clock.run(a.read('d'))).data.zones)).toEqual(['z1']);
+    await clock.run(b.applyServerOp('d', zoneCreate(zone('z2')), { userId: 'u', opId: 'c2' }));
+    const read = await clock.run(a.read('d'));
+    expect(read.version).toBe(2);
+    expect(Object.keys(read.data.zones).sort()).toEqual(['z1', 'z2']);
+  });
+});
+
 describe('DocumentSequencer doc.submit', () => {
   it('refuses an opId with U+0000 (stored as it is: PostgreSQL text cannot hold it), as invalid', async () => {
     const s = sequencer();

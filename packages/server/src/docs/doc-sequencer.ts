@@ -423,14 +423,7 @@ export class DocumentSequencer {
     if (typeof reason === 'string' && reason !== 'resume') {
       this.hub.stats.bump(this.hub.stats.docResyncs, OPEN_REASONS.has(reason) ? reason : 'other');
     }
-    const doc = await this.load(documentId, session.userId);
-    // Several nodes: what others committed since this node last looked is part of the snapshot.
-    if (this.hub.broker.distributed) {
-      await doc.serial(() => this.catchUp(doc));
-      // Deleted on another node whose word has not reached this one (or was lost): the copy here is all that is left.
-      if (!doc.deleted && !(await this.store.info(documentId))) this.forget(documentId);
-    }
-    if (doc.deleted) throw deletedError();
+    const doc = await this.loadCurrent(documentId, session.userId);
     const now = this.hub.clock.now();
     await this.rememberUser(doc, session.identity, now);
     const members = await this.hub.membersKnown(docRoom(documentId));
@@ -996,7 +989,8 @@ export class DocumentSequencer {
     ownerId?: string,
   ): Promise<{ version: number; data: ZoneDocument; ownerId?: string }> {
     documentIdOf({ documentId });
-    const doc = await this.load(documentId, ownerId ?? 'system');
+    // Caught up, as for `doc.open`: an export or a job reading it on this node must see what other nodes committed.
+    const doc = await this.loadCurrent(documentId, ownerId ?? 'system');
     const out: { version: number; data: ZoneDocument; ownerId?: string } = {
       version: doc.version,
       data: doc.copy(),
@@ -1006,6 +1000,18 @@ export class DocumentSequencer {
   }
 
   // ---- internals --------------------------------------------------------------------------------
+
+  /** The document loaded and, with several nodes, caught up with what the others committed; `not_found` if deleted. */
+  private async loadCurrent(documentId: string, userId: string): Promise<LiveDocument> {
+    const doc = await this.load(documentId, userId);
+    if (this.hub.broker.distributed) {
+      await doc.serial(() => this.catchUp(doc));
+      // Deleted on another node whose word has not reached this one (or was lost): the copy here is all that is left.
+      if (!doc.deleted && !(await this.store.info(documentId))) this.forget(documentId);
+    }
+    if (doc.deleted) throw deletedError();
+    return doc;
+  }
 
   private requireMember(session: Session, documentId: string): void {
     if (!session.subs.get(docRoom(documentId))) {
