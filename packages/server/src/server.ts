@@ -421,7 +421,8 @@ export class SynclineServer {
     this.transport.close();
     server?.closeAllConnections();
     await serverClosed;
-    await this.hub.broker.close();
+    // The sessions of the clients just told to reconnect stay present for the presence grace, on every node.
+    await this.hub.broker.close({ presenceGraceMs: this.hub.limits.presenceGraceMs });
     await this.hub.store.close();
     await this.documents?.close();
     await this.postgres?.close();

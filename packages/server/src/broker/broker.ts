@@ -138,5 +138,9 @@ export interface Broker {
   zoneLocks(documentId: string): ZoneLockTable;
   /** Whether the broker can serve (for /readyz). */
   ready(): Promise<boolean>;
-  close(): Promise<void>;
+  /**
+   * Leaves. `presenceGraceMs`: how long this node's presence stays for the others after it (its clients, told to
+   * reconnect, resume on another node meanwhile without a leave and a join); without it, it goes at once.
+   */
+  close(opts?: { presenceGraceMs?: number }): Promise<void>;
 }

@@ -88,6 +88,32 @@ describe.skipIf(!hasRedis)('on Redis', () => {
       }
     });
 
+    it('keeps a closing node’s presence for the grace it is given (a rolling restart), then reaps it', async () => {
+      const prefix = freshPrefix();
+      const opts = { url: REDIS_URL, prefix, heartbeatMs: 100, nodeTtlMs: 500 };
+      const a = new RedisBroker(opts);
+      const leaving = new RedisBroker(opts);
+      const h = new RecordingHandler();
+      a.start(h);
+      leaving.start(new RecordingHandler());
+      try {
+        await a.subscribe('doc:k');
+        await leaving.setPresence('doc:k', 'u9', { connections: 1 });
+        const closedAt = Date.now();
+        await leaving.close({ presenceGraceMs: 1500 });
+        // Several reaps pass (a heartbeats every 100 ms) and leave it: its clients have the grace to come back elsewhere.
+        await new Promise((r) => setTimeout(r, 900));
+        expect(h.gone).toEqual([]);
+        expect((await a.presenceOf('doc:k')).has(leaving.nodeId)).toBe(true);
+        await until('the closed node reaped after its grace', () => h.gone.length > 0);
+        expect(Date.now() - closedAt).toBeGreaterThanOrEqual(1400);
+        expect(h.gone).toEqual([{ room: 'doc:k', userId: 'u9' }]);
+      } finally {
+        await a.close();
+        await leaving.close();
+      }
+    });
+
     it('publishes a room’s entry again when it was lost with this node’s connection alone', async () => {
       const prefix = freshPrefix();
       // Only the publisher's connections go through the proxy: the receiver never loses its own.

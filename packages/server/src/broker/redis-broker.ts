@@ -317,8 +317,12 @@ export class RedisBroker implements Broker {
     return Promise.race([ping, timeout]).finally(() => clearTimeout(timer));
   }
 
-  /** Stops heartbeats and leaves: this node's presence is removed (by the next reap of any node). */
-  async close(): Promise<void> {
+  /**
+   * Stops heartbeats and leaves: this node's presence is removed by a reap of any node, the next one, or with
+   * `presenceGraceMs` the first after that long (a rolling restart: the clients resume on other nodes within the
+   * presence grace, and nobody sees them leave and come back).
+   */
+  async close(opts: { presenceGraceMs?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
@@ -326,7 +330,10 @@ export class RedisBroker implements Broker {
     this.handler = null;
     this.listeners.clear();
     try {
-      if (this.pub.status === 'ready') await this.pub.zadd(`${this.prefix}nodes`, 0, this.nodeId);
+      // A reap takes nodes whose score is older than its time minus `nodeTtlMs`.
+      const grace = opts.presenceGraceMs ?? 0;
+      const score = grace > 0 ? Date.now() - this.nodeTtlMs + grace : 0;
+      if (this.pub.status === 'ready') await this.pub.zadd(`${this.prefix}nodes`, score, this.nodeId);
     } catch {
       // Redis is away: the heartbeat simply stops, and the node is reaped as a dead one.
     }
