@@ -6,6 +6,7 @@ import { flushSync } from 'react-dom';
 import {
   moveCaret,
   moveSelection,
+  rebaseEdit,
   type Splice,
   spliceBetween,
   spliceToTextEdit,
@@ -148,13 +149,18 @@ export const ZoneText = memo(function ZoneText({
     onSelection(selection);
   };
 
+  // An IME composition under way (Japanese, Chinese, Korean): nothing is sent and nothing written into the textarea
+  // until it ends. Writing the text ends the composition in the page but not in the input method, which then
+  // inserted its whole composition again; each step sent went to everyone as an edit.
+  const composing = useRef(false);
+
   // Remote changes are written into the textarea as soon as the document has them (not at the next
   // render): a keystroke must always be diffed against the text the document holds.
   const sync = useCallback(
     (author?: string) => {
       const ta = ref.current;
       const text = doc.zone(zoneId)?.text;
-      if (!ta || text === undefined) return;
+      if (!ta || text === undefined || composing.current) return;
       shown.current = text;
       if (ta.value === text) return;
       const splice = spliceBetween(ta.value, text);
@@ -197,7 +203,7 @@ export const ZoneText = memo(function ZoneText({
 
   const onInput = () => {
     const ta = ref.current;
-    if (!ta) return;
+    if (!ta || composing.current) return;
     const before = shown.current;
     const after = ta.value;
     if (before === after) return;
@@ -212,6 +218,22 @@ export const ZoneText = memo(function ZoneText({
       notify({ kind: 'error', title: 'Could not edit', message: (error as Error).message });
     }
     reportSelection();
+  };
+
+  // The composition is done: my change of the text it started from, made again on the document's text now (others'
+  // edits that came meanwhile stay), is sent as one edit.
+  const onCompositionEnd = () => {
+    composing.current = false;
+    const ta = ref.current;
+    const current = doc.zone(zoneId)?.text;
+    if (ta && current !== undefined && current !== shown.current) {
+      const { text, caret } = rebaseEdit(shown.current, ta.value, current);
+      shown.current = current;
+      ta.value = text;
+      ta.setSelectionRange(caret, caret);
+    }
+    onInput();
+    sync();
   };
 
   // A selection changed without a key or the mouse (a script, the browser's own selection commands): Chromium and
@@ -250,6 +272,10 @@ export const ZoneText = memo(function ZoneText({
         onSelection(null);
       }}
       onScroll={measure}
+      onCompositionStart={() => {
+        composing.current = true;
+      }}
+      onCompositionEnd={onCompositionEnd}
       spellCheck
     />
   );

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   moveCaret,
   moveSelection,
+  rebaseEdit,
   spliceBetween,
   spliceToTextEdit,
   toCodePoints,
@@ -71,5 +72,21 @@ describe('moveSelection', () => {
       start: 4,
       end: 6,
     });
+  });
+});
+
+describe('rebaseEdit', () => {
+  it('makes my change of the base again on the text others changed meanwhile', () => {
+    // Mine at the end, theirs at the start: both kept.
+    expect(rebaseEdit('Alpha', 'Alpha日本', 'XAlpha')).toEqual({ text: 'XAlpha日本', caret: 8 });
+    // Theirs after mine.
+    expect(rebaseEdit('Alpha beta', 'Al日本pha beta', 'Alpha beta!')).toEqual({
+      text: 'Al日本pha beta!',
+      caret: 4,
+    });
+    // Nothing of theirs: mine as it is.
+    expect(rebaseEdit('Alpha', 'Alpha日本', 'Alpha')).toEqual({ text: 'Alpha日本', caret: 7 });
+    // Mine replaces a word; theirs inserted before it: the word is still the one replaced.
+    expect(rebaseEdit('one two', 'one 二', 'zero one two')).toEqual({ text: 'zero one 二', caret: 10 });
   });
 });

@@ -54,6 +54,20 @@ export function moveCaret(caret: number, splice: Splice): number {
   return splice.at + splice.inserted;
 }
 
+/**
+ * My change of `base` (the text `mine`) made again on `current` (`base` changed by others meanwhile): the text to
+ * send, and where my caret goes (after what I inserted). For an IME composition, during which the textarea kept
+ * `base`: others' edits are not written into it then, or the input method inserts its whole composition again.
+ */
+export function rebaseEdit(base: string, mine: string, current: string): { text: string; caret: number } {
+  const m = spliceBetween(base, mine);
+  const theirs = spliceBetween(base, current);
+  const start = moveCaret(m.at, theirs);
+  const end = Math.max(start, moveCaret(m.at + m.removed, theirs));
+  const inserted = mine.slice(m.at, m.at + m.inserted);
+  return { text: current.slice(0, start) + inserted + current.slice(end), caret: start + inserted.length };
+}
+
 /** The code point offset (what the text ops and `cursor_update.selection` count) of UTF-16 offset `at` in `s`. */
 export function toCodePoints(s: string, at: number): number {
   return codePointLength(s.slice(0, Math.max(0, Math.min(at, s.length))));

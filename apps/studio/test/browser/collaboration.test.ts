@@ -300,6 +300,41 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
     );
   });
 
+  it('keeps an IME composition whole when another user edits the zone meanwhile, and sends it once', async () => {
+    const a = ada.getByLabel(/^Text of zone 1 /);
+    const b = ben.getByLabel(/^Text of zone 1 /);
+    const start = await zoneText(ben, 1);
+    await a.focus();
+    await ada.keyboard.press('End');
+    const cdp = await ada.context().newCDPSession(ada);
+    await cdp.send('Input.imeSetComposition', { text: 'に', selectionStart: 1, selectionEnd: 1 });
+    await cdp.send('Input.imeSetComposition', { text: 'にほ', selectionStart: 2, selectionEnd: 2 });
+    // Nothing of the composition is sent while it is under way.
+    await ada.waitForTimeout(300);
+    expect(await zoneText(ben, 1)).toBe(start);
+    // Ben types at the start of the zone meanwhile.
+    await b.focus();
+    await ben.keyboard.press('Control+Home');
+    await ben.keyboard.type('X');
+    await ada.waitForTimeout(500); // it reaches Ada's document (her textarea waits for the composition)
+    await cdp.send('Input.imeSetComposition', { text: 'にほん', selectionStart: 3, selectionEnd: 3 });
+    await cdp.send('Input.insertText', { text: '日本' });
+    await cdp.detach();
+    const expected = `X${start}日本`;
+    await eventually(
+      () => zoneText(ben, 1),
+      (t) => t === expected,
+      5000,
+      'the composed text reaches Ben',
+    );
+    await eventually(
+      () => a.inputValue(),
+      (t) => t === expected,
+      5000,
+      "Ada's text",
+    );
+  });
+
   it('lists who changed what in the History panel, newest first, and follows new changes live', async () => {
     await ben.getByRole('button', { name: 'History' }).click();
     const panel = ben.getByTestId('history');
