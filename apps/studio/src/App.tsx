@@ -71,7 +71,7 @@ export function App() {
         clientOptions={clientOptions}
         documentOptions={documentOptions}
       >
-        {match ? <DocumentView key={match[1]} documentId={decodeURIComponent(match[1])} /> : <DocumentList />}
+        {match ? <DocumentView key={match[1]} documentId={decodedSegment(match[1])} /> : <DocumentList />}
         <ForgetDeletedPdfs userId={studio.auth.identity.userId} />
         <NotificationContainer className="toasts" action={showZoneAction} />
       </WebSocketProvider>
@@ -93,4 +93,13 @@ export function App() {
       </footer>
     </StudioContext.Provider>
   );
+}
+
+/** A path segment decoded; one that is not valid URL encoding (`50%`, mistyped) as it is: no document has that id. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -42,6 +42,21 @@ describe('SynclineClient', () => {
       client.close();
     });
 
+    it('refuses a malformed room name at once and never puts it in a hello (it would fail the whole handshake)', async () => {
+      const { client, net, open } = setup();
+      const ws1 = await open();
+      await expect(client.join('doc:50%')).rejects.toMatchObject({ code: 'invalid_room' });
+      await expect(client.subscribeRoom('Bad Room')).rejects.toMatchObject({ code: 'invalid_room' });
+      expect(ws1.sentOf('join_room')).toEqual([]);
+      ws1.serverClose(1006);
+      await vi.advanceTimersByTimeAsync(500);
+      await tick();
+      net.current.accept();
+      const rooms = (net.current.sent[0].rooms as { room: string }[]).map((r) => r.room);
+      expect(rooms).toEqual(['user:u1', 'system']);
+      client.close();
+    });
+
     it('after a reconnect, sends hello.session and hello.rooms with the last seq seen in each room', async () => {
       const { client, net, open } = setup();
       const ws1 = await open({ sessionId: 'S1', resumeKey: 'K1' });

@@ -6,6 +6,7 @@ import {
   type EventType,
   eventSpec,
   isEventType,
+  isValidRoom,
   type PresenceStatus,
   type Reset,
   type RoomState,
@@ -463,6 +464,15 @@ export class SynclineClient {
   private enterRoom(room: string, mode: RoomMode, options?: RoomOptions): Promise<RoomState> {
     if (this.state === 'closed')
       return Promise.reject(new SynclineError(ErrorCode.Closed, 'the client was closed'));
+    // Refused here, never remembered: in the next hello's rooms a malformed name would fail the whole handshake
+    // (every room, every document of the connection), not this room alone.
+    if (!isValidRoom(room))
+      return Promise.reject(
+        new SynclineError(
+          ErrorCode.InvalidRoom,
+          `invalid room name ${JSON.stringify(String(room).slice(0, 64))}`,
+        ),
+      );
     const entered = this.rooms.enter(room, mode, options);
     if (this.connection.ready) this.sendEnter(room);
     return entered;

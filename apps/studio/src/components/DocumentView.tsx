@@ -1,4 +1,5 @@
 import type { Zone } from '@syncline/doc';
+import { isValidRoom } from '@syncline/protocol';
 import {
   ConnectionStatus,
   UserPresence,
@@ -191,7 +192,8 @@ export function DocumentView({ documentId }: { documentId: string }) {
   const opened = useRef(false);
   if (isOpen) opened.current = true;
   const shown = documentShown({
-    existence,
+    // An id no document can have (a mistyped address, `50%`): not found, without asking anyone.
+    existence: isValidRoom(`doc:${documentId}`) ? existence : 'missing',
     onRecord,
     kept,
     failed,

@@ -218,6 +218,17 @@ describe.runIf(chromiumAvailable)('Studio: a document’s life', () => {
     await page.getByRole('heading', { name: 'Documents' }).waitFor();
     await row(page, 'slow upload.pdf').waitFor();
     await expect(row(page, 'pdf-doesnotexist-123').count()).resolves.toBe(0);
+    // An address that is not even valid URL encoding (mistyped): the same page, not the server's raw JSON.
+    await page.goto(`${h.url}/documents/50%`);
+    await page
+      .getByTestId('not-found')
+      .filter({ hasText: 'Document not found' })
+      .waitFor({ timeout: 15_000 });
+    // Its document client failed on its own: the connection (every other room) is fine.
+    await page.getByRole('button', { name: 'Back to documents' }).click();
+    await row(page, 'slow upload.pdf').waitFor();
+    await page.locator('.syncline-connection-status[data-state="open"]').waitFor({ timeout: 5_000 });
+    await expect(page.locator('.syncline-connection-status[data-state="failed"]').count()).resolves.toBe(0);
   });
 
   it('says on a page of its own that a document this browser had was deleted since, without its tools', async () => {

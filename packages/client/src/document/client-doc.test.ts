@@ -29,6 +29,17 @@ describe('SynclineClient.doc()', () => {
   beforeEach(() => vi.useFakeTimers({ now: T0 }));
   afterEach(() => vi.useRealTimers());
 
+  it('a document id no document can have fails the document alone (invalid), not the connection', async () => {
+    const { client, open } = setup();
+    const ws = await open();
+    const doc = client.doc('50%');
+    await expect(doc.ready).rejects.toMatchObject({ code: 'invalid' });
+    expect(doc.getSnapshot().status).toBe('failed');
+    expect(ws.sentOf('join_room')).toEqual([]);
+    expect(client.state).toBe('open');
+    client.close();
+  });
+
   it('a document asked of a closed client closes at once: ready rejects closed, nothing hangs', async () => {
     const { client, open } = setup();
     await open();

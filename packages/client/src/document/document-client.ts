@@ -33,6 +33,7 @@ import {
   type DocSnapshot,
   type DocUserInfo,
   type HistoryEntry,
+  isValidRoom,
   type Welcome,
   type ZoneLock,
 } from '@syncline/protocol';
@@ -889,6 +890,17 @@ export class DocumentClient {
   }
 
   private async start(): Promise<void> {
+    // An id no document can have (a mistyped address): its room name would be refused with the whole handshake of the
+    // connection (a malformed room in hello.rooms), taking every other room and document down with it.
+    if (!isValidRoom(docRoom(this.documentId))) {
+      this.fail(
+        new SynclineError(
+          'invalid',
+          `documentId: 1-128 characters of [A-Za-z0-9_.@~|+=:-], got ${JSON.stringify(String(this.documentId).slice(0, 64))}`,
+        ),
+      );
+      return;
+    }
     // A client of this document that is closing may still save or delete its record: load what it leaves.
     const closing = closingDocs.get(this.persistence)?.get(this.documentId);
     if (closing) await closing;

@@ -57,6 +57,11 @@ describe('static files', () => {
     expect((await fetch(`${base}/`)).status).toBe(200);
     expect(await (await fetch(`${base}/api/documents`)).text()).toBe('not mine');
     expect((await fetch(`${base}/assets/missing.js`)).status).toBe(404);
+    // A mistyped address (not valid URL encoding) is the app's to answer (its "not found" page), not raw JSON.
+    const mistyped = await fetch(`${base}/documents/50%`);
+    expect(mistyped.status).toBe(200);
+    expect(await mistyped.text()).toContain('<title>app</title>');
+    expect((await fetch(`${base}/assets/x%.js`)).status).toBe(400);
   });
 
   it('never serves a file outside its root, nor a dotfile', async () => {

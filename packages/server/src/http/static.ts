@@ -62,6 +62,11 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
     try {
       path = decodeURIComponent(rawPath);
     } catch {
+      // A mistyped app address (`/documents/50%`) is the app's to answer (its "not found" page), not a JSON error.
+      if (spaFallback && extname(rawPath) === '') {
+        void serve(req, res, resolve(root, 'index.html'), null);
+        return true;
+      }
       return refuse(res, 400, 'bad_path', 'the path is not valid URL encoding');
     }
     if (path.includes('\0') || path.includes('\\')) return refuse(res, 400, 'bad_path', 'invalid path');
