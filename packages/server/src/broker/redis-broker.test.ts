@@ -88,6 +88,40 @@ describe.skipIf(!hasRedis)('on Redis', () => {
       }
     });
 
+    it('never reaps a live node whose clock is behind the others (heartbeats are dated by Redis)', async () => {
+      const prefix = freshPrefix();
+      const opts = { url: REDIS_URL, prefix, heartbeatMs: 100, nodeTtlMs: 1000 };
+      const a = new RedisBroker(opts);
+      const behind = new RedisBroker(opts);
+      const h = new RecordingHandler();
+      a.start(h);
+      const hb = new RecordingHandler();
+      behind.start(hb);
+      // Every heartbeat of `behind` runs with its clock 6 s behind (more than nodeTtlMs).
+      const late = behind as unknown as { heartbeat(): void };
+      const heartbeat = late.heartbeat.bind(behind);
+      late.heartbeat = () => {
+        const real = Date.now;
+        Date.now = () => real() - 6000;
+        try {
+          heartbeat();
+        } finally {
+          Date.now = real;
+        }
+      };
+      try {
+        await a.subscribe('doc:k');
+        await behind.setPresence('doc:k', 'u9', { connections: 1 });
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(h.gone).toEqual([]);
+        expect(hb.reconnects).toBe(0);
+        expect((await a.presenceOf('doc:k')).has(behind.nodeId)).toBe(true);
+      } finally {
+        await a.close();
+        await behind.close();
+      }
+    });
+
     it('keeps a closing node’s presence for the grace it is given (a rolling restart), then reaps it', async () => {
       const prefix = freshPrefix();
       const opts = { url: REDIS_URL, prefix, heartbeatMs: 100, nodeTtlMs: 500 };

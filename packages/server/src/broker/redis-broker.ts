@@ -11,7 +11,7 @@ import type {
   PresenceChange,
   SessionRecord,
 } from './broker.js';
-import { FORGET_CHANGE, REAP_NODES, SET_PRESENCE } from './redis-scripts.js';
+import { FORGET_CHANGE, HEARTBEAT, REAP_NODES, SET_PRESENCE } from './redis-scripts.js';
 import { RedisZoneLocks } from './redis-zone-locks.js';
 
 export interface RedisBrokerOptions {
@@ -330,10 +330,13 @@ export class RedisBroker implements Broker {
     this.handler = null;
     this.listeners.clear();
     try {
-      // A reap takes nodes whose score is older than its time minus `nodeTtlMs`.
+      // A reap takes nodes whose score is older than Redis's time minus `nodeTtlMs`.
       const grace = opts.presenceGraceMs ?? 0;
-      const score = grace > 0 ? Date.now() - this.nodeTtlMs + grace : 0;
-      if (this.pub.status === 'ready') await this.pub.zadd(`${this.prefix}nodes`, score, this.nodeId);
+      const nodes = `${this.prefix}nodes`;
+      if (this.pub.status === 'ready') {
+        if (grace > 0) await this.pub.eval(HEARTBEAT, 1, nodes, this.nodeId, String(grace - this.nodeTtlMs));
+        else await this.pub.zadd(nodes, 0, this.nodeId);
+      }
     } catch {
       // Redis is away: the heartbeat simply stops, and the node is reaped as a dead one.
     }
@@ -435,9 +438,8 @@ export class RedisBroker implements Broker {
 
   private heartbeat(): void {
     if (this.closed || this.pub.status !== 'ready') return;
-    const now = Date.now();
     const P = this.prefix;
-    this.pub.zadd(`${P}nodes`, now, this.nodeId).then(
+    (this.pub.eval(HEARTBEAT, 1, `${P}nodes`, this.nodeId, '0') as Promise<number>).then(
       (added) => {
         // NOTE: the node was not in the set although it has written its heartbeat before: another node reaped it
         // (its heartbeats stopped for longer than `nodeTtlMs`: a stalled event loop, a lost command connection) and
@@ -463,7 +465,7 @@ export class RedisBroker implements Broker {
       },
       () => {},
     );
-    (this.pub.eval(REAP_NODES, 1, `${P}nodes`, String(now - this.nodeTtlMs), P) as Promise<string[]>).then(
+    (this.pub.eval(REAP_NODES, 1, `${P}nodes`, String(this.nodeTtlMs), P) as Promise<string[]>).then(
       (gone) => {
         for (let i = 0; i + 1 < gone.length; i += 2) this.handler?.userGone(gone[i], gone[i + 1]);
       },

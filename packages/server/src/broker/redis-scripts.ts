@@ -79,13 +79,26 @@ return 0
 `;
 
 /**
- * Removes the nodes whose heartbeat is older than ARGV[1] (ms) with all their presence, publishing `['d', node]`
- * on each room's channel. Returns a flat list `room, user, room, user, …` of users no node has any more: the
- * caller (exactly one node, since this runs atomically) announces their `user_leave`.
- * KEYS: nodes. ARGV: cutoff, prefix.
+ * A node's heartbeat: its score is Redis's clock (`TIME`, ms) plus ARGV[2], so the nodes' own clocks, which may
+ * disagree by seconds, never decide who is dead. Returns 1 when the node was not in the set (see `heartbeat`).
+ * KEYS: nodes. ARGV: node id, offset (ms).
+ */
+export const HEARTBEAT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+`;
+
+/**
+ * Removes the nodes whose heartbeat is more than ARGV[1] ms old by Redis's clock (`TIME`) with all their presence,
+ * publishing `['d', node]` on each room's channel. Returns a flat list `room, user, room, user, …` of users no node
+ * has any more: the caller (exactly one node, since this runs atomically) announces their `user_leave`.
+ * KEYS: nodes. ARGV: ttl (ms), prefix.
  */
 export const REAP_NODES = `
-local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
 local out = {}
 local P = ARGV[2]
 for _, node in ipairs(dead) do
