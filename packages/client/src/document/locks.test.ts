@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DocumentClient } from './document-client.js';
 import { quiesce, world } from './fake-doc-server.js';
+import { LockKeeper } from './locks.js';
 import type { DocNotice, DocRejection } from './types.js';
 
 const T0 = 1_000_000;
@@ -474,5 +475,22 @@ describe('DocumentClient locks', () => {
     again.close();
     await quiesce([ann.conn], tick);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('asks for no lock once disposed (a lock nobody would hold, refusing others until its lease ran out)', async () => {
+    const { server } = world({ lockTtlMs: 30_000, now: () => Date.now() });
+    const conn = server.connect('ann', { auto: true });
+    const keeper = new LockKeeper({
+      documentId: server.documentId,
+      transport: conn,
+      timers: { setTimeout, clearTimeout },
+      clock: { now: () => Date.now() },
+      onChange: () => {},
+      onLost: () => {},
+      onError: () => {},
+    });
+    keeper.dispose();
+    await expect(keeper.lock('z1')).rejects.toMatchObject({ code: 'closed' });
+    expect(conn.requests.filter((r) => r.method === 'doc.lock')).toEqual([]);
   });
 });

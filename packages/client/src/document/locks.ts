@@ -116,6 +116,9 @@ export class LockKeeper {
 
   /** Locks `zoneId` (or renews my lock), and keeps renewing it until `unlock`. */
   async lock(zoneId: string): Promise<ZoneLock> {
+    // Asked for after the document closed (its open resolved in the same turn as the close): a lock granted now would
+    // be held by nobody until its lease ran out, refusing everyone else's edits of the zone meanwhile.
+    if (this.disposed) throw new SynclineError('closed', 'the document was closed');
     const call = this.newCall(zoneId);
     this.locking.set(zoneId, call);
     let lock: ZoneLock;
