@@ -207,6 +207,9 @@ describe('zoneEdit', () => {
     expect(() => zoneEdit('a', { pos: -1, ins: 'x' })).toThrow(/pos must be an integer >= 0/);
     expect(() => zoneEdit('a', [{ d: 0 }, -1])).toThrow(/invalid text op component -1/);
     expect(() => zoneEdit('a', [{ x: 1 }] as never)).toThrow(/invalid text op component/);
+    // A lone surrogate, where the builder is asked, not later by the server or the local validation.
+    expect(() => zoneEdit('a', { pos: 0, ins: '\udc00x' }, { current: z })).toThrow(/well-formed text/);
+    expect(() => zoneEdit('a', { pos: 0, del: '\ud800' })).toThrow(/well-formed text/);
   });
 
   it('fills in the deleted text so the op is invertible as built', () => {

@@ -1,3 +1,4 @@
+import { wellFormed } from './json-value.js';
 import {
   apply,
   compose,
@@ -212,6 +213,9 @@ export function textOp(edit: TextEdit, current?: string): TextOp {
       throw new RangeError(`text edit del must be an integer >= 0 or a string, got ${JSON.stringify(del)}`);
     }
     if (typeof ins !== 'string') throw new RangeError('text edit ins must be a string');
+    // A lone surrogate would only be refused later (by the server's checkOp, or the local document's validation).
+    if (!wellFormed(ins) || (typeof del === 'string' && !wellFormed(del)))
+      throw new RangeError('text edit ins and del must be well-formed text (no lone surrogate)');
     op = textType.normalize([pos, { d: del }, ins]);
   }
   try {
