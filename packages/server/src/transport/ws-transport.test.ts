@@ -35,11 +35,11 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
-async function serve(opts: Partial<WsTransportOptions> = {}) {
+async function serve(opts: Partial<WsTransportOptions> = {}, owner = true) {
   const { hub, opened, sockets } = fakeHub();
   const transport = new WsTransport(hub, { ...OPTS, ...opts });
-  const server: Server = createServer((_req, res) => res.end());
-  transport.attach(server, true);
+  const server: Server = createServer((req, res) => res.end(`page ${req.url}`));
+  transport.attach(server, owner);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   cleanups.push(() => {
@@ -114,6 +114,40 @@ describe('WsTransport upgrades on other paths', () => {
     const deadline = Date.now() + 2000;
     while ((await connections()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(await connections()).toBe(0);
+  });
+});
+
+describe('WsTransport upgrades it does not take', () => {
+  /** Sends `request` on a raw socket and resolves with everything the server wrote back until it ended. */
+  async function raw(port: number, request: string): Promise<string> {
+    const c = connect({ port, host: '127.0.0.1' });
+    cleanups.push(() => c.destroy());
+    let answer = '';
+    c.on('data', (d) => {
+      answer += String(d);
+    });
+    const ended = new Promise<void>((r) => c.on('end', () => r()));
+    c.write(request);
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
+    return answer;
+  }
+
+  it('answers 404 to a WebSocket upgrade elsewhere when embedded (attach) and alone on the server, never hangs', async () => {
+    const { port } = await serve({}, false);
+    expect(await raw(port, UPGRADE_ELSEWHERE)).toMatch(/^HTTP\/1\.1 404 /);
+  });
+
+  it('answers an upgrade to another protocol (curl --http2: h2c) as the plain request it also is', async () => {
+    for (const owner of [true, false]) {
+      const { port } = await serve({}, owner);
+      const answer = await raw(
+        port,
+        'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n' +
+          'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n',
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      expect(answer).toContain('page /healthz');
+    }
   });
 });
 

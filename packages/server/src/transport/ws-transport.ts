@@ -1,4 +1,5 @@
-import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { type Server as HttpServer, type IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode, codecFor, type Encoded, SUBPROTOCOLS } from '@syncline/protocol';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
@@ -136,22 +137,37 @@ export class WsTransport {
     });
   }
 
-  /** Handles upgrades on `opts.path`; other paths are left to other handlers (or refused if `owner`). */
+  /**
+   * Handles WebSocket upgrades on `opts.path`. Anything else that came as an upgrade is left to the app's own upgrade
+   * handlers; when there are none (`owner`, or this is the server's only upgrade listener), a request for another
+   * protocol (`Upgrade: h2c`, which `curl --http2` sends) is answered as the plain HTTP request it also is, and a
+   * WebSocket upgrade on another path gets 404 (left alone, it would hang: an upgraded socket has no HTTP timeouts).
+   */
   attach(server: HttpServer, owner = false): void {
     const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '/').split('?')[0];
-      if (path !== this.opts.path) {
-        if (owner) {
-          // Once upgraded, the socket has no HTTP error handler left: a client resetting it would throw
-          // ECONNRESET as an uncaught exception (the process exits). And `end` only half-closes it (HTTP server
-          // sockets allow half-open): a client that never closes its side would hold the descriptor for good.
-          socket.on('error', () => socket.destroy());
-          socket.once('finish', () => socket.destroy());
-          socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        }
+      const websocket = String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+      if (path === this.opts.path && websocket) {
+        this.upgrade(req, socket, head);
         return;
       }
-      this.upgrade(req, socket, head);
+      if (!owner && server.listenerCount('upgrade') > 1) return; // the app's own handler takes it
+      // Once upgraded, the socket has no HTTP error handler left: a client resetting it would throw
+      // ECONNRESET as an uncaught exception (the process exits). And `end` only half-closes it (HTTP server
+      // sockets allow half-open): a client that never closes its side would hold the descriptor for good.
+      socket.on('error', () => socket.destroy());
+      socket.once('finish', () => socket.destroy());
+      if (!websocket && socket instanceof Socket) {
+        // RFC 9110: a server may ignore an upgrade it does not offer and answer the request itself.
+        if (head.length > 0) socket.unshift(head);
+        const res = new ServerResponse(req);
+        res.shouldKeepAlive = false;
+        res.assignSocket(socket);
+        res.once('finish', () => socket.end());
+        server.emit('request', req, res);
+        return;
+      }
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     };
     server.on('upgrade', listener);
     this.servers.push({ server, listener });
