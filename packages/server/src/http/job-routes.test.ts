@@ -143,6 +143,47 @@ describe('POST /api/documents, waiting for the upload to be stored', () => {
     expect(uploads).toEqual([]);
   });
 
+  it.each([
+    ['415, a body that is not a PDF', 'Authorization: Bearer olga\r\nContent-Type: text/plain', 415],
+    ['401, no credentials', 'Content-Type: application/pdf', 401],
+  ])(
+    'reads no more than 1 MiB of a refused upload (%s), then closes the connection',
+    async (_, headers, status) => {
+      await serve({ durable: () => Promise.resolve() });
+      const { port } = new URL(lastBase);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => {});
+      let answer = '';
+      socket.on('data', (d: Buffer) => {
+        answer += d.toString();
+      });
+      let closed = false;
+      socket.once('close', () => {
+        closed = true;
+      });
+      socket.write(
+        `POST /api/documents HTTP/1.1\r\nHost: x\r\n${headers}\r\nContent-Length: ${200 * 1024 * 1024}\r\n\r\n`,
+      );
+      const chunk = Buffer.alloc(256 * 1024, 0x61);
+      let sent = 0;
+      while (!closed && sent < 50 * 1024 * 1024) {
+        if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r).once('close', r));
+        sent += chunk.length;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      expect(answer).toMatch(new RegExp(`^HTTP/1.1 ${status}`));
+      expect(closed).toBe(true);
+      expect(sent).toBeLessThan(10 * 1024 * 1024);
+      socket.destroy();
+    },
+  );
+
+  it('says every method /api/documents takes when refusing another', async () => {
+    const { call } = await serve({ durable: () => Promise.resolve() });
+    const res = await call('PUT', '/api/documents');
+    expect([res.status, res.headers.get('allow')]).toEqual([405, 'GET, HEAD, POST']);
+  });
+
   it('deletes the document of an upload whose client left before the answer (cancelled at the last byte)', async () => {
     let committed: () => void = () => {};
     const { deleted } = await serve({ durable: () => new Promise<void>((resolve) => (committed = resolve)) });

@@ -8,7 +8,7 @@ import type { Logger } from '../core/logger.js';
 import { DocumentIdTaken } from '../jobs/document-id-taken.js';
 import type { JobService } from '../jobs/job-service.js';
 import { clientIp } from '../transport/client-ip.js';
-import { closesConnection, readBody, readJson } from './read-body.js';
+import { closesConnection, discardBody, readBody, readJson } from './read-body.js';
 
 export interface JobRoutesContext {
   jobs: JobService;
@@ -171,13 +171,10 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
         ? 'POST'
         : 'GET';
   if (method !== allowed && !(route === 'list' && method === 'HEAD')) {
-    req.resume();
-    sendJson(
-      res,
-      405,
-      { error: { code: ErrorCode.MethodNotAllowed, message: `use ${allowed}` } },
-      { allow: allowed },
-    );
+    discardBody(req);
+    // `/api/documents` takes GET (and HEAD) to list and POST to upload or create.
+    const allow = path === '/api/documents' ? 'GET, HEAD, POST' : allowed;
+    sendJson(res, 405, { error: { code: ErrorCode.MethodNotAllowed, message: `use ${allow}` } }, { allow });
     return true;
   }
   try {
@@ -189,7 +186,7 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
   void serve(ctx, req, res, route, id, url).catch((err) => {
     // The client went away in the middle of its request (its body cut short): there is no one to answer.
     if (req.socket.destroyed && !(err instanceof SynclineError)) return;
-    req.resume();
+    discardBody(req);
     // A store failing under a stopping server (fail-stop after a storage failure, a shutdown closing the stores):
     // not a bug to report as 500, but a 503 to retry later or elsewhere.
     const stopping = !(err instanceof SynclineError) && ctx.stopping?.();
@@ -421,7 +418,7 @@ function readUpload(req: IncomingMessage, max: number, idleMs?: number): Promise
     .trim()
     .toLowerCase();
   if (type !== '' && !PDF_TYPES.has(type)) {
-    req.resume();
+    discardBody(req);
     return Promise.reject(
       new SynclineError(ErrorCode.UnsupportedMediaType, `Content-Type must be application/pdf, got ${type}`),
     );

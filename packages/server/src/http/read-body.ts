@@ -100,6 +100,14 @@ export function readBody(
 export const closesConnection = (err: unknown): boolean =>
   err instanceof SynclineError && err.code === ErrorCode.Timeout;
 
+/**
+ * Drops the body of a request answered without it (refused: 401, 405, 415): up to `DISCARD_MAX_BYTES`, then the
+ * connection is closed. A bare `req.resume()` read whatever a client sent, unauthenticated, for as long as it sent it.
+ */
+export function discardBody(req: IncomingMessage): void {
+  discard(req, 0);
+}
+
 /** Reads and drops the rest of `req`'s body (`dropped` bytes of it so far), closing the connection past the cap. */
 function discard(req: IncomingMessage, dropped: number): void {
   let total = dropped;
