@@ -24,7 +24,7 @@ import { createBlankDocument } from './blank-document.js';
 import { CatalogueTouch } from './catalogue-touch.js';
 import { type CanAccessDocument, DocumentAccess } from './document-access.js';
 import { DocumentDeletion } from './document-deletion.js';
-import { MAX_DOCUMENT_NAME, printable } from './document-name.js';
+import { uploadName } from './document-name.js';
 import { documentOwner } from './document-owner.js';
 import { ExportJob, type ExportResult } from './export-job.js';
 import type { FileStore } from './file-store.js';
@@ -213,7 +213,7 @@ export class JobService {
     const documentId = `pdf-${randomUUID()}`;
     const jobId = `job-${randomUUID()}`;
     const now = this.clock.now();
-    const cleanName = printable(name).slice(0, MAX_DOCUMENT_NAME) || 'document.pdf';
+    const cleanName = uploadName(name);
     await this.files.put(pdfKey(documentId), bytes);
     try {
       await this.store.addDocument({
