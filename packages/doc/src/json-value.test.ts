@@ -7,8 +7,8 @@ describe('jsonValueProblem', () => {
   it('accepts plain JSON values', () => {
     for (const v of [null, true, 0, -1.5, '', 'x', [], {}, { a: [1, { b: null }] }, Object.create(null)])
       expect(jsonValueProblem(v, 32)).toBeNull();
-    // What JSON.parse makes, `__proto__` key included.
-    expect(jsonValueProblem(JSON.parse('{"__proto__":{"a":1},"b":[2]}'), 32)).toBeNull();
+    // What JSON.parse makes is a plain object (its `__proto__` key, an own key there, is refused below).
+    expect(jsonValueProblem(JSON.parse('{"a":{"a":1},"b":[2]}'), 32)).toBeNull();
   });
 
   it('names what JSON cannot carry, or carries as something else', () => {
@@ -40,5 +40,12 @@ describe('jsonValueProblem', () => {
     expect(checkOp(['zones', 'z1', 'text', { es: [{ d: '\ud83d' }] }])).toMatch(/invalid component/);
     expect(checkOp(['zones', 'z1', 'label', { r: true, i: 'x\udfff' }])).toMatch(/lone surrogate/);
     expect(checkOp(['zones', 'z1', 'text', { es: [0, '😀'] }])).toBeNull();
+  });
+
+  it('refuses an own "__proto__" key (JSON peers read it as a key, MessagePack ones as "__proto_")', () => {
+    expect(jsonValueProblem(JSON.parse('{"payload":{"__proto__":{"admin":true},"n":1}}'), 32)).toMatch(
+      /"__proto__" is not read alike/,
+    );
+    expect(jsonValueProblem({ proto: 1, __proto_: 2 }, 32)).toBeNull();
   });
 });

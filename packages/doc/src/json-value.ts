@@ -51,6 +51,8 @@ function problemAt(value: unknown, maxDepth: number, depth: number): string | nu
       }
       for (const [k, v] of Object.entries(value)) {
         if (!wellFormed(k)) return `key ${JSON.stringify(k)}: ${LONE_SURROGATE}`;
+        // JSON.parse keeps it as an own key; MessagePack (msgpackr) reads it back as `__proto_`.
+        if (k === '__proto__') return 'the key "__proto__" is not read alike by every peer';
         const p = problemAt(v, maxDepth, depth + 1);
         if (p !== null) return p;
       }
