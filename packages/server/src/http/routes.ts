@@ -78,7 +78,11 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
         res.writeHead(200, { 'content-type': ctx.metrics.contentType });
         res.end(text);
       },
-      (err) => json(res, 500, { error: String(err) }),
+      // The documented error shape; what failed (an app metric's collect(), say) is the operator's to read, in the log.
+      (err) => {
+        hub.log.error({ err }, 'collecting metrics failed');
+        json(res, 500, { error: { code: ErrorCode.Internal, message: 'collecting the metrics failed' } });
+      },
     );
     return true;
   }

@@ -67,9 +67,9 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
         void serve(req, res, resolve(root, 'index.html'), null);
         return true;
       }
-      return refuse(res, 400, 'bad_path', 'the path is not valid URL encoding');
+      return refuse(res, 400, 'invalid', 'the path is not valid URL encoding');
     }
-    if (path.includes('\0') || path.includes('\\')) return refuse(res, 400, 'bad_path', 'invalid path');
+    if (path.includes('\0') || path.includes('\\')) return refuse(res, 400, 'invalid', 'invalid path');
     const file = resolve(root, `.${path.endsWith('/') ? `${path}index.html` : path}`);
     if (file !== root && !file.startsWith(root + sep)) return refuse(res, 403, 'forbidden', 'outside root');
     // Dotfiles (build info, editor files) are not part of an app.
