@@ -42,9 +42,9 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-function sequencer(maxZones?: number, store = new MemoryDocStore(), options: SequencerOptions = {}) {
-  const clock = new FakeClock();
-  const broker = new LocalBroker(new LocalBus(() => clock.now()));
+/** A node: a hub on `bus` (one node alone, or several sharing it) and its sequencer on `store`. */
+function node(clock: FakeClock, bus: LocalBus, store: MemoryDocStore, options: SequencerOptions = {}) {
+  const broker = new LocalBroker(bus);
   const hub = new Hub({
     store: new MemoryLogStore(),
     broker,
@@ -53,13 +53,19 @@ function sequencer(maxZones?: number, store = new MemoryDocStore(), options: Seq
     logger: silentLogger,
   });
   hub.start();
-  const documents = new DocumentSequencer(hub, store, {
-    ...(maxZones === undefined ? {} : { maxZones }),
-    ...options,
-  });
+  const documents = new DocumentSequencer(hub, store, options);
   closers.push(async () => {
     documents.stop();
     await broker.close();
+  });
+  return { hub, documents };
+}
+
+function sequencer(maxZones?: number, store = new MemoryDocStore(), options: SequencerOptions = {}) {
+  const clock = new FakeClock();
+  const { hub, documents } = node(clock, new LocalBus(() => clock.now()), store, {
+    ...(maxZones === undefined ? {} : { maxZones }),
+    ...options,
   });
   const run = <T>(p: Promise<T>) => clock.run(p);
   const create = (id: string) =>
@@ -226,24 +232,7 @@ describe('DocumentSequencer on several nodes', () => {
     const clock = new FakeClock();
     const bus = new LocalBus(() => clock.now());
     const store = new MemoryDocStore();
-    const node = () => {
-      const broker = new LocalBroker(bus);
-      const hub = new Hub({
-        store: new MemoryLogStore(),
-        broker,
-        authenticate: async () => ({ userId: 'u', roles: [], claims: {} }),
-        clock,
-        logger: silentLogger,
-      });
-      hub.start();
-      const documents = new DocumentSequencer(hub, store, {});
-      closers.push(async () => {
-        documents.stop();
-        await broker.close();
-      });
-      return documents;
-    };
-    const [a, b] = [node(), node()];
+    const [a, b] = [node(clock, bus, store).documents, node(clock, bus, store).documents];
     await clock.run(a.applyServerOp('d', zoneCreate(zone('z1')), { userId: 'u', opId: 'c1' }));
     expect(Object.keys((await clock.run(a.read('d'))).data.zones)).toEqual(['z1']);
     await clock.run(b.applyServerOp('d', zoneCreate(zone('z2')), { userId: 'u', opId: 'c2' }));

@@ -91,6 +91,18 @@ async function serve(ctx: Partial<JobRoutesContext>) {
 
 closeJobRouteServersAfterEach();
 
+/** A bare TCP connection to the last server `serve` started: what it answered so far, and when it closed. */
+function rawSocket() {
+  const socket = connect(Number(new URL(lastBase).port), '127.0.0.1');
+  socket.on('error', () => {});
+  let answer = '';
+  socket.on('data', (d: Buffer) => {
+    answer += d.toString();
+  });
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return { socket, closed, answer: () => answer };
+}
+
 describe('POST /api/documents, waiting for the upload to be stored', () => {
   it('answers 201 once the commit is done', async () => {
     const { upload, discarded } = await serve({ durable: () => Promise.resolve() });
@@ -124,22 +136,15 @@ describe('POST /api/documents, waiting for the upload to be stored', () => {
 
   it('answers 408 timeout, and closes the connection, when the body stops short of its Content-Length', async () => {
     const { uploads } = await serve({ durable: () => Promise.resolve(), bodyIdleTimeoutMs: 150 });
-    const { port } = new URL(lastBase);
-    const socket = connect(Number(port), '127.0.0.1');
-    socket.on('error', () => {});
-    let answer = '';
-    socket.on('data', (d: Buffer) => {
-      answer += d.toString();
-    });
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    socket.write(
+    const raw = rawSocket();
+    raw.socket.write(
       'POST /api/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer olga\r\n' +
         'Content-Type: application/pdf\r\nContent-Length: 500\r\n\r\n%PDF-1.7\n',
     );
-    await closed;
-    expect(answer).toMatch(/^HTTP\/1.1 408/);
-    expect(answer).toMatch(/connection: close/i);
-    expect(answer).toContain('"code":"timeout"');
+    await raw.closed;
+    expect(raw.answer()).toMatch(/^HTTP\/1.1 408/);
+    expect(raw.answer()).toMatch(/connection: close/i);
+    expect(raw.answer()).toContain('"code":"timeout"');
     expect(uploads).toEqual([]);
   });
 
@@ -150,15 +155,10 @@ describe('POST /api/documents, waiting for the upload to be stored', () => {
     'reads no more than 1 MiB of a refused upload (%s), then closes the connection',
     async (_, headers, status) => {
       await serve({ durable: () => Promise.resolve() });
-      const { port } = new URL(lastBase);
-      const socket = connect(Number(port), '127.0.0.1');
-      socket.on('error', () => {});
-      let answer = '';
-      socket.on('data', (d: Buffer) => {
-        answer += d.toString();
-      });
+      const raw = rawSocket();
+      const { socket } = raw;
       let closed = false;
-      socket.once('close', () => {
+      void raw.closed.then(() => {
         closed = true;
       });
       socket.write(
@@ -171,7 +171,7 @@ describe('POST /api/documents, waiting for the upload to be stored', () => {
         sent += chunk.length;
       }
       await new Promise((r) => setTimeout(r, 50));
-      expect(answer).toMatch(new RegExp(`^HTTP/1.1 ${status}`));
+      expect(raw.answer()).toMatch(new RegExp(`^HTTP/1.1 ${status}`));
       expect(closed).toBe(true);
       expect(sent).toBeLessThan(10 * 1024 * 1024);
       socket.destroy();

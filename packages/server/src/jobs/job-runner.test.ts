@@ -20,6 +20,21 @@ class ManualHandler {
   };
 }
 
+/** Makes `store`'s claims of a job wait (a round trip to the database) until the returned function is called. */
+function holdClaims(store: MemoryJobStore): () => void {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const claim = store.claimNext.bind(store);
+  store.claimNext = async (o) => {
+    const job = await claim(o);
+    if (job) await gate;
+    return job;
+  };
+  return release;
+}
+
 describe('JobRunner', () => {
   const runners: JobRunner[] = [];
   afterEach(async () => {
@@ -526,16 +541,7 @@ describe('JobRunner across nodes', () => {
     const store = new MemoryJobStore();
     const clock = new FakeClock();
     // The claim takes a moment (a round trip to the database); the cancel arrives meanwhile.
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    const claim = store.claimNext.bind(store);
-    store.claimNext = async (o) => {
-      const job = await claim(o);
-      if (job) await gate;
-      return job;
-    };
+    const release = holdClaims(store);
     const runner = new JobRunner(store, clock, silentLogger, { heartbeatMs: 5000, recoverOnStart: false });
     const handler = new ManualHandler();
     runner.register('processing', { run: (ctx) => handler.run(ctx), settled: handler.settledHook });
@@ -557,16 +563,7 @@ describe('JobRunner across nodes', () => {
   it('a job claimed as the runner stops goes back to the queue without using up an attempt', async () => {
     const store = new MemoryJobStore();
     const clock = new FakeClock();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    const claim = store.claimNext.bind(store);
-    store.claimNext = async (o) => {
-      const job = await claim(o);
-      if (job) await gate;
-      return job;
-    };
+    const release = holdClaims(store);
     const runner = new JobRunner(store, clock, silentLogger, { recoverOnStart: false });
     const handler = new ManualHandler();
     runner.register('processing', { run: (ctx) => handler.run(ctx) });
