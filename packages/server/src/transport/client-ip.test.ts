@@ -19,6 +19,13 @@ describe('clientIp', () => {
     expect(clientIp(request(['1.2.3.4', '2001:db8::1']), true)).toBe('2001:db8::1');
   });
 
+  it('takes the address of an entry a proxy wrote with its port', () => {
+    expect(clientIp(request('1.2.3.4, 203.0.113.7:5678'), true)).toBe('203.0.113.7');
+    expect(clientIp(request('[2001:db8::1]:5678'), true)).toBe('2001:db8::1');
+    expect(clientIp(request('[2001:db8::1]'), true)).toBe('2001:db8::1');
+    expect(clientIp(request('2001:db8::1'), true)).toBe('2001:db8::1'); // a bare IPv6 address ends in hex, not a port
+  });
+
   it('falls back to the socket peer when the last entry is not an address', () => {
     expect(clientIp(request('203.0.113.7, not-an-ip'), true)).toBe('10.0.0.9');
     expect(clientIp(request(''), true)).toBe('10.0.0.9');

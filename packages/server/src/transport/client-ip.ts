@@ -11,7 +11,16 @@ export function clientIp(req: IncomingMessage, trustProxy: boolean | undefined):
   if (trustProxy) {
     const fwd = req.headers['x-forwarded-for'];
     const last = (Array.isArray(fwd) ? fwd.join(',') : fwd)?.split(',').pop()?.trim();
-    if (last && isIP(last) !== 0) return last;
+    const address = last === undefined ? undefined : withoutPort(last);
+    if (address && isIP(address) !== 0) return address;
   }
   return req.socket.remoteAddress ?? '';
+}
+
+/** Some proxies (Azure's) write the client's port too: `1.2.3.4:5678`, `[2001:db8::1]:5678`. */
+function withoutPort(entry: string): string {
+  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
+  if (v6) return v6[1];
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(entry);
+  return v4 ? v4[1] : entry;
 }
