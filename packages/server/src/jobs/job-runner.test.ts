@@ -215,6 +215,19 @@ describe('JobRunner', () => {
     expect(handler.settled.map((j) => j.state)).toEqual(['cancelled']);
   });
 
+  it('a cancel that arrives while the runner stops still cancels the job (it would run again after the restart)', async () => {
+    const { clock, runner, handler, store, add } = await setup();
+    await add('a');
+    await clock.settle();
+    expect(handler.runs).toHaveLength(1);
+    const stopped = runner.stop(); // the run is put back in the queue for after the restart
+    const cancelled = await runner.cancel('a');
+    await stopped;
+    expect(cancelled?.state).toBe('cancelled');
+    expect((await store.getJob('a'))?.state).toBe('cancelled');
+    expect(handler.settled.map((j) => j.state)).toEqual(['cancelled']);
+  });
+
   it('cancels a job that is still queued without running it', async () => {
     const { clock, handler, store, add, runner } = await setup({ concurrency: 1 });
     await add('a');

@@ -200,8 +200,9 @@ export class JobRunner {
       if (!r.controller.signal.aborted) r.controller.abort(new JobAbort('cancel'));
       const ended = await r.done;
       // The run may have ended otherwise just before the abort (it failed, and its end was being stored as
-      // `queued` for a retry): the cancel still applies, to the queued job, or it would run again later.
-      if (ended.state === 'queued' && !this.stopped) {
+      // `queued` for a retry, or the runner is stopping and put it back for after the restart): the cancel still
+      // applies, to the queued job, or it would run again later.
+      if (ended.state === 'queued') {
         return (await this.cancelQueued(jobId)) ?? (await this.store.getJob(jobId)) ?? ended;
       }
       // Still running: this run had lost its claim (it stalled past its heartbeat, and another runner, or this one
