@@ -380,6 +380,36 @@ describe('hubs on a shared log and broker', () => {
     expect(ann()).toEqual([0, 0]);
   });
 
+  it('not bring back the users of a node reaped while its presence was being read', async () => {
+    const c = cluster(2);
+    const room = 'doc:reaped-mid-read';
+    const tab = await c.hello(c.hubs[0], 'ann');
+    await c.command(tab.s, { type: 'join_room', room });
+    await c.settle();
+    // Node 1's read of the room's presence is answered (ann on node 0) but applied only after node 0 is reaped.
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const broker1 = c.brokers[1];
+    const read = broker1.presenceOf.bind(broker1);
+    broker1.presenceOf = async (name: string) => {
+      const answer = await read(name);
+      await held;
+      return answer;
+    };
+    const watcher = await c.hello(c.hubs[1], 'watcher', { rooms: [{ room, mode: 'join' }] });
+    const node0 = c.brokers[0].nodeId;
+    c.bus.presence.get(room)?.delete(node0);
+    (broker1 as unknown as { handler: BrokerHandler }).handler.presence(room, node0, null, null);
+    release();
+    await c.settle();
+    c.clock.advance(3_000);
+    await c.settle();
+    expect(c.hubs[1].members(room).map((m) => m.userId)).toEqual(['watcher']);
+    watcher.s.take();
+  });
+
   it('count a tab resumed on another node once while the node it left still lists it (dead, not reaped yet)', async () => {
     const c = cluster(2);
     const room = 'doc:moved-tab';

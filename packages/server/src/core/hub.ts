@@ -609,8 +609,10 @@ export class Hub {
         (others) => {
           if (others.size === 0) return;
           const remote = (room.remote ??= new Map());
-          // Updates that arrived since the subscription are newer than this read: they win.
+          // Updates that arrived since the subscription are newer than this read: they win. A node heard gone since
+          // is gone (a departure of a whole node leaves no tombstone, unlike a user's).
           for (const [node, users] of others) {
+            if (room.goneDuringRead?.has(node)) continue;
             let known = remote.get(node);
             if (!known) remote.set(node, (known = new Map()));
             for (const [u, p] of users) if (!known.has(u)) known.set(u, p);
@@ -622,6 +624,7 @@ export class Hub {
         // A later read (another reconnect) is the one that ends the wait; a room unloaded meanwhile has none.
         if (known !== room.presenceRead || this.rooms.get(room.name) !== room) return;
         room.remoteLoading = false;
+        room.goneDuringRead = null;
         this.presence.refreshAll(room);
       });
     room.presenceRead = known;
@@ -645,6 +648,7 @@ export class Hub {
         if (!room) return;
         if (userId === null) {
           // That node is gone (closed, or reaped): its users' status and count are what the others have.
+          if (room.remoteLoading) (room.goneDuringRead ??= new Set()).add(node);
           const gone = room.remote?.get(node);
           room.remote?.delete(node);
           for (const u of gone?.keys() ?? []) this.presence.heard(room, u);

@@ -60,6 +60,11 @@ export class Room {
   remoteLoading = false;
   /** The read of the other nodes' presence under way (the latest one, `remoteLoading`): settles once it is applied. */
   presenceRead: Promise<unknown> | null = null;
+  /**
+   * Nodes heard gone (closed, reaped) while a read of presence was under way: the read may have been answered before
+   * they went, and must not bring their users back. Cleared once the latest read is applied.
+   */
+  goneDuringRead: Set<string> | null = null;
   /** Resolves once the broker delivers other nodes' entries of this room (several nodes only). */
   subscribed: Promise<void> | null = null;
   private loaded = false;
