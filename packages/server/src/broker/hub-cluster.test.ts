@@ -473,6 +473,38 @@ describe('hubs on a shared log and broker', () => {
     expect(status()).toEqual(['idle', 'idle']);
   });
 
+  it('say a status change made while the node that led the user was dead, once that node is reaped', async () => {
+    const c = cluster(2);
+    const room = 'doc:dead-leader';
+    const [lead, other] = c.brokers[0].nodeId < c.brokers[1].nodeId ? [0, 1] : [1, 0];
+    const watcher = await c.hello(c.hubs[other], 'watcher');
+    await c.command(watcher.s, { type: 'join_room', room });
+    const tab = await c.hello(c.hubs[lead], 'ann');
+    await c.command(tab.s, { type: 'join_room', room });
+    await c.command(tab.s, { type: 'request', method: 'presence.status', data: { status: 'idle' } });
+    await c.settle();
+    const statuses = () =>
+      (watcher.s.take() as Msg[])
+        .filter((m) => m.type === 'user_status')
+        .map((m) => `${m.data.userId} ${m.data.status}`);
+    expect(statuses()).toEqual(['ann idle']);
+    // The leading node dies (it hears nothing more, and is not reaped yet); her tab resumes on the other, active.
+    (c.brokers[lead] as unknown as { handler: BrokerHandler | null }).handler = null;
+    const back = await c.hello(c.hubs[other], 'ann', {
+      session: { id: tab.welcome.sessionId, key: tab.welcome.resumeKey },
+      rooms: [{ room, mode: 'join' }],
+    });
+    expect(back.welcome.resumed).toBe(true);
+    await c.settle();
+    expect(statuses()).toEqual([]); // recorded on this node, but the (dead) leader says it
+    // The dead node is reaped: this node leads her now, and says what was never said.
+    const node = c.brokers[lead].nodeId;
+    c.bus.presence.get(room)?.delete(node);
+    (c.brokers[other] as unknown as { handler: BrokerHandler }).handler.presence(room, node, null, null);
+    await c.settle();
+    expect(statuses()).toEqual(['ann active']);
+  });
+
   it('announce nothing for a tab whose socket drops and comes back within presenceCountSettleMs (a blip)', async () => {
     const c = cluster(1);
     const room = 'doc:blip';

@@ -651,7 +651,10 @@ export class Hub {
           if (room.remoteLoading) (room.goneDuringRead ??= new Set()).add(node);
           const gone = room.remote?.get(node);
           room.remote?.delete(node);
-          for (const u of gone?.keys() ?? []) this.presence.heard(room, u);
+          for (const [u, p] of gone ?? []) {
+            if (p.connections > 0) this.presence.nodeGone(room, u, node);
+            else this.presence.heard(room, u);
+          }
           return;
         }
         const remote = (room.remote ??= new Map());

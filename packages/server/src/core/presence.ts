@@ -198,11 +198,12 @@ export class Presence {
    * No connection at all (a reload, a reconnect: the user is kept present by the grace) changes nothing announced,
    * and fewer connections are announced once that has lasted (`presenceCountSettleMs`).
    */
-  private refreshStatus(room: Room, userId: string): void {
+  private refreshStatus(room: Room, userId: string, again = false): void {
     if (room.remoteLoading) return; // `refreshAll` once the other nodes' presence is in
     if ((room.members?.get(userId) ?? 0) === 0 && !this.presentElsewhere(room, userId)) {
       room.idleUsers?.delete(userId);
       room.shownConnections?.delete(userId);
+      room.recordedOnly?.delete(userId);
       this.settled(room, userId);
       return;
     }
@@ -223,12 +224,17 @@ export class Presence {
       } else this.settled(room, userId);
     } else this.settled(room, userId);
     const status = this.statusOf(room, userId, kept);
-    if ((status === 'idle') === wasIdle && connections === shown) return;
+    // Said again (`again`) unless a lower count is waiting to settle: that announcement, coming, says the status too.
+    if ((!again || kept) && (status === 'idle') === wasIdle && connections === shown) return;
     if (status === 'idle') (room.idleUsers ??= new Set()).add(userId);
     else room.idleUsers?.delete(userId);
     if (connections === 1) room.shownConnections?.delete(userId);
     else (room.shownConnections ??= new Map()).set(userId, connections);
-    if (!this.leads(room, userId)) return;
+    if (!this.leads(room, userId)) {
+      (room.recordedOnly ??= new Set()).add(userId); // the leader says it (see `nodeGone`)
+      return;
+    }
+    room.recordedOnly?.delete(userId);
     const documentId = room.name.startsWith('doc:') ? room.name.slice(4) : undefined;
     this.hub
       .publish(room.name, 'user_status', {
@@ -365,6 +371,17 @@ export class Presence {
   /** Another node's presence of a user in a room changed (the broker): its status may have too. */
   heard(room: Room, userId: string): void {
     this.refreshStatus(room, userId);
+  }
+
+  /**
+   * Node `node`, which had sessions of the user in the room, is gone (closed, reaped). If it led the user there (a
+   * smaller id than this node's), a change recorded here since may never have been published: every node records a
+   * change, only the leader publishes it, and a leader killed before its publish (or dead, not yet reaped) published
+   * nothing. So the node that leads now says the user's status again (the same event twice is harmless).
+   */
+  nodeGone(room: Room, userId: string, node: string): void {
+    const unsaid = room.recordedOnly?.has(userId) === true;
+    this.refreshStatus(room, userId, unsaid && node < this.hub.broker.nodeId);
   }
 
   /** The other nodes' presence in the room was read (`Room.remoteLoading`): every user's status and count. */

@@ -65,6 +65,8 @@ export class Room {
    * they went, and must not bring their users back. Cleared once the latest read is applied.
    */
   goneDuringRead: Set<string> | null = null;
+  /** Users whose status change this node recorded without publishing it (another node led them): see `nodeGone`. */
+  recordedOnly: Set<string> | null = null;
   /** Resolves once the broker delivers other nodes' entries of this room (several nodes only). */
   subscribed: Promise<void> | null = null;
   private loaded = false;
