@@ -170,7 +170,7 @@ describe('POST /api/documents, waiting for the upload to be stored', () => {
         if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r).once('close', r));
         sent += chunk.length;
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await Promise.race([raw.closed, new Promise((r) => setTimeout(r, 2000))]); // the answer is in before the close
       expect(raw.answer()).toMatch(new RegExp(`^HTTP/1.1 ${status}`));
       expect(closed).toBe(true);
       expect(sent).toBeLessThan(10 * 1024 * 1024);
