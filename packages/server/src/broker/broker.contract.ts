@@ -270,14 +270,37 @@ export function describeBrokerContract(name: string, makeCluster: () => BrokerCl
         userId: 'u1',
         rooms: [{ room: 'doc:1', mode: 'join' as const, types: ['zone_edit'], sentSeq: 7 }],
       };
-      a.saveSession(record, 300);
-      a.saveSession({ ...record, id: 's2' }, 300);
-      await eventually(async () => expect(await b.loadSession('s1')).toEqual(record));
+      expect(await a.saveSession(record, 300)).toBe(true);
+      expect(await a.saveSession({ ...record, id: 's2' }, 300)).toBe(true);
+      await eventually(async () => expect(await b.loadSession('s1')).toEqual({ ...record, node: a.nodeId }));
       expect(await b.loadSession('nope')).toBeNull();
       a.touchSessions(['s2'], 5000);
       await new Promise((r) => setTimeout(r, 500));
       expect(await b.loadSession('s1')).toBeNull();
       expect((await b.loadSession('s2'))?.id).toBe('s2');
+    });
+
+    it('never lets a node a session left write its record over the node that took it', async () => {
+      const [a] = node();
+      const [b] = node();
+      const record = {
+        id: 's1',
+        key: 'k1',
+        userId: 'u1',
+        rooms: [{ room: 'doc:1', mode: 'join' as const, sentSeq: 3 }],
+      };
+      expect(await a.saveSession(record, 5000, true)).toBe(true);
+      expect(await a.saveSession({ ...record, rooms: [] }, 5000)).toBe(true); // still a's: a writes as it likes
+      // The client resumes on b, which claims the session and saves where it is now.
+      const moved = { ...record, rooms: [{ room: 'doc:2', mode: 'join' as const, sentSeq: 9 }] };
+      expect(await b.saveSession(moved, 5000, true)).toBe(true);
+      // a, unaware (its half-open socket closes later), saves its stale state: refused, and told so.
+      expect(await a.saveSession(record, 5000)).toBe(false);
+      expect(await a.loadSession('s1')).toEqual({ ...moved, node: b.nodeId });
+      // The client comes back to a: a claims it again, and b's later saves are refused in turn.
+      expect(await a.saveSession(record, 5000, true)).toBe(true);
+      expect(await b.saveSession(moved, 5000)).toBe(false);
+      expect(await b.loadSession('s1')).toEqual({ ...record, node: a.nodeId });
     });
 
     it('shares zone locks: one holder at a time, released by the holder, after the lease, or per user', async () => {

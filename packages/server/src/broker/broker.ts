@@ -44,7 +44,12 @@ export interface SessionRecord {
   key: string;
   userId: string;
   rooms: { room: string; mode: 'join' | 'subscribe'; types?: string[]; sentSeq: number }[];
+  /** The node that has the session (set by the broker that saved it). */
+  node?: string;
 }
+
+/** The broadcast topic a node sends when it takes a session over from another (data: `{ id }`). */
+export const SESSION_TAKEN = 'session.taken';
 
 /**
  * A cluster-wide message from another node (not tied to a room): `topic` names what it is about (`job.cancel`),
@@ -128,8 +133,14 @@ export interface Broker {
   ): PresenceChange | Promise<PresenceChange>;
   /** Every other node's presence in a room: node id -> user id -> presence. */
   presenceOf(room: string): Promise<Map<string, Map<string, NodePresence>>>;
-  /** Remembers a session for `ttlMs` (refreshed by `touchSessions`). */
-  saveSession(record: SessionRecord, ttlMs: number): void;
+  /**
+   * Remembers a session for `ttlMs` (refreshed by `touchSessions`) as this node's (`record.node`). `claim`: this node
+   * takes the session (a client attached it here). Otherwise the write is made only if no other node has claimed the
+   * session since this node did, so a node the session left never writes its stale state over the new node's.
+   * Resolves false when the write was refused for that reason (another node has the session now); true when it was
+   * made, or failed otherwise (logged: the session stays resumable here, and on other nodes with its last record).
+   */
+  saveSession(record: SessionRecord, ttlMs: number, claim?: boolean): Promise<boolean>;
   /** Extends the life of sessions still attached here. */
   touchSessions(ids: readonly string[], ttlMs: number): void;
   /** A session saved by any node, if it has not expired. */

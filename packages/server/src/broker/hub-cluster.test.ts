@@ -258,6 +258,43 @@ describe('hubs on a shared log and broker', () => {
     expect(thief.welcome.resumed).toBe(false);
   });
 
+  it('close the socket a session left with 4011 when it resumes on another node, and keep that node’s record', async () => {
+    const c = cluster(2);
+    const room = 'doc:taken';
+    const watcher = await c.hello(c.hubs[1], 'watcher');
+    await c.command(watcher.s, { type: 'join_room', room });
+    const tab = await c.hello(c.hubs[0], 'ann');
+    await c.command(tab.s, { type: 'join_room', room });
+    await c.settle();
+    expect(presenceEvents(watcher.s)).toEqual(['user_join watcher', 'user_join ann']);
+    const { sessionId: id, resumeKey: key } = tab.welcome;
+    // Her network changes: node 0 still thinks her old socket open (half-open), her tab resumes through node 1.
+    const moved = await c.hello(c.hubs[1], 'ann', { session: { id, key }, rooms: [{ room, mode: 'join' }] });
+    expect(moved.welcome.resumed).toBe(true);
+    await c.settle();
+    expect(tab.s.closeInfo?.code).toBe(4011);
+    // There she enters another room; node 0, having closed her old socket, never writes its stale record over it.
+    await c.command(moved.s, { type: 'join_room', room: 'doc:other' });
+    c.clock.advance(15_000); // past the presence grace of the session node 0 keeps
+    await c.settle();
+    expect(presenceEvents(watcher.s)).toEqual([]); // no leave and join again
+    expect(c.hubs[1].members(room).find((m) => m.userId === 'ann')?.connections).toBe(1);
+    const record = await c.brokers[0].loadSession(id);
+    expect(record?.node).toBe(c.brokers[1].nodeId);
+    expect(record?.rooms.map((r) => r.room).sort()).toEqual(['doc:other', room, 'system', 'user:ann']);
+    // Back through node 0 without naming rooms (a raw client): the rooms node 1 saved, and node 1's socket goes.
+    void c.hubs[1].publish('doc:other', 'app_event', { name: 'missed' });
+    await c.settle();
+    const back = await c.hello(c.hubs[0], 'ann', { session: { id, key } });
+    expect(back.welcome.resumed).toBe(true);
+    expect(back.welcome.rooms.map((r) => r.room).sort()).toEqual(['doc:other', room, 'system', 'user:ann']);
+    await c.settle();
+    expect(moved.s.closeInfo?.code).toBe(4011);
+    expect(appEvents(back.s, 'doc:other').map((m) => m.data.name)).toEqual(['missed']);
+    expect((await c.brokers[1].loadSession(id))?.node).toBe(c.brokers[0].nodeId);
+    expect(presenceEvents(watcher.s)).toEqual([]);
+  });
+
   it('have another node announce the users of a node that is gone', async () => {
     const c = cluster(2);
     const room = 'doc:dead';

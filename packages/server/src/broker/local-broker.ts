@@ -126,8 +126,22 @@ export class LocalBroker implements Broker {
     return Promise.resolve(out);
   }
 
-  saveSession(record: SessionRecord, ttlMs: number): void {
-    this.bus.sessions.set(record.id, { record: structuredClone(record), expiresAt: this.bus.now() + ttlMs });
+  saveSession(record: SessionRecord, ttlMs: number, claim = false): Promise<boolean> {
+    const now = this.bus.now();
+    const cur = this.bus.sessions.get(record.id);
+    if (
+      !claim &&
+      cur &&
+      cur.expiresAt > now &&
+      cur.record.node !== undefined &&
+      cur.record.node !== this.nodeId
+    ) {
+      return Promise.resolve(false);
+    }
+    const saved = structuredClone(record);
+    saved.node = this.nodeId;
+    this.bus.sessions.set(record.id, { record: saved, expiresAt: now + ttlMs });
+    return Promise.resolve(true);
   }
 
   touchSessions(ids: readonly string[], ttlMs: number): void {

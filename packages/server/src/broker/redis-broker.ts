@@ -11,7 +11,7 @@ import type {
   PresenceChange,
   SessionRecord,
 } from './broker.js';
-import { FORGET_CHANGE, HEARTBEAT, REAP_NODES, SET_PRESENCE } from './redis-scripts.js';
+import { FORGET_CHANGE, HEARTBEAT, REAP_NODES, SAVE_SESSION, SET_PRESENCE } from './redis-scripts.js';
 import { RedisZoneLocks } from './redis-zone-locks.js';
 
 export interface RedisBrokerOptions {
@@ -282,10 +282,16 @@ export class RedisBroker implements Broker {
     return out;
   }
 
-  saveSession(record: SessionRecord, ttlMs: number): void {
-    this.pub
-      .set(`${this.prefix}s:${record.id}`, JSON.stringify(record), 'PX', Math.max(1, Math.round(ttlMs)))
-      .catch((err: Error) => this.log?.warn({ err: err.message }, 'saving a session to redis failed'));
+  async saveSession(record: SessionRecord, ttlMs: number, claim = false): Promise<boolean> {
+    const json = JSON.stringify({ ...record, node: this.nodeId });
+    const ttl = String(Math.max(1, Math.round(ttlMs)));
+    try {
+      const key = `${this.prefix}s:${record.id}`;
+      return (await this.pub.eval(SAVE_SESSION, 1, key, json, ttl, this.nodeId, claim ? '1' : '')) === 1;
+    } catch (err) {
+      this.log?.warn({ err: (err as Error).message }, 'saving a session to redis failed');
+      return true;
+    }
   }
 
   touchSessions(ids: readonly string[], ttlMs: number): void {

@@ -127,6 +127,24 @@ return out
 `;
 
 /**
+ * Saves a session's record (JSON with its `node`) for ARGV[2] ms. ARGV[4] '1': the node claims the session (a client
+ * attached it there). Otherwise the write is refused (0) while the stored record belongs to another node: the node a
+ * session left must not write its stale rooms and positions over the new node's. KEYS: the session's key.
+ * ARGV: record JSON, ttl (ms), node, claim.
+ */
+export const SAVE_SESSION = `
+if ARGV[4] ~= '1' then
+  local cur = redis.call('GET', KEYS[1])
+  if cur then
+    local ok, rec = pcall(cjson.decode, cur)
+    if ok and type(rec) == 'table' and type(rec.node) == 'string' and rec.node ~= ARGV[3] then return 0 end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
+/**
  * Takes or renews a zone lock unless someone else holds a live one; returns the lock JSON that holds the zone.
  * KEYS: the document's lock hash. ARGV: zone, user, now, lock JSON, key TTL ms.
  */

@@ -104,6 +104,7 @@ export async function handleCommand(hub: Hub, session: Session, msg: BatchableCl
           left.push({ room: name, code: err.code, message: err.message });
         }
       }
+      if (left.length > 0) hub.saveSession(session);
       const data =
         left.length > 0 ? { tokenExp: identity.exp ?? null, left } : { tokenExp: identity.exp ?? null };
       hub.replyTo(session, msg.id, { type: 'ack', id: msg.id, data });
@@ -118,6 +119,7 @@ export async function handleCommand(hub: Hub, session: Session, msg: BatchableCl
         since: msg.since,
       });
       hub.replyTo(session, msg.id, { type: 'ack', id: msg.id, data: entered.state });
+      hub.saveSession(session); // several nodes: a resume elsewhere after this node dies finds the room
       if (entered.replay) void hub.catchUp(entered.sub);
       for (const fn of hub.onEntered) fn(session, entered.state.room);
       return;
@@ -130,6 +132,7 @@ export async function handleCommand(hub: Hub, session: Session, msg: BatchableCl
         return;
       }
       hub.replyTo(session, msg.id, { type: 'ack', id: msg.id, data: { room } });
+      hub.saveSession(session);
       return;
     }
     case 'publish': {

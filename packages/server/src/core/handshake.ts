@@ -9,6 +9,7 @@ import {
   type RoomState,
   type Welcome,
 } from '@syncline/protocol';
+import { SESSION_TAKEN, type SessionRecord } from '../broker/broker.js';
 import type { Connection } from './connection.js';
 import { SynclineError } from './errors.js';
 import type { Hub } from './hub.js';
@@ -54,13 +55,18 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
   conn.ephemeralGroups = hello.features?.includes(FEATURE_EPHEMERAL_GROUPS) === true;
 
   let session: Session | undefined;
+  /** The rooms a session taken back from another node was in there (they replace what this node remembers). */
+  let taken: SessionRecord['rooms'] | undefined;
   if (hello.session) {
     const s = hub.sessions.get(hello.session.id);
-    if (s && s.userId === identity.userId && sameKey(s.key, hello.session.key)) session = s;
-    else if (!s && hub.broker.distributed) {
-      // A session another node made (its client reconnected through the balancer to this node).
-      session = await adoptSession(hub, hello.session, identity);
+    const ours = s && s.userId === identity.userId && sameKey(s.key, hello.session.key);
+    if (ours && !hub.isMoved(s)) session = s;
+    else if ((!s || ours) && hub.broker.distributed) {
+      // A session another node made or took over (its client reconnected through the balancer to this node).
+      const adopted = await adoptSession(hub, hello.session, identity);
       if (conn.state !== 'authenticating') return;
+      session = adopted?.session;
+      taken = adopted?.rooms;
     }
   }
   const max = hub.limits.maxConnectionsPerUser;
@@ -96,18 +102,28 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
     wanted.set(r.room, { room: r.room, mode: r.mode ?? 'subscribe', types: r.types, since: r.since });
   }
   // A resumed session keeps its rooms. When the client lists its rooms, the list is authoritative:
-  // rooms it no longer names (left while offline) are left; without a list, every room is restored.
-  for (const [name, sub] of [...session.subs]) {
-    const w = wanted.get(name);
-    if (w) {
-      if (w.since === undefined) w.since = sub.sentSeq;
-    } else if (hello.rooms === undefined || autoRooms(identity.userId).includes(name)) {
-      const types = sub.types ? [...sub.types] : undefined;
-      wanted.set(name, { room: name, mode: sub.mode, types, since: sub.sentSeq });
-    } else {
-      leaveRoom(hub, session, name);
+  // rooms it no longer names (left while offline) are left; without a list, every room is restored. A session
+  // taken back from another node was last in the rooms that node saved, at the positions it saved.
+  const before: SessionRecord['rooms'] = taken ?? [];
+  if (!taken) {
+    for (const [room, sub] of session.subs) {
+      before.push({
+        room,
+        mode: sub.mode,
+        types: sub.types ? [...sub.types] : undefined,
+        sentSeq: sub.sentSeq,
+      });
     }
   }
+  for (const r of before) {
+    const w = wanted.get(r.room);
+    if (w) {
+      if (w.since === undefined) w.since = r.sentSeq;
+    } else if (hello.rooms === undefined || autoRooms(identity.userId).includes(r.room)) {
+      wanted.set(r.room, { room: r.room, mode: r.mode, types: r.types, since: r.sentSeq });
+    }
+  }
+  for (const [name] of [...session.subs]) if (!wanted.has(name)) leaveRoom(hub, session, name);
 
   const rooms: RoomState[] = [];
   const replays: Subscription[] = [];
@@ -146,7 +162,7 @@ export async function handleHello(hub: Hub, conn: Connection, hello: Hello): Pro
   if (identity.exp !== undefined) welcome.tokenExp = identity.exp;
   conn.send(welcome);
   conn.state = 'open';
-  hub.saveSession(session);
+  hub.saveSession(session, true);
   for (const fn of hub.onWelcome) fn(conn);
   hub.flusher.markDirty(conn);
   for (const sub of replays) void hub.catchUp(sub);
@@ -166,8 +182,8 @@ async function adoptSession(
   hub: Hub,
   wanted: { id: string; key: string },
   identity: Identity,
-): Promise<Session | undefined> {
-  let record: Awaited<ReturnType<Hub['broker']['loadSession']>>;
+): Promise<{ session: Session; rooms?: SessionRecord['rooms'] } | undefined> {
+  let record: SessionRecord | null;
   try {
     record = await hub.broker.loadSession(wanted.id);
   } catch (err) {
@@ -176,7 +192,19 @@ async function adoptSession(
   }
   if (!record || record.userId !== identity.userId || !sameKey(record.key, wanted.key)) return undefined;
   const existing = hub.sessions.get(record.id);
-  if (existing) return existing.userId === identity.userId ? existing : undefined;
+  if (existing) {
+    if (existing.userId !== identity.userId) return undefined;
+    if (!hub.isMoved(existing)) return { session: existing }; // attached here meanwhile (another hello)
+    // Ours once, taken over by another node since: ours again, in the rooms and at the positions that node saved.
+    hub.takeBack(existing);
+    if (record.node === hub.broker.nodeId) return { session: existing }; // its new node never saved it
+    hub.broker.broadcast(SESSION_TAKEN, { id: record.id });
+    return { session: existing, rooms: record.rooms };
+  }
+  // Taken over from the node that has it: that node closes the socket it may still have (a half-open one) with 4011.
+  if (record.node !== undefined && record.node !== hub.broker.nodeId) {
+    hub.broker.broadcast(SESSION_TAKEN, { id: record.id });
+  }
   const session = new Session(record.id, record.key, identity, hub.limits.dedupWindow);
   hub.addSession(session);
   for (const r of record.rooms) {
@@ -187,5 +215,5 @@ async function adoptSession(
   }
   // Detached until attached below: presence is added for its joined rooms when it goes present.
   session.detachedAt = hub.clock.now();
-  return session;
+  return { session };
 }

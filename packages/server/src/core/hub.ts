@@ -17,7 +17,7 @@ import {
   type ServerMessage,
   utf8Length,
 } from '@syncline/protocol';
-import type { Broker, BrokerHandler, SessionRecord } from '../broker/broker.js';
+import { type Broker, type BrokerHandler, SESSION_TAKEN, type SessionRecord } from '../broker/broker.js';
 import { LocalBroker } from '../broker/local-broker.js';
 import type { LogStore, RetentionPolicy } from '../storage/log-store.js';
 import type { Clock } from './clock.js';
@@ -233,6 +233,12 @@ export class Hub {
   private tailChecking = new Set<Room>();
   private lastHeartbeat = 0;
   private lastTrim = 0;
+  /**
+   * Sessions of this node that another node has taken over (their client resumed there): they are no longer saved
+   * from here, and a resume here takes them back from the broker's record (several nodes only).
+   */
+  private readonly moved = new Set<Session>();
+  private stopBroadcasts: (() => void) | null = null;
   private stopping = false;
 
   constructor(opts: HubOptions) {
@@ -271,6 +277,17 @@ export class Hub {
       },
     };
     this.broker.start(this.brokerHandler());
+    if (this.broker.distributed) {
+      void this.broker
+        .onBroadcast((topic, data) => {
+          const id = (data as { id?: unknown } | null)?.id;
+          if (topic === SESSION_TAKEN && typeof id === 'string') this.sessionTaken(id);
+        })
+        .then((stop) => {
+          if (this.stopping) stop();
+          else this.stopBroadcasts = stop;
+        });
+    }
     const now = this.clock.now();
     this.lastHeartbeat = this.lastTrim = now;
     // Built in: the presence of a room the caller is in (joiners get the full list at once).
@@ -920,16 +937,49 @@ export class Hub {
     return this.members(roomName);
   }
 
-  /** Keeps a session resumable on another node (several nodes only). */
-  saveSession(session: Session): void {
-    if (!this.broker.distributed) return;
+  /**
+   * Keeps a session resumable on another node (several nodes only). `claim`: a client attached it here (a hello),
+   * so this node takes it over from any other that had it. Without it the save is refused when another node has
+   * taken the session meanwhile, which this node learns that way if it missed that node's broadcast.
+   */
+  saveSession(session: Session, claim = false): void {
+    if (!this.broker.distributed || this.moved.has(session)) return;
     const record: SessionRecord = { id: session.id, key: session.key, userId: session.userId, rooms: [] };
     for (const sub of session.subs.values()) {
       const r: SessionRecord['rooms'][number] = { room: sub.room.name, mode: sub.mode, sentSeq: sub.sentSeq };
       if (sub.types) r.types = [...sub.types];
       record.rooms.push(r);
     }
-    this.broker.saveSession(record, this.limits.sessionGraceMs + this.limits.heartbeatMs);
+    void this.broker
+      .saveSession(record, this.limits.sessionGraceMs + this.limits.heartbeatMs, claim)
+      .then((saved) => {
+        if (!saved) this.sessionTaken(session.id);
+      });
+  }
+
+  /**
+   * Another node took this session over (its client resumed there): the socket it still has here, if any (a
+   * half-open connection the client gave up on), is closed with 4011 and the session is no longer saved from here.
+   * It stays for the grace like any detached one, so its user's presence here ends without a flicker.
+   */
+  sessionTaken(id: string): void {
+    const session = this.sessions.get(id);
+    if (!session || this.moved.has(session)) return;
+    this.moved.add(session);
+    const conn = session.conn;
+    if (!conn) return;
+    this.detach(session);
+    conn.close(CloseCode.SessionTakenOver);
+  }
+
+  /** Whether another node has taken this session over since it was attached here. */
+  isMoved(session: Session): boolean {
+    return this.moved.has(session);
+  }
+
+  /** A client resumes here a session another node took over: it is this node's again (see `sessionTaken`). */
+  takeBack(session: Session): void {
+    this.moved.delete(session);
   }
 
   /**
@@ -955,6 +1005,7 @@ export class Hub {
     for (const sub of session.subs.values()) sub.room.subs.delete(sub);
     session.subs.clear();
     this.sessions.delete(session.id);
+    this.moved.delete(session);
     const mine = this.userSessions.get(session.userId);
     if (mine?.delete(session) && mine.size === 0) this.userSessions.delete(session.userId);
   }
@@ -973,6 +1024,8 @@ export class Hub {
    */
   async shutdown(opts: { restartHintMs?: number; timeoutMs?: number } = {}): Promise<void> {
     this.stopping = true;
+    this.stopBroadcasts?.();
+    this.stopBroadcasts = null;
     this.restartHintMs = opts.restartHintMs ?? 1000;
     if (this.tickTimer !== null) this.clock.clearInterval(this.tickTimer);
     this.tickTimer = null;
@@ -997,6 +1050,8 @@ export class Hub {
    */
   abort(reason: string): void {
     this.stopping = true;
+    this.stopBroadcasts?.();
+    this.stopBroadcasts = null;
     if (this.tickTimer !== null) this.clock.clearInterval(this.tickTimer);
     this.tickTimer = null;
     this.load.stop();
