@@ -12,6 +12,7 @@ import { TcpProxy } from '../storage/testing/postgres-test-proxy.js';
 import { describeBrokerContract, RecordingHandler } from './broker.contract.js';
 import type { NodePresence } from './broker.js';
 import { RedisBroker } from './redis-broker.js';
+import { REAP_NODES } from './redis-scripts.js';
 
 const hasRedis = await needService('redis');
 const prefixes: string[] = [];
@@ -84,6 +85,51 @@ describe.skipIf(!hasRedis)('on Redis', () => {
         expect((await a.presenceOf('doc:k')).size).toBe(0);
       } finally {
         await a.close();
+        await dead.close();
+      }
+    });
+
+    it('has another node say the leaves of a reap whose reply was lost with its connection', async () => {
+      const prefix = freshPrefix();
+      const opts = { url: REDIS_URL, prefix, heartbeatMs: 100, nodeTtlMs: 500 };
+      const dead = new RedisBroker(opts);
+      const unlucky = new RedisBroker(opts);
+      const hu = new RecordingHandler();
+      dead.start(new RecordingHandler());
+      unlucky.start(hu);
+      // Every reap of `unlucky` runs in Redis, and its reply is lost (the connection drops before it arrives).
+      const pub = (unlucky as unknown as { pub: Redis }).pub;
+      const evaluate = pub.eval.bind(pub) as (...args: unknown[]) => Promise<unknown>;
+      let reapsLost = 0;
+      (pub as unknown as { eval: (...args: unknown[]) => Promise<unknown> }).eval = (...args) => {
+        const run = evaluate(...args);
+        if (args[0] !== REAP_NODES) return run;
+        return run.then((gone) => {
+          if ((gone as string[]).length > 0) reapsLost++;
+          throw new Error('Connection is closed.');
+        });
+      };
+      let a: RedisBroker | undefined;
+      try {
+        await dead.setPresence('doc:k', 'u9', { connections: 1 });
+        await dead.setPresence('doc:k', 'u8', { connections: 1 });
+        await unlucky.setPresence('doc:k', 'u8', { connections: 1 }); // still here: no leave owed for u8
+        (dead as unknown as { timer: NodeJS.Timeout }).timer.close();
+        (dead as unknown as { closed: boolean }).closed = true;
+        dead.simulateDisconnect();
+        await until('the dead node reaped', () => reapsLost > 0, 5000);
+        expect(hu.gone).toEqual([]);
+        // Another node's reap says the leave the lost reply owed, once.
+        const h = new RecordingHandler();
+        a = new RedisBroker(opts);
+        a.start(h);
+        await until('the owed leave said', () => h.gone.length > 0, 5000);
+        await new Promise((r) => setTimeout(r, 700));
+        expect(h.gone).toEqual([{ room: 'doc:k', userId: 'u9' }]);
+        expect(hu.gone).toEqual([]);
+      } finally {
+        await a?.close();
+        await unlucky.close();
         await dead.close();
       }
     });

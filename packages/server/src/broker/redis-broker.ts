@@ -68,6 +68,8 @@ export class RedisBroker implements Broker {
   private readonly prefix: string;
   private readonly heartbeatMs: number;
   private readonly nodeTtlMs: number;
+  /** How many reaps this node has run (each one's id, for the leaves it owes until it has said them). */
+  private reaps = 0;
   private readonly log: Logger | undefined;
   private handler: BrokerHandler | null = null;
   private readonly rooms = new Set<string>();
@@ -471,9 +473,13 @@ export class RedisBroker implements Broker {
       },
       () => {},
     );
-    (this.pub.eval(REAP_NODES, 1, `${P}nodes`, String(this.nodeTtlMs), P) as Promise<string[]>).then(
+    const reap = `${this.nodeId}:${++this.reaps}`;
+    (this.pub.eval(REAP_NODES, 1, `${P}nodes`, String(this.nodeTtlMs), P, reap) as Promise<string[]>).then(
       (gone) => {
+        if (gone.length === 0) return;
         for (let i = 0; i + 1 < gone.length; i += 2) this.handler?.userGone(gone[i], gone[i + 1]);
+        // Said: no other node has to say them (see REAP_NODES).
+        this.pub.hdel(`${P}reaped`, reap).catch(() => {});
       },
       (err: Error) => this.log?.warn({ err: err.message }, 'reaping dead nodes failed'),
     );

@@ -93,14 +93,35 @@ return redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
  * Removes the nodes whose heartbeat is more than ARGV[1] ms old by Redis's clock (`TIME`) with all their presence,
  * publishing `['d', node]` on each room's channel. Returns a flat list `room, user, room, user, …` of users no node
  * has any more: the caller (exactly one node, since this runs atomically) announces their `user_leave`.
- * KEYS: nodes. ARGV: ttl (ms), prefix.
+ *
+ * That list is also kept under the call's id (ARGV[3]) in `reaped` until the caller, having announced them, deletes
+ * it: a reply lost with the connection would otherwise leave those leaves unsaid for good. A list older than ARGV[1]
+ * ms is taken over by whichever node reaps next (its users that no node has again meanwhile).
+ * KEYS: nodes. ARGV: ttl (ms), prefix, reap id.
  */
 export const REAP_NODES = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
-local out = {}
+local ttl = tonumber(ARGV[1])
 local P = ARGV[2]
+local out = {}
+local owed = P .. 'reaped'
+local stale = redis.call('HGETALL', owed)
+for i = 1, #stale, 2 do
+  local ok, rec = pcall(cjson.decode, stale[i + 1])
+  if not ok or type(rec) ~= 'table' or type(rec[1]) ~= 'number' or rec[1] < now - ttl then
+    redis.call('HDEL', owed, stale[i])
+    if ok and type(rec) == 'table' then
+      for j = 2, #rec - 1, 2 do
+        if redis.call('HEXISTS', P .. 'pu:' .. rec[j], rec[j + 1]) == 0 then
+          table.insert(out, rec[j])
+          table.insert(out, rec[j + 1])
+        end
+      end
+    end
+  end
+end
+local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
 for _, node in ipairs(dead) do
   local head = node .. '|'
   for _, room in ipairs(redis.call('SMEMBERS', P .. 'nr:' .. node)) do
@@ -122,6 +143,11 @@ for _, node in ipairs(dead) do
   end
   redis.call('DEL', P .. 'nr:' .. node)
   redis.call('ZREM', KEYS[1], node)
+end
+if #out > 0 then
+  local rec = {now}
+  for _, v in ipairs(out) do table.insert(rec, v) end
+  redis.call('HSET', owed, ARGV[3], cjson.encode(rec))
 end
 return out
 `;
