@@ -887,14 +887,21 @@ describe('Hub sessions', () => {
     const evs = (n: number) =>
       Array.from({ length: n }, (_, i) => ({ type: 'app_event', data: { i }, ts: 0, from: 'u' }));
     // Written straight to the store: rooms this node never entered (another node's, or from before a restart).
-    for (const room of ['doc:a', 'doc', 'user:u', 'system', 'board:1', 'zz-invented:2'])
-      await h.store.append(room, evs(5));
+    const rooms = ['doc:a', 'doc', 'user:u', 'system', 'systems:1', 'board:1', 'zz-invented:2'];
+    for (const room of rooms) await h.store.append(room, evs(5));
     await h.hub.trim(0);
     const kept: Record<string, number> = {};
-    for (const room of ['doc:a', 'doc', 'user:u', 'system', 'board:1', 'zz-invented:2'])
-      kept[room] = (await h.store.read(room, 0, 100)).entries.length;
-    // user and system keep their own (default) policies: 1,000 and 100 events.
-    expect(kept).toEqual({ 'doc:a': 3, doc: 1, 'user:u': 5, system: 5, 'board:1': 1, 'zz-invented:2': 1 });
+    for (const room of rooms) kept[room] = (await h.store.read(room, 0, 100)).entries.length;
+    // user and system keep their own (default) policies: 1,000 and 100 events; `systems:` is a kind of its own.
+    expect(kept).toEqual({
+      'doc:a': 3,
+      doc: 1,
+      'user:u': 5,
+      system: 5,
+      'systems:1': 1,
+      'board:1': 1,
+      'zz-invented:2': 1,
+    });
   });
 
   it('replays from the log for a join with `since`', async () => {

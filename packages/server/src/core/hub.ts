@@ -19,7 +19,7 @@ import {
 } from '@syncline/protocol';
 import { type Broker, type BrokerHandler, SESSION_TAKEN, type SessionRecord } from '../broker/broker.js';
 import { LocalBroker } from '../broker/local-broker.js';
-import type { LogStore, RetentionPolicy } from '../storage/log-store.js';
+import type { LogStore, RetentionPolicy, RoomSelector } from '../storage/log-store.js';
 import type { Clock } from './clock.js';
 import { handleCommand } from './commands.js';
 import { Connection } from './connection.js';
@@ -895,10 +895,15 @@ export class Hub {
    * policy in one call. So the work does not grow with the kinds clients invent (a kind is any `[a-z][a-z0-9_-]*`).
    */
   async trim(now = this.clock.now()): Promise<void> {
-    const prefixOf = (kind: string) => (kind === 'system' ? 'system' : `${kind}:`);
+    // `system` is one room, whose name begins other kinds' rooms (`systems:1`); any other kind is a prefix.
+    const prefixOf = (kind: string): RoomSelector => (kind === 'system' ? { room: 'system' } : `${kind}:`);
     const own = Object.keys(this.retention).filter((kind) => kind !== 'default');
-    const steps: [kind: string, prefix: string, policy: RetentionPolicy, except?: string[]][] = [
-      ...own.map((kind): [string, string, RetentionPolicy] => [kind, prefixOf(kind), this.retention[kind]]),
+    const steps: [kind: string, rooms: RoomSelector, policy: RetentionPolicy, except?: RoomSelector[]][] = [
+      ...own.map((kind): [string, RoomSelector, RetentionPolicy] => [
+        kind,
+        prefixOf(kind),
+        this.retention[kind],
+      ]),
       ['default', '', this.retention.default, own.map(prefixOf)],
     ];
     for (const [kind, prefix, policy, except] of steps) {

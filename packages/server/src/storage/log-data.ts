@@ -93,6 +93,13 @@ export function checkRead(afterSeq: number, limit: number): { afterSeq: number; 
   return { afterSeq, limit: Math.max(0, Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER)) };
 }
 
+/** A trim's `rooms` or `except` entry: a prefix string or `{ room }` (see `RoomSelector`). */
+export function checkSelector(selector: unknown): void {
+  if (typeof selector === 'string') return;
+  const room = (selector as { room?: unknown } | null)?.room;
+  if (typeof room !== 'string') throw new TypeError('rooms must be a prefix string or { room: string }');
+}
+
 /**
  * The age cutoff of a policy: entries with `ts < cutoff` are old. An entry exactly `maxAgeMs` old is kept.
  * `Infinity` disables either limit.

@@ -275,15 +275,27 @@ export function describeLogStoreContract(
       });
 
       it('only touches rooms whose name starts with the prefix, taken literally', async () => {
-        const rooms = ['doc:a', 'doc:b', 'docs', 'user:1', 'system', 'a%b', 'axb'];
+        const rooms = ['doc:a', 'doc:b', 'docs', 'user:1', 'system', 'systems:1', 'a%b', 'axb'];
         for (const room of rooms) await store.append(room, evs(1, 4));
         expect(await store.trim('doc:', { maxEvents: 1, maxAgeMs: noAgeLimit }, 0)).toBe(6);
         expect(await store.trim('a%', { maxEvents: 2, maxAgeMs: noAgeLimit }, 0)).toBe(2);
         const counts: Record<string, number> = {};
         for (const room of rooms) counts[room] = (await store.read(room, 0, 100)).entries.length;
-        expect(counts).toEqual({ 'doc:a': 1, 'doc:b': 1, docs: 4, 'user:1': 4, system: 4, 'a%b': 2, axb: 4 });
-        expect(await store.trim('system', { maxEvents: 0, maxAgeMs: noAgeLimit }, 0)).toBe(4);
+        expect(counts).toEqual({
+          'doc:a': 1,
+          'doc:b': 1,
+          docs: 4,
+          'user:1': 4,
+          system: 4,
+          'systems:1': 4,
+          'a%b': 2,
+          axb: 4,
+        });
+        // One room by its name: not the rooms it is a prefix of.
+        expect(await store.trim({ room: 'system' }, { maxEvents: 0, maxAgeMs: noAgeLimit }, 0)).toBe(4);
         expect(await store.read('system', 0, 10)).toEqual({ entries: [], firstSeq: 5, lastSeq: 4 });
+        expect((await store.read('systems:1', 0, 10)).entries).toHaveLength(4);
+        expect(await store.trim({ room: 'nowhere' }, { maxEvents: 0, maxAgeMs: noAgeLimit }, 0)).toBe(0);
       });
 
       it('leaves alone the rooms starting with an excepted prefix, taken literally', async () => {
@@ -302,7 +314,7 @@ export function describeLogStoreContract(
         ];
         for (const room of rooms) await store.append(room, evs(1, 3));
         const policy = { maxEvents: 1, maxAgeMs: noAgeLimit };
-        expect(await store.trim('', policy, 0, ['doc:', 'system', 'u%:'])).toBe(2 * 6);
+        expect(await store.trim('', policy, 0, ['doc:', { room: 'system' }, 'u%:'])).toBe(2 * 7);
         const counts: Record<string, number> = {};
         for (const room of rooms) counts[room] = (await store.read(room, 0, 100)).entries.length;
         expect(counts).toEqual({
@@ -313,13 +325,16 @@ export function describeLogStoreContract(
           'doc;': 1,
           'docs:1': 1,
           system: 3,
-          'systemx:1': 3,
+          'systemx:1': 1,
           'u%:1': 3,
           'ux:1': 1,
           z: 1,
         });
         expect(await store.trim('doc:', policy, 0, ['doc:'])).toBe(0);
         expect(await store.trim('doc:', policy, 0, [])).toBe(4);
+        expect(await store.trim({ room: 'system' }, policy, 0, [{ room: 'system' }])).toBe(0);
+        expect(await store.trim({ room: 'system' }, policy, 0, ['sys'])).toBe(0);
+        expect(await store.trim({ room: 'system' }, policy, 0, ['systems:'])).toBe(2);
       });
 
       it('trims many rooms in one call', async () => {

@@ -59,6 +59,18 @@ export interface RetentionPolicy {
   maxAgeMs: number;
 }
 
+/**
+ * Which rooms a trim applies to (or leaves alone): a string is a prefix (`'doc:'`, a kind's rooms; `''`, every room),
+ * taken literally; `{ room }` is that one room (an automatic room such as `system`, whose name is a prefix of
+ * other kinds' rooms: `systems:1`).
+ */
+export type RoomSelector = string | { readonly room: string };
+
+/** Whether `selector` names `room`. */
+export function selects(selector: RoomSelector, room: string): boolean {
+  return typeof selector === 'string' ? room.startsWith(selector) : room === selector.room;
+}
+
 export interface LogStore {
   /**
    * Appends entries to one room atomically and in order, assigning consecutive seqs.
@@ -75,12 +87,17 @@ export interface LogStore {
   /** Highest seq assigned in the room (0 if none). Survives trimming. */
   lastSeq(room: string): Promise<number>;
   /**
-   * Applies retention to every room whose name starts with `prefix` (`'doc:'`, `'user:'`, `'system'`, or `''` for
-   * all), except those whose name starts with one of `except` (the kinds with a policy of their own, when `prefix`
-   * is `''`: the hub trims every other room, whatever its kind, with the default policy in this one call). Never
-   * forgets a room's lastSeq. Returns how many entries were removed.
+   * Applies retention to the rooms `rooms` names (`'doc:'`, `'user:'`, `{ room: 'system' }`, or `''` for all), except
+   * those one of `except` names (the kinds with a policy of their own, when `rooms` is `''`: the hub trims every other
+   * room, whatever its kind, with the default policy in this one call). Never forgets a room's lastSeq. Returns how
+   * many entries were removed.
    */
-  trim(prefix: string, policy: RetentionPolicy, now: number, except?: readonly string[]): Promise<number>;
+  trim(
+    rooms: RoomSelector,
+    policy: RetentionPolicy,
+    now: number,
+    except?: readonly RoomSelector[],
+  ): Promise<number>;
   /**
    * Removes a room's entries with `seq < beforeSeq` (what a deleted document said: only its deletion stays), as
    * retention would: `lastSeq` is kept and a reader from before them sees `firstSeq > afterSeq + 1`. Never removes

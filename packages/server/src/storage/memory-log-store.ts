@@ -3,17 +3,20 @@ import {
   checkPolicy,
   checkRead,
   checkRoom,
+  checkSelector,
   decodeData,
   type EncodedInput,
   encodeInputs,
 } from './log-data.js';
-import type {
-  AppendInput,
-  AppendResult,
-  LogEntry,
-  LogStore,
-  ReadResult,
-  RetentionPolicy,
+import {
+  type AppendInput,
+  type AppendResult,
+  type LogEntry,
+  type LogStore,
+  type ReadResult,
+  type RetentionPolicy,
+  type RoomSelector,
+  selects,
 } from './log-store.js';
 
 interface StoredEntry extends EncodedInput {
@@ -85,16 +88,17 @@ export class MemoryLogStore implements LogStore {
   }
 
   async trim(
-    prefix: string,
+    rooms: RoomSelector,
     policy: RetentionPolicy,
     now: number,
-    except: readonly string[] = [],
+    except: readonly RoomSelector[] = [],
   ): Promise<number> {
     this.checkOpen();
+    checkSelector(rooms);
     const { maxEvents, cutoff } = checkPolicy(policy, now);
     let removed = 0;
     for (const [room, log] of this.rooms) {
-      if (!room.startsWith(prefix) || except.some((p) => room.startsWith(p))) continue;
+      if (!selects(rooms, room) || except.some((p) => selects(p, room))) continue;
       // Keep the newest `maxEvents`, then drop the leading run of old entries. Only a prefix is ever removed,
       // so the retained log stays gap-free (an old entry behind a younger one waits for it).
       let drop = Math.max(0, log.entries.length - maxEvents);

@@ -1,4 +1,12 @@
-import { checkBeforeSeq, checkPolicy, checkRead, checkRoom, decodeData, encodeInputs } from './log-data.js';
+import {
+  checkBeforeSeq,
+  checkPolicy,
+  checkRead,
+  checkRoom,
+  checkSelector,
+  decodeData,
+  encodeInputs,
+} from './log-data.js';
 import type {
   AppendInput,
   AppendResult,
@@ -6,6 +14,7 @@ import type {
   LogStore,
   ReadResult,
   RetentionPolicy,
+  RoomSelector,
 } from './log-store.js';
 import { KeyedQueue } from './postgres-keyed-queue.js';
 import { type PostgresLogger, PostgresPool, type PostgresPoolOptions } from './postgres-pool.js';
@@ -122,13 +131,15 @@ export class PostgresLogStore implements LogStore {
   }
 
   async trim(
-    prefix: string,
+    selector: RoomSelector,
     policy: RetentionPolicy,
     now: number,
-    except: readonly string[] = [],
+    except: readonly RoomSelector[] = [],
   ): Promise<number> {
     this.checkOpen();
-    if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
+    checkSelector(selector);
+    // A prefix is `LIKE 'prefix%'`; one room is a LIKE without a wildcard (its name escaped): the same index scan.
+    const like = (p: RoomSelector) => (typeof p === 'string' ? `${escapeLike(p)}%` : escapeLike(p.room));
     const { maxEvents, cutoff } = checkPolicy(policy, now);
     // Per room: keep the newest `maxEvents`, then drop the leading run of old entries. Only a prefix of a room's log
     // is ever removed, so the retained log stays gap-free (an old entry behind a younger one waits for it).
@@ -155,7 +166,7 @@ export class PostgresLogStore implements LogStore {
                                              WHERE e.room = r.room AND e.seq >= r.first_seq
                                              ORDER BY e.seq LIMIT 1) < $4::float8))
        ORDER BY r.room`,
-      [`${escapeLike(prefix)}%`, except.map((p) => `${escapeLike(p)}%`), maxEventsArg, cutoffArg],
+      [like(selector), except.map(like), maxEventsArg, cutoffArg],
     );
     let removed = 0;
     const rooms = candidates.rows.map((r) => r.room);

@@ -4,17 +4,20 @@ import {
   checkPolicy,
   checkRead,
   checkRoom,
+  checkSelector,
   decodeData,
   type EncodedInput,
   encodeInputs,
 } from './log-data.js';
-import type {
-  AppendInput,
-  AppendResult,
-  LogEntry,
-  LogStore,
-  ReadResult,
-  RetentionPolicy,
+import {
+  type AppendInput,
+  type AppendResult,
+  type LogEntry,
+  type LogStore,
+  type ReadResult,
+  type RetentionPolicy,
+  type RoomSelector,
+  selects,
 } from './log-store.js';
 import type { SqliteGroupCommit } from './sqlite-group-commit.js';
 import { type SqliteFileOptions, type SqliteSharedOptions, storeConnection } from './sqlite-open.js';
@@ -224,31 +227,35 @@ export class SqliteLogStore implements LogStore {
   }
 
   async trim(
-    prefix: string,
+    selector: RoomSelector,
     policy: RetentionPolicy,
     now: number,
-    except: readonly string[] = [],
+    except: readonly RoomSelector[] = [],
   ): Promise<number> {
     this.checkOpen();
-    if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
+    checkSelector(selector);
     const { maxEvents, cutoff } = checkPolicy(policy, now);
-    if (except.some((p) => prefix.startsWith(p))) return 0;
-    // Rooms sharing a prefix are contiguous in the primary key's (binary) order: scan from the prefix and stop
-    // at the first room that does not match; on reaching an excepted prefix, go on from just past its rooms. No
-    // LIKE, so '%' and '_' in a prefix are literal.
     const rooms: string[] = [];
-    let from: string | null = prefix;
-    while (from !== null) {
-      const start: string = from;
-      from = null;
-      for (const room of this.stmt.selectRoomsFrom.iterate(start)) {
-        if (!room.startsWith(prefix)) break;
-        const skipped = except.find((p) => room.startsWith(p));
-        if (skipped !== undefined) {
-          from = pastPrefix(skipped);
-          break;
+    if (typeof selector !== 'string') {
+      const room = selector.room;
+      if (!except.some((p) => selects(p, room)) && this.stmt.selectRoom.get(room)) rooms.push(room);
+    } else if (!except.some((p) => typeof p === 'string' && selector.startsWith(p))) {
+      // Rooms sharing a prefix are contiguous in the primary key's (binary) order: scan from the prefix and stop
+      // at the first room that does not match; on reaching an excepted prefix, go on from just past its rooms. No
+      // LIKE, so '%' and '_' in a prefix are literal.
+      let from: string | null = selector;
+      while (from !== null) {
+        const start: string = from;
+        from = null;
+        for (const room of this.stmt.selectRoomsFrom.iterate(start)) {
+          if (!room.startsWith(selector)) break;
+          const skipped = except.find((p) => selects(p, room));
+          if (typeof skipped === 'string') {
+            from = pastPrefix(skipped);
+            break;
+          }
+          if (skipped === undefined) rooms.push(room);
         }
-        rooms.push(room);
       }
     }
     let removed = 0;
