@@ -47,6 +47,8 @@ describe('SynclineClient', () => {
       const ws1 = await open();
       await expect(client.join('doc:50%')).rejects.toMatchObject({ code: 'invalid_room' });
       await expect(client.subscribeRoom('Bad Room')).rejects.toMatchObject({ code: 'invalid_room' });
+      // A lone surrogate, as the server refuses it (stores would read it back differently).
+      await expect(client.join('doc:a\uD800')).rejects.toMatchObject({ code: 'invalid_room' });
       expect(ws1.sentOf('join_room')).toEqual([]);
       ws1.serverClose(1006);
       await vi.advanceTimersByTimeAsync(500);

@@ -3,6 +3,7 @@ export * from './codes.js';
 export * from './delivery.js';
 export * from './documents.js';
 export * from './events.js';
+export * from './ids.js';
 export * from './jobs.js';
 export * from './messages.js';
 export { Preencoded } from './preencoded.js';

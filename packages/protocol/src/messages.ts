@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Delivery } from './delivery.js';
 import { EVENT_TYPES, type EventData, type EventType } from './events.js';
+import { hasLoneSurrogate } from './ids.js';
 import { ROOM_PATTERN } from './rooms.js';
 
 /**
@@ -18,7 +19,9 @@ export const messageId = z
   .min(1)
   .max(64)
   // U+0000: PostgreSQL's text cannot hold it, and a logged publish's id is stored (its dedup key).
-  .refine((s) => !s.includes('\u0000'), 'a message id must not contain U+0000');
+  .refine((s) => !s.includes('\u0000'), 'a message id must not contain U+0000')
+  // A lone surrogate: PostgreSQL and SQLite read it back as U+FFFD, memory as it is, so the dedup key would differ.
+  .refine((s) => !hasLoneSurrogate(s), 'a message id must not contain a lone surrogate');
 export const roomName = z.string().regex(ROOM_PATTERN, 'invalid room name');
 const seq = z.number().int().min(0);
 const eventTypeFilter = z.array(z.string().min(1).max(64)).max(64);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from './codes.js';
+import { isStorableId } from './ids.js';
+import { docRoom, isValidRoom } from './rooms.js';
 import { parseClientMessages, parseEventData, parseHello } from './validate.js';
 
 describe('parseHello', () => {
@@ -64,6 +66,37 @@ describe('parseClientMessages', () => {
     const [r] = parseClientMessages({ type: 'publish', id: 'a\u0000', room: 'doc:1', event: 'app_event' });
     expect(r).toMatchObject({ ok: false, code: ErrorCode.Invalid });
     if (!r.ok) expect(r.message).toMatch(/^id: a message id must not contain U\+0000/);
+  });
+
+  it('refuses a message id with a lone surrogate (PostgreSQL and SQLite read U+FFFD back, memory not)', () => {
+    for (const id of ['a\uD800', '\uDC00b', 'a\uDC00\uD800b', `${'x'.repeat(63)}\uD83D`]) {
+      const [r] = parseClientMessages({ type: 'publish', id, room: 'doc:1', event: 'app_event' });
+      expect(r, JSON.stringify(id)).toMatchObject({ ok: false, code: ErrorCode.Invalid });
+      if (!r.ok) expect(r.message).toBe('id: a message id must not contain a lone surrogate');
+    }
+    // A whole character outside the BMP (a surrogate pair) is text like any other.
+    const [ok] = parseClientMessages({
+      type: 'publish',
+      id: 'a\uD83D\uDE00',
+      room: 'doc:1',
+      event: 'app_event',
+      data: { name: 'n' },
+    });
+    expect(ok.ok).toBe(true);
+  });
+
+  it('refuses a room name or document id with a lone surrogate as a bad room', () => {
+    expect(isValidRoom('doc:a\uD800')).toBe(false);
+    expect(isValidRoom(docRoom('\uDC00'))).toBe(false);
+    const [r] = parseClientMessages({ type: 'join_room', id: 'j', room: 'doc:a\uD800' });
+    expect(r).toMatchObject({ ok: false, code: ErrorCode.Invalid, id: 'j' });
+  });
+
+  it('takes as a storable id neither U+0000 nor a lone surrogate, and a surrogate pair', () => {
+    expect(isStorableId('auth0|123')).toBe(true);
+    expect(isStorableId('a\uD83D\uDE00')).toBe(true);
+    for (const id of ['a\u0000', 'a\uD800', '\uDFFF', '\uDE00\uD83D'])
+      expect(isStorableId(id), JSON.stringify(id)).toBe(false);
   });
 
   it('requires a room or documentId on room commands', () => {

@@ -35,6 +35,8 @@ describe('SynclineClient.doc()', () => {
     const doc = client.doc('50%');
     await expect(doc.ready).rejects.toMatchObject({ code: 'invalid' });
     expect(doc.getSnapshot().status).toBe('failed');
+    // A lone surrogate too (PostgreSQL and SQLite would read it back as U+FFFD).
+    await expect(client.doc('d\uD800').ready).rejects.toMatchObject({ code: 'invalid' });
     expect(ws.sentOf('join_room')).toEqual([]);
     expect(client.state).toBe('open');
     client.close();

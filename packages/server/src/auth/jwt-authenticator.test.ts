@@ -50,4 +50,26 @@ describe('identityFromClaims', () => {
       avatar: 'https://x/a.png',
     });
   });
+
+  it('refuses a user id with a lone surrogate and drops them from a name or avatar (PostgreSQL and SQLite read U+FFFD back)', () => {
+    for (const sub of ['ann\uD800', '\uDC00ann', 'a\uDE00\uD83D'])
+      expect(() => identityFromClaims({ sub }), JSON.stringify(sub)).toThrow(/no valid sub claim/);
+    expect(identityFromClaims({ sub: 'ann\uD83D\uDE00' }).userId).toBe('ann\uD83D\uDE00');
+    expect(
+      identityFromClaims({
+        sub: 'ann',
+        name: `A\uD800nn${'x'.repeat(123)}\uD83D\uDE00`, // 128 units cut the last pair in two
+        picture: 'https://x/\uDFFFa.png',
+      }),
+    ).toMatchObject({ userId: 'ann', name: `Ann${'x'.repeat(123)}`, avatar: 'https://x/a.png' });
+  });
+
+  it('refuses a signed token whose sub holds a lone surrogate (JSON carries it as an escape)', async () => {
+    const now = 1_700_000_000_000;
+    const verify = createJwtVerifier({ secret: SECRET, now: () => now });
+    await expect(verify(await sign('ann\uD800', now / 1000 + 30))).rejects.toMatchObject({
+      code: 'unauthorized',
+      message: 'token has no valid sub claim',
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ErrorCode } from '@syncline/protocol';
+import { ErrorCode, isStorableId } from '@syncline/protocol';
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { SynclineError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
@@ -27,11 +27,21 @@ const NO_ROLES: readonly string[] = Object.freeze([]);
 
 export type TokenVerifier = (token: string) => Promise<Identity>;
 
-/** U+0000, which PostgreSQL's text cannot hold: a user id with it is refused, a name or avatar loses it. */
-const withoutNul = (s: string): string => s.replaceAll('\u0000', '');
+/**
+ * A name or avatar as stored alike everywhere, cut at `max` UTF-16 units: without U+0000, which PostgreSQL's text
+ * cannot hold, nor lone surrogates (one sent, or a pair the cut split), which PostgreSQL and SQLite read back as U+FFFD
+ * and memory as they are. (A user id with either is refused instead.)
+ */
+const storable = (s: string, max: number): string =>
+  s
+    .replaceAll('\u0000', '')
+    .slice(0, max)
+    .replace(/[\uD800-\uDFFF]/gu, '');
 
 export function identityFromClaims(p: JWTPayload): Identity {
-  if (typeof p.sub !== 'string' || p.sub.length === 0 || p.sub.length > 128 || p.sub.includes('\u0000')) {
+  // The user id is stored (the log's `from`, op authors, owners): U+0000 or a lone surrogate in it would fail its
+  // writes on PostgreSQL or read back as another id on PostgreSQL and SQLite than in memory (`isStorableId`).
+  if (typeof p.sub !== 'string' || p.sub.length === 0 || p.sub.length > 128 || !isStorableId(p.sub)) {
     throw new SynclineError(ErrorCode.Unauthorized, 'token has no valid sub claim');
   }
   let roles: readonly string[] = NO_ROLES;
@@ -41,9 +51,9 @@ export function identityFromClaims(p: JWTPayload): Identity {
     roles = list;
   }
   const id: Identity = { userId: p.sub, roles, claims: p };
-  if (typeof p.name === 'string') id.name = withoutNul(p.name).slice(0, 128);
+  if (typeof p.name === 'string') id.name = storable(p.name, 128);
   const avatar = p.picture ?? p.avatar;
-  if (typeof avatar === 'string') id.avatar = withoutNul(avatar).slice(0, 2048);
+  if (typeof avatar === 'string') id.avatar = storable(avatar, 2048);
   if (typeof p.exp === 'number') id.exp = p.exp;
   return id;
 }

@@ -243,7 +243,7 @@ describe('DocumentSequencer on several nodes', () => {
 });
 
 describe('DocumentSequencer doc.submit', () => {
-  it('refuses an opId with U+0000 (stored as it is: PostgreSQL text cannot hold it), as invalid', async () => {
+  it('refuses an opId with U+0000 or a lone surrogate (stored as it is: PostgreSQL text cannot hold the one, PostgreSQL and SQLite read the other back as U+FFFD), as invalid', async () => {
     const s = sequencer();
     await s.create('a');
     const socket = new MemorySocket();
@@ -251,17 +251,36 @@ describe('DocumentSequencer doc.submit', () => {
     socket.write({ type: 'hello', v: PROTOCOL_VERSION, token: 'u' });
     socket.write({ type: 'join_room', room: 'doc:d', id: 'join' });
     const op = zoneEdit('a', { pos: 0, ins: 'x' });
+    const bad = ['o\u0000', 'o\uD800', '\uDC00o', 'o\uDE00\uD83D'];
+    for (const [i, opId] of bad.entries()) {
+      socket.write({
+        type: 'request',
+        id: `r${i}`,
+        method: 'doc.submit',
+        data: { documentId: 'd', op, v: 1, opId },
+      });
+    }
+    await s.run(Promise.resolve());
+    for (const [i, opId] of bad.entries()) {
+      expect(
+        (socket.messages() as { id?: string }[]).find((m) => m.id === `r${i}`),
+        JSON.stringify(opId),
+      ).toMatchObject({
+        type: 'nack',
+        code: 'invalid',
+        message: 'opId: a string of 1-128 characters without U+0000 or a lone surrogate',
+      });
+    }
+    // A surrogate pair is a whole character: committed.
     socket.write({
       type: 'request',
-      id: 'r1',
+      id: 'ok',
       method: 'doc.submit',
-      data: { documentId: 'd', op, v: 1, opId: 'o\u0000' },
+      data: { documentId: 'd', op, v: 1, opId: 'o\uD83D\uDE00' },
     });
     await s.run(Promise.resolve());
-    expect((socket.messages() as { id?: string }[]).find((m) => m.id === 'r1')).toMatchObject({
-      type: 'nack',
-      code: 'invalid',
-      message: 'opId: a string of 1-128 characters without U+0000',
+    expect((socket.messages() as { id?: string }[]).find((m) => m.id === 'ok')).toMatchObject({
+      type: 'response',
     });
   });
 });
@@ -302,11 +321,19 @@ describe('DocumentSequencer doc.open with since', () => {
     expect(mine.ops).toBeUndefined();
     expect(mine.committed).toEqual([{ opId: 'c-z4', version: 5 }]);
     expect((await open({ since: 2, opIds: ['never-sent'] })).committed).toBeUndefined();
-    for (const opIds of ['c-z4', [''], [7], ['a\u0000'], Array.from({ length: 17 }, (_, i) => `op-${i}`)]) {
+    for (const opIds of [
+      'c-z4',
+      [''],
+      [7],
+      ['a\u0000'],
+      ['a\uD800'],
+      ['c-z4', '\uDFFF'],
+      Array.from({ length: 17 }, (_, i) => `op-${i}`),
+    ]) {
       expect(await reply({ since: 2, opIds })).toMatchObject({
         type: 'nack',
         code: 'invalid',
-        message: 'opIds: at most 16 op ids, strings of 1-128 characters without U+0000',
+        message: 'opIds: at most 16 op ids, strings of 1-128 characters without U+0000 or a lone surrogate',
       });
     }
   });

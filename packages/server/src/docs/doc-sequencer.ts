@@ -7,6 +7,7 @@ import {
   checksum,
   checksumSteps,
   conflictAttribute,
+  conflictLoser,
   conflictZoneWords,
   DEFAULT_LIMITS,
   type DocLimits,
@@ -39,6 +40,7 @@ import {
   docRoom,
   ErrorCode,
   type HistoryEntry,
+  isStorableId,
   Preencoded,
   userRoom,
   type ZoneLock,
@@ -409,13 +411,11 @@ export class DocumentSequencer {
       opIds !== undefined &&
       (!Array.isArray(opIds) ||
         opIds.length > MAX_OPEN_OP_IDS ||
-        !opIds.every(
-          (id) => typeof id === 'string' && id.length > 0 && id.length <= 128 && !id.includes('\u0000'),
-        ))
+        !opIds.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 128 && isStorableId(id)))
     ) {
       throw new SynclineError(
         ErrorCode.Invalid,
-        `opIds: at most ${MAX_OPEN_OP_IDS} op ids, strings of 1-128 characters without U+0000`,
+        `opIds: at most ${MAX_OPEN_OP_IDS} op ids, strings of 1-128 characters without U+0000 or a lone surrogate`,
       );
     }
     // A re-open for any reason but a plain resume means the client's replica had to be repaired.
@@ -494,9 +494,13 @@ export class DocumentSequencer {
         'made: the version the op was made on (an integer from 0 to v)',
       );
     }
-    // U+0000: PostgreSQL's text cannot hold it (the op id is stored as it is).
-    if (typeof opId !== 'string' || opId.length === 0 || opId.length > 128 || opId.includes('\u0000')) {
-      throw new SynclineError(ErrorCode.Invalid, 'opId: a string of 1-128 characters without U+0000');
+    // The op id is stored as it is: PostgreSQL's text cannot hold U+0000, and reads a lone surrogate back as U+FFFD (so
+    // does SQLite) while memory keeps it, so a re-sent op would be a duplicate on one storage and not on another.
+    if (typeof opId !== 'string' || opId.length === 0 || opId.length > 128 || !isStorableId(opId)) {
+      throw new SynclineError(
+        ErrorCode.Invalid,
+        'opId: a string of 1-128 characters without U+0000 or a lone surrogate',
+      );
     }
     const problem = checkOp(rawOp);
     if (problem) throw new SynclineError(ErrorCode.Invalid, `op: ${problem}`);
@@ -1147,8 +1151,9 @@ export class DocumentSequencer {
     if (rec.userId !== user.userId) {
       for (const c of findConflicts(op, rec.op as Op)) {
         // Who lost: an edit into a deleted zone is the submitter's loss; an attribute overwritten or
-        // a zone deleted under someone's edit is the earlier author's.
-        const mine = c.kind === 'edit_on_deleted' || c.kind === 'other';
+        // a zone deleted under someone's edit is the earlier author's; a change inside a value someone replaced
+        // whole (a zone, a box), or the deletion of a zone someone replaced, is its author's, whichever came first.
+        const mine = conflictLoser(c) === 'mine';
         // The zone as it is now; a deleted one as the deletion carried it, if it did (the SDK's do).
         const zone = conflictZoneWords(
           c.zoneId === null
@@ -1192,9 +1197,14 @@ export class DocumentSequencer {
         continue; // information only: an op that does not compare (not concurrent with it) tells nothing
       }
       for (const c of found) {
-        if (c.kind !== 'same_attribute' && c.kind !== 'delete_of_edited') continue;
+        if (conflictLoser(c) !== 'theirs') continue;
+        // A zone they deleted and the op replaces (brought back) as their deletion carried it.
         const zone = conflictZoneWords(
-          c.zoneId === null ? undefined : (zoneNow(doc, c.zoneId) ?? removedZone(submitted, c.zoneId)),
+          c.zoneId === null
+            ? undefined
+            : (zoneNow(doc, c.zoneId) ??
+                removedZone(submitted, c.zoneId) ??
+                removedZone(rec.op as Op, c.zoneId)),
         );
         notices.push({ to: rec.userId, conflict: c, by: user.userId, zone });
       }
