@@ -306,13 +306,17 @@ export class SynclineClient {
     this.request('presence.status', { status: this.presence }, { replay: false }).catch(() => {});
   }
 
-  /** Closes the socket, stops every timer and listener, rejects whatever waits with `closed`. Final. */
+  /**
+   * Closes the socket, stops every timer and listener, rejects whatever waits with `closed`. Final. Open documents
+   * are closed without waiting; to know their last edits were saved, await each `doc.close()` first.
+   */
   close(): void {
     if (this.state === 'closed') return;
     this.activity?.dispose();
     this.clearRefresh();
     this.connection.close();
-    for (const doc of [...this.docs.values()]) void doc.close({ timeoutMs: 0 }); // the socket is gone: no waiting
+    // The socket is gone: no waiting. A failed last save is heard by awaiting `doc.close()` before this.
+    for (const doc of [...this.docs.values()]) doc.close({ timeoutMs: 0 }).catch(() => {});
     this.messenger.close();
     this.rooms.rejectAll(new SynclineError(ErrorCode.Closed, 'the client was closed'));
     this.events.clear();

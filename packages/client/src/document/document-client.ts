@@ -78,6 +78,8 @@ import type {
 } from './types.js';
 
 /** Events that carry a committed op of a document. */
+const noop = () => {};
+
 const OP_EVENTS = ['zone_create', 'zone_update', 'zone_edit', 'zone_delete', 'doc_op'] as const;
 /** Nack codes after which the op can never be committed: roll it back. */
 const REJECT_CODES = new Set(['zone_locked', 'forbidden', 'invalid', 'too_large', 'malformed']);
@@ -185,6 +187,8 @@ export class DocumentClient {
   private releaseClaim: ReleaseClaim | undefined;
   /** The last write to the persistence issued (the claim is given up once it settled). */
   private lastWrite: Promise<unknown> = Promise.resolve();
+  /** How many unconfirmed edits of mine `lastWrite` saves (0: none, or not a save of my record). */
+  private lastWriteOps = 0;
   /**
    * While the claim on a new key of mine (`giveBack`) is not granted yet: settles once it is (or failed). My writes
    * wait for it, in order: a record under a key nobody claims is another page's to take over.
@@ -217,7 +221,7 @@ export class DocumentClient {
   private failure: SynclineError | null = null;
   private closed = false;
   /** `close()` was called: waiting (up to `closeTimer`) for my edits to be confirmed before closing. */
-  private closing: { promise: Promise<void>; resolve(): void } | null = null;
+  private closing: { promise: Promise<void>; resolve(): void; reject(error: Error): void } | null = null;
   private closeTimer: TimerHandle | undefined;
   /**
    * Locks asked for while the document was not open, waiting for it to be (`lock`), by zone: one wish however many
@@ -709,7 +713,8 @@ export class DocumentClient {
    * unconfirmed then stay in the persistence for the next client of the document: by default (in memory, one per
    * `SynclineClient`) the next `client.doc()` of this client; across reloads only with a persistence such as
    * `IndexedDBDocPersistence`. Resolves once everything is stopped and the last save is written; calling it again
-   * returns the same promise (`timeoutMs: 0` stops now).
+   * returns the same promise (`timeoutMs: 0` stops now). Rejects (`internal`, "could not save N unconfirmed edits",
+   * the persistence's error as `cause`) when that last save failed with unconfirmed edits in it: they are lost.
    *
    * @example
    * await doc.close(); // my last edits reached the server, or are kept for the next client of the document
@@ -718,21 +723,24 @@ export class DocumentClient {
   close(options: { timeoutMs?: number } = {}): Promise<void> {
     if (!this.closing) {
       let resolve!: () => void;
-      const promise = new Promise<void>((done) => {
+      let reject!: (error: Error) => void;
+      const promise = new Promise<void>((done, fail) => {
         resolve = done;
+        reject = fail;
       });
+      const settled = promise.catch(() => {}); // a failed last save is this close's caller's to hear, not the next's
       // What a new client of the document waits for: this close, and any before it still under way (a client
       // closed while waiting for one).
       let waiting = closingDocs.get(this.persistence);
       if (!waiting) closingDocs.set(this.persistence, (waiting = new Map()));
       const before = waiting.get(this.documentId);
-      const after = before ? Promise.all([before, promise]).then(() => {}) : promise;
+      const after = before ? Promise.all([before, settled]).then(() => {}) : settled;
       waiting.set(this.documentId, after);
       const forget = waiting;
       void after.then(() => {
         if (forget.get(this.documentId) === after) forget.delete(this.documentId);
       });
-      this.closing = { promise, resolve };
+      this.closing = { promise, resolve, reject };
       if (this.closed) resolve();
       else this.publish(); // `closed` for the app
     }
@@ -785,8 +793,11 @@ export class DocumentClient {
     // that write deletes as confirmed); `close()` resolves after that, so a client made then can take it over.
     const release = this.releaseClaim;
     this.releaseClaim = undefined;
-    const written = Promise.allSettled([this.lastWrite, this.loading]).then(() => release?.());
-    for (const adopter of this.adopters) adopter.close({ timeoutMs: 0 });
+    const last = this.lastWrite;
+    const lost = this.lastWriteOps;
+    const written = Promise.allSettled([last, this.loading]).then(() => release?.());
+    // An adopter's failed save leaves the record it took over as it was: its edits are still there for the next one.
+    for (const adopter of this.adopters) adopter.close({ timeoutMs: 0 }).catch(noop);
     this.stopWaiting.abort();
     this.clearTimer('closeTimer');
     for (const dispose of this.disposers.splice(0)) dispose();
@@ -806,7 +817,21 @@ export class DocumentClient {
     this.listeners.clear();
     this.events.clear();
     const closing = this.closing;
-    if (closing) void written.then(closing.resolve);
+    if (closing) {
+      // The last save failed with unconfirmed edits in it: they are gone with this client. Said to whoever awaits
+      // the close (the document's listeners are gone by then).
+      const failed = (cause: unknown) =>
+        lost > 0
+          ? closing.reject(
+              new SynclineError(
+                'internal',
+                `could not save ${lost} unconfirmed edit${lost === 1 ? '' : 's'}`,
+                { cause },
+              ),
+            )
+          : closing.resolve();
+      void written.then(() => last.then(closing.resolve, failed));
+    }
     this.options.onClose?.();
   }
 
@@ -1178,6 +1203,7 @@ export class DocumentClient {
         write = Promise.reject(cause);
       }
       this.lastWrite = write;
+      this.lastWriteOps = 0;
     }
     write.then(
       () => release?.(),
@@ -1266,15 +1292,17 @@ export class DocumentClient {
     });
     adopter.on('notice', (notice) => this.events.emit('notice', notice));
     adopter.on('rejected', (rejection) => this.events.emit('rejected', rejection));
-    void adopter.ready.then(
-      () => adopter.close(),
-      (error: SynclineError) => {
-        // `beforeOpen`'s failure is mine too, told by me.
-        if (error.code !== 'closed' && !this.closed && error !== this.gateError)
-          this.events.emit('error', error);
-        adopter.close({ timeoutMs: 0 });
-      },
-    );
+    adopter.ready
+      .then(
+        () => adopter.close(),
+        (error: SynclineError) => {
+          // `beforeOpen`'s failure is mine too, told by me.
+          if (error.code !== 'closed' && !this.closed && error !== this.gateError)
+            this.events.emit('error', error);
+          return adopter.close({ timeoutMs: 0 });
+        },
+      )
+      .catch(noop); // a failed last save leaves the record it took over as it was
   }
 
   /**
@@ -1308,7 +1336,7 @@ export class DocumentClient {
         if (e.code === 'closed') {
           // The client is closed (this document was made on a closed client, or the client closed as it joined):
           // nothing will open it, so it closes too (`ready` rejects `closed`), rather than wait for ever.
-          void this.close({ timeoutMs: 0 });
+          this.close({ timeoutMs: 0 }).catch(noop); // the app awaits `ready`, which rejects `closed`
           return false;
         }
         if (!TRANSIENT_CODES.has(e.code)) {
@@ -1697,6 +1725,7 @@ export class DocumentClient {
     // Through the claim gate as my saves: a save waiting there, issued after this, would bring the record back.
     const write = this.issueWrite(() => this.persistence.delete(this.documentId, all ? undefined : key));
     this.lastWrite = write;
+    this.lastWriteOps = 0;
     write.catch((cause) => {
       if (!this.closed)
         this.events.emit('error', new SynclineError('internal', 'could not delete saved edits', { cause }));
@@ -2237,6 +2266,7 @@ export class DocumentClient {
       record === null ? this.persistence.delete(this.documentId, key) : this.persistence.save(record),
     );
     this.lastWrite = write;
+    this.lastWriteOps = record?.opIds.length ?? 0;
     write.then(
       () => {
         if (n === this.persistWrites) this.persistRetryDelay = RETRY_MIN_MS;

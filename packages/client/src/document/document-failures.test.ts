@@ -242,6 +242,36 @@ describe('DocumentClient failures', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it('rejects close() when its last save fails with my unconfirmed edits in it, and lets the next client open', async () => {
+    class BrokenPersistence extends MemoryDocPersistence {
+      broken = false;
+      override async save(record: PersistedDoc): Promise<void> {
+        if (this.broken) throw new Error('QuotaExceededError');
+        return super.save(record);
+      }
+    }
+    const persistence = new BrokenPersistence();
+    const { open } = world();
+    const { conn, doc } = open('ann', { persistence });
+    await doc.ready;
+    conn.disconnect();
+    persistence.broken = true;
+    doc.editText('z1', { pos: 0, ins: 'offline ' });
+    doc.editText('z2', { pos: 0, ins: 'and here ' });
+    const closed = doc.close({ timeoutMs: 0 });
+    await expect(closed).rejects.toMatchObject({
+      code: 'internal',
+      message: 'could not save 2 unconfirmed edits',
+    });
+    await expect(doc.close()).rejects.toMatchObject({ code: 'internal' }); // the same close
+    // The next client of the document is not held by that failure; a close with nothing unconfirmed resolves.
+    persistence.broken = false;
+    const next = open('ann', { persistence });
+    await next.doc.ready;
+    persistence.broken = true;
+    await expect(next.doc.close({ timeoutMs: 0 })).resolves.toBeUndefined();
+  });
+
   it('keeps my undo step when a resync snapshot already holds my in-flight op', async () => {
     const { server, open } = world({ opsOnOpen: false }); // re-opens rebase onto the snapshot's difference
     const { conn, doc } = open('ann', { auto: false });
