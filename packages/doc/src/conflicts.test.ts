@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { arbDoc, FC_PARAMS, genOp } from '../test/arbitraries.js';
+import { arbDoc, arbZone, FC_PARAMS, genOp } from '../test/arbitraries.js';
 import { testZone } from '../test/fixtures.js';
-import { type ConflictKind, findConflicts } from './conflicts.js';
+import { type ConflictKind, conflictLoser, findConflicts, type OpConflict } from './conflicts.js';
 import { describeOp, metaSet, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from './ops.js';
 import { compose } from './ot.js';
 import type { Zone } from './zone.js';
@@ -57,11 +57,16 @@ describe('findConflicts', () => {
     expect(
       findConflicts(set({ x: 300, y: 20, w: 100, h: 50 }, ann), set({ x: 50, y: 20, w: 60, h: 50 }, bob)),
     ).toEqual([{ kind: 'same_attribute', zoneId: 'a', path: ['zones', 'a', 'bbox'] }]);
-    // A box replaced whole (an older client, or a builder without the zone) against coordinates, either way round.
+    // A box replaced whole (an older client, or a builder without the zone) against coordinates, either way round:
+    // the whole box wins whichever came first, so the one who moved the box is told. Mine set after theirs: `other`
+    // (told to me, the submitter); theirs set after mine: `same_attribute` (told to them, the earlier author).
     const whole = zoneUpdate('a', { bbox: { x: 0, y: 0, w: 1, h: 1 } }, bob);
-    const box = [{ kind: 'same_attribute', zoneId: 'a', path: ['zones', 'a', 'bbox'] }];
-    expect(findConflicts(moveMine, whole)).toEqual(box);
-    expect(findConflicts(whole, moveMine)).toEqual(box);
+    const lostMine = findConflicts(moveMine, whole);
+    expect(lostMine).toEqual([{ kind: 'other', zoneId: 'a', path: ['zones', 'a', 'bbox'] }]);
+    expect(lostMine.map(conflictLoser)).toEqual(['mine']);
+    const lostTheirs = findConflicts(whole, moveMine);
+    expect(lostTheirs).toEqual([{ kind: 'same_attribute', zoneId: 'a', path: ['zones', 'a', 'bbox'] }]);
+    expect(lostTheirs.map(conflictLoser)).toEqual(['theirs']);
   });
 
   it('stays quiet for concurrent text edits in one zone and for changes to different zones', () => {
@@ -71,6 +76,63 @@ describe('findConflicts', () => {
     expect(findConflicts(mine, zoneDelete('b'))).toEqual([]);
     expect(findConflicts(zoneDelete('a'), zoneDelete('a'))).toEqual([]);
     expect(findConflicts(mine, null)).toEqual([]);
+  });
+
+  describe('a zone replaced whole (`{r, i}`: undo steps, hand-made ops)', () => {
+    const before = testZone('a', 'hello', { label: 'Old' });
+    const replaced = testZone('a', 'theirs', { label: 'New', updatedBy: 'bob', updatedAt: 2 });
+    const replace = ['zones', 'a', { r: true, i: replaced }];
+    const edit = zoneEdit('a', { pos: 5, ins: '!' }, { current: before, ...ann });
+    const relabel = zoneUpdate('a', { label: 'Mine', page: 2 }, { current: before, ...ann });
+    const moveBox = zoneUpdate('a', { bbox: { x: 5, y: 0, w: 10, h: 10 } }, { current: before, ...ann });
+    const loser = (cs: OpConflict[]) => cs.map((c) => [c.kind, conflictLoser(c)]);
+
+    it('wins over my change inside it, whichever came first: the one who changed it is told', () => {
+      // Mine submitted after their replacement: my edit is dropped, and I am told (`other`, by them).
+      for (const mine of [edit, relabel, moveBox]) {
+        const cs = findConflicts(mine, replace);
+        expect(cs).toEqual([{ kind: 'other', zoneId: 'a', path: ['zones', 'a'] }]);
+        expect(loser(cs)).toEqual([['other', 'mine']]);
+      }
+      // My replacement submitted after their change: theirs is overwritten, and they are told about each attribute
+      // they set (as if I had set it after them), never about the stamps.
+      expect(findConflicts(replace, edit)).toEqual([
+        { kind: 'same_attribute', zoneId: 'a', path: ['zones', 'a', 'text'] },
+      ]);
+      expect(findConflicts(replace, relabel)).toEqual([
+        { kind: 'same_attribute', zoneId: 'a', path: ['zones', 'a', 'label'] },
+        { kind: 'same_attribute', zoneId: 'a', path: ['zones', 'a', 'page'] },
+      ]);
+      const box = findConflicts(replace, moveBox);
+      expect(box).toEqual([{ kind: 'same_attribute', zoneId: 'a', path: ['zones', 'a', 'bbox'] }]);
+      expect(loser(box)).toEqual([['same_attribute', 'theirs']]);
+    });
+
+    it('is no loss where the replacement holds the value the change set, nor for the stamps alone', () => {
+      const sameLabel = zoneUpdate('a', { label: 'New' }, { current: before, ...ann });
+      expect(findConflicts(sameLabel, replace)).toEqual([]);
+      expect(findConflicts(replace, sameLabel)).toEqual([]);
+      const stamps = ['zones', 'a', ['updatedAt', { r: 0, i: 9 }], ['updatedBy', { r: 'ocr', i: 'ann' }]];
+      expect(findConflicts(stamps, replace)).toEqual([]);
+      expect(findConflicts(replace, stamps)).toEqual([]);
+    });
+
+    it('wins over a deletion of the zone, whichever came first: the one who deleted it is told', () => {
+      // json1 itself sees no conflict here: the zone stays, as replaced.
+      const del = zoneDelete('a', before);
+      const mineLost = findConflicts(del, replace);
+      expect(mineLost).toEqual([{ kind: 'other', zoneId: 'a', path: ['zones', 'a'] }]);
+      expect(loser(mineLost)).toEqual([['other', 'mine']]);
+      const theirsLost = findConflicts(replace, del);
+      expect(theirsLost).toEqual([{ kind: 'other', zoneId: 'a', path: ['zones', 'a'], lost: 'theirs' }]);
+      expect(loser(theirsLost)).toEqual([['other', 'theirs']]);
+      // Also inside ops that change other zones too, and alongside their other conflicts.
+      const mixed = compose(replace, zoneUpdate('b', { label: 'M' }, ann));
+      expect(findConflicts(mixed, compose(del, zoneUpdate('b', { label: 'T' }, bob)))).toEqual([
+        { kind: 'other', zoneId: 'a', path: ['zones', 'a'], lost: 'theirs' },
+        { kind: 'same_attribute', zoneId: 'b', path: ['zones', 'b', 'label'] },
+      ]);
+    });
   });
 
   it('reports two creations of one zone id as other', () => {
@@ -104,13 +166,17 @@ describe('findConflicts', () => {
 });
 
 describe('properties', () => {
-  const mirror: Record<ConflictKind, ConflictKind> = {
+  // A value replaced whole (a box set as one value) wins either way: the one who set a coordinate of it loses, told
+  // as `other` when theirs was the later op and as `same_attribute` when the replacement was: those two mirror each
+  // other there, and both are one class here.
+  const mirror: Record<ConflictKind, string> = {
     edit_on_deleted: 'delete_of_edited',
     delete_of_edited: 'edit_on_deleted',
-    same_attribute: 'same_attribute',
-    other: 'other',
+    same_attribute: 'set',
+    other: 'set',
   };
-  const key = (c: { kind: string; zoneId: string | null }) => `${c.kind}:${c.zoneId}`;
+  const cls = (kind: ConflictKind) => (kind === 'same_attribute' || kind === 'other' ? 'set' : kind);
+  const key = (kind: string, c: { zoneId: string | null }) => `${kind}:${c.zoneId}`;
 
   it('is symmetric (mine/theirs swapped mirrors the kinds) and only names zones both ops touch', () => {
     fc.assert(
@@ -119,9 +185,34 @@ describe('properties', () => {
         const b = genOp(g, doc, 'bob');
         const ab = findConflicts(a, b);
         const ba = findConflicts(b, a);
-        expect(new Set(ab.map((c) => key({ ...c, kind: mirror[c.kind] })))).toEqual(new Set(ba.map(key)));
+        expect(new Set(ab.map((c) => key(mirror[c.kind], c)))).toEqual(
+          new Set(ba.map((c) => key(cls(c.kind), c))),
+        );
         const shared = describeOp(a).zoneIds.filter((z) => describeOp(b).zoneIds.includes(z));
         for (const c of ab) if (c.zoneId !== null) expect(shared).toContain(c.zoneId);
+      }),
+      FC_PARAMS,
+    );
+  });
+
+  it('a zone replaced whole wins over any op on it, whichever came first: only the other op is told it lost', () => {
+    fc.assert(
+      fc.property(arbDoc, fc.gen(), (doc, g) => {
+        const ids = Object.keys(doc.zones);
+        fc.pre(ids.length > 0);
+        const id = ids[g(fc.nat, ids.length - 1)];
+        const replace = ['zones', id, { r: true, i: g(arbZone, id) }];
+        const a = genOp(g, doc, 'ann');
+        const later = findConflicts(a, replace);
+        const earlier = findConflicts(replace, a);
+        for (const c of later) expect([c.zoneId, conflictLoser(c)]).toEqual([id, 'mine']);
+        for (const c of earlier) expect([c.zoneId, conflictLoser(c)]).toEqual([id, 'theirs']);
+        // A deletion of the zone, or text typed into it, is always lost to the replacement: always told.
+        const { kind, zoneIds } = describeOp(a);
+        if (zoneIds.includes(id) && (kind === 'zone_delete' || kind === 'zone_edit')) {
+          expect(later).toHaveLength(1);
+          expect(earlier).toHaveLength(1);
+        }
       }),
       FC_PARAMS,
     );

@@ -12,6 +12,16 @@ import { collidingSets } from './zone-local.js';
  *   conflict about `bbox`, and changes of different coordinates (one moves a box, the other narrows it) none;
  * - `other`: anything else json1 resolved by dropping a change (both created the same zone id, moves).
  *
+ * A value replaced whole (`{r, i}`: a zone, as undo steps and hand-made ops replace one, or an attribute such as a box
+ * set as one value) wins over every change inside it, whichever of the two ops was submitted first (json1: removal
+ * beats edit), and a zone replaced whole wins over its deletion (json1 keeps the replacement and reports nothing). The
+ * change that lost is reported to its author, by the replacer:
+ * - my replacement overwrote their change inside: `same_attribute` about each attribute they set (the attribute of
+ *   their box coordinate, their text edit's `text`), as when I set it after them;
+ * - their replacement dropped my change inside, or my deletion of the zone: `other` (mine lost, as the kind says);
+ * - my replacement brought back the zone they deleted: `other` with `lost: 'theirs'`.
+ * Stamps, and a change to the value the replacement holds there anyway, are no loss.
+ *
  * json1's `tryTransform` stops at the first conflict, and every builder op writes `updatedBy`/`updatedAt`,
  * which would make any two edits of one zone "collide". So ops are split into components, each pair that
  * touches the same subtree goes through `tryTransform`, and collisions on the stamp fields are ignored.
@@ -28,13 +38,31 @@ export type OpConflict = {
   kind: ConflictKind;
   /** The zone concerned, or `null` outside zones (meta). */
   zoneId: string | null;
-  /** The removed subtree (zone) for the delete kinds, the attribute's path for `same_attribute`. */
+  /**
+   * The removed subtree (zone) for the delete kinds, the attribute's path for `same_attribute`, the zone (or the
+   * attribute, such as a box) the other op replaced whole for `other` when mine lost to that replacement.
+   */
   path: Path;
+  /**
+   * Whose change was lost, where it is not the kind's own side (`conflictLoser`): only a deletion of a zone that my
+   * replacement of it brought back (`other`, theirs lost).
+   */
+  lost?: 'mine' | 'theirs';
 };
+
+/**
+ * Whose change a conflict dropped or overrode, the one to tell: `mine` for `edit_on_deleted` and `other`, `theirs`
+ * for `delete_of_edited` and `same_attribute`, unless `lost` says otherwise.
+ */
+export function conflictLoser(c: OpConflict): 'mine' | 'theirs' {
+  return c.lost ?? (c.kind === 'edit_on_deleted' || c.kind === 'other' ? 'mine' : 'theirs');
+}
 
 const isPrefix = (a: Path, b: Path) => a.length <= b.length && a.every((k, i) => b[i] === k);
 const zoneOf = (p: Path): string | null => (p[0] === 'zones' && typeof p[1] === 'string' ? p[1] : null);
 const isRemove = (e: OpEntry) => e.c.r !== undefined && e.c.i === undefined;
+/** A value replaced whole: removed and inserted by one component. */
+const isReplace = (e: OpEntry) => e.c.r !== undefined && e.c.i !== undefined;
 const isMove = (e: OpEntry) => e.c.p !== undefined || e.c.d !== undefined;
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 /** The path of the zone attribute `p` is in (`['zones', id, 'bbox']` for a box coordinate), or `p` itself. */
@@ -62,12 +90,14 @@ export function findConflicts(mine: Op, theirs: Op): OpConflict[] {
 /** `findConflicts` for any two ops, through json1's `tryTransform` (exported for the equivalence test). */
 export function findConflictsWithJson1(mine: Op, theirs: Op): OpConflict[] {
   if (mine === null || theirs === null) return [];
+  // A deletion of a zone the other op replaces whole is no conflict to json1 (the replacement stays).
+  const deletions = replacedDeletions(mine, theirs);
   // The common case, two edits of one zone, collides only on the stamps (never reported): check the rest
   // at once instead of pair by pair.
   const quick = tryTransform(withoutStamps(mine), withoutStamps(theirs), 'left');
-  if (quick.ok) return [];
+  if (quick.ok) return deletions;
   const whole = tryTransform(mine, theirs, 'left');
-  if (whole.ok) return [];
+  if (whole.ok) return deletions;
   const mineC = topComponents(mine);
   const theirsC = topComponents(theirs);
   if (mineC.some(isMove) || theirsC.some(isMove)) {
@@ -78,6 +108,7 @@ export function findConflictsWithJson1(mine: Op, theirs: Op): OpConflict[] {
   }
   const found = new Map<string, OpConflict>();
   const add = (c: OpConflict) => found.set(`${c.kind}\u0000${JSON.stringify(c.path)}`, c);
+  for (const c of deletions) add(c);
   for (const m of mineC) {
     for (const t of theirsC) {
       if (!isPrefix(m.path, t.path) && !isPrefix(t.path, m.path)) continue;
@@ -92,6 +123,17 @@ export function findConflictsWithJson1(mine: Op, theirs: Op): OpConflict[] {
 
 function classify(m: OpEntry, t: OpEntry, type: number): OpConflict | null {
   if (type === CONFLICT.RM_UNEXPECTED_CONTENT) {
+    // A value replaced whole (a zone, a box) against a change inside it: the replacement wins, whichever came first.
+    if (isReplace(t) && isPrefix(t.path, m.path)) {
+      // Their replacement dropped my change: told to me (`other`), about the zone or attribute they replaced.
+      if (!lostTo(m, t)) return null;
+      return { kind: 'other', zoneId: zoneOf(t.path), path: attributePath(t.path) };
+    }
+    if (isReplace(m) && isPrefix(m.path, t.path)) {
+      // My replacement overwrote their change: told to them, as if I had set what they set after them.
+      if (!lostTo(t, m)) return null;
+      return { kind: 'same_attribute', zoneId: zoneOf(t.path), path: attributePath(t.path) };
+    }
     // One side removed a subtree the other changes inside (or replaces).
     const theyRemoved = isRemove(t) && isPrefix(t.path, m.path);
     const removed = theyRemoved ? t.path : m.path;
@@ -108,4 +150,47 @@ function classify(m: OpEntry, t: OpEntry, type: number): OpConflict | null {
     return { kind: 'same_attribute', zoneId, path: attributePath(m.path) };
   }
   return { kind: 'other', zoneId: zoneOf(m.path), path: m.path };
+}
+
+/**
+ * Whether `change`, inside the value `replace` replaces whole, is lost to it: not a stamp (never reported), and not
+ * a set of what the replacement holds at that place anyway.
+ */
+function lostTo(change: OpEntry, replace: OpEntry): boolean {
+  if (isStampPath(change.path)) return false;
+  if (change.c.i === undefined || change.c.es !== undefined || change.c.e !== undefined) return true;
+  let value: unknown = replace.c.i;
+  for (const key of change.path.slice(replace.path.length)) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return true;
+    value = (value as Record<string | number, unknown>)[key];
+  }
+  return !sameJson(change.c.i, value);
+}
+
+/**
+ * The zones one op deletes and the other replaces whole: json1 keeps the replacement whichever came first, and sees
+ * no conflict. The deletion's author lost: mine (`other`), or theirs (`other`, `lost: 'theirs'`).
+ */
+function replacedDeletions(mine: Op, theirs: Op): OpConflict[] {
+  const theirsZones = zoneComponents(theirs);
+  if (theirsZones.size === 0) return [];
+  const out: OpConflict[] = [];
+  for (const [zoneId, m] of zoneComponents(mine)) {
+    const t = theirsZones.get(zoneId);
+    if (t === undefined) continue;
+    const path = ['zones', zoneId];
+    if (isRemove(m) && isReplace(t)) out.push({ kind: 'other', zoneId, path });
+    else if (isReplace(m) && isRemove(t)) out.push({ kind: 'other', zoneId, path, lost: 'theirs' });
+  }
+  return out;
+}
+
+/** The components of `op` at a zone itself (`['zones', id]`: a create, delete or replacement), by zone id. */
+function zoneComponents(op: Op): Map<string, OpEntry> {
+  const out = new Map<string, OpEntry>();
+  for (const e of opComponents(op)) {
+    const zoneId = zoneOf(e.path);
+    if (zoneId !== null && e.path.length === 2) out.set(zoneId, e);
+  }
+  return out;
 }

@@ -4,7 +4,7 @@ import { ALPHABET, arbDoc, countChars, FC_PARAMS, genOp } from '../test/arbitrar
 import { testZone } from '../test/fixtures.js';
 import { ReferenceUndo } from '../test/reference-undo.js';
 import { type Stamp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from './ops.js';
-import { apply, type Op } from './ot.js';
+import { apply, compose, type Op } from './ot.js';
 import { MAX_LATER, MAX_RUN_EDITS, UndoManager } from './undo.js';
 import { validateDocument, type Zone, type ZoneDocument } from './zone.js';
 
@@ -198,6 +198,55 @@ describe('UndoManager', () => {
     expect(l.doc.zones.n).toMatchObject({ bbox: { x: 62, y: 13 }, label: 'Bob', text: 'mine' });
     // Redo has nothing of it to take back, and the step below me (none here) is not confused by the zone kept.
     expect(l.undo.canUndo()).toBe(false);
+  });
+
+  it('leaves deleted a zone another user deleted, when undoing my creation that replaced theirs would put it back', () => {
+    // Bob and I created zone n at once; the server put his first, so mine replaced his, and undoing my creation puts
+    // his back (the step replaces the zone whole). Then Cid deleted n: undoing into a zone another user deleted does
+    // nothing to it and says so, as for an edit of mine inside it; it does not bring the zone back.
+    const l = start(zone('b', ''));
+    l.mine(zoneEdit('b', { pos: 0, ins: 'first' }));
+    l.mine(zoneCreate(zone('n', 'mine'), ann));
+    l.undo.recordShadowed(['zones', 'n'], zone('n', 'his'), undefined, 'bob');
+    l.mine(zoneEdit('n', { pos: 4, ins: '!' }, { stamp: ann }));
+    l.undo.recordRemote(zoneDelete('n', l.doc.zones.n), 'cid');
+    l.doc = apply(l.doc, zoneDelete('n', l.doc.zones.n));
+    // My '!' went with the zone; then my creation's undo, which would put his zone back.
+    expect(l.pressUndo()).toEqual({
+      op: null,
+      notice: { reason: 'zone_deleted', zoneIds: ['n'], partial: false, byUserIds: ['cid'] },
+    });
+    expect(l.pressUndo()).toEqual({
+      op: null,
+      notice: { reason: 'zone_deleted', zoneIds: ['n'], partial: false, byUserIds: ['cid'] },
+    });
+    expect(l.doc.zones.n).toBeUndefined();
+    // The step below applies to the document without the zone, and nothing is left to redo of it.
+    expect(l.pressUndo()).toMatchObject({ notice: null });
+    expect(l.text('b')).toBe('');
+    expect(l.doc.zones.n).toBeUndefined();
+    expect(l.undo.canUndo()).toBe(false);
+    l.pressRedo();
+    expect(l.text('b')).toBe('first');
+    expect(l.undo.canRedo()).toBe(false);
+    expect(validateDocument(l.doc)).toEqual([]);
+  });
+
+  it('undoes the rest of a step whose zone replacement another user deleted, and says so', () => {
+    // The same step also put back a label of another zone: that part is undone, the deleted zone stays deleted.
+    const l = start(zone('a'));
+    const op = compose(
+      zoneCreate(zone('n', 'mine'), ann),
+      zoneUpdate('a', { label: 'Mine' }, { current: l.doc.zones.a }),
+    );
+    l.mine(op);
+    l.undo.recordShadowed(['zones', 'n'], zone('n', 'his'), undefined, 'bob');
+    l.remote(zoneDelete('n'));
+    expect(l.pressUndo()).toMatchObject({
+      notice: { reason: 'zone_deleted', zoneIds: ['n'], partial: true },
+    });
+    expect(l.doc.zones.a.label).toBe('');
+    expect(l.doc.zones.n).toBeUndefined();
   });
 
   it('skips steps that others made pointless, such as text of mine they deleted', () => {

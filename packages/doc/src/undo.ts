@@ -1,5 +1,5 @@
 import { boxesByCoordinate } from './box-change.js';
-import { findConflicts } from './conflicts.js';
+import { conflictLoser, findConflicts, type OpConflict } from './conflicts.js';
 import { describeOp, type Stamp, stampOp, withoutStamps } from './ops.js';
 import {
   compose,
@@ -31,6 +31,9 @@ import { zoneLocal } from './zone-local.js';
  * - parts lost because others deleted the zone or overwrote the attribute are reported with the undo
  *   that would have carried them (`zone_deleted`, `overwritten`); if nothing is left, `undo()` returns
  *   `op: null` with that notice;
+ * - an entry that would put back whole a zone that others deleted since (it replaces the zone: undoing my creation
+ *   that replaced theirs; json1 would make it an insert, and the zone would come back) leaves the zone deleted,
+ *   with notice `zone_deleted`, as an edit inside a zone others deleted does (decided at undo time);
  * - `updatedBy`/`updatedAt` are not restored by an undo (it is a new change); pass a stamp to `undo()`
  *   to mark the zones it touches as changed by the undoing user.
  */
@@ -441,21 +444,62 @@ function carry(entry: Entry, item: Later): Later {
   if (entry.op === null || !overlaps(footprint(entry.op), item.keys)) return item;
   for (const c of findConflicts(entry.op, other)) {
     if (c.zoneId === null) continue;
-    // An entry deleting a zone others edited keeps the deletion for now: the entries below are made
-    // for a document without that zone. `step` decides at undo time, when the zone's content is known.
-    const reason =
-      c.kind === 'delete_of_edited'
-        ? 'edited_by_others'
-        : c.kind === 'edit_on_deleted'
-          ? 'zone_deleted'
-          : 'overwritten';
-    note(entry, reason, c.zoneId, item.by);
+    // An entry deleting (or replacing) a zone others edited or deleted keeps that for now: the entries below are
+    // made for a document with the zone as the entry leaves it. `step` decides at undo time, when the zone's
+    // content is known.
+    note(entry, lostReason(c, entry.op), c.zoneId, item.by);
   }
   const next = transform(other, entry.op, 'left');
   entry.op = transform(entry.op, other, 'right');
   return item.by === undefined
     ? { op: next, keys: footprint(next) }
     : { op: next, keys: footprint(next), by: item.by };
+}
+
+/**
+ * What `c`, a conflict of my entry (`step`, on the left) with an op of others, costs the entry. `other` with their
+ * change lost is my entry's replacement of a zone they deleted (`conflicts.ts`), and `same_attribute` in a zone my
+ * entry replaces whole is their change inside it: as for an entry deleting a zone, `step` settles both at undo time.
+ */
+function lostReason(c: OpConflict, step: Op): Lost {
+  if (c.kind === 'delete_of_edited') return 'edited_by_others';
+  if (c.kind === 'edit_on_deleted') return 'zone_deleted';
+  if (c.kind === 'other' && conflictLoser(c) === 'theirs') return 'zone_deleted';
+  if (c.kind === 'same_attribute' && c.zoneId !== null && replacesZone(step, c.zoneId))
+    return 'edited_by_others';
+  return 'overwritten';
+}
+
+/** Whether `op` replaces zone `zoneId` whole (removes and inserts it in one component). */
+function replacesZone(op: Op, zoneId: string): boolean {
+  return opComponents(op).some((e) => isZone(e, zoneId) && e.c.r !== undefined && e.c.i !== undefined);
+}
+
+/** Whether `e` is the component at zone `zoneId` itself (`['zones', zoneId]`). */
+const isZone = (e: OpEntry, zoneId: string) =>
+  e.path.length === 2 && e.path[0] === 'zones' && e.path[1] === zoneId;
+
+/**
+ * Leave deleted the zones that others deleted since my entry was made, if it would put them back whole: an entry that
+ * replaced such a zone (undoing my creation that replaced theirs, made at the same time and committed first) is an
+ * insert of it once transformed past their deletion. Undoing into a zone another user deleted changes nothing there
+ * (notice `zone_deleted`, noted in `carry`). Returns the entry without those inserts, and the op that turns "zone
+ * back" into "zone gone" for the entries below, or `null` when there is none.
+ */
+function spareDeletedZones(entry: Entry, doc: ZoneDocument): { op: Op; kept: Op } | null {
+  const zoneIds = entry.lost.get('zone_deleted');
+  if (!zoneIds || entry.op === null) return null;
+  const entries = opComponents(entry.op);
+  const inserts = (z: string) =>
+    entries.some((e) => isZone(e, z) && e.c.i !== undefined && e.c.r === undefined);
+  const gone = [...zoneIds].filter((z) => doc.zones[z] === undefined && inserts(z));
+  if (gone.length === 0) return null;
+  const inGone = (e: OpEntry) =>
+    e.path.length >= 2 && e.path[0] === 'zones' && gone.includes(e.path[1] as string);
+  return {
+    op: opFromComponents(entries.filter((e) => !inGone(e))),
+    kept: opFromComponents(gone.map((z) => ({ path: ['zones', z], c: { r: true } }))),
+  };
 }
 
 /**
@@ -532,6 +576,11 @@ function step(
     if (spared) {
       entry.op = spared.op;
       rebase(from, spared.kept);
+    }
+    const gone = spareDeletedZones(entry, doc);
+    if (gone) {
+      entry.op = gone.op;
+      rebase(from, gone.kept);
     }
     const notice = noticeOf(entry);
     if (entry.op === null) {

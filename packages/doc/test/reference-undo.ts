@@ -1,5 +1,5 @@
 import { boxesByCoordinate } from '../src/box-change.js';
-import { findConflicts } from '../src/conflicts.js';
+import { conflictLoser, findConflicts } from '../src/conflicts.js';
 import { describeOp, type Stamp, stampOp, withoutStamps } from '../src/ops.js';
 import {
   compose,
@@ -97,12 +97,17 @@ function carry(entry: Entry, other: Op): Op {
   if (entry.op === null) return other;
   for (const c of findConflicts(entry.op, other)) {
     if (c.zoneId === null) continue;
-    const reason =
+    const replaces = opComponents(entry.op).some(
+      (e) => isZone(e, c.zoneId as string) && e.c.r !== undefined && e.c.i !== undefined,
+    );
+    const reason: Lost =
       c.kind === 'delete_of_edited'
         ? 'edited_by_others'
-        : c.kind === 'edit_on_deleted'
+        : c.kind === 'edit_on_deleted' || (c.kind === 'other' && conflictLoser(c) === 'theirs')
           ? 'zone_deleted'
-          : 'overwritten';
+          : c.kind === 'same_attribute' && replaces
+            ? 'edited_by_others'
+            : 'overwritten';
     const zones = entry.lost.get(reason) ?? new Set<string>();
     entry.lost.set(reason, zones);
     zones.add(c.zoneId);
@@ -131,6 +136,24 @@ function spareEditedZones(entry: Entry, doc: ZoneDocument): { op: Op; kept: Op }
   };
 }
 
+const isZone = (e: OpEntry, z: string) => e.path.length === 2 && e.path[0] === 'zones' && e.path[1] === z;
+
+function spareDeletedZones(entry: Entry, doc: ZoneDocument): { op: Op; kept: Op } | null {
+  const zoneIds = entry.lost.get('zone_deleted');
+  if (!zoneIds || entry.op === null) return null;
+  const entries = opComponents(entry.op);
+  const inserts = (z: string) =>
+    entries.some((e) => isZone(e, z) && e.c.i !== undefined && e.c.r === undefined);
+  const gone = [...zoneIds].filter((z) => doc.zones[z] === undefined && inserts(z));
+  if (gone.length === 0) return null;
+  const inGone = (e: OpEntry) =>
+    e.path.length >= 2 && e.path[0] === 'zones' && gone.includes(e.path[1] as string);
+  return {
+    op: opFromComponents(entries.filter((e) => !inGone(e))),
+    kept: opFromComponents(gone.map((z) => ({ path: ['zones', z], c: { r: true } }))),
+  };
+}
+
 function noticeOf(entry: Entry): UndoNotice | null {
   const reason = LOST_ORDER.find((r) => entry.lost.has(r));
   if (reason === undefined) return null;
@@ -154,6 +177,11 @@ function step(
     if (spared) {
       entry.op = spared.op;
       rebase(from, spared.kept);
+    }
+    const gone = spareDeletedZones(entry, doc);
+    if (gone) {
+      entry.op = gone.op;
+      rebase(from, gone.kept);
     }
     const notice = noticeOf(entry);
     if (entry.op === null) {
