@@ -37,6 +37,21 @@ describe('CLI configuration', () => {
   it('refuses to start with a bad SYNCLINE_RESTART_HINT_MS (read at start, not at shutdown)', async () => {
     const cli = new CliServer({ ...BASE, SYNCLINE_RESTART_HINT_MS: 'abc' });
     cleanup.add(() => cli.kill());
-    await expect(cli.start()).rejects.toThrow(/SYNCLINE_RESTART_HINT_MS must be a non-negative number/);
+    await expect(cli.start()).rejects.toThrow(
+      'SYNCLINE_RESTART_HINT_MS must be an integer from 0 to 600000, got "abc"',
+    );
+  });
+
+  it('refuses to start with a numeric variable out of its range, naming each bad one with its value and range', async () => {
+    // A heartbeat of 0 had clients ping in a loop; a job concurrency of 0 was taken as 1 without a word.
+    const cli = new CliServer({ ...BASE, SYNCLINE_HEARTBEAT_MS: '0', SYNCLINE_JOB_CONCURRENCY: '0' });
+    cleanup.add(() => cli.kill());
+    const start = cli.start();
+    await expect(start).rejects.toThrow(/^server exited \(1\) before listening/);
+    await expect(start).rejects.toThrow(
+      'syncline: refusing to start:\n' +
+        'SYNCLINE_HEARTBEAT_MS must be an integer from 1000 to 3600000, got "0"\n' +
+        'SYNCLINE_JOB_CONCURRENCY must be an integer from 1 to 64, got "0"\n',
+    );
   });
 });

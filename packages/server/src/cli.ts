@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError, type NumericVariableName, readNumbers } from './cli-config.js';
 import { SynclineServer, type SynclineServerOptions } from './server.js';
 
 /**
@@ -9,13 +10,18 @@ import { SynclineServer, type SynclineServerOptions } from './server.js';
  * PostgreSQL when `DATABASE_URL` is set, configured by environment variables (see README "Configuration").
  */
 const env = process.env;
-const int = (name: string, fallback: number): number => {
-  const v = env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
-  return n;
-};
+
+// Every numeric variable is read (and range-checked) before anything starts, whether or not its feature is on: a bad
+// value fails the start with a message naming it (each bad one, a line each), not the server later.
+let numbers: Record<NumericVariableName, number>;
+try {
+  numbers = readNumbers(env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`syncline: refusing to start:\n${err.message}\n`);
+  process.exit(1);
+}
+const num = (name: NumericVariableName): number => numbers[name];
 /** A comma-separated list; empty (or unset) is unset, as for every variable here (an empty allowlist refused all). */
 const list = (name: string) => {
   const items = env[name]
@@ -69,32 +75,32 @@ const server = new SynclineServer({
     dev: env.NODE_ENV !== 'production' || env.SYNCLINE_DEV_MODE === '1',
   },
   allowedOrigins: list('SYNCLINE_ALLOWED_ORIGINS'),
-  maxConnectionsPerIp: int('SYNCLINE_MAX_CONN_PER_IP', 1000),
+  maxConnectionsPerIp: num('SYNCLINE_MAX_CONN_PER_IP'),
   trustProxy: env.SYNCLINE_TRUST_PROXY === '1',
   compression:
-    env.SYNCLINE_COMPRESSION === '1' ? { threshold: int('SYNCLINE_COMPRESSION_THRESHOLD', 1024) } : false,
+    env.SYNCLINE_COMPRESSION === '1' ? { threshold: num('SYNCLINE_COMPRESSION_THRESHOLD') } : false,
   rateLimits: env.SYNCLINE_RATE_LIMIT === 'off' ? false : undefined,
   limits: {
-    maxPayload: int('SYNCLINE_MAX_PAYLOAD', 64 * 1024),
-    maxConnectionsPerUser: int('SYNCLINE_MAX_CONN_PER_USER', 20),
-    heartbeatMs: int('SYNCLINE_HEARTBEAT_MS', 25_000),
-    sessionGraceMs: int('SYNCLINE_SESSION_GRACE_MS', 120_000),
-    ephemeralWindowMs: int('SYNCLINE_EPHEMERAL_WINDOW_MS', 34),
-    batchWindowMs: int('SYNCLINE_BATCH_WINDOW_MS', 2),
+    maxPayload: num('SYNCLINE_MAX_PAYLOAD'),
+    maxConnectionsPerUser: num('SYNCLINE_MAX_CONN_PER_USER'),
+    heartbeatMs: num('SYNCLINE_HEARTBEAT_MS'),
+    sessionGraceMs: num('SYNCLINE_SESSION_GRACE_MS'),
+    ephemeralWindowMs: num('SYNCLINE_EPHEMERAL_WINDOW_MS'),
+    batchWindowMs: num('SYNCLINE_BATCH_WINDOW_MS'),
   },
-  systemStatusIntervalMs: int('SYNCLINE_SYSTEM_STATUS_MS', 10_000),
-  documents: { lockTtlMs: int('SYNCLINE_LOCK_TTL_MS', 30_000), maxZones: int('SYNCLINE_MAX_ZONES', 10_000) },
+  systemStatusIntervalMs: num('SYNCLINE_SYSTEM_STATUS_MS'),
+  documents: { lockTtlMs: num('SYNCLINE_LOCK_TTL_MS'), maxZones: num('SYNCLINE_MAX_ZONES') },
   jobs:
     env.SYNCLINE_JOBS === 'off'
       ? false
       : {
           dataDir,
-          maxUploadBytes: int('SYNCLINE_MAX_UPLOAD_BYTES', 50 * 1024 * 1024),
-          concurrency: Math.max(1, int('SYNCLINE_JOB_CONCURRENCY', 2)),
-          maxAttempts: Math.max(1, int('SYNCLINE_JOB_MAX_ATTEMPTS', 3)),
-          maxPagesPerSecond: int('SYNCLINE_JOB_MAX_PAGES_PER_SECOND', 0) || undefined,
+          maxUploadBytes: num('SYNCLINE_MAX_UPLOAD_BYTES'),
+          concurrency: num('SYNCLINE_JOB_CONCURRENCY'),
+          maxAttempts: num('SYNCLINE_JOB_MAX_ATTEMPTS'),
+          maxPagesPerSecond: num('SYNCLINE_JOB_MAX_PAGES_PER_SECOND') || undefined,
           downloadLinks: {
-            ttlMs: int('SYNCLINE_DOWNLOAD_LINK_TTL_MS', 60_000),
+            ttlMs: num('SYNCLINE_DOWNLOAD_LINK_TTL_MS'),
             secret: env.SYNCLINE_DOWNLOAD_LINK_SECRET || undefined,
           },
         },
@@ -107,9 +113,9 @@ const server = new SynclineServer({
   onFatal: () => process.exit(1),
 });
 
-const port = int('PORT', 8000);
-// Read now, not at the signal: a bad value fails the start, not the graceful shutdown.
-const restartHintMs = int('SYNCLINE_RESTART_HINT_MS', 1000);
+const port = num('PORT');
+// Read with the others at the start, not at the signal: a bad value fails the start, not the graceful shutdown.
+const restartHintMs = num('SYNCLINE_RESTART_HINT_MS');
 const { port: bound } = await server.listen(port, env.HOST || undefined);
 server.log.warn(
   { port: bound, ws: server.path, dev: server.devTokens !== null, studio: staticDir ?? null },

@@ -159,6 +159,7 @@ export class SynclineServer {
     const auth = opts.auth ?? {};
     // Before anything is opened (a pool, a file): a refused server leaves nothing behind.
     if (!auth.secret && !auth.jwksUrl && auth.dev !== true) throw new Error(NO_AUTH_MESSAGE);
+    checkTimingLimits(opts.limits);
     this.log = opts.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
     this.path = opts.path ?? '/ws';
     this.postgres = postgresPool(opts.storage, this.log);
@@ -452,6 +453,32 @@ export class SynclineServer {
         .catch((closeErr) => this.log.error({ err: closeErr }, 'closing after the storage failure failed'))
         .finally(() => onFatal?.(err));
     });
+  }
+}
+
+/** The longest delay a JavaScript timer takes (a longer one fires at once): clients arm timers with these. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The least each timing limit may be. The hub looks at heartbeats once a second: a heartbeat under that would have
+ * clients ping in a loop, and a heartbeat timeout under it closes a connection whose ping is a moment late. A session
+ * or presence grace of 0 (or less) would drop a session, or its presence, at the first blip.
+ */
+const TIMING_LIMIT_MIN = {
+  heartbeatMs: 1000,
+  heartbeatTimeoutMs: 1000,
+  sessionGraceMs: 1,
+  presenceGraceMs: 1,
+} as const satisfies Partial<Record<keyof HubLimits, number>>;
+
+/** Refuses a timing limit that would leave the server broken (0, negative, fractional, NaN, Infinity), by name. */
+function checkTimingLimits(limits: Partial<HubLimits> | undefined): void {
+  for (const [name, min] of Object.entries(TIMING_LIMIT_MIN) as [keyof typeof TIMING_LIMIT_MIN, number][]) {
+    const value = limits?.[name];
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
+      throw new RangeError(`limits.${name} must be an integer from ${min} to ${MAX_TIMER_MS}, got ${value}`);
+    }
   }
 }
 
