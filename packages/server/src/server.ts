@@ -52,6 +52,9 @@ import { WsTransport } from './transport/ws-transport.js';
 
 export const VERSION = '0.1.0';
 
+/** How long a socket answered 400 for a request Node could not read stays open for its peer to read the answer. */
+const CLIENT_ERROR_LINGER_MS = 2000;
+
 const NO_AUTH_MESSAGE =
   'SynclineServer: no auth.secret or auth.jwksUrl configured. Pass one, or auth: { dev: true } for dev mode ' +
   '(a random or auth.devSecret secret, and POST /api/dev/token issuing tokens to anyone: never in production).';
@@ -273,6 +276,11 @@ export class SynclineServer {
       socket.end(
         `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
+      // That only half-closes it: a peer that never closes its side held the socket for about 100 s. It has a moment
+      // to read the answer (destroyed at once, a peer with unread input in our buffer could be reset before it has).
+      const timer = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
     });
     this.httpServer = server;
     this.transport.attach(server, true);

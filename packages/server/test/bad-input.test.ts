@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Socket } from 'node:net';
+import { connect, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloseCode, ErrorCode } from '@syncline/protocol';
@@ -284,6 +284,30 @@ describe('bad input over a real socket', () => {
 });
 
 describe('HTTP routes', () => {
+  it('answers a request Node cannot read with a JSON 400, and closes the socket even if the peer never does', async () => {
+    const s = await start();
+    const { port } = new URL(base);
+    const raw = connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true }); // never closes its side
+    let answer = '';
+    raw.setEncoding('utf8');
+    raw.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    const ended = new Promise<void>((resolve) => raw.once('end', resolve));
+    raw.write('GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
+    await ended;
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      error: { code: 'invalid' },
+    });
+    const http = (s as unknown as { httpServer: NetServer }).httpServer;
+    const connections = () => new Promise<number>((resolve) => http.getConnections((_, n) => resolve(n)));
+    const until = Date.now() + 5000;
+    while ((await connections()) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(await connections()).toBe(0);
+    raw.destroy();
+  });
+
   it('/healthz answers 200 with JSON', async () => {
     await start();
     await client('someone');
