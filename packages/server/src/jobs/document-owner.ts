@@ -1,3 +1,5 @@
+import { ErrorCode } from '@syncline/protocol';
+import { SynclineError } from '../core/errors.js';
 import type { DocumentSequencer } from '../docs/doc-sequencer.js';
 import type { JobStore } from './job-store.js';
 
@@ -16,4 +18,16 @@ export async function documentOwner(
   const info = await documents.info(documentId);
   if (!info) return null;
   return info.ownerId === undefined ? {} : { ownerId: info.ownerId };
+}
+
+/**
+ * The `not_found` of a document `documentOwner` does not know (nothing to export, nothing to read): deleted, or never
+ * made.
+ */
+export async function missingDocument(
+  documents: Pick<DocumentSequencer, 'deleted'>,
+  documentId: string,
+): Promise<SynclineError> {
+  const deleted = await documents.deleted(documentId);
+  return new SynclineError(ErrorCode.NotFound, deleted ? 'the document was deleted' : 'no such document');
 }

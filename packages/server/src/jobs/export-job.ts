@@ -1,5 +1,8 @@
-import { EXPORT_FORMATS, type ExportFormat } from '@syncline/protocol';
+import type { ZoneDocument } from '@syncline/doc';
+import { ErrorCode, EXPORT_FORMATS, type ExportFormat } from '@syncline/protocol';
+import { SynclineError } from '../core/errors.js';
 import type { DocumentSequencer } from '../docs/doc-sequencer.js';
+import { missingDocument } from './document-owner.js';
 import type { FileStore } from './file-store.js';
 import { type Job, JobFailure, type JobJson } from './job.js';
 import type { JobEvents } from './job-events.js';
@@ -54,7 +57,7 @@ export class ExportJob implements JobHandler {
     const f = format as ExportFormat;
     ctx.report({ stage: 'exporting', progress: 0 });
     this.d.events.exportProgress(ctx.job, 0, f);
-    const doc = await this.d.documents.read(job.documentId);
+    const doc = await this.read(job.documentId);
     const out = await this.d.pipeline.exportDocument(doc.data, f, {
       documentId: job.documentId,
       signal: ctx.signal,
@@ -89,6 +92,25 @@ export class ExportJob implements JobHandler {
       chunks,
     };
     return result;
+  }
+
+  /**
+   * The document as committed now. One deleted (after `export.start`, or on another node), or never made, fails the
+   * export at once with `not_found`: no run can find it again, so it is not retried; and it is not read by its id,
+   * which would make an empty document of it.
+   */
+  private async read(documentId: string): Promise<{ data: ZoneDocument }> {
+    const gone = async () => {
+      const err = await missingDocument(this.d.documents, documentId);
+      return new JobFailure(err.code, err.message, false);
+    };
+    if (!(await this.d.documents.info(documentId))) throw await gone();
+    try {
+      return await this.d.documents.read(documentId);
+    } catch (err) {
+      if (err instanceof SynclineError && err.code === ErrorCode.NotFound) throw await gone();
+      throw err;
+    }
   }
 
   /**

@@ -25,7 +25,7 @@ import { CatalogueTouch } from './catalogue-touch.js';
 import { type CanAccessDocument, DocumentAccess } from './document-access.js';
 import { DocumentDeletion } from './document-deletion.js';
 import { uploadName } from './document-name.js';
-import { documentOwner } from './document-owner.js';
+import { documentOwner, missingDocument } from './document-owner.js';
 import { ExportJob, type ExportResult } from './export-job.js';
 import type { FileStore } from './file-store.js';
 import { type Job, jobInfo } from './job.js';
@@ -394,10 +394,13 @@ export class JobService {
 
   async startExport(user: Identity, data: unknown): Promise<{ exportId: string; jobId: string }> {
     const { documentId, format } = parse(exportStartSchema, data);
-    const owner = await this.ownerOf(documentId);
-    if (!(await this.access.allows(user, documentId, owner))) {
+    const found = await documentOwner(this.store, this.documents, documentId);
+    if (!(await this.access.allows(user, documentId, found?.ownerId))) {
       throw new SynclineError(ErrorCode.Forbidden, 'no access to this document');
     }
+    // A deleted document (or one never made) has nothing to export: said now, rather than by a job failing three
+    // times as `internal`, and reading an unknown id must not make it (a document owned by nobody who could delete it).
+    if (found === null) throw await missingDocument(this.documents, documentId);
     const jobId = `export-${randomUUID()}`;
     await this.runner.enqueue({
       id: jobId,
