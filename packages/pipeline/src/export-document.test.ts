@@ -163,6 +163,27 @@ describe('exportDocument', () => {
     ]);
   });
 
+  it('markdown: a carriage return ends a line as a line feed does, and the line after it is escaped too', async () => {
+    const zones: Zone[] = [
+      { ...zone('head', 1, 10), text: 'first line\r# not a heading' },
+      { ...zone('fence', 1, 40), text: 'a paragraph\r\n```' },
+      { ...zone('after', 1, 70), text: 'the text after it' },
+      { ...zone('items', 1, 100), type: 'list', label: 'Bulleted list', text: '• one\r• two\r\n• three' },
+      { ...zone('rows', 1, 130), type: 'table', label: 'Table', text: 'A | 1\r> B | 2' },
+    ];
+    const doc: ZoneDocument = { meta: {}, zones: Object.fromEntries(zones.map((z) => [z.id, z])) };
+    const md = (await exportDocument(doc, 'markdown', { documentId: 'd' })).body;
+    expect(md).not.toContain('\r');
+    expect(md.split('\n\n')).toEqual([
+      '<!-- page 1 -->',
+      'first line # not a heading',
+      'a paragraph ```',
+      'the text after it',
+      '- one\n- two\n- three',
+      'A | 1  \n\\> B | 2\n',
+    ]);
+  });
+
   it('markdown: zone text never reaches a renderer as HTML, and reads as it was where it cannot', async () => {
     const zones: Zone[] = [
       { ...zone('script', 1, 10), text: 'Hello <script>alert(1)</script> world' },

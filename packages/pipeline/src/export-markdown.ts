@@ -18,7 +18,9 @@ export async function toMarkdown(zones: Zone[], progress: ExportProgress): Promi
       page = z.page;
       parts.push(`<!-- page ${page} -->`);
     }
-    const text = escapeHtml(z.text.trim());
+    // A lone `\r` (or `\r\n`) ends a line for Markdown as `\n` does: left in, the next line's start would escape none
+    // of the escaping below (a `# heading`, or a code fence that takes in the rest of the export).
+    const text = escapeHtml(z.text.replace(/\r\n?/g, '\n').trim());
     if (text === '' && z.type !== 'figure') continue;
     switch (z.type) {
       case 'heading':
