@@ -42,16 +42,23 @@ describe('CLI configuration', () => {
     );
   });
 
-  it('refuses to start with a numeric variable out of its range, naming each bad one with its value and range', async () => {
+  it('refuses to start with a variable out of its range or words, naming each bad one with its value and range', async () => {
     // A heartbeat of 0 had clients ping in a loop; a job concurrency of 0 was taken as 1 without a word.
-    const cli = new CliServer({ ...BASE, SYNCLINE_HEARTBEAT_MS: '0', SYNCLINE_JOB_CONCURRENCY: '0' });
+    // SYNCLINE_STORAGE=postgres ran on SQLite without a word.
+    const cli = new CliServer({
+      ...BASE,
+      SYNCLINE_HEARTBEAT_MS: '0',
+      SYNCLINE_JOB_CONCURRENCY: '0',
+      SYNCLINE_STORAGE: 'postgres',
+    });
     cleanup.add(() => cli.kill());
     const start = cli.start();
     await expect(start).rejects.toThrow(/^server exited \(1\) before listening/);
     await expect(start).rejects.toThrow(
       'syncline: refusing to start:\n' +
         'SYNCLINE_HEARTBEAT_MS must be an integer from 1000 to 3600000, got "0"\n' +
-        'SYNCLINE_JOB_CONCURRENCY must be an integer from 1 to 64, got "0"\n',
+        'SYNCLINE_JOB_CONCURRENCY must be an integer from 1 to 64, got "0"\n' +
+        'SYNCLINE_STORAGE must be one of sqlite, memory, got "postgres" (PostgreSQL is DATABASE_URL)\n',
     );
   });
 });

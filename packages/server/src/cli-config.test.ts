@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  CHOICE_VARIABLES,
+  type ChoiceVariableName,
   ConfigError,
+  choicesText,
   describeRange,
   NUMERIC_VARIABLES,
   type NumericVariable,
   type NumericVariableName,
   rangeText,
+  readChoice,
   readNumber,
   readNumbers,
+  readSettings,
 } from './cli-config.js';
 
 const NAMES = Object.keys(NUMERIC_VARIABLES) as NumericVariableName[];
@@ -95,6 +100,66 @@ describe('CLI numeric variables', () => {
       const row = rows.find((r) => r[1].split(' / ')[0] === `\`${name}\``);
       expect(row, name).toBeDefined();
       expect(row?.[range], name).toBe(rangeText(spec(name)));
+    }
+  });
+});
+
+describe('CLI word variables', () => {
+  const WORDS = Object.keys(CHOICE_VARIABLES) as ChoiceVariableName[];
+
+  it('are their defaults when unset or empty, and take each of their words', () => {
+    for (const name of WORDS) {
+      expect(readChoice({}, name)).toBe(CHOICE_VARIABLES[name][0]);
+      expect(readChoice({ [name]: '' }, name)).toBe(CHOICE_VARIABLES[name][0]);
+      for (const word of CHOICE_VARIABLES[name]) expect(readChoice({ [name]: ` ${word} ` }, name)).toBe(word);
+    }
+  });
+
+  it('refuse any other word, naming the variable, the value and the words (no silent default)', () => {
+    expect(() => readChoice({ SYNCLINE_STORAGE: 'postgres' }, 'SYNCLINE_STORAGE')).toThrow(
+      new ConfigError(
+        'SYNCLINE_STORAGE must be one of sqlite, memory, got "postgres" (PostgreSQL is DATABASE_URL)',
+      ),
+    );
+    expect(() => readChoice({ SYNCLINE_TRUST_PROXY: 'yes' }, 'SYNCLINE_TRUST_PROXY')).toThrow(
+      new ConfigError('SYNCLINE_TRUST_PROXY must be one of 0, 1, got "yes"'),
+    );
+    expect(() => readChoice({ SYNCLINE_JOBS: 'OFF' }, 'SYNCLINE_JOBS')).toThrow(
+      /SYNCLINE_JOBS must be one of on, off/,
+    );
+  });
+
+  it('are checked with the numbers, every bad one named', () => {
+    let error: unknown;
+    try {
+      readSettings({
+        SYNCLINE_HEARTBEAT_MS: '0',
+        SYNCLINE_STORAGE: 'postgres',
+        SYNCLINE_COMPRESSION: 'true',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message.split('\n').map((line) => line.split(' ')[0])).toEqual([
+      'SYNCLINE_HEARTBEAT_MS',
+      'SYNCLINE_STORAGE',
+      'SYNCLINE_COMPRESSION',
+    ]);
+    expect(readSettings({}).choices).toMatchObject({ SYNCLINE_STORAGE: 'sqlite', SYNCLINE_JOBS: 'on' });
+  });
+
+  it('are each in the README configuration table with their words', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const rows = readme
+      .slice(readme.indexOf('## Configuration'))
+      .split('\n')
+      .filter((line) => line.startsWith('|'))
+      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const range = rows[0].indexOf('range');
+    for (const name of WORDS) {
+      const row = rows.find((r) => r[1] === `\`${name}\``);
+      expect(row?.[range], name).toBe(choicesText(name));
     }
   });
 });

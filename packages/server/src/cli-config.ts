@@ -82,6 +82,70 @@ export function readNumber(
   throw new ConfigError(`${name} must be ${describeRange(spec)}, got ${JSON.stringify(raw.slice(0, 64))}`);
 }
 
+/**
+ * The variables that take one of a few words, each with the words it accepts, its default first (when unset or
+ * empty). Any other value stops the start: `SYNCLINE_STORAGE=postgres` used to run on SQLite, `SYNCLINE_TRUST_PROXY=yes`
+ * without the proxy's addresses, each silently.
+ */
+export const CHOICE_VARIABLES = {
+  SYNCLINE_STORAGE: ['sqlite', 'memory'],
+  SYNCLINE_DEV_MODE: ['0', '1'],
+  SYNCLINE_TRUST_PROXY: ['0', '1'],
+  SYNCLINE_COMPRESSION: ['0', '1'],
+  SYNCLINE_RATE_LIMIT: ['on', 'off'],
+  SYNCLINE_JOBS: ['on', 'off'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ChoiceVariableName = keyof typeof CHOICE_VARIABLES;
+type Choice<N extends ChoiceVariableName> = (typeof CHOICE_VARIABLES)[N][number];
+
+/** The accepted words as the README's table shows them: `` `sqlite`, `memory` ``. */
+export function choicesText(name: ChoiceVariableName): string {
+  return CHOICE_VARIABLES[name].map((w) => `\`${w}\``).join(', ');
+}
+
+/** One word variable of `env`: its default when unset or empty, else its value (trimmed) if accepted. */
+export function readChoice<N extends ChoiceVariableName>(
+  env: Readonly<Record<string, string | undefined>>,
+  name: N,
+): Choice<N> {
+  const words: readonly string[] = CHOICE_VARIABLES[name];
+  const raw = env[name];
+  if (raw === undefined || raw === '') return words[0] as Choice<N>;
+  const word = raw.trim();
+  if (words.includes(word)) return word as Choice<N>;
+  const hint = name === 'SYNCLINE_STORAGE' ? ' (PostgreSQL is DATABASE_URL)' : '';
+  throw new ConfigError(
+    `${name} must be one of ${words.join(', ')}, got ${JSON.stringify(raw.slice(0, 64))}${hint}`,
+  );
+}
+
+/** Every numeric and word variable of `env`, or one `ConfigError` naming each bad one (a line each). */
+export function readSettings(env: Readonly<Record<string, string | undefined>>): {
+  numbers: Record<NumericVariableName, number>;
+  choices: { [N in ChoiceVariableName]: Choice<N> };
+} {
+  const problems: string[] = [];
+  let numbers = {} as Record<NumericVariableName, number>;
+  try {
+    numbers = readNumbers(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(err.message);
+  }
+  const choices = {} as Record<ChoiceVariableName, string>;
+  for (const name of Object.keys(CHOICE_VARIABLES) as ChoiceVariableName[]) {
+    try {
+      choices[name] = readChoice(env, name);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+  return { numbers, choices: choices as { [N in ChoiceVariableName]: Choice<N> } };
+}
+
 /** Every numeric variable of `env`, or one `ConfigError` naming each bad one (a line each). */
 export function readNumbers(
   env: Readonly<Record<string, string | undefined>>,

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, type NumericVariableName, readNumbers } from './cli-config.js';
+import { ConfigError, type NumericVariableName, readSettings } from './cli-config.js';
 import { SynclineServer, type SynclineServerOptions } from './server.js';
 
 /**
@@ -11,17 +11,18 @@ import { SynclineServer, type SynclineServerOptions } from './server.js';
  */
 const env = process.env;
 
-// Every numeric variable is read (and range-checked) before anything starts, whether or not its feature is on: a bad
-// value fails the start with a message naming it (each bad one, a line each), not the server later.
-let numbers: Record<NumericVariableName, number>;
+// Every numeric and word variable is read (and checked) before anything starts, whether or not its feature is on: a
+// bad value fails the start with a message naming it (each bad one, a line each), not the server later.
+let settings: ReturnType<typeof readSettings>;
 try {
-  numbers = readNumbers(env);
+  settings = readSettings(env);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`syncline: refusing to start:\n${err.message}\n`);
   process.exit(1);
 }
-const num = (name: NumericVariableName): number => numbers[name];
+const num = (name: NumericVariableName): number => settings.numbers[name];
+const { choices } = settings;
 /** A comma-separated list; empty (or unset) is unset, as for every variable here (an empty allowlist refused all). */
 const list = (name: string) => {
   const items = env[name]
@@ -38,7 +39,7 @@ if (
   !env.SYNCLINE_JWT_SECRET &&
   !env.SYNCLINE_JWKS_URL &&
   env.NODE_ENV === 'production' &&
-  env.SYNCLINE_DEV_MODE !== '1'
+  choices.SYNCLINE_DEV_MODE !== '1'
 ) {
   process.stderr.write(
     'syncline: NODE_ENV=production but neither SYNCLINE_JWT_SECRET nor SYNCLINE_JWKS_URL is set: refusing to ' +
@@ -52,7 +53,7 @@ let storage: SynclineServerOptions['storage'] = 'memory';
 if (env.DATABASE_URL) {
   // Several nodes share the room log and documents in PostgreSQL (migrated at start).
   storage = { postgres: env.DATABASE_URL, schema: env.SYNCLINE_DATABASE_SCHEMA || undefined };
-} else if (env.SYNCLINE_STORAGE !== 'memory') {
+} else if (choices.SYNCLINE_STORAGE === 'sqlite') {
   mkdirSync(dataDir, { recursive: true });
   storage = { sqlite: join(dataDir, 'syncline.db') };
 }
@@ -72,14 +73,14 @@ const server = new SynclineServer({
     audience: env.SYNCLINE_JWT_AUDIENCE || undefined,
     devSecret: env.SYNCLINE_DEV_SECRET || undefined,
     // Without a secret: dev mode, which the check above allows here only outside production or when asked for.
-    dev: env.NODE_ENV !== 'production' || env.SYNCLINE_DEV_MODE === '1',
+    dev: env.NODE_ENV !== 'production' || choices.SYNCLINE_DEV_MODE === '1',
   },
   allowedOrigins: list('SYNCLINE_ALLOWED_ORIGINS'),
   maxConnectionsPerIp: num('SYNCLINE_MAX_CONN_PER_IP'),
-  trustProxy: env.SYNCLINE_TRUST_PROXY === '1',
+  trustProxy: choices.SYNCLINE_TRUST_PROXY === '1',
   compression:
-    env.SYNCLINE_COMPRESSION === '1' ? { threshold: num('SYNCLINE_COMPRESSION_THRESHOLD') } : false,
-  rateLimits: env.SYNCLINE_RATE_LIMIT === 'off' ? false : undefined,
+    choices.SYNCLINE_COMPRESSION === '1' ? { threshold: num('SYNCLINE_COMPRESSION_THRESHOLD') } : false,
+  rateLimits: choices.SYNCLINE_RATE_LIMIT === 'off' ? false : undefined,
   limits: {
     maxPayload: num('SYNCLINE_MAX_PAYLOAD'),
     maxConnectionsPerUser: num('SYNCLINE_MAX_CONN_PER_USER'),
@@ -91,7 +92,7 @@ const server = new SynclineServer({
   systemStatusIntervalMs: num('SYNCLINE_SYSTEM_STATUS_MS'),
   documents: { lockTtlMs: num('SYNCLINE_LOCK_TTL_MS'), maxZones: num('SYNCLINE_MAX_ZONES') },
   jobs:
-    env.SYNCLINE_JOBS === 'off'
+    choices.SYNCLINE_JOBS === 'off'
       ? false
       : {
           dataDir,
