@@ -163,6 +163,28 @@ describe('exportDocument', () => {
     ]);
   });
 
+  it('markdown: escapes a line that would be a rule or underline the line above into a heading, and only such', async () => {
+    const zones: Zone[] = [
+      { ...zone('total', 1, 10), type: 'table', label: 'Table', text: 'Total | 12\n=====' },
+      { ...zone('dash', 1, 40), type: 'table', label: 'Table', text: 'Row | 3\n--' },
+      { ...zone('rule', 1, 70), text: '_ _ _' },
+      { ...zone('stars', 1, 100), text: '* * *' },
+      { ...zone('bold', 1, 130), text: '***bold*** and more' },
+      { ...zone('dashes', 1, 160), text: '---x is not a rule' },
+    ];
+    const doc: ZoneDocument = { meta: {}, zones: Object.fromEntries(zones.map((z) => [z.id, z])) };
+    const md = (await exportDocument(doc, 'markdown', { documentId: 'd' })).body;
+    expect(md.split('\n\n')).toEqual([
+      '<!-- page 1 -->',
+      'Total | 12  \n\\=====',
+      'Row | 3  \n\\--',
+      '\\_ _ _',
+      '\\* * *',
+      '***bold*** and more',
+      '---x is not a rule\n',
+    ]);
+  });
+
   it('markdown: a carriage return ends a line as a line feed does, and the line after it is escaped too', async () => {
     const zones: Zone[] = [
       { ...zone('head', 1, 10), text: 'first line\r# not a heading' },

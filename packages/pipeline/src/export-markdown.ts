@@ -79,11 +79,15 @@ function listLine(line: string): string {
 }
 
 /**
- * Escapes what would start a heading, quote, list, rule or code fence at the beginning of a line. The
+ * Escapes what would start a heading, quote, list, rule or code fence at the beginning of a line, and a line that
+ * would underline the line above it into a heading (`===`, `--`: a table's rows are consecutive lines). The
  * backslash goes before the punctuation (`1990\. A year`): before a digit it would be shown as it is.
  */
 function escapeLine(s: string): string {
   const ordered = /^(\d+)([.)])(\s|$)/.exec(s);
   if (ordered) return `${ordered[1]}\\${s.slice(ordered[1].length)}`;
-  return s.replace(/^(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|[-*_]{3,}|`{3,}|~{3,})/, '\\$1');
+  // A whole line of one of `-*_` (spaces between them too: `_ _ _`) is a rule, of `=` or `-` an underline; text after
+  // them (`***bold***`, `---x`) is neither, and left as it is.
+  if (/^(?:([-*_])(?:[ \t]*\1){2,}|=+|-+)[ \t]*$/.test(s)) return `\\${s}`;
+  return s.replace(/^(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|`{3,}|~{3,})/, '\\$1');
 }
