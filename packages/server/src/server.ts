@@ -24,6 +24,7 @@ import {
   type MethodHandler,
   type RetentionConfig,
 } from './core/hub.js';
+import { checkedIdentity } from './core/identity.js';
 import type { Logger } from './core/logger.js';
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions } from './core/rate-limiter.js';
 import { DocumentSequencer, type SequencerOptions } from './docs/doc-sequencer.js';
@@ -186,7 +187,17 @@ export class SynclineServer {
       for (const e of extensions) {
         if (!e.onAuthenticate) continue;
         const id = await e.onAuthenticate({ token, info });
-        if (id) return id;
+        if (!id) continue;
+        try {
+          return checkedIdentity(id);
+        } catch (err) {
+          const userId = (id as { userId?: unknown }).userId;
+          this.log.error(
+            { userId: String(userId).slice(0, 64) },
+            'onAuthenticate returned an invalid user id',
+          );
+          throw err;
+        }
       }
       return verify(token);
     };

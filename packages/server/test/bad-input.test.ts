@@ -163,6 +163,38 @@ describe('bad input over a real socket', () => {
     await serving;
   });
 
+  it('holds an app authenticator’s identity to a token’s rules: 4001 for a user id that cannot be stored', async () => {
+    const onAuthenticate = ({ token }: { token: string }) =>
+      token.startsWith('app:')
+        ? {
+            userId: token.slice(4),
+            name: 'Ann\u0000 \ud83d',
+            roles: ['editor', 7 as unknown as string],
+            claims: {},
+          }
+        : undefined;
+    await start({ extensions: [{ onAuthenticate }] });
+    for (const userId of ['a\u0000b', 'a\ud800', '', 'x'.repeat(129)]) {
+      const bad = await openSocket(wsUrl);
+      bad.send(helloMessage(`app:${userId}`));
+      expect(await nextMessage(bad, (m) => m.type === 'error')).toMatchObject({
+        code: ErrorCode.Unauthorized,
+        message: 'the authenticator gave no valid user id',
+      });
+      expect((await closed(bad)).code).toBe(CloseCode.Unauthorized.code);
+    }
+    // A valid one is taken, its name made storable as a token's is.
+    const watcher = await client('watcher');
+    const ann = await openSocket(wsUrl);
+    ann.send(helloMessage('app:ann', { rooms: [{ room: ROOM, mode: 'join' }] }));
+    expect(await nextMessage(ann, (m) => m.type === 'welcome')).toMatchObject({ userId: 'ann' });
+    expect(
+      await nextMessage(watcher, (m) => m.type === 'user_join' && m.data?.userId === 'ann'),
+    ).toMatchObject({
+      data: { userName: 'Ann ' },
+    });
+  });
+
   it('closes 4002 for an expired token', async () => {
     await start();
     const good = await client('good');

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { ErrorCode, isStorableId } from '@syncline/protocol';
+import { ErrorCode } from '@syncline/protocol';
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { SynclineError } from '../core/errors.js';
-import type { Identity } from '../core/identity.js';
+import { type Identity, isValidUserId, storableText } from '../core/identity.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 export interface JwtOptions {
@@ -32,16 +32,10 @@ export type TokenVerifier = (token: string) => Promise<Identity>;
  * cannot hold, nor lone surrogates (one sent, or a pair the cut split), which PostgreSQL and SQLite read back as U+FFFD
  * and memory as they are. (A user id with either is refused instead.)
  */
-const storable = (s: string, max: number): string =>
-  s
-    .replaceAll('\u0000', '')
-    .slice(0, max)
-    .replace(/[\uD800-\uDFFF]/gu, '');
-
 export function identityFromClaims(p: JWTPayload): Identity {
   // The user id is stored (the log's `from`, op authors, owners): U+0000 or a lone surrogate in it would fail its
   // writes on PostgreSQL or read back as another id on PostgreSQL and SQLite than in memory (`isStorableId`).
-  if (typeof p.sub !== 'string' || p.sub.length === 0 || p.sub.length > 128 || !isStorableId(p.sub)) {
+  if (!isValidUserId(p.sub)) {
     throw new SynclineError(ErrorCode.Unauthorized, 'token has no valid sub claim');
   }
   let roles: readonly string[] = NO_ROLES;
@@ -51,9 +45,9 @@ export function identityFromClaims(p: JWTPayload): Identity {
     roles = list;
   }
   const id: Identity = { userId: p.sub, roles, claims: p };
-  if (typeof p.name === 'string') id.name = storable(p.name, 128);
+  if (typeof p.name === 'string') id.name = storableText(p.name, 128);
   const avatar = p.picture ?? p.avatar;
-  if (typeof avatar === 'string') id.avatar = storable(avatar, 2048);
+  if (typeof avatar === 'string') id.avatar = storableText(avatar, 2048);
   if (typeof p.exp === 'number') id.exp = p.exp;
   return id;
 }
