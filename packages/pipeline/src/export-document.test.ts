@@ -185,6 +185,23 @@ describe('exportDocument', () => {
     ]);
   });
 
+  it('markdown: a backslash in a caption does not escape the asterisks around it', async () => {
+    const zones: Zone[] = [
+      { ...zone('path', 1, 10), type: 'caption', label: 'Caption', text: 'Figure 1: files in C:\\temp\\' },
+      { ...zone('star', 1, 40), type: 'caption', label: 'Caption', text: 'a\\*b and \\\\' },
+      { ...zone('fig', 1, 70), type: 'figure', label: 'Figure', text: 'D:\\' },
+    ];
+    const doc: ZoneDocument = { meta: {}, zones: Object.fromEntries(zones.map((z) => [z.id, z])) };
+    const md = (await exportDocument(doc, 'markdown', { documentId: 'd' })).body;
+    // A run of backslashes before an asterisk is doubled (each pair reads as one backslash), so the asterisk stays.
+    expect(md.split('\n\n')).toEqual([
+      '<!-- page 1 -->',
+      '*Figure 1: files in C:\\temp\\\\*',
+      '*a\\\\\\*b and \\\\\\\\*',
+      '*[Figure: D:\\\\]*\n',
+    ]);
+  });
+
   it('markdown: a carriage return ends a line as a line feed does, and the line after it is escaped too', async () => {
     const zones: Zone[] = [
       { ...zone('head', 1, 10), text: 'first line\r# not a heading' },

@@ -42,10 +42,10 @@ export async function toMarkdown(zones: Zone[], progress: ExportProgress): Promi
         );
         break;
       case 'caption':
-        parts.push(`*${oneLine(text).replace(/\*/g, '\\*')}*`);
+        parts.push(`*${inEmphasis(text)}*`);
         break;
       case 'figure':
-        parts.push(text === '' ? '*[Figure]*' : `*[Figure: ${oneLine(text).replace(/\*/g, '\\*')}]*`);
+        parts.push(text === '' ? '*[Figure]*' : `*[Figure: ${inEmphasis(text)}]*`);
         break;
       default:
         parts.push(escapeLine(text.replace(/\n+/g, ' ')));
@@ -68,6 +68,15 @@ function escapeHtml(s: string): string {
 }
 
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ');
+
+/**
+ * Text between `*` and `*` (captions): on one line, its `*` escaped, and so are the backslashes before one and at the
+ * end, which would otherwise escape that `*` or the closing one (`C:\temp\` would read `*C:\temp*`).
+ */
+const inEmphasis = (s: string): string =>
+  oneLine(s)
+    .replace(/\\+(?=\*|$)/g, (run) => run + run)
+    .replace(/\*/g, '\\*');
 
 function listLine(line: string): string {
   const t = line.trim();
