@@ -397,6 +397,12 @@ function Viewer({
     );
   };
   const lockLabel = (zoneId: string) => lockHolder(state.locks[zoneId], selfId, names);
+  // The selected zone locked by someone else: the server refuses any change of it, so its tools are unavailable, as
+  // its box's moves and Delete key are (a type or label set, or a delete, showed for a moment, then came undone).
+  const selectedLock = selectedZone ? state.locks[selectedZone.id] : undefined;
+  const lockedByOther = selectedLock !== undefined && selectedLock.userId !== selfId;
+  const toolsOff = gone || lockedByOther;
+  const lockedTitle = lockedByOther && selectedZone ? `Locked by ${lockLabel(selectedZone.id)}` : undefined;
   // The text pane in groups of zones of a few pages each: a keystroke changes one zone, and only its group renders
   // again, not thousands of items.
   const stableGroups = useRef(new StableLists<Zone>()).current;
@@ -455,7 +461,8 @@ function Viewer({
                 Type
                 <select
                   value={selectedZone.type}
-                  disabled={gone}
+                  disabled={toolsOff}
+                  title={lockedTitle}
                   onChange={(e) =>
                     act('change the type', () =>
                       doc.updateZone(selectedZone.id, { type: e.target.value as ZoneType }),
@@ -472,7 +479,8 @@ function Viewer({
               <LabelField
                 key={selectedZone.id}
                 label={selectedZone.label}
-                disabled={gone}
+                disabled={toolsOff}
+                title={lockedTitle}
                 onCommit={(label) => act('rename the zone', () => doc.updateZone(selectedZone.id, { label }))}
               />
               <LockButton
@@ -484,7 +492,8 @@ function Viewer({
               <button
                 type="button"
                 className="danger"
-                disabled={gone}
+                disabled={toolsOff}
+                title={lockedTitle}
                 onClick={() => remove(selectedZone.id)}
               >
                 Delete zone
@@ -711,10 +720,13 @@ function follow(pane: string, zoneId: string): void {
 function LabelField({
   label,
   disabled,
+  title,
   onCommit,
 }: {
   label: string;
   disabled: boolean;
+  /** Why it is disabled (a lock's holder), when it is. */
+  title?: string;
   onCommit: (label: string) => void;
 }) {
   const [draft, setDraft] = useState(label);
@@ -734,6 +746,7 @@ function LabelField({
         value={draft}
         maxLength={DEFAULT_LIMITS.maxLabelLength}
         disabled={disabled}
+        title={title}
         onFocus={() => setEditing(true)}
         onChange={(e) => setDraft(e.target.value)}
         onBlur={commit}

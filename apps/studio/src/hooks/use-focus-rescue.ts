@@ -13,7 +13,8 @@ interface Had {
  * Keeps the focus in the viewer (`root`) when what had it is taken out of the page: a zone's text or box whose zone was
  * deleted (by me, by someone else, by an undo or redo), or the selected zone's tools (in the pages pane's toolbar) gone
  * with the selection. The focus goes to the same pane's element of the zone `zoneToFocus` names (its text, or its box
- * on the page), or, with no zone left, to `last` (Add zone). Checked after each render of the zones, before paint.
+ * on the page), or, with no zone left, to `last` (Add zone). Checked after each render of the zones, before paint. A
+ * tool of the selected zone disabled while it has the focus (someone else locked the zone) gives it to the zone's box.
  */
 export function useFocusRescue(
   root: RefObject<HTMLElement | null>,
@@ -36,8 +37,25 @@ export function useFocusRescue(
         (target.closest('.pane-toolbar') ? selectedRef.current : null);
       had.current = { el: target, zoneId, pane: target.closest('.text-pane') ? 'text' : 'pages' };
     };
+    // A tool that is disabled while it has the focus (the selected zone locked by someone else meanwhile) stays in the
+    // page, but the browser takes the focus from it to the page's body, after the render: the zone's box has it instead.
+    const onFocusOut = (e: FocusEvent) => {
+      const target = e.target as Element;
+      if (e.relatedTarget !== null || !target.isConnected || !target.matches(':disabled')) return;
+      const zoneId = target.closest('.pane-toolbar') ? selectedRef.current : null;
+      if (zoneId === null) return;
+      requestAnimationFrame(() => {
+        const active = document.activeElement;
+        if (active && active !== document.body) return; // it went somewhere already
+        root.current?.querySelector<HTMLElement>(`.zone-box[data-zone-id="${CSS.escape(zoneId)}"]`)?.focus();
+      });
+    };
     el.addEventListener('focusin', onFocusIn);
-    return () => el.removeEventListener('focusin', onFocusIn);
+    el.addEventListener('focusout', onFocusOut);
+    return () => {
+      el.removeEventListener('focusin', onFocusIn);
+      el.removeEventListener('focusout', onFocusOut);
+    };
   }, [root]);
   useLayoutEffect(() => {
     const before = shown.current;

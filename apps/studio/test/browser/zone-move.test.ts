@@ -261,6 +261,33 @@ describe.runIf(chromiumAvailable)('Studio: moving and resizing zone boxes', () =
     await zoneBox(ada).locator('.zone-handle').first().waitFor();
   });
 
+  it('makes the tools of a zone another user has locked unavailable, the focus going to its box', async () => {
+    await zoneBox(ada).click();
+    await zoneBox(ada).and(ada.locator('.selected')).waitFor();
+    const tools = ada.getByRole('toolbar', { name: 'Zone tools' });
+    const deleteZone = tools.getByRole('button', { name: 'Delete zone' });
+    const type = tools.getByLabel('Type');
+    const label = tools.getByLabel('Label');
+    await expect(deleteZone.isEnabled()).resolves.toBe(true);
+    await type.focus();
+    await ben.getByRole('button', { name: 'Lock zone 1' }).click();
+    // Locked while her Type had the focus: it goes to the zone's box, not to the page's body.
+    await zoneBox(ada).and(ada.locator('.locked')).waitFor();
+    await waitFor(
+      () => zoneBox(ada).evaluate((el) => el === document.activeElement),
+      5000,
+      "the focus on the zone's box",
+    );
+    // A delete, a type or a label would be refused (the zone gone, or changed, for a moment, then back as it was).
+    for (const tool of [deleteZone, type, label]) {
+      await expect(tool.isDisabled()).resolves.toBe(true);
+      await expect(tool.getAttribute('title')).resolves.toBe('Locked by Ben');
+    }
+    await ben.getByRole('button', { name: 'Unlock zone 1' }).click();
+    await zoneBox(ada).locator('.zone-handle').first().waitFor();
+    await expect(deleteZone.isEnabled()).resolves.toBe(true);
+  });
+
   it("keeps the box under Ada's mouse while Ben moves the zone, and sends hers when she drops it", async () => {
     await zoneBox(ada).click();
     await zoneBox(ada).and(ada.locator('.movable')).waitFor();
