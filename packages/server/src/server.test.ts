@@ -57,3 +57,41 @@ describe('SynclineServer timing limits', () => {
     await server.close({ restartHintMs: 0 });
   });
 });
+
+describe('SynclineServer option ranges', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    [{ documents: { lockTtlMs: 0 } }, 'documents.lockTtlMs must be an integer from 1 to 2147483647, got 0'],
+    [{ documents: { lockTtlMs: -5 } }, 'documents.lockTtlMs must be an integer from 1 to 2147483647, got -5'],
+    [
+      { systemStatusIntervalMs: 1 },
+      'systemStatusIntervalMs must be 0 or an integer from 1000 to 2147483647, got 1',
+    ],
+    [
+      { systemStatusIntervalMs: -1 },
+      'systemStatusIntervalMs must be 0 or an integer from 1000 to 2147483647, got -1',
+    ],
+    [
+      { compression: { threshold: -1 } },
+      'compression.threshold must be an integer from 0 to 2147483647, got -1',
+    ],
+  ])('refuses %o by name, before opening anything', (options, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'syncline-options-'));
+    dirs.push(dir);
+    const file = join(dir, 'syncline.db');
+    expect(
+      () =>
+        new SynclineServer({
+          storage: { sqlite: file },
+          auth: { dev: true },
+          logger: silentLogger,
+          ...options,
+        }),
+    ).toThrow(new RangeError(message));
+    expect(existsSync(file)).toBe(false);
+  });
+});

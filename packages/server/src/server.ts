@@ -164,6 +164,7 @@ export class SynclineServer {
     // Before anything is opened (a pool, a file): a refused server leaves nothing behind.
     if (!auth.secret && !auth.jwksUrl && auth.dev !== true) throw new Error(NO_AUTH_MESSAGE);
     checkTimingLimits(opts.limits);
+    checkOptionRanges(opts);
     this.log = opts.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
     this.path = opts.path ?? '/ws';
     this.postgres = postgresPool(opts.storage, this.log);
@@ -499,6 +500,22 @@ function checkTimingLimits(limits: Partial<HubLimits> | undefined): void {
       throw new RangeError(`limits.${name} must be an integer from ${min} to ${MAX_TIMER_MS}, got ${value}`);
     }
   }
+}
+
+/** Refuses, by name, the other options whose nonsense values would leave the server broken rather than fail. */
+function checkOptionRanges(opts: SynclineServerOptions): void {
+  const check = (name: string, value: number | undefined, min: number, max: number, zero = false) => {
+    if (value === undefined || (zero && value === 0)) return;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      const range = `${zero ? '0 or ' : ''}an integer from ${min} to ${max}`;
+      throw new RangeError(`${name} must be ${range}, got ${value}`);
+    }
+  };
+  // A lease of 0 ends every lock as it is taken.
+  check('documents.lockTtlMs', opts.documents ? opts.documents.lockTtlMs : undefined, 1, MAX_TIMER_MS);
+  // Every client of the system room gets each status: 1 ms would send a thousand a second to all of them.
+  check('systemStatusIntervalMs', opts.systemStatusIntervalMs, 1000, MAX_TIMER_MS, true);
+  if (opts.compression) check('compression.threshold', opts.compression.threshold, 0, MAX_TIMER_MS);
 }
 
 const storageUnavailable = () =>

@@ -349,6 +349,11 @@ export class DocumentSequencer {
     if (!(Number.isSafeInteger(this.opts.maxZones) && this.opts.maxZones >= 1)) {
       throw new RangeError(`maxZones must be an integer >= 1, got ${this.opts.maxZones}`);
     }
+    // A lease of 0 ends every lock as it is taken; a timer takes at most 2^31 - 1 ms (a longer one fires at once).
+    const ttl = this.opts.lockTtlMs;
+    if (!(Number.isInteger(ttl) && ttl >= 1 && ttl <= 2 ** 31 - 1)) {
+      throw new RangeError(`lockTtlMs must be an integer from 1 to ${2 ** 31 - 1}, got ${ttl}`);
+    }
     this.limits = { ...DEFAULT_LIMITS, maxZones: this.opts.maxZones };
     this.anyZoneCount = { ...this.limits, maxZones: Number.POSITIVE_INFINITY };
     const m = hub.methods;
