@@ -517,19 +517,21 @@ export function DocumentView({ documentId }: { documentId: string }) {
           {name}
         </h1>
         <UserPresence users={users} />
+        {/* Unavailable, not disabled: the last undo (or redo) pressed from the keyboard keeps the focus on its button
+            instead of dropping it to the page's body. */}
         <div className="toolbar" role="toolbar" aria-label="Edit">
           <button
             type="button"
-            onClick={() => step('undo')}
-            disabled={!rt.canUndo}
+            onClick={() => rt.canUndo && step('undo')}
+            aria-disabled={!rt.canUndo}
             aria-keyshortcuts="Control+Z Meta+Z"
           >
             Undo
           </button>
           <button
             type="button"
-            onClick={() => step('redo')}
-            disabled={!rt.canRedo}
+            onClick={() => rt.canRedo && step('redo')}
+            aria-disabled={!rt.canRedo}
             aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z"
           >
             Redo

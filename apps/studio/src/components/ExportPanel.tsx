@@ -55,7 +55,7 @@ export function ExportPanel({
   // A link cannot send the Authorization header, and the token must not go in a URL: each click asks for a signed
   // URL of this one export (valid for a minute), then downloads from it.
   const download = async () => {
-    if (!exportId) return;
+    if (!exportId || fetching) return;
     setFetching(true);
     try {
       const { url } = await downloadLink(auth, { exportId });
@@ -89,13 +89,17 @@ export function ExportPanel({
           </option>
         ))}
       </select>
+      {/* While it works, Export (and Download while it asks for its link) is unavailable but keeps the focus: disabled,
+          it dropped the focus of the keyboard that pressed it to the page's body. */}
       <button
         type="button"
         onClick={() => {
+          if (busy) return;
           setMade({ version, processing });
           void exp.start(format).catch(() => {});
         }}
-        disabled={busy || disabled || offline}
+        disabled={disabled || offline}
+        aria-disabled={busy || undefined}
         aria-describedby={needsConnection ? offlineNoteId : undefined}
       >
         {busy ? 'Exporting…' : 'Export'}
@@ -110,7 +114,8 @@ export function ExportPanel({
           type="button"
           className="download"
           onClick={() => void download()}
-          disabled={fetching || disabled || offline}
+          disabled={disabled || offline}
+          aria-disabled={fetching || undefined}
           aria-describedby={needsConnection ? offlineNoteId : undefined}
         >
           Download {shown?.label ?? exp.format}

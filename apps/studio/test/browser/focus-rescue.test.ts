@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokenPagePdf } from '../../../../packages/pipeline/src/testing/bad-pdfs.js';
 import { makeLargePdf } from '../../../../packages/pipeline/src/testing/make-pdf.js';
 import { needService } from '../../../../test/services.js';
@@ -183,6 +183,32 @@ describe.runIf(chromiumAvailable)('Studio: where the focus goes when what had it
     await ada.getByRole('group', { name: 'Delete spare?' }).getByRole('button', { name: 'Delete' }).click();
     await row('spare').waitFor({ state: 'detached' });
     await focusIs(ada, 'a. "focus-doc"', 'the focus on the next document’s link');
+  });
+
+  it('Undo, Redo and Export pressed from the keyboard keep the focus as they become unavailable', async () => {
+    await openDocument(ada, h.url, 'focus-undo');
+    await ada.getByRole('button', { name: 'Add zone' }).click();
+    await ada.locator('.zone-item').waitFor();
+    const undo = ada.getByRole('button', { name: 'Undo', exact: true });
+    const redo = ada.getByRole('button', { name: 'Redo', exact: true });
+    await undo.focus();
+    await ada.keyboard.press('Enter'); // the last step: nothing is left to undo
+    await ada.locator('.zone-item').waitFor({ state: 'detached' });
+    await focusIs(ada, 'button. "Undo"', 'the focus still on Undo');
+    await expect(undo.getAttribute('aria-disabled')).resolves.toBe('true'); // said to be unavailable
+    await ada.keyboard.press('Enter'); // unavailable: nothing happens
+    await ada.keyboard.press('Tab');
+    await focusIs(ada, 'button. "Redo"', 'the focus on Redo');
+    await ada.keyboard.press('Enter');
+    await ada.locator('.zone-item').waitFor();
+    await focusIs(ada, 'button. "Redo"', 'the focus still on Redo');
+    await expect(redo.getAttribute('aria-disabled')).resolves.toBe('true');
+
+    const exportButton = ada.getByRole('button', { name: 'Export', exact: true });
+    await exportButton.focus();
+    await ada.keyboard.press('Enter');
+    await ada.getByRole('button', { name: /^Download / }).waitFor();
+    await focusIs(ada, 'button. "Export"', 'the focus still on Export, once its file is made');
   });
 });
 
