@@ -8,7 +8,7 @@ import { clipToPage } from './page-box.js';
 import { type ExtractedZone, type PageResult, zoneId } from './page-result.js';
 import { PipelineError } from './pipeline-error.js';
 import { textFrame, textTurn } from './text-frame.js';
-import { type ToPage, textItems } from './text-items.js';
+import { type ToPage, textItems, withoutRepeats } from './text-items.js';
 
 export type PageOptions = {
   /** Throws to stop the work (called per text item and between steps). */
@@ -65,7 +65,10 @@ export async function analyzePage(
       // The layout is found where the text is upright (a turned page's text runs down or up the page), and
       // read in that frame's order; the boxes are then turned back onto the page as shown.
       const frame = textFrame(viewport, textTurn(content, toPage));
-      const items = textItems(content, (x, y) => frame.toFrame(...toPage(x, y)), opts.check);
+      const items = withoutRepeats(
+        textItems(content, (x, y) => frame.toFrame(...toPage(x, y)), opts.check),
+        opts.check,
+      );
       const figures = opts.figures
         ? imageBoxes(
             await guard(page.getOperatorList({ annotationMode: AnnotationMode.DISABLE })),

@@ -161,6 +161,30 @@ describe('analyzePdf', () => {
     expect(zones.map((z) => z.text)).toEqual(['ו הד גבא']);
   });
 
+  it('reads text drawn twice over itself (a fake bold, an OCR layer over the same words) once', async () => {
+    const bt = (x: number, y: number, text: string, size = 12, mode = 0) =>
+      `BT ${mode} Tr /F1 ${size} Tf ${x} ${y} Td (${text}) Tj ET`;
+    const content = [
+      // A fake bold: the line again, 0.4 units to the right.
+      bt(72, 700, 'Hello fake bold world'),
+      bt(72.4, 700, 'Hello fake bold world'),
+      // An invisible OCR layer (render mode 3), a little smaller and off, far right on the page.
+      bt(380, 600, 'Scanned words here'),
+      bt(380.5, 600.4, 'Scanned words here', 11.5, 3),
+      // Glyphs drawn one by one, and a dot leader's dots: each next to the one before, never over it.
+      'BT /F1 12 Tf 72 500 Td (a) Tj 6.672 0 Td (l) Tj 2.664 0 Td (l) Tj ET',
+      `BT /F1 12 Tf 72 400 Td (Contents) Tj 50 0 Td ${Array(6).fill('(.) Tj 3.336 0 Td').join(' ')} (5) Tj ET`,
+    ].join('\n');
+    const { zones } = await analyze(rawTextPdf(content));
+    // (The line on the right is a column of its own, read last.)
+    expect(zones.map((z) => z.text)).toEqual([
+      'Hello fake bold world',
+      'all',
+      'Contents ......5',
+      'Scanned words here',
+    ]);
+  });
+
   it('leaves out control characters that a font’s broken ToUnicode map gives its glyphs', async () => {
     // A font mapping its codes to NUL, BEL, ESC and DEL (seen in PDFs from careless producers).
     const map = { A: '\u0000', B: '\u0007', C: '\u001b', D: '\u007f', E: '\u0085', H: 'H', i: 'i' };

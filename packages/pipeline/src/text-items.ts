@@ -84,6 +84,75 @@ export function textItems(content: TextContent, toPage: ToPage, check: () => voi
   return out;
 }
 
+/** Runs this close (times the font size, at the start and at the end of the run, and between baselines) overlap. */
+const SAME_PLACE = 0.5;
+/** Kept runs of one text in one square of the grid that a run is compared with (the latest ones). */
+const MAX_REPEAT_CANDIDATES = 64;
+
+/**
+ * The runs without those that repeat a run already kept: the same text, at about the same size, drawn over it
+ * (`sameRun`). PDFs draw text twice for a fake bold (a second pass a
+ * fraction of a point to the side), a drop shadow, a fill and then a stroke, or an invisible OCR layer laid over the
+ * same words; read as it is, each line of such text would come out twice ("HelloHello"). A reader sees it once.
+ */
+export function withoutRepeats(items: Glyphs[], check: () => void): Glyphs[] {
+  const out: Glyphs[] = [];
+  // Kept runs by text, in a grid of squares as wide as the page's largest font: a repeat starts within half its font
+  // size of its original, so in the same square or one next to it. A square holding many runs of one text (a dot
+  // leader's dots) is searched among its latest `MAX_REPEAT_CANDIDATES`, so no page costs more than that per run.
+  const unit = items.reduce((m, g) => Math.max(m, g.size), 1);
+  const seen = new Map<string, Map<number, Glyphs[]>>();
+  for (const g of items) {
+    check();
+    const text = g.str.trim();
+    const col = Math.floor(g.x / unit);
+    const row = Math.floor(g.base / unit);
+    let cells = seen.get(text);
+    if (cells !== undefined && isRepeat(cells, col, row, g)) continue;
+    out.push(g);
+    if (cells === undefined) seen.set(text, (cells = new Map()));
+    const key = cellKey(col, row);
+    const kept = cells.get(key);
+    if (kept) kept.push(g);
+    else cells.set(key, [g]);
+  }
+  return out;
+}
+
+/** A square of the grid as one number (two squares that share one are only compared with each other's runs too). */
+const cellKey = (col: number, row: number): number => col * 2 ** 22 + row;
+
+/** Whether `g` repeats a run kept in its square (`cells` of its text) or one next to it. */
+function isRepeat(cells: Map<number, Glyphs[]>, col: number, row: number, g: Glyphs): boolean {
+  for (let dc = -1; dc <= 1; dc++) {
+    for (let dr = -1; dr <= 1; dr++) {
+      const kept = cells.get(cellKey(col + dc, row + dr));
+      if (kept === undefined) continue;
+      for (let i = kept.length - 1; i >= Math.max(0, kept.length - MAX_REPEAT_CANDIDATES); i--) {
+        if (sameRun(kept[i], g)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether `b` is `a` drawn again: the same size (within 20 %) and place: its baseline within half the font size, its
+ * start and end within half the font size and less than half its width away (so that the next of a line's glyphs drawn
+ * one by one, `l` then `l`, is never taken for a repeat of the one before).
+ */
+const sameRun = (a: Glyphs, b: Glyphs): boolean => {
+  const size = Math.max(a.size, b.size);
+  const near = SAME_PLACE * size;
+  const across = Math.min(near, SAME_PLACE * Math.min(a.w, b.w));
+  return (
+    Math.min(a.size, b.size) >= 0.8 * size &&
+    Math.abs(a.x - b.x) <= across &&
+    Math.abs(a.x + a.w - (b.x + b.w)) <= across &&
+    Math.abs(a.base - b.base) <= near
+  );
+};
+
 /** A run of vertical writing (a CJK font's `-V` encoding): pdfjs says `ttb`, its style `vertical`. */
 export function isVertical(item: TextItem, content: TextContent): boolean {
   return (
