@@ -56,6 +56,15 @@ export function HistoryPanel({ documentId, zones, numbers, names, otherNames, se
     const back = opener.current;
     if (back instanceof HTMLElement && back.isConnected) back.focus();
   };
+  // A zone named here: shown, with the caret in its text. Beside the zones' text (a wide window) the panel stays, to
+  // go on from; over it (a narrow one, where it takes the whole screen) it closes, else the text and the caret put in
+  // it would be under it, and what is typed would go in unseen.
+  const showFromHere = (zoneId: string) => {
+    const here = panel.current?.getBoundingClientRect();
+    const text = document.querySelector('.text-pane')?.getBoundingClientRect();
+    if (here && text && here.left <= text.left + 1) onClose();
+    showZone(documentId, zoneId, { focus: true });
+  };
 
   const who = (item: HistoryItem) =>
     item.userId === selfId
@@ -78,7 +87,7 @@ export function HistoryPanel({ documentId, zones, numbers, names, otherNames, se
             <button
               type="button"
               className="link history-zone"
-              onClick={() => showZone(documentId, id, { focus: true })}
+              onClick={() => showFromHere(id)}
               title={zone.label || zone.text.slice(0, 80) || `Zone ${n}`}
             >
               zone {n}

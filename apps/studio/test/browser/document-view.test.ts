@@ -209,6 +209,42 @@ describe.runIf(chromiumAvailable)('Studio: the document view', () => {
     }
   });
 
+  it('on a phone, closes History when a zone named in it is shown, so that its text and caret are not under it', async () => {
+    const phone = await h.signIn(await h.phoneContext(), 'Ada');
+    await createBlank(phone, h.url, 'history-phone');
+    await phone.goto(`${h.url}/documents/history-phone`);
+    await waitForDocOpen(phone);
+    for (let i = 0; i < 3; i++) await phone.getByRole('button', { name: 'Add zone' }).click();
+    await expect.poll(() => phone.locator('.zone-item').count()).toBe(3);
+    await phone.getByRole('button', { name: 'History', exact: true }).click();
+    const panel = phone.getByTestId('history');
+    await panel.getByRole('button', { name: 'zone 1', exact: true }).click();
+    await panel.waitFor({ state: 'detached', timeout: 10_000 });
+    const text = phone.getByLabel(/^Text of zone 1 /);
+    await expect.poll(() => text.evaluate((el) => el === document.activeElement)).toBe(true);
+    // What is typed shows where it goes: the text is on the screen, nothing over it.
+    await expect
+      .poll(() =>
+        text.evaluate((el) => {
+          const r = el.getBoundingClientRect();
+          return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === el;
+        }),
+      )
+      .toBe(true);
+    await phone.close();
+
+    // Beside the zones' text (a wide window) it stays open, to go on from.
+    await page.goto(`${h.url}/documents/history-phone`);
+    await waitForDocOpen(page);
+    await page.getByRole('button', { name: 'History', exact: true }).click();
+    await page.getByTestId('history').getByRole('button', { name: 'zone 2', exact: true }).click();
+    await expect
+      .poll(() => page.getByLabel(/^Text of zone 2 /).evaluate((el) => el === document.activeElement))
+      .toBe(true);
+    await expect(page.getByTestId('history').isVisible()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Close history' }).click();
+  });
+
   it('deletes with the Delete key only the selected zone, not one that merely has the focus', async () => {
     await createBlank(page, h.url, 'delete-keys');
     await page.goto(`${h.url}/documents/delete-keys`);
