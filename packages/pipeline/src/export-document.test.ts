@@ -260,6 +260,38 @@ describe('exportDocument', () => {
     expect(md.match(/<[A-Za-z/!?][^>]*>/g)).toEqual(['<!-- page 1 -->']);
   });
 
+  it('rag: text without spaces is split between words (Thai, Chinese), and never inside a flag, an emoji or an accented letter', async () => {
+    const thai = `ก${'ภาษาไทยเป็นภาษาที่ไม่มีการเว้นวรรคระหว่างคำ'.repeat(40)}`;
+    const chinese = `中${'中华人民共和国是一个位于东亚的国家'.repeat(100)}`;
+    const flags = `a${'🇺🇸'.repeat(400)}`;
+    const family = `ab${'👨‍👩‍👧'.repeat(150)}`;
+    const accents = `a${'e\u0301'.repeat(700)}`;
+    const texts = { thai, chinese, flags, family, accents };
+    const zones = Object.entries(texts).map(([id, text], i) => ({ ...zone(id, i + 1, 10), text }));
+    const doc: ZoneDocument = { meta: {}, zones: Object.fromEntries(zones.map((z) => [z.id, z])) };
+    const chunks = (await exportDocument(doc, 'rag', { documentId: 'd' })).body
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { zoneIds: string[]; text: string });
+    const boundaries = (text: string, granularity: 'word' | 'grapheme') =>
+      new Set([...new Intl.Segmenter(undefined, { granularity }).segment(text)].map((s) => s.index));
+    for (const [id, text] of Object.entries(texts)) {
+      const pieces = chunks.filter((c) => c.zoneIds[0] === id).map((c) => c.text);
+      expect(pieces.length, id).toBeGreaterThan(1);
+      expect(pieces.join(''), id).toBe(text);
+      for (const p of pieces) expect(p.length, id).toBeLessThanOrEqual(RAG_CHUNK_CHARS);
+      // Each cut is where a word ends (where the text has words), and always between two characters as shown.
+      const words = boundaries(text, 'word');
+      const graphemes = boundaries(text, 'grapheme');
+      let at = 0;
+      for (const p of pieces.slice(0, -1)) {
+        at += p.length;
+        expect(graphemes.has(at), `${id} cut at ${at}`).toBe(true);
+        if (id === 'thai' || id === 'chinese') expect(words.has(at), `${id} cut at ${at}`).toBe(true);
+      }
+    }
+  });
+
   it('rag: no chunk is longer than RAG_CHUNK_CHARS; a longer zone is split between words, never inside a character', async () => {
     const sentence = (i: number) => `Sentence ${i} of a long paragraph says something. `;
     const long = Array.from({ length: 60 }, (_, i) => sentence(i))

@@ -83,7 +83,9 @@ export async function ragChunks(
 
 /**
  * A zone's text in pieces of at most `RAG_CHUNK_CHARS`: cut at the last line break or space that leaves a
- * piece at least half full, else anywhere but inside a surrogate pair (text without spaces, e.g. CJK).
+ * piece at least half full; in text without one there (Chinese, Japanese, Thai), at the last word boundary that does;
+ * else at the last boundary between characters as people see them (never inside a surrogate pair, an emoji sequence,
+ * a flag or a letter with its accents).
  */
 function split(zone: Zone, text: string): Part[] {
   const parts: Part[] = [];
@@ -93,7 +95,10 @@ function split(zone: Zone, text: string): Part[] {
     const half = RAG_CHUNK_CHARS / 2;
     let cut = window.lastIndexOf('\n');
     if (cut < half) cut = Math.max(window.lastIndexOf(' '), window.lastIndexOf('\t'));
-    if (cut < half) {
+    if (cut < half) cut = lastBoundary(text, at, 'word', half);
+    if (cut < half) cut = lastBoundary(text, at, 'grapheme', 1);
+    if (cut < 1) {
+      // One "character" longer than a chunk (a letter under a thousand combining marks): anywhere but inside a pair.
       cut = RAG_CHUNK_CHARS;
       const c = window.charCodeAt(cut - 1);
       if (c >= 0xd800 && c <= 0xdbff) cut--;
@@ -105,6 +110,24 @@ function split(zone: Zone, text: string): Part[] {
   }
   parts.push({ zone, text: text.slice(at), offset: at });
   return parts;
+}
+
+/** What the segmenters read past a chunk's end, so that a boundary at its end is one in the text too. */
+const LOOKAHEAD = 64;
+const segmenters: Partial<Record<'word' | 'grapheme', Intl.Segmenter>> = {};
+
+/**
+ * The last boundary (of words, or of characters as people see them) at most `RAG_CHUNK_CHARS` after `at`, relative to
+ * `at`, if it is at least `min`; else -1.
+ */
+function lastBoundary(text: string, at: number, granularity: 'word' | 'grapheme', min: number): number {
+  const segmenter = (segmenters[granularity] ??= new Intl.Segmenter(undefined, { granularity }));
+  let last = -1;
+  for (const { index } of segmenter.segment(text.slice(at, at + RAG_CHUNK_CHARS + LOOKAHEAD))) {
+    if (index > RAG_CHUNK_CHARS) break;
+    if (index >= min) last = index;
+  }
+  return last;
 }
 
 function chunk(parts: Part[], documentId: string, section: string | null): RagChunk {
