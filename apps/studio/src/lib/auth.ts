@@ -141,16 +141,31 @@ function expiresSoon(token: string, marginS = EXPIRY_MARGIN_S): boolean {
   return typeof exp === 'number' && exp - marginS < Date.now() / 1000;
 }
 
+/**
+ * `fetch`, with no answer at all (offline, the server down: the browser's bare "Failed to fetch") said as a sentence a
+ * user can act on; the sign-in form shows it as it is.
+ */
+async function reach(what: string, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    throw new AuthError(`Could not reach ${what}: check your connection, then try again.`);
+  }
+}
+
 async function fetchToken(mode: AuthMode, name: string | undefined): Promise<string> {
   if (mode.kind === 'fragment') return mode.token;
   if (mode.kind === 'provider') {
-    const res = await fetch(mode.url, { credentials: 'include', headers: { accept: 'application/json' } });
+    const res = await reach('the sign-in service', mode.url, {
+      credentials: 'include',
+      headers: { accept: 'application/json' },
+    });
     if (!res.ok) throw new AuthError(`the identity provider answered ${res.status}`);
     const body = (await res.json()) as { token?: unknown };
     if (typeof body.token !== 'string') throw new AuthError('the identity provider sent no token');
     return body.token;
   }
-  const res = await fetch('/api/dev/token', {
+  const res = await reach('the server', '/api/dev/token', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ name }),
