@@ -185,6 +185,30 @@ describe('exportDocument', () => {
     ]);
   });
 
+  it('markdown: zone text makes no link nor image (a javascript: link, a remote image, a link definition)', async () => {
+    const zones: Zone[] = [
+      { ...zone('link', 1, 10), text: 'Click [here](javascript:alert(1)) now' },
+      { ...zone('img', 1, 40), text: '![pixel](https://tracker.example/p.png)' },
+      { ...zone('def', 1, 70), text: '[ref]: javascript:alert(2)' },
+      { ...zone('use', 1, 100), text: 'see [ref] and [a \\](b) and [c]\\\\](d)' },
+      { ...zone('items', 1, 130), type: 'list', label: 'Bulleted list', text: '• [x](y)\n• [ref]: z' },
+      { ...zone('cap', 1, 160), type: 'caption', label: 'Caption', text: 'Figure [1](javascript:x)' },
+      { ...zone('plain', 1, 190), text: 'Array [1, 2] (of two) and f(x)[0]' },
+    ];
+    const doc: ZoneDocument = { meta: {}, zones: Object.fromEntries(zones.map((z) => [z.id, z])) };
+    const md = (await exportDocument(doc, 'markdown', { documentId: 'd' })).body;
+    expect(md.split('\n\n')).toEqual([
+      '<!-- page 1 -->',
+      'Click [here\\](javascript:alert(1)) now',
+      '![pixel\\](https://tracker.example/p.png)',
+      '\\[ref]: javascript:alert(2)',
+      'see [ref] and [a \\\\\\](b) and [c]\\\\\\\\\\](d)',
+      '- [x\\](y)\n- \\[ref]: z',
+      '*Figure [1\\](javascript:x)*',
+      'Array [1, 2] (of two) and f(x)[0]\n',
+    ]);
+  });
+
   it('markdown: a backslash in a caption does not escape the asterisks around it', async () => {
     const zones: Zone[] = [
       { ...zone('path', 1, 10), type: 'caption', label: 'Caption', text: 'Figure 1: files in C:\\temp\\' },

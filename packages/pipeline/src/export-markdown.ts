@@ -20,7 +20,7 @@ export async function toMarkdown(zones: Zone[], progress: ExportProgress): Promi
     }
     // A lone `\r` (or `\r\n`) ends a line for Markdown as `\n` does: left in, the next line's start would escape none
     // of the escaping below (a `# heading`, or a code fence that takes in the rest of the export).
-    const text = escapeHtml(z.text.replace(/\r\n?/g, '\n').trim());
+    const text = escapeLinks(escapeHtml(z.text.replace(/\r\n?/g, '\n').trim()));
     if (text === '' && z.type !== 'figure') continue;
     switch (z.type) {
       case 'heading':
@@ -67,6 +67,15 @@ function escapeHtml(s: string): string {
   );
 }
 
+/**
+ * Zone text never makes a link or an image either (a PDF's `[click](javascript:…)` would be a live link to whoever
+ * renders the export, `![](https://…)` an image fetched from anywhere): `]` is escaped where a link's destination
+ * would follow it (`](`; backslashes before it doubled, so that they do not undo that), and `escapeLine` escapes a line that would define a link (`[x]: url`), without which `[x]`
+ * links nowhere.
+ */
+const escapeLinks = (s: string): string =>
+  s.replace(/(\\*)\](?=\()/g, (_, backslashes: string) => `${backslashes}${backslashes}\\]`);
+
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ');
 
 /**
@@ -88,8 +97,9 @@ function listLine(line: string): string {
 }
 
 /**
- * Escapes what would start a heading, quote, list, rule or code fence at the beginning of a line, and a line that
- * would underline the line above it into a heading (`===`, `--`: a table's rows are consecutive lines). The
+ * Escapes what would start a heading, quote, list, rule or code fence at the beginning of a line, a line that
+ * would underline the line above it into a heading (`===`, `--`: a table's rows are consecutive lines), and one that
+ * would define a link (`[x]: url`). The
  * backslash goes before the punctuation (`1990\. A year`): before a digit it would be shown as it is.
  */
 function escapeLine(s: string): string {
@@ -97,6 +107,6 @@ function escapeLine(s: string): string {
   if (ordered) return `${ordered[1]}\\${s.slice(ordered[1].length)}`;
   // A whole line of one of `-*_` (spaces between them too: `_ _ _`) is a rule, of `=` or `-` an underline; text after
   // them (`***bold***`, `---x`) is neither, and left as it is.
-  if (/^(?:([-*_])(?:[ \t]*\1){2,}|=+|-+)[ \t]*$/.test(s)) return `\\${s}`;
+  if (/^(?:([-*_])(?:[ \t]*\1){2,}|=+|-+)[ \t]*$/.test(s) || /^\[[^\]]*\]:/.test(s)) return `\\${s}`;
   return s.replace(/^(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|`{3,}|~{3,})/, '\\$1');
 }
