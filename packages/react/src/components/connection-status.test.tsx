@@ -1,7 +1,21 @@
 // @vitest-environment jsdom
-import { act, cleanup, renderHook } from '@testing-library/react';
+import type { ConnectionState } from '@syncline/client';
+import { act, cleanup, render, renderHook, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { useCountdown } from './connection-status.js';
+import { ConnectionStatus, useCountdown } from './connection-status.js';
+
+/** The connection the pill shows (the provider's context, as `useWebSocketContext` gives it). */
+const connection = vi.hoisted(() => ({
+  state: 'open' as ConnectionState,
+  nextRetryAt: null as number | null,
+}));
+vi.mock('../use-websocket-context.js', () => ({
+  useWebSocketContext: () => ({
+    connectionStatus: connection.state,
+    nextRetryAt: connection.nextRetryAt,
+    retryNow: () => {},
+  }),
+}));
 
 describe('useCountdown', () => {
   beforeEach(() => {
@@ -33,5 +47,39 @@ describe('useCountdown', () => {
     expect(rendered.at(-1)).toBe(2);
     rerender({ at: null });
     expect(rendered.at(-1)).toBeNull();
+  });
+});
+
+describe('ConnectionStatus', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_000_000);
+  });
+  afterEach(() => {
+    cleanup();
+    vi.useRealTimers();
+    connection.state = 'open';
+    connection.nextRetryAt = null;
+  });
+
+  it('announces the state once, not the countdown at every second', () => {
+    connection.state = 'reconnecting';
+    connection.nextRetryAt = Date.now() + 3_000;
+    const { container } = render(<ConnectionStatus />);
+    const live = screen.getByRole('status');
+    const announced = [live.textContent];
+    const shown = [container.textContent];
+    for (let i = 0; i < 2; i++) {
+      act(() => void vi.advanceTimersByTime(1_000));
+      announced.push(screen.getByRole('status').textContent);
+      shown.push(container.textContent);
+    }
+    // The pill counts down; what a screen reader is told stays "Reconnecting".
+    expect(shown).toEqual([
+      'Reconnecting in 3sRetry now',
+      'Reconnecting in 2sRetry now',
+      'Reconnecting in 1sRetry now',
+    ]);
+    expect(announced).toEqual(['Reconnecting', 'Reconnecting', 'Reconnecting']);
   });
 });

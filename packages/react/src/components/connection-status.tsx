@@ -20,18 +20,23 @@ const LABELS: Record<string, string> = {
 
 /**
  * The connection pill: connected; reconnecting with a countdown and a "Retry now" button; offline; failed
- * with a retry button. `data-state` carries the state for styling; the text is announced politely.
+ * with a retry button. `data-state` carries the state for styling; the state is announced politely, once per change:
+ * the countdown beside it ("in 7s") is not in the live region, which would have a screen reader say it every second.
  */
 export function ConnectionStatus({ className, offlineHint }: ConnectionStatusProps): ReactNode {
   const { connectionStatus: state, nextRetryAt, retryNow } = useWebSocketContext();
   const seconds = useCountdown(state === 'reconnecting' ? nextRetryAt : null);
   const canRetry = state === 'reconnecting' || state === 'offline' || state === 'failed';
-  let label = LABELS[state] ?? state;
-  if (state === 'reconnecting' && seconds !== null) label = `Reconnecting in ${seconds}s`;
+  const label = LABELS[state] ?? state;
   return (
     <div className={['syncline-connection-status', className].filter(Boolean).join(' ')} data-state={state}>
-      <span className="syncline-connection-status__label" role="status" aria-live="polite">
-        {label}
+      <span className="syncline-connection-status__label">
+        <span role="status" aria-live="polite">
+          {label}
+        </span>
+        {state === 'reconnecting' && seconds !== null && (
+          <span className="syncline-connection-status__countdown"> in {seconds}s</span>
+        )}
       </span>
       {canRetry && (
         <button type="button" className="syncline-connection-status__retry" onClick={retryNow}>
