@@ -89,7 +89,13 @@ export async function analyzePage(
         warnings.push(`${found.length} zones; only the first ${opts.maxZones} were kept`);
         found.length = opts.maxZones;
       }
-      zones = found.map((z, i) => ({ ...z, id: zoneId(pageNumber, i + 1), order: i + 1 }));
+      // NFC again over the whole zone: an accent drawn as a run of its own joins its letter here.
+      zones = found.map((z, i) => ({
+        ...z,
+        text: z.text.normalize('NFC'),
+        id: zoneId(pageNumber, i + 1),
+        order: i + 1,
+      }));
     } finally {
       page.cleanup();
     }

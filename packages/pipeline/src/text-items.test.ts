@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Glyphs, withoutRepeats } from './text-items.js';
+import { cleanText, type Glyphs, withoutRepeats } from './text-items.js';
 
 /** A run of `size` units of Helvetica-ish text (half an em per character) with its baseline at `base`. */
 const run = (str: string, x: number, base: number, size = 12, w = str.length * size * 0.5): Glyphs => ({
@@ -13,6 +13,16 @@ const run = (str: string, x: number, base: number, size = 12, w = str.length * s
   font: 'F1',
 });
 const texts = (items: Glyphs[]) => withoutRepeats(items, () => {}).map((g) => `${g.str}@${g.x}`);
+
+describe('cleanText', () => {
+  it('drops control characters and composes accents apart from their letters (NFC), as a user types them', () => {
+    expect(cleanText('cafe\u0301 \u0000de\u0301ja\u0300\u0007')).toBe('café déjà');
+    expect(cleanText('cafe\u0301')).toHaveLength(4);
+    // Hangul drawn as jamo becomes its syllable; text already composed is left as it is.
+    expect(cleanText('\u1112\u1161\u11ab')).toBe('한');
+    expect(cleanText('Noël ﬁ 日本')).toBe('Noël ﬁ 日本');
+  });
+});
 
 describe('withoutRepeats', () => {
   it('drops a run drawn again over itself: a fake bold, a smaller invisible OCR copy far right on a page', () => {

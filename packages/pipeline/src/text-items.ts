@@ -29,9 +29,12 @@ const DEFAULT_DESCENT = -0.2;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose.
 const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
-/** A run's text without control characters. */
+/**
+ * A run's text without control characters, in NFC: a letter and the accent a font draws apart from it (`e` + U+0301)
+ * become the one character a user types (`é`), so a search for what they typed finds it.
+ */
 export function cleanText(s: string): string {
-  return s.replace(CONTROLS, '');
+  return s.replace(CONTROLS, '').normalize('NFC');
 }
 
 /**
