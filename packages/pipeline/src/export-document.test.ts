@@ -226,12 +226,17 @@ describe('exportDocument', () => {
     ]);
   });
 
-  it('markdown: a carriage return ends a line as a line feed does, and the line after it is escaped too', async () => {
+  it('markdown: a carriage return ends a line as a line feed does, the line after it is escaped too, and a blank line in a list is no item', async () => {
     const zones: Zone[] = [
       { ...zone('head', 1, 10), text: 'first line\r# not a heading' },
       { ...zone('fence', 1, 40), text: 'a paragraph\r\n```' },
       { ...zone('after', 1, 70), text: 'the text after it' },
-      { ...zone('items', 1, 100), type: 'list', label: 'Bulleted list', text: '• one\r• two\r\n• three' },
+      {
+        ...zone('items', 1, 100),
+        type: 'list',
+        label: 'Bulleted list',
+        text: '• one\r• two\r\n\n  \n• three\n',
+      },
       { ...zone('rows', 1, 130), type: 'table', label: 'Table', text: 'A | 1\r> B | 2' },
     ];
     const doc: ZoneDocument = { meta: {}, zones: Object.fromEntries(zones.map((z) => [z.id, z])) };

@@ -30,7 +30,14 @@ export async function toMarkdown(zones: Zone[], progress: ExportProgress): Promi
         );
         break;
       case 'list':
-        parts.push(text.split('\n').map(listLine).join('\n'));
+        // A blank line between items (an edited list) is no empty `- ` item.
+        parts.push(
+          text
+            .split('\n')
+            .filter((l) => l.trim() !== '')
+            .map(listLine)
+            .join('\n'),
+        );
         break;
       case 'table':
         parts.push(
