@@ -3,9 +3,10 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { DocumentList } from './components/DocumentList.js';
 import { DocumentView } from './components/DocumentView.js';
 import { ForgetDeletedPdfs } from './components/ForgetDeletedPdfs.js';
+import { SessionExpiredBanner } from './components/SessionExpiredBanner.js';
 import { SignIn } from './components/SignIn.js';
 import { type Studio, StudioContext } from './hooks/studio-context.js';
-import { Auth } from './lib/auth.js';
+import { Auth, configuredMode } from './lib/auth.js';
 import { persistenceFor } from './lib/doc-persistence.js';
 import { offlineBlankOptions } from './lib/offline-blank.js';
 import { canShowZone, showZone } from './lib/zone-focus.js';
@@ -39,7 +40,18 @@ function usePath(): [string, (path: string) => void] {
 
 /** Studio: sign in, then the documents list (`/`) or one document (`/documents/:id`). */
 export function App() {
-  const [auth, setAuth] = useState<Auth | null>(() => Auth.restore());
+  // A token handed over in the URL is a sign-in, also over a session kept from before (one that expired, say).
+  const [auth, setAuth] = useState<Auth | null>(() =>
+    configuredMode()?.kind === 'fragment' ? null : Auth.restore(),
+  );
+  // So too one put in the address of the page already open (only its `#` changed: the page is not loaded again).
+  useEffect(() => {
+    const onHash = () => {
+      if (configuredMode()?.kind === 'fragment') setAuth(null);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
   const [path, navigate] = usePath();
   const studio: Studio | null = useMemo(() => (auth ? { auth, navigate } : null), [auth, navigate]);
   // A fresh token for every connection (a restarted dev server has a new secret).
@@ -71,6 +83,14 @@ export function App() {
         clientOptions={clientOptions}
         documentOptions={documentOptions}
       >
+        <SessionExpiredBanner
+          onSignInAgain={() => {
+            // The page stays where it is: signed in again, the same document opens, and what was changed meanwhile
+            // (kept in this browser for this user) is sent.
+            Auth.forget();
+            setAuth(null);
+          }}
+        />
         {match ? <DocumentView key={match[1]} documentId={decodedSegment(match[1])} /> : <DocumentList />}
         <ForgetDeletedPdfs userId={studio.auth.identity.userId} />
         <NotificationContainer className="toasts" action={showZoneAction} />

@@ -1,10 +1,17 @@
 import { useMaintenance, useWebSocketContext } from '@syncline/react';
+import { useSyncExternalStore } from 'react';
+import { useStudio } from '../hooks/studio-context.js';
 
-/** The offline banner (edits continue and sync later) and the server's maintenance announcement. */
+/**
+ * The offline banner (edits continue and sync later) and the server's maintenance announcement. Not the offline banner
+ * once the session has expired: the connection is not coming back by itself, and the session's banner says why.
+ */
 export function Banners({ pending }: { pending: number }) {
+  const { auth } = useStudio();
+  const expired = useSyncExternalStore(auth.subscribe, () => auth.expired);
   const { connectionStatus: state } = useWebSocketContext();
   const maintenance = useMaintenance();
-  const disconnected = state === 'offline' || state === 'reconnecting' || state === 'failed';
+  const disconnected = !expired && (state === 'offline' || state === 'reconnecting' || state === 'failed');
   return (
     <>
       {maintenance.enabled && (

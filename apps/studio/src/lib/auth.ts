@@ -66,10 +66,24 @@ export function configuredMode(): AuthMode | null {
 
 export class AuthError extends Error {}
 
+/**
+ * The session is over and cannot be renewed here: the token handed over in the URL has expired, or the identity
+ * provider refuses a new one (401, 403) once the last one has. Not a lost connection: that one comes back by itself.
+ */
+export class SessionExpired extends AuthError {
+  constructor() {
+    super('Your session has expired: sign in again.');
+  }
+}
+
 /** The signed-in user's tokens: fetched fresh for every connection, cached for HTTP calls. */
 export class Auth {
   private cached: string | undefined;
   readonly identity: Identity;
+  /** Whether the session has expired (see `SessionExpired`), for `subscribe`'s listeners. */
+  private expiredNow = false;
+  private readonly listeners = new Set<() => void>();
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     private readonly mode: AuthMode,
@@ -112,6 +126,41 @@ export class Auth {
   }
 
   /**
+   * Whether the session has expired: its token cannot be renewed (a token handed over in the URL, once its `exp` is
+   * past: known from then on, before the server says so), or the identity provider refused a new one once the last one
+   * had expired. A token had again (the provider's session back) ends it.
+   */
+  get expired(): boolean {
+    return this.expiredNow;
+  }
+
+  /** Calls `listener` whenever `expired` changes; returns the unsubscribe. */
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    if (this.listeners.size === 1) this.watchExpiry();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) clearTimeout(this.expiryTimer);
+    };
+  };
+
+  private setExpired(expired: boolean): void {
+    if (expired === this.expiredNow) return;
+    this.expiredNow = expired;
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /** A token handed over in the URL cannot be renewed: the session ends when it expires. */
+  private watchExpiry(): void {
+    if (this.mode.kind !== 'fragment' || this.cached === undefined) return;
+    const { exp } = decodeClaims(this.cached);
+    if (typeof exp !== 'number') return;
+    const left = exp * 1000 - Date.now();
+    if (left <= 0) this.setExpired(true);
+    else this.expiryTimer = setTimeout(() => this.watchExpiry(), Math.min(left, 2 ** 31 - 1));
+  }
+
+  /**
    * A token: `fresh` asks the issuer for a new one (every WebSocket connection does: a restarted dev
    * server has a new secret); otherwise the cached one while it is valid. Falls back to the cached token
    * when the issuer cannot be reached.
@@ -119,15 +168,27 @@ export class Auth {
   async token(fresh = false): Promise<string> {
     const cached = this.cached;
     if (!fresh && cached && !expiresSoon(cached)) return cached;
+    let token: string;
     try {
-      const token = await fetchToken(this.mode, this.name);
-      this.cached = token;
-      this.save();
-      return token;
+      token = await fetchToken(this.mode, this.name);
     } catch (error) {
       if (cached && !expiresSoon(cached, 0)) return cached;
+      // Refused by the identity provider, with nothing valid left: the session is over (unreachable, it is not).
+      if (error instanceof Refused) {
+        this.setExpired(true);
+        throw new SessionExpired();
+      }
       throw error;
     }
+    // The one handed over in the URL is all there is: past its time, nothing renews it.
+    if (this.mode.kind === 'fragment' && expiresSoon(token, 0)) {
+      this.setExpired(true);
+      throw new SessionExpired();
+    }
+    this.cached = token;
+    this.save();
+    this.setExpired(false);
+    return token;
   }
 
   private save(): void {
@@ -135,6 +196,9 @@ export class Auth {
     localStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
   }
 }
+
+/** The identity provider answered that it will not give this browser a token (its own session is over). */
+class Refused extends AuthError {}
 
 function expiresSoon(token: string, marginS = EXPIRY_MARGIN_S): boolean {
   const { exp } = decodeClaims(token);
@@ -160,6 +224,8 @@ async function fetchToken(mode: AuthMode, name: string | undefined): Promise<str
       credentials: 'include',
       headers: { accept: 'application/json' },
     });
+    if (res.status === 401 || res.status === 403)
+      throw new Refused(`the identity provider answered ${res.status}`);
     if (!res.ok) throw new AuthError(`the identity provider answered ${res.status}`);
     const body = (await res.json()) as { token?: unknown };
     if (typeof body.token !== 'string') throw new AuthError('the identity provider sent no token');
