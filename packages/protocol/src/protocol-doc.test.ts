@@ -57,6 +57,18 @@ describe('PROTOCOL.md', () => {
     }
   });
 
+  it('§12.1 lists every event of the catalogue with its class and publisher, and no other', () => {
+    const start = doc.indexOf('### 12.1 Summary');
+    const table = doc.slice(start, doc.indexOf('\n\n', doc.indexOf('| Event', start)));
+    const rows = table
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .map((line) => line.split('|').map((cell) => cell.trim().replace(/`/g, '')));
+    expect(Object.fromEntries(rows.map((r) => [r[1], `${r[2]} ${r[3]}`]))).toEqual(
+      Object.fromEntries(Object.entries(EVENTS).map(([type, e]) => [type, `${e.delivery} ${e.publisher}`])),
+    );
+  });
+
   /** Every JSON example: a block, or a block of one message per line (`→` client to server, `←` back). */
   const examples: { line: number; text: string; dir: '→' | '←' | null }[] = [];
   for (const m of doc.matchAll(/```json\n([\s\S]*?)```/g)) {
