@@ -148,7 +148,8 @@ export async function handleCommand(hub: Hub, session: Session, msg: BatchableCl
       }
       const parsed = parseEventData(msg.event, msg.data);
       if (!parsed.ok) return fail(parsed.code, parsed.message);
-      const why = unencodable(parsed.value.data);
+      // The data as sent: the schema's copy leaves out a key `__proto__`, which must be refused, not dropped.
+      const why = unencodable(msg.data);
       if (why !== null) return fail(ErrorCode.Invalid, why);
       const spec = EVENTS[parsed.value.type];
       if (spec.publisher === 'server')

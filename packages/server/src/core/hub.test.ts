@@ -304,6 +304,31 @@ describe('Hub data that cannot be encoded', () => {
     expect((bob.s.take() as Msg[]).find((m) => m.id === 'p2')).toMatchObject({ type: 'ack' });
   });
 
+  // JSON.parse keeps `__proto__` as an own key, which MessagePack subscribers would read as `__proto_`: PROTOCOL §9.2
+  // refuses it. The catalogue's schema copies the data without it, so the check must look at the data as sent: a top
+  // level `__proto__` was silently dropped (acked and delivered without it) while one deeper down was refused.
+  it.each([
+    ['at the top level', '{"name":"odd","__proto__":{"x":1}}'],
+    ['deeper down', '{"name":"odd","inner":{"__proto__":{"x":1}}}'],
+  ])('refuses a key __proto__ in published data %s', async (_, data) => {
+    const h = setup();
+    const alice = await h.hello('alice', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    const bob = await h.hello('bob', { rooms: [{ room: 'doc:a', mode: 'join' }] });
+    alice.s.take();
+    bob.s.take();
+    alice.s.writeRaw(`{"type":"publish","id":"p1","room":"doc:a","event":"app_event","data":${data}}`);
+    await h.settle();
+    expect(alice.s.take()).toEqual([
+      {
+        type: 'nack',
+        id: 'p1',
+        code: ErrorCode.Invalid,
+        message: 'data: the key "__proto__" is not read alike by every peer',
+      },
+    ]);
+    expect(bob.s.take()).toEqual([]);
+  });
+
   // Standard extensions spliced in where the string "BIG" (a3 42 49 47) was: a big integer (bigint, fixext16 type
   // 0x42: 2^70), which JSON subscribers cannot be sent; a timestamp (fixext4 type -1: second 0), which they would
   // read as something else.
