@@ -41,15 +41,24 @@ export interface NotificationCenterOptions {
   max?: number;
 }
 
+/** Once a hold ends, the least time a toast has left: it does not go the moment the pointer or focus leaves it. */
+export const AFTER_HOLD_MS = 1_000;
+
 /**
  * The toasts of one provider: conflicts, rejected edits, errors and maintenance announcements. A store
  * for `useSyncExternalStore` (the list is replaced, never mutated). A notification with the same `id` as
- * a shown one replaces it (so repeated errors do not pile up).
+ * a shown one replaces it (so repeated errors do not pile up). While held (`hold`: the pointer or the keyboard's focus
+ * is on the toasts) none times out: each goes on with the time it had left once the hold ends.
  */
 export class NotificationCenter {
   private list: readonly Notification[] = Object.freeze([]);
   private readonly listeners = new Set<() => void>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** When each running timer ends (ms since the epoch). */
+  private readonly dueAt = new Map<string, number>();
+  /** While held: the time each toast had left (its timer stopped). */
+  private readonly left = new Map<string, number>();
+  private holds = 0;
   private counter = 0;
   private readonly durationMs: number;
   private readonly max: number;
@@ -85,12 +94,36 @@ export class NotificationCenter {
     this.set(next);
     this.clearTimer(id);
     if (!n.sticky) {
-      this.timers.set(
-        id,
-        setTimeout(() => this.dismiss(id), durationMs ?? this.durationMs),
-      );
+      const ms = durationMs ?? this.durationMs;
+      if (this.holds > 0) this.left.set(id, ms);
+      else this.startTimer(id, ms);
     }
     return id;
+  }
+
+  /**
+   * Holds every toast where it is (none times out) until the returned function is called: for as long as the user is
+   * reading one, or has the keyboard on its buttons. Holds nest; each toast goes on with the time it had left (at least
+   * `AFTER_HOLD_MS`) once the last ends.
+   */
+  hold(): () => void {
+    if (this.holds++ === 0) {
+      const now = Date.now();
+      for (const [id, timer] of this.timers) {
+        clearTimeout(timer);
+        this.left.set(id, Math.max(0, (this.dueAt.get(id) ?? now) - now));
+      }
+      this.timers.clear();
+      this.dueAt.clear();
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds > 0) return;
+      for (const [id, ms] of this.left) this.startTimer(id, Math.max(ms, AFTER_HOLD_MS));
+      this.left.clear();
+    };
   }
 
   dismiss(id: string): void {
@@ -100,13 +133,14 @@ export class NotificationCenter {
   }
 
   clear(): void {
-    for (const id of [...this.timers.keys()]) this.clearTimer(id);
+    for (const id of [...this.timers.keys(), ...this.left.keys()]) this.clearTimer(id);
     if (this.list.length > 0) this.set([]);
   }
 
   /** Stops every timer (the provider unmounted); shown notifications stay until dismissed. */
   dispose(): void {
     for (const id of [...this.timers.keys()]) this.clearTimer(id);
+    this.left.clear();
   }
 
   /** Listeners now (for tests). */
@@ -114,10 +148,20 @@ export class NotificationCenter {
     return this.listeners.size;
   }
 
+  private startTimer(id: string, ms: number): void {
+    this.timers.set(
+      id,
+      setTimeout(() => this.dismiss(id), ms),
+    );
+    this.dueAt.set(id, Date.now() + ms);
+  }
+
   private clearTimer(id: string): void {
     const t = this.timers.get(id);
     if (t !== undefined) clearTimeout(t);
     this.timers.delete(id);
+    this.dueAt.delete(id);
+    this.left.delete(id);
   }
 
   private set(list: Notification[]): void {

@@ -1,7 +1,10 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NotificationContainer } from './components/notification-container.js';
+import { SynclineContext } from './context.js';
+import { EventBus } from './event-bus.js';
+import { AFTER_HOLD_MS, NotificationCenter } from './notification-center.js';
 import { TestWorld, until } from './testing/server.js';
 import { useMaintenance, useNotify } from './use-notifications.js';
 
@@ -136,5 +139,54 @@ describe('NotificationContainer and useMaintenance', () => {
     expect(document.activeElement).toBe(dismiss('One')); // none after it: the one before
     fireEvent.click(dismiss('One'));
     expect(document.activeElement).toBe(screen.getByLabelText('Field')); // none left: where it came from
+  });
+});
+
+describe('NotificationContainer: toasts stay while read', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    cleanup();
+    vi.useRealTimers();
+  });
+
+  /** The container on a center of its own (no connection), with a field outside it. */
+  function renderToasts() {
+    const center = new NotificationCenter({ durationMs: 6000 });
+    render(
+      <SynclineContext.Provider
+        value={{ runtime: null, bus: new EventBus(), notifications: center, presenceEnabled: false }}
+      >
+        <input aria-label="Field" />
+        <NotificationContainer />
+      </SynclineContext.Provider>,
+    );
+    const toast = (title: string) => screen.queryByText(title);
+    return { center, toast };
+  }
+
+  it('times no toast out while the keyboard is on it, nor under the pointer', () => {
+    const { center, toast } = renderToasts();
+    act(() => void center.notify({ kind: 'conflict', title: 'Ben deleted it', message: 'm' }));
+    act(() => void vi.advanceTimersByTime(5000));
+    // The keyboard reaches it with a second to go, and stays a minute.
+    act(() => screen.getByRole('button', { name: 'Dismiss: Ben deleted it' }).focus());
+    act(() => void vi.advanceTimersByTime(60_000));
+    expect(toast('Ben deleted it')).not.toBeNull();
+    // Left: it goes a moment later, not at once.
+    act(() => screen.getByLabelText('Field').focus());
+    expect(toast('Ben deleted it')).not.toBeNull();
+    act(() => void vi.advanceTimersByTime(AFTER_HOLD_MS));
+    expect(toast('Ben deleted it')).toBeNull();
+
+    act(() => void center.notify({ kind: 'error', title: 'Not uploaded', message: 'm' }));
+    const region = screen.getByRole('region', { name: 'Notifications' });
+    fireEvent.pointerEnter(region);
+    act(() => void vi.advanceTimersByTime(60_000));
+    expect(toast('Not uploaded')).not.toBeNull();
+    fireEvent.pointerLeave(region);
+    act(() => void vi.advanceTimersByTime(6000));
+    expect(toast('Not uploaded')).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 'use client';
-import { type FocusEvent, type ReactNode, useRef } from 'react';
+import { type FocusEvent, type ReactNode, useEffect, useRef } from 'react';
+import { useSynclineContext } from '../context.js';
 import type { Notification, NotificationAction } from '../notification-center.js';
 import { useBrowserLayoutEffect } from '../use-browser-layout-effect.js';
 import { useNotifications } from '../use-notifications.js';
@@ -45,10 +46,34 @@ function toastToFocus(before: readonly string[], now: readonly string[], lost: s
  * body: the focus goes to the next toast's Dismiss (else the one before's), and with no toast left, back to the element
  * that had it before it came into the toasts, if that is still in the page. An action that puts the focus somewhere
  * itself (Studio's Show zone: in the zone's text) has it there.
+ *
+ * No toast times out while the pointer is over the toasts or the keyboard's focus is in them
+ * (`NotificationCenter.hold`): one being read, or whose action the keyboard has reached, does not go from under the user.
  */
 export function NotificationContainer({ className, action }: NotificationContainerProps): ReactNode {
   const { notifications, dismiss } = useNotifications();
+  const { notifications: center } = useSynclineContext();
   const region = useRef<HTMLElement>(null);
+  // The holds of the pointer and of the focus (their release), while they are on the toasts.
+  const pointerHold = useRef<(() => void) | null>(null);
+  const focusHold = useRef<(() => void) | null>(null);
+  /** Holds the toasts while the focus is in them, from `inside` (else whether the active element is). */
+  const holdForFocus = (inside = region.current?.contains(document.activeElement) ?? false) => {
+    if (inside && !focusHold.current) focusHold.current = center.hold();
+    else if (!inside && focusHold.current) {
+      focusHold.current();
+      focusHold.current = null;
+    }
+  };
+  useEffect(
+    () => () => {
+      pointerHold.current?.();
+      focusHold.current?.();
+      pointerHold.current = null;
+      focusHold.current = null;
+    },
+    [],
+  );
   const had = useRef<Had | null>(null);
   // Where the focus came into the toasts from, to go back to.
   const cameFrom = useRef<HTMLElement | null>(null);
@@ -63,10 +88,14 @@ export function NotificationContainer({ className, action }: NotificationContain
       el: e.target,
       id: e.target.closest('[data-notification-id]')?.getAttribute('data-notification-id') ?? null,
     };
+    holdForFocus(true);
   };
   const onBlur = (e: FocusEvent<HTMLElement>) => {
     // Gone elsewhere in the page. (No related target: the window lost the focus, or the element went, for the effect.)
-    if (outside(e.relatedTarget)) had.current = null;
+    if (outside(e.relatedTarget)) {
+      had.current = null;
+      holdForFocus(false);
+    }
   };
   useBrowserLayoutEffect(() => {
     const before = shown.current;
@@ -84,6 +113,7 @@ export function NotificationContainer({ className, action }: NotificationContain
     const back = cameFrom.current;
     const target = next ? dismissOf(next) : back?.isConnected ? back : null;
     target?.focus();
+    holdForFocus(); // still in the toasts, or gone from them with the last
   });
   return (
     <section
@@ -93,6 +123,13 @@ export function NotificationContainer({ className, action }: NotificationContain
       aria-live="polite"
       onFocus={onFocus}
       onBlur={onBlur}
+      onPointerEnter={() => {
+        pointerHold.current ??= center.hold();
+      }}
+      onPointerLeave={() => {
+        pointerHold.current?.();
+        pointerHold.current = null;
+      }}
     >
       {notifications.map((n) => {
         const urgent = n.kind === 'error' || n.kind === 'rejected' || n.kind === 'maintenance';
