@@ -30,8 +30,9 @@ declare const NotificationContainer: typeof import('@syncline/react').Notificati
 declare function Editor(props: { documentId: string }): null;
 `;
 
-mkdirSync(join(root, 'tmp'), { recursive: true }); // git ignores it
-const dir = mkdtempSync(join(root, 'tmp', 'readme-samples-'));
+// Under node_modules: ignored by git and biome, and the packages resolve from there as from any file of the repo.
+mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
+const dir = mkdtempSync(join(root, 'node_modules', '.cache', 'readme-samples-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('README', () => {
