@@ -649,6 +649,7 @@ export function DocumentView({ documentId }: { documentId: string }) {
             names={knownNames}
             otherNames={otherNames}
             selfId={selfId}
+            offline={disconnected}
             onClose={() => setShowHistory(false)}
           />
         )}

@@ -18,6 +18,8 @@ interface Props {
   /** Names from elsewhere (the document's own, those this browser kept), for authors the history does not name. */
   otherNames?: ReadonlyMap<string, string>;
   selfId: string;
+  /** No connection to the server (offline, reconnecting): the history cannot be asked for until it is back. */
+  offline?: boolean;
   onClose: () => void;
 }
 
@@ -25,7 +27,16 @@ interface Props {
  * Who changed what, and when: the document's history from the server (`useDocumentHistory`), newest first,
  * a run of typing in one zone as one line. Zones that still exist are links to their text.
  */
-export function HistoryPanel({ documentId, zones, numbers, names, otherNames, selfId, onClose }: Props) {
+export function HistoryPanel({
+  documentId,
+  zones,
+  numbers,
+  names,
+  otherNames,
+  selfId,
+  offline = false,
+  onClose,
+}: Props) {
   const history = useDocumentHistory(documentId, { limit: LIMIT });
   const items = useMemo(() => historyItems(history.entries), [history.entries]);
   // The names the history gives are kept, to name these people later (offline too: author-names.ts).
@@ -124,7 +135,14 @@ export function HistoryPanel({ documentId, zones, numbers, names, otherNames, se
           The history could not be loaded: {history.error}
         </p>
       )}
-      {history.loading && !history.error && <p className="empty">Loading…</p>}
+      {/* Asked for, it comes once the connection is back: said, not an endless "Loading…". */}
+      {history.loading && !history.error && (
+        <p className="empty" role="status">
+          {offline
+            ? 'No connection to the server: the history is loaded once the connection is back.'
+            : 'Loading…'}
+        </p>
+      )}
       {!history.loading && items.length === 0 && !history.error && <p className="empty">No changes yet.</p>}
       <ol className="history-list">
         {items.map((item) => (

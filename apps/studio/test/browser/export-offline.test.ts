@@ -61,4 +61,23 @@ describe.runIf(chromiumAvailable)('Studio: export and download without a connect
     await expect(exportButton.isDisabled()).resolves.toBe(false);
     await expect(download.isDisabled()).resolves.toBe(false);
   });
+  it('says History waits for the connection, offline, and shows it once the connection is back', async () => {
+    await context.setOffline(true);
+    await eventually(
+      () => pillState(page),
+      (s) => s !== 'open',
+      15_000,
+      'the connection lost',
+    );
+    await page.getByRole('button', { name: 'History', exact: true }).click();
+    // Said, not an endless "Loading…".
+    const waiting = page
+      .getByTestId('history')
+      .getByText('No connection to the server: the history is loaded once the connection is back.');
+    await waiting.waitFor({ timeout: 10_000 });
+    await context.setOffline(false);
+    await waiting.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.getByTestId('history').getByText("changed the document's details").waitFor();
+    await page.getByRole('button', { name: 'Close history' }).click();
+  });
 });
