@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arbDoc, FC_PARAMS } from '../test/arbitraries.js';
@@ -85,5 +86,23 @@ describe('checksum', () => {
       plain({ meta: {}, zones: { a: 1, b: null } }),
     );
     expect(checksum([1, { b: 2 }])).toBe(plain([1, { b: 2 }]));
+  });
+});
+
+describe('PROTOCOL.md §13.10', () => {
+  it('has test vectors that are what canonicalJson and checksum make (other clients implement from them)', () => {
+    const spec = readFileSync(new URL('../../protocol/PROTOCOL.md', import.meta.url), 'utf8');
+    const section = spec.slice(spec.indexOf('### 13.10 Checksums'), spec.indexOf('### 13.11'));
+    const table = section.slice(section.indexOf('Test vectors:'));
+    const rows = table
+      .split('\n')
+      .filter((line) => line.startsWith('| ') && !line.startsWith('| Document') && !line.startsWith('| -'))
+      .map((line) => line.split(' | ').map((cell) => cell.replace(/^\| /, '').replace(/ \|$/, '').trim()));
+    expect(rows.length).toBe(3);
+    for (const [document, canonical, sum] of rows) {
+      const doc = document === 'a new document' ? { meta: {}, zones: {} } : JSON.parse(document.slice(1, -1));
+      expect(canonicalJson(doc), document).toBe(canonical.slice(1, -1));
+      expect(checksum(doc), document).toBe(sum.slice(1, -1));
+    }
   });
 });
