@@ -102,6 +102,24 @@ describe('CLI numeric variables', () => {
       expect(row?.[range], name).toBe(rangeText(spec(name)));
     }
   });
+
+  it('are each in the README configuration table with their default', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const rows = readme
+      .slice(readme.indexOf('## Configuration'))
+      .split('\n')
+      .filter((line) => line.startsWith('|'))
+      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const column = rows[0].indexOf('default');
+    expect(column).toBeGreaterThan(0);
+    for (const name of NAMES) {
+      const row = rows.find((r) => r[1].split(' / ')[0] === `\`${name}\``);
+      const { fallback, zero } = spec(name);
+      // `8000` / all interfaces, `52428800` (50 MiB); a default of 0 is said in words (`unlimited`).
+      const shown = fallback === 0 && zero !== undefined ? zero : `\`${fallback}\``;
+      expect(row?.[column].split(/ \/ | \(/)[0], name).toBe(shown);
+    }
+  });
 });
 
 describe('CLI word variables', () => {
