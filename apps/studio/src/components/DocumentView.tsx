@@ -44,7 +44,7 @@ import { Banners } from './Banners.js';
 import { DualPaneViewer } from './DualPaneViewer.js';
 import { ExportPanel } from './ExportPanel.js';
 import { HistoryPanel } from './HistoryPanel.js';
-import { ProcessingPanel } from './ProcessingPanel.js';
+import { ProcessingAnnouncer, ProcessingPanel } from './ProcessingPanel.js';
 
 const NO_PDF_NOTE = 'No PDF for this document: zones are shown on blank pages.';
 const NO_NUMBERS: ReadonlyMap<string, number> = new Map();
@@ -572,6 +572,13 @@ export function DocumentView({ documentId }: { documentId: string }) {
       </header>
       <Banners pending={rt.pendingCount} />
       {/* A deleted document's job ended with it: its "cancelled" would only confuse. */}
+      {!deleted && (
+        <ProcessingAnnouncer
+          progress={progress}
+          failureSaid={jobFailure.said}
+          failureMessage={jobFailure.message}
+        />
+      )}
       {!deleted && (
         <ProcessingPanel
           progress={progress}

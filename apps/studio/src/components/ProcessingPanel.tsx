@@ -1,5 +1,5 @@
 import { formatDuration, processingActions, useNotify, type WebSocketProgress } from '@syncline/react';
-import { type FocusEvent, useLayoutEffect, useRef, useState } from 'react';
+import { type FocusEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { firstTabbableFrom } from '../lib/focus-rescue.js';
 import { processingNotes, stageLabel, timeLeft } from '../lib/processing-notes.js';
 
@@ -157,5 +157,51 @@ export function ProcessingPanel({
       )}
       {said}
     </section>
+  );
+}
+
+/** Processing under way (or about to be). */
+const running = (status: string) => status === 'queued' || status === 'processing';
+
+/**
+ * What a screen reader is told of processing as it ends or starts again while the document is open: done, cancelled
+ * (by anyone), failed and why, resumed. The panel's lines show it, but nothing there is a live region (its progress,
+ * which changes at every page, must not be one), so it changed silently. A status of its own, always in the page (a
+ * live region put in with its text is not reliably read), visually hidden: "Processing failed: the PDF has no pages."
+ * Only what changes while the document is open: a document opened on a job that ended before is not announced.
+ */
+export function ProcessingAnnouncer({
+  progress: p,
+  failureSaid = false,
+  failureMessage = null,
+}: {
+  progress: WebSocketProgress;
+  /** As `ProcessingPanel`'s: the failure is said already (the PDF's note), and how to say it. */
+  failureSaid?: boolean;
+  failureMessage?: string | null;
+}) {
+  const [said, setSaid] = useState('');
+  const was = useRef(p.processingStatus);
+  const status = p.processingStatus;
+  useEffect(() => {
+    const before = was.current;
+    was.current = status;
+    if (before === status) return;
+    const at = p.page != null && p.pages ? ` after page ${p.page} of ${p.pages}` : '';
+    if (running(before)) {
+      if (status === 'completed') setSaid('Processing done.');
+      else if (status === 'cancelled') setSaid(`Processing cancelled${at}.`);
+      else if (status === 'failed' && !failureSaid) {
+        const why = failureMessage ?? p.error;
+        setSaid(`Processing failed${at}${why ? `: ${why.replace(/\.$/, '')}` : ''}.`);
+      }
+    } else if ((before === 'cancelled' || before === 'failed') && running(status)) {
+      setSaid('Processing resumed.');
+    }
+  }, [status, p.page, p.pages, p.error, failureSaid, failureMessage]);
+  return (
+    <p className="visually-hidden" role="status" data-testid="processing-announcement">
+      {said}
+    </p>
   );
 }
