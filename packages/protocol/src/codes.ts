@@ -11,9 +11,12 @@ export const ErrorCode = {
   UnknownType: 'unknown_type',
   /** The message does not match its schema; `message` says which field. */
   Invalid: 'invalid',
-  /** The frame is larger than the server's `maxPayload`. */
+  /**
+   * HTTP (413): a request body over its route's limit (an upload over the PDF size limit). Never sent on a WebSocket:
+   * a frame over `maxPayload` closes the connection with `CloseCode.MessageTooBig` (1009) instead.
+   */
   TooLarge: 'too_large',
-  /** A message other than `hello` arrived before the handshake completed. */
+  /** A message other than `hello` arrived before the handshake completed, or no `hello` came in time. */
   HelloRequired: 'hello_required',
   /** `hello` sent twice on one socket. */
   AlreadyAuthenticated: 'already_authenticated',
@@ -79,13 +82,16 @@ export const CloseCode = {
   GoingAway: { code: 1001, reason: 'going away', reconnect: true },
   /** A frame exceeded the server's maxPayload (sent by the WebSocket layer). */
   MessageTooBig: { code: 1009, reason: 'message too big', reconnect: true },
-  /** Protocol error: malformed frames or messages before `hello`. A client bug: do not retry blindly. */
+  /**
+   * Protocol error: a bad or undecodable first message, or more than 64 frames before `welcome`. A client bug: do not
+   * retry blindly.
+   */
   ProtocolError: { code: 4000, reason: 'protocol error', reconnect: false },
   /** The token in `hello` is missing, malformed, forged, or rejected. */
   Unauthorized: { code: 4001, reason: 'unauthorized', reconnect: false },
   /** The token expired and was not refreshed in time. Reconnect with a fresh token. */
   TokenExpired: { code: 4002, reason: 'token expired', reconnect: true },
-  /** The connection is not allowed (Origin not in the allowlist, or banned). */
+  /** The connection is not allowed (`Origin` not in the allowlist, or refused by the app's `onConnect` hook). */
   Forbidden: { code: 4003, reason: 'forbidden', reconnect: false },
   /** No `hello` arrived within the handshake timeout. */
   HandshakeTimeout: { code: 4004, reason: 'handshake timeout', reconnect: true },
