@@ -242,6 +242,8 @@ export function ZoneBox({
   const editor = editors[0];
   const color = ZONE_COLORS[z.type] ?? ZONE_COLORS.other;
   const holder = lock && (lock.userName ?? names.get(lock.userId) ?? lock.userId);
+  // Mine (this tab's, or another of mine): "you", as its badge and the zone's text say, not my own name.
+  const heldBy = lock && (lock.userId === selfId ? 'you' : holder);
   return (
     <button
       type="button"
@@ -256,7 +258,7 @@ export function ZoneBox({
         borderColor: color,
         outlineColor: editor ? userColor(editor.userId) : undefined,
       }}
-      aria-label={`Zone ${n}: ${z.type}${lock ? `, locked by ${holder}` : ''}`}
+      aria-label={`Zone ${n}: ${z.type}${lock ? `, locked by ${heldBy}` : ''}`}
       aria-description={movable ? KEYS_HELP : undefined}
       title={movable ? DRAG_HELP : undefined}
       aria-pressed={selected}
@@ -275,7 +277,7 @@ export function ZoneBox({
       </span>
       {lock && (
         <span className="lock-badge" style={{ background: userColor(lock.userId) }}>
-          <LockIcon /> {lock.userId === selfId ? 'you' : holder}
+          <LockIcon /> {heldBy}
         </span>
       )}
       {editor && !lock && (
