@@ -35,6 +35,7 @@ const DAY = 86_400_000;
 
 /** `65 536 bytes` → 65536, `10 s` → 10000 (ms), `256 KiB` → 262144, `7 days` → ms, `10 000` → 10000. */
 function amount(text: string): number {
+  if (text === 'none') return Number.POSITIVE_INFINITY;
   const m = /^([\d ]+)\s*(ms|s|KiB|MiB|days?)?\b/.exec(text);
   expect(m, text).not.toBeNull();
   const n = Number(m![1].replace(/ /g, ''));

@@ -929,6 +929,15 @@ describe('Hub sessions', () => {
     });
   });
 
+  it('keeps the system room’s last events whatever their age: the maintenance state a restart restores', async () => {
+    const h = setup();
+    await h.store.append('system', [{ type: 'maintenance_mode', data: { enabled: true }, ts: 0 }]);
+    await h.store.append('user:u', [{ type: 'app_event', data: { name: 'old' }, ts: 0 }]);
+    await h.hub.trim(30 * 86_400_000); // a month later
+    expect((await h.store.read('system', 0, 10)).entries.map((e) => e.type)).toEqual(['maintenance_mode']);
+    expect((await h.store.read('user:u', 0, 10)).entries).toEqual([]);
+  });
+
   it('replays from the log for a join with `since`', async () => {
     const h = setup();
     for (const name of ['a', 'b', 'c']) await h.pub('doc:a', 'app_event', { name });

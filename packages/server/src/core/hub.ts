@@ -121,7 +121,9 @@ const DAY = 86_400_000;
 export const DEFAULT_RETENTION: RetentionConfig = {
   doc: { maxEvents: 10_000, maxAgeMs: 7 * DAY },
   user: { maxEvents: 1_000, maxAgeMs: DAY },
-  system: { maxEvents: 100, maxAgeMs: DAY },
+  // No age limit: its events are rare (maintenance, admins' notices), and the latest maintenance_mode is the state a
+  // restarted server restores (a day's limit turned maintenance off at a restart a day after it was turned on).
+  system: { maxEvents: 100, maxAgeMs: Number.POSITIVE_INFINITY },
   default: { maxEvents: 1_000, maxAgeMs: DAY },
 };
 
