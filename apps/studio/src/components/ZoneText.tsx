@@ -4,6 +4,7 @@ import { type TextSelection, useNotify } from '@syncline/react';
 import { type CSSProperties, memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import {
+  inPieces,
   moveCaret,
   moveSelection,
   rebaseEdit,
@@ -210,11 +211,14 @@ export const ZoneText = memo(function ZoneText({
     const splice = spliceBetween(before, after, ta.selectionEnd);
     shown.current = after;
     try {
-      doc.editText(zone.id, spliceToTextEdit(before, after, splice));
+      // A long paste goes as several edits: one edit is one message, and the server takes at most 64 KB at once (a
+      // paste past that was refused whole, and undone).
+      for (const piece of inPieces(spliceToTextEdit(before, after, splice))) doc.editText(zone.id, piece);
       moveCarets(after, splice);
     } catch (error) {
       shown.current = before;
       ta.value = before;
+      sync(); // a long paste that failed part way: what the document holds
       notify({ kind: 'error', title: 'Could not edit', message: (error as Error).message });
     }
     reportSelection();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  inPieces,
   moveCaret,
   moveSelection,
   rebaseEdit,
@@ -88,5 +89,30 @@ describe('rebaseEdit', () => {
     expect(rebaseEdit('Alpha', 'Alpha日本', 'Alpha')).toEqual({ text: 'Alpha日本', caret: 7 });
     // Mine replaces a word; theirs inserted before it: the word is still the one replaced.
     expect(rebaseEdit('one two', 'one 二', 'zero one two')).toEqual({ text: 'zero one 二', caret: 10 });
+  });
+});
+
+describe('inPieces', () => {
+  it('cuts a long insert into edits applied one after the other, never in a surrogate pair', () => {
+    const text = `${'ab📈'.repeat(5)}c`; // 16 code points, 21 UTF-16 units
+    const pieces = inPieces({ pos: 3, del: 2, ins: text }, 4);
+    expect(pieces).toEqual([
+      { pos: 3, del: 2, ins: 'ab📈a' },
+      { pos: 7, ins: 'b📈ab' },
+      { pos: 11, ins: '📈ab📈' },
+      { pos: 15, ins: 'ab📈c' },
+    ]);
+    // Applied in turn, they make the one edit.
+    let s = '0123456789';
+    const apply = (t: string, e: { pos: number; del?: number | string; ins?: string }) => {
+      const cps = Array.from(t);
+      cps.splice(e.pos, Number(e.del ?? 0), ...Array.from(e.ins ?? ''));
+      return cps.join('');
+    };
+    const whole = apply(s, { pos: 3, del: 2, ins: text });
+    for (const p of pieces) s = apply(s, p);
+    expect(s).toBe(whole);
+    expect(inPieces({ pos: 0, ins: 'short' }, 4096)).toEqual([{ pos: 0, ins: 'short' }]);
+    expect(inPieces({ pos: 0, del: 9 }, 4)).toEqual([{ pos: 0, del: 9 }]);
   });
 });

@@ -34,8 +34,11 @@ export function spliceBetween(before: string, after: string, caret?: number): Sp
   return { at: prefix, removed: before.length - prefix - suffix, inserted: after.length - prefix - suffix };
 }
 
+/** A text edit as a position, what it deletes there and what it inserts (one of `TextEdit`'s forms). */
+export type PlainTextEdit = Extract<TextEdit, { pos: number }>;
+
 /** The text edit (positions in code points, as `@syncline/doc` counts them) for `splice` of `before` into `after`. */
-export function spliceToTextEdit(before: string, after: string, splice: Splice): TextEdit {
+export function spliceToTextEdit(before: string, after: string, splice: Splice): PlainTextEdit {
   return {
     pos: codePointLength(before.slice(0, splice.at)),
     del: codePointLength(before.slice(splice.at, splice.at + splice.removed)),
@@ -95,4 +98,30 @@ export function moveSelection(
     return { start: sel.start === sel.end ? end : sel.start, end };
   }
   return { start: moveCaret(sel.start, splice), end: moveCaret(sel.end, splice) };
+}
+
+/**
+ * The most code points one edit inserts (`inPieces`): 4,096 of them are at most 16 KB in UTF-8, 24 KB as JSON escapes,
+ * far below the 64 KB the server takes in one message, and about what the client composes into one op (16,000 JSON
+ * characters), so the pieces of a paste go as few ops.
+ */
+export const PIECE_CODE_POINTS = 4096;
+
+/**
+ * `edit` as edits that insert at most `max` code points each, applied one after the other (the first deletes what it
+ * deletes): a paste of a whole chapter goes as several messages instead of one the server refuses. Never splits a
+ * surrogate pair. An edit small enough is itself.
+ */
+export function inPieces(edit: PlainTextEdit, max = PIECE_CODE_POINTS): PlainTextEdit[] {
+  const ins = edit.ins ?? '';
+  if (ins.length <= max) return [edit];
+  const chars = Array.from(ins);
+  if (chars.length <= max) return [edit];
+  const pieces: PlainTextEdit[] = [];
+  for (let from = 0; from < chars.length; from += max) {
+    const piece: PlainTextEdit = { pos: edit.pos + from, ins: chars.slice(from, from + max).join('') };
+    if (from === 0 && edit.del) piece.del = edit.del;
+    pieces.push(piece);
+  }
+  return pieces;
 }

@@ -442,4 +442,33 @@ describe.runIf(chromiumAvailable)('Studio: two users on one document', () => {
       /Quarterly summary$/,
     );
   });
+
+  it('sends a paste longer than the server takes in one message to Ben, whole', async () => {
+    await dismissToasts(ada);
+    await ada.getByRole('button', { name: 'Add zone' }).click();
+    const n = await ada.locator('.zone-item').count();
+    const text = ada.getByLabel(new RegExp(`^Text of zone ${n} `));
+    await text.focus();
+    // 170,000 characters in 17 paragraphs (some of them two UTF-16 units): about three times the 64 KB a message may
+    // carry. (Chromium takes its time over a paste of thousands of short lines, whatever the page: long ones here.)
+    const chapter = `${'Revenue grew by 12 % in Q3, driven by exports 📈. '.repeat(200)}\n`.repeat(17);
+    await ada.keyboard.insertText(chapter);
+    // Compared in the page (what is read back is a sentence, not 170,000 characters, if it fails).
+    const benHas = () =>
+      ben
+        .getByLabel(new RegExp(`^Text of zone ${n} `))
+        .evaluate(
+          (el, want) =>
+            (el as HTMLTextAreaElement).value === want
+              ? 'all'
+              : `${(el as HTMLTextAreaElement).value.length} characters`,
+          chapter,
+        );
+    await eventually(benHas, (has) => has === 'all', 30_000, 'the whole paste at Ben’s');
+    await expect(
+      text.evaluate((el, want) => (el as HTMLTextAreaElement).value === want, chapter),
+    ).resolves.toBe(true);
+    // Nothing refused ("too large", and the paste undone).
+    await expect(ada.locator('.syncline-notification').allTextContents()).resolves.toEqual([]);
+  });
 });
