@@ -4,8 +4,8 @@ import { arbDoc, arbZone, FC_PARAMS, genOp } from '../test/arbitraries.js';
 import { testZone } from '../test/fixtures.js';
 import { type ConflictKind, conflictLoser, findConflicts, type OpConflict } from './conflicts.js';
 import { describeOp, metaSet, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from './ops.js';
-import { compose } from './ot.js';
-import type { Zone } from './zone.js';
+import { apply, compose, transform } from './ot.js';
+import type { Zone, ZoneDocument } from './zone.js';
 
 const zone = (id: string, text = 'hello'): Zone => testZone(id, text);
 const ann = { stamp: { by: 'ann', at: 1 } };
@@ -135,10 +135,18 @@ describe('findConflicts', () => {
     });
   });
 
-  it('reports two creations of one zone id as other', () => {
-    expect(findConflicts(zoneCreate(zone('n', 'a')), zoneCreate(zone('n', 'b')))).toEqual([
-      { kind: 'other', zoneId: 'n', path: ['zones', 'n'] },
-    ]);
+  it('reports two creations of one zone id as other, lost by the earlier one (mine, transformed past it, stays)', () => {
+    const mine = zoneCreate(zone('n', 'a'));
+    const theirs = zoneCreate(zone('n', 'b'));
+    const cs = findConflicts(mine, theirs);
+    expect(cs).toEqual([{ kind: 'other', zoneId: 'n', path: ['zones', 'n'], lost: 'theirs' }]);
+    expect(cs.map((c) => [c.kind, conflictLoser(c)])).toEqual([['other', 'theirs']]);
+    // What json1 keeps: mine.
+    const after = apply(
+      apply({ zones: {}, meta: {} }, theirs),
+      transform(mine, theirs, 'left'),
+    ) as ZoneDocument;
+    expect(after.zones.n.text).toBe('a');
   });
 
   it('reports the same meta key set by both, outside any zone', () => {

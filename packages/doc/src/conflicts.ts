@@ -10,7 +10,8 @@ import { collidingSets } from './zone-local.js';
  * - `same_attribute`: we both set the same attribute (or meta key) to different values; one wins. Its `path` is the
  *   attribute's, also when the two set the same coordinate of a box (`bbox.x`): two moves of one box are one
  *   conflict about `bbox`, and changes of different coordinates (one moves a box, the other narrows it) none;
- * - `other`: anything else json1 resolved by dropping a change (both created the same zone id, moves).
+ * - `other`: anything else json1 resolved by dropping a change (moves), and two creations of the same zone id: the
+ *   later one (mine, transformed past theirs) replaces theirs, so theirs lost (`lost: 'theirs'`).
  *
  * A value replaced whole (`{r, i}`: a zone, as undo steps and hand-made ops replace one, or an attribute such as a box
  * set as one value) wins over every change inside it, whichever of the two ops was submitted first (json1: removal
@@ -44,8 +45,9 @@ export type OpConflict = {
    */
   path: Path;
   /**
-   * Whose change was lost, where it is not the kind's own side (`conflictLoser`): only a deletion of a zone that my
-   * replacement of it brought back (`other`, theirs lost).
+   * Whose change was lost, where it is not the kind's own side (`conflictLoser`): a deletion of a zone that my
+   * replacement of it brought back, and their creation of a zone id my creation of the same id replaced (`other`,
+   * theirs lost).
    */
   lost?: 'mine' | 'theirs';
 };
@@ -146,7 +148,9 @@ function classify(m: OpEntry, t: OpEntry, type: number): OpConflict | null {
   if (type === CONFLICT.DROP_COLLISION) {
     if (isStampPath(m.path) || sameJson(m.c.i, t.c.i)) return null;
     const zoneId = zoneOf(m.path);
-    if (zoneId !== null && m.path.length === 2) return { kind: 'other', zoneId, path: m.path };
+    // Mine, transformed past theirs, is the one json1 keeps: as with an attribute both set, theirs lost.
+    if (zoneId !== null && m.path.length === 2)
+      return { kind: 'other', zoneId, path: m.path, lost: 'theirs' };
     return { kind: 'same_attribute', zoneId, path: attributePath(m.path) };
   }
   return { kind: 'other', zoneId: zoneOf(m.path), path: m.path };

@@ -161,3 +161,18 @@ describe('DocumentSequencer conflicts with a zone replaced whole', () => {
     ]);
   });
 });
+
+describe('DocumentSequencer conflicts of two creations of one zone id', () => {
+  it('tells the earlier creator, whose zone the later creation replaced, not the later one', async () => {
+    const { user } = setup();
+    const ann = await user('ann');
+    const bob = await user('bob');
+    expect(await ann.submit(zoneCreate(zone('n', 'Ann’s')), 0)).toMatchObject({ type: 'response' });
+    // Bob made a zone of the same id without having seen Ann's: his is the one kept.
+    expect(await bob.submit(zoneCreate(zone('n', 'Bob’s')), 0)).toMatchObject({ type: 'response' });
+    expect(bob.conflicts()).toEqual([]);
+    expect(ann.conflicts()).toEqual([
+      expect.objectContaining({ kind: 'other', zoneId: 'n', byUserId: 'bob' }),
+    ]);
+  });
+});
