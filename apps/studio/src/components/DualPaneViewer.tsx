@@ -501,6 +501,12 @@ function Viewer({
             </>
           )}
         </div>
+        {/* Every zone box is a stop for Tab: past a few pages of them the zones' text was out of the keyboard's reach. */}
+        {zones.length > 0 && (
+          <button type="button" className="skip-link" onClick={() => focusTextInView(viewerRef.current)}>
+            Skip the zone boxes, to the zones’ text
+          </button>
+        )}
         <div className="pages" ref={pagesRef}>
           {pageGroups.map((g) => (
             <PageGroup
@@ -690,6 +696,22 @@ const ZoneGroup = memo(function ZoneGroup({
   ));
   return <div className="zone-group">{items}</div>;
 });
+
+/**
+ * Puts the caret in the first zone's text shown in the text pane of `viewer` (the first one there, if none shows): what
+ * the link that skips the zone boxes goes to.
+ */
+function focusTextInView(viewer: HTMLElement | null): void {
+  const pane = viewer?.querySelector<HTMLElement>('.text-pane');
+  if (!pane) return;
+  const band = pane.getBoundingClientRect();
+  const texts = Array.from(pane.querySelectorAll<HTMLTextAreaElement>('textarea.zone-text'));
+  const shown = texts.find((t) => {
+    const r = t.getBoundingClientRect();
+    return r.bottom > band.top && r.top < band.bottom;
+  });
+  (shown ?? texts[0])?.focus();
+}
 
 /**
  * Brings zone `zoneId`'s element in the pane `pane` (`.pdf-pane`, `.text-pane`) into view, when the two panes are side

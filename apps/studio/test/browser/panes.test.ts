@@ -60,6 +60,23 @@ describe.runIf(chromiumAvailable)('Studio: a long document, with the keyboard an
     await eventually(() => inView(ada, '.pdf-pane', firstId), Boolean, 5000, 'its box in view');
   });
 
+  it('lets the keyboard skip the zone boxes, from the zone tools to the zones’ text in view', async () => {
+    const focused = () =>
+      ada.evaluate(() => {
+        const el = document.activeElement;
+        return el?.matches('textarea.zone-text') ? 'zone text' : (el?.textContent ?? '');
+      });
+    // The zone tools' last (Add zone, or with a zone selected, its Delete zone).
+    await ada.getByRole('toolbar', { name: 'Zone tools' }).getByRole('button').last().focus();
+    await ada.keyboard.press('Tab');
+    // The next stop is the way past every box of every page, not the first of them.
+    await expect.poll(focused).toBe('Skip the zone boxes, to the zones’ text');
+    await ada.keyboard.press('Enter');
+    await expect.poll(focused).toBe('zone text');
+    const id = await ada.evaluate(() => document.activeElement?.getAttribute('data-zone-id') ?? '');
+    expect(await inView(ada, '.text-pane', id)).toBe(true);
+  });
+
   it('keeps the keyboard on the zone boxes when one is deleted with Delete', async () => {
     const boxes = ada.locator('.zone-box');
     const before = await boxes.count();
