@@ -13,6 +13,7 @@ import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useStat
 import { useFocusRescue } from '../hooks/use-focus-rescue.js';
 import { ZONE_COLORS } from '../lib/colors.js';
 import { clockTime } from '../lib/history.js';
+import { lockFailure } from '../lib/lock-failure.js';
 import { pageInView } from '../lib/page-in-view.js';
 import { StableLists } from '../lib/stable.js';
 import { visibleBand } from '../lib/visible-range.js';
@@ -256,9 +257,21 @@ function Viewer({
           : forced
             ? doc.unlock(zoneId, { force: true })
             : doc.lock(zoneId);
-      p.catch((e: Error) =>
-        notify({ kind: 'error', title: forced ? 'Could not unlock' : 'Could not lock', message: e.message }),
-      );
+      p.catch((e: Error & { code?: string }) => {
+        // Taken by someone else a moment before me: said with the zone and its holder in words, not the server's
+        // message (the zone's id in it); a lock given up meanwhile says nothing.
+        const taking = !mine && !forced;
+        const holder = doc.locks[zoneId]?.userId;
+        const message = taking
+          ? lockFailure(
+              e,
+              doc.zone(zoneId),
+              holder === undefined ? undefined : namesRef.current.names.get(holder),
+            )
+          : e.message;
+        if (message !== null)
+          notify({ kind: 'error', title: taking ? 'Could not lock' : 'Could not unlock', message });
+      });
     },
     [doc, notify, selfId],
   );
