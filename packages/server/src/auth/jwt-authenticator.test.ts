@@ -1,6 +1,7 @@
+import { isValidRoom, userRoom } from '@syncline/protocol';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createJwtVerifier, identityFromClaims } from './jwt-authenticator.js';
+import { createJwtVerifier, DevTokenIssuer, devUserId, identityFromClaims } from './jwt-authenticator.js';
 
 const SECRET = 'a-test-secret-of-at-least-32-bytes!!';
 const sign = (sub: string, expS: number, secret = SECRET) =>
@@ -71,5 +72,28 @@ describe('identityFromClaims', () => {
       code: 'unauthorized',
       message: 'token has no valid sub claim',
     });
+  });
+});
+
+describe('devUserId', () => {
+  it('is dev- and the slug of a name spelled in ASCII letters and digits', () => {
+    expect(devUserId('Ada')).toBe('dev-ada');
+    expect(devUserId('Ada Lovelace')).toBe('dev-ada-lovelace');
+    expect(devUserId("O'Brien")).toBe('dev-o-brien');
+  });
+
+  it('tells apart people whose names the slug cannot spell whole (they all were dev-user, or Zoë was Zoe)', () => {
+    const ids = ['Иван', '李雷', 'Мария', 'Zoë', 'Zoe', 'Zoé', '!!!'].map(devUserId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids[0]).toMatch(/^dev-user-[0-9a-f]{8}$/);
+    expect(ids[3]).toMatch(/^dev-zoe-[0-9a-f]{8}$/);
+    expect(ids[4]).toBe('dev-zoe');
+    expect(devUserId('Иван')).toBe(ids[0]); // the same name, the same user
+    for (const id of ids) expect(isValidRoom(userRoom(id)), id).toBe(true);
+  });
+
+  it('is the sub of the tokens the dev issuer makes', async () => {
+    const { userId } = await new DevTokenIssuer().issue('  李雷  ');
+    expect(userId).toBe(devUserId('李雷'));
   });
 });

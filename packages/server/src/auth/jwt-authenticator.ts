@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ErrorCode } from '@syncline/protocol';
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { SynclineError } from '../core/errors.js';
@@ -95,6 +95,20 @@ export function createJwtVerifier(opts: JwtOptions): TokenVerifier {
 }
 
 /**
+ * The dev-mode user id of a name: `dev-` and its slug (accents dropped, lower case, runs of other characters as `-`),
+ * as a room id can hold it. A name the slug cannot spell whole (Иван, 李雷) gets 8 hex digits of its hash too: all of
+ * them became `dev-user` (and Zoë and Zoe one user), so different people shared one account.
+ */
+export function devUserId(name: string): string {
+  const plain = name.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  const slug = plain.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  // Spelled whole: only ASCII letters and digits, separated by what any separator stands for.
+  if (slug !== '' && plain === name.toLowerCase() && /^[\x20-\x7e]*$/.test(plain)) return `dev-${slug}`;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `dev-${slug === '' ? 'user' : slug}-${hash}`;
+}
+
+/**
  * Dev mode: a random secret made at start, and tokens issued to anyone who names themselves.
  * Never used once a secret or JWKS is configured.
  */
@@ -103,12 +117,7 @@ export class DevTokenIssuer {
 
   async issue(name: string, ttlS = 12 * 3600): Promise<{ token: string; userId: string }> {
     const clean = name.trim().slice(0, 64);
-    const slug =
-      clean
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-|-$/g, '') || 'user';
-    const userId = `dev-${slug}`;
+    const userId = devUserId(clean);
     const token = await new SignJWT({ name: clean })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)
