@@ -1,6 +1,7 @@
 export * from './box-change.js';
 export * from './caret.js';
 export * from './checksum.js';
+export * from './compact-op.js';
 export * from './conflict-message.js';
 export * from './conflicts.js';
 export * from './json-value.js';

@@ -4,6 +4,7 @@ import {
   caretThrough,
   checksum,
   checksumSteps,
+  compactOp,
   conflictAttribute,
   conflictZoneWords,
   describeConflict,
@@ -63,7 +64,13 @@ import {
   type ReleaseClaim,
   replayRecord,
 } from './persistence.js';
-import { type LocalOp, type PendingConflict, type Shadowed, SyncState } from './sync-state.js';
+import {
+  type LocalOp,
+  MAX_COMPOSED_OP_CHARS,
+  type PendingConflict,
+  type Shadowed,
+  SyncState,
+} from './sync-state.js';
 import { type DocTransport, docRoom, sharingRoom } from './transport.js';
 import type {
   ChangeSource,
@@ -1974,7 +1981,10 @@ export class DocumentClient {
     // Made on an older version and transformed here past a clashing change of others since: `made` has the server
     // tell them (only then: the server looks back through every op since for it).
     const made = op.clashed && op.madeAt !== undefined && op.madeAt < s.version ? { made: op.madeAt } : {};
-    const data = { documentId: this.documentId, op: op.op, v: s.version, opId: op.opId, ...made };
+    // A large op goes without its inversion data (my copy keeps it, for a rollback): the undo of a long paste deletes
+    // all of it and carried every character, past the server's message limit (`too_large`).
+    const wire = JSON.stringify(op.op).length > MAX_COMPOSED_OP_CHARS ? compactOp(op.op) : op.op;
+    const data = { documentId: this.documentId, op: wire, v: s.version, opId: op.opId, ...made };
     this.transport
       .request<{ version?: number; noop?: boolean } | undefined>(DOC_METHODS.submit, data, { replay: false })
       .then(

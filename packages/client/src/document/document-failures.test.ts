@@ -272,6 +272,31 @@ describe('DocumentClient failures', () => {
     await expect(next.doc.close({ timeoutMs: 0 })).resolves.toBeUndefined();
   });
 
+  it('sends a large op without its inversion data (the undo of a long paste), and keeps it for a rollback', async () => {
+    const { server, open } = world();
+    const { conn, doc } = open('ann');
+    await doc.ready;
+    const long = 'é'.repeat(20_000);
+    doc.editText('z1', { pos: 0, ins: long });
+    await doc.whenSynced();
+    const before = doc.getSnapshot().doc.zones.z1.text;
+    doc.undo(); // deletes the 20,000 characters: as an invertible op, it carries every one of them
+    await doc.whenSynced();
+    const submits = conn.requests
+      .filter((r) => r.method === 'doc.submit')
+      .map((r) => JSON.stringify(r.data.op));
+    expect(submits).toHaveLength(2);
+    expect(submits[1]).not.toContain(long);
+    expect(submits[1]).toContain('20000');
+    expect(doc.getSnapshot().doc.zones.z1.text).toBe(before.slice(long.length));
+    expect(server.doc.zones.z1.text).toBe(doc.getSnapshot().doc.zones.z1.text);
+    // A small one goes as it is.
+    doc.editText('z1', { pos: 0, del: 1 });
+    await doc.whenSynced();
+    const last = conn.requests.filter((r) => r.method === 'doc.submit').at(-1);
+    expect(JSON.stringify(last?.data.op)).toMatch(/"d":"/);
+  });
+
   it('keeps my undo step when a resync snapshot already holds my in-flight op', async () => {
     const { server, open } = world({ opsOnOpen: false }); // re-opens rebase onto the snapshot's difference
     const { conn, doc } = open('ann', { auto: false });
