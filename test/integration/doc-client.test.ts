@@ -76,6 +76,24 @@ describe('collaborative documents end to end', () => {
     for (const letter of 'aplebnchry') expect(text).toContain(letter);
   });
 
+  it('undoes a paste of more than a frame can hold: the deletion goes without the text it deletes', async () => {
+    const { open } = await setup();
+    const a = await open('ann');
+    const b = await open('ben');
+    a.doc.createZone(newZone('z1', 'start'));
+    // 40,000 'é' (80 KB of UTF-8), pasted in pieces as Studio does; its undo is one deletion of all of them.
+    for (let i = 0; i < 10; i++) a.doc.editText('z1', { pos: 5 + i * 4000, ins: 'é'.repeat(4000) });
+    await a.doc.whenSynced();
+    await waitFor(() => b.doc.zone('z1')?.text.length === 40_005, 10_000, 'the paste reaches ben');
+    const rejected: string[] = [];
+    a.doc.on('rejected', (r) => rejected.push(r.code));
+    while (a.doc.canUndo && (a.doc.zone('z1')?.text.length ?? 0) > 5) a.doc.undo();
+    await a.doc.whenSynced();
+    expect(rejected).toEqual([]);
+    expect(a.doc.zone('z1')?.text).toBe('start');
+    await waitFor(() => b.doc.zone('z1')?.text === 'start', 10_000, 'the undo reaches ben');
+  });
+
   it('rolls back an edit to a zone someone else locked, and says why', async () => {
     const { open } = await setup();
     const a = await open('ann');
