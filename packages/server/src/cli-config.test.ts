@@ -20,6 +20,16 @@ const NAMES = Object.keys(NUMERIC_VARIABLES) as NumericVariableName[];
 const spec = (name: NumericVariableName): NumericVariable => NUMERIC_VARIABLES[name];
 const read = (name: NumericVariableName, value: string) => readNumber({ [name]: value }, name);
 
+/** The README's configuration table, a row of trimmed cells per line (the header first). */
+function configTableRows(): string[][] {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  return readme
+    .slice(readme.indexOf('## Configuration'))
+    .split('\n')
+    .filter((line) => line.startsWith('|'))
+    .map((line) => line.split('|').map((cell) => cell.trim()));
+}
+
 describe('CLI numeric variables', () => {
   it('are their defaults when unset or empty (an env file writes unset ones empty)', () => {
     const defaults = Object.fromEntries(NAMES.map((n) => [n, spec(n).fallback]));
@@ -87,12 +97,7 @@ describe('CLI numeric variables', () => {
   });
 
   it('are each in the README configuration table with their range', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    const table = readme.slice(readme.indexOf('## Configuration'));
-    const rows = table
-      .split('\n')
-      .filter((line) => line.startsWith('|'))
-      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const rows = configTableRows();
     const header = rows[0];
     const range = header.indexOf('range');
     expect(range).toBeGreaterThan(0);
@@ -104,12 +109,7 @@ describe('CLI numeric variables', () => {
   });
 
   it('are each in the README configuration table with their default', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    const rows = readme
-      .slice(readme.indexOf('## Configuration'))
-      .split('\n')
-      .filter((line) => line.startsWith('|'))
-      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const rows = configTableRows();
     const column = rows[0].indexOf('default');
     expect(column).toBeGreaterThan(0);
     for (const name of NAMES) {
@@ -168,12 +168,7 @@ describe('CLI word variables', () => {
   });
 
   it('are each in the README configuration table with their words', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    const rows = readme
-      .slice(readme.indexOf('## Configuration'))
-      .split('\n')
-      .filter((line) => line.startsWith('|'))
-      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const rows = configTableRows();
     const range = rows[0].indexOf('range');
     for (const name of WORDS) {
       const row = rows.find((r) => r[1] === `\`${name}\``);

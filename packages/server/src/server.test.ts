@@ -3,14 +3,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from './core/logger.js';
-import { SynclineServer } from './server.js';
+import { SynclineServer, type SynclineServerOptions } from './server.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A server on a SQLite file made with `options` throws `RangeError(message)`, and has not made the file. */
+function refusedBeforeOpening(options: SynclineServerOptions, message: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'syncline-options-'));
+  dirs.push(dir);
+  const file = join(dir, 'syncline.db');
+  expect(
+    () =>
+      new SynclineServer({
+        storage: { sqlite: file },
+        auth: { dev: true },
+        logger: silentLogger,
+        ...options,
+      }),
+  ).toThrow(new RangeError(message));
+  expect(existsSync(file)).toBe(false);
+}
 
 describe('SynclineServer timing limits', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-
   it.each([
     ['heartbeatMs', 0],
     ['heartbeatMs', -1],
@@ -26,23 +43,11 @@ describe('SynclineServer timing limits', () => {
     ['presenceGraceMs', 0],
     ['presenceGraceMs', -1],
   ])('refuses limits.%s = %s by name, before opening anything', (name, value) => {
-    const dir = mkdtempSync(join(tmpdir(), 'syncline-limits-'));
-    dirs.push(dir);
-    const file = join(dir, 'syncline.db');
-    expect(
-      () =>
-        new SynclineServer({
-          storage: { sqlite: file },
-          auth: { dev: true },
-          logger: silentLogger,
-          limits: { [name]: value },
-        }),
-    ).toThrow(
-      new RangeError(
-        `limits.${name} must be an integer from ${name.startsWith('heartbeat') ? 1000 : 1} to 2147483647, got ${value}`,
-      ),
+    const min = name.startsWith('heartbeat') ? 1000 : 1;
+    refusedBeforeOpening(
+      { limits: { [name]: value } },
+      `limits.${name} must be an integer from ${min} to 2147483647, got ${value}`,
     );
-    expect(existsSync(file)).toBe(false);
   });
 
   it('takes the least values it allows', async () => {
@@ -59,11 +64,6 @@ describe('SynclineServer timing limits', () => {
 });
 
 describe('SynclineServer option ranges', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-
   it.each([
     [{ documents: { lockTtlMs: 0 } }, 'documents.lockTtlMs must be an integer from 1 to 2147483647, got 0'],
     [{ documents: { lockTtlMs: -5 } }, 'documents.lockTtlMs must be an integer from 1 to 2147483647, got -5'],
@@ -80,18 +80,6 @@ describe('SynclineServer option ranges', () => {
       'compression.threshold must be an integer from 0 to 2147483647, got -1',
     ],
   ])('refuses %o by name, before opening anything', (options, message) => {
-    const dir = mkdtempSync(join(tmpdir(), 'syncline-options-'));
-    dirs.push(dir);
-    const file = join(dir, 'syncline.db');
-    expect(
-      () =>
-        new SynclineServer({
-          storage: { sqlite: file },
-          auth: { dev: true },
-          logger: silentLogger,
-          ...options,
-        }),
-    ).toThrow(new RangeError(message));
-    expect(existsSync(file)).toBe(false);
+    refusedBeforeOpening(options, message);
   });
 });
