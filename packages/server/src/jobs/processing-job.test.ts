@@ -20,7 +20,13 @@ const olga: Identity = { userId: 'olga', name: 'Olga', roles: [], claims: {} };
  * A pipeline for a PDF of `pages` pages with `zonesOn(page)` zones each, analyzed in the opposite order of their
  * boxes (as on a turned page): it hands over one page every `msPerPage` of the fake clock, as the worker does.
  */
-function fakePipeline(clock: FakeClock, pages: number, zonesOn: (page: number) => number, msPerPage = 50) {
+function fakePipeline(
+  clock: FakeClock,
+  pages: number,
+  zonesOn: (page: number) => number,
+  msPerPage = 50,
+  textOf = (page: number, zone: number) => `page ${page} zone ${zone}`,
+) {
   const analyzed: number[] = [];
   const pipeline: PdfPipeline = {
     inspectPdf: async () => ({ pages }),
@@ -37,7 +43,7 @@ function fakePipeline(clock: FakeClock, pages: number, zonesOn: (page: number) =
           type: 'paragraph',
           label: 'Paragraph',
           confidence: 0.9,
-          text: `page ${page} zone ${i + 1}`,
+          text: textOf(page, i + 1),
           order: i + 1,
         }));
         const result: AnalyzedPage = { page, pages, zones, warnings: [], ms: 1 };
@@ -65,6 +71,8 @@ async function setup(opts: {
   /** Another node on the broker's bus: the server is one of several. */
   otherNode?: boolean;
   files?: MemoryFileStore;
+  /** A zone's text (default: `page P zone Z`). */
+  textOf?: (page: number, zone: number) => string;
 }) {
   const clock = new FakeClock();
   const bus = new LocalBus(() => clock.now());
@@ -79,7 +87,7 @@ async function setup(opts: {
   });
   hub.start();
   const documents = new DocumentSequencer(hub, new MemoryDocStore(), { maxZones: opts.maxZones });
-  const fake = fakePipeline(clock, opts.pages, opts.zonesOn);
+  const fake = fakePipeline(clock, opts.pages, opts.zonesOn, 50, opts.textOf);
   const jobs = new JobService(hub, documents, {
     store: new MemoryJobStore(),
     files: opts.files ?? new MemoryFileStore(),
@@ -123,6 +131,23 @@ describe('a processing job and the zone limit', () => {
       ['p2-z002', 2],
       ['p2-z003', 3],
     ]);
+  });
+
+  it('says in its warnings a zone the document cannot take (a text over the limit), and adds the others', async () => {
+    const huge = 'x'.repeat(1_000_001);
+    const s = await setup({
+      pages: 2,
+      zonesOn: () => 2,
+      maxZones: 100,
+      textOf: (page, zone) => (page === 1 && zone === 2 ? huge : `page ${page} zone ${zone}`),
+    });
+    const { documentId, jobId } = await s.upload('huge-zone.pdf');
+    await s.runUntil(async () => (await s.jobs.store.getJob(jobId))?.state === 'completed');
+    expect((await s.jobs.store.getJob(jobId))?.result).toMatchObject({
+      warnings: ['page 1: zone 2 not added: text is 1000001 characters long, the limit is 1000000'],
+    });
+    const zones = (await s.run(s.documents.read(documentId))).data.zones;
+    expect(Object.keys(zones).sort()).toEqual(['p1-z001', 'p2-z001', 'p2-z002']);
   });
 
   it('stops before the page that would pass the limit: whole pages kept, a clear error, no retries by itself', async () => {

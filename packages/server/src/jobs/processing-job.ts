@@ -189,8 +189,19 @@ export class ProcessingJob implements JobHandler {
       if (ctx.signal.aborted || commitError !== null) return;
       const at = d.clock.now();
       const perPage = batch.map((r) => {
-        const zones = [...r.zones].sort((a, b) => a.order - b.order);
-        return { r, zones, items: zones.flatMap((z) => this.zoneItem(job, z, at)) };
+        const zones: AnalyzedZone[] = [];
+        const items: ServerItem[] = [];
+        const refused: string[] = [];
+        for (const z of [...r.zones].sort((a, b) => a.order - b.order)) {
+          const made = this.zoneItem(job, z, at);
+          if (typeof made === 'string') refused.push(made);
+          else {
+            zones.push(z);
+            items.push(...made);
+          }
+        }
+        // A zone the document cannot take (a text over the limit) is said in the job's warnings, with its page's.
+        return { r: refused.length > 0 ? { ...r, warnings: [...r.warnings, ...refused] } : r, zones, items };
       });
       // One batch: each zone its own op (a `zone_create` event), page after page, then the page count in
       // the meta; the batch's events are stored together and reach each watcher in one frame. Planned in the
@@ -388,8 +399,8 @@ export class ProcessingJob implements JobHandler {
     }
   }
 
-  /** The op that adds a zone (none when the pipeline produced an invalid one: skipped, logged). */
-  private zoneItem(job: Job, z: AnalyzedZone, at: number): ServerItem[] {
+  /** The op that adds a zone, or why the zone is not added (the pipeline produced an invalid one: logged too). */
+  private zoneItem(job: Job, z: AnalyzedZone, at: number): ServerItem[] | string {
     const zone: Zone = {
       id: z.id,
       page: z.page,
@@ -409,7 +420,7 @@ export class ProcessingJob implements JobHandler {
         { jobId: job.id, zoneId: z.id, problems },
         'pipeline produced an invalid zone; skipped',
       );
-      return [];
+      return `zone ${z.order} not added: ${problems.map((p) => p.replace(/^zone: /, '')).join('; ')}`;
     }
     // Already there (a page committed again after a crash): nothing to do. The op id also makes a
     // re-commit of the same zone by this job a duplicate.
