@@ -85,6 +85,25 @@ describe('parseClientMessages', () => {
     expect(ok.ok).toBe(true);
   });
 
+  it('answers a message refused for its id under that id, so its sender is not left waiting', () => {
+    for (const id of ['x'.repeat(65), 'y'.repeat(5000), '', 'a\u0000', 'a\uD800']) {
+      const [r] = parseClientMessages({ type: 'publish', id, room: 'doc:1', event: 'app_event' });
+      expect(r, JSON.stringify(id).slice(0, 20)).toMatchObject({ ok: false, code: ErrorCode.Invalid, id });
+      if (!r.ok) expect(r.message).toMatch(/^id: /);
+    }
+    // The same inside a batch, and before the handshake.
+    const [item] = parseClientMessages({
+      type: 'batch',
+      items: [{ type: 'join_room', id: 'p'.repeat(70), room: 'doc:1' }],
+    });
+    expect(item).toMatchObject({ ok: false, id: 'p'.repeat(70) });
+    expect(parseHello({ type: 'hello', id: 'h'.repeat(80), v: 2 })).toMatchObject({ ok: false });
+    expect(parseHello({ type: 'subscribe', id: 'h'.repeat(80) })).toMatchObject({
+      ok: false,
+      id: 'h'.repeat(80),
+    });
+  });
+
   it('refuses a room name or document id with a lone surrogate as a bad room', () => {
     expect(isValidRoom('doc:a\uD800')).toBe(false);
     expect(isValidRoom(docRoom('\uDC00'))).toBe(false);

@@ -13,11 +13,16 @@ import {
 /** The result of checking one incoming value: a message, or an error code and a human-readable reason. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string; id?: string };
 
+/**
+ * A refusal, with the message's id whenever it had a string one, however long or wrong: the sender waits for an
+ * answer under that id, and one without it would leave the sender waiting forever (an id over 64 characters is
+ * itself a schema violation, answered under that id). The frame size limit bounds what is echoed.
+ */
 const fail = (code: ErrorCode, message: string, id?: unknown): Parsed<never> => ({
   ok: false,
   code,
   message,
-  ...(typeof id === 'string' && id.length <= 64 ? { id } : {}),
+  ...(typeof id === 'string' ? { id } : {}),
 });
 
 function describe(error: z.ZodError, root = 'message'): string {
