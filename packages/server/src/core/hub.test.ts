@@ -720,6 +720,22 @@ describe('Hub de-duplication', () => {
     expect(await send('p1', 'peek')).toEqual([2]); // run again: what is true now
   });
 
+  it('runs a re-sent room.members again: who is present now, not who was at the first ask', async () => {
+    const h = setup();
+    const alice = await h.hello('alice');
+    await h.join(alice.s, 'doc:a');
+    const ask = async () => {
+      alice.s.write({ type: 'request', id: 'who', method: 'room.members', data: { room: 'doc:a' } });
+      await h.settle();
+      const [reply] = (alice.s.take() as Msg[]).filter((m) => m.id === 'who');
+      return (reply.data as { members: { userId: string }[] }).members.map((m) => m.userId).sort();
+    };
+    expect(await ask()).toEqual(['alice']);
+    const bob = await h.hello('bob');
+    await h.join(bob.s, 'doc:a');
+    expect(await ask()).toEqual(['alice', 'bob']);
+  });
+
   it('answers a duplicate publish id with the same ack and appends it once', async () => {
     const h = setup();
     const alice = await h.hello('alice', { rooms: [{ room: 'doc:a' }] });

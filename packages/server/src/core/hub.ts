@@ -302,6 +302,8 @@ export class Hub {
       }
       return this.membersKnown(room).then((members) => ({ room, members }));
     });
+    // A read: a re-sent one (after a reconnect) answers who is present now, not the list stored for its id.
+    this.readMethods.add('room.members');
     // Built in: the client says its user is idle or active again (counted in every room the session joined).
     this.methods.set('presence.status', (data, { session }) => {
       const status = (data as { status?: unknown } | null)?.status;
