@@ -56,6 +56,10 @@ describe('describeConflict', () => {
     expect(describeConflict({ ...server, kind: 'other', zoneId: null })).toBe(
       "Your change to the document's details collided with Ada's.",
     );
+    // An other the reader's later change won (two creations of one zone id): not told as if theirs was lost.
+    expect(describeConflict({ ...client, kind: 'other', zoneLabel: 'Intro', lost: 'theirs' })).toBe(
+      'Ada changed the zone “Intro” at the same time as you; your version, made later, was kept.',
+    );
   });
 
   it('words a conflict about a box as its position or size, and keeps what only one of the two changed', () => {

@@ -29,6 +29,12 @@ export interface ConflictWords {
   zoneExcerpt?: string | undefined;
   /** `same_attribute`: the attribute (zone) or key (meta) both set. */
   attribute?: string;
+  /**
+   * Whose change was lost, from the reader's side, where the kind does not say it (`OpConflict.lost`): `theirs` for
+   * an `other` that the reader's later change won (both created one zone id, or the reader's replacement of a zone
+   * brought back the one they deleted).
+   */
+  lost?: 'mine' | 'theirs';
 }
 
 /**
@@ -144,6 +150,8 @@ export function describeConflict(w: ConflictWords): string {
     case 'locked':
       return `${by} has locked ${zone}; your change was not saved.`;
     default:
-      return `Your change to ${zone} collided with ${by}'s.`;
+      return w.lost === 'theirs'
+        ? `${by} changed ${zone} at the same time as you; your version, made later, was kept.`
+        : `Your change to ${zone} collided with ${by}'s.`;
   }
 }

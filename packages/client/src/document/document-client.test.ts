@@ -1,4 +1,4 @@
-import { checksum, type Op, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
+import { checksum, type Op, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
 import { describe, expect, it } from 'vitest';
 import type { Timers } from '../environment.js';
 import { SynclineError } from '../errors.js';
@@ -565,6 +565,31 @@ describe('DocumentClient', () => {
     ann.conn.reconnect();
     await quiesce([ann.conn], tick);
     expect(conflicts.at(-1)).toMatchObject({ kind: 'edit_on_deleted', zoneId: 'z1', origin: 'server' });
+    expect(ann.doc.doc).toEqual(server.doc);
+  });
+
+  it('tells me my later creation of a zone id replaced theirs, not that my change collided', async () => {
+    const { open, server } = world();
+    const ann = open('ann', { auto: false });
+    await quiesce([ann.conn], tick);
+    await ann.doc.ready;
+    const conflicts = record<DocConflict>(ann.doc, 'conflict');
+    ann.doc.editText('z1', { pos: 0, ins: 'first ' }); // in flight (not delivered yet)
+    ann.doc.createZone(zone('n', 'Ann’s', { label: 'Total' })); // pending behind it
+    server.commit(zoneCreate(zone('n', 'Bob’s')), 'bob');
+    ann.conn.deliverDown(); // bob's creation reaches ann before her ops reach the server
+    expect(conflicts).toEqual([
+      expect.objectContaining({
+        kind: 'other',
+        zoneId: 'n',
+        byUserId: 'bob',
+        message:
+          'bob changed the paragraph “Total” on page 1 at the same time as you; your version, made later, was kept.',
+        origin: 'client',
+      }),
+    ]);
+    await quiesce([ann.conn], tick);
+    expect(ann.doc.doc.zones.n.text).toBe('Ann’s');
     expect(ann.doc.doc).toEqual(server.doc);
   });
 

@@ -2107,7 +2107,15 @@ export class DocumentClient {
       ...words,
       ...(attribute === undefined ? {} : { attribute }),
       opId,
-      message: describeConflict({ kind, origin: 'client', by, zoneId, ...words, attribute }),
+      message: describeConflict({
+        kind,
+        origin: 'client',
+        by,
+        zoneId,
+        ...words,
+        attribute,
+        lost: conflict.lost,
+      }),
       origin: 'client',
     });
   }
