@@ -1,5 +1,6 @@
 import { readingOrder } from '@syncline/doc';
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { anyCovered, withoutCoveredInvisible } from './covered-text.js';
 import { withDeadline } from './deadline.js';
 import { imageBoxes } from './figures.js';
 import { layoutPage } from './layout.js';
@@ -7,6 +8,7 @@ import { loadPdfjs } from './open-pdf.js';
 import { clipToPage } from './page-box.js';
 import { type ExtractedZone, type PageResult, zoneId } from './page-result.js';
 import { PipelineError } from './pipeline-error.js';
+import { type FontMetrics, invisibleItems } from './render-mode.js';
 import { textFrame, textTurn } from './text-frame.js';
 import { type ToPage, textItems, withoutRepeats } from './text-items.js';
 
@@ -65,18 +67,31 @@ export async function analyzePage(
       // The layout is found where the text is upright (a turned page's text runs down or up the page), and
       // read in that frame's order; the boxes are then turned back onto the page as shown.
       const frame = textFrame(viewport, textTurn(content, toPage));
-      const items = withoutRepeats(
-        textItems(content, (x, y) => frame.toFrame(...toPage(x, y)), opts.check),
-        opts.check,
-      );
+      const toFrame: ToPage = (x, y) => frame.toFrame(...toPage(x, y));
+      // Read once, for the figures and for how text is drawn, and only when needed.
+      let operators: ReturnType<typeof page.getOperatorList> | undefined;
+      const operatorList = () =>
+        (operators ??= guard(page.getOperatorList({ annotationMode: AnnotationMode.DISABLE })));
+      let runs = textItems(content, toFrame, opts.check);
+      // An invisible OCR layer over visible text is a second copy of it. Which runs are invisible only the operator
+      // list tells, read here anyway for the figures; without figures, only when some run lies under others.
+      if (opts.figures || anyCovered(runs, opts.check)) {
+        const fonts = page.commonObjs;
+        const invisible = invisibleItems(
+          content.items,
+          await operatorList(),
+          OPS,
+          (name) => (fonts.has(name) ? (fonts.get(name) as FontMetrics) : undefined),
+          page.view,
+          opts.check,
+        );
+        if (invisible.size > 0) {
+          runs = withoutCoveredInvisible(textItems(content, toFrame, opts.check, invisible), opts.check);
+        }
+      }
+      const items = withoutRepeats(runs, opts.check);
       const figures = opts.figures
-        ? imageBoxes(
-            await guard(page.getOperatorList({ annotationMode: AnnotationMode.DISABLE })),
-            OPS,
-            toPage,
-            viewport,
-            opts.check,
-          ).map(frame.toFrameBox)
+        ? imageBoxes(await operatorList(), OPS, toPage, viewport, opts.check).map(frame.toFrameBox)
         : [];
       opts.check();
       const found = readingOrder(

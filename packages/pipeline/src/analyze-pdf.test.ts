@@ -4,6 +4,7 @@ import { concatTransformationMatrix, degrees, PDFDocument, StandardFonts } from 
 import { describe, expect, it } from 'vitest';
 import { analyzePdf, type ExtractedZone, type PageResult, PipelineError } from './index.js';
 import { makeLayoutPdf, makePng, makeTwoColumnPdf } from './testing/make-pdf.js';
+import { OcrPage } from './testing/ocr-pdf.js';
 import { cjkTextPdf, rawTextPdf } from './testing/raw-pdf.js';
 
 /** Page units a found box may be off by (font metrics round differently in pdf-lib and pdfjs). */
@@ -171,8 +172,9 @@ describe('analyzePdf', () => {
       // An invisible OCR layer (render mode 3), a little smaller and off, far right on the page.
       bt(380, 600, 'Scanned words here'),
       bt(380.5, 600.4, 'Scanned words here', 11.5, 3),
-      // Glyphs drawn one by one, and a dot leader's dots: each next to the one before, never over it.
-      'BT /F1 12 Tf 72 500 Td (a) Tj 6.672 0 Td (l) Tj 2.664 0 Td (l) Tj ET',
+      // Glyphs drawn one by one, and a dot leader's dots: each next to the one before, never over it. (Visible again:
+      // the render mode outlives ET.)
+      'BT 0 Tr /F1 12 Tf 72 500 Td (a) Tj 6.672 0 Td (l) Tj 2.664 0 Td (l) Tj ET',
       `BT /F1 12 Tf 72 400 Td (Contents) Tj 50 0 Td ${Array(6).fill('(.) Tj 3.336 0 Td').join(' ')} (5) Tj ET`,
     ].join('\n');
     const { zones } = await analyze(rawTextPdf(content));
@@ -182,6 +184,86 @@ describe('analyzePdf', () => {
       'all',
       'Contents ......5',
       'Scanned words here',
+    ]);
+  });
+
+  it('reads a page once when an invisible OCR layer over its text is split otherwise than the visible text', async () => {
+    const page = await OcrPage.create();
+    page.line('Scanned and recognised', 72, 720, 18);
+    // The visible paragraph, and the OCR layer over it: each line as one run, a little smaller and off, fitted to
+    // the line's width, its text not quite the visible text (a doubled space, a misread letter, a hyphen missed).
+    const lines = [
+      'Visible words set one by one',
+      'with spaces wider than usual,',
+      'as justified text often is.',
+    ];
+    const ocr = [
+      'Visible words set one by one',
+      'with  spaces wider than usual,',
+      'as justified text often 1s',
+    ]; // (sic)
+    for (const [i, text] of lines.entries()) {
+      const y = 680 - i * 14;
+      const width = page.words(text, 72, y, 11);
+      page.invisibleLine(ocr[i], 72.6, y + 0.4, 10.5, width - 1);
+    }
+    // A line drawn in one run, its OCR copy word by word (as Tesseract writes each word with its own position).
+    page.line('One run under many words.', 72, 620, 11);
+    let x = 72.4;
+    for (const word of ['One', 'run', 'under', 'many', 'words.']) {
+      page.invisibleLine(word, x, 620.3, 11);
+      x += page.width(`${word} `, 11);
+    }
+    const bytes = await page.save();
+    const { zones } = await analyze(bytes);
+    expect(zones.map((z) => [z.type, z.text])).toEqual([
+      ['heading', 'Scanned and recognised'],
+      ['paragraph', lines.join(' ')],
+      ['paragraph', 'One run under many words.'],
+    ]);
+    // Without figures the operator list is read for this page too (its runs lie over each other).
+    const pages: PageResult[] = [];
+    await analyzePdf(bytes, { figures: false, onPage: (r) => void pages.push(r) });
+    expect(pages[0].zones.map((z) => z.text)).toEqual(zones.map((z) => z.text));
+  });
+
+  it('reads an OCR layer over a scan, the only text of its page', async () => {
+    const page = await OcrPage.create();
+    await page.picture(36, 36, 540, 720);
+    const lines = [
+      'A scanned page has no text',
+      'but the one its OCR layer',
+      'lays invisibly over the scan.',
+    ];
+    for (const [i, text] of lines.entries()) page.invisibleLine(text, 72, 700 - i * 14, 11);
+    // Word by word too, as Tesseract does.
+    let x = 72;
+    for (const word of ['Words', 'drawn', 'one', 'by', 'one.']) {
+      page.invisibleLine(word, x, 600, 11);
+      x += page.width(`${word} `, 11);
+    }
+    const { zones } = await analyze(await page.save());
+    expect(zones.map((z) => [z.type, z.text])).toEqual([
+      ['figure', ''],
+      ['paragraph', lines.join(' ')],
+      ['paragraph', 'Words drawn one by one.'],
+    ]);
+  });
+
+  it('reads visible text and different invisible text elsewhere on the page, and half-covered OCR text', async () => {
+    const page = await OcrPage.create();
+    page.line('Visible text at the top of the page.', 72, 720, 11);
+    // A scanned chart below it, its labels read by OCR.
+    await page.picture(72, 400, 300, 200);
+    page.invisibleLine('Invisible label of the chart', 90, 560, 11);
+    // OCR text that runs on past a short visible line: most of it lies where nothing visible is.
+    page.line('Short', 72, 300, 11);
+    page.invisibleLine('Short text read by OCR past its end', 72, 300, 11);
+    const { zones } = await analyze(await page.save());
+    expect(zones.map((z) => z.text).filter((t) => t !== '')).toEqual([
+      'Visible text at the top of the page.',
+      'Invisible label of the chart',
+      expect.stringMatching(/Short.*Short text read by OCR past its end/),
     ]);
   });
 

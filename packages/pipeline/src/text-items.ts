@@ -14,6 +14,8 @@ export type Glyphs = {
   font: string;
   /** pdfjs reports the run as right-to-left (its `str` is already in logical order). */
   rtl?: boolean;
+  /** The page draws the run invisibly (text render mode 3 or 7: an OCR layer). */
+  invisible?: boolean;
 };
 
 /** Maps a point in PDF user space to the page's top-left space (the viewport at scale 1). */
@@ -39,11 +41,16 @@ export function cleanText(s: string): string {
 
 /**
  * The non-blank text items of a page with their boxes. `check` is called once per item, so a cancel
- * stops the work at the next item.
+ * stops the work at the next item. `invisible`: the indexes of the items the page draws invisibly.
  */
-export function textItems(content: TextContent, toPage: ToPage, check: () => void): Glyphs[] {
+export function textItems(
+  content: TextContent,
+  toPage: ToPage,
+  check: () => void,
+  invisible?: ReadonlySet<number>,
+): Glyphs[] {
   const out: Glyphs[] = [];
-  for (const raw of content.items) {
+  for (const [index, raw] of content.items.entries()) {
     check();
     if (!('str' in raw)) continue;
     const item = raw as TextItem;
@@ -82,6 +89,7 @@ export function textItems(content: TextContent, toPage: ToPage, check: () => voi
       size,
       font: item.fontName,
       rtl: item.dir === 'rtl',
+      ...(invisible?.has(index) ? { invisible: true } : {}),
     });
   }
   return out;

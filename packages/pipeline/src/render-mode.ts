@@ -1,0 +1,357 @@
+import type { TextContent } from 'pdfjs-dist/types/src/display/api.js';
+
+type Matrix = [number, number, number, number, number, number];
+type OperatorList = { fnArray: number[]; argsArray: unknown[] };
+type Ops = Record<string, number>;
+
+/** What the text layout needs of a font pdfjs loaded: how its glyph widths scale, and whether it writes downwards. */
+export type FontMetrics = { fontMatrix?: ArrayLike<number>; vertical?: boolean };
+
+/** Text render modes 3 (neither filled nor stroked) and 7 (only added to the clip) leave nothing on the page. */
+const isInvisibleMode = (mode: number): boolean => (mode & 3) === 3;
+
+/** pdfjs's default font matrix: glyph widths in thousandths of the font size. */
+const FONT_UNITS = 0.001;
+
+/**
+ * A text item starts at a glyph's origin within this (page units). Both are computed from the same numbers, but
+ * pdfjs keeps the transform in single precision.
+ */
+const SAME_ORIGIN = 0.01;
+
+/** pdfjs's glyph categories (`getCharUnicodeCategory`): skipped as a space, drawn without advance, or dropped. */
+const CATEGORY = /^(\s)|(\p{Mn})|(\p{Cf})$/u;
+
+type Glyph = { unicode?: unknown; width?: unknown; vmetric?: unknown; originalCharCode?: unknown };
+
+type State = {
+  ctm: Matrix;
+  tm: Matrix;
+  tlm: Matrix;
+  font: FontMetrics | undefined;
+  size: number;
+  charSpacing: number;
+  wordSpacing: number;
+  hScale: number;
+  leading: number;
+  rise: number;
+  mode: number;
+};
+
+const IDENTITY: Matrix = [1, 0, 0, 1, 0, 0];
+
+const multiply = (m: Matrix, n: Matrix): Matrix => [
+  m[0] * n[0] + m[2] * n[1],
+  m[1] * n[0] + m[3] * n[1],
+  m[0] * n[2] + m[2] * n[3],
+  m[1] * n[2] + m[3] * n[3],
+  m[0] * n[4] + m[2] * n[5] + m[4],
+  m[1] * n[4] + m[3] * n[5] + m[5],
+];
+
+function asMatrix(x: unknown): Matrix | null {
+  if (x === null || typeof x !== 'object') return null;
+  const a = x as ArrayLike<unknown>;
+  const m: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const v = a[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+    m.push(v);
+  }
+  return m as Matrix;
+}
+
+const num = (x: unknown, otherwise = 0): number =>
+  typeof x === 'number' && Number.isFinite(x) ? x : otherwise;
+
+/** Whether the page draws any text invisibly (a cheap scan, before the work of placing its glyphs). */
+export function hasInvisibleText(list: OperatorList, OPS: Ops): boolean {
+  for (let i = 0; i < list.fnArray.length; i++) {
+    if (list.fnArray[i] !== OPS.setTextRenderingMode) continue;
+    const args = list.argsArray[i] as unknown[] | null;
+    if (isInvisibleMode(num(args?.[0]))) return true;
+  }
+  return false;
+}
+
+/**
+ * The indexes (into `items`, the page's text content) of the text items the page draws invisibly: in text render
+ * mode 3 or 7, as an OCR layer laid over a scanned page is. pdfjs's text content does not say how a run is drawn,
+ * its operator list does; so the operator list's glyphs are placed the way pdfjs places them for the text
+ * content, and each item is matched to the glyph it starts at (its origin, the first one at that place from where
+ * the previous item matched: items and glyphs are both in the order the page draws them, so a visible word and an
+ * OCR line starting at the same point are told apart). An item that matches no glyph counts as visible.
+ */
+export function invisibleItems(
+  items: TextContent['items'],
+  list: OperatorList,
+  OPS: Ops,
+  fontOf: (loadedName: string) => FontMetrics | undefined,
+  view: number[],
+  check: () => void,
+): Set<number> {
+  const out = new Set<number>();
+  if (!hasInvisibleText(list, OPS)) return out;
+  const glyphs = glyphOrigins(list, OPS, fontOf, view, check);
+  // The glyphs by their origin rounded to a grid finer than `SAME_ORIGIN`, each square's list in drawing order.
+  const key = (qx: number, qy: number) => `${qx},${qy}`;
+  const squares = new Map<string, number[]>();
+  for (let k = 0; k < glyphs.x.length; k++) {
+    const at = key(Math.round(glyphs.x[k] / SAME_ORIGIN), Math.round(glyphs.y[k] / SAME_ORIGIN));
+    const list = squares.get(at);
+    if (list) list.push(k);
+    else squares.set(at, [k]);
+  }
+  let next = 0;
+  items.forEach((raw, index) => {
+    if (!('str' in raw) || raw.str.trim() === '') return;
+    check();
+    const e = num(raw.transform?.[4], Number.NaN);
+    const f = num(raw.transform?.[5], Number.NaN);
+    if (Number.isNaN(e) || Number.isNaN(f)) return;
+    const qx = Math.round(e / SAME_ORIGIN);
+    const qy = Math.round(f / SAME_ORIGIN);
+    // The first glyph there from `next` on, else the last one before it (an item out of step: matched, not moved on).
+    let ahead = -1;
+    let behind = -1;
+    for (let dx = -1; dx <= 1; dx++) {
+      for (let dy = -1; dy <= 1; dy++) {
+        const list = squares.get(key(qx + dx, qy + dy));
+        if (list === undefined) continue;
+        const i = firstAtLeast(list, next);
+        if (i < list.length && (ahead < 0 || list[i] < ahead)) ahead = list[i];
+        if (i > 0 && list[i - 1] > behind) behind = list[i - 1];
+      }
+    }
+    const k = ahead >= 0 ? ahead : behind;
+    if (k < 0) return;
+    if (ahead >= 0) next = ahead + 1;
+    if (glyphs.invisible[k]) out.add(index);
+  });
+  return out;
+}
+
+/** The index of the first element of ascending `list` that is at least `n` (its length when none is). */
+function firstAtLeast(list: number[], n: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid] < n) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+type Origins = { x: number[]; y: number[]; invisible: boolean[] };
+
+/**
+ * Where each glyph that can start a text item is drawn (PDF user space), in drawing order, and whether it is
+ * invisible. This follows pdfjs's text content (`getTextContent` in its evaluator), not its canvas: the same text
+ * state, advances, spacing (`Tc` after every glyph, `Tw` after a space, a `TJ` number after the glyph before it,
+ * `Tz` scaling them), skipped spaces and format marks, and glyphs off the page advancing without their spacing.
+ */
+function glyphOrigins(
+  list: OperatorList,
+  OPS: Ops,
+  fontOf: (loadedName: string) => FontMetrics | undefined,
+  view: number[],
+  check: () => void,
+): Origins {
+  const out: Origins = { x: [], y: [], invisible: [] };
+  const [v0, v1, v2, v3] = [0, 1, 2, 3].map((i) => num(view[i]));
+  let s: State = {
+    ctm: IDENTITY,
+    tm: IDENTITY,
+    tlm: IDENTITY,
+    font: undefined,
+    size: 0,
+    charSpacing: 0,
+    wordSpacing: 0,
+    hScale: 1,
+    leading: 0,
+    rise: 0,
+    mode: 0,
+  };
+  const stack: State[] = [];
+  const categories = new Map<string, number>();
+  const category = (unicode: string): number => {
+    let c = categories.get(unicode);
+    if (c === undefined) {
+      const m = CATEGORY.exec(unicode);
+      c = m?.[1] ? 1 : m?.[2] ? 2 : m?.[3] ? 3 : 0;
+      categories.set(unicode, c);
+    }
+    return c;
+  };
+  const translate = (x: number, y: number) => {
+    const m = s.tm;
+    s.tm = [m[0], m[1], m[2], m[3], m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]];
+  };
+  const moveLine = (x: number, y: number) => {
+    const m = s.tlm;
+    s.tlm = [m[0], m[1], m[2], m[3], m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]];
+    s.tm = s.tlm;
+  };
+  /** The current glyph origin on the page: the text rise above the text matrix's origin, through the CTM. */
+  const origin = (): [number, number] => {
+    const { tm, ctm, rise } = s;
+    const e = tm[2] * rise + tm[4];
+    const f = tm[3] * rise + tm[5];
+    return [ctm[0] * e + ctm[2] * f + ctm[4], ctm[1] * e + ctm[3] * f + ctm[5]];
+  };
+  const setFont = (name: unknown, size: unknown) => {
+    s.font = typeof name === 'string' ? fontOf(name) : undefined;
+    s.size = num(size);
+  };
+  /** One stretch of glyphs of a show-text operator, `extra` (a `TJ` number, in text space) after its last. */
+  const run = (glyphs: Glyph[], extra: number) => {
+    const vertical = s.font?.vertical === true;
+    const base = vertical ? -s.charSpacing : s.charSpacing;
+    const advance = (spacing: number) =>
+      vertical ? translate(0, -spacing) : translate(spacing * s.hScale, 0);
+    if (glyphs.length === 0) {
+      if (base + extra) advance(base + extra);
+      return;
+    }
+    const scale = num(s.font?.fontMatrix?.[0], FONT_UNITS) * s.size;
+    for (let i = 0; i < glyphs.length; i++) {
+      const g = glyphs[i];
+      const kind = category(typeof g.unicode === 'string' ? g.unicode : '');
+      if (kind === 3) continue;
+      let spacing = base + (i + 1 === glyphs.length ? extra : 0);
+      let width = num(g.width);
+      if (vertical) width = Array.isArray(g.vmetric) ? num(g.vmetric[0]) : -width;
+      let dim = width * scale;
+      if (g.originalCharCode === 0x20) spacing += s.wordSpacing;
+      if (kind === 1) {
+        advance(spacing + (vertical ? -dim : dim));
+        continue;
+      }
+      const [x, y] = origin();
+      const off = vertical
+        ? x < v0 || x > v2 || y + dim < v1 || y > v3
+        : x + dim < v0 || x > v2 || y < v1 || y > v3;
+      if (kind !== 2 && off) {
+        if (vertical) translate(0, dim);
+        else translate(dim * s.hScale, 0);
+        continue;
+      }
+      out.x.push(x);
+      out.y.push(y);
+      out.invisible.push(isInvisibleMode(s.mode));
+      if (kind === 2) dim = 0;
+      if (vertical) translate(0, dim);
+      else translate(dim * s.hScale, 0);
+      if (spacing) advance(spacing);
+    }
+  };
+  /** A show-text operator's glyphs (and, from a `TJ`, numbers): stretches split at the numbers, as pdfjs reads them. */
+  const show = (elements: unknown) => {
+    if (!Array.isArray(elements)) return;
+    const spaceFactor = ((s.font?.vertical === true ? 1 : -1) * s.size) / 1000;
+    let stretch: Glyph[] = [];
+    for (const el of elements) {
+      if (typeof el === 'number') {
+        if (el !== 0 && Number.isFinite(el)) {
+          run(stretch, el * spaceFactor);
+          stretch = [];
+        }
+      } else if (el !== null && typeof el === 'object') stretch.push(el as Glyph);
+    }
+    if (stretch.length > 0) run(stretch, 0);
+  };
+  for (let i = 0; i < list.fnArray.length; i++) {
+    if ((i & 255) === 0) check();
+    const fn = list.fnArray[i];
+    const args = list.argsArray[i] as unknown[] | null;
+    switch (fn) {
+      case OPS.save:
+        stack.push({ ...s });
+        break;
+      case OPS.restore:
+        s = stack.pop() ?? s;
+        break;
+      case OPS.transform: {
+        const m = asMatrix(args);
+        if (m) s.ctm = multiply(s.ctm, m);
+        break;
+      }
+      case OPS.paintFormXObjectBegin: {
+        stack.push({ ...s });
+        const m = asMatrix(args?.[0]);
+        if (m) s.ctm = multiply(s.ctm, m);
+        break;
+      }
+      case OPS.paintFormXObjectEnd:
+        s = stack.pop() ?? s;
+        break;
+      case OPS.beginText:
+        s.tm = IDENTITY;
+        s.tlm = IDENTITY;
+        break;
+      case OPS.setFont:
+        setFont(args?.[0], args?.[1]);
+        break;
+      case OPS.setGState:
+        for (const entry of Array.isArray(args?.[0]) ? (args[0] as unknown[]) : []) {
+          if (Array.isArray(entry) && entry[0] === 'Font' && Array.isArray(entry[1])) {
+            setFont(entry[1][0], entry[1][1]);
+          }
+        }
+        break;
+      case OPS.setTextRenderingMode:
+        s.mode = num(args?.[0]);
+        break;
+      case OPS.setTextRise:
+        s.rise = num(args?.[0]);
+        break;
+      case OPS.setHScale:
+        s.hScale = num(args?.[0], 100) / 100;
+        break;
+      case OPS.setLeading:
+        s.leading = num(args?.[0]);
+        break;
+      case OPS.setCharSpacing:
+        s.charSpacing = num(args?.[0]);
+        break;
+      case OPS.setWordSpacing:
+        s.wordSpacing = num(args?.[0]);
+        break;
+      case OPS.moveText:
+        moveLine(num(args?.[0]), num(args?.[1]));
+        break;
+      case OPS.setLeadingMoveText:
+        s.leading = -num(args?.[1]);
+        moveLine(num(args?.[0]), num(args?.[1]));
+        break;
+      case OPS.nextLine:
+        moveLine(0, -s.leading);
+        break;
+      case OPS.setTextMatrix: {
+        // pdfjs hands the matrix over as one argument (a Float32Array); the six numbers are taken too.
+        const m = asMatrix(args?.[0]) ?? asMatrix(args);
+        if (m) {
+          s.tm = m;
+          s.tlm = m;
+        }
+        break;
+      }
+      case OPS.showText:
+      case OPS.showSpacedText:
+        show(args?.[0]);
+        break;
+      case OPS.nextLineShowText:
+        moveLine(0, -s.leading);
+        show(args?.[0]);
+        break;
+      case OPS.nextLineSetSpacingShowText:
+        s.wordSpacing = num(args?.[0]);
+        s.charSpacing = num(args?.[1]);
+        moveLine(0, -s.leading);
+        show(args?.[2]);
+        break;
+    }
+  }
+  return out;
+}
