@@ -16,8 +16,7 @@ export function writePdf(bodies: string[], trailer: string): Uint8Array {
 /**
  * A one-page PDF (612 × 792) whose content stream is `content`, with Helvetica as `/F1`. `toUnicode` maps
  * single-byte codes to the text they stand for (a ToUnicode CMap, as embedded fonts have), e.g.
- * `{ A: 'א' }`: how a test gets Hebrew, control characters or other text Helvetica cannot encode. `/Im1` is a
- * 2 × 2 grey image (a stand-in for a scan: `q 468 0 0 300 72 400 cm /Im1 Do Q` paints it over that box).
+ * `{ A: 'א' }`: how a test gets Hebrew, control characters or other text Helvetica cannot encode.
  */
 export function rawTextPdf(content: string, toUnicode?: Record<string, string>): Uint8Array {
   const hex = (s: string) =>
@@ -37,14 +36,12 @@ export function rawTextPdf(content: string, toUnicode?: Record<string, string>):
     ...pairs.map(([code, text]) => `<${hex(code)}> <${utf16(text)}>`),
     'endbfchar endcmap CMapName currentdict /CMap defineresource pop end end',
   ].join('\n');
-  const image = '\x40\xc0\xa0\x60';
   const bodies = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
     `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
-    `<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica${pairs.length ? ' /ToUnicode 7 0 R' : ''} >>`,
-    `<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length ${image.length} >>\nstream\n${image}\nendstream`,
+    `<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica${pairs.length ? ' /ToUnicode 6 0 R' : ''} >>`,
   ];
   if (pairs.length) bodies.push(`<< /Length ${cmap.length} >>\nstream\n${cmap}\nendstream`);
   return writePdf(bodies, '/Root 1 0 R');
