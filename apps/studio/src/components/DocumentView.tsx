@@ -54,11 +54,14 @@ const TEXT_INPUTS = new Set(['text', 'search', 'url', 'tel', 'email', 'password'
 
 /**
  * Whether `target` is a text field with the browser's own undo (a zone's label, say), where Ctrl+Z is the field's and
- * must not undo an edit of the document elsewhere. Not a zone's text (`.zone-text`): its undo is the document's.
+ * must not undo an edit of the document elsewhere. Not a zone's text (`.zone-text`): its undo is the document's. So is
+ * a zone's Type showing a choice stepped to from the keyboard and not applied yet (`data-pending`): Ctrl+Z puts it back
+ * (see `TypeField`), not the edit before.
  */
 function hasOwnUndo(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement) || target.classList.contains('zone-text')) return false;
   if (target.isContentEditable || target instanceof HTMLTextAreaElement) return true;
+  if (target instanceof HTMLSelectElement) return target.hasAttribute('data-pending');
   return target instanceof HTMLInputElement && TEXT_INPUTS.has(target.type);
 }
 

@@ -1,5 +1,5 @@
 import type { Cursor, DocumentClient, DocumentState } from '@syncline/client';
-import { DEFAULT_LIMITS, ZONE_TYPES, type Zone, type ZoneType } from '@syncline/doc';
+import { DEFAULT_LIMITS, type Zone, type ZoneType } from '@syncline/doc';
 import {
   type CollaborationCursor,
   type CursorPosition,
@@ -23,6 +23,7 @@ import { useInWindow, useZoneWindow, type ZoneWindow } from '../lib/zone-window.
 import { BLANK_PAGE, newZoneId, pageIndex, pageNumber } from '../lib/zones.js';
 import { LockIcon } from './LockIcon.js';
 import { type PageProps, PageView } from './PageView.js';
+import { TypeField } from './TypeField.js';
 import { placeholderName, ZonePlaceholder, ZoneText } from './ZoneText.js';
 
 interface Props {
@@ -435,6 +436,14 @@ function Viewer({
   const viewerRef = useRef<HTMLDivElement>(null);
   const addZoneRef = useRef<HTMLButtonElement>(null);
   useFocusRescue(viewerRef, zones, selected, addZoneRef);
+  const changeType = useCallback(
+    (zoneId: string, type: ZoneType) => {
+      // Applied as the field is left: the zone may have gone meanwhile (deleted by someone), and there is nothing to say.
+      if (doc.zone(zoneId) === undefined) return;
+      act('change the type', () => doc.updateZone(zoneId, { type }));
+    },
+    [act, doc],
+  );
 
   return (
     <div className="dual-pane" ref={viewerRef}>
@@ -470,25 +479,13 @@ function Viewer({
           </button>
           {selectedZone && (
             <>
-              <label className="inline-field">
-                Type
-                <select
-                  value={selectedZone.type}
-                  disabled={toolsOff}
-                  title={lockedTitle}
-                  onChange={(e) =>
-                    act('change the type', () =>
-                      doc.updateZone(selectedZone.id, { type: e.target.value as ZoneType }),
-                    )
-                  }
-                >
-                  {ZONE_TYPES.map((t) => (
-                    <option key={t} value={t}>
-                      {t}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <TypeField
+                key={`type-${selectedZone.id}`}
+                type={selectedZone.type}
+                disabled={toolsOff}
+                title={lockedTitle}
+                onCommit={(type) => changeType(selectedZone.id, type)}
+              />
               <LabelField
                 key={selectedZone.id}
                 label={selectedZone.label}
