@@ -8,9 +8,9 @@ import { loadPdfjs } from './open-pdf.js';
 import { clipToPage } from './page-box.js';
 import { type ExtractedZone, type PageResult, zoneId } from './page-result.js';
 import { PipelineError } from './pipeline-error.js';
-import { type FontMetrics, invisibleItems } from './render-mode.js';
 import { textFrame, textTurn } from './text-frame.js';
 import { type ToPage, textItems, withoutRepeats } from './text-items.js';
+import { type FontMetrics, type OptionalContent, textVisibility } from './text-visibility.js';
 
 export type PageOptions = {
   /** Throws to stop the work (called per text item and between steps). */
@@ -24,6 +24,8 @@ export type PageOptions = {
   maxItems: number;
   /** Zones kept per page at most; the rest are dropped with a warning. */
   maxZones: number;
+  /** The document's layers (optional content) as shown, when it has any (`documentLayers`). */
+  layers?: OptionalContent;
 };
 
 class PageTimeout extends Error {}
@@ -73,20 +75,22 @@ export async function analyzePage(
       const operatorList = () =>
         (operators ??= guard(page.getOperatorList({ annotationMode: AnnotationMode.DISABLE })));
       let runs = textItems(content, toFrame, opts.check);
-      // An invisible OCR layer over visible text is a second copy of it. Which runs are invisible only the operator
-      // list tells, read here anyway for the figures; without figures, only when some run lies under others.
-      if (opts.figures || anyCovered(runs, opts.check)) {
+      // Text the page draws invisibly (an OCR layer) is a second copy of the visible text it lies under, and text in
+      // a layer the page does not show is not on it. Only the operator list tells how text is drawn: it is read
+      // anyway for the figures; without figures, only when the document has layers or some run lies under others.
+      if (opts.figures || opts.layers !== undefined || anyCovered(runs, opts.check)) {
         const fonts = page.commonObjs;
-        const invisible = invisibleItems(
+        const drawn = textVisibility(
           content.items,
           await operatorList(),
           OPS,
           (name) => (fonts.has(name) ? (fonts.get(name) as FontMetrics) : undefined),
           page.view,
+          opts.layers,
           opts.check,
         );
-        if (invisible.size > 0) {
-          runs = withoutCoveredInvisible(textItems(content, toFrame, opts.check, invisible), opts.check);
+        if (drawn.invisible.size > 0 || drawn.hidden.size > 0) {
+          runs = withoutCoveredInvisible(textItems(content, toFrame, opts.check, drawn), opts.check);
         }
       }
       const items = withoutRepeats(runs, opts.check);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzePdf, type ExtractedZone, type PageResult, PipelineError } from './index.js';
 import { makeLayoutPdf, makePng, makeTwoColumnPdf } from './testing/make-pdf.js';
 import { OcrPage } from './testing/ocr-pdf.js';
-import { cjkTextPdf, rawTextPdf } from './testing/raw-pdf.js';
+import { cjkTextPdf, rawTextPdf, writePdf } from './testing/raw-pdf.js';
 
 /** Page units a found box may be off by (font metrics round differently in pdf-lib and pdfjs). */
 const TOLERANCE = 3;
@@ -265,6 +265,35 @@ describe('analyzePdf', () => {
       'Invisible label of the chart',
       expect.stringMatching(/Short.*Short text read by OCR past its end/),
     ]);
+  });
+
+  it('leaves out the text of layers that the document does not show', async () => {
+    // A layer switched off (a second language, a print-only note), and one switched on.
+    const content = [
+      'BT /F1 12 Tf 72 700 Td (Text on the page.) Tj ET',
+      '/OC /Off BDC BT /F1 12 Tf 72 650 Td (Text of a hidden layer.) Tj ET EMC',
+      '/OC /On BDC BT /F1 12 Tf 72 600 Td (Text of a shown layer.) Tj ET EMC',
+    ].join('\n');
+    const bytes = writePdf(
+      [
+        '<< /Type /Catalog /Pages 2 0 R /OCProperties << /OCGs [6 0 R 7 0 R] /D << /OFF [6 0 R] >> >> >>',
+        '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /Properties << /Off 6 0 R /On 7 0 R >> >> >>',
+        `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+        '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+        '<< /Type /OCG /Name (Off) >>',
+        '<< /Type /OCG /Name (On) >>',
+      ],
+      '/Root 1 0 R',
+    );
+    for (const figures of [true, false]) {
+      const pages: PageResult[] = [];
+      await analyzePdf(bytes, { figures, onPage: (r) => void pages.push(r) });
+      expect(
+        pages[0].zones.map((z) => z.text),
+        `figures: ${figures}`,
+      ).toEqual(['Text on the page.', 'Text of a shown layer.']);
+    }
   });
 
   it('leaves out control characters that a font’s broken ToUnicode map gives its glyphs', async () => {

@@ -1,7 +1,10 @@
+import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { analyzePage } from './analyze-page.js';
+import { withDeadline } from './deadline.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_PAGE_TIMEOUT_MS, openPdf } from './open-pdf.js';
 import type { PageResult } from './page-result.js';
-import { throwIfAborted } from './pipeline-error.js';
+import { isPipelineError, throwIfAborted } from './pipeline-error.js';
+import type { OptionalContent } from './text-visibility.js';
 
 export type AnalyzeOptions = {
   /** Stops the analysis (rejects with `PipelineError('cancelled')`). */
@@ -63,6 +66,7 @@ export async function runAnalysis(
   control.opened?.(doc.numPages);
   const summary: AnalyzeSummary = { pages: doc.numPages, zones: 0, skippedPages: [], warnings: [] };
   try {
+    const layers = await documentLayers(doc, timeoutMs, opts.signal);
     const first = Math.max(1, Math.floor(opts.startPage ?? 1));
     for (let n = first; n <= doc.numPages; n++) {
       control.check();
@@ -73,6 +77,7 @@ export async function runAnalysis(
         figures: opts.figures ?? true,
         maxItems: opts.maxItemsPerPage ?? 100_000,
         maxZones: opts.maxZonesPerPage ?? 500,
+        layers,
       });
       summary.zones += r.zones.length;
       if (r.skipped) summary.skippedPages.push(n);
@@ -85,4 +90,27 @@ export async function runAnalysis(
   }
   control.check();
   return summary;
+}
+
+/**
+ * The document's layers (optional content) and which of them it shows, if it has any; none when they cannot be read
+ * in time (its pages are then read as if every layer were shown, as before).
+ */
+async function documentLayers(
+  doc: PDFDocumentProxy,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<OptionalContent | undefined> {
+  try {
+    const config = await withDeadline(
+      doc.getOptionalContentConfig(),
+      timeoutMs,
+      signal,
+      () => new Error('timeout'),
+    );
+    return config[Symbol.iterator]().next().done ? undefined : config;
+  } catch (e) {
+    if (isPipelineError(e) && e.code === 'cancelled') throw e;
+    return undefined;
+  }
 }

@@ -1,4 +1,5 @@
 import type { TextContent, TextItem } from 'pdfjs-dist/types/src/display/api.js';
+import type { TextVisibility } from './text-visibility.js';
 
 /** One run of text on a page, in page units with the origin at the top-left. */
 export type Glyphs = {
@@ -41,18 +42,19 @@ export function cleanText(s: string): string {
 
 /**
  * The non-blank text items of a page with their boxes. `check` is called once per item, so a cancel
- * stops the work at the next item. `invisible`: the indexes of the items the page draws invisibly.
+ * stops the work at the next item. `drawn`: the items the page draws invisibly (marked `invisible`) or not at all
+ * (left out).
  */
 export function textItems(
   content: TextContent,
   toPage: ToPage,
   check: () => void,
-  invisible?: ReadonlySet<number>,
+  drawn?: TextVisibility,
 ): Glyphs[] {
   const out: Glyphs[] = [];
   for (const [index, raw] of content.items.entries()) {
     check();
-    if (!('str' in raw)) continue;
+    if (!('str' in raw) || drawn?.hidden.has(index)) continue;
     const item = raw as TextItem;
     const str = cleanText(item.str);
     if (str.trim() === '') continue;
@@ -89,7 +91,7 @@ export function textItems(
       size,
       font: item.fontName,
       rtl: item.dir === 'rtl',
-      ...(invisible?.has(index) ? { invisible: true } : {}),
+      ...(drawn?.invisible.has(index) ? { invisible: true } : {}),
     });
   }
   return out;

@@ -7,6 +7,22 @@ type Ops = Record<string, number>;
 /** What the text layout needs of a font pdfjs loaded: how its glyph widths scale, and whether it writes downwards. */
 export type FontMetrics = { fontMatrix?: ArrayLike<number>; vertical?: boolean };
 
+/** Which optional content (layers) the page shows: pdfjs's `OptionalContentConfig` for display. */
+export type OptionalContent = { isVisible(group: never): boolean };
+
+/** How a page draws its text items (indexes into its text content's items); items in neither set are visible. */
+export type TextVisibility = {
+  /** Drawn invisibly: text render mode 3 or 7, as an OCR layer over a scan is. */
+  invisible: Set<number>;
+  /** Not drawn at all: in optional content (a layer) that the page as shown leaves out. */
+  hidden: Set<number>;
+};
+
+/** A glyph as drawn: visible, invisibly, or not at all. */
+const VISIBLE = 0;
+const INVISIBLE = 1;
+const HIDDEN = 2;
+
 /** Text render modes 3 (neither filled nor stroked) and 7 (only added to the clip) leave nothing on the page. */
 const isInvisibleMode = (mode: number): boolean => (mode & 3) === 3;
 
@@ -64,35 +80,42 @@ function asMatrix(x: unknown): Matrix | null {
 const num = (x: unknown, otherwise = 0): number =>
   typeof x === 'number' && Number.isFinite(x) ? x : otherwise;
 
-/** Whether the page draws any text invisibly (a cheap scan, before the work of placing its glyphs). */
-export function hasInvisibleText(list: OperatorList, OPS: Ops): boolean {
+/** Whether the page may draw text other than visibly (a cheap scan, before the work of placing its glyphs). */
+function mayHideText(list: OperatorList, OPS: Ops, layers: OptionalContent | undefined): boolean {
   for (let i = 0; i < list.fnArray.length; i++) {
-    if (list.fnArray[i] !== OPS.setTextRenderingMode) continue;
+    const fn = list.fnArray[i];
     const args = list.argsArray[i] as unknown[] | null;
-    if (isInvisibleMode(num(args?.[0]))) return true;
+    if (fn === OPS.setTextRenderingMode && isInvisibleMode(num(args?.[0]))) return true;
+    if (fn === OPS.beginMarkedContentProps && args?.[0] === 'OC' && !isShown(layers, args[1])) return true;
   }
   return false;
 }
 
+/** Whether optional content of `group` is shown (as pdfjs's canvas decides; a group it cannot tell is shown). */
+const isShown = (layers: OptionalContent | undefined, group: unknown): boolean =>
+  layers === undefined || layers.isVisible(group as never) !== false;
+
 /**
- * The indexes (into `items`, the page's text content) of the text items the page draws invisibly: in text render
- * mode 3 or 7, as an OCR layer laid over a scanned page is. pdfjs's text content does not say how a run is drawn,
- * its operator list does; so the operator list's glyphs are placed the way pdfjs places them for the text
- * content, and each item is matched to the glyph it starts at (its origin, the first one at that place from where
- * the previous item matched: items and glyphs are both in the order the page draws them, so a visible word and an
- * OCR line starting at the same point are told apart). An item that matches no glyph counts as visible.
+ * Which of a page's text items (its text content's `items`) it draws invisibly (in text render mode 3 or 7, as an
+ * OCR layer laid over a scanned page is) or not at all (in a layer, optional content, that the page as shown leaves
+ * out: `layers`, the document's setting for display). pdfjs's text content tells neither; its operator list does:
+ * its glyphs are placed the way pdfjs places them for the text content, and each item is matched to the glyph it
+ * starts at (its origin; the first one there from where the previous item matched: items and glyphs are both in the
+ * order the page draws them, so a visible word and an OCR line starting at the same point are told apart). An item
+ * that matches no glyph counts as visible.
  */
-export function invisibleItems(
+export function textVisibility(
   items: TextContent['items'],
   list: OperatorList,
   OPS: Ops,
   fontOf: (loadedName: string) => FontMetrics | undefined,
   view: number[],
+  layers: OptionalContent | undefined,
   check: () => void,
-): Set<number> {
-  const out = new Set<number>();
-  if (!hasInvisibleText(list, OPS)) return out;
-  const glyphs = glyphOrigins(list, OPS, fontOf, view, check);
+): TextVisibility {
+  const out: TextVisibility = { invisible: new Set(), hidden: new Set() };
+  if (!mayHideText(list, OPS, layers)) return out;
+  const glyphs = glyphOrigins(list, OPS, fontOf, view, layers, check);
   // The glyphs by their origin rounded to a grid finer than `SAME_ORIGIN`, each square's list in drawing order.
   const key = (qx: number, qy: number) => `${qx},${qy}`;
   const squares = new Map<string, number[]>();
@@ -126,7 +149,8 @@ export function invisibleItems(
     const k = ahead >= 0 ? ahead : behind;
     if (k < 0) return;
     if (ahead >= 0) next = ahead + 1;
-    if (glyphs.invisible[k]) out.add(index);
+    if (glyphs.drawn[k] === INVISIBLE) out.invisible.add(index);
+    else if (glyphs.drawn[k] === HIDDEN) out.hidden.add(index);
   });
   return out;
 }
@@ -143,11 +167,11 @@ function firstAtLeast(list: number[], n: number): number {
   return lo;
 }
 
-type Origins = { x: number[]; y: number[]; invisible: boolean[] };
+type Origins = { x: number[]; y: number[]; drawn: number[] };
 
 /**
- * Where each glyph that can start a text item is drawn (PDF user space), in drawing order, and whether it is
- * invisible. This follows pdfjs's text content (`getTextContent` in its evaluator), not its canvas: the same text
+ * Where each glyph that can start a text item is drawn (PDF user space), in drawing order, and how (`VISIBLE`,
+ * `INVISIBLE`, `HIDDEN`). This follows pdfjs's text content (`getTextContent` in its evaluator), not its canvas: the same text
  * state, advances, spacing (`Tc` after every glyph, `Tw` after a space, a `TJ` number after the glyph before it,
  * `Tz` scaling them), skipped spaces and format marks, and glyphs off the page advancing without their spacing.
  */
@@ -156,9 +180,14 @@ function glyphOrigins(
   OPS: Ops,
   fontOf: (loadedName: string) => FontMetrics | undefined,
   view: number[],
+  layers: OptionalContent | undefined,
   check: () => void,
 ): Origins {
-  const out: Origins = { x: [], y: [], invisible: [] };
+  const out: Origins = { x: [], y: [], drawn: [] };
+  // Marked content open around what is drawn, whether each is shown (optional content may be off), and how many are
+  // not: pdfjs's canvas draws nothing inside one that is not. (Not part of the graphics state: q/Q leave it.)
+  const marked: boolean[] = [];
+  let unshown = 0;
   const [v0, v1, v2, v3] = [0, 1, 2, 3].map((i) => num(view[i]));
   let s: State = {
     ctm: IDENTITY,
@@ -229,17 +258,17 @@ function glyphOrigins(
         continue;
       }
       const [x, y] = origin();
-      const off = vertical
+      const offPage = vertical
         ? x < v0 || x > v2 || y + dim < v1 || y > v3
         : x + dim < v0 || x > v2 || y < v1 || y > v3;
-      if (kind !== 2 && off) {
+      if (kind !== 2 && offPage) {
         if (vertical) translate(0, dim);
         else translate(dim * s.hScale, 0);
         continue;
       }
       out.x.push(x);
       out.y.push(y);
-      out.invisible.push(isInvisibleMode(s.mode));
+      out.drawn.push(unshown > 0 ? HIDDEN : isInvisibleMode(s.mode) ? INVISIBLE : VISIBLE);
       if (kind === 2) dim = 0;
       if (vertical) translate(0, dim);
       else translate(dim * s.hScale, 0);
@@ -337,6 +366,18 @@ function glyphOrigins(
         }
         break;
       }
+      case OPS.beginMarkedContent:
+        marked.push(true);
+        break;
+      case OPS.beginMarkedContentProps: {
+        const shown = args?.[0] !== 'OC' || isShown(layers, args[1]);
+        marked.push(shown);
+        if (!shown) unshown++;
+        break;
+      }
+      case OPS.endMarkedContent:
+        if (marked.pop() === false) unshown--;
+        break;
       case OPS.showText:
       case OPS.showSpacedText:
         show(args?.[0]);

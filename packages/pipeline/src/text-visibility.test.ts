@@ -1,8 +1,8 @@
 import type { TextItem } from 'pdfjs-dist/types/src/display/api.js';
 import { describe, expect, it } from 'vitest';
 import { loadPdfjs, openPdf } from './open-pdf.js';
-import { type FontMetrics, invisibleItems } from './render-mode.js';
 import { writePdf } from './testing/raw-pdf.js';
+import { type FontMetrics, textVisibility } from './text-visibility.js';
 
 /** A one-page PDF whose content is `content`, with Helvetica as `/F1` and a form XObject `/Fm1` drawing `form`. */
 function pdfWithForm(content: string, form: string, formMatrix: string): Uint8Array {
@@ -19,7 +19,7 @@ function pdfWithForm(content: string, form: string, formMatrix: string): Uint8Ar
   );
 }
 
-/** The page's text items and which of them `invisibleItems` says are invisible. */
+/** The page's text items and how `textVisibility` says the page draws them (`hidden` only when some are). */
 async function read(bytes: Uint8Array) {
   const { AnnotationMode, OPS } = await loadPdfjs();
   const doc = await openPdf(bytes);
@@ -28,17 +28,19 @@ async function read(bytes: Uint8Array) {
     const content = await page.getTextContent();
     const list = await page.getOperatorList({ annotationMode: AnnotationMode.DISABLE });
     const fonts = page.commonObjs;
-    const invisible = invisibleItems(
+    const drawn = textVisibility(
       content.items,
       list,
       OPS,
       (name) => (fonts.has(name) ? (fonts.get(name) as FontMetrics) : undefined),
       page.view,
+      await doc.getOptionalContentConfig(),
       () => {},
     );
     const items = (content.items as TextItem[]).map((item, i) => ({
       str: item.str,
-      invisible: invisible.has(i),
+      invisible: drawn.invisible.has(i),
+      ...(drawn.hidden.has(i) ? { hidden: true } : {}),
     }));
     return items.filter((item) => item.str.trim() !== '');
   } finally {
@@ -46,7 +48,7 @@ async function read(bytes: Uint8Array) {
   }
 }
 
-describe('invisibleItems', () => {
+describe('textVisibility', () => {
   it('finds the text drawn in render mode 3 or 7 through the text state, transforms and form XObjects', async () => {
     // Visible text is capitalised, invisible text is not (the render mode, like the spacing and scaling, is part of
     // the graphics state: it outlives ET, not Q). Each invisible line comes after operators that move its glyphs:
@@ -122,6 +124,48 @@ describe('invisibleItems', () => {
       { str: 'Same Again', invisible: false },
       { str: 'same once more', invisible: true },
     ]);
+  });
+
+  it('finds the text in layers (optional content) that the page as shown leaves out', async () => {
+    // Layers: /On is shown, /Off is not; an OCMD shown when any of its groups is on; a form XObject in the hidden
+    // layer. Marked content of other kinds (a /Span) inside a hidden layer is hidden with it.
+    const content = [
+      'BT /F1 12 Tf 72 700 Td (Shown Before) Tj ET',
+      '/OC /On BDC BT /F1 12 Tf 72 680 Td (Shown In A Layer) Tj ET EMC',
+      '/OC /Off BDC BT /F1 12 Tf 72 660 Td (hidden layer) Tj ET /Span << /MCID 0 >> BDC BT /F1 12 Tf 72 640 Td (hidden span) Tj ET EMC EMC',
+      '/OC /Any BDC BT /F1 12 Tf 72 620 Td (Shown By Any) Tj ET EMC',
+      'q /Fm1 Do Q',
+      'BT /F1 12 Tf 72 580 Td (Shown After) Tj ET',
+    ].join('\n');
+    const form = 'BT /F1 12 Tf 72 600 Td (hidden form) Tj ET';
+    const bytes = writePdf(
+      [
+        '<< /Type /Catalog /Pages 2 0 R /OCProperties << /OCGs [7 0 R 8 0 R] /D << /OFF [8 0 R] /Order [7 0 R 8 0 R] >> >> >>',
+        '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /XObject << /Fm1 6 0 R >> /Properties << /On 7 0 R /Off 8 0 R /Any 9 0 R >> >> >>',
+        `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+        '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+        `<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /OC 8 0 R /Resources << /Font << /F1 5 0 R >> >> /Length ${form.length} >>\nstream\n${form}\nendstream`,
+        '<< /Type /OCG /Name (On) >>',
+        '<< /Type /OCG /Name (Off) >>',
+        '<< /Type /OCMD /OCGs [7 0 R 8 0 R] /P /AnyOn >>',
+      ],
+      '/Root 1 0 R',
+    );
+    const items = await read(bytes);
+    expect(items.map((i) => i.str)).toEqual([
+      'Shown Before',
+      'Shown In A Layer',
+      'hidden layer',
+      'hidden span',
+      'Shown By Any',
+      'hidden form',
+      'Shown After',
+    ]);
+    for (const item of items) {
+      const hidden = item.str === item.str.toLowerCase();
+      expect(item, item.str).toEqual({ str: item.str, invisible: false, ...(hidden ? { hidden } : {}) });
+    }
   });
 
   it('finds nothing on a page without invisible text', async () => {
