@@ -95,7 +95,9 @@ export async function analyzePage(
       }
       const items = withoutRepeats(runs, opts.check);
       const figures = opts.figures
-        ? imageBoxes(await operatorList(), OPS, toPage, viewport, opts.check).map(frame.toFrameBox)
+        ? imageBoxes(await operatorList(), OPS, toPage, viewport, opts.check, opts.layers).map(
+            frame.toFrameBox,
+          )
         : [];
       opts.check();
       const found = readingOrder(

@@ -267,22 +267,24 @@ describe('analyzePdf', () => {
     ]);
   });
 
-  it('leaves out the text of layers that the document does not show', async () => {
-    // A layer switched off (a second language, a print-only note), and one switched on.
+  it('leaves out the text and pictures of layers that the document does not show', async () => {
+    // A layer switched off (a second language, a print-only note) with a picture in it, and one switched on.
     const content = [
       'BT /F1 12 Tf 72 700 Td (Text on the page.) Tj ET',
-      '/OC /Off BDC BT /F1 12 Tf 72 650 Td (Text of a hidden layer.) Tj ET EMC',
+      '/OC /Off BDC BT /F1 12 Tf 72 650 Td (Text of a hidden layer.) Tj ET q 200 0 0 100 300 400 cm /Im1 Do Q EMC',
       '/OC /On BDC BT /F1 12 Tf 72 600 Td (Text of a shown layer.) Tj ET EMC',
     ].join('\n');
+    const image = '\x40\xc0\xa0\x60';
     const bytes = writePdf(
       [
         '<< /Type /Catalog /Pages 2 0 R /OCProperties << /OCGs [6 0 R 7 0 R] /D << /OFF [6 0 R] >> >> >>',
         '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /Properties << /Off 6 0 R /On 7 0 R >> >> >>',
+        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /XObject << /Im1 8 0 R >> /Properties << /Off 6 0 R /On 7 0 R >> >> >>',
         `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
         '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
         '<< /Type /OCG /Name (Off) >>',
         '<< /Type /OCG /Name (On) >>',
+        `<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length ${image.length} >>\nstream\n${image}\nendstream`,
       ],
       '/Root 1 0 R',
     );
@@ -290,9 +292,12 @@ describe('analyzePdf', () => {
       const pages: PageResult[] = [];
       await analyzePdf(bytes, { figures, onPage: (r) => void pages.push(r) });
       expect(
-        pages[0].zones.map((z) => z.text),
+        pages[0].zones.map((z) => [z.type, z.text]),
         `figures: ${figures}`,
-      ).toEqual(['Text on the page.', 'Text of a shown layer.']);
+      ).toEqual([
+        ['paragraph', 'Text on the page.'],
+        ['paragraph', 'Text of a shown layer.'],
+      ]);
     }
   });
 

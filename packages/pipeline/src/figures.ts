@@ -1,6 +1,7 @@
 import type { BBox } from '@syncline/doc';
 import { clipToPage, type PageSize } from './page-box.js';
 import type { ToPage } from './text-items.js';
+import { isShown, type OptionalContent } from './text-visibility.js';
 
 type Matrix = [number, number, number, number, number, number];
 type OperatorList = { fnArray: number[]; argsArray: unknown[] };
@@ -34,7 +35,7 @@ function asMatrix(x: unknown): Matrix | null {
  * The boxes (top-left origin) where a page paints images, from its operator list: the current transform is
  * followed through save/restore, `cm` and form XObjects, and an image fills the unit square of the
  * transform in force. Boxes are clipped to the page (images often bleed off its edges); overlapping ones are
- * merged, small ones dropped.
+ * merged, small ones dropped. Images in a layer (optional content) that `layers` does not show are not painted.
  */
 export function imageBoxes(
   list: OperatorList,
@@ -42,6 +43,7 @@ export function imageBoxes(
   toPage: ToPage,
   page: PageSize,
   check: () => void,
+  layers?: OptionalContent,
 ): BBox[] {
   const paints = new Set(
     [
@@ -58,11 +60,21 @@ export function imageBoxes(
   const stack: Matrix[] = [];
   let ctm: Matrix = [1, 0, 0, 1, 0, 0];
   const boxes: BBox[] = [];
+  // Marked content open around what is painted, whether each is shown, and how many are not (as in pdfjs's canvas).
+  const marked: boolean[] = [];
+  let unshown = 0;
   for (let i = 0; i < list.fnArray.length; i++) {
     if ((i & 255) === 0) check();
     const fn = list.fnArray[i];
     const args = list.argsArray[i] as unknown[] | null;
-    if (fn === OPS.save) stack.push(ctm);
+    if (fn === OPS.beginMarkedContent) marked.push(true);
+    else if (fn === OPS.beginMarkedContentProps) {
+      const shown = args?.[0] !== 'OC' || isShown(layers, args[1]);
+      marked.push(shown);
+      if (!shown) unshown++;
+    } else if (fn === OPS.endMarkedContent) {
+      if (marked.pop() === false) unshown--;
+    } else if (fn === OPS.save) stack.push(ctm);
     else if (fn === OPS.restore) ctm = stack.pop() ?? ctm;
     else if (fn === OPS.transform) {
       const m = asMatrix(args);
@@ -72,7 +84,7 @@ export function imageBoxes(
       const m = asMatrix(args?.[0]);
       if (m) ctm = multiply(ctm, m);
     } else if (fn === OPS.paintFormXObjectEnd) ctm = stack.pop() ?? ctm;
-    else if (paints.has(fn)) {
+    else if (paints.has(fn) && unshown === 0) {
       const corners = [
         [0, 0],
         [1, 0],

@@ -92,7 +92,7 @@ function mayHideText(list: OperatorList, OPS: Ops, layers: OptionalContent | und
 }
 
 /** Whether optional content of `group` is shown (as pdfjs's canvas decides; a group it cannot tell is shown). */
-const isShown = (layers: OptionalContent | undefined, group: unknown): boolean =>
+export const isShown = (layers: OptionalContent | undefined, group: unknown): boolean =>
   layers === undefined || layers.isVisible(group as never) !== false;
 
 /**
