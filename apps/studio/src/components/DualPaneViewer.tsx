@@ -9,8 +9,18 @@ import {
   userColor,
 } from '@syncline/react';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import {
+  memo,
+  useCallback,
+  useDeferredValue,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import { useFocusRescue } from '../hooks/use-focus-rescue.js';
+import { useShownZones } from '../hooks/use-shown-zones.js';
 import { ZONE_COLORS } from '../lib/colors.js';
 import { clockTime } from '../lib/history.js';
 import { lockFailure } from '../lib/lock-failure.js';
@@ -18,12 +28,14 @@ import { pageInView } from '../lib/page-in-view.js';
 import { StableLists } from '../lib/stable.js';
 import { visibleBand } from '../lib/visible-range.js';
 import { zoneDeletedMessage } from '../lib/zone-deleted.js';
+import { groupZones, LOW_CONFIDENCE, NO_FILTER, SORT_LABELS, type ZoneFilter } from '../lib/zone-filter.js';
 import { registerZoneShower } from '../lib/zone-focus.js';
 import { useInWindow, useZoneWindow, type ZoneWindow } from '../lib/zone-window.js';
 import { BLANK_PAGE, newZoneId, pageIndex, pageNumber } from '../lib/zones.js';
 import { LockIcon } from './LockIcon.js';
 import { type PageProps, PageView } from './PageView.js';
 import { TypeField } from './TypeField.js';
+import { ZoneFilterBar } from './ZoneFilterBar.js';
 import { placeholderName, ZonePlaceholder, ZoneText } from './ZoneText.js';
 
 interface Props {
@@ -128,7 +140,13 @@ function Viewer({
   // Which zones' texts are near the visible part of the text pane: only those (and the few that must stay, see
   // ZoneItem) are full editors; thousands of textareas mounted at once froze the tab.
   const listRef = useRef<HTMLDivElement>(null);
-  const zoneWindow = useZoneWindow(listRef, zones);
+  // What the text pane lists: this user's filter and order of the zones (see `useShownZones`), not the document's.
+  const [filter, setFilter] = useState<ZoneFilter>(NO_FILTER);
+  // The list follows the filter as soon as it can, not within the keystroke that changed it: a query's every key
+  // shows in its field at once, and a list made again for a key already followed by another is left unfinished.
+  const listFilter = useDeferredValue(filter);
+  const { shown, matching, kept, filtered } = useShownZones(zones, listFilter, selected);
+  const zoneWindow = useZoneWindow(listRef, shown);
   const stableZones = useRef(new StableLists<Zone>()).current;
   const stableCursors = useRef(new StableLists<Cursor>()).current;
   const stableNumbers = useRef(new StableLists<number>()).current;
@@ -417,25 +435,43 @@ function Viewer({
   const lockedByOther = selectedLock !== undefined && selectedLock.userId !== selfId;
   const toolsOff = gone || lockedByOther;
   const lockedTitle = lockedByOther && selectedZone ? `Locked by ${lockLabel(selectedZone.id)}` : undefined;
-  // The text pane in groups of zones of a few pages each: a keystroke changes one zone, and only its group renders
-  // again, not thousands of items.
-  const stableGroups = useRef(new StableLists<Zone>()).current;
-  const groups = useMemo(() => {
-    const out: { key: number; first: number; zones: readonly Zone[] }[] = [];
-    let start = 0;
-    for (let i = 1; i <= zones.length; i++) {
-      const key = groupOf(zones[start]);
-      if (i < zones.length && groupOf(zones[i]) === key) continue;
-      out.push({ key, first: start, zones: stableGroups.stable(key, zones.slice(start, i)) });
-      start = i;
-    }
-    return out;
-  }, [zones, stableGroups]);
+  // The text pane in groups of zones (of a few pages each, in an order by page): a keystroke changes one zone, and only
+  // its group renders again, not thousands of items. Each group's zones, their numbers (in reading order, as on the
+  // pages, whatever the list's order) and which of them are listed though not matching keep their identity while the
+  // same.
+  const stableRuns = useRef(new StableLists<Zone>()).current;
+  const stableRunNumbers = useRef(new StableLists<number>()).current;
+  const stableRunKept = useRef(new StableLists<boolean>()).current;
+  const groups = useMemo(
+    () =>
+      groupZones(shown, listFilter.sort).map((run) => ({
+        key: run.key,
+        first: run.first,
+        zones: stableRuns.stable(run.key, run.zones),
+        numbers: stableRunNumbers.stable(
+          run.key,
+          run.zones.map((z) => numbers.get(z.id) ?? 0),
+        ),
+        kept: stableRunKept.stable(
+          run.key,
+          run.zones.map((z) => kept.has(z.id)),
+        ),
+      })),
+    [shown, listFilter.sort, numbers, kept, stableRuns, stableRunNumbers, stableRunKept],
+  );
+  // A new filter lists its zones from the top (a list scrolled down far would otherwise show the end of a short one).
+  const filterShown = useRef(listFilter);
+  useEffect(() => {
+    if (filterShown.current === listFilter) return;
+    filterShown.current = listFilter;
+    const pane = listRef.current?.closest<HTMLElement>('.text-pane');
+    if (pane && getComputedStyle(pane).overflowY !== 'visible') pane.scrollTop = 0;
+  }, [listFilter]);
 
-  // A zone deleted (here, elsewhere, by an undo) takes the focus with it: it goes to the next zone instead.
+  // A zone deleted (here, elsewhere, by an undo) takes the focus with it: it goes to the next zone listed instead.
   const viewerRef = useRef<HTMLDivElement>(null);
   const addZoneRef = useRef<HTMLButtonElement>(null);
-  useFocusRescue(viewerRef, zones, selected, addZoneRef);
+  useFocusRescue(viewerRef, shown, selected, addZoneRef);
   const changeType = useCallback(
     (zoneId: string, type: ZoneType) => {
       // Applied as the field is left: the zone may have gone meanwhile (deleted by someone), and there is nothing to say.
@@ -544,17 +580,39 @@ function Viewer({
           <CursorTracker cursors={cursors} containerRef={pagesRef} pageElement={pageElement} />
         </div>
       </section>
-      <section className="pane text-pane" aria-label="Zone text in reading order">
-        {zones.length === 0 && <p className="empty">{emptyNote ?? EMPTY_WHILE_PROCESSING}</p>}
+      <section
+        className="pane text-pane"
+        aria-label={
+          listFilter.sort === 'reading'
+            ? 'Zone text in reading order'
+            : `Zone text by ${SORT_LABELS[listFilter.sort].toLowerCase()}`
+        }
+      >
+        {zones.length === 0 ? (
+          <p className="empty">{emptyNote ?? EMPTY_WHILE_PROCESSING}</p>
+        ) : (
+          <ZoneFilterBar
+            filter={filter}
+            onChange={setFilter}
+            matching={matching}
+            total={zones.length}
+            kept={kept.size}
+            filtered={filtered}
+          />
+        )}
+        {zones.length > 0 && shown.length === 0 && <p className="empty">No zone matches the filters.</p>}
         {/* One list of the zones, its items in groups of a few pages (see `ZoneGroup`): `li`s in `div`s would not be
             a list's items, these are (the groups are no element to assistive technology). */}
         {/* biome-ignore lint/a11y/useSemanticElements: see above */}
         <div className="zone-list" role="list" ref={listRef}>
           {groups.map((g) => (
             <ZoneGroup
-              // A zone stays in its group while it stays on its pages: its editor is not mounted again.
+              // A zone stays in its group while it stays on its pages (in another order than by page, while it stays
+              // where it is among the zones around it; see `groupZones`): its editor is not mounted again.
               key={g.key}
               zones={g.zones}
+              numbers={g.numbers}
+              kept={g.kept}
               first={g.first}
               doc={doc}
               locks={state.locks}
@@ -626,10 +684,6 @@ const PageGroup = memo(function PageGroup({
   ));
 });
 
-/** Pages per group of the text pane (see `ZoneGroup`). */
-const GROUP_PAGES = 4;
-const groupOf = (z: Zone) => Math.floor(pageIndex(z.page) / GROUP_PAGES);
-
 /** Who holds `lock`, as shown ("you", a name, or an id), or null when the zone is not locked. */
 function lockHolder(
   lock: Lock | undefined,
@@ -650,8 +704,12 @@ function lockAction(lock: Lock | undefined, selfId: string, isOwner: boolean): L
 type Lock = DocumentState['locks'][string];
 
 interface ZoneGroupProps {
-  /** The group's zones, in reading order (an identity kept while none of them changed). */
+  /** The group's zones, in the list's order (an identity kept while none of them changed). */
   zones: readonly Zone[];
+  /** Their numbers, in reading order (as their boxes on the pages show them). */
+  numbers: readonly number[];
+  /** Which of them are listed though they do not match the filter (see `useShownZones`). */
+  kept: readonly boolean[];
   /** The index of the first in the whole list. */
   first: number;
   doc: DocumentClient;
@@ -681,6 +739,8 @@ interface ZoneGroupProps {
  */
 const ZoneGroup = memo(function ZoneGroup({
   zones,
+  numbers,
+  kept,
   first,
   locks,
   selfId,
@@ -696,7 +756,9 @@ const ZoneGroup = memo(function ZoneGroup({
       key={z.id}
       {...shared}
       zone={z}
-      n={first + i + 1}
+      n={numbers[i]}
+      index={first + i}
+      unmatched={kept[i]}
       holder={lockHolder(locks[z.id], selfId, shared.names)}
       lockAction={lockAction(locks[z.id], selfId, isOwner)}
       editors={stableCursors.stable(z.id, editorsOf.get(z.id) ?? [])}
@@ -798,7 +860,12 @@ function LabelField({
 interface ZoneItemProps {
   doc: DocumentClient;
   zone: Zone;
+  /** Its number, in reading order. */
   n: number;
+  /** Its place in the list (0-based): in reading order unfiltered, `n - 1`. */
+  index: number;
+  /** Listed, but it does not match the filter (see `useShownZones`). */
+  unmatched: boolean;
   holder: string | null;
   lockAction: LockAction;
   /** The document failed: its text and lock cannot be changed. */
@@ -811,7 +878,7 @@ interface ZoneItemProps {
   onFocus: (zone: Zone) => void;
   onSelection: (zone: Zone, selection: TextSelection | null) => void;
   onToggleLock: (zoneId: string) => void;
-  /** Which zones are near the visible part of the pane (by index: `n - 1`). */
+  /** Which zones are near the visible part of the pane (by `index`). */
   zoneWindow: ZoneWindow;
 }
 
@@ -822,8 +889,8 @@ interface ZoneItemProps {
  * revealed stays, under the zone's head line, until clicked or left far behind (see `ZonePlaceholder`).
  */
 const ZoneItem = memo(function ZoneItem(props: ZoneItemProps) {
-  const { doc, zone: z, n, selected, editors, zoneWindow } = props;
-  const near = useInWindow(zoneWindow, n - 1);
+  const { doc, zone: z, n, index, selected, editors, zoneWindow } = props;
+  const near = useInWindow(zoneWindow, index);
   const [focused, setFocused] = useState(false);
   const [found, setFound] = useState(false);
   const live = focused || selected || editors.length > 0 || (near && !found);
@@ -841,9 +908,9 @@ const ZoneItem = memo(function ZoneItem(props: ZoneItemProps) {
     (selection: { start: number; end: number }) => {
       pending.current = selection;
       setFound(false);
-      zoneWindow.focus(n - 1); // near, wherever it is
+      zoneWindow.focus(index); // near, wherever it is
     },
-    [zoneWindow, n],
+    [zoneWindow, index],
   );
   useLayoutEffect(() => {
     const ta = item.current?.querySelector('textarea');
@@ -854,7 +921,7 @@ const ZoneItem = memo(function ZoneItem(props: ZoneItemProps) {
     ta.setSelectionRange(selection.start, selection.end);
   }, [live]);
   // Its place in the list (`aria-posinset`, `aria-setsize`): a screen reader says "12 of 1,500" wherever it is, even
-  // far from the screen. The size is written in by the item itself (see `ZoneWindow.onCount`).
+  // far from the screen (of the zones listed: filtered, of those). The size is written in by the item itself (see `ZoneWindow.onCount`).
   useLayoutEffect(() => {
     const el = item.current;
     if (!el) return;
@@ -869,7 +936,7 @@ const ZoneItem = memo(function ZoneItem(props: ZoneItemProps) {
     <div
       ref={item}
       role="listitem"
-      aria-posinset={n}
+      aria-posinset={index + 1}
       aria-label={placeholder ? placeholderName(z, n, pageNumber(pageIndex(z.page))) : undefined}
       className={`zone-item${selected ? ' selected' : ''}${editors.length ? ' others-editing' : ''}`}
       data-zone-id={z.id}
@@ -877,14 +944,14 @@ const ZoneItem = memo(function ZoneItem(props: ZoneItemProps) {
       onFocus={() => {
         setFocused(true);
         setFound(false);
-        zoneWindow.focus(n - 1);
+        zoneWindow.focus(index);
       }}
       onBlur={(e) => {
         if (e.currentTarget.contains(e.relatedTarget)) return;
         setFocused(false);
         // To another zone, that zone says so as it gets the focus: its neighbours must not go before it has it.
         const toZone = e.relatedTarget && e.currentTarget.closest('.zone-list')?.contains(e.relatedTarget);
-        if (!toZone && zoneWindow.focusedIndex === n - 1) zoneWindow.focus(null);
+        if (!toZone && zoneWindow.focusedIndex === index) zoneWindow.focus(null);
       }}
     >
       {live || found ? <ZoneHead {...props} /> : null}
@@ -908,6 +975,7 @@ const ZoneItem = memo(function ZoneItem(props: ZoneItemProps) {
 function ZoneHead({
   zone: z,
   n,
+  unmatched,
   holder,
   lockAction,
   readOnly,
@@ -926,6 +994,12 @@ function ZoneHead({
         p.{page} · {z.type}
         {z.label && z.label.toLowerCase() !== z.type ? ` · ${z.label}` : ''}
       </span>
+      {z.confidence < LOW_CONFIDENCE && (
+        <span className="zone-confidence" title="The analysis was unsure of this zone">
+          confidence {Math.round(z.confidence * 100)}%
+        </span>
+      )}
+      {unmatched && <span className="zone-unmatched">not matching the filters</span>}
       {z.updatedBy && (
         <span
           className="zone-changed"
