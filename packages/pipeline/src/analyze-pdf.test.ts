@@ -4,7 +4,7 @@ import { concatTransformationMatrix, degrees, PDFDocument, StandardFonts } from 
 import { describe, expect, it } from 'vitest';
 import { analyzePdf, type ExtractedZone, type PageResult, PipelineError } from './index.js';
 import { makeLayoutPdf, makePng, makeTwoColumnPdf } from './testing/make-pdf.js';
-import { OcrPage } from './testing/ocr-pdf.js';
+import { glyphlessOcrPdf, OcrPage } from './testing/ocr-pdf.js';
 import { cjkTextPdf, rawTextPdf, writePdf } from './testing/raw-pdf.js';
 
 /** Page units a found box may be off by (font metrics round differently in pdf-lib and pdfjs). */
@@ -225,6 +225,23 @@ describe('analyzePdf', () => {
     const pages: PageResult[] = [];
     await analyzePdf(bytes, { figures: false, onPage: (r) => void pages.push(r) });
     expect(pages[0].zones.map((z) => z.text)).toEqual(zones.map((z) => z.text));
+  });
+
+  it('reads a page once under a Tesseract-style OCR layer that misread some words (glyphless CID font, Tz)', async () => {
+    const lines = ['Visible words set one by one', 'and read again by OCR software'];
+    // Read as OCR reads a scan: a letter or two wrong (the words it reads right are exact repeats of the visible ones).
+    const bytes = await glyphlessOcrPdf(lines, [
+      'Visib1e words sct one by onc',
+      'and rcad again hy OCR softwarc',
+    ]);
+    for (const figures of [true, false]) {
+      const pages: PageResult[] = [];
+      await analyzePdf(bytes, { figures, onPage: (r) => void pages.push(r) });
+      expect(
+        pages[0].zones.map((z) => z.text),
+        `figures: ${figures}`,
+      ).toEqual([lines.join(' ')]);
+    }
   });
 
   it('reads an OCR layer over a scan, the only text of its page', async () => {
