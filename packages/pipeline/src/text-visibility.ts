@@ -41,10 +41,13 @@ const CATEGORY = /^(\s)|(\p{Mn})|(\p{Cf})$/u;
 type Glyph = { unicode?: unknown; width?: unknown; vmetric?: unknown; originalCharCode?: unknown };
 
 type State = {
+  /** Replaced, never changed in place. */
   ctm: Matrix;
-  tm: Matrix;
-  tlm: Matrix;
-  font: FontMetrics | undefined;
+  /** The text matrix and text line matrix: changed in place. */
+  tm: number[];
+  tlm: number[];
+  /** The font's glyph width unit (its matrix's first number) and writing direction. */
+  font: Font;
   size: number;
   charSpacing: number;
   wordSpacing: number;
@@ -55,6 +58,26 @@ type State = {
 };
 
 const IDENTITY: Matrix = [1, 0, 0, 1, 0, 0];
+
+type Font = { unit: number; vertical: boolean };
+const DEFAULT_FONT: Font = { unit: FONT_UNITS, vertical: false };
+
+const initialState = (): State => ({
+  ctm: IDENTITY,
+  tm: [...IDENTITY],
+  tlm: [...IDENTITY],
+  font: DEFAULT_FONT,
+  size: 0,
+  charSpacing: 0,
+  wordSpacing: 0,
+  hScale: 1,
+  leading: 0,
+  rise: 0,
+  mode: 0,
+});
+
+/** A saved copy of the state (q, a form XObject), with its own text matrices. */
+const copyState = (s: State): State => ({ ...s, tm: s.tm.slice(), tlm: s.tlm.slice() });
 
 const multiply = (m: Matrix, n: Matrix): Matrix => [
   m[0] * n[0] + m[2] * n[1],
@@ -116,14 +139,17 @@ export function textVisibility(
   const out: TextVisibility = { invisible: new Set(), hidden: new Set() };
   if (!mayHideText(list, OPS, layers)) return out;
   const glyphs = glyphOrigins(list, OPS, fontOf, view, layers, check);
-  // The glyphs by their origin rounded to a grid finer than `SAME_ORIGIN`, each square's list in drawing order.
-  const key = (qx: number, qy: number) => `${qx},${qy}`;
-  const squares = new Map<string, number[]>();
+  // The glyphs by their origin rounded to a grid finer than `SAME_ORIGIN` (column, then row), each square's list in
+  // drawing order.
+  const squares = new Map<number, Map<number, number[]>>();
   for (let k = 0; k < glyphs.x.length; k++) {
-    const at = key(Math.round(glyphs.x[k] / SAME_ORIGIN), Math.round(glyphs.y[k] / SAME_ORIGIN));
-    const list = squares.get(at);
+    const qx = Math.round(glyphs.x[k] / SAME_ORIGIN);
+    const qy = Math.round(glyphs.y[k] / SAME_ORIGIN);
+    let column = squares.get(qx);
+    if (column === undefined) squares.set(qx, (column = new Map()));
+    const list = column.get(qy);
     if (list) list.push(k);
-    else squares.set(at, [k]);
+    else column.set(qy, [k]);
   }
   let next = 0;
   items.forEach((raw, index) => {
@@ -139,7 +165,7 @@ export function textVisibility(
     let behind = -1;
     for (let dx = -1; dx <= 1; dx++) {
       for (let dy = -1; dy <= 1; dy++) {
-        const list = squares.get(key(qx + dx, qy + dy));
+        const list = squares.get(qx + dx)?.get(qy + dy);
         if (list === undefined) continue;
         const i = firstAtLeast(list, next);
         if (i < list.length && (ahead < 0 || list[i] < ahead)) ahead = list[i];
@@ -189,19 +215,7 @@ function glyphOrigins(
   const marked: boolean[] = [];
   let unshown = 0;
   const [v0, v1, v2, v3] = [0, 1, 2, 3].map((i) => num(view[i]));
-  let s: State = {
-    ctm: IDENTITY,
-    tm: IDENTITY,
-    tlm: IDENTITY,
-    font: undefined,
-    size: 0,
-    charSpacing: 0,
-    wordSpacing: 0,
-    hScale: 1,
-    leading: 0,
-    rise: 0,
-    mode: 0,
-  };
+  let s = initialState();
   const stack: State[] = [];
   const categories = new Map<string, number>();
   const category = (unicode: string): number => {
@@ -213,29 +227,46 @@ function glyphOrigins(
     }
     return c;
   };
+  // The text matrices are changed in place, per glyph: no garbage for each of a page's thousands of glyphs.
   const translate = (x: number, y: number) => {
     const m = s.tm;
-    s.tm = [m[0], m[1], m[2], m[3], m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]];
+    m[4] += m[0] * x + m[2] * y;
+    m[5] += m[1] * x + m[3] * y;
   };
   const moveLine = (x: number, y: number) => {
     const m = s.tlm;
-    s.tlm = [m[0], m[1], m[2], m[3], m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]];
-    s.tm = s.tlm;
+    m[4] += m[0] * x + m[2] * y;
+    m[5] += m[1] * x + m[3] * y;
+    s.tm = m.slice();
   };
-  /** The current glyph origin on the page: the text rise above the text matrix's origin, through the CTM. */
-  const origin = (): [number, number] => {
+  /** The current glyph origin on the page (`ox`, `oy`): the text rise above the text matrix's origin, through the CTM. */
+  let ox = 0;
+  let oy = 0;
+  const origin = () => {
     const { tm, ctm, rise } = s;
     const e = tm[2] * rise + tm[4];
     const f = tm[3] * rise + tm[5];
-    return [ctm[0] * e + ctm[2] * f + ctm[4], ctm[1] * e + ctm[3] * f + ctm[5]];
+    ox = ctm[0] * e + ctm[2] * f + ctm[4];
+    oy = ctm[1] * e + ctm[3] * f + ctm[5];
+  };
+  // Per font, read once: pdfjs's font objects decode their properties from a buffer on every read.
+  const fonts = new Map<string, Font>();
+  const fontNamed = (name: string): Font => {
+    let font = fonts.get(name);
+    if (font === undefined) {
+      const metrics = fontOf(name);
+      font = { unit: num(metrics?.fontMatrix?.[0], FONT_UNITS), vertical: metrics?.vertical === true };
+      fonts.set(name, font);
+    }
+    return font;
   };
   const setFont = (name: unknown, size: unknown) => {
-    s.font = typeof name === 'string' ? fontOf(name) : undefined;
+    s.font = typeof name === 'string' ? fontNamed(name) : DEFAULT_FONT;
     s.size = num(size);
   };
   /** One stretch of glyphs of a show-text operator, `extra` (a `TJ` number, in text space) after its last. */
   const run = (glyphs: Glyph[], extra: number) => {
-    const vertical = s.font?.vertical === true;
+    const vertical = s.font.vertical;
     const base = vertical ? -s.charSpacing : s.charSpacing;
     const advance = (spacing: number) =>
       vertical ? translate(0, -spacing) : translate(spacing * s.hScale, 0);
@@ -243,7 +274,7 @@ function glyphOrigins(
       if (base + extra) advance(base + extra);
       return;
     }
-    const scale = num(s.font?.fontMatrix?.[0], FONT_UNITS) * s.size;
+    const scale = s.font.unit * s.size;
     for (let i = 0; i < glyphs.length; i++) {
       const g = glyphs[i];
       const kind = category(typeof g.unicode === 'string' ? g.unicode : '');
@@ -257,7 +288,8 @@ function glyphOrigins(
         advance(spacing + (vertical ? -dim : dim));
         continue;
       }
-      const [x, y] = origin();
+      origin();
+      const [x, y] = [ox, oy];
       const offPage = vertical
         ? x < v0 || x > v2 || y + dim < v1 || y > v3
         : x + dim < v0 || x > v2 || y < v1 || y > v3;
@@ -278,7 +310,7 @@ function glyphOrigins(
   /** A show-text operator's glyphs (and, from a `TJ`, numbers): stretches split at the numbers, as pdfjs reads them. */
   const show = (elements: unknown) => {
     if (!Array.isArray(elements)) return;
-    const spaceFactor = ((s.font?.vertical === true ? 1 : -1) * s.size) / 1000;
+    const spaceFactor = ((s.font.vertical ? 1 : -1) * s.size) / 1000;
     let stretch: Glyph[] = [];
     for (const el of elements) {
       if (typeof el === 'number') {
@@ -296,7 +328,7 @@ function glyphOrigins(
     const args = list.argsArray[i] as unknown[] | null;
     switch (fn) {
       case OPS.save:
-        stack.push({ ...s });
+        stack.push(copyState(s));
         break;
       case OPS.restore:
         s = stack.pop() ?? s;
@@ -307,7 +339,7 @@ function glyphOrigins(
         break;
       }
       case OPS.paintFormXObjectBegin: {
-        stack.push({ ...s });
+        stack.push(copyState(s));
         const m = asMatrix(args?.[0]);
         if (m) s.ctm = multiply(s.ctm, m);
         break;
@@ -316,8 +348,8 @@ function glyphOrigins(
         s = stack.pop() ?? s;
         break;
       case OPS.beginText:
-        s.tm = IDENTITY;
-        s.tlm = IDENTITY;
+        s.tm = [...IDENTITY];
+        s.tlm = [...IDENTITY];
         break;
       case OPS.setFont:
         setFont(args?.[0], args?.[1]);
@@ -362,7 +394,7 @@ function glyphOrigins(
         const m = asMatrix(args?.[0]) ?? asMatrix(args);
         if (m) {
           s.tm = m;
-          s.tlm = m;
+          s.tlm = m.slice();
         }
         break;
       }
