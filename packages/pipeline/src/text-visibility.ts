@@ -23,7 +23,11 @@ const VISIBLE = 0;
 const INVISIBLE = 1;
 const HIDDEN = 2;
 
-/** Text render modes 3 (neither filled nor stroked) and 7 (only added to the clip) leave nothing on the page. */
+/**
+ * Text render modes 3 (neither filled nor stroked) and 7 (only added to the clip) paint no glyphs. (What is painted
+ * through a mode 7 clip afterwards, a gradient filling a heading, does show its text: such text is only left out
+ * where visible text covers it, like an OCR layer, so a lone gradient heading is still read.)
+ */
 const isInvisibleMode = (mode: number): boolean => (mode & 3) === 3;
 
 /** pdfjs's default font matrix: glyph widths in thousandths of the font size. */
@@ -197,9 +201,10 @@ type Origins = { x: number[]; y: number[]; drawn: number[] };
 
 /**
  * Where each glyph that can start a text item is drawn (PDF user space), in drawing order, and how (`VISIBLE`,
- * `INVISIBLE`, `HIDDEN`). This follows pdfjs's text content (`getTextContent` in its evaluator), not its canvas: the same text
- * state, advances, spacing (`Tc` after every glyph, `Tw` after a space, a `TJ` number after the glyph before it,
- * `Tz` scaling them), skipped spaces and format marks, and glyphs off the page advancing without their spacing.
+ * `INVISIBLE`, `HIDDEN`). This follows pdfjs's text content (`getTextContent` in its evaluator), not its canvas:
+ * the same text state, advances, spacing (`Tc` after every glyph, `Tw` after a space, a `TJ` number after the glyph
+ * before it, `Tz` scaling them), skipped spaces and format marks, and glyphs off the page advancing without their
+ * spacing.
  */
 function glyphOrigins(
   list: OperatorList,
@@ -239,7 +244,7 @@ function glyphOrigins(
     m[5] += m[1] * x + m[3] * y;
     s.tm = m.slice();
   };
-  /** The current glyph origin on the page (`ox`, `oy`): the text rise above the text matrix's origin, through the CTM. */
+  /** The current glyph's origin (`ox`, `oy`): the text rise above the text matrix's origin, through the CTM. */
   let ox = 0;
   let oy = 0;
   const origin = () => {
@@ -289,7 +294,8 @@ function glyphOrigins(
         continue;
       }
       origin();
-      const [x, y] = [ox, oy];
+      const x = ox;
+      const y = oy;
       const offPage = vertical
         ? x < v0 || x > v2 || y + dim < v1 || y > v3
         : x + dim < v0 || x > v2 || y < v1 || y > v3;
