@@ -14,4 +14,6 @@ export * from './reading-order.js';
 export * from './reserved-keys.js';
 export * from './undo.js';
 export * from './zone.js';
+// What a replica applying a run of ops with one copy of the zones needs (the client's deferred remote ops).
+export { copyObject, zoneLocalStep } from './zone-local.js';
 export * from './zone-name.js';

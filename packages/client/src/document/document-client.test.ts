@@ -593,6 +593,40 @@ describe('DocumentClient', () => {
     expect(ann.doc.doc).toEqual(server.doc);
   });
 
+  it('takes a burst of others’ ops with one new snapshot, current whenever it is asked for', async () => {
+    const { open, server } = world();
+    const ann = open('ann', { auto: false });
+    await quiesce([ann.conn], tick);
+    await ann.doc.ready;
+    let told = 0;
+    ann.doc.subscribe(() => told++);
+    const seen: string[] = [];
+    ann.doc.on('change', (c) => {
+      // Read in the middle of the burst: each zone as the ops so far made it.
+      const id = c.zoneIds[0];
+      seen.push(`${id}:${ann.doc.zone(id)?.text ?? '-'}`);
+    });
+    const first = ann.doc.getSnapshot();
+    for (let i = 0; i < 50; i++) server.commit(zoneCreate(zone(`n${i}`, `t${i}`)), 'bob');
+    server.commit(zoneEdit('n3', { pos: 2, ins: '!' }), 'bob');
+    server.commit(zoneDelete('n4'), 'bob');
+    while (ann.conn.deliverDown()) {
+      // one frame: every event at once
+    }
+    expect(seen).toHaveLength(52);
+    expect(seen.slice(0, 2)).toEqual(['n0:t0', 'n1:t1']);
+    expect(seen.slice(-2)).toEqual(['n3:t3!', 'n4:-']);
+    expect(ann.doc.getSnapshot().version).toBe(52); // current when asked for, before anyone is told
+    expect(told).toBe(0);
+    await tick();
+    expect(told).toBe(1); // told once, not once per op
+    const now = ann.doc.getSnapshot();
+    expect(now.version).toBe(52);
+    expect(Object.keys(now.doc.zones)).toEqual(Object.keys(server.doc.zones));
+    expect(now.doc).toEqual(server.doc);
+    expect(first.doc.zones.n0).toBeUndefined(); // an earlier snapshot stays as it was
+  });
+
   it('names a zone I deleted, not confirmed yet, as the server has it', async () => {
     const { open, server } = world();
     const ann = open('ann', { auto: false });

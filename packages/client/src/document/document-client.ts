@@ -68,6 +68,7 @@ import {
   type LocalOp,
   MAX_COMPOSED_OP_CHARS,
   type PendingConflict,
+  type RemoteResult,
   type Shadowed,
   SyncState,
 } from './sync-state.js';
@@ -184,6 +185,14 @@ export class DocumentClient {
   private readonly persistence: DocPersistence;
   private readonly events: Emitter<DocumentEvents>;
   private readonly listeners = new Set<() => void>();
+  /** The snapshot the subscribers were last told of. */
+  private notified!: DocumentState;
+  /**
+   * Other users' ops were taken but not applied yet (SyncState defers them): the snapshot is built, and the
+   * subscribers told, once at the end of this turn (or when `getSnapshot` is called), not after each op.
+   */
+  private snapshotDue = false;
+  private notifyScheduled = false;
   private readonly disposers: Disposer[] = [];
   private readonly undoManager: UndoManager;
   private readonly lockKeeper: LockKeeper;
@@ -368,6 +377,7 @@ export class DocumentClient {
     });
     this.ready.catch(() => {}); // a rejection nobody awaits is not an error
     this.snapshot = this.buildSnapshot();
+    this.notified = this.snapshot;
     this.listen();
     const globals = options.globals === null ? undefined : (options.globals ?? detectBrowserGlobals());
     if (options.keepConfirmed && globals) {
@@ -434,14 +444,19 @@ export class DocumentClient {
 
   /** One zone of the local document. */
   zone(zoneId: string): Zone | undefined {
-    const zones = this.doc.zones;
-    return Object.hasOwn(zones, zoneId) ? zones[zoneId] : undefined;
+    return this.state?.zone(zoneId);
   }
 
   /** The state as one immutable object, the same until something in it changes. */
-  getSnapshot = (): DocumentState => this.snapshot;
+  getSnapshot = (): DocumentState => {
+    if (this.snapshotDue) this.refreshSnapshot();
+    return this.snapshot;
+  };
 
-  /** Calls `listener` whenever `getSnapshot()` changes. */
+  /**
+   * Calls `listener` whenever `getSnapshot()` changes: at once, except for others' ops that only move the document
+   * and its version, which are told once at the end of the turn that brought them (a burst of them is one call).
+   */
   subscribe = (listener: () => void): Disposer => {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -1803,20 +1818,21 @@ export class DocumentClient {
       this.ackInflight();
       return 'ok';
     }
-    let result: { applied: Op; conflicts: PendingConflict[]; shadowed: Shadowed[] };
-    const before = s.doc;
+    let result: RemoteResult;
     try {
       result = s.applyRemote(rec.op);
     } catch {
       return 'error'; // the op does not fit our copy of the server's document
     }
     this.remember(rec);
-    this.noteGoneZones(result.applied, before, s.doc);
+    // Deferred (not applied yet: see SyncState), it said which zones it deleted.
+    if (result.before !== undefined) this.noteGoneZones(result.applied, result.before, s.doc);
+    else for (const [id, zone] of result.deleted ?? []) this.noteGone(id, zone);
     this.undoManager.recordRemote(result.applied, rec.userId);
     for (const { path, value, was } of result.shadowed)
       this.undoManager.recordShadowed(path, value, was, rec.userId);
     for (const { opId, conflict } of result.conflicts)
-      this.emitLocalConflict(opId, conflict, rec.userId, before);
+      this.emitLocalConflict(opId, conflict, rec.userId, result.before ?? s.doc);
     this.emitChange(result.applied, 'remote', rec.userId);
     return 'ok';
   }
@@ -2128,13 +2144,17 @@ export class DocumentClient {
     const ids = touchesAllZones ? Object.keys(before.zones) : zoneIds;
     for (const id of ids) {
       const zone = zoneIn(before, id);
-      if (zone === undefined || zoneIn(after, id) !== undefined) continue;
-      this.goneZones.delete(id); // deleted again (after an undo): the latest last, for the eviction
-      this.goneZones.set(id, conflictZoneWords(zone));
-      if (this.goneZones.size > GONE_ZONES_KEPT) {
-        const oldest = this.goneZones.keys().next().value;
-        if (oldest !== undefined) this.goneZones.delete(oldest);
-      }
+      if (zone !== undefined && zoneIn(after, id) === undefined) this.noteGone(id, zone);
+    }
+  }
+
+  /** Keeps what named zone `id`, which an op deleted. */
+  private noteGone(id: string, zone: Zone): void {
+    this.goneZones.delete(id); // deleted again (after an undo): the latest last, for the eviction
+    this.goneZones.set(id, conflictZoneWords(zone));
+    if (this.goneZones.size > GONE_ZONES_KEPT) {
+      const oldest = this.goneZones.keys().next().value;
+      if (oldest !== undefined) this.goneZones.delete(oldest);
     }
   }
 
@@ -2180,9 +2200,9 @@ export class DocumentClient {
     if (changed.length > 0) this.events.emit('users', { userIds: changed });
   }
 
-  private buildSnapshot(): DocumentState {
+  private buildSnapshot(doc: ZoneDocument = this.doc): DocumentState {
     return {
-      doc: this.doc,
+      doc,
       version: this.version,
       pending: this.state?.pending.length ?? 0,
       inflight: this.state?.inflight != null,
@@ -2196,17 +2216,36 @@ export class DocumentClient {
 
   /** Replaces the snapshot (and tells the subscribers) if something in it changed. */
   private publish(): void {
-    const next = this.buildSnapshot();
-    const prev = this.snapshot;
-    let same = true;
-    for (const key of Object.keys(next) as (keyof DocumentState)[]) {
-      if (next[key] !== prev[key]) {
-        same = false;
-        break;
+    if (
+      this.state?.deferring &&
+      sameSnapshot(this.buildSnapshot(this.snapshot.doc), this.snapshot, 'version')
+    ) {
+      // Only the document and its version moved, by other users' ops not applied yet: building the snapshot now
+      // would apply them, once per op of a burst. Once this turn is over instead.
+      this.snapshotDue = true;
+      if (!this.notifyScheduled) {
+        this.notifyScheduled = true;
+        queueMicrotask(() => {
+          this.notifyScheduled = false;
+          if (this.snapshotDue || this.snapshot !== this.notified) this.publishNow();
+        });
       }
+      return;
     }
-    if (same) return;
-    this.snapshot = Object.freeze(next);
+    this.publishNow();
+  }
+
+  /** Builds the snapshot again, without telling anyone. */
+  private refreshSnapshot(): void {
+    this.snapshotDue = false;
+    const next = this.buildSnapshot();
+    if (!sameSnapshot(next, this.snapshot)) this.snapshot = Object.freeze(next);
+  }
+
+  private publishNow(): void {
+    this.refreshSnapshot();
+    if (this.snapshot === this.notified) return;
+    this.notified = this.snapshot;
     for (const listener of [...this.listeners]) {
       try {
         listener();
@@ -2456,6 +2495,13 @@ function coversOps(ops: DocOpEventData[] | undefined, from: number, to: number):
     expected++;
   }
   return expected === to + 1;
+}
+
+/** Whether two snapshots hold the same values (each key compared by identity), `except` one key. */
+function sameSnapshot(a: DocumentState, b: DocumentState, except?: keyof DocumentState): boolean {
+  for (const key of Object.keys(a) as (keyof DocumentState)[])
+    if (key !== except && a[key] !== b[key]) return false;
+  return true;
 }
 
 function asDocument(snapshot: unknown): ZoneDocument {

@@ -1,4 +1,18 @@
-import { apply, describeOp, zoneCreate, zoneDelete, zoneEdit, zoneUpdate } from '@syncline/doc';
+import {
+  apply,
+  applyOps,
+  describeOp,
+  metaSet,
+  type Op,
+  opComponents,
+  opFromComponents,
+  type ZoneDocument,
+  zoneCreate,
+  zoneDelete,
+  zoneEdit,
+  zoneUpdate,
+} from '@syncline/doc';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { docOf, zone } from './fake-doc-server.js';
 import { JOURNAL_CAP, MAX_COMPOSED_OP_CHARS, SyncState } from './sync-state.js';
@@ -188,5 +202,112 @@ describe('SyncState', () => {
     expect(ops.length).toBeLessThan(JOURNAL_CAP);
     expect(ops.reduce((d, op) => apply(d, op), doc)).toEqual(s.serverDoc);
     expect(version + ops.length).toBe(s.version);
+  });
+});
+
+describe('SyncState: remote ops while nothing of mine is unconfirmed', () => {
+  const IDS = ['a', 'b', 'c', 'd', '__proto__x'];
+  type Intent = {
+    kind: 'create' | 'delete' | 'edit' | 'update' | 'meta' | 'two';
+    pick: number;
+    text: string;
+  };
+  const intent = fc.record({
+    kind: fc.constantFrom<Intent['kind']>(
+      'create',
+      'create',
+      'delete',
+      'edit',
+      'edit',
+      'update',
+      'meta',
+      'two',
+    ),
+    pick: fc.nat(100),
+    text: fc.string({ maxLength: 3 }),
+  });
+  /** An op `intent` makes of `doc` (null when it cannot: deleting with no zone). */
+  function opOf(doc: ZoneDocument, { kind, pick, text }: Intent): Op {
+    const present = Object.keys(doc.zones);
+    const absent = IDS.filter((id) => !Object.hasOwn(doc.zones, id));
+    const some = present[pick % Math.max(1, present.length)];
+    if (kind === 'create' || present.length === 0)
+      return absent.length === 0 ? null : zoneCreate(zone(absent[pick % absent.length], text));
+    if (kind === 'delete') return zoneDelete(some, doc.zones[some]);
+    if (kind === 'edit') return zoneEdit(some, { pos: 0, ins: text || 'x' });
+    if (kind === 'update') return zoneUpdate(some, { label: text, confidence: (pick % 10) / 10 });
+    if (kind === 'meta') return metaSet('title', text, doc.meta);
+    // Two zones in one op: applied at once, after what was deferred.
+    return opFromComponents([
+      ...opComponents(zoneEdit(some, { pos: 0, ins: 'y' })),
+      ...(absent.length > 0 ? opComponents(zoneCreate(zone(absent[0], text))) : []),
+    ]);
+  }
+
+  it('gives the document, keys in order, that applying each op in turn gives', () => {
+    fc.assert(
+      fc.property(
+        fc.array(intent, { maxLength: 30 }),
+        fc.array(fc.nat(30), { maxLength: 4 }),
+        (intents, reads) => {
+          const s = new SyncState(docOf(zone('a', 'one'), zone('b', 'two')), 0);
+          let expected: ZoneDocument = s.doc;
+          intents.forEach((it, i) => {
+            const op = opOf(expected, it);
+            const before = expected;
+            expected = apply(expected, op);
+            const { applied } = s.applyRemote(op);
+            expect(applied).toEqual(op);
+            // One zone read through the deferred ops; now and then the whole document (applies them).
+            for (const id of IDS)
+              expect(s.zone(id)).toEqual(Object.hasOwn(expected.zones, id) ? expected.zones[id] : undefined);
+            if (reads.includes(i)) expect(s.doc).toEqual(expected);
+            expect(before).toEqual(before); // untouched
+          });
+          expect(s.version).toBe(intents.length);
+          expect(Object.keys(s.doc.zones)).toEqual(Object.keys(expected.zones));
+          expect(s.doc).toEqual(expected);
+          expect(s.serverDoc).toBe(s.doc);
+          const journal = s.journal;
+          expect(applyOps(journal.doc, journal.ops).doc).toEqual(expected);
+        },
+      ),
+      { seed: 7, numRuns: 300 },
+    );
+  });
+
+  it('keeps earlier documents as they were, and says which zones a deferred op deleted', () => {
+    const s = new SyncState(docOf(zone('a', 'one'), zone('b', 'two')), 0);
+    const first = s.doc;
+    const gone = s.applyRemote(zoneDelete('a'));
+    expect(gone.deleted).toEqual([['a', zone('a', 'one')]]);
+    s.applyRemote(zoneEdit('b', { pos: 3, ins: '!' }));
+    expect(s.deferring).toBe(true);
+    expect(s.doc.zones).toEqual({ b: { ...zone('b', 'two!') } });
+    expect(s.deferring).toBe(false);
+    expect(first.zones.a.text).toBe('one');
+    expect(first.zones.b.text).toBe('two');
+  });
+
+  it('applies the deferred ops before an op of mine, which is made on the document they make', () => {
+    const s = new SyncState(docOf(zone('a', 'one')), 0);
+    s.applyRemote(zoneEdit('a', { pos: 3, ins: '!' }));
+    s.applyLocal(zoneEdit('a', { pos: 4, ins: '?' }), ids());
+    expect(s.doc.zones.a.text).toBe('one!?');
+    expect(s.serverDoc.zones.a.text).toBe('one!');
+    // With something of mine unconfirmed, remote ops are applied at once (transformed past mine).
+    s.applyRemote(zoneEdit('a', { pos: 0, ins: '>' }));
+    expect(s.deferring).toBe(false);
+    expect(s.doc.zones.a.text).toBe('>one!?');
+  });
+
+  it('applies at once an op that does not fit (the replicas diverged), and throws as before', () => {
+    const s = new SyncState(docOf(zone('a', 'one')), 0);
+    s.applyRemote(zoneEdit('a', { pos: 3, ins: '!' }));
+    expect(() => s.applyRemote(zoneEdit('a', { pos: 10, del: 2 }))).toThrow();
+    expect(() => s.applyRemote(zoneEdit('nope', { pos: 0, ins: 'x' }))).toThrow();
+    expect(() => s.applyRemote(zoneCreate(zone('a', 'again')))).toThrow();
+    expect(s.version).toBe(1);
+    expect(s.doc.zones.a.text).toBe('one!');
   });
 });

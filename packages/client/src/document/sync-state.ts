@@ -3,6 +3,7 @@ import {
   applyOps,
   canonicalJson,
   compose,
+  copyObject,
   DEFAULT_LIMITS,
   type DocLimits,
   describeOp,
@@ -16,7 +17,9 @@ import {
   opComponents,
   transform,
   validateDocument,
+  type Zone,
   type ZoneDocument,
+  zoneLocalStep,
 } from '@syncline/doc';
 import { diffDocuments } from './diff.js';
 
@@ -98,9 +101,37 @@ export interface Shadowed {
   was: Json | undefined;
 }
 
+/**
+ * Remote ops not applied to the local document yet (`SyncState.deferred`): `base` is the document before them and
+ * `changes` what they made of each zone they touched, in the order json1 would leave the keys (`moved`: the key was
+ * removed, and put back at the end if `zone` is not null).
+ */
+interface Deferred {
+  base: ZoneDocument;
+  changes: Map<string, { zone: Zone | null; moved: boolean }>;
+}
+
+/** What `applyRemote` tells besides the op as applied. */
+export interface RemoteResult {
+  applied: Op;
+  conflicts: PendingConflict[];
+  shadowed: Shadowed[];
+  /** The local document before the op, when it was applied at once. */
+  before?: ZoneDocument;
+  /** When it was deferred: the zones it deleted (id and zone), as they were. */
+  deleted?: [string, Zone][];
+}
+
 export class SyncState {
   version: number;
-  doc: ZoneDocument;
+  private current: ZoneDocument;
+  /**
+   * Remote ops taken while nothing of mine was unconfirmed, not applied yet. A run of them (a frame of other users'
+   * typing, a processing job's zones, the ops missed while offline) is applied with one copy of the zones when the
+   * document is next read, not one copy per op: on a big document each copy costs the zone count (10,000 zones:
+   * milliseconds per op, seconds for a burst of a thousand). `zone(id)` reads through them without applying.
+   */
+  private deferred: Deferred | null = null;
   inflight: LocalOp | null;
   pending: LocalOp[];
   /**
@@ -136,17 +167,43 @@ export class SyncState {
     this.journalVersion = version;
     this.inflight = inflight;
     this.pending = pending;
-    this.doc = serverDoc;
+    this.current = serverDoc;
     this.recompute();
+  }
+
+  /** The local document: the server's + in flight + pending. */
+  get doc(): ZoneDocument {
+    if (this.deferred !== null) this.applyDeferred();
+    return this.current;
+  }
+
+  set doc(doc: ZoneDocument) {
+    if (this.deferred !== null) this.applyDeferred();
+    this.current = doc;
+  }
+
+  /** Whether remote ops wait to be applied (the next read of `doc` applies them). */
+  get deferring(): boolean {
+    return this.deferred !== null;
+  }
+
+  /** One zone of the local document, read through the deferred ops (none is applied). */
+  zone(zoneId: string): Zone | undefined {
+    const change = this.deferred?.changes.get(zoneId);
+    if (change !== undefined) return change.zone ?? undefined;
+    const zones = this.current.zones;
+    return Object.hasOwn(zones, zoneId) ? zones[zoneId] : undefined;
   }
 
   /** The confirmed server document at `version`. */
   get serverDoc(): ZoneDocument {
+    if (this.deferred !== null) this.applyDeferred();
     if (this.behind.length > 0) this.catchUp();
     return this.base;
   }
 
   set serverDoc(doc: ZoneDocument) {
+    if (this.deferred !== null) this.applyDeferred();
     this.base = doc;
     this.behind = [];
   }
@@ -265,15 +322,22 @@ export class SyncState {
    * and the conflicts it had with my pending ops (the server reports those with my in-flight op).
    * Throws, changing nothing, when the op does not fit the server document (the replicas diverged).
    */
-  applyRemote(op: Op): { applied: Op; conflicts: PendingConflict[]; shadowed: Shadowed[] } {
+  applyRemote(op: Op): RemoteResult {
     if (this.unconfirmed === 0) {
+      const deleted = this.defer(op);
+      if (deleted !== undefined) {
+        this.version++;
+        this.journalPush(op);
+        return { applied: op, conflicts: [], shadowed: [], deleted };
+      }
       // The local document is the server's (the same value): one apply serves both.
-      const next = apply(this.doc, op);
+      const before = this.doc;
+      const next = apply(before, op);
       this.serverDoc = next;
       this.doc = next;
       this.version++;
       this.journalPush(op);
-      return { applied: op, conflicts: [], shadowed: [] };
+      return { applied: op, conflicts: [], shadowed: [], before };
     }
     const inflightOp = this.inflight?.op ?? null;
     const pendingOps = this.pending.map((p) => p.op);
@@ -313,14 +377,96 @@ export class SyncState {
       this.recompute();
       // `remote` did not apply to my copy, and `recompute` may have dropped ops of mine: what changed in the
       // local document is told by the difference (change events and the undo manager must get that).
-      return { applied: diffDocuments(before, this.doc), conflicts, shadowed: [] };
+      return { applied: diffDocuments(before, this.doc), conflicts, shadowed: [], before };
     }
     const shadowed = this.shadowedBy(op, remote);
     this.behind.push(op);
     this.doc = local;
     this.version++;
     this.journalPush(op);
-    return { applied: remote, conflicts, shadowed };
+    return { applied: remote, conflicts, shadowed, before };
+  }
+
+  /**
+   * Takes `op` into the deferred ops when it is one whose outcome is certain without applying it (a text or
+   * attribute edit of one zone, a zone created where there is none, a zone deleted): returns the zones it deletes.
+   * `undefined`: apply it now (anything else, or an op that would not apply, whose error `apply` then throws).
+   * Only while the local document is the server's.
+   */
+  private defer(op: Op): [string, Zone][] | undefined {
+    if (
+      op === null ||
+      !Array.isArray(op) ||
+      (this.deferred === null && (this.base !== this.current || this.behind.length > 0))
+    )
+      return undefined;
+    const d = this.deferred ?? { base: this.current, changes: new Map() };
+    const zoneAt = (id: string): Zone | undefined => {
+      const change = d.changes.get(id);
+      if (change !== undefined) return change.zone ?? undefined;
+      return Object.hasOwn(d.base.zones, id) ? d.base.zones[id] : undefined;
+    };
+    let deleted: [string, Zone][] = [];
+    const [head, id, last] = op as unknown[];
+    if (
+      op.length === 3 &&
+      head === 'zones' &&
+      typeof id === 'string' &&
+      id !== '__proto__' &&
+      isPlain(last)
+    ) {
+      const keys = Object.keys(last);
+      const zone = zoneAt(id);
+      if (keys.length === 1 && keys[0] === 'i' && zone === undefined && isPlain(last.i)) {
+        // Created: the key is added at the end.
+        d.changes.delete(id);
+        d.changes.set(id, { zone: last.i as unknown as Zone, moved: true });
+      } else if (keys.length === 1 && keys[0] === 'r' && zone !== undefined) {
+        d.changes.delete(id);
+        d.changes.set(id, { zone: null, moved: true });
+        deleted = [[id, zone]];
+      } else return this.deferEdit(d, op, zoneAt);
+    } else return this.deferEdit(d, op, zoneAt);
+    this.deferred = d;
+    return deleted;
+  }
+
+  /** `defer` for an edit inside one zone (`zoneLocalStep`'s ops), which keeps the zone's key where it is. */
+  private deferEdit(
+    d: Deferred,
+    op: Op,
+    zoneAt: (id: string) => Zone | undefined,
+  ): [string, Zone][] | undefined {
+    const id = Array.isArray(op) && op[0] === 'zones' && typeof op[1] === 'string' ? op[1] : undefined;
+    const zone = id === undefined ? undefined : zoneAt(id);
+    if (id === undefined || zone === undefined || id === '__proto__') return undefined;
+    let step: ReturnType<typeof zoneLocalStep>;
+    try {
+      step = zoneLocalStep({ [id]: zone }, op);
+    } catch {
+      return undefined; // a text edit that does not fit: `apply` throws it
+    }
+    if (step === undefined || step.id !== id) return undefined;
+    const change = d.changes.get(id);
+    if (change !== undefined) change.zone = step.zone as unknown as Zone;
+    else d.changes.set(id, { zone: step.zone as unknown as Zone, moved: false });
+    this.deferred = d;
+    return [];
+  }
+
+  /** Applies the deferred ops: one copy of the zones, each zone they touched written once. */
+  private applyDeferred(): void {
+    const d = this.deferred;
+    if (d === null) return;
+    this.deferred = null;
+    const zones = copyObject(d.base.zones as never) as Record<string, Zone>;
+    for (const [id, { zone, moved }] of d.changes) {
+      if (moved) delete zones[id];
+      if (zone !== null) zones[id] = zone;
+    }
+    const doc = { ...d.base, zones };
+    this.current = doc;
+    this.base = doc;
   }
 
   /**
@@ -451,6 +597,9 @@ export class SyncState {
     return dropped;
   }
 }
+
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The zones (or `meta`) two ops touch are the same: they can be composed into one op for the server. */
 function sameScope(a: Op, b: Op): boolean {
