@@ -2,15 +2,16 @@ import { readingOrder } from '@syncline/doc';
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { anyCovered, withoutCoveredInvisible } from './covered-text.js';
 import { withDeadline } from './deadline.js';
+import { drawnText, type FontMetrics, type OptionalContent } from './drawn-text.js';
 import { imageBoxes } from './figures.js';
 import { layoutPage } from './layout.js';
+import { spacedOut } from './letter-spacing.js';
 import { loadPdfjs } from './open-pdf.js';
 import { clipToPage } from './page-box.js';
 import { type ExtractedZone, type PageResult, zoneId } from './page-result.js';
 import { PipelineError } from './pipeline-error.js';
 import { textFrame, textTurn } from './text-frame.js';
 import { type ToPage, textItems, withoutRepeats } from './text-items.js';
-import { type FontMetrics, type OptionalContent, textVisibility } from './text-visibility.js';
 
 export type PageOptions = {
   /** Throws to stop the work (called per text item and between steps). */
@@ -75,12 +76,18 @@ export async function analyzePage(
       const operatorList = () =>
         (operators ??= guard(page.getOperatorList({ annotationMode: AnnotationMode.DISABLE })));
       let runs = textItems(content, toFrame, opts.check);
-      // Text the page draws invisibly (an OCR layer) is a second copy of the visible text it lies under, and text in
-      // a layer the page does not show is not on it. Only the operator list tells how text is drawn: it is read
-      // anyway for the figures; without figures, only when the document has layers or some run lies under others.
-      if (opts.figures || opts.layers !== undefined || anyCovered(runs, opts.check)) {
+      // Text the page draws invisibly (an OCR layer) is a second copy of the visible text it lies under, text in a
+      // layer the page does not show is not on it, and letter-spaced text is read by pdfjs with a space between every
+      // two letters. Only the operator list tells how text is drawn: it is read anyway for the figures; without
+      // figures, only when the document has layers, some run is spaced out or some run lies under others.
+      if (
+        opts.figures ||
+        opts.layers !== undefined ||
+        content.items.some((raw) => 'str' in raw && spacedOut(raw.str)) ||
+        anyCovered(runs, opts.check)
+      ) {
         const fonts = page.commonObjs;
-        const drawn = textVisibility(
+        const drawn = drawnText(
           content.items,
           await operatorList(),
           OPS,
@@ -89,7 +96,7 @@ export async function analyzePage(
           opts.layers,
           opts.check,
         );
-        if (drawn.invisible.size > 0 || drawn.hidden.size > 0) {
+        if (drawn.invisible.size > 0 || drawn.hidden.size > 0 || drawn.respaced.size > 0) {
           runs = withoutCoveredInvisible(textItems(content, toFrame, opts.check, drawn), opts.check);
         }
       }

@@ -318,6 +318,31 @@ describe('analyzePdf', () => {
     }
   });
 
+  it('reads letter-spaced text as its words, not with a space between every two letters', async () => {
+    const content = [
+      // Tracked capitals: by character spacing (a space glyph between the words), by TJ numbers (a wider one between
+      // them), and tracked body text.
+      'BT /F1 16 Tf 2.4 Tc 72 700 Td (EXECUTIVE SUMMARY) Tj ET',
+      'BT 0 Tc /F1 16 Tf 72 660 Td [(A) -180 (N) -180 (N) -180 (U) -180 (A) -180 (L) -600 (R) -180 (E) -180 (P) -180 (O) -180 (R) -180 (T)] TJ ET',
+      'BT /F1 11 Tf 1.3 Tc 72 620 Td (Tracked body text reads as words.) Tj ET',
+      // Letters that are apart on the page (space glyphs between them) stay apart.
+      'BT /F1 11 Tf 0 Tc 72 580 Td (Options a b c d) Tj ET',
+    ].join('\n');
+    for (const figures of [true, false]) {
+      const pages: PageResult[] = [];
+      await analyzePdf(rawTextPdf(content), { figures, onPage: (r) => void pages.push(r) });
+      expect(
+        pages[0].zones.map((z) => z.text),
+        `figures: ${figures}`,
+      ).toEqual([
+        'EXECUTIVE SUMMARY',
+        'ANNUAL REPORT',
+        'Tracked body text reads as words.',
+        'Options a b c d',
+      ]);
+    }
+  });
+
   it('leaves out control characters that a font’s broken ToUnicode map gives its glyphs', async () => {
     // A font mapping its codes to NUL, BEL, ESC and DEL (seen in PDFs from careless producers).
     const map = { A: '\u0000', B: '\u0007', C: '\u001b', D: '\u007f', E: '\u0085', H: 'H', i: 'i' };

@@ -1,10 +1,10 @@
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { analyzePage } from './analyze-page.js';
 import { withDeadline } from './deadline.js';
+import type { OptionalContent } from './drawn-text.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_PAGE_TIMEOUT_MS, openPdf } from './open-pdf.js';
 import type { PageResult } from './page-result.js';
 import { isPipelineError, throwIfAborted } from './pipeline-error.js';
-import type { OptionalContent } from './text-visibility.js';
 
 export type AnalyzeOptions = {
   /** Stops the analysis (rejects with `PipelineError('cancelled')`). */

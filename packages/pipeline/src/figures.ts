@@ -1,7 +1,7 @@
 import type { BBox } from '@syncline/doc';
+import { isShown, type OptionalContent } from './drawn-text.js';
 import { clipToPage, type PageSize } from './page-box.js';
 import type { ToPage } from './text-items.js';
-import { isShown, type OptionalContent } from './text-visibility.js';
 
 type Matrix = [number, number, number, number, number, number];
 type OperatorList = { fnArray: number[]; argsArray: unknown[] };

@@ -1,5 +1,5 @@
 import type { TextContent, TextItem } from 'pdfjs-dist/types/src/display/api.js';
-import type { TextVisibility } from './text-visibility.js';
+import type { DrawnText } from './drawn-text.js';
 
 /** One run of text on a page, in page units with the origin at the top-left. */
 export type Glyphs = {
@@ -43,20 +43,20 @@ export function cleanText(s: string): string {
 /**
  * The non-blank text items of a page with their boxes. `check` is called once per item, so a cancel
  * stops the work at the next item. `drawn`: the items the page draws invisibly (marked `invisible`) or not at all
- * (left out).
+ * (left out), and the text of letter-spaced ones.
  */
 export function textItems(
   content: TextContent,
   toPage: ToPage,
   check: () => void,
-  drawn?: TextVisibility,
+  drawn?: DrawnText,
 ): Glyphs[] {
   const out: Glyphs[] = [];
   for (const [index, raw] of content.items.entries()) {
     check();
     if (!('str' in raw) || drawn?.hidden.has(index)) continue;
     const item = raw as TextItem;
-    const str = cleanText(item.str);
+    const str = cleanText(drawn?.respaced.get(index) ?? item.str);
     if (str.trim() === '') continue;
     const [a, b, c, d, e, f] = item.transform as number[];
     const size = Math.hypot(c, d) || Math.hypot(a, b);

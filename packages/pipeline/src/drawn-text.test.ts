@@ -1,8 +1,8 @@
 import type { TextItem } from 'pdfjs-dist/types/src/display/api.js';
 import { describe, expect, it } from 'vitest';
+import { drawnText, type FontMetrics } from './drawn-text.js';
 import { loadPdfjs, openPdf } from './open-pdf.js';
 import { writePdf } from './testing/raw-pdf.js';
-import { type FontMetrics, textVisibility } from './text-visibility.js';
 
 /** A one-page PDF whose content is `content`, with Helvetica as `/F1` and a form XObject `/Fm1` drawing `form`. */
 function pdfWithForm(content: string, form: string, formMatrix: string): Uint8Array {
@@ -19,7 +19,7 @@ function pdfWithForm(content: string, form: string, formMatrix: string): Uint8Ar
   );
 }
 
-/** The page's text items and how `textVisibility` says the page draws them (`hidden` only when some are). */
+/** The page's text items and how `drawnText` says the page draws them (`hidden` only when some are). */
 async function read(bytes: Uint8Array) {
   const { AnnotationMode, OPS } = await loadPdfjs();
   const doc = await openPdf(bytes);
@@ -28,7 +28,7 @@ async function read(bytes: Uint8Array) {
     const content = await page.getTextContent();
     const list = await page.getOperatorList({ annotationMode: AnnotationMode.DISABLE });
     const fonts = page.commonObjs;
-    const drawn = textVisibility(
+    const drawn = drawnText(
       content.items,
       list,
       OPS,
@@ -48,7 +48,7 @@ async function read(bytes: Uint8Array) {
   }
 }
 
-describe('textVisibility', () => {
+describe('drawnText', () => {
   it('finds the text drawn in render mode 3 or 7 through the text state, transforms and form XObjects', async () => {
     // Visible text is capitalised, invisible text is not (the render mode, like the spacing and scaling, is part of
     // the graphics state: it outlives ET, not Q). Each invisible line comes after operators that move its glyphs:

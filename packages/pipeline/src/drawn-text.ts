@@ -1,4 +1,5 @@
-import type { TextContent } from 'pdfjs-dist/types/src/display/api.js';
+import type { TextContent, TextItem } from 'pdfjs-dist/types/src/display/api.js';
+import { respace, spacedOut } from './letter-spacing.js';
 
 type Matrix = [number, number, number, number, number, number];
 type OperatorList = { fnArray: number[]; argsArray: unknown[] };
@@ -11,11 +12,13 @@ export type FontMetrics = { fontMatrix?: ArrayLike<number>; vertical?: boolean }
 export type OptionalContent = { isVisible(group: never): boolean };
 
 /** How a page draws its text items (indexes into its text content's items); items in neither set are visible. */
-export type TextVisibility = {
+export type DrawnText = {
   /** Drawn invisibly: text render mode 3 or 7, as an OCR layer over a scan is. */
   invisible: Set<number>;
   /** Not drawn at all: in optional content (a layer) that the page as shown leaves out. */
   hidden: Set<number>;
+  /** Letter-spaced items that pdfjs read with a space between every two letters, and their text (`respace`). */
+  respaced: Map<number, string>;
 };
 
 /** A glyph as drawn: visible, invisibly, or not at all. */
@@ -123,15 +126,16 @@ export const isShown = (layers: OptionalContent | undefined, group: unknown): bo
   layers === undefined || layers.isVisible(group as never) !== false;
 
 /**
- * Which of a page's text items (its text content's `items`) it draws invisibly (in text render mode 3 or 7, as an
- * OCR layer laid over a scanned page is) or not at all (in a layer, optional content, that the page as shown leaves
- * out: `layers`, the document's setting for display). pdfjs's text content tells neither; its operator list does:
- * its glyphs are placed the way pdfjs places them for the text content, and each item is matched to the glyph it
- * starts at (its origin; the first one there from where the previous item matched: items and glyphs are both in the
- * order the page draws them, so a visible word and an OCR line starting at the same point are told apart). An item
- * that matches no glyph counts as visible.
+ * How a page draws its text items (its text content's `items`): which it draws invisibly (in text render mode 3 or
+ * 7, as an OCR layer laid over a scanned page is) or not at all (in a layer, optional content, that the page as
+ * shown leaves out: `layers`, the document's setting for display), and the text of those whose letters it sets apart
+ * (which pdfjs reads as `S U M M A R Y`). pdfjs's text content tells none of this; its operator list does: its glyphs
+ * are placed the way pdfjs places them for the text content, and each item is matched to the glyph it starts at (its
+ * origin; the first one there from where the previous item matched: items and glyphs are both in the order the page
+ * draws them, so a visible word and an OCR line starting at the same point are told apart). An item that matches no
+ * glyph counts as visible, and keeps pdfjs's text.
  */
-export function textVisibility(
+export function drawnText(
   items: TextContent['items'],
   list: OperatorList,
   OPS: Ops,
@@ -139,9 +143,10 @@ export function textVisibility(
   view: number[],
   layers: OptionalContent | undefined,
   check: () => void,
-): TextVisibility {
-  const out: TextVisibility = { invisible: new Set(), hidden: new Set() };
-  if (!mayHideText(list, OPS, layers)) return out;
+): DrawnText {
+  const out: DrawnText = { invisible: new Set(), hidden: new Set(), respaced: new Map() };
+  const spaced = (raw: (typeof items)[number]): raw is TextItem => 'str' in raw && spacedOut(raw.str);
+  if (!mayHideText(list, OPS, layers) && !items.some(spaced)) return out;
   const glyphs = glyphOrigins(list, OPS, fontOf, view, layers, check);
   // The glyphs by their origin rounded to a grid finer than `SAME_ORIGIN` (column, then row), each square's list in
   // drawing order.
@@ -181,6 +186,24 @@ export function textVisibility(
     if (ahead >= 0) next = ahead + 1;
     if (glyphs.drawn[k] === INVISIBLE) out.invisible.add(index);
     else if (glyphs.drawn[k] === HIDDEN) out.hidden.add(index);
+    // (A right-to-left run's text is in reading order, its glyphs in drawing order: it keeps pdfjs's text.)
+    if (spaced(raw) && raw.dir !== 'rtl') {
+      const [a, b, c, d] = raw.transform as number[];
+      const em = Math.max(Math.hypot(a, b), Math.hypot(c, d));
+      const text = respace(raw.str, em, (i) =>
+        k + i < glyphs.x.length
+          ? {
+              text: glyphs.text[k + i],
+              x: glyphs.x[k + i],
+              y: glyphs.y[k + i],
+              ex: glyphs.ex[k + i],
+              ey: glyphs.ey[k + i],
+              spaceBefore: glyphs.spaceBefore[k + i],
+            }
+          : undefined,
+      );
+      if (text !== undefined && text !== raw.str) out.respaced.set(index, text);
+    }
   });
   return out;
 }
@@ -197,7 +220,16 @@ function firstAtLeast(list: number[], n: number): number {
   return lo;
 }
 
-type Origins = { x: number[]; y: number[]; drawn: number[] };
+type Origins = {
+  x: number[];
+  y: number[];
+  drawn: number[];
+  /** The glyph's text, where its advance ends, and whether a space glyph came since the glyph before. */
+  text: string[];
+  ex: number[];
+  ey: number[];
+  spaceBefore: boolean[];
+};
 
 /**
  * Where each glyph that can start a text item is drawn (PDF user space), in drawing order, and how (`VISIBLE`,
@@ -214,7 +246,8 @@ function glyphOrigins(
   layers: OptionalContent | undefined,
   check: () => void,
 ): Origins {
-  const out: Origins = { x: [], y: [], drawn: [] };
+  const out: Origins = { x: [], y: [], drawn: [], text: [], ex: [], ey: [], spaceBefore: [] };
+  let space = false;
   // Marked content open around what is drawn, whether each is shown (optional content may be off), and how many are
   // not: pdfjs's canvas draws nothing inside one that is not. (Not part of the graphics state: q/Q leave it.)
   const marked: boolean[] = [];
@@ -291,6 +324,7 @@ function glyphOrigins(
       if (g.originalCharCode === 0x20) spacing += s.wordSpacing;
       if (kind === 1) {
         advance(spacing + (vertical ? -dim : dim));
+        space = true;
         continue;
       }
       origin();
@@ -307,9 +341,15 @@ function glyphOrigins(
       out.x.push(x);
       out.y.push(y);
       out.drawn.push(unshown > 0 ? HIDDEN : isInvisibleMode(s.mode) ? INVISIBLE : VISIBLE);
+      out.text.push(typeof g.unicode === 'string' ? g.unicode : '');
+      out.spaceBefore.push(space);
+      space = false;
       if (kind === 2) dim = 0;
       if (vertical) translate(0, dim);
       else translate(dim * s.hScale, 0);
+      origin();
+      out.ex.push(ox);
+      out.ey.push(oy);
       if (spacing) advance(spacing);
     }
   };
