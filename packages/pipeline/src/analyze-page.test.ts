@@ -18,6 +18,7 @@ function slowDoc(stepMs: number) {
         styles: {},
       }),
     getOperatorList: () => later({ fnArray: [], argsArray: [] }),
+    getAnnotations: () => Promise.resolve([]),
     cleanup: () => true,
   };
   return { numPages: 1, getPage: () => later(page) } as unknown as PDFDocumentProxy;

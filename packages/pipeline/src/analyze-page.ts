@@ -1,5 +1,6 @@
 import { readingOrder } from '@syncline/doc';
 import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { annotationItems } from './annotation-text.js';
 import { anyCovered, withoutCoveredInvisible } from './covered-text.js';
 import { withDeadline } from './deadline.js';
 import { drawnText, type FontMetrics, type OptionalContent } from './drawn-text.js';
@@ -62,6 +63,8 @@ export async function analyzePage(
       const viewport = page.getViewport({ scale: 1 });
       const toPage: ToPage = (x, y) => viewport.convertToViewportPoint(x, y) as [number, number];
       const content = await guard(page.getTextContent());
+      // What filled-in form fields and typewriter notes show: pdfjs's text content leaves annotations out.
+      content.items.push(...annotationItems(await guard(page.getAnnotations({ intent: 'display' }))));
       opts.check();
       if (content.items.length > opts.maxItems) {
         warnings.push(`${content.items.length} text items; only the first ${opts.maxItems} were read`);

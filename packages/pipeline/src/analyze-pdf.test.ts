@@ -343,6 +343,61 @@ describe('analyzePdf', () => {
     }
   });
 
+  it('reads what filled-in form fields show, next to their labels', async () => {
+    const pdf = await PDFDocument.create();
+    const font = await pdf.embedFont(StandardFonts.Helvetica);
+    const page = pdf.addPage([612, 792]);
+    const form = pdf.getForm();
+    page.drawText('Filled-in application', { x: 72, y: 740, size: 20, font });
+    page.drawText('Name:', { x: 72, y: 700, size: 12, font });
+    const name = form.createTextField('name');
+    name.setText('Ada Lovelace');
+    name.addToPage(page, { x: 160, y: 692, width: 200, height: 22, font });
+    page.drawText('Country:', { x: 72, y: 660, size: 12, font });
+    const country = form.createDropdown('country');
+    country.addOptions(['France', 'United Kingdom']);
+    country.select('United Kingdom');
+    country.addToPage(page, { x: 160, y: 652, width: 200, height: 22, font });
+    const secret = form.createTextField('pin');
+    secret.setText('1234');
+    secret.enablePassword();
+    secret.addToPage(page, { x: 400, y: 692, width: 80, height: 22, font });
+    page.drawText('Notes:', { x: 72, y: 560, size: 12, font });
+    const notes = form.createTextField('notes');
+    notes.enableMultiline();
+    notes.setText('Prefers the analytical engine\nto the difference engine');
+    notes.addToPage(page, { x: 72, y: 480, width: 300, height: 70, font });
+    form.updateFieldAppearances(font);
+    const { zones } = await analyze(await pdf.save());
+    const text = zones.map((z) => z.text).join('\n');
+    expect(text).toContain('Ada Lovelace');
+    expect(text).toContain('United Kingdom');
+    expect(text).toContain('Prefers the analytical engine to the difference engine');
+    expect(text).not.toContain('1234');
+    // A value is read on its label's line, after it.
+    expect(zones.some((z) => /Name:.*Ada Lovelace/s.test(z.text))).toBe(true);
+  });
+
+  it('reads a typewriter note (a free-text annotation) over the page, and not the text under a highlight twice', async () => {
+    const note = 'BT /Helv 12 Tf 2 6 Td (Approved by the board) Tj ET';
+    const content = 'BT /F1 12 Tf 72 700 Td (Minutes of the meeting.) Tj ET';
+    const bytes = writePdf(
+      [
+        '<< /Type /Catalog /Pages 2 0 R >>',
+        '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> /Annots [6 0 R 8 0 R] >>',
+        `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+        '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+        '<< /Type /Annot /Subtype /FreeText /Rect [72 600 272 622] /Contents (Approved by the board) /DA (/Helv 12 Tf 0 g) /AP << /N 7 0 R >> >>',
+        `<< /Type /XObject /Subtype /Form /BBox [0 0 200 22] /Resources << /Font << /Helv 5 0 R >> >> /Length ${note.length} >>\nstream\n${note}\nendstream`,
+        '<< /Type /Annot /Subtype /Highlight /Rect [70 695 250 715] /QuadPoints [70 715 250 715 70 695 250 695] /C [1 1 0] >>',
+      ],
+      '/Root 1 0 R',
+    );
+    const { zones } = await analyze(bytes);
+    expect(zones.map((z) => z.text)).toEqual(['Minutes of the meeting.', 'Approved by the board']);
+  });
+
   it('leaves out control characters that a font’s broken ToUnicode map gives its glyphs', async () => {
     // A font mapping its codes to NUL, BEL, ESC and DEL (seen in PDFs from careless producers).
     const map = { A: '\u0000', B: '\u0007', C: '\u001b', D: '\u007f', E: '\u0085', H: 'H', i: 'i' };
