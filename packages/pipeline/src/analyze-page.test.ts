@@ -3,8 +3,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { analyzePage, type PageOptions } from './analyze-page.js';
 import { loadPdfjs } from './open-pdf.js';
 
-/** A document whose one page answers each pdfjs call after `stepMs` (of fake time). */
-function slowDoc(stepMs: number) {
+/**
+ * A document whose one page answers each pdfjs call after `stepMs` (of fake time), its annotations at once (or they
+ * fail to be read).
+ */
+function slowDoc(stepMs: number, annotations: 'none' | 'broken' = 'none') {
   const later = <T>(v: T) => new Promise<T>((resolve) => setTimeout(() => resolve(v), stepMs));
   const page = {
     getViewport: () => ({
@@ -18,7 +21,8 @@ function slowDoc(stepMs: number) {
         styles: {},
       }),
     getOperatorList: () => later({ fnArray: [], argsArray: [] }),
-    getAnnotations: () => Promise.resolve([]),
+    getAnnotations: () =>
+      annotations === 'none' ? Promise.resolve([]) : Promise.reject(new Error('Bad annotation dictionary')),
     cleanup: () => true,
   };
   return { numPages: 1, getPage: () => later(page) } as unknown as PDFDocumentProxy;
@@ -52,5 +56,12 @@ describe('analyzePage', () => {
     const ok = await fast;
     expect(ok.skipped).toBeUndefined();
     expect(ok.zones.map((z) => z.text)).toEqual(['Hello']);
+  });
+
+  it('reads a page whose annotations cannot be read, with a warning', async () => {
+    const r = await analyzePage(slowDoc(0, 'broken'), 1, opts(1000));
+    expect(r.skipped).toBeUndefined();
+    expect(r.zones.map((z) => z.text)).toEqual(['Hello']);
+    expect(r.warnings).toEqual(['annotations cannot be parsed (Bad annotation dictionary)']);
   });
 });

@@ -63,8 +63,14 @@ export async function analyzePage(
       const viewport = page.getViewport({ scale: 1 });
       const toPage: ToPage = (x, y) => viewport.convertToViewportPoint(x, y) as [number, number];
       const content = await guard(page.getTextContent());
-      // What filled-in form fields and typewriter notes show: pdfjs's text content leaves annotations out.
-      content.items.push(...annotationItems(await guard(page.getAnnotations({ intent: 'display' }))));
+      // What filled-in form fields and typewriter notes show: pdfjs's text content leaves annotations out. Annotations
+      // that cannot be read leave the page's own text as it was.
+      const annotations = await guard(page.getAnnotations({ intent: 'display' })).catch((e: unknown) => {
+        if (e instanceof PageTimeout || (e instanceof PipelineError && e.code === 'cancelled')) throw e;
+        warnings.push(`annotations ${describe(e)}`);
+        return [];
+      });
+      for (const item of annotationItems(annotations)) content.items.push(item);
       opts.check();
       if (content.items.length > opts.maxItems) {
         warnings.push(`${content.items.length} text items; only the first ${opts.maxItems} were read`);
