@@ -129,6 +129,21 @@ describe('layoutPage', () => {
     ]);
   });
 
+  it('joins a word hyphenated at a line end, with a hyphen-minus or a Unicode hyphen, without a space', () => {
+    const zones = layoutPage(
+      [
+        run('A paragraph whose first line ends in a hyph-', 72, 100),
+        run('enated word and whose second in an\u2010', 72, 114),
+        run('other one, and a third line ends plainly', 72, 128),
+      ],
+      [],
+      noop,
+    );
+    expect(zones.map((z) => z.text)).toEqual([
+      'A paragraph whose first line ends in a hyph-enated word and whose second in an\u2010other one, and a third line ends plainly',
+    ]);
+  });
+
   it('makes a figure zone of an image and a caption of the text right below it', () => {
     const figure = { x: 72, y: 100, w: 200, h: 120 };
     const zones = layoutPage([run('A chart of the results', 72, 235, 9), ...body(300)], [figure], noop);

@@ -138,10 +138,13 @@ function boxOf(pieces: Piece[]): BBox {
   return { x: round2(x), y: round2(y), w: round2(right - x), h: round2(bottom - y) };
 }
 
+/** A line ending in a hyphen: the hyphen-minus or the Unicode hyphen (U+2010) some typesetters draw. */
+const HYPHENATED = /[-\u2010]$/;
+
 /** Joins lines into running text; a line ending in a hyphen joins the next without a space. */
 function joinLines(lines: Piece[]): string {
   let text = '';
-  for (const l of lines) text += text === '' || text.endsWith('-') ? l.text : ` ${l.text}`;
+  for (const l of lines) text += text === '' || HYPHENATED.test(text) ? l.text : ` ${l.text}`;
   return text;
 }
 
