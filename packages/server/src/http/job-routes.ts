@@ -186,7 +186,12 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
   void serve(ctx, req, res, route, id, url).catch((err) => {
     // The client went away in the middle of its request (its body cut short): there is no one to answer.
     if (req.socket.destroyed && !(err instanceof SynclineError)) return;
-    discardBody(req);
+    // An upload refused before it was read (401: a token that expired while the file was chosen) is a file of up to
+    // the limit, which its client sends whole before it reads the answer.
+    discardBody(req, {
+      maxBytes: route === 'upload' ? ctx.jobs.maxUploadBytes : 0,
+      idleMs: ctx.bodyIdleTimeoutMs,
+    });
     // A store failing under a stopping server (fail-stop after a storage failure, a shutdown closing the stores):
     // not a bug to report as 500, but a 503 to retry later or elsewhere.
     const stopping = !(err instanceof SynclineError) && ctx.stopping?.();
@@ -418,7 +423,7 @@ function readUpload(req: IncomingMessage, max: number, idleMs?: number): Promise
     .trim()
     .toLowerCase();
   if (type !== '' && !PDF_TYPES.has(type)) {
-    discardBody(req);
+    discardBody(req, { maxBytes: max, idleMs });
     return Promise.reject(
       new SynclineError(ErrorCode.UnsupportedMediaType, `Content-Type must be application/pdf, got ${type}`),
     );

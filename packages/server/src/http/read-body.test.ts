@@ -101,6 +101,16 @@ describe('readBody', () => {
     expect(answer).toMatch(/^HTTP\/1.1 413/);
   });
 
+  it('closes the connection of a refused body that goes silent, rather than holding it until the request timeout', async () => {
+    const port = await serve(150);
+    const { socket, closed } = await rawConnection(port);
+    socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${LIMIT * 4}\r\n\r\n`);
+    socket.write('x'.repeat(100)); // and then nothing
+    const outcome = await Promise.race([closed, sleep(3000).then(() => 'still open')]);
+    expect(outcome).toMatch(/^HTTP\/1.1 413/);
+    expect(outcomes).toEqual(['too large']);
+  });
+
   it('answers 408 and closes the connection when a body stops short of its Content-Length', async () => {
     const port = await serve(150);
     const { socket, closed } = await rawConnection(port);

@@ -3,10 +3,20 @@ import { ErrorCode } from '@syncline/protocol';
 import { SynclineError } from '../core/errors.js';
 
 /**
- * How much of a refused body is read and dropped before the connection is closed instead: enough for the answer to be
- * read by a client that sends its whole body before reading (as most do), not a way to make the server read gigabytes.
+ * The least of a refused body that is read and dropped before the connection is closed instead (when more was declared
+ * than `drainLimit` allows, this much only): enough for the answer to be read by a client that sends its whole body
+ * before reading (as most do), not a way to make the server read gigabytes.
  */
 export const DISCARD_MAX_BYTES = 1024 * 1024;
+
+/**
+ * How much of a refused body (a 413 over the limit, a 401, a 415) is read and dropped so that the answer reaches the
+ * client: twice the body the route would have taken, at least `DISCARD_MAX_BYTES`. A client that sends its whole body
+ * before it reads (Node's fetch, a browser's XMLHttpRequest) takes a connection closed under its upload for a network
+ * error ("no connection to the server"), never seeing the 413 that says the file is too large; read to its end, the
+ * body costs no more than two accepted ones would. A longer one (declared, or counted) has its connection closed.
+ */
+export const drainLimit = (maxBytes: number): number => Math.max(DISCARD_MAX_BYTES, 2 * maxBytes);
 
 /**
  * How long a body may go without a byte before it is given up (`timeout`, HTTP 408): a client that declared more than
@@ -30,7 +40,7 @@ export function readBody(
 ): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    discard(req, 0);
+    discardBody(req, { maxBytes, idleMs });
     return Promise.reject(tooLarge());
   }
   // Read after an asynchronous step (a token check): the client may have gone away meanwhile, and its request's
@@ -68,7 +78,7 @@ export function readBody(
       }
       done();
       chunks.length = 0;
-      discard(req, size - maxBytes);
+      discard(req, size, drainLimit(maxBytes), idleMs);
       reject(tooLarge());
     };
     const end = () => {
@@ -101,25 +111,52 @@ export const closesConnection = (err: unknown): boolean =>
   err instanceof SynclineError && err.code === ErrorCode.Timeout;
 
 /**
- * Drops the body of a request answered without it (refused: 401, 405, 415): up to `DISCARD_MAX_BYTES`, then the
- * connection is closed. A bare `req.resume()` read whatever a client sent, unauthenticated, for as long as it sent it.
+ * Drops the body of a request answered without it (refused: 401, 405, 413, 415), up to `drainLimit(maxBytes)` (`maxBytes`:
+ * the body the route takes; none by default), then the connection is closed; so it is, at once, when more than that was
+ * declared (past `DISCARD_MAX_BYTES`), and when the body goes silent for `idleMs`. A bare `req.resume()` read whatever a
+ * client sent, unauthenticated, for as long as it sent it. Only the first call for a request counts; a body already
+ * read is left alone.
  */
-export function discardBody(req: IncomingMessage): void {
-  discard(req, 0);
+export function discardBody(req: IncomingMessage, opts: { maxBytes?: number; idleMs?: number } = {}): void {
+  discard(req, 0, drainLimit(opts.maxBytes ?? 0), opts.idleMs ?? BODY_IDLE_TIMEOUT_MS);
 }
 
-/** Reads and drops the rest of `req`'s body (`dropped` bytes of it so far), closing the connection past the cap. */
-function discard(req: IncomingMessage, dropped: number): void {
-  let total = dropped;
-  const drop = (c: Buffer) => {
-    total += c.length;
-    if (total > DISCARD_MAX_BYTES) {
-      req.off('data', drop);
-      req.socket.destroy();
-    }
+/** Requests whose body is being dropped (`discard`): a second refusal of the same body changes nothing. */
+const discarding = new WeakSet<IncomingMessage>();
+
+/** Reads and drops the rest of `req`'s body (`received` bytes of it so far), closing the connection past `cap`. */
+function discard(req: IncomingMessage, received: number, cap: number, idleMs: number): void {
+  if (discarding.has(req) || req.complete || req.destroyed) return;
+  discarding.add(req);
+  const declared = Number(req.headers['content-length']);
+  // A body declared longer than will be read: the client is cut off in any case, so no more is read than it takes for
+  // the answer to leave.
+  const limit = Number.isFinite(declared) && declared > cap ? DISCARD_MAX_BYTES : cap;
+  let total = received;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => {
+    clearTimeout(timer);
+    req.off('data', drop);
+    req.off('end', stop);
+    req.off('close', stop);
   };
-  if (total > DISCARD_MAX_BYTES) req.socket.destroy();
-  else req.on('data', drop);
+  const cut = () => {
+    stop();
+    req.socket.destroy();
+  };
+  function drop(c: Buffer): void {
+    total += c.length;
+    if (total > limit) cut();
+    else timer?.refresh();
+  }
+  if (total > limit) {
+    cut();
+    return;
+  }
+  timer = setTimeout(cut, idleMs);
+  req.on('data', drop);
+  req.once('end', stop);
+  req.once('close', stop);
   req.resume();
 }
 
