@@ -332,87 +332,103 @@ describe('bad input against a real server', () => {
   });
   afterAll(() => cleanup.run());
 
-  it(`answers every message with an id once, with a documented code, and never fails inside (${RUNS} runs)`, async () => {
-    let user = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 25 }), async (frames) => {
-        const conn = await connect(url, `fuzz${++user}`);
-        try {
-          const expected = new Map<string, number>();
-          // Ids are unique but for `''`, which several messages may carry: counted per id.
-          const allowed = new Map<string, number>();
-          const want = (b: { expect?: string; allow?: string }) => {
-            if (b.expect !== undefined) expected.set(b.expect, (expected.get(b.expect) ?? 0) + 1);
-            if (b.allow !== undefined) allowed.set(b.allow, (allowed.get(b.allow) ?? 0) + 1);
-          };
-          for (const f of frames) {
-            if (f.kind === 'junk') conn.ws.send(f.text);
-            else if (f.kind === 'message') {
-              const built = build(f.draft, false);
-              want(built);
-              conn.ws.send(JSON.stringify(built.message));
+  it(
+    `answers every message with an id once, with a documented code, and never fails inside (${RUNS} runs)`,
+    async () => {
+      let user = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 25 }), async (frames) => {
+          const conn = await connect(url, `fuzz${++user}`);
+          try {
+            const expected = new Map<string, number>();
+            // Ids are unique but for `''`, which several messages may carry: counted per id.
+            const allowed = new Map<string, number>();
+            const want = (b: { expect?: string; allow?: string }) => {
+              if (b.expect !== undefined) expected.set(b.expect, (expected.get(b.expect) ?? 0) + 1);
+              if (b.allow !== undefined) allowed.set(b.allow, (allowed.get(b.allow) ?? 0) + 1);
+            };
+            for (const f of frames) {
+              if (f.kind === 'junk') conn.ws.send(f.text);
+              else if (f.kind === 'message') {
+                const built = build(f.draft, false);
+                want(built);
+                conn.ws.send(JSON.stringify(built.message));
+              } else {
+                const built = f.items.map((d) => build(d, true));
+                // A batch of 0 items is refused whole, and none of its items is answered.
+                if (built.length > 0) for (const b of built) want(b);
+                conn.ws.send(JSON.stringify({ type: 'batch', items: built.map((b) => b.message) }));
+              }
+            }
+            // A last message of its own: once it is answered, so is everything before that runs at once.
+            const last = `last${++counter}`;
+            conn.ws.send(
+              JSON.stringify({
+                type: 'request',
+                id: last,
+                method: 'room.members',
+                data: { room: 'doc:fz1' },
+              }),
+            );
+            const count = (id: string) => conn.received.filter((m) => m.id === id).length;
+            await waitUntil(
+              () =>
+                conn.closed() !== null ||
+                (count(last) > 0 && [...expected].every(([id, n]) => count(id) >= n)),
+              `reply to every id (missing: ${JSON.stringify([...expected].filter(([id, n]) => count(id) < n).map(([id]) => id))})`,
+            );
+            const closed = conn.closed();
+            if (closed !== null) {
+              expect(CLOSE_CODES.has(closed.code), `close ${closed.code} ${closed.reason}`).toBe(true);
             } else {
-              const built = f.items.map((d) => build(d, true));
-              // A batch of 0 items is refused whole, and none of its items is answered.
-              if (built.length > 0) for (const b of built) want(b);
-              conn.ws.send(JSON.stringify({ type: 'batch', items: built.map((b) => b.message) }));
+              for (const id of new Set([...expected.keys(), ...allowed.keys()])) {
+                const must = expected.get(id) ?? 0;
+                const replies = count(id);
+                expect(replies, `replies to ${JSON.stringify(id)}`).toBeGreaterThanOrEqual(must);
+                expect(replies, `replies to ${JSON.stringify(id)}`).toBeLessThanOrEqual(
+                  must + (allowed.get(id) ?? 0),
+                );
+              }
             }
-          }
-          // A last message of its own: once it is answered, so is everything before that runs at once.
-          const last = `last${++counter}`;
-          conn.ws.send(
-            JSON.stringify({ type: 'request', id: last, method: 'room.members', data: { room: 'doc:fz1' } }),
-          );
-          const count = (id: string) => conn.received.filter((m) => m.id === id).length;
-          await waitUntil(
-            () =>
-              conn.closed() !== null || (count(last) > 0 && [...expected].every(([id, n]) => count(id) >= n)),
-            `reply to every id (missing: ${JSON.stringify([...expected].filter(([id, n]) => count(id) < n).map(([id]) => id))})`,
-          );
-          const closed = conn.closed();
-          if (closed !== null) {
-            expect(CLOSE_CODES.has(closed.code), `close ${closed.code} ${closed.reason}`).toBe(true);
-          } else {
-            for (const id of new Set([...expected.keys(), ...allowed.keys()])) {
-              const must = expected.get(id) ?? 0;
-              const replies = count(id);
-              expect(replies, `replies to ${JSON.stringify(id)}`).toBeGreaterThanOrEqual(must);
-              expect(replies, `replies to ${JSON.stringify(id)}`).toBeLessThanOrEqual(
-                must + (allowed.get(id) ?? 0),
-              );
+            for (const m of conn.received) {
+              if (m.type === 'nack' || m.type === 'error') {
+                expect(ERROR_CODES.has(m.code ?? ''), JSON.stringify(m)).toBe(true);
+                expect(m.code, JSON.stringify(m)).not.toBe(ErrorCode.Internal);
+                expect(m.message, JSON.stringify(m)).toBeTruthy();
+              }
+              if (
+                m.id !== undefined &&
+                m.id !== last &&
+                (m.type === 'ack' || m.type === 'nack' || m.type === 'response')
+              )
+                expect(
+                  expected.has(m.id) || allowed.has(m.id),
+                  `a reply to ${JSON.stringify(m.id)}, never sent`,
+                ).toBe(true);
             }
+            expect(logged).toEqual([]);
+          } finally {
+            conn.ws.terminate();
           }
-          for (const m of conn.received) {
-            if (m.type === 'nack' || m.type === 'error') {
-              expect(ERROR_CODES.has(m.code ?? ''), JSON.stringify(m)).toBe(true);
-              expect(m.code, JSON.stringify(m)).not.toBe(ErrorCode.Internal);
-              expect(m.message, JSON.stringify(m)).toBeTruthy();
-            }
-            if (
-              m.id !== undefined &&
-              m.id !== last &&
-              (m.type === 'ack' || m.type === 'nack' || m.type === 'response')
-            )
-              expect(
-                expected.has(m.id) || allowed.has(m.id),
-                `a reply to ${JSON.stringify(m.id)}, never sent`,
-              ).toBe(true);
-          }
-          expect(logged).toEqual([]);
-        } finally {
-          conn.ws.terminate();
-        }
-      }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
-    );
-    // And the server still serves a well-behaved client.
-    const after = await connect(url, 'after');
-    after.ws.send(JSON.stringify({ type: 'join_room', id: 'j', room: 'doc:fz1' }));
-    after.ws.send(
-      JSON.stringify({ type: 'publish', id: 'p', room: 'doc:fz1', event: 'app_event', data: { name: 'ok' } }),
-    );
-    await waitUntil(() => after.received.some((m) => m.id === 'p'), 'ack');
-    expect(after.received.find((m) => m.id === 'p')).toMatchObject({ type: 'ack' });
-    after.ws.terminate();
-  }, Math.max(120_000, RUNS * 200));
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+      // And the server still serves a well-behaved client.
+      const after = await connect(url, 'after');
+      after.ws.send(JSON.stringify({ type: 'join_room', id: 'j', room: 'doc:fz1' }));
+      after.ws.send(
+        JSON.stringify({
+          type: 'publish',
+          id: 'p',
+          room: 'doc:fz1',
+          event: 'app_event',
+          data: { name: 'ok' },
+        }),
+      );
+      await waitUntil(() => after.received.some((m) => m.id === 'p'), 'ack');
+      expect(after.received.find((m) => m.id === 'p')).toMatchObject({ type: 'ack' });
+      after.ws.terminate();
+    },
+    Math.max(120_000, RUNS * 200),
+  );
 });

@@ -67,9 +67,7 @@ import {
 import {
   type LocalOp,
   MAX_COMPOSED_OP_CHARS,
-  type PendingConflict,
   type RemoteResult,
-  type Shadowed,
   SyncState,
 } from './sync-state.js';
 import { type DocTransport, docRoom, sharingRoom } from './transport.js';
