@@ -32,6 +32,7 @@ import type { DocStore } from './docs/doc-store.js';
 import { MemoryDocStore } from './docs/memory-doc-store.js';
 import { PostgresDocStore } from './docs/postgres-doc-store.js';
 import { SqliteDocStore } from './docs/sqlite-doc-store.js';
+import { answerClientError } from './http/client-error.js';
 import { createMetrics } from './http/metrics.js';
 import { handleHttp } from './http/routes.js';
 import { createStaticHandler, type StaticHandler } from './http/static.js';
@@ -52,9 +53,6 @@ import { SystemStatusPublisher } from './system-status.js';
 import { WsTransport } from './transport/ws-transport.js';
 
 export const VERSION = '0.1.0';
-
-/** How long a socket answered 400 for a request Node could not read stays open for its peer to read the answer. */
-const CLIENT_ERROR_LINGER_MS = 2000;
 
 const NO_AUTH_MESSAGE =
   'SynclineServer: no auth.secret or auth.jwksUrl configured. Pass one, or auth: { dev: true } for dev mode ' +
@@ -276,24 +274,8 @@ export class SynclineServer {
         res.end(JSON.stringify({ error: { code: 'not_found', message: 'no such route' } }));
       }
     });
-    // A request Node cannot read (a body cut short, a malformed header): its own bare 400 would carry no error body.
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable || err.code === 'ECONNRESET') {
-        socket.destroy();
-        return;
-      }
-      const body = JSON.stringify({
-        error: { code: 'invalid', message: `unreadable request: ${err.code ?? err.message}` },
-      });
-      socket.end(
-        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-      );
-      // That only half-closes it: a peer that never closes its side held the socket for about 100 s. It has a moment
-      // to read the answer (destroyed at once, a peer with unread input in our buffer could be reset before it has).
-      const timer = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
-      timer.unref();
-      socket.once('close', () => clearTimeout(timer));
-    });
+    // A request Node cannot read (a malformed or oversized head, one too slow to arrive): its own answer has no body.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket));
     this.httpServer = server;
     this.transport.attach(server, true);
     await new Promise<void>((resolve, reject) => {

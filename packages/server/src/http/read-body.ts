@@ -124,10 +124,22 @@ export function discardBody(req: IncomingMessage, opts: { maxBytes?: number; idl
 /** Requests whose body is being dropped (`discard`): a second refusal of the same body changes nothing. */
 const discarding = new WeakSet<IncomingMessage>();
 
+/** Connections of those requests: their answer may be sent while the body still comes (`answeredBeforeBody`). */
+const discardingSockets = new WeakSet<object>();
+
+/**
+ * Whether `socket`'s current request was refused (its body being dropped, `discardBody`): its answer may be out while
+ * the body still comes, and nothing else may be written after it (a request timeout's 408 would read as a second
+ * answer).
+ */
+export const answeredBeforeBody = (socket: object): boolean => discardingSockets.has(socket);
+
 /** Reads and drops the rest of `req`'s body (`received` bytes of it so far), closing the connection past `cap`. */
 function discard(req: IncomingMessage, received: number, cap: number, idleMs: number): void {
   if (discarding.has(req) || req.complete || req.destroyed) return;
   discarding.add(req);
+  const socket = req.socket;
+  discardingSockets.add(socket);
   const declared = Number(req.headers['content-length']);
   // A body declared longer than will be read: the client is cut off in any case, so no more is read than it takes for
   // the answer to leave.
@@ -135,6 +147,7 @@ function discard(req: IncomingMessage, received: number, cap: number, idleMs: nu
   let total = received;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const stop = () => {
+    discardingSockets.delete(socket);
     clearTimeout(timer);
     req.off('data', drop);
     req.off('end', stop);
@@ -142,7 +155,7 @@ function discard(req: IncomingMessage, received: number, cap: number, idleMs: nu
   };
   const cut = () => {
     stop();
-    req.socket.destroy();
+    socket.destroy();
   };
   function drop(c: Buffer): void {
     total += c.length;
