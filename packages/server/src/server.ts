@@ -34,7 +34,7 @@ import { PostgresDocStore } from './docs/postgres-doc-store.js';
 import { SqliteDocStore } from './docs/sqlite-doc-store.js';
 import { answerClientError } from './http/client-error.js';
 import { createMetrics } from './http/metrics.js';
-import { handleHttp } from './http/routes.js';
+import { handleHttp, notFound } from './http/routes.js';
 import { createStaticHandler, type StaticHandler } from './http/static.js';
 import { createJobService } from './jobs/create-job-service.js';
 import { registerJobMetrics } from './jobs/job-metrics.js';
@@ -269,10 +269,7 @@ export class SynclineServer {
   /** Owns an HTTP server on `port` (0 = ephemeral) serving the routes and the WebSocket endpoint. */
   async listen(port = 8000, host?: string): Promise<{ port: number; host: string }> {
     const server = createServer((req, res) => {
-      if (!this.handleHttp(req, res)) {
-        res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'not_found', message: 'no such route' } }));
-      }
+      if (!this.handleHttp(req, res)) notFound(req, res);
     });
     // A request Node cannot read (a malformed or oversized head, one too slow to arrive): its own answer has no body.
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket));

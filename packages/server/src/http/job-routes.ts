@@ -170,10 +170,11 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
       : route === 'upload' || route === 'create' || route === 'fileLink' || route === 'exportLink'
         ? 'POST'
         : 'GET';
-  if (method !== allowed && !(route === 'list' && method === 'HEAD')) {
+  // HEAD is answered as GET (Node leaves the body out): the list, and a download's headers (type, size, name).
+  if (method !== allowed && !(allowed === 'GET' && method === 'HEAD')) {
     discardBody(req);
     // `/api/documents` takes GET (and HEAD) to list and POST to upload or create.
-    const allow = path === '/api/documents' ? 'GET, HEAD, POST' : allowed;
+    const allow = path === '/api/documents' ? 'GET, HEAD, POST' : allowed === 'GET' ? 'GET, HEAD' : allowed;
     sendJson(res, 405, { error: { code: ErrorCode.MethodNotAllowed, message: `use ${allow}` } }, { allow });
     return true;
   }

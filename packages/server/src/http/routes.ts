@@ -5,7 +5,7 @@ import type { DevTokenIssuer } from '../auth/jwt-authenticator.js';
 import { SynclineError } from '../core/errors.js';
 import type { Hub } from '../core/hub.js';
 import { handleJobRoutes, type JobRoutesContext } from './job-routes.js';
-import { closesConnection, readJson } from './read-body.js';
+import { closesConnection, discardBody, readJson } from './read-body.js';
 
 export interface RouteContext {
   hub: Hub;
@@ -32,6 +32,18 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
 
 const MAX_BODY = 16 * 1024;
 
+/** Syncline's own read-only routes: another method than GET or HEAD on them is 405, not "no such route". */
+const OPERATOR_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/status']);
+
+/**
+ * The answer to a request no route took (`SynclineServer.listen`'s own server): 404 in the documented shape, its body
+ * dropped as a refused one is (Node would read all of it, for as long as it came).
+ */
+export function notFound(req: IncomingMessage, res: ServerResponse): void {
+  discardBody(req);
+  json(res, 404, { error: { code: ErrorCode.NotFound, message: 'no such route' } });
+}
+
 /** A store that has not answered `ready()` by then counts as not ready (a networked store may hang). */
 const READY_TIMEOUT_MS = 3000;
 
@@ -51,7 +63,19 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
   const path = (req.url ?? '/').split('?')[0];
   const { hub } = ctx;
   if (ctx.jobs && path.startsWith('/api/') && handleJobRoutes(ctx.jobs, req, res)) return true;
-  if (req.method === 'GET' && path === '/healthz') {
+  // HEAD is answered as GET (Node leaves the body out): a monitor or a link checker may ask that way.
+  const read = req.method === 'GET' || req.method === 'HEAD';
+  if (!read && OPERATOR_PATHS.has(path)) {
+    discardBody(req);
+    json(
+      res,
+      405,
+      { error: { code: ErrorCode.MethodNotAllowed, message: 'use GET or HEAD' } },
+      { allow: 'GET, HEAD' },
+    );
+    return true;
+  }
+  if (read && path === '/healthz') {
     json(res, 200, {
       status: hub.isStopping ? 'stopping' : 'ok',
       version: ctx.version,
@@ -61,7 +85,7 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
     });
     return true;
   }
-  if (req.method === 'GET' && path === '/readyz') {
+  if (read && path === '/readyz') {
     Promise.all([
       withTimeout(hub.store.ready(), READY_TIMEOUT_MS, false).catch(() => false),
       withTimeout(hub.broker.ready(), READY_TIMEOUT_MS, false).catch(() => false),
@@ -72,7 +96,7 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
     });
     return true;
   }
-  if (req.method === 'GET' && path === '/metrics') {
+  if (read && path === '/metrics') {
     ctx.metrics.metrics().then(
       (text) => {
         res.writeHead(200, { 'content-type': ctx.metrics.contentType });
@@ -88,6 +112,7 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
   }
   if (path === '/api/dev/token' && ctx.devTokens) {
     if (req.method !== 'POST') {
+      discardBody(req);
       json(res, 405, { error: { code: ErrorCode.MethodNotAllowed, message: 'use POST' } }, { allow: 'POST' });
       return true;
     }
@@ -124,10 +149,7 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
     );
     return true;
   }
-  if (
-    req.method === 'GET' &&
-    (path === '/status' || (!ctx.appAtRoot && (path === '/' || path === '/index.html')))
-  ) {
+  if (read && (path === '/status' || (!ctx.appAtRoot && (path === '/' || path === '/index.html')))) {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(statusPage(ctx));
     return true;
