@@ -169,4 +169,27 @@ describe.runIf(chromiumAvailable)('Studio: zone boxes at the edge of a page', ()
     const resized = await shownBoxOf(ada, 'right');
     expect(nearBox(resized, { ...RIGHT, w: RIGHT.w - 50 * u.x }, 0.1)).toBe(true);
   });
+
+  it('keeps the zone tools in view when a zoomed page is scrolled sideways', async () => {
+    for (let i = 0; i < 3; i++) await ada.getByRole('button', { name: 'Zoom in' }).click();
+    const pane = ada.locator('.pdf-pane');
+    try {
+      await eventually(
+        () => pane.evaluate((el) => el.scrollWidth - el.clientWidth),
+        (wider) => wider > 100,
+        5000,
+        'a page wider than the pane',
+      );
+      await pane.evaluate((el) => {
+        el.scrollLeft = el.scrollWidth;
+      });
+      const tools = ada.getByRole('toolbar', { name: 'Zone tools' });
+      expect((await rectOf(tools)).x).toBeCloseTo((await rectOf(pane)).x, 0);
+      const draw = await rectOf(ada.getByRole('button', { name: 'Draw zone' }));
+      expect(draw.x).toBeGreaterThan((await rectOf(pane)).x);
+      expect(await wholeOnTop(ada.getByRole('button', { name: 'Draw zone' }), 'column')).toBe(true);
+    } finally {
+      await ada.getByRole('button', { name: 'Fit' }).click();
+    }
+  });
 });
