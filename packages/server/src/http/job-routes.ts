@@ -251,13 +251,7 @@ async function serve(
       // Said as it is: "not a PDF" would send the user looking for a wrong format.
       if (bytes.byteLength === 0)
         throw new SynclineError(ErrorCode.UnsupportedMediaType, 'the file is empty');
-      const rawName = req.headers['x-file-name'];
-      let name = typeof rawName === 'string' ? rawName : 'document.pdf';
-      try {
-        name = decodeURIComponent(name);
-      } catch {
-        // not URL-encoded: keep it as sent
-      }
+      const name = uploadFileName(req.headers['x-file-name']);
       if (ctx.stopping?.()) throw stoppingError();
       const uploaded = await jobs.upload(user, name, bytes);
       await stored(ctx, 'upload', uploaded.documentId);
@@ -307,6 +301,25 @@ async function serve(
       await jobs.checkExport(user, id);
       sendJson(res, 200, await makeLink(ctx, user, 'export', id));
       return;
+  }
+}
+
+/**
+ * The name of an upload, from `X-File-Name`: URL-encoded, as documented. A name sent as it is, not URL-encoded, is
+ * kept: in UTF-8 (`Répört.pdf`, as a client that skips the encoding sends it), whose bytes Node reads as Latin-1
+ * (`RÃ©pÃ¶rt.pdf`), it is read again as UTF-8; bytes that are not UTF-8 stay Latin-1.
+ */
+export function uploadFileName(header: string | string[] | undefined): string {
+  if (typeof header !== 'string') return 'document.pdf';
+  let name = header;
+  if (/[\x80-\xff]/.test(name)) {
+    const utf8 = Buffer.from(name, 'latin1').toString('utf8');
+    if (!utf8.includes('\uFFFD')) name = utf8;
+  }
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name; // not URL-encoded (`100% done.pdf`): kept as sent
   }
 }
 
