@@ -64,12 +64,7 @@ import {
   type ReleaseClaim,
   replayRecord,
 } from './persistence.js';
-import {
-  type LocalOp,
-  MAX_COMPOSED_OP_CHARS,
-  type RemoteResult,
-  SyncState,
-} from './sync-state.js';
+import { type LocalOp, MAX_COMPOSED_OP_CHARS, type RemoteResult, SyncState } from './sync-state.js';
 import { type DocTransport, docRoom, sharingRoom } from './transport.js';
 import type {
   ChangeSource,
