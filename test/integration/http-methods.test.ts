@@ -114,9 +114,13 @@ describe('HTTP methods', () => {
     ['405 of /api/dev/token', 'PUT /api/dev/token', 405, { auth: { dev: true } }],
     ['405 of /healthz', 'POST /healthz', 405, {}],
     ['404 of an unknown route', 'POST /no/such/route', 404, {}],
+    ['GET /healthz, which takes no body', 'GET /healthz', 200, {}],
+    ['GET /api/documents, which takes no body', 'GET /api/documents', 200, {}],
+    ['DELETE of a document, which takes no body', 'DELETE /api/documents/pdf-1', 404, {}],
   ] as const)('%s: answered, its body read no further than about 1 MiB', async (_, line, status, options) => {
     const { port } = await startServer(cleanup, options);
-    const r = await sendBody(port, `${line} HTTP/1.1\r\nHost: x\r\n`, 64 * MiB);
+    const authorization = `Authorization: Bearer ${await signToken('olga')}\r\n`;
+    const r = await sendBody(port, `${line} HTTP/1.1\r\nHost: x\r\n${authorization}`, 64 * MiB);
     expect(r.answer).toMatch(new RegExp(`^HTTP/1.1 ${status}`));
     expect(r.closed).toBe(true);
     expect(r.sent).toBeLessThan(16 * MiB);

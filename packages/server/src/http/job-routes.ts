@@ -8,7 +8,7 @@ import type { Logger } from '../core/logger.js';
 import { DocumentIdTaken } from '../jobs/document-id-taken.js';
 import type { JobService } from '../jobs/job-service.js';
 import { clientIp } from '../transport/client-ip.js';
-import { closesConnection, discardBody, readBody, readJson } from './read-body.js';
+import { closesConnection, discardBody, discardBodyOnceAnswered, readBody, readJson } from './read-body.js';
 
 export interface JobRoutesContext {
   jobs: JobService;
@@ -184,6 +184,8 @@ export function handleJobRoutes(ctx: JobRoutesContext, req: IncomingMessage, res
     sendJson(res, 400, { error: { code: ErrorCode.Invalid, message: 'bad id in the path' } });
     return true;
   }
+  // Only an upload or a new document has a body: another route's is dropped once answered, not left to Node.
+  if (route !== 'upload' && route !== 'create') discardBodyOnceAnswered(req, res);
   void serve(ctx, req, res, route, id, url).catch((err) => {
     // The client went away in the middle of its request (its body cut short): there is no one to answer.
     if (req.socket.destroyed && !(err instanceof SynclineError)) return;

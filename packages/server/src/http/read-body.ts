@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@syncline/protocol';
 import { SynclineError } from '../core/errors.js';
 
@@ -121,6 +121,18 @@ export function discardBody(req: IncomingMessage, opts: { maxBytes?: number; idl
   discard(req, 0, drainLimit(opts.maxBytes ?? 0), opts.idleMs ?? BODY_IDLE_TIMEOUT_MS);
 }
 
+/**
+ * For a route that takes no body (a `GET`, a `DELETE`): one sent anyway is dropped as `discardBody` drops it (Node
+ * would read all of it, for as long as it came), but its connection is closed only once `res` is out: the answer may
+ * still be in the making (a token check, a store) when the cap is reached.
+ */
+export function discardBodyOnceAnswered(req: IncomingMessage, res: ServerResponse): void {
+  discard(req, 0, DISCARD_MAX_BYTES, BODY_IDLE_TIMEOUT_MS, res);
+}
+
+/** How long a connection closed after its answer stays open for its peer to read that answer. */
+const ANSWER_LINGER_MS = 2000;
+
 /** Requests whose body is being dropped (`discard`): a second refusal of the same body changes nothing. */
 const discarding = new WeakSet<IncomingMessage>();
 
@@ -134,8 +146,17 @@ const discardingSockets = new WeakSet<object>();
  */
 export const answeredBeforeBody = (socket: object): boolean => discardingSockets.has(socket);
 
-/** Reads and drops the rest of `req`'s body (`received` bytes of it so far), closing the connection past `cap`. */
-function discard(req: IncomingMessage, received: number, cap: number, idleMs: number): void {
+/**
+ * Reads and drops the rest of `req`'s body (`received` bytes of it so far), closing the connection past `cap` (once
+ * `res` is out, when given: reading stops until then).
+ */
+function discard(
+  req: IncomingMessage,
+  received: number,
+  cap: number,
+  idleMs: number,
+  res?: ServerResponse,
+): void {
   if (discarding.has(req) || req.complete || req.destroyed) return;
   discarding.add(req);
   const socket = req.socket;
@@ -155,7 +176,19 @@ function discard(req: IncomingMessage, received: number, cap: number, idleMs: nu
   };
   const cut = () => {
     stop();
-    socket.destroy();
+    if (!res || res.writableFinished) {
+      socket.destroy();
+      return;
+    }
+    // Read no more, and once the answer is out, close: its side first, so that the answer is not lost to a reset (a
+    // connection destroyed with unread input resets, and its peer may drop what it has not read yet).
+    req.pause();
+    res.once('close', () => {
+      socket.end();
+      const timer = setTimeout(() => socket.destroy(), ANSWER_LINGER_MS);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    });
   };
   function drop(c: Buffer): void {
     total += c.length;

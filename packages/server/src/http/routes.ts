@@ -5,7 +5,7 @@ import type { DevTokenIssuer } from '../auth/jwt-authenticator.js';
 import { SynclineError } from '../core/errors.js';
 import type { Hub } from '../core/hub.js';
 import { handleJobRoutes, type JobRoutesContext } from './job-routes.js';
-import { closesConnection, discardBody, readJson } from './read-body.js';
+import { closesConnection, discardBody, discardBodyOnceAnswered, readJson } from './read-body.js';
 
 export interface RouteContext {
   hub: Hub;
@@ -76,6 +76,7 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
     return true;
   }
   if (read && path === '/healthz') {
+    discardBodyOnceAnswered(req, res); // none is expected
     json(res, 200, {
       status: hub.isStopping ? 'stopping' : 'ok',
       version: ctx.version,
@@ -86,6 +87,7 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
     return true;
   }
   if (read && path === '/readyz') {
+    discardBodyOnceAnswered(req, res); // none is expected
     Promise.all([
       withTimeout(hub.store.ready(), READY_TIMEOUT_MS, false).catch(() => false),
       withTimeout(hub.broker.ready(), READY_TIMEOUT_MS, false).catch(() => false),
@@ -97,6 +99,7 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
     return true;
   }
   if (read && path === '/metrics') {
+    discardBodyOnceAnswered(req, res); // none is expected
     ctx.metrics.metrics().then(
       (text) => {
         res.writeHead(200, { 'content-type': ctx.metrics.contentType });
@@ -150,6 +153,7 @@ export function handleHttp(ctx: RouteContext, req: IncomingMessage, res: ServerR
     return true;
   }
   if (read && (path === '/status' || (!ctx.appAtRoot && (path === '/' || path === '/index.html')))) {
+    discardBodyOnceAnswered(req, res); // none is expected
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(statusPage(ctx));
     return true;
