@@ -34,6 +34,7 @@ import { PostgresDocStore } from './docs/postgres-doc-store.js';
 import { SqliteDocStore } from './docs/sqlite-doc-store.js';
 import { answerClientError } from './http/client-error.js';
 import { createMetrics } from './http/metrics.js';
+import { requestTimeoutFor } from './http/read-body.js';
 import { handleHttp, notFound } from './http/routes.js';
 import { createStaticHandler, type StaticHandler } from './http/static.js';
 import { createJobService } from './jobs/create-job-service.js';
@@ -271,6 +272,8 @@ export class SynclineServer {
     const server = createServer((req, res) => {
       if (!this.handleHttp(req, res)) notFound(req, res);
     });
+    // A slow link may upload the largest file (Node's default gives any request 300 s in all).
+    if (this.jobs) server.requestTimeout = requestTimeoutFor(this.jobs.maxUploadBytes);
     // A request Node cannot read (a malformed or oversized head, one too slow to arrive): its own answer has no body.
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket));
     this.httpServer = server;

@@ -25,6 +25,18 @@ export const drainLimit = (maxBytes: number): number => Math.max(DISCARD_MAX_BYT
  */
 export const BODY_IDLE_TIMEOUT_MS = 30_000;
 
+/** The slowest upload the stock server waits for to the end: 32 KiB/s (a 256 kbit/s uplink). */
+export const SLOWEST_UPLOAD_BYTES_PER_S = 32 * 1024;
+
+/**
+ * The time a whole request may take on the stock server (Node's `requestTimeout`, 300 s by default): enough for the
+ * largest upload at `SLOWEST_UPLOAD_BYTES_PER_S`, at least 300 s. Node's default cut a 50 MB upload over a link slower
+ * than 175 KB/s at 300 s, though the body never went silent (`BODY_IDLE_TIMEOUT_MS` is what catches a stalled one);
+ * a bound stays, so that a body dripping a byte at a time does not hold its connection for ever.
+ */
+export const requestTimeoutFor = (maxUploadBytes: number): number =>
+  Math.max(300_000, Math.ceil(maxUploadBytes / SLOWEST_UPLOAD_BYTES_PER_S) * 1000);
+
 /**
  * Reads a request's body of at most `maxBytes`. Over the limit, declared (`Content-Length`) or counted, it rejects with
  * `tooLarge()` at once and drops the rest of the body (so the answer can still be sent), up to `DISCARD_MAX_BYTES`;
