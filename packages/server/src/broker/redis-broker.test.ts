@@ -97,15 +97,19 @@ describe.skipIf(!hasRedis)('on Redis', () => {
       const hu = new RecordingHandler();
       dead.start(new RecordingHandler());
       unlucky.start(hu);
-      // Every reap of `unlucky` runs in Redis, and its reply is lost (the connection drops before it arrives).
+      // The reap of `unlucky` that finds the dead node runs in Redis, and its reply is lost (the connection drops
+      // before it arrives). Its later reaps go through: whichever node's reap comes first once the owed list is older
+      // than the node TTL says the leave (losing every reply of one node made a race the other node could lose
+      // several times in a row on a loaded machine).
       const pub = (unlucky as unknown as { pub: Redis }).pub;
       const evaluate = pub.eval.bind(pub) as (...args: unknown[]) => Promise<unknown>;
       let reapsLost = 0;
       (pub as unknown as { eval: (...args: unknown[]) => Promise<unknown> }).eval = (...args) => {
         const run = evaluate(...args);
-        if (args[0] !== REAP_NODES) return run;
+        if (args[0] !== REAP_NODES || reapsLost > 0) return run;
         return run.then((gone) => {
-          if ((gone as string[]).length > 0) reapsLost++;
+          if ((gone as string[]).length === 0) return gone;
+          reapsLost++;
           throw new Error('Connection is closed.');
         });
       };
@@ -119,14 +123,14 @@ describe.skipIf(!hasRedis)('on Redis', () => {
         dead.simulateDisconnect();
         await until('the dead node reaped', () => reapsLost > 0, 5000);
         expect(hu.gone).toEqual([]);
-        // Another node's reap says the leave the lost reply owed, once.
+        // A later reap, of another node or of the same, says the leave the lost reply owed, once.
         const h = new RecordingHandler();
         a = new RedisBroker(opts);
         a.start(h);
-        await until('the owed leave said', () => h.gone.length > 0, 5000);
+        const said = () => [...h.gone, ...hu.gone];
+        await until('the owed leave said', () => said().length > 0, 5000);
         await new Promise((r) => setTimeout(r, 700));
-        expect(h.gone).toEqual([{ room: 'doc:k', userId: 'u9' }]);
-        expect(hu.gone).toEqual([]);
+        expect(said()).toEqual([{ room: 'doc:k', userId: 'u9' }]);
       } finally {
         await a?.close();
         await unlucky.close();
