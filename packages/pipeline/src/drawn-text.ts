@@ -1,7 +1,7 @@
 import type { TextContent, TextItem } from 'pdfjs-dist/types/src/display/api.js';
 import { respace, spacedOut } from './letter-spacing.js';
+import { asMatrix, IDENTITY, type Matrix, multiply } from './matrix.js';
 
-type Matrix = [number, number, number, number, number, number];
 type OperatorList = { fnArray: number[]; argsArray: unknown[] };
 type Ops = Record<string, number>;
 
@@ -64,8 +64,6 @@ type State = {
   mode: number;
 };
 
-const IDENTITY: Matrix = [1, 0, 0, 1, 0, 0];
-
 type Font = { unit: number; vertical: boolean };
 const DEFAULT_FONT: Font = { unit: FONT_UNITS, vertical: false };
 
@@ -85,27 +83,6 @@ const initialState = (): State => ({
 
 /** A saved copy of the state (q, a form XObject), with its own text matrices. */
 const copyState = (s: State): State => ({ ...s, tm: s.tm.slice(), tlm: s.tlm.slice() });
-
-const multiply = (m: Matrix, n: Matrix): Matrix => [
-  m[0] * n[0] + m[2] * n[1],
-  m[1] * n[0] + m[3] * n[1],
-  m[0] * n[2] + m[2] * n[3],
-  m[1] * n[2] + m[3] * n[3],
-  m[0] * n[4] + m[2] * n[5] + m[4],
-  m[1] * n[4] + m[3] * n[5] + m[5],
-];
-
-function asMatrix(x: unknown): Matrix | null {
-  if (x === null || typeof x !== 'object') return null;
-  const a = x as ArrayLike<unknown>;
-  const m: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    const v = a[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) return null;
-    m.push(v);
-  }
-  return m as Matrix;
-}
 
 const num = (x: unknown, otherwise = 0): number =>
   typeof x === 'number' && Number.isFinite(x) ? x : otherwise;

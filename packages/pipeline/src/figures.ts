@@ -1,35 +1,14 @@
 import type { BBox } from '@syncline/doc';
 import { isShown, type OptionalContent } from './drawn-text.js';
+import { asMatrix, type Matrix, multiply } from './matrix.js';
 import { clipToPage, type PageSize } from './page-box.js';
 import type { ToPage } from './text-items.js';
 
-type Matrix = [number, number, number, number, number, number];
 type OperatorList = { fnArray: number[]; argsArray: unknown[] };
 type Ops = Record<string, number>;
 
 /** Images smaller than this (page units, either side) are ornaments (bullets, rules), not figures. */
 const MIN_FIGURE_SIDE = 24;
-
-const multiply = (m: Matrix, n: Matrix): Matrix => [
-  m[0] * n[0] + m[2] * n[1],
-  m[1] * n[0] + m[3] * n[1],
-  m[0] * n[2] + m[2] * n[3],
-  m[1] * n[2] + m[3] * n[3],
-  m[0] * n[4] + m[2] * n[5] + m[4],
-  m[1] * n[4] + m[3] * n[5] + m[5],
-];
-
-function asMatrix(x: unknown): Matrix | null {
-  if (x === null || typeof x !== 'object') return null;
-  const a = x as ArrayLike<number>;
-  const m: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    const v = a[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) return null;
-    m.push(v);
-  }
-  return m as Matrix;
-}
 
 /**
  * The boxes (top-left origin) where a page paints images, from its operator list: the current transform is
