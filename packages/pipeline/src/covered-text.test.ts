@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { anyCovered, unionLength, withoutCoveredInvisible } from './covered-text.js';
+import { glyphRun } from './testing/glyph-run.js';
 import type { Glyphs } from './text-items.js';
 
-/** A run of `size` units of Helvetica-ish text (half an em per character) with its baseline at `base`. */
-const run = (str: string, x: number, base: number, size = 12, w = str.length * size * 0.5): Glyphs => ({
-  str,
-  x,
-  y: base - 0.72 * size,
-  w,
-  h: 0.93 * size,
-  base,
-  size,
-  font: 'F1',
-});
+const run = glyphRun;
 const hidden = (g: Glyphs): Glyphs => ({ ...g, invisible: true });
 /** Visible words of `text`, `gap` units apart, from `x`. */
 const words = (text: string, x: number, base: number, gap = 8): Glyphs[] => {

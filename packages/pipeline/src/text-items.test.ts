@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { glyphRun } from './testing/glyph-run.js';
 import { cleanText, type Glyphs, withoutRepeats } from './text-items.js';
 
-/** A run of `size` units of Helvetica-ish text (half an em per character) with its baseline at `base`. */
-const run = (str: string, x: number, base: number, size = 12, w = str.length * size * 0.5): Glyphs => ({
-  str,
-  x,
-  y: base - 0.72 * size,
-  w,
-  h: 0.93 * size,
-  base,
-  size,
-  font: 'F1',
-});
+const run = glyphRun;
 const texts = (items: Glyphs[]) => withoutRepeats(items, () => {}).map((g) => `${g.str}@${g.x}`);
 
 describe('cleanText', () => {
